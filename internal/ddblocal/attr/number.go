@@ -114,6 +114,9 @@ func CompareNumbers(a, b string) int {
 	if a == b {
 		return 0
 	}
+	if c, ok := compareCanonical(a, b); ok {
+		return c
+	}
 	return mustDecimal(a).Cmp(mustDecimal(b))
 }
 

@@ -1,0 +1,119 @@
+// Command ddblocal runs hubstream's embedded DynamoDB engine as a standalone
+// server speaking the DynamoDB and DynamoDB Streams JSON protocols, for
+// docker-compose and for any tool that takes an endpoint URL (the AWS CLI,
+// other SDKs).
+//
+//	ddblocal --addr :8000 --data-dir /var/lib/ddblocal
+//	aws dynamodb list-tables --endpoint-url http://localhost:8000
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/ddblocal/storage"
+	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "ddblocal:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("ddblocal", flag.ContinueOnError)
+	addr := fs.String("addr", ":8000", "listen address")
+	dataDir := fs.String("data-dir", "", "directory for durable data (empty: memory only)")
+	region := fs.String("region", "us-east-1", "region reported in ARNs and stream records")
+	shards := fs.Int("stream-shards", 4, "open shards per stream")
+	lifetime := fs.Duration("shard-lifetime", 4*time.Hour, "how long a shard stays open before rolling over")
+	split := fs.Bool("shard-split", false, "split every shard into two children on rollover")
+	retention := fs.Duration("stream-retention", 24*time.Hour, "how long stream records stay readable")
+	iterTTL := fs.Duration("iterator-ttl", 15*time.Minute, "how long a shard iterator stays valid")
+	ttlEvery := fs.Duration("ttl-interval", 30*time.Second, "how often expired items are deleted")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var store storage.Store
+	if *dataDir != "" {
+		s, err := pebblestore.Open(*dataDir, pebblestore.Options{})
+		if err != nil {
+			return err
+		}
+		store = s
+	}
+	engine, err := ddblocal.New(ddblocal.Options{
+		Region:           *region,
+		Store:            store,
+		TTLSweepInterval: *ttlEvery,
+		Streams: ddblocal.StreamOptions{
+			Shards:          *shards,
+			ShardLifetime:   *lifetime,
+			SplitOnRollover: *split,
+			Retention:       *retention,
+			IteratorTTL:     *iterTTL,
+		},
+	})
+	if err != nil {
+		if store != nil {
+			_ = store.Close()
+		}
+		return err
+	}
+	defer engine.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: engine, ReadHeaderTimeout: 10 * time.Second}
+	where := "memory only"
+	if *dataDir != "" {
+		where = "data dir " + *dataDir
+	}
+	log.Printf("ddblocal: serving DynamoDB and DynamoDB Streams at %s (%s); use it as the SDK/CLI endpoint, e.g. aws dynamodb list-tables --endpoint-url %s", endpointURL(ln.Addr()), where, endpointURL(ln.Addr()))
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+		log.Printf("ddblocal: shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return err
+		}
+	}
+	return engine.Close()
+}
+
+// endpointURL turns a listen address into a URL a client can use.
+func endpointURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		port := 0
+		if ok {
+			port = tcp.Port
+		}
+		return fmt.Sprintf("http://localhost:%d", port)
+	}
+	return "http://" + a.String()
+}

@@ -1,0 +1,284 @@
+package ddblocal
+
+import (
+	"context"
+	"sort"
+	"strconv"
+
+	"github.com/hubstream/hubstream/internal/ddblocal/attr"
+	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
+)
+
+// DynamoDB's batch limits.
+const (
+	maxBatchGetKeys      = 100
+	maxBatchWriteItems   = 25
+	maxBatchGetRespBytes = 16 << 20
+)
+
+type keysAndAttributes struct {
+	Keys                 []attr.Item `json:"Keys"`
+	ProjectionExpression *string     `json:"ProjectionExpression"`
+	AttributesToGet      []string    `json:"AttributesToGet"`
+	ConsistentRead       bool        `json:"ConsistentRead"`
+	exprInput
+}
+
+type batchGetInput struct {
+	RequestItems map[string]*keysAndAttributes `json:"RequestItems"`
+	capacityInput
+}
+
+func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
+	var in batchGetInput
+	if err := decodeRequest(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validateCapacityMode(in.capacityInput); err != nil {
+		return nil, err
+	}
+	if len(in.RequestItems) == 0 {
+		return nil, constraintError("{}", "requestItems", "Member must have length greater than or equal to 1")
+	}
+	type tableReq struct {
+		name    string
+		m       *tableMeta
+		keys    []attr.Item
+		req     *keysAndAttributes
+		project func(attr.Item) attr.Item
+	}
+	var reqs []*tableReq
+	total := 0
+	for name, r := range in.RequestItems {
+		if r == nil || len(r.Keys) == 0 {
+			return nil, constraintError("[]", "requestItems."+name+".member.keys", "Member must have length greater than or equal to 1")
+		}
+		total += len(r.Keys)
+		if total > maxBatchGetKeys {
+			return nil, ddberr.Validationf("Too many items requested for the BatchGetItem call")
+		}
+		_, m, err := e.lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		exprs, err := parseExprs(r.exprInput, exprSources{projection: r.ProjectionExpression})
+		if err != nil {
+			return nil, err
+		}
+		project, err := projector(exprs, r.AttributesToGet)
+		if err != nil {
+			return nil, err
+		}
+		seen := make(map[string]bool, len(r.Keys))
+		for _, k := range r.Keys {
+			if _, err := m.extractKey(k); err != nil {
+				return nil, err
+			}
+			sk := string(itemKey(m, k))
+			if seen[sk] {
+				return nil, ddberr.Validationf("Provided list of item keys contains duplicates")
+			}
+			seen[sk] = true
+		}
+		reqs = append(reqs, &tableReq{name: name, m: m, keys: r.Keys, req: r, project: project})
+	}
+	// Deterministic order makes UnprocessedKeys predictable when the 16 MB
+	// response limit cuts a batch.
+	sort.Slice(reqs, func(i, j int) bool { return reqs[i].name < reqs[j].name })
+	snap := e.store.Snapshot()
+	defer snap.Close()
+	out := make([]byte, 0, 4096)
+	out = append(out, `{"Responses":{`...)
+	unprocessed := map[string]*keysAndAttributes{}
+	size := 0
+	var caps []*consumedCapacity
+	for ti, r := range reqs {
+		if ti > 0 {
+			out = append(out, ',')
+		}
+		out = strconv.AppendQuote(out, r.name)
+		out = append(out, ":["...)
+		n := 0
+		var units float64
+		for ki, k := range r.keys {
+			if size >= maxBatchGetRespBytes {
+				u := *r.req
+				u.Keys = r.keys[ki:]
+				unprocessed[r.name] = &u
+				break
+			}
+			item, err := readItem(snap, itemKey(r.m, k))
+			if err != nil {
+				return nil, err
+			}
+			units += readUnits(attr.ItemSize(item), r.req.ConsistentRead)
+			if item == nil {
+				continue
+			}
+			if r.project != nil {
+				item = r.project(item)
+			}
+			if n > 0 {
+				out = append(out, ',')
+			}
+			before := len(out)
+			out = attr.AppendItemJSON(out, item)
+			size += len(out) - before
+			n++
+		}
+		out = append(out, ']')
+		if c := capacity(in.ReturnConsumedCapacity, r.name, units); c != nil {
+			caps = append(caps, c)
+		}
+	}
+	out = append(out, `},"UnprocessedKeys":`...)
+	if len(unprocessed) == 0 {
+		out = append(out, "{}"...)
+	} else {
+		raw, err := marshalJSON(unprocessed)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, raw...)
+	}
+	if len(caps) > 0 {
+		raw, err := marshalJSON(caps)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, `,"ConsumedCapacity":`...)
+		out = append(out, raw...)
+	}
+	out = append(out, '}')
+	return rawJSON(out), nil
+}
+
+type writeRequest struct {
+	PutRequest *struct {
+		Item attr.Item `json:"Item"`
+	} `json:"PutRequest,omitempty"`
+	DeleteRequest *struct {
+		Key attr.Item `json:"Key"`
+	} `json:"DeleteRequest,omitempty"`
+}
+
+type batchWriteInput struct {
+	RequestItems map[string][]writeRequest `json:"RequestItems"`
+	capacityInput
+}
+
+type batchWriteOutput struct {
+	UnprocessedItems map[string][]writeRequest `json:"UnprocessedItems"`
+	ConsumedCapacity []*consumedCapacity       `json:"ConsumedCapacity,omitempty"`
+}
+
+// batchWriteItem validates the whole batch first, so a schema error in one
+// request rejects the batch with nothing written, then commits every write
+// at once. (DynamoDB applies batch writes individually; applying them
+// atomically is a stronger guarantee that no client can tell apart.)
+func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
+	var in batchWriteInput
+	if err := decodeRequest(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validateCapacityMode(in.capacityInput); err != nil {
+		return nil, err
+	}
+	if len(in.RequestItems) == 0 {
+		return nil, constraintError("{}", "requestItems", "Member must have length greater than or equal to 1")
+	}
+	total := 0
+	for name, reqs := range in.RequestItems {
+		if err := validateTableName(name); err != nil {
+			return nil, err
+		}
+		if len(reqs) == 0 {
+			return nil, constraintError("[]", "requestItems."+name+".member", "Member must have length greater than or equal to 1")
+		}
+		total += len(reqs)
+	}
+	if total > maxBatchWriteItems {
+		return nil, constraintError("map", "requestItems", "Member must have length less than or equal to 25")
+	}
+	e.commitMu.Lock()
+	muts, units, err := e.planBatchWrite(in.RequestItems)
+	if err == nil {
+		err = e.commit(ctx, muts)
+	}
+	e.commitMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if err := e.store.Sync(ctx); err != nil {
+		return nil, err
+	}
+	out := batchWriteOutput{UnprocessedItems: map[string][]writeRequest{}}
+	names := make([]string, 0, len(units))
+	for n := range units {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if c := capacity(in.ReturnConsumedCapacity, n, units[n]); c != nil {
+			out.ConsumedCapacity = append(out.ConsumedCapacity, c)
+		}
+	}
+	return out, nil
+}
+
+// planBatchWrite turns a batch into mutations; the caller holds the commit
+// lock.
+func (e *Engine) planBatchWrite(items map[string][]writeRequest) ([]*mutation, map[string]float64, error) {
+	snap := e.store.Snapshot()
+	defer snap.Close()
+	var muts []*mutation
+	units := map[string]float64{}
+	names := make([]string, 0, len(items))
+	for n := range items {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t, m, err := e.lookup(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		seen := map[string]bool{}
+		for _, r := range items[name] {
+			var key, newItem attr.Item
+			switch {
+			case r.PutRequest != nil && r.DeleteRequest != nil:
+				return nil, nil, ddberr.Validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+			case r.PutRequest != nil:
+				if r.PutRequest.Item == nil {
+					return nil, nil, ddberr.Validationf("1 validation error detected: Value null at 'requestItems.%s.member.putRequest.item' failed to satisfy constraint: Member must not be null", name)
+				}
+				if key, err = m.keyOf(r.PutRequest.Item); err != nil {
+					return nil, nil, err
+				}
+				if err := validateNewItem(m, r.PutRequest.Item, false); err != nil {
+					return nil, nil, err
+				}
+				newItem = r.PutRequest.Item
+			case r.DeleteRequest != nil:
+				if key, err = m.extractKey(r.DeleteRequest.Key); err != nil {
+					return nil, nil, err
+				}
+			default:
+				return nil, nil, ddberr.Validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+			}
+			sk := itemKey(m, key)
+			if seen[string(sk)] {
+				return nil, nil, ddberr.Validationf("Provided list of item keys contains duplicates")
+			}
+			seen[string(sk)] = true
+			old, err := readItem(snap, sk)
+			if err != nil {
+				return nil, nil, err
+			}
+			muts = append(muts, &mutation{t: t, m: m, key: sk, old: old, new: newItem})
+			units[name] += writeUnits(maxInt(attr.ItemSize(old), attr.ItemSize(newItem)))
+		}
+	}
+	return muts, units, nil
+}

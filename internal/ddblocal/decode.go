@@ -1,0 +1,75 @@
+package ddblocal
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
+)
+
+// decodeRequest decodes a JSON request body into in. Malformed JSON and
+// members of the wrong JSON type are SerializationExceptions, as in DynamoDB;
+// attribute-value errors keep the code attr gave them.
+func decodeRequest(body []byte, in any) error {
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	if err := json.Unmarshal(body, in); err != nil {
+		var de *ddberr.Error
+		if errors.As(err, &de) {
+			return de
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return ddberr.Serializationf("Unexpected value type in payload at %q: expected %s, found JSON %s", te.Field, te.Type, te.Value)
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return ddberr.Serializationf("Malformed JSON at offset %d: %v", se.Offset, se)
+		}
+		return ddberr.Serializationf("Cannot decode request: %v", err)
+	}
+	return nil
+}
+
+// constraintError formats DynamoDB's parameter-validation message.
+func constraintError(value any, member, constraint string) error {
+	return ddberr.Validationf("1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: %s", value, member, constraint)
+}
+
+func validateTableName(name string) error {
+	if name == "" {
+		return ddberr.Validationf("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null")
+	}
+	return validateResourceName(name, "tableName")
+}
+
+func validateResourceName(name, member string) error {
+	if len(name) < 3 {
+		return constraintError(name, member, "Member must have length greater than or equal to 3")
+	}
+	if len(name) > 255 {
+		return constraintError(name, member, "Member must have length less than or equal to 255")
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return constraintError(name, member, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+		}
+	}
+	return nil
+}
+
+func errTableNotFound(name string) error {
+	return ddberr.New(ddberr.ResourceNotFound, "Requested resource not found: Table: %s not found", name)
+}
+
+func invalidParam(format string, args ...any) error {
+	return ddberr.Validationf("One or more parameter values were invalid: "+format, args...)
+}
+
+var _ = fmt.Sprintf
+
+// marshalJSON encodes v for a response.
+func marshalJSON(v any) ([]byte, error) { return json.Marshal(v) }

@@ -1,0 +1,384 @@
+package ddblocal
+
+import (
+	"context"
+
+	"github.com/hubstream/hubstream/internal/ddblocal/attr"
+	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
+	"github.com/hubstream/hubstream/internal/ddblocal/expr"
+)
+
+// conditionalFailed is a ConditionalCheckFailedException, optionally
+// carrying the item as it was (ReturnValuesOnConditionCheckFailure=ALL_OLD).
+type conditionalFailed struct {
+	item attr.Item
+}
+
+func (c *conditionalFailed) Error() string {
+	return "ConditionalCheckFailedException: The conditional request failed"
+}
+
+func checkReturnValues(rv string, allowed ...string) error {
+	if rv == "" {
+		return nil
+	}
+	for _, a := range allowed {
+		if rv == a {
+			return nil
+		}
+	}
+	return ddberr.Validationf("Return values set to invalid value")
+}
+
+func checkReturnOnFailure(rv string) error {
+	switch rv {
+	case "", "NONE", "ALL_OLD":
+		return nil
+	}
+	return constraintError(rv, "returnValuesOnConditionCheckFailure", "Member must satisfy enum value set: [ALL_OLD, NONE]")
+}
+
+// validateNewItem enforces the rules every written item must satisfy.
+func validateNewItem(m *tableMeta, item attr.Item, update bool) error {
+	if attr.ItemSize(item) > attr.MaxItemSize {
+		if update {
+			return ddberr.Validationf("Item size to update has exceeded the maximum allowed size")
+		}
+		return ddberr.Validationf("Item size has exceeded the maximum allowed size")
+	}
+	return m.checkIndexKeys(item)
+}
+
+// evalCondition evaluates cond against old, returning a conditionalFailed
+// error when it does not hold.
+func evalCondition(cond *expr.Condition, old attr.Item, returnOld string) error {
+	if cond == nil {
+		return nil
+	}
+	ok, err := cond.Eval(old)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		cf := &conditionalFailed{}
+		if returnOld == "ALL_OLD" && old != nil {
+			cf.item = old
+		}
+		return cf
+	}
+	return nil
+}
+
+// writeOne runs a single-item write: under the commit lock it reads the
+// current item, lets decide compute the new one (nil to delete), commits,
+// and then waits for durability outside the lock.
+func (e *Engine) writeOne(ctx context.Context, tableName string, key func(m *tableMeta) (attr.Item, error),
+	decide func(m *tableMeta, old attr.Item) (attr.Item, error)) (m *tableMeta, old, new attr.Item, err error) {
+	e.commitMu.Lock()
+	t, m, err := e.lookup(tableName)
+	if err != nil {
+		e.commitMu.Unlock()
+		return nil, nil, nil, err
+	}
+	k, err := key(m)
+	if err != nil {
+		e.commitMu.Unlock()
+		return nil, nil, nil, err
+	}
+	mu := &mutation{t: t, m: m, key: itemKey(m, k)}
+	snap := e.store.Snapshot()
+	mu.old, err = readItem(snap, mu.key)
+	_ = snap.Close()
+	if err == nil {
+		mu.new, err = decide(m, mu.old)
+	}
+	if err == nil {
+		err = e.commit(ctx, []*mutation{mu})
+	}
+	e.commitMu.Unlock()
+	if err != nil {
+		return m, mu.old, nil, err
+	}
+	if err := e.store.Sync(ctx); err != nil {
+		return m, mu.old, nil, err
+	}
+	return m, mu.old, mu.new, nil
+}
+
+func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
+	var in putItemInput
+	if err := decodeRequest(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validateTableName(in.TableName); err != nil {
+		return nil, err
+	}
+	if in.Item == nil {
+		return nil, ddberr.Validationf("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
+	}
+	if err := checkReturnValues(in.ReturnValues, "NONE", "ALL_OLD"); err != nil {
+		return nil, err
+	}
+	if err := checkReturnOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
+		return nil, err
+	}
+	if err := checkLegacy(in.legacyInput); err != nil {
+		return nil, err
+	}
+	if err := validateCapacityMode(in.capacityInput); err != nil {
+		return nil, err
+	}
+	exprs, err := parseExprs(in.exprInput, exprSources{condition: in.ConditionExpression})
+	if err != nil {
+		return nil, err
+	}
+	m, old, _, err := e.writeOne(ctx, in.TableName,
+		func(m *tableMeta) (attr.Item, error) {
+			if _, err := m.keyOf(in.Item); err != nil {
+				return nil, err
+			}
+			return in.Item, nil
+		},
+		func(m *tableMeta, old attr.Item) (attr.Item, error) {
+			if err := validateNewItem(m, in.Item, false); err != nil {
+				return nil, err
+			}
+			if err := evalCondition(exprs.condition, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
+				return nil, err
+			}
+			return in.Item, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	out := writeItemOutput{ConsumedCapacity: capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(maxInt(attr.ItemSize(in.Item), attr.ItemSize(old))))}
+	if in.ReturnValues == "ALL_OLD" && old != nil {
+		out.Attributes = old
+	}
+	return out, nil
+}
+
+func (e *Engine) deleteItem(ctx context.Context, body []byte) (any, error) {
+	var in deleteItemInput
+	if err := decodeRequest(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validateTableName(in.TableName); err != nil {
+		return nil, err
+	}
+	if in.Key == nil {
+		return nil, ddberr.Validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
+	}
+	if err := checkReturnValues(in.ReturnValues, "NONE", "ALL_OLD"); err != nil {
+		return nil, err
+	}
+	if err := checkReturnOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
+		return nil, err
+	}
+	if err := checkLegacy(in.legacyInput); err != nil {
+		return nil, err
+	}
+	if err := validateCapacityMode(in.capacityInput); err != nil {
+		return nil, err
+	}
+	exprs, err := parseExprs(in.exprInput, exprSources{condition: in.ConditionExpression})
+	if err != nil {
+		return nil, err
+	}
+	m, old, _, err := e.writeOne(ctx, in.TableName,
+		func(m *tableMeta) (attr.Item, error) { return m.extractKey(in.Key) },
+		func(m *tableMeta, old attr.Item) (attr.Item, error) {
+			if err := evalCondition(exprs.condition, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
+				return nil, err
+			}
+			return nil, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	out := writeItemOutput{ConsumedCapacity: capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(attr.ItemSize(old)))}
+	if in.ReturnValues == "ALL_OLD" && old != nil {
+		out.Attributes = old
+	}
+	return out, nil
+}
+
+func (e *Engine) updateItem(ctx context.Context, body []byte) (any, error) {
+	var in updateItemInput
+	if err := decodeRequest(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validateTableName(in.TableName); err != nil {
+		return nil, err
+	}
+	if in.Key == nil {
+		return nil, ddberr.Validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
+	}
+	if err := checkReturnValues(in.ReturnValues, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"); err != nil {
+		return nil, err
+	}
+	if err := checkReturnOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
+		return nil, err
+	}
+	if err := checkLegacy(in.legacyInput); err != nil {
+		return nil, err
+	}
+	if err := validateCapacityMode(in.capacityInput); err != nil {
+		return nil, err
+	}
+	exprs, err := parseExprs(in.exprInput, exprSources{condition: in.ConditionExpression, update: in.UpdateExpression})
+	if err != nil {
+		return nil, err
+	}
+	m, old, newItem, err := e.writeOne(ctx, in.TableName,
+		func(m *tableMeta) (attr.Item, error) {
+			k, err := m.extractKey(in.Key)
+			if err != nil {
+				return nil, err
+			}
+			return k, checkUpdateTouchesKey(m, exprs.update)
+		},
+		func(m *tableMeta, old attr.Item) (attr.Item, error) {
+			if err := evalCondition(exprs.condition, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
+				return nil, err
+			}
+			return applyUpdate(m, exprs.update, old, in.Key)
+		})
+	if err != nil {
+		return nil, err
+	}
+	out := writeItemOutput{ConsumedCapacity: capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(maxInt(attr.ItemSize(newItem), attr.ItemSize(old))))}
+	out.Attributes = updateReturnValues(in.ReturnValues, exprs.update, old, newItem)
+	return out, nil
+}
+
+// applyUpdate computes an UpdateItem result: the update applied to the
+// existing item, or to a new item made of the key when there is none.
+func applyUpdate(m *tableMeta, u *expr.Update, old, key attr.Item) (attr.Item, error) {
+	base := old
+	if base == nil {
+		base = attr.Item{}
+		for k, v := range key {
+			base[k] = v
+		}
+	}
+	if u == nil {
+		return base, nil
+	}
+	next, err := u.Apply(base)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateNewItem(m, next, true); err != nil {
+		return nil, err
+	}
+	return next, nil
+}
+
+// checkUpdateTouchesKey rejects updates of key attributes.
+func checkUpdateTouchesKey(m *tableMeta, u *expr.Update) error {
+	if u == nil {
+		return nil
+	}
+	for _, p := range u.Paths() {
+		if len(p) > 0 && m.isKeyAttr(p[0].Name) {
+			return ddberr.Validationf("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", p[0].Name)
+		}
+	}
+	return nil
+}
+
+// updateReturnValues shapes UpdateItem's Attributes for each ReturnValues.
+func updateReturnValues(rv string, u *expr.Update, old, new attr.Item) attr.Item {
+	switch rv {
+	case "ALL_OLD":
+		return old
+	case "ALL_NEW":
+		return new
+	case "UPDATED_OLD", "UPDATED_NEW":
+		if u == nil {
+			return nil
+		}
+		src := old
+		if rv == "UPDATED_NEW" {
+			src = new
+		}
+		if src == nil {
+			return nil
+		}
+		out := expr.ProjectPaths(src, u.Paths())
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	return nil
+}
+
+func (e *Engine) getItem(ctx context.Context, body []byte) (any, error) {
+	var in getItemInput
+	if err := decodeRequest(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validateTableName(in.TableName); err != nil {
+		return nil, err
+	}
+	if in.Key == nil {
+		return nil, ddberr.Validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
+	}
+	if err := validateCapacityMode(in.capacityInput); err != nil {
+		return nil, err
+	}
+	exprs, err := parseExprs(in.exprInput, exprSources{projection: in.ProjectionExpression})
+	if err != nil {
+		return nil, err
+	}
+	project, err := projector(exprs, in.AttributesToGet)
+	if err != nil {
+		return nil, err
+	}
+	_, m, err := e.lookup(in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	key, err := m.extractKey(in.Key)
+	if err != nil {
+		return nil, err
+	}
+	snap := e.store.Snapshot()
+	item, err := readItem(snap, itemKey(m, key))
+	_ = snap.Close()
+	if err != nil {
+		return nil, err
+	}
+	out := getItemOutput{ConsumedCapacity: capacity(in.ReturnConsumedCapacity, m.Name, readUnits(attr.ItemSize(item), in.ConsistentRead))}
+	if item != nil {
+		if project != nil {
+			item = project(item)
+		}
+		out.Item = item
+		if out.Item == nil {
+			out.Item = attr.Item{}
+		}
+	}
+	return getItemOutputJSON(out), nil
+}
+
+// getItemOutputJSON makes sure a found item with no projected attributes is
+// still sent as "Item":{} (DynamoDB distinguishes that from a miss).
+func getItemOutputJSON(out getItemOutput) any {
+	if out.Item != nil && len(out.Item) == 0 {
+		return struct {
+			Item             map[string]attr.Value `json:"Item"`
+			ConsumedCapacity *consumedCapacity     `json:"ConsumedCapacity,omitempty"`
+		}{map[string]attr.Value{}, out.ConsumedCapacity}
+	}
+	return out
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}

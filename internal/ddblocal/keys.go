@@ -1,0 +1,104 @@
+package ddblocal
+
+import (
+	"encoding/binary"
+	"hash/fnv"
+
+	"github.com/hubstream/hubstream/internal/ddblocal/attr"
+)
+
+// Store key layout. One ordered keyspace holds everything:
+//
+//	'm' tableName                       -> table definition (JSON)
+//	'd' tableID:4 indexID:2 hash:4 pk [sk] [tablePK [tableSK]] -> item or index entry
+//	's' ...                             -> stream records (streams.go)
+//
+// indexID 0 is the table itself. hash is FNV-1a of the encoded partition key,
+// which spreads partitions over the keyspace the way DynamoDB's hashing does:
+// Scan order is by partition hash, and Scan segments are contiguous ranges of
+// it. Within a partition, items sort by their encoded sort key, whose byte
+// order equals DynamoDB's key order (attr.AppendKey). Index entries append the
+// table key so that items sharing index keys stay distinct.
+const (
+	prefixMeta = 'm'
+	prefixData = 'd'
+)
+
+const dataHeaderLen = 1 + 4 + 2
+
+func metaKey(table string) []byte {
+	return append([]byte{prefixMeta}, table...)
+}
+
+// dataPrefix returns the prefix of every entry of one table or index.
+func dataPrefix(tableID uint32, indexID uint16) []byte {
+	b := make([]byte, dataHeaderLen, 64)
+	b[0] = prefixData
+	binary.BigEndian.PutUint32(b[1:], tableID)
+	binary.BigEndian.PutUint16(b[5:], indexID)
+	return b
+}
+
+func partitionHash(encodedPK []byte) uint32 {
+	h := fnv.New32a()
+	_, _ = h.Write(encodedPK)
+	return h.Sum32()
+}
+
+// partitionPrefix returns the prefix of every entry in one partition of a
+// table or index.
+func partitionPrefix(tableID uint32, indexID uint16, pk attr.Value) []byte {
+	enc := attr.AppendKey(nil, pk)
+	b := dataPrefix(tableID, indexID)
+	b = binary.BigEndian.AppendUint32(b, partitionHash(enc))
+	return append(b, enc...)
+}
+
+// itemKey returns the store key of a table item.
+func itemKey(m *tableMeta, item attr.Item) []byte {
+	b := partitionPrefix(m.ID, 0, item[m.Key.Hash.Name])
+	if m.Key.hasRange() {
+		b = attr.AppendKey(b, item[m.Key.Range.Name])
+	}
+	return b
+}
+
+// indexEntryKey returns the store key of item's entry in ix. The item must
+// project into the index.
+func indexEntryKey(m *tableMeta, ix *index, item attr.Item) []byte {
+	b := partitionPrefix(m.ID, ix.ID, item[ix.Key.Hash.Name])
+	if ix.Key.hasRange() {
+		b = attr.AppendKey(b, item[ix.Key.Range.Name])
+	}
+	b = attr.AppendKey(b, item[m.Key.Hash.Name])
+	if m.Key.hasRange() {
+		b = attr.AppendKey(b, item[m.Key.Range.Name])
+	}
+	return b
+}
+
+// prefixEnd returns the smallest key greater than every key starting with p,
+// or nil when there is none.
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// keyAfter returns the smallest key greater than k.
+func keyAfter(k []byte) []byte {
+	return append(append(make([]byte, 0, len(k)+1), k...), 0)
+}
+
+// appendKeyPrefix appends the encoding of an S or B value without its
+// terminator: every encoded key that begins with v's bytes starts with it,
+// which turns begins_with into a key range.
+func appendKeyPrefix(dst []byte, v attr.Value) []byte {
+	out := attr.AppendKey(dst, v)
+	return out[:len(out)-2]
+}

@@ -1,0 +1,514 @@
+package ddblocal
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"strconv"
+
+	"github.com/hubstream/hubstream/internal/ddblocal/attr"
+	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
+	"github.com/hubstream/hubstream/internal/ddblocal/expr"
+)
+
+// maxPageBytes is DynamoDB's 1 MB limit on the data a Query or Scan reads
+// per call.
+const maxPageBytes = 1 << 20
+
+type readInput struct {
+	TableName            string    `json:"TableName"`
+	IndexName            *string   `json:"IndexName"`
+	FilterExpression     *string   `json:"FilterExpression"`
+	ProjectionExpression *string   `json:"ProjectionExpression"`
+	AttributesToGet      []string  `json:"AttributesToGet"`
+	Select               string    `json:"Select"`
+	Limit                *int64    `json:"Limit"`
+	ExclusiveStartKey    attr.Item `json:"ExclusiveStartKey"`
+	ConsistentRead       bool      `json:"ConsistentRead"`
+	exprInput
+	legacyInput
+	capacityInput
+}
+
+type queryInput struct {
+	readInput
+	KeyConditionExpression *string `json:"KeyConditionExpression"`
+	ScanIndexForward       *bool   `json:"ScanIndexForward"`
+}
+
+type scanInput struct {
+	readInput
+	Segment       *int64 `json:"Segment"`
+	TotalSegments *int64 `json:"TotalSegments"`
+}
+
+// readPlan is a validated Query or Scan: which keyspace to walk, how, and
+// what to return.
+type readPlan struct {
+	t          *table
+	m          *tableMeta
+	ix         *index // nil for the table
+	lower      []byte
+	upper      []byte
+	reverse    bool
+	filter     *expr.Condition
+	project    func(attr.Item) attr.Item
+	count      bool  // Select COUNT
+	fetch      bool  // LSI with ALL_ATTRIBUTES: read the table item
+	limit      int64 // 0 = none
+	consistent bool
+	// startKey is the store key after which (or before which, reversed)
+	// reading resumes.
+	startKey []byte
+	// inRange checks that ExclusiveStartKey belongs to the query.
+	capacityMode string
+}
+
+// prepareRead validates what Query and Scan share.
+func (e *Engine) prepareRead(in *readInput, keyCond *string) (*readPlan, *keyedExprs, error) {
+	if err := validateTableName(in.TableName); err != nil {
+		return nil, nil, err
+	}
+	if err := checkLegacy(in.legacyInput); err != nil {
+		return nil, nil, err
+	}
+	if err := validateCapacityMode(in.capacityInput); err != nil {
+		return nil, nil, err
+	}
+	if in.Limit != nil && *in.Limit < 1 {
+		return nil, nil, constraintError(*in.Limit, "limit", "Member must have value greater than or equal to 1")
+	}
+	t, m, err := e.lookup(in.TableName)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &readPlan{t: t, m: m, consistent: in.ConsistentRead, capacityMode: in.ReturnConsumedCapacity}
+	if in.Limit != nil {
+		p.limit = *in.Limit
+	}
+	if in.IndexName != nil {
+		if err := validateResourceName(*in.IndexName, "indexName"); err != nil {
+			return nil, nil, err
+		}
+		if p.ix, err = m.indexByName(*in.IndexName); err != nil {
+			return nil, nil, err
+		}
+		if p.ix.Global && in.ConsistentRead {
+			return nil, nil, ddberr.Validationf("Consistent reads are not supported on global secondary indexes")
+		}
+	}
+	exprs, err := parseExprsWithKey(in.exprInput, exprSources{filter: in.FilterExpression, projection: in.ProjectionExpression}, keyCond)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.filter = exprs.filter
+	if p.project, err = projector(exprs.set, in.AttributesToGet); err != nil {
+		return nil, nil, err
+	}
+	if err := p.applySelect(in.Select, p.project != nil); err != nil {
+		return nil, nil, err
+	}
+	return p, exprs, nil
+}
+
+// applySelect validates Select against the projection and index.
+func (p *readPlan) applySelect(sel string, projected bool) error {
+	switch sel {
+	case "":
+		if p.ix != nil && !p.ix.Global && p.ix.Projection != projAll && !projected {
+			p.fetch = true
+		}
+	case "ALL_ATTRIBUTES":
+		if projected {
+			return ddberr.Validationf("Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
+		}
+		if p.ix != nil && p.ix.Projection != projAll {
+			if p.ix.Global {
+				return invalidParam("Select type ALL_ATTRIBUTES is not supported for global secondary index %s because its projection type is not ALL", p.ix.Name)
+			}
+			p.fetch = true
+		}
+	case "ALL_PROJECTED_ATTRIBUTES":
+		if p.ix == nil {
+			return invalidParam("Select type ALL_PROJECTED_ATTRIBUTES is only supported when querying an index")
+		}
+		if projected {
+			return ddberr.Validationf("Cannot specify the AttributesToGet when choosing to get ALL_PROJECTED_ATTRIBUTES")
+		}
+	case "SPECIFIC_ATTRIBUTES":
+		if !projected {
+			return ddberr.Validationf("Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
+		}
+	case "COUNT":
+		if projected {
+			return ddberr.Validationf("Cannot specify the AttributesToGet when choosing to get COUNT")
+		}
+		p.count = true
+	default:
+		return constraintError(sel, "select", "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]")
+	}
+	return nil
+}
+
+// keyedExprs is parseExprs plus an optional key condition.
+type keyedExprs struct {
+	set    *exprSet
+	filter *expr.Condition
+	key    *expr.KeyCondition
+}
+
+func parseExprsWithKey(in exprInput, src exprSources, keyCond *string) (*keyedExprs, error) {
+	s := &exprSet{params: expr.NewParams(in.ExpressionAttributeNames, in.ExpressionAttributeValues)}
+	out := &keyedExprs{set: s}
+	var err error
+	if keyCond != nil {
+		s.any = true
+		if out.key, err = expr.ParseKeyCondition(*keyCond, s.params); err != nil {
+			return nil, err
+		}
+	}
+	if src.filter != nil {
+		s.any = true
+		if s.filter, err = expr.ParseCondition(expr.FilterExpr, *src.filter, s.params); err != nil {
+			return nil, err
+		}
+		out.filter = s.filter
+	}
+	if src.projection != nil {
+		s.any = true
+		if s.projection, err = expr.ParseProjection(*src.projection, s.params); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.checkPlaceholders(in); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (e *Engine) query(ctx context.Context, body []byte) (any, error) {
+	var in queryInput
+	if err := decodeRequest(body, &in); err != nil {
+		return nil, err
+	}
+	if in.KeyConditionExpression == nil {
+		if err := validateTableName(in.TableName); err != nil {
+			return nil, err
+		}
+		return nil, ddberr.Validationf("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+	}
+	// The key condition is parsed with the other expressions so that
+	// placeholders are shared and unused ones are found.
+	p, ke, err := e.prepareRead(&in.readInput, in.KeyConditionExpression)
+	if err != nil {
+		return nil, err
+	}
+	schema := p.m.Key
+	indexID := uint16(0)
+	if p.ix != nil {
+		schema = p.ix.Key
+		indexID = p.ix.ID
+	}
+	kc := ke.key
+	if kc.HashName != schema.Hash.Name {
+		return nil, ddberr.Validationf("Query condition missed key schema element: %s", schema.Hash.Name)
+	}
+	if kc.HashValue.Type != schema.Hash.Type {
+		return nil, invalidParam("Condition parameter type does not match schema type")
+	}
+	if kc.RangeName != "" {
+		if kc.RangeName != schema.Range.Name {
+			return nil, ddberr.Validationf("Query condition missed key schema element: %s", firstNonEmpty(schema.Range.Name, schema.Hash.Name))
+		}
+		for _, v := range kc.RangeValues {
+			if v.Type != schema.Range.Type {
+				if kc.RangeOp == expr.RangeBeginsWith {
+					return nil, ddberr.Validationf("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: %s", v.Type)
+				}
+				return nil, invalidParam("Condition parameter type does not match schema type")
+			}
+		}
+		if kc.RangeOp == expr.RangeBeginsWith && schema.Range.Type == attr.TypeN {
+			return nil, ddberr.Validationf("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+		}
+		if kc.RangeOp == expr.RangeBetween && attr.CompareKeyValues(kc.RangeValues[0], kc.RangeValues[1]) > 0 {
+			return nil, ddberr.Validationf("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {%s:%s}, upper bound operand: AttributeValue: {%s:%s}", kc.RangeValues[0].Type, scalarText(kc.RangeValues[0]), kc.RangeValues[1].Type, scalarText(kc.RangeValues[1]))
+		}
+	}
+	if p.filter != nil {
+		for _, n := range p.filter.TopLevelNames() {
+			if n == schema.Hash.Name || n == schema.Range.Name {
+				return nil, ddberr.Validationf("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", n)
+			}
+		}
+	}
+	if err := checkKeyAttr(attr.Item{schema.Hash.Name: kc.HashValue}, schema.Hash, maxHashKeyBytes); err != nil {
+		return nil, err
+	}
+	part := partitionPrefix(p.m.ID, indexID, kc.HashValue)
+	p.lower, p.upper = rangeBounds(part, kc)
+	p.reverse = in.ScanIndexForward != nil && !*in.ScanIndexForward
+	if in.ExclusiveStartKey != nil {
+		sk, err := p.startKeyFor(in.ExclusiveStartKey)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.HasPrefix(sk, part) {
+			return nil, ddberr.Validationf("The provided starting key is outside query boundaries based on provided conditions")
+		}
+		p.startKey = sk
+	}
+	return e.runRead(ctx, p)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func scalarText(v attr.Value) string {
+	if v.Type == attr.TypeB {
+		return string(v.B)
+	}
+	return v.S
+}
+
+// rangeBounds turns a key condition into the store key range [lower, upper)
+// inside one partition. Encoded sort keys are self-delimiting, so "all keys
+// whose sort key is <= v" is everything below prefixEnd(part+enc(v)).
+func rangeBounds(part []byte, kc *expr.KeyCondition) ([]byte, []byte) {
+	lower, upper := part, prefixEnd(part)
+	if kc.RangeName == "" {
+		return lower, upper
+	}
+	at := func(v attr.Value) []byte { return attr.AppendKey(append([]byte(nil), part...), v) }
+	switch kc.RangeOp {
+	case expr.RangeEQ:
+		k := at(kc.RangeValues[0])
+		return k, prefixEnd(k)
+	case expr.RangeLT:
+		return lower, at(kc.RangeValues[0])
+	case expr.RangeLE:
+		return lower, prefixEnd(at(kc.RangeValues[0]))
+	case expr.RangeGT:
+		return prefixEnd(at(kc.RangeValues[0])), upper
+	case expr.RangeGE:
+		return at(kc.RangeValues[0]), upper
+	case expr.RangeBetween:
+		return at(kc.RangeValues[0]), prefixEnd(at(kc.RangeValues[1]))
+	case expr.RangeBeginsWith:
+		p := appendKeyPrefix(append([]byte(nil), part...), kc.RangeValues[0])
+		return p, prefixEnd(p)
+	}
+	return lower, upper
+}
+
+// startKeyFor validates an ExclusiveStartKey and returns its store key. A
+// table read takes the table key; an index read the index and table keys.
+func (p *readPlan) startKeyFor(esk attr.Item) ([]byte, error) {
+	bad := ddberr.Validationf("The provided starting key is invalid: The provided key element does not match the schema")
+	want := map[string]attr.Type{}
+	for _, k := range []keyAttr{p.m.Key.Hash, p.m.Key.Range} {
+		if k.Name != "" {
+			want[k.Name] = k.Type
+		}
+	}
+	if p.ix != nil {
+		for _, k := range []keyAttr{p.ix.Key.Hash, p.ix.Key.Range} {
+			if k.Name != "" {
+				want[k.Name] = k.Type
+			}
+		}
+	}
+	if len(esk) != len(want) {
+		return nil, bad
+	}
+	for n, t := range want {
+		v, ok := esk[n]
+		if !ok || v.Type != t {
+			return nil, bad
+		}
+	}
+	if p.ix == nil {
+		return itemKey(p.m, esk), nil
+	}
+	return indexEntryKey(p.m, p.ix, esk), nil
+}
+
+// lastKeyOf returns the LastEvaluatedKey for an entry read by p.
+func (p *readPlan) lastKeyOf(item attr.Item) attr.Item {
+	out := attr.Item{}
+	names := p.m.Key.names()
+	if p.ix != nil {
+		names = append(names, p.ix.Key.names()...)
+	}
+	for _, n := range names {
+		if v, ok := item[n]; ok {
+			out[n] = v
+		}
+	}
+	return out
+}
+
+func (e *Engine) scan(ctx context.Context, body []byte) (any, error) {
+	var in scanInput
+	if err := decodeRequest(body, &in); err != nil {
+		return nil, err
+	}
+	p, _, err := e.prepareRead(&in.readInput, nil)
+	if err != nil {
+		return nil, err
+	}
+	indexID := uint16(0)
+	if p.ix != nil {
+		indexID = p.ix.ID
+	}
+	prefix := dataPrefix(p.m.ID, indexID)
+	p.lower, p.upper = prefix, prefixEnd(prefix)
+	if in.Segment != nil || in.TotalSegments != nil {
+		if in.TotalSegments == nil {
+			return nil, ddberr.Validationf("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+		}
+		if in.Segment == nil {
+			return nil, ddberr.Validationf("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
+		}
+		total, seg := *in.TotalSegments, *in.Segment
+		if total < 1 || total > 1000000 {
+			return nil, constraintError(total, "totalSegments", "Member must have value between 1 and 1000000")
+		}
+		if seg < 0 {
+			return nil, constraintError(seg, "segment", "Member must have value greater than or equal to 0")
+		}
+		if seg >= total {
+			return nil, ddberr.Validationf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", seg, total)
+		}
+		lo := uint64(seg) << 32 / uint64(total)
+		hi := uint64(seg+1) << 32 / uint64(total)
+		p.lower = binary.BigEndian.AppendUint32(append([]byte(nil), prefix...), uint32(lo))
+		if hi < 1<<32 {
+			p.upper = binary.BigEndian.AppendUint32(append([]byte(nil), prefix...), uint32(hi))
+		}
+	}
+	if in.ExclusiveStartKey != nil {
+		sk, err := p.startKeyFor(in.ExclusiveStartKey)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Compare(sk, p.lower) < 0 || (p.upper != nil && bytes.Compare(sk, p.upper) >= 0) {
+			return nil, ddberr.Validationf("The provided Exclusive start key does not map to the provided Segment: %d and TotalSegments: %d", derefInt(in.Segment), derefInt(in.TotalSegments))
+		}
+		p.startKey = sk
+	}
+	return e.runRead(ctx, p)
+}
+
+func derefInt(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// runRead walks the plan's range in one snapshot and encodes the response.
+// Limit counts items evaluated before the filter, and reading stops once
+// 1 MB has been read, as in DynamoDB.
+func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
+	snap := e.store.Snapshot()
+	defer snap.Close()
+	lower, upper := p.lower, p.upper
+	if p.startKey != nil {
+		if p.reverse {
+			if bytes.Compare(p.startKey, upper) < 0 {
+				upper = p.startKey
+			}
+		} else if next := keyAfter(p.startKey); bytes.Compare(next, lower) > 0 {
+			lower = next
+		}
+	}
+	it := snap.Iter(lower, upper, p.reverse)
+	var (
+		out       = make([]byte, 0, 1024)
+		count     int64
+		scanned   int64
+		bytesRead int
+		last      attr.Item
+		more      bool
+	)
+	out = append(out, `{"Items":[`...)
+	for it.Next() {
+		if err := ctx.Err(); err != nil {
+			_ = it.Close()
+			return nil, err
+		}
+		raw := it.Value()
+		item, err := decodeItem(raw)
+		if err != nil {
+			_ = it.Close()
+			return nil, err
+		}
+		scanned++
+		bytesRead += len(raw)
+		last = item
+		ok := true
+		if p.filter != nil {
+			if ok, err = p.filter.Eval(item); err != nil {
+				_ = it.Close()
+				return nil, err
+			}
+		}
+		if ok {
+			count++
+			if !p.count {
+				if p.fetch {
+					full, err := readItem(snap, itemKey(p.m, item))
+					if err != nil {
+						_ = it.Close()
+						return nil, err
+					}
+					if full != nil {
+						item = full
+					}
+				}
+				if p.project != nil {
+					item = p.project(item)
+				}
+				if count > 1 {
+					out = append(out, ',')
+				}
+				out = attr.AppendItemJSON(out, item)
+			}
+		}
+		if (p.limit > 0 && scanned >= p.limit) || bytesRead >= maxPageBytes {
+			more = true
+			break
+		}
+	}
+	if err := it.Close(); err != nil {
+		return nil, err
+	}
+	if p.count {
+		out = out[:0]
+		out = append(out, '{')
+	} else {
+		out = append(out, "],"...)
+	}
+	out = append(out, `"Count":`...)
+	out = strconv.AppendInt(out, count, 10)
+	out = append(out, `,"ScannedCount":`...)
+	out = strconv.AppendInt(out, scanned, 10)
+	if more && last != nil {
+		out = append(out, `,"LastEvaluatedKey":`...)
+		out = attr.AppendItemJSON(out, p.lastKeyOf(last))
+	}
+	if c := capacity(p.capacityMode, p.m.Name, readUnits(bytesRead, p.consistent)); c != nil {
+		out = append(out, `,"ConsumedCapacity":{"TableName":`...)
+		out = strconv.AppendQuote(out, c.TableName)
+		out = append(out, `,"CapacityUnits":`...)
+		out = strconv.AppendFloat(out, c.CapacityUnits, 'f', -1, 64)
+		out = append(out, '}')
+	}
+	out = append(out, '}')
+	return rawJSON(out), nil
+}

@@ -1,0 +1,421 @@
+package ddblocal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hubstream/hubstream/internal/ddblocal/attr"
+	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
+	"github.com/hubstream/hubstream/internal/ddblocal/expr"
+)
+
+// DynamoDB's transaction limits.
+const (
+	maxTransactItems   = 100
+	maxTransactBytes   = 4 << 20
+	clientTokenTTL     = 10 * time.Minute
+	maxClientTokenSize = 36
+)
+
+type txCommon struct {
+	TableName                           string  `json:"TableName"`
+	ConditionExpression                 *string `json:"ConditionExpression"`
+	ReturnValuesOnConditionCheckFailure string  `json:"ReturnValuesOnConditionCheckFailure"`
+	exprInput
+}
+
+type txItem struct {
+	ConditionCheck *struct {
+		txCommon
+		Key attr.Item `json:"Key"`
+	} `json:"ConditionCheck,omitempty"`
+	Put *struct {
+		txCommon
+		Item attr.Item `json:"Item"`
+	} `json:"Put,omitempty"`
+	Delete *struct {
+		txCommon
+		Key attr.Item `json:"Key"`
+	} `json:"Delete,omitempty"`
+	Update *struct {
+		txCommon
+		Key              attr.Item `json:"Key"`
+		UpdateExpression *string   `json:"UpdateExpression"`
+	} `json:"Update,omitempty"`
+}
+
+type transactWriteInput struct {
+	TransactItems      []txItem `json:"TransactItems"`
+	ClientRequestToken *string  `json:"ClientRequestToken"`
+	capacityInput
+}
+
+type cancellationReason struct {
+	Code    string    `json:"Code"`
+	Message string    `json:"Message,omitempty"`
+	Item    attr.Item `json:"Item,omitempty"`
+}
+
+// txCanceled is a TransactionCanceledException.
+type txCanceled struct {
+	reasons []cancellationReason
+}
+
+func (t *txCanceled) Error() string { return "TransactionCanceledException: " + t.message() }
+
+func (t *txCanceled) message() string {
+	codes := make([]string, len(t.reasons))
+	for i, r := range t.reasons {
+		codes[i] = r.Code
+	}
+	return "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]"
+}
+
+// txAction is one validated action of a transaction.
+type txAction struct {
+	t         *table
+	m         *tableMeta
+	key       attr.Item
+	storeKey  []byte
+	exprs     *exprSet
+	put       attr.Item
+	delete    bool
+	update    bool
+	returnOld string
+}
+
+func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, error) {
+	var in transactWriteInput
+	if err := decodeRequest(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validateCapacityMode(in.capacityInput); err != nil {
+		return nil, err
+	}
+	n := len(in.TransactItems)
+	if n == 0 {
+		return nil, constraintError("[]", "transactItems", "Member must have length greater than or equal to 1")
+	}
+	if n > maxTransactItems {
+		return nil, constraintError("[...]", "transactItems", "Member must have length less than or equal to 100")
+	}
+	if len(body) > maxTransactBytes+64<<10 {
+		return nil, ddberr.Validationf("Transaction request size has exceeded the maximum allowed size of 4 MB")
+	}
+	var fingerprint []byte
+	if in.ClientRequestToken != nil {
+		tok := *in.ClientRequestToken
+		if len(tok) < 1 || len(tok) > maxClientTokenSize {
+			return nil, constraintError(tok, "clientRequestToken", "Member must have length less than or equal to 36")
+		}
+		var err error
+		if fingerprint, err = json.Marshal(in.TransactItems); err != nil {
+			return nil, err
+		}
+	}
+	// Parse everything that does not need table state before taking the
+	// lock: request-level errors are plain ValidationExceptions.
+	actions := make([]*txAction, n)
+	for i := range in.TransactItems {
+		a, tableName, err := parseTxItem(&in.TransactItems[i])
+		if err != nil {
+			return nil, err
+		}
+		actions[i] = a
+		a.m = &tableMeta{Name: tableName}
+	}
+	e.commitMu.Lock()
+	resp, err := e.runTransaction(ctx, in.ClientRequestToken, fingerprint, actions, in.ReturnConsumedCapacity)
+	e.commitMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if err := e.store.Sync(ctx); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// parseTxItem validates one TransactItems entry and parses its expressions.
+func parseTxItem(it *txItem) (*txAction, string, error) {
+	count := 0
+	a := &txAction{}
+	var common *txCommon
+	var update *string
+	switch {
+	case it.ConditionCheck != nil:
+		count++
+		common, a.key = &it.ConditionCheck.txCommon, it.ConditionCheck.Key
+		if common.ConditionExpression == nil {
+			return nil, "", ddberr.Validationf("The ConditionCheck operation requires a ConditionExpression")
+		}
+	}
+	if it.Put != nil {
+		count++
+		common, a.put = &it.Put.txCommon, it.Put.Item
+		if a.put == nil {
+			return nil, "", ddberr.Validationf("1 validation error detected: Value null at 'transactItems.member.put.item' failed to satisfy constraint: Member must not be null")
+		}
+	}
+	if it.Delete != nil {
+		count++
+		common, a.key, a.delete = &it.Delete.txCommon, it.Delete.Key, true
+	}
+	if it.Update != nil {
+		count++
+		common, a.key, a.update, update = &it.Update.txCommon, it.Update.Key, true, it.Update.UpdateExpression
+		if update == nil {
+			return nil, "", ddberr.Validationf("The Update operation requires an UpdateExpression")
+		}
+	}
+	if count != 1 {
+		return nil, "", ddberr.Validationf("TransactItems can only contain one of Check, Put, Update or Delete")
+	}
+	if err := validateTableName(common.TableName); err != nil {
+		return nil, "", err
+	}
+	if err := checkReturnOnFailure(common.ReturnValuesOnConditionCheckFailure); err != nil {
+		return nil, "", err
+	}
+	a.returnOld = common.ReturnValuesOnConditionCheckFailure
+	exprs, err := parseExprs(common.exprInput, exprSources{condition: common.ConditionExpression, update: update})
+	if err != nil {
+		return nil, "", err
+	}
+	a.exprs = exprs
+	return a, common.TableName, nil
+}
+
+// runTransaction resolves tables and keys, evaluates every condition
+// against one snapshot and commits all writes atomically, or cancels with a
+// reason per action in request order. The caller holds the commit lock, so
+// nothing can change between evaluation and commit.
+func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint []byte, actions []*txAction, capMode string) (any, error) {
+	if token != nil {
+		if prev, ok := e.tokens.get(*token, e.now()); ok {
+			if string(prev) != string(fingerprint) {
+				return nil, ddberr.New(ddberr.IdempotentParameterMismatch, "The request uses the same client token as a previous, but non-identical request.")
+			}
+			return struct{}{}, nil
+		}
+	}
+	seen := map[string]bool{}
+	for _, a := range actions {
+		t, m, err := e.lookup(a.m.Name)
+		if err != nil {
+			return nil, err
+		}
+		a.t, a.m = t, m
+		if a.put != nil {
+			if a.key, err = m.keyOf(a.put); err != nil {
+				return nil, err
+			}
+			if err := validateNewItem(m, a.put, false); err != nil {
+				return nil, err
+			}
+		} else if a.key, err = m.extractKey(a.key); err != nil {
+			return nil, err
+		}
+		if a.update {
+			if err := checkUpdateTouchesKey(m, a.exprs.update); err != nil {
+				return nil, err
+			}
+		}
+		a.storeKey = itemKey(m, a.key)
+		id := a.m.Name + "\x00" + string(a.storeKey)
+		if seen[id] {
+			return nil, ddberr.Validationf("Transaction request cannot include multiple operations on one item")
+		}
+		seen[id] = true
+	}
+	snap := e.store.Snapshot()
+	defer snap.Close()
+	reasons := make([]cancellationReason, len(actions))
+	var muts []*mutation
+	failed := false
+	units := map[string]float64{}
+	for i, a := range actions {
+		reasons[i].Code = "None"
+		old, err := readItem(snap, a.storeKey)
+		if err != nil {
+			return nil, err
+		}
+		if err := evalCondition(a.exprs.condition, old, a.returnOld); err != nil {
+			var cf *conditionalFailed
+			var de *ddberr.Error
+			switch {
+			case errors.As(err, &cf):
+				reasons[i] = cancellationReason{Code: "ConditionalCheckFailed", Message: "The conditional request failed", Item: cf.item}
+			case errors.As(err, &de):
+				reasons[i] = cancellationReason{Code: "ValidationError", Message: de.Message}
+			default:
+				return nil, err
+			}
+			failed = true
+			continue
+		}
+		mu := &mutation{t: a.t, m: a.m, key: a.storeKey, old: old}
+		switch {
+		case a.put != nil:
+			mu.new = a.put
+		case a.delete:
+		case a.update:
+			next, err := applyUpdate(a.m, a.exprs.update, old, a.key)
+			if err != nil {
+				var de *ddberr.Error
+				if errors.As(err, &de) {
+					reasons[i] = cancellationReason{Code: "ValidationError", Message: de.Message}
+					failed = true
+					continue
+				}
+				return nil, err
+			}
+			mu.new = next
+		default:
+			continue // ConditionCheck writes nothing
+		}
+		muts = append(muts, mu)
+		units[a.m.Name] += 2 * writeUnits(maxInt(attr.ItemSize(old), attr.ItemSize(mu.new)))
+	}
+	if failed {
+		return nil, &txCanceled{reasons: reasons}
+	}
+	if err := e.commit(ctx, muts); err != nil {
+		return nil, err
+	}
+	if token != nil {
+		e.tokens.put(*token, fingerprint, e.now())
+	}
+	var out struct {
+		ConsumedCapacity []*consumedCapacity `json:"ConsumedCapacity,omitempty"`
+	}
+	for name, u := range units {
+		if c := capacity(capMode, name, u); c != nil {
+			out.ConsumedCapacity = append(out.ConsumedCapacity, c)
+		}
+	}
+	return out, nil
+}
+
+type transactGetInput struct {
+	TransactItems []struct {
+		Get *struct {
+			TableName            string    `json:"TableName"`
+			Key                  attr.Item `json:"Key"`
+			ProjectionExpression *string   `json:"ProjectionExpression"`
+			exprInput
+		} `json:"Get"`
+	} `json:"TransactItems"`
+	capacityInput
+}
+
+type itemResponse struct {
+	Item attr.Item `json:"Item,omitempty"`
+}
+
+// transactGetItems reads every item from one snapshot, so the result is a
+// consistent cut that no concurrent transaction can split.
+func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error) {
+	var in transactGetInput
+	if err := decodeRequest(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validateCapacityMode(in.capacityInput); err != nil {
+		return nil, err
+	}
+	n := len(in.TransactItems)
+	if n == 0 {
+		return nil, constraintError("[]", "transactItems", "Member must have length greater than or equal to 1")
+	}
+	if n > maxTransactItems {
+		return nil, constraintError("[...]", "transactItems", "Member must have length less than or equal to 100")
+	}
+	type getPlan struct {
+		key     []byte
+		project *expr.Projection
+	}
+	plans := make([]getPlan, n)
+	seen := map[string]bool{}
+	for i, ti := range in.TransactItems {
+		g := ti.Get
+		if g == nil {
+			return nil, ddberr.Validationf("1 validation error detected: Value null at 'transactItems.%d.member.get' failed to satisfy constraint: Member must not be null", i+1)
+		}
+		exprs, err := parseExprs(g.exprInput, exprSources{projection: g.ProjectionExpression})
+		if err != nil {
+			return nil, err
+		}
+		_, m, err := e.lookup(g.TableName)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := m.extractKey(g.Key); err != nil {
+			return nil, err
+		}
+		k := itemKey(m, g.Key)
+		if seen[string(k)] {
+			return nil, ddberr.Validationf("Transaction request cannot include multiple operations on one item")
+		}
+		seen[string(k)] = true
+		plans[i] = getPlan{key: k, project: exprs.projection}
+	}
+	snap := e.store.Snapshot()
+	defer snap.Close()
+	out := struct {
+		Responses []itemResponse `json:"Responses"`
+	}{Responses: make([]itemResponse, n)}
+	for i, p := range plans {
+		item, err := readItem(snap, p.key)
+		if err != nil {
+			return nil, err
+		}
+		if item != nil && p.project != nil {
+			item = p.project.Apply(item)
+		}
+		out.Responses[i].Item = item
+	}
+	return out, nil
+}
+
+// tokenCache remembers ClientRequestTokens of committed transactions for
+// ten minutes, as DynamoDB does.
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[string]tokenEntry
+	lastGC  time.Time
+}
+
+type tokenEntry struct {
+	fingerprint []byte
+	expires     time.Time
+}
+
+func newTokenCache() *tokenCache { return &tokenCache{entries: map[string]tokenEntry{}} }
+
+func (c *tokenCache) get(tok string, now time.Time) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[tok]
+	if !ok || now.After(e.expires) {
+		return nil, false
+	}
+	return e.fingerprint, true
+}
+
+func (c *tokenCache) put(tok string, fingerprint []byte, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries[tok] = tokenEntry{fingerprint: fingerprint, expires: now.Add(clientTokenTTL)}
+	if now.Sub(c.lastGC) > time.Minute {
+		for k, e := range c.entries {
+			if now.After(e.expires) {
+				delete(c.entries, k)
+			}
+		}
+		c.lastGC = now
+	}
+}

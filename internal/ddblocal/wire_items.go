@@ -1,0 +1,89 @@
+package ddblocal
+
+import "github.com/hubstream/hubstream/internal/ddblocal/attr"
+
+// exprInput is the expression part shared by data-plane requests.
+type exprInput struct {
+	ExpressionAttributeNames  map[string]string     `json:"ExpressionAttributeNames"`
+	ExpressionAttributeValues map[string]attr.Value `json:"ExpressionAttributeValues"`
+}
+
+// legacyInput holds the pre-expression parameters. The engine does not
+// implement them; it names them in a clear error instead of ignoring them.
+type legacyInput struct {
+	Expected            map[string]any `json:"Expected"`
+	ConditionalOperator string         `json:"ConditionalOperator"`
+	AttributeUpdates    map[string]any `json:"AttributeUpdates"`
+	KeyConditions       map[string]any `json:"KeyConditions"`
+	QueryFilter         map[string]any `json:"QueryFilter"`
+	ScanFilter          map[string]any `json:"ScanFilter"`
+}
+
+type capacityInput struct {
+	ReturnConsumedCapacity      string `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics string `json:"ReturnItemCollectionMetrics"`
+}
+
+type putItemInput struct {
+	TableName                           string    `json:"TableName"`
+	Item                                attr.Item `json:"Item"`
+	ConditionExpression                 *string   `json:"ConditionExpression"`
+	ReturnValues                        string    `json:"ReturnValues"`
+	ReturnValuesOnConditionCheckFailure string    `json:"ReturnValuesOnConditionCheckFailure"`
+	exprInput
+	legacyInput
+	capacityInput
+}
+
+type deleteItemInput struct {
+	TableName                           string    `json:"TableName"`
+	Key                                 attr.Item `json:"Key"`
+	ConditionExpression                 *string   `json:"ConditionExpression"`
+	ReturnValues                        string    `json:"ReturnValues"`
+	ReturnValuesOnConditionCheckFailure string    `json:"ReturnValuesOnConditionCheckFailure"`
+	exprInput
+	legacyInput
+	capacityInput
+}
+
+type updateItemInput struct {
+	TableName                           string    `json:"TableName"`
+	Key                                 attr.Item `json:"Key"`
+	UpdateExpression                    *string   `json:"UpdateExpression"`
+	ConditionExpression                 *string   `json:"ConditionExpression"`
+	ReturnValues                        string    `json:"ReturnValues"`
+	ReturnValuesOnConditionCheckFailure string    `json:"ReturnValuesOnConditionCheckFailure"`
+	exprInput
+	legacyInput
+	capacityInput
+}
+
+type getItemInput struct {
+	TableName            string    `json:"TableName"`
+	Key                  attr.Item `json:"Key"`
+	ConsistentRead       bool      `json:"ConsistentRead"`
+	ProjectionExpression *string   `json:"ProjectionExpression"`
+	AttributesToGet      []string  `json:"AttributesToGet"`
+	exprInput
+	capacityInput
+}
+
+type consumedCapacity struct {
+	TableName          string  `json:"TableName"`
+	CapacityUnits      float64 `json:"CapacityUnits"`
+	ReadCapacityUnits  float64 `json:"ReadCapacityUnits,omitempty"`
+	WriteCapacityUnits float64 `json:"WriteCapacityUnits,omitempty"`
+	Table              *struct {
+		CapacityUnits float64 `json:"CapacityUnits"`
+	} `json:"Table,omitempty"`
+}
+
+type writeItemOutput struct {
+	Attributes       attr.Item         `json:"Attributes,omitempty"`
+	ConsumedCapacity *consumedCapacity `json:"ConsumedCapacity,omitempty"`
+}
+
+type getItemOutput struct {
+	Item             attr.Item         `json:"Item,omitempty"`
+	ConsumedCapacity *consumedCapacity `json:"ConsumedCapacity,omitempty"`
+}

@@ -1,0 +1,82 @@
+package table
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+)
+
+// Clients are the two DynamoDB clients hubstream uses.
+type Clients struct {
+	DB      *dynamodb.Client
+	Streams *dynamodbstreams.Client
+}
+
+// ClientConfig says where DynamoDB is.
+type ClientConfig struct {
+	// Endpoint overrides the service endpoint (DynamoDB Local, ddblocal,
+	// ScyllaDB Alternator). Empty: the standard AWS endpoint resolution.
+	Endpoint string
+	// HTTPClient, when set, carries every request (the embedded engine's
+	// in-process client, or an instrumented one). Default: the SDK's.
+	HTTPClient aws.HTTPClient
+	// Region overrides the configured region. Default: the AWS
+	// configuration chain, else us-east-1.
+	Region string
+	// StaticCredentials skips the AWS credential chain (for local
+	// endpoints that ignore signatures).
+	StaticCredentials bool
+	// MaxAttempts bounds the SDK's own retries. Default: the SDK's (3).
+	MaxAttempts int
+}
+
+// ConfigFromEnv reads DYNAMODB_ENDPOINT and AWS_REGION.
+func ConfigFromEnv() ClientConfig {
+	return ClientConfig{Endpoint: os.Getenv("DYNAMODB_ENDPOINT"), Region: os.Getenv("AWS_REGION")}
+}
+
+// NewClients builds clients from the standard AWS configuration chain
+// (environment, shared config files, instance roles) adjusted by cfg. It
+// fails only if that configuration cannot be loaded.
+func NewClients(ctx context.Context, cfg ClientConfig) (Clients, error) {
+	var loadOpts []func(*config.LoadOptions) error
+	if cfg.Region != "" {
+		loadOpts = append(loadOpts, config.WithRegion(cfg.Region))
+	}
+	if cfg.StaticCredentials {
+		loadOpts = append(loadOpts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	if cfg.HTTPClient != nil {
+		loadOpts = append(loadOpts, config.WithHTTPClient(cfg.HTTPClient))
+	}
+	if cfg.MaxAttempts > 0 {
+		loadOpts = append(loadOpts, config.WithRetryMaxAttempts(cfg.MaxAttempts))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	if err != nil {
+		return Clients{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = "us-east-1"
+	}
+	if cfg.Endpoint != "" && awsCfg.Credentials == nil {
+		awsCfg.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
+	}
+	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+	})
+	streams := dynamodbstreams.NewFromConfig(awsCfg, func(o *dynamodbstreams.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+	})
+	return Clients{DB: db, Streams: streams}, nil
+}

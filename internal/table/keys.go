@@ -1,0 +1,321 @@
+package table
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Partition is an aggregate partition key: every event item, the head and
+// (for accounts and repositories) the entity's own read item live under it.
+type Partition string
+
+// Key is an item's primary key.
+type Key struct {
+	PK string
+	SK string
+}
+
+// AV returns the key as DynamoDB attribute values.
+func (k Key) AV() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		AttrPK: &types.AttributeValueMemberS{Value: k.PK},
+		AttrSK: &types.AttributeValueMemberS{Value: k.SK},
+	}
+}
+
+// IndexKey is an item's key in one GSI.
+type IndexKey struct {
+	Index string
+	PK    string
+	SK    string
+}
+
+// Attrs returns the GSI key attributes to store on an item.
+func (k IndexKey) Attrs() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		k.Index + "PK": &types.AttributeValueMemberS{Value: k.PK},
+		k.Index + "SK": &types.AttributeValueMemberS{Value: k.SK},
+	}
+}
+
+// Item types (_et).
+const (
+	TypeEvent        = "EVENT"
+	TypeHead         = "HEAD"
+	TypeIdempotency  = "IDEMPOTENCY"
+	TypeAccount      = "ACCOUNT"
+	TypeRepository   = "REPO"
+	TypeIssue        = "ISSUE"
+	TypePullRequest  = "PR"
+	TypeComment      = "COMMENT"
+	TypeStar         = "STAR"
+	TypeFork         = "FORK"
+	TypeMembership   = "MEMBER"
+	TypeReaction     = "REACTION"
+	TypeShardLease   = "LEASE"
+	TypeParkedEvent  = "DLQ"
+	TypeProjectorRun = "PROJECTOR"
+)
+
+// norm makes a login or repository name case-insensitive in keys, as
+// GitHub's are: "Octo" and "octo" are the same account.
+func norm(s string) string { return strings.ToLower(s) }
+
+// Aggregate partitions (DESIGN.md §3, the seed's entity partitions).
+
+// AccountPartition is the partition of a user or organization.
+func AccountPartition(login string) Partition { return Partition("ACCOUNT#" + norm(login)) }
+
+// RepoPartition is the partition of a repository.
+func RepoPartition(owner, name string) Partition {
+	return Partition("REPO#" + norm(owner) + "#" + norm(name))
+}
+
+// IssuePartition is the partition of issue n of a repository.
+func IssuePartition(owner, repo string, n int) Partition {
+	return Partition(fmt.Sprintf("ISSUE#%s#%s#%08d", norm(owner), norm(repo), n))
+}
+
+// PullRequestPartition is the partition of pull request n of a repository.
+func PullRequestPartition(owner, repo string, n int) Partition {
+	return Partition(fmt.Sprintf("PR#%s#%s#%08d", norm(owner), norm(repo), n))
+}
+
+// CommentPartition is the partition of a comment on issue or PR n.
+func CommentPartition(owner, repo string, n int, id string) Partition {
+	return Partition(fmt.Sprintf("COMMENT#%s#%s#%08d#%s", norm(owner), norm(repo), n, id))
+}
+
+// StarPartition is the partition of login's star on a repository.
+func StarPartition(login, owner, repo string) Partition {
+	return Partition("STAR#" + norm(login) + "#" + norm(owner) + "#" + norm(repo))
+}
+
+// MembershipPartition is the partition of login's membership of org.
+func MembershipPartition(org, login string) Partition {
+	return Partition("MEMBER#" + norm(org) + "#" + norm(login))
+}
+
+// ReactionPartition is the partition of login's reaction with content on a
+// subject (the subject's own partition).
+func ReactionPartition(subject Partition, login, content string) Partition {
+	return Partition("REACTION#" + string(subject) + "#" + norm(login) + "#" + content)
+}
+
+// Write side.
+
+// EventSKPrefix begins the sort key of every event item (and not the head).
+const EventSKPrefix = "EVENT#0"
+
+const headSK = "EVENT#HEAD"
+
+// EventKey is the key of event v of an aggregate.
+func EventKey(p Partition, v int64) Key {
+	return Key{PK: string(p), SK: fmt.Sprintf("EVENT#%010d", v)}
+}
+
+// HeadKey is the key of an aggregate's head item.
+func HeadKey(p Partition) Key { return Key{PK: string(p), SK: headSK} }
+
+// IsHeadSK reports whether sk is a head item's sort key.
+func IsHeadSK(sk string) bool { return sk == headSK }
+
+// IsEventSK reports whether sk is an event item's sort key.
+func IsEventSK(sk string) bool { return strings.HasPrefix(sk, "EVENT#") && sk != headSK }
+
+// IdempotencyKey is the key of the stored result of actor's mutation with
+// a client idempotency key.
+func IdempotencyKey(actor, key string) Key {
+	k := "IDEMPOTENCY#" + norm(actor) + "#" + key
+	return Key{PK: k, SK: k}
+}
+
+// Read side (DESIGN.md §3 "Read side").
+
+// AccountKey is the read item of a user or organization.
+func AccountKey(login string) Key {
+	p := string(AccountPartition(login))
+	return Key{PK: p, SK: p}
+}
+
+// AccountIndexKeys are the GSI keys of an account read item.
+func AccountIndexKeys(login string) []IndexKey {
+	p := string(AccountPartition(login))
+	return []IndexKey{{GSI1, p, p}, {GSI3, p, p}}
+}
+
+// RepositoryKey is the read item of a repository.
+func RepositoryKey(owner, name string) Key {
+	p := string(RepoPartition(owner, name))
+	return Key{PK: p, SK: p}
+}
+
+// RepositoryIndexKeys are the GSI keys of a repository read item; GSI3
+// orders an owner's repositories by last update.
+func RepositoryIndexKeys(owner, name, updatedAt string) []IndexKey {
+	p := string(RepoPartition(owner, name))
+	return []IndexKey{
+		{GSI1, p, p},
+		{GSI2, p, p},
+		{GSI3, string(AccountPartition(owner)), "#" + updatedAt},
+		{GSI4, p, "#" + p},
+	}
+}
+
+// ReposByOwner is the GSI3 partition listing an owner's repositories, and
+// the sort-key prefix that selects them.
+func ReposByOwner(owner string) (index, pk, skPrefix string) {
+	return GSI3, string(AccountPartition(owner)), "#"
+}
+
+// IssueKey is the read item of issue n.
+func IssueKey(owner, repo string, n int) Key {
+	p := string(IssuePartition(owner, repo, n))
+	return Key{PK: p, SK: p}
+}
+
+// issueLikeIndexKeys builds GSI1 (all, by number) and GSI4 (by state: open
+// newest first; closed/merged by number) keys for issues and PRs.
+func issueLikeIndexKeys(kind, owner, repo string, n int, state string) []IndexKey {
+	coll := fmt.Sprintf("%s#%s#%s", kind, norm(owner), norm(repo))
+	var sk4 string
+	if state == "OPEN" {
+		sk4 = fmt.Sprintf("%s#OPEN#%08d", kind, 99999999-n)
+	} else {
+		sk4 = fmt.Sprintf("#%s#%s#%08d", kind, state, n)
+	}
+	return []IndexKey{{GSI1, coll, fmt.Sprintf("%s#%08d", kind, n)}, {GSI4, coll, sk4}}
+}
+
+// IssueIndexKeys are the GSI keys of an issue in state OPEN or CLOSED.
+func IssueIndexKeys(owner, repo string, n int, state string) []IndexKey {
+	return issueLikeIndexKeys("ISSUE", owner, repo, n, state)
+}
+
+// PullRequestKey is the read item of pull request n.
+func PullRequestKey(owner, repo string, n int) Key {
+	p := string(PullRequestPartition(owner, repo, n))
+	return Key{PK: p, SK: p}
+}
+
+// PullRequestIndexKeys are the GSI keys of a pull request in state OPEN,
+// CLOSED or MERGED.
+func PullRequestIndexKeys(owner, repo string, n int, state string) []IndexKey {
+	return issueLikeIndexKeys("PR", owner, repo, n, state)
+}
+
+// IssuesOfRepo returns the index, partition and sort-key prefix that list a
+// repository's issues ("ISSUE") or pull requests ("PR") in one state, or
+// all of them when state is "".
+func IssuesOfRepo(kind, owner, repo, state string) (index, pk, skPrefix string) {
+	coll := fmt.Sprintf("%s#%s#%s", kind, norm(owner), norm(repo))
+	switch state {
+	case "":
+		return GSI1, coll, kind + "#"
+	case "OPEN":
+		return GSI4, coll, kind + "#OPEN#"
+	default:
+		return GSI4, coll, "#" + kind + "#" + state + "#"
+	}
+}
+
+// CommentKey is the read item of a comment on issue or PR n; id is
+// time-sortable, so comments list oldest first.
+func CommentKey(owner, repo string, n int, id string) Key {
+	return Key{PK: string(RepoPartition(owner, repo)), SK: fmt.Sprintf("ISSUE#%08d#COMMENT#%s", n, id)}
+}
+
+// CommentsOf returns the partition and sort-key prefix listing the comments
+// of issue or PR n.
+func CommentsOf(owner, repo string, n int) (pk, skPrefix string) {
+	return string(RepoPartition(owner, repo)), fmt.Sprintf("ISSUE#%08d#COMMENT#", n)
+}
+
+// StarKey is the read item of login's star on a repository, starred at.
+func StarKey(login, owner, repo, at string) Key {
+	return Key{PK: string(AccountPartition(login)), SK: "STAR#" + norm(owner) + "#" + norm(repo) + "#" + at}
+}
+
+// StarIndexKeys are the GSI keys of a star (stargazers of the repository).
+func StarIndexKeys(login, owner, repo, at string) []IndexKey {
+	return []IndexKey{{GSI1, string(RepoPartition(owner, repo)), "STAR#" + norm(login) + "#" + at}}
+}
+
+// StarsOfUser returns the partition and sort-key prefix listing login's
+// stars; with owner and repo set, only the star on that repository.
+func StarsOfUser(login, owner, repo string) (pk, skPrefix string) {
+	if owner != "" {
+		return string(AccountPartition(login)), "STAR#" + norm(owner) + "#" + norm(repo) + "#"
+	}
+	return string(AccountPartition(login)), "STAR#"
+}
+
+// Stargazers returns the index, partition and prefix listing a repository's
+// stargazers.
+func Stargazers(owner, repo string) (index, pk, skPrefix string) {
+	return GSI1, string(RepoPartition(owner, repo)), "STAR#"
+}
+
+// ForkKey is the read item linking a repository to its fork owned by
+// forkOwner.
+func ForkKey(owner, repo, forkOwner string) Key {
+	return Key{PK: string(RepoPartition(owner, repo)), SK: "FORK#" + norm(forkOwner)}
+}
+
+// ForkIndexKeys are the GSI keys of a fork link.
+func ForkIndexKeys(owner, repo, forkOwner string) []IndexKey {
+	return []IndexKey{{GSI2, string(RepoPartition(owner, repo)), "FORK#" + norm(forkOwner)}}
+}
+
+// ForksOf returns the index, partition and prefix listing forks.
+func ForksOf(owner, repo string) (index, pk, skPrefix string) {
+	return GSI2, string(RepoPartition(owner, repo)), "FORK#"
+}
+
+// MembershipKey is the read item of login's membership of org.
+func MembershipKey(org, login string) Key {
+	return Key{PK: string(AccountPartition(org)), SK: "MEMBER#" + norm(login)}
+}
+
+// MembershipIndexKeys are the GSI keys of a membership (organizations of a
+// user).
+func MembershipIndexKeys(org, login string) []IndexKey {
+	return []IndexKey{{GSI1, string(AccountPartition(login)), "ORG#" + norm(org)}}
+}
+
+// MembersOf returns the partition and prefix listing an org's members.
+func MembersOf(org string) (pk, skPrefix string) {
+	return string(AccountPartition(org)), "MEMBER#"
+}
+
+// OrganizationsOf returns the index, partition and prefix listing a user's
+// organizations.
+func OrganizationsOf(login string) (index, pk, skPrefix string) {
+	return GSI1, string(AccountPartition(login)), "ORG#"
+}
+
+// ReactionKey is the read item of login's reaction on a subject item.
+func ReactionKey(subject Key, content, login string) Key {
+	return Key{PK: subject.PK, SK: "REACTION#" + content + "#" + norm(login)}
+}
+
+// Projector bookkeeping.
+
+// ShardLeaseKey is the lease and checkpoint item of one stream shard for
+// the projector called name.
+func ShardLeaseKey(name, shardID string) Key {
+	return Key{PK: "PROJECTOR#" + name, SK: "SHARD#" + shardID}
+}
+
+// ParkedEventKey is the DLQ item of a parked event.
+func ParkedEventKey(name string, p Partition, v int64) Key {
+	return Key{PK: "PROJECTOR#" + name, SK: fmt.Sprintf("DLQ#%s#%010d", p, v)}
+}
+
+// ProjectorPartition returns the partition and prefixes of a projector's
+// bookkeeping items.
+func ProjectorPartition(name string) (pk, shardPrefix, dlqPrefix string) {
+	return "PROJECTOR#" + name, "SHARD#", "DLQ#"
+}
