@@ -246,7 +246,7 @@ func checkKeyAttr(key attr.Item, k keyAttr, limit int) error {
 		if limit == maxRangeKeyBytes {
 			return ddberr.Validationf("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
 		}
-		return ddberr.Validationf("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes")
+		return ddberr.Validationf("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
 	}
 	return nil
 }

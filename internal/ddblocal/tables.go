@@ -111,7 +111,7 @@ func parseKeySchema(ks []wireKeySchemaElement, defs map[string]attr.Type, where 
 			out.Hash = keyAttr{Name: el.AttributeName, Type: t}
 		case i == 1 && el.KeyType == "RANGE":
 			if el.AttributeName == out.Hash.Name {
-				return out, invalidParam("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+				return out, invalidParam("Invalid KeySchema: Both the Hash Key and the Range Key element in the KeySchema have the same name")
 			}
 			out.Range = keyAttr{Name: el.AttributeName, Type: t}
 		case el.KeyType != "HASH" && el.KeyType != "RANGE":

@@ -33,11 +33,11 @@ func Equal(a, b Value) bool {
 		}
 		return true
 	case TypeSS:
-		return sameSet(len(a.SS), len(b.SS), func(i, j int) bool { return a.SS[i] == b.SS[j] })
+		return sameSet(a.SS, b.SS, func(s string) string { return s })
 	case TypeNS:
-		return sameSet(len(a.SS), len(b.SS), func(i, j int) bool { return numbersEqual(a.SS[i], b.SS[j]) })
+		return sameSet(a.SS, b.SS, canonicalOrSelf)
 	case TypeBS:
-		return sameSet(len(a.BS), len(b.BS), func(i, j int) bool { return bytes.Equal(a.BS[i], b.BS[j]) })
+		return sameSet(a.BS, b.BS, func(b []byte) string { return string(b) })
 	}
 	return false
 }
@@ -63,30 +63,52 @@ func numbersEqual(a, b string) bool {
 	return a == b || CompareNumbers(a, b) == 0
 }
 
-// sameSet reports whether two duplicate-free sets of sizes na and nb hold
-// the same members, eq comparing member i of the first with member j of the
-// second. Sets are small in practice, so a quadratic scan with a cheap
-// first-guess (same position) is fine and allocation-free.
-func sameSet(na, nb int, eq func(i, j int) bool) bool {
-	if na != nb {
+// sameSet reports whether two duplicate-free sets hold the same members,
+// key mapping a member to a string that is equal exactly for equal members.
+// Small sets, the common case, are compared pairwise without allocating;
+// large ones through a map, so comparing big sets stays linear.
+func sameSet[E any](a, b []E, key func(E) string) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	for i := 0; i < na; i++ {
-		if eq(i, i) {
-			continue
-		}
-		found := false
-		for j := 0; j < nb; j++ {
-			if eq(i, j) {
-				found = true
-				break
+	if len(a) <= 16 {
+		for i := range a {
+			ka := key(a[i])
+			if ka == key(b[i]) {
+				continue
+			}
+			found := false
+			for j := range b {
+				if ka == key(b[j]) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
 			}
 		}
-		if !found {
+		return true
+	}
+	set := make(map[string]struct{}, len(a))
+	for _, e := range a {
+		set[key(e)] = struct{}{}
+	}
+	for _, e := range b {
+		if _, ok := set[key(e)]; !ok {
 			return false
 		}
 	}
 	return true
+}
+
+// canonicalOrSelf returns the canonical text of a number, or s itself when
+// it is invalid, so numbers can be compared as strings.
+func canonicalOrSelf(s string) string {
+	if c, err := canonicalNumber(s); err == nil {
+		return c
+	}
+	return s
 }
 
 // Clone returns a deep copy of v sharing no mutable memory with it.

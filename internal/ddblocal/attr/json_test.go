@@ -2,7 +2,6 @@ package attr
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -353,15 +352,4 @@ func TestEncodingJSONInterop(t *testing.T) {
 			t.Fatalf("got %s, %v", got, err)
 		}
 	})
-}
-
-func TestDecodeNeverReturnsTypedNil(t *testing.T) {
-	_, err := DecodeItemJSON([]byte(`{"a":{"S":"x"}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var de *ddberr.Error
-	if errors.As(err, &de) {
-		t.Fatal("typed nil error")
-	}
 }

@@ -19,8 +19,10 @@ type Params struct {
 	names  map[string]string
 	values map[string]attr.Value
 
-	usedNames  map[string]struct{}
-	usedValues map[string]struct{}
+	// usedNames and usedValues list the placeholders resolved so far, with
+	// repetitions. Requests have few placeholders, so slices beat maps.
+	usedNames  []string
+	usedValues []string
 
 	checked bool
 	verr    error
@@ -121,10 +123,7 @@ func (p *Params) name(ph string) (string, bool) {
 	}
 	n, ok := p.names[ph]
 	if ok {
-		if p.usedNames == nil {
-			p.usedNames = make(map[string]struct{}, len(p.names))
-		}
-		p.usedNames[ph] = struct{}{}
+		p.usedNames = append(p.usedNames, ph)
 	}
 	return n, ok
 }
@@ -136,10 +135,7 @@ func (p *Params) value(ph string) (attr.Value, bool) {
 	}
 	v, ok := p.values[ph]
 	if ok {
-		if p.usedValues == nil {
-			p.usedValues = make(map[string]struct{}, len(p.values))
-		}
-		p.usedValues[ph] = struct{}{}
+		p.usedValues = append(p.usedValues, ph)
 	}
 	return v, ok
 }
@@ -156,25 +152,36 @@ func (p *Params) CheckUnused() error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if len(p.usedNames) < len(p.names) {
-		var unused []string
-		for _, k := range sortedKeys(p.names) {
-			if _, ok := p.usedNames[k]; !ok {
-				unused = append(unused, k)
-			}
-		}
+	if unused := unusedKeys(p.names, p.usedNames); unused != nil {
 		return validation("Value provided in ExpressionAttributeNames unused in expressions: keys: {" + strings.Join(unused, ", ") + "}")
 	}
-	if len(p.usedValues) < len(p.values) {
-		var unused []string
-		for _, k := range sortedKeys(p.values) {
-			if _, ok := p.usedValues[k]; !ok {
-				unused = append(unused, k)
-			}
-		}
+	if unused := unusedKeys(p.values, p.usedValues); unused != nil {
 		return validation("Value provided in ExpressionAttributeValues unused in expressions: keys: {" + strings.Join(unused, ", ") + "}")
 	}
 	return nil
+}
+
+// unusedKeys returns the keys of m missing from used, sorted, or nil.
+func unusedKeys[V any](m map[string]V, used []string) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	// used only holds keys of m, so all are used when it has len(m)
+	// distinct entries.
+	seen := make(map[string]struct{}, len(used))
+	for _, k := range used {
+		seen[k] = struct{}{}
+	}
+	if len(seen) == len(m) {
+		return nil
+	}
+	var unused []string
+	for _, k := range sortedKeys(m) {
+		if _, ok := seen[k]; !ok {
+			unused = append(unused, k)
+		}
+	}
+	return unused
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -149,6 +149,34 @@ type parser struct {
 	// names: AND, OR, NOT, BETWEEN, IN in conditions; SET, REMOVE, ADD,
 	// DELETE in updates.
 	keywords []string
+	// nodes, elems and args are arenas the tree is carved from, sized so
+	// that they never grow: every node, path element and argument consumes
+	// at least one token. One allocation each instead of one per node keeps
+	// parsing cheap on the request path.
+	nodes []node
+	elems []PathElem
+	args  []*node
+}
+
+// newNode returns a zeroed node from the arena.
+func (ps *parser) newNode(k nodeKind) *node {
+	if len(ps.nodes) == cap(ps.nodes) {
+		return &node{kind: k}
+	}
+	ps.nodes = ps.nodes[:len(ps.nodes)+1]
+	n := &ps.nodes[len(ps.nodes)-1]
+	n.kind = k
+	return n
+}
+
+// argList copies as into the argument arena.
+func (ps *parser) argList(as ...*node) []*node {
+	if cap(ps.args)-len(ps.args) < len(as) {
+		return append([]*node(nil), as...)
+	}
+	start := len(ps.args)
+	ps.args = append(ps.args, as...)
+	return ps.args[start:len(ps.args):len(ps.args)]
 }
 
 var (
@@ -175,6 +203,9 @@ func newParser(kind Kind, src string, params *Params, keywords []string) (*parse
 	ps := &parser{kind: kind, src: src, params: params, keywords: keywords}
 	ps.errs.kind = kind
 	ps.toks = lex(src, make([]token, 0, len(src)/3+2))
+	ps.nodes = make([]node, 0, len(ps.toks))
+	ps.elems = make([]PathElem, 0, len(ps.toks))
+	ps.args = make([]*node, 0, len(ps.toks))
 	return ps, nil
 }
 
@@ -255,7 +286,8 @@ func (ps *parser) finish() error {
 // parsePath parses name ('.' name | '[' index ']')*, resolving #name
 // placeholders. The current token must start the path.
 func (ps *parser) parsePath() (Path, error) {
-	path := make(Path, 0, 2)
+	start := len(ps.elems)
+	path := Path(ps.elems[start:start])
 	for {
 		t := ps.peek()
 		switch {
@@ -304,6 +336,12 @@ func (ps *parser) parsePath() (Path, error) {
 	if len(path) > maxPathDepth {
 		return nil, ps.kind.invalid("The document path has too many nesting levels; nesting levels: " + strconv.Itoa(len(path)))
 	}
+	if len(path) > 0 && &path[0] == &ps.elems[:start+1][start] {
+		// Still in the arena: claim the elements, and cap the slice so that
+		// a caller appending to it cannot overwrite the next path.
+		ps.elems = ps.elems[:start+len(path)]
+		path = path[:len(path):len(path)]
+	}
 	return path, nil
 }
 
@@ -315,7 +353,9 @@ func (ps *parser) parseValue() *node {
 	if !ok {
 		ps.errs.add(catUndefined, "An expression attribute value used in expression is not defined; attribute value: %s", ph)
 	}
-	return &node{kind: nValue, val: v, text: ph}
+	n := ps.newNode(nValue)
+	n.val, n.text = v, ph
+	return n
 }
 
 // parseCall parses name '(' arg (',' arg)* ')' with arg parsing each
@@ -329,18 +369,22 @@ func (ps *parser) parseCall(arg func() (*node, error)) (*node, error) {
 	}
 	defer ps.leave()
 	ps.ops++
-	n := &node{kind: nFunc, fn: lookupFunc(name), text: name}
+	n := ps.newNode(nFunc)
+	n.fn, n.text = lookupFunc(name), name
+	var buf [4]*node
+	args := buf[:0]
 	for {
 		a, err := arg()
 		if err != nil {
 			return nil, err
 		}
-		n.args = append(n.args, a)
+		args = append(args, a)
 		switch ps.peekKind() {
 		case tComma:
 			ps.pos++
 		case tRParen:
 			ps.pos++
+			n.args = ps.argList(args...)
 			return n, nil
 		default:
 			return nil, ps.syntaxErr(ps.pos)
@@ -372,7 +416,9 @@ func (ps *parser) parseOr(allowOperand bool) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		left = &node{kind: nOr, args: []*node{left, right}}
+		or := ps.newNode(nOr)
+		or.args = ps.argList(left, right)
+		left = or
 	}
 	return left, nil
 }
@@ -388,7 +434,9 @@ func (ps *parser) parseAnd(allowOperand bool) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		left = &node{kind: nAnd, args: []*node{left, right}}
+		and := ps.newNode(nAnd)
+		and.args = ps.argList(left, right)
+		left = and
 	}
 	return left, nil
 }
@@ -409,7 +457,9 @@ func (ps *parser) parseNot(allowOperand bool) (*node, error) {
 		return nil, err
 	}
 	for ; nots > 0; nots-- {
-		n = &node{kind: nNot, args: []*node{n}}
+		not := ps.newNode(nNot)
+		not.args = ps.argList(n)
+		n = not
 	}
 	return n, nil
 }
@@ -464,7 +514,9 @@ func (ps *parser) parseComparison(left *node) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &node{kind: nCompare, op: t.kind, args: []*node{left, right}}, nil
+		n := ps.newNode(nCompare)
+		n.op, n.args = t.kind, ps.argList(left, right)
+		return n, nil
 	case ps.isKeyword(t, "BETWEEN"):
 		lo, err := ps.parseOperandParen()
 		if err != nil {
@@ -478,18 +530,21 @@ func (ps *parser) parseComparison(left *node) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &node{kind: nBetween, args: []*node{left, lo, hi}}, nil
+		n := ps.newNode(nBetween)
+		n.args = ps.argList(left, lo, hi)
+		return n, nil
 	default: // IN
 		if err := ps.expect(tLParen); err != nil {
 			return nil, err
 		}
-		n := &node{kind: nIn, args: []*node{left}}
+		n := ps.newNode(nIn)
+		args := []*node{left}
 		for {
 			a, err := ps.parseOperandParen()
 			if err != nil {
 				return nil, err
 			}
-			n.args = append(n.args, a)
+			args = append(args, a)
 			if ps.peekKind() == tComma {
 				ps.pos++
 				continue
@@ -497,6 +552,7 @@ func (ps *parser) parseComparison(left *node) (*node, error) {
 			if err := ps.expect(tRParen); err != nil {
 				return nil, err
 			}
+			n.args = ps.argList(args...)
 			return n, nil
 		}
 	}
@@ -535,11 +591,18 @@ func (ps *parser) parseOperand() (*node, error) {
 	case t.kind == tIdent && ps.toks[ps.pos+1].kind == tLParen && !ps.isAnyKeyword(t):
 		return ps.parseCall(ps.parseOperandParen)
 	case t.kind == tIdent || t.kind == tName:
-		p, err := ps.parsePath()
-		if err != nil {
-			return nil, err
-		}
-		return &node{kind: nPath, path: p}, nil
+		return ps.parsePathNode()
 	}
 	return nil, ps.syntaxErr(ps.pos)
+}
+
+// parsePathNode parses a path operand.
+func (ps *parser) parsePathNode() (*node, error) {
+	p, err := ps.parsePath()
+	if err != nil {
+		return nil, err
+	}
+	n := ps.newNode(nPath)
+	n.path = p
+	return n, nil
 }

@@ -128,7 +128,9 @@ func (ps *parser) parseSetValue() (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &node{kind: nArith, op: k, args: []*node{left, right}}, nil
+		n := ps.newNode(nArith)
+		n.op, n.args = k, ps.argList(left, right)
+		return n, nil
 	}
 	return left, nil
 }
@@ -143,11 +145,7 @@ func (ps *parser) parseUpdOperand() (*node, error) {
 	case t.kind == tIdent && ps.toks[ps.pos+1].kind == tLParen && !ps.isAnyKeyword(t):
 		return ps.parseCall(ps.parseUpdOperand)
 	case t.kind == tIdent || t.kind == tName:
-		p, err := ps.parsePath()
-		if err != nil {
-			return nil, err
-		}
-		return &node{kind: nPath, path: p}, nil
+		return ps.parsePathNode()
 	}
 	return nil, ps.syntaxErr(ps.pos)
 }

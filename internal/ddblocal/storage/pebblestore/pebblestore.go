@@ -1,0 +1,467 @@
+// Package pebblestore is the durable storage.Store: a thin layer over
+// CockroachDB's Pebble, an embedded LSM key-value store with a write-ahead
+// log, atomic batches and cheap snapshots.
+//
+// # Pebble version
+//
+// It uses github.com/cockroachdb/pebble v1.1.5, not pebble/v2 v2.1.7. Both
+// build, vet and pass this package's tests (race detector on, cgo on and
+// off) with Go 1.26, so the choice rests on the rest: v1.1.5 is the version
+// the module already required, while v2.1.7 would add six modules and bump
+// zstd, klauspost/compress, snappy and the Prometheus client in the go.mod
+// that every package shares. This package uses only the core API (Open,
+// batches, snapshots, iterators, LogData), which v2 keeps, so moving to v2
+// later is an import-path change plus a format migration of existing data
+// directories.
+//
+// # Durability
+//
+// Apply writes the batch to the WAL without fsync (pebble.NoSync) and applies
+// it to the memtable, so it is visible to new snapshots, all keys at once,
+// as soon as Apply returns; after a process crash it survives because the
+// write reached the kernel. Sync makes every batch applied before the call
+// durable by writing an empty LogData record with pebble.Sync: Pebble's WAL
+// is one append-only stream, its flusher writes queued records in order and
+// fsyncs after them, and a WAL rotation closes (and fsyncs) the old file
+// before records go to the new one, so the fsync that covers the synced
+// record covers all earlier ones. Concurrent Syncs queue on the same WAL
+// flusher and share an fsync (group commit); a Sync with nothing applied
+// since the last successful Sync returns without I/O. (A batch with no
+// records would not do: Pebble skips empty batches before the WAL.)
+package pebblestore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/bloom"
+
+	"github.com/hubstream/hubstream/internal/ddblocal/storage"
+)
+
+// Options tunes a Store. The zero Options is a good default.
+type Options struct {
+	// CacheSize is the block cache size in bytes. Default 64 MiB.
+	CacheSize int64
+	// MemTableSize is the size of one memtable in bytes; up to two may be
+	// in memory at once, and up to this much WAL is replayed on open.
+	// Default 32 MiB.
+	MemTableSize int
+	// Logf receives Pebble's log lines (WAL replay notes, background
+	// errors). Default: the standard library's log package.
+	Logf func(format string, args ...any)
+}
+
+// Defaults for Options.
+const (
+	DefaultCacheSize    = 64 << 20
+	DefaultMemTableSize = 32 << 20
+)
+
+// Store is a storage.Store kept in a directory by Pebble. It is safe for
+// concurrent use.
+type Store struct {
+	db *pebble.DB
+
+	// mu makes Close wait for operations in flight: every use of db,
+	// including snapshot reads and iterator steps, holds the read lock and
+	// checks closed, so use after Close fails with storage.ErrClosed
+	// instead of touching freed Pebble state.
+	mu     sync.RWMutex
+	closed bool
+
+	applied atomic.Uint64 // count of batches applied
+	synced  atomic.Uint64 // applied count covered by the last successful Sync
+
+	failMu sync.Mutex
+	failed error // first Sync failure; once set, writes fail with it
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// Open opens the store in dir, creating dir and an empty store if needed.
+// The directory is locked against other processes until Close. Open replays
+// the write-ahead log, which takes time proportional to the data written
+// since the last memtable flush (at most about 2 × MemTableSize).
+func Open(dir string, opts Options) (*Store, error) {
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = DefaultCacheSize
+	}
+	if opts.MemTableSize <= 0 {
+		opts.MemTableSize = DefaultMemTableSize
+	}
+	cache := pebble.NewCache(opts.CacheSize)
+	defer cache.Unref() // the DB holds its own reference
+	po := &pebble.Options{
+		Cache:        cache,
+		MemTableSize: uint64(opts.MemTableSize),
+		// Writes should not stall in a development engine: allow a deeper L0
+		// than Pebble's default of 12 files before stopping writes.
+		L0CompactionThreshold: 4,
+		L0StopWritesThreshold: 40,
+		LBaseMaxBytes:         64 << 20,
+		FormatMajorVersion:    pebble.FormatNewest,
+		Logger:                logger{opts.Logf},
+	}
+	// Small values, point reads and short scans: 4 KiB blocks, and a
+	// 10-bit bloom filter on every level so a Get of an absent key (every
+	// PutItem of a new item) reads no data block.
+	po.Levels = make([]pebble.LevelOptions, 7)
+	for i := range po.Levels {
+		l := &po.Levels[i]
+		l.BlockSize = 4 << 10
+		l.FilterPolicy = bloom.FilterPolicy(10)
+		l.FilterType = pebble.TableFilter
+		l.Compression = pebble.SnappyCompression
+		l.TargetFileSize = 4 << 20
+		if i > 0 {
+			l.TargetFileSize = po.Levels[i-1].TargetFileSize * 2
+		}
+	}
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// logger adapts Options.Logf to pebble.Logger.
+type logger struct{ logf func(string, ...any) }
+
+func (l logger) Infof(format string, args ...any) {
+	if l.logf != nil {
+		l.logf(format, args...)
+		return
+	}
+	log.Printf("pebble: "+format, args...)
+}
+
+// Fatalf reports an error Pebble cannot continue from (such as a failed WAL
+// write) and exits the process, as Pebble requires.
+func (l logger) Fatalf(format string, args ...any) {
+	if l.logf != nil {
+		l.logf(format, args...)
+	}
+	log.Fatalf("pebble: "+format, args...)
+}
+
+func (s *Store) failure() error {
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	return s.failed
+}
+
+// Apply writes b to the WAL (without fsync) and the memtable; all of it is
+// visible to snapshots taken after Apply returns, none of it before. Pebble
+// copies keys and values, so b may be reused afterwards. ctx is not
+// consulted. Apply fails with storage.ErrClosed on a closed store, and with
+// the Sync error after a Sync has failed (durability is then unknown, so the
+// store refuses further writes); nothing of b is applied then.
+func (s *Store) Apply(_ context.Context, b *storage.Batch) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return storage.ErrClosed
+	}
+	if err := s.failure(); err != nil {
+		return err
+	}
+	if len(b.Ops) == 0 {
+		return nil
+	}
+	pb := s.db.NewBatch()
+	defer pb.Close()
+	for _, op := range b.Ops {
+		var err error
+		if op.Delete {
+			err = pb.Delete(op.Key, nil)
+		} else {
+			err = pb.Set(op.Key, op.Value, nil)
+		}
+		if err != nil {
+			return fmt.Errorf("pebblestore: build batch: %w", err)
+		}
+	}
+	if err := s.db.Apply(pb, pebble.NoSync); err != nil {
+		return fmt.Errorf("pebblestore: apply: %w", err)
+	}
+	s.applied.Add(1)
+	return nil
+}
+
+// Sync returns once every batch applied before the call is on stable
+// storage, sharing one WAL fsync with concurrent callers. If ctx ends first
+// it returns ctx.Err() (the fsync still completes in the background). It
+// fails with storage.ErrClosed on a closed store. A failed fsync is sticky:
+// that error is returned by every later Sync and Apply.
+func (s *Store) Sync(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return storage.ErrClosed
+	}
+	if err := s.failure(); err != nil {
+		s.mu.RUnlock()
+		return err
+	}
+	target := s.applied.Load()
+	if s.synced.Load() >= target {
+		s.mu.RUnlock()
+		return nil
+	}
+	if ctx.Done() == nil {
+		defer s.mu.RUnlock()
+		return s.syncTo(target)
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer s.mu.RUnlock()
+		done <- s.syncTo(target)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// syncTo fsyncs the WAL and records that the first target batches are
+// durable. The caller holds s.mu for reading.
+func (s *Store) syncTo(target uint64) error {
+	if err := s.db.LogData(nil, pebble.Sync); err != nil {
+		err = fmt.Errorf("pebblestore: sync: %w", err)
+		s.failMu.Lock()
+		if s.failed == nil {
+			s.failed = err
+		}
+		s.failMu.Unlock()
+		return err
+	}
+	for {
+		cur := s.synced.Load()
+		if cur >= target || s.synced.CompareAndSwap(cur, target) {
+			return nil
+		}
+	}
+}
+
+// Close waits for operations in flight, then closes the database. Batches
+// applied but not synced are written to the WAL, so they survive a later
+// process crash but not necessarily a machine crash. Close reports
+// snapshots or iterators left open (which fail with storage.ErrClosed
+// afterwards); a second Close returns storage.ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return storage.ErrClosed
+	}
+	s.closed = true
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("pebblestore: close: %w", err)
+	}
+	return nil
+}
+
+// Snapshot returns a Pebble snapshot of every batch applied so far. On a
+// closed store it returns a snapshot whose reads fail with
+// storage.ErrClosed.
+func (s *Store) Snapshot() storage.Snapshot {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return &snapshot{store: s}
+	}
+	return &snapshot{store: s, snap: s.db.NewSnapshot()}
+}
+
+// snapshot wraps a Pebble snapshot; snap is nil once closed.
+type snapshot struct {
+	store *Store
+	snap  *pebble.Snapshot
+}
+
+// Get returns a copy of the value under key. It fails with
+// storage.ErrClosed once the snapshot or the store is closed, and with
+// Pebble's error on a read failure (such as a corrupt or missing table).
+func (sn *snapshot) Get(key []byte) ([]byte, bool, error) {
+	sn.store.mu.RLock()
+	defer sn.store.mu.RUnlock()
+	if sn.snap == nil || sn.store.closed {
+		return nil, false, storage.ErrClosed
+	}
+	v, closer, err := sn.snap.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("pebblestore: get: %w", err)
+	}
+	out := make([]byte, len(v))
+	copy(out, v)
+	return out, true, closer.Close()
+}
+
+// Iter returns an iterator over [lower, upper). The bounds are copied.
+func (sn *snapshot) Iter(lower, upper []byte, reverse bool) storage.Iterator {
+	sn.store.mu.RLock()
+	defer sn.store.mu.RUnlock()
+	it := &iterator{store: sn.store, reverse: reverse}
+	switch {
+	case sn.snap == nil || sn.store.closed:
+		it.err = storage.ErrClosed
+		it.done = true
+		return it
+	case lower != nil && upper != nil && bytes.Compare(lower, upper) >= 0:
+		it.done = true
+		return it
+	}
+	opts := &pebble.IterOptions{}
+	if lower != nil || upper != nil {
+		buf := make([]byte, 0, len(lower)+len(upper))
+		if lower != nil {
+			buf = append(buf, lower...)
+			opts.LowerBound = buf[:len(lower):len(lower)]
+		}
+		if upper != nil {
+			buf = append(buf, upper...)
+			opts.UpperBound = buf[len(lower):]
+		}
+	}
+	pit, err := sn.snap.NewIter(opts)
+	if err != nil {
+		it.err = fmt.Errorf("pebblestore: new iterator: %w", err)
+		it.done = true
+		return it
+	}
+	it.it = pit
+	return it
+}
+
+// Close releases the snapshot. Closing twice, or after the store is
+// closed, does nothing.
+func (sn *snapshot) Close() error {
+	sn.store.mu.RLock()
+	defer sn.store.mu.RUnlock()
+	if sn.snap == nil || sn.store.closed {
+		sn.snap = nil
+		return nil
+	}
+	err := sn.snap.Close()
+	sn.snap = nil
+	if err != nil {
+		return fmt.Errorf("pebblestore: close snapshot: %w", err)
+	}
+	return nil
+}
+
+// iterator wraps a Pebble iterator; it is nil when the iterator never had
+// one or has released it.
+type iterator struct {
+	store   *Store
+	it      *pebble.Iterator
+	reverse bool
+	started bool
+	done    bool
+	value   []byte
+	err     error
+}
+
+// Next advances to the next key in range. It returns false when the range
+// is exhausted or on error (reported by Close), after Close, and once the
+// store is closed.
+func (it *iterator) Next() bool {
+	if it.done {
+		return false
+	}
+	it.store.mu.RLock()
+	defer it.store.mu.RUnlock()
+	if it.store.closed {
+		it.err = storage.ErrClosed
+		it.done = true
+		it.it = nil // Pebble freed its state with the DB; do not touch it
+		return false
+	}
+	var ok bool
+	switch {
+	case it.started && it.reverse:
+		ok = it.it.Prev()
+	case it.started:
+		ok = it.it.Next()
+	case it.reverse:
+		ok = it.it.Last()
+	default:
+		ok = it.it.First()
+	}
+	it.started = true
+	if ok {
+		v, err := it.it.ValueAndErr()
+		if err != nil {
+			it.err = fmt.Errorf("pebblestore: read value: %w", err)
+			ok = false
+		}
+		it.value = v
+	}
+	if !ok {
+		it.release()
+		return false
+	}
+	return true
+}
+
+// release closes the Pebble iterator. The caller holds store.mu for
+// reading and has checked that the store is open.
+func (it *iterator) release() {
+	it.done = true
+	it.value = nil
+	if it.it != nil {
+		if err := it.it.Close(); err != nil && it.err == nil {
+			it.err = fmt.Errorf("pebblestore: iterate: %w", err)
+		}
+		it.it = nil
+	}
+}
+
+// Key returns the current key, or nil when not positioned.
+func (it *iterator) Key() []byte {
+	if it.done || !it.started {
+		return nil
+	}
+	return it.it.Key()
+}
+
+// Value returns the current value, or nil when not positioned.
+func (it *iterator) Value() []byte {
+	if it.done || !it.started {
+		return nil
+	}
+	return it.value
+}
+
+// Close releases the iterator and returns the first error it met, or
+// storage.ErrClosed if the store was closed under it. Close is idempotent.
+func (it *iterator) Close() error {
+	if it.done {
+		return it.err
+	}
+	it.store.mu.RLock()
+	defer it.store.mu.RUnlock()
+	if it.store.closed {
+		it.err = storage.ErrClosed
+		it.done = true
+		it.it = nil
+		return it.err
+	}
+	it.release()
+	return it.err
+}

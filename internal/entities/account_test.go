@@ -1,0 +1,212 @@
+package entities
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func ptr[T any](v T) *T { return &v }
+
+// apply folds the events of changes into a snapshot map, like the write side.
+func apply(t *testing.T, in Input, changes []Change) Input {
+	t.Helper()
+	next := Input{Now: in.Now, Snapshots: map[ID]Snapshot{}}
+	for k, v := range in.Snapshots {
+		next.Snapshots[k] = v
+	}
+	for _, c := range changes {
+		s := next.Snapshot(c.ID)
+		for _, e := range c.Events {
+			st, err := Evolve(s.State, e, in.Now)
+			if err != nil {
+				t.Fatalf("Evolve(%s): %v", e.EventType(), err)
+			}
+			s.State = st
+			s.Version++
+		}
+		next.Snapshots[c.ID] = s
+	}
+	return next
+}
+
+func TestValidateLogin(t *testing.T) {
+	tests := []struct {
+		login string
+		ok    bool
+	}{
+		{"octocat", true},
+		{"a", true},
+		{"a-b-c", true},
+		{"A1", true},
+		{strings.Repeat("x", 39), true},
+		{strings.Repeat("x", 40), false},
+		{"", false},
+		{"-abc", false},
+		{"abc-", false},
+		{"a--b", false},
+		{"a_b", false},
+		{"a b", false},
+		{"é", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.login, func(t *testing.T) {
+			err := ValidateLogin("login", tc.login)
+			if (err == nil) != tc.ok {
+				t.Fatalf("ValidateLogin(%q) = %v, want ok=%v", tc.login, err, tc.ok)
+			}
+			if err != nil && !errors.Is(err, ErrBadInput) {
+				t.Fatalf("error %v is not BAD_USER_INPUT", err)
+			}
+		})
+	}
+}
+
+func TestValidateEmail(t *testing.T) {
+	tests := []struct {
+		email string
+		ok    bool
+	}{
+		{"a@b.co", true},
+		{"first.last+tag@sub.example.com", true},
+		{"nope", false},
+		{"@example.com", false},
+		{"a@b", false},
+		{"a@@b.com", false},
+		{"a b@c.com", false},
+		{"a@.com", false},
+		{"a@b..com", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.email, func(t *testing.T) {
+			if err := ValidateEmail("email", tc.email); (err == nil) != tc.ok {
+				t.Fatalf("ValidateEmail(%q) = %v, want ok=%v", tc.email, err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestCreateUser(t *testing.T) {
+	existing := apply(t, Input{Now: t0}, []Change{{ID: NewAccountID("taken"), Events: []Event{&UserCreated{Login: "Taken"}}}})
+	tests := []struct {
+		name      string
+		in        Input
+		cmd       CreateUser
+		wantCode  Code
+		wantField string
+	}{
+		{"ok", Input{Now: t0}, CreateUser{Login: "octocat", Name: "The Octocat", Email: "octo@github.com", Bio: "hi"}, "", ""},
+		{"bad login", Input{Now: t0}, CreateUser{Login: "-bad"}, CodeBadInput, "login"},
+		{"bad email", Input{Now: t0}, CreateUser{Login: "ok", Email: "nope"}, CodeBadInput, "email"},
+		{"bio too long", Input{Now: t0}, CreateUser{Login: "ok", Bio: strings.Repeat("é", 161)}, CodeBadInput, "bio"},
+		{"bio at limit", Input{Now: t0}, CreateUser{Login: "ok", Bio: strings.Repeat("é", 160)}, "", ""},
+		{"taken, other case", existing, CreateUser{Login: "TAKEN"}, CodeAlreadyExists, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			changes, err := tc.cmd.Decide(tc.in)
+			if tc.wantCode != "" {
+				var de *Error
+				if !errors.As(err, &de) || de.Code != tc.wantCode || de.Field != tc.wantField {
+					t.Fatalf("Decide error = %v, want code %s field %q", err, tc.wantCode, tc.wantField)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Decide: %v", err)
+			}
+			after := apply(t, tc.in, changes)
+			s := after.Snapshot(NewAccountID(tc.cmd.Login))
+			a, ok := s.State.(*Account)
+			if !ok || s.Version != 1 {
+				t.Fatalf("state = %#v version %d, want an account at version 1", s.State, s.Version)
+			}
+			if a.Login != tc.cmd.Login || a.Type != AccountUser || a.Bio != tc.cmd.Bio || a.Email != tc.cmd.Email || !a.CreatedAt.Equal(t0) {
+				t.Fatalf("account = %+v", a)
+			}
+		})
+	}
+}
+
+func TestUpdateProfile(t *testing.T) {
+	base := apply(t, Input{Now: t0}, []Change{{ID: NewAccountID("octo"), Events: []Event{&UserCreated{Login: "octo", Name: "Octo", Bio: "old"}}}})
+	later := base
+	later.Now = t0.Add(time.Hour)
+	tests := []struct {
+		name       string
+		cmd        UpdateProfile
+		wantCode   Code
+		wantEvents int
+		check      func(*Account) bool
+	}{
+		{"change bio", UpdateProfile{Login: "OCTO", Bio: ptr("new")}, "", 1, func(a *Account) bool { return a.Bio == "new" && a.Name == "Octo" }},
+		{"clear name", UpdateProfile{Login: "octo", Name: ptr("")}, "", 1, func(a *Account) bool { return a.Name == "" }},
+		{"no change", UpdateProfile{Login: "octo", Bio: ptr("old")}, "", 0, nil},
+		{"missing user", UpdateProfile{Login: "ghost", Bio: ptr("x")}, CodeNotFound, 0, nil},
+		{"bad email", UpdateProfile{Login: "octo", Email: ptr("x")}, CodeBadInput, 0, nil},
+		{"bio too long", UpdateProfile{Login: "octo", Bio: ptr(strings.Repeat("x", 161))}, CodeBadInput, 0, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			changes, err := tc.cmd.Decide(later)
+			if tc.wantCode != "" {
+				var de *Error
+				if !errors.As(err, &de) || de.Code != tc.wantCode {
+					t.Fatalf("Decide error = %v, want %s", err, tc.wantCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, c := range changes {
+				n += len(c.Events)
+			}
+			if n != tc.wantEvents {
+				t.Fatalf("got %d events, want %d", n, tc.wantEvents)
+			}
+			if tc.check == nil {
+				return
+			}
+			after := apply(t, later, changes)
+			a := after.Snapshot(NewAccountID("octo")).State.(*Account)
+			if !tc.check(a) || !a.UpdatedAt.Equal(later.Now) || !a.CreatedAt.Equal(t0) {
+				t.Fatalf("account after update = %+v", a)
+			}
+		})
+	}
+}
+
+func TestEvolveRejectsMisfits(t *testing.T) {
+	acct := &Account{Login: "x", Type: AccountUser}
+	if _, err := Evolve(acct, &UserCreated{Login: "x"}, t0); err == nil {
+		t.Fatal("UserCreated on an existing account must fail")
+	}
+	if _, err := Evolve(nil, &ProfileUpdated{}, t0); err == nil {
+		t.Fatal("ProfileUpdated on a missing account must fail")
+	}
+}
+
+func TestRegistryRoundTrip(t *testing.T) {
+	for _, typ := range EventTypes() {
+		t.Run(typ, func(t *testing.T) {
+			e, err := DecodeEvent(typ, []byte(`{}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.EventType() != typ {
+				t.Fatalf("DecodeEvent(%q) gave %q", typ, e.EventType())
+			}
+		})
+	}
+	if _, err := DecodeEvent("Nope", []byte(`{}`)); err == nil {
+		t.Fatal("unknown event type must fail")
+	}
+	if _, err := DecodeState(KindAccount, []byte(`{"login":"a","type":"USER"}`)); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,149 @@
+package events
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// maxBatchGet is DynamoDB's BatchGetItem key limit.
+const maxBatchGet = 100
+
+// Store reads and appends aggregates' events in the hubstream table.
+type Store struct {
+	db    *dynamodb.Client
+	table string
+	codec *Codec
+}
+
+// NewStore returns a store over the named table. A nil codec means one
+// without upcasters.
+func NewStore(db *dynamodb.Client, tableName string, codec *Codec) *Store {
+	if codec == nil {
+		codec = NewCodec()
+	}
+	return &Store{db: db, table: tableName, codec: codec}
+}
+
+// Codec returns the store's event codec.
+func (st *Store) Codec() *Codec { return st.codec }
+
+// LoadHeads reads the heads of ids with strongly consistent reads, in as
+// few BatchGetItem calls as the 100-key limit allows, retrying unprocessed
+// keys with backoff. Missing aggregates get an empty snapshot.
+func (st *Store) LoadHeads(ctx context.Context, ids []entities.ID) (map[entities.ID]Head, error) {
+	out := make(map[entities.ID]Head, len(ids))
+	byKey := make(map[table.Key]entities.ID, len(ids))
+	var keys []map[string]types.AttributeValue
+	for _, id := range ids {
+		if _, dup := out[id]; dup {
+			continue
+		}
+		p, err := Partition(id)
+		if err != nil {
+			return nil, err
+		}
+		k := table.HeadKey(p)
+		byKey[k] = id
+		keys = append(keys, k.AV())
+		out[id] = Head{Snapshot: entities.Snapshot{ID: id}}
+	}
+	for start := 0; start < len(keys); start += maxBatchGet {
+		req := map[string]types.KeysAndAttributes{st.table: {Keys: keys[start:min(start+maxBatchGet, len(keys))], ConsistentRead: aws.Bool(true)}}
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > 0 {
+				if err := backoff(ctx, attempt); err != nil {
+					return nil, err
+				}
+			}
+			res, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fmt.Errorf("events: loading heads: %w", err)
+			}
+			for _, it := range res.Responses[st.table] {
+				pk, _ := getS(it, table.AttrPK)
+				sk, _ := getS(it, table.AttrSK)
+				id := byKey[table.Key{PK: pk, SK: sk}]
+				if id == nil {
+					continue
+				}
+				h, err := DecodeHead(id, it)
+				if err != nil {
+					return nil, err
+				}
+				out[id] = h
+			}
+			req = res.UnprocessedKeys
+		}
+	}
+	return out, nil
+}
+
+// backoff sleeps for a jittered, exponentially growing delay (attempt ≥ 1),
+// or returns the context's error.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(1<<min(attempt, 8)) * 2 * time.Millisecond
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// HistoryPage is one page of an aggregate's events.
+type HistoryPage struct {
+	Events []Envelope
+	// Next resumes after the last event; 0 when there are no more.
+	Next int64
+}
+
+// History returns up to limit events of id, newest first, starting below
+// version before (0: from the newest). It is one Query of the aggregate's
+// partition.
+func (st *Store) History(ctx context.Context, id entities.ID, before int64, limit int32) (HistoryPage, error) {
+	p, err := Partition(id)
+	if err != nil {
+		return HistoryPage{}, err
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(st.table),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :ev)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(string(p)), ":ev": s(table.EventSKPrefix)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(limit + 1),
+	}
+	if before > 0 {
+		in.KeyConditionExpression = aws.String("PK = :pk AND SK BETWEEN :ev AND :before")
+		in.ExpressionAttributeValues[":before"] = s(table.EventKey(p, before-1).SK)
+	}
+	res, err := st.db.Query(ctx, in)
+	if err != nil {
+		return HistoryPage{}, fmt.Errorf("events: history: %w", err)
+	}
+	var page HistoryPage
+	for i, it := range res.Items {
+		if int32(i) == limit {
+			page.Next = page.Events[len(page.Events)-1].Version
+			break
+		}
+		env, err := DecodeEventItem(it)
+		if err != nil {
+			return HistoryPage{}, err
+		}
+		page.Events = append(page.Events, env)
+	}
+	return page, nil
+}
+
