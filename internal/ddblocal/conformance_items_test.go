@@ -125,11 +125,11 @@ func TestConformanceItems(t *testing.T) {
 			{"overflow", "1E+126", "Number overflow"},
 			{"smallest magnitude", "1E-130", ""},
 			{"underflow", "1E-131", "Number underflow"},
-			{"NaN", "NaN", "numeric value"},
-			{"Infinity", "Infinity", "numeric value"},
-			{"letters", "12abc", "numeric value"},
-			{"empty", "", "numeric value"},
-			{"two points", "1.2.3", "numeric value"},
+			{"NaN", "NaN", "cannot be converted"},
+			{"Infinity", "Infinity", "cannot be converted"},
+			{"letters", "12abc", "cannot be converted"},
+			{"empty", "", "cannot be converted"},
+			{"two points", "1.2.3", "cannot be converted"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -152,7 +152,7 @@ func TestConformanceItems(t *testing.T) {
 			_, err := tg.client.PutItem(t.Context(), &dynamodb.PutItemInput{
 				TableName: aws.String(hashT), Item: item{"pk": avS("numlimit-set"), "ns": avNS("1", "NaN")},
 			})
-			requireValidation(t, err, "numeric value")
+			requireValidation(t, err, "cannot be converted")
 		})
 	})
 

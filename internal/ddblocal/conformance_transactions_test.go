@@ -23,7 +23,7 @@ func TestConformanceTransactions(t *testing.T) {
 	seed := func(t *testing.T, p string) (counter, victim, guard item) {
 		counter = item{"pk": avS(p + "counter"), "n": avN("5")}
 		victim = item{"pk": avS(p + "victim"), "v": avS("keep me")}
-		guard = item{"pk": avS(p + "guard"), "state": avS("locked")}
+		guard = item{"pk": avS(p + "guard"), "lck": avS("locked")}
 		for _, it := range []item{counter, victim, guard} {
 			tg.put(t, table, it)
 		}
@@ -42,7 +42,7 @@ func TestConformanceTransactions(t *testing.T) {
 
 	t.Run("commit", func(t *testing.T) {
 		counter, _, guard := seed(t, "commit-")
-		_, err := tg.client.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: actions("commit-", "state = :s")})
+		_, err := tg.client.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: actions("commit-", "lck = :s")})
 		requireNoErr(t, err, "TransactWriteItems")
 		tg.requireStored(t, table, k("commit-new"), item{"pk": avS("commit-new"), "v": avS("created")})
 		tg.requireStored(t, table, k("commit-counter"), copyItem(counter, item{"n": avN("6")}))
@@ -52,7 +52,7 @@ func TestConformanceTransactions(t *testing.T) {
 
 	t.Run("a failed ConditionCheck cancels every action", func(t *testing.T) {
 		counter, victim, guard := seed(t, "cancel-")
-		_, err := tg.client.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: actions("cancel-", "state <> :s")})
+		_, err := tg.client.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: actions("cancel-", "lck <> :s")})
 		tc := requireCanceled(t, err, "None", "None", "None", "ConditionalCheckFailed")
 		if msg := aws.ToString(tc.CancellationReasons[3].Message); msg != "The conditional request failed" {
 			t.Errorf("reason message %q, want %q", msg, "The conditional request failed")

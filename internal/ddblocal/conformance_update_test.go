@@ -276,7 +276,7 @@ func TestConformanceConditions(t *testing.T) {
 	stored := item{
 		"pk":     avS("cond"),
 		"n":      avN("10"),
-		"dec":    avN("1.50"),
+		"dnum":    avN("1.50"),
 		"s":      avS("hello"),
 		"s2":     avS("Zebra"),
 		"b":      avB([]byte{1, 2}),
@@ -290,6 +290,7 @@ func TestConformanceConditions(t *testing.T) {
 		"h-h":    avS("dash"),
 	}
 	tg.put(t, table, stored)
+	stored["dnum"] = avN("1.5") // as DynamoDB returns it
 	key := item{"pk": avS("cond")}
 
 	values := item{
@@ -314,8 +315,8 @@ func TestConformanceConditions(t *testing.T) {
 	}{
 		{"n = :ten", true},
 		{"n = :tenDec", true},
-		{"dec = :onePointFive", true},
-		{"dec = :decExp", true},
+		{"dnum = :onePointFive", true},
+		{"dnum = :decExp", true},
 		{"n <> :ten", false},
 		{"n <> :one", true},
 		{"n < :eleven", true},
@@ -325,7 +326,7 @@ func TestConformanceConditions(t *testing.T) {
 		{"n > :nine", true},
 		{"n >= :ten", true},
 		{"n > :bigNeg", true},
-		{"dec < n", true},
+		{"dnum < n", true},
 		{"n BETWEEN :five AND :ten", true},
 		{"n BETWEEN :ten AND :twenty", true},
 		{"n BETWEEN :eleven AND :twenty", false},

@@ -4,8 +4,10 @@ package attr
 // ItemSize.
 const MaxItemSize = 400 * 1024
 
-// MaxNestingDepth is how many lists and maps DynamoDB allows to be nested in
-// one another inside an attribute value.
+// MaxNestingDepth is DynamoDB's limit on document nesting. DynamoDB counts
+// an attribute's value as level 1, so a value may hold at most
+// MaxNestingDepth-1 lists and maps nested in one another (with a scalar
+// innermost, at level MaxNestingDepth).
 const MaxNestingDepth = 32
 
 // typeFromName maps a wire type name to its Type, TypeInvalid if unknown.

@@ -9,11 +9,11 @@ import (
 	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
 )
 
-func s(v string) attr.Value    { return attr.Str(v) }
-func n(v string) attr.Value    { return attr.MustNumber(v) }
-func b(v string) attr.Value    { return attr.Bin([]byte(v)) }
+func s(v string) attr.Value         { return attr.Str(v) }
+func n(v string) attr.Value         { return attr.MustNumber(v) }
+func b(v string) attr.Value         { return attr.Bin([]byte(v)) }
 func l(vs ...attr.Value) attr.Value { return attr.List(vs...) }
-func ss(vs ...string) attr.Value { return attr.StringSet(vs...) }
+func ss(vs ...string) attr.Value    { return attr.StringSet(vs...) }
 func bs(vs ...string) attr.Value {
 	out := make([][]byte, len(vs))
 	for i, v := range vs {

@@ -76,13 +76,13 @@ func indexOf(kc *KeyCondition, name string) int {
 func TestKeyConditionBind(t *testing.T) {
 	v := vals(":p", s("pk1"), ":c", n("3"))
 	cases := []struct {
-		name       string
-		expr       string
-		hash, rng  string
-		want       string // error, "" for success
-		wantHash   string
-		wantRange  string
-		wantOp     RangeOp
+		name      string
+		expr      string
+		hash, rng string
+		want      string // error, "" for success
+		wantHash  string
+		wantRange string
+		wantOp    RangeOp
 	}{
 		{"two equalities swapped", "c = :c AND p = :p", "p", "c", "", "p", "c", RangeEQ},
 		{"ok", "p = :p AND c > :c", "p", "c", "", "p", "c", RangeGT},

@@ -123,6 +123,9 @@ func (p *Params) name(ph string) (string, bool) {
 	}
 	n, ok := p.names[ph]
 	if ok {
+		if p.usedNames == nil {
+			p.usedNames = make([]string, 0, len(p.names))
+		}
 		p.usedNames = append(p.usedNames, ph)
 	}
 	return n, ok
@@ -135,6 +138,9 @@ func (p *Params) value(ph string) (attr.Value, bool) {
 	}
 	v, ok := p.values[ph]
 	if ok {
+		if p.usedValues == nil {
+			p.usedValues = make([]string, 0, len(p.values))
+		}
 		p.usedValues = append(p.usedValues, ph)
 	}
 	return v, ok

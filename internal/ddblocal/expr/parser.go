@@ -149,10 +149,10 @@ type parser struct {
 	// names: AND, OR, NOT, BETWEEN, IN in conditions; SET, REMOVE, ADD,
 	// DELETE in updates.
 	keywords []string
-	// nodes, elems and args are arenas the tree is carved from, sized so
-	// that they never grow: every node, path element and argument consumes
-	// at least one token. One allocation each instead of one per node keeps
-	// parsing cheap on the request path.
+	// nodes, elems and args are arenas the tree is carved from: one
+	// allocation each instead of one per node keeps parsing cheap on the
+	// request path. Typical expressions use about one node per two tokens;
+	// when an arena runs out, allocation falls back to the heap.
 	nodes []node
 	elems []PathElem
 	args  []*node
@@ -203,9 +203,10 @@ func newParser(kind Kind, src string, params *Params, keywords []string) (*parse
 	ps := &parser{kind: kind, src: src, params: params, keywords: keywords}
 	ps.errs.kind = kind
 	ps.toks = lex(src, make([]token, 0, len(src)/3+2))
-	ps.nodes = make([]node, 0, len(ps.toks))
-	ps.elems = make([]PathElem, 0, len(ps.toks))
-	ps.args = make([]*node, 0, len(ps.toks))
+	size := len(ps.toks)/2 + 2
+	ps.nodes = make([]node, 0, size)
+	ps.elems = make([]PathElem, 0, size)
+	ps.args = make([]*node, 0, size)
 	return ps, nil
 }
 
@@ -336,7 +337,7 @@ func (ps *parser) parsePath() (Path, error) {
 	if len(path) > maxPathDepth {
 		return nil, ps.kind.invalid("The document path has too many nesting levels; nesting levels: " + strconv.Itoa(len(path)))
 	}
-	if len(path) > 0 && &path[0] == &ps.elems[:start+1][start] {
+	if start < cap(ps.elems) && &path[0] == &ps.elems[:start+1][start] {
 		// Still in the arena: claim the elements, and cap the slice so that
 		// a caller appending to it cannot overwrite the next path.
 		ps.elems = ps.elems[:start+len(path)]

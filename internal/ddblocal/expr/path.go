@@ -117,16 +117,32 @@ func checkPathSet(paths []Path, errs *errSet) {
 	if len(paths) < 2 {
 		return
 	}
-	groups := make(map[string][]int, len(paths))
-	for i, p := range paths {
-		groups[p.Top()] = append(groups[p.Top()], i)
+	// earlier(j) lists the indexes before j worth comparing with path j.
+	earlier := func(j int, buf []int) []int {
+		for i := 0; i < j; i++ {
+			buf = append(buf, i)
+		}
+		return buf
 	}
-	for _, want := range [...]relation{relOverlap, relConflict} {
-		for j := range paths {
+	if len(paths) > 16 {
+		groups := make(map[string][]int, len(paths))
+		for i, p := range paths {
+			groups[p.Top()] = append(groups[p.Top()], i)
+		}
+		earlier = func(j int, buf []int) []int {
 			for _, i := range groups[paths[j].Top()] {
 				if i >= j {
 					break
 				}
+				buf = append(buf, i)
+			}
+			return buf
+		}
+	}
+	var buf [16]int
+	for _, want := range [...]relation{relOverlap, relConflict} {
+		for j := range paths {
+			for _, i := range earlier(j, buf[:0]) {
 				if relate(paths[i], paths[j]) != want {
 					continue
 				}

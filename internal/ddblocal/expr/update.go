@@ -86,9 +86,12 @@ func ParseUpdate(s string, p *Params) (*Update, error) {
 	for i := range u.order {
 		u.order[i] = i
 	}
-	sort.SliceStable(u.order, func(i, j int) bool {
+	less := func(i, j int) bool {
 		return comparePaths(u.actions[u.order[i]].path, u.actions[u.order[j]].path) < 0
-	})
+	}
+	if !sort.SliceIsSorted(u.order, less) {
+		sort.SliceStable(u.order, less)
+	}
 	return u, nil
 }
 
@@ -354,16 +357,7 @@ func evalUpdate(n *node, item attr.Item) (attr.Value, error) {
 		if a.Type != attr.TypeN || b.Type != attr.TypeN {
 			return attr.Value{}, validation(msgIncorrectType)
 		}
-		var s string
-		if n.op == tPlus {
-			s, err = attr.AddNumbers(a.S, b.S)
-		} else {
-			s, err = attr.SubNumbers(a.S, b.S)
-		}
-		if err != nil {
-			return attr.Value{}, validation(err.Error())
-		}
-		return attr.Value{Type: attr.TypeN, S: s}, nil
+		return addNumbers(a.S, b.S, n.op == tMinus)
 	case nFunc:
 		if n.fn == fnIfNotExists {
 			if v, ok := lookup(item, n.args[0].path); ok {
@@ -517,11 +511,9 @@ func (w *writer) add(p Path, arg attr.Value) error {
 		var next attr.Value
 		switch {
 		case arg.Type == attr.TypeN && cur.Type == attr.TypeN:
-			s, err := attr.AddNumbers(cur.S, arg.S)
-			if err != nil {
-				return validation(err.Error())
+			if next, err = addNumbers(cur.S, arg.S, false); err != nil {
+				return err
 			}
-			next = attr.Value{Type: attr.TypeN, S: s}
 		case arg.Type.IsSet() && cur.Type == arg.Type:
 			next = setUnion(cur, arg)
 		default:

@@ -116,6 +116,59 @@ func compareMagnitudes(a string, ia int, b string, ib int) int {
 	return strings.Compare(a[ia:], b[ib:])
 }
 
+// addNumbers returns a+b (a-b if sub) as an N value. Small integers, the
+// common case of counters, are added natively; anything else goes through
+// exact decimal arithmetic, whose overflow and precision errors become
+// ValidationExceptions with DynamoDB's texts.
+func addNumbers(a, b string, sub bool) (attr.Value, error) {
+	if x, ok := smallInt(a); ok {
+		if y, ok := smallInt(b); ok {
+			if sub {
+				y = -y
+			}
+			return attr.Value{Type: attr.TypeN, S: strconv.FormatInt(x+y, 10)}, nil
+		}
+	}
+	var s string
+	var err error
+	if sub {
+		s, err = attr.SubNumbers(a, b)
+	} else {
+		s, err = attr.AddNumbers(a, b)
+	}
+	if err != nil {
+		return attr.Value{}, validation(err.Error())
+	}
+	return attr.Value{Type: attr.TypeN, S: s}, nil
+}
+
+// smallInt parses a canonical integer of at most 17 digits, so that sums
+// cannot overflow int64.
+func smallInt(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	digits := s
+	if s[0] == '-' {
+		digits = s[1:]
+	}
+	if len(digits) == 0 || len(digits) > 17 || (digits[0] == '0' && len(digits) > 1) {
+		return 0, false
+	}
+	var x int64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if !isDigitB(c) {
+			return 0, false
+		}
+		x = x*10 + int64(c-'0')
+	}
+	if s[0] == '-' {
+		x = -x
+	}
+	return x, true
+}
+
 // sizeOf is the size() function: string length in UTF-8 bytes, binary
 // length, number of set members, list elements or map members. Other types
 // have no size.

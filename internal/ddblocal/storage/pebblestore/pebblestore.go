@@ -16,10 +16,11 @@
 //
 // # Durability
 //
-// Apply writes the batch to the WAL without fsync (pebble.NoSync) and applies
-// it to the memtable, so it is visible to new snapshots, all keys at once,
-// as soon as Apply returns; after a process crash it survives because the
-// write reached the kernel. Sync makes every batch applied before the call
+// Apply queues the batch as one WAL record without fsync (pebble.NoSync) and
+// applies it to the memtable, so it is visible to new snapshots, all keys at
+// once, as soon as Apply returns. Until a Sync covers it, a crash may lose
+// it, but never half of it: WAL records are checksummed and replay stops at
+// the first incomplete one. Sync makes every batch applied before the call
 // durable by writing an empty LogData record with pebble.Sync: Pebble's WAL
 // is one append-only stream, its flusher writes queued records in order and
 // fsyncs after them, and a WAL rotation closes (and fsyncs) the old file
@@ -255,9 +256,8 @@ func (s *Store) syncTo(target uint64) error {
 	}
 }
 
-// Close waits for operations in flight, then closes the database. Batches
-// applied but not synced are written to the WAL, so they survive a later
-// process crash but not necessarily a machine crash. Close reports
+// Close waits for operations in flight, then closes the database, writing
+// and fsyncing the WAL, so every applied batch is durable. Close reports
 // snapshots or iterators left open (which fail with storage.ErrClosed
 // afterwards); a second Close returns storage.ErrClosed.
 func (s *Store) Close() error {
@@ -322,9 +322,13 @@ func (sn *snapshot) Iter(lower, upper []byte, reverse bool) storage.Iterator {
 		it.err = storage.ErrClosed
 		it.done = true
 		return it
-	case lower != nil && upper != nil && bytes.Compare(lower, upper) >= 0:
+	case upper != nil && (len(upper) == 0 || bytes.Compare(lower, upper) >= 0):
+		// Empty range. (Pebble would treat an empty upper bound as none.)
 		it.done = true
 		return it
+	}
+	if len(lower) == 0 {
+		lower = nil // every key is >= the empty key
 	}
 	opts := &pebble.IterOptions{}
 	if lower != nil || upper != nil {

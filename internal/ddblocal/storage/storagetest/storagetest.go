@@ -252,6 +252,8 @@ func testBounds(t *testing.T, s storage.Store) {
 		{"prefix d", b("d"), b("e"), []string{"d", "d\xff"}},
 		{"single", b("c"), b("c\x00"), []string{"c"}},
 		{"empty lower", b(""), b("c"), []string{"b", "b\x00"}},
+		{"empty upper", nil, b(""), nil},
+		{"empty lower and upper", b(""), b(""), nil},
 		{"all below", nil, b("a"), nil},
 		{"all above", b("g"), nil, nil},
 		{"equal bounds", b("c"), b("c"), nil},

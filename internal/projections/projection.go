@@ -1,0 +1,73 @@
+package projections
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// Write is one change to one read item. Writes of one append to the same
+// key are merged before they are applied, so projections may emit them
+// freely.
+type Write struct {
+	Key table.Key
+	// Set assigns attributes (creating the item if needed).
+	Set map[string]types.AttributeValue
+	// Remove deletes attributes.
+	Remove []string
+	// Add adds to number attributes (counters), starting from 0.
+	Add map[string]int64
+	// Delete removes the whole item; it wins over every other write to the
+	// same key in the append.
+	Delete bool
+}
+
+// Event is one event as a projection sees it: the envelope, the decoded
+// domain event, and the aggregate's state before and after it.
+type Event struct {
+	Env    events.Envelope
+	Event  entities.Event
+	Before entities.State
+	After  entities.State
+}
+
+// Project returns the read-item writes of one event. It is pure; an error
+// means the event cannot be projected (a poison event).
+func Project(ev Event) ([]Write, error) {
+	switch ev.Env.Kind {
+	case entities.KindAccount:
+		return projectAccount(ev)
+	}
+	return nil, nil
+}
+
+// Attribute value helpers for projections.
+
+func sv(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func nv(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func bv(v bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: v} }
+
+func tv(t time.Time) types.AttributeValue { return sv(formatTime(t)) }
+
+// formatTime renders times in read items: UTC, fixed width, so that they
+// sort as text.
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// withIndexKeys adds GSI key attributes to set.
+func withIndexKeys(set map[string]types.AttributeValue, keys []table.IndexKey) map[string]types.AttributeValue {
+	for _, k := range keys {
+		for n, v := range k.Attrs() {
+			set[n] = v
+		}
+	}
+	return set
+}
