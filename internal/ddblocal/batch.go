@@ -53,6 +53,9 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		if r == nil || len(r.Keys) == 0 {
 			return nil, constraintError("[]", "requestItems."+name+".member.keys", "Member must have length greater than or equal to 1")
 		}
+		if len(r.Keys) > maxBatchGetKeys {
+			return nil, constraintError("[...]", "requestItems."+name+".member.keys", "Member must have length less than or equal to 100")
+		}
 		total += len(r.Keys)
 		if total > maxBatchGetKeys {
 			return nil, ddberr.Validationf("Too many items requested for the BatchGetItem call")
@@ -252,6 +255,13 @@ func (e *Engine) planBatchWrite(items map[string][]writeRequest) ([]*mutation, m
 			case r.PutRequest != nil:
 				if r.PutRequest.Item == nil {
 					return nil, nil, ddberr.Validationf("1 validation error detected: Value null at 'requestItems.%s.member.putRequest.item' failed to satisfy constraint: Member must not be null", name)
+				}
+				// BatchWriteItem reports a missing or mistyped key of a put
+				// with the one schema message, unlike PutItem.
+				for _, k := range []keyAttr{m.Key.Hash, m.Key.Range} {
+					if v, ok := r.PutRequest.Item[k.Name]; k.Name != "" && (!ok || v.Type != k.Type) {
+						return nil, nil, errKeySchema
+					}
 				}
 				if key, err = m.keyOf(r.PutRequest.Item); err != nil {
 					return nil, nil, err

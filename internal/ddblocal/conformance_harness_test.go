@@ -25,7 +25,6 @@ package ddblocal_test
 // tests (conformance_badinput_test.go), which need the engine's handler.
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -600,13 +599,6 @@ func requireNoErr(t *testing.T, err error, what string) {
 	}
 }
 
-// ---------------------------------------------------------------------------
-// Misc
-
-// repeatBytes returns a string of n bytes: s repeated (s must divide evenly
-// into the byte count the caller wants).
-func repeatBytes(s string, n int) string { return strings.Repeat(s, n) }
-
 // sortedNames returns the keys of m sorted.
 func sortedNames[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
@@ -616,6 +608,3 @@ func sortedNames[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
-
-// bytesLess reports a < b comparing unsigned bytes.
-func bytesLess(a, b []byte) bool { return bytes.Compare(a, b) < 0 }

@@ -540,7 +540,11 @@ func TestConformanceQueryScan(t *testing.T) {
 			items, _ := tg.scanAll(t, &dynamodb.ScanInput{TableName: aws.String(numT), FilterExpression: aws.String("pk = :p AND sk > :z"),
 				ExpressionAttributeValues: item{":p": avS("p"), ":z": avN("0")}, ConsistentRead: aws.Bool(true)})
 			got := attrValues(items, "sk")
-			sort.Slice(got, func(i, j int) bool { a, _ := strconv.ParseFloat(got[i], 64); b, _ := strconv.ParseFloat(got[j], 64); return a < b })
+			sort.Slice(got, func(i, j int) bool {
+				a, _ := strconv.ParseFloat(got[i], 64)
+				b, _ := strconv.ParseFloat(got[j], 64)
+				return a < b
+			})
 			if strings.Join(got, ",") != "2,10,100,1000" {
 				t.Fatalf("Scan filtered on keys returned %v, want [2 10 100 1000]", got)
 			}

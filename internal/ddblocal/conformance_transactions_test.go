@@ -3,6 +3,7 @@ package ddblocal_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -166,6 +167,19 @@ func TestConformanceTransactions(t *testing.T) {
 			items: []types.TransactWriteItem{},
 		},
 	}
+	var big []types.TransactWriteItem
+	var bigKeys []string
+	for i := range 11 { // 11 x 390,000 bytes is over the 4 MB transaction limit
+		pk := fmt.Sprintf("big-%02d", i)
+		big = append(big, types.TransactWriteItem{Put: &types.Put{TableName: tbl, Item: item{"pk": avS(pk), "p": avS(strings.Repeat("x", 390000))}}})
+		bigKeys = append(bigKeys, pk)
+	}
+	requestErrors = append(requestErrors, struct {
+		name      string
+		items     []types.TransactWriteItem
+		fragments []string
+		written   []string
+	}{name: "over 4 MB in total", items: big, written: bigKeys})
 	var over []types.TransactWriteItem
 	var overKeys []string
 	for i := range 101 {

@@ -276,7 +276,7 @@ func TestConformanceConditions(t *testing.T) {
 	stored := item{
 		"pk":     avS("cond"),
 		"n":      avN("10"),
-		"dnum":    avN("1.50"),
+		"dnum":   avN("1.50"),
 		"s":      avS("hello"),
 		"s2":     avS("Zebra"),
 		"b":      avB([]byte{1, 2}),

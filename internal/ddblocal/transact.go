@@ -204,12 +204,17 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 		}
 	}
 	seen := map[string]bool{}
-	for _, a := range actions {
+	// A key that does not fit its table cancels the transaction with a
+	// ValidationError reason for that action, as DynamoDB does.
+	keyReasons := make([]cancellationReason, len(actions))
+	keyFailed := false
+	for i, a := range actions {
 		t, m, err := e.lookup(a.m.Name)
 		if err != nil {
 			return nil, err
 		}
 		a.t, a.m = t, m
+		keyReasons[i].Code = "None"
 		if a.put != nil {
 			if a.key, err = m.keyOf(a.put); err != nil {
 				return nil, err
@@ -218,7 +223,13 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 				return nil, err
 			}
 		} else if a.key, err = m.extractKey(a.key); err != nil {
-			return nil, err
+			var de *ddberr.Error
+			if !errors.As(err, &de) {
+				return nil, err
+			}
+			keyReasons[i] = cancellationReason{Code: "ValidationError", Message: de.Message}
+			keyFailed = true
+			continue
 		}
 		if a.update {
 			if err := checkUpdateTouchesKey(m, a.exprs.update); err != nil {
@@ -231,6 +242,9 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 			return nil, ddberr.Validationf("Transaction request cannot include multiple operations on one item")
 		}
 		seen[id] = true
+	}
+	if keyFailed {
+		return nil, &txCanceled{reasons: keyReasons}
 	}
 	snap := e.store.Snapshot()
 	defer snap.Close()

@@ -9,17 +9,6 @@ import (
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-// Read-item attributes of accounts.
-const (
-	AttrLogin     = "login"
-	AttrKind      = "kind"
-	AttrName      = "name"
-	AttrEmail     = "email"
-	AttrBio       = "bio"
-	AttrCreatedAt = "createdAt"
-	AttrUpdatedAt = "updatedAt"
-)
-
 // projectAccount writes the account read item from the state after the
 // event: every account event changes only the account's own item.
 func projectAccount(ev Event) ([]Write, error) {
@@ -30,17 +19,18 @@ func projectAccount(ev Event) ([]Write, error) {
 	set := map[string]types.AttributeValue{
 		table.AttrType:    sv(table.TypeAccount),
 		table.AttrVersion: nv(ev.Env.Version),
-		AttrLogin:         sv(a.Login),
-		AttrKind:          sv(string(a.Type)),
-		AttrCreatedAt:     tv(a.CreatedAt),
-		AttrUpdatedAt:     tv(a.UpdatedAt),
+		table.ReadLogin:         sv(a.Login),
+		table.ReadKind:          sv(string(a.Type)),
+		table.ReadCreatedAt:     tv(a.CreatedAt),
+		table.ReadUpdatedAt:     tv(a.UpdatedAt),
 	}
 	var remove []string
-	for name, val := range map[string]string{AttrName: a.Name, AttrEmail: a.Email, AttrBio: a.Bio} {
-		if val == "" {
-			remove = append(remove, name)
+	optional := []struct{ name, val string }{{table.ReadName, a.Name}, {table.ReadEmail, a.Email}, {table.ReadBio, a.Bio}}
+	for _, o := range optional {
+		if o.val == "" {
+			remove = append(remove, o.name)
 		} else {
-			set[name] = sv(val)
+			set[o.name] = sv(o.val)
 		}
 	}
 	withIndexKeys(set, table.AccountIndexKeys(a.Login))

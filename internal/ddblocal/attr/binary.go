@@ -22,7 +22,7 @@ import (
 const binaryFormatV1 byte = 1
 
 // maxBinaryDepth bounds recursion when decoding possibly corrupt input.
-// Valid values nest at most MaxNestingDepth deep; the margin lets a stored
+// Valid values nest less than MaxNestingDepth deep; the margin lets a stored
 // value that somehow exceeds it still be read back.
 const maxBinaryDepth = 100
 

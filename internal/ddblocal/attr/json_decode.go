@@ -15,7 +15,7 @@ import (
 
 // maxJSONDepth bounds the nesting of any JSON input, including members the
 // decoder skips, so hostile input cannot exhaust the stack. Valid items nest
-// at most 2*MaxNestingDepth+1 levels deep, well below it.
+// less than 2*MaxNestingDepth+1 levels deep, well below it.
 const maxJSONDepth = 100
 
 // strictBase64 rejects encodings with non-zero padding bits, which DynamoDB
@@ -386,7 +386,7 @@ func (d *jsonDecoder) typedMember(v *Value, t Type, level int) error {
 		if d.peek() != '{' {
 			return d.mismatch(targetMap)
 		}
-		if level >= MaxNestingDepth {
+		if level+1 >= MaxNestingDepth {
 			d.invalid(errNesting())
 			return d.skipValue()
 		}
@@ -422,7 +422,7 @@ func (d *jsonDecoder) listValue(level int) ([]Value, error) {
 	if d.peek() != '[' {
 		return nil, d.mismatch(targetList)
 	}
-	if level > MaxNestingDepth {
+	if level >= MaxNestingDepth {
 		d.invalid(errNesting())
 		return nil, d.skipValue()
 	}

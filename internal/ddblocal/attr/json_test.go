@@ -121,7 +121,7 @@ func TestDecodeValueJSONErrors(t *testing.T) {
 		{"number overflow", `{"N":"1E126"}`, val, ErrNumberOverflow.Error()},
 		{"number underflow", `{"NS":["1E-131"]}`, val, ErrNumberUnderflow.Error()},
 		{"nested empty value", `{"L":[{"S":"x"},{}]}`, val, msgEmptyValue},
-		{"nesting 33", nested(33), val, "Nesting Levels have exceeded supported limits"},
+		{"nesting 32 lists", nested(32), val, "Nesting Levels have exceeded supported limits"},
 		{"json nesting 1000", strings.Repeat("[", 1000), ser, "Start of list"},
 		{"unknown member nesting 1000", `{"X":` + strings.Repeat("[", 1000), val, "Nesting Levels have exceeded supported limits"},
 		{"serialization beats validation", `{"L":[{"SS":[]},{"S":5}]}`, ser, "can not be converted to an String"},
@@ -147,13 +147,15 @@ func TestNestingLimit(t *testing.T) {
 			}
 			return `{"a":` + strings.Repeat(open, n) + `{"S":"x"}` + strings.Repeat(closeStr, n) + `}`
 		}
-		t.Run(kind+" 32 levels accepted", func(t *testing.T) {
-			if _, err := DecodeItemJSON([]byte(wrap(32))); err != nil {
+		// DynamoDB counts the attribute's value as level 1: 31 nested
+		// containers put the leaf at level 32, the deepest allowed.
+		t.Run(kind+" 31 containers accepted", func(t *testing.T) {
+			if _, err := DecodeItemJSON([]byte(wrap(31))); err != nil {
 				t.Fatal(err)
 			}
 		})
-		t.Run(kind+" 33 levels rejected", func(t *testing.T) {
-			_, err := DecodeItemJSON([]byte(wrap(33)))
+		t.Run(kind+" 32 containers rejected", func(t *testing.T) {
+			_, err := DecodeItemJSON([]byte(wrap(32)))
 			wantDDBError(t, err, ddberr.Validation, "Nesting Levels have exceeded supported limits")
 		})
 	}

@@ -63,7 +63,7 @@ func TestConstructors(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	deep := Null()
-	for i := 0; i < MaxNestingDepth; i++ {
+	for i := 0; i < MaxNestingDepth-1; i++ {
 		deep = List(deep)
 	}
 	tests := []struct {
@@ -72,8 +72,8 @@ func TestValidate(t *testing.T) {
 		msg  string // empty: valid
 	}{
 		{"string", Str(""), ""},
-		{"32 levels", deep, ""},
-		{"33 levels", List(deep), "Nesting Levels"},
+		{"31 containers", deep, ""},
+		{"32 containers", List(deep), "Nesting Levels"},
 		{"zero value", Value{}, msgEmptyValue},
 		{"bad number", Value{Type: TypeN, S: "1x"}, ErrNumberInvalid.Error()},
 		{"empty set", StringSet(), "An string set  may not be empty"},

@@ -6,8 +6,8 @@ import (
 
 // Validate checks a value the engine built itself (say, by an update
 // expression) against the rules the JSON decoder enforces on input: a known
-// type, NULL true, valid numbers, non-empty sets without duplicates and at
-// most MaxNestingDepth nested lists and maps. It returns the
+// type, NULL true, valid numbers, non-empty sets without duplicates and
+// nesting within MaxNestingDepth. It returns the
 // ValidationException DynamoDB would give, or nil.
 func Validate(v Value) error {
 	if e := validate(v, 0); e != nil {
@@ -37,7 +37,7 @@ func validate(v Value, level int) *ddberr.Error {
 		}
 		return nil
 	case TypeM, TypeL:
-		if level >= MaxNestingDepth {
+		if level+1 >= MaxNestingDepth {
 			return errNesting()
 		}
 		for _, e := range v.M {

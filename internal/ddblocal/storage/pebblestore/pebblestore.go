@@ -37,11 +37,13 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
+	"github.com/cockroachdb/pebble/vfs"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 )
@@ -57,6 +59,8 @@ type Options struct {
 	// Logf receives Pebble's log lines (WAL replay notes, background
 	// errors). Default: the standard library's log package.
 	Logf func(format string, args ...any)
+
+	fs vfs.FS // file system for tests; nil is the OS's
 }
 
 // Defaults for Options.
@@ -110,6 +114,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		FormatMajorVersion:    pebble.FormatNewest,
 		Logger:                logger{opts.Logf},
 	}
+	if opts.fs != nil {
+		po.FS = opts.fs
+	}
 	// Small values, point reads and short scans: 4 KiB blocks, and a
 	// 10-bit bloom filter on every level so a Get of an absent key (every
 	// PutItem of a new item) reads no data block.
@@ -125,11 +132,54 @@ func Open(dir string, opts Options) (*Store, error) {
 			l.TargetFileSize = po.Levels[i-1].TargetFileSize * 2
 		}
 	}
+	if po.FS == nil {
+		po.FS = vfs.Default
+	}
+	if err := createDir(po.FS, dir); err != nil {
+		return nil, fmt.Errorf("pebblestore: create %s: %w", dir, err)
+	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
 	return &Store{db: db}, nil
+}
+
+// createDir creates dir and any missing parents, and fsyncs the parent of
+// each directory it creates, so a new store's directory entry is durable
+// before the first Sync (Pebble syncs the store directory itself, but not
+// its parent).
+func createDir(fs vfs.FS, dir string) error {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := fs.Stat(d); err == nil {
+			break
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if err := fs.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		parent, err := fs.OpenDir(filepath.Dir(missing[i]))
+		if err != nil {
+			return err
+		}
+		err = parent.Sync()
+		if cerr := parent.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // logger adapts Options.Logf to pebble.Logger.

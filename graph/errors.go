@@ -1,0 +1,57 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/hubstream/hubstream/internal/entities"
+)
+
+// ErrorPresenter is the one place where errors become GraphQL errors.
+// Domain errors keep their code, message and field; everything else is
+// logged and shown as INTERNAL without detail, so no DynamoDB or Go error
+// text reaches a client.
+func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+		// Parser and validation errors from gqlgen itself.
+		if gqlErr.Extensions == nil {
+			gqlErr.Extensions = map[string]any{}
+		}
+		if _, ok := gqlErr.Extensions["code"]; !ok {
+			gqlErr.Extensions["code"] = string(entities.CodeBadInput)
+		}
+		return gqlErr
+	}
+	var de *entities.Error
+	if errors.As(err, &de) {
+		out := graphql.DefaultErrorPresenter(ctx, errors.New(de.Message))
+		ext := map[string]any{"code": string(de.Code)}
+		if de.Field != "" {
+			ext["field"] = de.Field
+			out.Message = de.Field + ": " + de.Message
+		}
+		out.Extensions = ext
+		return out
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		out := graphql.DefaultErrorPresenter(ctx, errors.New("request cancelled or timed out"))
+		out.Extensions = map[string]any{"code": string(entities.CodeInternal)}
+		return out
+	}
+	log.Printf("graph: internal error: %v", err)
+	out := graphql.DefaultErrorPresenter(ctx, errors.New("internal error"))
+	out.Extensions = map[string]any{"code": string(entities.CodeInternal)}
+	return out
+}
+
+// RecoverFunc turns a resolver panic into an INTERNAL error without
+// internals in the message.
+func RecoverFunc(ctx context.Context, p any) error {
+	log.Printf("graph: panic: %v", p)
+	return &entities.Error{Code: entities.CodeInternal, Message: "internal error"}
+}
