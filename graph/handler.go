@@ -58,4 +58,3 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 func Playground(endpoint string) http.Handler {
 	return playground.Handler("hubstream", endpoint)
 }
-

@@ -93,4 +93,3 @@ func attrTime(it map[string]types.AttributeValue, name string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, attrS(it, name))
 	return t
 }
-

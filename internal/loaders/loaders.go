@@ -60,7 +60,9 @@ func New(src Source, opts Options) *Loaders {
 type ctxKey struct{}
 
 // With returns ctx carrying l.
-func With(ctx context.Context, l *Loaders) context.Context { return context.WithValue(ctx, ctxKey{}, l) }
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
 
 // From returns the loaders in ctx, or nil.
 func From(ctx context.Context) *Loaders {

@@ -17,12 +17,12 @@ func projectAccount(ev Event) ([]Write, error) {
 		return nil, fmt.Errorf("projections: %s left no account state", ev.Env.Type)
 	}
 	set := map[string]types.AttributeValue{
-		table.AttrType:    sv(table.TypeAccount),
-		table.AttrVersion: nv(ev.Env.Version),
-		table.ReadLogin:         sv(a.Login),
-		table.ReadKind:          sv(string(a.Type)),
-		table.ReadCreatedAt:     tv(a.CreatedAt),
-		table.ReadUpdatedAt:     tv(a.UpdatedAt),
+		table.AttrType:      sv(table.TypeAccount),
+		table.AttrVersion:   nv(ev.Env.Version),
+		table.ReadLogin:     sv(a.Login),
+		table.ReadKind:      sv(string(a.Type)),
+		table.ReadCreatedAt: tv(a.CreatedAt),
+		table.ReadUpdatedAt: tv(a.UpdatedAt),
 	}
 	var remove []string
 	optional := []struct{ name, val string }{{table.ReadName, a.Name}, {table.ReadEmail, a.Email}, {table.ReadBio, a.Bio}}
