@@ -110,13 +110,20 @@ func inProcessStreamsClient(e *ddblocal.Engine) *dynamodbstreams.Client {
 }
 
 // newStreamEngine builds an in-process engine with opts for a test that
-// needs its knobs (why says which), skipping against another endpoint. Any
-// internal fault the engine logs fails the test.
+// needs its knobs (why says which), skipping against another endpoint.
 func newStreamEngine(t *testing.T, why string, opts ddblocal.Options) *streamTarget {
 	t.Helper()
 	if ep := os.Getenv(conformanceEndpointEnv); ep != "" {
 		t.Skipf("needs the in-process engine's knobs (%s); %s=%s is set", why, conformanceEndpointEnv, ep)
 	}
+	return openStreamEngine(t, opts)
+}
+
+// openStreamEngine builds an in-process engine with opts and clients for
+// it; the engine is closed when t ends (tests may close it earlier). Any
+// internal fault the engine logs fails the test.
+func openStreamEngine(t *testing.T, opts ddblocal.Options) *streamTarget {
+	t.Helper()
 	var logMu sync.Mutex
 	logOpen := true
 	opts.Logf = func(format string, args ...any) {
@@ -1650,6 +1657,59 @@ func TestConformanceStreamsLineage(t *testing.T) {
 			t.Fatalf("in 2 s with a 200 ms shard lifetime: %d closed shards, split seen=%v; want at least 8 and a split", closed, split)
 		}
 		t.Logf("%d writes over %d shards (%d closed)", want, len(shards), closed)
+	})
+
+	// Forced rollovers, age rollovers and the retention pass all run at
+	// once while items are written; then the stream is disabled. Nothing is
+	// lost or duplicated and every shard ends.
+	t.Run("RolloverDuringMaintenance", func(t *testing.T) {
+		st := newStreamEngine(t, "forced and fast shard rollover", ddblocal.Options{Streams: ddblocal.StreamOptions{
+			Shards: 2, ShardLifetime: 3 * time.Millisecond, SplitOnRollover: true, MaxOpenShards: 8, MaintenanceInterval: time.Millisecond,
+		}})
+		table, arn := st.createStreamTable(t, streamTable, types.StreamViewTypeNewImage)
+		var stop atomic.Bool
+		var rollErr atomic.Value
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for !stop.Load() {
+				if err := st.engine.RollShards(context.Background()); err != nil {
+					rollErr.Store(err)
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}()
+		const n = 150
+		for i := 1; i <= n; i++ {
+			st.put(t, table, copyItem(streamKey(fmt.Sprintf("m%d", i%7), i%7), item{"v": avN(strconv.Itoa(i))}))
+		}
+		stop.Store(true)
+		<-done
+		if err, _ := rollErr.Load().(error); err != nil {
+			t.Fatalf("RollShards: %v", err)
+		}
+		_, err := st.setStream(t, table, false, "")
+		requireNoErr(t, err, "disable stream")
+		c := st.newConsumer(arn)
+		c.until(t, "every shard of the disabled stream ended", func() bool {
+			for _, cs := range c.shards {
+				if !cs.done {
+					return false
+				}
+			}
+			return len(c.shards) > 0
+		})
+		if len(c.recs) != n {
+			t.Fatalf("consumer read %d records, want %d", len(c.recs), n)
+		}
+		for k, recs := range c.byKey() {
+			for i := 1; i < len(recs); i++ {
+				if recN(recs[i].rec, "v", false) <= recN(recs[i-1].rec, "v", false) {
+					t.Fatalf("item %s out of order: %s", k, events(recs))
+				}
+			}
+		}
 	})
 }
 

@@ -48,38 +48,3 @@ func TestLex(t *testing.T) {
 		})
 	}
 }
-
-func TestPathString(t *testing.T) {
-	p := Path{{Name: "a"}, {Name: "b"}, {Index: 0, IsIndex: true}, {Name: "[3]"}}
-	if got := p.String(); got != "[a, b, [0], [3]]" {
-		t.Fatalf("got %s", got)
-	}
-	if p.Top() != "a" || (Path{}).Top() != "" {
-		t.Fatal("Top")
-	}
-}
-
-func TestCompareNumbers(t *testing.T) {
-	cases := []struct {
-		a, b string
-		want int
-	}{
-		{"1", "2", -1}, {"10", "9", 1}, {"0", "0", 0}, {"-1", "0", -1}, {"0", "-0.5", 1},
-		{"0.5", "0.25", 1}, {"3", "3.5", -1}, {"-3", "-10", 1}, {"-3.5", "-3", -1},
-		{"123456789012345678901234567890", "123456789012345678901234567891", -1},
-		{"1E2", "100", 0}, {"1e2", "99", 1},
-	}
-	for _, tc := range cases {
-		t.Run(tc.a+" vs "+tc.b, func(t *testing.T) {
-			got := compareNumbers(tc.a, tc.b)
-			if got < 0 {
-				got = -1
-			} else if got > 0 {
-				got = 1
-			}
-			if got != tc.want {
-				t.Fatalf("got %d, want %d", got, tc.want)
-			}
-		})
-	}
-}

@@ -1,3 +1,19 @@
+// Package expr implements DynamoDB's expression language for the embedded
+// engine: condition and filter expressions, key condition expressions,
+// update expressions and projection expressions, with the
+// ExpressionAttributeNames/Values placeholders shared by one request.
+//
+// Each kind has a Parse function that returns an immutable, concurrency-safe
+// value (Condition, KeyCondition, Update, Projection) to evaluate or apply
+// against attr.Item values. Parsing is a hand-written lexer and
+// recursive-descent parser producing one syntax tree type; a check pass then
+// reports DynamoDB's semantic errors, and the same tree is evaluated.
+//
+// Every error is a *ddberr.Error with code ValidationException and, as far
+// as they are known, DynamoDB's own message texts, so that clients written
+// against DynamoDB see the same failures. Where DynamoDB's behaviour is not
+// documented, the choices are those observed in DynamoDB-compatible test
+// suites and are noted next to the code.
 package expr
 
 import (

@@ -1,0 +1,216 @@
+// Package app is hubstream's composition root: it turns a Config into a
+// running system — the embedded engine or a DynamoDB endpoint, the table,
+// the write side, the GraphQL handler and, in process, the projector. The
+// commands in cmd/ only parse flags and call it; end-to-end tests start it
+// exactly as the server does.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/hubstream/hubstream/graph"
+	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/ddblocal/storage"
+	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
+	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// Config configures an App. Zero fields take the documented defaults.
+type Config struct {
+	// Endpoint is a DynamoDB endpoint URL. Empty: run the embedded engine.
+	Endpoint string
+	// Region for the AWS clients. Default: the AWS configuration chain,
+	// else us-east-1.
+	Region string
+	// Table is the table name. Default table.Name() (HUBSTREAM_TABLE or
+	// "hubstream").
+	Table string
+	// DataDir holds the embedded engine's data. Default "./.hubstream".
+	DataDir string
+	// MemoryOnly keeps the embedded engine in memory (tests).
+	MemoryOnly bool
+	// Engine tunes the embedded engine (stream shards and so on).
+	Engine ddblocal.Options
+	// NoProjector disables the in-process projector (when a separate
+	// cmd/projector runs).
+	NoProjector bool
+	// Projector tunes the in-process projector.
+	Projector projections.RunnerOptions
+	// GraphQL tunes the GraphQL handler. Introspection is on by default in
+	// the embedded mode.
+	GraphQL graph.HandlerOptions
+	// WrapHTTP, when set, wraps the HTTP client of every DynamoDB call (for
+	// request counting).
+	WrapHTTP func(aws.HTTPClient) aws.HTTPClient
+	// Logf receives operational messages. Default log.Printf.
+	Logf func(format string, args ...any)
+}
+
+// App is a running hubstream.
+type App struct {
+	cfg      Config
+	engine   *ddblocal.Engine
+	clients  table.Clients
+	store    *events.Store
+	executor *events.Executor
+	runner   *projections.Runner
+	handler  http.Handler
+	ready    atomic.Bool
+}
+
+// New builds an App: it opens the embedded engine (unless Endpoint is
+// set), ensures the table exists and prepares the handlers. It does not
+// start the projector; Run does.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Table == "" {
+		cfg.Table = table.Name()
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "./.hubstream"
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	a := &App{cfg: cfg}
+	cc := table.ClientConfig{Endpoint: cfg.Endpoint, Region: cfg.Region}
+	if cfg.Endpoint == "" {
+		eng, err := openEngine(cfg)
+		if err != nil {
+			return nil, err
+		}
+		a.engine = eng
+		cc.HTTPClient = eng.HTTPClient()
+		cc.Endpoint = "http://ddblocal.embedded"
+		cc.StaticCredentials = true
+		cc.Region = "us-east-1"
+		if !cfg.GraphQL.Introspection {
+			cfg.GraphQL.Introspection = true
+		}
+	}
+	if cfg.WrapHTTP != nil {
+		base := cc.HTTPClient
+		if base == nil {
+			base = http.DefaultClient
+		}
+		cc.HTTPClient = cfg.WrapHTTP(base)
+	}
+	clients, err := table.NewClients(ctx, cc)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.clients = clients
+	if err := table.EnsureTable(ctx, clients.DB, cfg.Table, 2*time.Minute); err != nil {
+		a.Close()
+		return nil, err
+	}
+	codec := events.NewCodec()
+	a.store = events.NewStore(clients.DB, cfg.Table, codec)
+	a.executor = events.NewExecutor(a.store, events.ExecutorOptions{})
+	if !cfg.NoProjector {
+		opts := cfg.Projector
+		if opts.Logf == nil {
+			opts.Logf = cfg.Logf
+		}
+		a.runner = projections.NewRunner(clients.DB, clients.Streams, cfg.Table, projections.NewApplier(clients.DB, cfg.Table, codec), opts)
+	}
+	gql := cfg.GraphQL
+	gql.Source = loaders.Source{DB: clients.DB, Table: cfg.Table}
+	a.handler = a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor}, gql))
+	a.ready.Store(true)
+	return a, nil
+}
+
+func openEngine(cfg Config) (*ddblocal.Engine, error) {
+	opts := cfg.Engine
+	if !cfg.MemoryOnly && opts.Store == nil {
+		dir := filepath.Join(cfg.DataDir, "ddb")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		st, err := pebblestore.Open(dir, pebblestore.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("opening data directory %s: %w", dir, err)
+		}
+		opts.Store = st
+	}
+	eng, err := ddblocal.New(opts)
+	if err != nil {
+		if opts.Store != nil {
+			_ = opts.Store.Close()
+		}
+		return nil, err
+	}
+	return eng, nil
+}
+
+var _ storage.Store = (*pebblestore.Store)(nil)
+
+// routes mounts the GraphQL endpoint, the playground and health checks.
+func (a *App) routes(gql http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", gql)
+	mux.Handle("GET /{$}", graph.Playground("/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !a.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	return mux
+}
+
+// Handler returns the HTTP handler serving /graphql, /, /healthz and
+// /readyz.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Clients returns the DynamoDB clients the app uses.
+func (a *App) Clients() table.Clients { return a.clients }
+
+// TableName returns the table the app uses.
+func (a *App) TableName() string { return a.cfg.Table }
+
+// Executor returns the app's command executor.
+func (a *App) Executor() *events.Executor { return a.executor }
+
+// Engine returns the embedded engine, or nil with an endpoint.
+func (a *App) Engine() *ddblocal.Engine { return a.engine }
+
+// Run runs the in-process projector (if any) until ctx is done.
+func (a *App) Run(ctx context.Context) error {
+	if a.runner == nil {
+		<-ctx.Done()
+		return nil
+	}
+	err := a.runner.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// Close releases the engine. Call it after Run returned.
+func (a *App) Close() error {
+	a.ready.Store(false)
+	if a.engine != nil {
+		return a.engine.Close()
+	}
+	return nil
+}
