@@ -45,6 +45,23 @@ func ConfigFromEnv() ClientConfig {
 // (environment, shared config files, instance roles) adjusted by cfg. It
 // fails only if that configuration cannot be loaded.
 func NewClients(ctx context.Context, cfg ClientConfig) (Clients, error) {
+	if cfg.StaticCredentials {
+		// A local endpoint needs nothing from the AWS configuration chain,
+		// and must not be affected by it (profiles, CA bundles, regions).
+		region := cfg.Region
+		if region == "" {
+			region = "us-east-1"
+		}
+		awsCfg := aws.Config{
+			Region:      region,
+			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+			HTTPClient:  cfg.HTTPClient,
+		}
+		if cfg.MaxAttempts > 0 {
+			awsCfg.RetryMaxAttempts = cfg.MaxAttempts
+		}
+		return newClients(awsCfg, cfg.Endpoint), nil
+	}
 	var loadOpts []func(*config.LoadOptions) error
 	if cfg.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(cfg.Region))
@@ -68,15 +85,19 @@ func NewClients(ctx context.Context, cfg ClientConfig) (Clients, error) {
 	if cfg.Endpoint != "" && awsCfg.Credentials == nil {
 		awsCfg.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 	}
+	return newClients(awsCfg, cfg.Endpoint), nil
+}
+
+func newClients(awsCfg aws.Config, endpoint string) Clients {
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
 		}
 	})
 	streams := dynamodbstreams.NewFromConfig(awsCfg, func(o *dynamodbstreams.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
 		}
 	})
-	return Clients{DB: db, Streams: streams}, nil
+	return Clients{DB: db, Streams: streams}
 }

@@ -78,6 +78,8 @@ func (k Kind) invalid(msg string) *ddberr.Error {
 	return &ddberr.Error{Code: ddberr.Validation, Message: "Invalid " + k.String() + ": " + msg}
 }
 
+// validation returns a ValidationException with a message of its own,
+// without the "Invalid <Kind>:" prefix.
 func validation(msg string) *ddberr.Error {
 	return &ddberr.Error{Code: ddberr.Validation, Message: msg}
 }

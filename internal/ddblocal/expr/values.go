@@ -290,7 +290,7 @@ func longTypeName(t attr.Type) string {
 	return t.String()
 }
 
-// scalarText renders a value the way DynamoDB prints it in BETWEEN errors
+// attributeValueText renders a value the way DynamoDB prints it in BETWEEN errors
 // ("AttributeValue: {N:5}").
 func attributeValueText(v attr.Value) string {
 	var s string
