@@ -32,7 +32,9 @@ const (
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
-func n(v int64) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)} }
+func n(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
 
 // eventItem returns the event item of env in partition p.
 func eventItem(p table.Partition, env Envelope) map[string]types.AttributeValue {

@@ -146,4 +146,3 @@ func (st *Store) History(ctx context.Context, id entities.ID, before int64, limi
 	}
 	return page, nil
 }
-

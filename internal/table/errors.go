@@ -15,13 +15,13 @@ type Reason int
 
 // Reasons, from the most to the least specific.
 const (
-	ReasonNone              Reason = iota // the action would have succeeded
-	ReasonConditionFailed                 // a condition expression was false
-	ReasonTransactionConflict             // another transaction touched the item
-	ReasonThrottled                       // capacity or request-rate limits
-	ReasonValidation                      // the request was invalid
-	ReasonNotFound                        // table or index does not exist
-	ReasonOther                           // anything else (network, 5xx…)
+	ReasonNone                Reason = iota // the action would have succeeded
+	ReasonConditionFailed                   // a condition expression was false
+	ReasonTransactionConflict               // another transaction touched the item
+	ReasonThrottled                         // capacity or request-rate limits
+	ReasonValidation                        // the request was invalid
+	ReasonNotFound                          // table or index does not exist
+	ReasonOther                             // anything else (network, 5xx…)
 )
 
 // Cancellation describes a cancelled transaction: one reason per action in

@@ -24,9 +24,15 @@ var ErrClosed = errors.New("storage: store closed")
 // engine apply under its commit lock and wait for the disk outside it, so
 // concurrent writers share one flush (group commit). Memory-only stores make
 // Sync a no-op.
+//
+// Once Close has begun, Apply and Sync fail with ErrClosed, and so do reads
+// through snapshots and iterators (taken before or after Close) instead of
+// touching released state. The storagetest package holds implementations to
+// this contract.
 type Store interface {
 	// Snapshot returns a consistent read view as of the last applied batch.
-	// The caller must Close it.
+	// The caller must Close it. On a closed store it returns a snapshot
+	// whose reads fail with ErrClosed.
 	Snapshot() Snapshot
 	// Apply commits every operation of b atomically, in order (a later
 	// operation on the same key wins). It returns an error only when the store
@@ -35,7 +41,9 @@ type Store interface {
 	Apply(ctx context.Context, b *Batch) error
 	// Sync waits until every batch applied before the call is durable.
 	Sync(ctx context.Context) error
-	// Close releases the store. Snapshots and iterators must be closed first.
+	// Close releases the store. Snapshots and iterators must be closed
+	// first; an implementation may report ones left open as an error. A
+	// second Close returns ErrClosed.
 	Close() error
 }
 
@@ -46,9 +54,11 @@ type Snapshot interface {
 	// modified.
 	Get(key []byte) (value []byte, ok bool, err error)
 	// Iter returns an iterator over keys in [lower, upper), ascending, or
-	// descending when reverse is true. A nil lower or upper is unbounded.
+	// descending when reverse is true. A nil lower or upper is unbounded; an
+	// empty non-nil upper bound, or lower >= upper, is an empty range. The
+	// iterator does not retain lower or upper.
 	Iter(lower, upper []byte, reverse bool) Iterator
-	// Close releases the snapshot.
+	// Close releases the snapshot. Closing it again does nothing.
 	Close() error
 }
 
@@ -60,10 +70,15 @@ type Snapshot interface {
 // Key and Value are valid until the next call to Next and must not be
 // modified.
 type Iterator interface {
+	// Next advances to the next key in range and reports whether there is
+	// one. It returns false once the range is exhausted, on error, and after
+	// Close, however often it is called.
 	Next() bool
 	Key() []byte
 	Value() []byte
-	// Close releases the iterator and returns the first error it met.
+	// Close releases the iterator and returns the first error it met
+	// (ErrClosed if its store was closed under it). It may be called more
+	// than once.
 	Close() error
 }
 

@@ -499,6 +499,11 @@ func testIteratorLifecycle(t *testing.T, s storage.Store) {
 	if err := errors.Join(it1.Close(), it2.Close()); err != nil {
 		t.Fatal(err)
 	}
+	// Closing a snapshot twice is harmless.
+	other := s.Snapshot()
+	if err := errors.Join(other.Close(), other.Close()); err != nil {
+		t.Errorf("closing a snapshot twice: %v", err)
+	}
 }
 
 func testSync(t *testing.T, s storage.Store) {
