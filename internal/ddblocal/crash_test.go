@@ -57,7 +57,7 @@ const (
 // crashStreamOptions make shards roll over and split while the child
 // writes, so recovery also covers shard lineage.
 var crashStreamOptions = ddblocal.StreamOptions{
-	Shards: 2, ShardLifetime: 300 * time.Millisecond, SplitOnRollover: true, MaxOpenShards: 8, MaintenanceInterval: 50 * time.Millisecond,
+	Shards: 2, ShardLifetime: time.Second, SplitOnRollover: true, MaxOpenShards: 4, MaintenanceInterval: 50 * time.Millisecond,
 }
 
 func crashKey(pk string) item { return item{"pk": avS(pk)} }
@@ -100,15 +100,19 @@ func TestCrashRecovery(t *testing.T) {
 	l := newCrashLedger()
 	start := time.Now()
 	for cycle := 0; cycle < crashCycles; cycle++ {
-		killAfter := 15 + rng.IntN(60)
+		killAfter := 25 + rng.IntN(100)
 		acks := runCrashChild(t, dir, cycle, killAfter)
 		if acks.n < killAfter {
 			t.Fatalf("cycle %d: child exited after %d acknowledgements, before the kill point %d", cycle, acks.n, killAfter)
 		}
 		l.merge(acks)
+		t0 := time.Now()
 		st, store := crashOpen(t, dir)
 		l.verify(t, st, arn, cycle)
 		crashClose(t, st, store)
+		if testing.Verbose() {
+			t.Logf("cycle %d: killed after %d acknowledgements; verified in %v", cycle, acks.n, time.Since(t0).Round(time.Millisecond))
+		}
 	}
 	t.Logf("%d cycles in %v: %d puts, %d transactions, %d increments acknowledged",
 		crashCycles, time.Since(start).Round(time.Millisecond), len(l.puts), len(l.txAcked), l.totalAcked())
@@ -363,6 +367,9 @@ func (l *crashLedger) verify(t *testing.T, st *streamTarget, arn string, cycle i
 	if puts < len(l.puts) {
 		t.Fatalf("cycle %d: %d put items stored, %d acknowledged", cycle, puts, len(l.puts))
 	}
+	if testing.Verbose() {
+		t.Logf("cycle %d: %d items, %d stream records in %d shards", cycle, len(stored), len(c.recs), len(c.shards))
+	}
 }
 
 func crashS(v types.AttributeValue) string {
@@ -498,7 +505,7 @@ func TestCrashRestartStreams(t *testing.T) {
 		requireNoErr(t, err, "pebblestore.Open")
 		st := openStreamEngine(t, opts(store))
 		st.clock = clock
-		table, arn := st.createStreamTable(t, tableDef{hash: keyS("pk")}, types.StreamViewTypeNewImage)
+		table, arn := createDurableStreamTable(t, st, types.StreamViewTypeNewImage)
 		for v := 1; v <= 3; v++ {
 			st.put(t, table, item{"pk": avS("k"), "v": avN(strconv.Itoa(v))})
 		}
@@ -548,7 +555,7 @@ func TestCrashRestartStreams(t *testing.T) {
 			return openStreamEngine(t, ddblocal.Options{Store: store, Streams: ddblocal.StreamOptions{Shards: 4}}), store
 		}
 		st, store := open()
-		table, arn := st.createStreamTable(t, tableDef{hash: keyS("pk")}, types.StreamViewTypeKeysOnly)
+		table, arn := createDurableStreamTable(t, st, types.StreamViewTypeKeysOnly)
 		_, shards := st.describeStream(t, arn, 0)
 		latest := map[string]string{}
 		for _, sh := range shards {
@@ -573,4 +580,21 @@ func TestCrashRestartStreams(t *testing.T) {
 			t.Fatalf("iterators issued before the restart read %d records, want %d", total, n)
 		}
 	})
+}
+
+// createDurableStreamTable creates a table keyed by pk with a stream. Unlike
+// createStreamTable it leaves the table in place, for tests that close the
+// engine it was created on.
+func createDurableStreamTable(t *testing.T, st *streamTarget, view types.StreamViewType) (string, string) {
+	t.Helper()
+	name := uniqueTableName()
+	in := tableDef{hash: keyS("pk")}.input(name)
+	in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: view}
+	out, err := st.client.CreateTable(t.Context(), in)
+	requireNoErr(t, err, "CreateTable")
+	arn := aws.ToString(out.TableDescription.LatestStreamArn)
+	if arn == "" {
+		t.Fatal("CreateTable: no LatestStreamArn")
+	}
+	return name, arn
 }

@@ -255,17 +255,20 @@ func (e *Engine) updateItem(ctx context.Context, body []byte) (any, error) {
 // applyUpdate computes an UpdateItem result: the update applied to the
 // existing item, or to a new item made of the key when there is none.
 func applyUpdate(m *tableMeta, u *expr.Update, old, key attr.Item) (attr.Item, error) {
-	base := old
-	if base == nil {
-		base = attr.Item{}
-		for k, v := range key {
-			base[k] = v
-		}
-	}
 	if u == nil {
-		return base, nil
+		if old != nil {
+			return old, nil
+		}
+		return key.Clone(), nil
 	}
-	next, err := u.Apply(base)
+	var next attr.Item
+	var err error
+	if old == nil {
+		// DynamoDB ignores REMOVE of paths an absent item cannot have.
+		next, err = u.ApplyToMissing(key)
+	} else {
+		next, err = u.Apply(old)
+	}
 	if err != nil {
 		return nil, err
 	}

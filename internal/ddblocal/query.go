@@ -210,8 +210,8 @@ func (e *Engine) query(ctx context.Context, body []byte) (any, error) {
 		indexID = p.ix.ID
 	}
 	kc := ke.key
-	if kc.HashName != schema.Hash.Name {
-		return nil, ddberr.Validationf("Query condition missed key schema element: %s", schema.Hash.Name)
+	if err := kc.Bind(schema.Hash.Name, schema.Range.Name); err != nil {
+		return nil, err
 	}
 	if kc.HashValue.Type != schema.Hash.Type {
 		return nil, invalidParam("Condition parameter type does not match schema type")

@@ -107,12 +107,24 @@ type shardDef struct {
 	HashHi  uint32 `json:"hi"`      // inclusive
 	Created int64  `json:"created"` // unix nanos
 	Closed  int64  `json:"closed,omitempty"`
+	// Trimmed is the first sequence number retention kept; persisted so
+	// that restarts neither resurrect trimmed positions nor reuse
+	// sequence numbers.
+	Trimmed uint64 `json:"trimmed,omitempty"`
 }
 
 // liveShard is a shard plus what the engine tracks about it in memory.
 type liveShard struct {
 	shardDef
 	trimmed uint64 // records below this sequence number are gone
+}
+
+func newLiveShard(d shardDef) *liveShard {
+	sh := &liveShard{shardDef: d, trimmed: d.Start}
+	if d.Trimmed > sh.trimmed {
+		sh.trimmed = d.Trimmed
+	}
+	return sh
 }
 
 // stream is a live stream. Its shard list changes only under the commit
@@ -260,7 +272,7 @@ func (e *Engine) openStream(b *storage.Batch, m *tableMeta) {
 func (e *Engine) addShard(b *storage.Batch, s *stream, parent string, lo, hi uint32, now time.Time) *liveShard {
 	idx := s.def.NextShard
 	s.def.NextShard++
-	sh := &liveShard{shardDef: shardDef{
+	sh := newLiveShard(shardDef{
 		Idx:     idx,
 		ID:      fmt.Sprintf("shardId-%020d-%08x", now.UnixMilli(), idx),
 		Parent:  parent,
@@ -268,8 +280,7 @@ func (e *Engine) addShard(b *storage.Batch, s *stream, parent string, lo, hi uin
 		HashLo:  lo,
 		HashHi:  hi,
 		Created: now.UnixNano(),
-	}}
-	sh.trimmed = sh.Start
+	})
 	s.mu.Lock()
 	s.shards = append(s.shards, sh)
 	s.mu.Unlock()

@@ -281,12 +281,14 @@ func (e *Engine) getShardIterator(ctx context.Context, body []byte) (any, error)
 		if !ok || n < shard.Start || (shard.End != 0 && n > shard.End) {
 			return nil, ddberr.Validationf("Invalid SequenceNumber for ShardId %s: %s", in.ShardId, *in.SequenceNumber)
 		}
-		if n < shard.trimmed {
-			return nil, ddberr.New(ddberr.TrimmedDataAccess, "The operation attempted to read past the oldest stream record in a shard.")
-		}
 		pos = n
 		if in.ShardIteratorType == "AFTER_SEQUENCE_NUMBER" {
 			pos = n + 1
+		}
+		// Only the position to read from must survive retention: a
+		// checkpoint whose record was trimmed can still resume after it.
+		if pos < shard.trimmed {
+			return nil, ddberr.New(ddberr.TrimmedDataAccess, "The operation attempted to read past the oldest stream record in a shard.")
 		}
 	default:
 		return nil, constraintError(in.ShardIteratorType, "shardIteratorType", "Member must satisfy enum value set: [AFTER_SEQUENCE_NUMBER, LATEST, AT_SEQUENCE_NUMBER, TRIM_HORIZON]")

@@ -52,12 +52,15 @@ func (e *Engine) loadStreams(snap storage.Snapshot) error {
 			_ = it.Close()
 			return fmt.Errorf("ddblocal: corrupt shard definition: %w", err)
 		}
-		s.shards = append(s.shards, &liveShard{shardDef: d, trimmed: d.Start})
+		sh := newLiveShard(d)
+		s.shards = append(s.shards, sh)
+		for _, floor := range []uint64{d.End, d.Start, sh.trimmed} {
+			if floor > 0 && floor-1 > ss.seq {
+				ss.seq = floor - 1
+			}
+		}
 		if d.End > ss.seq {
 			ss.seq = d.End
-		}
-		if d.Start > 0 && d.Start-1 > ss.seq {
-			ss.seq = d.Start - 1
 		}
 	}
 	if err := it.Close(); err != nil {
@@ -66,12 +69,6 @@ func (e *Engine) loadStreams(snap storage.Snapshot) error {
 	for _, s := range ss.byArn {
 		for _, sh := range s.shards {
 			p := recordPrefix(s.def.ID, sh.Idx)
-			first := snap.Iter(p, prefixEnd(p), false)
-			if first.Next() {
-				k := first.Key()
-				sh.trimmed = binary.BigEndian.Uint64(k[len(k)-8:])
-			}
-			_ = first.Close()
 			last := snap.Iter(p, prefixEnd(p), true)
 			if last.Next() {
 				k := last.Key()
@@ -229,6 +226,15 @@ func (e *Engine) trimStreams(ctx context.Context) error {
 			gone := !capped && sh.End != 0 && sh.Closed != 0 && time.Unix(0, sh.Closed).Before(horizon)
 			if gone {
 				b.Delete(shardDefKey(s.def.ID, sh.Idx))
+			} else if trimTo > 0 {
+				s.mu.RLock()
+				def := sh.shardDef
+				s.mu.RUnlock()
+				if trimTo > def.Trimmed {
+					def.Trimmed = trimTo
+					raw, _ := json.Marshal(def)
+					b.Set(shardDefKey(s.def.ID, sh.Idx), raw)
+				}
 			}
 			if b.Len() == 0 {
 				continue
@@ -241,6 +247,7 @@ func (e *Engine) trimStreams(ctx context.Context) error {
 				s.mu.Lock()
 				if trimTo > sh.trimmed {
 					sh.trimmed = trimTo
+					sh.Trimmed = trimTo
 				}
 				if gone {
 					s.shards = removeShard(s.shards, sh)

@@ -63,8 +63,10 @@ func (ps *parser) checkCond(n *node) {
 		ps.checkBounds(n.args[1], n.args[2])
 	case nIn:
 		ps.checkOperands(n.args)
-		if len(n.args) > maxInOperands {
-			ps.errs.add(catOperandType, "The IN operator is provided with too many operands; number of operands: %d", len(n.args))
+		// The limit counts the listed values, not the left operand: 100
+		// values are accepted (the conformance suite checks this).
+		if values := len(n.args) - 1; values > maxInOperands {
+			ps.errs.add(catOperandType, "The IN operator is provided with too many operands; number of operands: %d", values)
 		}
 	case nFunc:
 		switch {

@@ -309,14 +309,14 @@ func TestConditionErrors(t *testing.T) {
 
 func TestConditionLimits(t *testing.T) {
 	t.Run("IN with 100 operands", func(t *testing.T) {
-		v, list := inList(99)
+		v, list := inList(100)
 		_, err := ParseCondition(ConditionExpr, "a IN ("+list+")", NewParams(nil, v))
 		if err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("IN with 101 operands", func(t *testing.T) {
-		v, list := inList(100)
+		v, list := inList(101)
 		_, err := ParseCondition(ConditionExpr, "a IN ("+list+")", NewParams(nil, v))
 		wantErr(t, err, "Invalid ConditionExpression: The IN operator is provided with too many operands; number of operands: 101")
 	})
