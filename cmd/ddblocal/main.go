@@ -23,6 +23,7 @@ import (
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
+	"github.com/hubstream/hubstream/internal/healthcheck"
 )
 
 func main() {
@@ -33,6 +34,9 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return healthcheck.Run(context.Background(), "ddblocal", args[1:])
+	}
 	fs := flag.NewFlagSet("ddblocal", flag.ContinueOnError)
 	addr := fs.String("addr", ":8000", "listen address")
 	dataDir := fs.String("data-dir", "", "directory for durable data (empty: memory only)")

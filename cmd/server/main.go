@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/hubstream/hubstream/internal/app"
+	"github.com/hubstream/hubstream/internal/healthcheck"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -30,6 +31,9 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return healthcheck.Run(context.Background(), "server", args[1:])
+	}
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	addr := fs.String("addr", ":8080", "listen address")
 	dataDir := fs.String("data-dir", "./.hubstream", "data directory of the embedded engine (ignored with DYNAMODB_ENDPOINT)")
