@@ -11,9 +11,11 @@
 // Memory: each entry is one exact-size allocation holding key and value back
 // to back, referenced from the tree by a 16-byte header (pointer plus two
 // 32-bit lengths). Compared with a {key, value []byte} item (48 bytes in the
-// tree and two allocations), this saves about 55 bytes per 24-byte-key,
-// 200-byte-value entry and about 45 bytes per value-less index entry; see
-// BenchmarkMemory.
+// tree and two allocations) this measured, for one million random keys,
+// 249 instead of 304 heap bytes per 24-byte-key, 200-byte-value entry and
+// 73 instead of 120 per 40-byte-key, value-less index entry. Copying also
+// means the store never pins a caller's larger buffer. BenchmarkMemory
+// reports the current figure.
 package memstore
 
 import (
