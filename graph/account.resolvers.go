@@ -7,7 +7,9 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/hubstream/hubstream/graph/generated"
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/entities"
 )
@@ -40,6 +42,46 @@ func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.Update
 	return &model.UpdateProfilePayload{User: u}, nil
 }
 
+// CreateOrganization is the resolver for the createOrganization field.
+func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*model.CreateOrganizationPayload, error) {
+	panic(fmt.Errorf("not implemented: CreateOrganization - createOrganization"))
+}
+
+// UpdateOrganization is the resolver for the updateOrganization field.
+func (r *mutationResolver) UpdateOrganization(ctx context.Context, input model.UpdateOrganizationInput) (*model.UpdateOrganizationPayload, error) {
+	panic(fmt.Errorf("not implemented: UpdateOrganization - updateOrganization"))
+}
+
+// AddMember is the resolver for the addMember field.
+func (r *mutationResolver) AddMember(ctx context.Context, input model.AddMemberInput) (*model.AddMemberPayload, error) {
+	panic(fmt.Errorf("not implemented: AddMember - addMember"))
+}
+
+// ChangeMemberRole is the resolver for the changeMemberRole field.
+func (r *mutationResolver) ChangeMemberRole(ctx context.Context, input model.ChangeMemberRoleInput) (*model.ChangeMemberRolePayload, error) {
+	panic(fmt.Errorf("not implemented: ChangeMemberRole - changeMemberRole"))
+}
+
+// RemoveMember is the resolver for the removeMember field.
+func (r *mutationResolver) RemoveMember(ctx context.Context, input model.RemoveMemberInput) (*model.RemoveMemberPayload, error) {
+	panic(fmt.Errorf("not implemented: RemoveMember - removeMember"))
+}
+
+// Repositories is the resolver for the repositories field.
+func (r *organizationResolver) Repositories(ctx context.Context, obj *model.Organization, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error) {
+	panic(fmt.Errorf("not implemented: Repositories - repositories"))
+}
+
+// Members is the resolver for the members field.
+func (r *organizationResolver) Members(ctx context.Context, obj *model.Organization, first *int32, after *string, last *int32, before *string) (*model.OrganizationMemberConnection, error) {
+	panic(fmt.Errorf("not implemented: Members - members"))
+}
+
+// History is the resolver for the history field.
+func (r *organizationResolver) History(ctx context.Context, obj *model.Organization, first *int32, after *string) (*model.HistoryConnection, error) {
+	panic(fmt.Errorf("not implemented: History - history"))
+}
+
 // User is the resolver for the user field.
 func (r *queryResolver) User(ctx context.Context, login string) (*model.User, error) {
 	a, err := loadersFrom(ctx).AccountByLogin.Load(ctx, login)()
@@ -48,3 +90,44 @@ func (r *queryResolver) User(ctx context.Context, login string) (*model.User, er
 	}
 	return userFromRead(a), nil
 }
+
+// Organization is the resolver for the organization field.
+func (r *queryResolver) Organization(ctx context.Context, login string) (*model.Organization, error) {
+	panic(fmt.Errorf("not implemented: Organization - organization"))
+}
+
+// RepositoryOwner is the resolver for the repositoryOwner field.
+func (r *queryResolver) RepositoryOwner(ctx context.Context, login string) (model.RepositoryOwner, error) {
+	panic(fmt.Errorf("not implemented: RepositoryOwner - repositoryOwner"))
+}
+
+// Repositories is the resolver for the repositories field.
+func (r *userResolver) Repositories(ctx context.Context, obj *model.User, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error) {
+	panic(fmt.Errorf("not implemented: Repositories - repositories"))
+}
+
+// StarredRepositories is the resolver for the starredRepositories field.
+func (r *userResolver) StarredRepositories(ctx context.Context, obj *model.User, first *int32, after *string, last *int32, before *string) (*model.StarredRepositoryConnection, error) {
+	panic(fmt.Errorf("not implemented: StarredRepositories - starredRepositories"))
+}
+
+// Organizations is the resolver for the organizations field.
+func (r *userResolver) Organizations(ctx context.Context, obj *model.User, first *int32, after *string, last *int32, before *string) (*model.OrganizationConnection, error) {
+	panic(fmt.Errorf("not implemented: Organizations - organizations"))
+}
+
+// History is the resolver for the history field.
+func (r *userResolver) History(ctx context.Context, obj *model.User, first *int32, after *string) (*model.HistoryConnection, error) {
+	panic(fmt.Errorf("not implemented: History - history"))
+}
+
+// Organization returns generated.OrganizationResolver implementation.
+func (r *Resolver) Organization() generated.OrganizationResolver { return &organizationResolver{r} }
+
+// User returns generated.UserResolver implementation.
+func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
+
+type (
+	organizationResolver struct{ *Resolver }
+	userResolver         struct{ *Resolver }
+)

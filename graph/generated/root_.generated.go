@@ -22,41 +22,379 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Issue() IssueResolver
+	IssueComment() IssueCommentResolver
 	Mutation() MutationResolver
+	Organization() OrganizationResolver
+	PullRequest() PullRequestResolver
 	Query() QueryResolver
+	Repository() RepositoryResolver
+	User() UserResolver
 }
 
 type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AddCommentPayload struct {
+		Comment func(childComplexity int) int
+	}
+
+	AddMemberPayload struct {
+		Member       func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Role         func(childComplexity int) int
+	}
+
+	ChangeMemberRolePayload struct {
+		Member       func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Role         func(childComplexity int) int
+	}
+
+	CloseIssuePayload struct {
+		Issue func(childComplexity int) int
+	}
+
+	CreateOrganizationPayload struct {
+		Organization func(childComplexity int) int
+	}
+
+	CreateRepositoryPayload struct {
+		Repository func(childComplexity int) int
+	}
+
 	CreateUserPayload struct {
 		User func(childComplexity int) int
 	}
 
+	DeleteCommentPayload struct {
+		DeletedCommentID func(childComplexity int) int
+	}
+
+	DeleteRepositoryPayload struct {
+		DeletedRepositoryID func(childComplexity int) int
+	}
+
+	EditCommentPayload struct {
+		Comment func(childComplexity int) int
+	}
+
+	EditIssuePayload struct {
+		Issue func(childComplexity int) int
+	}
+
+	ForkRepositoryPayload struct {
+		Repository func(childComplexity int) int
+	}
+
+	HistoryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	HistoryEvent struct {
+		Actor   func(childComplexity int) int
+		At      func(childComplexity int) int
+		Data    func(childComplexity int) int
+		Type    func(childComplexity int) int
+		Version func(childComplexity int) int
+	}
+
+	HistoryEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Issue struct {
+		Author         func(childComplexity int) int
+		Body           func(childComplexity int) int
+		ClosedAt       func(childComplexity int) int
+		Comments       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		CreatedAt      func(childComplexity int) int
+		History        func(childComplexity int, first *int32, after *string) int
+		ID             func(childComplexity int) int
+		Number         func(childComplexity int) int
+		ReactionGroups func(childComplexity int) int
+		Repository     func(childComplexity int) int
+		State          func(childComplexity int) int
+		StateReason    func(childComplexity int) int
+		Title          func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
+	IssueComment struct {
+		Author         func(childComplexity int) int
+		Body           func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		History        func(childComplexity int, first *int32, after *string) int
+		ID             func(childComplexity int) int
+		ReactionGroups func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
+	IssueCommentConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	IssueCommentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	IssueConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	IssueEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
-		CreateUser    func(childComplexity int, input model.CreateUserInput) int
-		Noop          func(childComplexity int) int
-		UpdateProfile func(childComplexity int, input model.UpdateProfileInput) int
+		AddComment         func(childComplexity int, input model.AddCommentInput) int
+		AddMember          func(childComplexity int, input model.AddMemberInput) int
+		AddReaction        func(childComplexity int, input model.ReactionInput) int
+		ChangeMemberRole   func(childComplexity int, input model.ChangeMemberRoleInput) int
+		CloseIssue         func(childComplexity int, input model.CloseIssueInput) int
+		ClosePullRequest   func(childComplexity int, input model.PullRequestRefInput) int
+		CreateOrganization func(childComplexity int, input model.CreateOrganizationInput) int
+		CreateRepository   func(childComplexity int, input model.CreateRepositoryInput) int
+		CreateUser         func(childComplexity int, input model.CreateUserInput) int
+		DeleteComment      func(childComplexity int, input model.DeleteCommentInput) int
+		DeleteRepository   func(childComplexity int, input model.DeleteRepositoryInput) int
+		EditComment        func(childComplexity int, input model.EditCommentInput) int
+		EditIssue          func(childComplexity int, input model.EditIssueInput) int
+		EditPullRequest    func(childComplexity int, input model.EditPullRequestInput) int
+		ForkRepository     func(childComplexity int, input model.ForkRepositoryInput) int
+		MergePullRequest   func(childComplexity int, input model.PullRequestRefInput) int
+		Noop               func(childComplexity int) int
+		OpenIssue          func(childComplexity int, input model.OpenIssueInput) int
+		OpenPullRequest    func(childComplexity int, input model.OpenPullRequestInput) int
+		RemoveMember       func(childComplexity int, input model.RemoveMemberInput) int
+		RemoveReaction     func(childComplexity int, input model.ReactionInput) int
+		ReopenIssue        func(childComplexity int, input model.ReopenIssueInput) int
+		ReopenPullRequest  func(childComplexity int, input model.PullRequestRefInput) int
+		StarRepository     func(childComplexity int, input model.StarRepositoryInput) int
+		UnstarRepository   func(childComplexity int, input model.StarRepositoryInput) int
+		UpdateOrganization func(childComplexity int, input model.UpdateOrganizationInput) int
+		UpdateProfile      func(childComplexity int, input model.UpdateProfileInput) int
+		UpdateRepository   func(childComplexity int, input model.UpdateRepositoryInput) int
+	}
+
+	OpenIssuePayload struct {
+		Issue func(childComplexity int) int
+	}
+
+	OpenPullRequestPayload struct {
+		PullRequest func(childComplexity int) int
+	}
+
+	Organization struct {
+		CreatedAt    func(childComplexity int) int
+		Description  func(childComplexity int) int
+		History      func(childComplexity int, first *int32, after *string) int
+		ID           func(childComplexity int) int
+		Login        func(childComplexity int) int
+		Members      func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		Name         func(childComplexity int) int
+		Repositories func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	OrganizationConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrganizationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OrganizationMemberConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrganizationMemberEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+		Role   func(childComplexity int) int
+	}
+
+	PageInfo struct {
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
+	}
+
+	PullRequest struct {
+		Author         func(childComplexity int) int
+		BaseRefName    func(childComplexity int) int
+		Body           func(childComplexity int) int
+		ClosedAt       func(childComplexity int) int
+		Comments       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		CreatedAt      func(childComplexity int) int
+		HeadRefName    func(childComplexity int) int
+		History        func(childComplexity int, first *int32, after *string) int
+		ID             func(childComplexity int) int
+		Merged         func(childComplexity int) int
+		MergedAt       func(childComplexity int) int
+		MergedBy       func(childComplexity int) int
+		Number         func(childComplexity int) int
+		ReactionGroups func(childComplexity int) int
+		Repository     func(childComplexity int) int
+		State          func(childComplexity int) int
+		Title          func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
+	PullRequestConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PullRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	PullRequestPayload struct {
+		PullRequest func(childComplexity int) int
 	}
 
 	Query struct {
-		Ok   func(childComplexity int) int
-		User func(childComplexity int, login string) int
+		Ok              func(childComplexity int) int
+		Organization    func(childComplexity int, login string) int
+		Repository      func(childComplexity int, owner string, name string) int
+		RepositoryOwner func(childComplexity int, login string) int
+		User            func(childComplexity int, login string) int
+	}
+
+	ReactionGroup struct {
+		Content          func(childComplexity int) int
+		Count            func(childComplexity int) int
+		ViewerHasReacted func(childComplexity int) int
+	}
+
+	ReactionPayload struct {
+		ReactionGroups func(childComplexity int) int
+		Subject        func(childComplexity int) int
+	}
+
+	RemoveMemberPayload struct {
+		Organization func(childComplexity int) int
+	}
+
+	ReopenIssuePayload struct {
+		Issue func(childComplexity int) int
+	}
+
+	Repository struct {
+		CreatedAt        func(childComplexity int) int
+		Description      func(childComplexity int) int
+		ForkCount        func(childComplexity int) int
+		Forks            func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		History          func(childComplexity int, first *int32, after *string) int
+		ID               func(childComplexity int) int
+		IsFork           func(childComplexity int) int
+		IsPrivate        func(childComplexity int) int
+		Issue            func(childComplexity int, number int32) int
+		Issues           func(childComplexity int, states []model.IssueState, first *int32, after *string, last *int32, before *string) int
+		Name             func(childComplexity int) int
+		NameWithOwner    func(childComplexity int) int
+		Owner            func(childComplexity int) int
+		Parent           func(childComplexity int) int
+		PullRequest      func(childComplexity int, number int32) int
+		PullRequests     func(childComplexity int, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
+		StargazerCount   func(childComplexity int) int
+		Stargazers       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		UpdatedAt        func(childComplexity int) int
+		ViewerHasStarred func(childComplexity int) int
+	}
+
+	RepositoryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RepositoryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	StarRepositoryPayload struct {
+		Repository func(childComplexity int) int
+	}
+
+	StargazerConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	StargazerEdge struct {
+		Cursor    func(childComplexity int) int
+		Node      func(childComplexity int) int
+		StarredAt func(childComplexity int) int
+	}
+
+	StarredRepositoryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	StarredRepositoryEdge struct {
+		Cursor    func(childComplexity int) int
+		Node      func(childComplexity int) int
+		StarredAt func(childComplexity int) int
+	}
+
+	UpdateOrganizationPayload struct {
+		Organization func(childComplexity int) int
 	}
 
 	UpdateProfilePayload struct {
 		User func(childComplexity int) int
 	}
 
+	UpdateRepositoryPayload struct {
+		Repository func(childComplexity int) int
+	}
+
 	User struct {
-		Bio       func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		Email     func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Login     func(childComplexity int) int
-		Name      func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
+		Bio                 func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		Email               func(childComplexity int) int
+		History             func(childComplexity int, first *int32, after *string) int
+		ID                  func(childComplexity int) int
+		Login               func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Organizations       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		Repositories        func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		StarredRepositories func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		UpdatedAt           func(childComplexity int) int
 	}
 }
 
@@ -74,6 +412,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AddCommentPayload.comment":
+		if e.ComplexityRoot.AddCommentPayload.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddCommentPayload.Comment(childComplexity), true
+
+	case "AddMemberPayload.member":
+		if e.ComplexityRoot.AddMemberPayload.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddMemberPayload.Member(childComplexity), true
+	case "AddMemberPayload.organization":
+		if e.ComplexityRoot.AddMemberPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddMemberPayload.Organization(childComplexity), true
+	case "AddMemberPayload.role":
+		if e.ComplexityRoot.AddMemberPayload.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddMemberPayload.Role(childComplexity), true
+
+	case "ChangeMemberRolePayload.member":
+		if e.ComplexityRoot.ChangeMemberRolePayload.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeMemberRolePayload.Member(childComplexity), true
+	case "ChangeMemberRolePayload.organization":
+		if e.ComplexityRoot.ChangeMemberRolePayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeMemberRolePayload.Organization(childComplexity), true
+	case "ChangeMemberRolePayload.role":
+		if e.ComplexityRoot.ChangeMemberRolePayload.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeMemberRolePayload.Role(childComplexity), true
+
+	case "CloseIssuePayload.issue":
+		if e.ComplexityRoot.CloseIssuePayload.Issue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CloseIssuePayload.Issue(childComplexity), true
+
+	case "CreateOrganizationPayload.organization":
+		if e.ComplexityRoot.CreateOrganizationPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateOrganizationPayload.Organization(childComplexity), true
+
+	case "CreateRepositoryPayload.repository":
+		if e.ComplexityRoot.CreateRepositoryPayload.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateRepositoryPayload.Repository(childComplexity), true
+
 	case "CreateUserPayload.user":
 		if e.ComplexityRoot.CreateUserPayload.User == nil {
 			break
@@ -81,6 +485,417 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateUserPayload.User(childComplexity), true
 
+	case "DeleteCommentPayload.deletedCommentId":
+		if e.ComplexityRoot.DeleteCommentPayload.DeletedCommentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCommentPayload.DeletedCommentID(childComplexity), true
+
+	case "DeleteRepositoryPayload.deletedRepositoryId":
+		if e.ComplexityRoot.DeleteRepositoryPayload.DeletedRepositoryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteRepositoryPayload.DeletedRepositoryID(childComplexity), true
+
+	case "EditCommentPayload.comment":
+		if e.ComplexityRoot.EditCommentPayload.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EditCommentPayload.Comment(childComplexity), true
+
+	case "EditIssuePayload.issue":
+		if e.ComplexityRoot.EditIssuePayload.Issue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EditIssuePayload.Issue(childComplexity), true
+
+	case "ForkRepositoryPayload.repository":
+		if e.ComplexityRoot.ForkRepositoryPayload.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForkRepositoryPayload.Repository(childComplexity), true
+
+	case "HistoryConnection.edges":
+		if e.ComplexityRoot.HistoryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryConnection.Edges(childComplexity), true
+	case "HistoryConnection.nodes":
+		if e.ComplexityRoot.HistoryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryConnection.Nodes(childComplexity), true
+	case "HistoryConnection.pageInfo":
+		if e.ComplexityRoot.HistoryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryConnection.PageInfo(childComplexity), true
+	case "HistoryConnection.totalCount":
+		if e.ComplexityRoot.HistoryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryConnection.TotalCount(childComplexity), true
+
+	case "HistoryEvent.actor":
+		if e.ComplexityRoot.HistoryEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryEvent.Actor(childComplexity), true
+	case "HistoryEvent.at":
+		if e.ComplexityRoot.HistoryEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryEvent.At(childComplexity), true
+	case "HistoryEvent.data":
+		if e.ComplexityRoot.HistoryEvent.Data == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryEvent.Data(childComplexity), true
+	case "HistoryEvent.type":
+		if e.ComplexityRoot.HistoryEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryEvent.Type(childComplexity), true
+	case "HistoryEvent.version":
+		if e.ComplexityRoot.HistoryEvent.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryEvent.Version(childComplexity), true
+
+	case "HistoryEventEdge.cursor":
+		if e.ComplexityRoot.HistoryEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryEventEdge.Cursor(childComplexity), true
+	case "HistoryEventEdge.node":
+		if e.ComplexityRoot.HistoryEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryEventEdge.Node(childComplexity), true
+
+	case "Issue.author":
+		if e.ComplexityRoot.Issue.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.Author(childComplexity), true
+	case "Issue.body":
+		if e.ComplexityRoot.Issue.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.Body(childComplexity), true
+	case "Issue.closedAt":
+		if e.ComplexityRoot.Issue.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.ClosedAt(childComplexity), true
+	case "Issue.comments":
+		if e.ComplexityRoot.Issue.Comments == nil {
+			break
+		}
+
+		args, err := ec.field_Issue_comments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Issue.Comments(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "Issue.createdAt":
+		if e.ComplexityRoot.Issue.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.CreatedAt(childComplexity), true
+	case "Issue.history":
+		if e.ComplexityRoot.Issue.History == nil {
+			break
+		}
+
+		args, err := ec.field_Issue_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Issue.History(childComplexity, args["first"].(*int32), args["after"].(*string)), true
+	case "Issue.id":
+		if e.ComplexityRoot.Issue.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.ID(childComplexity), true
+	case "Issue.number":
+		if e.ComplexityRoot.Issue.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.Number(childComplexity), true
+	case "Issue.reactionGroups":
+		if e.ComplexityRoot.Issue.ReactionGroups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.ReactionGroups(childComplexity), true
+	case "Issue.repository":
+		if e.ComplexityRoot.Issue.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.Repository(childComplexity), true
+	case "Issue.state":
+		if e.ComplexityRoot.Issue.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.State(childComplexity), true
+	case "Issue.stateReason":
+		if e.ComplexityRoot.Issue.StateReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.StateReason(childComplexity), true
+	case "Issue.title":
+		if e.ComplexityRoot.Issue.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.Title(childComplexity), true
+	case "Issue.updatedAt":
+		if e.ComplexityRoot.Issue.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Issue.UpdatedAt(childComplexity), true
+
+	case "IssueComment.author":
+		if e.ComplexityRoot.IssueComment.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueComment.Author(childComplexity), true
+	case "IssueComment.body":
+		if e.ComplexityRoot.IssueComment.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueComment.Body(childComplexity), true
+	case "IssueComment.createdAt":
+		if e.ComplexityRoot.IssueComment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueComment.CreatedAt(childComplexity), true
+	case "IssueComment.history":
+		if e.ComplexityRoot.IssueComment.History == nil {
+			break
+		}
+
+		args, err := ec.field_IssueComment_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.IssueComment.History(childComplexity, args["first"].(*int32), args["after"].(*string)), true
+	case "IssueComment.id":
+		if e.ComplexityRoot.IssueComment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueComment.ID(childComplexity), true
+	case "IssueComment.reactionGroups":
+		if e.ComplexityRoot.IssueComment.ReactionGroups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueComment.ReactionGroups(childComplexity), true
+	case "IssueComment.updatedAt":
+		if e.ComplexityRoot.IssueComment.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueComment.UpdatedAt(childComplexity), true
+
+	case "IssueCommentConnection.edges":
+		if e.ComplexityRoot.IssueCommentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentConnection.Edges(childComplexity), true
+	case "IssueCommentConnection.nodes":
+		if e.ComplexityRoot.IssueCommentConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentConnection.Nodes(childComplexity), true
+	case "IssueCommentConnection.pageInfo":
+		if e.ComplexityRoot.IssueCommentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentConnection.PageInfo(childComplexity), true
+	case "IssueCommentConnection.totalCount":
+		if e.ComplexityRoot.IssueCommentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentConnection.TotalCount(childComplexity), true
+
+	case "IssueCommentEdge.cursor":
+		if e.ComplexityRoot.IssueCommentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentEdge.Cursor(childComplexity), true
+	case "IssueCommentEdge.node":
+		if e.ComplexityRoot.IssueCommentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentEdge.Node(childComplexity), true
+
+	case "IssueConnection.edges":
+		if e.ComplexityRoot.IssueConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueConnection.Edges(childComplexity), true
+	case "IssueConnection.nodes":
+		if e.ComplexityRoot.IssueConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueConnection.Nodes(childComplexity), true
+	case "IssueConnection.pageInfo":
+		if e.ComplexityRoot.IssueConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueConnection.PageInfo(childComplexity), true
+	case "IssueConnection.totalCount":
+		if e.ComplexityRoot.IssueConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueConnection.TotalCount(childComplexity), true
+
+	case "IssueEdge.cursor":
+		if e.ComplexityRoot.IssueEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueEdge.Cursor(childComplexity), true
+	case "IssueEdge.node":
+		if e.ComplexityRoot.IssueEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueEdge.Node(childComplexity), true
+
+	case "Mutation.addComment":
+		if e.ComplexityRoot.Mutation.AddComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddComment(childComplexity, args["input"].(model.AddCommentInput)), true
+	case "Mutation.addMember":
+		if e.ComplexityRoot.Mutation.AddMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddMember(childComplexity, args["input"].(model.AddMemberInput)), true
+	case "Mutation.addReaction":
+		if e.ComplexityRoot.Mutation.AddReaction == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addReaction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddReaction(childComplexity, args["input"].(model.ReactionInput)), true
+	case "Mutation.changeMemberRole":
+		if e.ComplexityRoot.Mutation.ChangeMemberRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changeMemberRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangeMemberRole(childComplexity, args["input"].(model.ChangeMemberRoleInput)), true
+	case "Mutation.closeIssue":
+		if e.ComplexityRoot.Mutation.CloseIssue == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeIssue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseIssue(childComplexity, args["input"].(model.CloseIssueInput)), true
+	case "Mutation.closePullRequest":
+		if e.ComplexityRoot.Mutation.ClosePullRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closePullRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ClosePullRequest(childComplexity, args["input"].(model.PullRequestRefInput)), true
+	case "Mutation.createOrganization":
+		if e.ComplexityRoot.Mutation.CreateOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOrganization(childComplexity, args["input"].(model.CreateOrganizationInput)), true
+	case "Mutation.createRepository":
+		if e.ComplexityRoot.Mutation.CreateRepository == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRepository_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRepository(childComplexity, args["input"].(model.CreateRepositoryInput)), true
 	case "Mutation.createUser":
 		if e.ComplexityRoot.Mutation.CreateUser == nil {
 			break
@@ -92,12 +907,188 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.deleteComment":
+		if e.ComplexityRoot.Mutation.DeleteComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteComment(childComplexity, args["input"].(model.DeleteCommentInput)), true
+	case "Mutation.deleteRepository":
+		if e.ComplexityRoot.Mutation.DeleteRepository == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteRepository_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteRepository(childComplexity, args["input"].(model.DeleteRepositoryInput)), true
+	case "Mutation.editComment":
+		if e.ComplexityRoot.Mutation.EditComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_editComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EditComment(childComplexity, args["input"].(model.EditCommentInput)), true
+	case "Mutation.editIssue":
+		if e.ComplexityRoot.Mutation.EditIssue == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_editIssue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EditIssue(childComplexity, args["input"].(model.EditIssueInput)), true
+	case "Mutation.editPullRequest":
+		if e.ComplexityRoot.Mutation.EditPullRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_editPullRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EditPullRequest(childComplexity, args["input"].(model.EditPullRequestInput)), true
+	case "Mutation.forkRepository":
+		if e.ComplexityRoot.Mutation.ForkRepository == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_forkRepository_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ForkRepository(childComplexity, args["input"].(model.ForkRepositoryInput)), true
+	case "Mutation.mergePullRequest":
+		if e.ComplexityRoot.Mutation.MergePullRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergePullRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergePullRequest(childComplexity, args["input"].(model.PullRequestRefInput)), true
 	case "Mutation.noop":
 		if e.ComplexityRoot.Mutation.Noop == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Mutation.Noop(childComplexity), true
+	case "Mutation.openIssue":
+		if e.ComplexityRoot.Mutation.OpenIssue == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openIssue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OpenIssue(childComplexity, args["input"].(model.OpenIssueInput)), true
+	case "Mutation.openPullRequest":
+		if e.ComplexityRoot.Mutation.OpenPullRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openPullRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OpenPullRequest(childComplexity, args["input"].(model.OpenPullRequestInput)), true
+	case "Mutation.removeMember":
+		if e.ComplexityRoot.Mutation.RemoveMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveMember(childComplexity, args["input"].(model.RemoveMemberInput)), true
+	case "Mutation.removeReaction":
+		if e.ComplexityRoot.Mutation.RemoveReaction == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeReaction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveReaction(childComplexity, args["input"].(model.ReactionInput)), true
+	case "Mutation.reopenIssue":
+		if e.ComplexityRoot.Mutation.ReopenIssue == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenIssue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenIssue(childComplexity, args["input"].(model.ReopenIssueInput)), true
+	case "Mutation.reopenPullRequest":
+		if e.ComplexityRoot.Mutation.ReopenPullRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenPullRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenPullRequest(childComplexity, args["input"].(model.PullRequestRefInput)), true
+	case "Mutation.starRepository":
+		if e.ComplexityRoot.Mutation.StarRepository == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_starRepository_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StarRepository(childComplexity, args["input"].(model.StarRepositoryInput)), true
+	case "Mutation.unstarRepository":
+		if e.ComplexityRoot.Mutation.UnstarRepository == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unstarRepository_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnstarRepository(childComplexity, args["input"].(model.StarRepositoryInput)), true
+	case "Mutation.updateOrganization":
+		if e.ComplexityRoot.Mutation.UpdateOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrganization(childComplexity, args["input"].(model.UpdateOrganizationInput)), true
 	case "Mutation.updateProfile":
 		if e.ComplexityRoot.Mutation.UpdateProfile == nil {
 			break
@@ -109,6 +1100,372 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProfile(childComplexity, args["input"].(model.UpdateProfileInput)), true
+	case "Mutation.updateRepository":
+		if e.ComplexityRoot.Mutation.UpdateRepository == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRepository_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRepository(childComplexity, args["input"].(model.UpdateRepositoryInput)), true
+
+	case "OpenIssuePayload.issue":
+		if e.ComplexityRoot.OpenIssuePayload.Issue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenIssuePayload.Issue(childComplexity), true
+
+	case "OpenPullRequestPayload.pullRequest":
+		if e.ComplexityRoot.OpenPullRequestPayload.PullRequest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenPullRequestPayload.PullRequest(childComplexity), true
+
+	case "Organization.createdAt":
+		if e.ComplexityRoot.Organization.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.CreatedAt(childComplexity), true
+	case "Organization.description":
+		if e.ComplexityRoot.Organization.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Description(childComplexity), true
+	case "Organization.history":
+		if e.ComplexityRoot.Organization.History == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.History(childComplexity, args["first"].(*int32), args["after"].(*string)), true
+	case "Organization.id":
+		if e.ComplexityRoot.Organization.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.ID(childComplexity), true
+	case "Organization.login":
+		if e.ComplexityRoot.Organization.Login == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Login(childComplexity), true
+	case "Organization.members":
+		if e.ComplexityRoot.Organization.Members == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_members_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Members(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "Organization.name":
+		if e.ComplexityRoot.Organization.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Name(childComplexity), true
+	case "Organization.repositories":
+		if e.ComplexityRoot.Organization.Repositories == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_repositories_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Repositories(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "Organization.updatedAt":
+		if e.ComplexityRoot.Organization.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.UpdatedAt(childComplexity), true
+
+	case "OrganizationConnection.edges":
+		if e.ComplexityRoot.OrganizationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationConnection.Edges(childComplexity), true
+	case "OrganizationConnection.nodes":
+		if e.ComplexityRoot.OrganizationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationConnection.Nodes(childComplexity), true
+	case "OrganizationConnection.pageInfo":
+		if e.ComplexityRoot.OrganizationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationConnection.PageInfo(childComplexity), true
+	case "OrganizationConnection.totalCount":
+		if e.ComplexityRoot.OrganizationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationConnection.TotalCount(childComplexity), true
+
+	case "OrganizationEdge.cursor":
+		if e.ComplexityRoot.OrganizationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationEdge.Cursor(childComplexity), true
+	case "OrganizationEdge.node":
+		if e.ComplexityRoot.OrganizationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationEdge.Node(childComplexity), true
+
+	case "OrganizationMemberConnection.edges":
+		if e.ComplexityRoot.OrganizationMemberConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMemberConnection.Edges(childComplexity), true
+	case "OrganizationMemberConnection.nodes":
+		if e.ComplexityRoot.OrganizationMemberConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMemberConnection.Nodes(childComplexity), true
+	case "OrganizationMemberConnection.pageInfo":
+		if e.ComplexityRoot.OrganizationMemberConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMemberConnection.PageInfo(childComplexity), true
+	case "OrganizationMemberConnection.totalCount":
+		if e.ComplexityRoot.OrganizationMemberConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMemberConnection.TotalCount(childComplexity), true
+
+	case "OrganizationMemberEdge.cursor":
+		if e.ComplexityRoot.OrganizationMemberEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMemberEdge.Cursor(childComplexity), true
+	case "OrganizationMemberEdge.node":
+		if e.ComplexityRoot.OrganizationMemberEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMemberEdge.Node(childComplexity), true
+	case "OrganizationMemberEdge.role":
+		if e.ComplexityRoot.OrganizationMemberEdge.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationMemberEdge.Role(childComplexity), true
+
+	case "PageInfo.endCursor":
+		if e.ComplexityRoot.PageInfo.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.EndCursor(childComplexity), true
+	case "PageInfo.hasNextPage":
+		if e.ComplexityRoot.PageInfo.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PullRequest.author":
+		if e.ComplexityRoot.PullRequest.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.Author(childComplexity), true
+	case "PullRequest.baseRefName":
+		if e.ComplexityRoot.PullRequest.BaseRefName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.BaseRefName(childComplexity), true
+	case "PullRequest.body":
+		if e.ComplexityRoot.PullRequest.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.Body(childComplexity), true
+	case "PullRequest.closedAt":
+		if e.ComplexityRoot.PullRequest.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.ClosedAt(childComplexity), true
+	case "PullRequest.comments":
+		if e.ComplexityRoot.PullRequest.Comments == nil {
+			break
+		}
+
+		args, err := ec.field_PullRequest_comments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PullRequest.Comments(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "PullRequest.createdAt":
+		if e.ComplexityRoot.PullRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.CreatedAt(childComplexity), true
+	case "PullRequest.headRefName":
+		if e.ComplexityRoot.PullRequest.HeadRefName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.HeadRefName(childComplexity), true
+	case "PullRequest.history":
+		if e.ComplexityRoot.PullRequest.History == nil {
+			break
+		}
+
+		args, err := ec.field_PullRequest_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PullRequest.History(childComplexity, args["first"].(*int32), args["after"].(*string)), true
+	case "PullRequest.id":
+		if e.ComplexityRoot.PullRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.ID(childComplexity), true
+	case "PullRequest.merged":
+		if e.ComplexityRoot.PullRequest.Merged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.Merged(childComplexity), true
+	case "PullRequest.mergedAt":
+		if e.ComplexityRoot.PullRequest.MergedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.MergedAt(childComplexity), true
+	case "PullRequest.mergedBy":
+		if e.ComplexityRoot.PullRequest.MergedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.MergedBy(childComplexity), true
+	case "PullRequest.number":
+		if e.ComplexityRoot.PullRequest.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.Number(childComplexity), true
+	case "PullRequest.reactionGroups":
+		if e.ComplexityRoot.PullRequest.ReactionGroups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.ReactionGroups(childComplexity), true
+	case "PullRequest.repository":
+		if e.ComplexityRoot.PullRequest.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.Repository(childComplexity), true
+	case "PullRequest.state":
+		if e.ComplexityRoot.PullRequest.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.State(childComplexity), true
+	case "PullRequest.title":
+		if e.ComplexityRoot.PullRequest.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.Title(childComplexity), true
+	case "PullRequest.updatedAt":
+		if e.ComplexityRoot.PullRequest.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequest.UpdatedAt(childComplexity), true
+
+	case "PullRequestConnection.edges":
+		if e.ComplexityRoot.PullRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestConnection.Edges(childComplexity), true
+	case "PullRequestConnection.nodes":
+		if e.ComplexityRoot.PullRequestConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestConnection.Nodes(childComplexity), true
+	case "PullRequestConnection.pageInfo":
+		if e.ComplexityRoot.PullRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestConnection.PageInfo(childComplexity), true
+	case "PullRequestConnection.totalCount":
+		if e.ComplexityRoot.PullRequestConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestConnection.TotalCount(childComplexity), true
+
+	case "PullRequestEdge.cursor":
+		if e.ComplexityRoot.PullRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestEdge.Cursor(childComplexity), true
+	case "PullRequestEdge.node":
+		if e.ComplexityRoot.PullRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestEdge.Node(childComplexity), true
+
+	case "PullRequestPayload.pullRequest":
+		if e.ComplexityRoot.PullRequestPayload.PullRequest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestPayload.PullRequest(childComplexity), true
 
 	case "Query.ok":
 		if e.ComplexityRoot.Query.Ok == nil {
@@ -116,6 +1473,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Ok(childComplexity), true
+	case "Query.organization":
+		if e.ComplexityRoot.Query.Organization == nil {
+			break
+		}
+
+		args, err := ec.field_Query_organization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Organization(childComplexity, args["login"].(string)), true
+	case "Query.repository":
+		if e.ComplexityRoot.Query.Repository == nil {
+			break
+		}
+
+		args, err := ec.field_Query_repository_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Repository(childComplexity, args["owner"].(string), args["name"].(string)), true
+	case "Query.repositoryOwner":
+		if e.ComplexityRoot.Query.RepositoryOwner == nil {
+			break
+		}
+
+		args, err := ec.field_Query_repositoryOwner_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RepositoryOwner(childComplexity, args["login"].(string)), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -128,12 +1518,361 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.User(childComplexity, args["login"].(string)), true
 
+	case "ReactionGroup.content":
+		if e.ComplexityRoot.ReactionGroup.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactionGroup.Content(childComplexity), true
+	case "ReactionGroup.count":
+		if e.ComplexityRoot.ReactionGroup.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactionGroup.Count(childComplexity), true
+	case "ReactionGroup.viewerHasReacted":
+		if e.ComplexityRoot.ReactionGroup.ViewerHasReacted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactionGroup.ViewerHasReacted(childComplexity), true
+
+	case "ReactionPayload.reactionGroups":
+		if e.ComplexityRoot.ReactionPayload.ReactionGroups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactionPayload.ReactionGroups(childComplexity), true
+	case "ReactionPayload.subject":
+		if e.ComplexityRoot.ReactionPayload.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactionPayload.Subject(childComplexity), true
+
+	case "RemoveMemberPayload.organization":
+		if e.ComplexityRoot.RemoveMemberPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveMemberPayload.Organization(childComplexity), true
+
+	case "ReopenIssuePayload.issue":
+		if e.ComplexityRoot.ReopenIssuePayload.Issue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReopenIssuePayload.Issue(childComplexity), true
+
+	case "Repository.createdAt":
+		if e.ComplexityRoot.Repository.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.CreatedAt(childComplexity), true
+	case "Repository.description":
+		if e.ComplexityRoot.Repository.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.Description(childComplexity), true
+	case "Repository.forkCount":
+		if e.ComplexityRoot.Repository.ForkCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.ForkCount(childComplexity), true
+	case "Repository.forks":
+		if e.ComplexityRoot.Repository.Forks == nil {
+			break
+		}
+
+		args, err := ec.field_Repository_forks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Repository.Forks(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "Repository.history":
+		if e.ComplexityRoot.Repository.History == nil {
+			break
+		}
+
+		args, err := ec.field_Repository_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Repository.History(childComplexity, args["first"].(*int32), args["after"].(*string)), true
+	case "Repository.id":
+		if e.ComplexityRoot.Repository.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.ID(childComplexity), true
+	case "Repository.isFork":
+		if e.ComplexityRoot.Repository.IsFork == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.IsFork(childComplexity), true
+	case "Repository.isPrivate":
+		if e.ComplexityRoot.Repository.IsPrivate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.IsPrivate(childComplexity), true
+	case "Repository.issue":
+		if e.ComplexityRoot.Repository.Issue == nil {
+			break
+		}
+
+		args, err := ec.field_Repository_issue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Repository.Issue(childComplexity, args["number"].(int32)), true
+	case "Repository.issues":
+		if e.ComplexityRoot.Repository.Issues == nil {
+			break
+		}
+
+		args, err := ec.field_Repository_issues_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Repository.Issues(childComplexity, args["states"].([]model.IssueState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "Repository.name":
+		if e.ComplexityRoot.Repository.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.Name(childComplexity), true
+	case "Repository.nameWithOwner":
+		if e.ComplexityRoot.Repository.NameWithOwner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.NameWithOwner(childComplexity), true
+	case "Repository.owner":
+		if e.ComplexityRoot.Repository.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.Owner(childComplexity), true
+	case "Repository.parent":
+		if e.ComplexityRoot.Repository.Parent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.Parent(childComplexity), true
+	case "Repository.pullRequest":
+		if e.ComplexityRoot.Repository.PullRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Repository_pullRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Repository.PullRequest(childComplexity, args["number"].(int32)), true
+	case "Repository.pullRequests":
+		if e.ComplexityRoot.Repository.PullRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Repository_pullRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Repository.PullRequests(childComplexity, args["states"].([]model.PullRequestState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "Repository.stargazerCount":
+		if e.ComplexityRoot.Repository.StargazerCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.StargazerCount(childComplexity), true
+	case "Repository.stargazers":
+		if e.ComplexityRoot.Repository.Stargazers == nil {
+			break
+		}
+
+		args, err := ec.field_Repository_stargazers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Repository.Stargazers(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "Repository.updatedAt":
+		if e.ComplexityRoot.Repository.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.UpdatedAt(childComplexity), true
+	case "Repository.viewerHasStarred":
+		if e.ComplexityRoot.Repository.ViewerHasStarred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Repository.ViewerHasStarred(childComplexity), true
+
+	case "RepositoryConnection.edges":
+		if e.ComplexityRoot.RepositoryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryConnection.Edges(childComplexity), true
+	case "RepositoryConnection.nodes":
+		if e.ComplexityRoot.RepositoryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryConnection.Nodes(childComplexity), true
+	case "RepositoryConnection.pageInfo":
+		if e.ComplexityRoot.RepositoryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryConnection.PageInfo(childComplexity), true
+	case "RepositoryConnection.totalCount":
+		if e.ComplexityRoot.RepositoryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryConnection.TotalCount(childComplexity), true
+
+	case "RepositoryEdge.cursor":
+		if e.ComplexityRoot.RepositoryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryEdge.Cursor(childComplexity), true
+	case "RepositoryEdge.node":
+		if e.ComplexityRoot.RepositoryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepositoryEdge.Node(childComplexity), true
+
+	case "StarRepositoryPayload.repository":
+		if e.ComplexityRoot.StarRepositoryPayload.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarRepositoryPayload.Repository(childComplexity), true
+
+	case "StargazerConnection.edges":
+		if e.ComplexityRoot.StargazerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StargazerConnection.Edges(childComplexity), true
+	case "StargazerConnection.nodes":
+		if e.ComplexityRoot.StargazerConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StargazerConnection.Nodes(childComplexity), true
+	case "StargazerConnection.pageInfo":
+		if e.ComplexityRoot.StargazerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StargazerConnection.PageInfo(childComplexity), true
+	case "StargazerConnection.totalCount":
+		if e.ComplexityRoot.StargazerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StargazerConnection.TotalCount(childComplexity), true
+
+	case "StargazerEdge.cursor":
+		if e.ComplexityRoot.StargazerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StargazerEdge.Cursor(childComplexity), true
+	case "StargazerEdge.node":
+		if e.ComplexityRoot.StargazerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StargazerEdge.Node(childComplexity), true
+	case "StargazerEdge.starredAt":
+		if e.ComplexityRoot.StargazerEdge.StarredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StargazerEdge.StarredAt(childComplexity), true
+
+	case "StarredRepositoryConnection.edges":
+		if e.ComplexityRoot.StarredRepositoryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarredRepositoryConnection.Edges(childComplexity), true
+	case "StarredRepositoryConnection.nodes":
+		if e.ComplexityRoot.StarredRepositoryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarredRepositoryConnection.Nodes(childComplexity), true
+	case "StarredRepositoryConnection.pageInfo":
+		if e.ComplexityRoot.StarredRepositoryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarredRepositoryConnection.PageInfo(childComplexity), true
+	case "StarredRepositoryConnection.totalCount":
+		if e.ComplexityRoot.StarredRepositoryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarredRepositoryConnection.TotalCount(childComplexity), true
+
+	case "StarredRepositoryEdge.cursor":
+		if e.ComplexityRoot.StarredRepositoryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarredRepositoryEdge.Cursor(childComplexity), true
+	case "StarredRepositoryEdge.node":
+		if e.ComplexityRoot.StarredRepositoryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarredRepositoryEdge.Node(childComplexity), true
+	case "StarredRepositoryEdge.starredAt":
+		if e.ComplexityRoot.StarredRepositoryEdge.StarredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarredRepositoryEdge.StarredAt(childComplexity), true
+
+	case "UpdateOrganizationPayload.organization":
+		if e.ComplexityRoot.UpdateOrganizationPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateOrganizationPayload.Organization(childComplexity), true
+
 	case "UpdateProfilePayload.user":
 		if e.ComplexityRoot.UpdateProfilePayload.User == nil {
 			break
 		}
 
 		return e.ComplexityRoot.UpdateProfilePayload.User(childComplexity), true
+
+	case "UpdateRepositoryPayload.repository":
+		if e.ComplexityRoot.UpdateRepositoryPayload.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateRepositoryPayload.Repository(childComplexity), true
 
 	case "User.bio":
 		if e.ComplexityRoot.User.Bio == nil {
@@ -153,6 +1892,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Email(childComplexity), true
+	case "User.history":
+		if e.ComplexityRoot.User.History == nil {
+			break
+		}
+
+		args, err := ec.field_User_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.History(childComplexity, args["first"].(*int32), args["after"].(*string)), true
 	case "User.id":
 		if e.ComplexityRoot.User.ID == nil {
 			break
@@ -171,6 +1921,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Name(childComplexity), true
+	case "User.organizations":
+		if e.ComplexityRoot.User.Organizations == nil {
+			break
+		}
+
+		args, err := ec.field_User_organizations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Organizations(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "User.repositories":
+		if e.ComplexityRoot.User.Repositories == nil {
+			break
+		}
+
+		args, err := ec.field_User_repositories_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Repositories(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "User.starredRepositories":
+		if e.ComplexityRoot.User.StarredRepositories == nil {
+			break
+		}
+
+		args, err := ec.field_User_starredRepositories_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.StarredRepositories(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "User.updatedAt":
 		if e.ComplexityRoot.User.UpdatedAt == nil {
 			break
@@ -187,8 +1970,29 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddCommentInput", ec.unmarshalInputAddCommentInput),
+			graphql.NewInputUnmarshaler("AddMemberInput", ec.unmarshalInputAddMemberInput),
+			graphql.NewInputUnmarshaler("ChangeMemberRoleInput", ec.unmarshalInputChangeMemberRoleInput),
+			graphql.NewInputUnmarshaler("CloseIssueInput", ec.unmarshalInputCloseIssueInput),
+			graphql.NewInputUnmarshaler("CreateOrganizationInput", ec.unmarshalInputCreateOrganizationInput),
+			graphql.NewInputUnmarshaler("CreateRepositoryInput", ec.unmarshalInputCreateRepositoryInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
+			graphql.NewInputUnmarshaler("DeleteCommentInput", ec.unmarshalInputDeleteCommentInput),
+			graphql.NewInputUnmarshaler("DeleteRepositoryInput", ec.unmarshalInputDeleteRepositoryInput),
+			graphql.NewInputUnmarshaler("EditCommentInput", ec.unmarshalInputEditCommentInput),
+			graphql.NewInputUnmarshaler("EditIssueInput", ec.unmarshalInputEditIssueInput),
+			graphql.NewInputUnmarshaler("EditPullRequestInput", ec.unmarshalInputEditPullRequestInput),
+			graphql.NewInputUnmarshaler("ForkRepositoryInput", ec.unmarshalInputForkRepositoryInput),
+			graphql.NewInputUnmarshaler("OpenIssueInput", ec.unmarshalInputOpenIssueInput),
+			graphql.NewInputUnmarshaler("OpenPullRequestInput", ec.unmarshalInputOpenPullRequestInput),
+			graphql.NewInputUnmarshaler("PullRequestRefInput", ec.unmarshalInputPullRequestRefInput),
+			graphql.NewInputUnmarshaler("ReactionInput", ec.unmarshalInputReactionInput),
+			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
+			graphql.NewInputUnmarshaler("ReopenIssueInput", ec.unmarshalInputReopenIssueInput),
+			graphql.NewInputUnmarshaler("StarRepositoryInput", ec.unmarshalInputStarRepositoryInput),
+			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
+			graphql.NewInputUnmarshaler("UpdateRepositoryInput", ec.unmarshalInputUpdateRepositoryInput),
 		)
 	}
 	first := true
@@ -265,8 +2069,16 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema/account.graphqls", Input: `"A person with an account."
-type User {
+	{Name: "../schema/account.graphqls", Input: `"An account that can own repositories: a user or an organization."
+interface RepositoryOwner {
+  id: ID!
+  login: String!
+  "The owner's repositories, recently updated first."
+  repositories(first: Int, after: String, last: Int, before: String): RepositoryConnection!
+}
+
+"A person with an account."
+type User implements Node & RepositoryOwner {
   "An opaque, globally unique identifier."
   id: ID!
   "The handle, as the user typed it (unique regardless of case)."
@@ -279,11 +2091,66 @@ type User {
   bio: String
   createdAt: Time!
   updatedAt: Time!
+  repositories(first: Int, after: String, last: Int, before: String): RepositoryConnection!
+  "Repositories this user starred."
+  starredRepositories(first: Int, after: String, last: Int, before: String): StarredRepositoryConnection!
+  "Organizations this user belongs to."
+  organizations(first: Int, after: String, last: Int, before: String): OrganizationConnection!
+  "The account's events, newest first."
+  history(first: Int, after: String): HistoryConnection!
+}
+
+"An organization: a shared account with members."
+type Organization implements Node & RepositoryOwner {
+  id: ID!
+  login: String!
+  name: String
+  description: String
+  createdAt: Time!
+  updatedAt: Time!
+  repositories(first: Int, after: String, last: Int, before: String): RepositoryConnection!
+  "Members with their roles, in login order."
+  members(first: Int, after: String, last: Int, before: String): OrganizationMemberConnection!
+  history(first: Int, after: String): HistoryConnection!
+}
+
+enum OrganizationMemberRole {
+  ADMIN
+  MEMBER
+}
+
+type OrganizationMemberEdge {
+  cursor: String!
+  node: User!
+  role: OrganizationMemberRole!
+}
+
+type OrganizationMemberConnection {
+  edges: [OrganizationMemberEdge!]!
+  nodes: [User!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type OrganizationEdge {
+  cursor: String!
+  node: Organization!
+}
+
+type OrganizationConnection {
+  edges: [OrganizationEdge!]!
+  nodes: [Organization!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
 }
 
 extend type Query {
   "The user with this login (case-insensitive), or null."
   user(login: String!): User
+  "The organization with this login, or null."
+  organization(login: String!): Organization
+  "The user or organization with this login, or null."
+  repositoryOwner(login: String!): RepositoryOwner
 }
 
 input CreateUserInput {
@@ -310,11 +2177,479 @@ type UpdateProfilePayload {
   user: User!
 }
 
+input CreateOrganizationInput {
+  "The organization's login; shares the namespace of user logins."
+  login: String!
+  name: String
+  description: String
+}
+
+type CreateOrganizationPayload {
+  organization: Organization!
+}
+
+input UpdateOrganizationInput {
+  login: String!
+  name: String
+  description: String
+}
+
+type UpdateOrganizationPayload {
+  organization: Organization!
+}
+
+input AddMemberInput {
+  organization: String!
+  login: String!
+  role: OrganizationMemberRole!
+}
+
+type AddMemberPayload {
+  organization: Organization!
+  member: User!
+  role: OrganizationMemberRole!
+}
+
+input ChangeMemberRoleInput {
+  organization: String!
+  login: String!
+  role: OrganizationMemberRole!
+}
+
+type ChangeMemberRolePayload {
+  organization: Organization!
+  member: User!
+  role: OrganizationMemberRole!
+}
+
+input RemoveMemberInput {
+  organization: String!
+  login: String!
+}
+
+type RemoveMemberPayload {
+  organization: Organization!
+}
+
 extend type Mutation {
   "Creates a user. Fails with ALREADY_EXISTS if the login is taken."
   createUser(input: CreateUserInput!): CreateUserPayload!
   "Changes a user's profile fields."
   updateProfile(input: UpdateProfileInput!): UpdateProfilePayload!
+  "Creates an organization; its creator becomes an ADMIN member."
+  createOrganization(input: CreateOrganizationInput!): CreateOrganizationPayload!
+  updateOrganization(input: UpdateOrganizationInput!): UpdateOrganizationPayload!
+  "Adds a user to an organization."
+  addMember(input: AddMemberInput!): AddMemberPayload!
+  changeMemberRole(input: ChangeMemberRoleInput!): ChangeMemberRolePayload!
+  "Removes a member; the last admin cannot be removed."
+  removeMember(input: RemoveMemberInput!): RemoveMemberPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/issue.graphqls", Input: `"Something that can carry reactions: issues, pull requests and comments."
+interface Reactable {
+  id: ID!
+  "One group per reaction content, in GitHub's order, including zero counts."
+  reactionGroups: [ReactionGroup!]!
+}
+
+enum ReactionContent {
+  THUMBS_UP
+  THUMBS_DOWN
+  LAUGH
+  HOORAY
+  CONFUSED
+  HEART
+  ROCKET
+  EYES
+}
+
+type ReactionGroup {
+  content: ReactionContent!
+  count: Int!
+  viewerHasReacted: Boolean!
+}
+
+enum IssueState {
+  OPEN
+  CLOSED
+}
+
+enum IssueStateReason {
+  COMPLETED
+  NOT_PLANNED
+  REOPENED
+}
+
+type Issue implements Node & Reactable {
+  id: ID!
+  number: Int!
+  title: String!
+  body: String!
+  state: IssueState!
+  stateReason: IssueStateReason
+  author: User
+  repository: Repository!
+  createdAt: Time!
+  updatedAt: Time!
+  closedAt: Time
+  "Comments, oldest first."
+  comments(first: Int, after: String, last: Int, before: String): IssueCommentConnection!
+  reactionGroups: [ReactionGroup!]!
+  history(first: Int, after: String): HistoryConnection!
+}
+
+enum PullRequestState {
+  OPEN
+  CLOSED
+  MERGED
+}
+
+type PullRequest implements Node & Reactable {
+  id: ID!
+  number: Int!
+  title: String!
+  body: String!
+  state: PullRequestState!
+  headRefName: String!
+  baseRefName: String!
+  merged: Boolean!
+  mergedAt: Time
+  mergedBy: User
+  author: User
+  repository: Repository!
+  createdAt: Time!
+  updatedAt: Time!
+  closedAt: Time
+  comments(first: Int, after: String, last: Int, before: String): IssueCommentConnection!
+  reactionGroups: [ReactionGroup!]!
+  history(first: Int, after: String): HistoryConnection!
+}
+
+"A comment on an issue or a pull request."
+type IssueComment implements Node & Reactable {
+  id: ID!
+  body: String!
+  author: User
+  createdAt: Time!
+  updatedAt: Time!
+  reactionGroups: [ReactionGroup!]!
+  history(first: Int, after: String): HistoryConnection!
+}
+
+type IssueEdge {
+  cursor: String!
+  node: Issue!
+}
+
+type IssueConnection {
+  edges: [IssueEdge!]!
+  nodes: [Issue!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type PullRequestEdge {
+  cursor: String!
+  node: PullRequest!
+}
+
+type PullRequestConnection {
+  edges: [PullRequestEdge!]!
+  nodes: [PullRequest!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type IssueCommentEdge {
+  cursor: String!
+  node: IssueComment!
+}
+
+type IssueCommentConnection {
+  edges: [IssueCommentEdge!]!
+  nodes: [IssueComment!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+input OpenIssueInput {
+  owner: String!
+  repository: String!
+  "1–256 characters."
+  title: String!
+  "Up to 65,536 characters."
+  body: String
+}
+
+type OpenIssuePayload {
+  issue: Issue!
+}
+
+input EditIssueInput {
+  owner: String!
+  repository: String!
+  number: Int!
+  title: String
+  body: String
+}
+
+type EditIssuePayload {
+  issue: Issue!
+}
+
+input CloseIssueInput {
+  owner: String!
+  repository: String!
+  number: Int!
+  "Default COMPLETED."
+  reason: IssueStateReason
+}
+
+type CloseIssuePayload {
+  issue: Issue!
+}
+
+input ReopenIssueInput {
+  owner: String!
+  repository: String!
+  number: Int!
+}
+
+type ReopenIssuePayload {
+  issue: Issue!
+}
+
+input OpenPullRequestInput {
+  owner: String!
+  repository: String!
+  title: String!
+  body: String
+  headRef: String!
+  baseRef: String!
+}
+
+type OpenPullRequestPayload {
+  pullRequest: PullRequest!
+}
+
+input EditPullRequestInput {
+  owner: String!
+  repository: String!
+  number: Int!
+  title: String
+  body: String
+}
+
+input PullRequestRefInput {
+  owner: String!
+  repository: String!
+  number: Int!
+}
+
+type PullRequestPayload {
+  pullRequest: PullRequest!
+}
+
+input AddCommentInput {
+  owner: String!
+  repository: String!
+  "The issue or pull request number."
+  number: Int!
+  body: String!
+}
+
+type AddCommentPayload {
+  comment: IssueComment!
+}
+
+input EditCommentInput {
+  "The comment's ID."
+  id: ID!
+  body: String!
+}
+
+type EditCommentPayload {
+  comment: IssueComment!
+}
+
+input DeleteCommentInput {
+  id: ID!
+}
+
+type DeleteCommentPayload {
+  deletedCommentId: ID!
+}
+
+input ReactionInput {
+  "The ID of an issue, pull request or comment."
+  subjectId: ID!
+  content: ReactionContent!
+}
+
+type ReactionPayload {
+  subject: Reactable!
+  reactionGroups: [ReactionGroup!]!
+}
+
+extend type Mutation {
+  "Opens an issue; its number is the repository's next one, shared with pull requests, gap-free."
+  openIssue(input: OpenIssueInput!): OpenIssuePayload!
+  editIssue(input: EditIssueInput!): EditIssuePayload!
+  closeIssue(input: CloseIssueInput!): CloseIssuePayload!
+  reopenIssue(input: ReopenIssueInput!): ReopenIssuePayload!
+  openPullRequest(input: OpenPullRequestInput!): OpenPullRequestPayload!
+  editPullRequest(input: EditPullRequestInput!): PullRequestPayload!
+  closePullRequest(input: PullRequestRefInput!): PullRequestPayload!
+  reopenPullRequest(input: PullRequestRefInput!): PullRequestPayload!
+  "Merges an open pull request; merged is final."
+  mergePullRequest(input: PullRequestRefInput!): PullRequestPayload!
+  addComment(input: AddCommentInput!): AddCommentPayload!
+  editComment(input: EditCommentInput!): EditCommentPayload!
+  deleteComment(input: DeleteCommentInput!): DeleteCommentPayload!
+  "Adds a reaction; adding an existing reaction changes nothing."
+  addReaction(input: ReactionInput!): ReactionPayload!
+  removeReaction(input: ReactionInput!): ReactionPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/repository.graphqls", Input: `"A repository of code."
+type Repository implements Node {
+  id: ID!
+  name: String!
+  "owner/name"
+  nameWithOwner: String!
+  owner: RepositoryOwner!
+  description: String
+  isPrivate: Boolean!
+  isFork: Boolean!
+  "The repository this one was forked from, if it still exists."
+  parent: Repository
+  createdAt: Time!
+  updatedAt: Time!
+  stargazerCount: Int!
+  forkCount: Int!
+  "Whether the viewer starred this repository (false when anonymous)."
+  viewerHasStarred: Boolean!
+  "The issue with this number, or null (also null for a pull request's number)."
+  issue(number: Int!): Issue
+  "The pull request with this number, or null."
+  pullRequest(number: Int!): PullRequest
+  "Issues: open ones newest first; closed ones by number; all by number."
+  issues(states: [IssueState!], first: Int, after: String, last: Int, before: String): IssueConnection!
+  "Pull requests, ordered like issues."
+  pullRequests(states: [PullRequestState!], first: Int, after: String, last: Int, before: String): PullRequestConnection!
+  "Users who starred the repository, with when."
+  stargazers(first: Int, after: String, last: Int, before: String): StargazerConnection!
+  "Forks of this repository, by owner login."
+  forks(first: Int, after: String, last: Int, before: String): RepositoryConnection!
+  history(first: Int, after: String): HistoryConnection!
+}
+
+type RepositoryEdge {
+  cursor: String!
+  node: Repository!
+}
+
+type RepositoryConnection {
+  edges: [RepositoryEdge!]!
+  nodes: [Repository!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type StargazerEdge {
+  cursor: String!
+  node: User!
+  starredAt: Time!
+}
+
+type StargazerConnection {
+  edges: [StargazerEdge!]!
+  nodes: [User!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type StarredRepositoryEdge {
+  cursor: String!
+  node: Repository!
+  starredAt: Time!
+}
+
+type StarredRepositoryConnection {
+  edges: [StarredRepositoryEdge!]!
+  nodes: [Repository!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+extend type Query {
+  "The repository owner/name (case-insensitive), or null."
+  repository(owner: String!, name: String!): Repository
+}
+
+input CreateRepositoryInput {
+  "The user or organization that will own it; default: the viewer."
+  owner: String
+  "1–100 letters, digits, '-', '_' and '.'; not '.' or '..'."
+  name: String!
+  description: String
+  isPrivate: Boolean
+}
+
+type CreateRepositoryPayload {
+  repository: Repository!
+}
+
+input UpdateRepositoryInput {
+  owner: String!
+  name: String!
+  description: String
+  isPrivate: Boolean
+}
+
+type UpdateRepositoryPayload {
+  repository: Repository!
+}
+
+input DeleteRepositoryInput {
+  owner: String!
+  name: String!
+}
+
+type DeleteRepositoryPayload {
+  deletedRepositoryId: ID!
+}
+
+input ForkRepositoryInput {
+  owner: String!
+  name: String!
+  "The account that will own the fork; default: the viewer."
+  newOwner: String
+}
+
+type ForkRepositoryPayload {
+  repository: Repository!
+}
+
+input StarRepositoryInput {
+  owner: String!
+  name: String!
+}
+
+type StarRepositoryPayload {
+  repository: Repository!
+}
+
+extend type Mutation {
+  createRepository(input: CreateRepositoryInput!): CreateRepositoryPayload!
+  updateRepository(input: UpdateRepositoryInput!): UpdateRepositoryPayload!
+  "Deletes a repository: it and everything under it disappear from every query; its history stays in the log."
+  deleteRepository(input: DeleteRepositoryInput!): DeleteRepositoryPayload!
+  forkRepository(input: ForkRepositoryInput!): ForkRepositoryPayload!
+  "Stars a repository; starring a starred repository changes nothing."
+  starRepository(input: StarRepositoryInput!): StarRepositoryPayload!
+  unstarRepository(input: StarRepositoryInput!): StarRepositoryPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"An ISO-8601 timestamp in UTC."
@@ -337,6 +2672,48 @@ type Mutation {
   "Does nothing; present so that Mutation is never empty."
   noop: Boolean
 }
+
+"An object with a globally unique, opaque ID."
+interface Node {
+  id: ID!
+}
+
+"""
+Relay pagination state. Cursors are opaque, encrypted and bound to the
+connection (field and arguments) they came from.
+"""
+type PageInfo {
+  hasNextPage: Boolean!
+  hasPreviousPage: Boolean!
+  startCursor: String
+  endCursor: String
+}
+
+"One event of an entity's history (its event log), newest first."
+type HistoryEvent {
+  "The event type, e.g. IssueOpened."
+  type: String!
+  "The entity's version after this event (1-based)."
+  version: Int!
+  at: Time!
+  "Login of whoever caused it."
+  actor: String
+  "The event's data as JSON."
+  data: String!
+}
+
+type HistoryEventEdge {
+  cursor: String!
+  node: HistoryEvent!
+}
+
+type HistoryConnection {
+  edges: [HistoryEventEdge!]!
+  nodes: [HistoryEvent!]!
+  pageInfo: PageInfo!
+  "The number of events (the entity's version)."
+  totalCount: Int!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -344,6 +2721,62 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AddCommentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "comment":
+		return ec.fieldContext_AddCommentPayload_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddCommentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AddMemberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_AddMemberPayload_organization(ctx, field)
+	case "member":
+		return ec.fieldContext_AddMemberPayload_member(ctx, field)
+	case "role":
+		return ec.fieldContext_AddMemberPayload_role(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddMemberPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeMemberRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_ChangeMemberRolePayload_organization(ctx, field)
+	case "member":
+		return ec.fieldContext_ChangeMemberRolePayload_member(ctx, field)
+	case "role":
+		return ec.fieldContext_ChangeMemberRolePayload_role(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeMemberRolePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CloseIssuePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "issue":
+		return ec.fieldContext_CloseIssuePayload_issue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CloseIssuePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_CreateOrganizationPayload_organization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateOrganizationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateRepositoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "repository":
+		return ec.fieldContext_CreateRepositoryPayload_repository(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateRepositoryPayload", field.Name)
+}
 
 func (ec *executionContext) childFields_CreateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -353,12 +2786,556 @@ func (ec *executionContext) childFields_CreateUserPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type CreateUserPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteCommentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedCommentId":
+		return ec.fieldContext_DeleteCommentPayload_deletedCommentId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteCommentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteRepositoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedRepositoryId":
+		return ec.fieldContext_DeleteRepositoryPayload_deletedRepositoryId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteRepositoryPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_EditCommentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "comment":
+		return ec.fieldContext_EditCommentPayload_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EditCommentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_EditIssuePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "issue":
+		return ec.fieldContext_EditIssuePayload_issue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EditIssuePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ForkRepositoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "repository":
+		return ec.fieldContext_ForkRepositoryPayload_repository(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ForkRepositoryPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_HistoryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_HistoryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_HistoryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_HistoryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_HistoryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HistoryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_HistoryEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_HistoryEvent_type(ctx, field)
+	case "version":
+		return ec.fieldContext_HistoryEvent_version(ctx, field)
+	case "at":
+		return ec.fieldContext_HistoryEvent_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_HistoryEvent_actor(ctx, field)
+	case "data":
+		return ec.fieldContext_HistoryEvent_data(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HistoryEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_HistoryEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_HistoryEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_HistoryEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HistoryEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Issue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Issue_id(ctx, field)
+	case "number":
+		return ec.fieldContext_Issue_number(ctx, field)
+	case "title":
+		return ec.fieldContext_Issue_title(ctx, field)
+	case "body":
+		return ec.fieldContext_Issue_body(ctx, field)
+	case "state":
+		return ec.fieldContext_Issue_state(ctx, field)
+	case "stateReason":
+		return ec.fieldContext_Issue_stateReason(ctx, field)
+	case "author":
+		return ec.fieldContext_Issue_author(ctx, field)
+	case "repository":
+		return ec.fieldContext_Issue_repository(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Issue_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Issue_updatedAt(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_Issue_closedAt(ctx, field)
+	case "comments":
+		return ec.fieldContext_Issue_comments(ctx, field)
+	case "reactionGroups":
+		return ec.fieldContext_Issue_reactionGroups(ctx, field)
+	case "history":
+		return ec.fieldContext_Issue_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Issue", field.Name)
+}
+
+func (ec *executionContext) childFields_IssueComment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IssueComment_id(ctx, field)
+	case "body":
+		return ec.fieldContext_IssueComment_body(ctx, field)
+	case "author":
+		return ec.fieldContext_IssueComment_author(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_IssueComment_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_IssueComment_updatedAt(ctx, field)
+	case "reactionGroups":
+		return ec.fieldContext_IssueComment_reactionGroups(ctx, field)
+	case "history":
+		return ec.fieldContext_IssueComment_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IssueComment", field.Name)
+}
+
+func (ec *executionContext) childFields_IssueCommentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IssueCommentConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_IssueCommentConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IssueCommentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IssueCommentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IssueCommentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IssueCommentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_IssueCommentEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_IssueCommentEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IssueCommentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IssueConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IssueConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_IssueConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IssueConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IssueConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IssueConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IssueEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_IssueEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_IssueEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IssueEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OpenIssuePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "issue":
+		return ec.fieldContext_OpenIssuePayload_issue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpenIssuePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_OpenPullRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pullRequest":
+		return ec.fieldContext_OpenPullRequestPayload_pullRequest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpenPullRequestPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Organization_id(ctx, field)
+	case "login":
+		return ec.fieldContext_Organization_login(ctx, field)
+	case "name":
+		return ec.fieldContext_Organization_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Organization_description(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Organization_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Organization_updatedAt(ctx, field)
+	case "repositories":
+		return ec.fieldContext_Organization_repositories(ctx, field)
+	case "members":
+		return ec.fieldContext_Organization_members(ctx, field)
+	case "history":
+		return ec.fieldContext_Organization_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrganizationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrganizationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrganizationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrganizationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrganizationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrganizationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationMemberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrganizationMemberConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrganizationMemberConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrganizationMemberConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrganizationMemberConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationMemberConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationMemberEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrganizationMemberEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrganizationMemberEdge_node(ctx, field)
+	case "role":
+		return ec.fieldContext_OrganizationMemberEdge_role(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationMemberEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hasNextPage":
+		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PullRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PullRequest_id(ctx, field)
+	case "number":
+		return ec.fieldContext_PullRequest_number(ctx, field)
+	case "title":
+		return ec.fieldContext_PullRequest_title(ctx, field)
+	case "body":
+		return ec.fieldContext_PullRequest_body(ctx, field)
+	case "state":
+		return ec.fieldContext_PullRequest_state(ctx, field)
+	case "headRefName":
+		return ec.fieldContext_PullRequest_headRefName(ctx, field)
+	case "baseRefName":
+		return ec.fieldContext_PullRequest_baseRefName(ctx, field)
+	case "merged":
+		return ec.fieldContext_PullRequest_merged(ctx, field)
+	case "mergedAt":
+		return ec.fieldContext_PullRequest_mergedAt(ctx, field)
+	case "mergedBy":
+		return ec.fieldContext_PullRequest_mergedBy(ctx, field)
+	case "author":
+		return ec.fieldContext_PullRequest_author(ctx, field)
+	case "repository":
+		return ec.fieldContext_PullRequest_repository(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PullRequest_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_PullRequest_updatedAt(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_PullRequest_closedAt(ctx, field)
+	case "comments":
+		return ec.fieldContext_PullRequest_comments(ctx, field)
+	case "reactionGroups":
+		return ec.fieldContext_PullRequest_reactionGroups(ctx, field)
+	case "history":
+		return ec.fieldContext_PullRequest_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PullRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_PullRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PullRequestConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_PullRequestConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PullRequestConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PullRequestConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PullRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PullRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PullRequestEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PullRequestEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PullRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PullRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pullRequest":
+		return ec.fieldContext_PullRequestPayload_pullRequest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PullRequestPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReactionGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "content":
+		return ec.fieldContext_ReactionGroup_content(ctx, field)
+	case "count":
+		return ec.fieldContext_ReactionGroup_count(ctx, field)
+	case "viewerHasReacted":
+		return ec.fieldContext_ReactionGroup_viewerHasReacted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReactionGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_ReactionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subject":
+		return ec.fieldContext_ReactionPayload_subject(ctx, field)
+	case "reactionGroups":
+		return ec.fieldContext_ReactionPayload_reactionGroups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReactionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RemoveMemberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_RemoveMemberPayload_organization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemoveMemberPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReopenIssuePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "issue":
+		return ec.fieldContext_ReopenIssuePayload_issue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReopenIssuePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Repository(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Repository_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Repository_name(ctx, field)
+	case "nameWithOwner":
+		return ec.fieldContext_Repository_nameWithOwner(ctx, field)
+	case "owner":
+		return ec.fieldContext_Repository_owner(ctx, field)
+	case "description":
+		return ec.fieldContext_Repository_description(ctx, field)
+	case "isPrivate":
+		return ec.fieldContext_Repository_isPrivate(ctx, field)
+	case "isFork":
+		return ec.fieldContext_Repository_isFork(ctx, field)
+	case "parent":
+		return ec.fieldContext_Repository_parent(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Repository_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Repository_updatedAt(ctx, field)
+	case "stargazerCount":
+		return ec.fieldContext_Repository_stargazerCount(ctx, field)
+	case "forkCount":
+		return ec.fieldContext_Repository_forkCount(ctx, field)
+	case "viewerHasStarred":
+		return ec.fieldContext_Repository_viewerHasStarred(ctx, field)
+	case "issue":
+		return ec.fieldContext_Repository_issue(ctx, field)
+	case "pullRequest":
+		return ec.fieldContext_Repository_pullRequest(ctx, field)
+	case "issues":
+		return ec.fieldContext_Repository_issues(ctx, field)
+	case "pullRequests":
+		return ec.fieldContext_Repository_pullRequests(ctx, field)
+	case "stargazers":
+		return ec.fieldContext_Repository_stargazers(ctx, field)
+	case "forks":
+		return ec.fieldContext_Repository_forks(ctx, field)
+	case "history":
+		return ec.fieldContext_Repository_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Repository", field.Name)
+}
+
+func (ec *executionContext) childFields_RepositoryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RepositoryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RepositoryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RepositoryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RepositoryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RepositoryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RepositoryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RepositoryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RepositoryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RepositoryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_StarRepositoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "repository":
+		return ec.fieldContext_StarRepositoryPayload_repository(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StarRepositoryPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_StargazerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_StargazerConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_StargazerConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_StargazerConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_StargazerConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StargazerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_StargazerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_StargazerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_StargazerEdge_node(ctx, field)
+	case "starredAt":
+		return ec.fieldContext_StargazerEdge_starredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StargazerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_StarredRepositoryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_StarredRepositoryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_StarredRepositoryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_StarredRepositoryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_StarredRepositoryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StarredRepositoryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_StarredRepositoryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_StarredRepositoryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_StarredRepositoryEdge_node(ctx, field)
+	case "starredAt":
+		return ec.fieldContext_StarredRepositoryEdge_starredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StarredRepositoryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_UpdateOrganizationPayload_organization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateOrganizationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateProfilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
 		return ec.fieldContext_UpdateProfilePayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateProfilePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateRepositoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "repository":
+		return ec.fieldContext_UpdateRepositoryPayload_repository(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateRepositoryPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -377,6 +3354,14 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_User_updatedAt(ctx, field)
+	case "repositories":
+		return ec.fieldContext_User_repositories(ctx, field)
+	case "starredRepositories":
+		return ec.fieldContext_User_starredRepositories(ctx, field)
+	case "organizations":
+		return ec.fieldContext_User_organizations(ctx, field)
+	case "history":
+		return ec.fieldContext_User_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }

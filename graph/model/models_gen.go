@@ -2,6 +2,101 @@
 
 package model
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// An object with a globally unique, opaque ID.
+type Node interface {
+	IsNode()
+}
+
+// Something that can carry reactions: issues, pull requests and comments.
+type Reactable interface {
+	IsReactable()
+}
+
+// An account that can own repositories: a user or an organization.
+type RepositoryOwner interface {
+	IsRepositoryOwner()
+}
+
+type AddCommentInput struct {
+	Owner      string `json:"owner"`
+	Repository string `json:"repository"`
+	// The issue or pull request number.
+	Number int32  `json:"number"`
+	Body   string `json:"body"`
+}
+
+type AddCommentPayload struct {
+	Comment *IssueComment `json:"comment"`
+}
+
+type AddMemberInput struct {
+	Organization string                 `json:"organization"`
+	Login        string                 `json:"login"`
+	Role         OrganizationMemberRole `json:"role"`
+}
+
+type AddMemberPayload struct {
+	Organization *Organization          `json:"organization"`
+	Member       *User                  `json:"member"`
+	Role         OrganizationMemberRole `json:"role"`
+}
+
+type ChangeMemberRoleInput struct {
+	Organization string                 `json:"organization"`
+	Login        string                 `json:"login"`
+	Role         OrganizationMemberRole `json:"role"`
+}
+
+type ChangeMemberRolePayload struct {
+	Organization *Organization          `json:"organization"`
+	Member       *User                  `json:"member"`
+	Role         OrganizationMemberRole `json:"role"`
+}
+
+type CloseIssueInput struct {
+	Owner      string `json:"owner"`
+	Repository string `json:"repository"`
+	Number     int32  `json:"number"`
+	// Default COMPLETED.
+	Reason *IssueStateReason `json:"reason,omitempty"`
+}
+
+type CloseIssuePayload struct {
+	Issue *Issue `json:"issue"`
+}
+
+type CreateOrganizationInput struct {
+	// The organization's login; shares the namespace of user logins.
+	Login       string  `json:"login"`
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+type CreateOrganizationPayload struct {
+	Organization *Organization `json:"organization"`
+}
+
+type CreateRepositoryInput struct {
+	// The user or organization that will own it; default: the viewer.
+	Owner *string `json:"owner,omitempty"`
+	// 1–100 letters, digits, '-', '_' and '.'; not '.' or '..'.
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+	IsPrivate   *bool   `json:"isPrivate,omitempty"`
+}
+
+type CreateRepositoryPayload struct {
+	Repository *Repository `json:"repository"`
+}
+
 type CreateUserInput struct {
 	// 1–39 letters, digits and single hyphens; not starting or ending with a hyphen.
 	Login string  `json:"login"`
@@ -14,14 +109,297 @@ type CreateUserPayload struct {
 	User *User `json:"user"`
 }
 
+type DeleteCommentInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteCommentPayload struct {
+	DeletedCommentID string `json:"deletedCommentId"`
+}
+
+type DeleteRepositoryInput struct {
+	Owner string `json:"owner"`
+	Name  string `json:"name"`
+}
+
+type DeleteRepositoryPayload struct {
+	DeletedRepositoryID string `json:"deletedRepositoryId"`
+}
+
+type EditCommentInput struct {
+	// The comment's ID.
+	ID   string `json:"id"`
+	Body string `json:"body"`
+}
+
+type EditCommentPayload struct {
+	Comment *IssueComment `json:"comment"`
+}
+
+type EditIssueInput struct {
+	Owner      string  `json:"owner"`
+	Repository string  `json:"repository"`
+	Number     int32   `json:"number"`
+	Title      *string `json:"title,omitempty"`
+	Body       *string `json:"body,omitempty"`
+}
+
+type EditIssuePayload struct {
+	Issue *Issue `json:"issue"`
+}
+
+type EditPullRequestInput struct {
+	Owner      string  `json:"owner"`
+	Repository string  `json:"repository"`
+	Number     int32   `json:"number"`
+	Title      *string `json:"title,omitempty"`
+	Body       *string `json:"body,omitempty"`
+}
+
+type ForkRepositoryInput struct {
+	Owner string `json:"owner"`
+	Name  string `json:"name"`
+	// The account that will own the fork; default: the viewer.
+	NewOwner *string `json:"newOwner,omitempty"`
+}
+
+type ForkRepositoryPayload struct {
+	Repository *Repository `json:"repository"`
+}
+
+type HistoryConnection struct {
+	Edges    []*HistoryEventEdge `json:"edges"`
+	Nodes    []*HistoryEvent     `json:"nodes"`
+	PageInfo *PageInfo           `json:"pageInfo"`
+	// The number of events (the entity's version).
+	TotalCount int32 `json:"totalCount"`
+}
+
+// One event of an entity's history (its event log), newest first.
+type HistoryEvent struct {
+	// The event type, e.g. IssueOpened.
+	Type string `json:"type"`
+	// The entity's version after this event (1-based).
+	Version int32     `json:"version"`
+	At      time.Time `json:"at"`
+	// Login of whoever caused it.
+	Actor *string `json:"actor,omitempty"`
+	// The event's data as JSON.
+	Data string `json:"data"`
+}
+
+type HistoryEventEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *HistoryEvent `json:"node"`
+}
+
+type IssueCommentConnection struct {
+	Edges      []*IssueCommentEdge `json:"edges"`
+	Nodes      []*IssueComment     `json:"nodes"`
+	PageInfo   *PageInfo           `json:"pageInfo"`
+	TotalCount int32               `json:"totalCount"`
+}
+
+type IssueCommentEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *IssueComment `json:"node"`
+}
+
+type IssueConnection struct {
+	Edges      []*IssueEdge `json:"edges"`
+	Nodes      []*Issue     `json:"nodes"`
+	PageInfo   *PageInfo    `json:"pageInfo"`
+	TotalCount int32        `json:"totalCount"`
+}
+
+type IssueEdge struct {
+	Cursor string `json:"cursor"`
+	Node   *Issue `json:"node"`
+}
+
 // The root of every write. Each mutation takes one input object and returns a
 // payload holding the changed entity, read from the write itself.
 type Mutation struct {
 }
 
+type OpenIssueInput struct {
+	Owner      string `json:"owner"`
+	Repository string `json:"repository"`
+	// 1–256 characters.
+	Title string `json:"title"`
+	// Up to 65,536 characters.
+	Body *string `json:"body,omitempty"`
+}
+
+type OpenIssuePayload struct {
+	Issue *Issue `json:"issue"`
+}
+
+type OpenPullRequestInput struct {
+	Owner      string  `json:"owner"`
+	Repository string  `json:"repository"`
+	Title      string  `json:"title"`
+	Body       *string `json:"body,omitempty"`
+	HeadRef    string  `json:"headRef"`
+	BaseRef    string  `json:"baseRef"`
+}
+
+type OpenPullRequestPayload struct {
+	PullRequest *PullRequest `json:"pullRequest"`
+}
+
+type OrganizationConnection struct {
+	Edges      []*OrganizationEdge `json:"edges"`
+	Nodes      []*Organization     `json:"nodes"`
+	PageInfo   *PageInfo           `json:"pageInfo"`
+	TotalCount int32               `json:"totalCount"`
+}
+
+type OrganizationEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *Organization `json:"node"`
+}
+
+type OrganizationMemberConnection struct {
+	Edges      []*OrganizationMemberEdge `json:"edges"`
+	Nodes      []*User                   `json:"nodes"`
+	PageInfo   *PageInfo                 `json:"pageInfo"`
+	TotalCount int32                     `json:"totalCount"`
+}
+
+type OrganizationMemberEdge struct {
+	Cursor string                 `json:"cursor"`
+	Node   *User                  `json:"node"`
+	Role   OrganizationMemberRole `json:"role"`
+}
+
+// Relay pagination state. Cursors are opaque, encrypted and bound to the
+// connection (field and arguments) they came from.
+type PageInfo struct {
+	HasNextPage     bool    `json:"hasNextPage"`
+	HasPreviousPage bool    `json:"hasPreviousPage"`
+	StartCursor     *string `json:"startCursor,omitempty"`
+	EndCursor       *string `json:"endCursor,omitempty"`
+}
+
+type PullRequestConnection struct {
+	Edges      []*PullRequestEdge `json:"edges"`
+	Nodes      []*PullRequest     `json:"nodes"`
+	PageInfo   *PageInfo          `json:"pageInfo"`
+	TotalCount int32              `json:"totalCount"`
+}
+
+type PullRequestEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *PullRequest `json:"node"`
+}
+
+type PullRequestPayload struct {
+	PullRequest *PullRequest `json:"pullRequest"`
+}
+
+type PullRequestRefInput struct {
+	Owner      string `json:"owner"`
+	Repository string `json:"repository"`
+	Number     int32  `json:"number"`
+}
+
 // The root of every read. Each field is served by a documented access pattern
 // through a batched loader.
 type Query struct {
+}
+
+type ReactionGroup struct {
+	Content          ReactionContent `json:"content"`
+	Count            int32           `json:"count"`
+	ViewerHasReacted bool            `json:"viewerHasReacted"`
+}
+
+type ReactionInput struct {
+	// The ID of an issue, pull request or comment.
+	SubjectID string          `json:"subjectId"`
+	Content   ReactionContent `json:"content"`
+}
+
+type ReactionPayload struct {
+	Subject        Reactable        `json:"subject"`
+	ReactionGroups []*ReactionGroup `json:"reactionGroups"`
+}
+
+type RemoveMemberInput struct {
+	Organization string `json:"organization"`
+	Login        string `json:"login"`
+}
+
+type RemoveMemberPayload struct {
+	Organization *Organization `json:"organization"`
+}
+
+type ReopenIssueInput struct {
+	Owner      string `json:"owner"`
+	Repository string `json:"repository"`
+	Number     int32  `json:"number"`
+}
+
+type ReopenIssuePayload struct {
+	Issue *Issue `json:"issue"`
+}
+
+type RepositoryConnection struct {
+	Edges      []*RepositoryEdge `json:"edges"`
+	Nodes      []*Repository     `json:"nodes"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int32             `json:"totalCount"`
+}
+
+type RepositoryEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *Repository `json:"node"`
+}
+
+type StarRepositoryInput struct {
+	Owner string `json:"owner"`
+	Name  string `json:"name"`
+}
+
+type StarRepositoryPayload struct {
+	Repository *Repository `json:"repository"`
+}
+
+type StargazerConnection struct {
+	Edges      []*StargazerEdge `json:"edges"`
+	Nodes      []*User          `json:"nodes"`
+	PageInfo   *PageInfo        `json:"pageInfo"`
+	TotalCount int32            `json:"totalCount"`
+}
+
+type StargazerEdge struct {
+	Cursor    string    `json:"cursor"`
+	Node      *User     `json:"node"`
+	StarredAt time.Time `json:"starredAt"`
+}
+
+type StarredRepositoryConnection struct {
+	Edges      []*StarredRepositoryEdge `json:"edges"`
+	Nodes      []*Repository            `json:"nodes"`
+	PageInfo   *PageInfo                `json:"pageInfo"`
+	TotalCount int32                    `json:"totalCount"`
+}
+
+type StarredRepositoryEdge struct {
+	Cursor    string      `json:"cursor"`
+	Node      *Repository `json:"node"`
+	StarredAt time.Time   `json:"starredAt"`
+}
+
+type UpdateOrganizationInput struct {
+	Login       string  `json:"login"`
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+type UpdateOrganizationPayload struct {
+	Organization *Organization `json:"organization"`
 }
 
 type UpdateProfileInput struct {
@@ -34,4 +412,306 @@ type UpdateProfileInput struct {
 
 type UpdateProfilePayload struct {
 	User *User `json:"user"`
+}
+
+type UpdateRepositoryInput struct {
+	Owner       string  `json:"owner"`
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+	IsPrivate   *bool   `json:"isPrivate,omitempty"`
+}
+
+type UpdateRepositoryPayload struct {
+	Repository *Repository `json:"repository"`
+}
+
+type IssueState string
+
+const (
+	IssueStateOpen   IssueState = "OPEN"
+	IssueStateClosed IssueState = "CLOSED"
+)
+
+var AllIssueState = []IssueState{
+	IssueStateOpen,
+	IssueStateClosed,
+}
+
+func (e IssueState) IsValid() bool {
+	switch e {
+	case IssueStateOpen, IssueStateClosed:
+		return true
+	}
+	return false
+}
+
+func (e IssueState) String() string {
+	return string(e)
+}
+
+func (e *IssueState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IssueState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IssueState", str)
+	}
+	return nil
+}
+
+func (e IssueState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IssueState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IssueState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type IssueStateReason string
+
+const (
+	IssueStateReasonCompleted  IssueStateReason = "COMPLETED"
+	IssueStateReasonNotPlanned IssueStateReason = "NOT_PLANNED"
+	IssueStateReasonReopened   IssueStateReason = "REOPENED"
+)
+
+var AllIssueStateReason = []IssueStateReason{
+	IssueStateReasonCompleted,
+	IssueStateReasonNotPlanned,
+	IssueStateReasonReopened,
+}
+
+func (e IssueStateReason) IsValid() bool {
+	switch e {
+	case IssueStateReasonCompleted, IssueStateReasonNotPlanned, IssueStateReasonReopened:
+		return true
+	}
+	return false
+}
+
+func (e IssueStateReason) String() string {
+	return string(e)
+}
+
+func (e *IssueStateReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IssueStateReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IssueStateReason", str)
+	}
+	return nil
+}
+
+func (e IssueStateReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IssueStateReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IssueStateReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type OrganizationMemberRole string
+
+const (
+	OrganizationMemberRoleAdmin  OrganizationMemberRole = "ADMIN"
+	OrganizationMemberRoleMember OrganizationMemberRole = "MEMBER"
+)
+
+var AllOrganizationMemberRole = []OrganizationMemberRole{
+	OrganizationMemberRoleAdmin,
+	OrganizationMemberRoleMember,
+}
+
+func (e OrganizationMemberRole) IsValid() bool {
+	switch e {
+	case OrganizationMemberRoleAdmin, OrganizationMemberRoleMember:
+		return true
+	}
+	return false
+}
+
+func (e OrganizationMemberRole) String() string {
+	return string(e)
+}
+
+func (e *OrganizationMemberRole) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrganizationMemberRole(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrganizationMemberRole", str)
+	}
+	return nil
+}
+
+func (e OrganizationMemberRole) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrganizationMemberRole) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrganizationMemberRole) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PullRequestState string
+
+const (
+	PullRequestStateOpen   PullRequestState = "OPEN"
+	PullRequestStateClosed PullRequestState = "CLOSED"
+	PullRequestStateMerged PullRequestState = "MERGED"
+)
+
+var AllPullRequestState = []PullRequestState{
+	PullRequestStateOpen,
+	PullRequestStateClosed,
+	PullRequestStateMerged,
+}
+
+func (e PullRequestState) IsValid() bool {
+	switch e {
+	case PullRequestStateOpen, PullRequestStateClosed, PullRequestStateMerged:
+		return true
+	}
+	return false
+}
+
+func (e PullRequestState) String() string {
+	return string(e)
+}
+
+func (e *PullRequestState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PullRequestState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PullRequestState", str)
+	}
+	return nil
+}
+
+func (e PullRequestState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PullRequestState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PullRequestState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReactionContent string
+
+const (
+	ReactionContentThumbsUp   ReactionContent = "THUMBS_UP"
+	ReactionContentThumbsDown ReactionContent = "THUMBS_DOWN"
+	ReactionContentLaugh      ReactionContent = "LAUGH"
+	ReactionContentHooray     ReactionContent = "HOORAY"
+	ReactionContentConfused   ReactionContent = "CONFUSED"
+	ReactionContentHeart      ReactionContent = "HEART"
+	ReactionContentRocket     ReactionContent = "ROCKET"
+	ReactionContentEyes       ReactionContent = "EYES"
+)
+
+var AllReactionContent = []ReactionContent{
+	ReactionContentThumbsUp,
+	ReactionContentThumbsDown,
+	ReactionContentLaugh,
+	ReactionContentHooray,
+	ReactionContentConfused,
+	ReactionContentHeart,
+	ReactionContentRocket,
+	ReactionContentEyes,
+}
+
+func (e ReactionContent) IsValid() bool {
+	switch e {
+	case ReactionContentThumbsUp, ReactionContentThumbsDown, ReactionContentLaugh, ReactionContentHooray, ReactionContentConfused, ReactionContentHeart, ReactionContentRocket, ReactionContentEyes:
+		return true
+	}
+	return false
+}
+
+func (e ReactionContent) String() string {
+	return string(e)
+}
+
+func (e *ReactionContent) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReactionContent(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReactionContent", str)
+	}
+	return nil
+}
+
+func (e ReactionContent) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReactionContent) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReactionContent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -458,7 +458,10 @@ func seqLess(a, b string) bool {
 	return a < b
 }
 
-var seqPattern = regexp.MustCompile(`^[0-9]{21,40}$`)
+var (
+	seqPattern          = regexp.MustCompile(`^[0-9]{21,40}$`)
+	eventVersionPattern = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
+)
 
 // checkRecordShape asserts what every stream record of a stream with view
 // type view must look like.
@@ -470,7 +473,7 @@ func (st *streamTarget) checkRecordShape(t *testing.T, r stypes.Record, view sty
 	if got := aws.ToString(r.EventSource); got != "aws:dynamodb" {
 		t.Errorf("eventSource %q, want aws:dynamodb", got)
 	}
-	if got := aws.ToString(r.EventVersion); !regexp.MustCompile(`^[0-9]+\.[0-9]+$`).MatchString(got) {
+	if got := aws.ToString(r.EventVersion); !eventVersionPattern.MatchString(got) {
 		t.Errorf("eventVersion %q, want a version like 1.1", got)
 	}
 	if got := aws.ToString(r.AwsRegion); got != st.region {
@@ -978,6 +981,40 @@ func TestConformanceStreamsListDescribe(t *testing.T) {
 		}
 	})
 
+	t.Run("DescribeStreamLimitRange", func(t *testing.T) {
+		_, arn := st.createStreamTable(t, streamTable, types.StreamViewTypeKeysOnly)
+		for _, limit := range []int32{0, 101} {
+			_, err := st.streams.DescribeStream(t.Context(), &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn), Limit: aws.Int32(limit)})
+			requireValidation(t, err)
+		}
+		_, err := st.streams.DescribeStream(t.Context(), &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn), Limit: aws.Int32(100)})
+		requireNoErr(t, err, "DescribeStream Limit 100")
+	})
+
+	t.Run("DeletedTableKeepsStream", func(t *testing.T) {
+		table, arn := st.createStreamTable(t, streamTable, types.StreamViewTypeKeysOnly)
+		for i := 0; i < 5; i++ {
+			st.put(t, table, streamKey("del", i))
+		}
+		c := st.newConsumer(arn)
+		c.untilCount(t, 5)
+		_, err := st.client.DeleteTable(t.Context(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+		requireNoErr(t, err, "DeleteTable")
+		st.waitStreamStatus(t, arn, stypes.StreamStatusDisabled)
+		c2 := st.newConsumer(arn)
+		c2.until(t, "every shard of the deleted table's stream ended", func() bool {
+			for _, cs := range c2.shards {
+				if !cs.done {
+					return false
+				}
+			}
+			return len(c2.shards) > 0
+		})
+		if len(c2.recs) != 5 {
+			t.Fatalf("stream of the deleted table holds %d records, want 5", len(c2.recs))
+		}
+	})
+
 	t.Run("UnknownStream", func(t *testing.T) {
 		arn := fmt.Sprintf("arn:aws:dynamodb:%s:000000000000:table/%s/stream/2020-01-01T00:00:00.000", st.region, uniqueTableName())
 		if st.remote {
@@ -1299,6 +1336,73 @@ func TestConformanceStreamsRecords(t *testing.T) {
 					t.Fatalf("item %s: SequenceNumber %s after %s", k, recSeq(r.rec), prev)
 				}
 				prev = recSeq(r.rec)
+			}
+		}
+	})
+
+	t.Run("BatchWriteItem", func(t *testing.T) {
+		table, arn := st.createStreamTable(t, streamTable, types.StreamViewTypeNewAndOldImages)
+		st.put(t, table, copyItem(streamKey("bw", 9), item{"v": avN("1")}))
+		_, err := st.client.BatchWriteItem(t.Context(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: {
+			{PutRequest: &types.PutRequest{Item: copyItem(streamKey("bw", 1), item{"v": avN("1")})}},
+			{PutRequest: &types.PutRequest{Item: copyItem(streamKey("bw", 2), item{"v": avN("1")})}},
+			{PutRequest: &types.PutRequest{Item: copyItem(streamKey("bw", 9), item{"v": avN("1")})}}, // identical: no record
+			{DeleteRequest: &types.DeleteRequest{Key: streamKey("bw", 3)}},                           // missing: no record
+		}}})
+		requireNoErr(t, err, "BatchWriteItem")
+		_, err = st.client.BatchWriteItem(t.Context(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: {
+			{DeleteRequest: &types.DeleteRequest{Key: streamKey("bw", 1)}},
+			{PutRequest: &types.PutRequest{Item: copyItem(streamKey("bw", 9), item{"v": avN("2")})}},
+		}}})
+		requireNoErr(t, err, "BatchWriteItem")
+		c := st.newConsumer(arn)
+		c.untilCount(t, 5)
+		c.poll(t)
+		got := map[string]string{}
+		for k, recs := range c.byKey() {
+			got[k] = events(recs)
+		}
+		want := map[string]string{
+			itemString(streamKey("bw", 1)): "INSERT v=1, REMOVE v=old1",
+			itemString(streamKey("bw", 2)): "INSERT v=1",
+			itemString(streamKey("bw", 9)): "INSERT v=1, MODIFY v=2",
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("records by item:\n got  %v\n want %v", got, want)
+		}
+	})
+
+	// GetRecords returns at most 1 MB of records per call; the rest comes
+	// on later calls.
+	t.Run("PageSizeLimit", func(t *testing.T) {
+		table, arn := st.createStreamTable(t, streamTable, types.StreamViewTypeNewImage)
+		const n = 6
+		big := strings.Repeat("x", 300_000)
+		for i := 0; i < n; i++ {
+			st.put(t, table, copyItem(streamKey("big", 1), item{"v": avN(strconv.Itoa(i + 1)), "blob": avS(big)}))
+		}
+		c := st.newConsumer(arn)
+		c.untilCount(t, n)
+		it := st.shardIterator(t, arn, c.recs[0].shard, stypes.ShardIteratorTypeTrimHorizon, "")
+		var got []stypes.Record
+		for calls := 0; len(got) < n; calls++ {
+			if calls > 20 {
+				t.Fatalf("read %d of %d records in 20 calls", len(got), n)
+			}
+			out := st.getRecords(t, it, 1000)
+			var size int64
+			for _, r := range out.Records {
+				size += aws.ToInt64(r.Dynamodb.SizeBytes)
+			}
+			if len(out.Records) > 1 && size > 1<<20 {
+				t.Fatalf("GetRecords returned %d records of %d bytes in all, over the 1 MB limit", len(out.Records), size)
+			}
+			got = append(got, out.Records...)
+			it = aws.ToString(out.NextShardIterator)
+		}
+		for i, r := range got {
+			if recN(r, "v", false) != i+1 {
+				t.Fatalf("record %d has v=%d", i, recN(r, "v", false))
 			}
 		}
 	})
@@ -1781,6 +1885,10 @@ func TestConformanceStreamsExpiry(t *testing.T) {
 		if len(out.Records) != 1 || recN(out.Records[0], "v", false) != 4 {
 			t.Fatalf("TRIM_HORIZON after trimming: %d records, want only v=4", len(out.Records))
 		}
+		// The record's time is the engine clock's, rounded down to the second.
+		if got, want := aws.ToTime(out.Records[0].Dynamodb.ApproximateCreationDateTime), st.clock.Now().Truncate(time.Second); !got.Equal(want) {
+			t.Fatalf("ApproximateCreationDateTime %v, want %v", got, want)
+		}
 	})
 
 	t.Run("ClosedShardsAndDisabledStreamsExpire", func(t *testing.T) {
@@ -1834,6 +1942,70 @@ func TestConformanceStreamsExpiry(t *testing.T) {
 		})
 		_, err = st.streams.DescribeStream(t.Context(), &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(otherArn)})
 		requireStreamError[*stypes.ResourceNotFoundException](t, err, "ResourceNotFoundException")
+	})
+}
+
+// TestConformanceStreamsLabels checks that every stream gets its own label
+// and ARN even when the clock does not move between two of them.
+func TestConformanceStreamsLabels(t *testing.T) {
+	t.Parallel()
+
+	t.Run("ReenableWithinOneMillisecond", func(t *testing.T) {
+		st := newClockedStreamEngine(t, "frozen fake clock", ddblocal.Options{})
+		table, first := st.createStreamTable(t, streamTable, types.StreamViewTypeKeysOnly)
+		arns := map[string]bool{first: true}
+		for i := 0; i < 3; i++ {
+			_, err := st.setStream(t, table, false, "")
+			requireNoErr(t, err, "disable")
+			out, err := st.setStream(t, table, true, types.StreamViewTypeKeysOnly)
+			requireNoErr(t, err, "enable")
+			arn := aws.ToString(out.TableDescription.LatestStreamArn)
+			requireStreamOf(t, table, arn, aws.ToString(out.TableDescription.LatestStreamLabel))
+			if arns[arn] {
+				t.Fatalf("re-enabled stream %d reuses ARN %s", i, arn)
+			}
+			arns[arn] = true
+		}
+	})
+
+	// Deleting a table and creating it again at once (as test suites do)
+	// gives a new stream; the old one stays readable.
+	t.Run("RecreatedTable", func(t *testing.T) {
+		st := newClockedStreamEngine(t, "frozen fake clock", ddblocal.Options{})
+		name := uniqueTableName()
+		create := func() string {
+			in := streamTable.input(name)
+			in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeKeysOnly}
+			out, err := st.client.CreateTable(t.Context(), in)
+			requireNoErr(t, err, "CreateTable")
+			return aws.ToString(out.TableDescription.LatestStreamArn)
+		}
+		first := create()
+		st.put(t, name, streamKey("old", 1))
+		_, err := st.client.DeleteTable(t.Context(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+		requireNoErr(t, err, "DeleteTable")
+		second := create()
+		st.deleteAtCleanup(t, name)
+		if second == first {
+			t.Fatalf("recreated table's stream reuses ARN %s", first)
+		}
+		st.put(t, name, streamKey("new", 1))
+		old, _ := st.describeStream(t, first, 0)
+		if old.StreamStatus != stypes.StreamStatusDisabled {
+			t.Fatalf("deleted table's stream: status %s, want DISABLED", old.StreamStatus)
+		}
+		for _, tc := range []struct{ arn, key string }{{first, "old"}, {second, "new"}} {
+			c := st.newConsumer(tc.arn)
+			c.poll(t)
+			if len(c.recs) != 1 || recKeys(c.recs[0].rec) != itemString(streamKey(tc.key, 1)) {
+				t.Fatalf("stream %s: %d records, want only the %q item's", tc.arn, len(c.recs), tc.key)
+			}
+		}
+		out, err := st.streams.ListStreams(t.Context(), &dynamodbstreams.ListStreamsInput{TableName: aws.String(name)})
+		requireNoErr(t, err, "ListStreams")
+		if len(out.Streams) != 2 {
+			t.Fatalf("ListStreams %s: %d streams, want the old and the new", name, len(out.Streams))
+		}
 	})
 }
 

@@ -165,10 +165,4 @@ func DecodeEventItem(it map[string]types.AttributeValue) (Envelope, error) {
 }
 
 // ParseID rebuilds an aggregate ID from its kind and String form.
-func ParseID(kind entities.Kind, s string) (entities.ID, error) {
-	switch kind {
-	case entities.KindAccount:
-		return entities.NewAccountID(s), nil
-	}
-	return nil, fmt.Errorf("events: unknown aggregate kind %q", kind)
-}
+func ParseID(kind entities.Kind, s string) (entities.ID, error) { return entities.ParseID(kind, s) }

@@ -155,3 +155,19 @@ func Poll(deadline time.Duration, cond func() bool) bool {
 		wait = min(wait*2, 20*time.Millisecond)
 	}
 }
+
+// FreshTable returns an app with a new memory-only engine and an empty
+// table, no projector and no listener: a target for rebuilds.
+func FreshTable(tb testing.TB) *app.App {
+	tb.Helper()
+	a, err := app.New(context.Background(), app.Config{MemoryOnly: true, NoProjector: true, Logf: func(string, ...any) {}})
+	if err != nil {
+		tb.Fatalf("testkit: app.New: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := a.Close(); err != nil {
+			tb.Errorf("testkit: app.Close: %v", err)
+		}
+	})
+	return a
+}

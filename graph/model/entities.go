@@ -1,0 +1,116 @@
+package model
+
+import "time"
+
+// Repository is a GraphQL Repository.
+type Repository struct {
+	ID             string
+	OwnerLogin     string
+	Name           string
+	NameWithOwner  string
+	Description    *string
+	IsPrivate      bool
+	IsFork         bool
+	ParentOwner    string // "" when not a fork
+	ParentName     string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	StargazerCount int32
+	ForkCount      int32
+	// Counters used by connection totalCounts.
+	OpenIssueCount   int32
+	ClosedIssueCount int32
+	OpenPullCount    int32
+	ClosedPullCount  int32
+	MergedPullCount  int32
+}
+
+// IsNode marks Repository as a Node.
+func (Repository) IsNode() {}
+
+// GetID returns the node ID.
+func (r Repository) GetID() string { return r.ID }
+
+// Reactions counts reactions by content.
+type Reactions map[ReactionContent]int32
+
+// Issue is a GraphQL Issue.
+type Issue struct {
+	ID           string
+	RepoOwner    string
+	RepoName     string
+	Number       int32
+	Title        string
+	Body         string
+	State        IssueState
+	StateReason  *IssueStateReason
+	AuthorLogin  string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	ClosedAt     *time.Time
+	CommentCount int32
+	Reactions    Reactions
+}
+
+// IsNode marks Issue as a Node.
+func (Issue) IsNode() {}
+
+// GetID returns the node ID.
+func (i Issue) GetID() string { return i.ID }
+
+// IsReactable marks Issue as Reactable.
+func (Issue) IsReactable() {}
+
+// PullRequest is a GraphQL PullRequest.
+type PullRequest struct {
+	ID            string
+	RepoOwner     string
+	RepoName      string
+	Number        int32
+	Title         string
+	Body          string
+	State         PullRequestState
+	HeadRefName   string
+	BaseRefName   string
+	Merged        bool
+	MergedAt      *time.Time
+	MergedByLogin string
+	AuthorLogin   string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ClosedAt      *time.Time
+	CommentCount  int32
+	Reactions     Reactions
+}
+
+// IsNode marks PullRequest as a Node.
+func (PullRequest) IsNode() {}
+
+// GetID returns the node ID.
+func (p PullRequest) GetID() string { return p.ID }
+
+// IsReactable marks PullRequest as Reactable.
+func (PullRequest) IsReactable() {}
+
+// IssueComment is a GraphQL IssueComment.
+type IssueComment struct {
+	ID          string
+	RepoOwner   string
+	RepoName    string
+	Number      int32
+	LocalID     string
+	Body        string
+	AuthorLogin string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Reactions   Reactions
+}
+
+// IsNode marks IssueComment as a Node.
+func (IssueComment) IsNode() {}
+
+// GetID returns the node ID.
+func (c IssueComment) GetID() string { return c.ID }
+
+// IsReactable marks IssueComment as Reactable.
+func (IssueComment) IsReactable() {}

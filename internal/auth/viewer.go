@@ -1,0 +1,30 @@
+// Package auth is hubstream's identity and access layer: who the viewer of
+// a request is (authenticated from a bearer JWT) and, in policy.go, what
+// that viewer may see and change. It depends only on the domain.
+package auth
+
+import (
+	"context"
+	"strings"
+)
+
+// Viewer is the authenticated account behind a request.
+type Viewer struct {
+	// Login is the token's subject, lower-cased.
+	Login string
+}
+
+type viewerKey struct{}
+
+// WithViewer returns ctx carrying v.
+func WithViewer(ctx context.Context, v Viewer) context.Context {
+	v.Login = strings.ToLower(v.Login)
+	return context.WithValue(ctx, viewerKey{}, v)
+}
+
+// ViewerFrom returns the viewer of ctx and whether the request is
+// authenticated.
+func ViewerFrom(ctx context.Context) (Viewer, bool) {
+	v, ok := ctx.Value(viewerKey{}).(Viewer)
+	return v, ok && v.Login != ""
+}

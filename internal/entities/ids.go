@@ -1,0 +1,280 @@
+package entities
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The aggregate kinds beyond accounts (see aggregate.go for KindAccount).
+const (
+	KindMembership  Kind = "MEMBER"
+	KindRepository  Kind = "REPO"
+	KindIssue       Kind = "ISSUE"
+	KindPullRequest Kind = "PR"
+	KindComment     Kind = "COMMENT"
+	KindStar        Kind = "STAR"
+	KindReaction    Kind = "REACTION"
+)
+
+// IDs print as slash-separated parts ("owner/name"); logins, repository
+// names, numbers and comment ids never contain a slash, so ParseID can
+// split them back.
+
+// MembershipID names login's membership of an organization.
+type MembershipID struct{ org, login string }
+
+// NewMembershipID returns the ID of login's membership of org.
+func NewMembershipID(org, login string) MembershipID {
+	return MembershipID{org: strings.ToLower(org), login: strings.ToLower(login)}
+}
+
+// Kind returns KindMembership.
+func (MembershipID) Kind() Kind { return KindMembership }
+
+// String returns "org/login".
+func (id MembershipID) String() string { return id.org + "/" + id.login }
+
+// Org returns the organization's login.
+func (id MembershipID) Org() string { return id.org }
+
+// Login returns the member's login.
+func (id MembershipID) Login() string { return id.login }
+
+// RepositoryID names a repository by owner and name (case-insensitive).
+type RepositoryID struct{ owner, name string }
+
+// NewRepositoryID returns the ID of owner/name.
+func NewRepositoryID(owner, name string) RepositoryID {
+	return RepositoryID{owner: strings.ToLower(owner), name: strings.ToLower(name)}
+}
+
+// Kind returns KindRepository.
+func (RepositoryID) Kind() Kind { return KindRepository }
+
+// String returns "owner/name".
+func (id RepositoryID) String() string { return id.owner + "/" + id.name }
+
+// Owner returns the owner's login.
+func (id RepositoryID) Owner() string { return id.owner }
+
+// Name returns the repository name.
+func (id RepositoryID) Name() string { return id.name }
+
+// IssueID names issue number n of a repository.
+type IssueID struct {
+	repo   RepositoryID
+	number int
+}
+
+// NewIssueID returns the ID of issue n of repo.
+func NewIssueID(repo RepositoryID, n int) IssueID { return IssueID{repo: repo, number: n} }
+
+// Kind returns KindIssue.
+func (IssueID) Kind() Kind { return KindIssue }
+
+// String returns "owner/name/n".
+func (id IssueID) String() string { return id.repo.String() + "/" + strconv.Itoa(id.number) }
+
+// Repo returns the repository.
+func (id IssueID) Repo() RepositoryID { return id.repo }
+
+// Number returns the issue number.
+func (id IssueID) Number() int { return id.number }
+
+// PullRequestID names pull request number n of a repository.
+type PullRequestID struct {
+	repo   RepositoryID
+	number int
+}
+
+// NewPullRequestID returns the ID of pull request n of repo.
+func NewPullRequestID(repo RepositoryID, n int) PullRequestID {
+	return PullRequestID{repo: repo, number: n}
+}
+
+// Kind returns KindPullRequest.
+func (PullRequestID) Kind() Kind { return KindPullRequest }
+
+// String returns "owner/name/n".
+func (id PullRequestID) String() string { return id.repo.String() + "/" + strconv.Itoa(id.number) }
+
+// Repo returns the repository.
+func (id PullRequestID) Repo() RepositoryID { return id.repo }
+
+// Number returns the pull request number.
+func (id PullRequestID) Number() int { return id.number }
+
+// CommentID names a comment on issue or pull request n (numbers are shared
+// between the two) of a repository.
+type CommentID struct {
+	repo   RepositoryID
+	number int
+	id     string
+}
+
+// NewCommentID returns the ID of comment id on number n of repo.
+func NewCommentID(repo RepositoryID, n int, id string) CommentID {
+	return CommentID{repo: repo, number: n, id: id}
+}
+
+// Kind returns KindComment.
+func (CommentID) Kind() Kind { return KindComment }
+
+// String returns "owner/name/n/id".
+func (id CommentID) String() string {
+	return id.repo.String() + "/" + strconv.Itoa(id.number) + "/" + id.id
+}
+
+// Repo returns the repository.
+func (id CommentID) Repo() RepositoryID { return id.repo }
+
+// Number returns the issue or pull request number.
+func (id CommentID) Number() int { return id.number }
+
+// Local returns the comment's own id (time-sortable).
+func (id CommentID) Local() string { return id.id }
+
+// StarID names login's star on a repository.
+type StarID struct {
+	login string
+	repo  RepositoryID
+}
+
+// NewStarID returns the ID of login's star on repo.
+func NewStarID(login string, repo RepositoryID) StarID {
+	return StarID{login: strings.ToLower(login), repo: repo}
+}
+
+// Kind returns KindStar.
+func (StarID) Kind() Kind { return KindStar }
+
+// String returns "login/owner/name".
+func (id StarID) String() string { return id.login + "/" + id.repo.String() }
+
+// Login returns the stargazer's login.
+func (id StarID) Login() string { return id.login }
+
+// Repo returns the starred repository.
+func (id StarID) Repo() RepositoryID { return id.repo }
+
+// ReactionID names login's reaction with one content on a subject (an
+// issue, pull request or comment).
+type ReactionID struct {
+	subject ID
+	login   string
+	content ReactionContent
+}
+
+// ReactionContent is one of GitHub's eight reactions.
+type ReactionContent string
+
+// The reaction contents.
+const (
+	ReactionThumbsUp   ReactionContent = "THUMBS_UP"
+	ReactionThumbsDown ReactionContent = "THUMBS_DOWN"
+	ReactionLaugh      ReactionContent = "LAUGH"
+	ReactionHooray     ReactionContent = "HOORAY"
+	ReactionConfused   ReactionContent = "CONFUSED"
+	ReactionHeart      ReactionContent = "HEART"
+	ReactionRocket     ReactionContent = "ROCKET"
+	ReactionEyes       ReactionContent = "EYES"
+)
+
+// ReactionContents lists the contents in GitHub's display order.
+func ReactionContents() []ReactionContent {
+	return []ReactionContent{ReactionThumbsUp, ReactionThumbsDown, ReactionLaugh, ReactionHooray, ReactionConfused, ReactionHeart, ReactionRocket, ReactionEyes}
+}
+
+// Valid reports whether c is one of the eight contents.
+func (c ReactionContent) Valid() bool {
+	for _, x := range ReactionContents() {
+		if c == x {
+			return true
+		}
+	}
+	return false
+}
+
+// NewReactionID returns the ID of login's reaction content on subject,
+// which must be an IssueID, PullRequestID or CommentID.
+func NewReactionID(subject ID, login string, content ReactionContent) ReactionID {
+	return ReactionID{subject: subject, login: strings.ToLower(login), content: content}
+}
+
+// Kind returns KindReaction.
+func (ReactionID) Kind() Kind { return KindReaction }
+
+// String returns "SUBJECTKIND:subject/login/CONTENT".
+func (id ReactionID) String() string {
+	return string(id.subject.Kind()) + ":" + id.subject.String() + "/" + id.login + "/" + string(id.content)
+}
+
+// Subject returns the reacted-to entity.
+func (id ReactionID) Subject() ID { return id.subject }
+
+// Login returns the reacting user's login.
+func (id ReactionID) Login() string { return id.login }
+
+// Content returns the reaction content.
+func (id ReactionID) Content() ReactionContent { return id.content }
+
+// ParseID rebuilds an aggregate ID from its kind and String form.
+func ParseID(kind Kind, s string) (ID, error) {
+	parts := strings.Split(s, "/")
+	bad := fmt.Errorf("entities: malformed %s id %q", kind, s)
+	num := func(p string) (int, bool) {
+		n, err := strconv.Atoi(p)
+		return n, err == nil && n > 0
+	}
+	switch kind {
+	case KindAccount:
+		if len(parts) == 1 && parts[0] != "" {
+			return NewAccountID(parts[0]), nil
+		}
+	case KindMembership:
+		if len(parts) == 2 {
+			return NewMembershipID(parts[0], parts[1]), nil
+		}
+	case KindRepository:
+		if len(parts) == 2 {
+			return NewRepositoryID(parts[0], parts[1]), nil
+		}
+	case KindIssue, KindPullRequest:
+		if len(parts) == 3 {
+			n, ok := num(parts[2])
+			if !ok {
+				return nil, bad
+			}
+			repo := NewRepositoryID(parts[0], parts[1])
+			if kind == KindIssue {
+				return NewIssueID(repo, n), nil
+			}
+			return NewPullRequestID(repo, n), nil
+		}
+	case KindComment:
+		if len(parts) == 4 {
+			n, ok := num(parts[2])
+			if !ok {
+				return nil, bad
+			}
+			return NewCommentID(NewRepositoryID(parts[0], parts[1]), n, parts[3]), nil
+		}
+	case KindStar:
+		if len(parts) == 3 {
+			return NewStarID(parts[0], NewRepositoryID(parts[1], parts[2])), nil
+		}
+	case KindReaction:
+		colon := strings.IndexByte(s, ':')
+		if colon > 0 && len(parts) >= 3 {
+			login, content := parts[len(parts)-2], ReactionContent(parts[len(parts)-1])
+			subjectText := strings.Join(parts[:len(parts)-2], "/")[colon+1:]
+			subject, err := ParseID(Kind(s[:colon]), subjectText)
+			if err != nil || !content.Valid() {
+				return nil, bad
+			}
+			return NewReactionID(subject, login, content), nil
+		}
+	}
+	return nil, bad
+}
