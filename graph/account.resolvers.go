@@ -84,7 +84,7 @@ func (r *organizationResolver) History(ctx context.Context, obj *model.Organizat
 
 // User is the resolver for the user field.
 func (r *queryResolver) User(ctx context.Context, login string) (*model.User, error) {
-	a, err := loadersFrom(ctx).AccountByLogin.Load(ctx, login)()
+	a, err := loadersFrom(ctx).Account(ctx, login)
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,9 @@ type Config struct {
 	WrapHTTP func(aws.HTTPClient) aws.HTTPClient
 	// Logf receives operational messages. Default log.Printf.
 	Logf func(format string, args ...any)
+	// CursorKey seals connection cursors (16, 24 or 32 bytes). Default: a
+	// random key per process, so cursors do not survive a restart.
+	CursorKey []byte
 }
 
 // App is a running hubstream.
@@ -128,7 +131,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.runner = projections.NewRunner(clients.DB, clients.Streams, cfg.Table, projections.NewApplier(clients.DB, cfg.Table, codec), opts)
 	}
 	gql := cfg.GraphQL
-	gql.Source = loaders.Source{DB: clients.DB, Table: cfg.Table}
+	cursorKey := cfg.CursorKey
+	if len(cursorKey) == 0 {
+		cursorKey = loaders.NewCursorKey()
+	}
+	pager, err := loaders.NewPager(clients.DB, cfg.Table, cursorKey)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	gql.Source = loaders.Source{DB: clients.DB, Table: cfg.Table, Pager: pager}
 	a.handler = a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor}, gql))
 	a.ready.Store(true)
 	return a, nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/hubstream/hubstream/internal/table"
@@ -19,17 +20,25 @@ type Options struct {
 	Wait time.Duration
 }
 
+// Item is a raw read item.
+type Item = map[string]types.AttributeValue
+
 // Loaders are one request's dataloaders.
 type Loaders struct {
-	// AccountByLogin loads users and organizations by login
-	// (case-insensitive); a missing account is nil.
-	AccountByLogin *dataloader.Loader[string, *Account]
+	// ItemByKey loads any read items by primary key. Every entity loader
+	// goes through it, so all keys wanted at one level of a query share one
+	// BatchGetItem. A missing item is nil.
+	ItemByKey *dataloader.Loader[table.Key, Item]
+	// Pager lists connections (Query) with sealed cursors.
+	Pager *Pager
+	src   Source
 }
 
 // Source is what loaders read from.
 type Source struct {
 	DB    *dynamodb.Client
 	Table string
+	Pager *Pager
 }
 
 // New returns fresh loaders for one request.
@@ -38,31 +47,37 @@ func New(src Source, opts Options) *Loaders {
 		opts.Wait = 2 * time.Millisecond
 	}
 	return &Loaders{
-		AccountByLogin: dataloader.NewBatchedLoader(func(ctx context.Context, logins []string) []*dataloader.Result[*Account] {
-			keys := make([]table.Key, len(logins))
-			for i, l := range logins {
-				keys[i] = table.AccountKey(strings.ToLower(l))
-			}
+		src:   src,
+		Pager: src.Pager,
+		ItemByKey: dataloader.NewBatchedLoader(func(ctx context.Context, keys []table.Key) []*dataloader.Result[Item] {
 			items, err := batchGet(ctx, src.DB, src.Table, keys)
-			out := make([]*dataloader.Result[*Account], len(logins))
-			for i := range logins {
+			out := make([]*dataloader.Result[Item], len(keys))
+			for i := range keys {
 				if err != nil {
-					out[i] = &dataloader.Result[*Account]{Error: err}
+					out[i] = &dataloader.Result[Item]{Error: err}
 				} else {
-					out[i] = &dataloader.Result[*Account]{Data: decodeAccount(items[i])}
+					out[i] = &dataloader.Result[Item]{Data: items[i]}
 				}
 			}
 			return out
-		}, dataloader.WithWait[string, *Account](opts.Wait), dataloader.WithBatchCapacity[string, *Account](maxBatchGet)),
+		}, dataloader.WithWait[table.Key, Item](opts.Wait), dataloader.WithBatchCapacity[table.Key, Item](maxBatchGet)),
 	}
+}
+
+// Account loads a user or organization by login (case-insensitive); nil if
+// there is none.
+func (l *Loaders) Account(ctx context.Context, login string) (*Account, error) {
+	it, err := l.ItemByKey.Load(ctx, table.AccountKey(strings.ToLower(login)))()
+	if err != nil {
+		return nil, err
+	}
+	return decodeAccount(it), nil
 }
 
 type ctxKey struct{}
 
 // With returns ctx carrying l.
-func With(ctx context.Context, l *Loaders) context.Context {
-	return context.WithValue(ctx, ctxKey{}, l)
-}
+func With(ctx context.Context, l *Loaders) context.Context { return context.WithValue(ctx, ctxKey{}, l) }
 
 // From returns the loaders in ctx, or nil.
 func From(ctx context.Context) *Loaders {

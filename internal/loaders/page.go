@@ -1,0 +1,235 @@
+package loaders
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// MaxPageSize is the largest first/last a connection accepts.
+const MaxPageSize = 100
+
+// PageArgs are a connection's Relay arguments.
+type PageArgs struct {
+	First, Last   *int32
+	After, Before *string
+}
+
+// Collection is one access pattern's key range, listed by Query.
+type Collection struct {
+	// Index is the GSI name, or "" for the table.
+	Index string
+	// PK is the partition key value; SKPrefix selects items by
+	// begins_with on the sort key.
+	PK, SKPrefix string
+	// Ascending is the connection's natural order: true lists sort keys
+	// ascending (oldest first), false descending (newest first).
+	Ascending bool
+	// Binding names the field and arguments the cursors belong to, e.g.
+	// "Repository.issues/octo/hello/OPEN". A cursor from any other binding
+	// is rejected.
+	Binding string
+	// Keep, when set, drops items the viewer must not see; pages are
+	// refilled so they stay full and hasNextPage stays exact.
+	Keep func(map[string]types.AttributeValue) bool
+}
+
+// Page is one page of a connection, in the connection's order.
+type Page struct {
+	Items   []map[string]types.AttributeValue
+	Cursors []string
+	HasNext bool
+	HasPrev bool
+}
+
+// Pager runs connection queries and issues their cursors: AES-GCM
+// sealed, so they are opaque and tamper-evident, with the collection's
+// binding as additional data, so a cursor cannot be replayed on another
+// connection or with other arguments.
+type Pager struct {
+	db    *dynamodb.Client
+	table string
+	aead  cipher.AEAD
+}
+
+// NewPager returns a Pager over tableName sealing cursors with key (16, 24
+// or 32 bytes).
+func NewPager(db *dynamodb.Client, tableName string, key []byte) (*Pager, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("loaders: cursor key: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &Pager{db: db, table: tableName, aead: aead}, nil
+}
+
+var errBadCursor = entities.BadInput("cursor", "the cursor is invalid or belongs to another connection")
+
+func (p *Pager) seal(binding string, key map[string]types.AttributeValue) (string, error) {
+	plain := map[string]string{}
+	for k, v := range key {
+		s, ok := v.(*types.AttributeValueMemberS)
+		if !ok {
+			return "", fmt.Errorf("loaders: non-string key attribute %s", k)
+		}
+		plain[k] = s.Value
+	}
+	raw, err := json.Marshal(plain)
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, p.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(p.aead.Seal(nonce, nonce, raw, []byte(binding))), nil
+}
+
+func (p *Pager) open(binding, cursor string) (map[string]types.AttributeValue, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(raw) < p.aead.NonceSize() {
+		return nil, errBadCursor
+	}
+	n := p.aead.NonceSize()
+	plain, err := p.aead.Open(nil, raw[:n], raw[n:], []byte(binding))
+	if err != nil {
+		return nil, errBadCursor
+	}
+	var m map[string]string
+	if err := json.Unmarshal(plain, &m); err != nil {
+		return nil, errBadCursor
+	}
+	out := make(map[string]types.AttributeValue, len(m))
+	for k, v := range m {
+		out[k] = &types.AttributeValueMemberS{Value: v}
+	}
+	return out, nil
+}
+
+// checkArgs validates Relay arguments: exactly one of first and last, in
+// 1..MaxPageSize; after only with first, before only with last.
+func checkArgs(a PageArgs) (n int, backward bool, err error) {
+	switch {
+	case a.First != nil && a.Last != nil:
+		return 0, false, entities.BadInput("first", "passing both first and last is not supported")
+	case a.First == nil && a.Last == nil:
+		return 0, false, entities.BadInput("first", "you must provide a first or last value to paginate")
+	case a.First != nil && a.Before != nil:
+		return 0, false, entities.BadInput("before", "before can only be used with last")
+	case a.Last != nil && a.After != nil:
+		return 0, false, entities.BadInput("after", "after can only be used with first")
+	}
+	field, v := "first", a.First
+	if a.Last != nil {
+		field, v, backward = "last", a.Last, true
+	}
+	if *v < 1 || *v > MaxPageSize {
+		return 0, false, entities.BadInput(field, "must be between 1 and %d (got %d)", MaxPageSize, *v)
+	}
+	return int(*v), backward, nil
+}
+
+// Query returns one page of c. With first/after it walks the natural order
+// from after the cursor; with last/before it walks backwards from before
+// the cursor and returns the page in natural order. It reads one item more
+// than the page needs, so the "more" flag in the walking direction is
+// exact.
+func (p *Pager) Query(ctx context.Context, c Collection, a PageArgs) (Page, error) {
+	n, backward, err := checkArgs(a)
+	if err != nil {
+		return Page{}, err
+	}
+	var start map[string]types.AttributeValue
+	if cur := a.After; backward {
+		cur = a.Before
+		if cur != nil {
+			if start, err = p.open(c.Binding, *cur); err != nil {
+				return Page{}, err
+			}
+		}
+	} else if cur != nil {
+		if start, err = p.open(c.Binding, *cur); err != nil {
+			return Page{}, err
+		}
+	}
+	pkName, skName := table.AttrPK, table.AttrSK
+	if c.Index != "" {
+		pkName, skName = c.Index+"PK", c.Index+"SK"
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(p.table),
+		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :prefix)"),
+		ExpressionAttributeNames:  map[string]string{"#pk": pkName, "#sk": skName},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: c.PK}, ":prefix": &types.AttributeValueMemberS{Value: c.SKPrefix}},
+		ScanIndexForward:          aws.Bool(c.Ascending != backward),
+		ExclusiveStartKey:         start,
+	}
+	if c.Index != "" {
+		in.IndexName = aws.String(c.Index)
+	}
+	var items []map[string]types.AttributeValue
+	for len(items) <= n {
+		in.Limit = aws.Int32(int32(n + 1 - len(items)))
+		res, err := p.db.Query(ctx, in)
+		if err != nil {
+			return Page{}, fmt.Errorf("loaders: query %s: %w", c.Binding, err)
+		}
+		for _, it := range res.Items {
+			if c.Keep == nil || c.Keep(it) {
+				items = append(items, it)
+			}
+		}
+		if res.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = res.LastEvaluatedKey
+	}
+	page := Page{}
+	more := len(items) > n
+	if more {
+		items = items[:n]
+	}
+	if backward {
+		for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
+			items[i], items[j] = items[j], items[i]
+		}
+		page.HasPrev, page.HasNext = more, a.Before != nil
+	} else {
+		page.HasNext, page.HasPrev = more, a.After != nil
+	}
+	page.Items = items
+	page.Cursors = make([]string, len(items))
+	for i, it := range items {
+		key := map[string]types.AttributeValue{table.AttrPK: it[table.AttrPK], table.AttrSK: it[table.AttrSK]}
+		if c.Index != "" {
+			key[pkName], key[skName] = it[pkName], it[skName]
+		}
+		if page.Cursors[i], err = p.seal(c.Binding, key); err != nil {
+			return Page{}, err
+		}
+	}
+	return page, nil
+}
+
+// NewCursorKey returns a random 32-byte cursor key. Cursors sealed with
+// it stop working when the process restarts; servers that must keep
+// cursors valid across restarts (or replicas) pass a stable key.
+func NewCursorKey() []byte {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k) // never fails on supported platforms (crypto/rand docs)
+	return k
+}
