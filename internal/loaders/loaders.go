@@ -77,7 +77,9 @@ func (l *Loaders) Account(ctx context.Context, login string) (*Account, error) {
 type ctxKey struct{}
 
 // With returns ctx carrying l.
-func With(ctx context.Context, l *Loaders) context.Context { return context.WithValue(ctx, ctxKey{}, l) }
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
 
 // From returns the loaders in ctx, or nil.
 func From(ctx context.Context) *Loaders {
