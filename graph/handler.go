@@ -48,10 +48,10 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
 	srv.SetErrorPresenter(ErrorPresenter)
 	srv.SetRecoverFunc(RecoverFunc)
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	return stampCodes(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		ctx := loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders))
 		srv.ServeHTTP(w, req.WithContext(ctx))
-	})
+	}))
 }
 
 // Playground returns the GraphiQL page pointed at endpoint.

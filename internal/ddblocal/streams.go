@@ -189,11 +189,7 @@ func (e *Engine) updateStreamSpec(m *tableMeta, spec *wireStreamSpecification) e
 		if m.Stream.Enabled {
 			return invalidParam("Table already has an enabled stream: %s", e.streamArn(m.Name, m.Stream.Label))
 		}
-		label := e.streamLabel()
-		if label <= m.Stream.Label {
-			// Two streams of one table must never share a label (and ARN).
-			label = nextLabel(m.Stream.Label)
-		}
+		label := e.uniqueStreamLabel(m.Name, m.Stream.Label)
 		m.Stream = streamMeta{Enabled: true, ViewType: spec.StreamViewType, Label: label}
 		return nil
 	}
@@ -205,6 +201,26 @@ func (e *Engine) updateStreamSpec(m *tableMeta, spec *wireStreamSpecification) e
 	}
 	m.Stream.Enabled = false
 	return nil
+}
+
+// uniqueStreamLabel returns a label for a new stream of table that is later
+// than prev and differs from every stream the engine still knows for that
+// table name (a deleted and re-created table keeps its old streams for the
+// retention period, and two streams must never share an ARN).
+func (e *Engine) uniqueStreamLabel(table, prev string) string {
+	label := e.streamLabel()
+	if label <= prev {
+		label = nextLabel(prev)
+	}
+	for {
+		e.streams.mu.RLock()
+		_, taken := e.streams.byArn[e.streamArn(table, label)]
+		e.streams.mu.RUnlock()
+		if !taken {
+			return label
+		}
+		label = nextLabel(label)
+	}
 }
 
 // nextLabel returns a label one millisecond after label.

@@ -370,6 +370,11 @@ func (e *Engine) getRecords(ctx context.Context, body []byte) (any, error) {
 			continue
 		}
 		seq := binary.BigEndian.Uint64(k[len(k)-8:])
+		// The page stays within 1 MB; a record that would cross it is
+		// left for the next call (but a page holds at least one record).
+		if n > 0 && size+len(v)-8 > maxGetRecordsBytes {
+			break
+		}
 		if n > 0 {
 			out.WriteByte(',')
 		}

@@ -13,8 +13,8 @@ package ddblocal_test
 //
 //	# Restart on a data directory holding 1,000,000 small items: time of
 //	# pebblestore.Open + ddblocal.New + the first GetItem; reports s/restart.
-//	# Loading the items takes a few minutes and is not timed.
-//	go test ./internal/ddblocal -run '^$' -bench 'Restart1M' -benchtime 3x -timeout 60m
+//	# Loading the items takes about a minute and is not timed.
+//	go test ./internal/ddblocal -run '^$' -bench 'Restart1M' -benchtime 1x -timeout 60m
 
 import (
 	"context"
@@ -223,9 +223,11 @@ func BenchmarkMemoryPutItem(b *testing.B) {
 
 // BenchmarkRestart1M loads 1,000,000 small items (no stream) into a
 // pebblestore data directory, closes the engine, then times reopening it:
-// pebblestore.Open + ddblocal.New + one GetItem. The first restart also
-// replays the write-ahead log left by the load; it is reported separately
-// as first-s.
+// pebblestore.Open + ddblocal.New + one GetItem (s/restart). The first
+// restart after the load also replays the write-ahead log the load left
+// behind; it is not timed but reported as first-s. Use -benchtime 1x: the
+// testing package runs a benchmark once more for any other count, which
+// would load the items twice.
 func BenchmarkRestart1M(b *testing.B) {
 	const total = 1_000_000
 	dir := b.TempDir()
@@ -250,9 +252,7 @@ func BenchmarkRestart1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("item-%08d", total/2)}}
-	var first time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	restart := func() time.Duration {
 		start := time.Now()
 		e := open()
 		c, _ := streamBenchClients("http://ddblocal", e.HTTPClient())
@@ -260,19 +260,23 @@ func BenchmarkRestart1M(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if i == 0 {
-			first = time.Since(start)
-		}
-		b.StopTimer()
+		elapsed := time.Since(start)
 		if out.Item == nil {
 			b.Fatal("GetItem after restart: item missing")
 		}
 		if err := e.Close(); err != nil {
 			b.Fatal(err)
 		}
-		b.StartTimer()
+		return elapsed
+	}
+	// The first restart replays the write-ahead log the load left behind.
+	first := restart()
+	var timed time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		timed += restart()
 	}
 	b.StopTimer()
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/restart")
+	b.ReportMetric(timed.Seconds()/float64(b.N), "s/restart")
 	b.ReportMetric(first.Seconds(), "first-s")
 }

@@ -42,7 +42,7 @@ func (e *Engine) createTable(ctx context.Context, body []byte) (any, error) {
 	e.nextTableID++
 	e.mu.Unlock()
 	if m.Stream.Enabled {
-		m.Stream.Label = e.streamLabel()
+		m.Stream.Label = e.uniqueStreamLabel(m.Name, "")
 	}
 	if err := e.persistMeta(ctx, m); err != nil {
 		return nil, err

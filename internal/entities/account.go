@@ -32,13 +32,18 @@ const (
 
 // Account is the state of a user or organization.
 type Account struct {
-	Login     string      `json:"login"` // as the owner typed it
-	Type      AccountType `json:"type"`
-	Name      string      `json:"name,omitempty"`
-	Email     string      `json:"email,omitempty"`
-	Bio       string      `json:"bio,omitempty"`
-	CreatedAt time.Time   `json:"createdAt"`
-	UpdatedAt time.Time   `json:"updatedAt"`
+	Login string      `json:"login"` // as the owner typed it
+	Type  AccountType `json:"type"`
+	Name  string      `json:"name,omitempty"`
+	Email string      `json:"email,omitempty"`
+	Bio   string      `json:"bio,omitempty"`
+	// Description and Admins are organizations' (organization.go): the
+	// public description and the number of ADMIN members, kept on the
+	// organization so that the last admin cannot be removed or demoted.
+	Description string    `json:"description,omitempty"`
+	Admins      int       `json:"admins,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
 }
 
 // Kind returns KindAccount.

@@ -27,7 +27,9 @@ func batchGet(ctx context.Context, db *dynamodb.Client, tableName string, keys [
 	var unique []table.Key
 	seen := make(map[table.Key]bool, len(keys))
 	for _, k := range keys {
-		if !seen[k] {
+		// A key DynamoDB would reject (a login of megabytes, say) cannot
+		// name an item; leave it out rather than fail the whole batch.
+		if !seen[k] && k.Storable() {
 			seen[k] = true
 			unique = append(unique, k)
 		}

@@ -118,9 +118,9 @@ func (ap *Applier) transaction(a Append) (*dynamodb.TransactWriteItemsInput, err
 	marker := &types.Update{
 		TableName:                           aws.String(ap.table),
 		Key:                                 table.Key{PK: string(p), SK: markerSK}.AV(),
-		UpdateExpression:                    aws.String("SET #v = :last"),
-		ExpressionAttributeNames:            map[string]string{"#v": table.AttrVersion},
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":last": nv(last)},
+		UpdateExpression:                    aws.String("SET #v = :last, #et = :et"),
+		ExpressionAttributeNames:            map[string]string{"#v": table.AttrVersion, "#et": table.AttrType},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":last": nv(last), ":et": sv(table.TypeMarker)},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	if first == 1 {

@@ -270,9 +270,14 @@ func (r *Runner) processShard(ctx context.Context, arn, shardID string) (finishe
 		case err != nil:
 			return false, err
 		}
+		applied := 0
 		for _, rec := range res.Records {
-			if err := r.applyRecord(ctx, rec); err != nil {
+			ok, err := r.applyRecord(ctx, rec)
+			if err != nil {
 				return false, err
+			}
+			if ok {
+				applied++
 			}
 			cp.seq = aws.ToString(rec.Dynamodb.SequenceNumber)
 		}
@@ -280,12 +285,19 @@ func (r *Runner) processShard(ctx context.Context, arn, shardID string) (finishe
 			cp.done = true
 			return true, r.writeCheckpoint(ctx, shardID, cp)
 		}
-		if len(res.Records) > 0 {
+		// Checkpoint only after applying head records. The projector's own
+		// writes (read items, markers, checkpoints) come back through the
+		// stream; checkpointing after those would feed itself forever.
+		// Skipped bookkeeping records are cheap to re-read after a restart.
+		if applied > 0 {
 			if err := r.writeCheckpoint(ctx, shardID, cp); err != nil {
 				return false, err
 			}
-		} else if err := sleep(ctx, r.opts.PollInterval); err != nil {
-			return false, err
+		}
+		if len(res.Records) == 0 {
+			if err := sleep(ctx, r.opts.PollInterval); err != nil {
+				return false, err
+			}
 		}
 		iter = res.NextShardIterator
 	}
@@ -308,30 +320,31 @@ func (r *Runner) iterator(ctx context.Context, arn, shardID, afterSeq string) (*
 	return res.ShardIterator, nil
 }
 
-// applyRecord applies a head record's appended events; other records
-// (event items, read items, bookkeeping) are ignored.
-func (r *Runner) applyRecord(ctx context.Context, rec streams.Record) error {
+// applyRecord applies a head record's appended events and reports whether
+// it was one; other records (event items, read items, bookkeeping) are
+// ignored.
+func (r *Runner) applyRecord(ctx context.Context, rec streams.Record) (bool, error) {
 	if rec.Dynamodb == nil || rec.Dynamodb.NewImage == nil {
-		return nil
+		return false, nil
 	}
 	img := FromStreamItem(rec.Dynamodb.NewImage)
 	if et, ok := img[table.AttrType].(*ddb.AttributeValueMemberS); !ok || et.Value != table.TypeHead {
-		return nil
+		return false, nil
 	}
 	head, err := events.DecodeHead(nil, img)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPoison, err)
+		return false, fmt.Errorf("%w: %v", ErrPoison, err)
 	}
 	if len(head.New) == 0 {
-		return nil
+		return false, nil
 	}
 	a := Append{ID: head.Snapshot.ID, Events: head.New}
 	if old := FromStreamItem(rec.Dynamodb.OldImage); old != nil {
 		before, err := events.DecodeHead(head.Snapshot.ID, old)
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrPoison, err)
+			return false, fmt.Errorf("%w: %v", ErrPoison, err)
 		}
 		a.Before, a.BeforeVersion = before.Snapshot.State, before.Snapshot.Version
 	}
-	return r.applier.Apply(ctx, a)
+	return true, r.applier.Apply(ctx, a)
 }

@@ -17,6 +17,18 @@ type Key struct {
 	SK string
 }
 
+// DynamoDB's key size limits.
+const (
+	MaxPartitionKeyBytes = 2048
+	MaxSortKeyBytes      = 1024
+)
+
+// Storable reports whether DynamoDB accepts k as a key: both parts
+// non-empty and within the size limits.
+func (k Key) Storable() bool {
+	return k.PK != "" && k.SK != "" && len(k.PK) <= MaxPartitionKeyBytes && len(k.SK) <= MaxSortKeyBytes
+}
+
 // AV returns the key as DynamoDB attribute values.
 func (k Key) AV() map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
@@ -57,6 +69,7 @@ const (
 	TypeShardLease   = "LEASE"
 	TypeParkedEvent  = "DLQ"
 	TypeProjectorRun = "PROJECTOR"
+	TypeMarker       = "PROJECTION" // an aggregate's projection marker
 )
 
 // norm makes a login or repository name case-insensitive in keys, as

@@ -108,3 +108,53 @@ func TestConcurrentUpdatesOfOneUser(t *testing.T) {
 		return u != nil && deref(u.Bio) == strconv.Quote(st.Bio)
 	}, "read model of contended at the head's bio %q", st.Bio)
 }
+
+// TestConcurrentCreatesOfOneLogin: racing creations of one login (in any
+// case) leave exactly one user; every loser gets ALREADY_EXISTS, not
+// CONFLICT or INTERNAL.
+func TestConcurrentCreatesOfOneLogin(t *testing.T) {
+	const racers = 10
+	srv := testkit.Start(t, testkit.Options{})
+	logins := []string{"racer", "RACER", "Racer", "rAcEr", "RaCeR"}
+	var wg sync.WaitGroup
+	results := make([]*testkit.Response, racers)
+	errs := make([]error, racers)
+	start := make(chan struct{})
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			results[i], errs[i] = srv.GraphQL.Do(context.Background(), createUserMutation,
+				map[string]any{"in": map[string]any{"login": logins[i%len(logins)], "name": fmt.Sprint("racer ", i)}})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	won := -1
+	for i := range racers {
+		if errs[i] != nil {
+			t.Fatalf("racer %d: %v", i, errs[i])
+		}
+		switch {
+		case len(results[i].Errors) == 0:
+			if won >= 0 {
+				t.Errorf("racers %d and %d both created the user", won, i)
+			}
+			won = i
+		case results[i].Code() != "ALREADY_EXISTS":
+			t.Errorf("racer %d: errors %+v, want ALREADY_EXISTS", i, results[i].Errors)
+		}
+	}
+	if won < 0 {
+		t.Fatalf("no racer created the user")
+	}
+	if v, n := headVersion(t, srv, "racer"), eventCount(t, srv, "racer"); v != 1 || n != 1 {
+		t.Errorf("head v = %d, %d events; want 1 and 1", v, n)
+	}
+	var out struct{ CreateUser struct{ User user } }
+	if err := results[won].Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	awaitUser(t, srv, "racer", out.CreateUser.User)
+}

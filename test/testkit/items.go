@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -69,6 +70,9 @@ func N(it Item, name string) string {
 // next apply exactly-once, so a rebuild that produced the right read items
 // but a wrong marker would corrupt the read model later.
 func IsReadModel(it Item) bool {
+	if IsMarker(it) {
+		return true
+	}
 	switch S(it, table.AttrType) {
 	case table.TypeEvent, table.TypeHead, table.TypeIdempotency, table.TypeShardLease, table.TypeParkedEvent, table.TypeProjectorRun:
 		return false
@@ -270,18 +274,40 @@ func JSONItem(it Item) map[string]any {
 	return out
 }
 
-// MarshalItems renders items (already sorted) as indented DynamoDB JSON
-// with sorted attribute names: a stable golden-file format.
+// MarshalItems renders items (already sorted) as DynamoDB JSON, one
+// attribute per line with attribute names sorted: a stable, diffable
+// golden-file format that is also valid JSON.
 func MarshalItems(items []Item) ([]byte, error) {
-	out := make([]map[string]any, len(items))
+	var b bytes.Buffer
+	b.WriteString("[")
 	for i, it := range items {
-		out[i] = JSONItem(it)
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n  {")
+		names := make([]string, 0, len(it))
+		for n := range it {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for j, n := range names {
+			k, err := json.Marshal(n)
+			if err != nil {
+				return nil, err
+			}
+			v, err := json.Marshal(JSONValue(it[n]))
+			if err != nil {
+				return nil, err
+			}
+			if j > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "\n    %s: %s", k, v)
+		}
+		b.WriteString("\n  }")
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
+	b.WriteString("\n]\n")
+	return b.Bytes(), nil
 }
 
 // DiffItems compares two item sets by key and attribute and describes

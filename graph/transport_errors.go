@@ -1,0 +1,83 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/hubstream/hubstream/internal/entities"
+)
+
+// stampCodes makes sure every error a client receives has an
+// extensions.code. gqlgen's transports answer some bad requests (a GET with
+// a mutation, undecodable variables) before the error presenter runs; this
+// wrapper catches those responses (status ≥ 400), adds BAD_USER_INPUT to
+// errors that lack a code, and passes everything else through untouched.
+func stampCodes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &stampWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		sw.finish()
+	})
+}
+
+type stampWriter struct {
+	http.ResponseWriter
+	status int
+	buf    *bytes.Buffer // non-nil while holding an error response
+}
+
+func (s *stampWriter) WriteHeader(status int) {
+	if s.status != 0 {
+		return
+	}
+	s.status = status
+	if status >= 400 {
+		s.buf = &bytes.Buffer{}
+		return
+	}
+	s.ResponseWriter.WriteHeader(status)
+}
+
+func (s *stampWriter) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.WriteHeader(http.StatusOK)
+	}
+	if s.buf != nil {
+		return s.buf.Write(p)
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+func (s *stampWriter) finish() {
+	if s.buf == nil {
+		return
+	}
+	body := s.buf.Bytes()
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err == nil {
+		if errs, ok := doc["errors"].([]any); ok {
+			for _, e := range errs {
+				m, ok := e.(map[string]any)
+				if !ok {
+					continue
+				}
+				ext, _ := m["extensions"].(map[string]any)
+				if ext == nil {
+					ext = map[string]any{}
+					m["extensions"] = ext
+				}
+				if _, ok := ext["code"]; !ok {
+					ext["code"] = string(entities.CodeBadInput)
+				}
+			}
+			if out, err := json.Marshal(doc); err == nil {
+				body = out
+			}
+		}
+	}
+	s.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	s.ResponseWriter.WriteHeader(s.status)
+	_, _ = s.ResponseWriter.Write(body)
+}
