@@ -263,7 +263,7 @@ func BenchmarkMemory1M(b *testing.B) {
 			},
 			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
 			GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
-				IndexName:  aws.String("g"),
+				IndexName:  aws.String("gsi"),
 				KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
 			}},

@@ -56,10 +56,10 @@ type streamTarget struct {
 	streams *dynamodbstreams.Client
 	region  string
 	// clock is the engine's fake clock, nil when it runs on real time.
-	clock *fakeClock
+	clock *streamFakeClock
 }
 
-func conformanceRegion() string {
+func streamConformanceRegion() string {
 	if r := os.Getenv("AWS_REGION"); r != "" {
 		return r
 	}
@@ -92,11 +92,11 @@ func newStreamTarget(t *testing.T) *streamTarget {
 		creds = credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))
 	}
 	c := dynamodbstreams.New(dynamodbstreams.Options{
-		Region:       conformanceRegion(),
+		Region:       streamConformanceRegion(),
 		Credentials:  creds,
 		BaseEndpoint: aws.String(streamsEndpointFor(os.Getenv(conformanceEndpointEnv))),
 	})
-	return &streamTarget{target: tg, streams: c, region: conformanceRegion()}
+	return &streamTarget{target: tg, streams: c, region: streamConformanceRegion()}
 }
 
 func inProcessStreamsClient(e *ddblocal.Engine) *dynamodbstreams.Client {
@@ -156,21 +156,23 @@ func openStreamEngine(t *testing.T, opts ddblocal.Options) *streamTarget {
 	return &streamTarget{target: tg, streams: inProcessStreamsClient(e), region: "us-east-1"}
 }
 
-// fakeClock is an injectable clock that moves only when told.
-type fakeClock struct {
+// streamFakeClock is an injectable clock that moves only when told.
+type streamFakeClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now().Truncate(time.Millisecond)} }
+func newStreamFakeClock() *streamFakeClock {
+	return &streamFakeClock{now: time.Now().Truncate(time.Millisecond)}
+}
 
-func (c *fakeClock) Now() time.Time {
+func (c *streamFakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *fakeClock) Advance(d time.Duration) {
+func (c *streamFakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
@@ -179,7 +181,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // newClockedStreamEngine is newStreamEngine on a fake clock.
 func newClockedStreamEngine(t *testing.T, why string, opts ddblocal.Options) *streamTarget {
 	t.Helper()
-	clock := newFakeClock()
+	clock := newStreamFakeClock()
 	opts.Now = clock.Now
 	st := newStreamEngine(t, why, opts)
 	st.clock = clock
@@ -450,8 +452,8 @@ func recN(r stypes.Record, name string, old bool) int {
 	return v
 }
 
-// seqLess compares decimal sequence numbers.
-func seqLess(a, b string) bool {
+// streamSeqLess compares decimal sequence numbers.
+func streamSeqLess(a, b string) bool {
 	if len(a) != len(b) {
 		return len(a) < len(b)
 	}
@@ -459,8 +461,8 @@ func seqLess(a, b string) bool {
 }
 
 var (
-	seqPattern          = regexp.MustCompile(`^[0-9]{21,40}$`)
-	eventVersionPattern = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
+	streamSeqPattern          = regexp.MustCompile(`^[0-9]{21,40}$`)
+	streamEventVersionPattern = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 )
 
 // checkRecordShape asserts what every stream record of a stream with view
@@ -473,7 +475,7 @@ func (st *streamTarget) checkRecordShape(t *testing.T, r stypes.Record, view sty
 	if got := aws.ToString(r.EventSource); got != "aws:dynamodb" {
 		t.Errorf("eventSource %q, want aws:dynamodb", got)
 	}
-	if got := aws.ToString(r.EventVersion); !eventVersionPattern.MatchString(got) {
+	if got := aws.ToString(r.EventVersion); !streamEventVersionPattern.MatchString(got) {
 		t.Errorf("eventVersion %q, want a version like 1.1", got)
 	}
 	if got := aws.ToString(r.AwsRegion); got != st.region {
@@ -483,7 +485,7 @@ func (st *streamTarget) checkRecordShape(t *testing.T, r stypes.Record, view sty
 	if d == nil {
 		t.Fatalf("record %s without dynamodb member", aws.ToString(r.EventID))
 	}
-	if !seqPattern.MatchString(aws.ToString(d.SequenceNumber)) {
+	if !streamSeqPattern.MatchString(aws.ToString(d.SequenceNumber)) {
 		t.Errorf("SequenceNumber %q is not a 21..40 digit decimal", aws.ToString(d.SequenceNumber))
 	}
 	if aws.ToInt64(d.SizeBytes) <= 0 {
@@ -602,7 +604,7 @@ func (c *streamConsumer) readShard(t *testing.T, id string, cs *consumerShard) i
 				t.Fatalf("shard %s: record %s delivered twice", id, seq)
 			}
 			c.seen[seq] = true
-			if cs.lastSeq != "" && !seqLess(cs.lastSeq, seq) {
+			if cs.lastSeq != "" && !streamSeqLess(cs.lastSeq, seq) {
 				t.Fatalf("shard %s: sequence number %s after %s", id, seq, cs.lastSeq)
 			}
 			cs.lastSeq = seq
@@ -649,9 +651,9 @@ func (c *streamConsumer) byKey() map[string][]consumedRecord {
 	return out
 }
 
-// events renders records as "EVENT v=<n>" for failure messages and exact
+// recEvents renders records as "EVENT v=<n>" for failure messages and exact
 // comparisons (n from the new image, else the old one, else -).
-func events(recs []consumedRecord) string {
+func recEvents(recs []consumedRecord) string {
 	var parts []string
 	for _, r := range recs {
 		v := "-"
@@ -669,21 +671,21 @@ func events(recs []consumedRecord) string {
 // Tests that run against any endpoint
 
 var (
-	arnPattern   = regexp.MustCompile(`^arn:aws:dynamodb:[a-z0-9-]+:[0-9]{12}:table/([A-Za-z0-9_.-]+)/stream/([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3})$`)
-	labelPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}$`)
+	streamArnPattern   = regexp.MustCompile(`^arn:aws:dynamodb:[a-z0-9-]+:[0-9]{12}:table/([A-Za-z0-9_.-]+)/stream/([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3})$`)
+	streamLabelPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}$`)
 )
 
 // requireStreamOf checks that arn and label name a stream of table.
 func requireStreamOf(t *testing.T, table, arn, label string) {
 	t.Helper()
-	m := arnPattern.FindStringSubmatch(arn)
+	m := streamArnPattern.FindStringSubmatch(arn)
 	if m == nil {
 		t.Fatalf("LatestStreamArn %q does not look like arn:aws:dynamodb:<region>:<account>:table/<T>/stream/<label>", arn)
 	}
 	if m[1] != table {
 		t.Fatalf("stream ARN %q names table %q, want %q", arn, m[1], table)
 	}
-	if !labelPattern.MatchString(label) || m[2] != label {
+	if !streamLabelPattern.MatchString(label) || m[2] != label {
 		t.Fatalf("stream label %q (ARN %q): want the ARN's ISO-8601 millisecond suffix", label, arn)
 	}
 }
@@ -783,6 +785,38 @@ func TestConformanceStreamsSpecification(t *testing.T) {
 		}
 		if len(ls.Streams) != 2 || !got[first] || !got[second] {
 			t.Fatalf("ListStreams %s: %v, want both %s and %s", name, got, first, second)
+		}
+	})
+
+	// Writes go to the stream enabled at the time; none are recorded while
+	// the table has no enabled stream.
+	t.Run("RecordsFollowTheEnabledStream", func(t *testing.T) {
+		name, first := st.createStreamTable(t, streamTable, types.StreamViewTypeKeysOnly)
+		st.put(t, name, streamKey("while-first", 1))
+		_, err := st.setStream(t, name, false, "")
+		requireNoErr(t, err, "disable")
+		st.put(t, name, streamKey("while-disabled", 1))
+		out, err := st.setStream(t, name, true, types.StreamViewTypeKeysOnly)
+		requireNoErr(t, err, "re-enable")
+		second := aws.ToString(out.TableDescription.LatestStreamArn)
+		st.waitStreamStatus(t, second, stypes.StreamStatusEnabled)
+		st.put(t, name, streamKey("while-second", 1))
+		for _, tc := range []struct{ arn, key string }{{first, "while-first"}, {second, "while-second"}} {
+			c := st.newConsumer(tc.arn)
+			c.untilCount(t, 1)
+			if tc.arn == first {
+				c.until(t, "every shard of the disabled stream ended", func() bool {
+					for _, cs := range c.shards {
+						if !cs.done {
+							return false
+						}
+					}
+					return true
+				})
+			}
+			if len(c.recs) != 1 || recKeys(c.recs[0].rec) != itemString(streamKey(tc.key, 1)) {
+				t.Fatalf("stream %s: %d records (first %s), want only %q", tc.arn, len(c.recs), recKeys(c.recs[0].rec), tc.key)
+			}
 		}
 	})
 
@@ -948,7 +982,7 @@ func TestConformanceStreamsListDescribe(t *testing.T) {
 				t.Fatalf("ShardId %q: length outside 28..65", id)
 			}
 			r := sh.SequenceNumberRange
-			if r == nil || !seqPattern.MatchString(aws.ToString(r.StartingSequenceNumber)) {
+			if r == nil || !streamSeqPattern.MatchString(aws.ToString(r.StartingSequenceNumber)) {
 				t.Fatalf("shard %s: bad SequenceNumberRange %+v", id, r)
 			}
 			if r.EndingSequenceNumber != nil {
@@ -1042,7 +1076,7 @@ func TestConformanceStreamsIterators(t *testing.T) {
 	c := st.newConsumer(arn)
 	c.untilCount(t, 5)
 	if len(c.recs) != 5 {
-		t.Fatalf("want 5 records, got %d: %s", len(c.recs), events(c.recs))
+		t.Fatalf("want 5 records, got %d: %s", len(c.recs), recEvents(c.recs))
 	}
 	shard := c.recs[0].shard
 	var seqs []string
@@ -1189,7 +1223,7 @@ func TestConformanceStreamsRecords(t *testing.T) {
 					if r.UserIdentity != nil {
 						t.Fatalf("record %d of a user write has userIdentity %+v", i, r.UserIdentity)
 					}
-					if prev != "" && !seqLess(prev, recSeq(r)) {
+					if prev != "" && !streamSeqLess(prev, recSeq(r)) {
 						t.Fatalf("record %d: SequenceNumber %s not after %s", i, recSeq(r), prev)
 					}
 					prev = recSeq(r)
@@ -1236,12 +1270,12 @@ func TestConformanceStreamsRecords(t *testing.T) {
 			byKey = c.byKey()
 			return len(byKey[itemString(streamKey("x", 1))]) >= 2 && len(byKey[itemString(missing)]) >= 1
 		})
-		if got := events(byKey[itemString(streamKey("x", 1))]); got != "INSERT v=-, MODIFY v=-" {
+		if got := recEvents(byKey[itemString(streamKey("x", 1))]); got != "INSERT v=-, MODIFY v=-" {
 			t.Fatalf("records of x: %s, want only the first put and the marker", got)
 		}
 		xs := byKey[itemString(streamKey("x", 1))]
 		requireItem(t, fromStreamItem(xs[1].rec.Dynamodb.OldImage), x, "marker's OldImage")
-		if got := events(byKey[itemString(missing)]); got != "INSERT v=-" {
+		if got := recEvents(byKey[itemString(missing)]); got != "INSERT v=-" {
 			t.Fatalf("records of the missing item: %s, want only the marker's INSERT", got)
 		}
 		if len(c.recs) != 3 {
@@ -1330,9 +1364,9 @@ func TestConformanceStreamsRecords(t *testing.T) {
 					want = "INSERT"
 				}
 				if string(r.rec.EventName) != want || recN(r.rec, "v", false) != i+1 || (i > 0 && recN(r.rec, "v", true) != i) {
-					t.Fatalf("item %s: record %d is %s, want %s v=%d after v=%d; all: %s", k, i, events([]consumedRecord{r}), want, i+1, i, events(recs))
+					t.Fatalf("item %s: record %d is %s, want %s v=%d after v=%d; all: %s", k, i, recEvents([]consumedRecord{r}), want, i+1, i, recEvents(recs))
 				}
-				if prev != "" && !seqLess(prev, recSeq(r.rec)) {
+				if prev != "" && !streamSeqLess(prev, recSeq(r.rec)) {
 					t.Fatalf("item %s: SequenceNumber %s after %s", k, recSeq(r.rec), prev)
 				}
 				prev = recSeq(r.rec)
@@ -1360,7 +1394,7 @@ func TestConformanceStreamsRecords(t *testing.T) {
 		c.poll(t)
 		got := map[string]string{}
 		for k, recs := range c.byKey() {
-			got[k] = events(recs)
+			got[k] = recEvents(recs)
 		}
 		want := map[string]string{
 			itemString(streamKey("bw", 1)): "INSERT v=1, REMOVE v=old1",
@@ -1369,6 +1403,34 @@ func TestConformanceStreamsRecords(t *testing.T) {
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("records by item:\n got  %v\n want %v", got, want)
+		}
+	})
+
+	// Adding a global secondary index (and its backfill) modifies no item.
+	t.Run("IndexBackfillWritesNoRecords", func(t *testing.T) {
+		table, arn := st.createStreamTable(t, streamTable, types.StreamViewTypeNewImage)
+		for i := 0; i < 3; i++ {
+			st.put(t, table, copyItem(streamKey("gsi", i), item{"g": avS("grp"), "v": avN("1")}))
+		}
+		_, err := st.client.UpdateTable(t.Context(), &dynamodb.UpdateTableInput{
+			TableName:            aws.String(table),
+			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS}},
+			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
+				IndexName:  aws.String("byG"),
+				KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			}}},
+		})
+		requireNoErr(t, err, "UpdateTable add GSI")
+		st.waitFor(t, table, "GSI byG ACTIVE", func(d *types.TableDescription) bool {
+			g := findGSI(d, "byG")
+			return d.TableStatus == types.TableStatusActive && g != nil && g.IndexStatus == types.IndexStatusActive && !aws.ToBool(g.Backfilling)
+		})
+		st.put(t, table, copyItem(streamKey("gsi", 0), item{"g": avS("grp"), "v": avN("2")}))
+		c := st.newConsumer(arn)
+		c.until(t, "the marker", func() bool { return len(c.byKey()[itemString(streamKey("gsi", 0))]) >= 2 })
+		if len(c.recs) != 4 {
+			t.Fatalf("want 3 INSERT and 1 MODIFY, got %d records: %s", len(c.recs), recEvents(c.recs))
 		}
 	})
 
@@ -1504,7 +1566,7 @@ func TestConformanceStreamsRecords(t *testing.T) {
 			recs := st.readShardToEnd(t, st.shardIterator(t, arn, aws.ToString(sh.ShardId), stypes.ShardIteratorTypeTrimHorizon, ""), 1000)
 			end := aws.ToString(sh.SequenceNumberRange.EndingSequenceNumber)
 			for _, r := range recs {
-				if seqLess(end, recSeq(r)) {
+				if streamSeqLess(end, recSeq(r)) {
 					t.Fatalf("shard %s: record %s after EndingSequenceNumber %s", aws.ToString(sh.ShardId), recSeq(r), end)
 				}
 			}
@@ -1557,7 +1619,7 @@ func TestConformanceStreamsLineage(t *testing.T) {
 				if sh.ParentShardId != nil {
 					t.Fatalf("original shard %s has a parent", id)
 				}
-				if seqLess(aws.ToString(sh.SequenceNumberRange.EndingSequenceNumber), aws.ToString(sh.SequenceNumberRange.StartingSequenceNumber)) {
+				if streamSeqLess(aws.ToString(sh.SequenceNumberRange.EndingSequenceNumber), aws.ToString(sh.SequenceNumberRange.StartingSequenceNumber)) {
 					t.Fatalf("shard %s ends before it starts: %+v", id, *sh.SequenceNumberRange)
 				}
 			} else {
@@ -1574,7 +1636,7 @@ func TestConformanceStreamsLineage(t *testing.T) {
 				t.Fatalf("children %v name parent %q, which is not one closed listed shard", kids, parent)
 			}
 			child := byID[kids[0]]
-			if !seqLess(aws.ToString(p.SequenceNumberRange.EndingSequenceNumber), aws.ToString(child.SequenceNumberRange.StartingSequenceNumber)) {
+			if !streamSeqLess(aws.ToString(p.SequenceNumberRange.EndingSequenceNumber), aws.ToString(child.SequenceNumberRange.StartingSequenceNumber)) {
 				t.Fatalf("child %s starts at %s, not after its parent's end %s", kids[0],
 					aws.ToString(child.SequenceNumberRange.StartingSequenceNumber), aws.ToString(p.SequenceNumberRange.EndingSequenceNumber))
 			}
@@ -1597,8 +1659,8 @@ func TestConformanceStreamsLineage(t *testing.T) {
 			t.Fatalf("consumer read %d records, want %d", len(c.recs), 2*keys)
 		}
 		for k, recs := range c.byKey() {
-			if events(recs) != "INSERT v=1, MODIFY v=2" {
-				t.Fatalf("item %s: %s", k, events(recs))
+			if recEvents(recs) != "INSERT v=1, MODIFY v=2" {
+				t.Fatalf("item %s: %s", k, recEvents(recs))
 			}
 			if got := aws.ToString(byID[recs[1].shard].ParentShardId); got != recs[0].shard {
 				t.Fatalf("item %s: MODIFY in shard %s whose parent is %s, but its INSERT is in %s", k, recs[1].shard, got, recs[0].shard)
@@ -1668,7 +1730,7 @@ func TestConformanceStreamsLineage(t *testing.T) {
 			t.Fatalf("consumer read %d records, want %d", len(c.recs), 4*keys)
 		}
 		for k, recs := range c.byKey() {
-			if got := events(recs); got != "INSERT v=1, MODIFY v=2, MODIFY v=3, MODIFY v=4" {
+			if got := recEvents(recs); got != "INSERT v=1, MODIFY v=2, MODIFY v=3, MODIFY v=4" {
 				t.Fatalf("item %s: %s", k, got)
 			}
 			for i := 1; i < len(recs); i++ {
@@ -1738,7 +1800,7 @@ func TestConformanceStreamsLineage(t *testing.T) {
 			}
 			for i, r := range recs {
 				if recN(r.rec, "v", false) != i+1 || (i > 0 && recN(r.rec, "v", true) != i) {
-					t.Fatalf("key %d: record %d is %s (shard %s), want v=%d after v=%d", k, i, events([]consumedRecord{r}), r.shard, i+1, i)
+					t.Fatalf("key %d: record %d is %s (shard %s), want v=%d after v=%d", k, i, recEvents([]consumedRecord{r}), r.shard, i+1, i)
 				}
 			}
 		}
@@ -1762,10 +1824,14 @@ func TestConformanceStreamsLineage(t *testing.T) {
 		}
 		t.Logf("%d writes over %d shards (%d closed)", want, len(shards), closed)
 	})
+}
 
-	// Forced rollovers, age rollovers and the retention pass all run at
-	// once while items are written; then the stream is disabled. Nothing is
-	// lost or duplicated and every shard ends.
+// TestConformanceStreamsMaintenanceConcurrency runs forced rollovers while
+// the maintenance loop rolls shards over by age and trims them, as items
+// are written; then the stream is disabled. Nothing is lost or duplicated
+// and every shard ends. It does not run in parallel with other tests, so
+// that a data race it provokes is reported against it alone.
+func TestConformanceStreamsMaintenanceConcurrency(t *testing.T) {
 	t.Run("RolloverDuringMaintenance", func(t *testing.T) {
 		st := newStreamEngine(t, "forced and fast shard rollover", ddblocal.Options{Streams: ddblocal.StreamOptions{
 			Shards: 2, ShardLifetime: 3 * time.Millisecond, SplitOnRollover: true, MaxOpenShards: 8, MaintenanceInterval: time.Millisecond,
@@ -1784,7 +1850,7 @@ func TestConformanceStreamsLineage(t *testing.T) {
 				time.Sleep(time.Millisecond)
 			}
 		}()
-		const n = 150
+		const n = 250
 		for i := 1; i <= n; i++ {
 			st.put(t, table, copyItem(streamKey(fmt.Sprintf("m%d", i%7), i%7), item{"v": avN(strconv.Itoa(i))}))
 		}
@@ -1810,7 +1876,7 @@ func TestConformanceStreamsLineage(t *testing.T) {
 		for k, recs := range c.byKey() {
 			for i := 1; i < len(recs); i++ {
 				if recN(recs[i].rec, "v", false) <= recN(recs[i-1].rec, "v", false) {
-					t.Fatalf("item %s out of order: %s", k, events(recs))
+					t.Fatalf("item %s out of order: %s", k, recEvents(recs))
 				}
 			}
 		}
@@ -2053,13 +2119,13 @@ func TestConformanceStreamsTTL(t *testing.T) {
 	c.poll(t)
 	// 5 puts, 1 user delete, 2 TTL deletions.
 	if len(c.recs) != 8 {
-		t.Fatalf("want 8 records (5 INSERT, 1 user REMOVE, 2 TTL REMOVE), got %d: %s", len(c.recs), events(c.recs))
+		t.Fatalf("want 8 records (5 INSERT, 1 user REMOVE, 2 TTL REMOVE), got %d: %s", len(c.recs), recEvents(c.recs))
 	}
 	byKey := c.byKey()
 	for _, it := range expired {
 		recs := byKey[itemString(keyOf(it))]
 		if len(recs) != 2 || recs[1].rec.EventName != stypes.OperationTypeRemove {
-			t.Fatalf("expired item %s: records %s, want INSERT then REMOVE", itemString(it), events(recs))
+			t.Fatalf("expired item %s: records %s, want INSERT then REMOVE", itemString(it), recEvents(recs))
 		}
 		if recs[0].rec.UserIdentity != nil {
 			t.Fatalf("INSERT by a user carries userIdentity %+v", recs[0].rec.UserIdentity)
@@ -2073,7 +2139,7 @@ func TestConformanceStreamsTTL(t *testing.T) {
 	}
 	recs := byKey[itemString(streamKey("no-ttl", 1))]
 	if len(recs) != 2 || recs[1].rec.EventName != stypes.OperationTypeRemove || recs[1].rec.UserIdentity != nil {
-		t.Fatalf("user DeleteItem: records %s, userIdentity %+v; want a REMOVE without userIdentity", events(recs), recs[len(recs)-1].rec.UserIdentity)
+		t.Fatalf("user DeleteItem: records %s, userIdentity %+v; want a REMOVE without userIdentity", recEvents(recs), recs[len(recs)-1].rec.UserIdentity)
 	}
 }
 

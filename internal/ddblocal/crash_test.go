@@ -495,7 +495,7 @@ func TestCrashRestartStreams(t *testing.T) {
 	// when retention has trimmed the shard empty.
 	t.Run("SequenceNumbersKeepIncreasingAfterTrimAndRestart", func(t *testing.T) {
 		dir := t.TempDir()
-		clock := newFakeClock()
+		clock := newStreamFakeClock()
 		opts := func(store *pebblestore.Store) ddblocal.Options {
 			return ddblocal.Options{Store: store, Now: clock.Now, Streams: ddblocal.StreamOptions{
 				Shards: 1, Retention: time.Minute, IteratorTTL: time.Hour, MaintenanceInterval: 5 * time.Millisecond,
@@ -535,7 +535,7 @@ func TestCrashRestartStreams(t *testing.T) {
 		if len(out.Records) != 1 {
 			t.Fatalf("TRIM_HORIZON after restart: %d records, want 1", len(out.Records))
 		}
-		if seq := recSeq(out.Records[0]); !seqLess(checkpoint, seq) {
+		if seq := recSeq(out.Records[0]); !streamSeqLess(checkpoint, seq) {
 			t.Fatalf("record written after the restart has SequenceNumber %s, not after %s written before it", seq, checkpoint)
 		}
 		out = st.getRecords(t, st.shardIterator(t, arn, shard, stypes.ShardIteratorTypeAfterSequenceNumber, checkpoint), 0)

@@ -185,94 +185,111 @@ func (e *Engine) roll(ctx context.Context, force bool) error {
 // closed shards whose records are all gone, and forgets disabled streams
 // once they have no shards left.
 func (e *Engine) trimStreams(ctx context.Context) error {
-	now := e.now()
-	horizon := now.Add(-e.opts.Streams.Retention)
+	horizon := e.now().Add(-e.opts.Streams.Retention)
 	e.streams.mu.RLock()
 	streams := make([]*stream, 0, len(e.streams.byArn))
 	for _, s := range e.streams.byArn {
 		streams = append(streams, s)
 	}
 	e.streams.mu.RUnlock()
-	snap := e.store.Snapshot()
-	defer snap.Close()
 	for _, s := range streams {
 		s.mu.RLock()
 		shards := append([]*liveShard(nil), s.shards...)
 		s.mu.RUnlock()
 		for _, sh := range shards {
-			p := recordPrefix(s.def.ID, sh.Idx)
-			it := snap.Iter(p, prefixEnd(p), false)
-			var b storage.Batch
-			var trimTo uint64
-			capped := false
-			for it.Next() {
-				v := it.Value()
-				if len(v) < 8 || time.Unix(0, int64(binary.BigEndian.Uint64(v))).After(horizon) {
-					break
-				}
-				k := it.Key()
-				b.Delete(append([]byte(nil), k...))
-				trimTo = binary.BigEndian.Uint64(k[len(k)-8:]) + 1
-				if b.Len() >= 5000 {
-					capped = true
-					break
-				}
-			}
-			if err := it.Close(); err != nil {
-				return err
-			}
-			// A shard with no records left and closed before the horizon
-			// disappears, like DynamoDB's shards 24 h after closing.
-			gone := !capped && sh.End != 0 && sh.Closed != 0 && time.Unix(0, sh.Closed).Before(horizon)
-			if gone {
-				b.Delete(shardDefKey(s.def.ID, sh.Idx))
-			} else if trimTo > 0 {
-				s.mu.RLock()
-				def := sh.shardDef
-				s.mu.RUnlock()
-				if trimTo > def.Trimmed {
-					def.Trimmed = trimTo
-					raw, _ := json.Marshal(def)
-					b.Set(shardDefKey(s.def.ID, sh.Idx), raw)
-				}
-			}
-			if b.Len() == 0 {
-				continue
-			}
-			// Trim under the commit lock so the trim point moves together
-			// with the deletion as readers see it.
-			e.commitMu.Lock()
-			err := e.store.Apply(ctx, &b)
-			if err == nil {
-				s.mu.Lock()
-				if trimTo > sh.trimmed {
-					sh.trimmed = trimTo
-					sh.Trimmed = trimTo
-				}
-				if gone {
-					s.shards = removeShard(s.shards, sh)
-				}
-				s.mu.Unlock()
-			}
-			e.commitMu.Unlock()
-			if err != nil {
+			if err := e.trimShard(ctx, s, sh, horizon); err != nil {
 				return err
 			}
 		}
-		s.mu.RLock()
-		empty := len(s.shards) == 0
-		s.mu.RUnlock()
-		if empty && !s.def.Enabled {
-			var b storage.Batch
-			b.Delete(streamDefKey(s.def.ID))
-			if err := e.store.Apply(ctx, &b); err != nil {
-				return err
-			}
-			e.streams.mu.Lock()
-			delete(e.streams.byArn, s.arn)
-			e.streams.mu.Unlock()
+		if err := e.forgetStreamIfEmpty(ctx, s); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// trimShard deletes up to 5000 of sh's records older than horizon and, once
+// a closed shard is empty and closed before horizon, the shard itself. It
+// runs under the commit lock, so shard state cannot change underneath it
+// (RollShards and stream disabling also hold the lock) and readers see the
+// trim point move together with the deletion.
+func (e *Engine) trimShard(ctx context.Context, s *stream, sh *liveShard, horizon time.Time) error {
+	e.commitMu.Lock()
+	defer e.commitMu.Unlock()
+	s.mu.RLock()
+	def := sh.shardDef
+	s.mu.RUnlock()
+	snap := e.store.Snapshot()
+	p := recordPrefix(s.def.ID, sh.Idx)
+	it := snap.Iter(p, prefixEnd(p), false)
+	var b storage.Batch
+	var trimTo uint64
+	capped := false
+	for it.Next() {
+		v := it.Value()
+		if len(v) < 8 || time.Unix(0, int64(binary.BigEndian.Uint64(v))).After(horizon) {
+			break
+		}
+		k := it.Key()
+		b.Delete(append([]byte(nil), k...))
+		trimTo = binary.BigEndian.Uint64(k[len(k)-8:]) + 1
+		if b.Len() >= 5000 {
+			capped = true
+			break
+		}
+	}
+	err := it.Close()
+	_ = snap.Close()
+	if err != nil {
+		return err
+	}
+	// A shard with no records left and closed before the horizon
+	// disappears, like DynamoDB's shards 24 h after closing.
+	gone := !capped && def.End != 0 && def.Closed != 0 && time.Unix(0, def.Closed).Before(horizon)
+	if gone {
+		b.Delete(shardDefKey(s.def.ID, sh.Idx))
+	} else if trimTo > def.Trimmed {
+		def.Trimmed = trimTo
+		raw, _ := json.Marshal(def)
+		b.Set(shardDefKey(s.def.ID, sh.Idx), raw)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := e.store.Apply(ctx, &b); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if trimTo > sh.trimmed {
+		sh.trimmed = trimTo
+		sh.Trimmed = trimTo
+	}
+	if gone {
+		s.shards = removeShard(s.shards, sh)
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// forgetStreamIfEmpty removes a disabled stream whose shards have all
+// expired.
+func (e *Engine) forgetStreamIfEmpty(ctx context.Context, s *stream) error {
+	e.commitMu.Lock()
+	defer e.commitMu.Unlock()
+	s.mu.RLock()
+	empty, enabled := len(s.shards) == 0, s.def.Enabled
+	s.mu.RUnlock()
+	if !empty || enabled {
+		return nil
+	}
+	var b storage.Batch
+	b.Delete(streamDefKey(s.def.ID))
+	if err := e.store.Apply(ctx, &b); err != nil {
+		return err
+	}
+	e.streams.mu.Lock()
+	delete(e.streams.byArn, s.arn)
+	e.streams.mu.Unlock()
 	return nil
 }
 
