@@ -114,7 +114,9 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			units += readUnits(attr.ItemSize(item), r.req.ConsistentRead)
+			if in.ReturnConsumedCapacity != "" && in.ReturnConsumedCapacity != "NONE" {
+				units += readUnits(attr.ItemSize(item), r.req.ConsistentRead)
+			}
 			if item == nil {
 				continue
 			}

@@ -354,7 +354,10 @@ func (e *Engine) getItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := getItemOutput{ConsumedCapacity: capacity(in.ReturnConsumedCapacity, m.Name, readUnits(attr.ItemSize(item), in.ConsistentRead))}
+	var out getItemOutput
+	if in.ReturnConsumedCapacity != "" && in.ReturnConsumedCapacity != "NONE" {
+		out.ConsumedCapacity = capacity(in.ReturnConsumedCapacity, m.Name, readUnits(attr.ItemSize(item), in.ConsistentRead))
+	}
 	if item != nil {
 		if project != nil {
 			item = project(item)
