@@ -41,6 +41,7 @@ type composeFile struct {
 var knownEnv = map[string]bool{
 	"DYNAMODB_ENDPOINT": true, "AWS_REGION": true, "HUBSTREAM_TABLE": true,
 	"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true,
+	"AUTH_JWT_SECRET": true, "AUTH_JWKS_URL": true, "AUTH_ISSUER": true, "AUTH_AUDIENCE": true,
 }
 
 func loadCompose(t *testing.T) composeFile {
