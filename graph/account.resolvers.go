@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hubstream/hubstream/graph/generated"
 	"github.com/hubstream/hubstream/graph/model"
@@ -16,8 +15,18 @@ import (
 
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error) {
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := entities.ValidateLogin("login", input.Login); err != nil {
+		return nil, err
+	}
+	if err := requireSelf(viewer, input.Login, "a user can only be created with a token whose subject is its login"); err != nil {
+		return nil, err
+	}
 	cmd := entities.CreateUser{Login: input.Login, Name: deref(input.Name), Email: deref(input.Email), Bio: deref(input.Bio)}
-	res, err := r.Executor.Execute(ctx, actorOf(ctx), cmd)
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -30,8 +39,18 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 
 // UpdateProfile is the resolver for the updateProfile field.
 func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.UpdateProfilePayload, error) {
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := entities.ValidateLogin("login", input.Login); err != nil {
+		return nil, err
+	}
+	if err := requireSelf(viewer, input.Login, "only the user themself can update their profile"); err != nil {
+		return nil, err
+	}
 	cmd := entities.UpdateProfile{Login: input.Login, Name: input.Name, Email: input.Email, Bio: input.Bio}
-	res, err := r.Executor.Execute(ctx, actorOf(ctx), cmd)
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -44,42 +63,112 @@ func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.Update
 
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*model.CreateOrganizationPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateOrganization - createOrganization"))
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmd := entities.CreateOrganization{Login: input.Login, Name: deref(input.Name), Description: deref(input.Description), Actor: viewer.Login}
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	if err != nil {
+		return nil, err
+	}
+	o, err := orgFromState(res.Snapshot(entities.NewAccountID(input.Login)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateOrganizationPayload{Organization: o}, nil
 }
 
 // UpdateOrganization is the resolver for the updateOrganization field.
 func (r *mutationResolver) UpdateOrganization(ctx context.Context, input model.UpdateOrganizationInput) (*model.UpdateOrganizationPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateOrganization - updateOrganization"))
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmd := entities.UpdateOrganization{Login: input.Login, Name: input.Name, Description: input.Description, Actor: viewer.Login}
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	if err != nil {
+		return nil, err
+	}
+	o, err := orgFromState(res.Snapshot(entities.NewAccountID(input.Login)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdateOrganizationPayload{Organization: o}, nil
 }
 
 // AddMember is the resolver for the addMember field.
 func (r *mutationResolver) AddMember(ctx context.Context, input model.AddMemberInput) (*model.AddMemberPayload, error) {
-	panic(fmt.Errorf("not implemented: AddMember - addMember"))
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmd := entities.AddMember{Org: input.Organization, Login: input.Login, Role: entities.MemberRole(input.Role), Actor: viewer.Login}
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	if err != nil {
+		return nil, err
+	}
+	o, u, err := memberPayload(res.Snapshot(entities.NewAccountID(input.Organization)), res.Snapshot(entities.NewAccountID(input.Login)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddMemberPayload{Organization: o, Member: u, Role: input.Role}, nil
 }
 
 // ChangeMemberRole is the resolver for the changeMemberRole field.
 func (r *mutationResolver) ChangeMemberRole(ctx context.Context, input model.ChangeMemberRoleInput) (*model.ChangeMemberRolePayload, error) {
-	panic(fmt.Errorf("not implemented: ChangeMemberRole - changeMemberRole"))
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmd := entities.ChangeMemberRole{Org: input.Organization, Login: input.Login, Role: entities.MemberRole(input.Role), Actor: viewer.Login}
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	if err != nil {
+		return nil, err
+	}
+	o, u, err := memberPayload(res.Snapshot(entities.NewAccountID(input.Organization)), res.Snapshot(entities.NewAccountID(input.Login)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangeMemberRolePayload{Organization: o, Member: u, Role: input.Role}, nil
 }
 
 // RemoveMember is the resolver for the removeMember field.
 func (r *mutationResolver) RemoveMember(ctx context.Context, input model.RemoveMemberInput) (*model.RemoveMemberPayload, error) {
-	panic(fmt.Errorf("not implemented: RemoveMember - removeMember"))
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmd := entities.RemoveMember{Org: input.Organization, Login: input.Login, Actor: viewer.Login}
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	if err != nil {
+		return nil, err
+	}
+	o, err := orgFromState(res.Snapshot(entities.NewAccountID(input.Organization)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.RemoveMemberPayload{Organization: o}, nil
 }
 
 // Repositories is the resolver for the repositories field.
 func (r *organizationResolver) Repositories(ctx context.Context, obj *model.Organization, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error) {
-	panic(fmt.Errorf("not implemented: Repositories - repositories"))
+	return ownerRepositories(ctx, obj.Login, pageArgs(first, after, last, before))
 }
 
 // Members is the resolver for the members field.
 func (r *organizationResolver) Members(ctx context.Context, obj *model.Organization, first *int32, after *string, last *int32, before *string) (*model.OrganizationMemberConnection, error) {
-	panic(fmt.Errorf("not implemented: Members - members"))
+	l := loadersFrom(ctx)
+	page, err := l.MembersOf(ctx, obj.Login, pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	return membersConnection(ctx, l, obj.Login, page)
 }
 
 // History is the resolver for the history field.
 func (r *organizationResolver) History(ctx context.Context, obj *model.Organization, first *int32, after *string) (*model.HistoryConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return historyConnection(ctx, r.Store, entities.NewAccountID(obj.Login), first, after)
 }
 
 // User is the resolver for the user field.
@@ -93,32 +182,61 @@ func (r *queryResolver) User(ctx context.Context, login string) (*model.User, er
 
 // Organization is the resolver for the organization field.
 func (r *queryResolver) Organization(ctx context.Context, login string) (*model.Organization, error) {
-	panic(fmt.Errorf("not implemented: Organization - organization"))
+	o, err := loadersFrom(ctx).Organization(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	return orgFromRead(o), nil
 }
 
 // RepositoryOwner is the resolver for the repositoryOwner field.
 func (r *queryResolver) RepositoryOwner(ctx context.Context, login string) (model.RepositoryOwner, error) {
-	panic(fmt.Errorf("not implemented: RepositoryOwner - repositoryOwner"))
+	l := loadersFrom(ctx)
+	accounts, err := l.AccountsByLogin(ctx, []string{login})
+	if err != nil {
+		return nil, err
+	}
+	switch a := accounts[0]; {
+	case a == nil:
+		return nil, nil
+	case a.Kind == string(entities.AccountOrganization):
+		// The same item, cached by the request's loader: no second read.
+		o, err := l.Organization(ctx, login)
+		if err != nil || o == nil {
+			return nil, err
+		}
+		return orgFromRead(o), nil
+	default:
+		if u := userFromRead(a); u != nil {
+			return u, nil
+		}
+		return nil, nil
+	}
 }
 
 // Repositories is the resolver for the repositories field.
 func (r *userResolver) Repositories(ctx context.Context, obj *model.User, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error) {
-	panic(fmt.Errorf("not implemented: Repositories - repositories"))
+	return ownerRepositories(ctx, obj.Login, pageArgs(first, after, last, before))
 }
 
 // StarredRepositories is the resolver for the starredRepositories field.
 func (r *userResolver) StarredRepositories(ctx context.Context, obj *model.User, first *int32, after *string, last *int32, before *string) (*model.StarredRepositoryConnection, error) {
-	panic(fmt.Errorf("not implemented: StarredRepositories - starredRepositories"))
+	return starredConnection(ctx, obj.Login, pageArgs(first, after, last, before))
 }
 
 // Organizations is the resolver for the organizations field.
 func (r *userResolver) Organizations(ctx context.Context, obj *model.User, first *int32, after *string, last *int32, before *string) (*model.OrganizationConnection, error) {
-	panic(fmt.Errorf("not implemented: Organizations - organizations"))
+	l := loadersFrom(ctx)
+	page, err := l.OrganizationsOf(ctx, obj.Login, pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	return organizationsConnection(ctx, l, obj.Login, page)
 }
 
 // History is the resolver for the history field.
 func (r *userResolver) History(ctx context.Context, obj *model.User, first *int32, after *string) (*model.HistoryConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return historyConnection(ctx, r.Store, entities.NewAccountID(obj.Login), first, after)
 }
 
 // Organization returns generated.OrganizationResolver implementation.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hubstream/hubstream/graph/model"
+	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
 )
@@ -31,9 +32,12 @@ func optional(s string) *string {
 	return &s
 }
 
-// actorOf returns the login acting in ctx; until authentication exists
-// (issue 7) mutations are anonymous.
-func actorOf(ctx context.Context) string { return "" }
+// actorOf returns the login acting in ctx (the authenticated viewer), ""
+// for an anonymous request.
+func actorOf(ctx context.Context) string {
+	v, _ := auth.ViewerFrom(ctx)
+	return v.Login
+}
 
 // loadersFrom returns the request's loaders. The HTTP handler always
 // installs them; their absence is a wiring bug.

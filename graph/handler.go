@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/hubstream/hubstream/graph/generated"
+	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/loaders"
 )
 
@@ -27,11 +28,15 @@ type HandlerOptions struct {
 	Loaders loaders.Options
 	// Source is where loaders read.
 	Source loaders.Source
+	// Auth authenticates bearer tokens (auth.Authenticator.Middleware) in
+	// front of everything else. Nil: every request is anonymous.
+	Auth *auth.Authenticator
 }
 
 // NewHandler returns the /graphql handler: POST and GET transports, the
 // central error presenter, panic recovery, a complexity limit and fresh
-// loaders for every request.
+// loaders for every request, behind bearer-token authentication when
+// opts.Auth is set.
 func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	if opts.ComplexityLimit <= 0 {
 		opts.ComplexityLimit = 5000
@@ -46,12 +51,17 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	srv.AroundOperations(primeRootFields)
 	srv.SetErrorPresenter(ErrorPresenter)
 	srv.SetRecoverFunc(RecoverFunc)
-	return stampCodes(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	h := stampCodes(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		ctx := loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders))
 		srv.ServeHTTP(w, req.WithContext(ctx))
 	}))
+	if opts.Auth != nil {
+		h = opts.Auth.Middleware(h)
+	}
+	return h
 }
 
 // Playground returns the GraphiQL page pointed at endpoint.

@@ -7,150 +7,284 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hubstream/hubstream/graph/generated"
 	"github.com/hubstream/hubstream/graph/model"
+	"github.com/hubstream/hubstream/internal/entities"
 )
 
 // Author is the resolver for the author field.
 func (r *issueResolver) Author(ctx context.Context, obj *model.Issue) (*model.User, error) {
-	panic(fmt.Errorf("not implemented: Author - author"))
+	return workUser(ctx, obj.AuthorLogin)
 }
 
 // Repository is the resolver for the repository field.
 func (r *issueResolver) Repository(ctx context.Context, obj *model.Issue) (*model.Repository, error) {
-	panic(fmt.Errorf("not implemented: Repository - repository"))
+	return workRepository(ctx, obj.RepoOwner, obj.RepoName)
 }
 
 // Comments is the resolver for the comments field.
 func (r *issueResolver) Comments(ctx context.Context, obj *model.Issue, first *int32, after *string, last *int32, before *string) (*model.IssueCommentConnection, error) {
-	panic(fmt.Errorf("not implemented: Comments - comments"))
+	total, _, err := workCounts(ctx, issueKeyOf(obj), obj.CommentCount, obj.Reactions)
+	if err != nil {
+		return nil, err
+	}
+	return comments(ctx, obj.RepoOwner, obj.RepoName, obj.Number, total, first, after, last, before)
 }
 
 // ReactionGroups is the resolver for the reactionGroups field.
 func (r *issueResolver) ReactionGroups(ctx context.Context, obj *model.Issue) ([]*model.ReactionGroup, error) {
-	panic(fmt.Errorf("not implemented: ReactionGroups - reactionGroups"))
+	_, counts, err := workCounts(ctx, issueKeyOf(obj), obj.CommentCount, obj.Reactions)
+	if err != nil {
+		return nil, err
+	}
+	return reactionGroups(ctx, issueKeyOf(obj), counts)
 }
 
 // History is the resolver for the history field.
 func (r *issueResolver) History(ctx context.Context, obj *model.Issue, first *int32, after *string) (*model.HistoryConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	id := entities.NewIssueID(entities.NewRepositoryID(obj.RepoOwner, obj.RepoName), int(obj.Number))
+	return historyConnection(ctx, r.Store, id, first, after)
 }
 
 // Author is the resolver for the author field.
 func (r *issueCommentResolver) Author(ctx context.Context, obj *model.IssueComment) (*model.User, error) {
-	panic(fmt.Errorf("not implemented: Author - author"))
+	return workUser(ctx, obj.AuthorLogin)
 }
 
 // ReactionGroups is the resolver for the reactionGroups field.
 func (r *issueCommentResolver) ReactionGroups(ctx context.Context, obj *model.IssueComment) ([]*model.ReactionGroup, error) {
-	panic(fmt.Errorf("not implemented: ReactionGroups - reactionGroups"))
+	_, counts, err := workCounts(ctx, commentKeyOf(obj), 0, obj.Reactions)
+	if err != nil {
+		return nil, err
+	}
+	return reactionGroups(ctx, commentKeyOf(obj), counts)
 }
 
 // History is the resolver for the history field.
 func (r *issueCommentResolver) History(ctx context.Context, obj *model.IssueComment, first *int32, after *string) (*model.HistoryConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	id := entities.NewCommentID(entities.NewRepositoryID(obj.RepoOwner, obj.RepoName), int(obj.Number), obj.LocalID)
+	return historyConnection(ctx, r.Store, id, first, after)
 }
 
 // OpenIssue is the resolver for the openIssue field.
 func (r *mutationResolver) OpenIssue(ctx context.Context, input model.OpenIssueInput) (*model.OpenIssuePayload, error) {
-	panic(fmt.Errorf("not implemented: OpenIssue - openIssue"))
+	actor := actorOf(ctx)
+	cmd := entities.OpenIssue{Actor: actor, Repo: entities.NewRepositoryID(input.Owner, input.Repository), Title: input.Title, Body: deref(input.Body)}
+	res, err := r.Executor.Execute(ctx, actor, cmd)
+	if err != nil {
+		return nil, err
+	}
+	id, err := appendedOf(res, entities.KindIssue)
+	if err != nil {
+		return nil, err
+	}
+	issue, err := issueFromState(res.Snapshot(id), true)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OpenIssuePayload{Issue: issue}, nil
 }
 
 // EditIssue is the resolver for the editIssue field.
 func (r *mutationResolver) EditIssue(ctx context.Context, input model.EditIssueInput) (*model.EditIssuePayload, error) {
-	panic(fmt.Errorf("not implemented: EditIssue - editIssue"))
+	actor := actorOf(ctx)
+	repo := entities.NewRepositoryID(input.Owner, input.Repository)
+	cmd := entities.EditIssue{Actor: actor, Repo: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
+	res, err := r.Executor.Execute(ctx, actor, cmd)
+	if err != nil {
+		return nil, err
+	}
+	issue, err := issueFromState(res.Snapshot(entities.NewIssueID(repo, int(input.Number))), false)
+	if err != nil {
+		return nil, err
+	}
+	return &model.EditIssuePayload{Issue: issue}, nil
 }
 
 // CloseIssue is the resolver for the closeIssue field.
 func (r *mutationResolver) CloseIssue(ctx context.Context, input model.CloseIssueInput) (*model.CloseIssuePayload, error) {
-	panic(fmt.Errorf("not implemented: CloseIssue - closeIssue"))
+	actor := actorOf(ctx)
+	repo := entities.NewRepositoryID(input.Owner, input.Repository)
+	cmd := entities.CloseIssue{Actor: actor, Repo: repo, Number: int(input.Number)}
+	if input.Reason != nil {
+		cmd.Reason = entities.IssueStateReason(*input.Reason)
+	}
+	res, err := r.Executor.Execute(ctx, actor, cmd)
+	if err != nil {
+		return nil, err
+	}
+	issue, err := issueFromState(res.Snapshot(entities.NewIssueID(repo, int(input.Number))), false)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CloseIssuePayload{Issue: issue}, nil
 }
 
 // ReopenIssue is the resolver for the reopenIssue field.
 func (r *mutationResolver) ReopenIssue(ctx context.Context, input model.ReopenIssueInput) (*model.ReopenIssuePayload, error) {
-	panic(fmt.Errorf("not implemented: ReopenIssue - reopenIssue"))
+	actor := actorOf(ctx)
+	repo := entities.NewRepositoryID(input.Owner, input.Repository)
+	res, err := r.Executor.Execute(ctx, actor, entities.ReopenIssue{Actor: actor, Repo: repo, Number: int(input.Number)})
+	if err != nil {
+		return nil, err
+	}
+	issue, err := issueFromState(res.Snapshot(entities.NewIssueID(repo, int(input.Number))), false)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ReopenIssuePayload{Issue: issue}, nil
 }
 
 // OpenPullRequest is the resolver for the openPullRequest field.
 func (r *mutationResolver) OpenPullRequest(ctx context.Context, input model.OpenPullRequestInput) (*model.OpenPullRequestPayload, error) {
-	panic(fmt.Errorf("not implemented: OpenPullRequest - openPullRequest"))
+	actor := actorOf(ctx)
+	cmd := entities.OpenPullRequest{
+		Actor: actor, Repo: entities.NewRepositoryID(input.Owner, input.Repository),
+		Title: input.Title, Body: deref(input.Body), HeadRef: input.HeadRef, BaseRef: input.BaseRef,
+	}
+	res, err := r.Executor.Execute(ctx, actor, cmd)
+	if err != nil {
+		return nil, err
+	}
+	id, err := appendedOf(res, entities.KindPullRequest)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := pullRequestFromState(res.Snapshot(id), true)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OpenPullRequestPayload{PullRequest: pr}, nil
 }
 
 // EditPullRequest is the resolver for the editPullRequest field.
 func (r *mutationResolver) EditPullRequest(ctx context.Context, input model.EditPullRequestInput) (*model.PullRequestPayload, error) {
-	panic(fmt.Errorf("not implemented: EditPullRequest - editPullRequest"))
+	actor := actorOf(ctx)
+	repo := entities.NewRepositoryID(input.Owner, input.Repository)
+	cmd := entities.EditPullRequest{Actor: actor, Repo: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
+	return pullRequestPayload(ctx, r.Executor, cmd, repo, input.Number)
 }
 
 // ClosePullRequest is the resolver for the closePullRequest field.
 func (r *mutationResolver) ClosePullRequest(ctx context.Context, input model.PullRequestRefInput) (*model.PullRequestPayload, error) {
-	panic(fmt.Errorf("not implemented: ClosePullRequest - closePullRequest"))
+	actor := actorOf(ctx)
+	repo := entities.NewRepositoryID(input.Owner, input.Repository)
+	return pullRequestPayload(ctx, r.Executor, entities.ClosePullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}, repo, input.Number)
 }
 
 // ReopenPullRequest is the resolver for the reopenPullRequest field.
 func (r *mutationResolver) ReopenPullRequest(ctx context.Context, input model.PullRequestRefInput) (*model.PullRequestPayload, error) {
-	panic(fmt.Errorf("not implemented: ReopenPullRequest - reopenPullRequest"))
+	actor := actorOf(ctx)
+	repo := entities.NewRepositoryID(input.Owner, input.Repository)
+	return pullRequestPayload(ctx, r.Executor, entities.ReopenPullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}, repo, input.Number)
 }
 
 // MergePullRequest is the resolver for the mergePullRequest field.
 func (r *mutationResolver) MergePullRequest(ctx context.Context, input model.PullRequestRefInput) (*model.PullRequestPayload, error) {
-	panic(fmt.Errorf("not implemented: MergePullRequest - mergePullRequest"))
+	actor := actorOf(ctx)
+	repo := entities.NewRepositoryID(input.Owner, input.Repository)
+	return pullRequestPayload(ctx, r.Executor, entities.MergePullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}, repo, input.Number)
 }
 
 // AddComment is the resolver for the addComment field.
 func (r *mutationResolver) AddComment(ctx context.Context, input model.AddCommentInput) (*model.AddCommentPayload, error) {
-	panic(fmt.Errorf("not implemented: AddComment - addComment"))
+	actor := actorOf(ctx)
+	localID, err := newCommentLocalID()
+	if err != nil {
+		return nil, err
+	}
+	repo := entities.NewRepositoryID(input.Owner, input.Repository)
+	cmd := entities.AddComment{Actor: actor, Repo: repo, Number: int(input.Number), ID: localID, Body: input.Body}
+	res, err := r.Executor.Execute(ctx, actor, cmd)
+	if err != nil {
+		return nil, err
+	}
+	c, err := commentFromState(res.Snapshot(entities.NewCommentID(repo, int(input.Number), localID)), true)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddCommentPayload{Comment: c}, nil
 }
 
 // EditComment is the resolver for the editComment field.
 func (r *mutationResolver) EditComment(ctx context.Context, input model.EditCommentInput) (*model.EditCommentPayload, error) {
-	panic(fmt.Errorf("not implemented: EditComment - editComment"))
+	id, err := parseWorkNodeID(input.ID, entities.KindComment)
+	if err != nil {
+		return nil, err
+	}
+	actor := actorOf(ctx)
+	res, err := r.Executor.Execute(ctx, actor, entities.EditComment{Actor: actor, ID: id.(entities.CommentID), Body: input.Body})
+	if err != nil {
+		return nil, err
+	}
+	c, err := commentFromState(res.Snapshot(id), false)
+	if err != nil {
+		return nil, err
+	}
+	return &model.EditCommentPayload{Comment: c}, nil
 }
 
 // DeleteComment is the resolver for the deleteComment field.
 func (r *mutationResolver) DeleteComment(ctx context.Context, input model.DeleteCommentInput) (*model.DeleteCommentPayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteComment - deleteComment"))
+	id, err := parseWorkNodeID(input.ID, entities.KindComment)
+	if err != nil {
+		return nil, err
+	}
+	actor := actorOf(ctx)
+	if _, err := r.Executor.Execute(ctx, actor, entities.DeleteComment{Actor: actor, ID: id.(entities.CommentID)}); err != nil {
+		return nil, err
+	}
+	return &model.DeleteCommentPayload{DeletedCommentID: workNodeIDOf(id)}, nil
 }
 
 // AddReaction is the resolver for the addReaction field.
 func (r *mutationResolver) AddReaction(ctx context.Context, input model.ReactionInput) (*model.ReactionPayload, error) {
-	panic(fmt.Errorf("not implemented: AddReaction - addReaction"))
+	return react(ctx, r.Executor, input, true)
 }
 
 // RemoveReaction is the resolver for the removeReaction field.
 func (r *mutationResolver) RemoveReaction(ctx context.Context, input model.ReactionInput) (*model.ReactionPayload, error) {
-	panic(fmt.Errorf("not implemented: RemoveReaction - removeReaction"))
+	return react(ctx, r.Executor, input, false)
 }
 
 // MergedBy is the resolver for the mergedBy field.
 func (r *pullRequestResolver) MergedBy(ctx context.Context, obj *model.PullRequest) (*model.User, error) {
-	panic(fmt.Errorf("not implemented: MergedBy - mergedBy"))
+	return workUser(ctx, obj.MergedByLogin)
 }
 
 // Author is the resolver for the author field.
 func (r *pullRequestResolver) Author(ctx context.Context, obj *model.PullRequest) (*model.User, error) {
-	panic(fmt.Errorf("not implemented: Author - author"))
+	return workUser(ctx, obj.AuthorLogin)
 }
 
 // Repository is the resolver for the repository field.
 func (r *pullRequestResolver) Repository(ctx context.Context, obj *model.PullRequest) (*model.Repository, error) {
-	panic(fmt.Errorf("not implemented: Repository - repository"))
+	return workRepository(ctx, obj.RepoOwner, obj.RepoName)
 }
 
 // Comments is the resolver for the comments field.
 func (r *pullRequestResolver) Comments(ctx context.Context, obj *model.PullRequest, first *int32, after *string, last *int32, before *string) (*model.IssueCommentConnection, error) {
-	panic(fmt.Errorf("not implemented: Comments - comments"))
+	total, _, err := workCounts(ctx, pullRequestKeyOf(obj), obj.CommentCount, obj.Reactions)
+	if err != nil {
+		return nil, err
+	}
+	return comments(ctx, obj.RepoOwner, obj.RepoName, obj.Number, total, first, after, last, before)
 }
 
 // ReactionGroups is the resolver for the reactionGroups field.
 func (r *pullRequestResolver) ReactionGroups(ctx context.Context, obj *model.PullRequest) ([]*model.ReactionGroup, error) {
-	panic(fmt.Errorf("not implemented: ReactionGroups - reactionGroups"))
+	_, counts, err := workCounts(ctx, pullRequestKeyOf(obj), obj.CommentCount, obj.Reactions)
+	if err != nil {
+		return nil, err
+	}
+	return reactionGroups(ctx, pullRequestKeyOf(obj), counts)
 }
 
 // History is the resolver for the history field.
 func (r *pullRequestResolver) History(ctx context.Context, obj *model.PullRequest, first *int32, after *string) (*model.HistoryConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	id := entities.NewPullRequestID(entities.NewRepositoryID(obj.RepoOwner, obj.RepoName), int(obj.Number))
+	return historyConnection(ctx, r.Store, id, first, after)
 }
 
 // Issue returns generated.IssueResolver implementation.

@@ -7,95 +7,206 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hubstream/hubstream/graph/generated"
 	"github.com/hubstream/hubstream/graph/model"
+	"github.com/hubstream/hubstream/internal/entities"
 )
 
 // CreateRepository is the resolver for the createRepository field.
 func (r *mutationResolver) CreateRepository(ctx context.Context, input model.CreateRepositoryInput) (*model.CreateRepositoryPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateRepository - createRepository"))
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	owner := deref(input.Owner)
+	if owner == "" {
+		owner = viewer.Login
+	}
+	cmd := entities.CreateRepository{Owner: owner, Name: input.Name, Description: deref(input.Description), IsPrivate: input.IsPrivate != nil && *input.IsPrivate, Actor: viewer.Login}
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := repoPayload(ctx, res.Snapshot(entities.NewRepositoryID(owner, input.Name)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateRepositoryPayload{Repository: repo}, nil
 }
 
 // UpdateRepository is the resolver for the updateRepository field.
 func (r *mutationResolver) UpdateRepository(ctx context.Context, input model.UpdateRepositoryInput) (*model.UpdateRepositoryPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateRepository - updateRepository"))
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmd := entities.UpdateRepository{Owner: input.Owner, Name: input.Name, Description: input.Description, IsPrivate: input.IsPrivate, Actor: viewer.Login}
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := repoPayload(ctx, res.Snapshot(entities.NewRepositoryID(input.Owner, input.Name)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdateRepositoryPayload{Repository: repo}, nil
 }
 
 // DeleteRepository is the resolver for the deleteRepository field.
 func (r *mutationResolver) DeleteRepository(ctx context.Context, input model.DeleteRepositoryInput) (*model.DeleteRepositoryPayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteRepository - deleteRepository"))
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmd := entities.DeleteRepository{Owner: input.Owner, Name: input.Name, Actor: viewer.Login}
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	if err != nil {
+		return nil, err
+	}
+	id, err := deletedRepositoryID(res.Snapshot(entities.NewRepositoryID(input.Owner, input.Name)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.DeleteRepositoryPayload{DeletedRepositoryID: id}, nil
 }
 
 // ForkRepository is the resolver for the forkRepository field.
 func (r *mutationResolver) ForkRepository(ctx context.Context, input model.ForkRepositoryInput) (*model.ForkRepositoryPayload, error) {
-	panic(fmt.Errorf("not implemented: ForkRepository - forkRepository"))
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	newOwner := deref(input.NewOwner)
+	if newOwner == "" {
+		newOwner = viewer.Login
+	}
+	cmd := entities.ForkRepository{Owner: input.Owner, Name: input.Name, NewOwner: newOwner, Actor: viewer.Login}
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := repoPayload(ctx, res.Snapshot(entities.NewRepositoryID(newOwner, input.Name)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.ForkRepositoryPayload{Repository: repo}, nil
 }
 
 // StarRepository is the resolver for the starRepository field.
 func (r *mutationResolver) StarRepository(ctx context.Context, input model.StarRepositoryInput) (*model.StarRepositoryPayload, error) {
-	panic(fmt.Errorf("not implemented: StarRepository - starRepository"))
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmd := entities.StarRepository{Owner: input.Owner, Name: input.Name, Actor: viewer.Login}
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	if err != nil {
+		return nil, err
+	}
+	repoID := entities.NewRepositoryID(input.Owner, input.Name)
+	repo, err := starPayload(ctx, res.Snapshot(repoID), res.Snapshot(entities.NewStarID(viewer.Login, repoID)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.StarRepositoryPayload{Repository: repo}, nil
 }
 
 // UnstarRepository is the resolver for the unstarRepository field.
 func (r *mutationResolver) UnstarRepository(ctx context.Context, input model.StarRepositoryInput) (*model.StarRepositoryPayload, error) {
-	panic(fmt.Errorf("not implemented: UnstarRepository - unstarRepository"))
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmd := entities.UnstarRepository{Owner: input.Owner, Name: input.Name, Actor: viewer.Login}
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	if err != nil {
+		return nil, err
+	}
+	repoID := entities.NewRepositoryID(input.Owner, input.Name)
+	repo, err := starPayload(ctx, res.Snapshot(repoID), res.Snapshot(entities.NewStarID(viewer.Login, repoID)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.StarRepositoryPayload{Repository: repo}, nil
 }
 
 // Repository is the resolver for the repository field.
 func (r *queryResolver) Repository(ctx context.Context, owner string, name string) (*model.Repository, error) {
-	panic(fmt.Errorf("not implemented: Repository - repository"))
+	repo, err := visibleRepository(ctx, owner, name)
+	if err != nil {
+		return nil, err
+	}
+	return repoFromRead(repo), nil
 }
 
 // Owner is the resolver for the owner field.
 func (r *repositoryResolver) Owner(ctx context.Context, obj *model.Repository) (model.RepositoryOwner, error) {
-	panic(fmt.Errorf("not implemented: Owner - owner"))
+	return repositoryOwner(ctx, obj.OwnerLogin)
 }
 
 // Parent is the resolver for the parent field.
 func (r *repositoryResolver) Parent(ctx context.Context, obj *model.Repository) (*model.Repository, error) {
-	panic(fmt.Errorf("not implemented: Parent - parent"))
+	return repositoryParent(ctx, obj)
 }
 
 // ViewerHasStarred is the resolver for the viewerHasStarred field.
 func (r *repositoryResolver) ViewerHasStarred(ctx context.Context, obj *model.Repository) (bool, error) {
-	panic(fmt.Errorf("not implemented: ViewerHasStarred - viewerHasStarred"))
+	if obj.StarredByViewer != nil {
+		return *obj.StarredByViewer, nil
+	}
+	return loadersFrom(ctx).HasStarred(ctx, viewerLogin(ctx), obj.OwnerLogin, obj.Name, obj.Life)
 }
 
 // Issue is the resolver for the issue field.
 func (r *repositoryResolver) Issue(ctx context.Context, obj *model.Repository, number int32) (*model.Issue, error) {
-	panic(fmt.Errorf("not implemented: Issue - issue"))
+	i, err := loadersFrom(ctx).Issue(ctx, obj.OwnerLogin, obj.Name, int(number))
+	if err != nil {
+		return nil, err
+	}
+	return issueFromRead(i), nil
 }
 
 // PullRequest is the resolver for the pullRequest field.
 func (r *repositoryResolver) PullRequest(ctx context.Context, obj *model.Repository, number int32) (*model.PullRequest, error) {
-	panic(fmt.Errorf("not implemented: PullRequest - pullRequest"))
+	p, err := loadersFrom(ctx).PullRequest(ctx, obj.OwnerLogin, obj.Name, int(number))
+	if err != nil {
+		return nil, err
+	}
+	return pullRequestFromRead(p), nil
 }
 
 // Issues is the resolver for the issues field.
 func (r *repositoryResolver) Issues(ctx context.Context, obj *model.Repository, states []model.IssueState, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error) {
-	panic(fmt.Errorf("not implemented: Issues - issues"))
+	page, err := loadersFrom(ctx).IssuesOf(ctx, obj.OwnerLogin, obj.Name, issueStateNames(states), pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	return issueConnection(page, issueTotal(obj, states)), nil
 }
 
 // PullRequests is the resolver for the pullRequests field.
 func (r *repositoryResolver) PullRequests(ctx context.Context, obj *model.Repository, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) (*model.PullRequestConnection, error) {
-	panic(fmt.Errorf("not implemented: PullRequests - pullRequests"))
+	page, err := loadersFrom(ctx).PullRequestsOf(ctx, obj.OwnerLogin, obj.Name, pullRequestStateNames(states), pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	return pullRequestConnection(page, pullRequestTotal(obj, states)), nil
 }
 
 // Stargazers is the resolver for the stargazers field.
 func (r *repositoryResolver) Stargazers(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.StargazerConnection, error) {
-	panic(fmt.Errorf("not implemented: Stargazers - stargazers"))
+	return stargazersConnection(ctx, obj, pageArgs(first, after, last, before))
 }
 
 // Forks is the resolver for the forks field.
 func (r *repositoryResolver) Forks(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error) {
-	panic(fmt.Errorf("not implemented: Forks - forks"))
+	return forksConnection(ctx, obj, pageArgs(first, after, last, before))
 }
 
 // History is the resolver for the history field.
 func (r *repositoryResolver) History(ctx context.Context, obj *model.Repository, first *int32, after *string) (*model.HistoryConnection, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	return historyConnection(ctx, r.Store, entities.NewRepositoryID(obj.OwnerLogin, obj.Name), first, after)
 }
 
 // Repository returns generated.RepositoryResolver implementation.

@@ -13,4 +13,6 @@ import (
 // Resolver holds the dependencies of every resolver.
 type Resolver struct {
 	Executor *events.Executor
+	// Store reads aggregates' event logs (the history connections).
+	Store *events.Store
 }

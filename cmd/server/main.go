@@ -5,20 +5,31 @@
 // process: one command, no infrastructure.
 //
 //	go run ./cmd/server                 # http://localhost:8080
-//	DYNAMODB_ENDPOINT=http://localhost:8000 go run ./cmd/server --no-projector
+//	DYNAMODB_ENDPOINT=http://localhost:8000 AUTH_JWT_SECRET=... go run ./cmd/server --no-projector
+//
+// Requests authenticate with `Authorization: Bearer <JWT>` (AUTH_JWT_SECRET,
+// or AUTH_JWKS_URL; AUTH_ISSUER, AUTH_AUDIENCE). With the embedded engine
+// and no AUTH_* set, the server keeps a development secret in
+// --data-dir, and the token sub-command signs tokens with it:
+//
+//	go run ./cmd/server token octocat [--data-dir ./.hubstream] [--ttl 24h]
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hubstream/hubstream/internal/app"
+	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/healthcheck"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -34,6 +45,9 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "healthcheck" {
 		return healthcheck.Run(context.Background(), "server", args[1:])
 	}
+	if len(args) > 0 && args[0] == "token" {
+		return runToken(args[1:])
+	}
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	addr := fs.String("addr", ":8080", "listen address")
 	dataDir := fs.String("data-dir", "./.hubstream", "data directory of the embedded engine (ignored with DYNAMODB_ENDPOINT)")
@@ -45,7 +59,7 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	env := table.ConfigFromEnv()
-	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector}
+	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector, Auth: auth.OptionsFromEnv()}
 	cfg.GraphQL.Introspection = *introspection
 	a, err := app.New(ctx, cfg)
 	if err != nil {
@@ -58,6 +72,43 @@ func run(args []string) error {
 	return a.Serve(ctx, app.ServeOptions{Addr: *addr, OnListen: func(l net.Addr) {
 		log.Printf("hubstream: serving GraphQL at %s/graphql and the playground at %s/ (%s, table %s)", httpURL(l), httpURL(l), where, a.TableName())
 	}})
+}
+
+// runToken prints a bearer token for a login, signed with the secret the
+// server accepts: AUTH_JWT_SECRET if set, else the development secret in
+// --data-dir (created if missing).
+func runToken(args []string) error {
+	fs := flag.NewFlagSet("server token", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: server token <login> [--data-dir dir] [--ttl 24h]")
+		fs.PrintDefaults()
+	}
+	dataDir := fs.String("data-dir", "./.hubstream", "data directory holding the development secret")
+	ttl := fs.Duration("ttl", 24*time.Hour, "token lifetime")
+	// The login may come before or after the flags.
+	var login string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		login, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if login == "" && fs.NArg() > 0 {
+		login = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return err
+		}
+	}
+	if login == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errors.New("token: want exactly one login")
+	}
+	tok, err := app.MintToken(app.Config{DataDir: *dataDir, Auth: auth.OptionsFromEnv()}, login, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Println(tok)
+	return nil
 }
 
 func httpURL(a net.Addr) string {

@@ -23,6 +23,14 @@ type Repository struct {
 	OpenPullCount    int32
 	ClosedPullCount  int32
 	MergedPullCount  int32
+	// Repository area, not in the schema. Life and ParentLife tell apart
+	// successive repositories of one name (entities.Repository.Life), so
+	// stars, forks and the parent of a fork are matched to the right one.
+	// StarredByViewer, when set, is what a star mutation just wrote: its
+	// payload reads its own write before the projection catches up.
+	Life            int
+	ParentLife      int
+	StarredByViewer *bool
 }
 
 // IsNode marks Repository as a Node.

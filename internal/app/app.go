@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/hubstream/hubstream/graph"
+	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
@@ -60,6 +61,13 @@ type Config struct {
 	// CursorKey seals connection cursors (16, 24 or 32 bytes). Default: a
 	// random key per process, so cursors do not survive a restart.
 	CursorKey []byte
+	// Auth configures bearer-token authentication (auth.OptionsFromEnv
+	// reads it from AUTH_*). When any of it is set it is used as is. Left
+	// zero, the embedded engine uses a development HS256 secret kept in
+	// DataDir/dev-jwt-secret (a random one per process with MemoryOnly;
+	// see MintToken and DevToken), and an Endpoint is an error: a server
+	// on a real DynamoDB must be configured explicitly.
+	Auth auth.Options
 }
 
 // App is a running hubstream.
@@ -71,6 +79,7 @@ type App struct {
 	executor *events.Executor
 	runner   *projections.Runner
 	handler  http.Handler
+	auth     *auth.Authenticator
 	ready    atomic.Bool
 }
 
@@ -87,7 +96,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
-	a := &App{cfg: cfg}
+	authn, err := newAuthenticator(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, auth: authn}
 	cc := table.ClientConfig{Endpoint: cfg.Endpoint, Region: cfg.Region}
 	if cfg.Endpoint == "" {
 		eng, err := openEngine(cfg)
@@ -141,9 +154,78 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	gql.Source = loaders.Source{DB: clients.DB, Table: cfg.Table, Pager: pager}
-	a.handler = a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor}, gql))
+	gql.Auth = a.auth
+	a.handler = a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store}, gql))
 	a.ready.Store(true)
 	return a, nil
+}
+
+// authOptions resolves cfg.Auth: the explicit configuration, else the
+// development secret of the embedded engine. It returns where that secret
+// is kept ("" otherwise).
+func authOptions(cfg Config) (opts auth.Options, devSecret string, err error) {
+	if cfg.Auth.Configured() {
+		return cfg.Auth, "", nil
+	}
+	if cfg.Endpoint != "" {
+		return auth.Options{}, "", errors.New("authentication is not configured: with a DynamoDB endpoint set AUTH_JWT_SECRET (HS256, at least 32 bytes) or AUTH_JWKS_URL (RS256/ES256), optionally AUTH_ISSUER and AUTH_AUDIENCE; only the embedded engine has a development default")
+	}
+	var secret []byte
+	if cfg.MemoryOnly {
+		secret = auth.NewDevSecret()
+	} else if secret, devSecret, err = auth.DevSecret(cfg.DataDir); err != nil {
+		return auth.Options{}, "", err
+	}
+	return auth.DevOptions(secret), devSecret, nil
+}
+
+func newAuthenticator(cfg Config) (*auth.Authenticator, error) {
+	opts, devSecret, err := authOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Logf == nil {
+		opts.Logf = cfg.Logf
+	}
+	authn, err := auth.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if devSecret != "" {
+		cfg.Logf("hubstream: development authentication: tokens are signed with the secret in %s; mint one with `go run ./cmd/server token <login> --data-dir %s`", devSecret, cfg.DataDir)
+	}
+	return authn, nil
+}
+
+// MintToken returns a bearer token for login, valid for ttl, signed with
+// the HS256 secret the server built from cfg would accept: the development
+// secret in cfg.DataDir (created if missing) or cfg.Auth.Secret
+// (AUTH_JWT_SECRET). It fails with a JWKS-only configuration (the identity
+// provider issues tokens), with MemoryOnly and with an Endpoint but no
+// Auth configuration. It opens no engine.
+func MintToken(cfg Config, login string, ttl time.Duration) (string, error) {
+	if cfg.DataDir == "" {
+		cfg.DataDir = "./.hubstream"
+	}
+	if cfg.MemoryOnly && !cfg.Auth.Configured() {
+		return "", errors.New("a memory-only app has a per-process secret: use App.DevToken")
+	}
+	opts, _, err := authOptions(cfg)
+	if err != nil {
+		return "", err
+	}
+	authn, err := auth.New(opts)
+	if err != nil {
+		return "", err
+	}
+	return authn.Mint(login, ttl)
+}
+
+// DevToken returns a bearer token for login, valid for 24 hours, signed
+// with the app's HS256 secret (the development secret in the embedded
+// default). Tests use it to act as a user.
+func (a *App) DevToken(login string) (string, error) {
+	return a.auth.Mint(login, 24*time.Hour)
 }
 
 func openEngine(cfg Config) (*ddblocal.Engine, error) {
@@ -186,6 +268,10 @@ func (a *App) routes(gql http.Handler) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	if a.runner != nil {
+		// The in-process projector's metrics (DESIGN.md §5).
+		mux.Handle("GET /metrics", a.runner.Metrics().Handler())
+	}
 	return mux
 }
 

@@ -1,6 +1,3 @@
-// Package auth is hubstream's identity and access layer: who the viewer of
-// a request is (authenticated from a bearer JWT) and, in policy.go, what
-// that viewer may see and change. It depends only on the domain.
 package auth
 
 import (

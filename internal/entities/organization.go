@@ -28,9 +28,9 @@ import (
 // transaction), so an admin demoted concurrently cannot act on stale
 // authority.
 
-// MaxDescriptionLen is the longest organization description, GitHub's
+// MaxOrgDescriptionLen is the longest organization description, GitHub's
 // limit.
-const MaxDescriptionLen = 160
+const MaxOrgDescriptionLen = 160
 
 // MemberRole is a member's role in an organization.
 type MemberRole string
@@ -45,18 +45,22 @@ const (
 func (r MemberRole) Valid() bool { return r == RoleAdmin || r == RoleMember }
 
 // Membership is the state of a user's membership of an organization. A
-// removed member keeps the aggregate (its history) with Active false; a
+// removed member keeps the aggregate (its history) with Removed set; a
 // later MemberAdded revives it.
 type Membership struct {
 	Org      string     `json:"org"`   // the organization's login as created
 	Login    string     `json:"login"` // the member's login as created
 	Role     MemberRole `json:"role"`
-	Active   bool       `json:"active"`
+	Removed  bool       `json:"removed,omitempty"`
 	JoinedAt time.Time  `json:"joinedAt"`
 }
 
 // Kind returns KindMembership.
 func (*Membership) Kind() Kind { return KindMembership }
+
+// Active reports whether m is a current membership; nil-safe, so callers
+// can ask of a membership that never existed.
+func (m *Membership) Active() bool { return m != nil && !m.Removed }
 
 // OrganizationCreated records a new organization; its creator is its first
 // admin (the creator's MemberAdded is appended in the same command).
@@ -136,11 +140,11 @@ func (*MemberAdded) EventType() string { return "MemberAdded" }
 
 func (e *MemberAdded) evolve(s State, at time.Time) (State, error) {
 	if s != nil {
-		if m, ok := s.(*Membership); !ok || m == nil || m.Active {
+		if m, ok := s.(*Membership); !ok || m == nil || m.Active() {
 			return nil, errWrongState(e, s)
 		}
 	}
-	return &Membership{Org: e.Org, Login: e.Login, Role: e.Role, Active: true, JoinedAt: at}, nil
+	return &Membership{Org: e.Org, Login: e.Login, Role: e.Role, JoinedAt: at}, nil
 }
 
 // MemberRoleChanged records a member's new role.
@@ -153,7 +157,7 @@ func (*MemberRoleChanged) EventType() string { return "MemberRoleChanged" }
 
 func (e *MemberRoleChanged) evolve(s State, _ time.Time) (State, error) {
 	m, ok := s.(*Membership)
-	if !ok || m == nil || !m.Active {
+	if !ok || !m.Active() {
 		return nil, errWrongState(e, s)
 	}
 	next := *m
@@ -170,22 +174,22 @@ func (*MemberRemoved) EventType() string { return "MemberRemoved" }
 
 func (e *MemberRemoved) evolve(s State, _ time.Time) (State, error) {
 	m, ok := s.(*Membership)
-	if !ok || m == nil || !m.Active {
+	if !ok || !m.Active() {
 		return nil, errWrongState(e, s)
 	}
 	next := *m
-	next.Active = false
+	next.Removed = true
 	return &next, nil
 }
 
 // Helpers shared by the commands.
 
-// requireActor returns UNAUTHENTICATED when the command has no actor. The
+// orgActor returns UNAUTHENTICATED when the command has no actor. The
 // commands carry their actor because Targets (which has no Input) must
 // name the actor's membership; an actor different from the executing one
 // would check authority against the wrong membership, so it is refused as
 // the wiring bug it is.
-func requireActor(in Input, actor string) error {
+func orgActor(in Input, actor string) error {
 	if in.Actor == "" {
 		return &Error{Code: CodeUnauthenticated, Message: "you must be signed in"}
 	}
@@ -195,8 +199,8 @@ func requireActor(in Input, actor string) error {
 	return nil
 }
 
-// organizationOf returns the organization called login, or NOT_FOUND.
-func organizationOf(in Input, login string) (*Account, error) {
+// orgAccount returns the organization called login, or NOT_FOUND.
+func orgAccount(in Input, login string) (*Account, error) {
 	a, ok := in.Snapshot(NewAccountID(login)).State.(*Account)
 	if !ok || a == nil || a.Type != AccountOrganization {
 		return nil, NotFound("organization %q not found", login)
@@ -204,27 +208,27 @@ func organizationOf(in Input, login string) (*Account, error) {
 	return a, nil
 }
 
-// activeMembership returns login's active membership of org, or nil.
-func activeMembership(in Input, org, login string) *Membership {
+// orgMembership returns login's active membership of org, or nil.
+func orgMembership(in Input, org, login string) *Membership {
 	m, ok := in.Snapshot(NewMembershipID(org, login)).State.(*Membership)
-	if !ok || m == nil || !m.Active {
+	if !ok || !m.Active() {
 		return nil
 	}
 	return m
 }
 
-// requireAdmin returns FORBIDDEN unless the actor is an active ADMIN of
+// orgRequireAdmin returns FORBIDDEN unless the actor is an active ADMIN of
 // org.
-func requireAdmin(in Input, org string) error {
-	if m := activeMembership(in, org, in.Actor); m == nil || m.Role != RoleAdmin {
+func orgRequireAdmin(in Input, org string) error {
+	if m := orgMembership(in, org, in.Actor); m == nil || m.Role != RoleAdmin {
 		return Forbidden("only admins of %q can manage it", org)
 	}
 	return nil
 }
 
-// actorCheck is the change asserting the actor's membership unchanged,
+// orgActorCheck is the change asserting the actor's membership unchanged,
 // unless the command already changes it (the same membership as target).
-func actorCheck(in Input, org string, target MembershipID) []Change {
+func orgActorCheck(in Input, org string, target MembershipID) []Change {
 	id := NewMembershipID(org, in.Actor)
 	if id == target {
 		return nil
@@ -232,14 +236,14 @@ func actorCheck(in Input, org string, target MembershipID) []Change {
 	return []Change{{ID: id}}
 }
 
-// adminsChange is the organization-side change recording n admins.
-func adminsChange(org string, n int) Change {
+// orgAdminsChange is the organization-side change recording n admins.
+func orgAdminsChange(org string, n int) Change {
 	return Change{ID: NewAccountID(org), Events: []Event{&OrganizationAdminsChanged{Admins: n}}}
 }
 
-// dedupe drops repeated IDs, keeping the first (an actor may also be the
+// orgDedupe drops repeated IDs, keeping the first (an actor may also be the
 // target of a command).
-func dedupe(ids []ID) []ID {
+func orgDedupe(ids []ID) []ID {
 	seen := make(map[ID]bool, len(ids))
 	out := ids[:0:0]
 	for _, id := range ids {
@@ -251,8 +255,8 @@ func dedupe(ids []ID) []ID {
 	return out
 }
 
-// validateRole checks a role argument.
-func validateRole(field string, r MemberRole) error {
+// orgValidateRole checks a role argument.
+func orgValidateRole(field string, r MemberRole) error {
 	if !r.Valid() {
 		return BadInput(field, "role must be ADMIN or MEMBER")
 	}
@@ -275,7 +279,7 @@ type CreateOrganization struct {
 // Targets names the organization, the creator's account and the creator's
 // membership.
 func (c CreateOrganization) Targets() []ID {
-	return dedupe([]ID{NewAccountID(c.Login), NewAccountID(c.Actor), NewMembershipID(c.Login, c.Actor)})
+	return orgDedupe([]ID{NewAccountID(c.Login), NewAccountID(c.Actor), NewMembershipID(c.Login, c.Actor)})
 }
 
 // Decide returns OrganizationCreated on the organization and MemberAdded
@@ -283,7 +287,7 @@ func (c CreateOrganization) Targets() []ID {
 // BAD_USER_INPUT for invalid fields, ALREADY_EXISTS when any account has
 // the login, NOT_FOUND when the actor is not a user.
 func (c CreateOrganization) Decide(in Input) ([]Change, error) {
-	if err := requireActor(in, c.Actor); err != nil {
+	if err := orgActor(in, c.Actor); err != nil {
 		return nil, err
 	}
 	if err := ValidateLogin("login", c.Login); err != nil {
@@ -292,7 +296,7 @@ func (c CreateOrganization) Decide(in Input) ([]Change, error) {
 	if err := validateText("name", c.Name, MaxNameLen); err != nil {
 		return nil, err
 	}
-	if err := validateText("description", c.Description, MaxDescriptionLen); err != nil {
+	if err := validateText("description", c.Description, MaxOrgDescriptionLen); err != nil {
 		return nil, err
 	}
 	creator, ok := in.Snapshot(NewAccountID(in.Actor)).State.(*Account)
@@ -330,7 +334,7 @@ func (c UpdateOrganization) Targets() []ID {
 // if none do); UNAUTHENTICATED, BAD_USER_INPUT, NOT_FOUND for a missing
 // organization, FORBIDDEN unless the actor is an admin.
 func (c UpdateOrganization) Decide(in Input) ([]Change, error) {
-	if err := requireActor(in, c.Actor); err != nil {
+	if err := orgActor(in, c.Actor); err != nil {
 		return nil, err
 	}
 	if err := ValidateLogin("login", c.Login); err != nil {
@@ -342,15 +346,15 @@ func (c UpdateOrganization) Decide(in Input) ([]Change, error) {
 		}
 	}
 	if c.Description != nil {
-		if err := validateText("description", *c.Description, MaxDescriptionLen); err != nil {
+		if err := validateText("description", *c.Description, MaxOrgDescriptionLen); err != nil {
 			return nil, err
 		}
 	}
-	org, err := organizationOf(in, c.Login)
+	org, err := orgAccount(in, c.Login)
 	if err != nil {
 		return nil, err
 	}
-	if err := requireAdmin(in, c.Login); err != nil {
+	if err := orgRequireAdmin(in, c.Login); err != nil {
 		return nil, err
 	}
 	ev := &OrganizationUpdated{}
@@ -364,7 +368,7 @@ func (c UpdateOrganization) Decide(in Input) ([]Change, error) {
 	if !changed {
 		return nil, nil
 	}
-	return append([]Change{{ID: NewAccountID(c.Login), Events: []Event{ev}}}, actorCheck(in, c.Login, MembershipID{})...), nil
+	return append([]Change{{ID: NewAccountID(c.Login), Events: []Event{ev}}}, orgActorCheck(in, c.Login, MembershipID{})...), nil
 }
 
 // AddMember adds a user to an organization with a role. Only its admins
@@ -379,7 +383,7 @@ type AddMember struct {
 // Targets names the organization, the user, the new membership and the
 // actor's membership.
 func (c AddMember) Targets() []ID {
-	return dedupe([]ID{NewAccountID(c.Org), NewAccountID(c.Login), NewMembershipID(c.Org, c.Login), NewMembershipID(c.Org, c.Actor)})
+	return orgDedupe([]ID{NewAccountID(c.Org), NewAccountID(c.Login), NewMembershipID(c.Org, c.Login), NewMembershipID(c.Org, c.Actor)})
 }
 
 // Decide returns MemberAdded (and OrganizationAdminsChanged for an ADMIN);
@@ -387,7 +391,7 @@ func (c AddMember) Targets() []ID {
 // user, FORBIDDEN unless the actor is an admin, ALREADY_EXISTS when the
 // user is already a member.
 func (c AddMember) Decide(in Input) ([]Change, error) {
-	if err := requireActor(in, c.Actor); err != nil {
+	if err := orgActor(in, c.Actor); err != nil {
 		return nil, err
 	}
 	if err := ValidateLogin("organization", c.Org); err != nil {
@@ -396,29 +400,29 @@ func (c AddMember) Decide(in Input) ([]Change, error) {
 	if err := ValidateLogin("login", c.Login); err != nil {
 		return nil, err
 	}
-	if err := validateRole("role", c.Role); err != nil {
+	if err := orgValidateRole("role", c.Role); err != nil {
 		return nil, err
 	}
-	org, err := organizationOf(in, c.Org)
+	org, err := orgAccount(in, c.Org)
 	if err != nil {
 		return nil, err
 	}
-	if err := requireAdmin(in, c.Org); err != nil {
+	if err := orgRequireAdmin(in, c.Org); err != nil {
 		return nil, err
 	}
 	user, ok := in.Snapshot(NewAccountID(c.Login)).State.(*Account)
 	if !ok || user == nil || user.Type != AccountUser {
 		return nil, NotFound("user %q not found", c.Login)
 	}
-	if activeMembership(in, c.Org, c.Login) != nil {
+	if orgMembership(in, c.Org, c.Login) != nil {
 		return nil, AlreadyExists("%q is already a member of %q", c.Login, c.Org)
 	}
 	id := NewMembershipID(c.Org, c.Login)
 	changes := []Change{{ID: id, Events: []Event{&MemberAdded{Org: org.Login, Login: user.Login, Role: c.Role}}}}
 	if c.Role == RoleAdmin {
-		changes = append(changes, adminsChange(c.Org, org.Admins+1))
+		changes = append(changes, orgAdminsChange(c.Org, org.Admins+1))
 	}
-	return append(changes, actorCheck(in, c.Org, id)...), nil
+	return append(changes, orgActorCheck(in, c.Org, id)...), nil
 }
 
 // ChangeMemberRole changes a member's role. Only admins may; the last
@@ -431,9 +435,10 @@ type ChangeMemberRole struct {
 }
 
 // Targets names the organization, the membership and the actor's
-// membership.
+// membership, and the member's account, which Decide does not need but
+// the caller's payload does (loading it costs nothing: one BatchGetItem).
 func (c ChangeMemberRole) Targets() []ID {
-	return dedupe([]ID{NewAccountID(c.Org), NewMembershipID(c.Org, c.Login), NewMembershipID(c.Org, c.Actor)})
+	return orgDedupe([]ID{NewAccountID(c.Org), NewMembershipID(c.Org, c.Login), NewMembershipID(c.Org, c.Actor), NewAccountID(c.Login)})
 }
 
 // Decide returns MemberRoleChanged and OrganizationAdminsChanged (nothing
@@ -442,7 +447,7 @@ func (c ChangeMemberRole) Targets() []ID {
 // FORBIDDEN unless the actor is an admin or when it would demote the last
 // admin.
 func (c ChangeMemberRole) Decide(in Input) ([]Change, error) {
-	if err := requireActor(in, c.Actor); err != nil {
+	if err := orgActor(in, c.Actor); err != nil {
 		return nil, err
 	}
 	if err := ValidateLogin("organization", c.Org); err != nil {
@@ -451,17 +456,17 @@ func (c ChangeMemberRole) Decide(in Input) ([]Change, error) {
 	if err := ValidateLogin("login", c.Login); err != nil {
 		return nil, err
 	}
-	if err := validateRole("role", c.Role); err != nil {
+	if err := orgValidateRole("role", c.Role); err != nil {
 		return nil, err
 	}
-	org, err := organizationOf(in, c.Org)
+	org, err := orgAccount(in, c.Org)
 	if err != nil {
 		return nil, err
 	}
-	if err := requireAdmin(in, c.Org); err != nil {
+	if err := orgRequireAdmin(in, c.Org); err != nil {
 		return nil, err
 	}
-	m := activeMembership(in, c.Org, c.Login)
+	m := orgMembership(in, c.Org, c.Login)
 	if m == nil {
 		return nil, NotFound("%q is not a member of %q", c.Login, c.Org)
 	}
@@ -476,8 +481,8 @@ func (c ChangeMemberRole) Decide(in Input) ([]Change, error) {
 		admins = org.Admins - 1
 	}
 	id := NewMembershipID(c.Org, c.Login)
-	changes := []Change{{ID: id, Events: []Event{&MemberRoleChanged{Role: c.Role}}}, adminsChange(c.Org, admins)}
-	return append(changes, actorCheck(in, c.Org, id)...), nil
+	changes := []Change{{ID: id, Events: []Event{&MemberRoleChanged{Role: c.Role}}}, orgAdminsChange(c.Org, admins)}
+	return append(changes, orgActorCheck(in, c.Org, id)...), nil
 }
 
 // RemoveMember removes a member from an organization. Admins may remove
@@ -492,7 +497,7 @@ type RemoveMember struct {
 // Targets names the organization, the membership and the actor's
 // membership.
 func (c RemoveMember) Targets() []ID {
-	return dedupe([]ID{NewAccountID(c.Org), NewMembershipID(c.Org, c.Login), NewMembershipID(c.Org, c.Actor)})
+	return orgDedupe([]ID{NewAccountID(c.Org), NewMembershipID(c.Org, c.Login), NewMembershipID(c.Org, c.Actor)})
 }
 
 // Decide returns MemberRemoved (and OrganizationAdminsChanged for an
@@ -500,7 +505,7 @@ func (c RemoveMember) Targets() []ID {
 // organization or membership, FORBIDDEN unless the actor is an admin or
 // the member themself, or when it would remove the last admin.
 func (c RemoveMember) Decide(in Input) ([]Change, error) {
-	if err := requireActor(in, c.Actor); err != nil {
+	if err := orgActor(in, c.Actor); err != nil {
 		return nil, err
 	}
 	if err := ValidateLogin("organization", c.Org); err != nil {
@@ -509,17 +514,17 @@ func (c RemoveMember) Decide(in Input) ([]Change, error) {
 	if err := ValidateLogin("login", c.Login); err != nil {
 		return nil, err
 	}
-	org, err := organizationOf(in, c.Org)
+	org, err := orgAccount(in, c.Org)
 	if err != nil {
 		return nil, err
 	}
 	self := strings.EqualFold(c.Login, in.Actor)
 	if !self {
-		if err := requireAdmin(in, c.Org); err != nil {
+		if err := orgRequireAdmin(in, c.Org); err != nil {
 			return nil, err
 		}
 	}
-	m := activeMembership(in, c.Org, c.Login)
+	m := orgMembership(in, c.Org, c.Login)
 	if m == nil {
 		return nil, NotFound("%q is not a member of %q", c.Login, c.Org)
 	}
@@ -529,7 +534,7 @@ func (c RemoveMember) Decide(in Input) ([]Change, error) {
 		if org.Admins <= 1 {
 			return nil, Forbidden("%q is the last admin of %q; promote another member first", c.Login, c.Org)
 		}
-		changes = append(changes, adminsChange(c.Org, org.Admins-1))
+		changes = append(changes, orgAdminsChange(c.Org, org.Admins-1))
 	}
-	return append(changes, actorCheck(in, c.Org, id)...), nil
+	return append(changes, orgActorCheck(in, c.Org, id)...), nil
 }

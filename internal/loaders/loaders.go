@@ -86,3 +86,18 @@ func From(ctx context.Context) *Loaders {
 	l, _ := ctx.Value(ctxKey{}).(*Loaders)
 	return l
 }
+
+// PrimeItems reads keys with one batched read now and caches the results
+// (misses included) in ItemByKey, so that later loads of those keys cost no
+// request. It is how a query's root level is made one BatchGetItem
+// deterministically, independent of the loader's time window.
+func (l *Loaders) PrimeItems(ctx context.Context, keys []table.Key) error {
+	items, err := batchGet(ctx, l.src.DB, l.src.Table, keys)
+	if err != nil {
+		return err
+	}
+	for i, k := range keys {
+		l.ItemByKey.Prime(ctx, k, items[i])
+	}
+	return nil
+}

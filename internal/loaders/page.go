@@ -233,3 +233,28 @@ func NewCursorKey() []byte {
 	_, _ = rand.Read(k) // never fails on supported platforms (crypto/rand docs)
 	return k
 }
+
+// tokenAttr is the one attribute of a sealed token (SealToken); Query
+// cursors hold key attributes instead, so neither opens as the other.
+const tokenAttr = "token"
+
+// SealToken seals value as an opaque cursor bound to binding, for
+// connections that are not listed by Query (an aggregate's history, paged
+// by version). OpenToken reverses it.
+func (p *Pager) SealToken(binding, value string) (string, error) {
+	return p.seal(binding, map[string]types.AttributeValue{tokenAttr: &types.AttributeValueMemberS{Value: value}})
+}
+
+// OpenToken returns the value sealed in cursor by SealToken with the same
+// binding, or a BAD_USER_INPUT error for any other cursor.
+func (p *Pager) OpenToken(binding, cursor string) (string, error) {
+	m, err := p.open(binding, cursor)
+	if err != nil {
+		return "", err
+	}
+	v, ok := m[tokenAttr].(*types.AttributeValueMemberS)
+	if !ok || len(m) != 1 {
+		return "", errBadCursor
+	}
+	return v.Value, nil
+}

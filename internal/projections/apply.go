@@ -55,6 +55,54 @@ type Append struct {
 	Events        []events.Envelope
 }
 
+// Deletes: purges, tombstones and guards.
+//
+// Most projections are pure functions of one event onto a handful of known
+// keys. Deleting a repository is not: everything that hangs off it — its
+// read item, stars in users' partitions, fork links, issues, pull requests,
+// comments, reactions — must disappear from every query, and a pure
+// projection cannot query for them. So a projection may return a purge
+// step, Write{Purge: &PurgeSpec{…}}, describing what to delete (single
+// keys and key ranges, with the counter adjustments that go with each
+// deleted item), and the applier carries it out:
+//
+//  1. An event whose projection purges starts a new step: the events
+//     before it are committed first (with their marker), so the purge sees
+//     everything they wrote.
+//  2. Before the purge, the marker is read (consistently): if it is at or
+//     past the step, the step is a duplicate and nothing runs; if it is
+//     behind, the gap is repaired first.
+//  3. The purge puts its tombstone, then deletes each item in its own
+//     small transaction with its counter adjustments, conditioned on the
+//     item existing (and matching, e.g. the repository life it belongs to).
+//     A purge interrupted or redelivered simply runs again: what is gone is
+//     not found or fails its condition, so nothing is counted twice.
+//  4. Then the step's transaction commits its writes and the marker, as for
+//     any event.
+//
+// Purging alone does not stop resurrection: an event of another aggregate
+// (a star, an issue, a comment) written before the delete may be projected
+// after the purge, and would write its items and counters back. Such
+// projections therefore guard their writes (Write.Guard) with the
+// tombstone of the repository life they belong to: the transaction
+// carries a condition check that the tombstone does not exist, and when it
+// fails the applier drops the guarded writes and commits the rest (often
+// just the marker). Tombstones are permanent, so the outcome does not
+// depend on how late the event comes, or on the order in which a rebuild
+// replays aggregates; because the purge puts the tombstone before it
+// deletes, a guarded write either committed before the tombstone (and the
+// purge deletes it) or is dropped.
+//
+// A repository's name may be reused after a delete; each life has its own
+// tombstone, and relation items record the life they belong to, so a purge
+// of one life never deletes what another wrote under the same keys. One
+// order dependence remains, for reused names only: a counter that a
+// relation of the new life adds to the repository item before the old
+// life's delete is projected lands on the old life's item and is deleted
+// with it. It takes a repository partition lagging behind a delete, a
+// re-creation and a new star (or a rebuild that replays relations before
+// repositories: rebuilds should replay repository aggregates first).
+
 // Apply applies a, exactly once. A duplicate (already applied) is a no-op;
 // a gap between the read model and a is repaired from the event log first.
 func (ap *Applier) Apply(ctx context.Context, a Append) error {
@@ -67,35 +115,35 @@ func (ap *Applier) Apply(ctx context.Context, a Append) error {
 		// image was lost); the log has it.
 		return ap.Repair(ctx, a.ID, last)
 	}
-	tx, err := ap.transaction(a)
-	if err != nil {
-		return err
+	err := ap.applyEvents(ctx, a.ID, a.Before, a.Events)
+	var behind errBehind
+	if errors.As(err, &behind) {
+		return ap.Repair(ctx, a.ID, last)
 	}
-	_, err = ap.db.TransactWriteItems(ctx, tx)
-	if err == nil {
-		return nil
-	}
-	cancel, ok := table.AsCancellation(err)
-	if !ok || len(cancel.Reasons) == 0 || cancel.Reasons[0] != table.ReasonConditionFailed {
-		return fmt.Errorf("projections: applying %v v%d..%d: %w", a.ID, first, last, err)
-	}
-	applied := markerVersion(cancel.Items[0])
-	if applied >= last {
-		return nil // duplicate delivery
-	}
-	return ap.Repair(ctx, a.ID, last)
+	return err
 }
 
-// transaction builds the marker update and the merged writes of a.
-func (ap *Applier) transaction(a Append) (*dynamodb.TransactWriteItemsInput, error) {
-	p, err := events.Partition(a.ID)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrPoison, err)
-	}
-	first, last := a.Events[0].Version, a.Events[len(a.Events)-1].Version
-	state := a.Before
-	var writes []Write
-	for _, env := range a.Events {
+// errBehind reports that an aggregate's marker is behind the events being
+// applied (a gap): the caller repairs from the log.
+type errBehind struct{ applied int64 }
+
+func (e errBehind) Error() string {
+	return fmt.Sprintf("projections: read model at version %d is behind", e.applied)
+}
+
+// step is a run of consecutive events of one aggregate committed in one
+// transaction, after the purges of its first event (if any).
+type step struct {
+	events []events.Envelope
+	writes []Write
+	purges []*PurgeSpec
+}
+
+// plan projects envs, starting from state, and cuts them into steps: an
+// event whose projection purges starts a new step.
+func (ap *Applier) plan(state entities.State, envs []events.Envelope) ([]step, error) {
+	var steps []step
+	for _, env := range envs {
 		ev, err := ap.codec.Decode(env)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrPoison, err)
@@ -108,32 +156,180 @@ func (ap *Applier) transaction(a Append) (*dynamodb.TransactWriteItemsInput, err
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrPoison, err)
 		}
-		writes = append(writes, ws...)
+		var writes []Write
+		var purges []*PurgeSpec
+		for _, w := range ws {
+			if w.Purge != nil {
+				purges = append(purges, w.Purge)
+			} else {
+				writes = append(writes, w)
+			}
+		}
+		if len(steps) == 0 || len(purges) > 0 {
+			steps = append(steps, step{})
+		}
+		s := &steps[len(steps)-1]
+		s.events = append(s.events, env)
+		s.writes = append(s.writes, writes...)
+		s.purges = append(s.purges, purges...)
 		state = after
 	}
-	merged := mergeWrites(writes)
-	if len(merged)+1 > maxTxItems {
-		return nil, fmt.Errorf("%w: append of %v needs %d writes", ErrPoison, a.ID, len(merged)+1)
+	return steps, nil
+}
+
+// applyEvents applies consecutive events of id, the first of which follows
+// state, step by step. A step the marker already covers is skipped; a
+// marker behind the first event is errBehind.
+func (ap *Applier) applyEvents(ctx context.Context, id entities.ID, state entities.State, envs []events.Envelope) error {
+	p, err := events.Partition(id)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrPoison, err)
 	}
-	marker := &types.Update{
-		TableName:                           aws.String(ap.table),
-		Key:                                 table.Key{PK: string(p), SK: markerSK}.AV(),
-		UpdateExpression:                    aws.String("SET #v = :last, #et = :et"),
-		ExpressionAttributeNames:            map[string]string{"#v": table.AttrVersion, "#et": table.AttrType},
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":last": nv(last), ":et": sv(table.TypeMarker)},
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	steps, err := ap.plan(state, envs)
+	if err != nil {
+		return err
 	}
-	if first == 1 {
-		marker.ConditionExpression = aws.String("attribute_not_exists(#v)")
-	} else {
-		marker.ConditionExpression = aws.String("#v = :prev")
-		marker.ExpressionAttributeValues[":prev"] = nv(first - 1)
+	for _, s := range steps {
+		first, last := s.events[0].Version, s.events[len(s.events)-1].Version
+		if len(s.purges) > 0 {
+			applied, err := ap.markerOf(ctx, p)
+			if err != nil {
+				return err
+			}
+			if applied >= last {
+				continue
+			}
+			if applied != first-1 {
+				return errBehind{applied}
+			}
+			for _, spec := range s.purges {
+				if err := ap.purge(ctx, spec); err != nil {
+					return err
+				}
+			}
+		}
+		if err := ap.commit(ctx, id, p, first, last, s.writes); err != nil {
+			return err
+		}
 	}
-	items := []types.TransactWriteItem{{Update: marker}}
-	for _, w := range merged {
-		items = append(items, ap.writeItem(w))
+	return nil
+}
+
+// markerOf reads the version of partition p's projection marker.
+func (ap *Applier) markerOf(ctx context.Context, p table.Partition) (int64, error) {
+	mk, err := ap.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(ap.table), Key: table.Key{PK: string(p), SK: markerSK}.AV(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return 0, fmt.Errorf("projections: reading marker of %s: %w", p, err)
 	}
-	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, nil
+	return markerVersion(mk.Item), nil
+}
+
+// commit writes one step in one transaction: the marker update (from
+// first-1 to last), the merged writes that survive their guards, and a
+// condition check per surviving guard. A failed guard drops its writes and
+// the transaction is retried without them; tombstones never go away, so
+// this converges. It returns nil for a duplicate and errBehind when the
+// marker is behind.
+func (ap *Applier) commit(ctx context.Context, id entities.ID, p table.Partition, first, last int64, writes []Write) error {
+	dropped := map[table.Key]bool{}
+	for {
+		merged, guards := survivors(writes, dropped)
+		if n := len(merged) + len(guards) + 1; n > maxTxItems {
+			return fmt.Errorf("%w: events %d..%d of %v need %d writes", ErrPoison, first, last, id, n)
+		}
+		marker := &types.Update{
+			TableName:                           aws.String(ap.table),
+			Key:                                 table.Key{PK: string(p), SK: markerSK}.AV(),
+			UpdateExpression:                    aws.String("SET #v = :last, #et = :et"),
+			ExpressionAttributeNames:            map[string]string{"#v": table.AttrVersion, "#et": table.AttrType},
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":last": nv(last), ":et": sv(table.TypeMarker)},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}
+		if first == 1 {
+			marker.ConditionExpression = aws.String("attribute_not_exists(#v)")
+		} else {
+			marker.ConditionExpression = aws.String("#v = :prev")
+			marker.ExpressionAttributeValues[":prev"] = nv(first - 1)
+		}
+		items := []types.TransactWriteItem{{Update: marker}}
+		for _, w := range merged {
+			items = append(items, ap.writeItem(w))
+		}
+		items = append(items, ap.guardChecks(guards)...)
+		_, err := ap.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return nil
+		}
+		cancel, ok := table.AsCancellation(err)
+		if !ok || len(cancel.Reasons) == 0 {
+			return fmt.Errorf("projections: applying %v v%d..%d: %w", id, first, last, err)
+		}
+		if cancel.Reasons[0] == table.ReasonConditionFailed {
+			applied := markerVersion(cancel.Items[0])
+			if applied >= last {
+				return nil // duplicate delivery
+			}
+			return errBehind{applied}
+		}
+		failed := failedGuards(cancel, 1+len(merged), guards)
+		if len(failed) == 0 {
+			return fmt.Errorf("projections: applying %v v%d..%d: %w", id, first, last, err)
+		}
+		for _, g := range failed {
+			dropped[g] = true
+		}
+	}
+}
+
+// survivors merges the writes whose guard has not been dropped and returns
+// them with their distinct guards, sorted.
+func survivors(writes []Write, dropped map[table.Key]bool) ([]Write, []table.Key) {
+	var keep []Write
+	seen := map[table.Key]bool{}
+	var guards []table.Key
+	for _, w := range writes {
+		if w.Guard != nil {
+			if dropped[*w.Guard] {
+				continue
+			}
+			if !seen[*w.Guard] {
+				seen[*w.Guard] = true
+				guards = append(guards, *w.Guard)
+			}
+		}
+		keep = append(keep, w)
+	}
+	sort.Slice(guards, func(i, j int) bool {
+		if guards[i].PK != guards[j].PK {
+			return guards[i].PK < guards[j].PK
+		}
+		return guards[i].SK < guards[j].SK
+	})
+	return mergeWrites(keep), guards
+}
+
+// guardChecks returns a condition check per guard: the guard item must not
+// exist.
+func (ap *Applier) guardChecks(guards []table.Key) []types.TransactWriteItem {
+	out := make([]types.TransactWriteItem, len(guards))
+	for i, g := range guards {
+		out[i] = types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: aws.String(ap.table), Key: g.AV(), ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}}
+	}
+	return out
+}
+
+// failedGuards returns the guards whose checks, starting at transaction
+// index offset, failed.
+func failedGuards(cancel table.Cancellation, offset int, guards []table.Key) []table.Key {
+	var out []table.Key
+	for i, g := range guards {
+		if j := offset + i; j < len(cancel.Reasons) && cancel.Reasons[j] == table.ReasonConditionFailed {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func markerVersion(it map[string]types.AttributeValue) int64 {
@@ -311,16 +507,13 @@ func (ap *Applier) ApplyLog(ctx context.Context, id entities.ID, state entities.
 	const chunk = 16
 	for len(envs) > 0 {
 		n := min(chunk, len(envs))
-		a := Append{ID: id, Before: state, BeforeVersion: from, Events: envs[:n]}
-		tx, err := ap.transaction(a)
+		err := ap.applyEvents(ctx, id, state, envs[:n])
+		var behind errBehind
+		if errors.As(err, &behind) {
+			return fmt.Errorf("projections: repairing %v: the read model is at version %d, not %d", id, behind.applied, from)
+		}
 		if err != nil {
 			return err
-		}
-		if _, err := ap.db.TransactWriteItems(ctx, tx); err != nil {
-			cancel, ok := table.AsCancellation(err)
-			if !ok || cancel.Reasons[0] != table.ReasonConditionFailed || markerVersion(cancel.Items[0]) < envs[n-1].Version {
-				return fmt.Errorf("projections: repairing %v: %w", id, err)
-			}
 		}
 		for _, env := range envs[:n] {
 			ev, err := ap.codec.Decode(env)

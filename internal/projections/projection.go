@@ -25,6 +25,17 @@ type Write struct {
 	// Delete removes the whole item; it wins over every other write to the
 	// same key in the append.
 	Delete bool
+	// Guard, when set, names an item (a tombstone) whose existence cancels
+	// this write, and only this write: the applier drops it and applies the
+	// rest of the append. Relation projections guard their writes with the
+	// tombstone of the repository life they belong to, so nothing of a
+	// deleted repository is written after its purge (see apply.go, "Deletes:
+	// purges, tombstones and guards").
+	Guard *table.Key
+	// Purge, when set, makes this write a purge step instead of an item
+	// write (Key and the other fields are ignored): the applier deletes what
+	// the spec names before it commits the event (see purge.go).
+	Purge *PurgeSpec
 }
 
 // Event is one event as a projection sees it: the envelope, the decoded
@@ -41,7 +52,24 @@ type Event struct {
 func Project(ev Event) ([]Write, error) {
 	switch ev.Env.Kind {
 	case entities.KindAccount:
+		if isOrganization(ev) {
+			return projectOrganization(ev)
+		}
 		return projectAccount(ev)
+	case entities.KindMembership:
+		return projectMembership(ev)
+	case entities.KindRepository:
+		return projectRepository(ev)
+	case entities.KindStar:
+		return projectStar(ev)
+	case entities.KindIssue:
+		return projectIssue(ev)
+	case entities.KindPullRequest:
+		return projectPullRequest(ev)
+	case entities.KindComment:
+		return projectComment(ev)
+	case entities.KindReaction:
+		return projectReaction(ev)
 	}
 	return nil, nil
 }

@@ -2,8 +2,13 @@ package projections
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
 	"sync"
 	"time"
 
@@ -13,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -20,31 +26,121 @@ import (
 // RunnerOptions configure a Runner. Zero fields take the documented
 // defaults.
 type RunnerOptions struct {
-	// Name identifies the projector's checkpoints. Default "main".
+	// Name identifies the projector: its leases, checkpoints, workers and
+	// DLQ live under PROJECTOR#{Name}. Default "main".
 	Name string
+	// WorkerID identifies this worker in leases. Default: host name,
+	// process id and a random suffix. A stable id lets a restarted worker
+	// take its own leases back at once instead of waiting for them to
+	// expire (a graceful stop releases them anyway).
+	WorkerID string
+	// LeaseTimeout is how long a lease (and a heartbeat) stays valid
+	// without renewal: a dead worker's shards are taken over after about
+	// this long. Leases are renewed every LeaseTimeout/3. Default 10 s.
+	LeaseTimeout time.Duration
 	// PollInterval is the pause after an empty GetRecords. Default 10 ms:
 	// the embedded engine answers an empty poll in microseconds, and the
-	// pause bounds projection lag.
+	// pause bounds projection lag. Against Amazon DynamoDB use ≥ 200 ms
+	// (5 GetRecords per second per shard).
 	PollInterval time.Duration
-	// DiscoverInterval is how often the shard list is refreshed. Default 1 s.
+	// DiscoverInterval is how often the shard list is refreshed (and
+	// leases rebalanced). Default 1 s.
 	DiscoverInterval time.Duration
+	// BatchSize is GetRecords' Limit. Default 1000.
+	BatchSize int
+	// Concurrency bounds how many aggregates of one batch are applied at
+	// once (each aggregate's records stay in order). Default 8.
+	Concurrency int
+	// Park moves poison events to the DLQ (with their payload and error)
+	// instead of only halting their aggregate. Either way the aggregate's
+	// later records are held and every other aggregate continues.
+	Park bool
+	// MaxAttempts is how many times an append that fails with a
+	// non-transient error is tried before it is treated as poison.
+	// Transient errors (throttling, network, 5xx) are retried without
+	// limit. Default 5.
+	MaxAttempts int
+	// PoisonAttempts is how many times an append failing with ErrPoison is
+	// tried. Default 2.
+	PoisonAttempts int
+	// RetryBase is the first retry pause; pauses double up to 5 s.
+	// Default 100 ms.
+	RetryBase time.Duration
+	// Metrics receives the runner's metrics. Default: NewMetrics(nil).
+	Metrics *Metrics
+	// OnApplied, when set, is called after each head record's events were
+	// applied (for tests and benchmarks; it must be fast).
+	OnApplied func(Applied)
 	// Logf receives operational messages. Default: discarded.
 	Logf func(format string, args ...any)
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
 }
 
+// Applied describes one applied head record.
+type Applied struct {
+	Shard       string
+	ID          entities.ID
+	First, Last int64
+	Created     time.Time // the record's ApproximateCreationDateTime
+}
+
+// maxCoalesce bounds how many events of consecutive records of one
+// aggregate are applied in one transaction.
+const maxCoalesce = 16
+
 // Runner tails the table's stream and applies head records to the read
-// model. Shards are processed parents first; each shard's position is
-// checkpointed in the table.
+// model. Several runners (processes) with the same Name share the stream:
+// each holds leases on some shards (see lease.go), parents are finished
+// before their children, and a dead runner's shards are taken over.
 type Runner struct {
 	db      *dynamodb.Client
 	streams *dynamodbstreams.Client
 	table   string
 	applier *Applier
 	opts    RunnerOptions
+	leases  *leases
+	blk     *blocker
+	m       *Metrics
+	host    string
 
-	mu      sync.Mutex
-	done    map[string]bool // shards finished to their end
-	running map[string]bool
+	mu    sync.Mutex
+	owned map[string]*shardRun
+	wake  chan struct{}
+}
+
+// shardRun is a shard this worker holds and processes.
+type shardRun struct {
+	shard  Shard
+	cancel context.CancelFunc
+	stop   chan struct{} // closed: finish the current batch, checkpoint and release
+	done   chan struct{} // closed when the processor returned
+
+	mu        sync.Mutex
+	lease     Lease
+	validTill time.Time // local deadline of the lease (self-fencing)
+	lastWrite time.Time // last successful renewal or checkpoint
+	stopping  bool
+	lost      bool
+}
+
+func (s *shardRun) valid(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.lost && now.Before(s.validTill)
+}
+
+func (s *shardRun) renewed(start time.Time, timeout time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastWrite = start
+	s.validTill = start.Add(timeout - timeout/10)
+}
+
+func (s *shardRun) getLease() Lease {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lease
 }
 
 // NewRunner returns a Runner for tableName.
@@ -52,299 +148,925 @@ func NewRunner(db *dynamodb.Client, st *dynamodbstreams.Client, tableName string
 	if opts.Name == "" {
 		opts.Name = "main"
 	}
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "unknown"
+	}
+	if opts.WorkerID == "" {
+		var b [4]byte
+		_, _ = crand.Read(b[:])
+		opts.WorkerID = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	}
+	if opts.LeaseTimeout <= 0 {
+		opts.LeaseTimeout = 10 * time.Second
+	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 10 * time.Millisecond
 	}
 	if opts.DiscoverInterval <= 0 {
 		opts.DiscoverInterval = time.Second
 	}
+	if opts.BatchSize <= 0 || opts.BatchSize > 1000 {
+		opts.BatchSize = 1000
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 5
+	}
+	if opts.PoisonAttempts <= 0 {
+		opts.PoisonAttempts = 2
+	}
+	if opts.RetryBase <= 0 {
+		opts.RetryBase = 100 * time.Millisecond
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics(nil)
+	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	return &Runner{db: db, streams: st, table: tableName, applier: applier, opts: opts, done: map[string]bool{}, running: map[string]bool{}}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	r := &Runner{
+		db: db, streams: st, table: tableName, applier: applier, opts: opts, m: opts.Metrics, host: host,
+		owned: map[string]*shardRun{}, wake: make(chan struct{}, 1),
+	}
+	r.leases = &leases{db: db, table: tableName, name: opts.Name, timeout: opts.LeaseTimeout, now: opts.Now}
+	r.blk = &blocker{db: db, table: tableName, name: opts.Name, worker: opts.WorkerID, park: opts.Park, now: opts.Now, set: map[string]bool{}}
+	return r
 }
 
+// Metrics returns the runner's metrics.
+func (r *Runner) Metrics() *Metrics { return r.m }
+
+// WorkerID returns the id this runner holds leases under.
+func (r *Runner) WorkerID() string { return r.opts.WorkerID }
+
+// Owned returns the shards this runner currently processes, sorted.
+func (r *Runner) Owned() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.owned))
+	for id := range r.owned {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (r *Runner) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Runner) renewEvery() time.Duration { return r.opts.LeaseTimeout / 3 }
+
 // Run tails the stream until ctx is cancelled; it returns ctx's error, or
-// an error if the stream cannot be found.
+// an error if the stream cannot be found. On return it has stopped every
+// shard processor and released its leases (best effort).
 func (r *Runner) Run(ctx context.Context) error {
-	desc, err := r.db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(r.table)})
+	arn, err := streamArn(ctx, r.db, r.table)
 	if err != nil {
-		return fmt.Errorf("projections: describing %s: %w", r.table, err)
-	}
-	arn := aws.ToString(desc.Table.LatestStreamArn)
-	if arn == "" {
-		return fmt.Errorf("projections: table %s has no stream", r.table)
-	}
-	if err := r.loadCheckpoints(ctx); err != nil {
 		return err
 	}
+	started := r.opts.Now()
+	if err := r.leases.heartbeat(ctx, r.opts.WorkerID, r.host, started); err != nil && ctx.Err() == nil {
+		r.opts.Logf("projections: heartbeat: %v", err)
+	}
+	r.refreshBlocked(ctx)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		r.mu.Lock()
+		runs := make([]*shardRun, 0, len(r.owned))
+		for _, s := range r.owned {
+			runs = append(runs, s)
+		}
+		r.mu.Unlock()
+		for _, s := range runs {
+			s.cancel()
+		}
+		wg.Wait()
+		lctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = r.leases.leave(lctx, r.opts.WorkerID)
+		r.m.ShardsOwned.Set(0)
+	}()
+
+	// Leases are renewed by their own loop, so that slow discovery or
+	// balancing never delays a renewal past the lease's local deadline.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(r.renewEvery() / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				r.renewLeases(ctx)
+			}
+		}
+	}()
+
+	tick := min(r.opts.DiscoverInterval, r.opts.LeaseTimeout/4)
+	var shards []Shard
+	var lastDiscover, lastHeartbeat, lastRefresh time.Time
+	lastHeartbeat, lastRefresh = started, started
 	for {
-		shards, err := r.listShards(ctx, arn)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+		now := r.opts.Now()
+		if now.Sub(lastHeartbeat) >= r.renewEvery() {
+			hctx, cancel := context.WithTimeout(ctx, r.renewEvery())
+			if err := r.leases.heartbeat(hctx, r.opts.WorkerID, r.host, started); err != nil && ctx.Err() == nil {
+				r.opts.Logf("projections: heartbeat: %v", err)
+			} else {
+				lastHeartbeat = now
 			}
-			r.opts.Logf("projections: listing shards: %v", err)
+			cancel()
 		}
-		known := map[string]bool{}
-		for _, sh := range shards {
-			known[aws.ToString(sh.ShardId)] = true
+		if now.Sub(lastRefresh) >= r.renewEvery() {
+			r.refreshBlocked(ctx)
+			lastRefresh = now
 		}
-		for _, sh := range shards {
-			id := aws.ToString(sh.ShardId)
-			parent := aws.ToString(sh.ParentShardId)
-			r.mu.Lock()
-			ready := !r.done[id] && !r.running[id] && (parent == "" || !known[parent] || r.done[parent])
-			if ready {
-				r.running[id] = true
+		discovered := false
+		if shards == nil || now.Sub(lastDiscover) >= r.opts.DiscoverInterval {
+			if s, err := listShards(ctx, r.streams, arn); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r.opts.Logf("projections: %v", err)
+			} else {
+				shards, lastDiscover, discovered = s, now, true
 			}
-			r.mu.Unlock()
-			if ready {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					r.runShard(ctx, arn, id)
-				}()
+		}
+		if shards != nil {
+			if err := r.balance(ctx, arn, shards, discovered, &wg); err != nil && ctx.Err() == nil {
+				r.opts.Logf("projections: balancing shards: %v", err)
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(r.opts.DiscoverInterval):
+		case <-r.wake:
+			// A shard finished or was released: its children or its next
+			// owner need not wait for the tick. Rediscover too, so that a
+			// rollover is seen at once.
+			lastDiscover = time.Time{}
+		case <-time.After(tick):
 		}
 	}
 }
 
-func (r *Runner) listShards(ctx context.Context, arn string) ([]streams.Shard, error) {
-	var out []streams.Shard
-	var start *string
-	for {
-		res, err := r.streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn), ExclusiveStartShardId: start})
-		if err != nil {
-			return out, err
-		}
-		out = append(out, res.StreamDescription.Shards...)
-		start = res.StreamDescription.LastEvaluatedShardId
-		if start == nil {
-			return out, nil
+// balance takes or gives up leases so that this worker holds at most
+// ceil(ready shards / live workers), taking free or expired leases of
+// ready shards (parents done) first.
+func (r *Runner) balance(ctx context.Context, arn string, shards []Shard, fullListing bool, wg *sync.WaitGroup) error {
+	ls, err := r.leases.list(ctx)
+	if err != nil {
+		return err
+	}
+	workers, err := r.leases.workers(ctx, false)
+	if err != nil {
+		return err
+	}
+	live := len(workers)
+	self := false
+	for _, w := range workers {
+		self = self || w.ID == r.opts.WorkerID
+	}
+	if !self {
+		live++
+	}
+	r.m.LiveWorkers.Set(float64(live))
+	ready := readyShards(shards, ls)
+	target := (len(ready) + live - 1) / live
+
+	r.mu.Lock()
+	var mine []*shardRun
+	for _, s := range r.owned {
+		if !s.stopping {
+			mine = append(mine, s)
 		}
 	}
-}
+	r.mu.Unlock()
+	r.m.ShardsOwned.Set(float64(len(mine)))
 
-// checkpoint is a shard's progress.
-type checkpoint struct {
-	seq  string
-	done bool
-}
-
-func (r *Runner) loadCheckpoints(ctx context.Context) error {
-	pk, prefix, _ := table.ProjectorPartition(r.opts.Name)
-	pager := dynamodb.NewQueryPaginator(r.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(r.table),
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :p)"),
-		ExpressionAttributeValues: map[string]ddb.AttributeValue{":pk": sv(pk), ":p": sv(prefix)},
-		ConsistentRead:            aws.Bool(true),
-	})
-	for pager.HasMorePages() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("projections: loading checkpoints: %w", err)
+	if len(mine) > target {
+		// Give the newest shards back; their processors finish the batch
+		// in hand, checkpoint and release.
+		sort.Slice(mine, func(i, j int) bool { return mine[i].shard.ID > mine[j].shard.ID })
+		for _, s := range mine[:len(mine)-target] {
+			s.mu.Lock()
+			if !s.stopping {
+				s.stopping = true
+				close(s.stop)
+			}
+			s.mu.Unlock()
+			r.opts.Logf("projections: %s releasing shard %s (%d live workers, %d ready shards)", r.opts.WorkerID, s.shard.ID, live, len(ready))
 		}
-		for _, it := range page.Items {
-			sk, _ := it[table.AttrSK].(*ddb.AttributeValueMemberS)
-			done, _ := it["done"].(*ddb.AttributeValueMemberBOOL)
-			if sk != nil && done != nil && done.Value {
-				r.mu.Lock()
-				r.done[sk.Value[len(prefix):]] = true
-				r.mu.Unlock()
+		return nil
+	}
+	now := r.opts.Now()
+	var candidates []Shard
+	r.mu.Lock()
+	for _, sh := range ready {
+		if _, ok := r.owned[sh.ID]; ok {
+			continue
+		}
+		l, ok := ls[sh.ID]
+		if !ok || l.Free(now) || l.Owner == r.opts.WorkerID {
+			candidates = append(candidates, sh)
+		}
+	}
+	r.mu.Unlock()
+	// Workers racing for free shards start at different places.
+	rand.Shuffle(len(candidates), func(i, j int) { candidates[i], candidates[j] = candidates[j], candidates[i] })
+	// But parents (older shards) first among them.
+	sort.SliceStable(candidates, func(i, j int) bool { return candidates[i].Closed() && !candidates[j].Closed() })
+	for _, sh := range candidates {
+		if len(mine) >= target {
+			break
+		}
+		seen, ok := ls[sh.ID]
+		if !ok {
+			seen = Lease{Shard: sh.ID}
+		}
+		l, err := r.leases.acquire(ctx, seen, sh.Parent, r.opts.WorkerID)
+		if errors.Is(err, ErrLeaseLost) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		r.m.LeaseEvents.WithLabelValues("acquired").Inc()
+		if seen.Owner != "" && seen.Owner != r.opts.WorkerID {
+			r.opts.Logf("projections: %s took over shard %s from %s (fence %d)", r.opts.WorkerID, sh.ID, seen.Owner, l.Fence)
+		}
+		s := r.start(ctx, arn, sh, l, wg)
+		mine = append(mine, s)
+	}
+	r.m.ShardsOwned.Set(float64(len(mine)))
+
+	if fullListing {
+		listed := make(map[string]bool, len(shards))
+		for _, sh := range shards {
+			listed[sh.ID] = true
+		}
+		for id, l := range ls {
+			if !listed[id] && (l.Done || l.Free(now)) {
+				if err := r.leases.forget(ctx, l); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
 }
 
-func (r *Runner) readCheckpoint(ctx context.Context, shardID string) (checkpoint, error) {
-	res, err := r.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(r.table), Key: table.ShardLeaseKey(r.opts.Name, shardID).AV(), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return checkpoint{}, err
-	}
-	var cp checkpoint
-	if s, ok := res.Item["seq"].(*ddb.AttributeValueMemberS); ok {
-		cp.seq = s.Value
-	}
-	if d, ok := res.Item["done"].(*ddb.AttributeValueMemberBOOL); ok {
-		cp.done = d.Value
-	}
-	return cp, nil
-}
-
-func (r *Runner) writeCheckpoint(ctx context.Context, shardID string, cp checkpoint) error {
-	item := table.ShardLeaseKey(r.opts.Name, shardID).AV()
-	item[table.AttrType] = sv(table.TypeShardLease)
-	item["done"] = bv(cp.done)
-	item["updatedAt"] = sv(formatTime(time.Now()))
-	if cp.seq != "" {
-		item["seq"] = sv(cp.seq)
-	}
-	_, err := r.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(r.table), Item: item})
-	return err
-}
-
-// runShard processes one shard to its end (closed shards) or until ctx is
-// done, retrying transient failures with backoff.
-func (r *Runner) runShard(ctx context.Context, arn, shardID string) {
-	defer func() {
+// start launches the processor of a shard just leased.
+func (r *Runner) start(ctx context.Context, arn string, sh Shard, l Lease, wg *sync.WaitGroup) *shardRun {
+	sctx, cancel := context.WithCancel(ctx)
+	s := &shardRun{shard: sh, cancel: cancel, stop: make(chan struct{}), done: make(chan struct{}), lease: l}
+	s.renewed(r.opts.Now(), r.opts.LeaseTimeout)
+	r.mu.Lock()
+	r.owned[sh.ID] = s
+	r.mu.Unlock()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(s.done)
+		defer cancel()
+		r.process(sctx, arn, s)
 		r.mu.Lock()
-		delete(r.running, shardID)
+		delete(r.owned, sh.ID)
 		r.mu.Unlock()
+		r.m.forgetShard(sh.ID)
+		r.poke()
 	}()
-	for attempt := 0; ctx.Err() == nil; attempt++ {
-		finished, err := r.processShard(ctx, arn, shardID)
-		if finished {
-			r.mu.Lock()
-			r.done[shardID] = true
-			r.mu.Unlock()
-			return
+	return s
+}
+
+// renewLeases renews the leases not renewed (or checkpointed) within the
+// last LeaseTimeout/3, and stops the processors of leases that were lost.
+func (r *Runner) renewLeases(ctx context.Context) {
+	r.mu.Lock()
+	runs := make([]*shardRun, 0, len(r.owned))
+	for _, s := range r.owned {
+		runs = append(runs, s)
+	}
+	r.mu.Unlock()
+	for _, s := range runs {
+		s.mu.Lock()
+		due := !s.lost && r.opts.Now().Sub(s.lastWrite) >= r.renewEvery()
+		l := s.lease
+		s.mu.Unlock()
+		if !due {
+			continue
 		}
-		if err != nil && ctx.Err() == nil {
-			r.opts.Logf("projections: shard %s: %v (retrying)", shardID, err)
-			if sleep(ctx, retryDelay(attempt)) != nil {
-				return
-			}
-		}
-	}
-}
-
-func retryDelay(attempt int) time.Duration {
-	d := 50 * time.Millisecond << min(attempt, 6)
-	return min(d, 5*time.Second)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// processShard reads the shard from its checkpoint. It returns finished
-// when a closed shard was read to its end.
-func (r *Runner) processShard(ctx context.Context, arn, shardID string) (finished bool, err error) {
-	cp, err := r.readCheckpoint(ctx, shardID)
-	if err != nil {
-		return false, err
-	}
-	if cp.done {
-		return true, nil
-	}
-	iter, err := r.iterator(ctx, arn, shardID, cp.seq)
-	if err != nil {
-		return false, err
-	}
-	for {
-		res, err := r.streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(1000)})
-		var expired *streams.ExpiredIteratorException
-		var trimmed *streams.TrimmedDataAccessException
+		start := r.opts.Now()
+		rctx, cancel := context.WithTimeout(ctx, r.renewEvery())
+		_, err := r.leases.renew(rctx, l, r.opts.WorkerID)
+		cancel()
 		switch {
-		case errors.As(err, &expired):
-			if iter, err = r.iterator(ctx, arn, shardID, cp.seq); err != nil {
-				return false, err
-			}
-			continue
-		case errors.As(err, &trimmed):
-			// Records we never read are gone; start from the oldest one
-			// left. Appends we missed are repaired from the event log when
-			// a later record of the same aggregate arrives.
-			r.opts.Logf("projections: shard %s trimmed past checkpoint; continuing from TRIM_HORIZON", shardID)
-			cp.seq = ""
-			if iter, err = r.iterator(ctx, arn, shardID, ""); err != nil {
-				return false, err
-			}
-			continue
-		case err != nil:
-			return false, err
+		case err == nil:
+			s.renewed(start, r.opts.LeaseTimeout)
+			r.m.LeaseEvents.WithLabelValues("renewed").Inc()
+		case errors.Is(err, ErrLeaseLost):
+			r.lost(s, "renewal")
+		case ctx.Err() == nil:
+			r.opts.Logf("projections: renewing lease of shard %s: %v", s.shard.ID, err)
 		}
-		applied := 0
-		for _, rec := range res.Records {
-			ok, err := r.applyRecord(ctx, rec)
+	}
+}
+
+// lost stops the processor of a lease that another worker took.
+func (r *Runner) lost(s *shardRun, during string) {
+	s.mu.Lock()
+	already := s.lost
+	s.lost = true
+	s.mu.Unlock()
+	if !already {
+		r.m.LeaseEvents.WithLabelValues("lost").Inc()
+		r.opts.Logf("projections: %s lost the lease of shard %s (%s); stopping it", r.opts.WorkerID, s.shard.ID, during)
+	}
+	s.cancel()
+}
+
+func (r *Runner) refreshBlocked(ctx context.Context) {
+	halted, parking, parked, err := r.blk.refresh(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.opts.Logf("projections: reading blocked aggregates: %v", err)
+		}
+		return
+	}
+	r.m.HaltedAggs.Set(float64(halted))
+	r.m.ParkingAggs.Set(float64(parking))
+	r.m.ParkedEvents.Set(float64(parked))
+}
+
+// errLeaseExpired means this worker could not renew its lease in time and
+// stopped writing on its own (self-fencing); the fence protects the
+// checkpoint regardless.
+var errLeaseExpired = errors.New("projections: lease expired locally")
+
+// process reads one leased shard from its checkpoint until the shard ends,
+// the lease is lost or released, or ctx is done.
+func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
+	shard := s.shard.ID
+	p := &shardProc{r: r, s: s, arn: arn, shard: shard}
+	l := s.getLease()
+	p.pos, p.posAt = l.Checkpoint, l.CheckAt
+	err := p.loop(ctx)
+	s.mu.Lock()
+	lost, stopping := s.lost, s.stopping
+	s.mu.Unlock()
+	switch {
+	case errors.Is(err, errShardDone):
+		r.opts.Logf("projections: shard %s finished", shard)
+		return
+	case errors.Is(err, ErrLeaseLost):
+		r.lost(s, "checkpoint")
+		return
+	case lost:
+		return
+	}
+	if errors.Is(err, errLeaseExpired) {
+		r.m.LeaseEvents.WithLabelValues("expired").Inc()
+		r.opts.Logf("projections: %s could not renew the lease of shard %s in time; stopped", r.opts.WorkerID, shard)
+		return
+	}
+	// Graceful: stopping for balance, or shutting down. Hand the shard
+	// over at once instead of letting the lease expire.
+	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if rerr := r.leases.release(rctx, s.getLease(), r.opts.WorkerID); rerr == nil {
+		r.m.LeaseEvents.WithLabelValues("released").Inc()
+	}
+	if stopping {
+		r.opts.Logf("projections: %s released shard %s", r.opts.WorkerID, shard)
+	}
+}
+
+var errShardDone = errors.New("shard done")
+
+// shardProc is the state of one shard's processor.
+type shardProc struct {
+	r     *Runner
+	s     *shardRun
+	arn   string
+	shard string
+	pos   string    // last record handled (in memory; ≥ the checkpoint)
+	posAt time.Time // its creation time
+}
+
+func (p *shardProc) logf(format string, args ...any) {
+	p.r.opts.Logf("projections: shard %s: "+format, append([]any{p.shard}, args...)...)
+}
+
+func (p *shardProc) loop(ctx context.Context) error {
+	r := p.r
+	iter, err := p.iterator(ctx)
+	if err != nil {
+		return err
+	}
+	failures := 0
+	for {
+		select {
+		case <-p.s.stop:
+			return nil
+		default:
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !p.s.valid(r.opts.Now()) {
+			return errLeaseExpired
+		}
+		res, err := r.streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(int32(r.opts.BatchSize))})
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failures++
+			switch {
+			case isExpiredIterator(err):
+				r.m.StreamErrors.WithLabelValues(p.shard, "expired").Inc()
+				p.logf("iterator expired; re-acquiring after %s", seqOrStart(p.pos))
+			case isTrimmed(err):
+				r.m.StreamErrors.WithLabelValues(p.shard, "trimmed").Inc()
+				p.trimmed(ctx)
+				p.pos = ""
+			case isShardGone(err):
+				r.m.StreamErrors.WithLabelValues(p.shard, "gone").Inc()
+				return p.finish(ctx)
+			case isThrottled(err):
+				r.m.StreamErrors.WithLabelValues(p.shard, "throttled").Inc()
+				if err := sleep(ctx, backoff(failures-1, r.opts.RetryBase, 5*time.Second)); err != nil {
+					return err
+				}
+				continue // the iterator is still good
+			default:
+				r.m.StreamErrors.WithLabelValues(p.shard, "other").Inc()
+				p.logf("reading: %v (retrying)", err)
+				if err := sleep(ctx, backoff(failures-1, r.opts.RetryBase, 5*time.Second)); err != nil {
+					return err
+				}
+			}
+			if iter, err = p.iterator(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		failures = 0
+		now := r.opts.Now()
+		if n := len(res.Records); n > 0 {
+			r.m.RecordsRead.WithLabelValues(p.shard).Add(float64(n))
+			if at := res.Records[n-1].Dynamodb; at != nil && at.ApproximateCreationDateTime != nil {
+				r.m.IteratorAge.WithLabelValues(p.shard).Set(max(0, now.Sub(*at.ApproximateCreationDateTime).Seconds()))
+			}
+			heads, err := p.batch(ctx, res.Records)
 			if err != nil {
-				return false, err
+				return err // cancelled or lease gone: no checkpoint
 			}
-			if ok {
-				applied++
+			last := res.Records[n-1]
+			p.pos = aws.ToString(last.Dynamodb.SequenceNumber)
+			if last.Dynamodb.ApproximateCreationDateTime != nil {
+				p.posAt = *last.Dynamodb.ApproximateCreationDateTime
 			}
-			cp.seq = aws.ToString(rec.Dynamodb.SequenceNumber)
+			// Checkpoint only after applying head records. The projector's
+			// own writes (read items, markers, leases) come back through
+			// the stream; checkpointing after those alone would feed
+			// itself forever. Skipped records are cheap to re-read.
+			if heads > 0 && res.NextShardIterator != nil {
+				if err := p.checkpoint(ctx, false); err != nil {
+					return err
+				}
+			}
+		} else {
+			r.m.IteratorAge.WithLabelValues(p.shard).Set(0)
+			r.m.Lag.WithLabelValues(p.shard).Set(0)
 		}
 		if res.NextShardIterator == nil {
-			cp.done = true
-			return true, r.writeCheckpoint(ctx, shardID, cp)
-		}
-		// Checkpoint only after applying head records. The projector's own
-		// writes (read items, markers, checkpoints) come back through the
-		// stream; checkpointing after those would feed itself forever.
-		// Skipped bookkeeping records are cheap to re-read after a restart.
-		if applied > 0 {
-			if err := r.writeCheckpoint(ctx, shardID, cp); err != nil {
-				return false, err
-			}
-		}
-		if len(res.Records) == 0 {
-			if err := sleep(ctx, r.opts.PollInterval); err != nil {
-				return false, err
-			}
+			return p.finish(ctx)
 		}
 		iter = res.NextShardIterator
+		if len(res.Records) == 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-p.s.stop:
+				return nil
+			case <-time.After(r.opts.PollInterval):
+			}
+		}
 	}
 }
 
-func (r *Runner) iterator(ctx context.Context, arn, shardID, afterSeq string) (*string, error) {
-	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: aws.String(shardID), ShardIteratorType: streams.ShardIteratorTypeTrimHorizon}
-	if afterSeq != "" {
-		in.ShardIteratorType = streams.ShardIteratorTypeAfterSequenceNumber
-		in.SequenceNumber = aws.String(afterSeq)
+func seqOrStart(seq string) string {
+	if seq == "" {
+		return "the trim horizon"
 	}
-	res, err := r.streams.GetShardIterator(ctx, in)
-	var trimmed *streams.TrimmedDataAccessException
-	if errors.As(err, &trimmed) && afterSeq != "" {
-		return r.iterator(ctx, arn, shardID, "")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return res.ShardIterator, nil
+	return seq
 }
 
-// applyRecord applies a head record's appended events and reports whether
-// it was one; other records (event items, read items, bookkeeping) are
-// ignored.
-func (r *Runner) applyRecord(ctx context.Context, rec streams.Record) (bool, error) {
+// iterator returns an iterator after p.pos, retrying transient failures.
+func (p *shardProc) iterator(ctx context.Context) (*string, error) {
+	for attempt := 0; ; attempt++ {
+		it, trimmed, err := iterator(ctx, p.r.streams, p.arn, p.shard, p.pos)
+		if err == nil {
+			if trimmed {
+				p.r.m.StreamErrors.WithLabelValues(p.shard, "trimmed").Inc()
+				p.trimmed(ctx)
+				p.pos = ""
+			}
+			return it, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if isShardGone(err) {
+			return nil, p.finish(ctx)
+		}
+		if !p.s.valid(p.r.opts.Now()) {
+			return nil, errLeaseExpired
+		}
+		p.logf("getting an iterator: %v (retrying)", err)
+		if err := sleep(ctx, backoff(attempt, p.r.opts.RetryBase, 5*time.Second)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// trimmed notes that records after p.pos were trimmed before they were
+// read. Appends among them are repaired from the event log when a later
+// record of the same aggregate arrives; aggregates with no later record
+// need `projector rebuild --catch-up`, which the note in the table (and
+// `projector status`) points out.
+func (p *shardProc) trimmed(ctx context.Context) {
+	p.logf("records after %s were trimmed before they were read; continuing from the trim horizon (gaps are repaired from the event log; run `projector rebuild --catch-up` for aggregates that change no more)", seqOrStart(p.pos))
+	pk, _, _ := table.ProjectorPartition(p.r.opts.Name)
+	_, err := p.r.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(p.r.table),
+		Key:                       table.Key{PK: pk, SK: trimSKPrefix + p.shard}.AV(),
+		UpdateExpression:          aws.String("SET #et = :et, #at = :at, #after = :after, #w = :w ADD #n :one"),
+		ExpressionAttributeNames:  map[string]string{"#et": table.AttrType, "#at": "at", "#after": "after", "#w": "worker", "#n": "count"},
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{":et": sv(table.TypeProjectorRun), ":at": sv(p.r.opts.Now().UTC().Format(time.RFC3339Nano)), ":after": sv(seqOrStart(p.pos)), ":w": sv(p.r.opts.WorkerID), ":one": nv(1)},
+	})
+	if err != nil && ctx.Err() == nil {
+		p.logf("recording the trim: %v", err)
+	}
+}
+
+// trimSKPrefix begins the sort key of a trim note.
+const trimSKPrefix = "TRIM#"
+
+// checkpoint stores p.pos (done: and marks the shard finished).
+func (p *shardProc) checkpoint(ctx context.Context, done bool) error {
+	r := p.r
+	for attempt := 0; ; attempt++ {
+		if !p.s.valid(r.opts.Now()) {
+			return errLeaseExpired
+		}
+		start := r.opts.Now()
+		_, err := r.leases.checkpoint(ctx, p.s.getLease(), r.opts.WorkerID, p.pos, p.posAt, done)
+		if err == nil {
+			p.s.renewed(start, r.opts.LeaseTimeout)
+			r.m.Checkpoints.WithLabelValues(p.shard).Inc()
+			return nil
+		}
+		if errors.Is(err, ErrLeaseLost) || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		p.logf("checkpointing: %v (retrying)", err)
+		if err := sleep(ctx, backoff(attempt, r.opts.RetryBase, 5*time.Second)); err != nil {
+			return err
+		}
+	}
+}
+
+// finish marks a closed (or vanished) shard done after everything in it
+// was handled, so that its children may start.
+func (p *shardProc) finish(ctx context.Context) error {
+	if err := p.checkpoint(ctx, true); err != nil {
+		return err
+	}
+	return errShardDone
+}
+
+// headRecord is one head stream record: an aggregate's append.
+type headRecord struct {
+	seq       string
+	created   time.Time
+	partition string
+	kind, agg string
+	raw       string // the head's "new" attribute, kept when it cannot be decoded
+	id        entities.ID
+	app       Append
+	err       error // a decoding failure: the record is poison
+}
+
+func (h *headRecord) first() int64 {
+	if len(h.app.Events) > 0 {
+		return h.app.Events[0].Version
+	}
+	return h.app.BeforeVersion + 1
+}
+
+func (h *headRecord) last() int64 {
+	if len(h.app.Events) > 0 {
+		return h.app.Events[len(h.app.Events)-1].Version
+	}
+	return h.app.BeforeVersion + 1
+}
+
+// decodeRecord returns the append of a head record, or nil for any other
+// record (event items, read items, bookkeeping, deletions).
+func decodeRecord(rec streams.Record) *headRecord {
 	if rec.Dynamodb == nil || rec.Dynamodb.NewImage == nil {
-		return false, nil
+		return nil
+	}
+	et, ok := rec.Dynamodb.NewImage[table.AttrType].(*streams.AttributeValueMemberS)
+	if !ok || et.Value != table.TypeHead {
+		return nil
 	}
 	img := FromStreamItem(rec.Dynamodb.NewImage)
-	if et, ok := img[table.AttrType].(*ddb.AttributeValueMemberS); !ok || et.Value != table.TypeHead {
-		return false, nil
+	h := &headRecord{seq: aws.ToString(rec.Dynamodb.SequenceNumber), partition: attrStr(img, table.AttrPK), kind: attrStr(img, "kind"), agg: attrStr(img, "agg")}
+	if rec.Dynamodb.ApproximateCreationDateTime != nil {
+		h.created = *rec.Dynamodb.ApproximateCreationDateTime
 	}
 	head, err := events.DecodeHead(nil, img)
 	if err != nil {
-		return false, fmt.Errorf("%w: %v", ErrPoison, err)
+		h.err = fmt.Errorf("%w: decoding head of %s: %v", ErrPoison, h.partition, err)
+		h.raw = attrStr(img, "new")
+		h.app.BeforeVersion = attrInt(img, "v") - 1
+		return h
 	}
 	if len(head.New) == 0 {
-		return false, nil
+		return nil
 	}
-	a := Append{ID: head.Snapshot.ID, Events: head.New}
+	h.id = head.Snapshot.ID
+	h.app = Append{ID: head.Snapshot.ID, Events: head.New, BeforeVersion: head.New[0].Version - 1}
 	if old := FromStreamItem(rec.Dynamodb.OldImage); old != nil {
-		before, err := events.DecodeHead(head.Snapshot.ID, old)
-		if err != nil {
-			return false, fmt.Errorf("%w: %v", ErrPoison, err)
+		if before, err := events.DecodeHead(head.Snapshot.ID, old); err == nil && before.Snapshot.Version == h.app.BeforeVersion {
+			h.app.Before = before.Snapshot.State
+		} else {
+			// Without the state the events start from, the log decides:
+			// a version that cannot follow forces a repair.
+			h.app.BeforeVersion = -1
 		}
-		a.Before, a.BeforeVersion = before.Snapshot.State, before.Snapshot.Version
+	} else if h.app.BeforeVersion != 0 {
+		h.app.BeforeVersion = -1
 	}
-	return true, r.applier.Apply(ctx, a)
+	return h
+}
+
+// batch applies the head records of one GetRecords page: aggregates in
+// parallel (bounded), each aggregate's records in order. It returns the
+// number of head records handled (applied, held or blocked) and an error
+// only when the batch could not be completed (cancellation, lost lease):
+// the caller must not checkpoint then.
+func (p *shardProc) batch(ctx context.Context, recs []streams.Record) (int, error) {
+	start := time.Now()
+	var order []string
+	groups := map[string][]*headRecord{}
+	heads := 0
+	for _, rec := range recs {
+		h := decodeRecord(rec)
+		if h == nil {
+			continue
+		}
+		heads++
+		if _, ok := groups[h.partition]; !ok {
+			order = append(order, h.partition)
+		}
+		groups[h.partition] = append(groups[h.partition], h)
+	}
+	if heads == 0 {
+		return 0, nil
+	}
+	var lastCreated time.Time
+	for _, g := range groups {
+		if c := g[len(g)-1].created; c.After(lastCreated) {
+			lastCreated = c
+		}
+	}
+	if len(order) == 1 {
+		if err := p.group(ctx, groups[order[0]]); err != nil {
+			return 0, err
+		}
+	} else {
+		gctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		sem := make(chan struct{}, p.r.opts.Concurrency)
+		var wg sync.WaitGroup
+		var once sync.Once
+		var firstErr error
+		for _, key := range order {
+			sem <- struct{}{}
+			if gctx.Err() != nil {
+				<-sem
+				break
+			}
+			wg.Add(1)
+			go func(g []*headRecord) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				if err := p.group(gctx, g); err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+				}
+			}(groups[key])
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return 0, firstErr
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+	}
+	now := p.r.opts.Now()
+	if !lastCreated.IsZero() {
+		p.r.m.Lag.WithLabelValues(p.shard).Set(max(0, now.Sub(lastCreated).Seconds()))
+	}
+	p.r.m.BatchDuration.Observe(time.Since(start).Seconds())
+	return heads, nil
+}
+
+// group applies one aggregate's records of a batch in order. Consecutive
+// records are applied in one transaction where they fit; a poison append
+// blocks the aggregate and the rest of the group is held.
+func (p *shardProc) group(ctx context.Context, recs []*headRecord) error {
+	single := false
+	for i := 0; i < len(recs); {
+		h := recs[i]
+		if h.err != nil {
+			if err := p.poison(ctx, h, h.err); err != nil {
+				return err
+			}
+			i++
+			continue
+		}
+		if p.r.blk.blocked(h.partition) {
+			lifted, err := p.hold(ctx, h)
+			if err != nil {
+				return err
+			}
+			if !lifted {
+				i++
+				continue
+			}
+		}
+		a, j := h.app, i+1
+		if !single {
+			for j < len(recs) && recs[j].err == nil && recs[j].app.BeforeVersion == a.Events[len(a.Events)-1].Version &&
+				len(a.Events)+len(recs[j].app.Events) <= maxCoalesce {
+				if j == i+1 {
+					a.Events = append([]events.Envelope(nil), a.Events...)
+				}
+				a.Events = append(a.Events, recs[j].app.Events...)
+				j++
+			}
+		}
+		err := p.apply(ctx, a)
+		switch {
+		case err == nil:
+			p.applied(recs[i:j])
+			i = j
+		case !isPoisonous(err):
+			return err
+		case j > i+1:
+			single = true // find the poison record among them
+		default:
+			if err := p.poison(ctx, h, err); err != nil {
+				return err
+			}
+			i++
+		}
+	}
+	return nil
+}
+
+func (p *shardProc) applied(recs []*headRecord) {
+	n := 0
+	now := p.r.opts.Now()
+	for _, h := range recs {
+		n += len(h.app.Events)
+		if !h.created.IsZero() {
+			p.r.m.ApplyLag.Observe(max(0, now.Sub(h.created).Seconds()))
+		}
+		if p.r.opts.OnApplied != nil {
+			p.r.opts.OnApplied(Applied{Shard: p.shard, ID: h.id, First: h.first(), Last: h.last(), Created: h.created})
+		}
+	}
+	p.r.m.EventsApplied.WithLabelValues(p.shard).Add(float64(n))
+}
+
+// poisonous wraps the final error of an append that will not apply.
+type poisonous struct{ err error }
+
+func (e poisonous) Error() string { return e.err.Error() }
+func (e poisonous) Unwrap() error { return e.err }
+
+func isPoisonous(err error) bool {
+	var p poisonous
+	return errors.As(err, &p)
+}
+
+// apply applies a, retrying: transient failures without limit (an outage
+// must not block aggregates), ErrPoison PoisonAttempts times, other
+// failures MaxAttempts times. The final error of an append that will not
+// apply is a poisonous; others are cancellation and lease loss.
+func (p *shardProc) apply(ctx context.Context, a Append) error {
+	r := p.r
+	poisonTries, otherTries := 0, 0
+	for attempt := 0; ; attempt++ {
+		if !p.s.valid(r.opts.Now()) {
+			return errLeaseExpired
+		}
+		err := r.applier.Apply(ctx, a)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		class := "other"
+		switch {
+		case errors.Is(err, ErrPoison):
+			class = "poison"
+			poisonTries++
+		case isTransient(err):
+			class = "transient"
+		default:
+			otherTries++
+		}
+		r.m.ApplyErrors.WithLabelValues(p.shard, class).Inc()
+		if poisonTries >= r.opts.PoisonAttempts || otherTries >= r.opts.MaxAttempts {
+			return poisonous{err}
+		}
+		if attempt == 0 || attempt%10 == 0 {
+			p.logf("applying %v v%d..%d: %v (retrying)", a.ID, a.Events[0].Version, a.Events[len(a.Events)-1].Version, err)
+		}
+		if err := sleep(ctx, backoff(attempt, r.opts.RetryBase, 5*time.Second)); err != nil {
+			return err
+		}
+	}
+}
+
+// poison blocks h's aggregate (halting it, or parking h) because of cause.
+func (p *shardProc) poison(ctx context.Context, h *headRecord, cause error) error {
+	mode := ModeHalt
+	if p.r.opts.Park {
+		mode = ModePark
+	}
+	var pe poisonous
+	if errors.As(cause, &pe) {
+		cause = pe.err
+	}
+	p.logf("POISON: %s v%d..%d (%s) cannot be applied: %v; %s it, other aggregates continue", h.partition, h.first(), h.last(), h.kind, cause, map[string]string{ModeHalt: "halting", ModePark: "parking"}[mode])
+	p.r.m.Poison.WithLabelValues(p.shard, mode).Inc()
+	return p.retryWrite(ctx, func() error { return p.r.blk.block(ctx, h, cause, p.shard) })
+}
+
+// hold records h as held behind its aggregate's block; lifted reports that
+// the block is gone and h must be applied.
+func (p *shardProc) hold(ctx context.Context, h *headRecord) (lifted bool, err error) {
+	err = p.retryWrite(ctx, func() error {
+		var e error
+		lifted, e = p.r.blk.hold(ctx, h, p.shard)
+		return e
+	})
+	if err == nil && !lifted {
+		p.r.m.Held.WithLabelValues(p.shard).Inc()
+	}
+	return lifted, err
+}
+
+// retryWrite runs a bookkeeping write until it succeeds or ctx ends.
+func (p *shardProc) retryWrite(ctx context.Context, f func() error) error {
+	for attempt := 0; ; attempt++ {
+		if !p.s.valid(p.r.opts.Now()) {
+			return errLeaseExpired
+		}
+		err := f()
+		if err == nil || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return nil
+		}
+		p.logf("recording a poison event: %v (retrying)", err)
+		if err := sleep(ctx, backoff(attempt, p.r.opts.RetryBase, 5*time.Second)); err != nil {
+			return err
+		}
+	}
 }

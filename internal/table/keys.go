@@ -287,6 +287,18 @@ func ForksOf(owner, repo string) (index, pk, skPrefix string) {
 	return GSI2, string(RepoPartition(owner, repo)), "FORK#"
 }
 
+// TombstoneSKPrefix begins the sort key of every tombstone: the permanent
+// mark, in a deleted entity's partition, that makes late projections of
+// things under it no-ops (see internal/projections, apply.go). No access
+// pattern's key range includes it.
+const TombstoneSKPrefix = "TOMBSTONE#"
+
+// RepoTombstoneKey is the tombstone of one life of a repository (lives
+// count the creations of a repository name; see entities.Repository).
+func RepoTombstoneKey(owner, repo string, life int) Key {
+	return Key{PK: string(RepoPartition(owner, repo)), SK: fmt.Sprintf("%s%08d", TombstoneSKPrefix, life)}
+}
+
 // MembershipKey is the read item of login's membership of org.
 func MembershipKey(org, login string) Key {
 	return Key{PK: string(AccountPartition(org)), SK: "MEMBER#" + norm(login)}
@@ -309,8 +321,16 @@ func OrganizationsOf(login string) (index, pk, skPrefix string) {
 	return GSI1, string(AccountPartition(login)), "ORG#"
 }
 
-// ReactionKey is the read item of login's reaction on a subject item.
+// ReactionKey is the read item of login's reaction on a subject item. An
+// issue or pull request owns its partition (PK = SK), so its reactions
+// are "REACTION#{content}#{login}" there; a comment shares its
+// repository's partition with every other comment, so its reactions also
+// carry the comment's sort key ("REACTION#{commentSK}#{content}#{login}"),
+// outside every comment-listing prefix.
 func ReactionKey(subject Key, content, login string) Key {
+	if subject.PK != subject.SK {
+		return Key{PK: subject.PK, SK: "REACTION#" + subject.SK + "#" + content + "#" + norm(login)}
+	}
 	return Key{PK: subject.PK, SK: "REACTION#" + content + "#" + norm(login)}
 }
 

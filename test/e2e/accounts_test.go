@@ -71,7 +71,7 @@ func TestCreateUserDuplicateLogin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := srv.GraphQL.MustDo(t, createUserMutation, map[string]any{"in": map[string]any{"login": tt.login, "name": "Impostor"}})
+			res := srv.As(t, tt.login).MustDo(t, createUserMutation, map[string]any{"in": map[string]any{"login": tt.login, "name": "Impostor"}})
 			if res.Status >= 500 {
 				t.Fatalf("status %d", res.Status)
 			}
@@ -123,7 +123,7 @@ func TestBadUserInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := srv.GraphQL.MustDo(t, tt.mutation, map[string]any{"in": tt.in})
+			res := asLogin(t, srv, tt.in["login"]).MustDo(t, tt.mutation, map[string]any{"in": tt.in})
 			if res.Status >= 500 {
 				t.Fatalf("status %d", res.Status)
 			}
@@ -205,7 +205,7 @@ func TestUpdateProfile(t *testing.T) {
 	}
 
 	t.Run("missing user", func(t *testing.T) {
-		res := srv.GraphQL.MustDo(t, updateProfileMutation, map[string]any{"in": map[string]any{"login": "ghost", "bio": "boo"}})
+		res := srv.As(t, "ghost").MustDo(t, updateProfileMutation, map[string]any{"in": map[string]any{"login": "ghost", "bio": "boo"}})
 		if len(res.Errors) != 1 || res.Code() != "NOT_FOUND" {
 			t.Fatalf("errors = %+v, want one NOT_FOUND", res.Errors)
 		}
@@ -213,4 +213,50 @@ func TestUpdateProfile(t *testing.T) {
 			t.Errorf("updating a missing user created a head")
 		}
 	})
+}
+
+// TestAccountMutationsActAsTheUser: account mutations need a bearer token
+// whose subject is the account; reads are public.
+func TestAccountMutationsActAsTheUser(t *testing.T) {
+	srv := testkit.Start(t, testkit.Options{})
+	owner := createUser(t, srv, map[string]any{"login": "owner", "bio": "mine"})
+	awaitUser(t, srv, "owner", owner)
+
+	tests := []struct {
+		name       string
+		client     *testkit.Client
+		mutation   string
+		in         map[string]any
+		wantStatus int
+		wantCode   string
+	}{
+		{"create anonymously", srv.GraphQL, createUserMutation, map[string]any{"login": "anon"}, 200, "UNAUTHENTICATED"},
+		{"create for someone else", srv.As(t, "owner"), createUserMutation, map[string]any{"login": "puppet"}, 200, "FORBIDDEN"},
+		{"update anonymously", srv.GraphQL, updateProfileMutation, map[string]any{"login": "owner", "bio": "hacked"}, 200, "UNAUTHENTICATED"},
+		{"update someone else", srv.As(t, "intruder"), updateProfileMutation, map[string]any{"login": "owner", "bio": "hacked"}, 200, "FORBIDDEN"},
+		{"garbage token", srv.GraphQL.WithToken("not-a-jwt"), updateProfileMutation, map[string]any{"login": "owner", "bio": "hacked"}, 401, "UNAUTHENTICATED"},
+		{"token signed by another secret", testkit.Start(t, testkit.Options{NoProjector: true}).As(t, "owner").WithURL(srv.GraphQL.URL), updateProfileMutation, map[string]any{"login": "owner", "bio": "hacked"}, 401, "UNAUTHENTICATED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := tt.client.MustDo(t, tt.mutation, map[string]any{"in": tt.in})
+			if res.Status != tt.wantStatus {
+				t.Errorf("status %d, want %d", res.Status, tt.wantStatus)
+			}
+			if len(res.Errors) != 1 || res.Code() != tt.wantCode {
+				t.Errorf("errors %+v, want one %s", res.Errors, tt.wantCode)
+			}
+		})
+	}
+	for _, login := range []string{"anon", "puppet"} {
+		if headVersion(t, srv, login) != 0 {
+			t.Errorf("a rejected createUser(%s) wrote a head", login)
+		}
+	}
+	if n := eventCount(t, srv, "owner"); n != 1 {
+		t.Errorf("owner has %d events after rejected updates, want 1", n)
+	}
+	if got := queryUser(t, srv, "owner"); got == nil || !got.equal(owner) {
+		t.Errorf("anonymous user(owner) = %v, want %v", got, owner)
+	}
 }

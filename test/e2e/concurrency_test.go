@@ -25,6 +25,7 @@ func TestConcurrentUpdatesOfOneUser(t *testing.T) {
 	srv := testkit.Start(t, testkit.Options{})
 	createUser(t, srv, map[string]any{"login": "contended"})
 
+	client := srv.As(t, "contended")
 	var wg sync.WaitGroup
 	results := make([]*testkit.Response, writers)
 	errs := make([]error, writers)
@@ -34,7 +35,7 @@ func TestConcurrentUpdatesOfOneUser(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			results[i], errs[i] = srv.GraphQL.Do(context.Background(), updateProfileMutation,
+			results[i], errs[i] = client.Do(context.Background(), updateProfileMutation,
 				map[string]any{"in": map[string]any{"login": "contended", "bio": fmt.Sprintf("bio from writer %02d", i)}})
 		}()
 	}
@@ -116,6 +117,10 @@ func TestConcurrentCreatesOfOneLogin(t *testing.T) {
 	const racers = 10
 	srv := testkit.Start(t, testkit.Options{})
 	logins := []string{"racer", "RACER", "Racer", "rAcEr", "RaCeR"}
+	clients := make([]*testkit.Client, racers)
+	for i := range racers {
+		clients[i] = srv.As(t, logins[i%len(logins)])
+	}
 	var wg sync.WaitGroup
 	results := make([]*testkit.Response, racers)
 	errs := make([]error, racers)
@@ -125,7 +130,7 @@ func TestConcurrentCreatesOfOneLogin(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			results[i], errs[i] = srv.GraphQL.Do(context.Background(), createUserMutation,
+			results[i], errs[i] = clients[i].Do(context.Background(), createUserMutation,
 				map[string]any{"in": map[string]any{"login": logins[i%len(logins)], "name": fmt.Sprint("racer ", i)}})
 		}()
 	}

@@ -60,10 +60,23 @@ func (u user) equal(v user) bool {
 	return u.ID == v.ID && u.Login == v.Login && eqPtr(u.Name, v.Name) && eqPtr(u.Email, v.Email) && eqPtr(u.Bio, v.Bio) && u.CreatedAt == v.CreatedAt && u.UpdatedAt == v.UpdatedAt
 }
 
+// asLogin returns a client acting as the login of a mutation input: the
+// user themself, as the accounts mutations require. Inputs whose login no
+// token can name (invalid logins) act as "tester"; they must fail on the
+// login before authorization matters.
+func asLogin(t testing.TB, srv *testkit.Server, login any) *testkit.Client {
+	t.Helper()
+	l, _ := login.(string)
+	if tok, err := srv.App.DevToken(l); err == nil {
+		return srv.GraphQL.WithToken(tok)
+	}
+	return srv.As(t, "tester")
+}
+
 // createUser runs createUser and fails the test unless it succeeds.
 func createUser(t testing.TB, srv *testkit.Server, in map[string]any) user {
 	t.Helper()
-	res := srv.GraphQL.MustDo(t, createUserMutation, map[string]any{"in": in})
+	res := asLogin(t, srv, in["login"]).MustDo(t, createUserMutation, map[string]any{"in": in})
 	if len(res.Errors) > 0 {
 		t.Fatalf("createUser(%v): errors %+v", in, res.Errors)
 	}
@@ -79,7 +92,7 @@ func createUser(t testing.TB, srv *testkit.Server, in map[string]any) user {
 // updateProfile runs updateProfile and fails the test unless it succeeds.
 func updateProfile(t testing.TB, srv *testkit.Server, in map[string]any) user {
 	t.Helper()
-	res := srv.GraphQL.MustDo(t, updateProfileMutation, map[string]any{"in": in})
+	res := asLogin(t, srv, in["login"]).MustDo(t, updateProfileMutation, map[string]any{"in": in})
 	if len(res.Errors) > 0 {
 		t.Fatalf("updateProfile(%v): errors %+v", in, res.Errors)
 	}

@@ -123,8 +123,14 @@ func driveMutations(b *testing.B, srv *testkit.Server, gql *testkit.Client, run,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			tok, err := srv.App.DevToken(login)
+			if err != nil {
+				failed.Add(1)
+				b.Logf("token for %s: %v", login, err)
+				return
+			}
 			t0 := time.Now()
-			res, err := gql.Do(ctx, query, map[string]any{"in": in})
+			res, err := gql.WithToken(tok).Do(ctx, query, map[string]any{"in": in})
 			t1 := time.Now()
 			var payload map[string]struct{ User user }
 			if err == nil && len(res.Errors) == 0 {

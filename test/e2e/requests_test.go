@@ -24,6 +24,8 @@ type requestCase struct {
 
 const batchUsers = 50
 
+var batchQueryCase = fmt.Sprintf("%d users by login in one query", batchUsers)
+
 func requestCases() []requestCase {
 	return []requestCase{
 		{
@@ -45,8 +47,10 @@ func requestCases() []requestCase {
 			want: map[string]int{"BatchGetItem": 1, "TransactWriteItems": 1},
 		},
 		{
-			name:  "updateProfile without change",
-			setup: func(tb testing.TB, srv *testkit.Server) { createUser(tb, srv, map[string]any{"login": "steady", "bio": "same"}) },
+			name: "updateProfile without change",
+			setup: func(tb testing.TB, srv *testkit.Server) {
+				createUser(tb, srv, map[string]any{"login": "steady", "bio": "same"})
+			},
 			op: func(tb testing.TB, srv *testkit.Server, _ int) {
 				updateProfile(tb, srv, map[string]any{"login": "steady", "bio": "same"})
 			},
@@ -56,14 +60,14 @@ func requestCases() []requestCase {
 			name:  "createUser with a taken login",
 			setup: func(tb testing.TB, srv *testkit.Server) { createUser(tb, srv, map[string]any{"login": "taken"}) },
 			op: func(tb testing.TB, srv *testkit.Server, _ int) {
-				if res := srv.GraphQL.MustDo(tb, createUserMutation, map[string]any{"in": map[string]any{"login": "Taken"}}); res.Code() != "ALREADY_EXISTS" {
+				if res := srv.As(tb, "Taken").MustDo(tb, createUserMutation, map[string]any{"in": map[string]any{"login": "Taken"}}); res.Code() != "ALREADY_EXISTS" {
 					tb.Fatalf("errors %+v, want ALREADY_EXISTS", res.Errors)
 				}
 			},
 			want: map[string]int{"BatchGetItem": 1},
 		},
 		{
-			name: fmt.Sprintf("%d users by login in one query", batchUsers),
+			name: batchQueryCase,
 			setup: func(tb testing.TB, srv *testkit.Server) {
 				for i := range batchUsers {
 					createUser(tb, srv, map[string]any{"login": fmt.Sprintf("member-%02d", i)})

@@ -175,7 +175,10 @@ func TestEventItemFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := testkit.GroupLog(envs)
+	want, err := testkit.GroupLog(envs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for p, g := range want {
 		for i, env := range g {
 			got := log[p][i]

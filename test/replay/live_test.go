@@ -9,6 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
+	"github.com/hubstream/hubstream/internal/app"
+	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
@@ -28,13 +34,58 @@ type modelUser struct {
 // models must be identical, item for item, attribute for attribute. Along
 // the way every command's outcome and the final read items are checked
 // against a plain in-memory model.
+//
+// It runs on the default stream layout and on one whose shards roll over
+// (and split) every few tens of milliseconds, so that the projector must
+// follow closed parents into their children while commands arrive.
 func TestReplayEqualsLive(t *testing.T) {
+	tests := []struct {
+		name string
+		opts testkit.Options
+		// minShards is the least number of shards (open and closed) the
+		// stream must have had, proving the layout was exercised.
+		minShards int
+	}{
+		{"default stream", testkit.Options{}, 1},
+		{"shards roll over and split", testkit.Options{Configure: func(c *app.Config) {
+			c.Engine.Streams = ddblocal.StreamOptions{Shards: 2, ShardLifetime: 40 * time.Millisecond, SplitOnRollover: true, MaxOpenShards: 8, MaintenanceInterval: 10 * time.Millisecond}
+			c.Projector.DiscoverInterval = 20 * time.Millisecond
+		}}, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { replayEqualsLive(t, tt.opts, tt.minShards) })
+	}
+}
+
+// streamShards counts the shards of the table's stream, open and closed.
+func streamShards(t *testing.T, srv *testkit.Server) int {
+	t.Helper()
+	ctx := context.Background()
+	desc, err := srv.DB().DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(srv.Table())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	var start *string
+	for {
+		res, err := srv.App.Clients().Streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: desc.Table.LatestStreamArn, ExclusiveStartShardId: start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(res.StreamDescription.Shards)
+		if start = res.StreamDescription.LastEvaluatedShardId; start == nil {
+			return n
+		}
+	}
+}
+
+func replayEqualsLive(t *testing.T, opts testkit.Options, minShards int) {
 	const (
 		commands = 500
 		seed     = 20240301
 	)
 	ctx := context.Background()
-	srv := testkit.Start(t, testkit.Options{})
+	srv := testkit.Start(t, opts)
 	x := srv.App.Executor()
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 
@@ -161,6 +212,10 @@ func TestReplayEqualsLive(t *testing.T) {
 		n, behind, err := testkit.Progress(ctx, srv.DB(), srv.Table())
 		return err == nil && n == len(users) && behind == 0
 	}, "projector caught up with %d aggregates", len(users))
+
+	if n := streamShards(t, srv); n < minShards {
+		t.Errorf("the stream had %d shards, want at least %d", n, minShards)
+	}
 
 	live, err := testkit.ReadModel(ctx, srv.DB(), srv.Table())
 	if err != nil {

@@ -47,6 +47,23 @@ type Server struct {
 // DB returns the app's DynamoDB client.
 func (s *Server) DB() *dynamodb.Client { return s.App.Clients().DB }
 
+// Token returns a bearer token for login signed with the app's
+// (per-process, memory-only) development secret.
+func (s *Server) Token(tb testing.TB, login string) string {
+	tb.Helper()
+	tok, err := s.App.DevToken(login)
+	if err != nil {
+		tb.Fatalf("testkit: token for %q: %v", login, err)
+	}
+	return tok
+}
+
+// As returns a GraphQL client acting as login.
+func (s *Server) As(tb testing.TB, login string) *Client {
+	tb.Helper()
+	return s.GraphQL.WithToken(s.Token(tb, login))
+}
+
 // Table returns the app's table name.
 func (s *Server) Table() string { return s.App.TableName() }
 

@@ -14,6 +14,22 @@ import (
 type Client struct {
 	URL  string
 	HTTP *http.Client
+	// Token, when set, is sent as "Authorization: Bearer <Token>".
+	Token string
+}
+
+// WithURL returns a copy of c that posts to url.
+func (c *Client) WithURL(url string) *Client {
+	cc := *c
+	cc.URL = url
+	return &cc
+}
+
+// WithToken returns a copy of c that sends token.
+func (c *Client) WithToken(token string) *Client {
+	cc := *c
+	cc.Token = token
+	return &cc
 }
 
 // NewClient returns a client posting to url with hc (http.DefaultClient
@@ -109,6 +125,9 @@ func (c *Client) Get(ctx context.Context, rawQuery string) (*Response, error) {
 
 func (c *Client) send(req *http.Request) (*Response, error) {
 	req.Header.Set("Accept", "application/json")
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
 	res, err := c.HTTP.Do(req)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,90 @@
+package graph
+
+import (
+	"encoding/base64"
+	"strings"
+
+	"github.com/hubstream/hubstream/internal/entities"
+)
+
+// Node IDs (nodeID in convert.go) are base64url("Type:key"), key being
+// the entity's aggregate ID text in lower case: opaque to clients, but
+// decodable, so mutations that take an ID (editComment, deleteComment,
+// addReaction, removeReaction) find the aggregate without a lookup
+// table. Comment IDs are lower case by construction, so lower-casing
+// keys loses nothing.
+
+// GraphQL type names of the work area's nodes, and the aggregate kinds
+// they name.
+var workNodeKinds = map[string]entities.Kind{
+	"Issue":        entities.KindIssue,
+	"PullRequest":  entities.KindPullRequest,
+	"IssueComment": entities.KindComment,
+}
+
+// decodeNodeID splits a node ID into its type name and key.
+func decodeNodeID(id string) (typeName, key string, ok bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(id)
+	if err != nil {
+		return "", "", false
+	}
+	typeName, key, ok = strings.Cut(string(raw), ":")
+	return typeName, key, ok && typeName != "" && key != ""
+}
+
+// issueNodeID is the node ID of issue n of owner/repo.
+func issueNodeID(owner, repo string, n int) string {
+	return nodeID("Issue", entities.NewIssueID(entities.NewRepositoryID(owner, repo), n).String())
+}
+
+// pullRequestNodeID is the node ID of pull request n of owner/repo.
+func pullRequestNodeID(owner, repo string, n int) string {
+	return nodeID("PullRequest", entities.NewPullRequestID(entities.NewRepositoryID(owner, repo), n).String())
+}
+
+// commentNodeID is the node ID of comment id on number n of owner/repo.
+func commentNodeID(owner, repo string, n int, id string) string {
+	return nodeID("IssueComment", entities.NewCommentID(entities.NewRepositoryID(owner, repo), n, id).String())
+}
+
+// workNodeIDOf is the node ID of an issue, pull request or comment
+// aggregate.
+func workNodeIDOf(id entities.ID) string {
+	switch id := id.(type) {
+	case entities.IssueID:
+		return issueNodeID(id.Repo().Owner(), id.Repo().Name(), id.Number())
+	case entities.PullRequestID:
+		return pullRequestNodeID(id.Repo().Owner(), id.Repo().Name(), id.Number())
+	case entities.CommentID:
+		return commentNodeID(id.Repo().Owner(), id.Repo().Name(), id.Number(), id.Local())
+	}
+	return ""
+}
+
+// parseWorkNodeID returns the aggregate a node ID names, if it is one of
+// the kinds wanted. Anything else — not an ID, another type, a malformed
+// key — is NOT_FOUND, as GitHub answers for a global ID it cannot
+// resolve.
+func parseWorkNodeID(id string, wanted ...entities.Kind) (entities.ID, error) {
+	notFound := entities.NotFound("could not resolve to a node with the global id of %q", id)
+	typeName, key, ok := decodeNodeID(id)
+	if !ok {
+		return nil, notFound
+	}
+	kind, ok := workNodeKinds[typeName]
+	if !ok {
+		return nil, notFound
+	}
+	allowed := false
+	for _, k := range wanted {
+		allowed = allowed || k == kind
+	}
+	if !allowed {
+		return nil, notFound
+	}
+	parsed, err := entities.ParseID(kind, key)
+	if err != nil {
+		return nil, notFound
+	}
+	return parsed, nil
+}

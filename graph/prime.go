@@ -1,0 +1,52 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// primeRootFields makes the root level of a query cost one BatchGetItem
+// whatever the machine's load. gqlgen resolves sibling root fields in
+// goroutines, and a dataloader's time window only catches the keys that
+// arrive within it; on a busy machine a straggler would start a second
+// batch. Before resolving anything, this hook reads the root fields of the
+// operation (aliases included, variables resolved), and reads every entity
+// key they name with one BatchGetItem into the loader's cache; the resolvers' own loads then hit the
+// loader's cache.
+func primeRootFields(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	l := loaders.From(ctx)
+	if oc == nil || oc.Operation == nil || l == nil || oc.Operation.Operation != "query" {
+		return next(ctx)
+	}
+	var keys []table.Key
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"}) {
+		args := f.ArgumentMap(oc.Variables)
+		str := func(name string) (string, bool) {
+			s, ok := args[name].(string)
+			return s, ok && s != ""
+		}
+		switch f.Name {
+		case "user", "organization", "repositoryOwner":
+			if login, ok := str("login"); ok {
+				keys = append(keys, table.AccountKey(login))
+			}
+		case "repository":
+			owner, ok1 := str("owner")
+			name, ok2 := str("name")
+			if ok1 && ok2 {
+				keys = append(keys, table.RepositoryKey(owner, name))
+			}
+		}
+	}
+	if len(keys) > 1 {
+		// On failure nothing is cached and the resolvers load (and report)
+		// the keys themselves.
+		_ = l.PrimeItems(ctx, keys)
+	}
+	return next(ctx)
+}

@@ -1,0 +1,405 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/hubstream/hubstream/graph/model"
+	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// Conversions and read helpers of the repository area: read items and
+// write-side states into GraphQL repositories, visibility, and the pages
+// of repositories, stargazers, starred repositories and forks into
+// connections.
+
+// repoNodeID is a repository's global ID. A name reused after a delete is
+// another repository, so the life is part of it.
+func repoNodeID(owner, name string, life int) string {
+	return nodeID("Repository", owner+"/"+name+"/"+strconv.Itoa(life))
+}
+
+// viewerLogin returns the authenticated viewer's login, "" when anonymous.
+func viewerLogin(ctx context.Context) string {
+	v, _ := auth.ViewerFrom(ctx)
+	return v.Login
+}
+
+// repoFromRead builds a repository from its read item.
+func repoFromRead(r *loaders.Repository) *model.Repository {
+	if r == nil {
+		return nil
+	}
+	m := &model.Repository{
+		ID: repoNodeID(r.Owner, r.Name, r.Life), OwnerLogin: r.Owner, Name: r.Name, NameWithOwner: r.Owner + "/" + r.Name,
+		Description: optional(r.Description), IsPrivate: r.IsPrivate, IsFork: r.IsFork,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Life: r.Life,
+	}
+	if r.IsFork {
+		m.ParentOwner, m.ParentName, m.ParentLife = r.ParentOwner, r.ParentName, r.ParentLife
+	}
+	setRepoCounters(m, r)
+	return m
+}
+
+// setRepoCounters copies the read model's counters onto m.
+func setRepoCounters(m *model.Repository, r *loaders.Repository) {
+	m.StargazerCount, m.ForkCount = int32(r.StargazerCount), int32(r.ForkCount)
+	m.OpenIssueCount, m.ClosedIssueCount = int32(r.OpenIssueCount), int32(r.ClosedIssueCount)
+	m.OpenPullCount, m.ClosedPullCount, m.MergedPullCount = int32(r.OpenPullCount), int32(r.ClosedPullCount), int32(r.MergedPullCount)
+}
+
+// repoPayload builds a mutation's repository from the write side's new
+// state, so the response reflects the write without waiting for the
+// projection; the counters, which only the read model keeps, come from the
+// read item when it is of the same life (a new repository has none).
+func repoPayload(ctx context.Context, s entities.Snapshot) (*model.Repository, error) {
+	m, _, err := repoPayloadWith(ctx, s, nil)
+	return m, err
+}
+
+// repoPayloadWith is repoPayload that also reports, from the same
+// BatchGetItem as the repository item, whether the read item at also is
+// projected.
+func repoPayloadWith(ctx context.Context, s entities.Snapshot, also *table.Key) (*model.Repository, bool, error) {
+	r, ok := s.State.(*entities.Repository)
+	if !ok || r == nil {
+		return nil, false, fmt.Errorf("graph: no repository state for %v", s.ID)
+	}
+	m := &model.Repository{
+		ID: repoNodeID(r.Owner, r.Name, r.Life), OwnerLogin: r.Owner, Name: r.Name, NameWithOwner: r.Owner + "/" + r.Name,
+		Description: optional(r.Description), IsPrivate: r.IsPrivate, IsFork: r.IsFork(),
+		ParentOwner: r.ParentOwner, ParentName: r.ParentName, ParentLife: r.ParentLife,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Life: r.Life,
+	}
+	l := loadersFrom(ctx)
+	// Both loads are queued before either is awaited, so they share one
+	// request: the counter and the item it counts are read together.
+	repoThunk := l.ItemByKey.Load(ctx, table.RepositoryKey(r.Owner, r.Name))
+	var alsoThunk func() (loaders.Item, error)
+	if also != nil {
+		alsoThunk = l.ItemByKey.Load(ctx, *also)
+	}
+	it, err := repoThunk()
+	if err != nil {
+		return nil, false, err
+	}
+	if read := loaders.DecodeRepository(it); read != nil && read.Life == r.Life {
+		setRepoCounters(m, read)
+	}
+	if alsoThunk == nil {
+		return m, false, nil
+	}
+	other, err := alsoThunk()
+	if err != nil {
+		return nil, false, err
+	}
+	_, projected := other[table.AttrType]
+	return m, projected, nil
+}
+
+// starPayload is the repository of a star mutation: repoPayload with the
+// viewer's star as just decided, and the stargazer count adjusted by the
+// star when its projection has not been applied yet (the star's read item
+// and the counter move in one transaction, so the item's presence in the
+// same read tells).
+func starPayload(ctx context.Context, repo entities.Snapshot, star entities.Snapshot) (*model.Repository, error) {
+	r, _ := repo.State.(*entities.Repository)
+	st, _ := star.State.(*entities.Star)
+	var also *table.Key
+	if r != nil && st != nil && st.RepoLife == r.Life {
+		k := projections.StarItemKey(st)
+		also = &k
+	}
+	m, projected, err := repoPayloadWith(ctx, repo, also)
+	if err != nil {
+		return nil, err
+	}
+	starred := st.StarsLife(m.Life)
+	m.StarredByViewer = &starred
+	if also != nil {
+		switch {
+		case starred && !projected:
+			m.StargazerCount++
+		case !starred && projected:
+			m.StargazerCount--
+		}
+	}
+	return m, nil
+}
+
+// canSeeRepo reports whether the viewer of ctx may see r: public, or the
+// viewer owns it or belongs to its owning organization.
+func canSeeRepo(ctx context.Context, r *loaders.Repository) (bool, error) {
+	if r == nil {
+		return false, nil
+	}
+	if !r.IsPrivate {
+		return true, nil
+	}
+	return loadersFrom(ctx).RepositoryVisibility(ctx, r.Owner, viewerLogin(ctx))
+}
+
+// visibleRepository loads owner/name for the viewer of ctx: nil when it
+// does not exist, is deleted or is private and invisible to the viewer
+// (so private names do not leak).
+func visibleRepository(ctx context.Context, owner, name string) (*loaders.Repository, error) {
+	r, err := loadersFrom(ctx).Repository(ctx, owner, name)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	ok, err := canSeeRepo(ctx, r)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return r, nil
+}
+
+// visibleRepositories loads refs in one batch and keeps, aligned with
+// refs, those that exist in life lives[i] (when lives is set) and that the
+// viewer may see (nil otherwise).
+func visibleRepositories(ctx context.Context, refs []loaders.RepositoryRef, lives []int) ([]*loaders.Repository, error) {
+	l := loadersFrom(ctx)
+	repos, err := l.Repositories(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	var owners []string
+	var at []int
+	for i, r := range repos {
+		if r != nil && lives != nil && r.Life != lives[i] {
+			repos[i] = nil
+			continue
+		}
+		if r != nil && r.IsPrivate {
+			owners = append(owners, r.Owner)
+			at = append(at, i)
+		}
+	}
+	access, err := l.PrivateAccess(ctx, owners, viewerLogin(ctx))
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range at {
+		if !access[j] {
+			repos[i] = nil
+		}
+	}
+	return repos, nil
+}
+
+// repositoryOwner resolves the owner of a repository: a user or an
+// organization. An owner whose account item is not projected yet is shown
+// by login only, as a user, rather than failing the non-null field.
+func repositoryOwner(ctx context.Context, login string) (model.RepositoryOwner, error) {
+	l := loadersFrom(ctx)
+	a, err := l.Account(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	if a != nil && a.Kind == string(entities.AccountOrganization) {
+		o, err := l.Organization(ctx, login)
+		if err != nil {
+			return nil, err
+		}
+		if m := orgFromRead(o); m != nil {
+			return m, nil
+		}
+	}
+	if u := userFromRead(a); u != nil {
+		return u, nil
+	}
+	return &model.User{ID: nodeID("User", login), Login: login}, nil
+}
+
+// ownerRepositories is the repositories connection of an owner (user or
+// organization), recently updated first; private ones only for the owner
+// and the organization's members. totalCount comes from the owner's
+// counters, minus the private repositories when the viewer cannot see
+// them.
+func ownerRepositories(ctx context.Context, owner string, args loaders.PageArgs) (*model.RepositoryConnection, error) {
+	l := loadersFrom(ctx)
+	private, err := l.RepositoryVisibility(ctx, owner, viewerLogin(ctx))
+	if err != nil {
+		return nil, err
+	}
+	page, err := l.ReposOfOwner(ctx, owner, private, args)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := l.RepositoryCountsOf(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	total := counts.Total
+	if !private {
+		total -= counts.Private
+	}
+	c := buildConnection(page, func(it loaders.Item) (*model.Repository, bool) {
+		m := repoFromRead(loaders.DecodeRepository(it))
+		return m, m != nil
+	})
+	return repoConnection(c, total), nil
+}
+
+// repoConnection renders a connection of repositories.
+func repoConnection(c connection[*model.Repository], total int) *model.RepositoryConnection {
+	return &model.RepositoryConnection{
+		Edges: edgesOf(c, func(cursor string, r *model.Repository) *model.RepositoryEdge {
+			return &model.RepositoryEdge{Cursor: cursor, Node: r}
+		}),
+		Nodes:      nodesOf(c, identity[*model.Repository]),
+		PageInfo:   c.PageInfo,
+		TotalCount: int32(max(total, 0)),
+	}
+}
+
+// decodeStarItem is the buildConnection decoder of star pages.
+func decodeStarItem(it loaders.Item) (*loaders.Star, bool) { return loaders.DecodeStar(it) }
+
+// stargazerEdge pairs a stargazer with when they starred.
+type stargazerEdge struct {
+	user *model.User
+	star *loaders.Star
+}
+
+// stargazersConnection is the stargazers connection of repository obj,
+// loading the users in one batch; a user whose account item is not
+// projected yet is left out.
+func stargazersConnection(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (*model.StargazerConnection, error) {
+	l := loadersFrom(ctx)
+	page, err := l.Stargazers(ctx, obj.OwnerLogin, obj.Name, obj.Life, args)
+	if err != nil {
+		return nil, err
+	}
+	c := buildConnection(page, decodeStarItem)
+	logins := make([]string, len(c.Items))
+	for i, s := range c.Items {
+		logins[i] = s.Login
+	}
+	accounts, err := l.AccountsByLogin(ctx, logins)
+	if err != nil {
+		return nil, err
+	}
+	edges := connection[stargazerEdge]{PageInfo: c.PageInfo}
+	for i, s := range c.Items {
+		if u := userFromRead(accounts[i]); u != nil {
+			edges.Items = append(edges.Items, stargazerEdge{user: u, star: s})
+			edges.Cursors = append(edges.Cursors, c.Cursors[i])
+		}
+	}
+	return &model.StargazerConnection{
+		Edges: edgesOf(edges, func(cursor string, e stargazerEdge) *model.StargazerEdge {
+			return &model.StargazerEdge{Cursor: cursor, Node: e.user, StarredAt: e.star.StarredAt}
+		}),
+		Nodes:      nodesOf(edges, func(e stargazerEdge) *model.User { return e.user }),
+		PageInfo:   edges.PageInfo,
+		TotalCount: obj.StargazerCount,
+	}, nil
+}
+
+// starredEdge pairs a starred repository with when it was starred.
+type starredEdge struct {
+	repo *model.Repository
+	star *loaders.Star
+}
+
+// starredConnection is the starred repositories connection of login:
+// repositories of other lives (a name reused after a delete), and those
+// the viewer may not see, are left out of pages. totalCount is the user's
+// starredCount, which also counts stars of private repositories.
+func starredConnection(ctx context.Context, login string, args loaders.PageArgs) (*model.StarredRepositoryConnection, error) {
+	l := loadersFrom(ctx)
+	page, err := l.StarredBy(ctx, login, args)
+	if err != nil {
+		return nil, err
+	}
+	c := buildConnection(page, decodeStarItem)
+	refs := make([]loaders.RepositoryRef, len(c.Items))
+	lives := make([]int, len(c.Items))
+	for i, s := range c.Items {
+		refs[i], lives[i] = loaders.RepositoryRef{Owner: s.Owner, Name: s.Name}, s.RepoLife
+	}
+	repos, err := visibleRepositories(ctx, refs, lives)
+	if err != nil {
+		return nil, err
+	}
+	edges := connection[starredEdge]{PageInfo: c.PageInfo}
+	for i, s := range c.Items {
+		if repos[i] != nil {
+			edges.Items = append(edges.Items, starredEdge{repo: repoFromRead(repos[i]), star: s})
+			edges.Cursors = append(edges.Cursors, c.Cursors[i])
+		}
+	}
+	total, err := l.StarredCountOf(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	return &model.StarredRepositoryConnection{
+		Edges: edgesOf(edges, func(cursor string, e starredEdge) *model.StarredRepositoryEdge {
+			return &model.StarredRepositoryEdge{Cursor: cursor, Node: e.repo, StarredAt: e.star.StarredAt}
+		}),
+		Nodes:      nodesOf(edges, func(e starredEdge) *model.Repository { return e.repo }),
+		PageInfo:   edges.PageInfo,
+		TotalCount: int32(max(total, 0)),
+	}, nil
+}
+
+// forksConnection is the forks connection of repository obj, by fork
+// owner; forks the viewer may not see are left out. totalCount is the
+// forkCount, which counts every fork.
+func forksConnection(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (*model.RepositoryConnection, error) {
+	page, err := loadersFrom(ctx).ForksOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, args)
+	if err != nil {
+		return nil, err
+	}
+	c := buildConnection(page, loaders.DecodeForkLink)
+	refs := make([]loaders.RepositoryRef, len(c.Items))
+	lives := make([]int, len(c.Items))
+	for i, f := range c.Items {
+		refs[i], lives[i] = loaders.RepositoryRef{Owner: f.ForkOwner, Name: f.ForkName}, f.ForkLife
+	}
+	repos, err := visibleRepositories(ctx, refs, lives)
+	if err != nil {
+		return nil, err
+	}
+	forks := connection[*model.Repository]{PageInfo: c.PageInfo}
+	for i := range c.Items {
+		if repos[i] != nil {
+			forks.Items = append(forks.Items, repoFromRead(repos[i]))
+			forks.Cursors = append(forks.Cursors, c.Cursors[i])
+		}
+	}
+	return repoConnection(forks, int(obj.ForkCount)), nil
+}
+
+// repositoryParent resolves the parent of a fork: nil when obj is not a
+// fork, or the parent is gone (deleted, or its name reused by another
+// repository), or invisible to the viewer.
+func repositoryParent(ctx context.Context, obj *model.Repository) (*model.Repository, error) {
+	if !obj.IsFork || obj.ParentOwner == "" {
+		return nil, nil
+	}
+	p, err := visibleRepository(ctx, obj.ParentOwner, obj.ParentName)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	if obj.ParentLife != 0 && p.Life != obj.ParentLife {
+		return nil, nil
+	}
+	return repoFromRead(p), nil
+}
+
+// deletedRepositoryID is the global ID of the repository a delete removed.
+func deletedRepositoryID(s entities.Snapshot) (string, error) {
+	r, ok := s.State.(*entities.Repository)
+	if !ok || r == nil {
+		return "", fmt.Errorf("graph: no repository state for %v", s.ID)
+	}
+	return repoNodeID(r.Owner, r.Name, r.Life), nil
+}

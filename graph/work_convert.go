@@ -1,0 +1,465 @@
+package graph
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/hubstream/hubstream/graph/model"
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// Conversions of the work area (issues, pull requests, comments,
+// reactions): read items and write-side states into GraphQL models, pages
+// into connections, and the counters behind totalCount and
+// reactionGroups.
+//
+// A model built from a read item carries its counters (Reactions is never
+// nil). One built from the write side's state in a mutation payload does
+// not know them (Reactions is nil) unless the entity is new; the
+// resolvers then read the counters from the read model when asked.
+
+func workReactions(r loaders.Reactions) model.Reactions {
+	out := make(model.Reactions, len(r))
+	for c, n := range r {
+		out[model.ReactionContent(c)] = int32(n)
+	}
+	return out
+}
+
+func workTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
+}
+
+func issueFromRead(i *loaders.Issue) *model.Issue {
+	if i == nil {
+		return nil
+	}
+	out := &model.Issue{
+		ID: issueNodeID(i.RepoOwner, i.RepoName, i.Number), RepoOwner: i.RepoOwner, RepoName: i.RepoName, Number: int32(i.Number),
+		Title: i.Title, Body: i.Body, State: model.IssueState(i.State), AuthorLogin: i.Author,
+		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, ClosedAt: workTime(i.ClosedAt),
+		CommentCount: int32(i.CommentCount), Reactions: workReactions(i.Reactions),
+	}
+	if i.StateReason != "" {
+		r := model.IssueStateReason(i.StateReason)
+		out.StateReason = &r
+	}
+	return out
+}
+
+// issueFromState builds a payload issue from the write side's state; its
+// counters are unknown (nil Reactions) unless fresh says it was just
+// opened.
+func issueFromState(s entities.Snapshot, fresh bool) (*model.Issue, error) {
+	i, ok := s.State.(*entities.Issue)
+	if !ok || i == nil {
+		return nil, fmt.Errorf("graph: no issue state for %v", s.ID)
+	}
+	out := &model.Issue{
+		ID: issueNodeID(i.Owner, i.Repo, i.Number), RepoOwner: i.Owner, RepoName: i.Repo, Number: int32(i.Number),
+		Title: i.Title, Body: i.Body, State: model.IssueState(i.State), AuthorLogin: i.Author,
+		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, ClosedAt: workTime(i.ClosedAt),
+	}
+	if i.StateReason != "" {
+		r := model.IssueStateReason(i.StateReason)
+		out.StateReason = &r
+	}
+	if fresh {
+		out.Reactions = model.Reactions{}
+	}
+	return out, nil
+}
+
+func pullRequestFromRead(p *loaders.PullRequest) *model.PullRequest {
+	if p == nil {
+		return nil
+	}
+	return &model.PullRequest{
+		ID: pullRequestNodeID(p.RepoOwner, p.RepoName, p.Number), RepoOwner: p.RepoOwner, RepoName: p.RepoName, Number: int32(p.Number),
+		Title: p.Title, Body: p.Body, State: model.PullRequestState(p.State), HeadRefName: p.HeadRef, BaseRefName: p.BaseRef,
+		Merged: p.State == string(entities.PullRequestStateMerged), MergedAt: workTime(p.MergedAt), MergedByLogin: p.MergedBy,
+		AuthorLogin: p.Author, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ClosedAt: workTime(p.ClosedAt),
+		CommentCount: int32(p.CommentCount), Reactions: workReactions(p.Reactions),
+	}
+}
+
+// pullRequestFromState builds a payload pull request from the write
+// side's state, like issueFromState.
+func pullRequestFromState(s entities.Snapshot, fresh bool) (*model.PullRequest, error) {
+	p, ok := s.State.(*entities.PullRequest)
+	if !ok || p == nil {
+		return nil, fmt.Errorf("graph: no pull request state for %v", s.ID)
+	}
+	out := &model.PullRequest{
+		ID: pullRequestNodeID(p.Owner, p.Repo, p.Number), RepoOwner: p.Owner, RepoName: p.Repo, Number: int32(p.Number),
+		Title: p.Title, Body: p.Body, State: model.PullRequestState(p.State), HeadRefName: p.HeadRef, BaseRefName: p.BaseRef,
+		Merged: p.State == entities.PullRequestStateMerged, MergedAt: workTime(p.MergedAt), MergedByLogin: p.MergedBy,
+		AuthorLogin: p.Author, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ClosedAt: workTime(p.ClosedAt),
+	}
+	if fresh {
+		out.Reactions = model.Reactions{}
+	}
+	return out, nil
+}
+
+func commentFromRead(c *loaders.Comment) *model.IssueComment {
+	if c == nil {
+		return nil
+	}
+	return &model.IssueComment{
+		ID: commentNodeID(c.RepoOwner, c.RepoName, c.Number, c.ID), RepoOwner: c.RepoOwner, RepoName: c.RepoName, Number: int32(c.Number),
+		LocalID: c.ID, Body: c.Body, AuthorLogin: c.Author, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		Reactions: workReactions(c.Reactions),
+	}
+}
+
+// commentFromState builds a payload comment from the write side's state,
+// like issueFromState.
+func commentFromState(s entities.Snapshot, fresh bool) (*model.IssueComment, error) {
+	c, ok := s.State.(*entities.Comment)
+	if !ok || c == nil || c.Deleted {
+		return nil, fmt.Errorf("graph: no comment state for %v", s.ID)
+	}
+	out := &model.IssueComment{
+		ID: commentNodeID(c.Owner, c.Repo, c.Number, c.LocalID), RepoOwner: c.Owner, RepoName: c.Repo, Number: int32(c.Number),
+		LocalID: c.LocalID, Body: c.Body, AuthorLogin: c.Author, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	if fresh {
+		out.Reactions = model.Reactions{}
+	}
+	return out, nil
+}
+
+// Subject keys: the read items reactions and comments are counted on.
+
+func issueKeyOf(i *model.Issue) table.Key {
+	return table.IssueKey(i.RepoOwner, i.RepoName, int(i.Number))
+}
+
+func pullRequestKeyOf(p *model.PullRequest) table.Key {
+	return table.PullRequestKey(p.RepoOwner, p.RepoName, int(p.Number))
+}
+
+func commentKeyOf(c *model.IssueComment) table.Key {
+	return table.CommentKey(c.RepoOwner, c.RepoName, int(c.Number), c.LocalID)
+}
+
+// workSubjectKeyOf is the read item of a reaction subject aggregate.
+func workSubjectKeyOf(id entities.ID) table.Key {
+	switch id := id.(type) {
+	case entities.IssueID:
+		return table.IssueKey(id.Repo().Owner(), id.Repo().Name(), id.Number())
+	case entities.PullRequestID:
+		return table.PullRequestKey(id.Repo().Owner(), id.Repo().Name(), id.Number())
+	case entities.CommentID:
+		return table.CommentKey(id.Repo().Owner(), id.Repo().Name(), id.Number(), id.Local())
+	}
+	return table.Key{}
+}
+
+// workCounts returns a subject's comment count and reaction counts: the
+// model's own when it came from the read model, else read (batched) from
+// the subject's item.
+func workCounts(ctx context.Context, key table.Key, comments int32, reactions model.Reactions) (int32, model.Reactions, error) {
+	if reactions != nil {
+		return comments, reactions, nil
+	}
+	c, err := loadersFrom(ctx).Counts(ctx, key)
+	if err != nil {
+		return 0, nil, err
+	}
+	return int32(c.Comments), workReactions(c.Reactions), nil
+}
+
+// reactionGroups is a subject's reactionGroups: every content in GitHub's
+// order with its count and whether the viewer reacted with it.
+func reactionGroups(ctx context.Context, key table.Key, counts model.Reactions) ([]*model.ReactionGroup, error) {
+	has, err := loadersFrom(ctx).ViewerReactions(ctx, key, actorOf(ctx))
+	if err != nil {
+		return nil, err
+	}
+	contents := entities.ReactionContents()
+	out := make([]*model.ReactionGroup, len(contents))
+	for i, c := range contents {
+		out[i] = &model.ReactionGroup{Content: model.ReactionContent(c), Count: counts[model.ReactionContent(c)], ViewerHasReacted: has[string(c)]}
+	}
+	return out, nil
+}
+
+// Connections.
+
+func decodeIssueItem(it loaders.Item) (*model.Issue, bool) {
+	i := issueFromRead(loaders.DecodeIssue(it))
+	return i, i != nil
+}
+
+func decodePullRequestItem(it loaders.Item) (*model.PullRequest, bool) {
+	p := pullRequestFromRead(loaders.DecodePullRequest(it))
+	return p, p != nil
+}
+
+func decodeCommentItem(it loaders.Item) (*model.IssueComment, bool) {
+	c := commentFromRead(loaders.DecodeComment(it))
+	return c, c != nil
+}
+
+func issueConnection(page loaders.Page, total int32) *model.IssueConnection {
+	c := buildConnection(page, decodeIssueItem)
+	return &model.IssueConnection{
+		Edges:    edgesOf(c, func(cur string, n *model.Issue) *model.IssueEdge { return &model.IssueEdge{Cursor: cur, Node: n} }),
+		Nodes:    nodesOf(c, identity[*model.Issue]),
+		PageInfo: c.PageInfo, TotalCount: total,
+	}
+}
+
+func pullRequestConnection(page loaders.Page, total int32) *model.PullRequestConnection {
+	c := buildConnection(page, decodePullRequestItem)
+	return &model.PullRequestConnection{
+		Edges: edgesOf(c, func(cur string, n *model.PullRequest) *model.PullRequestEdge {
+			return &model.PullRequestEdge{Cursor: cur, Node: n}
+		}),
+		Nodes:    nodesOf(c, identity[*model.PullRequest]),
+		PageInfo: c.PageInfo, TotalCount: total,
+	}
+}
+
+func commentConnection(page loaders.Page, total int32) *model.IssueCommentConnection {
+	c := buildConnection(page, decodeCommentItem)
+	return &model.IssueCommentConnection{
+		Edges: edgesOf(c, func(cur string, n *model.IssueComment) *model.IssueCommentEdge {
+			return &model.IssueCommentEdge{Cursor: cur, Node: n}
+		}),
+		Nodes:    nodesOf(c, identity[*model.IssueComment]),
+		PageInfo: c.PageInfo, TotalCount: total,
+	}
+}
+
+// comments lists the comments of number n of owner/repo with the given
+// total.
+func comments(ctx context.Context, owner, repo string, n int32, total int32, first *int32, after *string, last *int32, before *string) (*model.IssueCommentConnection, error) {
+	page, err := loadersFrom(ctx).CommentsOf(ctx, owner, repo, int(n), pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	return commentConnection(page, total), nil
+}
+
+// issueStateNames and issueTotal turn a Repository.issues states argument
+// into loader states and the connection's totalCount (from the
+// repository's counters).
+func issueStateNames(states []model.IssueState) []string {
+	out := make([]string, len(states))
+	for i, s := range states {
+		out[i] = string(s)
+	}
+	return out
+}
+
+func issueTotal(r *model.Repository, states []model.IssueState) int32 {
+	if len(states) == 0 {
+		return r.OpenIssueCount + r.ClosedIssueCount
+	}
+	var total int32
+	seen := map[model.IssueState]bool{}
+	for _, s := range states {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		switch s {
+		case model.IssueStateOpen:
+			total += r.OpenIssueCount
+		case model.IssueStateClosed:
+			total += r.ClosedIssueCount
+		}
+	}
+	return total
+}
+
+func pullRequestStateNames(states []model.PullRequestState) []string {
+	out := make([]string, len(states))
+	for i, s := range states {
+		out[i] = string(s)
+	}
+	return out
+}
+
+func pullRequestTotal(r *model.Repository, states []model.PullRequestState) int32 {
+	if len(states) == 0 {
+		return r.OpenPullCount + r.ClosedPullCount + r.MergedPullCount
+	}
+	var total int32
+	seen := map[model.PullRequestState]bool{}
+	for _, s := range states {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		switch s {
+		case model.PullRequestStateOpen:
+			total += r.OpenPullCount
+		case model.PullRequestStateClosed:
+			total += r.ClosedPullCount
+		case model.PullRequestStateMerged:
+			total += r.MergedPullCount
+		}
+	}
+	return total
+}
+
+// Mutations.
+
+// appendedOf returns the aggregate of kind that a command appended to
+// (the new issue, pull request or comment).
+func appendedOf(res events.Result, kind entities.Kind) (entities.ID, error) {
+	for _, env := range res.Appended {
+		if env.Kind == kind {
+			return events.ParseID(env.Kind, env.Aggregate)
+		}
+	}
+	return nil, fmt.Errorf("graph: the command appended no %s", kind)
+}
+
+// newCommentLocalID returns a fresh comment id: the time now and 80 random
+// bits (entities.NewCommentLocalID keeps Decide pure by taking both).
+func newCommentLocalID() (string, error) {
+	var entropy [10]byte
+	if _, err := rand.Read(entropy[:]); err != nil {
+		return "", err
+	}
+	return entities.NewCommentLocalID(time.Now(), entropy), nil
+}
+
+// reactionSubject builds the payload subject of a reaction mutation from
+// the write side's state, with the reaction counts read from the read
+// model corrected for the viewer's reaction as the write left it: the
+// projection of the write may not have landed yet, and a mutation's
+// response must show its own effect.
+func reactionSubject(ctx context.Context, res events.Result, subject entities.ID, content entities.ReactionContent, present bool) (model.Reactable, model.Reactions, error) {
+	l := loadersFrom(ctx)
+	key := workSubjectKeyOf(subject)
+	viewer := actorOf(ctx)
+	// Enqueue the subject's item first, so that it and the reaction's item
+	// are read in one batch; Counts below finds it in the request cache.
+	l.ItemByKey.Load(ctx, key)
+	projected, err := l.HasReacted(ctx, key, string(content), viewer)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := l.Counts(ctx, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	counts := workReactions(c.Reactions)
+	switch mc := model.ReactionContent(content); {
+	case present && !projected:
+		counts[mc]++
+	case !present && projected && counts[mc] > 0:
+		counts[mc]--
+	}
+	l.PrimeReaction(ctx, key, string(content), viewer, present)
+	snap := res.Snapshot(subject)
+	switch subject.(type) {
+	case entities.IssueID:
+		i, err := issueFromState(snap, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		i.CommentCount, i.Reactions = int32(c.Comments), counts
+		return i, counts, nil
+	case entities.PullRequestID:
+		p, err := pullRequestFromState(snap, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		p.CommentCount, p.Reactions = int32(c.Comments), counts
+		return p, counts, nil
+	case entities.CommentID:
+		cm, err := commentFromState(snap, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		cm.Reactions = counts
+		return cm, counts, nil
+	}
+	return nil, nil, fmt.Errorf("graph: %v takes no reactions", subject)
+}
+
+// workUser loads the user called login for an author or merger field; nil
+// when there is none (a deleted account shows as null, like GitHub's
+// ghost).
+func workUser(ctx context.Context, login string) (*model.User, error) {
+	if login == "" {
+		return nil, nil
+	}
+	a, err := loadersFrom(ctx).Account(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	return userFromRead(a), nil
+}
+
+// react runs addReaction (add) or removeReaction and builds its payload.
+func react(ctx context.Context, x *events.Executor, input model.ReactionInput, add bool) (*model.ReactionPayload, error) {
+	subject, err := parseWorkNodeID(input.SubjectID, entities.KindIssue, entities.KindPullRequest, entities.KindComment)
+	if err != nil {
+		return nil, err
+	}
+	actor := actorOf(ctx)
+	content := entities.ReactionContent(input.Content)
+	var cmd entities.Command = entities.AddReaction{Actor: actor, Subject: subject, Content: content}
+	if !add {
+		cmd = entities.RemoveReaction{Actor: actor, Subject: subject, Content: content}
+	}
+	res, err := x.Execute(ctx, actor, cmd)
+	if err != nil {
+		return nil, err
+	}
+	obj, counts, err := reactionSubject(ctx, res, subject, content, add)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := reactionGroups(ctx, workSubjectKeyOf(subject), counts)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ReactionPayload{Subject: obj, ReactionGroups: groups}, nil
+}
+
+// pullRequestPayload runs a command on pull request n of repo and returns
+// the pull request as the write left it.
+func pullRequestPayload(ctx context.Context, x *events.Executor, cmd entities.Command, repo entities.RepositoryID, n int32) (*model.PullRequestPayload, error) {
+	res, err := x.Execute(ctx, actorOf(ctx), cmd)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := pullRequestFromState(res.Snapshot(entities.NewPullRequestID(repo, int(n))), false)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PullRequestPayload{PullRequest: pr}, nil
+}
+
+// workRepository is the repository of an issue or pull request, as the
+// viewer may see it. The issue was reached through its visible repository
+// (or a mutation that checked it), so a missing one means the repository
+// was deleted or hidden meanwhile: NOT_FOUND, since the field is non-null.
+func workRepository(ctx context.Context, owner, name string) (*model.Repository, error) {
+	r, err := visibleRepository(ctx, owner, name)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, entities.NotFound("repository %s/%s not found", owner, name)
+	}
+	return repoFromRead(r), nil
+}

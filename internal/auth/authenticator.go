@@ -1,0 +1,377 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/hubstream/hubstream/internal/entities"
+)
+
+// The signature algorithms an Authenticator can accept.
+const (
+	HS256 = "HS256" // HMAC-SHA256 with Options.Secret
+	RS256 = "RS256" // RSASSA-PKCS1-v1_5 SHA-256 with an RSA key from the JWKS
+	ES256 = "ES256" // ECDSA P-256 SHA-256 with an EC key from the JWKS
+)
+
+// Defaults of Options.
+const (
+	DefaultClockSkew              = 30 * time.Second
+	DefaultJWKSMinRefreshInterval = time.Minute
+	DefaultJWKSMaxAge             = time.Hour
+	DefaultJWKSTimeout            = 10 * time.Second
+	// MinSecretLen is the minimum HS256 secret length in bytes (RFC 7518
+	// §3.2: a key at least as long as the hash).
+	MinSecretLen = 32
+	// MaxTokenLen bounds the token we are willing to parse.
+	MaxTokenLen = 8 << 10
+)
+
+// Options configure an Authenticator. Zero fields take the documented
+// defaults. At least one of Secret and JWKSURL must be set.
+type Options struct {
+	// Secret is the HS256 shared secret (AUTH_JWT_SECRET), at least
+	// MinSecretLen bytes.
+	Secret []byte
+	// JWKSURL is where the RS256/ES256 public keys are published
+	// (AUTH_JWKS_URL). It must be https, except on a loopback host.
+	JWKSURL string
+	// Issuer, when set, must equal the token's `iss` (AUTH_ISSUER).
+	Issuer string
+	// Audience, when set, must be one of the token's `aud` (AUTH_AUDIENCE).
+	Audience string
+	// Algorithms is the allow-list of accepted `alg`s, a subset of HS256,
+	// RS256 and ES256. Default: HS256 when Secret is set, plus RS256 and
+	// ES256 when JWKSURL is set.
+	Algorithms []string
+	// ClockSkew is the tolerance when checking `exp` and `nbf`. Default
+	// DefaultClockSkew (30 s).
+	ClockSkew time.Duration
+	// JWKSMinRefreshInterval is the minimum time between two JWKS fetches,
+	// however many tokens with unknown `kid`s arrive. Default 1 minute.
+	JWKSMinRefreshInterval time.Duration
+	// JWKSMaxAge is how long a fetched key set is used before it is
+	// refreshed on the next token (if that refresh fails, the old keys stay
+	// in use). Default 1 hour.
+	JWKSMaxAge time.Duration
+	// HTTPClient fetches the JWKS. Default: a client with a 10 s timeout
+	// that does not follow redirects from https to http.
+	HTTPClient *http.Client
+	// Logf receives operational messages (JWKS fetch failures). Default: none.
+	Logf func(format string, args ...any)
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Configured reports whether any authentication setting is present: a key
+// source, an issuer or an audience. Callers use it to decide between an
+// explicit configuration and a development default.
+func (o Options) Configured() bool {
+	return len(o.Secret) > 0 || o.JWKSURL != "" || o.Issuer != "" || o.Audience != "" || len(o.Algorithms) > 0
+}
+
+// Authenticator verifies bearer tokens. It is safe for concurrent use.
+type Authenticator struct {
+	opts   Options
+	parser *jwt.Parser
+	algs   []string
+	jwks   *jwks // nil without JWKSURL
+}
+
+// New checks opts and returns an Authenticator. It does not contact the
+// JWKS URL: the key set is fetched on the first token that needs it.
+func New(opts Options) (*Authenticator, error) {
+	if len(opts.Secret) == 0 && opts.JWKSURL == "" {
+		return nil, errors.New("auth: no key configured: set a shared secret (AUTH_JWT_SECRET) or a JWKS URL (AUTH_JWKS_URL)")
+	}
+	if len(opts.Secret) > 0 && len(opts.Secret) < MinSecretLen {
+		return nil, fmt.Errorf("auth: the shared secret (AUTH_JWT_SECRET) must be at least %d bytes", MinSecretLen)
+	}
+	if opts.JWKSURL != "" {
+		if err := checkJWKSURL(opts.JWKSURL); err != nil {
+			return nil, err
+		}
+	}
+	if opts.ClockSkew < 0 {
+		return nil, errors.New("auth: negative clock skew")
+	}
+	if opts.ClockSkew == 0 {
+		opts.ClockSkew = DefaultClockSkew
+	}
+	if opts.JWKSMinRefreshInterval <= 0 {
+		opts.JWKSMinRefreshInterval = DefaultJWKSMinRefreshInterval
+	}
+	if opts.JWKSMaxAge <= 0 {
+		opts.JWKSMaxAge = DefaultJWKSMaxAge
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: DefaultJWKSTimeout, CheckRedirect: noDowngrade}
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	algs := slices.Clone(opts.Algorithms)
+	if len(algs) == 0 {
+		if len(opts.Secret) > 0 {
+			algs = append(algs, HS256)
+		}
+		if opts.JWKSURL != "" {
+			algs = append(algs, RS256, ES256)
+		}
+	}
+	for _, alg := range algs {
+		switch alg {
+		case HS256:
+			if len(opts.Secret) == 0 {
+				return nil, errors.New("auth: HS256 needs a shared secret (AUTH_JWT_SECRET)")
+			}
+		case RS256, ES256:
+			if opts.JWKSURL == "" {
+				return nil, fmt.Errorf("auth: %s needs a JWKS URL (AUTH_JWKS_URL)", alg)
+			}
+		default:
+			return nil, fmt.Errorf("auth: algorithm %q is not supported (use HS256, RS256 or ES256)", alg)
+		}
+	}
+	a := &Authenticator{opts: opts, algs: algs}
+	popts := []jwt.ParserOption{
+		jwt.WithValidMethods(algs),
+		jwt.WithLeeway(opts.ClockSkew),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(opts.Now),
+		jwt.WithStrictDecoding(),
+	}
+	if opts.Issuer != "" {
+		popts = append(popts, jwt.WithIssuer(opts.Issuer))
+	}
+	if opts.Audience != "" {
+		popts = append(popts, jwt.WithAudience(opts.Audience))
+	}
+	a.parser = jwt.NewParser(popts...)
+	if opts.JWKSURL != "" {
+		a.jwks = newJWKS(opts)
+	}
+	return a, nil
+}
+
+func checkJWKSURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("auth: JWKS URL (AUTH_JWKS_URL) %q is not an absolute URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+	}
+	return fmt.Errorf("auth: JWKS URL (AUTH_JWKS_URL) must be https (plain http only on a loopback host), got %q", raw)
+}
+
+// noDowngrade follows at most 5 redirects of the JWKS URL, never from
+// https to plain http.
+func noDowngrade(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("too many redirects")
+	}
+	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return errors.New("redirect from https to " + req.URL.Scheme)
+	}
+	return nil
+}
+
+// Error is an authentication failure. Message is safe to show a client;
+// the wrapped cause is for logs and tests only. errors.Is(err,
+// entities.ErrUnauthenticated) holds.
+type Error struct {
+	Message string
+	Err     error
+}
+
+// Error returns the message and the cause.
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return "auth: " + e.Message
+	}
+	return "auth: " + e.Message + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is matches entities.ErrUnauthenticated.
+func (e *Error) Is(target error) bool { return target == entities.ErrUnauthenticated }
+
+func fail(msg string, cause error) *Error { return &Error{Message: msg, Err: cause} }
+
+// Authenticate verifies token (without the "Bearer " prefix) and returns
+// its viewer. Every failure is an *Error.
+func (a *Authenticator) Authenticate(ctx context.Context, token string) (Viewer, error) {
+	if token == "" {
+		return Viewer{}, fail("missing bearer token", nil)
+	}
+	if len(token) > MaxTokenLen {
+		return Viewer{}, fail("invalid token", errors.New("token too long"))
+	}
+	var claims jwt.RegisteredClaims
+	_, err := a.parser.ParseWithClaims(token, &claims, a.keyFunc(ctx))
+	switch {
+	case err == nil:
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return Viewer{}, fail("token expired", err)
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return Viewer{}, fail("token not valid yet", err)
+	default:
+		return Viewer{}, fail("invalid token", err)
+	}
+	if claims.Subject == "" {
+		return Viewer{}, fail("invalid token", errors.New("no sub claim"))
+	}
+	if err := entities.ValidateLogin("sub", claims.Subject); err != nil {
+		return Viewer{}, fail("invalid token", fmt.Errorf("sub is not a login: %w", err))
+	}
+	return Viewer{Login: strings.ToLower(claims.Subject)}, nil
+}
+
+var errNoKey = errors.New("no key for this algorithm")
+
+// keyFunc hands each algorithm only its own kind of key: the shared
+// secret to HS256, an RSA key to RS256, a P-256 key to ES256. The parser
+// has already checked the algorithm against the allow-list.
+func (a *Authenticator) keyFunc(ctx context.Context) jwt.Keyfunc {
+	return func(t *jwt.Token) (any, error) {
+		alg, _ := t.Header["alg"].(string)
+		if !slices.Contains(a.algs, alg) {
+			return nil, fmt.Errorf("algorithm %q not allowed", alg)
+		}
+		switch alg {
+		case HS256:
+			if t.Method != jwt.SigningMethodHS256 || len(a.opts.Secret) == 0 {
+				return nil, errNoKey
+			}
+			return a.opts.Secret, nil
+		case RS256:
+			if t.Method != jwt.SigningMethodRS256 || a.jwks == nil {
+				return nil, errNoKey
+			}
+		case ES256:
+			if t.Method != jwt.SigningMethodES256 || a.jwks == nil {
+				return nil, errNoKey
+			}
+		default:
+			return nil, errNoKey
+		}
+		kid, _ := t.Header["kid"].(string)
+		return a.jwks.key(ctx, kid, alg)
+	}
+}
+
+// Middleware authenticates requests to next. Without an Authorization
+// header the request goes on anonymous; with a valid bearer token it goes
+// on with the Viewer in its context; anything else (another scheme, a bad,
+// expired or unacceptable token, several Authorization headers) is
+// answered with 401 and a GraphQL-shaped UNAUTHENTICATED error.
+func (a *Authenticator) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		values := r.Header.Values("Authorization")
+		if len(values) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(values) > 1 {
+			Unauthorized(w, "several Authorization headers")
+			return
+		}
+		token, ok := bearerToken(values[0])
+		if !ok {
+			Unauthorized(w, `the Authorization header must be "Bearer <token>"`)
+			return
+		}
+		v, err := a.Authenticate(r.Context(), token)
+		if err != nil {
+			msg := "invalid token"
+			var ae *Error
+			if errors.As(err, &ae) {
+				msg = ae.Message
+			}
+			Unauthorized(w, msg)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(WithViewer(r.Context(), v)))
+	})
+}
+
+// bearerToken extracts the token of "Bearer <token>" (the scheme is
+// case-insensitive).
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+type gqlError struct {
+	Message    string            `json:"message"`
+	Extensions map[string]string `json:"extensions"`
+}
+
+// Unauthorized answers 401 with a GraphQL-shaped body:
+// {"errors":[{"message":msg,"extensions":{"code":"UNAUTHENTICATED"}}]}.
+// msg must be safe to show a client.
+func Unauthorized(w http.ResponseWriter, msg string) {
+	body, _ := json.Marshal(struct {
+		Errors []gqlError `json:"errors"`
+	}{[]gqlError{{Message: msg, Extensions: map[string]string{"code": string(entities.CodeUnauthenticated)}}}})
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("WWW-Authenticate", `Bearer realm="hubstream", error="invalid_token"`)
+	w.WriteHeader(http.StatusUnauthorized)
+	_, _ = w.Write(body)
+}
+
+// Mint returns an HS256 token for login, valid for ttl from now, with the
+// configured issuer and audience. It needs the shared secret (the
+// development secret or AUTH_JWT_SECRET): with a JWKS the identity
+// provider issues tokens.
+func (a *Authenticator) Mint(login string, ttl time.Duration) (string, error) {
+	if len(a.opts.Secret) == 0 || !slices.Contains(a.algs, HS256) {
+		return "", errors.New("auth: cannot mint tokens without an HS256 shared secret")
+	}
+	if err := entities.ValidateLogin("login", login); err != nil {
+		return "", err
+	}
+	if ttl <= 0 {
+		return "", errors.New("auth: token lifetime must be positive")
+	}
+	now := a.opts.Now()
+	claims := jwt.RegisteredClaims{
+		Subject:   login,
+		Issuer:    a.opts.Issuer,
+		IssuedAt:  jwt.NewNumericDate(now),
+		NotBefore: jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+	}
+	if a.opts.Audience != "" {
+		claims.Audience = jwt.ClaimStrings{a.opts.Audience}
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(a.opts.Secret)
+}

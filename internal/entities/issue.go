@@ -1,0 +1,291 @@
+package entities
+
+import (
+	"strings"
+	"time"
+)
+
+// IssueStatus is whether an issue is open or closed.
+type IssueStatus string
+
+// The issue states.
+const (
+	IssueStateOpen   IssueStatus = "OPEN"
+	IssueStateClosed IssueStatus = "CLOSED"
+)
+
+// IssueStateReason says why an issue is in its state.
+type IssueStateReason string
+
+// The state reasons.
+const (
+	ReasonCompleted  IssueStateReason = "COMPLETED"
+	ReasonNotPlanned IssueStateReason = "NOT_PLANNED"
+	ReasonReopened   IssueStateReason = "REOPENED"
+)
+
+// Issue is the state of an issue. Owner and Repo are the repository's
+// owner login and name as the repository spells them.
+type Issue struct {
+	Owner       string           `json:"owner"`
+	Repo        string           `json:"repo"`
+	Number      int              `json:"number"`
+	Title       string           `json:"title"`
+	Body        string           `json:"body,omitempty"`
+	Author      string           `json:"author"`
+	Life        int              `json:"life,omitempty"` // the repository's life the issue belongs to
+	State       IssueStatus      `json:"state"`
+	StateReason IssueStateReason `json:"stateReason,omitempty"`
+	CreatedAt   time.Time        `json:"createdAt"`
+	UpdatedAt   time.Time        `json:"updatedAt"`
+	ClosedAt    *time.Time       `json:"closedAt,omitempty"`
+}
+
+// Kind returns KindIssue.
+func (*Issue) Kind() Kind { return KindIssue }
+
+// IssueOpened records a new issue.
+type IssueOpened struct {
+	Owner  string `json:"owner"`
+	Repo   string `json:"repo"`
+	Number int    `json:"number"`
+	Title  string `json:"title"`
+	Body   string `json:"body,omitempty"`
+	Author string `json:"author"`
+	Life   int    `json:"life,omitempty"`
+}
+
+// EventType returns "IssueOpened".
+func (*IssueOpened) EventType() string { return "IssueOpened" }
+
+func (e *IssueOpened) evolve(s State, at time.Time) (State, error) {
+	if s != nil {
+		return nil, errWrongState(e, s)
+	}
+	return &Issue{Owner: e.Owner, Repo: e.Repo, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, State: IssueStateOpen, CreatedAt: at, UpdatedAt: at}, nil
+}
+
+// IssueEdited records a changed title or body; nil fields are unchanged.
+type IssueEdited struct {
+	Title *string `json:"title,omitempty"`
+	Body  *string `json:"body,omitempty"`
+}
+
+// EventType returns "IssueEdited".
+func (*IssueEdited) EventType() string { return "IssueEdited" }
+
+func (e *IssueEdited) evolve(s State, at time.Time) (State, error) {
+	i, ok := s.(*Issue)
+	if !ok || i == nil {
+		return nil, errWrongState(e, s)
+	}
+	next := *i
+	if e.Title != nil {
+		next.Title = *e.Title
+	}
+	if e.Body != nil {
+		next.Body = *e.Body
+	}
+	next.UpdatedAt = at
+	return &next, nil
+}
+
+// IssueClosed records that an open issue was closed, and why.
+type IssueClosed struct {
+	Reason IssueStateReason `json:"reason"`
+}
+
+// EventType returns "IssueClosed".
+func (*IssueClosed) EventType() string { return "IssueClosed" }
+
+func (e *IssueClosed) evolve(s State, at time.Time) (State, error) {
+	i, ok := s.(*Issue)
+	if !ok || i == nil || i.State != IssueStateOpen {
+		return nil, errWrongState(e, s)
+	}
+	next := *i
+	next.State, next.StateReason, next.ClosedAt, next.UpdatedAt = IssueStateClosed, e.Reason, workTimePtr(at), at
+	return &next, nil
+}
+
+// IssueReopened records that a closed issue was reopened.
+type IssueReopened struct{}
+
+// EventType returns "IssueReopened".
+func (*IssueReopened) EventType() string { return "IssueReopened" }
+
+func (e *IssueReopened) evolve(s State, at time.Time) (State, error) {
+	i, ok := s.(*Issue)
+	if !ok || i == nil || i.State != IssueStateClosed {
+		return nil, errWrongState(e, s)
+	}
+	next := *i
+	next.State, next.StateReason, next.ClosedAt, next.UpdatedAt = IssueStateOpen, ReasonReopened, nil, at
+	return &next, nil
+}
+
+// OpenIssue opens an issue in a repository. Its number is the repository's
+// next one (shared with pull requests): Decide advances the repository
+// head's sequence counter in the same transaction, so numbers are
+// gap-free and concurrent opens are serialised by conflict retries.
+type OpenIssue struct {
+	Actor string
+	Repo  RepositoryID
+	Title string
+	Body  string
+}
+
+// Targets names the repository (its head holds the counter) and the
+// actor's membership of its owner; the issue's own ID is only known once
+// the counter is read.
+func (c OpenIssue) Targets() []ID { return workTargets(c.Repo, c.Actor) }
+
+// Decide returns the counter change and an IssueOpened event;
+// UNAUTHENTICATED for anonymous actors, BAD_USER_INPUT for an invalid
+// title or body, NOT_FOUND for a missing, deleted or invisible repository.
+func (c OpenIssue) Decide(in Input) ([]Change, error) {
+	acc, err := workRepo(in, c.Actor, c.Repo)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateWorkTitle(c.Title); err != nil {
+		return nil, err
+	}
+	if err := validateWorkBody(c.Body, false); err != nil {
+		return nil, err
+	}
+	n := in.Snapshot(c.Repo).Seq + 1
+	ev := &IssueOpened{Owner: acc.repo.Owner, Repo: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: strings.ToLower(in.Actor), Life: acc.repo.Life}
+	changes := []Change{{ID: c.Repo, NewSeq: n}, {ID: NewIssueID(c.Repo, int(n)), Events: []Event{ev}}}
+	return append(changes, acc.checks(false)...), nil
+}
+
+// issueTargets names an issue, its repository and the actor's membership.
+func issueTargets(repo RepositoryID, n int, actor string) []ID {
+	return append([]ID{NewIssueID(repo, n)}, workTargets(repo, actor)...)
+}
+
+// modifyIssue checks the repository and returns the issue the actor wants
+// to change with the membership checks the decision relies on: NOT_FOUND
+// for a missing repository or issue, FORBIDDEN unless the actor is the
+// issue's author or a repository admin.
+func modifyIssue(in Input, actor string, repo RepositoryID, n int) (*Issue, []Change, error) {
+	acc, err := workRepo(in, actor, repo)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := validateWorkNumber(n); err != nil {
+		return nil, nil, err
+	}
+	if err := acc.hasNumber(n, "issue"); err != nil {
+		return nil, nil, err
+	}
+	i, ok := in.Snapshot(NewIssueID(repo, n)).State.(*Issue)
+	if !ok || i == nil {
+		return nil, nil, NotFound("issue #%d not found in %s/%s", n, acc.repo.Owner, acc.repo.Name)
+	}
+	ok, asAdmin := acc.canModify(in, i.Author)
+	if !ok {
+		return nil, nil, Forbidden("only the author or a repository admin can change issue #%d", n)
+	}
+	return i, acc.checks(asAdmin), nil
+}
+
+// EditIssue changes an issue's title or body; nil fields stay as they are.
+type EditIssue struct {
+	Actor  string
+	Repo   RepositoryID
+	Number int
+	Title  *string
+	Body   *string
+}
+
+// Targets names the issue, its repository and the actor's membership.
+func (c EditIssue) Targets() []ID { return issueTargets(c.Repo, c.Number, c.Actor) }
+
+// Decide returns an IssueEdited event with the fields that change (none if
+// nothing does); UNAUTHENTICATED, BAD_USER_INPUT, NOT_FOUND or FORBIDDEN
+// otherwise.
+func (c EditIssue) Decide(in Input) ([]Change, error) {
+	i, checks, err := modifyIssue(in, c.Actor, c.Repo, c.Number)
+	if err != nil {
+		return nil, err
+	}
+	if c.Title != nil {
+		if err := validateWorkTitle(*c.Title); err != nil {
+			return nil, err
+		}
+	}
+	if c.Body != nil {
+		if err := validateWorkBody(*c.Body, false); err != nil {
+			return nil, err
+		}
+	}
+	ev, changed := &IssueEdited{}, false
+	if c.Title != nil && *c.Title != i.Title {
+		ev.Title, changed = c.Title, true
+	}
+	if c.Body != nil && *c.Body != i.Body {
+		ev.Body, changed = c.Body, true
+	}
+	if !changed {
+		return nil, nil
+	}
+	return append([]Change{{ID: NewIssueID(c.Repo, c.Number), Events: []Event{ev}}}, checks...), nil
+}
+
+// CloseIssue closes an issue with a reason (default COMPLETED). Closing a
+// closed issue changes nothing, as on GitHub.
+type CloseIssue struct {
+	Actor  string
+	Repo   RepositoryID
+	Number int
+	Reason IssueStateReason
+}
+
+// Targets names the issue, its repository and the actor's membership.
+func (c CloseIssue) Targets() []ID { return issueTargets(c.Repo, c.Number, c.Actor) }
+
+// Decide returns an IssueClosed event, nothing for a closed issue, or
+// UNAUTHENTICATED, BAD_USER_INPUT (reason), NOT_FOUND, FORBIDDEN.
+func (c CloseIssue) Decide(in Input) ([]Change, error) {
+	i, checks, err := modifyIssue(in, c.Actor, c.Repo, c.Number)
+	if err != nil {
+		return nil, err
+	}
+	reason := c.Reason
+	if reason == "" {
+		reason = ReasonCompleted
+	}
+	if reason != ReasonCompleted && reason != ReasonNotPlanned {
+		return nil, BadInput("reason", "an issue can be closed as COMPLETED or NOT_PLANNED (got %q)", c.Reason)
+	}
+	if i.State == IssueStateClosed {
+		return nil, nil
+	}
+	return append([]Change{{ID: NewIssueID(c.Repo, c.Number), Events: []Event{&IssueClosed{Reason: reason}}}}, checks...), nil
+}
+
+// ReopenIssue reopens a closed issue; reopening an open one changes
+// nothing.
+type ReopenIssue struct {
+	Actor  string
+	Repo   RepositoryID
+	Number int
+}
+
+// Targets names the issue, its repository and the actor's membership.
+func (c ReopenIssue) Targets() []ID { return issueTargets(c.Repo, c.Number, c.Actor) }
+
+// Decide returns an IssueReopened event, nothing for an open issue, or
+// UNAUTHENTICATED, NOT_FOUND, FORBIDDEN.
+func (c ReopenIssue) Decide(in Input) ([]Change, error) {
+	i, checks, err := modifyIssue(in, c.Actor, c.Repo, c.Number)
+	if err != nil {
+		return nil, err
+	}
+	if i.State == IssueStateOpen {
+		return nil, nil
+	}
+	return append([]Change{{ID: NewIssueID(c.Repo, c.Number), Events: []Event{&IssueReopened{}}}}, checks...), nil
+}

@@ -1,0 +1,368 @@
+package entities
+
+import (
+	"strings"
+	"time"
+)
+
+// PullRequestStatus is whether a pull request is open, closed or merged.
+type PullRequestStatus string
+
+// The pull request states. MERGED is final.
+const (
+	PullRequestStateOpen   PullRequestStatus = "OPEN"
+	PullRequestStateClosed PullRequestStatus = "CLOSED"
+	PullRequestStateMerged PullRequestStatus = "MERGED"
+)
+
+// PullRequest is the state of a pull request. Owner and Repo are the
+// repository's owner login and name as the repository spells them.
+type PullRequest struct {
+	Owner     string            `json:"owner"`
+	Repo      string            `json:"repo"`
+	Number    int               `json:"number"`
+	Title     string            `json:"title"`
+	Body      string            `json:"body,omitempty"`
+	Author    string            `json:"author"`
+	Life      int               `json:"life,omitempty"` // the repository's life the pull request belongs to
+	HeadRef   string            `json:"headRef"`
+	BaseRef   string            `json:"baseRef"`
+	State     PullRequestStatus `json:"state"`
+	CreatedAt time.Time         `json:"createdAt"`
+	UpdatedAt time.Time         `json:"updatedAt"`
+	// ClosedAt is set when the pull request is closed or merged (a merge
+	// closes it, as on GitHub).
+	ClosedAt *time.Time `json:"closedAt,omitempty"`
+	MergedAt *time.Time `json:"mergedAt,omitempty"`
+	MergedBy string     `json:"mergedBy,omitempty"`
+}
+
+// Kind returns KindPullRequest.
+func (*PullRequest) Kind() Kind { return KindPullRequest }
+
+// PullRequestOpened records a new pull request.
+type PullRequestOpened struct {
+	Owner   string `json:"owner"`
+	Repo    string `json:"repo"`
+	Number  int    `json:"number"`
+	Title   string `json:"title"`
+	Body    string `json:"body,omitempty"`
+	Author  string `json:"author"`
+	HeadRef string `json:"headRef"`
+	BaseRef string `json:"baseRef"`
+	Life    int    `json:"life,omitempty"`
+}
+
+// EventType returns "PullRequestOpened".
+func (*PullRequestOpened) EventType() string { return "PullRequestOpened" }
+
+func (e *PullRequestOpened) evolve(s State, at time.Time) (State, error) {
+	if s != nil {
+		return nil, errWrongState(e, s)
+	}
+	return &PullRequest{Owner: e.Owner, Repo: e.Repo, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, HeadRef: e.HeadRef, BaseRef: e.BaseRef, State: PullRequestStateOpen, CreatedAt: at, UpdatedAt: at}, nil
+}
+
+// PullRequestEdited records a changed title or body; nil fields are
+// unchanged.
+type PullRequestEdited struct {
+	Title *string `json:"title,omitempty"`
+	Body  *string `json:"body,omitempty"`
+}
+
+// EventType returns "PullRequestEdited".
+func (*PullRequestEdited) EventType() string { return "PullRequestEdited" }
+
+func (e *PullRequestEdited) evolve(s State, at time.Time) (State, error) {
+	p, ok := s.(*PullRequest)
+	if !ok || p == nil {
+		return nil, errWrongState(e, s)
+	}
+	next := *p
+	if e.Title != nil {
+		next.Title = *e.Title
+	}
+	if e.Body != nil {
+		next.Body = *e.Body
+	}
+	next.UpdatedAt = at
+	return &next, nil
+}
+
+// PullRequestClosed records that an open pull request was closed unmerged.
+type PullRequestClosed struct{}
+
+// EventType returns "PullRequestClosed".
+func (*PullRequestClosed) EventType() string { return "PullRequestClosed" }
+
+func (e *PullRequestClosed) evolve(s State, at time.Time) (State, error) {
+	p, ok := s.(*PullRequest)
+	if !ok || p == nil || p.State != PullRequestStateOpen {
+		return nil, errWrongState(e, s)
+	}
+	next := *p
+	next.State, next.ClosedAt, next.UpdatedAt = PullRequestStateClosed, workTimePtr(at), at
+	return &next, nil
+}
+
+// PullRequestReopened records that a closed pull request was reopened.
+type PullRequestReopened struct{}
+
+// EventType returns "PullRequestReopened".
+func (*PullRequestReopened) EventType() string { return "PullRequestReopened" }
+
+func (e *PullRequestReopened) evolve(s State, at time.Time) (State, error) {
+	p, ok := s.(*PullRequest)
+	if !ok || p == nil || p.State != PullRequestStateClosed {
+		return nil, errWrongState(e, s)
+	}
+	next := *p
+	next.State, next.ClosedAt, next.UpdatedAt = PullRequestStateOpen, nil, at
+	return &next, nil
+}
+
+// PullRequestMerged records that an open pull request was merged by By.
+type PullRequestMerged struct {
+	By string `json:"by"`
+}
+
+// EventType returns "PullRequestMerged".
+func (*PullRequestMerged) EventType() string { return "PullRequestMerged" }
+
+func (e *PullRequestMerged) evolve(s State, at time.Time) (State, error) {
+	p, ok := s.(*PullRequest)
+	if !ok || p == nil || p.State != PullRequestStateOpen {
+		return nil, errWrongState(e, s)
+	}
+	next := *p
+	next.State, next.MergedBy, next.UpdatedAt = PullRequestStateMerged, e.By, at
+	next.ClosedAt, next.MergedAt = workTimePtr(at), workTimePtr(at)
+	return &next, nil
+}
+
+// OpenPullRequest opens a pull request from HeadRef into BaseRef. Its
+// number comes from the repository's counter, shared with issues (see
+// OpenIssue).
+type OpenPullRequest struct {
+	Actor   string
+	Repo    RepositoryID
+	Title   string
+	Body    string
+	HeadRef string
+	BaseRef string
+}
+
+// Targets names the repository and the actor's membership of its owner.
+func (c OpenPullRequest) Targets() []ID { return workTargets(c.Repo, c.Actor) }
+
+// Decide returns the counter change and a PullRequestOpened event;
+// UNAUTHENTICATED, BAD_USER_INPUT (title, body, headRef, baseRef) or
+// NOT_FOUND otherwise.
+func (c OpenPullRequest) Decide(in Input) ([]Change, error) {
+	acc, err := workRepo(in, c.Actor, c.Repo)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateWorkTitle(c.Title); err != nil {
+		return nil, err
+	}
+	if err := validateWorkBody(c.Body, false); err != nil {
+		return nil, err
+	}
+	if err := validateWorkRef("headRef", c.HeadRef); err != nil {
+		return nil, err
+	}
+	if err := validateWorkRef("baseRef", c.BaseRef); err != nil {
+		return nil, err
+	}
+	if c.HeadRef == c.BaseRef {
+		return nil, BadInput("headRef", "the head and base branches must differ (both are %q)", c.HeadRef)
+	}
+	n := in.Snapshot(c.Repo).Seq + 1
+	ev := &PullRequestOpened{Owner: acc.repo.Owner, Repo: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: strings.ToLower(in.Actor), HeadRef: c.HeadRef, BaseRef: c.BaseRef, Life: acc.repo.Life}
+	changes := []Change{{ID: c.Repo, NewSeq: n}, {ID: NewPullRequestID(c.Repo, int(n)), Events: []Event{ev}}}
+	return append(changes, acc.checks(false)...), nil
+}
+
+// pullRequestTargets names a pull request, its repository and the actor's
+// membership.
+func pullRequestTargets(repo RepositoryID, n int, actor string) []ID {
+	return append([]ID{NewPullRequestID(repo, n)}, workTargets(repo, actor)...)
+}
+
+// loadPullRequest checks the repository and returns the pull request the
+// actor wants to change, with the actor's rights in the repository.
+func loadPullRequest(in Input, actor string, repo RepositoryID, n int) (*PullRequest, workAccess, error) {
+	acc, err := workRepo(in, actor, repo)
+	if err != nil {
+		return nil, workAccess{}, err
+	}
+	if err := validateWorkNumber(n); err != nil {
+		return nil, workAccess{}, err
+	}
+	if err := acc.hasNumber(n, "pull request"); err != nil {
+		return nil, workAccess{}, err
+	}
+	p, ok := in.Snapshot(NewPullRequestID(repo, n)).State.(*PullRequest)
+	if !ok || p == nil {
+		return nil, workAccess{}, NotFound("pull request #%d not found in %s/%s", n, acc.repo.Owner, acc.repo.Name)
+	}
+	return p, acc, nil
+}
+
+// modifyPullRequest is loadPullRequest for changes its author or a
+// repository admin may make; it also returns the membership checks.
+func modifyPullRequest(in Input, actor string, repo RepositoryID, n int) (*PullRequest, []Change, error) {
+	p, acc, err := loadPullRequest(in, actor, repo, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	ok, asAdmin := acc.canModify(in, p.Author)
+	if !ok {
+		return nil, nil, Forbidden("only the author or a repository admin can change pull request #%d", n)
+	}
+	return p, acc.checks(asAdmin), nil
+}
+
+// errMerged is the error for changing the state of a merged pull request:
+// a request that can never succeed (GitHub answers 422 Unprocessable), so
+// it is bad input rather than a retryable conflict.
+func errMerged(n int) error {
+	return BadInput("number", "pull request #%d is already merged", n)
+}
+
+// EditPullRequest changes a pull request's title or body (merged ones
+// too, as on GitHub); nil fields stay as they are.
+type EditPullRequest struct {
+	Actor  string
+	Repo   RepositoryID
+	Number int
+	Title  *string
+	Body   *string
+}
+
+// Targets names the pull request, its repository and the actor's
+// membership.
+func (c EditPullRequest) Targets() []ID { return pullRequestTargets(c.Repo, c.Number, c.Actor) }
+
+// Decide returns a PullRequestEdited event with the fields that change
+// (none if nothing does); UNAUTHENTICATED, BAD_USER_INPUT, NOT_FOUND or
+// FORBIDDEN otherwise.
+func (c EditPullRequest) Decide(in Input) ([]Change, error) {
+	p, checks, err := modifyPullRequest(in, c.Actor, c.Repo, c.Number)
+	if err != nil {
+		return nil, err
+	}
+	if c.Title != nil {
+		if err := validateWorkTitle(*c.Title); err != nil {
+			return nil, err
+		}
+	}
+	if c.Body != nil {
+		if err := validateWorkBody(*c.Body, false); err != nil {
+			return nil, err
+		}
+	}
+	ev, changed := &PullRequestEdited{}, false
+	if c.Title != nil && *c.Title != p.Title {
+		ev.Title, changed = c.Title, true
+	}
+	if c.Body != nil && *c.Body != p.Body {
+		ev.Body, changed = c.Body, true
+	}
+	if !changed {
+		return nil, nil
+	}
+	return append([]Change{{ID: NewPullRequestID(c.Repo, c.Number), Events: []Event{ev}}}, checks...), nil
+}
+
+// ClosePullRequest closes an open pull request without merging; closing a
+// closed one changes nothing; a merged one cannot be closed.
+type ClosePullRequest struct {
+	Actor  string
+	Repo   RepositoryID
+	Number int
+}
+
+// Targets names the pull request, its repository and the actor's
+// membership.
+func (c ClosePullRequest) Targets() []ID { return pullRequestTargets(c.Repo, c.Number, c.Actor) }
+
+// Decide returns a PullRequestClosed event, nothing for a closed pull
+// request, BAD_USER_INPUT for a merged one, or UNAUTHENTICATED, NOT_FOUND,
+// FORBIDDEN.
+func (c ClosePullRequest) Decide(in Input) ([]Change, error) {
+	p, checks, err := modifyPullRequest(in, c.Actor, c.Repo, c.Number)
+	if err != nil {
+		return nil, err
+	}
+	switch p.State {
+	case PullRequestStateMerged:
+		return nil, errMerged(c.Number)
+	case PullRequestStateClosed:
+		return nil, nil
+	}
+	return append([]Change{{ID: NewPullRequestID(c.Repo, c.Number), Events: []Event{&PullRequestClosed{}}}}, checks...), nil
+}
+
+// ReopenPullRequest reopens a closed pull request; reopening an open one
+// changes nothing; a merged one cannot be reopened.
+type ReopenPullRequest struct {
+	Actor  string
+	Repo   RepositoryID
+	Number int
+}
+
+// Targets names the pull request, its repository and the actor's
+// membership.
+func (c ReopenPullRequest) Targets() []ID { return pullRequestTargets(c.Repo, c.Number, c.Actor) }
+
+// Decide returns a PullRequestReopened event, nothing for an open pull
+// request, BAD_USER_INPUT for a merged one, or UNAUTHENTICATED, NOT_FOUND,
+// FORBIDDEN.
+func (c ReopenPullRequest) Decide(in Input) ([]Change, error) {
+	p, checks, err := modifyPullRequest(in, c.Actor, c.Repo, c.Number)
+	if err != nil {
+		return nil, err
+	}
+	switch p.State {
+	case PullRequestStateMerged:
+		return nil, errMerged(c.Number)
+	case PullRequestStateOpen:
+		return nil, nil
+	}
+	return append([]Change{{ID: NewPullRequestID(c.Repo, c.Number), Events: []Event{&PullRequestReopened{}}}}, checks...), nil
+}
+
+// MergePullRequest merges an open pull request. Only repository admins
+// may merge; merged is final.
+type MergePullRequest struct {
+	Actor  string
+	Repo   RepositoryID
+	Number int
+}
+
+// Targets names the pull request, its repository and the actor's
+// membership.
+func (c MergePullRequest) Targets() []ID { return pullRequestTargets(c.Repo, c.Number, c.Actor) }
+
+// Decide returns a PullRequestMerged event; UNAUTHENTICATED, FORBIDDEN for
+// non-admins, BAD_USER_INPUT for a merged or closed pull request, or
+// NOT_FOUND otherwise.
+func (c MergePullRequest) Decide(in Input) ([]Change, error) {
+	p, acc, err := loadPullRequest(in, c.Actor, c.Repo, c.Number)
+	if err != nil {
+		return nil, err
+	}
+	if !acc.admin {
+		return nil, Forbidden("only repository admins can merge pull requests")
+	}
+	switch p.State {
+	case PullRequestStateMerged:
+		return nil, errMerged(c.Number)
+	case PullRequestStateClosed:
+		return nil, BadInput("number", "pull request #%d is closed; reopen it before merging", c.Number)
+	}
+	ev := &PullRequestMerged{By: strings.ToLower(in.Actor)}
+	return append([]Change{{ID: NewPullRequestID(c.Repo, c.Number), Events: []Event{ev}}}, acc.checks(true)...), nil
+}

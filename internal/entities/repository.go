@@ -1,0 +1,554 @@
+package entities
+
+import (
+	"strings"
+	"time"
+)
+
+// Repositories and forks.
+//
+// A repository is an aggregate (RepositoryID, state *Repository) owned by a
+// user or an organization. Only the owning user, or an ADMIN of the owning
+// organization, may create, change or delete it; private repositories are
+// invisible (NOT_FOUND, so their names do not leak) to everyone but the
+// owner and the organization's members.
+//
+// Deleting a repository keeps the aggregate (its history stays in the log)
+// with Deleted set; every command then treats it as missing. GitHub lets
+// the name be reused: RepositoryCreated (or RepositoryForked) on a deleted
+// repository starts a new life. Lives are numbered (Life), because
+// everything that hangs off a repository from other aggregates — stars,
+// fork links, issues — must not leak from one life into the next: such
+// aggregates record the life they belong to, and the read model keeps a
+// tombstone per deleted life (see internal/projections). Issue and pull
+// request numbers continue across lives (the head's sequence counter is
+// never reset, because the old numbers' aggregates still exist); numbers up
+// to NumberBase belong to earlier lives.
+
+// Repository limits, as GitHub's.
+const (
+	MaxRepositoryNameLen        = 100
+	MaxRepositoryDescriptionLen = 350
+)
+
+// Repository is the state of a repository.
+type Repository struct {
+	Owner       string `json:"owner"` // the owner's login as the owner created it
+	Name        string `json:"name"`  // as typed at creation
+	Description string `json:"description,omitempty"`
+	IsPrivate   bool   `json:"isPrivate,omitempty"`
+	// ParentOwner and ParentName name the repository this one was forked
+	// from ("" when it is not a fork); ParentLife is the parent's life at
+	// the time, so a re-created parent is not mistaken for the original.
+	ParentOwner string    `json:"parentOwner,omitempty"`
+	ParentName  string    `json:"parentName,omitempty"`
+	ParentLife  int       `json:"parentLife,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+	Deleted     bool      `json:"deleted,omitempty"`
+	// Life is 1 for a repository's first creation and grows by one each
+	// time the name is reused after a delete.
+	Life int `json:"life"`
+	// NumberBase is the issue/pull-request counter when this life began:
+	// numbers up to it belong to earlier lives.
+	NumberBase int64 `json:"numberBase,omitempty"`
+}
+
+// Kind returns KindRepository.
+func (*Repository) Kind() Kind { return KindRepository }
+
+// IsFork reports whether the repository was created as a fork.
+func (r *Repository) IsFork() bool { return r.ParentOwner != "" }
+
+// HasNumber reports whether issue or pull request number n belongs to the
+// repository's current life (numbers of earlier lives are not found).
+func (r *Repository) HasNumber(n int) bool { return int64(n) > r.NumberBase }
+
+// LiveRepository returns the repository in s unless it is missing or
+// deleted.
+func LiveRepository(s Snapshot) (*Repository, bool) {
+	r, ok := s.State.(*Repository)
+	if !ok || r == nil || r.Deleted {
+		return nil, false
+	}
+	return r, true
+}
+
+// nextLife returns the life of a repository (re-)created on top of s: 1
+// for a new aggregate, the deleted life plus one for a deleted one, and
+// false when s is a live repository (or not a repository at all).
+func nextLife(s State) (int, bool) {
+	if s == nil {
+		return 1, true
+	}
+	r, ok := s.(*Repository)
+	if !ok || r == nil || !r.Deleted {
+		return 0, false
+	}
+	return r.Life + 1, true
+}
+
+// RepositoryCreated records a new repository, or a new life of a deleted
+// one.
+type RepositoryCreated struct {
+	Owner       string `json:"owner"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	IsPrivate   bool   `json:"isPrivate,omitempty"`
+	NumberBase  int64  `json:"numberBase,omitempty"`
+}
+
+// EventType returns "RepositoryCreated".
+func (*RepositoryCreated) EventType() string { return "RepositoryCreated" }
+
+func (e *RepositoryCreated) evolve(s State, at time.Time) (State, error) {
+	life, ok := nextLife(s)
+	if !ok {
+		return nil, errWrongState(e, s)
+	}
+	return &Repository{Owner: e.Owner, Name: e.Name, Description: e.Description, IsPrivate: e.IsPrivate, CreatedAt: at, UpdatedAt: at, Life: life, NumberBase: e.NumberBase}, nil
+}
+
+// RepositoryForked records a new repository (or a new life of a deleted
+// one) created as a fork of a parent repository. It is appended to the new
+// repository; the parent learns of its fork through the projection.
+type RepositoryForked struct {
+	Owner       string `json:"owner"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	IsPrivate   bool   `json:"isPrivate,omitempty"`
+	ParentOwner string `json:"parentOwner"`
+	ParentName  string `json:"parentName"`
+	ParentLife  int    `json:"parentLife"`
+	NumberBase  int64  `json:"numberBase,omitempty"`
+}
+
+// EventType returns "RepositoryForked".
+func (*RepositoryForked) EventType() string { return "RepositoryForked" }
+
+func (e *RepositoryForked) evolve(s State, at time.Time) (State, error) {
+	life, ok := nextLife(s)
+	if !ok {
+		return nil, errWrongState(e, s)
+	}
+	return &Repository{
+		Owner: e.Owner, Name: e.Name, Description: e.Description, IsPrivate: e.IsPrivate,
+		ParentOwner: e.ParentOwner, ParentName: e.ParentName, ParentLife: e.ParentLife,
+		CreatedAt: at, UpdatedAt: at, Life: life, NumberBase: e.NumberBase,
+	}, nil
+}
+
+// RepositoryUpdated records changed repository fields; nil fields are
+// unchanged.
+type RepositoryUpdated struct {
+	Description *string `json:"description,omitempty"`
+	IsPrivate   *bool   `json:"isPrivate,omitempty"`
+}
+
+// EventType returns "RepositoryUpdated".
+func (*RepositoryUpdated) EventType() string { return "RepositoryUpdated" }
+
+func (e *RepositoryUpdated) evolve(s State, at time.Time) (State, error) {
+	r, ok := s.(*Repository)
+	if !ok || r == nil || r.Deleted {
+		return nil, errWrongState(e, s)
+	}
+	next := *r
+	if e.Description != nil {
+		next.Description = *e.Description
+	}
+	if e.IsPrivate != nil {
+		next.IsPrivate = *e.IsPrivate
+	}
+	next.UpdatedAt = at
+	return &next, nil
+}
+
+// RepositoryDeleted records that a repository was deleted. LastNumber is
+// the issue/pull-request counter at the time: the numbers of the deleted
+// life are (NumberBase, LastNumber], which bounds what the read model must
+// purge.
+type RepositoryDeleted struct {
+	LastNumber int64 `json:"lastNumber,omitempty"`
+}
+
+// EventType returns "RepositoryDeleted".
+func (*RepositoryDeleted) EventType() string { return "RepositoryDeleted" }
+
+func (e *RepositoryDeleted) evolve(s State, at time.Time) (State, error) {
+	r, ok := s.(*Repository)
+	if !ok || r == nil || r.Deleted {
+		return nil, errWrongState(e, s)
+	}
+	next := *r
+	next.Deleted = true
+	next.UpdatedAt = at
+	return &next, nil
+}
+
+// ValidateRepositoryName checks GitHub's repository name rule: 1–100
+// letters, digits, '-', '_' and '.', and not "." or "..".
+func ValidateRepositoryName(field, name string) error {
+	if name == "" {
+		return BadInput(field, "name must not be empty")
+	}
+	if len(name) > MaxRepositoryNameLen {
+		return BadInput(field, "name must be at most %d characters", MaxRepositoryNameLen)
+	}
+	if name == "." || name == ".." {
+		return BadInput(field, "name must not be %q", name)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return BadInput(field, "name may contain only letters, digits, '-', '_' and '.'")
+		}
+	}
+	return nil
+}
+
+// signedIn returns UNAUTHENTICATED when the command has no actor. The
+// repository commands carry their actor because Targets (which has no
+// Input) must name the actor's memberships; an actor different from the
+// executing one would check authority against the wrong membership, so it
+// is refused as the wiring bug it is.
+func signedIn(in Input, actor string) error {
+	if in.Actor == "" {
+		return &Error{Code: CodeUnauthenticated, Message: "you must be signed in"}
+	}
+	if actor != "" && !strings.EqualFold(actor, in.Actor) {
+		return &Error{Code: CodeInternal, Message: "internal error: the command's actor is not the executing actor"}
+	}
+	return nil
+}
+
+// memberOf returns the actor's active membership of the organization
+// called org, or nil (also for users, who have no members).
+func memberOf(in Input, org string) *Membership {
+	if in.Actor == "" {
+		return nil
+	}
+	m, ok := in.Snapshot(NewMembershipID(org, in.Actor)).State.(*Membership)
+	if !ok || !m.Active() {
+		return nil
+	}
+	return m
+}
+
+// canAdminister reports whether the actor may create, change or delete
+// repositories owned by owner: the owner itself, or an ADMIN of the owning
+// organization. It also returns the membership the decision relied on (nil
+// when none), which the command asserts unchanged.
+func canAdminister(in Input, owner string) (bool, *MembershipID) {
+	if strings.EqualFold(in.Actor, owner) {
+		return true, nil
+	}
+	if m := memberOf(in, owner); m != nil && m.Role == RoleAdmin {
+		id := NewMembershipID(owner, in.Actor)
+		return true, &id
+	}
+	return false, nil
+}
+
+// canSee reports whether the actor may see r: anyone for public
+// repositories; the owner and the owning organization's members for
+// private ones. It also returns the membership the decision relied on.
+func canSee(in Input, r *Repository) (bool, *MembershipID) {
+	if !r.IsPrivate || strings.EqualFold(in.Actor, r.Owner) {
+		return true, nil
+	}
+	if memberOf(in, r.Owner) != nil {
+		id := NewMembershipID(r.Owner, in.Actor)
+		return true, &id
+	}
+	return false, nil
+}
+
+// visibleRepository returns the live repository id if the actor may see
+// it, else NOT_FOUND (for missing, deleted and invisible ones alike), with
+// the membership visibility relied on.
+func visibleRepository(in Input, id RepositoryID) (*Repository, *MembershipID, error) {
+	r, ok := LiveRepository(in.Snapshot(id))
+	if !ok {
+		return nil, nil, NotFound("repository %s not found", id)
+	}
+	visible, m := canSee(in, r)
+	if !visible {
+		return nil, nil, NotFound("repository %s not found", id)
+	}
+	return r, m, nil
+}
+
+// membershipChecks returns condition-check changes asserting that the
+// memberships a decision relied on are unchanged when it is written, so an
+// admin demoted (or a member removed) concurrently cannot act on stale
+// authority. Memberships the command changes itself are skipped.
+func membershipChecks(ms ...*MembershipID) []Change {
+	var out []Change
+	seen := map[MembershipID]bool{}
+	for _, m := range ms {
+		if m != nil && !seen[*m] {
+			seen[*m] = true
+			out = append(out, Change{ID: *m})
+		}
+	}
+	return out
+}
+
+// repositoryTargets names a repository, its owner's account and the
+// actor's membership of the owner (for organization owners).
+func repositoryTargets(id RepositoryID, actor string) []ID {
+	ids := []ID{id, NewAccountID(id.Owner())}
+	if actor != "" && !strings.EqualFold(actor, id.Owner()) {
+		ids = append(ids, NewMembershipID(id.Owner(), actor))
+	}
+	return ids
+}
+
+// uniqueIDs drops repeated IDs, keeping the first.
+func uniqueIDs(ids []ID) []ID {
+	seen := make(map[ID]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// CreateRepository creates a repository owned by a user or an
+// organization.
+type CreateRepository struct {
+	Owner       string
+	Name        string
+	Description string
+	IsPrivate   bool
+	// Actor is the viewer's login; it must be the executing actor.
+	Actor string
+}
+
+// Targets names the repository, its owner and the actor's membership of
+// the owner.
+func (c CreateRepository) Targets() []ID {
+	return repositoryTargets(NewRepositoryID(c.Owner, c.Name), c.Actor)
+}
+
+// Decide returns RepositoryCreated; UNAUTHENTICATED without an actor,
+// BAD_USER_INPUT for invalid fields, NOT_FOUND for a missing owner,
+// FORBIDDEN unless the actor is the owner or an admin of the owning
+// organization, ALREADY_EXISTS when the owner has a live repository of
+// that name (in any case). A deleted repository's name may be reused.
+func (c CreateRepository) Decide(in Input) ([]Change, error) {
+	if err := signedIn(in, c.Actor); err != nil {
+		return nil, err
+	}
+	if err := ValidateLogin("owner", c.Owner); err != nil {
+		return nil, err
+	}
+	if err := ValidateRepositoryName("name", c.Name); err != nil {
+		return nil, err
+	}
+	if err := validateText("description", c.Description, MaxRepositoryDescriptionLen); err != nil {
+		return nil, err
+	}
+	owner, ok := in.Snapshot(NewAccountID(c.Owner)).State.(*Account)
+	if !ok || owner == nil {
+		return nil, NotFound("account %q not found", c.Owner)
+	}
+	allowed, m := canAdminister(in, c.Owner)
+	if !allowed {
+		return nil, Forbidden("you cannot create repositories for %q", owner.Login)
+	}
+	id := NewRepositoryID(c.Owner, c.Name)
+	snap := in.Snapshot(id)
+	if _, live := LiveRepository(snap); live {
+		return nil, AlreadyExists("repository %s/%s already exists", owner.Login, c.Name)
+	}
+	if snap.Exists() {
+		if _, ok := nextLife(snap.State); !ok {
+			return nil, &Error{Code: CodeInternal, Message: "internal error: unexpected repository state"}
+		}
+	}
+	ev := &RepositoryCreated{Owner: owner.Login, Name: c.Name, Description: c.Description, IsPrivate: c.IsPrivate, NumberBase: snap.Seq}
+	return append([]Change{{ID: id, Events: []Event{ev}}}, membershipChecks(m)...), nil
+}
+
+// UpdateRepository changes a repository's description or visibility; nil
+// fields stay as they are.
+type UpdateRepository struct {
+	Owner       string
+	Name        string
+	Description *string
+	IsPrivate   *bool
+	Actor       string
+}
+
+// Targets names the repository, its owner and the actor's membership of
+// the owner.
+func (c UpdateRepository) Targets() []ID {
+	return repositoryTargets(NewRepositoryID(c.Owner, c.Name), c.Actor)
+}
+
+// Decide returns RepositoryUpdated with the fields that change (nothing if
+// none do); UNAUTHENTICATED, BAD_USER_INPUT, NOT_FOUND for a missing,
+// deleted or invisible repository, FORBIDDEN unless the actor is the owner
+// or an organization admin. As on GitHub, a fork's visibility cannot be
+// changed (BAD_USER_INPUT on isPrivate).
+func (c UpdateRepository) Decide(in Input) ([]Change, error) {
+	if err := signedIn(in, c.Actor); err != nil {
+		return nil, err
+	}
+	if err := ValidateLogin("owner", c.Owner); err != nil {
+		return nil, err
+	}
+	if err := ValidateRepositoryName("name", c.Name); err != nil {
+		return nil, err
+	}
+	if c.Description != nil {
+		if err := validateText("description", *c.Description, MaxRepositoryDescriptionLen); err != nil {
+			return nil, err
+		}
+	}
+	id := NewRepositoryID(c.Owner, c.Name)
+	r, seen, err := visibleRepository(in, id)
+	if err != nil {
+		return nil, err
+	}
+	allowed, admin := canAdminister(in, r.Owner)
+	if !allowed {
+		return nil, Forbidden("only the owner or an organization admin can change %s/%s", r.Owner, r.Name)
+	}
+	ev := &RepositoryUpdated{}
+	changed := false
+	if c.Description != nil && *c.Description != r.Description {
+		ev.Description, changed = c.Description, true
+	}
+	if c.IsPrivate != nil && *c.IsPrivate != r.IsPrivate {
+		if r.IsFork() {
+			return nil, BadInput("isPrivate", "the visibility of a fork cannot be changed")
+		}
+		ev.IsPrivate, changed = c.IsPrivate, true
+	}
+	if !changed {
+		return nil, nil
+	}
+	return append([]Change{{ID: id, Events: []Event{ev}}}, membershipChecks(seen, admin)...), nil
+}
+
+// DeleteRepository deletes a repository: it and everything under it
+// disappear from every query; its history stays in the log.
+type DeleteRepository struct {
+	Owner string
+	Name  string
+	Actor string
+}
+
+// Targets names the repository, its owner and the actor's membership of
+// the owner.
+func (c DeleteRepository) Targets() []ID {
+	return repositoryTargets(NewRepositoryID(c.Owner, c.Name), c.Actor)
+}
+
+// Decide returns RepositoryDeleted; UNAUTHENTICATED, BAD_USER_INPUT,
+// NOT_FOUND for a missing, already deleted or invisible repository,
+// FORBIDDEN unless the actor is the owner or an organization admin.
+func (c DeleteRepository) Decide(in Input) ([]Change, error) {
+	if err := signedIn(in, c.Actor); err != nil {
+		return nil, err
+	}
+	if err := ValidateLogin("owner", c.Owner); err != nil {
+		return nil, err
+	}
+	if err := ValidateRepositoryName("name", c.Name); err != nil {
+		return nil, err
+	}
+	id := NewRepositoryID(c.Owner, c.Name)
+	r, seen, err := visibleRepository(in, id)
+	if err != nil {
+		return nil, err
+	}
+	allowed, admin := canAdminister(in, r.Owner)
+	if !allowed {
+		return nil, Forbidden("only the owner or an organization admin can delete %s/%s", r.Owner, r.Name)
+	}
+	ev := &RepositoryDeleted{LastNumber: in.Snapshot(id).Seq}
+	return append([]Change{{ID: id, Events: []Event{ev}}}, membershipChecks(seen, admin)...), nil
+}
+
+// ForkRepository forks a repository into NewOwner's account (the actor's
+// own by default), under the same name.
+type ForkRepository struct {
+	Owner    string
+	Name     string
+	NewOwner string // "" means the actor
+	Actor    string
+}
+
+// newOwner returns the login the fork will belong to.
+func (c ForkRepository) newOwner() string {
+	if c.NewOwner == "" {
+		return c.Actor
+	}
+	return c.NewOwner
+}
+
+// Targets names the source, the fork, the new owner and the actor's
+// memberships of both owners.
+func (c ForkRepository) Targets() []ID {
+	src := NewRepositoryID(c.Owner, c.Name)
+	ids := []ID{src, NewRepositoryID(c.newOwner(), c.Name), NewAccountID(c.newOwner())}
+	if c.Actor != "" {
+		ids = append(ids, NewMembershipID(c.Owner, c.Actor), NewMembershipID(c.newOwner(), c.Actor))
+	}
+	return uniqueIDs(ids)
+}
+
+// Decide returns RepositoryForked on the new repository and asserts the
+// source unchanged (a concurrent delete or visibility change retries the
+// fork); UNAUTHENTICATED, BAD_USER_INPUT, NOT_FOUND for a missing, deleted
+// or invisible source or a missing new owner, FORBIDDEN unless the actor
+// is the new owner or an admin of it, ALREADY_EXISTS when the new owner
+// already has a repository of that name (including the source itself).
+func (c ForkRepository) Decide(in Input) ([]Change, error) {
+	if err := signedIn(in, c.Actor); err != nil {
+		return nil, err
+	}
+	if err := ValidateLogin("owner", c.Owner); err != nil {
+		return nil, err
+	}
+	if err := ValidateRepositoryName("name", c.Name); err != nil {
+		return nil, err
+	}
+	newOwnerLogin := c.NewOwner
+	if newOwnerLogin == "" {
+		newOwnerLogin = in.Actor
+	} else if err := ValidateLogin("newOwner", newOwnerLogin); err != nil {
+		return nil, err
+	}
+	srcID := NewRepositoryID(c.Owner, c.Name)
+	src, seen, err := visibleRepository(in, srcID)
+	if err != nil {
+		return nil, err
+	}
+	owner, ok := in.Snapshot(NewAccountID(newOwnerLogin)).State.(*Account)
+	if !ok || owner == nil {
+		return nil, NotFound("account %q not found", newOwnerLogin)
+	}
+	allowed, admin := canAdminister(in, newOwnerLogin)
+	if !allowed {
+		return nil, Forbidden("you cannot create repositories for %q", owner.Login)
+	}
+	forkID := NewRepositoryID(newOwnerLogin, src.Name)
+	snap := in.Snapshot(forkID)
+	if _, live := LiveRepository(snap); live {
+		return nil, AlreadyExists("repository %s/%s already exists", owner.Login, src.Name)
+	}
+	ev := &RepositoryForked{
+		Owner: owner.Login, Name: src.Name, Description: src.Description, IsPrivate: src.IsPrivate,
+		ParentOwner: src.Owner, ParentName: src.Name, ParentLife: src.Life, NumberBase: snap.Seq,
+	}
+	changes := []Change{{ID: forkID, Events: []Event{ev}}, {ID: srcID}}
+	return append(changes, membershipChecks(seen, admin)...), nil
+}

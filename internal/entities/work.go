@@ -1,0 +1,132 @@
+package entities
+
+import (
+	"strings"
+	"time"
+)
+
+// The work area: issues, pull requests, comments and reactions. Every
+// work aggregate hangs off a repository: its commands load the repository
+// (through the visibility and authority rules of repository.go), record
+// the repository's life in their creation events, and treat numbers of
+// earlier lives as missing. Commands carry their actor because Targets
+// must name the actor's membership of the repository owner; Decide checks
+// it is the executing actor (signedIn).
+
+// Limits of the work area, as GitHub's.
+const (
+	MaxTitleLen = 256
+	MaxBodyLen  = 65536
+	MaxRefLen   = 255
+)
+
+// validateWorkTitle checks an issue or pull request title: 1–256
+// characters, not blank.
+func validateWorkTitle(title string) error {
+	if strings.TrimSpace(title) == "" {
+		return BadInput("title", "title must not be blank")
+	}
+	return validateText("title", title, MaxTitleLen)
+}
+
+// validateWorkBody checks an issue, pull request or comment body; required
+// bodies (comments) must not be blank.
+func validateWorkBody(body string, required bool) error {
+	if required && strings.TrimSpace(body) == "" {
+		return BadInput("body", "body must not be blank")
+	}
+	return validateText("body", body, MaxBodyLen)
+}
+
+// validateWorkRef checks a branch name of a pull request: non-empty, at
+// most 255 characters, no spaces or control characters (git forbids them).
+func validateWorkRef(field, ref string) error {
+	if ref == "" {
+		return BadInput(field, "must not be empty")
+	}
+	if err := validateText(field, ref, MaxRefLen); err != nil {
+		return err
+	}
+	for _, r := range ref {
+		if r <= ' ' || r == 0x7f {
+			return BadInput(field, "must not contain spaces or control characters")
+		}
+	}
+	return nil
+}
+
+// validateWorkNumber checks an issue or pull request number.
+func validateWorkNumber(n int) error {
+	if n < 1 {
+		return BadInput("number", "must be a positive number (got %d)", n)
+	}
+	return nil
+}
+
+// workTargets names what every work command needs besides its own
+// aggregates: the repository, and the actor's membership of its owner
+// (for private organization repositories and organization admins).
+func workTargets(repo RepositoryID, actor string) []ID {
+	ids := []ID{repo}
+	if actor != "" && !strings.EqualFold(actor, repo.Owner()) {
+		ids = append(ids, NewMembershipID(repo.Owner(), actor))
+	}
+	return ids
+}
+
+// workAccess is what a work command knows about its repository: the live
+// repository, whether the actor administers it, and the memberships those
+// answers relied on.
+type workAccess struct {
+	repo     *Repository
+	admin    bool
+	seenVia  *MembershipID // the membership that made a private repository visible
+	adminVia *MembershipID // the membership that made the actor an admin
+}
+
+// workRepo checks the actor and loads the repository of a work command:
+// UNAUTHENTICATED without an actor, NOT_FOUND for a missing, deleted or
+// invisible repository (so private names do not leak).
+func workRepo(in Input, actor string, id RepositoryID) (workAccess, error) {
+	if err := signedIn(in, actor); err != nil {
+		return workAccess{}, err
+	}
+	r, seen, err := visibleRepository(in, id)
+	if err != nil {
+		return workAccess{}, err
+	}
+	admin, via := canAdminister(in, r.Owner)
+	return workAccess{repo: r, admin: admin, seenVia: seen, adminVia: via}, nil
+}
+
+// hasNumber returns NOT_FOUND unless number n belongs to the repository's
+// current life (numbers continue across lives; earlier ones are gone).
+func (a workAccess) hasNumber(n int, what string) error {
+	if !a.repo.HasNumber(n) {
+		return NotFound("%s #%d not found in %s/%s", what, n, a.repo.Owner, a.repo.Name)
+	}
+	return nil
+}
+
+// canModify reports whether the actor may change something written by
+// author (its author or a repository admin), and whether that relied on
+// admin rights.
+func (a workAccess) canModify(in Input, author string) (ok, asAdmin bool) {
+	if strings.EqualFold(in.Actor, author) {
+		return true, false
+	}
+	return a.admin, a.admin
+}
+
+// checks returns condition checks asserting that the memberships the
+// decision relied on are unchanged when it is written, so a member removed
+// or an admin demoted concurrently cannot act on stale rights.
+func (a workAccess) checks(asAdmin bool) []Change {
+	if asAdmin {
+		return membershipChecks(a.seenVia, a.adminVia)
+	}
+	return membershipChecks(a.seenVia)
+}
+
+// workTimePtr returns a pointer to a copy of t.
+func workTimePtr(t time.Time) *time.Time { return &t }

@@ -1,0 +1,503 @@
+package loaders_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// workWorld is a memory table written by the real Executor and projected
+// by the real Applier, read through fresh loaders: the work area end to
+// end without HTTP.
+type workWorld struct {
+	t     *testing.T
+	db    *dynamodb.Client
+	table string
+	store *events.Store
+	x     *events.Executor
+	ap    *projections.Applier
+	pager *loaders.Pager
+}
+
+func newWorkWorld(t *testing.T) *workWorld {
+	t.Helper()
+	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eng.Close() })
+	ctx := context.Background()
+	clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "hubstream"
+	if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	store := events.NewStore(clients.DB, name, nil)
+	pager, err := loaders.NewPager(clients.DB, name, loaders.NewCursorKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Generous retries: the concurrency test runs dozens of writers on
+	// one repository head on a shared, busy machine.
+	x := events.NewExecutor(store, events.ExecutorOptions{MaxAttempts: 40})
+	return &workWorld{t: t, db: clients.DB, table: name, store: store, x: x, ap: projections.NewApplier(clients.DB, name, nil), pager: pager}
+}
+
+// exec executes cmd as actor without projecting it.
+func (w *workWorld) exec(actor string, cmd entities.Command) events.Result {
+	w.t.Helper()
+	res, err := w.x.Execute(context.Background(), actor, cmd)
+	if err != nil {
+		w.t.Fatalf("%T: %v", cmd, err)
+	}
+	return res
+}
+
+// project applies what res appended, as the projector would (Repair
+// reads the appended events back from the log).
+func (w *workWorld) project(res events.Result) {
+	w.t.Helper()
+	last := map[string]events.Envelope{}
+	var order []string
+	for _, env := range res.Appended {
+		k := string(env.Kind) + ":" + env.Aggregate
+		if _, ok := last[k]; !ok {
+			order = append(order, k)
+		}
+		last[k] = env
+	}
+	for _, k := range order {
+		env := last[k]
+		id, err := events.ParseID(env.Kind, env.Aggregate)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if err := w.ap.Repair(context.Background(), id, env.Version); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+}
+
+// do executes and projects cmd.
+func (w *workWorld) do(actor string, cmd entities.Command) events.Result {
+	w.t.Helper()
+	res := w.exec(actor, cmd)
+	w.project(res)
+	return res
+}
+
+func (w *workWorld) loaders() *loaders.Loaders {
+	return loaders.New(loaders.Source{DB: w.db, Table: w.table, Pager: w.pager}, loaders.Options{})
+}
+
+var helloRepo = entities.NewRepositoryID("octo", "hello")
+
+// seedHello creates user octo and its public repository Octo/Hello.
+func seedHello(t *testing.T) *workWorld {
+	w := newWorkWorld(t)
+	w.do("octo", entities.CreateUser{Login: "Octo"})
+	w.do("octo", entities.CreateRepository{Owner: "octo", Name: "Hello", Actor: "octo"})
+	return w
+}
+
+func first(n int32) loaders.PageArgs { return loaders.PageArgs{First: &n} }
+
+// TestOpenIssueConcurrentNumbers opens 50 issues on one repository at
+// once through the Executor: conflict retries on the repository head's
+// counter give them exactly the numbers 1..50, each once, and the read
+// model lists all 50.
+func TestOpenIssueConcurrentNumbers(t *testing.T) {
+	const writers = 50
+	w := seedHello(t)
+	var wg sync.WaitGroup
+	results := make([]events.Result, writers)
+	errs := make([]error, writers)
+	start := make(chan struct{})
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			actor := fmt.Sprintf("user%02d", i)
+			results[i], errs[i] = w.x.Execute(context.Background(), actor, entities.OpenIssue{Actor: actor, Repo: helloRepo, Title: fmt.Sprintf("issue from %s", actor)})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var numbers []int
+	for i := range writers {
+		if errs[i] != nil {
+			t.Fatalf("writer %d: %v", i, errs[i])
+		}
+		var opened *entities.Issue
+		for id, s := range results[i].Snapshots {
+			if _, ok := id.(entities.IssueID); ok {
+				opened = s.State.(*entities.Issue)
+			}
+		}
+		if opened == nil || opened.Author != fmt.Sprintf("user%02d", i) {
+			t.Fatalf("writer %d: result has no issue of its own: %+v", i, results[i].Snapshots)
+		}
+		numbers = append(numbers, opened.Number)
+		w.project(results[i])
+	}
+	sort.Ints(numbers)
+	for i, n := range numbers {
+		if n != i+1 {
+			t.Fatalf("numbers = %v, want exactly 1..%d", numbers, writers)
+		}
+	}
+	heads, err := w.store.LoadHeads(context.Background(), []entities.ID{helloRepo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq := heads[helloRepo].Snapshot.Seq; seq != writers {
+		t.Fatalf("repository counter = %d, want %d", seq, writers)
+	}
+	page, err := w.loaders().IssuesOf(context.Background(), "octo", "hello", nil, first(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != writers || page.HasNext {
+		t.Fatalf("listed %d issues (more: %v), want %d", len(page.Items), page.HasNext, writers)
+	}
+	for i, it := range page.Items {
+		if is := loaders.DecodeIssue(it); is == nil || is.Number != i+1 {
+			t.Fatalf("item %d = %+v, want issue #%d", i, is, i+1)
+		}
+	}
+	repo, err := w.loaders().ItemByKey.Load(context.Background(), table.RepositoryKey("octo", "hello"))()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := repo[table.ReadOpenIssueCount]; got == nil || fmt.Sprint(got) == "" {
+		t.Fatalf("repository item has no open issue counter: %v", repo)
+	}
+}
+
+// seedWork: on Octo/Hello, issues #1 (open), #2 (closed), #4 (open) and
+// #6 (closed as not planned, reopened, closed again); pull requests #3
+// (open), #5 (merged) and #7 (closed).
+func seedWork(t *testing.T) *workWorld {
+	w := seedHello(t)
+	issue := func(actor, title string) {
+		w.do(actor, entities.OpenIssue{Actor: actor, Repo: helloRepo, Title: title})
+	}
+	pull := func(actor, title string) {
+		w.do(actor, entities.OpenPullRequest{Actor: actor, Repo: helloRepo, Title: title, HeadRef: "topic", BaseRef: "main"})
+	}
+	issue("alice", "one")
+	issue("bob", "two")
+	pull("carol", "three")
+	issue("alice", "four")
+	pull("bob", "five")
+	issue("dave", "six")
+	pull("erin", "seven")
+	w.do("bob", entities.CloseIssue{Actor: "bob", Repo: helloRepo, Number: 2})
+	w.do("octo", entities.MergePullRequest{Actor: "octo", Repo: helloRepo, Number: 5})
+	w.do("erin", entities.ClosePullRequest{Actor: "erin", Repo: helloRepo, Number: 7})
+	w.do("dave", entities.CloseIssue{Actor: "dave", Repo: helloRepo, Number: 6, Reason: entities.ReasonNotPlanned})
+	w.do("dave", entities.ReopenIssue{Actor: "dave", Repo: helloRepo, Number: 6})
+	w.do("octo", entities.CloseIssue{Actor: "octo", Repo: helloRepo, Number: 6})
+	return w
+}
+
+func numbersOf(t *testing.T, p loaders.Page, pulls bool) []int {
+	t.Helper()
+	var out []int
+	for _, it := range p.Items {
+		if pulls {
+			pr := loaders.DecodePullRequest(it)
+			if pr == nil {
+				t.Fatalf("not a pull request: %v", it)
+			}
+			out = append(out, pr.Number)
+			continue
+		}
+		is := loaders.DecodeIssue(it)
+		if is == nil {
+			t.Fatalf("not an issue: %v", it)
+		}
+		out = append(out, is.Number)
+	}
+	return out
+}
+
+func TestIssuesOf(t *testing.T) {
+	w := seedWork(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		states []string
+		want   []int
+	}{
+		{"all by number", nil, []int{1, 2, 4, 6}},
+		{"open newest first", []string{"OPEN"}, []int{4, 1}},
+		{"closed by number", []string{"CLOSED"}, []int{2, 6}},
+		{"both states is all", []string{"CLOSED", "OPEN"}, []int{1, 2, 4, 6}},
+		{"repeated state", []string{"OPEN", "OPEN"}, []int{4, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page, err := w.loaders().IssuesOf(ctx, "OCTO", "hello", tc.states, first(10))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := numbersOf(t, page, false); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("numbers = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("pages", func(t *testing.T) {
+		l := w.loaders()
+		p1, err := l.IssuesOf(ctx, "octo", "hello", nil, first(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := numbersOf(t, p1, false); fmt.Sprint(got) != "[1 2 4]" || !p1.HasNext {
+			t.Fatalf("page 1 = %v (next %v)", got, p1.HasNext)
+		}
+		n := int32(3)
+		p2, err := l.IssuesOf(ctx, "octo", "hello", nil, loaders.PageArgs{First: &n, After: &p1.Cursors[2]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := numbersOf(t, p2, false); fmt.Sprint(got) != "[6]" || p2.HasNext || !p2.HasPrev {
+			t.Fatalf("page 2 = %v (next %v, prev %v)", got, p2.HasNext, p2.HasPrev)
+		}
+		// A cursor of the all-issues connection is not one of the open
+		// issues connection.
+		if _, err := l.IssuesOf(ctx, "octo", "hello", []string{"OPEN"}, loaders.PageArgs{First: &n, After: &p1.Cursors[0]}); err == nil {
+			t.Fatal("a cursor was accepted by another connection")
+		}
+	})
+	t.Run("issue and pull request numbers are disjoint", func(t *testing.T) {
+		l := w.loaders()
+		is, err := l.Issue(ctx, "octo", "hello", 3)
+		if err != nil || is != nil {
+			t.Fatalf("Issue(3) = %+v, %v; want nil (a pull request)", is, err)
+		}
+		pr, err := l.PullRequest(ctx, "Octo", "Hello", 3)
+		if err != nil || pr == nil || pr.Title != "three" || pr.RepoOwner != "Octo" || pr.RepoName != "Hello" {
+			t.Fatalf("PullRequest(3) = %+v, %v", pr, err)
+		}
+		six, err := l.Issue(ctx, "octo", "hello", 6)
+		if err != nil || six == nil || six.State != "CLOSED" || six.StateReason != "COMPLETED" || six.ClosedAt == nil {
+			t.Fatalf("Issue(6) = %+v, %v", six, err)
+		}
+	})
+}
+
+func TestPullRequestsOf(t *testing.T) {
+	w := seedWork(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		states []string
+		want   []int
+	}{
+		{"all", nil, []int{3, 5, 7}},
+		{"open", []string{"OPEN"}, []int{3}},
+		{"merged", []string{"MERGED"}, []int{5}},
+		{"closed", []string{"CLOSED"}, []int{7}},
+		{"open and merged", []string{"MERGED", "OPEN"}, []int{3, 5}},
+		{"every state", []string{"OPEN", "CLOSED", "MERGED"}, []int{3, 5, 7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", tc.states, first(10))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := numbersOf(t, page, true); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("numbers = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("filtered pages stay full", func(t *testing.T) {
+		p, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", []string{"OPEN", "CLOSED"}, first(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := numbersOf(t, p, true); fmt.Sprint(got) != "[3]" || !p.HasNext {
+			t.Fatalf("page = %v (next %v)", got, p.HasNext)
+		}
+		n := int32(5)
+		p2, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", []string{"CLOSED", "OPEN"}, loaders.PageArgs{First: &n, After: &p.Cursors[0]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := numbersOf(t, p2, true); fmt.Sprint(got) != "[7]" || p2.HasNext {
+			t.Fatalf("page 2 = %v (next %v)", got, p2.HasNext)
+		}
+	})
+	merged, err := w.loaders().PullRequest(ctx, "octo", "hello", 5)
+	if err != nil || merged == nil || merged.State != "MERGED" || merged.MergedBy != "octo" || merged.MergedAt == nil || merged.ClosedAt == nil {
+		t.Fatalf("PullRequest(5) = %+v, %v", merged, err)
+	}
+}
+
+func TestCommentsOf(t *testing.T) {
+	w := seedWork(t)
+	ctx := context.Background()
+	ids := make([]string, 4)
+	for i := range ids {
+		ids[i] = entities.NewCommentLocalID(time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC), [10]byte{byte(9 - i)})
+		w.do("bob", entities.AddComment{Actor: "bob", Repo: helloRepo, Number: 1, ID: ids[i], Body: fmt.Sprintf("comment %d", i)})
+	}
+	w.do("carol", entities.AddComment{Actor: "carol", Repo: helloRepo, Number: 3, ID: ids[0], Body: "on the pull request"})
+	w.do("bob", entities.DeleteComment{Actor: "bob", ID: entities.NewCommentID(helloRepo, 1, ids[1])})
+	w.do("octo", entities.EditComment{Actor: "octo", ID: entities.NewCommentID(helloRepo, 1, ids[2]), Body: "edited"})
+
+	l := w.loaders()
+	page, err := l.CommentsOf(ctx, "octo", "hello", 1, first(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for _, it := range page.Items {
+		c := loaders.DecodeComment(it)
+		if c == nil {
+			t.Fatalf("not a live comment: %v", it)
+		}
+		if c.Subject != "ISSUE" || c.Number != 1 || c.Author != "bob" {
+			t.Fatalf("comment = %+v", c)
+		}
+		bodies = append(bodies, c.Body)
+	}
+	if fmt.Sprint(bodies) != "[comment 0 edited comment 3]" {
+		t.Fatalf("bodies = %q, want oldest first without the deleted one", bodies)
+	}
+	one := int32(1)
+	p1, err := l.CommentsOf(ctx, "octo", "hello", 1, loaders.PageArgs{Last: &one})
+	if err != nil || len(p1.Items) != 1 || loaders.DecodeComment(p1.Items[0]).Body != "comment 3" || !p1.HasPrev {
+		t.Fatalf("last page = %+v, %v", p1, err)
+	}
+	if c, err := l.Comment(ctx, "octo", "hello", 1, ids[1]); err != nil || c != nil {
+		t.Fatalf("deleted comment = %+v, %v; want nil", c, err)
+	}
+	is, err := l.Issue(ctx, "octo", "hello", 1)
+	if err != nil || is.CommentCount != 3 {
+		t.Fatalf("issue = %+v, %v; want 3 comments", is, err)
+	}
+	pr, err := l.PullRequest(ctx, "octo", "hello", 3)
+	if err != nil || pr.CommentCount != 1 {
+		t.Fatalf("pull request = %+v, %v; want 1 comment", pr, err)
+	}
+	prComments, err := l.CommentsOf(ctx, "octo", "hello", 3, first(10))
+	if err != nil || len(prComments.Items) != 1 || loaders.DecodeComment(prComments.Items[0]).Subject != "PR" {
+		t.Fatalf("pull request comments = %+v, %v", prComments, err)
+	}
+}
+
+func TestReactionLoaders(t *testing.T) {
+	w := seedWork(t)
+	ctx := context.Background()
+	c1 := entities.NewCommentID(helloRepo, 1, entities.NewCommentLocalID(time.Unix(1, 0), [10]byte{1}))
+	c2 := entities.NewCommentID(helloRepo, 1, entities.NewCommentLocalID(time.Unix(2, 0), [10]byte{2}))
+	w.do("bob", entities.AddComment{Actor: "bob", Repo: helloRepo, Number: 1, ID: c1.Local(), Body: "a"})
+	w.do("bob", entities.AddComment{Actor: "bob", Repo: helloRepo, Number: 1, ID: c2.Local(), Body: "b"})
+	issue := entities.NewIssueID(helloRepo, 1)
+	react := func(actor string, subject entities.ID, c entities.ReactionContent) {
+		w.do(actor, entities.AddReaction{Actor: actor, Subject: subject, Content: c})
+	}
+	react("dave", issue, entities.ReactionHeart)
+	react("erin", issue, entities.ReactionHeart)
+	react("dave", issue, entities.ReactionRocket)
+	w.do("dave", entities.RemoveReaction{Actor: "dave", Subject: issue, Content: entities.ReactionRocket})
+	react("dave", c1, entities.ReactionEyes)
+	react("erin", c2, entities.ReactionLaugh)
+
+	l := w.loaders()
+	is, err := l.Issue(ctx, "octo", "hello", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(is.Reactions) != "map[HEART:2]" {
+		t.Fatalf("issue reactions = %v, want only HEART:2 (ROCKET went back to 0)", is.Reactions)
+	}
+	has, err := l.ViewerReactions(ctx, table.IssueKey("octo", "hello", 1), "Dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(has) != 8 || !has["HEART"] || has["ROCKET"] || has["EYES"] {
+		t.Fatalf("dave's reactions on #1 = %v", has)
+	}
+	// Reactions on two comments in the same partition stay apart.
+	k1 := table.CommentKey("octo", "hello", 1, c1.Local())
+	k2 := table.CommentKey("octo", "hello", 1, c2.Local())
+	h1, err := l.ViewerReactions(ctx, k1, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, err := l.ViewerReactions(ctx, k2, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h1["EYES"] || h2["EYES"] || h2["LAUGH"] {
+		t.Fatalf("dave on c1 = %v, on c2 = %v", h1, h2)
+	}
+	c, err := l.Comment(ctx, "octo", "hello", 1, c2.Local())
+	if err != nil || fmt.Sprint(c.Reactions) != "map[LAUGH:1]" {
+		t.Fatalf("c2 = %+v, %v", c, err)
+	}
+	// Reaction items do not show up among comments.
+	page, err := l.CommentsOf(ctx, "octo", "hello", 1, first(10))
+	if err != nil || len(page.Items) != 2 {
+		t.Fatalf("comments = %d items, %v; want 2", len(page.Items), err)
+	}
+	if none, err := l.ViewerReactions(ctx, k1, ""); err != nil || len(none) != 0 {
+		t.Fatalf("anonymous viewer reactions = %v, %v", none, err)
+	}
+	counts, err := l.Counts(ctx, table.IssueKey("octo", "hello", 1))
+	if err != nil || counts.Comments != 2 || counts.Reactions["HEART"] != 2 {
+		t.Fatalf("counts = %+v, %v", counts, err)
+	}
+
+	// A mutation primes what it wrote; the request reads it back.
+	fresh := w.loaders()
+	fresh.PrimeReaction(ctx, k2, "LAUGH", "dave", true)
+	if ok, err := fresh.HasReacted(ctx, k2, "LAUGH", "dave"); err != nil || !ok {
+		t.Fatalf("primed reaction = %v, %v", ok, err)
+	}
+	fresh.PrimeReaction(ctx, k2, "LAUGH", "dave", false)
+	if ok, err := fresh.HasReacted(ctx, k2, "LAUGH", "dave"); err != nil || ok {
+		t.Fatalf("primed removal = %v, %v", ok, err)
+	}
+}
+
+// TestCounterResidueIsNoIssue: counters that land before their item is
+// projected do not make an item.
+func TestWorkCounterResidueIsAbsent(t *testing.T) {
+	w := seedHello(t)
+	ctx := context.Background()
+	res := w.exec("alice", entities.OpenIssue{Actor: "alice", Repo: helloRepo, Title: "t"})
+	// Project a reaction on the issue before the issue itself.
+	r := w.exec("bob", entities.AddReaction{Actor: "bob", Subject: entities.NewIssueID(helloRepo, 1), Content: entities.ReactionHooray})
+	w.project(r)
+	l := w.loaders()
+	if is, err := l.Issue(ctx, "octo", "hello", 1); err != nil || is != nil {
+		t.Fatalf("Issue before projection = %+v, %v; want nil", is, err)
+	}
+	if c, err := l.Counts(ctx, table.IssueKey("octo", "hello", 1)); err != nil || c.Reactions["HOORAY"] != 1 {
+		t.Fatalf("counts = %+v, %v; the residue's counters are exact", c, err)
+	}
+	w.project(res)
+	is, err := w.loaders().Issue(ctx, "octo", "hello", 1)
+	if err != nil || is == nil || is.Reactions["HOORAY"] != 1 {
+		t.Fatalf("Issue after projection = %+v, %v", is, err)
+	}
+}

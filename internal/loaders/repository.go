@@ -1,0 +1,297 @@
+package loaders
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// The repository area's loaders: repositories, their owners' lists,
+// stars and forks. They return what the read model holds; whether the
+// viewer may see a private repository is decided by the caller, which
+// knows the viewer (see RepositoryVisibility).
+
+// Repository is the read model of a repository.
+type Repository struct {
+	Owner       string // as the owner spells its login
+	Name        string
+	Description string
+	IsPrivate   bool
+	IsFork      bool
+	ParentOwner string // "" unless a fork
+	ParentName  string
+	ParentLife  int
+	// Life tells apart successive repositories of the same name (a name
+	// reused after a delete); stars and fork links record the life they
+	// belong to.
+	Life      int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Counters kept by the projections of stars, forks, issues and pull
+	// requests.
+	StargazerCount   int
+	ForkCount        int
+	OpenIssueCount   int
+	ClosedIssueCount int
+	OpenPullCount    int
+	ClosedPullCount  int
+	MergedPullCount  int
+}
+
+// Star is the read model of a user's star on a repository.
+type Star struct {
+	Login     string // the stargazer, as the user spells their login
+	Owner     string // the repository
+	Name      string
+	RepoLife  int
+	StarredAt time.Time
+}
+
+// ForkLink is the read model of a fork's link in its parent's partition.
+type ForkLink struct {
+	ForkOwner string
+	ForkName  string
+	ForkLife  int
+}
+
+// repoInt reads a number attribute (0 when absent).
+func repoInt(it Item, name string) int {
+	v, ok := it[name].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.Atoi(v.Value)
+	return n
+}
+
+func repoBool(it Item, name string) bool {
+	v, ok := it[name].(*types.AttributeValueMemberBOOL)
+	return ok && v.Value
+}
+
+// DecodeRepository decodes a repository item; nil for a missing item or
+// counter residue (an item without `_et`: a star or fork counted before
+// the repository's own item was projected).
+func DecodeRepository(it Item) *Repository {
+	if it == nil || attrS(it, table.AttrType) != table.TypeRepository {
+		return nil
+	}
+	return &Repository{
+		Owner:            attrS(it, table.ReadOwner),
+		Name:             attrS(it, table.ReadName),
+		Description:      attrS(it, table.ReadDescription),
+		IsPrivate:        repoBool(it, table.ReadIsPrivate),
+		IsFork:           repoBool(it, table.ReadIsFork),
+		ParentOwner:      attrS(it, table.ReadParentOwner),
+		ParentName:       attrS(it, table.ReadParentName),
+		ParentLife:       repoInt(it, table.ReadParentLife),
+		Life:             repoInt(it, table.ReadLife),
+		CreatedAt:        attrTime(it, table.ReadCreatedAt),
+		UpdatedAt:        attrTime(it, table.ReadUpdatedAt),
+		StargazerCount:   repoInt(it, table.ReadStargazerCount),
+		ForkCount:        repoInt(it, table.ReadForkCount),
+		OpenIssueCount:   repoInt(it, table.ReadOpenIssueCount),
+		ClosedIssueCount: repoInt(it, table.ReadClosedIssueCount),
+		OpenPullCount:    repoInt(it, table.ReadOpenPullCount),
+		ClosedPullCount:  repoInt(it, table.ReadClosedPullCount),
+		MergedPullCount:  repoInt(it, table.ReadMergedPullCount),
+	}
+}
+
+// DecodeStar decodes a star item (of Stargazers or StarredBy); ok is
+// false for anything else.
+func DecodeStar(it Item) (*Star, bool) {
+	if it == nil || attrS(it, table.AttrType) != table.TypeStar {
+		return nil, false
+	}
+	return &Star{
+		Login:     attrS(it, table.ReadLogin),
+		Owner:     attrS(it, table.ReadOwner),
+		Name:      attrS(it, table.ReadName),
+		RepoLife:  repoInt(it, table.ReadRepoLife),
+		StarredAt: attrTime(it, table.ReadStarredAt),
+	}, true
+}
+
+// DecodeForkLink decodes a fork link item (of ForksOf); ok is false for
+// anything else.
+func DecodeForkLink(it Item) (*ForkLink, bool) {
+	if it == nil || attrS(it, table.AttrType) != table.TypeFork {
+		return nil, false
+	}
+	return &ForkLink{ForkOwner: attrS(it, table.ReadForkOwner), ForkName: attrS(it, table.ReadForkName), ForkLife: repoInt(it, table.ReadForkLife)}, true
+}
+
+// Repository loads owner/name (case-insensitive); nil if there is none
+// (never created, deleted, or not projected yet).
+func (l *Loaders) Repository(ctx context.Context, owner, name string) (*Repository, error) {
+	it, err := l.ItemByKey.Load(ctx, table.RepositoryKey(owner, name))()
+	if err != nil {
+		return nil, err
+	}
+	return DecodeRepository(it), nil
+}
+
+// RepositoryRef names a repository.
+type RepositoryRef struct{ Owner, Name string }
+
+// Repositories loads several repositories in one batch, aligned with
+// refs (nil for missing ones).
+func (l *Loaders) Repositories(ctx context.Context, refs []RepositoryRef) ([]*Repository, error) {
+	keys := make([]table.Key, len(refs))
+	for i, r := range refs {
+		keys[i] = table.RepositoryKey(r.Owner, r.Name)
+	}
+	items, errs := l.ItemByKey.LoadMany(ctx, keys)()
+	out := make([]*Repository, len(refs))
+	for i, it := range items {
+		if i < len(errs) && errs[i] != nil {
+			return nil, errs[i]
+		}
+		out[i] = DecodeRepository(it)
+	}
+	return out, nil
+}
+
+// RepositoryVisibility tells whether viewer may see the private
+// repositories of owner: the owner itself, or a member of the owning
+// organization (a membership item exists). Public repositories are
+// visible to everyone, so callers ask only for private ones.
+func (l *Loaders) RepositoryVisibility(ctx context.Context, owner, viewer string) (bool, error) {
+	if viewer == "" {
+		return false, nil
+	}
+	if strings.EqualFold(owner, viewer) {
+		return true, nil
+	}
+	it, err := l.ItemByKey.Load(ctx, table.MembershipKey(owner, viewer))()
+	if err != nil {
+		return false, err
+	}
+	_, member := DecodeMembership(it)
+	return member, nil
+}
+
+// PrivateAccess tells, for each owner, whether viewer may see its private
+// repositories (as RepositoryVisibility), loading every membership needed
+// in one batch.
+func (l *Loaders) PrivateAccess(ctx context.Context, owners []string, viewer string) ([]bool, error) {
+	out := make([]bool, len(owners))
+	if viewer == "" {
+		return out, nil
+	}
+	var keys []table.Key
+	var at []int
+	for i, o := range owners {
+		if strings.EqualFold(o, viewer) {
+			out[i] = true
+			continue
+		}
+		keys = append(keys, table.MembershipKey(o, viewer))
+		at = append(at, i)
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	items, errs := l.ItemByKey.LoadMany(ctx, keys)()
+	for j, it := range items {
+		if j < len(errs) && errs[j] != nil {
+			return nil, errs[j]
+		}
+		_, out[at[j]] = DecodeMembership(it)
+	}
+	return out, nil
+}
+
+// ReposOfOwner lists owner's repositories, most recently updated first.
+// With includePrivate false, private repositories are left out (pages stay
+// full).
+func (l *Loaders) ReposOfOwner(ctx context.Context, owner string, includePrivate bool, args PageArgs) (Page, error) {
+	idx, pk, prefix := table.ReposByOwner(owner)
+	c := Collection{Index: idx, PK: pk, SKPrefix: prefix, Ascending: false, Binding: "RepositoryOwner.repositories/" + strings.ToLower(owner)}
+	if !includePrivate {
+		c.Binding += "/public"
+		c.Keep = func(it map[string]types.AttributeValue) bool { return !repoBool(it, table.ReadIsPrivate) }
+	}
+	return l.Pager.Query(ctx, c, args)
+}
+
+// Stargazers lists the stars of one life of a repository, by stargazer
+// login.
+func (l *Loaders) Stargazers(ctx context.Context, owner, name string, life int, args PageArgs) (Page, error) {
+	idx, pk, prefix := table.Stargazers(owner, name)
+	return l.Pager.Query(ctx, Collection{
+		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
+		Binding: "Repository.stargazers/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life),
+		Keep:    func(it map[string]types.AttributeValue) bool { return repoInt(it, table.ReadRepoLife) == life },
+	}, args)
+}
+
+// StarredBy lists the stars login gave, by repository owner and name. The
+// caller resolves the repositories and leaves out those the viewer may not
+// see.
+func (l *Loaders) StarredBy(ctx context.Context, login string, args PageArgs) (Page, error) {
+	pk, prefix := table.StarsOfUser(login, "", "")
+	return l.Pager.Query(ctx, Collection{PK: pk, SKPrefix: prefix, Ascending: true, Binding: "User.starredRepositories/" + strings.ToLower(login)}, args)
+}
+
+// HasStarred reports whether login starred life of owner/name: one Query
+// of the user's stars of that repository (DESIGN.md §3, "has viewer
+// starred"). gqlgen resolves the field for the repositories of a list
+// concurrently, so a page of repositories costs one round trip.
+func (l *Loaders) HasStarred(ctx context.Context, login, owner, name string, life int) (bool, error) {
+	if login == "" {
+		return false, nil
+	}
+	pk, prefix := table.StarsOfUser(login, owner, name)
+	one := int32(1)
+	page, err := l.Pager.Query(ctx, Collection{
+		PK: pk, SKPrefix: prefix, Ascending: true, Binding: "Repository.viewerHasStarred",
+		Keep: func(it map[string]types.AttributeValue) bool { return repoInt(it, table.ReadRepoLife) == life },
+	}, PageArgs{First: &one})
+	if err != nil {
+		return false, err
+	}
+	return len(page.Items) > 0, nil
+}
+
+// ForksOf lists the forks linked to one life of a repository, by fork
+// owner login.
+func (l *Loaders) ForksOf(ctx context.Context, owner, name string, life int, args PageArgs) (Page, error) {
+	idx, pk, prefix := table.ForksOf(owner, name)
+	return l.Pager.Query(ctx, Collection{
+		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
+		Binding: "Repository.forks/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life),
+		Keep:    func(it map[string]types.AttributeValue) bool { return repoInt(it, table.ReadRepoLife) == life },
+	}, args)
+}
+
+// RepositoryCounts are an owner's repository counters.
+type RepositoryCounts struct {
+	Total   int
+	Private int
+}
+
+// RepositoryCountsOf reads owner's repository counters from its account
+// item.
+func (l *Loaders) RepositoryCountsOf(ctx context.Context, owner string) (RepositoryCounts, error) {
+	it, err := l.ItemByKey.Load(ctx, table.AccountKey(owner))()
+	if err != nil {
+		return RepositoryCounts{}, err
+	}
+	return RepositoryCounts{Total: repoInt(it, table.ReadRepositoryCount), Private: repoInt(it, table.ReadPrivateRepositoryCount)}, nil
+}
+
+// StarredCountOf reads how many repositories login starred.
+func (l *Loaders) StarredCountOf(ctx context.Context, login string) (int, error) {
+	it, err := l.ItemByKey.Load(ctx, table.AccountKey(login))()
+	if err != nil {
+		return 0, err
+	}
+	return repoInt(it, table.ReadStarredCount), nil
+}

@@ -1,0 +1,233 @@
+package loaders_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/loaders"
+)
+
+// seedRepos: users octo, mona, hubot; organization acme (octo ADMIN, hubot
+// MEMBER); octo/alpha (public), octo/Beta (private), acme/tools (private),
+// acme/site (public), created in that order; alpha updated last; mona and
+// hubot star alpha; mona forks alpha.
+func seedRepos(t *testing.T) *orgWorld {
+	w := newOrgWorld(t)
+	for _, u := range []string{"octo", "mona", "hubot"} {
+		w.do(u, entities.CreateUser{Login: u})
+	}
+	w.do("octo", entities.CreateOrganization{Login: "acme", Actor: "octo"})
+	w.do("octo", entities.AddMember{Org: "acme", Login: "hubot", Role: entities.RoleMember, Actor: "octo"})
+	w.do("octo", entities.CreateRepository{Owner: "octo", Name: "alpha", Actor: "octo"})
+	w.do("octo", entities.CreateRepository{Owner: "octo", Name: "Beta", IsPrivate: true, Actor: "octo"})
+	w.do("octo", entities.CreateRepository{Owner: "acme", Name: "tools", IsPrivate: true, Actor: "octo"})
+	w.do("octo", entities.CreateRepository{Owner: "acme", Name: "site", Actor: "octo"})
+	desc := "first"
+	w.do("octo", entities.UpdateRepository{Owner: "octo", Name: "alpha", Description: &desc, Actor: "octo"})
+	w.do("mona", entities.StarRepository{Owner: "octo", Name: "alpha", Actor: "mona"})
+	w.do("hubot", entities.StarRepository{Owner: "octo", Name: "alpha", Actor: "hubot"})
+	w.do("mona", entities.ForkRepository{Owner: "octo", Name: "alpha", Actor: "mona"})
+	return w
+}
+
+// pageNames lists the "owner/name" of a page of repository items.
+func pageNames(t *testing.T, p loaders.Page) []string {
+	t.Helper()
+	var out []string
+	for _, it := range p.Items {
+		r := loaders.DecodeRepository(it)
+		if r == nil {
+			t.Fatalf("page item %v is not a repository", it)
+		}
+		out = append(out, r.Owner+"/"+r.Name)
+	}
+	return out
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestRepositoryLoader(t *testing.T) {
+	w := seedRepos(t)
+	ctx := context.Background()
+	l := w.loaders()
+	r, err := l.Repository(ctx, "OCTO", "ALPHA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r == nil || r.Owner != "octo" || r.Name != "alpha" || r.Description != "first" || r.IsPrivate || r.IsFork || r.Life != 1 || r.StargazerCount != 2 || r.ForkCount != 1 {
+		t.Fatalf("octo/alpha = %+v", r)
+	}
+	fork, err := l.Repository(ctx, "mona", "alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fork == nil || !fork.IsFork || fork.ParentOwner != "octo" || fork.ParentName != "alpha" || fork.ParentLife != 1 || fork.Description != "first" {
+		t.Fatalf("mona/alpha = %+v", fork)
+	}
+	if r, err := l.Repository(ctx, "octo", "nope"); err != nil || r != nil {
+		t.Fatalf("missing repository = %+v, %v", r, err)
+	}
+	counts, err := l.RepositoryCountsOf(ctx, "octo")
+	if err != nil || counts != (loaders.RepositoryCounts{Total: 2, Private: 1}) {
+		t.Fatalf("octo's counts = %+v, %v", counts, err)
+	}
+}
+
+func TestReposOfOwner(t *testing.T) {
+	w := seedRepos(t)
+	ctx := context.Background()
+	l := w.loaders()
+	tests := []struct {
+		name    string
+		owner   string
+		private bool
+		want    []string
+	}{
+		{"owner sees private, recently updated first", "octo", true, []string{"octo/alpha", "octo/Beta"}},
+		{"others see public only", "octo", false, []string{"octo/alpha"}},
+		{"organization", "ACME", true, []string{"acme/site", "acme/tools"}},
+		{"organization, public", "acme", false, []string{"acme/site"}},
+		{"no repositories", "hubot", true, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := l.ReposOfOwner(ctx, tc.owner, tc.private, loaders.PageArgs{First: i32(10)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := pageNames(t, p); !sameStrings(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("paging", func(t *testing.T) {
+		p1, err := l.ReposOfOwner(ctx, "octo", true, loaders.PageArgs{First: i32(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pageNames(t, p1); !p1.HasNext || !sameStrings(got, []string{"octo/alpha"}) {
+			t.Fatalf("page 1 = %v hasNext=%v", got, p1.HasNext)
+		}
+		p2, err := l.ReposOfOwner(ctx, "octo", true, loaders.PageArgs{First: i32(1), After: &p1.Cursors[0]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pageNames(t, p2); p2.HasNext || !sameStrings(got, []string{"octo/Beta"}) {
+			t.Fatalf("page 2 = %v hasNext=%v", got, p2.HasNext)
+		}
+		// A cursor of the owner's full list does not page the public one.
+		_, err = l.ReposOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(1), After: &p1.Cursors[0]})
+		if !errors.Is(err, entities.ErrBadInput) {
+			t.Fatalf("foreign cursor: %v, want BAD_USER_INPUT", err)
+		}
+	})
+}
+
+func TestStarsAndForks(t *testing.T) {
+	w := seedRepos(t)
+	ctx := context.Background()
+	l := w.loaders()
+	p, err := l.Stargazers(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gazers []string
+	for _, it := range p.Items {
+		s, ok := loaders.DecodeStar(it)
+		if !ok || s.Owner != "octo" || s.Name != "alpha" || s.StarredAt.IsZero() {
+			t.Fatalf("star item %v", it)
+		}
+		gazers = append(gazers, s.Login)
+	}
+	if !sameStrings(gazers, []string{"hubot", "mona"}) {
+		t.Fatalf("stargazers = %v, want by login", gazers)
+	}
+	if p, err := l.Stargazers(ctx, "octo", "alpha", 2, loaders.PageArgs{First: i32(10)}); err != nil || len(p.Items) != 0 {
+		t.Fatalf("stargazers of another life = %v, %v", p.Items, err)
+	}
+	p, err = l.StarredBy(ctx, "MONA", loaders.PageArgs{First: i32(10)})
+	if err != nil || len(p.Items) != 1 {
+		t.Fatalf("mona starred %v, %v", p.Items, err)
+	}
+	for _, tc := range []struct {
+		login string
+		life  int
+		want  bool
+	}{{"mona", 1, true}, {"Hubot", 1, true}, {"octo", 1, false}, {"", 1, false}, {"mona", 2, false}} {
+		got, err := l.HasStarred(ctx, tc.login, "octo", "alpha", tc.life)
+		if err != nil || got != tc.want {
+			t.Fatalf("HasStarred(%q, life %d) = %v, %v; want %v", tc.login, tc.life, got, err, tc.want)
+		}
+	}
+	if n, err := l.StarredCountOf(ctx, "mona"); err != nil || n != 1 {
+		t.Fatalf("mona's starredCount = %d, %v", n, err)
+	}
+	p, err = l.ForksOf(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
+	if err != nil || len(p.Items) != 1 {
+		t.Fatalf("forks = %v, %v", p.Items, err)
+	}
+	if f, ok := loaders.DecodeForkLink(p.Items[0]); !ok || f.ForkOwner != "mona" || f.ForkName != "alpha" || f.ForkLife != 1 {
+		t.Fatalf("fork link = %+v", f)
+	}
+
+	w.do("octo", entities.DeleteRepository{Owner: "octo", Name: "alpha", Actor: "octo"})
+	l = w.loaders()
+	if r, err := l.Repository(ctx, "octo", "alpha"); err != nil || r != nil {
+		t.Fatalf("deleted repository = %+v, %v", r, err)
+	}
+	for name, load := range map[string]func() (loaders.Page, error){
+		"stargazers": func() (loaders.Page, error) { return l.Stargazers(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)}) },
+		"starred":    func() (loaders.Page, error) { return l.StarredBy(ctx, "mona", loaders.PageArgs{First: i32(10)}) },
+		"forks":      func() (loaders.Page, error) { return l.ForksOf(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)}) },
+		"repos":      func() (loaders.Page, error) { return l.ReposOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(10)}) },
+	} {
+		if p, err := load(); err != nil || len(p.Items) != 0 {
+			t.Fatalf("%s after delete = %v, %v", name, p.Items, err)
+		}
+	}
+	if n, err := l.StarredCountOf(ctx, "mona"); err != nil || n != 0 {
+		t.Fatalf("mona's starredCount after delete = %d, %v", n, err)
+	}
+	if r, err := l.Repository(ctx, "mona", "alpha"); err != nil || r == nil || !r.IsFork {
+		t.Fatalf("the fork must outlive its parent: %+v, %v", r, err)
+	}
+}
+
+func TestRepositoryVisibility(t *testing.T) {
+	w := seedRepos(t)
+	ctx := context.Background()
+	l := w.loaders()
+	for _, tc := range []struct {
+		owner, viewer string
+		want          bool
+	}{
+		{"octo", "octo", true},
+		{"octo", "OCTO", true},
+		{"octo", "mona", false},
+		{"acme", "hubot", true},
+		{"acme", "octo", true},
+		{"acme", "mona", false},
+		{"acme", "", false},
+	} {
+		got, err := l.RepositoryVisibility(ctx, tc.owner, tc.viewer)
+		if err != nil || got != tc.want {
+			t.Fatalf("RepositoryVisibility(%s, %q) = %v, %v; want %v", tc.owner, tc.viewer, got, err, tc.want)
+		}
+	}
+	got, err := l.PrivateAccess(ctx, []string{"acme", "octo", "mona", "acme"}, "hubot")
+	if err != nil || len(got) != 4 || !got[0] || got[1] || got[2] || !got[3] {
+		t.Fatalf("PrivateAccess = %v, %v", got, err)
+	}
+}

@@ -1,0 +1,267 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// PurgeSpec names read items to delete because the entity they hang off
+// was deleted (today: a repository). A pure projection cannot query, so it
+// describes what to delete and the Applier finds and deletes it; see
+// apply.go, "Deletes: purges, tombstones and guards", for the protocol.
+//
+// Every deletion is idempotent and exactly-once with respect to its
+// counters: each item is deleted conditionally (it must exist and match),
+// in its own small transaction together with the counter adjustments that
+// go with it, so a purge that is retried, redelivered or run twice never
+// counts twice.
+type PurgeSpec struct {
+	// Tombstone, when set, is put before anything is deleted. Writes
+	// guarded by it (Write.Guard) are dropped from then on, so nothing can
+	// be projected into what the purge is deleting, even concurrently.
+	// Tombstones are permanent: they are what makes a late event of a
+	// deleted entity a no-op, however late it comes.
+	Tombstone *table.Key
+	// Items are single items to delete.
+	Items []PurgeItem
+	// Collections are key ranges whose items are deleted.
+	Collections []PurgeCollection
+}
+
+// PurgeItem is one item to delete.
+type PurgeItem struct {
+	Key table.Key
+	// Match, when set, restricts the delete to an item whose attributes
+	// have these values (e.g. the life of a repository it belongs to), so
+	// a purge never deletes what a later life wrote under the same key.
+	Match map[string]types.AttributeValue
+	// Adjust are counter writes (Add, optionally Guard) applied in the same
+	// transaction as the delete, and only if the item was there.
+	Adjust []Write
+}
+
+// PurgeCollection is a key range of the table or a GSI whose items are
+// deleted (from the table, by their primary key).
+type PurgeCollection struct {
+	// Index is the GSI name, or "" for the table.
+	Index string
+	PK    string
+	// SKPrefix selects sort keys by begins_with; when SKTo is set, SKFrom
+	// and SKTo select them by BETWEEN instead (both inclusive).
+	SKPrefix     string
+	SKFrom, SKTo string
+	// Match, when set, keeps only items whose attributes have these values.
+	Match map[string]types.AttributeValue
+	// Adjust, when set, returns the counter writes that go with deleting
+	// one found item (applied as PurgeItem.Adjust).
+	Adjust func(item map[string]types.AttributeValue) []Write
+	// WholePartition also deletes every read item of each found item's
+	// table partition (e.g. an issue's partition: the issue and its
+	// reactions). The write side and the applier's bookkeeping there —
+	// event items, the head, the projection marker, tombstones — stay.
+	WholePartition bool
+}
+
+// TypeTombstone is the item type (`_et`) of tombstones.
+const TypeTombstone = "TOMBSTONE"
+
+// keepsOnPurge reports whether an item with sort key sk survives a
+// partition purge: write-side items and applier bookkeeping.
+func keepsOnPurge(sk string) bool {
+	return strings.HasPrefix(sk, "EVENT#") || sk == markerSK || strings.HasPrefix(sk, table.TombstoneSKPrefix)
+}
+
+// purge runs spec: the tombstone first, then items, then collections.
+func (ap *Applier) purge(ctx context.Context, spec *PurgeSpec) error {
+	if spec.Tombstone != nil {
+		it := spec.Tombstone.AV()
+		it[table.AttrType] = sv(TypeTombstone)
+		if _, err := ap.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(ap.table), Item: it}); err != nil {
+			return fmt.Errorf("projections: putting tombstone %v: %w", *spec.Tombstone, err)
+		}
+	}
+	for _, it := range spec.Items {
+		if err := ap.purgeItem(ctx, it); err != nil {
+			return err
+		}
+	}
+	for _, c := range spec.Collections {
+		if err := ap.purgeCollection(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// purgeCollection queries c page by page and deletes what it finds.
+func (ap *Applier) purgeCollection(ctx context.Context, c PurgeCollection) error {
+	pkName, skName := table.AttrPK, table.AttrSK
+	if c.Index != "" {
+		pkName, skName = c.Index+"PK", c.Index+"SK"
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(ap.table),
+		ExpressionAttributeNames:  map[string]string{"#pk": pkName, "#sk": skName},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(c.PK)},
+	}
+	if c.SKTo != "" {
+		in.KeyConditionExpression = aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+		in.ExpressionAttributeValues[":lo"], in.ExpressionAttributeValues[":hi"] = sv(c.SKFrom), sv(c.SKTo)
+	} else {
+		in.KeyConditionExpression = aws.String("#pk = :pk AND begins_with(#sk, :prefix)")
+		in.ExpressionAttributeValues[":prefix"] = sv(c.SKPrefix)
+	}
+	if c.Index != "" {
+		in.IndexName = aws.String(c.Index)
+	} else {
+		in.ConsistentRead = aws.Bool(true)
+	}
+	if len(c.Match) > 0 {
+		expr := matchExpr(c.Match, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+		in.FilterExpression = aws.String(expr)
+	}
+	pager := dynamodb.NewQueryPaginator(ap.db, in)
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("projections: purge query %s: %w", c.PK, err)
+		}
+		for _, found := range page.Items {
+			key, ok := purgeKey(found)
+			if !ok || keepsOnPurge(key.SK) {
+				continue
+			}
+			if c.WholePartition {
+				if err := ap.purgePartition(ctx, key); err != nil {
+					return err
+				}
+			}
+			item := PurgeItem{Key: key, Match: c.Match}
+			if c.Adjust != nil {
+				item.Adjust = c.Adjust(found)
+			}
+			if err := ap.purgeItem(ctx, item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// purgePartition deletes the read items of key's partition except key
+// itself (which the caller deletes with its adjustments).
+func (ap *Applier) purgePartition(ctx context.Context, key table.Key) error {
+	pager := dynamodb.NewQueryPaginator(ap.db, &dynamodb.QueryInput{
+		TableName:                 aws.String(ap.table),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(key.PK)},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("projections: purge partition %s: %w", key.PK, err)
+		}
+		for _, found := range page.Items {
+			k, ok := purgeKey(found)
+			if !ok || k == key || keepsOnPurge(k.SK) {
+				continue
+			}
+			if err := ap.purgeItem(ctx, PurgeItem{Key: k}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// purgeItem deletes one item if it exists (and matches), together with its
+// counter adjustments. Adjustments whose guard exists are dropped, as
+// guarded projection writes are.
+func (ap *Applier) purgeItem(ctx context.Context, it PurgeItem) error {
+	names := map[string]string{}
+	values := map[string]types.AttributeValue{}
+	cond := "attribute_exists(PK)"
+	if len(it.Match) > 0 {
+		cond += " AND " + matchExpr(it.Match, names, values)
+	}
+	del := &types.Delete{TableName: aws.String(ap.table), Key: it.Key.AV(), ConditionExpression: aws.String(cond)}
+	if len(names) > 0 {
+		del.ExpressionAttributeNames, del.ExpressionAttributeValues = names, values
+	}
+	dropped := map[table.Key]bool{}
+	for {
+		adjust, guards := survivors(it.Adjust, dropped)
+		if len(adjust) == 0 {
+			_, err := ap.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+				TableName: del.TableName, Key: del.Key, ConditionExpression: del.ConditionExpression,
+				ExpressionAttributeNames: del.ExpressionAttributeNames, ExpressionAttributeValues: del.ExpressionAttributeValues,
+			})
+			var ccf *types.ConditionalCheckFailedException
+			if err != nil && !errors.As(err, &ccf) {
+				return fmt.Errorf("projections: purging %v: %w", it.Key, err)
+			}
+			return nil
+		}
+		items := []types.TransactWriteItem{{Delete: del}}
+		for _, w := range adjust {
+			items = append(items, ap.writeItem(w))
+		}
+		items = append(items, ap.guardChecks(guards)...)
+		_, err := ap.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return nil
+		}
+		cancel, ok := table.AsCancellation(err)
+		if !ok || len(cancel.Reasons) == 0 {
+			return fmt.Errorf("projections: purging %v: %w", it.Key, err)
+		}
+		if cancel.Reasons[0] == table.ReasonConditionFailed {
+			return nil // already gone (or not ours): nothing to count
+		}
+		failed := failedGuards(cancel, 1+len(adjust), guards)
+		if len(failed) == 0 {
+			return fmt.Errorf("projections: purging %v: %w", it.Key, err)
+		}
+		for _, g := range failed {
+			dropped[g] = true
+		}
+	}
+}
+
+// matchExpr renders attribute equalities as a condition, adding its names
+// and values (placeholders #mN, :mN) to the maps.
+func matchExpr(match map[string]types.AttributeValue, names map[string]string, values map[string]types.AttributeValue) string {
+	attrs := make([]string, 0, len(match))
+	for a := range match {
+		attrs = append(attrs, a)
+	}
+	sort.Strings(attrs)
+	parts := make([]string, len(attrs))
+	for i, a := range attrs {
+		n, v := "#m"+strconv.Itoa(i), ":m"+strconv.Itoa(i)
+		names[n], values[v] = a, match[a]
+		parts[i] = n + " = " + v
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// purgeKey returns an item's primary key.
+func purgeKey(it map[string]types.AttributeValue) (table.Key, bool) {
+	pk, ok1 := it[table.AttrPK].(*types.AttributeValueMemberS)
+	sk, ok2 := it[table.AttrSK].(*types.AttributeValueMemberS)
+	if !ok1 || !ok2 {
+		return table.Key{}, false
+	}
+	return table.Key{PK: pk.Value, SK: sk.Value}, true
+}

@@ -1,0 +1,52 @@
+package projections
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// projectReaction writes or deletes a reaction's read item (next to its
+// subject's item) and moves the subject's per-content counter in the same
+// append, guarded by the tombstone of the repository life the subject
+// belongs to. The reaction's subject, user and content come from its
+// aggregate ID.
+func projectReaction(ev Event) ([]Write, error) {
+	r, ok := ev.After.(*entities.Reaction)
+	if !ok || r == nil {
+		return nil, fmt.Errorf("projections: %s left no reaction state", ev.Env.Type)
+	}
+	parsed, err := entities.ParseID(entities.KindReaction, ev.Env.Aggregate)
+	if err != nil {
+		return nil, fmt.Errorf("projections: %w", err)
+	}
+	id := parsed.(entities.ReactionID)
+	subject := workSubjectKey(id.Subject())
+	if subject == (table.Key{}) {
+		return nil, fmt.Errorf("projections: reaction on unsupported subject %v", id.Subject())
+	}
+	content := string(id.Content())
+	key := table.ReactionKey(subject, content, id.Login())
+	repo, _ := entities.SubjectRepo(id.Subject())
+	guard := RepoGuard(repo.Owner(), repo.Name(), r.Life)
+	count := func(d int64) Write {
+		return Write{Key: subject, Add: map[string]int64{table.ReadReactionCount(content): d}, Guard: guard}
+	}
+	switch ev.Event.(type) {
+	case *entities.ReactionAdded:
+		set := map[string]types.AttributeValue{
+			table.AttrType:      sv(table.TypeReaction),
+			table.AttrVersion:   nv(ev.Env.Version),
+			table.ReadContent:   sv(content),
+			table.ReadLogin:     sv(id.Login()),
+			table.ReadCreatedAt: tv(r.UpdatedAt),
+		}
+		return []Write{{Key: key, Set: set, Guard: guard}, count(1)}, nil
+	case *entities.ReactionRemoved:
+		return []Write{{Key: key, Delete: true, Guard: guard}, count(-1)}, nil
+	}
+	return nil, fmt.Errorf("projections: unknown reaction event %s", ev.Env.Type)
+}

@@ -1,0 +1,594 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// projMarkerSK is the sort key of an aggregate's projection marker. It
+// mirrors apply.go's markerSK (the applier's exactly-once bookkeeping);
+// the rebuild tests fail if the two drift apart.
+const projMarkerSK = "PROJECTION"
+
+// IsReadModelItem reports whether it belongs to the read model that a
+// rebuild reproduces and verify compares: read items and projection
+// markers. The write side (event, head and idempotency items) and the
+// projector's bookkeeping (leases, workers, blocks, parked events) are not.
+func IsReadModelItem(it map[string]ddb.AttributeValue) bool {
+	if strings.HasPrefix(attrStr(it, table.AttrPK), "PROJECTOR#") {
+		return false
+	}
+	if attrStr(it, table.AttrSK) == projMarkerSK {
+		return true
+	}
+	switch attrStr(it, table.AttrType) {
+	case table.TypeEvent, table.TypeHead, table.TypeIdempotency, table.TypeShardLease, table.TypeParkedEvent, table.TypeProjectorRun:
+		return false
+	}
+	return true
+}
+
+// RebuildOptions configure Rebuild.
+type RebuildOptions struct {
+	// Source holds the event log.
+	SourceDB    *dynamodb.Client
+	SourceTable string
+	// Target receives the read model: the source table itself (a live
+	// rebuild) or another one (a fresh table, or verify's scratch table).
+	TargetDB    *dynamodb.Client
+	TargetTable string
+	// Codec decodes events. Default: events.NewCodec().
+	Codec *events.Codec
+	// Purge deletes the target's read model (read items and markers)
+	// before replaying. A live rebuild needs it: markers would otherwise
+	// make every replayed event a duplicate, and items changed behind the
+	// projector's back would survive. Stop the projector first.
+	Purge bool
+	// CatchUp neither purges nor replays everything: it repairs (from the
+	// log) every aggregate whose marker is behind its head — the remedy
+	// for stream records lost to retention. Target must be Source.
+	CatchUp bool
+	// Name is the projector whose trim notes a catch-up clears. Default
+	// "main".
+	Name string
+	// Segments is the number of parallel Scan segments. Default 8.
+	Segments int
+	// Workers is the number of aggregates applied at once. Default 16.
+	Workers int
+	// Progress, when set, is updated while the rebuild runs.
+	Progress *RebuildProgress
+	// Logf receives operational messages. Default: discarded.
+	Logf func(format string, args ...any)
+}
+
+// RebuildProgress counts a running rebuild's work; read it from another
+// goroutine to show progress.
+type RebuildProgress struct {
+	Scanned    atomic.Int64 // items read by the log scan
+	Events     atomic.Int64 // events applied (or found applied)
+	Aggregates atomic.Int64
+	Purged     atomic.Int64 // read-model items deleted
+	Failed     atomic.Int64 // aggregates that could not be rebuilt
+}
+
+// RebuildStats summarise a rebuild.
+type RebuildStats struct {
+	Scanned    int64
+	Events     int64
+	Aggregates int64
+	Purged     int64
+	Repaired   int64 // aggregates replayed through the log-repair path
+	Duration   time.Duration
+	Failures   []AggregateFailure // at most 100
+	Failed     int64
+}
+
+// AggregateFailure is an aggregate a rebuild could not project.
+type AggregateFailure struct {
+	Partition string
+	Err       error
+}
+
+// EventsPerSecond is the replay rate.
+func (s RebuildStats) EventsPerSecond() float64 {
+	if s.Duration <= 0 {
+		return 0
+	}
+	return float64(s.Events) / s.Duration.Seconds()
+}
+
+// Rebuild replays the event log into the read model: a parallel Scan of
+// the event items (Segment/TotalSegments), grouped per aggregate — a
+// partition's items are contiguous in a scan segment — and applied in
+// version order with Applier.ApplyLog. Aggregates that cannot be replayed
+// (poison) are reported and skipped; the rest of the rebuild continues.
+// It returns an error only if the rebuild could not run.
+func Rebuild(ctx context.Context, opts RebuildOptions) (RebuildStats, error) {
+	if opts.TargetDB == nil {
+		opts.TargetDB, opts.TargetTable = opts.SourceDB, opts.SourceTable
+	}
+	if opts.Codec == nil {
+		opts.Codec = events.NewCodec()
+	}
+	if opts.Segments <= 0 {
+		opts.Segments = 8
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 16
+	}
+	if opts.Progress == nil {
+		opts.Progress = &RebuildProgress{}
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if opts.Name == "" {
+		opts.Name = "main"
+	}
+	same := opts.TargetTable == opts.SourceTable && opts.TargetDB == opts.SourceDB
+	if opts.CatchUp && !same {
+		return RebuildStats{}, errors.New("projections: a catch-up repairs the source table itself")
+	}
+	rb := &rebuilder{opts: opts, applier: NewApplier(opts.TargetDB, opts.TargetTable, opts.Codec), same: same}
+	start := time.Now()
+	var err error
+	switch {
+	case opts.CatchUp:
+		err = rb.catchUp(ctx)
+	default:
+		if opts.Purge {
+			if err = purgeReadModel(ctx, opts.TargetDB, opts.TargetTable, opts.Segments, opts.Progress); err != nil {
+				break
+			}
+		}
+		err = rb.replay(ctx)
+	}
+	p := opts.Progress
+	st := RebuildStats{
+		Scanned: p.Scanned.Load(), Events: p.Events.Load(), Aggregates: p.Aggregates.Load(), Purged: p.Purged.Load(),
+		Failed: p.Failed.Load(), Repaired: rb.repaired.Load(), Duration: time.Since(start),
+	}
+	rb.mu.Lock()
+	st.Failures = rb.failures
+	rb.mu.Unlock()
+	sort.Slice(st.Failures, func(i, j int) bool { return st.Failures[i].Partition < st.Failures[j].Partition })
+	return st, err
+}
+
+type rebuilder struct {
+	opts     RebuildOptions
+	applier  *Applier
+	same     bool
+	repaired atomic.Int64
+
+	mu       sync.Mutex
+	failures []AggregateFailure
+}
+
+func (rb *rebuilder) fail(p string, err error) {
+	rb.opts.Progress.Failed.Add(1)
+	rb.opts.Logf("projections: rebuild: %s: %v", p, err)
+	rb.mu.Lock()
+	if len(rb.failures) < 100 {
+		rb.failures = append(rb.failures, AggregateFailure{Partition: p, Err: err})
+	}
+	rb.mu.Unlock()
+}
+
+// logGroup is one aggregate's events as the scan found them.
+type logGroup struct {
+	partition string
+	envs      []events.Envelope
+	bad       error // an event item could not be decoded
+}
+
+// replay scans the source's event items and applies them per aggregate.
+func (rb *rebuilder) replay(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	groups := make(chan logGroup, rb.opts.Workers*2)
+	var scanErr error
+	var scanOnce sync.Once
+	var scanners sync.WaitGroup
+	for seg := range rb.opts.Segments {
+		scanners.Add(1)
+		go func() {
+			defer scanners.Done()
+			if err := rb.scanSegment(ctx, seg, groups); err != nil {
+				scanOnce.Do(func() { scanErr = err; cancel() })
+			}
+		}()
+	}
+	go func() { scanners.Wait(); close(groups) }()
+	var workers sync.WaitGroup
+	for range rb.opts.Workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for g := range groups {
+				if ctx.Err() != nil {
+					continue
+				}
+				rb.applyGroup(ctx, g)
+			}
+		}()
+	}
+	workers.Wait()
+	if scanErr != nil {
+		return scanErr
+	}
+	return ctx.Err()
+}
+
+// scanSegment reads one scan segment's event items and emits them per
+// partition. Partitions are contiguous within a segment (items are stored
+// per partition); a partition met again later is emitted again, and the
+// apply step repairs such fragments from the log.
+func (rb *rebuilder) scanSegment(ctx context.Context, seg int, out chan<- logGroup) error {
+	pager := dynamodb.NewScanPaginator(rb.opts.SourceDB, &dynamodb.ScanInput{
+		TableName:                 aws.String(rb.opts.SourceTable),
+		Segment:                   aws.Int32(int32(seg)),
+		TotalSegments:             aws.Int32(int32(rb.opts.Segments)),
+		FilterExpression:          aws.String("#et = :ev"),
+		ExpressionAttributeNames:  map[string]string{"#et": table.AttrType},
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{":ev": sv(table.TypeEvent)},
+		ConsistentRead:            aws.Bool(true),
+	})
+	var cur logGroup
+	emit := func() error {
+		if cur.partition == "" {
+			return nil
+		}
+		select {
+		case out <- cur:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		cur = logGroup{}
+		return nil
+	}
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("projections: scanning the event log (segment %d): %w", seg, err)
+		}
+		rb.opts.Progress.Scanned.Add(int64(page.ScannedCount))
+		for _, it := range page.Items {
+			p := attrStr(it, table.AttrPK)
+			if p != cur.partition {
+				if err := emit(); err != nil {
+					return err
+				}
+				cur.partition = p
+			}
+			env, err := events.DecodeEventItem(it)
+			if err != nil {
+				cur.bad = fmt.Errorf("%w: event %s: %v", ErrPoison, attrStr(it, table.AttrSK), err)
+				continue
+			}
+			cur.envs = append(cur.envs, env)
+		}
+	}
+	return emit()
+}
+
+// applyGroup projects one aggregate's events into the target.
+func (rb *rebuilder) applyGroup(ctx context.Context, g logGroup) {
+	if g.bad != nil || len(g.envs) == 0 {
+		if g.bad == nil {
+			g.bad = errors.New("no events")
+		}
+		rb.fail(g.partition, g.bad)
+		return
+	}
+	sort.Slice(g.envs, func(i, j int) bool { return g.envs[i].Version < g.envs[j].Version })
+	id, err := events.ParseID(g.envs[0].Kind, g.envs[0].Aggregate)
+	if err != nil {
+		rb.fail(g.partition, fmt.Errorf("%w: %v", ErrPoison, err))
+		return
+	}
+	rb.opts.Progress.Aggregates.Add(1)
+	complete := true
+	for i, env := range g.envs {
+		if env.Version != int64(i+1) {
+			complete = false
+			break
+		}
+	}
+	if complete {
+		err = withRetry(ctx, func() error { return rb.applier.ApplyLog(ctx, id, nil, 0, g.envs) })
+		if err == nil {
+			rb.opts.Progress.Events.Add(int64(len(g.envs)))
+			return
+		}
+		if errors.Is(err, ErrPoison) {
+			rb.fail(g.partition, err)
+			return
+		}
+		// The target's marker disagrees (a live projector applied some of
+		// it meanwhile, or a fragment): fall back to the log.
+	}
+	upTo := g.envs[len(g.envs)-1].Version
+	rb.repaired.Add(1)
+	if err := withRetry(ctx, func() error { return rb.repair(ctx, id, table.Partition(g.partition), upTo) }); err != nil {
+		rb.fail(g.partition, err)
+		return
+	}
+	rb.opts.Progress.Events.Add(int64(len(g.envs)))
+}
+
+// repair brings id's read model in the target up to upTo from the source's
+// log.
+func (rb *rebuilder) repair(ctx context.Context, id entities.ID, p table.Partition, upTo int64) error {
+	if rb.same {
+		return rb.applier.Repair(ctx, id, upTo)
+	}
+	mk, err := rb.opts.TargetDB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(rb.opts.TargetTable), Key: table.Key{PK: string(p), SK: projMarkerSK}.AV(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return err
+	}
+	applied := attrInt(mk.Item, table.AttrVersion)
+	if applied >= upTo {
+		return nil
+	}
+	log, err := readLog(ctx, rb.opts.SourceDB, rb.opts.SourceTable, p, upTo)
+	if err != nil {
+		return err
+	}
+	var state entities.State
+	for _, env := range log[:min(int(applied), len(log))] {
+		ev, err := rb.opts.Codec.Decode(env)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrPoison, err)
+		}
+		if state, err = entities.Evolve(state, ev, env.At); err != nil {
+			return fmt.Errorf("%w: %v", ErrPoison, err)
+		}
+	}
+	return rb.applier.ApplyLog(ctx, id, state, applied, log[min(int(applied), len(log)):])
+}
+
+// withRetry retries f on transient failures.
+func withRetry(ctx context.Context, f func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := f()
+		if err == nil || !isTransient(err) || attempt >= 8 || ctx.Err() != nil {
+			return err
+		}
+		if err := sleep(ctx, backoff(attempt, 50*time.Millisecond, 2*time.Second)); err != nil {
+			return err
+		}
+	}
+}
+
+// readLog reads an aggregate's events 1..upTo, in order, and checks that
+// none is missing.
+func readLog(ctx context.Context, db *dynamodb.Client, tbl string, p table.Partition, upTo int64) ([]events.Envelope, error) {
+	pager := dynamodb.NewQueryPaginator(db, &dynamodb.QueryInput{
+		TableName:              aws.String(tbl),
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"),
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{
+			":pk": sv(string(p)), ":lo": sv(table.EventKey(p, 1).SK), ":hi": sv(table.EventKey(p, upTo).SK),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	var out []events.Envelope
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("projections: reading the event log of %s: %w", p, err)
+		}
+		for _, it := range page.Items {
+			env, err := events.DecodeEventItem(it)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrPoison, err)
+			}
+			out = append(out, env)
+		}
+	}
+	for i, env := range out {
+		if env.Version != int64(i+1) {
+			return nil, fmt.Errorf("projections: the event log of %s has a hole at version %d", p, i+1)
+		}
+	}
+	return out, nil
+}
+
+// catchUp repairs every aggregate whose marker is behind its head.
+func (rb *rebuilder) catchUp(ctx context.Context) error {
+	type pos struct{ head, marker int64 }
+	var mu sync.Mutex
+	found := map[string]*pos{}
+	kinds := map[string][2]string{}
+	err := parallelScan(ctx, rb.opts.SourceDB, rb.opts.SourceTable, rb.opts.Segments, &dynamodb.ScanInput{
+		FilterExpression:          aws.String("#et = :head OR SK = :marker"),
+		ExpressionAttributeNames:  map[string]string{"#et": table.AttrType},
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{":head": sv(table.TypeHead), ":marker": sv(projMarkerSK)},
+		ProjectionExpression:      aws.String("PK, SK, #et, v, #v, kind, agg"),
+	}, func(items []map[string]ddb.AttributeValue, scanned int32) error {
+		rb.opts.Progress.Scanned.Add(int64(scanned))
+		mu.Lock()
+		defer mu.Unlock()
+		for _, it := range items {
+			p := attrStr(it, table.AttrPK)
+			ps := found[p]
+			if ps == nil {
+				ps = &pos{}
+				found[p] = ps
+			}
+			if attrStr(it, table.AttrSK) == projMarkerSK {
+				ps.marker = attrInt(it, table.AttrVersion)
+			} else {
+				ps.head = attrInt(it, "v")
+				kinds[p] = [2]string{attrStr(it, "kind"), attrStr(it, "agg")}
+			}
+		}
+		return nil
+	}, map[string]string{"#v": table.AttrVersion})
+	if err != nil {
+		return err
+	}
+	var behind []string
+	for p, ps := range found {
+		if ps.head > ps.marker {
+			behind = append(behind, p)
+		}
+	}
+	sort.Strings(behind)
+	rb.opts.Logf("projections: catch-up: %d of %d aggregates are behind their head", len(behind), len(kinds))
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range rb.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				k := kinds[p]
+				id, err := events.ParseID(entities.Kind(k[0]), k[1])
+				if err != nil {
+					rb.fail(p, fmt.Errorf("%w: %v", ErrPoison, err))
+					continue
+				}
+				rb.opts.Progress.Aggregates.Add(1)
+				rb.repaired.Add(1)
+				ps := found[p]
+				if err := withRetry(ctx, func() error { return rb.applier.Repair(ctx, id, ps.head) }); err != nil {
+					rb.fail(p, err)
+					continue
+				}
+				rb.opts.Progress.Events.Add(ps.head - ps.marker)
+			}
+		}()
+	}
+	for _, p := range behind {
+		select {
+		case work <- p:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if rb.opts.Progress.Failed.Load() > 0 {
+		return nil
+	}
+	// The gaps that trims left are closed: clear the notes.
+	pk, _, _ := table.ProjectorPartition(rb.opts.Name)
+	notes, err := queryPrefix(ctx, rb.opts.SourceDB, rb.opts.SourceTable, pk, trimSKPrefix)
+	if err != nil {
+		return err
+	}
+	for _, it := range notes {
+		if _, err := rb.opts.SourceDB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(rb.opts.SourceTable), Key: table.Key{PK: pk, SK: attrStr(it, table.AttrSK)}.AV()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parallelScan scans tbl with segments in parallel, handing every page to
+// f (concurrently). in's table and segment fields are set here.
+func parallelScan(ctx context.Context, db *dynamodb.Client, tbl string, segments int, in *dynamodb.ScanInput, f func(items []map[string]ddb.AttributeValue, scanned int32) error, extraNames map[string]string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for seg := range segments {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sin := *in
+			sin.TableName = aws.String(tbl)
+			sin.Segment = aws.Int32(int32(seg))
+			sin.TotalSegments = aws.Int32(int32(segments))
+			sin.ConsistentRead = aws.Bool(true)
+			if len(extraNames) > 0 {
+				names := map[string]string{}
+				for k, v := range in.ExpressionAttributeNames {
+					names[k] = v
+				}
+				for k, v := range extraNames {
+					names[k] = v
+				}
+				sin.ExpressionAttributeNames = names
+			}
+			pager := dynamodb.NewScanPaginator(db, &sin)
+			for pager.HasMorePages() {
+				page, err := pager.NextPage(ctx)
+				if err == nil {
+					err = f(page.Items, page.ScannedCount)
+				}
+				if err != nil {
+					once.Do(func() { first = fmt.Errorf("projections: scanning %s: %w", tbl, err); cancel() })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// purgeReadModel deletes every read-model item (read items and markers)
+// of tbl.
+func purgeReadModel(ctx context.Context, db *dynamodb.Client, tbl string, segments int, progress *RebuildProgress) error {
+	return parallelScan(ctx, db, tbl, segments, &dynamodb.ScanInput{
+		ProjectionExpression: aws.String("PK, SK, #et"),
+	}, func(items []map[string]ddb.AttributeValue, _ int32) error {
+		var keys []map[string]ddb.AttributeValue
+		for _, it := range items {
+			if IsReadModelItem(it) {
+				keys = append(keys, table.Key{PK: attrStr(it, table.AttrPK), SK: attrStr(it, table.AttrSK)}.AV())
+			}
+		}
+		if err := batchDelete(ctx, db, tbl, keys); err != nil {
+			return err
+		}
+		progress.Purged.Add(int64(len(keys)))
+		return nil
+	}, map[string]string{"#et": table.AttrType})
+}
+
+// batchDelete deletes keys with BatchWriteItem, retrying unprocessed ones.
+func batchDelete(ctx context.Context, db *dynamodb.Client, tbl string, keys []map[string]ddb.AttributeValue) error {
+	for start := 0; start < len(keys); start += 25 {
+		var reqs []ddb.WriteRequest
+		for _, k := range keys[start:min(start+25, len(keys))] {
+			reqs = append(reqs, ddb.WriteRequest{DeleteRequest: &ddb.DeleteRequest{Key: k}})
+		}
+		for attempt := 0; len(reqs) > 0; attempt++ {
+			res, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddb.WriteRequest{tbl: reqs}})
+			if err != nil {
+				if !isTransient(err) || attempt >= 10 {
+					return err
+				}
+			} else {
+				reqs = res.UnprocessedItems[tbl]
+				if len(reqs) == 0 {
+					break
+				}
+			}
+			if err := sleep(ctx, backoff(attempt, 50*time.Millisecond, 2*time.Second)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

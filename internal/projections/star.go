@@ -1,0 +1,65 @@
+package projections
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// projectStar projects star events: the star item in the user's partition
+// (indexed as a stargazer of the repository), the user's starredCount and
+// the repository's stargazerCount, all in one append and all guarded by
+// the tombstone of the repository life the star belongs to.
+//
+// The star item's key includes when it was starred (stars list by time
+// within a repository prefix), so Unstarred finds the key in the state
+// before it; the state keeps StarredAt for that.
+func projectStar(ev Event) ([]Write, error) {
+	switch ev.Event.(type) {
+	case *entities.Starred:
+		s, ok := ev.After.(*entities.Star)
+		if !ok || s == nil {
+			return nil, fmt.Errorf("projections: %s left no star state", ev.Env.Type)
+		}
+		at := formatTime(s.StarredAt)
+		guard := RepoGuard(s.Owner, s.Name, s.RepoLife)
+		set := map[string]types.AttributeValue{
+			table.AttrType:      sv(table.TypeStar),
+			table.AttrVersion:   nv(ev.Env.Version),
+			table.ReadLogin:     sv(s.Login),
+			table.ReadOwner:     sv(s.Owner),
+			table.ReadName:      sv(s.Name),
+			table.ReadRepoLife:  nv(int64(s.RepoLife)),
+			table.ReadStarredAt: sv(at),
+		}
+		withIndexKeys(set, table.StarIndexKeys(s.Login, s.Owner, s.Name, at))
+		return append([]Write{{Key: StarItemKey(s), Set: set, Guard: guard}}, starCounters(s, +1, guard)...), nil
+	case *entities.Unstarred:
+		s, ok := ev.Before.(*entities.Star)
+		if !ok || s == nil {
+			return nil, fmt.Errorf("projections: %s of a missing star", ev.Env.Type)
+		}
+		guard := RepoGuard(s.Owner, s.Name, s.RepoLife)
+		del := Write{Key: StarItemKey(s), Delete: true, Guard: guard}
+		return append([]Write{del}, starCounters(s, -1, guard)...), nil
+	}
+	return nil, fmt.Errorf("projections: unexpected star event %s", ev.Env.Type)
+}
+
+// StarItemKey is the key of the read item of star s's latest Starred (its
+// key includes when it was starred). A mutation's payload uses it to tell
+// whether the projection of its own star has been applied yet.
+func StarItemKey(s *entities.Star) table.Key {
+	return table.StarKey(s.Login, s.Owner, s.Name, formatTime(s.StarredAt))
+}
+
+// starCounters moves the user's and the repository's star counters by d.
+func starCounters(s *entities.Star, d int64, guard *table.Key) []Write {
+	return []Write{
+		{Key: table.AccountKey(s.Login), Add: map[string]int64{table.ReadStarredCount: d}, Guard: guard},
+		{Key: table.RepositoryKey(s.Owner, s.Name), Add: map[string]int64{table.ReadStargazerCount: d}, Guard: guard},
+	}
+}

@@ -1,0 +1,180 @@
+package projections
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// StatusOptions configure GetStatus.
+type StatusOptions struct {
+	DB      *dynamodb.Client
+	Streams *dynamodbstreams.Client
+	Table   string
+	// Name is the projector. Default "main".
+	Name string
+	// MaxCount bounds how many records are read per shard to count the
+	// backlog. Default 10 000; beyond it the count is a lower bound.
+	MaxCount int
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// ShardStatus is one shard's progress.
+type ShardStatus struct {
+	Shard    Shard
+	InStream bool // false: the shard was trimmed away; only its lease is left
+	Lease    Lease
+	HasLease bool
+	// Behind counts the stream records after the checkpoint, Pending the
+	// head records among them (what still needs projecting); Capped means
+	// the count stopped at MaxCount.
+	Behind, Pending int
+	Capped          bool
+	// Lag is the age of the oldest pending head record (0: caught up).
+	Lag time.Duration
+}
+
+// TrimNote records that a shard's records were trimmed before they were
+// read (see `projector rebuild --catch-up`).
+type TrimNote struct {
+	Shard  string
+	At     time.Time
+	After  string
+	Count  int64
+	Worker string
+}
+
+// Status is a projector's state.
+type Status struct {
+	Name    string
+	At      time.Time
+	Workers []Worker
+	Shards  []ShardStatus
+	Blocked []Blocked
+	Parked  int
+	Trims   []TrimNote
+}
+
+// GetStatus reads a projector's leases, workers, blocked aggregates and
+// parked events, and measures each unfinished shard's backlog by reading
+// it (GetRecords) from the checkpoint.
+func GetStatus(ctx context.Context, opts StatusOptions) (Status, error) {
+	if opts.Name == "" {
+		opts.Name = "main"
+	}
+	if opts.MaxCount <= 0 {
+		opts.MaxCount = 10000
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	st := Status{Name: opts.Name, At: opts.Now()}
+	ls := &leases{db: opts.DB, table: opts.Table, name: opts.Name, now: opts.Now}
+	var err error
+	if st.Workers, err = ls.workers(ctx, false); err != nil {
+		return st, err
+	}
+	leaseMap, err := ls.list(ctx)
+	if err != nil {
+		return st, err
+	}
+	arn, err := streamArn(ctx, opts.DB, opts.Table)
+	if err != nil {
+		return st, err
+	}
+	shards, err := listShards(ctx, opts.Streams, arn)
+	if err != nil {
+		return st, err
+	}
+	listed := map[string]bool{}
+	for _, sh := range shards {
+		listed[sh.ID] = true
+		ss := ShardStatus{Shard: sh, InStream: true}
+		ss.Lease, ss.HasLease = leaseMap[sh.ID]
+		if !ss.Lease.Done {
+			if err := backlog(ctx, opts, arn, &ss); err != nil {
+				return st, err
+			}
+		}
+		st.Shards = append(st.Shards, ss)
+	}
+	for id, l := range leaseMap {
+		if !listed[id] {
+			st.Shards = append(st.Shards, ShardStatus{Shard: Shard{ID: id, Parent: l.Parent}, Lease: l, HasLease: true})
+		}
+	}
+	sort.Slice(st.Shards, func(i, j int) bool { return st.Shards[i].Shard.ID < st.Shards[j].Shard.ID })
+	q := NewDLQ(opts.DB, opts.Table, opts.Name, nil)
+	blocked, parked, err := q.List(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Blocked, st.Parked = blocked, len(parked)
+	pk, _, _ := table.ProjectorPartition(opts.Name)
+	notes, err := queryPrefix(ctx, opts.DB, opts.Table, pk, trimSKPrefix)
+	if err != nil {
+		return st, err
+	}
+	for _, it := range notes {
+		n := TrimNote{Shard: attrStr(it, table.AttrSK)[len(trimSKPrefix):], After: attrStr(it, "after"), Count: attrInt(it, "count"), Worker: attrStr(it, "worker")}
+		n.At, _ = time.Parse(time.RFC3339Nano, attrStr(it, "at"))
+		st.Trims = append(st.Trims, n)
+	}
+	return st, nil
+}
+
+// backlog counts the records of a shard after its checkpoint.
+func backlog(ctx context.Context, opts StatusOptions, arn string, ss *ShardStatus) error {
+	iter, _, err := iterator(ctx, opts.Streams, arn, ss.Shard.ID, ss.Lease.Checkpoint)
+	if err != nil {
+		if isShardGone(err) {
+			ss.InStream = false
+			return nil
+		}
+		return err
+	}
+	var oldest time.Time
+	for iter != nil && ss.Behind < opts.MaxCount {
+		res, err := opts.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(1000)})
+		if err != nil {
+			if isTrimmed(err) || isExpiredIterator(err) {
+				break
+			}
+			return err
+		}
+		for _, rec := range res.Records {
+			ss.Behind++
+			if isHeadRecord(rec) {
+				ss.Pending++
+				if oldest.IsZero() && rec.Dynamodb.ApproximateCreationDateTime != nil {
+					oldest = *rec.Dynamodb.ApproximateCreationDateTime
+				}
+			}
+		}
+		if len(res.Records) == 0 {
+			break
+		}
+		iter = res.NextShardIterator
+	}
+	ss.Capped = ss.Behind >= opts.MaxCount
+	if !oldest.IsZero() {
+		ss.Lag = max(0, opts.Now().Sub(oldest))
+	}
+	return nil
+}
+
+func isHeadRecord(rec streams.Record) bool {
+	if rec.Dynamodb == nil || rec.Dynamodb.NewImage == nil {
+		return false
+	}
+	et, ok := rec.Dynamodb.NewImage[table.AttrType].(*streams.AttributeValueMemberS)
+	return ok && et.Value == table.TypeHead
+}
