@@ -1,10 +1,15 @@
-// Command projector runs hubstream's stream projector as its own process.
+// Command projector runs hubstream's stream projector as its own process,
+// and the operator's tools around it.
 //
 //	DYNAMODB_ENDPOINT=http://localhost:8000 projector run
 //
 // Sub-commands:
 //
-//	run   tail the table's stream and keep the read model up to date
+//	run      tail the table's stream with shard leases and keep the read model up to date
+//	rebuild  replay the event log into the read model (live, --into a fresh table, or --catch-up)
+//	verify   replay the event log in memory and list read items that differ from the live ones
+//	status   per-shard owner, checkpoint, backlog and lag; halted aggregates
+//	dlq      list or retry blocked aggregates and parked events
 package main
 
 import (
@@ -12,62 +17,99 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
-	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "projector:", err)
-		os.Exit(1)
-	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, table.ConfigFromEnv())
+	stop()
+	os.Exit(code)
 }
 
 const usage = `usage: projector <command> [flags]
 
 commands:
-  run    tail the stream and apply events to the read model
+  run            tail the stream (shard leases, failover) and apply events to the read model
+  rebuild        replay the event log into the read model: the live table (projector stopped),
+                 --into a fresh table, or --catch-up (repair aggregates behind their head)
+  verify         replay the event log in memory and list read items that differ (exit 1 on drift)
+  status         per-shard owner, checkpoint, backlog and lag; workers; halted aggregates
+  dlq list       blocked aggregates and parked events
+  dlq retry      re-apply blocked aggregates and parked events (after a fix)
 
+Run "projector <command> -h" for a command's flags.
 environment: DYNAMODB_ENDPOINT, AWS_REGION, HUBSTREAM_TABLE and the standard AWS configuration.`
 
-func run(args []string) error {
-	if len(args) == 0 {
-		return errors.New(usage)
-	}
-	switch args[0] {
-	case "run":
-		return runCmd(args[1:])
-	case "-h", "--help", "help":
-		fmt.Println(usage)
-		return nil
-	}
-	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+// exitError carries a specific exit status.
+type exitError struct {
+	code int
+	msg  string
 }
 
-func runCmd(args []string) error {
-	fs := flag.NewFlagSet("projector run", flag.ContinueOnError)
-	name := fs.String("name", "main", "projector name (separates checkpoints of independent projectors)")
-	if err := fs.Parse(args); err != nil {
-		return err
+func (e exitError) Error() string { return e.msg }
+
+// run executes one command line and returns the exit status: 0 success,
+// 1 a finding (drift, failed aggregates, failed retries), 2 an error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, cc table.ClientConfig) int {
+	err := dispatch(ctx, args, stdout, stderr, cc)
+	var ee exitError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ee):
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, "projector:", ee.msg)
+		}
+		return ee.code
+	case errors.Is(err, context.Canceled):
+		return 0
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	clients, err := table.NewClients(ctx, table.ConfigFromEnv())
-	if err != nil {
-		return err
+	fmt.Fprintln(stderr, "projector:", err)
+	return 2
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, cc table.ClientConfig) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return exitError{code: 2}
 	}
-	tbl := table.Name()
-	codec := events.NewCodec()
-	r := projections.NewRunner(clients.DB, clients.Streams, tbl, projections.NewApplier(clients.DB, tbl, codec), projections.RunnerOptions{Name: *name, Logf: log.Printf})
-	log.Printf("projector: tailing the stream of table %s as %q", tbl, *name)
-	if err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
+	c := &cli{stdout: stdout, stderr: stderr, cc: cc}
+	switch args[0] {
+	case "run":
+		return c.runCmd(ctx, args[1:])
+	case "rebuild":
+		return c.rebuildCmd(ctx, args[1:])
+	case "verify":
+		return c.verifyCmd(ctx, args[1:])
+	case "status":
+		return c.statusCmd(ctx, args[1:])
+	case "dlq":
+		return c.dlqCmd(ctx, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
 	}
-	return nil
+	return exitError{code: 2, msg: fmt.Sprintf("unknown command %q\n%s", args[0], usage)}
+}
+
+// cli holds what every command needs.
+type cli struct {
+	stdout, stderr io.Writer
+	cc             table.ClientConfig
+}
+
+func (c *cli) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("projector "+name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	return fs
+}
+
+func (c *cli) clients(ctx context.Context) (table.Clients, error) {
+	return table.NewClients(ctx, c.cc)
 }

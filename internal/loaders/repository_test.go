@@ -188,10 +188,16 @@ func TestStarsAndForks(t *testing.T) {
 		t.Fatalf("deleted repository = %+v, %v", r, err)
 	}
 	for name, load := range map[string]func() (loaders.Page, error){
-		"stargazers": func() (loaders.Page, error) { return l.Stargazers(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)}) },
-		"starred":    func() (loaders.Page, error) { return l.StarredBy(ctx, "mona", loaders.PageArgs{First: i32(10)}) },
-		"forks":      func() (loaders.Page, error) { return l.ForksOf(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)}) },
-		"repos":      func() (loaders.Page, error) { return l.ReposOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(10)}) },
+		"stargazers": func() (loaders.Page, error) {
+			return l.Stargazers(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
+		},
+		"starred": func() (loaders.Page, error) { return l.StarredBy(ctx, "mona", loaders.PageArgs{First: i32(10)}) },
+		"forks": func() (loaders.Page, error) {
+			return l.ForksOf(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
+		},
+		"repos": func() (loaders.Page, error) {
+			return l.ReposOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(10)})
+		},
 	} {
 		if p, err := load(); err != nil || len(p.Items) != 0 {
 			t.Fatalf("%s after delete = %v, %v", name, p.Items, err)

@@ -3,6 +3,10 @@ package projections_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -241,4 +245,86 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestConcurrentStarsAndDelete stars and unstars a repository from many
+// users while its owner deletes it, through the real Executor, then
+// projects every aggregate in a shuffled order: the condition check on the
+// repository head means no star commits after the delete, and purge plus
+// guards leave no star item, no star counted on any user and no
+// repository item, whatever the order.
+func TestConcurrentStarsAndDelete(t *testing.T) {
+	db, tbl := memTable(t)
+	ctx := context.Background()
+	x := events.NewExecutor(events.NewStore(db, tbl, nil), events.ExecutorOptions{})
+	ap := projections.NewApplier(db, tbl, events.NewCodec())
+	logins := []string{"owner", "u1", "u2", "u3", "u4", "u5", "u6"}
+	for _, u := range logins {
+		if _, err := x.Execute(ctx, u, entities.CreateUser{Login: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := x.Execute(ctx, "owner", entities.CreateRepository{Owner: "owner", Name: "r", Actor: "owner"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, u := range logins[1:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for i := range 6 {
+				var cmd entities.Command = entities.StarRepository{Owner: "owner", Name: "r", Actor: u}
+				if i%2 == 1 {
+					cmd = entities.UnstarRepository{Owner: "owner", Name: "r", Actor: u}
+				}
+				if _, err := x.Execute(ctx, u, cmd); err != nil && !errors.Is(err, entities.ErrNotFound) {
+					t.Errorf("%s: %v", u, err)
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-start
+		time.Sleep(2 * time.Millisecond)
+		if _, err := x.Execute(ctx, "owner", entities.DeleteRepository{Owner: "owner", Name: "r", Actor: "owner"}); err != nil {
+			t.Errorf("delete: %v", err)
+		}
+	}()
+	close(start)
+	wg.Wait()
+
+	repoID := entities.NewRepositoryID("owner", "r")
+	ids := []entities.ID{repoID}
+	for _, u := range logins {
+		ids = append(ids, entities.NewAccountID(u), entities.NewStarID(u, repoID))
+	}
+	rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	heads, err := events.NewStore(db, tbl, nil).LoadHeads(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if v := heads[id].Snapshot.Version; v > 0 {
+			if err := ap.Repair(ctx, id, v); err != nil {
+				t.Fatalf("projecting %v: %v", id, err)
+			}
+		}
+	}
+	if it := getItem(t, db, tbl, table.RepositoryKey("owner", "r")); it != nil {
+		t.Fatalf("repository item after delete: %v", it)
+	}
+	for _, u := range logins {
+		if n := numAttr(getItem(t, db, tbl, table.AccountKey(u)), table.ReadStarredCount); n != "" && n != "0" {
+			t.Errorf("%s: starredCount %s, want 0", u, n)
+		}
+		for _, sk := range partitionItems(t, db, tbl, string(table.AccountPartition(u))) {
+			if strings.HasPrefix(sk, "STAR#") {
+				t.Errorf("%s: star item %s survived the delete", u, sk)
+			}
+		}
+	}
 }

@@ -178,3 +178,30 @@ func isHeadRecord(rec streams.Record) bool {
 	et, ok := rec.Dynamodb.NewImage[table.AttrType].(*streams.AttributeValueMemberS)
 	return ok && et.Value == table.TypeHead
 }
+
+// Active returns the projector's workers with a live heartbeat and the
+// leases held (owned and unexpired) at now: what must be empty before a
+// live rebuild purges the read model.
+func Active(ctx context.Context, db *dynamodb.Client, tableName, name string) ([]Worker, []Lease, error) {
+	if name == "" {
+		name = "main"
+	}
+	ls := &leases{db: db, table: tableName, name: name, now: time.Now}
+	workers, err := ls.workers(ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := ls.list(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var held []Lease
+	now := time.Now()
+	for _, l := range all {
+		if !l.Done && l.Owner != "" && l.Expiry.After(now) {
+			held = append(held, l)
+		}
+	}
+	sort.Slice(held, func(i, j int) bool { return held[i].Shard < held[j].Shard })
+	return workers, held, nil
+}

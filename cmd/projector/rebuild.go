@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+func (c *cli) rebuildCmd(ctx context.Context, args []string) error {
+	fs := c.flags("rebuild")
+	name := fs.String("name", "main", "projector name (whose workers must be stopped for a live rebuild)")
+	into := fs.String("into", "", "rebuild into this table (created like the main table if missing) instead of the live one")
+	catchUp := fs.Bool("catch-up", false, "only repair aggregates whose read model is behind their head (after stream records were trimmed); the projector may keep running")
+	force := fs.Bool("force", false, "rebuild the live table even though projector workers are alive")
+	segments := fs.Int("segments", 8, "parallel Scan segments")
+	workers := fs.Int("workers", 16, "aggregates applied at once")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	clients, err := c.clients(ctx)
+	if err != nil {
+		return err
+	}
+	src := table.Name()
+	opts := projections.RebuildOptions{
+		SourceDB: clients.DB, SourceTable: src, Codec: events.NewCodec(), Name: *name,
+		Segments: *segments, Workers: *workers, Progress: &projections.RebuildProgress{},
+	}
+	target := src
+	switch {
+	case *catchUp:
+		if *into != "" {
+			return exitError{code: 2, msg: "--catch-up repairs the live table; it cannot be combined with --into"}
+		}
+		opts.CatchUp = true
+	case *into != "" && *into != src:
+		target = *into
+		if err := table.EnsureTable(ctx, clients.DB, target, 2*time.Minute); err != nil {
+			return err
+		}
+		opts.TargetDB, opts.TargetTable, opts.Purge = clients.DB, target, true
+	default:
+		// A live rebuild deletes the read model first: a running projector
+		// would race with it.
+		ws, held, err := projections.Active(ctx, clients.DB, src, *name)
+		if err != nil {
+			return err
+		}
+		if (len(ws) > 0 || len(held) > 0) && !*force {
+			var ids []string
+			for _, w := range ws {
+				ids = append(ids, w.ID)
+			}
+			return exitError{code: 2, msg: fmt.Sprintf("projector %q is running (workers %s; %d leases held): stop it before a live rebuild, use --into, or --force", *name, strings.Join(ids, ", "), len(held))}
+		}
+		opts.Purge = true
+	}
+	// Failures are listed in the summary (Logf would garble the bar).
+	stop := c.showProgress(ctx, clients.DB, src, opts.Progress, map[bool]string{true: "catch-up", false: "rebuild"}[*catchUp])
+	st, err := projections.Rebuild(ctx, opts)
+	stop()
+	if err != nil {
+		return err
+	}
+	what := "replayed into " + target
+	if *catchUp {
+		what = "repaired in " + target
+	}
+	fmt.Fprintf(c.stdout, "rebuild: %d events of %d aggregates %s in %v (%.0f events/s); %d items scanned, %d read items purged, %d repaired from the log, %d failed\n",
+		st.Events, st.Aggregates, what, st.Duration.Round(time.Millisecond), st.EventsPerSecond(), st.Scanned, st.Purged, st.Repaired, st.Failed)
+	for _, f := range st.Failures {
+		fmt.Fprintf(c.stdout, "  failed %s: %v\n", f.Partition, f.Err)
+	}
+	if st.Failed > 0 {
+		return exitError{code: 1, msg: fmt.Sprintf("%d aggregates could not be rebuilt", st.Failed)}
+	}
+	return nil
+}
+
+// showProgress draws a progress bar on a terminal while a rebuild runs
+// (items scanned of the table's approximate item count); elsewhere it
+// stays quiet and the caller prints a summary line. The returned function
+// stops it.
+func (c *cli) showProgress(ctx context.Context, db *dynamodb.Client, tbl string, p *projections.RebuildProgress, what string) func() {
+	f, ok := c.stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	total := int64(-1)
+	if d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tbl)}); err == nil && aws.ToInt64(d.Table.ItemCount) > 0 {
+		total = aws.ToInt64(d.Table.ItemCount)
+	}
+	bar := progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(f),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("items"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetWidth(30),
+	)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				_ = bar.Finish()
+				return
+			case <-t.C:
+				bar.Describe(fmt.Sprintf("%s: %d events, %d aggregates, %d purged", what, p.Events.Load(), p.Aggregates.Load(), p.Purged.Load()))
+				_ = bar.Set64(p.Scanned.Load())
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}

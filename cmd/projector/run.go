@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+func (c *cli) runCmd(ctx context.Context, args []string) error {
+	fs := c.flags("run")
+	name := fs.String("name", "main", "projector name (separates the leases, checkpoints and DLQ of independent projectors)")
+	worker := fs.String("worker-id", "", "this worker's id in leases (default: host-pid-random)")
+	leaseTimeout := fs.Duration("lease-timeout", 10*time.Second, "how long a lease lives without renewal: a dead worker's shards are taken over after about this long")
+	park := fs.Bool("park", false, "park poison events in the DLQ (with payload and error) instead of only halting their aggregate")
+	metricsAddr := fs.String("metrics-addr", ":9090", "listen address of /metrics and /healthz (empty: none)")
+	concurrency := fs.Int("concurrency", 8, "aggregates of one batch applied at once")
+	poll := fs.Duration("poll-interval", 200*time.Millisecond, "pause after an empty GetRecords (DynamoDB allows 5 GetRecords per second per shard)")
+	discover := fs.Duration("discover-interval", time.Second, "how often shards are listed and leases rebalanced")
+	batch := fs.Int("batch-size", 1000, "GetRecords limit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	clients, err := c.clients(ctx)
+	if err != nil {
+		return err
+	}
+	logger := log.New(c.stderr, "", log.LstdFlags)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := projections.NewMetrics(reg)
+	tbl := table.Name()
+	r := projections.NewRunner(clients.DB, clients.Streams, tbl, projections.NewApplier(clients.DB, tbl, events.NewCodec()), projections.RunnerOptions{
+		Name: *name, WorkerID: *worker, LeaseTimeout: *leaseTimeout, Park: *park, Concurrency: *concurrency,
+		PollInterval: *poll, DiscoverInterval: *discover, BatchSize: *batch, Metrics: metrics, Logf: logger.Printf,
+	})
+	if *metricsAddr != "" {
+		ln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		}()
+		logger.Printf("projector: metrics on http://%s/metrics", ln.Addr())
+	}
+	mode := "halt"
+	if *park {
+		mode = "park"
+	}
+	logger.Printf("projector: worker %s tailing the stream of table %s as %q (lease timeout %v, poison events: %s)", r.WorkerID(), tbl, *name, *leaseTimeout, mode)
+	if err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	logger.Printf("projector: stopped; leases released")
+	return nil
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+func (c *cli) statusCmd(ctx context.Context, args []string) error {
+	fs := c.flags("status")
+	name := fs.String("name", "main", "projector name")
+	maxCount := fs.Int("max-count", 10000, "records read per shard to measure its backlog (beyond: a lower bound)")
+	all := fs.Bool("all", false, "also list finished shards")
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	clients, err := c.clients(ctx)
+	if err != nil {
+		return err
+	}
+	st, err := projections.GetStatus(ctx, projections.StatusOptions{DB: clients.DB, Streams: clients.Streams, Table: table.Name(), Name: *name, MaxCount: *maxCount})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	out := c.stdout
+	fmt.Fprintf(out, "projector %q on table %s at %s\n", st.Name, table.Name(), st.At.UTC().Format(time.RFC3339))
+	fmt.Fprintf(out, "workers (%d live):\n", len(st.Workers))
+	for _, w := range st.Workers {
+		fmt.Fprintf(out, "  %s on %s, up since %s, heartbeat valid for %v\n", w.ID, w.Host, w.Started.UTC().Format(time.RFC3339), w.Expiry.Sub(st.At).Round(100*time.Millisecond))
+	}
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SHARD\tPARENT\tSTATE\tOWNER\tFENCE\tLEASE\tCHECKPOINT\tBEHIND\tPENDING\tLAG")
+	finished := 0
+	for _, s := range st.Shards {
+		if s.Lease.Done && !*all {
+			finished++
+			continue
+		}
+		state := "open"
+		switch {
+		case !s.InStream:
+			state = "gone"
+		case s.Lease.Done:
+			state = "done"
+		case s.Shard.Closed():
+			state = "closed"
+		}
+		owner, lease := "-", "-"
+		if s.Lease.Owner != "" {
+			owner = s.Lease.Owner
+			if d := s.Lease.Expiry.Sub(st.At); d > 0 {
+				lease = "valid " + d.Round(100*time.Millisecond).String()
+			} else {
+				lease = "expired"
+			}
+		} else if s.HasLease {
+			lease = "free"
+		}
+		behind := fmt.Sprint(s.Behind)
+		if s.Capped {
+			behind = "≥" + behind
+		}
+		lag := "0s"
+		if s.Lag > 0 {
+			lag = s.Lag.Round(time.Second).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", s.Shard.ID, dash(s.Shard.Parent), state, owner, s.Lease.Fence, lease, dash(s.Lease.Checkpoint), behind, s.Pending, lag)
+	}
+	_ = tw.Flush()
+	if finished > 0 {
+		fmt.Fprintf(out, "(%d finished shards not shown; --all lists them)\n", finished)
+	}
+	if len(st.Blocked) == 0 {
+		fmt.Fprintln(out, "blocked aggregates: none")
+	} else {
+		fmt.Fprintf(out, "blocked aggregates: %d (projector dlq list; projector dlq retry after a fix)\n", len(st.Blocked))
+		for _, b := range st.Blocked {
+			fmt.Fprintf(out, "  %s %s since %s: first failing v%d, %d records held (up to v%d): %s\n", b.Partition, strings.ToUpper(b.Mode), b.Since.UTC().Format(time.RFC3339), b.First, b.Held, b.MaxSeen, firstLine(b.Error))
+		}
+	}
+	fmt.Fprintf(out, "parked events: %d\n", st.Parked)
+	for _, n := range st.Trims {
+		fmt.Fprintf(out, "TRIMMED: shard %s lost unread records after %s (%d times, last %s): run `projector rebuild --catch-up`\n", n.Shard, n.After, n.Count, n.At.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func (c *cli) dlqCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "retry") {
+		return exitError{code: 2, msg: "usage: projector dlq list|retry [flags]"}
+	}
+	fs := c.flags("dlq " + args[0])
+	name := fs.String("name", "main", "projector name")
+	payload := fs.Bool("payload", false, "list: print each parked record's events")
+	aggregate := fs.String("aggregate", "", "retry: only this aggregate partition (e.g. ACCOUNT#octocat)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	clients, err := c.clients(ctx)
+	if err != nil {
+		return err
+	}
+	tbl := table.Name()
+	q := projections.NewDLQ(clients.DB, tbl, *name, projections.NewApplier(clients.DB, tbl, events.NewCodec()))
+	out := c.stdout
+	if args[0] == "list" {
+		blocked, parked, err := q.List(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "blocked aggregates: %d\n", len(blocked))
+		for _, b := range blocked {
+			fmt.Fprintf(out, "  %s (%s:%s) %s since %s on shard %s by %s: first failing v%d, %d records held (up to v%d)\n    error: %s\n",
+				b.Partition, b.Kind, b.Aggregate, strings.ToUpper(b.Mode), b.Since.UTC().Format(time.RFC3339), b.Shard, b.Worker, b.First, b.Held, b.MaxSeen, b.Error)
+		}
+		fmt.Fprintf(out, "parked events: %d\n", len(parked))
+		for _, p := range parked {
+			var types []string
+			for _, e := range p.Events {
+				types = append(types, e.Type)
+			}
+			fmt.Fprintf(out, "  %s v%d..%d [%s] %s, parked %s (shard %s, seq %s)\n    error: %s\n", p.Partition, p.First, p.Last, strings.Join(types, ","), p.Cause, p.ParkedAt.UTC().Format(time.RFC3339), p.Shard, p.Seq, p.Error)
+			if *payload {
+				b, _ := json.MarshalIndent(p.Events, "    ", "  ")
+				fmt.Fprintf(out, "    events: %s\n", b)
+			}
+		}
+		return nil
+	}
+	res, err := q.Retry(ctx, *aggregate)
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range res {
+		if r.Err != nil {
+			failed++
+			fmt.Fprintf(out, "FAILED %s: %v (kept in the DLQ)\n", r.Partition, r.Err)
+			continue
+		}
+		fmt.Fprintf(out, "ok     %s: read model repaired up to v%d, %d parked records removed\n", r.Partition, r.UpTo, r.Removed)
+	}
+	fmt.Fprintf(out, "dlq retry: %d aggregates retried, %d failed\n", len(res), failed)
+	if failed > 0 {
+		return exitError{code: 1, msg: fmt.Sprintf("%d aggregates still fail", failed)}
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+func (c *cli) verifyCmd(ctx context.Context, args []string) error {
+	fs := c.flags("verify")
+	segments := fs.Int("segments", 8, "parallel Scan segments")
+	workers := fs.Int("workers", 16, "aggregates replayed at once")
+	maxShown := fs.Int("max", 100, "list at most this many drifted items (0: all)")
+	recheck := fs.Duration("recheck", 3*time.Second, "when drift is found, verify again after this pause and report only what persists (0: report the first pass)")
+	asJSON := fs.Bool("json", false, "print the drift as JSON lines")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	clients, err := c.clients(ctx)
+	if err != nil {
+		return err
+	}
+	src := table.Name()
+	rep, err := c.verifyOnce(ctx, clients.DB, src, *segments, *workers)
+	if err != nil {
+		return err
+	}
+	drift := rep.Drift
+	if len(drift) > 0 && *recheck > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(*recheck):
+		}
+		again, err := c.verifyOnce(ctx, clients.DB, src, *segments, *workers)
+		if err != nil {
+			return err
+		}
+		first := map[table.Key]string{}
+		for _, d := range drift {
+			first[d.Key] = d.Kind
+		}
+		drift = drift[:0]
+		for _, d := range again.Drift {
+			if first[d.Key] == d.Kind {
+				drift = append(drift, d)
+			}
+		}
+		rep = again
+	}
+	for i, d := range drift {
+		if *maxShown > 0 && i == *maxShown {
+			fmt.Fprintf(c.stdout, "… and %d more\n", len(drift)-i)
+			break
+		}
+		if *asJSON {
+			line := map[string]any{"pk": d.Key.PK, "sk": d.Key.SK, "kind": d.Kind}
+			if len(d.Attrs) > 0 {
+				attrs := map[string]any{}
+				for _, a := range d.Attrs {
+					attrs[a] = map[string]string{"want": projections.FormatAV(d.Want[a]), "got": projections.FormatAV(d.Got[a])}
+				}
+				line["attrs"] = attrs
+			}
+			b, _ := json.Marshal(line)
+			fmt.Fprintln(c.stdout, string(b))
+			continue
+		}
+		switch d.Kind {
+		case projections.DriftDifferent:
+			fmt.Fprintf(c.stdout, "different %s | %s\n", d.Key.PK, d.Key.SK)
+			for _, a := range d.Attrs {
+				fmt.Fprintf(c.stdout, "    %s: want %s, got %s\n", a, projections.FormatAV(d.Want[a]), projections.FormatAV(d.Got[a]))
+			}
+		case projections.DriftMissing:
+			fmt.Fprintf(c.stdout, "missing   %s | %s (the replay has it, the live read model does not)\n", d.Key.PK, d.Key.SK)
+		case projections.DriftExtra:
+			fmt.Fprintf(c.stdout, "extra     %s | %s (the live read model has it, the replay does not)\n", d.Key.PK, d.Key.SK)
+		}
+	}
+	fmt.Fprintf(c.stdout, "verify: %d events of %d aggregates replayed in memory in %v; %d live read items, %d replayed; %d drifted, %d aggregates failed to replay\n",
+		rep.Replay.Events, rep.Replay.Aggregates, rep.Replay.Duration.Round(time.Millisecond), rep.LiveItems, rep.ReplayItems, len(drift), rep.Replay.Failed)
+	for _, f := range rep.Replay.Failures {
+		fmt.Fprintf(c.stdout, "  replay failed for %s: %v\n", f.Partition, f.Err)
+	}
+	if len(drift) > 0 || rep.Replay.Failed > 0 {
+		return exitError{code: 1, msg: fmt.Sprintf("the read model drifted from the event log (%d items); `projector rebuild` restores it", len(drift))}
+	}
+	return nil
+}
+
+// verifyOnce replays the log into a fresh in-memory engine and compares.
+func (c *cli) verifyOnce(ctx context.Context, db *dynamodb.Client, src string, segments, workers int) (projections.VerifyReport, error) {
+	eng, err := ddblocal.New(ddblocal.Options{Logf: func(string, ...any) {}})
+	if err != nil {
+		return projections.VerifyReport{}, err
+	}
+	defer eng.Close()
+	mem, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.memory", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
+	if err != nil {
+		return projections.VerifyReport{}, err
+	}
+	const scratch = "verify"
+	if err := table.EnsureTable(ctx, mem.DB, scratch, time.Minute); err != nil {
+		return projections.VerifyReport{}, err
+	}
+	progress := &projections.RebuildProgress{}
+	stop := c.showProgress(ctx, db, src, progress, "verify")
+	defer stop()
+	return projections.Verify(ctx, projections.VerifyOptions{
+		SourceDB: db, SourceTable: src, ScratchDB: mem.DB, ScratchTable: scratch,
+		Codec: events.NewCodec(), Segments: segments, Workers: workers, Progress: progress,
+	})
+}
