@@ -349,8 +349,23 @@ func (e *Engine) getItem(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	snap := e.store.Snapshot()
+	defer snap.Close()
+	if project == nil && (in.ReturnConsumedCapacity == "" || in.ReturnConsumedCapacity == "NONE") {
+		// The common case: the item as stored, transcoded without decoding.
+		raw, found, err := snap.Get(itemKey(m, key))
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return rawJSON("{}"), nil
+		}
+		out := append(make([]byte, 0, len(raw)*2+16), `{"Item":`...)
+		if out, err = attr.AppendJSONFromBinary(out, raw); err != nil {
+			return nil, err
+		}
+		return rawJSON(append(out, '}')), nil
+	}
 	item, err := readItem(snap, itemKey(m, key))
-	_ = snap.Close()
 	if err != nil {
 		return nil, err
 	}

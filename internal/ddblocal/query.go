@@ -433,9 +433,12 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 		count     int64
 		scanned   int64
 		bytesRead int
-		last      attr.Item
+		lastRaw   []byte
 		more      bool
 	)
+	// Items returned as stored skip decoding entirely: they are transcoded
+	// from their storage bytes to JSON.
+	asStored := p.filter == nil && p.project == nil && !p.fetch
 	out = append(out, `{"Items":[`...)
 	for it.Next() {
 		if err := ctx.Err(); err != nil {
@@ -443,45 +446,61 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 			return nil, err
 		}
 		raw := it.Value()
-		item, err := decodeItem(raw)
-		if err != nil {
-			_ = it.Close()
-			return nil, err
-		}
 		scanned++
 		bytesRead += len(raw)
-		last = item
-		ok := true
-		if p.filter != nil {
-			if ok, err = p.filter.Eval(item); err != nil {
-				_ = it.Close()
-				return nil, err
-			}
-		}
-		if ok {
+		lastRaw = raw
+		if asStored {
 			count++
 			if !p.count {
-				if p.fetch {
-					full, err := readItem(snap, itemKey(p.m, item))
-					if err != nil {
-						_ = it.Close()
-						return nil, err
-					}
-					if full != nil {
-						item = full
-					}
-				}
-				if p.project != nil {
-					item = p.project(item)
-				}
 				if count > 1 {
 					out = append(out, ',')
 				}
-				out = attr.AppendItemJSON(out, item)
+				var err error
+				if out, err = attr.AppendJSONFromBinary(out, raw); err != nil {
+					_ = it.Close()
+					return nil, err
+				}
+			}
+		} else {
+			item, err := decodeItem(raw)
+			if err != nil {
+				_ = it.Close()
+				return nil, err
+			}
+			ok := true
+			if p.filter != nil {
+				if ok, err = p.filter.Eval(item); err != nil {
+					_ = it.Close()
+					return nil, err
+				}
+			}
+			if ok {
+				count++
+				if !p.count {
+					if p.fetch {
+						full, err := readItem(snap, itemKey(p.m, item))
+						if err != nil {
+							_ = it.Close()
+							return nil, err
+						}
+						if full != nil {
+							item = full
+						}
+					}
+					if p.project != nil {
+						item = p.project(item)
+					}
+					if count > 1 {
+						out = append(out, ',')
+					}
+					out = attr.AppendItemJSON(out, item)
+				}
 			}
 		}
 		if (p.limit > 0 && scanned >= p.limit) || bytesRead >= maxPageBytes {
 			more = true
+			// The iterator reuses its buffers; keep the last item.
+			lastRaw = append([]byte(nil), lastRaw...)
 			break
 		}
 	}
@@ -498,7 +517,11 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 	out = strconv.AppendInt(out, count, 10)
 	out = append(out, `,"ScannedCount":`...)
 	out = strconv.AppendInt(out, scanned, 10)
-	if more && last != nil {
+	if more && lastRaw != nil {
+		last, err := decodeItem(lastRaw)
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, `,"LastEvaluatedKey":`...)
 		out = attr.AppendItemJSON(out, p.lastKeyOf(last))
 	}

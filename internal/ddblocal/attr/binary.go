@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // The storage codec. Layout, after a leading format byte:
@@ -35,8 +36,10 @@ func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
 }
 
-// AppendItemBinary appends the storage encoding of it to dst. Attribute
-// order is unspecified; set order is preserved.
+// AppendItemBinary appends the storage encoding of it to dst. Attributes
+// (and map members at every level) are written in name order, so that
+// AppendJSONFromBinary emits the same JSON as AppendItemJSON without
+// sorting on the read path; set order is preserved.
 func AppendItemBinary(dst []byte, it Item) []byte {
 	dst = append(dst, binaryFormatV1)
 	return appendMembersBinary(dst, it)
@@ -51,9 +54,15 @@ func AppendValueBinary(dst []byte, v Value) []byte {
 
 func appendMembersBinary(dst []byte, m map[string]Value) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(m)))
-	for name, v := range m {
+	var small [16]string
+	names := small[:0]
+	for name := range m {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
 		dst = appendBytes(dst, name)
-		dst = appendValueBinary(dst, v)
+		dst = appendValueBinary(dst, m[name])
 	}
 	return dst
 }
