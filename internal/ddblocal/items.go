@@ -87,7 +87,7 @@ func (e *Engine) writeOne(ctx context.Context, tableName string, key func(m *tab
 	}
 	mu := &mutation{t: t, m: m, key: itemKey(m, k)}
 	snap := e.store.Snapshot()
-	mu.old, err = readItem(snap, mu.key)
+	mu.old, mu.oldSize, err = readItemSized(snap, mu.key)
 	_ = snap.Close()
 	if err == nil {
 		mu.new, err = decide(m, mu.old)

@@ -254,7 +254,7 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	units := map[string]float64{}
 	for i, a := range actions {
 		reasons[i].Code = "None"
-		old, err := readItem(snap, a.storeKey)
+		old, oldSize, err := readItemSized(snap, a.storeKey)
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +272,7 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 			failed = true
 			continue
 		}
-		mu := &mutation{t: a.t, m: a.m, key: a.storeKey, old: old}
+		mu := &mutation{t: a.t, m: a.m, key: a.storeKey, old: old, oldSize: oldSize}
 		switch {
 		case a.put != nil:
 			mu.new = a.put

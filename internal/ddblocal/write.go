@@ -17,6 +17,9 @@ type mutation struct {
 	// ttlDelete marks a deletion by the TTL sweeper (its stream record
 	// carries the service identity).
 	ttlDelete bool
+	// oldSize is the stored size of old, when the caller knows it (-1 if
+	// not); it saves re-encoding old just to account for its size.
+	oldSize int
 }
 
 // changed reports whether the mutation modifies anything. DynamoDB writes no
@@ -41,11 +44,18 @@ type statDelta struct {
 
 // readItem returns the item stored under key in snap, or nil.
 func readItem(snap storage.Snapshot, key []byte) (attr.Item, error) {
+	it, _, err := readItemSized(snap, key)
+	return it, err
+}
+
+// readItemSized is readItem that also returns the stored size.
+func readItemSized(snap storage.Snapshot, key []byte) (attr.Item, int, error) {
 	raw, ok, err := snap.Get(key)
 	if err != nil || !ok {
-		return nil, err
+		return nil, 0, err
 	}
-	return decodeItem(raw)
+	it, err := decodeItem(raw)
+	return it, len(raw), err
 }
 
 // stage appends mu's store writes (the item and every index entry) to b and
@@ -54,10 +64,16 @@ func stage(b *storage.Batch, mu *mutation, deltas []statDelta) []statDelta {
 	m := mu.m
 	var oldSize int
 	if mu.old != nil {
-		oldSize = len(attr.AppendItemBinary(nil, mu.old))
+		if mu.oldSize > 0 {
+			oldSize = mu.oldSize
+		} else {
+			oldSize = len(attr.AppendItemBinary(nil, mu.old))
+		}
 	}
+	var newRaw []byte
 	if mu.new != nil {
 		raw := attr.AppendItemBinary(nil, mu.new)
+		newRaw = raw
 		b.Set(mu.key, raw)
 		d := statDelta{t: mu.t, index: 0, bytes: int64(len(raw) - oldSize)}
 		if mu.old == nil {
@@ -75,11 +91,19 @@ func stage(b *storage.Batch, mu *mutation, deltas []statDelta) []statDelta {
 		var oldLen int
 		if inOld {
 			oldKey = indexEntryKey(m, ix, mu.old)
-			oldLen = len(attr.AppendItemBinary(nil, ix.project(mu.old, m.Key)))
+			if ix.Projection == projAll {
+				oldLen = oldSize
+			} else {
+				oldLen = len(attr.AppendItemBinary(nil, ix.project(mu.old, m.Key)))
+			}
 		}
 		if inNew {
 			newKey := indexEntryKey(m, ix, mu.new)
-			raw := attr.AppendItemBinary(nil, ix.project(mu.new, m.Key))
+			// An ALL projection stores the item itself: share its bytes.
+			raw := newRaw
+			if ix.Projection != projAll {
+				raw = attr.AppendItemBinary(nil, ix.project(mu.new, m.Key))
+			}
 			if inOld && string(oldKey) != string(newKey) {
 				b.Delete(oldKey)
 			}
