@@ -73,6 +73,11 @@ type Engine struct {
 	closeOnce sync.Once
 	closed    chan struct{}
 	bg        sync.WaitGroup
+	// life bounds the engine's own background work (rollover, trimming,
+	// TTL sweeps, purges of deleted tables); Close cancels it. It is the
+	// engine's one root context: requests carry their callers' contexts.
+	life     context.Context
+	stopLife context.CancelFunc
 }
 
 // table is a live table: its current definition and approximate statistics.
@@ -162,7 +167,9 @@ func New(opts Options) (*Engine, error) {
 		"GetShardIterator": e.getShardIterator,
 		"GetRecords":       e.getRecords,
 	}
-	if err := e.load(context.Background()); err != nil {
+	e.life, e.stopLife = context.WithCancel(context.Background())
+	if err := e.load(e.life); err != nil {
+		e.stopLife()
 		return nil, err
 	}
 	e.bg.Add(2)
@@ -236,6 +243,7 @@ func (e *Engine) countTable(snap storage.Snapshot, m *tableMeta, st *tableStats)
 func (e *Engine) Close() error {
 	var err error
 	e.closeOnce.Do(func() {
+		e.stopLife()
 		close(e.closed)
 		e.bg.Wait()
 		err = e.store.Close()

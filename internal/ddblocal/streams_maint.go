@@ -111,7 +111,7 @@ func (e *Engine) maintainStreams() {
 		case <-e.closed:
 			return
 		case <-t.C:
-			ctx := context.Background()
+			ctx := e.life
 			if err := e.rollShards(ctx); err != nil {
 				e.logf("ddblocal: shard rollover: %v", err)
 			}

@@ -491,7 +491,7 @@ func (e *Engine) purgeTableData(m *tableMeta) {
 	e.bg.Add(1)
 	go func() {
 		defer e.bg.Done()
-		ctx := context.Background()
+		ctx := e.life
 		for {
 			select {
 			case <-e.closed:
@@ -771,7 +771,7 @@ func (e *Engine) purgeIndexData(m *tableMeta, ix *index) {
 			if b.Len() == 0 {
 				return
 			}
-			if err := e.store.Apply(context.Background(), &b); err != nil {
+			if err := e.store.Apply(e.life, &b); err != nil {
 				e.logf("ddblocal: purging index %s: %v", ix.Name, err)
 				return
 			}

@@ -26,7 +26,7 @@ func (e *Engine) sweepTTL() {
 		case <-e.closed:
 			return
 		case <-t.C:
-			if _, err := e.SweepExpired(context.Background()); err != nil {
+			if _, err := e.SweepExpired(e.life); err != nil {
 				e.logf("ddblocal: TTL sweep: %v", err)
 			}
 		}
