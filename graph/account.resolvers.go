@@ -26,7 +26,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 		return nil, err
 	}
 	cmd := entities.CreateUser{Login: input.Login, Name: deref(input.Name), Email: deref(input.Email), Bio: deref(input.Bio)}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.Update
 		return nil, err
 	}
 	cmd := entities.UpdateProfile{Login: input.Login, Name: input.Name, Email: input.Email, Bio: input.Bio}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.C
 		return nil, err
 	}
 	cmd := entities.CreateOrganization{Login: input.Login, Name: deref(input.Name), Description: deref(input.Description), Actor: viewer.Login}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (r *mutationResolver) UpdateOrganization(ctx context.Context, input model.U
 		return nil, err
 	}
 	cmd := entities.UpdateOrganization{Login: input.Login, Name: input.Name, Description: input.Description, Actor: viewer.Login}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (r *mutationResolver) AddMember(ctx context.Context, input model.AddMemberI
 		return nil, err
 	}
 	cmd := entities.AddMember{Org: input.Organization, Login: input.Login, Role: entities.MemberRole(input.Role), Actor: viewer.Login}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (r *mutationResolver) ChangeMemberRole(ctx context.Context, input model.Cha
 		return nil, err
 	}
 	cmd := entities.ChangeMemberRole{Org: input.Organization, Login: input.Login, Role: entities.MemberRole(input.Role), Actor: viewer.Login}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func (r *mutationResolver) RemoveMember(ctx context.Context, input model.RemoveM
 		return nil, err
 	}
 	cmd := entities.RemoveMember{Org: input.Organization, Login: input.Login, Actor: viewer.Login}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}

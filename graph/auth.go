@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"strings"
 
 	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/entities"
@@ -19,10 +18,10 @@ func requireViewer(ctx context.Context) (auth.Viewer, error) {
 	return v, nil
 }
 
-// requireSelf returns FORBIDDEN with msg unless v is the account login
-// (logins compare case-insensitively).
+// requireSelf returns FORBIDDEN with msg unless v may edit the user
+// account login (entities.CanEditAccount: only the user themself).
 func requireSelf(v auth.Viewer, login, msg string) error {
-	if !strings.EqualFold(v.Login, login) {
+	if !entities.CanEditAccount(v.Login, login) {
 		return &entities.Error{Code: entities.CodeForbidden, Message: msg}
 	}
 	return nil

@@ -69,9 +69,12 @@ func (r *issueCommentResolver) History(ctx context.Context, obj *model.IssueComm
 
 // OpenIssue is the resolver for the openIssue field.
 func (r *mutationResolver) OpenIssue(ctx context.Context, input model.OpenIssueInput) (*model.OpenIssuePayload, error) {
-	actor := actorOf(ctx)
-	cmd := entities.OpenIssue{Actor: actor, Repo: entities.NewRepositoryID(input.Owner, input.Repository), Title: input.Title, Body: deref(input.Body)}
-	res, err := r.Executor.Execute(ctx, actor, cmd)
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmd := entities.OpenIssue{Actor: viewer.Login, Repo: entities.NewRepositoryID(input.Owner, input.Repository), Title: input.Title, Body: deref(input.Body)}
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +91,13 @@ func (r *mutationResolver) OpenIssue(ctx context.Context, input model.OpenIssueI
 
 // EditIssue is the resolver for the editIssue field.
 func (r *mutationResolver) EditIssue(ctx context.Context, input model.EditIssueInput) (*model.EditIssuePayload, error) {
-	actor := actorOf(ctx)
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	cmd := entities.EditIssue{Actor: actor, Repo: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
-	res, err := r.Executor.Execute(ctx, actor, cmd)
+	cmd := entities.EditIssue{Actor: viewer.Login, Repo: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -104,13 +110,16 @@ func (r *mutationResolver) EditIssue(ctx context.Context, input model.EditIssueI
 
 // CloseIssue is the resolver for the closeIssue field.
 func (r *mutationResolver) CloseIssue(ctx context.Context, input model.CloseIssueInput) (*model.CloseIssuePayload, error) {
-	actor := actorOf(ctx)
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	cmd := entities.CloseIssue{Actor: actor, Repo: repo, Number: int(input.Number)}
+	cmd := entities.CloseIssue{Actor: viewer.Login, Repo: repo, Number: int(input.Number)}
 	if input.Reason != nil {
 		cmd.Reason = entities.IssueStateReason(*input.Reason)
 	}
-	res, err := r.Executor.Execute(ctx, actor, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -123,9 +132,13 @@ func (r *mutationResolver) CloseIssue(ctx context.Context, input model.CloseIssu
 
 // ReopenIssue is the resolver for the reopenIssue field.
 func (r *mutationResolver) ReopenIssue(ctx context.Context, input model.ReopenIssueInput) (*model.ReopenIssuePayload, error) {
-	actor := actorOf(ctx)
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	res, err := r.Executor.Execute(ctx, actor, entities.ReopenIssue{Actor: actor, Repo: repo, Number: int(input.Number)})
+	cmd := entities.ReopenIssue{Actor: viewer.Login, Repo: repo, Number: int(input.Number)}
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -138,12 +151,15 @@ func (r *mutationResolver) ReopenIssue(ctx context.Context, input model.ReopenIs
 
 // OpenPullRequest is the resolver for the openPullRequest field.
 func (r *mutationResolver) OpenPullRequest(ctx context.Context, input model.OpenPullRequestInput) (*model.OpenPullRequestPayload, error) {
-	actor := actorOf(ctx)
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	cmd := entities.OpenPullRequest{
-		Actor: actor, Repo: entities.NewRepositoryID(input.Owner, input.Repository),
+		Actor: viewer.Login, Repo: entities.NewRepositoryID(input.Owner, input.Repository),
 		Title: input.Title, Body: deref(input.Body), HeadRef: input.HeadRef, BaseRef: input.BaseRef,
 	}
-	res, err := r.Executor.Execute(ctx, actor, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -160,47 +176,55 @@ func (r *mutationResolver) OpenPullRequest(ctx context.Context, input model.Open
 
 // EditPullRequest is the resolver for the editPullRequest field.
 func (r *mutationResolver) EditPullRequest(ctx context.Context, input model.EditPullRequestInput) (*model.PullRequestPayload, error) {
-	actor := actorOf(ctx)
-	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	cmd := entities.EditPullRequest{Actor: actor, Repo: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
-	return pullRequestPayload(ctx, r.Executor, cmd, repo, input.Number)
+	return r.pullRequestPayload(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, input.Number, func(actor string, repo entities.RepositoryID) entities.Command {
+		return entities.EditPullRequest{Actor: actor, Repo: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
+	})
 }
 
 // ClosePullRequest is the resolver for the closePullRequest field.
 func (r *mutationResolver) ClosePullRequest(ctx context.Context, input model.PullRequestRefInput) (*model.PullRequestPayload, error) {
-	actor := actorOf(ctx)
-	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	return pullRequestPayload(ctx, r.Executor, entities.ClosePullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}, repo, input.Number)
+	return r.pullRequestPayload(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, input.Number, func(actor string, repo entities.RepositoryID) entities.Command {
+		return entities.ClosePullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}
+	})
 }
 
 // ReopenPullRequest is the resolver for the reopenPullRequest field.
 func (r *mutationResolver) ReopenPullRequest(ctx context.Context, input model.PullRequestRefInput) (*model.PullRequestPayload, error) {
-	actor := actorOf(ctx)
-	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	return pullRequestPayload(ctx, r.Executor, entities.ReopenPullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}, repo, input.Number)
+	return r.pullRequestPayload(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, input.Number, func(actor string, repo entities.RepositoryID) entities.Command {
+		return entities.ReopenPullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}
+	})
 }
 
 // MergePullRequest is the resolver for the mergePullRequest field.
 func (r *mutationResolver) MergePullRequest(ctx context.Context, input model.PullRequestRefInput) (*model.PullRequestPayload, error) {
-	actor := actorOf(ctx)
-	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	return pullRequestPayload(ctx, r.Executor, entities.MergePullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}, repo, input.Number)
+	return r.pullRequestPayload(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, input.Number, func(actor string, repo entities.RepositoryID) entities.Command {
+		return entities.MergePullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}
+	})
 }
 
 // AddComment is the resolver for the addComment field.
 func (r *mutationResolver) AddComment(ctx context.Context, input model.AddCommentInput) (*model.AddCommentPayload, error) {
-	actor := actorOf(ctx)
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	localID, err := newCommentLocalID()
 	if err != nil {
 		return nil, err
 	}
 	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	cmd := entities.AddComment{Actor: actor, Repo: repo, Number: int(input.Number), ID: localID, Body: input.Body}
-	res, err := r.Executor.Execute(ctx, actor, cmd)
+	cmd := entities.AddComment{Actor: viewer.Login, Repo: repo, Number: int(input.Number), ID: localID, Body: input.Body}
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
-	c, err := commentFromState(res.Snapshot(entities.NewCommentID(repo, int(input.Number), localID)), true)
+	// The comment the command appended: on an idempotent retry, the first
+	// run's comment, not localID.
+	id, err := appendedOf(res, entities.KindComment)
+	if err != nil {
+		return nil, err
+	}
+	c, err := commentFromState(res.Snapshot(id), true)
 	if err != nil {
 		return nil, err
 	}
@@ -209,12 +233,15 @@ func (r *mutationResolver) AddComment(ctx context.Context, input model.AddCommen
 
 // EditComment is the resolver for the editComment field.
 func (r *mutationResolver) EditComment(ctx context.Context, input model.EditCommentInput) (*model.EditCommentPayload, error) {
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	id, err := parseWorkNodeID(input.ID, entities.KindComment)
 	if err != nil {
 		return nil, err
 	}
-	actor := actorOf(ctx)
-	res, err := r.Executor.Execute(ctx, actor, entities.EditComment{Actor: actor, ID: id.(entities.CommentID), Body: input.Body})
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, entities.EditComment{Actor: viewer.Login, ID: id.(entities.CommentID), Body: input.Body})
 	if err != nil {
 		return nil, err
 	}
@@ -227,12 +254,15 @@ func (r *mutationResolver) EditComment(ctx context.Context, input model.EditComm
 
 // DeleteComment is the resolver for the deleteComment field.
 func (r *mutationResolver) DeleteComment(ctx context.Context, input model.DeleteCommentInput) (*model.DeleteCommentPayload, error) {
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	id, err := parseWorkNodeID(input.ID, entities.KindComment)
 	if err != nil {
 		return nil, err
 	}
-	actor := actorOf(ctx)
-	if _, err := r.Executor.Execute(ctx, actor, entities.DeleteComment{Actor: actor, ID: id.(entities.CommentID)}); err != nil {
+	if _, err := r.execute(ctx, viewer, input.IdempotencyKey, input, entities.DeleteComment{Actor: viewer.Login, ID: id.(entities.CommentID)}); err != nil {
 		return nil, err
 	}
 	return &model.DeleteCommentPayload{DeletedCommentID: workNodeIDOf(id)}, nil
@@ -240,12 +270,12 @@ func (r *mutationResolver) DeleteComment(ctx context.Context, input model.Delete
 
 // AddReaction is the resolver for the addReaction field.
 func (r *mutationResolver) AddReaction(ctx context.Context, input model.ReactionInput) (*model.ReactionPayload, error) {
-	return react(ctx, r.Executor, input, true)
+	return r.react(ctx, input, true)
 }
 
 // RemoveReaction is the resolver for the removeReaction field.
 func (r *mutationResolver) RemoveReaction(ctx context.Context, input model.ReactionInput) (*model.ReactionPayload, error) {
-	return react(ctx, r.Executor, input, false)
+	return r.react(ctx, input, false)
 }
 
 // MergedBy is the resolver for the mergedBy field.

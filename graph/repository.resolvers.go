@@ -24,7 +24,7 @@ func (r *mutationResolver) CreateRepository(ctx context.Context, input model.Cre
 		owner = viewer.Login
 	}
 	cmd := entities.CreateRepository{Owner: owner, Name: input.Name, Description: deref(input.Description), IsPrivate: input.IsPrivate != nil && *input.IsPrivate, Actor: viewer.Login}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (r *mutationResolver) UpdateRepository(ctx context.Context, input model.Upd
 		return nil, err
 	}
 	cmd := entities.UpdateRepository{Owner: input.Owner, Name: input.Name, Description: input.Description, IsPrivate: input.IsPrivate, Actor: viewer.Login}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (r *mutationResolver) DeleteRepository(ctx context.Context, input model.Del
 		return nil, err
 	}
 	cmd := entities.DeleteRepository{Owner: input.Owner, Name: input.Name, Actor: viewer.Login}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (r *mutationResolver) ForkRepository(ctx context.Context, input model.ForkR
 		newOwner = viewer.Login
 	}
 	cmd := entities.ForkRepository{Owner: input.Owner, Name: input.Name, NewOwner: newOwner, Actor: viewer.Login}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (r *mutationResolver) StarRepository(ctx context.Context, input model.StarR
 		return nil, err
 	}
 	cmd := entities.StarRepository{Owner: input.Owner, Name: input.Name, Actor: viewer.Login}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (r *mutationResolver) UnstarRepository(ctx context.Context, input model.Sta
 		return nil, err
 	}
 	cmd := entities.UnstarRepository{Owner: input.Owner, Name: input.Name, Actor: viewer.Login}
-	res, err := r.Executor.Execute(ctx, viewer.Login, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +148,12 @@ func (r *repositoryResolver) Owner(ctx context.Context, obj *model.Repository) (
 // Parent is the resolver for the parent field.
 func (r *repositoryResolver) Parent(ctx context.Context, obj *model.Repository) (*model.Repository, error) {
 	return repositoryParent(ctx, obj)
+}
+
+// ForkCount is the resolver for the forkCount field.
+func (r *repositoryResolver) ForkCount(ctx context.Context, obj *model.Repository) (int32, error) {
+	n, err := viewerForkCount(ctx, obj)
+	return int32(n), err
 }
 
 // ViewerHasStarred is the resolver for the viewerHasStarred field.
@@ -206,7 +212,7 @@ func (r *repositoryResolver) Forks(ctx context.Context, obj *model.Repository, f
 
 // History is the resolver for the history field.
 func (r *repositoryResolver) History(ctx context.Context, obj *model.Repository, first *int32, after *string) (*model.HistoryConnection, error) {
-	return historyConnection(ctx, r.Store, entities.NewRepositoryID(obj.OwnerLogin, obj.Name), first, after)
+	return repositoryHistory(ctx, r.Store, obj, first, after)
 }
 
 // Repository returns generated.RepositoryResolver implementation.

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/hubstream/hubstream/graph/model"
-	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/projections"
@@ -22,12 +21,6 @@ import (
 // another repository, so the life is part of it.
 func repoNodeID(owner, name string, life int) string {
 	return nodeID("Repository", owner+"/"+name+"/"+strconv.Itoa(life))
-}
-
-// viewerLogin returns the authenticated viewer's login, "" when anonymous.
-func viewerLogin(ctx context.Context) string {
-	v, _ := auth.ViewerFrom(ctx)
-	return v.Login
 }
 
 // repoFromRead builds a repository from its read item.
@@ -133,66 +126,6 @@ func starPayload(ctx context.Context, repo entities.Snapshot, star entities.Snap
 	return m, nil
 }
 
-// canSeeRepo reports whether the viewer of ctx may see r: public, or the
-// viewer owns it or belongs to its owning organization.
-func canSeeRepo(ctx context.Context, r *loaders.Repository) (bool, error) {
-	if r == nil {
-		return false, nil
-	}
-	if !r.IsPrivate {
-		return true, nil
-	}
-	return loadersFrom(ctx).RepositoryVisibility(ctx, r.Owner, viewerLogin(ctx))
-}
-
-// visibleRepository loads owner/name for the viewer of ctx: nil when it
-// does not exist, is deleted or is private and invisible to the viewer
-// (so private names do not leak).
-func visibleRepository(ctx context.Context, owner, name string) (*loaders.Repository, error) {
-	r, err := loadersFrom(ctx).Repository(ctx, owner, name)
-	if err != nil || r == nil {
-		return nil, err
-	}
-	ok, err := canSeeRepo(ctx, r)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return r, nil
-}
-
-// visibleRepositories loads refs in one batch and keeps, aligned with
-// refs, those that exist in life lives[i] (when lives is set) and that the
-// viewer may see (nil otherwise).
-func visibleRepositories(ctx context.Context, refs []loaders.RepositoryRef, lives []int) ([]*loaders.Repository, error) {
-	l := loadersFrom(ctx)
-	repos, err := l.Repositories(ctx, refs)
-	if err != nil {
-		return nil, err
-	}
-	var owners []string
-	var at []int
-	for i, r := range repos {
-		if r != nil && lives != nil && r.Life != lives[i] {
-			repos[i] = nil
-			continue
-		}
-		if r != nil && r.IsPrivate {
-			owners = append(owners, r.Owner)
-			at = append(at, i)
-		}
-	}
-	access, err := l.PrivateAccess(ctx, owners, viewerLogin(ctx))
-	if err != nil {
-		return nil, err
-	}
-	for j, i := range at {
-		if !access[j] {
-			repos[i] = nil
-		}
-	}
-	return repos, nil
-}
-
 // repositoryOwner resolves the owner of a repository: a user or an
 // organization. An owner whose account item is not projected yet is shown
 // by login only, as a user, rather than failing the non-null field.
@@ -224,7 +157,7 @@ func repositoryOwner(ctx context.Context, login string) (model.RepositoryOwner, 
 // them.
 func ownerRepositories(ctx context.Context, owner string, args loaders.PageArgs) (*model.RepositoryConnection, error) {
 	l := loadersFrom(ctx)
-	private, err := l.RepositoryVisibility(ctx, owner, viewerLogin(ctx))
+	private, err := viewerSeesPrivate(ctx, owner)
 	if err != nil {
 		return nil, err
 	}
@@ -232,13 +165,16 @@ func ownerRepositories(ctx context.Context, owner string, args loaders.PageArgs)
 	if err != nil {
 		return nil, err
 	}
-	counts, err := l.RepositoryCountsOf(ctx, owner)
-	if err != nil {
-		return nil, err
-	}
-	total := counts.Total
-	if !private {
-		total -= counts.Private
+	total := 0
+	if requested(ctx, "totalCount") {
+		counts, err := l.RepositoryCountsOf(ctx, owner)
+		if err != nil {
+			return nil, err
+		}
+		total = counts.Total
+		if !private {
+			total -= counts.Private
+		}
 	}
 	c := buildConnection(page, func(it loaders.Item) (*model.Repository, bool) {
 		m := repoFromRead(loaders.DecodeRepository(it))
@@ -309,13 +245,14 @@ type starredEdge struct {
 	star *loaders.Star
 }
 
-// starredConnection is the starred repositories connection of login:
-// repositories of other lives (a name reused after a delete), and those
-// the viewer may not see, are left out of pages. totalCount is the user's
-// starredCount, which also counts stars of private repositories.
+// starredConnection is the starred repositories connection of login as
+// the viewer may see it: the loader keeps only stars of repositories that
+// exist in the starred life and that the viewer may see (pages stay full),
+// and totalCount counts exactly those.
 func starredConnection(ctx context.Context, login string, args loaders.PageArgs) (*model.StarredRepositoryConnection, error) {
 	l := loadersFrom(ctx)
-	page, err := l.StarredBy(ctx, login, args)
+	viewer := viewerLogin(ctx)
+	page, err := l.StarredBy(ctx, login, viewer, args)
 	if err != nil {
 		return nil, err
 	}
@@ -325,6 +262,7 @@ func starredConnection(ctx context.Context, login string, args loaders.PageArgs)
 	for i, s := range c.Items {
 		refs[i], lives[i] = loaders.RepositoryRef{Owner: s.Owner, Name: s.Name}, s.RepoLife
 	}
+	// The same items the loader's filter read: no further request.
 	repos, err := visibleRepositories(ctx, refs, lives)
 	if err != nil {
 		return nil, err
@@ -336,9 +274,11 @@ func starredConnection(ctx context.Context, login string, args loaders.PageArgs)
 			edges.Cursors = append(edges.Cursors, c.Cursors[i])
 		}
 	}
-	total, err := l.StarredCountOf(ctx, login)
-	if err != nil {
-		return nil, err
+	total := 0
+	if requested(ctx, "totalCount") {
+		if total, err = l.CountStarredBy(ctx, login, viewer); err != nil {
+			return nil, err
+		}
 	}
 	return &model.StarredRepositoryConnection{
 		Edges: edgesOf(edges, func(cursor string, e starredEdge) *model.StarredRepositoryEdge {
@@ -351,10 +291,11 @@ func starredConnection(ctx context.Context, login string, args loaders.PageArgs)
 }
 
 // forksConnection is the forks connection of repository obj, by fork
-// owner; forks the viewer may not see are left out. totalCount is the
-// forkCount, which counts every fork.
+// owner, as the viewer may see it: the loader keeps only forks that exist
+// and that the viewer may see (pages stay full), and totalCount counts
+// exactly those (the same count as the viewer's forkCount).
 func forksConnection(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (*model.RepositoryConnection, error) {
-	page, err := loadersFrom(ctx).ForksOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, args)
+	page, err := loadersFrom(ctx).ForksOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, viewerLogin(ctx), args)
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +316,13 @@ func forksConnection(ctx context.Context, obj *model.Repository, args loaders.Pa
 			forks.Cursors = append(forks.Cursors, c.Cursors[i])
 		}
 	}
-	return repoConnection(forks, int(obj.ForkCount)), nil
+	total := 0
+	if requested(ctx, "totalCount") {
+		if total, err = viewerForkCount(ctx, obj); err != nil {
+			return nil, err
+		}
+	}
+	return repoConnection(forks, total), nil
 }
 
 // repositoryParent resolves the parent of a fork: nil when obj is not a

@@ -409,18 +409,21 @@ func workUser(ctx context.Context, login string) (*model.User, error) {
 }
 
 // react runs addReaction (add) or removeReaction and builds its payload.
-func react(ctx context.Context, x *events.Executor, input model.ReactionInput, add bool) (*model.ReactionPayload, error) {
+func (r *Resolver) react(ctx context.Context, input model.ReactionInput, add bool) (*model.ReactionPayload, error) {
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	subject, err := parseWorkNodeID(input.SubjectID, entities.KindIssue, entities.KindPullRequest, entities.KindComment)
 	if err != nil {
 		return nil, err
 	}
-	actor := actorOf(ctx)
 	content := entities.ReactionContent(input.Content)
-	var cmd entities.Command = entities.AddReaction{Actor: actor, Subject: subject, Content: content}
+	var cmd entities.Command = entities.AddReaction{Actor: viewer.Login, Subject: subject, Content: content}
 	if !add {
-		cmd = entities.RemoveReaction{Actor: actor, Subject: subject, Content: content}
+		cmd = entities.RemoveReaction{Actor: viewer.Login, Subject: subject, Content: content}
 	}
-	res, err := x.Execute(ctx, actor, cmd)
+	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -435,10 +438,16 @@ func react(ctx context.Context, x *events.Executor, input model.ReactionInput, a
 	return &model.ReactionPayload{Subject: obj, ReactionGroups: groups}, nil
 }
 
-// pullRequestPayload runs a command on pull request n of repo and returns
-// the pull request as the write left it.
-func pullRequestPayload(ctx context.Context, x *events.Executor, cmd entities.Command, repo entities.RepositoryID, n int32) (*model.PullRequestPayload, error) {
-	res, err := x.Execute(ctx, actorOf(ctx), cmd)
+// pullRequestPayload runs the command cmd builds for the viewer on pull
+// request n of owner/name and returns the pull request as the write left
+// it.
+func (r *Resolver) pullRequestPayload(ctx context.Context, key *string, input any, owner, name string, n int32, cmd func(actor string, repo entities.RepositoryID) entities.Command) (*model.PullRequestPayload, error) {
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	repo := entities.NewRepositoryID(owner, name)
+	res, err := r.execute(ctx, viewer, key, input, cmd(viewer.Login, repo))
 	if err != nil {
 		return nil, err
 	}

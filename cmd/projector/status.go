@@ -80,6 +80,7 @@ func (c *cli) statusCmd(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", s.Shard.ID, dash(s.Shard.Parent), state, owner, s.Lease.Fence, lease, dash(s.Lease.Checkpoint), behind, s.Pending, lag)
 	}
 	_ = tw.Flush()
+	fmt.Fprintln(out, "(BEHIND: stream records after the checkpoint, the projector's own writes included; PENDING: head records among them, still to project; LAG: age of the oldest pending one)")
 	if finished > 0 {
 		fmt.Fprintf(out, "(%d finished shards not shown; --all lists them)\n", finished)
 	}

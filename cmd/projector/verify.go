@@ -18,7 +18,7 @@ func (c *cli) verifyCmd(ctx context.Context, args []string) error {
 	fs := c.flags("verify")
 	segments := fs.Int("segments", 8, "parallel Scan segments")
 	workers := fs.Int("workers", 16, "aggregates replayed at once")
-	maxShown := fs.Int("max", 100, "list at most this many drifted items (0: all)")
+	maxShown := fs.Int("max", 0, "list at most this many drifted items (0: all of them)")
 	recheck := fs.Duration("recheck", 3*time.Second, "when drift is found, verify again after this pause and report only what persists (0: report the first pass)")
 	asJSON := fs.Bool("json", false, "print the drift as JSON lines")
 	if err := fs.Parse(args); err != nil {

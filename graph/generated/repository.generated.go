@@ -22,6 +22,7 @@ type RepositoryResolver interface {
 
 	Parent(ctx context.Context, obj *model.Repository) (*model.Repository, error)
 
+	ForkCount(ctx context.Context, obj *model.Repository) (int32, error)
 	ViewerHasStarred(ctx context.Context, obj *model.Repository) (bool, error)
 	Issue(ctx context.Context, obj *model.Repository, number int32) (*model.Issue, error)
 	PullRequest(ctx context.Context, obj *model.Repository, number int32) (*model.PullRequest, error)
@@ -625,7 +626,7 @@ func (ec *executionContext) _Repository_forkCount(ctx context.Context, field gra
 			return ec.fieldContext_Repository_forkCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ForkCount, nil
+			return ec.Resolvers.Repository().ForkCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int32) graphql.Marshaler {
@@ -636,7 +637,7 @@ func (ec *executionContext) _Repository_forkCount(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Repository_forkCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Repository", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Repository", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Repository_viewerHasStarred(ctx context.Context, field graphql.CollectedField, obj *model.Repository) (ret graphql.Marshaler) {
@@ -1617,7 +1618,7 @@ func (ec *executionContext) unmarshalInputCreateRepositoryInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"owner", "name", "description", "isPrivate"}
+	fieldsInOrder := [...]string{"owner", "name", "description", "isPrivate", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -1652,6 +1653,13 @@ func (ec *executionContext) unmarshalInputCreateRepositoryInput(ctx context.Cont
 				return it, err
 			}
 			it.IsPrivate = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -1680,7 +1688,7 @@ func (ec *executionContext) unmarshalInputDeleteRepositoryInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"owner", "name"}
+	fieldsInOrder := [...]string{"owner", "name", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -1701,6 +1709,13 @@ func (ec *executionContext) unmarshalInputDeleteRepositoryInput(ctx context.Cont
 				return it, err
 			}
 			it.Name = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -1729,7 +1744,7 @@ func (ec *executionContext) unmarshalInputForkRepositoryInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"owner", "name", "newOwner"}
+	fieldsInOrder := [...]string{"owner", "name", "newOwner", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -1757,6 +1772,13 @@ func (ec *executionContext) unmarshalInputForkRepositoryInput(ctx context.Contex
 				return it, err
 			}
 			it.NewOwner = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -1785,7 +1807,7 @@ func (ec *executionContext) unmarshalInputStarRepositoryInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"owner", "name"}
+	fieldsInOrder := [...]string{"owner", "name", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -1806,6 +1828,13 @@ func (ec *executionContext) unmarshalInputStarRepositoryInput(ctx context.Contex
 				return it, err
 			}
 			it.Name = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -1834,7 +1863,7 @@ func (ec *executionContext) unmarshalInputUpdateRepositoryInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"owner", "name", "description", "isPrivate"}
+	fieldsInOrder := [...]string{"owner", "name", "description", "isPrivate", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -1869,6 +1898,13 @@ func (ec *executionContext) unmarshalInputUpdateRepositoryInput(ctx context.Cont
 				return it, err
 			}
 			it.IsPrivate = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -2062,10 +2098,11 @@ func (ec *executionContext) _Repository(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "forkCount":
-			out.Values[i] = ec._Repository_forkCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Repository_forkCount(ctx, field, obj)
+				})
 		case "viewerHasStarred":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

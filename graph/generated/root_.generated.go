@@ -2159,6 +2159,13 @@ input CreateUserInput {
   name: String
   email: String
   bio: String
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type CreateUserPayload {
@@ -2171,6 +2178,13 @@ input UpdateProfileInput {
   name: String
   email: String
   bio: String
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type UpdateProfilePayload {
@@ -2182,6 +2196,13 @@ input CreateOrganizationInput {
   login: String!
   name: String
   description: String
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type CreateOrganizationPayload {
@@ -2192,6 +2213,13 @@ input UpdateOrganizationInput {
   login: String!
   name: String
   description: String
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type UpdateOrganizationPayload {
@@ -2202,6 +2230,13 @@ input AddMemberInput {
   organization: String!
   login: String!
   role: OrganizationMemberRole!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type AddMemberPayload {
@@ -2214,6 +2249,13 @@ input ChangeMemberRoleInput {
   organization: String!
   login: String!
   role: OrganizationMemberRole!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type ChangeMemberRolePayload {
@@ -2225,6 +2267,13 @@ type ChangeMemberRolePayload {
 input RemoveMemberInput {
   organization: String!
   login: String!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type RemoveMemberPayload {
@@ -2380,6 +2429,13 @@ input OpenIssueInput {
   title: String!
   "Up to 65,536 characters."
   body: String
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type OpenIssuePayload {
@@ -2392,6 +2448,13 @@ input EditIssueInput {
   number: Int!
   title: String
   body: String
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type EditIssuePayload {
@@ -2404,6 +2467,13 @@ input CloseIssueInput {
   number: Int!
   "Default COMPLETED."
   reason: IssueStateReason
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type CloseIssuePayload {
@@ -2414,6 +2484,13 @@ input ReopenIssueInput {
   owner: String!
   repository: String!
   number: Int!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type ReopenIssuePayload {
@@ -2427,6 +2504,13 @@ input OpenPullRequestInput {
   body: String
   headRef: String!
   baseRef: String!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type OpenPullRequestPayload {
@@ -2439,12 +2523,26 @@ input EditPullRequestInput {
   number: Int!
   title: String
   body: String
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 input PullRequestRefInput {
   owner: String!
   repository: String!
   number: Int!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type PullRequestPayload {
@@ -2457,6 +2555,13 @@ input AddCommentInput {
   "The issue or pull request number."
   number: Int!
   body: String!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type AddCommentPayload {
@@ -2467,6 +2572,13 @@ input EditCommentInput {
   "The comment's ID."
   id: ID!
   body: String!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type EditCommentPayload {
@@ -2475,6 +2587,13 @@ type EditCommentPayload {
 
 input DeleteCommentInput {
   id: ID!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type DeleteCommentPayload {
@@ -2485,6 +2604,13 @@ input ReactionInput {
   "The ID of an issue, pull request or comment."
   subjectId: ID!
   content: ReactionContent!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type ReactionPayload {
@@ -2595,6 +2721,13 @@ input CreateRepositoryInput {
   name: String!
   description: String
   isPrivate: Boolean
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type CreateRepositoryPayload {
@@ -2606,6 +2739,13 @@ input UpdateRepositoryInput {
   name: String!
   description: String
   isPrivate: Boolean
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type UpdateRepositoryPayload {
@@ -2615,6 +2755,13 @@ type UpdateRepositoryPayload {
 input DeleteRepositoryInput {
   owner: String!
   name: String!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type DeleteRepositoryPayload {
@@ -2626,6 +2773,13 @@ input ForkRepositoryInput {
   name: String!
   "The account that will own the fork; default: the viewer."
   newOwner: String
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type ForkRepositoryPayload {
@@ -2635,6 +2789,13 @@ type ForkRepositoryPayload {
 input StarRepositoryInput {
   owner: String!
   name: String!
+  """
+  A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+  that makes the mutation safe to retry: a retry with the same key by the
+  same viewer within 24 hours returns the original payload and changes
+  nothing; the same key with a different input is BAD_USER_INPUT.
+  """
+  idempotencyKey: String
 }
 
 type StarRepositoryPayload {

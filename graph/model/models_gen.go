@@ -31,6 +31,11 @@ type AddCommentInput struct {
 	// The issue or pull request number.
 	Number int32  `json:"number"`
 	Body   string `json:"body"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type AddCommentPayload struct {
@@ -41,6 +46,11 @@ type AddMemberInput struct {
 	Organization string                 `json:"organization"`
 	Login        string                 `json:"login"`
 	Role         OrganizationMemberRole `json:"role"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type AddMemberPayload struct {
@@ -53,6 +63,11 @@ type ChangeMemberRoleInput struct {
 	Organization string                 `json:"organization"`
 	Login        string                 `json:"login"`
 	Role         OrganizationMemberRole `json:"role"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type ChangeMemberRolePayload struct {
@@ -67,6 +82,11 @@ type CloseIssueInput struct {
 	Number     int32  `json:"number"`
 	// Default COMPLETED.
 	Reason *IssueStateReason `json:"reason,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type CloseIssuePayload struct {
@@ -78,6 +98,11 @@ type CreateOrganizationInput struct {
 	Login       string  `json:"login"`
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type CreateOrganizationPayload struct {
@@ -91,6 +116,11 @@ type CreateRepositoryInput struct {
 	Name        string  `json:"name"`
 	Description *string `json:"description,omitempty"`
 	IsPrivate   *bool   `json:"isPrivate,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type CreateRepositoryPayload struct {
@@ -103,6 +133,11 @@ type CreateUserInput struct {
 	Name  *string `json:"name,omitempty"`
 	Email *string `json:"email,omitempty"`
 	Bio   *string `json:"bio,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type CreateUserPayload struct {
@@ -111,6 +146,11 @@ type CreateUserPayload struct {
 
 type DeleteCommentInput struct {
 	ID string `json:"id"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type DeleteCommentPayload struct {
@@ -120,6 +160,11 @@ type DeleteCommentPayload struct {
 type DeleteRepositoryInput struct {
 	Owner string `json:"owner"`
 	Name  string `json:"name"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type DeleteRepositoryPayload struct {
@@ -130,6 +175,11 @@ type EditCommentInput struct {
 	// The comment's ID.
 	ID   string `json:"id"`
 	Body string `json:"body"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type EditCommentPayload struct {
@@ -142,6 +192,11 @@ type EditIssueInput struct {
 	Number     int32   `json:"number"`
 	Title      *string `json:"title,omitempty"`
 	Body       *string `json:"body,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type EditIssuePayload struct {
@@ -154,6 +209,11 @@ type EditPullRequestInput struct {
 	Number     int32   `json:"number"`
 	Title      *string `json:"title,omitempty"`
 	Body       *string `json:"body,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type ForkRepositoryInput struct {
@@ -161,6 +221,11 @@ type ForkRepositoryInput struct {
 	Name  string `json:"name"`
 	// The account that will own the fork; default: the viewer.
 	NewOwner *string `json:"newOwner,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type ForkRepositoryPayload struct {
@@ -229,6 +294,11 @@ type OpenIssueInput struct {
 	Title string `json:"title"`
 	// Up to 65,536 characters.
 	Body *string `json:"body,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type OpenIssuePayload struct {
@@ -242,6 +312,11 @@ type OpenPullRequestInput struct {
 	Body       *string `json:"body,omitempty"`
 	HeadRef    string  `json:"headRef"`
 	BaseRef    string  `json:"baseRef"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type OpenPullRequestPayload struct {
@@ -302,6 +377,11 @@ type PullRequestRefInput struct {
 	Owner      string `json:"owner"`
 	Repository string `json:"repository"`
 	Number     int32  `json:"number"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // The root of every read. Each field is served by a documented access pattern
@@ -319,6 +399,11 @@ type ReactionInput struct {
 	// The ID of an issue, pull request or comment.
 	SubjectID string          `json:"subjectId"`
 	Content   ReactionContent `json:"content"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type ReactionPayload struct {
@@ -329,6 +414,11 @@ type ReactionPayload struct {
 type RemoveMemberInput struct {
 	Organization string `json:"organization"`
 	Login        string `json:"login"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type RemoveMemberPayload struct {
@@ -339,6 +429,11 @@ type ReopenIssueInput struct {
 	Owner      string `json:"owner"`
 	Repository string `json:"repository"`
 	Number     int32  `json:"number"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type ReopenIssuePayload struct {
@@ -360,6 +455,11 @@ type RepositoryEdge struct {
 type StarRepositoryInput struct {
 	Owner string `json:"owner"`
 	Name  string `json:"name"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type StarRepositoryPayload struct {
@@ -396,6 +496,11 @@ type UpdateOrganizationInput struct {
 	Login       string  `json:"login"`
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type UpdateOrganizationPayload struct {
@@ -408,6 +513,11 @@ type UpdateProfileInput struct {
 	Name  *string `json:"name,omitempty"`
 	Email *string `json:"email,omitempty"`
 	Bio   *string `json:"bio,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type UpdateProfilePayload struct {
@@ -419,6 +529,11 @@ type UpdateRepositoryInput struct {
 	Name        string  `json:"name"`
 	Description *string `json:"description,omitempty"`
 	IsPrivate   *bool   `json:"isPrivate,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type UpdateRepositoryPayload struct {

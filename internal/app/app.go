@@ -141,6 +141,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		if opts.Logf == nil {
 			opts.Logf = cfg.Logf
 		}
+		if opts.WorkerID == "" && cfg.Endpoint == "" && !cfg.MemoryOnly {
+			// Only one process can open the embedded engine's data
+			// directory: a stable id lets a restarted server take its
+			// leases back at once, even after a crash.
+			opts.WorkerID = "embedded"
+		}
 		a.runner = projections.NewRunner(clients.DB, clients.Streams, cfg.Table, projections.NewApplier(clients.DB, cfg.Table, codec), opts)
 	}
 	gql := cfg.GraphQL

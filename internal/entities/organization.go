@@ -190,8 +190,8 @@ func (e *MemberRemoved) evolve(s State, _ time.Time) (State, error) {
 // would check authority against the wrong membership, so it is refused as
 // the wiring bug it is.
 func orgActor(in Input, actor string) error {
-	if in.Actor == "" {
-		return &Error{Code: CodeUnauthenticated, Message: "you must be signed in"}
+	if err := RequireActor(in.Actor); err != nil {
+		return err
 	}
 	if !strings.EqualFold(actor, in.Actor) {
 		return &Error{Code: CodeInternal, Message: "internal error: the command's actor is not the executing actor"}
@@ -210,17 +210,13 @@ func orgAccount(in Input, login string) (*Account, error) {
 
 // orgMembership returns login's active membership of org, or nil.
 func orgMembership(in Input, org, login string) *Membership {
-	m, ok := in.Snapshot(NewMembershipID(org, login)).State.(*Membership)
-	if !ok || !m.Active() {
-		return nil
-	}
-	return m
+	return activeMembership(in, org, login)
 }
 
-// orgRequireAdmin returns FORBIDDEN unless the actor is an active ADMIN of
-// org.
+// orgRequireAdmin returns FORBIDDEN unless the actor may manage org
+// (CanManageOrganization).
 func orgRequireAdmin(in Input, org string) error {
-	if m := orgMembership(in, org, in.Actor); m == nil || m.Role != RoleAdmin {
+	if !CanManageOrganization(roleIn(in, org, in.Actor)) {
 		return Forbidden("only admins of %q can manage it", org)
 	}
 	return nil
@@ -518,11 +514,8 @@ func (c RemoveMember) Decide(in Input) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	self := strings.EqualFold(c.Login, in.Actor)
-	if !self {
-		if err := orgRequireAdmin(in, c.Org); err != nil {
-			return nil, err
-		}
+	if !CanRemoveMember(in.Actor, c.Login, roleIn(in, c.Org, in.Actor)) {
+		return nil, Forbidden("only admins of %q can manage it", c.Org)
 	}
 	m := orgMembership(in, c.Org, c.Login)
 	if m == nil {

@@ -354,7 +354,7 @@ func (c MergePullRequest) Decide(in Input) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !acc.admin {
+	if !CanMergePullRequest(acc.rel) {
 		return nil, Forbidden("only repository admins can merge pull requests")
 	}
 	switch p.State {

@@ -74,14 +74,10 @@ func workTargets(repo RepositoryID, actor string) []ID {
 	return ids
 }
 
-// workAccess is what a work command knows about its repository: the live
-// repository, whether the actor administers it, and the memberships those
-// answers relied on.
+// workAccess is what a work command knows about its repository: the
+// live repository and the actor's standing toward it (policy.go).
 type workAccess struct {
-	repo     *Repository
-	admin    bool
-	seenVia  *MembershipID // the membership that made a private repository visible
-	adminVia *MembershipID // the membership that made the actor an admin
+	repoAccess
 }
 
 // workRepo checks the actor and loads the repository of a work command:
@@ -91,12 +87,11 @@ func workRepo(in Input, actor string, id RepositoryID) (workAccess, error) {
 	if err := signedIn(in, actor); err != nil {
 		return workAccess{}, err
 	}
-	r, seen, err := visibleRepository(in, id)
+	a, err := accessRepository(in, id)
 	if err != nil {
 		return workAccess{}, err
 	}
-	admin, via := canAdminister(in, r.Owner)
-	return workAccess{repo: r, admin: admin, seenVia: seen, adminVia: via}, nil
+	return workAccess{repoAccess: a}, nil
 }
 
 // hasNumber returns NOT_FOUND unless number n belongs to the repository's
@@ -109,13 +104,10 @@ func (a workAccess) hasNumber(n int, what string) error {
 }
 
 // canModify reports whether the actor may change something written by
-// author (its author or a repository admin), and whether that relied on
-// admin rights.
+// author (CanModifyWork: its author or a repository admin), and whether
+// that relied on admin rights.
 func (a workAccess) canModify(in Input, author string) (ok, asAdmin bool) {
-	if strings.EqualFold(in.Actor, author) {
-		return true, false
-	}
-	return a.admin, a.admin
+	return CanModifyWork(in.Actor, author, a.rel)
 }
 
 // checks returns condition checks asserting that the memberships the
@@ -123,9 +115,9 @@ func (a workAccess) canModify(in Input, author string) (ok, asAdmin bool) {
 // or an admin demoted concurrently cannot act on stale rights.
 func (a workAccess) checks(asAdmin bool) []Change {
 	if asAdmin {
-		return membershipChecks(a.seenVia, a.adminVia)
+		return membershipChecks(a.seenVia(), a.adminVia())
 	}
-	return membershipChecks(a.seenVia)
+	return membershipChecks(a.seenVia())
 }
 
 // workTimePtr returns a pointer to a copy of t.

@@ -48,6 +48,10 @@ func NewExecutor(store *Store, opts ExecutorOptions) *Executor {
 type Result struct {
 	Snapshots map[entities.ID]entities.Snapshot
 	Appended  []Envelope
+	// Replayed is set when the result is the stored one of an earlier
+	// execution with the same idempotency key (see Idempotent): nothing
+	// was decided or written this time.
+	Replayed bool
 }
 
 // Snapshot returns the post-command snapshot of id.
@@ -64,15 +68,38 @@ func (r Result) Snapshot(id entities.ID) entities.Snapshot {
 // returned where it can). It returns the command's domain *Error unchanged,
 // entities.ErrConflict (wrapped) when retries are exhausted, and other
 // errors for infrastructure failures.
-func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Command) (Result, error) {
+//
+// With the Idempotent option the idempotency item is read in the same
+// BatchGetItem and written in the same TransactWriteItems (see
+// idempotency.go); a command that changes nothing then also costs one
+// write, to record its result.
+func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Command, opts ...ExecOption) (Result, error) {
+	var o execOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	idem, err := newIdempotency(actor, o)
+	if err != nil {
+		return Result{}, err
+	}
+	var idemKey *table.Key
+	if idem != nil {
+		idemKey = &idem.key
+	}
 	targets := cmd.Targets()
-	heads, err := x.store.LoadHeads(ctx, targets)
+	heads, stored, err := x.store.loadHeads(ctx, targets, idemKey)
 	if err != nil {
 		return Result{}, err
 	}
 	cmdID := newCommandID()
 	for attempt := 1; ; attempt++ {
-		in := entities.Input{Now: x.opts.Now().UTC(), Actor: actor, Snapshots: make(map[entities.ID]entities.Snapshot, len(heads))}
+		now := x.opts.Now().UTC()
+		if idem != nil {
+			if res, ok, err := idem.replay(stored, now); err != nil || ok {
+				return res, err
+			}
+		}
+		in := entities.Input{Now: now, Actor: actor, Snapshots: make(map[entities.ID]entities.Snapshot, len(heads))}
 		for id, h := range heads {
 			in.Snapshots[id] = h.Snapshot
 		}
@@ -84,6 +111,21 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 		if err != nil {
 			return Result{}, err
 		}
+		idemAt := -1
+		if idem != nil {
+			if write == nil {
+				write = &dynamodb.TransactWriteItemsInput{}
+			}
+			put, err := idem.putItem(x.store.table, res, now)
+			if err != nil {
+				return Result{}, err
+			}
+			idemAt = len(write.TransactItems)
+			write.TransactItems = append(write.TransactItems, put)
+			if len(write.TransactItems) > 100 {
+				return Result{}, errors.New("events: a command may not write more than 100 items")
+			}
+		}
 		if write == nil {
 			return res, nil
 		}
@@ -92,6 +134,13 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 			return res, nil
 		}
 		cancel, ok := table.AsCancellation(err)
+		if ok && idemAt >= 0 && idemAt < len(cancel.Reasons) && cancel.Reasons[idemAt] == table.ReasonConditionFailed {
+			// A duplicate with the same key got there first: its result,
+			// not ours, is the mutation's.
+			if res, ok, err := idem.replay(cancel.Items[idemAt], now); err != nil || ok {
+				return res, err
+			}
+		}
 		if !ok && !table.Retryable(err) {
 			return Result{}, fmt.Errorf("events: appending: %w", err)
 		}
@@ -101,7 +150,7 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 		if err := backoff(ctx, attempt); err != nil {
 			return Result{}, err
 		}
-		if heads, err = x.refresh(ctx, targets, heads, write, cancel); err != nil {
+		if heads, stored, err = x.refresh(ctx, targets, heads, write, cancel, idemKey); err != nil {
 			return Result{}, err
 		}
 	}
@@ -109,7 +158,12 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 
 // refresh returns current heads after a conflict. When every failed
 // condition returned the head it saw (ALL_OLD), no read is needed.
-func (x *Executor) refresh(ctx context.Context, targets []entities.ID, heads map[entities.ID]Head, write *dynamodb.TransactWriteItemsInput, cancel table.Cancellation) (map[entities.ID]Head, error) {
+//
+// The idempotency item (idemKey) is read again with the heads whenever a
+// read is needed; when none is, its put did not fail (a failed put always
+// returns the item it saw and is handled before), so there is no stored
+// result to find.
+func (x *Executor) refresh(ctx context.Context, targets []entities.ID, heads map[entities.ID]Head, write *dynamodb.TransactWriteItemsInput, cancel table.Cancellation, idemKey *table.Key) (map[entities.ID]Head, map[string]types.AttributeValue, error) {
 	next := make(map[entities.ID]Head, len(heads))
 	for id, h := range heads {
 		next[id] = h
@@ -133,16 +187,16 @@ func (x *Executor) refresh(ctx context.Context, targets []entities.ID, heads map
 		}
 		h, err := DecodeHead(nil, item)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if _, loaded := next[h.Snapshot.ID]; loaded {
 			next[h.Snapshot.ID] = h
 		}
 	}
 	if complete {
-		return next, nil
+		return next, nil, nil
 	}
-	return x.store.LoadHeads(ctx, targets)
+	return x.store.loadHeads(ctx, targets, idemKey)
 }
 
 // plan turns changes into the post-command snapshots and the transaction

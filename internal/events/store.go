@@ -40,51 +40,67 @@ func (st *Store) Codec() *Codec { return st.codec }
 // few BatchGetItem calls as the 100-key limit allows, retrying unprocessed
 // keys with backoff. Missing aggregates get an empty snapshot.
 func (st *Store) LoadHeads(ctx context.Context, ids []entities.ID) (map[entities.ID]Head, error) {
+	heads, _, err := st.loadHeads(ctx, ids, nil)
+	return heads, err
+}
+
+// loadHeads is LoadHeads that also reads the item at extra (when set) in
+// the same consistent BatchGetItem — the Executor's idempotency item — and
+// returns it (nil when absent).
+func (st *Store) loadHeads(ctx context.Context, ids []entities.ID, extra *table.Key) (map[entities.ID]Head, map[string]types.AttributeValue, error) {
 	out := make(map[entities.ID]Head, len(ids))
 	byKey := make(map[table.Key]entities.ID, len(ids))
 	var keys []map[string]types.AttributeValue
+	if extra != nil {
+		keys = append(keys, extra.AV())
+	}
 	for _, id := range ids {
 		if _, dup := out[id]; dup {
 			continue
 		}
 		p, err := Partition(id)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		k := table.HeadKey(p)
 		byKey[k] = id
 		keys = append(keys, k.AV())
 		out[id] = Head{Snapshot: entities.Snapshot{ID: id}}
 	}
+	var extraItem map[string]types.AttributeValue
 	for start := 0; start < len(keys); start += maxBatchGet {
 		req := map[string]types.KeysAndAttributes{st.table: {Keys: keys[start:min(start+maxBatchGet, len(keys))], ConsistentRead: aws.Bool(true)}}
 		for attempt := 0; len(req) > 0; attempt++ {
 			if attempt > 0 {
 				if err := backoff(ctx, attempt); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 			res, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 			if err != nil {
-				return nil, fmt.Errorf("events: loading heads: %w", err)
+				return nil, nil, fmt.Errorf("events: loading heads: %w", err)
 			}
 			for _, it := range res.Responses[st.table] {
 				pk, _ := getS(it, table.AttrPK)
 				sk, _ := getS(it, table.AttrSK)
+				if extra != nil && pk == extra.PK && sk == extra.SK {
+					extraItem = it
+					continue
+				}
 				id := byKey[table.Key{PK: pk, SK: sk}]
 				if id == nil {
 					continue
 				}
 				h, err := DecodeHead(id, it)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				out[id] = h
 			}
 			req = res.UnprocessedKeys
 		}
 	}
-	return out, nil
+	return out, extraItem, nil
 }
 
 // backoff sleeps for a jittered, exponentially growing delay (attempt ≥ 1),

@@ -3,6 +3,7 @@ package loaders
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -32,6 +33,9 @@ type Loaders struct {
 	// Pager lists connections (Query) with sealed cursors.
 	Pager *Pager
 	src   Source
+
+	countMu sync.Mutex
+	counts  map[string]*countCall // Count results of this request, by binding
 }
 
 // Source is what loaders read from.

@@ -43,6 +43,36 @@ type Collection struct {
 	// Keep, when set, drops items the viewer must not see; pages are
 	// refilled so they stay full and hasNextPage stays exact.
 	Keep func(map[string]types.AttributeValue) bool
+	// Filter, when set, is Keep for decisions that need more reads (the
+	// repository a star or fork link points to, the viewer's membership
+	// of its owner): it is called once per batch of items Query returned
+	// (after Keep), with the items in order, and returns which to keep.
+	// Pages are refilled as with Keep.
+	Filter func(ctx context.Context, items []map[string]types.AttributeValue) ([]bool, error)
+}
+
+// keep applies c's Keep and Filter to one batch of items Query returned.
+func (c Collection) keep(ctx context.Context, batch []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	out := batch[:0:0]
+	for _, it := range batch {
+		if c.Keep == nil || c.Keep(it) {
+			out = append(out, it)
+		}
+	}
+	if c.Filter == nil || len(out) == 0 {
+		return out, nil
+	}
+	ok, err := c.Filter(ctx, out)
+	if err != nil {
+		return nil, err
+	}
+	kept := out[:0]
+	for i, it := range out {
+		if i < len(ok) && ok[i] {
+			kept = append(kept, it)
+		}
+	}
+	return kept, nil
 }
 
 // Page is one page of a connection, in the connection's order.
@@ -188,11 +218,11 @@ func (p *Pager) Query(ctx context.Context, c Collection, a PageArgs) (Page, erro
 		if err != nil {
 			return Page{}, fmt.Errorf("loaders: query %s: %w", c.Binding, err)
 		}
-		for _, it := range res.Items {
-			if c.Keep == nil || c.Keep(it) {
-				items = append(items, it)
-			}
+		kept, err := c.keep(ctx, res.Items)
+		if err != nil {
+			return Page{}, err
 		}
+		items = append(items, kept...)
 		if res.LastEvaluatedKey == nil {
 			break
 		}
@@ -223,6 +253,43 @@ func (p *Pager) Query(ctx context.Context, c Collection, a PageArgs) (Page, erro
 		}
 	}
 	return page, nil
+}
+
+// Count returns how many items of c its Keep and Filter keep: the exact
+// totalCount of a connection whose items depend on the viewer. It reads the
+// whole collection (Query pages of up to 1 MB, plus whatever Filter
+// reads), so callers use it only when the count is asked for and no
+// counter answers it.
+func (p *Pager) Count(ctx context.Context, c Collection) (int, error) {
+	pkName, skName := table.AttrPK, table.AttrSK
+	if c.Index != "" {
+		pkName, skName = c.Index+"PK", c.Index+"SK"
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(p.table),
+		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :prefix)"),
+		ExpressionAttributeNames:  map[string]string{"#pk": pkName, "#sk": skName},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: c.PK}, ":prefix": &types.AttributeValueMemberS{Value: c.SKPrefix}},
+	}
+	if c.Index != "" {
+		in.IndexName = aws.String(c.Index)
+	}
+	n := 0
+	for {
+		res, err := p.db.Query(ctx, in)
+		if err != nil {
+			return 0, fmt.Errorf("loaders: count %s: %w", c.Binding, err)
+		}
+		kept, err := c.keep(ctx, res.Items)
+		if err != nil {
+			return 0, err
+		}
+		n += len(kept)
+		if res.LastEvaluatedKey == nil {
+			return n, nil
+		}
+		in.ExclusiveStartKey = res.LastEvaluatedKey
+	}
 }
 
 // NewCursorKey returns a random 32-byte cursor key. Cursors sealed with

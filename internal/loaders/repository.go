@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -158,38 +159,16 @@ func (l *Loaders) Repositories(ctx context.Context, refs []RepositoryRef) ([]*Re
 	return out, nil
 }
 
-// RepositoryVisibility tells whether viewer may see the private
-// repositories of owner: the owner itself, or a member of the owning
-// organization (a membership item exists). Public repositories are
-// visible to everyone, so callers ask only for private ones.
-func (l *Loaders) RepositoryVisibility(ctx context.Context, owner, viewer string) (bool, error) {
-	if viewer == "" {
-		return false, nil
-	}
-	if strings.EqualFold(owner, viewer) {
-		return true, nil
-	}
-	it, err := l.ItemByKey.Load(ctx, table.MembershipKey(owner, viewer))()
-	if err != nil {
-		return false, err
-	}
-	_, member := DecodeMembership(it)
-	return member, nil
-}
-
-// PrivateAccess tells, for each owner, whether viewer may see its private
-// repositories (as RepositoryVisibility), loading every membership needed
-// in one batch.
-func (l *Loaders) PrivateAccess(ctx context.Context, owners []string, viewer string) ([]bool, error) {
-	out := make([]bool, len(owners))
-	if viewer == "" {
-		return out, nil
-	}
+// Relations returns viewer's relation (entities.Relation) to each of
+// owners, aligned with owners, loading the memberships it needs in one
+// batch: the facts the access policy (entities/policy.go) decides on.
+func (l *Loaders) Relations(ctx context.Context, owners []string, viewer string) ([]entities.Relation, error) {
+	out := make([]entities.Relation, len(owners))
 	var keys []table.Key
 	var at []int
 	for i, o := range owners {
-		if strings.EqualFold(o, viewer) {
-			out[i] = true
+		if !entities.NeedsMembership(viewer, o) {
+			out[i] = entities.RelationOf(viewer, o, "")
 			continue
 		}
 		keys = append(keys, table.MembershipKey(o, viewer))
@@ -203,9 +182,88 @@ func (l *Loaders) PrivateAccess(ctx context.Context, owners []string, viewer str
 		if j < len(errs) && errs[j] != nil {
 			return nil, errs[j]
 		}
-		_, out[at[j]] = DecodeMembership(it)
+		var role entities.MemberRole
+		if m, ok := DecodeMembership(it); ok {
+			role = entities.MemberRole(m.Role)
+		}
+		out[at[j]] = entities.RelationOf(viewer, owners[at[j]], role)
 	}
 	return out, nil
+}
+
+// Relation is Relations for one owner.
+func (l *Loaders) Relation(ctx context.Context, owner, viewer string) (entities.Relation, error) {
+	rels, err := l.Relations(ctx, []string{owner}, viewer)
+	if err != nil {
+		return entities.RelationNone, err
+	}
+	return rels[0], nil
+}
+
+// VisibleRepositories loads refs in one batch and returns, aligned with
+// refs, those that exist — in life lives[i] when lives is set — and that
+// viewer may see (entities.CanSeeRepository); nil for the others. The
+// memberships private ones need are loaded in one more batch.
+func (l *Loaders) VisibleRepositories(ctx context.Context, refs []RepositoryRef, lives []int, viewer string) ([]*Repository, error) {
+	repos, err := l.Repositories(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	var owners []string
+	var at []int
+	for i, r := range repos {
+		if r != nil && lives != nil && r.Life != lives[i] {
+			repos[i] = nil
+			continue
+		}
+		if r != nil && r.IsPrivate {
+			owners = append(owners, r.Owner)
+			at = append(at, i)
+		}
+	}
+	if len(owners) == 0 {
+		return repos, nil
+	}
+	rels, err := l.Relations(ctx, owners, viewer)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range at {
+		if !entities.CanSeeRepository(true, rels[j]) {
+			repos[i] = nil
+		}
+	}
+	return repos, nil
+}
+
+// visibleLinks is a Collection.Filter over items that point at
+// repositories (stars, fork links): ref returns the repository an item
+// points at and the life it must have.
+func (l *Loaders) visibleLinks(viewer string, ref func(Item) (RepositoryRef, int)) func(context.Context, []Item) ([]bool, error) {
+	return func(ctx context.Context, items []Item) ([]bool, error) {
+		refs := make([]RepositoryRef, len(items))
+		lives := make([]int, len(items))
+		for i, it := range items {
+			refs[i], lives[i] = ref(it)
+		}
+		repos, err := l.VisibleRepositories(ctx, refs, lives, viewer)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]bool, len(items))
+		for i, r := range repos {
+			out[i] = r != nil
+		}
+		return out, nil
+	}
+}
+
+func starRef(it Item) (RepositoryRef, int) {
+	return RepositoryRef{Owner: attrS(it, table.ReadOwner), Name: attrS(it, table.ReadName)}, repoInt(it, table.ReadRepoLife)
+}
+
+func forkRef(it Item) (RepositoryRef, int) {
+	return RepositoryRef{Owner: attrS(it, table.ReadForkOwner), Name: attrS(it, table.ReadForkName)}, repoInt(it, table.ReadForkLife)
 }
 
 // ReposOfOwner lists owner's repositories, most recently updated first.
@@ -232,12 +290,32 @@ func (l *Loaders) Stargazers(ctx context.Context, owner, name string, life int, 
 	}, args)
 }
 
-// StarredBy lists the stars login gave, by repository owner and name. The
-// caller resolves the repositories and leaves out those the viewer may not
-// see.
-func (l *Loaders) StarredBy(ctx context.Context, login string, args PageArgs) (Page, error) {
+// StarredBy lists the stars login gave, by repository owner and name,
+// keeping only stars of repositories that still exist in the starred life
+// and that viewer may see: pages stay full and hasNextPage exact for that
+// viewer. Cursors are bound to the viewer too.
+func (l *Loaders) StarredBy(ctx context.Context, login, viewer string, args PageArgs) (Page, error) {
+	return l.Pager.Query(ctx, l.starredCollection(login, viewer), args)
+}
+
+func (l *Loaders) starredCollection(login, viewer string) Collection {
 	pk, prefix := table.StarsOfUser(login, "", "")
-	return l.Pager.Query(ctx, Collection{PK: pk, SKPrefix: prefix, Ascending: true, Binding: "User.starredRepositories/" + strings.ToLower(login)}, args)
+	return Collection{
+		PK: pk, SKPrefix: prefix, Ascending: true,
+		Binding: "User.starredRepositories/" + strings.ToLower(login) + "/" + strings.ToLower(viewer),
+		Keep:    func(it Item) bool { return attrS(it, table.AttrType) == table.TypeStar },
+		Filter:  l.visibleLinks(viewer, starRef),
+	}
+}
+
+// CountStarredBy is the totalCount of StarredBy for viewer: the stars it
+// would list, counted (zero without reads when login starred nothing).
+func (l *Loaders) CountStarredBy(ctx context.Context, login, viewer string) (int, error) {
+	n, err := l.StarredCountOf(ctx, login)
+	if err != nil || n <= 0 {
+		return 0, err
+	}
+	return l.count(ctx, l.starredCollection(login, viewer))
 }
 
 // HasStarred reports whether login starred life of owner/name: one Query
@@ -261,14 +339,66 @@ func (l *Loaders) HasStarred(ctx context.Context, login, owner, name string, lif
 }
 
 // ForksOf lists the forks linked to one life of a repository, by fork
-// owner login.
-func (l *Loaders) ForksOf(ctx context.Context, owner, name string, life int, args PageArgs) (Page, error) {
+// owner login, keeping only forks that exist (in the linked life) and that
+// viewer may see: pages stay full and hasNextPage exact for that viewer.
+// Cursors are bound to the viewer too.
+func (l *Loaders) ForksOf(ctx context.Context, owner, name string, life int, viewer string, args PageArgs) (Page, error) {
+	return l.Pager.Query(ctx, l.forksCollection(owner, name, life, viewer), args)
+}
+
+func (l *Loaders) forksCollection(owner, name string, life int, viewer string) Collection {
 	idx, pk, prefix := table.ForksOf(owner, name)
-	return l.Pager.Query(ctx, Collection{
+	return Collection{
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "Repository.forks/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life),
-		Keep:    func(it map[string]types.AttributeValue) bool { return repoInt(it, table.ReadRepoLife) == life },
-	}, args)
+		Binding: "Repository.forks/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life) + "/" + strings.ToLower(viewer),
+		Keep: func(it map[string]types.AttributeValue) bool {
+			return attrS(it, table.AttrType) == table.TypeFork && repoInt(it, table.ReadRepoLife) == life
+		},
+		Filter: l.visibleLinks(viewer, forkRef),
+	}
+}
+
+// CountForksOf is the totalCount of ForksOf for viewer — the repository's
+// forkCount as that viewer may know it: the forks it would list, counted.
+// forkCount is the repository's counter of all its forks; zero means no
+// reads.
+func (l *Loaders) CountForksOf(ctx context.Context, owner, name string, life int, forkCount int, viewer string) (int, error) {
+	if forkCount <= 0 {
+		return 0, nil
+	}
+	return l.count(ctx, l.forksCollection(owner, name, life, viewer))
+}
+
+// count is Pager.Count, remembered for the request: a connection's
+// totalCount and the matching counter field share one count.
+func (l *Loaders) count(ctx context.Context, c Collection) (int, error) {
+	l.countMu.Lock()
+	call, ok := l.counts[c.Binding]
+	if !ok {
+		call = &countCall{done: make(chan struct{})}
+		if l.counts == nil {
+			l.counts = map[string]*countCall{}
+		}
+		l.counts[c.Binding] = call
+	}
+	l.countMu.Unlock()
+	if !ok {
+		call.n, call.err = l.Pager.Count(ctx, c)
+		close(call.done)
+	}
+	select {
+	case <-call.done:
+		return call.n, call.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// countCall is one count of a request, shared by its callers.
+type countCall struct {
+	done chan struct{}
+	n    int
+	err  error
 }
 
 // RepositoryCounts are an owner's repository counters.

@@ -157,7 +157,7 @@ func TestStarsAndForks(t *testing.T) {
 	if p, err := l.Stargazers(ctx, "octo", "alpha", 2, loaders.PageArgs{First: i32(10)}); err != nil || len(p.Items) != 0 {
 		t.Fatalf("stargazers of another life = %v, %v", p.Items, err)
 	}
-	p, err = l.StarredBy(ctx, "MONA", loaders.PageArgs{First: i32(10)})
+	p, err = l.StarredBy(ctx, "MONA", "", loaders.PageArgs{First: i32(10)})
 	if err != nil || len(p.Items) != 1 {
 		t.Fatalf("mona starred %v, %v", p.Items, err)
 	}
@@ -174,7 +174,7 @@ func TestStarsAndForks(t *testing.T) {
 	if n, err := l.StarredCountOf(ctx, "mona"); err != nil || n != 1 {
 		t.Fatalf("mona's starredCount = %d, %v", n, err)
 	}
-	p, err = l.ForksOf(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
+	p, err = l.ForksOf(ctx, "octo", "alpha", 1, "", loaders.PageArgs{First: i32(10)})
 	if err != nil || len(p.Items) != 1 {
 		t.Fatalf("forks = %v, %v", p.Items, err)
 	}
@@ -191,9 +191,11 @@ func TestStarsAndForks(t *testing.T) {
 		"stargazers": func() (loaders.Page, error) {
 			return l.Stargazers(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
 		},
-		"starred": func() (loaders.Page, error) { return l.StarredBy(ctx, "mona", loaders.PageArgs{First: i32(10)}) },
+		"starred": func() (loaders.Page, error) {
+			return l.StarredBy(ctx, "mona", "mona", loaders.PageArgs{First: i32(10)})
+		},
 		"forks": func() (loaders.Page, error) {
-			return l.ForksOf(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
+			return l.ForksOf(ctx, "octo", "alpha", 1, "", loaders.PageArgs{First: i32(10)})
 		},
 		"repos": func() (loaders.Page, error) {
 			return l.ReposOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(10)})
@@ -211,29 +213,117 @@ func TestStarsAndForks(t *testing.T) {
 	}
 }
 
-func TestRepositoryVisibility(t *testing.T) {
+func TestRelations(t *testing.T) {
 	w := seedRepos(t)
 	ctx := context.Background()
 	l := w.loaders()
 	for _, tc := range []struct {
 		owner, viewer string
-		want          bool
+		want          entities.Relation
 	}{
-		{"octo", "octo", true},
-		{"octo", "OCTO", true},
-		{"octo", "mona", false},
-		{"acme", "hubot", true},
-		{"acme", "octo", true},
-		{"acme", "mona", false},
-		{"acme", "", false},
+		{"octo", "octo", entities.RelationOwner},
+		{"octo", "OCTO", entities.RelationOwner},
+		{"octo", "mona", entities.RelationNone},
+		{"acme", "hubot", entities.RelationMember},
+		{"acme", "octo", entities.RelationAdmin},
+		{"acme", "mona", entities.RelationNone},
+		{"acme", "", entities.RelationNone},
 	} {
-		got, err := l.RepositoryVisibility(ctx, tc.owner, tc.viewer)
+		got, err := l.Relation(ctx, tc.owner, tc.viewer)
 		if err != nil || got != tc.want {
-			t.Fatalf("RepositoryVisibility(%s, %q) = %v, %v; want %v", tc.owner, tc.viewer, got, err, tc.want)
+			t.Fatalf("Relation(%s, %q) = %v, %v; want %v", tc.owner, tc.viewer, got, err, tc.want)
 		}
 	}
-	got, err := l.PrivateAccess(ctx, []string{"acme", "octo", "mona", "acme"}, "hubot")
-	if err != nil || len(got) != 4 || !got[0] || got[1] || got[2] || !got[3] {
-		t.Fatalf("PrivateAccess = %v, %v", got, err)
+	got, err := l.Relations(ctx, []string{"acme", "octo", "mona", "acme"}, "hubot")
+	want := []entities.Relation{entities.RelationMember, entities.RelationNone, entities.RelationNone, entities.RelationMember}
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("Relations = %v, %v", got, err)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Relations = %v, want %v", got, want)
+		}
+	}
+}
+
+// TestViewerFilteredLinks: starred repositories and forks are listed and
+// counted per viewer — private ones only for who may see them — with
+// full pages, exact hasNextPage and viewer-bound cursors.
+func TestViewerFilteredLinks(t *testing.T) {
+	w := seedRepos(t)
+	ctx := context.Background()
+	// hubot (member of acme) stars acme/tools (private) and acme/site;
+	// hubot forks acme/tools (a private fork hubot/tools).
+	w.do("hubot", entities.StarRepository{Owner: "acme", Name: "tools", Actor: "hubot"})
+	w.do("hubot", entities.StarRepository{Owner: "acme", Name: "site", Actor: "hubot"})
+	w.do("hubot", entities.ForkRepository{Owner: "acme", Name: "tools", Actor: "hubot"})
+	names := func(p loaders.Page, ref func(loaders.Item) string) []string {
+		var out []string
+		for _, it := range p.Items {
+			out = append(out, ref(it))
+		}
+		return out
+	}
+	star := func(it loaders.Item) string { s, _ := loaders.DecodeStar(it); return s.Owner + "/" + s.Name }
+	fork := func(it loaders.Item) string {
+		f, _ := loaders.DecodeForkLink(it)
+		return f.ForkOwner + "/" + f.ForkName
+	}
+	for _, tc := range []struct {
+		viewer      string
+		starred     []string // hubot's stars the viewer sees
+		toolsForks  []string // forks of acme/tools the viewer sees
+		wantHasNext bool     // first: 1 of hubot's stars
+	}{
+		{"", []string{"acme/site", "octo/alpha"}, nil, true},
+		{"mona", []string{"acme/site", "octo/alpha"}, nil, true},
+		{"octo", []string{"acme/site", "acme/tools", "octo/alpha"}, nil, true},
+		{"hubot", []string{"acme/site", "acme/tools", "octo/alpha"}, []string{"hubot/tools"}, true},
+	} {
+		l := w.loaders()
+		p, err := l.StarredBy(ctx, "hubot", tc.viewer, loaders.PageArgs{First: i32(10)})
+		if err != nil || !sameStrings(names(p, star), tc.starred) || p.HasNext {
+			t.Fatalf("viewer %q: hubot starred %v (hasNext %v), %v; want %v", tc.viewer, names(p, star), p.HasNext, err, tc.starred)
+		}
+		if n, err := l.CountStarredBy(ctx, "hubot", tc.viewer); err != nil || n != len(tc.starred) {
+			t.Fatalf("viewer %q: CountStarredBy = %d, %v; want %d", tc.viewer, n, err, len(tc.starred))
+		}
+		// Paging one by one visits exactly the visible stars.
+		var seen []string
+		args := loaders.PageArgs{First: i32(1)}
+		for {
+			p, err := l.StarredBy(ctx, "hubot", tc.viewer, args)
+			if err != nil || len(p.Items) != 1 {
+				t.Fatalf("viewer %q: page after %v = %v, %v", tc.viewer, seen, p.Items, err)
+			}
+			seen = append(seen, star(p.Items[0]))
+			if !p.HasNext {
+				break
+			}
+			args.After = &p.Cursors[0]
+		}
+		if !sameStrings(seen, tc.starred) {
+			t.Fatalf("viewer %q: paged %v, want %v", tc.viewer, seen, tc.starred)
+		}
+		tools, err := l.Repository(ctx, "acme", "tools")
+		if err != nil || tools == nil {
+			t.Fatal(tools, err)
+		}
+		p, err = l.ForksOf(ctx, "acme", "tools", tools.Life, tc.viewer, loaders.PageArgs{First: i32(10)})
+		if err != nil || !sameStrings(names(p, fork), tc.toolsForks) {
+			t.Fatalf("viewer %q: forks of acme/tools %v, %v; want %v", tc.viewer, names(p, fork), err, tc.toolsForks)
+		}
+		if n, err := l.CountForksOf(ctx, "acme", "tools", tools.Life, tools.ForkCount, tc.viewer); err != nil || n != len(tc.toolsForks) {
+			t.Fatalf("viewer %q: CountForksOf = %d, %v; want %d", tc.viewer, n, err, len(tc.toolsForks))
+		}
+	}
+	// A cursor is bound to the viewer it was issued to.
+	l := w.loaders()
+	p, err := l.StarredBy(ctx, "hubot", "hubot", loaders.PageArgs{First: i32(1)})
+	if err != nil || len(p.Cursors) != 1 {
+		t.Fatal(p, err)
+	}
+	if _, err := l.StarredBy(ctx, "hubot", "mona", loaders.PageArgs{First: i32(1), After: &p.Cursors[0]}); !errors.Is(err, entities.ErrBadInput) {
+		t.Fatalf("another viewer's cursor: %v, want BAD_USER_INPUT", err)
 	}
 }

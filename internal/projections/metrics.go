@@ -17,26 +17,25 @@ import (
 type Metrics struct {
 	reg prometheus.Gatherer
 
-	EventsApplied   *prometheus.CounterVec   // events applied, by shard
-	RecordsRead     *prometheus.CounterVec   // stream records read, by shard
-	Lag             *prometheus.GaugeVec     // now − creation time of the last applied head record, by shard (0 when caught up)
-	IteratorAge     *prometheus.GaugeVec     // now − creation time of the last record read, by shard (0 when caught up)
-	ApplyLag        prometheus.Histogram     // distribution of now − creation time at apply
-	Checkpoints     *prometheus.CounterVec   // checkpoint writes, by shard
-	ApplyErrors     *prometheus.CounterVec   // failed apply attempts, by shard and class (transient, poison, other)
-	Poison          *prometheus.CounterVec   // appends that blocked their aggregate, by shard and mode (halt, park)
-	Held            *prometheus.CounterVec   // records held behind a blocked aggregate, by shard
-	StreamErrors    *prometheus.CounterVec   // stream read problems, by shard and kind (expired, trimmed, throttled, gone, other)
-	HaltedAggs      prometheus.Gauge         // aggregates halted (table-wide)
-	ParkingAggs     prometheus.Gauge         // aggregates parking their records (table-wide)
-	ParkedEvents    prometheus.Gauge         // DLQ items (table-wide)
-	ShardsOwned     prometheus.Gauge         // shards this worker holds
-	LiveWorkers     prometheus.Gauge         // workers with a live heartbeat
-	LeaseEvents     *prometheus.CounterVec   // lease acquisitions, releases and losses, by event
-	BatchDuration   prometheus.Histogram     // time to apply one GetRecords batch
-	perShardVectors []*prometheus.MetricVec  // for label cleanup
-	gaugeVectors    []*prometheus.GaugeVec   // idem
-	counterVectors  []*prometheus.CounterVec // idem
+	EventsApplied  *prometheus.CounterVec   // events applied, by shard
+	RecordsRead    *prometheus.CounterVec   // stream records read, by shard
+	Lag            *prometheus.GaugeVec     // now − creation time of the last applied head record, by shard (0 when caught up)
+	IteratorAge    *prometheus.GaugeVec     // now − creation time of the last record read, by shard (0 when caught up)
+	ApplyLag       prometheus.Histogram     // distribution of now − creation time at apply
+	Checkpoints    *prometheus.CounterVec   // checkpoint writes, by shard
+	ApplyErrors    *prometheus.CounterVec   // failed apply attempts, by shard and class (transient, poison, other)
+	Poison         *prometheus.CounterVec   // appends that blocked their aggregate, by shard and mode (halt, park)
+	Held           *prometheus.CounterVec   // records held behind a blocked aggregate, by shard
+	StreamErrors   *prometheus.CounterVec   // stream read problems, by shard and kind (expired, trimmed, throttled, gone, other)
+	HaltedAggs     prometheus.Gauge         // aggregates halted (table-wide)
+	ParkingAggs    prometheus.Gauge         // aggregates parking their records (table-wide)
+	ParkedEvents   prometheus.Gauge         // DLQ items (table-wide)
+	ShardsOwned    prometheus.Gauge         // shards this worker holds
+	LiveWorkers    prometheus.Gauge         // workers with a live heartbeat
+	LeaseEvents    *prometheus.CounterVec   // lease acquisitions, releases and losses, by event
+	BatchDuration  prometheus.Histogram     // time to apply one GetRecords batch
+	gaugeVectors   []*prometheus.GaugeVec   // per-shard series, for cleanup
+	counterVectors []*prometheus.CounterVec // idem
 }
 
 // NewMetrics creates the projector metrics and registers them with reg

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -67,6 +68,14 @@ func BenchmarkRunnerThroughput(b *testing.B) {
 
 		var applied atomic.Int64
 		done := make(chan struct{})
+		if f := os.Getenv("HUBSTREAM_BENCH_CPUPROFILE"); f != "" {
+			out, err := os.Create(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = pprof.StartCPUProfile(out)
+			defer func() { pprof.StopCPUProfile(); _ = out.Close() }()
+		}
 		b.ResetTimer()
 		t0 := time.Now()
 		e.startWorker(RunnerOptions{LeaseTimeout: 10 * time.Second, Logf: func(string, ...any) {}, OnApplied: func(a Applied) {

@@ -137,8 +137,28 @@ func testLogf(t testing.TB) func(string, ...any) {
 	}
 }
 
-// killSwitch makes every request fail like a dead network once killed.
-type killSwitch struct{ killed atomic.Bool }
+// killSwitch makes every request fail like a dead network once killed,
+// and throttles a share of stream reads and transactions.
+type killSwitch struct {
+	killed    atomic.Bool
+	throttle  atomic.Int64 // percent of GetRecords and TransactWriteItems calls answered with throttling
+	throttled atomic.Int64
+	calls     atomic.Int64
+}
+
+// throttledResponse is DynamoDB's answer to a throttled request.
+func throttledResponse(req *http.Request, streamsAPI bool) *http.Response {
+	typ := "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
+	if streamsAPI {
+		typ = "com.amazonaws.dynamodb.v20120810#LimitExceededException"
+	}
+	body := `{"__type":"` + typ + `","message":"Rate exceeded (injected)"}`
+	return &http.Response{
+		StatusCode: 400, Status: "400 Bad Request", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": []string{"application/x-amz-json-1.0"}},
+		Body:   io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: req,
+	}
+}
 
 // gate pauses stream reads while closed.
 type gate struct {
@@ -191,6 +211,12 @@ func (t *testTransport) Do(req *http.Request) (*http.Response, error) {
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("worker killed")}
 	}
 	target := req.Header.Get("X-Amz-Target")
+	if p := t.kill.throttle.Load(); p > 0 && (strings.HasSuffix(target, ".GetRecords") || strings.HasSuffix(target, ".TransactWriteItems")) {
+		if t.kill.calls.Add(1); rand.Int64N(100) < p {
+			t.kill.throttled.Add(1)
+			return throttledResponse(req, strings.HasSuffix(target, ".GetRecords")), nil
+		}
+	}
 	if strings.HasSuffix(target, ".GetRecords") {
 		if err := t.gate.wait(req.Context()); err != nil {
 			return nil, err

@@ -195,3 +195,29 @@ func TestRunnerIteratorExpiryAndTrim(t *testing.T) {
 		t.Errorf("trim notes after the catch-up: %v (%v)", st.Trims, err)
 	}
 }
+
+// TestRunnerThrottled: 40 % of the worker's stream reads and
+// transactions are throttled; it backs off and retries (the SDK first,
+// then the runner) and the read model still converges to a replay of the
+// log, every version applied once.
+func TestRunnerThrottled(t *testing.T) {
+	e := newTestEnv(t, ddblocal.StreamOptions{Shards: 2})
+	marks := newMarkerLog()
+	w := e.startWorker(RunnerOptions{LeaseTimeout: 3 * time.Second}, marks, nil)
+	w.kill.throttle.Store(40)
+	m := newMutator(e, 8)
+	ctx := context.Background()
+	for i := range 300 {
+		if err := m.random(ctx, "thr-", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	heads := e.waitCaughtUp(15 * time.Second)
+	if w.kill.throttled.Load() == 0 {
+		t.Fatal("nothing was throttled")
+	}
+	t.Logf("%d requests throttled; %v throttled stream reads and %v throttled applies reached the runner", w.kill.throttled.Load(),
+		counterSum(w.r.m.StreamErrors, "kind", "throttled"), counterSum(w.r.m.ApplyErrors, "class", "transient"))
+	marks.check(t, heads)
+	e.assertEqualsReplay(nil)
+}

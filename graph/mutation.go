@@ -1,0 +1,64 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
+)
+
+// execute runs cmd for viewer through the Executor. When the mutation's
+// input carries an idempotencyKey (key non-nil), the run is idempotent
+// under it (events.Idempotent): a retry with the same key by the same
+// viewer within 24 hours returns the first run's Result — from which the
+// resolver builds the same payload — and appends nothing; the same key
+// with another input is BAD_USER_INPUT. input is the mutation's input
+// object: its fingerprint, with the mutation's name, tells retries from
+// other requests.
+func (r *Resolver) execute(ctx context.Context, viewer auth.Viewer, key *string, input any, cmd entities.Command) (events.Result, error) {
+	if key == nil {
+		return r.Executor.Execute(ctx, viewer.Login, cmd)
+	}
+	if err := events.ValidateIdempotencyKey(*key); err != nil {
+		return events.Result{}, err
+	}
+	fp, err := fingerprint(ctx, input)
+	if err != nil {
+		return events.Result{}, err
+	}
+	return r.Executor.Execute(ctx, viewer.Login, cmd, events.Idempotent(*key, fp))
+}
+
+// fingerprint identifies a mutation request: a SHA-256 of the mutation's
+// field name and its input as canonical JSON (object keys sorted), without
+// the idempotency key itself.
+func fingerprint(ctx context.Context, input any) (string, error) {
+	raw, err := json.Marshal(input)
+	if err != nil {
+		return "", err
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return "", err
+	}
+	delete(fields, "idempotencyKey")
+	canonical, err := json.Marshal(fields) // encoding/json sorts map keys
+	if err != nil {
+		return "", err
+	}
+	name := ""
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil {
+		name = fc.Field.Name
+	}
+	h := sha256.New()
+	h.Write([]byte(name))
+	h.Write([]byte{0})
+	h.Write(canonical)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
