@@ -28,36 +28,11 @@ type exprSources struct {
 // enforces DynamoDB's request-level rules about unused or useless
 // placeholders.
 func parseExprs(in exprInput, src exprSources) (*exprSet, error) {
-	s := &exprSet{params: expr.NewParams(in.ExpressionAttributeNames, in.ExpressionAttributeValues)}
-	var err error
-	if src.condition != nil {
-		s.any = true
-		if s.condition, err = expr.ParseCondition(expr.ConditionExpr, *src.condition, s.params); err != nil {
-			return nil, err
-		}
-	}
-	if src.filter != nil {
-		s.any = true
-		if s.filter, err = expr.ParseCondition(expr.FilterExpr, *src.filter, s.params); err != nil {
-			return nil, err
-		}
-	}
-	if src.update != nil {
-		s.any = true
-		if s.update, err = expr.ParseUpdate(*src.update, s.params); err != nil {
-			return nil, err
-		}
-	}
-	if src.projection != nil {
-		s.any = true
-		if s.projection, err = expr.ParseProjection(*src.projection, s.params); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.checkPlaceholders(in); err != nil {
+	ke, err := parseExprsWithKey(in, src, nil)
+	if err != nil {
 		return nil, err
 	}
-	return s, nil
+	return ke.set, nil
 }
 
 // checkPlaceholders applies the rules that need the whole request: maps given

@@ -105,27 +105,46 @@ func (e *Engine) writeOne(ctx context.Context, tableName string, key func(m *tab
 	return m, mu.old, mu.new, nil
 }
 
+// writeCommon is what PutItem, DeleteItem and UpdateItem requests share.
+type writeCommon struct {
+	table       string
+	subject     attr.Item // Item (PutItem) or Key
+	member      string    // "item" or "key", for the null message
+	returnVals  string
+	allowed     []string
+	returnOnCCF string
+	legacy      legacyInput
+	capacity    capacityInput
+}
+
+// check validates the request-level parameters of a single-item write, in
+// DynamoDB's order.
+func (w writeCommon) check() error {
+	if err := validateTableName(w.table); err != nil {
+		return err
+	}
+	if w.subject == nil {
+		return ddberr.Validationf("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", w.member)
+	}
+	if err := checkReturnValues(w.returnVals, w.allowed...); err != nil {
+		return err
+	}
+	if err := checkReturnOnFailure(w.returnOnCCF); err != nil {
+		return err
+	}
+	if err := checkLegacy(w.legacy); err != nil {
+		return err
+	}
+	return validateCapacityMode(w.capacity)
+}
+
 func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
 	var in putItemInput
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateTableName(in.TableName); err != nil {
-		return nil, err
-	}
-	if in.Item == nil {
-		return nil, ddberr.Validationf("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
-	}
-	if err := checkReturnValues(in.ReturnValues, "NONE", "ALL_OLD"); err != nil {
-		return nil, err
-	}
-	if err := checkReturnOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
-		return nil, err
-	}
-	if err := checkLegacy(in.legacyInput); err != nil {
-		return nil, err
-	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
+	if err := (writeCommon{in.TableName, in.Item, "item", in.ReturnValues, []string{"NONE", "ALL_OLD"},
+		in.ReturnValuesOnConditionCheckFailure, in.legacyInput, in.capacityInput}).check(); err != nil {
 		return nil, err
 	}
 	exprs, err := parseExprs(in.exprInput, exprSources{condition: in.ConditionExpression})
@@ -163,22 +182,8 @@ func (e *Engine) deleteItem(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateTableName(in.TableName); err != nil {
-		return nil, err
-	}
-	if in.Key == nil {
-		return nil, ddberr.Validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
-	}
-	if err := checkReturnValues(in.ReturnValues, "NONE", "ALL_OLD"); err != nil {
-		return nil, err
-	}
-	if err := checkReturnOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
-		return nil, err
-	}
-	if err := checkLegacy(in.legacyInput); err != nil {
-		return nil, err
-	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
+	if err := (writeCommon{in.TableName, in.Key, "key", in.ReturnValues, []string{"NONE", "ALL_OLD"},
+		in.ReturnValuesOnConditionCheckFailure, in.legacyInput, in.capacityInput}).check(); err != nil {
 		return nil, err
 	}
 	exprs, err := parseExprs(in.exprInput, exprSources{condition: in.ConditionExpression})
@@ -208,22 +213,8 @@ func (e *Engine) updateItem(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateTableName(in.TableName); err != nil {
-		return nil, err
-	}
-	if in.Key == nil {
-		return nil, ddberr.Validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
-	}
-	if err := checkReturnValues(in.ReturnValues, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"); err != nil {
-		return nil, err
-	}
-	if err := checkReturnOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
-		return nil, err
-	}
-	if err := checkLegacy(in.legacyInput); err != nil {
-		return nil, err
-	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
+	if err := (writeCommon{in.TableName, in.Key, "key", in.ReturnValues, []string{"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"},
+		in.ReturnValuesOnConditionCheckFailure, in.legacyInput, in.capacityInput}).check(); err != nil {
 		return nil, err
 	}
 	exprs, err := parseExprs(in.exprInput, exprSources{condition: in.ConditionExpression, update: in.UpdateExpression})

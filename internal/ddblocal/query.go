@@ -157,6 +157,10 @@ type keyedExprs struct {
 	key    *expr.KeyCondition
 }
 
+// parseExprsWithKey parses every expression of a request — the key
+// condition (Query only), condition, filter, update and projection — with
+// one set of placeholders, so that unused ones are found across all of
+// them.
 func parseExprsWithKey(in exprInput, src exprSources, keyCond *string) (*keyedExprs, error) {
 	s := &exprSet{params: expr.NewParams(in.ExpressionAttributeNames, in.ExpressionAttributeValues)}
 	out := &keyedExprs{set: s}
@@ -167,12 +171,24 @@ func parseExprsWithKey(in exprInput, src exprSources, keyCond *string) (*keyedEx
 			return nil, err
 		}
 	}
+	if src.condition != nil {
+		s.any = true
+		if s.condition, err = expr.ParseCondition(expr.ConditionExpr, *src.condition, s.params); err != nil {
+			return nil, err
+		}
+	}
 	if src.filter != nil {
 		s.any = true
 		if s.filter, err = expr.ParseCondition(expr.FilterExpr, *src.filter, s.params); err != nil {
 			return nil, err
 		}
 		out.filter = s.filter
+	}
+	if src.update != nil {
+		s.any = true
+		if s.update, err = expr.ParseUpdate(*src.update, s.params); err != nil {
+			return nil, err
+		}
 	}
 	if src.projection != nil {
 		s.any = true

@@ -487,17 +487,16 @@ func (e *Engine) deleteTable(ctx context.Context, body []byte) (any, error) {
 // same name cannot see leftovers even before the purge finishes.
 func (e *Engine) purgeTableData(m *tableMeta) {
 	lo := dataPrefix(m.ID, 0)[:5]
-	hi := prefixEnd(lo)
+	e.purgeRange(lo, prefixEnd(lo), "table "+m.Name)
+}
+
+// purgeRange deletes every key in [lo, hi) in the background, in batches
+// of 1000 so that it never holds much memory or blocks writers for long.
+func (e *Engine) purgeRange(lo, hi []byte, what string) {
 	e.bg.Add(1)
 	go func() {
 		defer e.bg.Done()
-		ctx := e.life
-		for {
-			select {
-			case <-e.closed:
-				return
-			default:
-			}
+		for e.life.Err() == nil {
 			snap := e.store.Snapshot()
 			it := snap.Iter(lo, hi, false)
 			var b storage.Batch
@@ -509,8 +508,8 @@ func (e *Engine) purgeTableData(m *tableMeta) {
 			if b.Len() == 0 {
 				return
 			}
-			if err := e.store.Apply(ctx, &b); err != nil {
-				e.logf("ddblocal: purging table %s: %v", m.Name, err)
+			if err := e.store.Apply(e.life, &b); err != nil {
+				e.logf("ddblocal: purging %s: %v", what, err)
 				return
 			}
 		}
@@ -750,33 +749,7 @@ func (e *Engine) backfillIndex(ctx context.Context, t *table, m *tableMeta, ix *
 
 func (e *Engine) purgeIndexData(m *tableMeta, ix *index) {
 	lo := dataPrefix(m.ID, ix.ID)
-	hi := prefixEnd(lo)
-	e.bg.Add(1)
-	go func() {
-		defer e.bg.Done()
-		for {
-			select {
-			case <-e.closed:
-				return
-			default:
-			}
-			snap := e.store.Snapshot()
-			it := snap.Iter(lo, hi, false)
-			var b storage.Batch
-			for b.Len() < 1000 && it.Next() {
-				b.Delete(append([]byte(nil), it.Key()...))
-			}
-			_ = it.Close()
-			_ = snap.Close()
-			if b.Len() == 0 {
-				return
-			}
-			if err := e.store.Apply(e.life, &b); err != nil {
-				e.logf("ddblocal: purging index %s: %v", ix.Name, err)
-				return
-			}
-		}
-	}()
+	e.purgeRange(lo, prefixEnd(lo), "index "+ix.Name)
 }
 
 func (e *Engine) updateTimeToLive(ctx context.Context, body []byte) (any, error) {
