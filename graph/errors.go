@@ -27,8 +27,17 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 		}
 		return gqlErr
 	}
+	if errors.As(err, &gqlErr) && isInputCoercion(gqlErr.Err) {
+		// An argument literal gqlgen could not coerce (an Int out of
+		// range): the client's mistake, with a message that is about the
+		// input only.
+		out := graphql.DefaultErrorPresenter(ctx, errors.New(gqlErr.Message))
+		out.Path = gqlErr.Path
+		out.Extensions = map[string]any{"code": string(entities.CodeBadInput)}
+		return out
+	}
 	var de *entities.Error
-	if errors.As(err, &de) {
+	if errors.As(err, &de) && de.Code != entities.CodeInternal {
 		out := graphql.DefaultErrorPresenter(ctx, errors.New(de.Message))
 		ext := map[string]any{"code": string(de.Code)}
 		if de.Field != "" {
@@ -47,6 +56,18 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	out := graphql.DefaultErrorPresenter(ctx, errors.New("internal error"))
 	out.Extensions = map[string]any{"code": string(entities.CodeInternal)}
 	return out
+}
+
+// isInputCoercion reports whether err is gqlgen's failure to coerce an
+// argument value to its scalar type.
+func isInputCoercion(err error) bool {
+	if err == nil {
+		return false
+	}
+	var overflow *graphql.NumberOverflowError
+	var intErr graphql.IntegerError
+	var intPtr *graphql.IntegerError
+	return errors.As(err, &overflow) || errors.As(err, &intErr) || errors.As(err, &intPtr)
 }
 
 // RecoverFunc turns a resolver panic into an INTERNAL error without

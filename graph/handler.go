@@ -16,11 +16,23 @@ import (
 )
 
 // HandlerOptions configure the GraphQL endpoint. Zero fields take the
-// documented defaults.
+// documented defaults; the limits are always on unless set negative.
 type HandlerOptions struct {
-	// ComplexityLimit bounds a query's cost (each field 1, lists times their
-	// page size). Default 5000.
+	// ComplexityLimit bounds a query's cost: each field 1, a connection its
+	// page size times its selection, a root field at least 10, a mutation
+	// at least 100 (limits.go). Default DefaultComplexityLimit (5000);
+	// negative: no limit.
 	ComplexityLimit int
+	// DepthLimit bounds how deeply a query nests fields (introspection
+	// aside). Default DefaultDepthLimit (15); negative: no limit.
+	DepthLimit int
+	// MaxBodyBytes bounds a request body; larger ones are answered 413.
+	// Default DefaultMaxBodyBytes (1 MiB).
+	MaxBodyBytes int64
+	// TokenLimit bounds a query document's size in lexical tokens, which
+	// bounds the work of parsing and validating it. Default
+	// DefaultTokenLimit (15,000); negative: no limit.
+	TokenLimit int
 	// Introspection enables schema introspection. The embedded default
 	// turns it on for the playground.
 	Introspection bool
@@ -33,24 +45,43 @@ type HandlerOptions struct {
 	Auth *auth.Authenticator
 }
 
-// NewHandler returns the /graphql handler: POST and GET transports, the
-// central error presenter, panic recovery, a complexity limit and fresh
-// loaders for every request, behind bearer-token authentication when
-// opts.Auth is set.
-func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
-	if opts.ComplexityLimit <= 0 {
-		opts.ComplexityLimit = 5000
+// withDefaults fills in the documented defaults.
+func (o HandlerOptions) withDefaults() HandlerOptions {
+	if o.ComplexityLimit == 0 {
+		o.ComplexityLimit = DefaultComplexityLimit
 	}
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: r}))
+	if o.DepthLimit == 0 {
+		o.DepthLimit = DefaultDepthLimit
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.TokenLimit == 0 {
+		o.TokenLimit = DefaultTokenLimit
+	}
+	return o
+}
+
+// NewHandler returns the /graphql handler: POST and GET transports, the
+// central error presenter, panic recovery, limits on body size, query
+// size, depth and complexity, and fresh loaders for every request, behind
+// bearer-token authentication when opts.Auth is set.
+func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
+	opts = opts.withDefaults()
+	es := costedSchema{generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexityRoot()})}
+	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if opts.TokenLimit > 0 {
+		srv.SetParserTokenLimit(opts.TokenLimit)
+	}
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit})
 	srv.AroundOperations(primeRootFields)
 	srv.SetErrorPresenter(ErrorPresenter)
 	srv.SetRecoverFunc(RecoverFunc)
@@ -61,7 +92,7 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	if opts.Auth != nil {
 		h = opts.Auth.Middleware(h)
 	}
-	return h
+	return limitBody(opts.MaxBodyBytes, h)
 }
 
 // Playground returns the GraphiQL page pointed at endpoint.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/hubstream/hubstream/internal/entities"
 )
@@ -50,6 +51,21 @@ func (s *stampWriter) Write(p []byte) (int, error) {
 	return s.ResponseWriter.Write(p)
 }
 
+// sanitizeTransportMessage replaces gqlgen's transport errors that quote
+// Go's decoders (and the request itself) by plain ones: no Go error text
+// reaches a client.
+func sanitizeTransportMessage(msg string) string {
+	switch {
+	case strings.HasPrefix(msg, "json request body could not be decoded"),
+		strings.HasPrefix(msg, "could not read request body"),
+		strings.HasPrefix(msg, "could not cleanup body"):
+		return `the request body is not a GraphQL request: send a JSON object {"query": String, "operationName": String, "variables": Object}`
+	case strings.HasPrefix(msg, "invalid URL escape"), strings.HasPrefix(msg, "invalid semicolon separator"):
+		return "the request's query string is malformed"
+	}
+	return msg
+}
+
 func (s *stampWriter) finish() {
 	if s.buf == nil {
 		return
@@ -70,6 +86,9 @@ func (s *stampWriter) finish() {
 				}
 				if _, ok := ext["code"]; !ok {
 					ext["code"] = string(entities.CodeBadInput)
+				}
+				if msg, _ := m["message"].(string); msg != "" {
+					m["message"] = sanitizeTransportMessage(msg)
 				}
 			}
 			if out, err := json.Marshal(doc); err == nil {

@@ -19,6 +19,23 @@ type ServeOptions struct {
 	ShutdownGrace time.Duration
 }
 
+// httpServer is the server Serve runs. Its timeouts bound what a slow or
+// stalled client can hold: headers must arrive within 10 s (slowloris),
+// the whole request (body included, at most 1 MiB, see
+// graph.HandlerOptions.MaxBodyBytes) within 30 s, and the response must be
+// written within 60 s; idle keep-alive connections close after 120 s, and
+// request headers are at most 64 KiB (which also bounds a GET query).
+func (a *App) httpServer() *http.Server {
+	return &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
 // Serve serves a's handler and runs its projector until ctx is done, then
 // shuts down gracefully: it stops accepting, lets in-flight requests finish
 // within the grace period, stops the projector and closes the engine.
@@ -33,14 +50,7 @@ func (a *App) Serve(ctx context.Context, opts ServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", opts.Addr, err)
 	}
-	srv := &http.Server{
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
+	srv := a.httpServer()
 	if opts.OnListen != nil {
 		opts.OnListen(ln.Addr())
 	}

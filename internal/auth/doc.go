@@ -1,6 +1,9 @@
-// Package auth is hubstream's identity and access layer: who the viewer of
-// a request is (authenticated from a bearer JWT) and, in policy.go, what
-// that viewer may see and change. It depends only on the domain.
+// Package auth is hubstream's identity layer: who the viewer of a request
+// is (authenticated from a bearer JWT). What that viewer may see and change
+// is the domain's access policy, internal/entities/policy.go — one set of
+// rules that the commands apply in Decide and the read side (graph,
+// loaders) applies to the viewer's relation to a repository owner. It
+// depends only on the domain.
 //
 // # Authentication
 //

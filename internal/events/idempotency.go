@@ -104,7 +104,11 @@ func newIdempotency(actor string, o execOptions) (*idempotency, error) {
 	if err := ValidateIdempotencyKey(o.key); err != nil {
 		return nil, err
 	}
-	return &idempotency{key: table.IdempotencyKey(actor, o.key), actor: actor, raw: o.key, fingerprint: o.fingerprint}, nil
+	k := table.IdempotencyKey(actor, o.key)
+	if !k.Storable() {
+		return nil, entities.BadInput("idempotencyKey", "the key cannot be stored for this viewer")
+	}
+	return &idempotency{key: k, actor: actor, raw: o.key, fingerprint: o.fingerprint}, nil
 }
 
 // errKeyReused is the answer to a key sent again with another request.

@@ -13,9 +13,11 @@ import (
 )
 
 // The repository area's loaders: repositories, their owners' lists,
-// stars and forks. They return what the read model holds; whether the
-// viewer may see a private repository is decided by the caller, which
-// knows the viewer (see RepositoryVisibility).
+// stars and forks. Entity loads return what the read model holds; the
+// access policy (internal/entities/policy.go) decides what a viewer may
+// see, on the facts Relations loads. Lists whose items depend on the
+// viewer (StarredBy, ForksOf) apply it while paging, so pages stay full
+// and counts (CountStarredBy, CountForksOf) exact for that viewer.
 
 // Repository is the read model of a repository.
 type Repository struct {

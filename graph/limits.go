@@ -1,0 +1,263 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/hubstream/hubstream/graph/generated"
+	"github.com/hubstream/hubstream/graph/model"
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/loaders"
+)
+
+// Limits on what one request may ask for (DESIGN.md §6): the body size,
+// the query's size in tokens, its depth and its complexity. Each is
+// checked before anything is resolved, and each rejection is a GraphQL
+// error with extensions.code, so an abusive request costs its parse and
+// nothing else.
+
+// Defaults of HandlerOptions.
+const (
+	DefaultComplexityLimit = 5000
+	DefaultDepthLimit      = 15
+	DefaultMaxBodyBytes    = 1 << 20
+	DefaultTokenLimit      = 15000
+)
+
+// Costs of the complexity calculation. Every field costs 1 plus what it
+// selects; a connection costs 1 plus its page size (first or last, at most
+// loaders.MaxPageSize) times what each of its items selects; every root
+// field costs at least rootQueryCost (it is at least one read, and this is
+// what bounds aliasing: 1,000 aliases of even `__typename` exceed the
+// default limit), and every mutation mutationCost (it is a transaction).
+const (
+	rootQueryCost = 10
+	mutationCost  = 100
+)
+
+// pageCost is the page size a connection's arguments ask for, as the
+// resolver will accept it: first, else last, clamped to 1..MaxPageSize
+// (larger values are rejected by the resolver, so they cost no more).
+func pageCost(first, last *int32) int {
+	n := int32(1)
+	switch {
+	case first != nil:
+		n = *first
+	case last != nil:
+		n = *last
+	}
+	return int(min(max(n, 1), loaders.MaxPageSize))
+}
+
+// connectionCost is the complexity of a connection field.
+func connectionCost(child int, first, last *int32) int {
+	return satAdd(1, satMul(pageCost(first, last), child))
+}
+
+func satAdd(a, b int) int {
+	if c := a + b; c >= a {
+		return c
+	}
+	return int(^uint(0) >> 1)
+}
+
+func satMul(a, b int) int {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if c := a * b; c/a == b {
+		return c
+	}
+	return int(^uint(0) >> 1)
+}
+
+// complexityRoot is the cost of every list field: the connections.
+func complexityRoot() generated.ComplexityRoot {
+	var c generated.ComplexityRoot
+	conn := func(child int, first *int32, _ *string, last *int32, _ *string) int {
+		return connectionCost(child, first, last)
+	}
+	history := func(child int, first *int32, _ *string) int { return connectionCost(child, first, nil) }
+
+	c.User.Repositories = conn
+	c.User.StarredRepositories = conn
+	c.User.Organizations = conn
+	c.User.History = history
+	c.Organization.Repositories = conn
+	c.Organization.Members = conn
+	c.Organization.History = history
+	c.Repository.Stargazers = conn
+	c.Repository.Forks = conn
+	c.Repository.History = history
+	c.Repository.Issues = func(child int, _ []model.IssueState, first *int32, after *string, last *int32, before *string) int {
+		return conn(child, first, after, last, before)
+	}
+	c.Repository.PullRequests = func(child int, _ []model.PullRequestState, first *int32, after *string, last *int32, before *string) int {
+		return conn(child, first, after, last, before)
+	}
+	c.Issue.Comments = conn
+	c.Issue.History = history
+	c.PullRequest.Comments = conn
+	c.PullRequest.History = history
+	c.IssueComment.History = history
+	return c
+}
+
+// costedSchema adds the root costs to the generated schema's complexity.
+type costedSchema struct{ graphql.ExecutableSchema }
+
+func (s costedSchema) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
+	c, ok := s.ExecutableSchema.Complexity(ctx, typeName, field, child, args)
+	if !ok || c < 1 {
+		c = satAdd(1, child)
+	}
+	switch typeName {
+	case "Query":
+		c = max(c, satAdd(rootQueryCost, child))
+	case "Mutation":
+		c = max(c, satAdd(mutationCost, child))
+	}
+	return c, true
+}
+
+// limits is the extension that rejects operations nested deeper than
+// depth or costing more than complexity (either ≤ 0: no limit).
+type limits struct {
+	depth, complexity int
+	es                graphql.ExecutableSchema
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = &limits{}
+
+func (l *limits) ExtensionName() string { return "HubstreamLimits" }
+
+func (l *limits) Validate(es graphql.ExecutableSchema) error {
+	l.es = es
+	return nil
+}
+
+// limitError is a rejection of the query itself: a validation failure
+// (HTTP 422), with the limit and the query's value in the extensions.
+func limitError(msg string, limit, got int) *gqlerror.Error {
+	err := gqlerror.Errorf("%s", msg)
+	errcode.Set(err, errcode.ValidationFailed)
+	err.Extensions["limit"] = limit
+	err.Extensions["value"] = got
+	return err
+}
+
+func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	op := oc.Operation
+	if op == nil {
+		return nil
+	}
+	if l.depth > 0 {
+		if d := selectionDepth(op.SelectionSet, l.depth+1); d > l.depth {
+			return limitError(fmt.Sprintf("the query is nested more than %d levels deep (the limit)", l.depth), l.depth, d)
+		}
+	}
+	if l.complexity > 0 {
+		if c := complexity.Calculate(ctx, l.es, op, oc.Variables); c > l.complexity {
+			return limitError(fmt.Sprintf("the query's complexity is %d, over the limit of %d: every field costs 1, a connection its page size times its selection, a root field at least %d; ask for smaller pages or fewer fields, or split the query", c, l.complexity, rootQueryCost), l.complexity, c)
+		}
+	}
+	return nil
+}
+
+// selectionDepth is the depth of a selection set: 1 for a set of leaf
+// fields, one more per level of nested fields (fragments add no level).
+// Introspection (__schema, __type) is not counted. It stops descending
+// past stop, so a hostile query costs no more than the limit to measure.
+func selectionDepth(set ast.SelectionSet, stop int) int {
+	if stop <= 0 {
+		return 0
+	}
+	depth := 0
+	for _, sel := range set {
+		d := 0
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" {
+				continue
+			}
+			d = 1
+			if len(s.SelectionSet) > 0 {
+				d += selectionDepth(s.SelectionSet, stop-1)
+			}
+		case *ast.InlineFragment:
+			d = selectionDepth(s.SelectionSet, stop)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				d = selectionDepth(s.Definition.SelectionSet, stop)
+			}
+		}
+		depth = max(depth, d)
+		if depth >= stop {
+			return depth
+		}
+	}
+	return depth
+}
+
+// limitBody answers a request whose body exceeds max bytes with HTTP 413
+// and a GraphQL-shaped error, before anything parses it; smaller bodies
+// are read (at most max bytes) and passed on.
+func limitBody(maxBytes int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > maxBytes {
+			tooLarge(w, maxBytes)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				tooLarge(w, maxBytes)
+				return
+			}
+			writeGraphQLError(w, http.StatusBadRequest, "the request body could not be read", entities.CodeBadInput, nil)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func tooLarge(w http.ResponseWriter, maxBytes int64) {
+	w.Header().Set("Connection", "close")
+	writeGraphQLError(w, http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("the request body is larger than %d bytes", maxBytes), entities.CodeBadInput, map[string]any{"limit": maxBytes})
+}
+
+// writeGraphQLError answers with a GraphQL response holding one error.
+func writeGraphQLError(w http.ResponseWriter, status int, msg string, code entities.Code, ext map[string]any) {
+	e := map[string]any{"code": string(code)}
+	for k, v := range ext {
+		e[k] = v
+	}
+	body, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": e}}})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
