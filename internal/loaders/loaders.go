@@ -48,7 +48,7 @@ type Source struct {
 // New returns fresh loaders for one request.
 func New(src Source, opts Options) *Loaders {
 	if opts.Wait <= 0 {
-		opts.Wait = 2 * time.Millisecond
+		opts.Wait = 5 * time.Millisecond
 	}
 	return &Loaders{
 		src:   src,

@@ -1,0 +1,392 @@
+package e2e_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
+)
+
+// domPagingCase is one access pattern listed through its connection.
+type domPagingCase struct {
+	name string
+	// outer is the query around the connection, with %s where the
+	// connection goes (aliased conn); path leads to it in the data.
+	outer string
+	path  []string
+	// field is the connection field, args its other arguments (e.g.
+	// "states: [OPEN]").
+	field, args string
+	// key is the node field that identifies an item.
+	key string
+	// want is every item's key in the connection's order.
+	want []string
+	// stored is the counter totalCount must equal, read from the read
+	// model.
+	stored func(t *testing.T) int
+}
+
+func (c domPagingCase) query() string {
+	conn := "conn: " + c.field + "(" + c.args + " first: $first, after: $after, last: $last, before: $before) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { " + strings.ReplaceAll(c.key, ".", " { ") + strings.Repeat(" }", strings.Count(c.key, ".")) + " } } }"
+	return "query($first: Int, $after: String, $last: Int, $before: String) { " + fmt.Sprintf(c.outer, conn) + " }"
+}
+
+// pageVars are the Relay arguments of one request (nil for absent ones).
+func pageVars(first, last any, after, before any) map[string]any {
+	return map[string]any{"first": first, "after": after, "last": last, "before": before}
+}
+
+// TestDomainPaging lists every access pattern through its connection over
+// HTTP, forward (first 50 … after) and backward (last 50 … before), on
+// collections of 100 to 260 items: no duplicates, no gaps, the documented
+// order, hasNextPage and hasPreviousPage exact on every page (so at both
+// ends), totalCount equal to the stored counter; and every malformed
+// request of a page (a tampered cursor, a cursor of another connection or
+// of other arguments, first: 0, first: 101, first with last) is
+// BAD_USER_INPUT.
+func TestDomainPaging(t *testing.T) {
+	const pageSize = 50
+	srv := testkit.Start(t, testkit.Options{})
+	rng := rand.New(rand.NewPCG(7, 11))
+	shuffled := func(xs []string) []string {
+		out := append([]string(nil), xs...)
+		rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+		return out
+	}
+	start := time.Now()
+
+	// Set-up through the Executor (the subject here is reading).
+	domExec(t, srv, "owner", entities.CreateUser{Login: "owner"})
+	for _, u := range []string{"hoarder", "fan", "joiner"} {
+		domExec(t, srv, u, entities.CreateUser{Login: u})
+	}
+	users := domUsers(t, srv, "u", 110)
+	big := entities.NewRepositoryID("owner", "big")
+	domExec(t, srv, "owner", entities.CreateRepository{Owner: "owner", Name: "big", Actor: "owner"})
+	domExec(t, srv, "owner", entities.CreateRepository{Owner: "owner", Name: "small", Actor: "owner"})
+
+	// 260 issues, every other one closed: open ones list newest first,
+	// closed ones and all of them by number.
+	const issues = 260
+	var all, open, closed []string
+	for n := 1; n <= issues; n++ {
+		domExec(t, srv, users[n%10], entities.OpenIssue{Actor: users[n%10], Repo: big, Title: fmt.Sprintf("issue %d", n)})
+		all = append(all, fmt.Sprint(n))
+		if n%2 == 0 {
+			domExec(t, srv, "owner", entities.CloseIssue{Actor: "owner", Repo: big, Number: n})
+			closed = append(closed, fmt.Sprint(n))
+		} else {
+			open = append([]string{fmt.Sprint(n)}, open...)
+		}
+	}
+	// 200 pull requests (numbers 261…460): OPEN, CLOSED, MERGED, and
+	// closed then reopened.
+	var pulls, openOrMerged, openPulls []string
+	for i := range 200 {
+		n := issues + 1 + i
+		author := users[20+i%10]
+		domExec(t, srv, author, entities.OpenPullRequest{Actor: author, Repo: big, Title: fmt.Sprintf("pr %d", n), HeadRef: fmt.Sprintf("topic-%d", n), BaseRef: "main"})
+		pulls = append(pulls, fmt.Sprint(n))
+		switch i % 4 {
+		case 1:
+			domExec(t, srv, author, entities.ClosePullRequest{Actor: author, Repo: big, Number: n})
+		case 2:
+			domExec(t, srv, "owner", entities.MergePullRequest{Actor: "owner", Repo: big, Number: n})
+			openOrMerged = append(openOrMerged, fmt.Sprint(n))
+		case 3:
+			domExec(t, srv, author, entities.ClosePullRequest{Actor: author, Repo: big, Number: n})
+			domExec(t, srv, author, entities.ReopenPullRequest{Actor: author, Repo: big, Number: n})
+			fallthrough
+		default:
+			openOrMerged = append(openOrMerged, fmt.Sprint(n))
+			openPulls = append([]string{fmt.Sprint(n)}, openPulls...)
+		}
+	}
+	// 130 comments on issue 2, oldest first; ids sort by creation (their
+	// entropy counts up within a millisecond).
+	var comments []string
+	lastID := ""
+	for i := range 130 {
+		var e [10]byte
+		e[8], e[9] = byte(i>>8), byte(i)
+		id := entities.NewCommentLocalID(time.Now(), e)
+		if id <= lastID {
+			t.Fatalf("comment ids do not grow: %s after %s", id, lastID)
+		}
+		lastID = id
+		body := fmt.Sprintf("comment %03d", i)
+		author := users[i%7]
+		domExec(t, srv, author, entities.AddComment{Actor: author, Repo: big, Number: 2, ID: id, Body: body})
+		comments = append(comments, body)
+	}
+	// Stargazers (by login) and forks (by owner login), made in shuffled
+	// order so that the order listed is not the order of creation.
+	for _, u := range shuffled(users) {
+		domExec(t, srv, u, entities.StarRepository{Owner: "owner", Name: "big", Actor: u})
+	}
+	forkers := users[:105]
+	var forks []string
+	for _, u := range shuffled(forkers) {
+		domExec(t, srv, u, entities.ForkRepository{Owner: "owner", Name: "big", Actor: u})
+	}
+	for _, u := range forkers {
+		forks = append(forks, u+"/big")
+	}
+	// An organization with 105 members (login order), and a user in 105
+	// organizations (organization login order).
+	domExec(t, srv, "owner", entities.CreateOrganization{Login: "guild", Actor: "owner"})
+	members := append([]string{"owner"}, users[:104]...)
+	for _, u := range shuffled(users[:104]) {
+		domExec(t, srv, "owner", entities.AddMember{Org: "guild", Login: u, Role: entities.RoleMember, Actor: "owner"})
+	}
+	sort.Strings(members)
+	var orgs []string
+	for i := range 105 {
+		orgs = append(orgs, fmt.Sprintf("o%03d", i))
+	}
+	for _, o := range shuffled(orgs) {
+		domExec(t, srv, "joiner", entities.CreateOrganization{Login: o, Actor: "joiner"})
+	}
+	// An owner with 105 repositories (recently updated first), a few
+	// updated after creation, all starred by fan (by owner and name).
+	var touched []string // oldest change first
+	var repoNames []string
+	for i := range 105 {
+		repoNames = append(repoNames, fmt.Sprintf("r%03d", i))
+	}
+	for _, name := range shuffled(repoNames) {
+		domExec(t, srv, "hoarder", entities.CreateRepository{Owner: "hoarder", Name: name, Actor: "hoarder"})
+		touched = append(touched, name)
+	}
+	for i, name := range []string{"r050", "r000", "r104", "r017", "r050"} {
+		d := fmt.Sprintf("touched %s (%d)", name, i)
+		domExec(t, srv, "hoarder", entities.UpdateRepository{Owner: "hoarder", Name: name, Description: &d, Actor: "hoarder"})
+		for i, x := range touched {
+			if x == name {
+				touched = append(touched[:i], touched[i+1:]...)
+				break
+			}
+		}
+		touched = append(touched, name)
+	}
+	var recent []string
+	for i := len(touched) - 1; i >= 0; i-- {
+		recent = append(recent, touched[i])
+	}
+	var starred []string
+	for _, name := range shuffled(repoNames) {
+		domExec(t, srv, "fan", entities.StarRepository{Owner: "hoarder", Name: name, Actor: "fan"})
+	}
+	for _, name := range repoNames {
+		starred = append(starred, "hoarder/"+name)
+	}
+	aggregates := testkit.AwaitProjected(t, srv, 90*time.Second)
+	t.Logf("set-up: %d aggregates written and projected in %v", aggregates, time.Since(start).Round(time.Millisecond))
+
+	counter := func(k table.Key, attrs ...string) func(t *testing.T) int {
+		return func(t *testing.T) int {
+			it := testkit.GetItem(t, srv, k)
+			if it == nil {
+				t.Fatalf("no read item %v", k)
+			}
+			n := 0
+			for _, a := range attrs {
+				n += testkit.NumberAttr(t, it, a)
+			}
+			return n
+		}
+	}
+	bigKey := table.RepositoryKey("owner", "big")
+	repoBig := `repository(owner: "owner", name: "big") { %s }`
+	cases := []domPagingCase{
+		{"open issues, newest first", repoBig, []string{"repository", "conn"}, "issues", "states: [OPEN]", "number", open, counter(bigKey, table.ReadOpenIssueCount)},
+		{"closed issues, by number", repoBig, []string{"repository", "conn"}, "issues", "states: [CLOSED]", "number", closed, counter(bigKey, table.ReadClosedIssueCount)},
+		{"all issues, by number", repoBig, []string{"repository", "conn"}, "issues", "", "number", all, counter(bigKey, table.ReadOpenIssueCount, table.ReadClosedIssueCount)},
+		{"pull requests, by number", repoBig, []string{"repository", "conn"}, "pullRequests", "", "number", pulls, counter(bigKey, table.ReadOpenPullCount, table.ReadClosedPullCount, table.ReadMergedPullCount)},
+		{"open and merged pull requests, by number", repoBig, []string{"repository", "conn"}, "pullRequests", "states: [MERGED, OPEN]", "number", openOrMerged, counter(bigKey, table.ReadOpenPullCount, table.ReadMergedPullCount)},
+		{"open pull requests, newest first", repoBig, []string{"repository", "conn"}, "pullRequests", "states: [OPEN]", "number", openPulls, counter(bigKey, table.ReadOpenPullCount)},
+		{"comments of an issue, oldest first", `repository(owner: "owner", name: "big") { issue(number: 2) { %s } }`, []string{"repository", "issue", "conn"}, "comments", "", "body", comments, counter(table.IssueKey("owner", "big", 2), table.ReadCommentCount)},
+		{"stargazers, by login", repoBig, []string{"repository", "conn"}, "stargazers", "", "login", users, counter(bigKey, table.ReadStargazerCount)},
+		{"forks, by owner", repoBig, []string{"repository", "conn"}, "forks", "", "nameWithOwner", forks, counter(bigKey, table.ReadForkCount)},
+		{"starred repositories, by owner and name", `user(login: "fan") { %s }`, []string{"user", "conn"}, "starredRepositories", "", "nameWithOwner", starred, counter(table.AccountKey("fan"), table.ReadStarredCount)},
+		{"organization members, by login", `organization(login: "guild") { %s }`, []string{"organization", "conn"}, "members", "", "login", members, counter(table.AccountKey("guild"), table.ReadMemberCount)},
+		{"user organizations, by login", `user(login: "joiner") { %s }`, []string{"user", "conn"}, "organizations", "", "login", orgs, counter(table.AccountKey("joiner"), table.ReadOrganizationCount)},
+		{"owner repositories, recently updated first", `user(login: "hoarder") { %s }`, []string{"user", "conn"}, "repositories", "", "name", recent, counter(table.AccountKey("hoarder"), table.ReadRepositoryCount)},
+	}
+	c := srv.GraphQL
+	first := map[string]domPage{} // each case's first forward page
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if len(tc.want) < 2*pageSize {
+				t.Fatalf("the set-up has %d items, want at least %d", len(tc.want), 2*pageSize)
+			}
+			if d := domDuplicates(tc.want); len(d) > 0 {
+				t.Fatalf("the expected order has duplicates %v", d)
+			}
+			q := tc.query()
+			stored := tc.stored(t)
+			if stored != len(tc.want) {
+				t.Errorf("stored counter = %d, %d items exist", stored, len(tc.want))
+			}
+			pages := (len(tc.want) + pageSize - 1) / pageSize
+
+			t.Run("forward", func(t *testing.T) {
+				var got []string
+				var after any
+				for i := 0; ; i++ {
+					if i > pages {
+						t.Fatalf("more than %d pages", pages)
+					}
+					p := domConnection(t, domData(t, c, q, pageVars(pageSize, nil, after, nil)), tc.path, tc.key)
+					if i == 0 {
+						first[tc.name] = p
+					}
+					last := i == pages-1
+					wantLen := pageSize
+					if last {
+						wantLen = len(tc.want) - i*pageSize
+					}
+					if len(p.Keys) != wantLen || p.HasNext != !last || p.HasPrev != (i > 0) || p.Total != stored {
+						t.Fatalf("page %d: %d items, hasNextPage %v, hasPreviousPage %v, totalCount %d; want %d, %v, %v, %d", i, len(p.Keys), p.HasNext, p.HasPrev, p.Total, wantLen, !last, i > 0, stored)
+					}
+					if len(p.Cursors) > 0 && (p.Start != p.Cursors[0] || p.End != p.Cursors[len(p.Cursors)-1]) {
+						t.Fatalf("page %d: startCursor/endCursor are not the first and last edges' cursors", i)
+					}
+					got = append(got, p.Keys...)
+					if !p.HasNext {
+						break
+					}
+					after = p.End
+				}
+				if d := domDiff(tc.want, got); d != "" {
+					t.Errorf("forward: %s", d)
+				}
+			})
+			t.Run("backward", func(t *testing.T) {
+				var got []string
+				var before any
+				for i := 0; ; i++ {
+					if i > pages {
+						t.Fatalf("more than %d pages", pages)
+					}
+					p := domConnection(t, domData(t, c, q, pageVars(nil, pageSize, nil, before)), tc.path, tc.key)
+					last := i == pages-1
+					wantLen := pageSize
+					if last {
+						wantLen = len(tc.want) - i*pageSize
+					}
+					if len(p.Keys) != wantLen || p.HasPrev != !last || p.HasNext != (i > 0) || p.Total != stored {
+						t.Fatalf("page %d from the end: %d items, hasPreviousPage %v, hasNextPage %v, totalCount %d; want %d, %v, %v, %d", i, len(p.Keys), p.HasPrev, p.HasNext, p.Total, wantLen, !last, i > 0, stored)
+					}
+					got = append(append([]string(nil), p.Keys...), got...)
+					if !p.HasPrev {
+						break
+					}
+					before = p.Start
+				}
+				if d := domDiff(tc.want, got); d != "" {
+					t.Errorf("backward: %s", d)
+				}
+			})
+			t.Run("from an edge's cursor", func(t *testing.T) {
+				p0, ok := first[tc.name]
+				if !ok || len(p0.Cursors) < 11 {
+					t.Skip("no first page")
+				}
+				p := domConnection(t, domData(t, c, q, pageVars(pageSize, nil, p0.Cursors[10], nil)), tc.path, tc.key)
+				if d := domDiff(tc.want[11:11+pageSize], p.Keys); d != "" || !p.HasNext || !p.HasPrev {
+					t.Errorf("first 50 after the 11th edge: %s; hasNextPage %v hasPreviousPage %v", d, p.HasNext, p.HasPrev)
+				}
+				p = domConnection(t, domData(t, c, q, pageVars(nil, 5, nil, p0.Cursors[10])), tc.path, tc.key)
+				if d := domDiff(tc.want[5:10], p.Keys); d != "" || !p.HasNext || !p.HasPrev {
+					t.Errorf("last 5 before the 11th edge: %s; hasNextPage %v hasPreviousPage %v", d, p.HasNext, p.HasPrev)
+				}
+			})
+			t.Run("bad arguments", func(t *testing.T) {
+				p0, ok := first[tc.name]
+				if !ok {
+					t.Skip("no first page")
+				}
+				tampered := []byte(p0.End)
+				mid := len(tampered) / 2
+				if tampered[mid] == 'A' {
+					tampered[mid] = 'B'
+				} else {
+					tampered[mid] = 'A'
+				}
+				bad := []struct {
+					name string
+					vars map[string]any
+				}{
+					{"first: 0", pageVars(0, nil, nil, nil)},
+					{"first: 101", pageVars(101, nil, nil, nil)},
+					{"last: 0", pageVars(nil, 0, nil, nil)},
+					{"last: 101", pageVars(nil, 101, nil, nil)},
+					{"first and last", pageVars(10, 10, nil, nil)},
+					{"neither first nor last", pageVars(nil, nil, nil, nil)},
+					{"tampered cursor", pageVars(10, nil, string(tampered), nil)},
+					{"truncated cursor", pageVars(10, nil, p0.End[:len(p0.End)/2], nil)},
+					{"not a cursor", pageVars(nil, 10, nil, "bm90IGEgY3Vyc29y")},
+				}
+				for _, b := range bad {
+					t.Run(b.name, func(t *testing.T) {
+						if res := c.MustDo(t, q, b.vars); res.Code() != "BAD_USER_INPUT" {
+							t.Errorf("errors %+v (data %s), want BAD_USER_INPUT", res.Errors, res.Data)
+						}
+					})
+				}
+			})
+		})
+	}
+
+	// A cursor belongs to its connection: the same field with other
+	// arguments, or another field, refuses it.
+	byName := map[string]domPagingCase{}
+	for _, tc := range cases {
+		byName[tc.name] = tc
+	}
+	elsewhere := []struct {
+		name, from string
+		// to is the case whose query receives the cursor, optionally
+		// re-targeted by replace (old, new) in its query.
+		to      string
+		replace [2]string
+	}{
+		{"open issues cursor in closed issues", "open issues, newest first", "closed issues, by number", [2]string{}},
+		{"closed issues cursor in all issues", "closed issues, by number", "all issues, by number", [2]string{}},
+		{"issues cursor in pull requests", "all issues, by number", "pull requests, by number", [2]string{}},
+		{"issues cursor of another repository", "all issues, by number", "all issues, by number", [2]string{`name: "big"`, `name: "small"`}},
+		{"comments cursor of another issue", "comments of an issue, oldest first", "comments of an issue, oldest first", [2]string{"issue(number: 2)", "issue(number: 1)"}},
+		{"stargazers cursor in forks", "stargazers, by login", "forks, by owner", [2]string{}},
+		{"members cursor in organizations", "organization members, by login", "user organizations, by login", [2]string{}},
+		{"starred repositories cursor of another user", "starred repositories, by owner and name", "starred repositories, by owner and name", [2]string{`login: "fan"`, `login: "owner"`}},
+		{"repositories cursor of another owner", "owner repositories, recently updated first", "owner repositories, recently updated first", [2]string{`login: "hoarder"`, `login: "fan"`}},
+		{"organizations cursor of another user", "user organizations, by login", "user organizations, by login", [2]string{`login: "joiner"`, `login: "owner"`}},
+	}
+	for _, e := range elsewhere {
+		t.Run(e.name, func(t *testing.T) {
+			p0, ok := first[e.from]
+			if !ok || p0.End == "" {
+				t.Fatalf("no first page of %q", e.from)
+			}
+			q := byName[e.to].query()
+			if e.replace[0] != "" {
+				if !strings.Contains(q, e.replace[0]) {
+					t.Fatalf("query %s has no %q", q, e.replace[0])
+				}
+				q = strings.Replace(q, e.replace[0], e.replace[1], 1)
+			}
+			for _, vars := range []map[string]any{pageVars(10, nil, p0.End, nil), pageVars(nil, 10, nil, p0.End)} {
+				if res := c.MustDo(t, q, vars); res.Code() != "BAD_USER_INPUT" {
+					t.Errorf("%v: errors %+v (data %s), want BAD_USER_INPUT", vars, res.Errors, res.Data)
+				}
+			}
+		})
+	}
+}
