@@ -75,6 +75,9 @@ type Append struct {
 //  3. The purge puts its tombstone, then deletes each item in its own
 //     small transaction with its counter adjustments, conditioned on the
 //     item existing (and matching, e.g. the repository life it belongs to).
+//     What the deleted entity owns outright is found by key (whole
+//     partitions, key ranges), not through an index, so it is found even
+//     where only other aggregates' counters have been projected so far.
 //     A purge interrupted or redelivered simply runs again: what is gone is
 //     not found or fails its condition, so nothing is counted twice.
 //  4. Then the step's transaction commits its writes and the marker, as for
@@ -93,15 +96,51 @@ type Append struct {
 // deletes, a guarded write either committed before the tombstone (and the
 // purge deletes it) or is dropped.
 //
-// A repository's name may be reused after a delete; each life has its own
-// tombstone, and relation items record the life they belong to, so a purge
-// of one life never deletes what another wrote under the same keys. One
-// order dependence remains, for reused names only: a counter that a
-// relation of the new life adds to the repository item before the old
-// life's delete is projected lands on the old life's item and is deleted
-// with it. It takes a repository partition lagging behind a delete, a
-// re-creation and a new star (or a rebuild that replays relations before
-// repositories: rebuilds should replay repository aggregates first).
+// Dropped must look like applied-then-purged: where a purge uncounts
+// rather than deletes (a user's starredCount, on an account item that
+// stays), the projection adds an unguarded ADD 0 next to the guarded
+// change, so the counter exists, at 0, whichever came first (see
+// starCounters).
+//
+// Repository lives.
+//
+// A repository's name may be reused after a delete (entities.Repository,
+// Life). Each life has its own tombstone, and relation items (stars, fork
+// links) record the life they belong to, so a purge of one life never
+// deletes what another wrote under other keys. Issue and pull-request
+// numbers continue across lives, so their partitions belong to one life
+// each.
+//
+// One item is shared by the lives: the repository's read item, which the
+// repository's own projection writes and on which stars, forks, issues and
+// pull requests of other aggregates keep counters. Every write to it is
+// life-aware (Write.Life): it carries the condition "no life yet, or life
+// = L" and stamps the life on the item (a counter written before the
+// repository's creation is projected makes a counter-only item, which the
+// creation then completes). When the condition fails the applier looks at
+// the life it found (ALL_OLD):
+//
+//   - a later life: the write's life is over (its delete is committed;
+//     the later life proves it), and in commit order its effect on the
+//     item would have been purged with it. The write is dropped, like a
+//     guarded write; the rest of the append commits.
+//   - an earlier life: that life is over for the same reason, its delete
+//     just has not been projected yet (the repository's shard lags). Its
+//     item is deleted now (conditioned on that life, so idempotent), and
+//     the transaction is retried: the write starts the item of its own
+//     life. The earlier life's purge, when it comes, matches its life and
+//     finds nothing of it there.
+//
+// Nothing waits for another aggregate, and the item ends up with exactly
+// the counters of its current life whichever aggregate is projected first:
+// the read model does not depend on the order in which aggregates are
+// projected, live or in a rebuild (projections.Rebuild applies aggregates
+// in parallel, in any order). The same holds for the other ordering
+// hazard, issues and pull requests projected after their repository's
+// delete: the purge deletes their partitions by number, not by finding
+// their items (see repositoryPurge), so counters and reactions that were
+// projected onto a not yet projected issue go too, and the issue's own
+// projection is then dropped by the guard.
 
 // Apply applies a, exactly once. A duplicate (already applied) is a no-op;
 // a gap between the read model and a is repaired from the event log first.
@@ -225,77 +264,176 @@ func (ap *Applier) markerOf(ctx context.Context, p table.Partition) (int64, erro
 }
 
 // commit writes one step in one transaction: the marker update (from
-// first-1 to last), the merged writes that survive their guards, and a
-// condition check per surviving guard. A failed guard drops its writes and
-// the transaction is retried without them; tombstones never go away, so
-// this converges. It returns nil for a duplicate and errBehind when the
+// first-1 to last) and the step's writes, under the guard and life rules
+// (see transact). It returns nil for a duplicate and errBehind when the
 // marker is behind.
 func (ap *Applier) commit(ctx context.Context, id entities.ID, p table.Partition, first, last int64, writes []Write) error {
-	dropped := map[table.Key]bool{}
+	marker := &types.Update{
+		TableName:                           aws.String(ap.table),
+		Key:                                 table.Key{PK: string(p), SK: markerSK}.AV(),
+		UpdateExpression:                    aws.String("SET #v = :last, #et = :et"),
+		ExpressionAttributeNames:            map[string]string{"#v": table.AttrVersion, "#et": table.AttrType},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":last": nv(last), ":et": sv(table.TypeMarker)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+	if first == 1 {
+		marker.ConditionExpression = aws.String("attribute_not_exists(#v)")
+	} else {
+		marker.ConditionExpression = aws.String("#v = :prev")
+		marker.ExpressionAttributeValues[":prev"] = nv(first - 1)
+	}
+	what := fmt.Sprintf("%v v%d..%d", id, first, last)
+	cancel, err := ap.transact(ctx, types.TransactWriteItem{Update: marker}, writes, what)
+	if err != nil || cancel == nil {
+		return err
+	}
+	applied := markerVersion(cancel.Items[0])
+	if applied >= last {
+		return nil // duplicate delivery
+	}
+	return errBehind{applied}
+}
+
+// maxEvictions bounds how often one transaction deletes an earlier life's
+// item and retries; it is only exceeded if that life keeps writing the
+// item back, which its own purge ends.
+const maxEvictions = 8
+
+// transact commits lead — the action whose condition the caller
+// interprets: a marker update, a purge's delete — together with writes,
+// under two rules for the writes alone:
+//
+//   - guards: a write whose guard (a tombstone) exists is dropped; the
+//     transaction carries a condition check per guard.
+//   - lives: a life-aware write (Write.Life) applies only to an item of its
+//     life or of none; one that finds a later life is dropped, one that
+//     finds an earlier life deletes that item first (see "Repository
+//     lives" above).
+//
+// A failed rule changes the writes and the transaction is retried;
+// tombstones never go away and lives only grow, so this converges. When
+// lead's condition fails, transact returns the cancellation (Items[0] is
+// what lead saw) and no error; it returns nil, nil when the transaction
+// committed.
+func (ap *Applier) transact(ctx context.Context, lead types.TransactWriteItem, writes []Write, what string) (*table.Cancellation, error) {
+	var d drops
+	evictions := 0
 	for {
-		merged, guards := survivors(writes, dropped)
+		merged, guards := d.survivors(writes)
 		if n := len(merged) + len(guards) + 1; n > maxTxItems {
-			return fmt.Errorf("%w: events %d..%d of %v need %d writes", ErrPoison, first, last, id, n)
+			return nil, fmt.Errorf("%w: %s needs %d writes", ErrPoison, what, n)
 		}
-		marker := &types.Update{
-			TableName:                           aws.String(ap.table),
-			Key:                                 table.Key{PK: string(p), SK: markerSK}.AV(),
-			UpdateExpression:                    aws.String("SET #v = :last, #et = :et"),
-			ExpressionAttributeNames:            map[string]string{"#v": table.AttrVersion, "#et": table.AttrType},
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":last": nv(last), ":et": sv(table.TypeMarker)},
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}
-		if first == 1 {
-			marker.ConditionExpression = aws.String("attribute_not_exists(#v)")
-		} else {
-			marker.ConditionExpression = aws.String("#v = :prev")
-			marker.ExpressionAttributeValues[":prev"] = nv(first - 1)
-		}
-		items := []types.TransactWriteItem{{Update: marker}}
+		items := []types.TransactWriteItem{lead}
 		for _, w := range merged {
 			items = append(items, ap.writeItem(w))
 		}
 		items = append(items, ap.guardChecks(guards)...)
 		_, err := ap.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
-			return nil
+			return nil, nil
 		}
 		cancel, ok := table.AsCancellation(err)
-		if !ok || len(cancel.Reasons) == 0 {
-			return fmt.Errorf("projections: applying %v v%d..%d: %w", id, first, last, err)
+		if !ok || len(cancel.Reasons) != len(items) {
+			return nil, fmt.Errorf("projections: applying %s: %w", what, err)
 		}
 		if cancel.Reasons[0] == table.ReasonConditionFailed {
-			applied := markerVersion(cancel.Items[0])
-			if applied >= last {
-				return nil // duplicate delivery
+			return &cancel, nil
+		}
+		progress := false
+		for i, w := range merged {
+			j := 1 + i
+			if cancel.Reasons[j] != table.ReasonConditionFailed || w.Life <= 0 {
+				continue
 			}
-			return errBehind{applied}
+			found := lifeOf(cancel.Items[j])
+			switch {
+			case found > int64(w.Life):
+				d.stale(w.Key)
+				progress = true
+			case found > 0 && found < int64(w.Life):
+				if evictions++; evictions > maxEvictions {
+					return nil, fmt.Errorf("projections: applying %s: %v keeps returning to life %d", what, w.Key, found)
+				}
+				if err := ap.evict(ctx, w.Key, found); err != nil {
+					return nil, err
+				}
+				progress = true
+			}
 		}
-		failed := failedGuards(cancel, 1+len(merged), guards)
-		if len(failed) == 0 {
-			return fmt.Errorf("projections: applying %v v%d..%d: %w", id, first, last, err)
+		for i, g := range guards {
+			if cancel.Reasons[1+len(merged)+i] == table.ReasonConditionFailed {
+				d.guard(g)
+				progress = true
+			}
 		}
-		for _, g := range failed {
-			dropped[g] = true
+		if !progress {
+			return nil, fmt.Errorf("projections: applying %s: %w", what, err)
 		}
 	}
 }
 
-// survivors merges the writes whose guard has not been dropped and returns
-// them with their distinct guards, sorted.
-func survivors(writes []Write, dropped map[table.Key]bool) ([]Write, []table.Key) {
+// evict deletes k if it still belongs to life (an earlier life of the
+// repository than a write's): that life's delete is committed and its
+// purge would delete the item anyway.
+func (ap *Applier) evict(ctx context.Context, k table.Key, life int64) error {
+	_, err := ap.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(ap.table), Key: k.AV(),
+		ConditionExpression:       aws.String("#life = :life"),
+		ExpressionAttributeNames:  map[string]string{"#life": table.ReadLife},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":life": nv(life)},
+	})
+	if err != nil && !table.IsConditionFailed(err) {
+		return fmt.Errorf("projections: deleting %v of earlier life %d: %w", k, life, err)
+	}
+	return nil
+}
+
+// lifeOf returns an item's life attribute (0 when it has none).
+func lifeOf(it map[string]types.AttributeValue) int64 {
+	if v, ok := it[table.ReadLife].(*types.AttributeValueMemberN); ok {
+		n, _ := strconv.ParseInt(v.Value, 10, 64)
+		return n
+	}
+	return 0
+}
+
+// drops records what transact learnt: guards that exist, and keys whose
+// life-aware writes belong to a life that is over.
+type drops struct {
+	guards map[table.Key]bool
+	stales map[table.Key]bool
+}
+
+func (d *drops) guard(k table.Key) {
+	if d.guards == nil {
+		d.guards = map[table.Key]bool{}
+	}
+	d.guards[k] = true
+}
+
+func (d *drops) stale(k table.Key) {
+	if d.stales == nil {
+		d.stales = map[table.Key]bool{}
+	}
+	d.stales[k] = true
+}
+
+// survivors merges the writes not dropped and returns them with their
+// distinct guards, sorted.
+func (d *drops) survivors(writes []Write) ([]Write, []table.Key) {
 	var keep []Write
 	seen := map[table.Key]bool{}
 	var guards []table.Key
 	for _, w := range writes {
-		if w.Guard != nil {
-			if dropped[*w.Guard] {
-				continue
-			}
-			if !seen[*w.Guard] {
-				seen[*w.Guard] = true
-				guards = append(guards, *w.Guard)
-			}
+		if w.Guard != nil && d.guards[*w.Guard] {
+			continue
+		}
+		if w.Life > 0 && d.stales[w.Key] {
+			continue
+		}
+		if w.Guard != nil && !seen[*w.Guard] {
+			seen[*w.Guard] = true
+			guards = append(guards, *w.Guard)
 		}
 		keep = append(keep, w)
 	}
@@ -320,18 +458,6 @@ func (ap *Applier) guardChecks(guards []table.Key) []types.TransactWriteItem {
 	return out
 }
 
-// failedGuards returns the guards whose checks, starting at transaction
-// index offset, failed.
-func failedGuards(cancel table.Cancellation, offset int, guards []table.Key) []table.Key {
-	var out []table.Key
-	for i, g := range guards {
-		if j := offset + i; j < len(cancel.Reasons) && cancel.Reasons[j] == table.ReasonConditionFailed {
-			out = append(out, g)
-		}
-	}
-	return out
-}
-
 func markerVersion(it map[string]types.AttributeValue) int64 {
 	if v, ok := it[table.AttrVersion].(*types.AttributeValueMemberN); ok {
 		n, _ := strconv.ParseInt(v.Value, 10, 64)
@@ -352,8 +478,19 @@ func mergeWrites(ws []Write) []Write {
 			continue
 		}
 		m := &out[i]
+		switch {
+		case w.Life < m.Life:
+			// An item shared by a repository's lives: a write of an
+			// earlier life than another in the same step is over (the
+			// later life proves its delete), as if it had landed on the
+			// earlier life's item and been purged with it.
+			continue
+		case w.Life > m.Life:
+			*m = cloneWrite(w)
+			continue
+		}
 		if w.Delete {
-			*m = Write{Key: w.Key, Delete: true}
+			*m = Write{Key: w.Key, Delete: true, Life: w.Life}
 			continue
 		}
 		if m.Delete {
@@ -379,7 +516,7 @@ func mergeWrites(ws []Write) []Write {
 }
 
 func cloneWrite(w Write) Write {
-	c := Write{Key: w.Key, Delete: w.Delete, Set: map[string]types.AttributeValue{}, Add: map[string]int64{}}
+	c := Write{Key: w.Key, Delete: w.Delete, Life: w.Life, Set: map[string]types.AttributeValue{}, Add: map[string]int64{}}
 	for n, v := range w.Set {
 		c.Set[n] = v
 	}
@@ -409,15 +546,36 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
+// lifeCond is the condition of a life-aware write (Write.Life): the item
+// has no life yet, or this one. With ALL_OLD, a failure shows the life
+// found.
+const lifeCond = "attribute_not_exists(#life) OR #life = :life"
+
 // writeItem renders a merged write as a transaction action. Attribute
 // order is sorted so that identical writes produce identical requests.
 func (ap *Applier) writeItem(w Write) types.TransactWriteItem {
 	if w.Delete {
-		return types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(ap.table), Key: w.Key.AV()}}
+		del := &types.Delete{TableName: aws.String(ap.table), Key: w.Key.AV()}
+		if w.Life > 0 {
+			del.ConditionExpression = aws.String(lifeCond)
+			del.ExpressionAttributeNames = map[string]string{"#life": table.ReadLife}
+			del.ExpressionAttributeValues = map[string]types.AttributeValue{":life": nv(int64(w.Life))}
+			del.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+		}
+		return types.TransactWriteItem{Delete: del}
 	}
 	names := map[string]string{}
 	values := map[string]types.AttributeValue{}
 	var set, remove, add []string
+	if w.Life > 0 {
+		// The condition admits no other life, so this stamps a new
+		// (counter-only) item and is a no-op on one of this life.
+		names["#life"] = table.ReadLife
+		values[":life"] = nv(int64(w.Life))
+		if _, ok := w.Set[table.ReadLife]; !ok {
+			set = append(set, "#life = :life")
+		}
+	}
 	for _, n := range sortedKeys(w.Set) {
 		ph := "#s" + strconv.Itoa(len(set))
 		names[ph] = n
@@ -450,6 +608,10 @@ func (ap *Applier) writeItem(w Write) types.TransactWriteItem {
 	u := &types.Update{TableName: aws.String(ap.table), Key: w.Key.AV(), UpdateExpression: aws.String(strings.Join(expr, " ")), ExpressionAttributeNames: names}
 	if len(values) > 0 {
 		u.ExpressionAttributeValues = values
+	}
+	if w.Life > 0 {
+		u.ConditionExpression = aws.String(lifeCond)
+		u.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	}
 	return types.TransactWriteItem{Update: u}
 }

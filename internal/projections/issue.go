@@ -45,7 +45,7 @@ func projectIssue(ev Event) ([]Write, error) {
 	}
 	counters := map[entities.IssueStatus]string{entities.IssueStateOpen: table.ReadOpenIssueCount, entities.IssueStateClosed: table.ReadClosedIssueCount}
 	if add := workMoveCounter(counters[before], counters[i.State]); add != nil {
-		writes = append(writes, Write{Key: table.RepositoryKey(i.Owner, i.Repo), Add: add, Guard: guard})
+		writes = append(writes, Write{Key: table.RepositoryKey(i.Owner, i.Repo), Add: add, Guard: guard, Life: i.Life})
 	}
 	return writes, nil
 }

@@ -32,6 +32,14 @@ type Write struct {
 	// deleted repository is written after its purge (see apply.go, "Deletes:
 	// purges, tombstones and guards").
 	Guard *table.Key
+	// Life, when > 0, makes the write life-aware: Key is an item that the
+	// successive lives of a repository share (its read item), and the
+	// write belongs to life Life. The applier applies it only to an item
+	// of that life, or to one with no life yet (a counter-only item, which
+	// it stamps with Life); it drops it when the item belongs to a later
+	// life, and deletes an item of an earlier life first (see apply.go,
+	// "Repository lives"). Every write to such an item must carry its life.
+	Life int
 	// Purge, when set, makes this write a purge step instead of an item
 	// write (Key and the other fields are ignored): the applier deletes what
 	// the spec names before it commits the event (see purge.go).

@@ -49,7 +49,7 @@ func projectPullRequest(ev Event) ([]Write, error) {
 		entities.PullRequestStateMerged: table.ReadMergedPullCount,
 	}
 	if add := workMoveCounter(counters[before], counters[p.State]); add != nil {
-		writes = append(writes, Write{Key: table.RepositoryKey(p.Owner, p.Repo), Add: add, Guard: guard})
+		writes = append(writes, Write{Key: table.RepositoryKey(p.Owner, p.Repo), Add: add, Guard: guard, Life: p.Life})
 	}
 	return writes, nil
 }

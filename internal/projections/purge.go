@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -36,6 +35,15 @@ type PurgeSpec struct {
 	Items []PurgeItem
 	// Collections are key ranges whose items are deleted.
 	Collections []PurgeCollection
+	// Partitions are whole partitions whose read items are deleted: all
+	// but the write side and the applier's bookkeeping there (event
+	// items, the head, the projection marker, tombstones). They name what
+	// the deleted entity owns outright, by key rather than by what an
+	// index finds — e.g. the partitions of a repository life's issue and
+	// pull-request numbers — so items projected there before the owner's
+	// own item (counters, reactions on an issue whose opening has not been
+	// projected yet) are deleted too.
+	Partitions []string
 }
 
 // PurgeItem is one item to delete.
@@ -65,11 +73,6 @@ type PurgeCollection struct {
 	// Adjust, when set, returns the counter writes that go with deleting
 	// one found item (applied as PurgeItem.Adjust).
 	Adjust func(item map[string]types.AttributeValue) []Write
-	// WholePartition also deletes every read item of each found item's
-	// table partition (e.g. an issue's partition: the issue and its
-	// reactions). The write side and the applier's bookkeeping there —
-	// event items, the head, the projection marker, tombstones — stay.
-	WholePartition bool
 }
 
 // TypeTombstone is the item type (`_et`) of tombstones.
@@ -81,7 +84,8 @@ func keepsOnPurge(sk string) bool {
 	return strings.HasPrefix(sk, "EVENT#") || sk == markerSK || strings.HasPrefix(sk, table.TombstoneSKPrefix)
 }
 
-// purge runs spec: the tombstone first, then items, then collections.
+// purge runs spec: the tombstone first, then items, collections and
+// partitions.
 func (ap *Applier) purge(ctx context.Context, spec *PurgeSpec) error {
 	if spec.Tombstone != nil {
 		it := spec.Tombstone.AV()
@@ -97,6 +101,11 @@ func (ap *Applier) purge(ctx context.Context, spec *PurgeSpec) error {
 	}
 	for _, c := range spec.Collections {
 		if err := ap.purgeCollection(ctx, c); err != nil {
+			return err
+		}
+	}
+	for _, pk := range spec.Partitions {
+		if err := ap.purgePartition(ctx, pk); err != nil {
 			return err
 		}
 	}
@@ -141,11 +150,6 @@ func (ap *Applier) purgeCollection(ctx context.Context, c PurgeCollection) error
 			if !ok || keepsOnPurge(key.SK) {
 				continue
 			}
-			if c.WholePartition {
-				if err := ap.purgePartition(ctx, key); err != nil {
-					return err
-				}
-			}
 			item := PurgeItem{Key: key, Match: c.Match}
 			if c.Adjust != nil {
 				item.Adjust = c.Adjust(found)
@@ -158,23 +162,24 @@ func (ap *Applier) purgeCollection(ctx context.Context, c PurgeCollection) error
 	return nil
 }
 
-// purgePartition deletes the read items of key's partition except key
-// itself (which the caller deletes with its adjustments).
-func (ap *Applier) purgePartition(ctx context.Context, key table.Key) error {
+// purgePartition deletes the read items of partition pk (what
+// keepsOnPurge keeps stays).
+func (ap *Applier) purgePartition(ctx context.Context, pk string) error {
 	pager := dynamodb.NewQueryPaginator(ap.db, &dynamodb.QueryInput{
 		TableName:                 aws.String(ap.table),
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(key.PK)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk)},
+		ProjectionExpression:      aws.String("PK, SK"),
 		ConsistentRead:            aws.Bool(true),
 	})
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("projections: purge partition %s: %w", key.PK, err)
+			return fmt.Errorf("projections: purge partition %s: %w", pk, err)
 		}
 		for _, found := range page.Items {
 			k, ok := purgeKey(found)
-			if !ok || k == key || keepsOnPurge(k.SK) {
+			if !ok || keepsOnPurge(k.SK) {
 				continue
 			}
 			if err := ap.purgeItem(ctx, PurgeItem{Key: k}); err != nil {
@@ -186,8 +191,9 @@ func (ap *Applier) purgePartition(ctx context.Context, key table.Key) error {
 }
 
 // purgeItem deletes one item if it exists (and matches), together with its
-// counter adjustments. Adjustments whose guard exists are dropped, as
-// guarded projection writes are.
+// counter adjustments, which follow the rules of projection writes:
+// adjustments whose guard exists are dropped, life-aware ones apply only to
+// their life (see transact).
 func (ap *Applier) purgeItem(ctx context.Context, it PurgeItem) error {
 	names := map[string]string{}
 	values := map[string]types.AttributeValue{}
@@ -199,44 +205,20 @@ func (ap *Applier) purgeItem(ctx context.Context, it PurgeItem) error {
 	if len(names) > 0 {
 		del.ExpressionAttributeNames, del.ExpressionAttributeValues = names, values
 	}
-	dropped := map[table.Key]bool{}
-	for {
-		adjust, guards := survivors(it.Adjust, dropped)
-		if len(adjust) == 0 {
-			_, err := ap.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-				TableName: del.TableName, Key: del.Key, ConditionExpression: del.ConditionExpression,
-				ExpressionAttributeNames: del.ExpressionAttributeNames, ExpressionAttributeValues: del.ExpressionAttributeValues,
-			})
-			var ccf *types.ConditionalCheckFailedException
-			if err != nil && !errors.As(err, &ccf) {
-				return fmt.Errorf("projections: purging %v: %w", it.Key, err)
-			}
-			return nil
-		}
-		items := []types.TransactWriteItem{{Delete: del}}
-		for _, w := range adjust {
-			items = append(items, ap.writeItem(w))
-		}
-		items = append(items, ap.guardChecks(guards)...)
-		_, err := ap.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if err == nil {
-			return nil
-		}
-		cancel, ok := table.AsCancellation(err)
-		if !ok || len(cancel.Reasons) == 0 {
+	if len(it.Adjust) == 0 {
+		_, err := ap.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: del.TableName, Key: del.Key, ConditionExpression: del.ConditionExpression,
+			ExpressionAttributeNames: del.ExpressionAttributeNames, ExpressionAttributeValues: del.ExpressionAttributeValues,
+		})
+		if err != nil && !table.IsConditionFailed(err) {
 			return fmt.Errorf("projections: purging %v: %w", it.Key, err)
 		}
-		if cancel.Reasons[0] == table.ReasonConditionFailed {
-			return nil // already gone (or not ours): nothing to count
-		}
-		failed := failedGuards(cancel, 1+len(adjust), guards)
-		if len(failed) == 0 {
-			return fmt.Errorf("projections: purging %v: %w", it.Key, err)
-		}
-		for _, g := range failed {
-			dropped[g] = true
-		}
+		return nil
 	}
+	// A failed condition on the delete means the item is already gone (or
+	// not ours): nothing to count.
+	_, err := ap.transact(ctx, types.TransactWriteItem{Delete: del}, it.Adjust, fmt.Sprintf("purge of %v", it.Key))
+	return err
 }
 
 // matchExpr renders attribute equalities as a condition, adding its names

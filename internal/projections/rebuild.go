@@ -114,9 +114,13 @@ func (s RebuildStats) EventsPerSecond() float64 {
 // Rebuild replays the event log into the read model: a parallel Scan of
 // the event items (Segment/TotalSegments), grouped per aggregate — a
 // partition's items are contiguous in a scan segment — and applied in
-// version order with Applier.ApplyLog. Aggregates that cannot be replayed
-// (poison) are reported and skipped; the rest of the rebuild continues.
-// It returns an error only if the rebuild could not run.
+// version order with Applier.ApplyLog. Aggregates are applied
+// concurrently, in whatever order the scan yields them: the read model
+// does not depend on the order in which aggregates are projected (the
+// guards, life-aware writes and purges by key of apply.go, "Deletes" and
+// "Repository lives"), so it equals the live one. Aggregates that cannot
+// be replayed (poison) are reported and skipped; the rest of the rebuild
+// continues. It returns an error only if the rebuild could not run.
 func Rebuild(ctx context.Context, opts RebuildOptions) (RebuildStats, error) {
 	if opts.TargetDB == nil {
 		opts.TargetDB, opts.TargetTable = opts.SourceDB, opts.SourceTable

@@ -82,7 +82,7 @@ func repositoryItem(v int64, r *entities.Repository) Write {
 		remove = append(remove, table.ReadParentOwner, table.ReadParentName, table.ReadParentLife)
 	}
 	withIndexKeys(set, table.RepositoryIndexKeys(r.Owner, r.Name, formatTime(r.UpdatedAt)))
-	return Write{Key: table.RepositoryKey(r.Owner, r.Name), Set: set, Remove: remove}
+	return Write{Key: table.RepositoryKey(r.Owner, r.Name), Set: set, Remove: remove, Life: r.Life}
 }
 
 // ownerCounters moves the owner's repository counters by d.
@@ -120,16 +120,18 @@ func forkLinkWrites(v int64, r *entities.Repository, f *entities.RepositoryForke
 	withIndexKeys(set, table.ForkIndexKeys(f.ParentOwner, f.ParentName, r.Owner))
 	return []Write{
 		{Key: table.ForkKey(f.ParentOwner, f.ParentName, r.Owner), Set: set, Guard: guard},
-		{Key: table.RepositoryKey(f.ParentOwner, f.ParentName), Add: map[string]int64{table.ReadForkCount: 1}, Guard: guard},
+		{Key: table.RepositoryKey(f.ParentOwner, f.ParentName), Add: map[string]int64{table.ReadForkCount: 1}, Guard: guard, Life: f.ParentLife},
 	}
 }
 
 // repositoryPurge is what deleting life r.Life of a repository removes:
-// the repository item; its own fork link in its parent (uncounting it
-// there); its stargazers' star items (uncounting them on the users); the
-// links of its forks (the forks themselves live on, parentless); and every
-// issue and pull request of this life — numbers (NumberBase, lastNumber] —
-// with their partitions (reactions), and their comments and comment
+// the repository item (if it is still this life's: a later life's write
+// may have replaced it already, see apply.go, "Repository lives"); its own
+// fork link in its parent (uncounting it there); its stargazers' star
+// items (uncounting them on the users); the links of its forks (the forks
+// themselves live on, parentless); and every issue and pull request of
+// this life — numbers (NumberBase, lastNumber] — with their whole
+// partitions (reactions, counters), and their comments and comment
 // reactions in the repository's partition. Everything is matched by life
 // or number range, so nothing of a later life is touched.
 func repositoryPurge(r *entities.Repository, lastNumber int64) *PurgeSpec {
@@ -146,7 +148,7 @@ func repositoryPurge(r *entities.Repository, lastNumber int64) *PurgeSpec {
 			Match: map[string]types.AttributeValue{table.ReadForkLife: life},
 			Adjust: []Write{{
 				Key: table.RepositoryKey(r.ParentOwner, r.ParentName), Add: map[string]int64{table.ReadForkCount: -1},
-				Guard: RepoGuard(r.ParentOwner, r.ParentName, r.ParentLife),
+				Guard: RepoGuard(r.ParentOwner, r.ParentName, r.ParentLife), Life: r.ParentLife,
 			}},
 		})
 	}
@@ -169,12 +171,13 @@ func repositoryPurge(r *entities.Repository, lastNumber int64) *PurgeSpec {
 	})
 	if lastNumber > r.NumberBase {
 		lo, hi := int(r.NumberBase)+1, int(lastNumber)
-		for _, kind := range []string{"ISSUE", "PR"} {
-			idx, pk, _ := table.IssuesOfRepo(kind, r.Owner, r.Name, "")
-			spec.Collections = append(spec.Collections, PurgeCollection{
-				Index: idx, PK: pk, SKFrom: fmt.Sprintf("%s#%08d", kind, lo), SKTo: fmt.Sprintf("%s#%08d", kind, hi),
-				WholePartition: true,
-			})
+		// Each number of the life is an issue or a pull request; their
+		// partitions are purged by key, not found through GSI1: an issue
+		// whose opening is not projected yet has no GSI keys, but
+		// comment counts and reactions projected onto it may be there.
+		for n := lo; n <= hi; n++ {
+			spec.Partitions = append(spec.Partitions,
+				string(table.IssuePartition(r.Owner, r.Name, n)), string(table.PullRequestPartition(r.Owner, r.Name, n)))
 		}
 		// Comments are "ISSUE#{n}#COMMENT#{id}" in the repository's
 		// partition, numbered like issues whatever they comment on; "$"

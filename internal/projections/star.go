@@ -57,9 +57,18 @@ func StarItemKey(s *entities.Star) table.Key {
 }
 
 // starCounters moves the user's and the repository's star counters by d.
+//
+// The user's starredCount also gets an unguarded ADD 0, merged with the
+// guarded change: a star of a deleted repository life leaves the counter
+// at 0 whether it was projected before the delete (counted, then
+// uncounted by the purge) or after it (its guarded writes dropped), so the
+// read model does not depend on which came first. (The repository's
+// counter needs no such care: the item of a deleted life is gone either
+// way.)
 func starCounters(s *entities.Star, d int64, guard *table.Key) []Write {
 	return []Write{
 		{Key: table.AccountKey(s.Login), Add: map[string]int64{table.ReadStarredCount: d}, Guard: guard},
-		{Key: table.RepositoryKey(s.Owner, s.Name), Add: map[string]int64{table.ReadStargazerCount: d}, Guard: guard},
+		{Key: table.AccountKey(s.Login), Add: map[string]int64{table.ReadStarredCount: 0}},
+		{Key: table.RepositoryKey(s.Owner, s.Name), Add: map[string]int64{table.ReadStargazerCount: d}, Guard: guard, Life: s.RepoLife},
 	}
 }

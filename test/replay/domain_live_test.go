@@ -1,0 +1,1446 @@
+package replay_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/app"
+	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
+)
+
+// TestDomainReplayEqualsLive is "replay equals live" over the whole
+// domain: a seeded random mix of every command — users, organizations and
+// their members, repositories under users and organizations (private
+// ones too), forks, stars, issues and pull requests through their whole
+// lifecycle, comments, reactions, repository deletes and re-creations of
+// the same names — runs through the Executor with real actors while the
+// in-process projector tails the stream. Every command's outcome (success
+// with the expected number of events, or the expected domain error) is
+// predicted by a plain in-memory model of the domain rules.
+//
+// When the projector has caught up with every aggregate, the live read
+// model is checked against the model (entities, memberships and every
+// counter), and then rebuilt from the event log alone into a fresh table:
+// both read models must be identical, item for item, attribute for
+// attribute. The log is replayed three ways: in commit order (the order a
+// projector without lag sees; the reference), by the projector's own
+// rebuild (cmd/projector rebuild: aggregates in parallel, in any order),
+// and aggregate by aggregate with repositories first (the order
+// internal/projections/apply.go recommends for rebuilds).
+//
+// It runs on the default stream layout and on one whose shards roll over
+// and split every few tens of milliseconds.
+func TestDomainReplayEqualsLive(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      testkit.Options
+		minShards int
+	}{
+		{"default stream", testkit.Options{}, 1},
+		{"shards roll over and split", testkit.Options{Configure: func(c *app.Config) {
+			c.Engine.Streams = ddblocal.StreamOptions{Shards: 2, ShardLifetime: 40 * time.Millisecond, SplitOnRollover: true, MaxOpenShards: 8, MaintenanceInterval: 10 * time.Millisecond}
+			c.Projector.DiscoverInterval = 20 * time.Millisecond
+		}}, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { domainReplayEqualsLive(t, tt.opts, tt.minShards) })
+	}
+}
+
+const (
+	domCommands = 2400 // beyond the 20 users and 3 organizations of the set-up
+	domSeed     = 20240611
+)
+
+func domainReplayEqualsLive(t *testing.T, opts testkit.Options, minShards int) {
+	ctx := context.Background()
+	srv := testkit.Start(t, opts)
+	x := srv.App.Executor()
+	w := newDomWorld(rand.New(rand.NewPCG(domSeed, domSeed^0x5851f42d4c957f2d)))
+
+	run := func(i int, s *domStep) {
+		t.Helper()
+		res, err := x.Execute(ctx, s.actor, s.cmd)
+		if s.wantCode != "" {
+			var de *entities.Error
+			if !errors.As(err, &de) || de.Code != s.wantCode {
+				t.Fatalf("command %d (%s) as %s %+v: err = %v, want %s", i, s.kind, s.actor, s.cmd, err, s.wantCode)
+			}
+			w.stats[s.kind+" → "+string(s.wantCode)]++
+			return
+		}
+		if err != nil {
+			t.Fatalf("command %d (%s) as %s %+v: %v", i, s.kind, s.actor, s.cmd, err)
+		}
+		if len(res.Appended) != s.wantEvents {
+			t.Fatalf("command %d (%s) as %s %+v: appended %d events %v, the model expects %d", i, s.kind, s.actor, s.cmd, len(res.Appended), domTypes(res.Appended), s.wantEvents)
+		}
+		if s.check != nil {
+			if msg := s.check(res); msg != "" {
+				t.Fatalf("command %d (%s) as %s %+v: %s", i, s.kind, s.actor, s.cmd, msg)
+			}
+		}
+		if s.apply != nil {
+			s.apply(res)
+		}
+		w.events += len(res.Appended)
+		if s.wantEvents == 0 {
+			w.stats[s.kind+" (no-op)"]++
+		} else {
+			w.stats[s.kind]++
+		}
+	}
+
+	began := time.Now()
+	for i, s := range w.setup() {
+		run(i, s)
+	}
+	for i := range domCommands {
+		run(i, w.next())
+	}
+	var missing []string
+	for _, k := range domCommandKinds {
+		if w.stats[k] == 0 { // successes that appended events
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("the mix never ran %v successfully", missing)
+	}
+	t.Logf("commands: %v", w.stats)
+
+	ran := time.Since(began)
+	heads := testkit.AwaitProjected(t, srv, 2*time.Minute) // generous: under -race the rolling layout takes ~35 s
+	t.Logf("commands ran in %v, projected %v later", ran.Round(time.Millisecond), (time.Since(began) - ran).Round(time.Millisecond))
+	if n := streamShards(t, srv); n < minShards {
+		t.Errorf("the stream had %d shards, want at least %d", n, minShards)
+	}
+	live, err := testkit.ReadModel(ctx, srv.DB(), srv.Table())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.checkReadModel(t, live)
+
+	log, err := testkit.EventLog(ctx, srv.DB(), srv.Table())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != heads {
+		t.Errorf("the event log has %d aggregates, the table %d heads", len(log), heads)
+	}
+	events := 0
+	for _, g := range log {
+		events += len(g)
+	}
+	if events != w.events {
+		t.Errorf("the event log has %d events, the commands appended %d", events, w.events)
+	}
+	t.Logf("%d aggregates, %d events, %d read-model items", heads, events, len(live))
+
+	rebuilds := []struct {
+		name    string
+		rebuild func(*testing.T) []testkit.Item
+	}{
+		{"rebuilt in commit order", func(t *testing.T) []testkit.Item {
+			fresh := testkit.FreshTable(t)
+			if err := testkit.RebuildInCommitOrder(ctx, fresh.Clients().DB, fresh.TableName(), log); err != nil {
+				t.Fatal(err)
+			}
+			return domReadModel(t, fresh)
+		}},
+		{"rebuilt by the projector's rebuild", func(t *testing.T) []testkit.Item {
+			// The production path (cmd/projector rebuild): parallel scan,
+			// aggregates applied concurrently in whatever order they come.
+			fresh := testkit.FreshTable(t)
+			st, err := projections.Rebuild(ctx, projections.RebuildOptions{SourceDB: srv.DB(), SourceTable: srv.Table(), TargetDB: fresh.Clients().DB, TargetTable: fresh.TableName()})
+			if err != nil || st.Failed > 0 {
+				t.Fatalf("rebuild: %v, %d aggregates failed: %v", err, st.Failed, st.Failures)
+			}
+			if st.Aggregates != int64(len(log)) || st.Events != int64(events) {
+				t.Errorf("rebuild replayed %d aggregates and %d events, the log has %d and %d", st.Aggregates, st.Events, len(log), events)
+			}
+			return domReadModel(t, fresh)
+		}},
+		{"rebuilt per aggregate, repositories first", func(t *testing.T) []testkit.Item {
+			fresh := testkit.FreshTable(t)
+			if err := testkit.RebuildGroups(ctx, fresh.Clients().DB, fresh.TableName(), log, testkit.RepositoriesFirst); err != nil {
+				t.Fatal(err)
+			}
+			return domReadModel(t, fresh)
+		}},
+	}
+	for _, rb := range rebuilds {
+		t.Run(rb.name, func(t *testing.T) {
+			rebuilt := rb.rebuild(t)
+			if diffs := testkit.DiffItems(live, rebuilt, 25); len(diffs) > 0 {
+				t.Errorf("the rebuilt read model differs from the live one (want = live, got = rebuilt):\n%s", strings.Join(diffs, "\n"))
+			}
+			if len(live) != len(rebuilt) {
+				t.Errorf("live %d items, rebuilt %d", len(live), len(rebuilt))
+			}
+		})
+	}
+}
+
+// TestDomainProjectionOrder pins the cases where the read model depends
+// on the order in which aggregates are projected. Each case runs a few
+// commands through the Executor (no projector) and applies their events
+// in an order a projector can meet — shards are read concurrently, so an
+// aggregate's records may be applied before or after another's — and the
+// result must equal the read model of the same events applied in commit
+// order.
+func TestDomainProjectionOrder(t *testing.T) {
+	type cmd struct {
+		actor string
+		cmd   entities.Command
+	}
+	repo := entities.NewRepositoryID("octo", "hello")
+	issue := entities.NewIssueID(repo, 1)
+	create := cmd{"octo", entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"}}
+	del := cmd{"octo", entities.DeleteRepository{Owner: "octo", Name: "hello", Actor: "octo"}}
+	commentID := entities.NewCommentLocalID(time.Unix(1_700_000_000, 0), [10]byte{1})
+	tests := []struct {
+		name     string
+		commands []cmd
+		// order lists, by partition, which aggregate's next event is
+		// applied next.
+		order []table.Partition
+	}{
+		{
+			// Counter residue: the star lands before the repository's
+			// item exists; the item's creation must keep the count.
+			name:     "star before the repository is projected",
+			commands: []cmd{create, {"mona", entities.StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}}},
+			order:    []table.Partition{table.StarPartition("mona", "octo", "hello"), table.RepoPartition("octo", "hello")},
+		},
+		{
+			// The star's shard lags behind the delete: its writes are
+			// dropped by the tombstone, where in commit order they were
+			// written and purged (leaving the user's starredCount at 0).
+			name:     "star after its repository's delete",
+			commands: []cmd{create, {"mona", entities.StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}}, del},
+			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello"), table.StarPartition("mona", "octo", "hello")},
+		},
+		{
+			// The repository's shard lags: the star of the new life is
+			// counted on the old life's item, which the delete's purge
+			// then removes.
+			name:     "star of a re-created repository before the delete",
+			commands: []cmd{create, del, create, {"mona", entities.StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}}},
+			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.StarPartition("mona", "octo", "hello"), table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello")},
+		},
+		{
+			name:     "fork of a re-created repository before the delete",
+			commands: []cmd{create, del, create, {"mona", entities.ForkRepository{Owner: "octo", Name: "hello", Actor: "mona"}}},
+			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.RepoPartition("mona", "hello"), table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello")},
+		},
+		{
+			name:     "open issue of a re-created repository before the delete",
+			commands: []cmd{create, del, create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}},
+			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1), table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello")},
+		},
+		{
+			// The issue's shard lags behind the reaction's and the
+			// repository's: the purge does not find the unprojected
+			// issue, the reaction and its counter survive it.
+			name:     "reaction on an issue projected before the issue and the delete",
+			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}, {"hubot", entities.AddReaction{Actor: "hubot", Subject: issue, Content: entities.ReactionHeart}}, del},
+			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.ReactionPartition(table.IssuePartition("octo", "hello", 1), "hubot", "HEART"), table.RepoPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
+		},
+		{
+			name:     "comment on an issue projected before the issue and the delete",
+			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}, {"hubot", entities.AddComment{Actor: "hubot", Repo: repo, Number: 1, ID: commentID, Body: "me too"}}, del},
+			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.CommentPartition("octo", "hello", 1, commentID), table.RepoPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			srv := testkit.Start(t, testkit.Options{NoProjector: true})
+			x := srv.App.Executor()
+			var appended []testkit.PartitionEnvelope
+			for _, u := range []string{"octo", "mona", "hubot"} {
+				res, err := x.Execute(ctx, u, entities.CreateUser{Login: u})
+				if err != nil {
+					t.Fatal(err)
+				}
+				pes, err := testkit.WithPartitions(res.Appended)
+				if err != nil {
+					t.Fatal(err)
+				}
+				appended = append(appended, pes...)
+			}
+			accounts := len(appended)
+			for i, c := range tt.commands {
+				res, err := x.Execute(ctx, c.actor, c.cmd)
+				if err != nil {
+					t.Fatalf("command %d %+v: %v", i, c.cmd, err)
+				}
+				pes, err := testkit.WithPartitions(res.Appended)
+				if err != nil {
+					t.Fatal(err)
+				}
+				appended = append(appended, pes...)
+			}
+			// The order of the case: the accounts first, then the next
+			// pending event of each partition named.
+			order := append([]testkit.PartitionEnvelope(nil), appended[:accounts]...)
+			pending := appended[accounts:]
+			for _, p := range tt.order {
+				i := 0
+				for i < len(pending) && pending[i].Partition != string(p) {
+					i++
+				}
+				if i == len(pending) {
+					t.Fatalf("no pending event of %s", p)
+				}
+				order = append(order, pending[i])
+				pending = append(pending[:i:i], pending[i+1:]...)
+			}
+			if len(pending) > 0 {
+				t.Fatalf("the order leaves %d events unapplied", len(pending))
+			}
+			if err := testkit.ReplayInOrder(ctx, srv.DB(), srv.Table(), order); err != nil {
+				t.Fatal(err)
+			}
+			got := domReadModel(t, srv.App)
+
+			fresh := testkit.FreshTable(t)
+			if err := testkit.ReplayInOrder(ctx, fresh.Clients().DB, fresh.TableName(), appended); err != nil {
+				t.Fatal(err)
+			}
+			want := domReadModel(t, fresh)
+			if diffs := testkit.DiffItems(want, got, 20); len(diffs) > 0 {
+				t.Errorf("projected in this order, the read model differs from commit order (want = commit order, got = this order):\n%s", strings.Join(diffs, "\n"))
+			}
+		})
+	}
+}
+
+func domReadModel(t *testing.T, a *app.App) []testkit.Item {
+	t.Helper()
+	items, err := testkit.ReadModel(context.Background(), a.Clients().DB, a.TableName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+func domTypes(envs []events.Envelope) []string { return testkit.EventTypes(envs) }
+
+// domCommandKinds are the step kinds the mix must all have run
+// successfully at least once.
+var domCommandKinds = []string{
+	"createUser", "updateProfile", "createOrganization", "updateOrganization", "addMember", "changeMemberRole", "removeMember",
+	"createRepository", "recreateRepository", "updateRepository", "deleteRepository", "forkRepository", "star", "unstar",
+	"openIssue", "editIssue", "closeIssue", "reopenIssue",
+	"openPullRequest", "editPullRequest", "closePullRequest", "reopenPullRequest", "mergePullRequest",
+	"addComment", "editComment", "deleteComment", "addReaction", "removeReaction",
+}
+
+// The model.
+
+type domAccount struct {
+	login   string // as created
+	org     bool
+	members map[string]string // org: lower-cased member login → role
+}
+
+type domComment struct {
+	id      string
+	author  string // lower-cased
+	body    string
+	deleted bool
+}
+
+type domWork struct {
+	n        int
+	pr       bool
+	author   string // lower-cased
+	title    string
+	state    string // OPEN, CLOSED, MERGED
+	comments []*domComment
+}
+
+type domForkRef struct {
+	key  string
+	life int
+}
+
+type domRepo struct {
+	owner, name string // as created
+	key         string // lower-cased owner/name
+	life        int
+	private     bool
+	fork        bool
+	parentKey   string
+	parentLife  int
+	deleted     bool
+	description string
+	seq         int
+	work        []*domWork // of the current life, by number
+	forks       []domForkRef
+	// purged are the read keys of earlier lives' issues, pull requests
+	// and comments: they must be gone.
+	purged []table.Key
+}
+
+type domReaction struct {
+	subject entities.ID
+	key     table.Key // the subject's read item
+	repo    string
+	login   string // lower-cased
+	content entities.ReactionContent
+}
+
+type domWorld struct {
+	rng      *rand.Rand
+	users    []string // lower-cased, creation order
+	orgs     []string // lower-cased, creation order
+	accounts map[string]*domAccount
+	repos    map[string]*domRepo
+	order    []string // repository keys, creation order
+	stars    map[[2]string]bool
+	// reactions lists the active reactions on live subjects; reacted
+	// indexes them.
+	reactions []domReaction
+	reacted   map[string]bool
+	stats     map[string]int
+	events    int
+	texts     int
+}
+
+func newDomWorld(rng *rand.Rand) *domWorld {
+	return &domWorld{rng: rng, accounts: map[string]*domAccount{}, repos: map[string]*domRepo{}, stars: map[[2]string]bool{}, reacted: map[string]bool{}, stats: map[string]int{}}
+}
+
+// domStep is one command with its predicted outcome.
+type domStep struct {
+	kind       string
+	actor      string
+	cmd        entities.Command
+	wantCode   entities.Code // "" for success
+	wantEvents int
+	check      func(events.Result) string // "" when the result fits the model
+	apply      func(events.Result)
+}
+
+func (w *domWorld) pick(n int) int { return w.rng.IntN(n) }
+
+func (w *domWorld) chance(p float64) bool { return w.rng.Float64() < p }
+
+// recase spells s in random case (logins and names are case-insensitive).
+func (w *domWorld) recase(s string) string {
+	if !w.chance(0.3) {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if w.chance(0.5) {
+			b[i] = strings.ToUpper(string(c))[0]
+		} else {
+			b[i] = strings.ToLower(string(c))[0]
+		}
+	}
+	return string(b)
+}
+
+func (w *domWorld) login(lower string) string { return w.accounts[lower].login }
+
+func (w *domWorld) randomUser() string { return w.users[w.pick(len(w.users))] }
+
+func (w *domWorld) role(org, user string) string {
+	a := w.accounts[org]
+	if a == nil || !a.org {
+		return ""
+	}
+	return a.members[user]
+}
+
+func (w *domWorld) admins(org string) int {
+	n := 0
+	for _, r := range w.accounts[org].members {
+		if r == "ADMIN" {
+			n++
+		}
+	}
+	return n
+}
+
+// canAdmin: the owner itself or an admin of the owning organization.
+func (w *domWorld) canAdmin(actor, owner string) bool {
+	return actor == owner || w.role(owner, actor) == "ADMIN"
+}
+
+// canSee: public, or the owner, or a member of the owning organization.
+func (w *domWorld) canSee(actor string, r *domRepo) bool {
+	owner := strings.ToLower(r.owner)
+	return !r.private || actor == owner || w.role(owner, actor) != ""
+}
+
+// liveRepos returns the live repositories for which keep holds, in
+// creation order.
+func (w *domWorld) liveRepos(keep func(*domRepo) bool) []*domRepo {
+	var out []*domRepo
+	for _, k := range w.order {
+		if r := w.repos[k]; !r.deleted && (keep == nil || keep(r)) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (w *domWorld) repoID(r *domRepo) entities.RepositoryID {
+	return entities.NewRepositoryID(w.recase(r.owner), w.recase(r.name))
+}
+
+func (w *domWorld) newCommentID() string {
+	var e [10]byte
+	for i := range e {
+		e[i] = byte(w.pick(256))
+	}
+	return entities.NewCommentLocalID(time.Now(), e)
+}
+
+// text returns a text never returned before, so that every edit changes
+// something.
+func (w *domWorld) text(prefix string) string {
+	w.texts++
+	return fmt.Sprintf("%s %d %s", prefix, w.texts, []string{"", "ü", "日本", "🚀", "a \"quote\""}[w.pick(5)])
+}
+
+// setup creates the 20 users and 3 organizations every step draws from.
+func (w *domWorld) setup() []*domStep {
+	var steps []*domStep
+	for i := range 20 {
+		login := fmt.Sprintf("Dev%02d", i)
+		if i%3 == 0 {
+			login = fmt.Sprintf("dev-%02d", i)
+		}
+		lower := strings.ToLower(login)
+		steps = append(steps, &domStep{kind: "createUser", actor: login, cmd: entities.CreateUser{Login: login, Name: "Developer " + login}, wantEvents: 1, apply: func(events.Result) {
+			w.accounts[lower] = &domAccount{login: login}
+			w.users = append(w.users, lower)
+		}})
+	}
+	creators := []string{"Dev01", "Dev02", "Dev04"}
+	for i, org := range []string{"Acme", "initech", "Umbrella-Corp"} {
+		creator := creators[i]
+		lower := strings.ToLower(org)
+		steps = append(steps, &domStep{kind: "createOrganization", actor: creator, cmd: entities.CreateOrganization{Login: org, Name: org + " Inc.", Actor: creator}, wantEvents: 2, apply: func(events.Result) {
+			w.accounts[lower] = &domAccount{login: org, org: true, members: map[string]string{strings.ToLower(creator): "ADMIN"}}
+			w.orgs = append(w.orgs, lower)
+		}})
+	}
+	return steps
+}
+
+// next returns the next random step; every kind returns nil when no
+// target fits, and another kind is drawn.
+func (w *domWorld) next() *domStep {
+	type gen struct {
+		weight int
+		f      func() *domStep
+	}
+	gens := []gen{
+		{2, w.updateProfile}, {1, w.updateOrganization}, {4, w.addMember}, {2, w.changeMemberRole}, {2, w.removeMember},
+		{6, w.createRepository}, {3, w.recreateRepository}, {3, w.updateRepository}, {3, w.deleteRepository}, {4, w.forkRepository},
+		{8, w.star}, {4, w.unstar},
+		{8, w.openIssue}, {3, w.editIssue}, {4, w.closeIssue}, {2, w.reopenIssue},
+		{5, w.openPullRequest}, {2, w.editPullRequest}, {2, w.closePullRequest}, {2, w.reopenPullRequest}, {3, w.mergePullRequest},
+		{10, w.addComment}, {3, w.editComment}, {3, w.deleteComment}, {8, w.addReaction}, {4, w.removeReaction},
+		{5, w.invalid},
+	}
+	total := 0
+	for _, g := range gens {
+		total += g.weight
+	}
+	for {
+		r := w.pick(total)
+		for _, g := range gens {
+			if r < g.weight {
+				if s := g.f(); s != nil {
+					return s
+				}
+				break
+			}
+			r -= g.weight
+		}
+	}
+}
+
+// Accounts and organizations.
+
+func (w *domWorld) updateProfile() *domStep {
+	u := w.randomUser()
+	bio := w.text("bio")
+	return &domStep{kind: "updateProfile", actor: w.login(u), cmd: entities.UpdateProfile{Login: w.recase(w.login(u)), Bio: &bio}, wantEvents: 1}
+}
+
+func (w *domWorld) orgAdmin(org string) string {
+	var admins []string
+	for _, u := range w.users {
+		if w.role(org, u) == "ADMIN" {
+			admins = append(admins, u)
+		}
+	}
+	return admins[w.pick(len(admins))]
+}
+
+func (w *domWorld) updateOrganization() *domStep {
+	org := w.orgs[w.pick(len(w.orgs))]
+	actor := w.login(w.orgAdmin(org))
+	desc := w.text("about")
+	return &domStep{kind: "updateOrganization", actor: actor, cmd: entities.UpdateOrganization{Login: w.recase(w.login(org)), Description: &desc, Actor: actor}, wantEvents: 1}
+}
+
+func (w *domWorld) addMember() *domStep {
+	org := w.orgs[w.pick(len(w.orgs))]
+	u := w.randomUser()
+	actor := w.login(w.orgAdmin(org))
+	role := []entities.MemberRole{entities.RoleMember, entities.RoleAdmin}[w.pick(2)]
+	cmd := entities.AddMember{Org: w.recase(w.login(org)), Login: w.recase(w.login(u)), Role: role, Actor: actor}
+	if w.role(org, u) != "" {
+		return &domStep{kind: "addMember", actor: actor, cmd: cmd, wantCode: entities.CodeAlreadyExists}
+	}
+	n := 1
+	if role == entities.RoleAdmin {
+		n = 2
+	}
+	return &domStep{kind: "addMember", actor: actor, cmd: cmd, wantEvents: n, apply: func(events.Result) { w.accounts[org].members[u] = string(role) }}
+}
+
+func (w *domWorld) members(org string) []string {
+	var out []string
+	for _, u := range w.users {
+		if w.role(org, u) != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func (w *domWorld) changeMemberRole() *domStep {
+	org := w.orgs[w.pick(len(w.orgs))]
+	ms := w.members(org)
+	u := ms[w.pick(len(ms))]
+	actor := w.login(w.orgAdmin(org))
+	role := "ADMIN"
+	if w.role(org, u) == "ADMIN" {
+		role = "MEMBER"
+	}
+	cmd := entities.ChangeMemberRole{Org: w.login(org), Login: w.recase(w.login(u)), Role: entities.MemberRole(role), Actor: actor}
+	if role == "MEMBER" && w.admins(org) == 1 {
+		return &domStep{kind: "changeMemberRole", actor: actor, cmd: cmd, wantCode: entities.CodeForbidden}
+	}
+	return &domStep{kind: "changeMemberRole", actor: actor, cmd: cmd, wantEvents: 2, apply: func(events.Result) { w.accounts[org].members[u] = role }}
+}
+
+func (w *domWorld) removeMember() *domStep {
+	org := w.orgs[w.pick(len(w.orgs))]
+	ms := w.members(org)
+	u := ms[w.pick(len(ms))]
+	actor := w.login(u) // leaving
+	if w.chance(0.5) {
+		actor = w.login(w.orgAdmin(org))
+	}
+	cmd := entities.RemoveMember{Org: w.login(org), Login: w.login(u), Actor: actor}
+	wasAdmin := w.role(org, u) == "ADMIN"
+	if wasAdmin && w.admins(org) == 1 {
+		return &domStep{kind: "removeMember", actor: actor, cmd: cmd, wantCode: entities.CodeForbidden}
+	}
+	n := 1
+	if wasAdmin {
+		n = 2
+	}
+	return &domStep{kind: "removeMember", actor: actor, cmd: cmd, wantEvents: n, apply: func(events.Result) { delete(w.accounts[org].members, u) }}
+}
+
+// Repositories.
+
+var domRepoNames = []string{"alpha", "Beta", "gamma", "delta.js", "eps_ilon", "zeta-core"}
+
+// ownerFor returns an account actor may create repositories for: itself
+// or an organization it administers.
+func (w *domWorld) ownerFor(actor string) string {
+	if w.chance(0.4) {
+		var orgs []string
+		for _, o := range w.orgs {
+			if w.role(o, actor) == "ADMIN" {
+				orgs = append(orgs, o)
+			}
+		}
+		if len(orgs) > 0 {
+			return orgs[w.pick(len(orgs))]
+		}
+	}
+	return actor
+}
+
+func (w *domWorld) createRepository() *domStep {
+	actor := w.randomUser()
+	owner := w.ownerFor(actor)
+	name := domRepoNames[w.pick(len(domRepoNames))]
+	key := owner + "/" + strings.ToLower(name)
+	if r := w.repos[key]; r != nil && r.deleted {
+		return nil // recreateRepository's case
+	}
+	private := w.chance(0.25)
+	cmd := entities.CreateRepository{Owner: w.recase(w.login(owner)), Name: name, Description: w.text("repo"), IsPrivate: private, Actor: w.login(actor)}
+	if r := w.repos[key]; r != nil {
+		return &domStep{kind: "createRepository", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeAlreadyExists}
+	}
+	return w.created("createRepository", actor, cmd, key, nil)
+}
+
+// created is the step of a creation (or fork, when src is set) of the
+// repository key by actor.
+func (w *domWorld) created(kind, actor string, cmd entities.Command, key string, src *domRepo) *domStep {
+	life, seq := 1, 0
+	if old := w.repos[key]; old != nil {
+		life, seq = old.life+1, old.seq
+	}
+	owner, name, _ := strings.Cut(key, "/")
+	id := entities.NewRepositoryID(owner, name)
+	return &domStep{kind: kind, actor: w.login(actor), cmd: cmd, wantEvents: 1,
+		check: func(res events.Result) string {
+			r, ok := entities.LiveRepository(res.Snapshot(id))
+			if !ok || r.Life != life || r.NumberBase != int64(seq) || r.IsFork() != (src != nil) {
+				return fmt.Sprintf("repository %+v, want life %d, number base %d", res.Snapshot(id).State, life, seq)
+			}
+			return ""
+		},
+		apply: func(res events.Result) {
+			st, _ := entities.LiveRepository(res.Snapshot(id))
+			r := w.repos[key]
+			if r == nil {
+				r = &domRepo{key: key}
+				w.repos[key] = r
+				w.order = append(w.order, key)
+			}
+			r.owner, r.name, r.life, r.private, r.deleted, r.description = st.Owner, st.Name, life, st.IsPrivate, false, st.Description
+			r.fork, r.parentKey, r.parentLife, r.work, r.forks = false, "", 0, nil, nil
+			if src != nil {
+				r.fork, r.parentKey, r.parentLife = true, src.key, src.life
+				src.forks = append(src.forks, domForkRef{key: key, life: life})
+			}
+		}}
+}
+
+func (w *domWorld) recreateRepository() *domStep {
+	var deleted []*domRepo
+	for _, k := range w.order {
+		if r := w.repos[k]; r.deleted {
+			deleted = append(deleted, r)
+		}
+	}
+	if len(deleted) == 0 {
+		return nil
+	}
+	r := deleted[w.pick(len(deleted))]
+	actor, ok := w.adminOf(r)
+	if !ok {
+		return nil
+	}
+	cmd := entities.CreateRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), IsPrivate: w.chance(0.2), Actor: w.login(actor)}
+	return w.created("recreateRepository", actor, cmd, r.key, nil)
+}
+
+func (w *domWorld) adminOf(r *domRepo) (string, bool) {
+	owner := strings.ToLower(r.owner)
+	var cands []string
+	for _, u := range w.users {
+		if w.canAdmin(u, owner) {
+			cands = append(cands, u)
+		}
+	}
+	if len(cands) == 0 {
+		return "", false
+	}
+	return cands[w.pick(len(cands))], true
+}
+
+func (w *domWorld) randomLive(keep func(*domRepo) bool) *domRepo {
+	rs := w.liveRepos(keep)
+	if len(rs) == 0 {
+		return nil
+	}
+	return rs[w.pick(len(rs))]
+}
+
+func (w *domWorld) updateRepository() *domStep {
+	r := w.randomLive(nil)
+	if r == nil {
+		return nil
+	}
+	actor, ok := w.adminOf(r)
+	if !ok {
+		return nil
+	}
+	cmd := entities.UpdateRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}
+	var private *bool
+	if !r.fork && w.chance(0.4) {
+		p := !r.private
+		cmd.IsPrivate, private = &p, &p
+	} else {
+		d := w.text("desc")
+		cmd.Description = &d
+	}
+	return &domStep{kind: "updateRepository", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) {
+		if private != nil {
+			r.private = *private
+		}
+	}}
+}
+
+func (w *domWorld) deleteRepository() *domStep {
+	r := w.randomLive(nil)
+	if r == nil {
+		return nil
+	}
+	actor, ok := w.adminOf(r)
+	if !ok {
+		return nil
+	}
+	cmd := entities.DeleteRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}
+	return &domStep{kind: "deleteRepository", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) { w.deleted(r) }}
+}
+
+// deleted updates the model for the delete of r's current life.
+func (w *domWorld) deleted(r *domRepo) {
+	r.deleted = true
+	for _, u := range w.users {
+		delete(w.stars, [2]string{u, r.key})
+	}
+	if p := w.repos[r.parentKey]; r.fork && p != nil && !p.deleted && p.life == r.parentLife {
+		for i, f := range p.forks {
+			if f.key == r.key && f.life == r.life {
+				p.forks = append(p.forks[:i], p.forks[i+1:]...)
+				break
+			}
+		}
+	}
+	for _, wk := range r.work {
+		r.purged = append(r.purged, domWorkKey(r, wk))
+		for _, c := range wk.comments {
+			r.purged = append(r.purged, table.CommentKey(r.owner, r.name, wk.n, c.id))
+		}
+	}
+	r.work, r.forks = nil, nil
+	kept := w.reactions[:0]
+	for _, re := range w.reactions {
+		if re.repo == r.key {
+			delete(w.reacted, domReactedKey(re.key, re.login, re.content))
+			continue
+		}
+		kept = append(kept, re)
+	}
+	w.reactions = kept
+}
+
+func (w *domWorld) forkRepository() *domStep {
+	actor := w.randomUser()
+	src := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) })
+	if src == nil {
+		return nil
+	}
+	newOwner := w.ownerFor(actor)
+	key := newOwner + "/" + strings.ToLower(src.name)
+	cmd := entities.ForkRepository{Owner: w.recase(src.owner), Name: w.recase(src.name), NewOwner: w.recase(w.login(newOwner)), Actor: w.login(actor)}
+	if r := w.repos[key]; r != nil && !r.deleted {
+		return &domStep{kind: "forkRepository", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeAlreadyExists}
+	}
+	return w.created("forkRepository", actor, cmd, key, src)
+}
+
+func (w *domWorld) star() *domStep {
+	actor := w.randomUser()
+	r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) })
+	if r == nil {
+		return nil
+	}
+	k := [2]string{actor, r.key}
+	n := 1
+	if w.stars[k] {
+		n = 0
+	}
+	return &domStep{kind: "star", actor: w.login(actor), cmd: entities.StarRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}, wantEvents: n, apply: func(events.Result) { w.stars[k] = true }}
+}
+
+func (w *domWorld) unstar() *domStep {
+	actor := w.randomUser()
+	r := w.randomLive(func(r *domRepo) bool {
+		return w.canSee(actor, r) && (w.stars[[2]string{actor, r.key}] || w.chance(0.1))
+	})
+	if r == nil {
+		return nil
+	}
+	k := [2]string{actor, r.key}
+	n := 0
+	if w.stars[k] {
+		n = 1
+	}
+	return &domStep{kind: "unstar", actor: w.login(actor), cmd: entities.UnstarRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}, wantEvents: n, apply: func(events.Result) { delete(w.stars, k) }}
+}
+
+// Issues and pull requests.
+
+func domWorkKey(r *domRepo, wk *domWork) table.Key {
+	if wk.pr {
+		return table.PullRequestKey(r.owner, r.name, wk.n)
+	}
+	return table.IssueKey(r.owner, r.name, wk.n)
+}
+
+func (w *domWorld) open(pr bool) *domStep {
+	actor := w.randomUser()
+	r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) })
+	if r == nil {
+		return nil
+	}
+	n := r.seq + 1
+	title := w.text("title")
+	id := w.repoID(r)
+	var cmd entities.Command = entities.OpenIssue{Actor: w.login(actor), Repo: id, Title: title, Body: w.text("body")}
+	kind := "openIssue"
+	if pr {
+		kind = "openPullRequest"
+		cmd = entities.OpenPullRequest{Actor: w.login(actor), Repo: id, Title: title, HeadRef: fmt.Sprintf("feature-%d", n), BaseRef: "main"}
+	}
+	return &domStep{kind: kind, actor: w.login(actor), cmd: cmd, wantEvents: 1,
+		check: func(res events.Result) string {
+			var got int
+			switch s := res.Snapshot(entities.NewIssueID(id, n)).State.(type) {
+			case *entities.Issue:
+				got = s.Number
+			}
+			if s, ok := res.Snapshot(entities.NewPullRequestID(id, n)).State.(*entities.PullRequest); ok {
+				got = s.Number
+			}
+			if got != n {
+				return fmt.Sprintf("opened %v, want number %d", domTypes(res.Appended), n)
+			}
+			return ""
+		},
+		apply: func(events.Result) {
+			r.seq = n
+			r.work = append(r.work, &domWork{n: n, pr: pr, author: actor, title: title, state: "OPEN"})
+		}}
+}
+
+func (w *domWorld) openIssue() *domStep       { return w.open(false) }
+func (w *domWorld) openPullRequest() *domStep { return w.open(true) }
+
+// workTarget picks a live issue (pr false) or pull request of a
+// repository the actor may modify it in (as author or admin), and the
+// actor.
+func (w *domWorld) workTarget(pr bool, keep func(*domWork) bool, adminOnly bool) (string, *domRepo, *domWork) {
+	var cands [][2]any
+	for _, r := range w.liveRepos(nil) {
+		for _, wk := range r.work {
+			if wk.pr == pr && (keep == nil || keep(wk)) {
+				cands = append(cands, [2]any{r, wk})
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return "", nil, nil
+	}
+	c := cands[w.pick(len(cands))]
+	r, wk := c[0].(*domRepo), c[1].(*domWork)
+	var actors []string
+	for _, u := range w.users {
+		if !w.canSee(u, r) {
+			continue
+		}
+		admin := w.canAdmin(u, strings.ToLower(r.owner))
+		if admin || (!adminOnly && u == wk.author) {
+			actors = append(actors, u)
+		}
+	}
+	if len(actors) == 0 {
+		return "", nil, nil
+	}
+	return actors[w.pick(len(actors))], r, wk
+}
+
+func (w *domWorld) editIssue() *domStep {
+	actor, r, wk := w.workTarget(false, nil, false)
+	if r == nil {
+		return nil
+	}
+	title := w.text("edited")
+	return &domStep{kind: "editIssue", actor: w.login(actor), cmd: entities.EditIssue{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
+}
+
+func (w *domWorld) closeIssue() *domStep {
+	actor, r, wk := w.workTarget(false, func(wk *domWork) bool { return wk.state == "OPEN" || w.chance(0.1) }, false)
+	if r == nil {
+		return nil
+	}
+	n := 0
+	if wk.state == "OPEN" {
+		n = 1
+	}
+	reason := []entities.IssueStateReason{"", entities.ReasonCompleted, entities.ReasonNotPlanned}[w.pick(3)]
+	return &domStep{kind: "closeIssue", actor: w.login(actor), cmd: entities.CloseIssue{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, Reason: reason}, wantEvents: n, apply: func(events.Result) { wk.state = "CLOSED" }}
+}
+
+func (w *domWorld) reopenIssue() *domStep {
+	actor, r, wk := w.workTarget(false, func(wk *domWork) bool { return wk.state == "CLOSED" || w.chance(0.05) }, false)
+	if r == nil {
+		return nil
+	}
+	n := 0
+	if wk.state == "CLOSED" {
+		n = 1
+	}
+	return &domStep{kind: "reopenIssue", actor: w.login(actor), cmd: entities.ReopenIssue{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}, wantEvents: n, apply: func(events.Result) { wk.state = "OPEN" }}
+}
+
+func (w *domWorld) editPullRequest() *domStep {
+	actor, r, wk := w.workTarget(true, nil, false)
+	if r == nil {
+		return nil
+	}
+	title := w.text("edited")
+	return &domStep{kind: "editPullRequest", actor: w.login(actor), cmd: entities.EditPullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
+}
+
+func (w *domWorld) closePullRequest() *domStep {
+	actor, r, wk := w.workTarget(true, func(wk *domWork) bool { return wk.state == "OPEN" || w.chance(0.1) }, false)
+	if r == nil {
+		return nil
+	}
+	cmd := entities.ClosePullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}
+	switch wk.state {
+	case "MERGED":
+		return &domStep{kind: "closePullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
+	case "CLOSED":
+		return &domStep{kind: "closePullRequest", actor: w.login(actor), cmd: cmd}
+	}
+	return &domStep{kind: "closePullRequest", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) { wk.state = "CLOSED" }}
+}
+
+func (w *domWorld) reopenPullRequest() *domStep {
+	actor, r, wk := w.workTarget(true, func(wk *domWork) bool { return wk.state == "CLOSED" || w.chance(0.1) }, false)
+	if r == nil {
+		return nil
+	}
+	cmd := entities.ReopenPullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}
+	switch wk.state {
+	case "MERGED":
+		return &domStep{kind: "reopenPullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
+	case "OPEN":
+		return &domStep{kind: "reopenPullRequest", actor: w.login(actor), cmd: cmd}
+	}
+	return &domStep{kind: "reopenPullRequest", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) { wk.state = "OPEN" }}
+}
+
+func (w *domWorld) mergePullRequest() *domStep {
+	actor, r, wk := w.workTarget(true, func(wk *domWork) bool { return wk.state == "OPEN" || w.chance(0.1) }, true)
+	if r == nil {
+		return nil
+	}
+	cmd := entities.MergePullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}
+	if wk.state != "OPEN" {
+		return &domStep{kind: "mergePullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
+	}
+	return &domStep{kind: "mergePullRequest", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) { wk.state = "MERGED" }}
+}
+
+// Comments and reactions.
+
+func (w *domWorld) addComment() *domStep {
+	actor := w.randomUser()
+	var cands [][2]any
+	for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) }) {
+		for _, wk := range r.work {
+			cands = append(cands, [2]any{r, wk})
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	c := cands[w.pick(len(cands))]
+	r, wk := c[0].(*domRepo), c[1].(*domWork)
+	id, body := w.newCommentID(), w.text("comment")
+	return &domStep{kind: "addComment", actor: w.login(actor), cmd: entities.AddComment{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, ID: id, Body: body}, wantEvents: 1, apply: func(events.Result) {
+		wk.comments = append(wk.comments, &domComment{id: id, author: actor, body: body})
+	}}
+}
+
+// commentTarget picks a live comment and an actor that may modify it.
+func (w *domWorld) commentTarget() (string, *domRepo, *domWork, *domComment) {
+	type cand struct {
+		r  *domRepo
+		wk *domWork
+		c  *domComment
+	}
+	var cands []cand
+	for _, r := range w.liveRepos(nil) {
+		for _, wk := range r.work {
+			for _, c := range wk.comments {
+				if !c.deleted {
+					cands = append(cands, cand{r, wk, c})
+				}
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return "", nil, nil, nil
+	}
+	c := cands[w.pick(len(cands))]
+	var actors []string
+	for _, u := range w.users {
+		if w.canSee(u, c.r) && (u == c.c.author || w.canAdmin(u, strings.ToLower(c.r.owner))) {
+			actors = append(actors, u)
+		}
+	}
+	if len(actors) == 0 {
+		return "", nil, nil, nil
+	}
+	return actors[w.pick(len(actors))], c.r, c.wk, c.c
+}
+
+func (w *domWorld) editComment() *domStep {
+	actor, r, wk, c := w.commentTarget()
+	if r == nil {
+		return nil
+	}
+	body := w.text("edited comment")
+	id := entities.NewCommentID(w.repoID(r), wk.n, c.id)
+	return &domStep{kind: "editComment", actor: w.login(actor), cmd: entities.EditComment{Actor: w.login(actor), ID: id, Body: body}, wantEvents: 1, apply: func(events.Result) { c.body = body }}
+}
+
+func (w *domWorld) deleteComment() *domStep {
+	actor, r, wk, c := w.commentTarget()
+	if r == nil {
+		return nil
+	}
+	id := entities.NewCommentID(w.repoID(r), wk.n, c.id)
+	key := table.CommentKey(r.owner, r.name, wk.n, c.id)
+	return &domStep{kind: "deleteComment", actor: w.login(actor), cmd: entities.DeleteComment{Actor: w.login(actor), ID: id}, wantEvents: 1, apply: func(events.Result) {
+		c.deleted = true
+		// Its reactions can no longer be removed; its item keeps their
+		// counts, marked deleted.
+		kept := w.reactions[:0]
+		for _, re := range w.reactions {
+			if re.key == key {
+				continue
+			}
+			kept = append(kept, re)
+		}
+		w.reactions = kept
+	}}
+}
+
+func domReactedKey(subject table.Key, login string, content entities.ReactionContent) string {
+	return subject.PK + "|" + subject.SK + "|" + login + "|" + string(content)
+}
+
+func (w *domWorld) addReaction() *domStep {
+	actor := w.randomUser()
+	type cand struct {
+		r       *domRepo
+		subject entities.ID
+		key     table.Key
+	}
+	var cands []cand
+	for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) }) {
+		id := w.repoID(r)
+		for _, wk := range r.work {
+			if wk.pr {
+				cands = append(cands, cand{r, entities.NewPullRequestID(id, wk.n), domWorkKey(r, wk)})
+			} else {
+				cands = append(cands, cand{r, entities.NewIssueID(id, wk.n), domWorkKey(r, wk)})
+			}
+			for _, c := range wk.comments {
+				if !c.deleted {
+					cands = append(cands, cand{r, entities.NewCommentID(id, wk.n, c.id), table.CommentKey(r.owner, r.name, wk.n, c.id)})
+				}
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	c := cands[w.pick(len(cands))]
+	content := entities.ReactionContents()[w.pick(8)]
+	rk := domReactedKey(c.key, actor, content)
+	cmd := entities.AddReaction{Actor: w.login(actor), Subject: c.subject, Content: content}
+	if w.reacted[rk] {
+		return &domStep{kind: "addReaction", actor: w.login(actor), cmd: cmd}
+	}
+	return &domStep{kind: "addReaction", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) {
+		w.reacted[rk] = true
+		w.reactions = append(w.reactions, domReaction{subject: c.subject, key: c.key, repo: c.r.key, login: actor, content: content})
+	}}
+}
+
+func (w *domWorld) removeReaction() *domStep {
+	var cands []int
+	for i, re := range w.reactions {
+		if w.canSee(re.login, w.repos[re.repo]) {
+			cands = append(cands, i)
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	i := cands[w.pick(len(cands))]
+	re := w.reactions[i]
+	cmd := entities.RemoveReaction{Actor: w.login(re.login), Subject: re.subject, Content: re.content}
+	return &domStep{kind: "removeReaction", actor: w.login(re.login), cmd: cmd, wantEvents: 1, apply: func(events.Result) {
+		delete(w.reacted, domReactedKey(re.key, re.login, re.content))
+		w.reactions = append(w.reactions[:i], w.reactions[i+1:]...)
+	}}
+}
+
+// invalid returns a command the domain rules refuse, with its code.
+func (w *domWorld) invalid() *domStep {
+	actor := w.randomUser()
+	switch w.pick(7) {
+	case 0: // a private repository the actor cannot see
+		r := w.randomLive(func(r *domRepo) bool { return !w.canSee(actor, r) })
+		if r == nil {
+			return nil
+		}
+		return &domStep{kind: "invalid star", actor: w.login(actor), cmd: entities.StarRepository{Owner: r.owner, Name: r.name, Actor: w.login(actor)}, wantCode: entities.CodeNotFound}
+	case 1: // merging without admin rights
+		var cands [][2]any
+		for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) }) {
+			for _, wk := range r.work {
+				if wk.pr {
+					cands = append(cands, [2]any{r, wk})
+				}
+			}
+		}
+		if len(cands) == 0 {
+			return nil
+		}
+		c := cands[w.pick(len(cands))]
+		return &domStep{kind: "invalid merge", actor: w.login(actor), cmd: entities.MergePullRequest{Actor: w.login(actor), Repo: w.repoID(c[0].(*domRepo)), Number: c[1].(*domWork).n}, wantCode: entities.CodeForbidden}
+	case 2: // editing someone else's issue
+		var cands [][2]any
+		for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) }) {
+			for _, wk := range r.work {
+				if !wk.pr && wk.author != actor {
+					cands = append(cands, [2]any{r, wk})
+				}
+			}
+		}
+		if len(cands) == 0 {
+			return nil
+		}
+		c := cands[w.pick(len(cands))]
+		title := "hijacked"
+		return &domStep{kind: "invalid editIssue", actor: w.login(actor), cmd: entities.EditIssue{Actor: w.login(actor), Repo: w.repoID(c[0].(*domRepo)), Number: c[1].(*domWork).n, Title: &title}, wantCode: entities.CodeForbidden}
+	case 3: // an issue in a deleted repository
+		var cands []*domRepo
+		for _, k := range w.order {
+			if w.repos[k].deleted {
+				cands = append(cands, w.repos[k])
+			}
+		}
+		if len(cands) == 0 {
+			return nil
+		}
+		r := cands[w.pick(len(cands))]
+		return &domStep{kind: "invalid openIssue", actor: w.login(actor), cmd: entities.OpenIssue{Actor: w.login(actor), Repo: w.repoID(r), Title: "ghost"}, wantCode: entities.CodeNotFound}
+	case 4:
+		return &domStep{kind: "invalid createRepository", actor: w.login(actor), cmd: entities.CreateRepository{Owner: w.login(actor), Name: "..", Actor: w.login(actor)}, wantCode: entities.CodeBadInput}
+	case 5: // deleting another user's repository
+		r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) })
+		if r == nil {
+			return nil
+		}
+		return &domStep{kind: "invalid deleteRepository", actor: w.login(actor), cmd: entities.DeleteRepository{Owner: r.owner, Name: r.name, Actor: w.login(actor)}, wantCode: entities.CodeForbidden}
+	default: // a blank comment
+		r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) && len(r.work) > 0 })
+		if r == nil {
+			return nil
+		}
+		return &domStep{kind: "invalid addComment", actor: w.login(actor), cmd: entities.AddComment{Actor: w.login(actor), Repo: w.repoID(r), Number: r.work[0].n, ID: w.newCommentID(), Body: "  "}, wantCode: entities.CodeBadInput}
+	}
+}
+
+// checkReadModel compares the live read model with the model: every
+// account, membership, repository, issue, pull request and comment with
+// its counters, and the absence of everything deleted.
+func (w *domWorld) checkReadModel(t *testing.T, items []testkit.Item) {
+	t.Helper()
+	byKey := map[table.Key]testkit.Item{}
+	for _, it := range items {
+		byKey[table.Key{PK: testkit.S(it, table.AttrPK), SK: testkit.S(it, table.AttrSK)}] = it
+	}
+	errs := 0
+	fail := func(format string, args ...any) {
+		t.Helper()
+		if errs++; errs <= 30 {
+			t.Errorf(format, args...)
+		}
+	}
+	num := func(it testkit.Item, attr string) int { return testkit.NumberAttr(t, it, attr) }
+	expect := func(what string, k table.Key, et string, counters map[string]int) testkit.Item {
+		t.Helper()
+		it := byKey[k]
+		if testkit.S(it, table.AttrType) != et {
+			fail("%s: read item %v is %v, want one of type %s", what, k, it, et)
+			return nil
+		}
+		names := make([]string, 0, len(counters))
+		for n := range counters {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if got := num(it, n); got != counters[n] {
+				fail("%s: %s = %d, model %d", what, n, got, counters[n])
+			}
+		}
+		return it
+	}
+
+	starred := map[string]int{}
+	stargazers := map[string]int{}
+	for k := range w.stars {
+		starred[k[0]]++
+		stargazers[k[1]]++
+	}
+	orgsOf := map[string]int{}
+	for _, o := range w.orgs {
+		for u := range w.accounts[o].members {
+			orgsOf[u]++
+		}
+	}
+	repos, private := map[string]int{}, map[string]int{}
+	for _, r := range w.liveRepos(nil) {
+		o := strings.ToLower(r.owner)
+		repos[o]++
+		if r.private {
+			private[o]++
+		}
+	}
+	reactions := map[table.Key]map[string]int{}
+	for _, re := range w.reactions {
+		if reactions[re.key] == nil {
+			reactions[re.key] = map[string]int{}
+		}
+		reactions[re.key][table.ReadReactionCount(string(re.content))]++
+	}
+	withReactions := func(k table.Key, m map[string]int) map[string]int {
+		for _, c := range entities.ReactionContents() {
+			m[table.ReadReactionCount(string(c))] = reactions[k][table.ReadReactionCount(string(c))]
+		}
+		return m
+	}
+
+	for _, u := range w.users {
+		it := expect("user "+u, table.AccountKey(u), table.TypeAccount, map[string]int{
+			table.ReadStarredCount: starred[u], table.ReadOrganizationCount: orgsOf[u],
+			table.ReadRepositoryCount: repos[u], table.ReadPrivateRepositoryCount: private[u],
+		})
+		if it != nil && testkit.S(it, table.ReadLogin) != w.login(u) {
+			fail("user %s: login %q, want %q", u, testkit.S(it, table.ReadLogin), w.login(u))
+		}
+	}
+	for _, o := range w.orgs {
+		a := w.accounts[o]
+		expect("organization "+o, table.AccountKey(o), table.TypeAccount, map[string]int{
+			table.ReadMemberCount: len(a.members), table.ReadRepositoryCount: repos[o], table.ReadPrivateRepositoryCount: private[o],
+		})
+		for _, u := range w.users {
+			it := byKey[table.MembershipKey(o, u)]
+			switch role := a.members[u]; {
+			case role == "" && it != nil:
+				fail("membership %s/%s: read item %v, but %s is no member", o, u, it, u)
+			case role != "" && testkit.S(it, table.ReadRole) != role:
+				fail("membership %s/%s: read item %v, want role %s", o, u, it, role)
+			}
+		}
+	}
+	for _, k := range w.order {
+		r := w.repos[k]
+		for _, pk := range r.purged {
+			if it := byKey[pk]; it != nil {
+				fail("%v of a deleted life of %s is still there: %v", pk, k, it)
+			}
+		}
+		if r.deleted {
+			if it := byKey[table.RepositoryKey(r.owner, r.name)]; it != nil {
+				fail("repository %s was deleted, its read item is %v", k, it)
+			}
+			continue
+		}
+		counts := map[string]int{
+			table.ReadStargazerCount: stargazers[k], table.ReadForkCount: len(r.forks),
+			table.ReadOpenIssueCount: 0, table.ReadClosedIssueCount: 0, table.ReadOpenPullCount: 0, table.ReadClosedPullCount: 0, table.ReadMergedPullCount: 0,
+		}
+		for _, wk := range r.work {
+			switch {
+			case !wk.pr && wk.state == "OPEN":
+				counts[table.ReadOpenIssueCount]++
+			case !wk.pr:
+				counts[table.ReadClosedIssueCount]++
+			case wk.state == "OPEN":
+				counts[table.ReadOpenPullCount]++
+			case wk.state == "CLOSED":
+				counts[table.ReadClosedPullCount]++
+			default:
+				counts[table.ReadMergedPullCount]++
+			}
+		}
+		it := expect("repository "+k, table.RepositoryKey(r.owner, r.name), table.TypeRepository, counts)
+		if it != nil && (num(it, table.ReadLife) != r.life || testkit.S(it, table.ReadOwner) != r.owner) {
+			fail("repository %s: read item %v, want life %d owner %q", k, testkit.JSONItem(it), r.life, r.owner)
+		}
+		for _, wk := range r.work {
+			et := table.TypeIssue
+			if wk.pr {
+				et = table.TypePullRequest
+			}
+			live := 0
+			for _, c := range wk.comments {
+				ck := table.CommentKey(r.owner, r.name, wk.n, c.id)
+				if c.deleted {
+					if ci := byKey[ck]; !domDeleted(ci) {
+						fail("deleted comment %v: read item %v, want one marked deleted", ck, ci)
+					}
+					continue
+				}
+				live++
+				ci := expect(fmt.Sprintf("comment %s#%d/%s", k, wk.n, c.id), ck, table.TypeComment, withReactions(ck, map[string]int{}))
+				if ci != nil && (testkit.S(ci, table.ReadBody) != c.body || testkit.S(ci, table.ReadAuthor) != c.author) {
+					fail("comment %v: body %q author %q, want %q by %q", ck, testkit.S(ci, table.ReadBody), testkit.S(ci, table.ReadAuthor), c.body, c.author)
+				}
+			}
+			wi := expect(fmt.Sprintf("%s %s#%d", et, k, wk.n), domWorkKey(r, wk), et, withReactions(domWorkKey(r, wk), map[string]int{table.ReadCommentCount: live}))
+			if wi != nil && (testkit.S(wi, table.ReadState) != wk.state || testkit.S(wi, table.ReadTitle) != wk.title) {
+				fail("%s %s#%d: state %q title %q, want %q %q", et, k, wk.n, testkit.S(wi, table.ReadState), testkit.S(wi, table.ReadTitle), wk.state, wk.title)
+			}
+		}
+	}
+	if errs > 30 {
+		t.Errorf("… and %d more differences from the model", errs-30)
+	}
+}
+
+// domDeleted reports whether it is a comment item marked deleted.
+func domDeleted(it testkit.Item) bool {
+	d, ok := it[table.ReadDeleted].(*types.AttributeValueMemberBOOL)
+	return testkit.S(it, table.AttrType) == table.TypeComment && ok && d.Value
+}
