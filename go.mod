@@ -18,7 +18,7 @@ require (
 	github.com/vektah/gqlparser/v2 v2.5.64
 )
 
-require github.com/goccy/go-json v0.10.5 // indirect
+require github.com/goccy/go-json v0.10.5
 
 require (
 	github.com/DataDog/zstd v1.4.5 // indirect

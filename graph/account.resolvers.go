@@ -171,6 +171,22 @@ func (r *organizationResolver) History(ctx context.Context, obj *model.Organizat
 	return historyConnection(ctx, r.Store, entities.NewAccountID(obj.Login), first, after)
 }
 
+// Viewer is the resolver for the viewer field.
+func (r *queryResolver) Viewer(ctx context.Context) (*model.User, error) {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := loadersFrom(ctx).Account(ctx, v.Login)
+	if err != nil {
+		return nil, err
+	}
+	if u := userFromRead(a); u != nil {
+		return u, nil
+	}
+	return nil, entities.NotFound("no user account for %q yet: create it with createUser", v.Login)
+}
+
 // User is the resolver for the user field.
 func (r *queryResolver) User(ctx context.Context, login string) (*model.User, error) {
 	a, err := loadersFrom(ctx).Account(ctx, login)

@@ -285,6 +285,7 @@ type ComplexityRoot struct {
 		Repository      func(childComplexity int, owner string, name string) int
 		RepositoryOwner func(childComplexity int, login string) int
 		User            func(childComplexity int, login string) int
+		Viewer          func(childComplexity int) int
 	}
 
 	ReactionGroup struct {
@@ -1517,6 +1518,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.User(childComplexity, args["login"].(string)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
 	case "ReactionGroup.content":
 		if e.ComplexityRoot.ReactionGroup.Content == nil {
@@ -2145,6 +2152,8 @@ type OrganizationConnection {
 }
 
 extend type Query {
+  "The authenticated user (UNAUTHENTICATED without a token; NOT_FOUND before createUser)."
+  viewer: User!
   "The user with this login (case-insensitive), or null."
   user(login: String!): User
   "The organization with this login, or null."
