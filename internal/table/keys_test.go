@@ -1,0 +1,106 @@
+package table
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+)
+
+// TestKeysFollowTheEntityChart pins the key formats of DESIGN.md §3: they
+// are the table's on-disk contract, so a change must be deliberate.
+func TestKeysFollowTheEntityChart(t *testing.T) {
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"account partition lower-cased", string(AccountPartition("Octo")), "ACCOUNT#octo"},
+		{"repo partition", string(RepoPartition("Octo", "Hello")), "REPO#octo#hello"},
+		{"issue partition zero-padded", string(IssuePartition("o", "r", 7)), "ISSUE#o#r#00000007"},
+		{"pr partition", string(PullRequestPartition("o", "r", 12)), "PR#o#r#00000012"},
+		{"comment partition", string(CommentPartition("o", "r", 3, "01abc")), "COMMENT#o#r#00000003#01abc"},
+		{"star partition", string(StarPartition("Mona", "o", "r")), "STAR#mona#o#r"},
+		{"membership partition", string(MembershipPartition("Org", "Mona")), "MEMBER#org#mona"},
+		{"event sort key", EventKey("ACCOUNT#a", 42).SK, "EVENT#0000000042"},
+		{"head sort key", HeadKey("ACCOUNT#a").SK, "EVENT#HEAD"},
+		{"open issues newest first", IssueIndexKeys("o", "r", 5, "OPEN")[1].SK, "ISSUE#OPEN#99999994"},
+		{"closed issues by number", IssueIndexKeys("o", "r", 5, "CLOSED")[1].SK, "#ISSUE#CLOSED#00000005"},
+		{"comment key", CommentKey("o", "r", 3, "01abc").SK, "ISSUE#00000003#COMMENT#01abc"},
+		{"membership GSI1", MembershipIndexKeys("org", "mona")[0].SK, "ORG#org"},
+		{"repos by owner newest first", RepositoryIndexKeys("o", "r", "2026")[2].SK, "#2026"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Fatalf("got %q, want %q", tc.got, tc.want)
+			}
+		})
+	}
+	if !IsHeadSK("EVENT#HEAD") || IsEventSK("EVENT#HEAD") || !IsEventSK(EventKey("p", 1).SK) {
+		t.Fatal("head/event sort keys are not told apart")
+	}
+	if !strings.HasPrefix(EventKey("p", 1).SK, EventSKPrefix) || strings.HasPrefix("EVENT#HEAD", EventSKPrefix) {
+		t.Fatal("EventSKPrefix must select events and not the head")
+	}
+}
+
+func TestKeyStorable(t *testing.T) {
+	tests := []struct {
+		name string
+		key  Key
+		want bool
+	}{
+		{"normal", AccountKey("octo"), true},
+		{"empty sort key", Key{PK: "a"}, false},
+		{"partition key at the limit", Key{PK: strings.Repeat("p", MaxPartitionKeyBytes), SK: "s"}, true},
+		{"partition key too long", Key{PK: strings.Repeat("p", MaxPartitionKeyBytes+1), SK: "s"}, false},
+		{"sort key too long", Key{PK: "p", SK: strings.Repeat("s", MaxSortKeyBytes+1)}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.key.Storable(); got != tc.want {
+				t.Fatalf("Storable = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want Reason
+	}{
+		{"nil", nil, ReasonNone},
+		{"condition", &types.ConditionalCheckFailedException{}, ReasonConditionFailed},
+		{"conflict", &types.TransactionConflictException{}, ReasonTransactionConflict},
+		{"throttled", &types.ProvisionedThroughputExceededException{}, ReasonThrottled},
+		{"not found", &types.ResourceNotFoundException{}, ReasonNotFound},
+		{"validation", &smithy.GenericAPIError{Code: "ValidationException"}, ReasonValidation},
+		{"other", errors.New("connection reset"), ReasonOther},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Classify(tc.err); got != tc.want {
+				t.Fatalf("Classify = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	tce := &types.TransactionCanceledException{CancellationReasons: []types.CancellationReason{
+		{Code: aws.String("None")}, {Code: aws.String("ConditionalCheckFailed"), Item: map[string]types.AttributeValue{"v": &types.AttributeValueMemberN{Value: "3"}}}, {Code: aws.String("TransactionConflict")},
+	}}
+	c, ok := AsCancellation(tce)
+	if !ok || len(c.Reasons) != 3 || c.Reasons[0] != ReasonNone || c.Reasons[1] != ReasonConditionFailed || c.Reasons[2] != ReasonTransactionConflict || c.Items[1] == nil {
+		t.Fatalf("AsCancellation = %+v, %v", c, ok)
+	}
+	if Retryable(tce) {
+		t.Fatal("a cancellation with a failed condition is not retryable")
+	}
+	if !Retryable(&types.TransactionCanceledException{CancellationReasons: []types.CancellationReason{{Code: aws.String("TransactionConflict")}}}) {
+		t.Fatal("a cancellation caused only by conflicts is retryable")
+	}
+}
