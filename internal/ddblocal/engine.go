@@ -66,6 +66,7 @@ type Engine struct {
 	tables      map[string]*table
 	nextTableID uint32
 
+	reqIDs  *requestIDs
 	tokens  *tokenCache
 	streams *streamState
 	iterKey []byte
@@ -139,6 +140,7 @@ func New(opts Options) (*Engine, error) {
 		tables:      map[string]*table{},
 		nextTableID: 1,
 		tokens:      newTokenCache(),
+		reqIDs:      newRequestIDs(),
 		streams:     newStreamState(),
 		closed:      make(chan struct{}),
 	}

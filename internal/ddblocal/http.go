@@ -7,11 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
 )
@@ -33,8 +35,8 @@ type handlerFunc func(ctx context.Context, body []byte) (any, error)
 // ServeHTTP answers one DynamoDB JSON-protocol request. Every client error is
 // a 400 with DynamoDB's __type; only a fault inside the engine is a 500.
 func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := newRequestID()
-	w.Header().Set("x-amzn-RequestId", reqID)
+	reqID := e.reqIDs.next()
+	w.Header()["X-Amzn-Requestid"] = []string{reqID}
 	if r.Method != http.MethodPost {
 		e.writeError(w, ddberr.New(ddberr.UnknownOperation, "only POST is supported"))
 		return
@@ -45,7 +47,7 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, ddberr.New(ddberr.UnknownOperation, "unknown operation %q", target))
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+	body, err := readBody(r)
 	if err != nil {
 		e.writeError(w, ddberr.Serializationf("cannot read request body: %v", err))
 		return
@@ -149,19 +151,48 @@ func (e *Engine) writeError(w http.ResponseWriter, err error) {
 	writeBody(w, status, out)
 }
 
+// readBody reads a request body of at most maxRequestBytes+1 bytes, in
+// one allocation when the client sent a Content-Length (the SDK always
+// does).
+func readBody(r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= maxRequestBytes {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+}
+
+// writeBody writes a response. Header keys are assigned in canonical form
+// directly: Header.Set would canonicalise them again on every response.
 func writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/x-amz-json-1.0")
-	h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = jsonContentType
+	h["X-Amz-Crc32"] = []string{strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10)}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
-func newRequestID() string {
-	var b [16]byte
+var jsonContentType = []string{"application/x-amz-json-1.0"}
+
+// requestIDs makes x-amzn-RequestId values: a random per-engine prefix and
+// a counter, unique without reading crypto/rand on every request.
+type requestIDs struct {
+	prefix string
+	n      atomic.Uint64
+}
+
+func newRequestIDs() *requestIDs {
+	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return strings.ToUpper(hex.EncodeToString(b[:]))
+	return &requestIDs{prefix: strings.ToUpper(hex.EncodeToString(b[:]))}
+}
+
+func (r *requestIDs) next() string {
+	return r.prefix + fmt.Sprintf("%016X", r.n.Add(1))
 }
 
 // InProcessClient is an aws.HTTPClient bound to an http.Handler: requests are
