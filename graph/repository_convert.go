@@ -8,7 +8,6 @@ import (
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
-	"github.com/hubstream/hubstream/internal/projections"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -106,7 +105,7 @@ func starPayload(ctx context.Context, repo entities.Snapshot, star entities.Snap
 	st, _ := star.State.(*entities.Star)
 	var also *table.Key
 	if r != nil && st != nil && st.RepoLife == r.Life {
-		k := projections.StarItemKey(st)
+		k := table.StarKeyAt(st.Login, st.Owner, st.Name, st.StarredAt)
 		also = &k
 	}
 	m, projected, err := repoPayloadWith(ctx, repo, also)

@@ -96,7 +96,7 @@ func tv(t time.Time) types.AttributeValue { return sv(formatTime(t)) }
 
 // formatTime renders times in read items: UTC, fixed width, so that they
 // sort as text.
-func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+func formatTime(t time.Time) string { return table.FormatTime(t) }
 
 // withIndexKeys adds GSI key attributes to set.
 func withIndexKeys(set map[string]types.AttributeValue, keys []table.IndexKey) map[string]types.AttributeValue {

@@ -3,6 +3,7 @@ package table
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -351,4 +352,13 @@ func ParkedEventKey(name string, p Partition, v int64) Key {
 // bookkeeping items.
 func ProjectorPartition(name string) (pk, shardPrefix, dlqPrefix string) {
 	return "PROJECTOR#" + name, "SHARD#", "DLQ#"
+}
+
+// FormatTime renders a time as read items and time-ordered keys store it:
+// UTC, fixed width, so that it sorts as text.
+func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// StarKeyAt is StarKey for a star made at time at.
+func StarKeyAt(login, owner, repo string, at time.Time) Key {
+	return StarKey(login, owner, repo, FormatTime(at))
 }
