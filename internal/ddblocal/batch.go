@@ -17,10 +17,10 @@ const (
 )
 
 type keysAndAttributes struct {
-	Keys                 []attr.Item `json:"Keys"`
-	ProjectionExpression *string     `json:"ProjectionExpression"`
-	AttributesToGet      []string    `json:"AttributesToGet"`
-	ConsistentRead       bool        `json:"ConsistentRead"`
+	Keys                 []keyPairs `json:"Keys"`
+	ProjectionExpression *string    `json:"ProjectionExpression"`
+	AttributesToGet      []string   `json:"AttributesToGet"`
+	ConsistentRead       bool       `json:"ConsistentRead"`
 	exprInput
 }
 
@@ -43,7 +43,8 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	type tableReq struct {
 		name    string
 		m       *tableMeta
-		keys    []attr.Item
+		keys    []keyPairs
+		store   [][]byte // store keys, aligned with keys
 		req     *keysAndAttributes
 		project func(attr.Item) attr.Item
 	}
@@ -72,18 +73,20 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		store := make([][]byte, len(r.Keys))
 		seen := make(map[string]bool, len(r.Keys))
-		for _, k := range r.Keys {
-			if _, err := m.extractKey(k); err != nil {
+		for i, k := range r.Keys {
+			sk, err := m.storeKeyOf(k)
+			if err != nil {
 				return nil, err
 			}
-			sk := string(itemKey(m, k))
-			if seen[sk] {
+			if seen[string(sk)] {
 				return nil, ddberr.Validationf("Provided list of item keys contains duplicates")
 			}
-			seen[sk] = true
+			seen[string(sk)] = true
+			store[i] = sk
 		}
-		reqs = append(reqs, &tableReq{name: name, m: m, keys: r.Keys, req: r, project: project})
+		reqs = append(reqs, &tableReq{name: name, m: m, keys: r.Keys, store: store, req: r, project: project})
 	}
 	// Deterministic order makes UnprocessedKeys predictable when the 16 MB
 	// response limit cuts a batch.
@@ -103,7 +106,7 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		out = append(out, ":["...)
 		n := 0
 		var units float64
-		for ki, k := range r.keys {
+		for ki, sk := range r.store {
 			if size >= maxBatchGetRespBytes {
 				u := *r.req
 				u.Keys = r.keys[ki:]
@@ -113,7 +116,7 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 			if r.project == nil && (in.ReturnConsumedCapacity == "" || in.ReturnConsumedCapacity == "NONE") {
 				// The common case: items as stored, transcoded without
 				// decoding.
-				raw, found, err := snap.Get(itemKey(r.m, k))
+				raw, found, err := snap.Get(sk)
 				if err != nil {
 					return nil, err
 				}
@@ -131,7 +134,7 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 				n++
 				continue
 			}
-			item, err := readItem(snap, itemKey(r.m, k))
+			item, err := readItem(snap, sk)
 			if err != nil {
 				return nil, err
 			}

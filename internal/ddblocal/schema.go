@@ -257,3 +257,62 @@ func typeWord(t attr.Type) string {
 	}
 	return "string"
 }
+
+// keyPairs is a request key decoded without a map (attr.DecodeAttrsJSON).
+type keyPairs []attr.NamedValue
+
+// UnmarshalJSON decodes a key object.
+func (k *keyPairs) UnmarshalJSON(data []byte) error {
+	p, err := attr.DecodeAttrsJSON(data)
+	if err != nil {
+		return err
+	}
+	*k = p
+	return nil
+}
+
+// MarshalJSON encodes the key as an item (for UnprocessedKeys).
+func (k keyPairs) MarshalJSON() ([]byte, error) {
+	return attr.AppendItemJSON(nil, attr.ItemOf(k)), nil
+}
+
+func (k keyPairs) get(name string) (attr.Value, bool) {
+	for _, p := range k {
+		if p.Name == name {
+			return p.Value, true
+		}
+	}
+	return attr.Value{}, false
+}
+
+// storeKeyOf validates a key given as pairs exactly like extractKey and
+// returns the item's store key.
+func (m *tableMeta) storeKeyOf(k keyPairs) ([]byte, error) {
+	want := 1
+	if m.Key.hasRange() {
+		want = 2
+	}
+	if len(k) != want {
+		return nil, errKeySchema
+	}
+	key := make(attr.Item, want)
+	for _, ka := range []keyAttr{m.Key.Hash, m.Key.Range} {
+		if ka.Name == "" {
+			continue
+		}
+		v, ok := k.get(ka.Name)
+		if !ok || v.Type != ka.Type {
+			return nil, errKeySchema
+		}
+		key[ka.Name] = v
+	}
+	if err := checkKeyAttr(key, m.Key.Hash, maxHashKeyBytes); err != nil {
+		return nil, err
+	}
+	if m.Key.hasRange() {
+		if err := checkKeyAttr(key, m.Key.Range, maxRangeKeyBytes); err != nil {
+			return nil, err
+		}
+	}
+	return itemKey(m, key), nil
+}
