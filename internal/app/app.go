@@ -7,6 +7,8 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log"
@@ -58,8 +60,9 @@ type Config struct {
 	WrapHTTP func(aws.HTTPClient) aws.HTTPClient
 	// Logf receives operational messages. Default log.Printf.
 	Logf func(format string, args ...any)
-	// CursorKey seals connection cursors (16, 24 or 32 bytes). Default: a
-	// random key per process, so cursors do not survive a restart.
+	// CursorKey seals connection cursors (16, 24 or 32 bytes). Default:
+	// derived from the HS256 token secret (so cursors survive restarts and
+	// work across replicas), else a random key per process.
 	CursorKey []byte
 	// Auth configures bearer-token authentication (auth.OptionsFromEnv
 	// reads it from AUTH_*). When any of it is set it is used as is. Left
@@ -96,7 +99,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
-	authn, err := newAuthenticator(cfg)
+	authn, authSecret, err := newAuthenticator(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +154,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	gql := cfg.GraphQL
 	cursorKey := cfg.CursorKey
+	if len(cursorKey) == 0 && len(authSecret) > 0 {
+		// Cursors stay valid across restarts (and replicas) that share the
+		// token secret; a derived key keeps the two uses apart.
+		mac := hmac.New(sha256.New, authSecret)
+		mac.Write([]byte("hubstream connection cursors v1"))
+		cursorKey = mac.Sum(nil)
+	}
 	if len(cursorKey) == 0 {
 		cursorKey = loaders.NewCursorKey()
 	}
@@ -185,22 +195,24 @@ func authOptions(cfg Config) (opts auth.Options, devSecret string, err error) {
 	return auth.DevOptions(secret), devSecret, nil
 }
 
-func newAuthenticator(cfg Config) (*auth.Authenticator, error) {
+// newAuthenticator builds the authenticator and returns the shared token
+// secret too (nil with a JWKS), from which cursor keys are derived.
+func newAuthenticator(cfg Config) (*auth.Authenticator, []byte, error) {
 	opts, devSecret, err := authOptions(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if opts.Logf == nil {
 		opts.Logf = cfg.Logf
 	}
 	authn, err := auth.New(opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if devSecret != "" {
 		cfg.Logf("hubstream: development authentication: tokens are signed with the secret in %s; mint one with `go run ./cmd/server token <login> --data-dir %s`", devSecret, cfg.DataDir)
 	}
-	return authn, nil
+	return authn, opts.Secret, nil
 }
 
 // MintToken returns a bearer token for login, valid for ttl, signed with
