@@ -238,6 +238,12 @@ func checkKeyAttr(key attr.Item, k keyAttr, limit int) error {
 	if !ok || v.Type != k.Type {
 		return errKeySchema
 	}
+	return checkKeyValue(v, k, limit)
+}
+
+// checkKeyValue checks a key value of the right type for emptiness and
+// DynamoDB's size limit.
+func checkKeyValue(v attr.Value, k keyAttr, limit int) error {
 	n := keyLen(v)
 	if n == 0 && v.Type != attr.TypeN {
 		return ddberr.Validationf("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s", typeWord(v.Type), k.Name)
@@ -295,24 +301,24 @@ func (m *tableMeta) storeKeyOf(k keyPairs) ([]byte, error) {
 	if len(k) != want {
 		return nil, errKeySchema
 	}
-	key := make(attr.Item, want)
-	for _, ka := range []keyAttr{m.Key.Hash, m.Key.Range} {
-		if ka.Name == "" {
-			continue
-		}
-		v, ok := k.get(ka.Name)
-		if !ok || v.Type != ka.Type {
-			return nil, errKeySchema
-		}
-		key[ka.Name] = v
+	// No map is built here: that is the point of keyPairs.
+	hash, ok := k.get(m.Key.Hash.Name)
+	if !ok || hash.Type != m.Key.Hash.Type {
+		return nil, errKeySchema
 	}
-	if err := checkKeyAttr(key, m.Key.Hash, maxHashKeyBytes); err != nil {
+	if err := checkKeyValue(hash, m.Key.Hash, maxHashKeyBytes); err != nil {
 		return nil, err
 	}
+	out := partitionPrefix(m.ID, 0, hash)
 	if m.Key.hasRange() {
-		if err := checkKeyAttr(key, m.Key.Range, maxRangeKeyBytes); err != nil {
+		rng, ok := k.get(m.Key.Range.Name)
+		if !ok || rng.Type != m.Key.Range.Type {
+			return nil, errKeySchema
+		}
+		if err := checkKeyValue(rng, m.Key.Range, maxRangeKeyBytes); err != nil {
 			return nil, err
 		}
+		out = attr.AppendKey(out, rng)
 	}
-	return itemKey(m, key), nil
+	return out, nil
 }
