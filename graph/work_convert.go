@@ -153,19 +153,6 @@ func commentKeyOf(c *model.IssueComment) table.Key {
 	return table.CommentKey(c.RepoOwner, c.RepoName, int(c.Number), c.LocalID)
 }
 
-// workSubjectKeyOf is the read item of a reaction subject aggregate.
-func workSubjectKeyOf(id entities.ID) table.Key {
-	switch id := id.(type) {
-	case entities.IssueID:
-		return table.IssueKey(id.Repo().Owner(), id.Repo().Name(), id.Number())
-	case entities.PullRequestID:
-		return table.PullRequestKey(id.Repo().Owner(), id.Repo().Name(), id.Number())
-	case entities.CommentID:
-		return table.CommentKey(id.Repo().Owner(), id.Repo().Name(), id.Number(), id.Local())
-	}
-	return table.Key{}
-}
-
 // workCounts returns a subject's comment count and reaction counts: the
 // model's own when it came from the read model, else read (batched) from
 // the subject's item.
@@ -346,7 +333,7 @@ func newCommentLocalID() (string, error) {
 // response must show its own effect.
 func reactionSubject(ctx context.Context, res events.Result, subject entities.ID, content entities.ReactionContent, present bool) (model.Reactable, model.Reactions, error) {
 	l := loadersFrom(ctx)
-	key := workSubjectKeyOf(subject)
+	key := events.SubjectKey(subject)
 	viewer := actorOf(ctx)
 	// Enqueue the subject's item first, so that it and the reaction's item
 	// are read in one batch; Counts below finds it in the request cache.
@@ -431,7 +418,7 @@ func (r *Resolver) react(ctx context.Context, input model.ReactionInput, add boo
 	if err != nil {
 		return nil, err
 	}
-	groups, err := reactionGroups(ctx, workSubjectKeyOf(subject), counts)
+	groups, err := reactionGroups(ctx, events.SubjectKey(subject), counts)
 	if err != nil {
 		return nil, err
 	}

@@ -33,3 +33,18 @@ func Partition(id entities.ID) (table.Partition, error) {
 	}
 	return "", fmt.Errorf("events: no partition for aggregate %T", id)
 }
+
+// SubjectKey returns the read item of an issue, pull request or comment:
+// the item their comment and reaction counters live on. Other IDs give the
+// zero Key.
+func SubjectKey(id entities.ID) table.Key {
+	switch id := id.(type) {
+	case entities.IssueID:
+		return table.IssueKey(id.Repo().Owner(), id.Repo().Name(), id.Number())
+	case entities.PullRequestID:
+		return table.PullRequestKey(id.Repo().Owner(), id.Repo().Name(), id.Number())
+	case entities.CommentID:
+		return table.CommentKey(id.Repo().Owner(), id.Repo().Name(), id.Number(), id.Local())
+	}
+	return table.Key{}
+}

@@ -17,9 +17,10 @@ import (
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-// markerSK is the sort key of an aggregate's projection marker, in the
+// markerSK is the sort key of an aggregate's projection marker (see
+// table.MarkerKey), in the
 // aggregate's own partition. No access pattern's key range includes it.
-const markerSK = "PROJECTION"
+const markerSK = table.TypeMarker
 
 // maxTxItems is DynamoDB's TransactWriteItems limit.
 const maxTxItems = 100
@@ -256,7 +257,7 @@ func (ap *Applier) applyEvents(ctx context.Context, id entities.ID, state entiti
 
 // markerOf reads the version of partition p's projection marker.
 func (ap *Applier) markerOf(ctx context.Context, p table.Partition) (int64, error) {
-	mk, err := ap.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(ap.table), Key: table.Key{PK: string(p), SK: markerSK}.AV(), ConsistentRead: aws.Bool(true)})
+	mk, err := ap.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(ap.table), Key: table.MarkerKey(p).AV(), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return 0, fmt.Errorf("projections: reading marker of %s: %w", p, err)
 	}
@@ -270,7 +271,7 @@ func (ap *Applier) markerOf(ctx context.Context, p table.Partition) (int64, erro
 func (ap *Applier) commit(ctx context.Context, id entities.ID, p table.Partition, first, last int64, writes []Write) error {
 	marker := &types.Update{
 		TableName:                           aws.String(ap.table),
-		Key:                                 table.Key{PK: string(p), SK: markerSK}.AV(),
+		Key:                                 table.MarkerKey(p).AV(),
 		UpdateExpression:                    aws.String("SET #v = :last, #et = :et"),
 		ExpressionAttributeNames:            map[string]string{"#v": table.AttrVersion, "#et": table.AttrType},
 		ExpressionAttributeValues:           map[string]types.AttributeValue{":last": nv(last), ":et": sv(table.TypeMarker)},
@@ -634,7 +635,7 @@ func (ap *Applier) Repair(ctx context.Context, id entities.ID, upTo int64) error
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrPoison, err)
 	}
-	mk, err := ap.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(ap.table), Key: table.Key{PK: string(p), SK: markerSK}.AV(), ConsistentRead: aws.Bool(true)})
+	mk, err := ap.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(ap.table), Key: table.MarkerKey(p).AV(), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return fmt.Errorf("projections: reading marker of %v: %w", id, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -27,7 +28,7 @@ func projectComment(ev Event) ([]Write, error) {
 		return nil, fmt.Errorf("projections: %s left no comment state", ev.Env.Type)
 	}
 	key := table.CommentKey(c.Owner, c.Repo, c.Number, c.LocalID)
-	subject := workSubjectKey(c.SubjectID())
+	subject := events.SubjectKey(c.SubjectID())
 	guard := RepoGuard(c.Owner, c.Repo, c.Life)
 	count := func(d int64) Write {
 		return Write{Key: subject, Add: map[string]int64{table.ReadCommentCount: d}, Guard: guard}
@@ -62,18 +63,4 @@ func commentAttrs(ev Event, c *entities.Comment) map[string]types.AttributeValue
 		table.ReadCreatedAt:   tv(c.CreatedAt),
 		table.ReadUpdatedAt:   tv(c.UpdatedAt),
 	}
-}
-
-// workSubjectKey is the read item of an issue, pull request or comment
-// (the things comments and reactions are counted on).
-func workSubjectKey(id entities.ID) table.Key {
-	switch id := id.(type) {
-	case entities.IssueID:
-		return table.IssueKey(id.Repo().Owner(), id.Repo().Name(), id.Number())
-	case entities.PullRequestID:
-		return table.PullRequestKey(id.Repo().Owner(), id.Repo().Name(), id.Number())
-	case entities.CommentID:
-		return table.CommentKey(id.Repo().Owner(), id.Repo().Name(), id.Number(), id.Local())
-	}
-	return table.Key{}
 }

@@ -46,7 +46,7 @@ import (
 // order leaves no record behind.
 
 const (
-	blockSKPrefix = "HALT#"
+	blockSKPrefix = table.HaltSKPrefix
 
 	blkPartition = "pk"
 	blkAgg       = "agg"

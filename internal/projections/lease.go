@@ -51,7 +51,7 @@ const (
 	leaseParent    = "parent"
 	leaseCPAt      = "cpAt" // creation time of the checkpointed record
 	leaseUpdatedAt = "updatedAt"
-	workerSKPrefix = "WORKER#"
+	workerSKPrefix = table.WorkerSKPrefix
 	workerStarted  = "started"
 	workerHost     = "host"
 )

@@ -81,7 +81,7 @@ const TypeTombstone = "TOMBSTONE"
 // keepsOnPurge reports whether an item with sort key sk survives a
 // partition purge: write-side items and applier bookkeeping.
 func keepsOnPurge(sk string) bool {
-	return strings.HasPrefix(sk, "EVENT#") || sk == markerSK || strings.HasPrefix(sk, table.TombstoneSKPrefix)
+	return table.IsEventSK(sk) || table.IsHeadSK(sk) || table.IsMarkerSK(sk) || strings.HasPrefix(sk, table.TombstoneSKPrefix)
 }
 
 // purge runs spec: the tombstone first, then items, collections and

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -24,7 +25,7 @@ func projectReaction(ev Event) ([]Write, error) {
 		return nil, fmt.Errorf("projections: %w", err)
 	}
 	id := parsed.(entities.ReactionID)
-	subject := workSubjectKey(id.Subject())
+	subject := events.SubjectKey(id.Subject())
 	if subject == (table.Key{}) {
 		return nil, fmt.Errorf("projections: reaction on unsupported subject %v", id.Subject())
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +28,7 @@ const projMarkerSK = "PROJECTION"
 // markers. The write side (event, head and idempotency items) and the
 // projector's bookkeeping (leases, workers, blocks, parked events) are not.
 func IsReadModelItem(it map[string]ddb.AttributeValue) bool {
-	if strings.HasPrefix(attrStr(it, table.AttrPK), "PROJECTOR#") {
+	if table.IsProjectorPK(attrStr(it, table.AttrPK)) {
 		return false
 	}
 	if attrStr(it, table.AttrSK) == projMarkerSK {
@@ -349,7 +348,7 @@ func (rb *rebuilder) repair(ctx context.Context, id entities.ID, p table.Partiti
 	if applied >= upTo {
 		return nil
 	}
-	log, err := readLog(ctx, rb.opts.SourceDB, rb.opts.SourceTable, p, upTo)
+	log, err := loadLog(ctx, rb.opts.SourceDB, rb.opts.SourceTable, p, upTo)
 	if err != nil {
 		return err
 	}
@@ -377,39 +376,6 @@ func withRetry(ctx context.Context, f func() error) error {
 			return err
 		}
 	}
-}
-
-// readLog reads an aggregate's events 1..upTo, in order, and checks that
-// none is missing.
-func readLog(ctx context.Context, db *dynamodb.Client, tbl string, p table.Partition, upTo int64) ([]events.Envelope, error) {
-	pager := dynamodb.NewQueryPaginator(db, &dynamodb.QueryInput{
-		TableName:              aws.String(tbl),
-		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"),
-		ExpressionAttributeValues: map[string]ddb.AttributeValue{
-			":pk": sv(string(p)), ":lo": sv(table.EventKey(p, 1).SK), ":hi": sv(table.EventKey(p, upTo).SK),
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	var out []events.Envelope
-	for pager.HasMorePages() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("projections: reading the event log of %s: %w", p, err)
-		}
-		for _, it := range page.Items {
-			env, err := events.DecodeEventItem(it)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrPoison, err)
-			}
-			out = append(out, env)
-		}
-	}
-	for i, env := range out {
-		if env.Version != int64(i+1) {
-			return nil, fmt.Errorf("projections: the event log of %s has a hole at version %d", p, i+1)
-		}
-	}
-	return out, nil
 }
 
 // catchUp repairs every aggregate whose marker is behind its head.

@@ -179,18 +179,13 @@ func repositoryPurge(r *entities.Repository, lastNumber int64) *PurgeSpec {
 			spec.Partitions = append(spec.Partitions,
 				string(table.IssuePartition(r.Owner, r.Name, n)), string(table.PullRequestPartition(r.Owner, r.Name, n)))
 		}
-		// Comments are "ISSUE#{n}#COMMENT#{id}" in the repository's
-		// partition, numbered like issues whatever they comment on; "$"
-		// sorts right after "#", so the range ends after number hi's items.
+		// Comments and their reactions live in the repository's
+		// partition, numbered like issues whatever they comment on.
 		pk, _ := table.CommentsOf(r.Owner, r.Name, lo)
-		spec.Collections = append(spec.Collections, PurgeCollection{
-			PK: pk, SKFrom: fmt.Sprintf("ISSUE#%08d#", lo), SKTo: fmt.Sprintf("ISSUE#%08d$", hi),
-		})
-		// Comment reactions are "REACTION#{commentSK}#…" in the same
-		// partition (table.ReactionKey).
-		spec.Collections = append(spec.Collections, PurgeCollection{
-			PK: pk, SKFrom: fmt.Sprintf("REACTION#ISSUE#%08d#", lo), SKTo: fmt.Sprintf("REACTION#ISSUE#%08d$", hi),
-		})
+		from, to := table.CommentRange(lo, hi)
+		spec.Collections = append(spec.Collections, PurgeCollection{PK: pk, SKFrom: from, SKTo: to})
+		from, to = table.CommentReactionRange(lo, hi)
+		spec.Collections = append(spec.Collections, PurgeCollection{PK: pk, SKFrom: from, SKTo: to})
 	}
 	return spec
 }

@@ -724,7 +724,7 @@ func (p *shardProc) trimmed(ctx context.Context) {
 }
 
 // trimSKPrefix begins the sort key of a trim note.
-const trimSKPrefix = "TRIM#"
+const trimSKPrefix = table.TrimSKPrefix
 
 // checkpoint stores p.pos (done: and marks the shard finished).
 func (p *shardProc) checkpoint(ctx context.Context, done bool) error {

@@ -362,3 +362,38 @@ func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05
 func StarKeyAt(login, owner, repo string, at time.Time) Key {
 	return StarKey(login, owner, repo, FormatTime(at))
 }
+
+// Projection bookkeeping keys (written by internal/projections).
+
+// MarkerKey is an aggregate's projection marker: the version of its events
+// the read model reflects, in the aggregate's own partition, outside every
+// access pattern's key range.
+func MarkerKey(p Partition) Key { return Key{PK: string(p), SK: TypeMarker} }
+
+// IsMarkerSK reports whether sk is a projection marker's sort key.
+func IsMarkerSK(sk string) bool { return sk == TypeMarker }
+
+// Sort-key prefixes of a projector's bookkeeping items, in its
+// ProjectorPartition.
+const (
+	WorkerSKPrefix = "WORKER#" // a worker's heartbeat
+	HaltSKPrefix   = "HALT#"   // a halted (blocked) aggregate
+	TrimSKPrefix   = "TRIM#"   // a note that a shard was trimmed past its checkpoint
+)
+
+// IsProjectorPK reports whether pk is a projector's bookkeeping partition.
+func IsProjectorPK(pk string) bool { return strings.HasPrefix(pk, "PROJECTOR#") }
+
+// CommentRange returns the sort-key range [from, to) of every comment of
+// issues and pull requests numbered lo..hi, in the repository partition
+// CommentsOf returns. "$" sorts right after "#", so the range ends after
+// number hi's items.
+func CommentRange(lo, hi int) (from, to string) {
+	return fmt.Sprintf("ISSUE#%08d#", lo), fmt.Sprintf("ISSUE#%08d$", hi)
+}
+
+// CommentReactionRange returns the sort-key range of the reactions on
+// those comments (ReactionKey of a comment subject), in the same partition.
+func CommentReactionRange(lo, hi int) (from, to string) {
+	return "REACTION#" + fmt.Sprintf("ISSUE#%08d#", lo), "REACTION#" + fmt.Sprintf("ISSUE#%08d$", hi)
+}

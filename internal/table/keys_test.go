@@ -32,6 +32,9 @@ func TestKeysFollowTheEntityChart(t *testing.T) {
 		{"comment key", CommentKey("o", "r", 3, "01abc").SK, "ISSUE#00000003#COMMENT#01abc"},
 		{"membership GSI1", MembershipIndexKeys("org", "mona")[0].SK, "ORG#org"},
 		{"repos by owner newest first", RepositoryIndexKeys("o", "r", "2026")[2].SK, "#2026"},
+		{"projection marker", MarkerKey("REPO#o#r").SK, "PROJECTION"},
+		{"comment range start", first(CommentRange(3, 7)), "ISSUE#00000003#"},
+		{"comment reaction range end", second(CommentReactionRange(3, 7)), "REACTION#ISSUE#00000007$"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,3 +107,6 @@ func TestClassify(t *testing.T) {
 		t.Fatal("a cancellation caused only by conflicts is retryable")
 	}
 }
+
+func first(a, _ string) string  { return a }
+func second(_, b string) string { return b }
