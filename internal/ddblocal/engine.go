@@ -286,3 +286,13 @@ func decodeItem(b []byte) (attr.Item, error) {
 	}
 	return it, nil
 }
+
+// logBackground reports a failure of background work (rollover, trimming,
+// TTL sweeps, purges), except the cancellation that Close causes: work cut
+// short by shutdown is not a fault.
+func (e *Engine) logBackground(what string, err error) {
+	if e.life.Err() != nil {
+		return
+	}
+	e.logf("ddblocal: %s: %v", what, err)
+}

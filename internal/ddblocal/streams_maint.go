@@ -113,10 +113,10 @@ func (e *Engine) maintainStreams() {
 		case <-t.C:
 			ctx := e.life
 			if err := e.rollShards(ctx); err != nil {
-				e.logf("ddblocal: shard rollover: %v", err)
+				e.logBackground("shard rollover", err)
 			}
 			if err := e.trimStreams(ctx); err != nil {
-				e.logf("ddblocal: stream trimming: %v", err)
+				e.logBackground("stream trimming", err)
 			}
 		}
 	}

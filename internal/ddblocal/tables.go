@@ -509,7 +509,7 @@ func (e *Engine) purgeRange(lo, hi []byte, what string) {
 				return
 			}
 			if err := e.store.Apply(e.life, &b); err != nil {
-				e.logf("ddblocal: purging %s: %v", what, err)
+				e.logBackground("purging "+what, err)
 				return
 			}
 		}

@@ -27,7 +27,7 @@ func (e *Engine) sweepTTL() {
 			return
 		case <-t.C:
 			if _, err := e.SweepExpired(e.life); err != nil {
-				e.logf("ddblocal: TTL sweep: %v", err)
+				e.logBackground("TTL sweep", err)
 			}
 		}
 	}
