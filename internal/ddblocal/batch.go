@@ -1,7 +1,9 @@
 package ddblocal
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -30,9 +32,12 @@ type batchGetInput struct {
 }
 
 func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
-	var in batchGetInput
-	if err := decodeRequest(body, &in); err != nil {
-		return nil, err
+	in, ok := decodeBatchGetFast(body)
+	if !ok {
+		in = batchGetInput{}
+		if err := decodeRequest(body, &in); err != nil {
+			return nil, err
+		}
 	}
 	if err := validateCapacityMode(in.capacityInput); err != nil {
 		return nil, err
@@ -73,18 +78,9 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		store := make([][]byte, len(r.Keys))
-		seen := make(map[string]bool, len(r.Keys))
-		for i, k := range r.Keys {
-			sk, err := m.storeKeyOf(k)
-			if err != nil {
-				return nil, err
-			}
-			if seen[string(sk)] {
-				return nil, ddberr.Validationf("Provided list of item keys contains duplicates")
-			}
-			seen[string(sk)] = true
-			store[i] = sk
+		store, err := storeKeysOf(m, r.Keys)
+		if err != nil {
+			return nil, err
 		}
 		reqs = append(reqs, &tableReq{name: name, m: m, keys: r.Keys, store: store, req: r, project: project})
 	}
@@ -93,7 +89,7 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	sort.Slice(reqs, func(i, j int) bool { return reqs[i].name < reqs[j].name })
 	snap := e.store.Snapshot()
 	defer snap.Close()
-	out := make([]byte, 0, 4096)
+	out := e.respBufs.get()
 	out = append(out, `{"Responses":{`...)
 	unprocessed := map[string]*keysAndAttributes{}
 	size := 0
@@ -180,6 +176,37 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	}
 	out = append(out, '}')
 	return rawJSON(out), nil
+}
+
+// storeKeysOf returns the store keys of keys, in order, all in one buffer,
+// and rejects a list that names an item twice.
+func storeKeysOf(m *tableMeta, keys []keyPairs) ([][]byte, error) {
+	arena := make([]byte, 0, 48*len(keys))
+	ends := make([]int, len(keys))
+	for i, k := range keys {
+		var err error
+		if arena, err = m.appendStoreKey(arena, k); err != nil {
+			return nil, err
+		}
+		ends[i] = len(arena)
+	}
+	// Slices are cut only now: the arena may have moved while it grew.
+	store := make([][]byte, len(keys))
+	start := 0
+	for i, end := range ends {
+		store[i] = arena[start:end:end]
+		start = end
+	}
+	// Sorting a copy finds duplicates without a map (a map of 25 keys
+	// cost more than the rest of key handling).
+	sorted := slices.Clone(store)
+	slices.SortFunc(sorted, bytes.Compare)
+	for i := 1; i < len(sorted); i++ {
+		if bytes.Equal(sorted[i-1], sorted[i]) {
+			return nil, ddberr.Validationf("Provided list of item keys contains duplicates")
+		}
+	}
+	return store, nil
 }
 
 type writeRequest struct {

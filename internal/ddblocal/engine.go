@@ -66,10 +66,11 @@ type Engine struct {
 	tables      map[string]*table
 	nextTableID uint32
 
-	reqIDs  *requestIDs
-	tokens  *tokenCache
-	streams *streamState
-	iterKey []byte
+	reqIDs   *requestIDs
+	respBufs bufferPool
+	tokens   *tokenCache
+	streams  *streamState
+	iterKey  []byte
 
 	closeOnce sync.Once
 	closed    chan struct{}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"hash/crc32"
 	"io"
 	"net/http"
@@ -61,15 +60,16 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, err)
 		return
 	}
-	var out []byte
 	if raw, ok := resp.(rawJSON); ok {
-		out = raw
-	} else {
-		out, err = json.Marshal(resp)
-		if err != nil {
-			e.writeError(w, err)
-			return
-		}
+		writeBody(w, http.StatusOK, raw)
+		// The server and the in-process recorder have copied the bytes.
+		e.respBufs.put(raw)
+		return
+	}
+	out, err := json.Marshal(resp)
+	if err != nil {
+		e.writeError(w, err)
+		return
 	}
 	writeBody(w, http.StatusOK, out)
 }
@@ -192,7 +192,14 @@ func newRequestIDs() *requestIDs {
 }
 
 func (r *requestIDs) next() string {
-	return r.prefix + fmt.Sprintf("%016X", r.n.Add(1))
+	const hexDigits = "0123456789ABCDEF"
+	var buf [32]byte
+	b := append(buf[:0], r.prefix...)
+	n := r.n.Add(1)
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, hexDigits[n>>uint(shift)&0xf])
+	}
+	return string(b)
 }
 
 // InProcessClient is an aws.HTTPClient bound to an http.Handler: requests are

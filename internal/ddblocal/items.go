@@ -350,7 +350,7 @@ func (e *Engine) getItem(ctx context.Context, body []byte) (any, error) {
 		if !found {
 			return rawJSON("{}"), nil
 		}
-		out := append(make([]byte, 0, len(raw)*2+16), `{"Item":`...)
+		out := append(e.respBufs.get(), `{"Item":`...)
 		if out, err = attr.AppendJSONFromBinary(out, raw); err != nil {
 			return nil, err
 		}

@@ -2,7 +2,6 @@ package ddblocal
 
 import (
 	"encoding/binary"
-	"hash/fnv"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
 )
@@ -39,19 +38,39 @@ func dataPrefix(tableID uint32, indexID uint16) []byte {
 	return b
 }
 
+// partitionHash is 32-bit FNV-1a (hash/fnv's New32a), written out so that
+// hashing a key allocates nothing. Stored keys depend on it: it must never
+// change.
 func partitionHash(encodedPK []byte) uint32 {
-	h := fnv.New32a()
-	_, _ = h.Write(encodedPK)
-	return h.Sum32()
+	const (
+		offset32 = 2166136261
+		prime32  = 16777619
+	)
+	h := uint32(offset32)
+	for _, c := range encodedPK {
+		h ^= uint32(c)
+		h *= prime32
+	}
+	return h
 }
 
 // partitionPrefix returns the prefix of every entry in one partition of a
 // table or index.
 func partitionPrefix(tableID uint32, indexID uint16, pk attr.Value) []byte {
-	enc := attr.AppendKey(nil, pk)
-	b := dataPrefix(tableID, indexID)
-	b = binary.BigEndian.AppendUint32(b, partitionHash(enc))
-	return append(b, enc...)
+	return appendPartitionPrefix(make([]byte, 0, 64), tableID, indexID, pk)
+}
+
+// appendPartitionPrefix appends partitionPrefix(tableID, indexID, pk) to
+// dst.
+func appendPartitionPrefix(dst []byte, tableID uint32, indexID uint16, pk attr.Value) []byte {
+	dst = append(dst, prefixData)
+	dst = binary.BigEndian.AppendUint32(dst, tableID)
+	dst = binary.BigEndian.AppendUint16(dst, indexID)
+	at := len(dst)
+	dst = append(dst, 0, 0, 0, 0) // the hash, filled in below
+	dst = attr.AppendKey(dst, pk)
+	binary.BigEndian.PutUint32(dst[at:], partitionHash(dst[at+4:]))
+	return dst
 }
 
 // itemKey returns the store key of a table item.

@@ -353,19 +353,23 @@ func (p *readPlan) startKeyFor(esk attr.Item) ([]byte, error) {
 	return indexEntryKey(p.m, p.ix, esk), nil
 }
 
-// lastKeyOf returns the LastEvaluatedKey for an entry read by p.
-func (p *readPlan) lastKeyOf(item attr.Item) attr.Item {
-	out := attr.Item{}
-	names := p.m.Key.names()
+// appendLastKey appends the LastEvaluatedKey for the entry raw read by p:
+// the table's key attributes and, for an index, the index's.
+func (p *readPlan) appendLastKey(out, raw []byte) ([]byte, error) {
+	var buf [4]string
+	names := appendKeyNames(buf[:0], p.m.Key)
 	if p.ix != nil {
-		names = append(names, p.ix.Key.names()...)
+		names = appendKeyNames(names, p.ix.Key)
 	}
-	for _, n := range names {
-		if v, ok := item[n]; ok {
-			out[n] = v
-		}
+	return attr.AppendJSONFromBinaryOnly(out, raw, names)
+}
+
+func appendKeyNames(names []string, k keySchema) []string {
+	names = append(names, k.Hash.Name)
+	if k.hasRange() {
+		names = append(names, k.Range.Name)
 	}
-	return out
+	return names
 }
 
 func (e *Engine) scan(ctx context.Context, body []byte) (any, error) {
@@ -445,7 +449,7 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 	}
 	it := snap.Iter(lower, upper, p.reverse)
 	var (
-		out       = make([]byte, 0, 1024)
+		out       = e.respBufs.get()
 		count     int64
 		scanned   int64
 		bytesRead int
@@ -534,12 +538,11 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 	out = append(out, `,"ScannedCount":`...)
 	out = strconv.AppendInt(out, scanned, 10)
 	if more && lastRaw != nil {
-		last, err := decodeItem(lastRaw)
-		if err != nil {
+		out = append(out, `,"LastEvaluatedKey":`...)
+		var err error
+		if out, err = p.appendLastKey(out, lastRaw); err != nil {
 			return nil, err
 		}
-		out = append(out, `,"LastEvaluatedKey":`...)
-		out = attr.AppendItemJSON(out, p.lastKeyOf(last))
 	}
 	if c := capacity(p.capacityMode, p.m.Name, readUnits(bytesRead, p.consistent)); c != nil {
 		out = append(out, `,"ConsumedCapacity":{"TableName":`...)

@@ -291,33 +291,35 @@ func (k keyPairs) get(name string) (attr.Value, bool) {
 	return attr.Value{}, false
 }
 
-// storeKeyOf validates a key given as pairs exactly like extractKey and
-// returns the item's store key.
-func (m *tableMeta) storeKeyOf(k keyPairs) ([]byte, error) {
+// appendStoreKey validates a key given as pairs exactly like extractKey and
+// appends the item's store key to dst; on error dst is returned unchanged.
+func (m *tableMeta) appendStoreKey(dst []byte, k keyPairs) ([]byte, error) {
 	want := 1
 	if m.Key.hasRange() {
 		want = 2
 	}
 	if len(k) != want {
-		return nil, errKeySchema
+		return dst, errKeySchema
 	}
 	// No map is built here: that is the point of keyPairs.
 	hash, ok := k.get(m.Key.Hash.Name)
 	if !ok || hash.Type != m.Key.Hash.Type {
-		return nil, errKeySchema
+		return dst, errKeySchema
 	}
 	if err := checkKeyValue(hash, m.Key.Hash, maxHashKeyBytes); err != nil {
-		return nil, err
+		return dst, err
 	}
-	out := partitionPrefix(m.ID, 0, hash)
+	var rng attr.Value
 	if m.Key.hasRange() {
-		rng, ok := k.get(m.Key.Range.Name)
-		if !ok || rng.Type != m.Key.Range.Type {
-			return nil, errKeySchema
+		if rng, ok = k.get(m.Key.Range.Name); !ok || rng.Type != m.Key.Range.Type {
+			return dst, errKeySchema
 		}
 		if err := checkKeyValue(rng, m.Key.Range, maxRangeKeyBytes); err != nil {
-			return nil, err
+			return dst, err
 		}
+	}
+	out := appendPartitionPrefix(dst, m.ID, 0, hash)
+	if m.Key.hasRange() {
 		out = attr.AppendKey(out, rng)
 	}
 	return out, nil

@@ -2,7 +2,6 @@ package ddblocal
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -112,10 +111,7 @@ func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, erro
 		if len(tok) < 1 || len(tok) > maxClientTokenSize {
 			return nil, constraintError(tok, "clientRequestToken", "Member must have length less than or equal to 36")
 		}
-		var err error
-		if fingerprint, err = json.Marshal(in.TransactItems); err != nil {
-			return nil, err
-		}
+		fingerprint = txFingerprint(in.TransactItems)
 	}
 	// Parse everything that does not need table state before taking the
 	// lock: request-level errors are plain ValidationExceptions.

@@ -2,6 +2,7 @@ package attr
 
 import (
 	"encoding/binary"
+	"slices"
 	"unsafe"
 )
 
@@ -23,6 +24,53 @@ func AppendJSONFromBinary(dst, b []byte) ([]byte, error) {
 		return dst, corrupt("malformed item")
 	}
 	return out, nil
+}
+
+// AppendJSONFromBinaryOnly is AppendJSONFromBinary restricted to the
+// top-level attributes named in names: the wire JSON of the item that
+// AppendItemJSON gives for the item cut down to those attributes, without
+// decoding it. Query and Scan build a LastEvaluatedKey from the last item
+// read this way. Corrupt input yields an error wrapping ErrCorrupt and dst
+// unchanged.
+func AppendJSONFromBinaryOnly(dst, b []byte, names []string) ([]byte, error) {
+	if len(b) == 0 || b[0] != binaryFormatV1 {
+		return dst, corrupt("unknown format")
+	}
+	t := transcoder{buf: b, pos: 1}
+	start := len(dst)
+	n, ok := t.uvarint()
+	if !ok {
+		return dst, corrupt("malformed item")
+	}
+	out := append(dst, '{')
+	kept := 0
+	for i := 0; i < n; i++ {
+		name, ok := t.bytes()
+		if !ok {
+			return dst[:start], corrupt("malformed item")
+		}
+		mark := len(out)
+		if kept > 0 {
+			out = append(out, ',')
+		}
+		out = appendJSONString(out, str(name))
+		out = append(out, ':')
+		if out, ok = t.value(out, 1); !ok {
+			return dst[:start], corrupt("malformed item")
+		}
+		// Values are transcoded and dropped rather than skipped: items
+		// are small, and one walker keeps corrupt-input handling in one
+		// place.
+		if slices.Contains(names, str(name)) {
+			kept++
+		} else {
+			out = out[:mark]
+		}
+	}
+	if t.pos != len(b) {
+		return dst[:start], corrupt("malformed item")
+	}
+	return append(out, '}'), nil
 }
 
 type transcoder struct {

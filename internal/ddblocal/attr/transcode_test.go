@@ -60,3 +60,39 @@ func FuzzAppendJSONFromBinary(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendJSONFromBinaryOnly(t *testing.T) {
+	it := Item{"pk": Str("p"), "sk": MustNumber("7"), "m": Map(map[string]Value{"pk": Str("nested")}), "z": Bool(true)}
+	cases := []struct {
+		name  string
+		names []string
+		want  Item
+	}{
+		{"keys", []string{"pk", "sk"}, Item{"pk": Str("p"), "sk": MustNumber("7")}},
+		{"last attribute only", []string{"z"}, Item{"z": Bool(true)}},
+		{"nested names do not count", []string{"pk"}, Item{"pk": Str("p")}},
+		{"absent names", []string{"nope"}, Item{}},
+		{"all", []string{"z", "m", "sk", "pk"}, it},
+		{"none", nil, Item{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := AppendJSONFromBinaryOnly([]byte("prefix"), AppendItemBinary(nil, it), c.names)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := append([]byte("prefix"), AppendItemJSON(nil, c.want)...); !bytes.Equal(got, want) {
+				t.Fatalf("got  %s\nwant %s", got, want)
+			}
+		})
+	}
+	t.Run("corrupt", func(t *testing.T) {
+		good := AppendItemBinary(nil, it)
+		for cut := 0; cut < len(good); cut++ {
+			out, err := AppendJSONFromBinaryOnly([]byte("x"), good[:cut], []string{"pk"})
+			if !errors.Is(err, ErrCorrupt) || string(out) != "x" {
+				t.Fatalf("truncated at %d: out %q, err %v", cut, out, err)
+			}
+		}
+	})
+}

@@ -1,0 +1,144 @@
+package attr
+
+import "errors"
+
+// ErrNotPlain is returned by Reader for a string with escapes or bytes
+// outside ASCII.
+var ErrNotPlain = errors.New("attr: string is not plain ASCII")
+
+// Reader reads a DynamoDB JSON request token by token, for the engine's
+// hot paths that decode requests without reflection (BatchGetItem). It
+// shares the item decoder's scanner, so attribute values decode exactly as
+// DecodeAttrsJSON decodes them. It is deliberately strict and small:
+// callers treat any error, or any input they do not expect, as a reason to
+// fall back to their general decoder, which then reports the error; so the
+// errors a Reader returns are never shown to clients and say little.
+//
+// Strings read by a Reader, including those inside decoded values, share
+// one copy of the input made by NewReader.
+type Reader struct {
+	d jsonDecoder
+}
+
+// NewReader returns a Reader at the start of data. It copies data once.
+func NewReader(data []byte) *Reader {
+	return &Reader{d: newJSONDecoder(data)}
+}
+
+// Peek returns the next byte that is not white space, or 0 at the end.
+func (r *Reader) Peek() byte { return r.d.peek() }
+
+// Open consumes c, which must be '{' or '[' and the next non-space byte.
+func (r *Reader) Open(c byte) error {
+	if r.d.peek() != c {
+		return r.d.syntaxError(string(c))
+	}
+	return r.d.enter()
+}
+
+// Empty consumes closer and reports true if it is the next non-space
+// byte: the object or array just opened has no members.
+func (r *Reader) Empty(closer byte) bool {
+	if r.d.peek() != closer {
+		return false
+	}
+	r.d.pos++
+	r.d.depth--
+	return true
+}
+
+// More consumes the ',' or closer after a member or element and reports
+// whether another one follows.
+func (r *Reader) More(closer byte) (bool, error) { return r.d.afterMember(closer) }
+
+// Name reads an object member's name and the colon after it. Names with
+// escapes or non-ASCII bytes are refused, so that callers never need to
+// match them against the general decoder's rules for such names.
+func (r *Reader) Name() (string, error) {
+	return r.plainString(true)
+}
+
+// String reads a string value made of plain ASCII without escapes.
+func (r *Reader) String() (string, error) {
+	return r.plainString(false)
+}
+
+func (r *Reader) plainString(member bool) (string, error) {
+	if r.d.peek() != '"' {
+		return "", r.d.syntaxError("a string")
+	}
+	start := r.d.pos + 1
+	raw, flags, err := r.d.scanString()
+	if err != nil {
+		return "", err
+	}
+	if flags != 0 {
+		return "", ErrNotPlain
+	}
+	s := r.d.src[start : start+len(raw)]
+	if member {
+		return s, r.d.expect(':')
+	}
+	return s, nil
+}
+
+// Bool reads true or false.
+func (r *Reader) Bool() (bool, error) {
+	switch r.d.peek() {
+	case 't':
+		return true, r.d.literal("true")
+	case 'f':
+		return false, r.d.literal("false")
+	}
+	return false, r.d.syntaxError("a boolean")
+}
+
+// Attrs reads a JSON object of attribute name to AttributeValue like
+// DecodeAttrsJSON (a repeated name keeps its last value) and appends its
+// members to dst; the new members are dst[len(dst):] of the result. A
+// value that fails validation is an error here too.
+func (r *Reader) Attrs(dst []NamedValue) ([]NamedValue, error) {
+	if r.d.peek() != '{' {
+		return dst, r.d.mismatch(targetMap)
+	}
+	if err := r.d.enter(); err != nil {
+		return dst, err
+	}
+	start := len(dst)
+	if r.Empty('}') {
+		return dst, nil
+	}
+	for {
+		name, err := r.d.memberName()
+		if err != nil {
+			return dst, err
+		}
+		v, err := r.d.attrValue(0)
+		if err != nil {
+			return dst, err
+		}
+		if r.d.verr != nil {
+			return dst, r.d.verr
+		}
+		replaced := false
+		for i := start; i < len(dst); i++ {
+			if dst[i].Name == name {
+				dst[i].Value, replaced = v, true
+				break
+			}
+		}
+		if !replaced {
+			dst = append(dst, NamedValue{Name: name, Value: v})
+		}
+		more, err := r.d.afterMember('}')
+		if err != nil {
+			return dst, err
+		}
+		if !more {
+			return dst, nil
+		}
+	}
+}
+
+// End reports an error unless only white space is left.
+func (r *Reader) End() error { return r.d.end() }

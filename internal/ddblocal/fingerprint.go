@@ -1,0 +1,109 @@
+package ddblocal
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"slices"
+
+	"github.com/hubstream/hubstream/internal/ddblocal/attr"
+)
+
+// txFingerprint returns a digest of the parameters a ClientRequestToken
+// binds: every field of every TransactItems entry. Maps (items, keys,
+// ExpressionAttributeNames/Values) are encoded in sorted order, so a retry
+// that serialises the same request with another member order — Go SDK
+// clients iterate maps in random order — still matches, while any change of
+// a value, expression or table does not.
+//
+// The Go SDK fills in a token on every TransactWriteItems call, so this is
+// on the hot path: it replaced a reflective encoding/json.Marshal of the
+// decoded items that cost about 4% of all CPU of a loopback benchmark.
+func txFingerprint(items []txItem) []byte {
+	b := make([]byte, 0, 512)
+	field := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
+	optional := func(s *string) {
+		if s == nil {
+			b = append(b, 0)
+			return
+		}
+		b = append(b, 1)
+		field(*s)
+	}
+	common := func(c *txCommon) {
+		field(c.TableName)
+		optional(c.ConditionExpression)
+		field(c.ReturnValuesOnConditionCheckFailure)
+		b = appendSortedNames(b, c.ExpressionAttributeNames)
+		b = appendSortedValues(b, c.ExpressionAttributeValues)
+	}
+	item := func(it attr.Item) {
+		if it == nil {
+			b = append(b, 0)
+			return
+		}
+		b = append(b, 1)
+		b = attr.AppendItemJSON(b, it)
+	}
+	for i := range items {
+		it := &items[i]
+		// Each present action is tagged, so that two entries that both
+		// name actions (rejected later) still fingerprint distinctly.
+		if c := it.ConditionCheck; c != nil {
+			b = append(b, 'C')
+			common(&c.txCommon)
+			item(c.Key)
+		}
+		if p := it.Put; p != nil {
+			b = append(b, 'P')
+			common(&p.txCommon)
+			item(p.Item)
+		}
+		if d := it.Delete; d != nil {
+			b = append(b, 'D')
+			common(&d.txCommon)
+			item(d.Key)
+		}
+		if u := it.Update; u != nil {
+			b = append(b, 'U')
+			common(&u.txCommon)
+			item(u.Key)
+			optional(u.UpdateExpression)
+		}
+		b = append(b, ';')
+	}
+	sum := sha256.Sum256(b)
+	return sum[:]
+}
+
+func appendSortedNames(b []byte, m map[string]string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(m)))
+	for _, k := range sortedKeys(m) {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendUvarint(b, uint64(len(m[k])))
+		b = append(b, m[k]...)
+	}
+	return b
+}
+
+func appendSortedValues(b []byte, m map[string]attr.Value) []byte {
+	b = binary.AppendUvarint(b, uint64(len(m)))
+	for _, k := range sortedKeys(m) {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = attr.AppendValueJSON(b, m[k])
+	}
+	return b
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
