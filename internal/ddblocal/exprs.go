@@ -124,6 +124,10 @@ func readUnits(size int, consistent bool) float64 {
 	return u
 }
 
+// wantsCapacity reports whether a ReturnConsumedCapacity mode asks for
+// consumed capacity, so that callers skip computing item sizes otherwise.
+func wantsCapacity(mode string) bool { return mode == "TOTAL" || mode == "INDEXES" }
+
 func capacity(mode, table string, units float64) *consumedCapacity {
 	switch mode {
 	case "TOTAL":

@@ -170,11 +170,14 @@ func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := writeItemOutput{ConsumedCapacity: capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(maxInt(attr.ItemSize(in.Item), attr.ItemSize(old))))}
+	var out writeItemOutput
+	if wantsCapacity(in.ReturnConsumedCapacity) {
+		out.ConsumedCapacity = capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(maxInt(attr.ItemSize(in.Item), attr.ItemSize(old))))
+	}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out.Attributes = old
 	}
-	return out, nil
+	return out.response(), nil
 }
 
 func (e *Engine) deleteItem(ctx context.Context, body []byte) (any, error) {
@@ -201,11 +204,14 @@ func (e *Engine) deleteItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := writeItemOutput{ConsumedCapacity: capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(attr.ItemSize(old)))}
+	var out writeItemOutput
+	if wantsCapacity(in.ReturnConsumedCapacity) {
+		out.ConsumedCapacity = capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(attr.ItemSize(old)))
+	}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out.Attributes = old
 	}
-	return out, nil
+	return out.response(), nil
 }
 
 func (e *Engine) updateItem(ctx context.Context, body []byte) (any, error) {
@@ -238,9 +244,12 @@ func (e *Engine) updateItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := writeItemOutput{ConsumedCapacity: capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(maxInt(attr.ItemSize(newItem), attr.ItemSize(old))))}
+	var out writeItemOutput
+	if wantsCapacity(in.ReturnConsumedCapacity) {
+		out.ConsumedCapacity = capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(maxInt(attr.ItemSize(newItem), attr.ItemSize(old))))
+	}
 	out.Attributes = updateReturnValues(in.ReturnValues, exprs.update, old, newItem)
-	return out, nil
+	return out.response(), nil
 }
 
 // applyUpdate computes an UpdateItem result: the update applied to the

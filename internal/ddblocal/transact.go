@@ -247,7 +247,10 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	reasons := make([]cancellationReason, len(actions))
 	var muts []*mutation
 	failed := false
-	units := map[string]float64{}
+	var units map[string]float64
+	if wantsCapacity(capMode) {
+		units = map[string]float64{}
+	}
 	for i, a := range actions {
 		reasons[i].Code = "None"
 		old, oldSize, err := readItemSized(snap, a.storeKey)
@@ -289,7 +292,9 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 			continue // ConditionCheck writes nothing
 		}
 		muts = append(muts, mu)
-		units[a.m.Name] += 2 * writeUnits(maxInt(attr.ItemSize(old), attr.ItemSize(mu.new)))
+		if units != nil {
+			units[a.m.Name] += 2 * writeUnits(maxInt(attr.ItemSize(old), attr.ItemSize(mu.new)))
+		}
 	}
 	if failed {
 		return nil, &txCanceled{reasons: reasons}
@@ -299,6 +304,9 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	}
 	if token != nil {
 		e.tokens.put(*token, fingerprint, e.now())
+	}
+	if len(units) == 0 {
+		return rawJSON(`{}`), nil
 	}
 	var out struct {
 		ConsumedCapacity []*consumedCapacity `json:"ConsumedCapacity,omitempty"`

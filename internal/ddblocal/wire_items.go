@@ -83,6 +83,16 @@ type writeItemOutput struct {
 	ConsumedCapacity *consumedCapacity `json:"ConsumedCapacity,omitempty"`
 }
 
+// response returns o for encoding, or the encoded empty object that it
+// would give: most writes return nothing, and encoding/json's reflection
+// showed in write profiles.
+func (o writeItemOutput) response() any {
+	if len(o.Attributes) == 0 && o.ConsumedCapacity == nil {
+		return rawJSON(`{}`)
+	}
+	return o
+}
+
 type getItemOutput struct {
 	Item             attr.Item         `json:"Item,omitempty"`
 	ConsumedCapacity *consumedCapacity `json:"ConsumedCapacity,omitempty"`
