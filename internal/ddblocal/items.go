@@ -139,9 +139,12 @@ func (w writeCommon) check() error {
 }
 
 func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
-	var in putItemInput
-	if err := decodeRequest(body, &in); err != nil {
-		return nil, err
+	in, ok := decodePutItemFast(body)
+	if !ok {
+		in = putItemInput{}
+		if err := decodeRequest(body, &in); err != nil {
+			return nil, err
+		}
 	}
 	if err := (writeCommon{in.TableName, in.Item, "item", in.ReturnValues, []string{"NONE", "ALL_OLD"},
 		in.ReturnValuesOnConditionCheckFailure, in.legacyInput, in.capacityInput}).check(); err != nil {

@@ -88,9 +88,12 @@ type txAction struct {
 }
 
 func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, error) {
-	var in transactWriteInput
-	if err := decodeRequest(body, &in); err != nil {
-		return nil, err
+	in, ok := decodeTransactWriteFast(body)
+	if !ok {
+		in = transactWriteInput{}
+		if err := decodeRequest(body, &in); err != nil {
+			return nil, err
+		}
 	}
 	if err := validateCapacityMode(in.capacityInput); err != nil {
 		return nil, err

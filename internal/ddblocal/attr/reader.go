@@ -142,3 +142,35 @@ func (r *Reader) Attrs(dst []NamedValue) ([]NamedValue, error) {
 
 // End reports an error unless only white space is left.
 func (r *Reader) End() error { return r.d.end() }
+
+// Item reads a JSON object of attribute name to AttributeValue, as
+// DecodeItemJSON does. A value that fails validation is an error here too.
+func (r *Reader) Item() (Item, error) {
+	if r.d.peek() != '{' {
+		return nil, r.d.mismatch(targetMap)
+	}
+	m, err := r.d.members(0)
+	if err != nil {
+		return nil, err
+	}
+	if r.d.verr != nil {
+		return nil, r.d.verr
+	}
+	return Item(m), nil
+}
+
+// Value reads one AttributeValue, as DecodeValueJSON does. A value that
+// fails validation is an error here too.
+func (r *Reader) Value() (Value, error) {
+	if r.d.peek() != '{' {
+		return Value{}, r.d.mismatch(targetStructure)
+	}
+	v, err := r.d.attrValue(0)
+	if err != nil {
+		return Value{}, err
+	}
+	if r.d.verr != nil {
+		return Value{}, r.d.verr
+	}
+	return v, nil
+}

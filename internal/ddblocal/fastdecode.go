@@ -1,0 +1,162 @@
+package ddblocal
+
+import "github.com/hubstream/hubstream/internal/ddblocal/attr"
+
+// The fast request decoders (batch_decode.go, write_decode.go) read the
+// requests SDKs send on the hot paths in one pass with attr.Reader, into
+// exactly the structs decodeRequest fills. They accept only what they know:
+// any other or repeated member, a null, a string with escapes, or malformed
+// JSON makes them report false, and the caller decodes the body again with
+// decodeRequest, the one place request errors come from. Fuzz targets hold
+// each fast decoder to decodeRequest.
+//
+// Why: goccy/go-json calls an UnmarshalJSON method per item, key and
+// value, each with its own copy of the bytes and its own decoder; that and
+// the reflection around it were the largest engine costs of BatchGetItem,
+// PutItem and TransactWriteItems over loopback.
+
+// errFallback stops a fast decoder; its text is never shown.
+type errFallback struct{}
+
+func (errFallback) Error() string { return "fall back to the general decoder" }
+
+// readObject reads a JSON object, calling member with each member's name;
+// member must read the value or return an error. A repeated name is
+// errFallback: the general decoder's rules for them are not worth copying.
+func readObject(r *attr.Reader, member func(name string) error) error {
+	if err := r.Open('{'); err != nil {
+		return err
+	}
+	if r.Empty('}') {
+		return nil
+	}
+	var buf [12]string
+	seen := buf[:0]
+	for {
+		name, err := r.Name()
+		if err != nil {
+			return err
+		}
+		for _, s := range seen {
+			if s == name {
+				return errFallback{}
+			}
+		}
+		seen = append(seen, name)
+		if err := member(name); err != nil {
+			return err
+		}
+		more, err := r.More('}')
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// readArray reads a JSON array, calling elem for each element; elem must
+// read it.
+func readArray(r *attr.Reader, elem func() error) error {
+	if err := r.Open('['); err != nil {
+		return err
+	}
+	if r.Empty(']') {
+		return nil
+	}
+	for {
+		if err := elem(); err != nil {
+			return err
+		}
+		more, err := r.More(']')
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// readString reads a plain string into *dst.
+func readString(r *attr.Reader, dst *string) error {
+	s, err := r.String()
+	*dst = s
+	return err
+}
+
+// readStringPtr reads a plain string into a new *string.
+func readStringPtr(r *attr.Reader, dst **string) error {
+	s, err := r.String()
+	if err != nil {
+		return err
+	}
+	*dst = &s
+	return nil
+}
+
+// readStringMap reads ExpressionAttributeNames.
+func readStringMap(r *attr.Reader) (map[string]string, error) {
+	m := make(map[string]string)
+	err := readObject(r, func(k string) error {
+		if _, dup := m[k]; dup {
+			return errFallback{}
+		}
+		s, err := r.String()
+		m[k] = s
+		return err
+	})
+	return m, err
+}
+
+// readValueMap reads ExpressionAttributeValues.
+func readValueMap(r *attr.Reader) (map[string]attr.Value, error) {
+	m := make(map[string]attr.Value)
+	err := readObject(r, func(k string) error {
+		if _, dup := m[k]; dup {
+			return errFallback{}
+		}
+		v, err := r.Value()
+		m[k] = v
+		return err
+	})
+	return m, err
+}
+
+// readExprInput reads the expression maps shared by data-plane requests;
+// it reports false for other names.
+func readExprInput(r *attr.Reader, name string, in *exprInput) (bool, error) {
+	var err error
+	switch name {
+	case "ExpressionAttributeNames":
+		in.ExpressionAttributeNames, err = readStringMap(r)
+	case "ExpressionAttributeValues":
+		in.ExpressionAttributeValues, err = readValueMap(r)
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+// readCapacityInput reads ReturnConsumedCapacity and
+// ReturnItemCollectionMetrics; it reports false for other names.
+func readCapacityInput(r *attr.Reader, name string, in *capacityInput) (bool, error) {
+	switch name {
+	case "ReturnConsumedCapacity":
+		return true, readString(r, &in.ReturnConsumedCapacity)
+	case "ReturnItemCollectionMetrics":
+		return true, readString(r, &in.ReturnItemCollectionMetrics)
+	}
+	return false, nil
+}
+
+// decodeFast runs a fast decoder over a whole body: one top-level object
+// and nothing after it.
+func decodeFast(body []byte, member func(r *attr.Reader, name string) error) bool {
+	r := attr.NewReader(body)
+	if err := readObject(r, func(name string) error { return member(r, name) }); err != nil {
+		return false
+	}
+	return r.End() == nil
+}

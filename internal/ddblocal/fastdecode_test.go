@@ -1,0 +1,123 @@
+package ddblocal
+
+import (
+	"reflect"
+	"testing"
+)
+
+// checkFastDecode holds a fast decoder to decodeRequest on body: whatever
+// the fast decoder accepts, the general one accepts with the same result.
+// It reports whether the fast decoder accepted body.
+func checkFastDecode[T any](t *testing.T, body []byte, fast func([]byte) (T, bool)) bool {
+	t.Helper()
+	got, ok := fast(body)
+	if !ok {
+		return false
+	}
+	var want T
+	if err := decodeRequest(body, &want); err != nil {
+		t.Fatalf("fast decoder accepted %q; general decoder: %v", body, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("decoders differ on %q\nfast:    %+v\ngeneral: %+v", body, got, want)
+	}
+	return true
+}
+
+// testFastDecoder runs checkFastDecode over seeds as named subtests and
+// requires the fast decoder to take at least minAccepted of them, so that
+// the common shapes really use it.
+func testFastDecoder[T any](t *testing.T, seeds []string, minAccepted int, fast func([]byte) (T, bool)) {
+	accepted := 0
+	for _, body := range seeds {
+		t.Run(body, func(t *testing.T) {
+			if checkFastDecode(t, []byte(body), fast) {
+				accepted++
+			}
+		})
+	}
+	if accepted < minAccepted {
+		t.Errorf("fast decoder accepted %d of the seeds, want at least %d", accepted, minAccepted)
+	}
+}
+
+var batchGetDecodeSeeds = []string{
+	`{"RequestItems":{"bench":{"Keys":[{"pk":{"S":"p001"},"sk":{"S":"item#0001"}},{"pk":{"S":"p002"},"sk":{"S":"item#0002"}}]}}}`,
+	`{"RequestItems":{"a":{"Keys":[{"h":{"N":"1"}}],"ConsistentRead":true},"b":{"Keys":[{"h":{"B":"AAE="}}],"ProjectionExpression":"#x, y","ExpressionAttributeNames":{"#x":"x"}}},"ReturnConsumedCapacity":"TOTAL"}`,
+	` { "RequestItems" : { "t" : { "Keys" : [ { "h" : { "S" : "x" } , "h" : { "S" : "y" } } ] } } } `,
+	`{"RequestItems":{"t":{"Keys":[]}}}`,
+	`{"RequestItems":{"t":{"Keys":[{}]}}}`,
+	`{"RequestItems":{}}`,
+	`{"RequestItems":{"t":{"Keys":[{"h":{"S":"x","N":"1"}}]}}}`,
+	`{"RequestItems":{"t":{"Keys":[{"h":{"S":"x"}}],"Keys":[]}}}`,
+	`{"RequestItems":{"t":{"Keys":[{"h":{"S":"x"}}]}},"RequestItems":{}}`,
+	`{"RequestItems":{"t":{"Keys":[{"h":{"S":"\u0078"}}]}}}`,
+	`{"RequestItems":{"t":{"Keys":[{"h":{"NULL":true}}],"AttributesToGet":["a"]}}}`,
+	`{"RequestItems":{"t":{"Keys":null}}}`,
+	`{"requestitems":{"t":{"Keys":[{"h":{"S":"x"}}]}}}`,
+	`{"RequestItems":{"t":{"Keys":[{"h":{"S":"x"}}]}}} x`,
+	`{"RequestItems":{"t":{"Keys":[{"h":{"L":[{"M":{"a":{"SS":["1","1"]}}}]}}]}}}`,
+	`{"RequestItems":{"t":{"Keys":[{"h":{"S":"x"}}],"ConsistentRead":null}}}`,
+	`{`, `[]`, `null`, ``, `{"RequestItems":5}`,
+}
+
+var putItemDecodeSeeds = []string{
+	`{"TableName":"bench","Item":{"pk":{"S":"w001"},"sk":{"S":"item#0001"},"gsk":{"N":"1"},"active":{"BOOL":true}},"ConditionExpression":"attribute_not_exists(pk) OR #c = :c","ExpressionAttributeNames":{"#c":"count"},"ExpressionAttributeValues":{":c":{"N":"42"}}}`,
+	`{"TableName":"t","Item":{"pk":{"S":"a"},"m":{"M":{"l":{"L":[{"NULL":true},{"SS":["x","y"]},{"B":"AAE="}]}}}},"ReturnValues":"ALL_OLD","ReturnConsumedCapacity":"TOTAL","ReturnItemCollectionMetrics":"NONE","ReturnValuesOnConditionCheckFailure":"ALL_OLD"}`,
+	`{"TableName":"t","Item":{}}`,
+	`{"TableName":"t","Item":{"pk":{"S":"a"}},"ExpressionAttributeValues":{":v":{"N":"01.50"}}}`,
+	`{"TableName":"t","Item":{"pk":{"S":"a"}},"ExpressionAttributeValues":{":v":{"S":""}}}`,
+	`{"TableName":"t","Item":{"pk":{"S":"a"}},"Expected":{"pk":{"Exists":false}}}`,
+	`{"TableName":"t","Item":{"pk":{"N":"x"}}}`,
+	`{"TableName":"t","Item":{"pk":{"S":"a"},"pk":{"S":"b"}}}`,
+	`{"TableName":"t","Item":null}`,
+	`{"TableName":"t\u0041","Item":{"pk":{"S":"a"}}}`,
+	`{"TableName":"t","Item":{"pk":{"S":"a"}},"ExpressionAttributeNames":{"#a":"a","#a":"b"}}`,
+	`{"TableName":"t","Item":{"pk":{"S":"a"}}`,
+}
+
+var transactWriteDecodeSeeds = []string{
+	`{"TransactItems":[{"Put":{"TableName":"bench","Item":{"pk":{"S":"t0001"},"sk":{"S":"item#0001"}}}},{"Put":{"TableName":"bench","Item":{"pk":{"S":"t0001"},"sk":{"S":"item#0002"}}}}],"ClientRequestToken":"5e1c4bd3-4c4f-4f8c-9a0e-2d3f1b9b7c11"}`,
+	`{"TransactItems":[{"ConditionCheck":{"TableName":"t","Key":{"pk":{"S":"a"}},"ConditionExpression":"attribute_exists(pk)","ReturnValuesOnConditionCheckFailure":"ALL_OLD"}},{"Delete":{"TableName":"t","Key":{"pk":{"S":"b"}},"ConditionExpression":"#v = :v","ExpressionAttributeNames":{"#v":"v"},"ExpressionAttributeValues":{":v":{"N":"1"}}}},{"Update":{"TableName":"t","Key":{"pk":{"S":"c"}},"UpdateExpression":"SET n = n + :o","ExpressionAttributeValues":{":o":{"N":"1"}}}}],"ReturnConsumedCapacity":"INDEXES","ReturnItemCollectionMetrics":"SIZE"}`,
+	`{"TransactItems":[]}`,
+	`{"TransactItems":[{}]}`,
+	`{"TransactItems":[{"Put":{"TableName":"t","Item":{"pk":{"S":"a"}}},"Delete":{"TableName":"t","Key":{"pk":{"S":"a"}}}}]}`,
+	`{"TransactItems":[{"Put":{"TableName":"t","Key":{"pk":{"S":"a"}}}}]}`,
+	`{"TransactItems":[{"Update":{"TableName":"t","Key":{"pk":{"S":"a"}},"UpdateExpression":"SET a = :a","ExpressionAttributeValues":{":a":{"NS":["1","1"]}}}}]}`,
+	`{"TransactItems":[{"Get":{"TableName":"t","Key":{"pk":{"S":"a"}}}}]}`,
+	`{"TransactItems":null}`,
+	`{"TransactItems":[{"Put":{"TableName":"t","Item":{"pk":{"S":"a"}}}}],"ClientRequestToken":""}`,
+}
+
+func TestFastDecodersMatchGeneral(t *testing.T) {
+	t.Run("BatchGetItem", func(t *testing.T) { testFastDecoder(t, batchGetDecodeSeeds, 6, decodeBatchGetFast) })
+	t.Run("PutItem", func(t *testing.T) { testFastDecoder(t, putItemDecodeSeeds, 4, decodePutItemFast) })
+	t.Run("TransactWriteItems", func(t *testing.T) {
+		testFastDecoder(t, transactWriteDecodeSeeds, 5, decodeTransactWriteFast)
+	})
+}
+
+// The fuzz targets hold each fast decoder to decodeRequest:
+//
+//	go test ./internal/ddblocal -run '^$' -fuzz FuzzBatchGetDecode -fuzztime 60s
+
+func FuzzBatchGetDecode(f *testing.F) {
+	for _, s := range batchGetDecodeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { checkFastDecode(t, body, decodeBatchGetFast) })
+}
+
+func FuzzPutItemDecode(f *testing.F) {
+	for _, s := range putItemDecodeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { checkFastDecode(t, body, decodePutItemFast) })
+}
+
+func FuzzTransactWriteDecode(f *testing.F) {
+	for _, s := range transactWriteDecodeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { checkFastDecode(t, body, decodeTransactWriteFast) })
+}
