@@ -156,7 +156,7 @@ func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
 	}
 	m, old, _, err := e.writeOne(ctx, in.TableName,
 		func(m *tableMeta) (attr.Item, error) {
-			if _, err := m.keyOf(in.Item); err != nil {
+			if err := m.checkItemKey(in.Item); err != nil {
 				return nil, err
 			}
 			return in.Item, nil

@@ -159,36 +159,44 @@ func (m *tableMeta) extractKey(key attr.Item) (attr.Item, error) {
 	return key, nil
 }
 
-// keyOf returns the table key attributes of a full item, validating them
-// like PutItem does.
+// keyOf returns the table key attributes of a full item, validated by
+// checkItemKey.
 func (m *tableMeta) keyOf(item attr.Item) (attr.Item, error) {
-	key := attr.Item{}
+	if err := m.checkItemKey(item); err != nil {
+		return nil, err
+	}
+	key := make(attr.Item, 2)
+	key[m.Key.Hash.Name] = item[m.Key.Hash.Name]
+	if m.Key.hasRange() {
+		key[m.Key.Range.Name] = item[m.Key.Range.Name]
+	}
+	return key, nil
+}
+
+// checkItemKey validates the table key attributes of a full item like
+// PutItem does: present, of the declared type, not empty, within the size
+// limits. It builds no key map; PutItem and transactions need none (a
+// map of 128-byte values costs over a kilobyte even for two entries).
+func (m *tableMeta) checkItemKey(item attr.Item) error {
 	for _, k := range []keyAttr{m.Key.Hash, m.Key.Range} {
 		if k.Name == "" {
 			continue
 		}
 		v, ok := item[k.Name]
 		if !ok {
-			return nil, ddberr.Validationf("One or more parameter values were invalid: Missing the key %s in the item", k.Name)
+			return ddberr.Validationf("One or more parameter values were invalid: Missing the key %s in the item", k.Name)
 		}
 		if v.Type != k.Type {
-			return nil, ddberr.Validationf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", k.Name, k.Type, v.Type)
-		}
-		key[k.Name] = v
-	}
-	for _, k := range []keyAttr{m.Key.Hash, m.Key.Range} {
-		if k.Name == "" {
-			continue
-		}
-		limit := maxHashKeyBytes
-		if k == m.Key.Range {
-			limit = maxRangeKeyBytes
-		}
-		if err := checkKeyAttr(key, k, limit); err != nil {
-			return nil, err
+			return ddberr.Validationf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", k.Name, k.Type, v.Type)
 		}
 	}
-	return key, nil
+	if err := checkKeyValue(item[m.Key.Hash.Name], m.Key.Hash, maxHashKeyBytes); err != nil {
+		return err
+	}
+	if m.Key.hasRange() {
+		return checkKeyValue(item[m.Key.Range.Name], m.Key.Range, maxRangeKeyBytes)
+	}
+	return nil
 }
 
 // checkIndexKeys rejects an item whose index key attributes have the wrong

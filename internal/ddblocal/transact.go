@@ -214,14 +214,19 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 		}
 		a.t, a.m = t, m
 		keyReasons[i].Code = "None"
+		keySource := a.key
 		if a.put != nil {
-			if a.key, err = m.keyOf(a.put); err != nil {
+			// A put's key is read from its item; a.key stays nil.
+			if err := m.checkItemKey(a.put); err != nil {
 				return nil, err
 			}
+			keySource = a.put
 			if err := validateNewItem(m, a.put, false); err != nil {
 				return nil, err
 			}
-		} else if a.key, err = m.extractKey(a.key); err != nil {
+		} else if a.key, err = m.extractKey(a.key); err == nil {
+			keySource = a.key
+		} else {
 			var de *ddberr.Error
 			if !errors.As(err, &de) {
 				return nil, err
@@ -235,7 +240,7 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 				return nil, err
 			}
 		}
-		a.storeKey = itemKey(m, a.key)
+		a.storeKey = itemKey(m, keySource)
 		id := a.m.Name + "\x00" + string(a.storeKey)
 		if seen[id] {
 			return nil, ddberr.Validationf("Transaction request cannot include multiple operations on one item")
