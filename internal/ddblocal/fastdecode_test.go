@@ -89,7 +89,26 @@ var transactWriteDecodeSeeds = []string{
 	`{"TransactItems":[{"Put":{"TableName":"t","Item":{"pk":{"S":"a"}}}}],"ClientRequestToken":""}`,
 }
 
+var queryDecodeSeeds = []string{
+	`{"TableName":"bench","Limit":10,"KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"p001"}}}`,
+	`{"TableName":"bench","IndexName":"gsi","Limit":10,"ScanIndexForward":false,"KeyConditionExpression":"gpk = :p AND gsk >= :z","ExpressionAttributeValues":{":p":{"S":"g#p001"},":z":{"N":"0"}}}`,
+	`{"TableName":"t","KeyConditionExpression":"#h = :h","FilterExpression":"size(#l) > :n","ProjectionExpression":"#h, a.b[0]","ExpressionAttributeNames":{"#h":"h","#l":"l"},"ExpressionAttributeValues":{":h":{"N":"1"},":n":{"N":"2"}},"Select":"SPECIFIC_ATTRIBUTES","ConsistentRead":true,"ExclusiveStartKey":{"h":{"N":"1"},"r":{"S":"x"}},"ReturnConsumedCapacity":"TOTAL"}`,
+	`{"TableName":"t","Limit":-0}`,
+	`{"TableName":"t","Limit":0}`,
+	`{"TableName":"t","Limit":-5}`,
+	`{"TableName":"t","Limit":007}`,
+	`{"TableName":"t","Limit":1.0}`,
+	`{"TableName":"t","Limit":1e2}`,
+	`{"TableName":"t","Limit":99999999999999999999}`,
+	`{"TableName":"t","Limit":"10"}`,
+	`{"TableName":"t","ScanIndexForward":null}`,
+	`{"TableName":"t","KeyConditions":{}}`,
+	`{"TableName":"t","AttributesToGet":["a"]}`,
+	`{"TableName":"t","ExclusiveStartKey":{}}`,
+}
+
 func TestFastDecodersMatchGeneral(t *testing.T) {
+	t.Run("Query", func(t *testing.T) { testFastDecoder(t, queryDecodeSeeds, 6, decodeQueryFast) })
 	t.Run("BatchGetItem", func(t *testing.T) { testFastDecoder(t, batchGetDecodeSeeds, 6, decodeBatchGetFast) })
 	t.Run("PutItem", func(t *testing.T) { testFastDecoder(t, putItemDecodeSeeds, 4, decodePutItemFast) })
 	t.Run("TransactWriteItems", func(t *testing.T) {
@@ -120,4 +139,11 @@ func FuzzTransactWriteDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) { checkFastDecode(t, body, decodeTransactWriteFast) })
+}
+
+func FuzzQueryDecode(f *testing.F) {
+	for _, s := range queryDecodeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { checkFastDecode(t, body, decodeQueryFast) })
 }

@@ -203,9 +203,12 @@ func parseExprsWithKey(in exprInput, src exprSources, keyCond *string) (*keyedEx
 }
 
 func (e *Engine) query(ctx context.Context, body []byte) (any, error) {
-	var in queryInput
-	if err := decodeRequest(body, &in); err != nil {
-		return nil, err
+	in, ok := decodeQueryFast(body)
+	if !ok {
+		in = queryInput{}
+		if err := decodeRequest(body, &in); err != nil {
+			return nil, err
+		}
 	}
 	if in.KeyConditionExpression == nil {
 		if err := validateTableName(in.TableName); err != nil {

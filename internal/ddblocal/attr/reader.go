@@ -174,3 +174,38 @@ func (r *Reader) Value() (Value, error) {
 	}
 	return v, nil
 }
+
+// Int64 reads an integer written as an optional minus sign and at most 18
+// digits without leading zeros; anything else (fractions, exponents,
+// larger numbers) is an error.
+func (r *Reader) Int64() (int64, error) {
+	d := &r.d
+	d.skipWS()
+	start := d.pos
+	neg := d.pos < len(d.data) && d.data[d.pos] == '-'
+	if neg {
+		d.pos++
+	}
+	digits := d.pos
+	var n int64
+	for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
+		n = n*10 + int64(d.data[d.pos]-'0')
+		d.pos++
+	}
+	count := d.pos - digits
+	if count == 0 || count > 18 || (count > 1 && d.data[digits] == '0') {
+		d.pos = start
+		return 0, d.syntaxError("an integer")
+	}
+	if d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case '.', 'e', 'E':
+			d.pos = start
+			return 0, d.syntaxError("an integer")
+		}
+	}
+	if neg {
+		n = -n
+	}
+	return n, nil
+}
