@@ -5,10 +5,10 @@ import "github.com/hubstream/hubstream/internal/ddblocal/attr"
 // decodeBatchGetFast is the fast decoder (see fastdecode.go) for
 // BatchGetItem: tables with Keys and optionally ConsistentRead,
 // ProjectionExpression and ExpressionAttributeNames, plus the capacity
-// parameters. All request keys share one slice of pairs.
-func decodeBatchGetFast(body []byte) (batchGetInput, bool) {
+// parameters. All request keys are appended to pairs, which is returned
+// (grown, perhaps moved) whatever the outcome, so the caller can reuse it.
+func decodeBatchGetFast(body []byte, pairs []attr.NamedValue) (batchGetInput, []attr.NamedValue, bool) {
 	var in batchGetInput
-	var pairs []attr.NamedValue
 	ok := decodeFast(body, func(r *attr.Reader, name string) error {
 		if name == "RequestItems" {
 			var err error
@@ -21,9 +21,9 @@ func decodeBatchGetFast(body []byte) (batchGetInput, bool) {
 		return errFallback{}
 	})
 	if !ok {
-		return batchGetInput{}, false
+		return batchGetInput{}, pairs, false
 	}
-	return in, true
+	return in, pairs, true
 }
 
 func readBatchGetTables(r *attr.Reader, pairs []attr.NamedValue) (map[string]*keysAndAttributes, []attr.NamedValue, error) {

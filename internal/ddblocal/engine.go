@@ -19,6 +19,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"log"
 	"sync"
 	"sync/atomic"
@@ -68,6 +69,9 @@ type Engine struct {
 
 	reqIDs   *requestIDs
 	respBufs bufferPool
+	pairBufs pairPool
+	// hashSeed keys the in-request duplicate checks (maphash).
+	hashSeed maphash.Seed
 	tokens   *tokenCache
 	streams  *streamState
 	iterKey  []byte
@@ -142,6 +146,7 @@ func New(opts Options) (*Engine, error) {
 		nextTableID: 1,
 		tokens:      newTokenCache(),
 		reqIDs:      newRequestIDs(),
+		hashSeed:    maphash.MakeSeed(),
 		streams:     newStreamState(),
 		closed:      make(chan struct{}),
 	}

@@ -1,6 +1,10 @@
 package ddblocal
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/hubstream/hubstream/internal/ddblocal/attr"
+)
 
 // Response buffer sizes. Most read responses (an item, a page of ten, a
 // batch of 25 small items) fit in the initial size; buffers that grew past
@@ -33,4 +37,31 @@ func (bp *bufferPool) put(b []byte) {
 		return
 	}
 	bp.p.Put(&b)
+}
+
+// pairPool recycles the slices that BatchGetItem's request keys are
+// decoded into: 25 two-attribute keys are 50 pairs of 144 bytes, the
+// largest allocation of the call before it was pooled.
+type pairPool struct{ p sync.Pool }
+
+// pairsMaxKept bounds the pairs kept: 100 keys of two attributes.
+const pairsMaxKept = 2 * maxBatchGetKeys
+
+// get returns an empty slice of pairs.
+func (pp *pairPool) get() []attr.NamedValue {
+	if b, ok := pp.p.Get().(*[]attr.NamedValue); ok {
+		return (*b)[:0]
+	}
+	return make([]attr.NamedValue, 0, 64)
+}
+
+// put clears pairs, so the pool holds no request data, and keeps it for
+// reuse unless it grew past pairsMaxKept.
+func (pp *pairPool) put(pairs []attr.NamedValue) {
+	if cap(pairs) == 0 || cap(pairs) > pairsMaxKept {
+		return
+	}
+	clear(pairs)
+	pairs = pairs[:0]
+	pp.p.Put(&pairs)
 }
