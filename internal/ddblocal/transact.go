@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
@@ -108,7 +107,7 @@ func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, erro
 	if len(body) > maxTransactBytes+64<<10 {
 		return nil, ddberr.Validationf("Transaction request size has exceeded the maximum allowed size of 4 MB")
 	}
-	var fingerprint []byte
+	var fingerprint txDigest
 	if in.ClientRequestToken != nil {
 		tok := *in.ClientRequestToken
 		if len(tok) < 1 || len(tok) > maxClientTokenSize {
@@ -193,10 +192,10 @@ func parseTxItem(it *txItem) (*txAction, string, error) {
 // against one snapshot and commits all writes atomically, or cancels with a
 // reason per action in request order. The caller holds the commit lock, so
 // nothing can change between evaluation and commit.
-func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint []byte, actions []*txAction, capMode string) (any, error) {
+func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint txDigest, actions []*txAction, capMode string) (any, error) {
 	if token != nil {
 		if prev, ok := e.tokens.get(*token, e.now()); ok {
-			if string(prev) != string(fingerprint) {
+			if prev != fingerprint {
 				return nil, ddberr.New(ddberr.IdempotentParameterMismatch, "The request uses the same client token as a previous, but non-identical request.")
 			}
 			return struct{}{}, nil
@@ -405,43 +404,4 @@ func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error)
 		out.Responses[i].Item = item
 	}
 	return out, nil
-}
-
-// tokenCache remembers ClientRequestTokens of committed transactions for
-// ten minutes, as DynamoDB does.
-type tokenCache struct {
-	mu      sync.Mutex
-	entries map[string]tokenEntry
-	lastGC  time.Time
-}
-
-type tokenEntry struct {
-	fingerprint []byte
-	expires     time.Time
-}
-
-func newTokenCache() *tokenCache { return &tokenCache{entries: map[string]tokenEntry{}} }
-
-func (c *tokenCache) get(tok string, now time.Time) ([]byte, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[tok]
-	if !ok || now.After(e.expires) {
-		return nil, false
-	}
-	return e.fingerprint, true
-}
-
-func (c *tokenCache) put(tok string, fingerprint []byte, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.entries[tok] = tokenEntry{fingerprint: fingerprint, expires: now.Add(clientTokenTTL)}
-	if now.Sub(c.lastGC) > time.Minute {
-		for k, e := range c.entries {
-			if now.After(e.expires) {
-				delete(c.entries, k)
-			}
-		}
-		c.lastGC = now
-	}
 }
