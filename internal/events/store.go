@@ -3,7 +3,6 @@ package events
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -103,19 +102,11 @@ func (st *Store) loadHeads(ctx context.Context, ids []entities.ID, extra *table.
 	return out, extraItem, nil
 }
 
-// backoff sleeps for a jittered, exponentially growing delay (attempt ≥ 1),
-// or returns the context's error.
+// backoff waits before retry attempt (≥ 1) of a read or an append:
+// about 3 ms, doubling up to 500 ms, jittered. It returns the context's
+// error if ctx is done first.
 func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(1<<min(attempt, 8)) * 2 * time.Millisecond
-	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return table.Backoff{Base: 3 * time.Millisecond, Max: 500 * time.Millisecond}.Sleep(ctx, attempt-1)
 }
 
 // HistoryPage is one page of an aggregate's events.

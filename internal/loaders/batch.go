@@ -3,7 +3,6 @@ package loaders
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -71,17 +70,11 @@ func batchGet(ctx context.Context, db *dynamodb.Client, tableName string, keys [
 	return out, nil
 }
 
+// sleepBackoff waits before retry attempt (≥ 1) of UnprocessedKeys:
+// about 8 ms, doubling up to 500 ms, jittered. It returns the context's
+// error if ctx is done first.
 func sleepBackoff(ctx context.Context, attempt int) error {
-	d := time.Duration(1<<min(attempt, 7)) * 5 * time.Millisecond
-	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return table.Backoff{Base: 8 * time.Millisecond, Max: 500 * time.Millisecond}.Sleep(ctx, attempt-1)
 }
 
 func attrS(it map[string]types.AttributeValue, name string) string {

@@ -23,6 +23,12 @@ import (
 // the rebuild tests fail if the two drift apart.
 const projMarkerSK = "PROJECTION"
 
+// rebuildRetry is the pause schedule of rebuild's retried reads and
+// writes: 50 ms doubling up to 2 s.
+func rebuildRetry() table.Backoff {
+	return table.Backoff{Base: 50 * time.Millisecond, Max: 2 * time.Second}
+}
+
 // IsReadModelItem reports whether it belongs to the read model that a
 // rebuild reproduces and verify compares: read items and projection
 // markers. The write side (event, head and idempotency items) and the
@@ -372,7 +378,7 @@ func withRetry(ctx context.Context, f func() error) error {
 		if err == nil || !isTransient(err) || attempt >= 8 || ctx.Err() != nil {
 			return err
 		}
-		if err := sleep(ctx, backoff(attempt, 50*time.Millisecond, 2*time.Second)); err != nil {
+		if err := rebuildRetry().Sleep(ctx, attempt); err != nil {
 			return err
 		}
 	}
@@ -555,7 +561,7 @@ func batchDelete(ctx context.Context, db *dynamodb.Client, tbl string, keys []ma
 					break
 				}
 			}
-			if err := sleep(ctx, backoff(attempt, 50*time.Millisecond, 2*time.Second)); err != nil {
+			if err := rebuildRetry().Sleep(ctx, attempt); err != nil {
 				return err
 			}
 		}

@@ -144,6 +144,12 @@ func (s *shardRun) getLease() Lease {
 }
 
 // NewRunner returns a Runner for tableName.
+// retry is the runner's pause schedule between retries of a failing
+// call: from RetryBase, doubling up to 5 s.
+func (o RunnerOptions) retry() table.Backoff {
+	return table.Backoff{Base: o.RetryBase, Max: 5 * time.Second}
+}
+
 func NewRunner(db *dynamodb.Client, st *dynamodbstreams.Client, tableName string, applier *Applier, opts RunnerOptions) *Runner {
 	if opts.Name == "" {
 		opts.Name = "main"
@@ -607,14 +613,14 @@ func (p *shardProc) loop(ctx context.Context) error {
 				return p.finish(ctx)
 			case isThrottled(err):
 				r.m.StreamErrors.WithLabelValues(p.shard, "throttled").Inc()
-				if err := sleep(ctx, backoff(failures-1, r.opts.RetryBase, 5*time.Second)); err != nil {
+				if err := r.opts.retry().Sleep(ctx, failures-1); err != nil {
 					return err
 				}
 				continue // the iterator is still good
 			default:
 				r.m.StreamErrors.WithLabelValues(p.shard, "other").Inc()
 				p.logf("reading: %v (retrying)", err)
-				if err := sleep(ctx, backoff(failures-1, r.opts.RetryBase, 5*time.Second)); err != nil {
+				if err := r.opts.retry().Sleep(ctx, failures-1); err != nil {
 					return err
 				}
 			}
@@ -697,7 +703,7 @@ func (p *shardProc) iterator(ctx context.Context) (*string, error) {
 			return nil, errLeaseExpired
 		}
 		p.logf("getting an iterator: %v (retrying)", err)
-		if err := sleep(ctx, backoff(attempt, p.r.opts.RetryBase, 5*time.Second)); err != nil {
+		if err := p.r.opts.retry().Sleep(ctx, attempt); err != nil {
 			return nil, err
 		}
 	}
@@ -747,7 +753,7 @@ func (p *shardProc) checkpoint(ctx context.Context, done bool) error {
 			return err
 		}
 		p.logf("checkpointing: %v (retrying)", err)
-		if err := sleep(ctx, backoff(attempt, r.opts.RetryBase, 5*time.Second)); err != nil {
+		if err := r.opts.retry().Sleep(ctx, attempt); err != nil {
 			return err
 		}
 	}
@@ -1016,7 +1022,7 @@ func (p *shardProc) apply(ctx context.Context, a Append) error {
 		if attempt == 0 || attempt%10 == 0 {
 			p.logf("applying %v v%d..%d: %v (retrying)", a.ID, a.Events[0].Version, a.Events[len(a.Events)-1].Version, err)
 		}
-		if err := sleep(ctx, backoff(attempt, r.opts.RetryBase, 5*time.Second)); err != nil {
+		if err := r.opts.retry().Sleep(ctx, attempt); err != nil {
 			return err
 		}
 	}
@@ -1065,7 +1071,7 @@ func (p *shardProc) retryWrite(ctx context.Context, f func() error) error {
 			return nil
 		}
 		p.logf("recording a poison event: %v (retrying)", err)
-		if err := sleep(ctx, backoff(attempt, p.r.opts.RetryBase, 5*time.Second)); err != nil {
+		if err := p.r.opts.retry().Sleep(ctx, attempt); err != nil {
 			return err
 		}
 	}

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"sort"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -166,29 +164,4 @@ func isTransient(err error) bool {
 	}
 	var oe interface{ Timeout() bool }
 	return errors.As(err, &oe) && oe.Timeout()
-}
-
-// backoff returns the pause before retry attempt (0-based): exponential
-// from base, capped, with ±25 % jitter.
-func backoff(attempt int, base, max time.Duration) time.Duration {
-	d := base << min(attempt, 20)
-	if d <= 0 || d > max {
-		d = max
-	}
-	j := time.Duration(rand.Int64N(int64(d)/2+1)) - d/4
-	return d + j
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
