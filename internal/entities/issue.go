@@ -165,30 +165,10 @@ func issueTargets(repo RepositoryID, n int, actor string) []ID {
 	return append([]ID{NewIssueID(repo, n)}, workTargets(repo, actor)...)
 }
 
-// modifyIssue checks the repository and returns the issue the actor wants
-// to change with the membership checks the decision relies on: NOT_FOUND
-// for a missing repository or issue, FORBIDDEN unless the actor is the
-// issue's author or a repository admin.
+// modifyIssue returns the issue the actor wants to change, with the
+// membership checks the decision relies on (modifyWork).
 func modifyIssue(in Input, actor string, repo RepositoryID, n int) (*Issue, []Change, error) {
-	acc, err := workRepo(in, actor, repo)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := validateWorkNumber(n); err != nil {
-		return nil, nil, err
-	}
-	if err := acc.hasNumber(n, "issue"); err != nil {
-		return nil, nil, err
-	}
-	i, ok := in.Snapshot(NewIssueID(repo, n)).State.(*Issue)
-	if !ok || i == nil {
-		return nil, nil, NotFound("issue #%d not found in %s/%s", n, acc.repo.Owner, acc.repo.Name)
-	}
-	ok, asAdmin := acc.canModify(in, i.Author)
-	if !ok {
-		return nil, nil, Forbidden("only the author or a repository admin can change issue #%d", n)
-	}
-	return i, acc.checks(asAdmin), nil
+	return modifyWork[*Issue](in, actor, repo, n, "issue", NewIssueID(repo, n))
 }
 
 // EditIssue changes an issue's title or body; nil fields stay as they are.
@@ -211,26 +191,11 @@ func (c EditIssue) Decide(in Input) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Title != nil {
-		if err := validateWorkTitle(*c.Title); err != nil {
-			return nil, err
-		}
+	title, body, err := workEdit(c.Title, c.Body, i.Title, i.Body)
+	if err != nil || (title == nil && body == nil) {
+		return nil, err
 	}
-	if c.Body != nil {
-		if err := validateWorkBody(*c.Body, false); err != nil {
-			return nil, err
-		}
-	}
-	ev, changed := &IssueEdited{}, false
-	if c.Title != nil && *c.Title != i.Title {
-		ev.Title, changed = c.Title, true
-	}
-	if c.Body != nil && *c.Body != i.Body {
-		ev.Body, changed = c.Body, true
-	}
-	if !changed {
-		return nil, nil
-	}
+	ev := &IssueEdited{Title: title, Body: body}
 	return append([]Change{{ID: NewIssueID(c.Repo, c.Number), Events: []Event{ev}}}, checks...), nil
 }
 

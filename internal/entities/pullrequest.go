@@ -190,38 +190,16 @@ func pullRequestTargets(repo RepositoryID, n int, actor string) []ID {
 	return append([]ID{NewPullRequestID(repo, n)}, workTargets(repo, actor)...)
 }
 
-// loadPullRequest checks the repository and returns the pull request the
-// actor wants to change, with the actor's rights in the repository.
+// loadPullRequest returns the pull request the actor wants to act on,
+// with the actor's rights in the repository (loadWork).
 func loadPullRequest(in Input, actor string, repo RepositoryID, n int) (*PullRequest, workAccess, error) {
-	acc, err := workRepo(in, actor, repo)
-	if err != nil {
-		return nil, workAccess{}, err
-	}
-	if err := validateWorkNumber(n); err != nil {
-		return nil, workAccess{}, err
-	}
-	if err := acc.hasNumber(n, "pull request"); err != nil {
-		return nil, workAccess{}, err
-	}
-	p, ok := in.Snapshot(NewPullRequestID(repo, n)).State.(*PullRequest)
-	if !ok || p == nil {
-		return nil, workAccess{}, NotFound("pull request #%d not found in %s/%s", n, acc.repo.Owner, acc.repo.Name)
-	}
-	return p, acc, nil
+	return loadWork[*PullRequest](in, actor, repo, n, "pull request", NewPullRequestID(repo, n))
 }
 
-// modifyPullRequest is loadPullRequest for changes its author or a
-// repository admin may make; it also returns the membership checks.
+// modifyPullRequest returns the pull request the actor wants to change,
+// with the membership checks the decision relies on (modifyWork).
 func modifyPullRequest(in Input, actor string, repo RepositoryID, n int) (*PullRequest, []Change, error) {
-	p, acc, err := loadPullRequest(in, actor, repo, n)
-	if err != nil {
-		return nil, nil, err
-	}
-	ok, asAdmin := acc.canModify(in, p.Author)
-	if !ok {
-		return nil, nil, Forbidden("only the author or a repository admin can change pull request #%d", n)
-	}
-	return p, acc.checks(asAdmin), nil
+	return modifyWork[*PullRequest](in, actor, repo, n, "pull request", NewPullRequestID(repo, n))
 }
 
 // errMerged is the error for changing the state of a merged pull request:
@@ -253,26 +231,11 @@ func (c EditPullRequest) Decide(in Input) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Title != nil {
-		if err := validateWorkTitle(*c.Title); err != nil {
-			return nil, err
-		}
+	title, body, err := workEdit(c.Title, c.Body, p.Title, p.Body)
+	if err != nil || (title == nil && body == nil) {
+		return nil, err
 	}
-	if c.Body != nil {
-		if err := validateWorkBody(*c.Body, false); err != nil {
-			return nil, err
-		}
-	}
-	ev, changed := &PullRequestEdited{}, false
-	if c.Title != nil && *c.Title != p.Title {
-		ev.Title, changed = c.Title, true
-	}
-	if c.Body != nil && *c.Body != p.Body {
-		ev.Body, changed = c.Body, true
-	}
-	if !changed {
-		return nil, nil
-	}
+	ev := &PullRequestEdited{Title: title, Body: body}
 	return append([]Change{{ID: NewPullRequestID(c.Repo, c.Number), Events: []Event{ev}}}, checks...), nil
 }
 

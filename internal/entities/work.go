@@ -122,3 +122,73 @@ func (a workAccess) checks(asAdmin bool) []Change {
 
 // workTimePtr returns a pointer to a copy of t.
 func workTimePtr(t time.Time) *time.Time { return &t }
+
+// workItem is an issue or a pull request: what the shared work commands
+// below load, check and edit.
+type workItem interface {
+	*Issue | *PullRequest
+	author() string
+}
+
+func (i *Issue) author() string       { return i.Author }
+func (p *PullRequest) author() string { return p.Author }
+
+// loadWork checks the repository and returns work item n of kind what
+// ("issue", "pull request"), stored under id, with the actor's rights in
+// the repository: UNAUTHENTICATED, NOT_FOUND for a missing repository or
+// item, BAD_USER_INPUT for an invalid number.
+func loadWork[T workItem](in Input, actor string, repo RepositoryID, n int, what string, id ID) (T, workAccess, error) {
+	acc, err := workRepo(in, actor, repo)
+	if err != nil {
+		return nil, workAccess{}, err
+	}
+	if err := validateWorkNumber(n); err != nil {
+		return nil, workAccess{}, err
+	}
+	if err := acc.hasNumber(n, what); err != nil {
+		return nil, workAccess{}, err
+	}
+	w, ok := in.Snapshot(id).State.(T)
+	if !ok || w == nil {
+		return nil, workAccess{}, NotFound("%s #%d not found in %s/%s", what, n, acc.repo.Owner, acc.repo.Name)
+	}
+	return w, acc, nil
+}
+
+// modifyWork is loadWork for changes the item's author or a repository
+// admin may make (FORBIDDEN otherwise); it also returns the membership
+// checks the decision relies on.
+func modifyWork[T workItem](in Input, actor string, repo RepositoryID, n int, what string, id ID) (T, []Change, error) {
+	w, acc, err := loadWork[T](in, actor, repo, n, what, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	ok, asAdmin := acc.canModify(in, w.author())
+	if !ok {
+		return nil, nil, Forbidden("only the author or a repository admin can change %s #%d", what, n)
+	}
+	return w, acc.checks(asAdmin), nil
+}
+
+// workEdit validates the new title and body of an edit (nil: unchanged)
+// and returns those that differ from the current ones; both nil means the
+// edit changes nothing. Errors are BAD_USER_INPUT.
+func workEdit(title, body *string, curTitle, curBody string) (newTitle, newBody *string, err error) {
+	if title != nil {
+		if err := validateWorkTitle(*title); err != nil {
+			return nil, nil, err
+		}
+		if *title != curTitle {
+			newTitle = title
+		}
+	}
+	if body != nil {
+		if err := validateWorkBody(*body, false); err != nil {
+			return nil, nil, err
+		}
+		if *body != curBody {
+			newBody = body
+		}
+	}
+	return newTitle, newBody, nil
+}
