@@ -18,8 +18,9 @@ import (
 )
 
 // markerSK is the sort key of an aggregate's projection marker (see
-// table.MarkerKey), in the
-// aggregate's own partition. No access pattern's key range includes it.
+// table.MarkerKey), in the aggregate's own partition: the applier's
+// exactly-once bookkeeping, which rebuild and verify also read. No access
+// pattern's key range includes it.
 const markerSK = table.TypeMarker
 
 // maxTxItems is DynamoDB's TransactWriteItems limit.

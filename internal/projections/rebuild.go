@@ -18,11 +18,6 @@ import (
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-// projMarkerSK is the sort key of an aggregate's projection marker. It
-// mirrors apply.go's markerSK (the applier's exactly-once bookkeeping);
-// the rebuild tests fail if the two drift apart.
-const projMarkerSK = "PROJECTION"
-
 // rebuildRetry is the pause schedule of rebuild's retried reads and
 // writes: 50 ms doubling up to 2 s.
 func rebuildRetry() table.Backoff {
@@ -37,7 +32,7 @@ func IsReadModelItem(it map[string]ddb.AttributeValue) bool {
 	if table.IsProjectorPK(attrStr(it, table.AttrPK)) {
 		return false
 	}
-	if attrStr(it, table.AttrSK) == projMarkerSK {
+	if attrStr(it, table.AttrSK) == markerSK {
 		return true
 	}
 	switch attrStr(it, table.AttrType) {
@@ -346,7 +341,7 @@ func (rb *rebuilder) repair(ctx context.Context, id entities.ID, p table.Partiti
 	if rb.same {
 		return rb.applier.Repair(ctx, id, upTo)
 	}
-	mk, err := rb.opts.TargetDB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(rb.opts.TargetTable), Key: table.Key{PK: string(p), SK: projMarkerSK}.AV(), ConsistentRead: aws.Bool(true)})
+	mk, err := rb.opts.TargetDB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(rb.opts.TargetTable), Key: table.Key{PK: string(p), SK: markerSK}.AV(), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return err
 	}
@@ -393,7 +388,7 @@ func (rb *rebuilder) catchUp(ctx context.Context) error {
 	err := parallelScan(ctx, rb.opts.SourceDB, rb.opts.SourceTable, rb.opts.Segments, &dynamodb.ScanInput{
 		FilterExpression:          aws.String("#et = :head OR SK = :marker"),
 		ExpressionAttributeNames:  map[string]string{"#et": table.AttrType},
-		ExpressionAttributeValues: map[string]ddb.AttributeValue{":head": sv(table.TypeHead), ":marker": sv(projMarkerSK)},
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{":head": sv(table.TypeHead), ":marker": sv(markerSK)},
 		ProjectionExpression:      aws.String("PK, SK, #et, v, #v, kind, agg"),
 	}, func(items []map[string]ddb.AttributeValue, scanned int32) error {
 		rb.opts.Progress.Scanned.Add(int64(scanned))
@@ -406,7 +401,7 @@ func (rb *rebuilder) catchUp(ctx context.Context) error {
 				ps = &pos{}
 				found[p] = ps
 			}
-			if attrStr(it, table.AttrSK) == projMarkerSK {
+			if attrStr(it, table.AttrSK) == markerSK {
 				ps.marker = attrInt(it, table.AttrVersion)
 			} else {
 				ps.head = attrInt(it, "v")

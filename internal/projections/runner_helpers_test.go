@@ -260,7 +260,7 @@ func (m *markerLog) record(body []byte) {
 	}
 	for _, it := range in.TransactItems {
 		u := it.Update
-		if u == nil || u.Key["SK"]["S"] != projMarkerSK {
+		if u == nil || u.Key["SK"]["S"] != markerSK {
 			continue
 		}
 		num := func(name string) (int64, bool) {
@@ -341,7 +341,7 @@ func (e *testEnv) progress() (heads map[string]int64, behind int) {
 		switch {
 		case attrStr(it, table.AttrType) == table.TypeHead:
 			heads[pk] = attrInt(it, "v")
-		case attrStr(it, table.AttrSK) == projMarkerSK:
+		case attrStr(it, table.AttrSK) == markerSK:
 			markers[pk] = attrInt(it, table.AttrVersion)
 		}
 	}
