@@ -28,10 +28,13 @@ func decodeBatchGetFast(body []byte, pairs []attr.NamedValue) (batchGetInput, []
 
 func readBatchGetTables(r *attr.Reader, pairs []attr.NamedValue) (map[string]*keysAndAttributes, []attr.NamedValue, error) {
 	tables := make(map[string]*keysAndAttributes, 1)
-	err := readObject(r, func(table string) error {
+	err := readMap(r, func(table string) error {
+		if _, dup := tables[table]; dup {
+			return errFallback{}
+		}
 		ka := &keysAndAttributes{}
 		tables[table] = ka
-		return readObject(r, func(name string) error {
+		return readStruct(r, func(name string) error {
 			switch name {
 			case "Keys":
 				var err error

@@ -20,22 +20,22 @@ type errFallback struct{}
 
 func (errFallback) Error() string { return "fall back to the general decoder" }
 
-// readObject reads a JSON object, calling member with each member's name;
-// member must read the value or return an error. A repeated name is
-// errFallback: the general decoder's rules for them are not worth copying.
-func readObject(r *attr.Reader, member func(name string) error) error {
-	if err := r.Open('{'); err != nil {
-		return err
-	}
-	if r.Empty('}') {
-		return nil
-	}
-	var buf [12]string
+// maxStructMembers bounds the members of a request struct the fast
+// decoders read: no DynamoDB request shape has more than about 15, so a
+// larger object is not one they know.
+const maxStructMembers = 32
+
+// readStruct reads a JSON object that stands for a struct, calling member
+// with each member's name; member must read the value or return an error.
+// A repeated name is errFallback (the general decoder's rules for them
+// are not worth copying), and so is an object of more than
+// maxStructMembers members, which keeps the repeated-name search short.
+func readStruct(r *attr.Reader, member func(name string) error) error {
+	var buf [maxStructMembers]string
 	seen := buf[:0]
-	for {
-		name, err := r.Name()
-		if err != nil {
-			return err
+	return readMap(r, func(name string) error {
+		if len(seen) == maxStructMembers {
+			return errFallback{}
 		}
 		for _, s := range seen {
 			if s == name {
@@ -43,6 +43,25 @@ func readObject(r *attr.Reader, member func(name string) error) error {
 			}
 		}
 		seen = append(seen, name)
+		return member(name)
+	})
+}
+
+// readMap reads a JSON object that stands for a map, calling member with
+// each member's name; member must read the value, and detect repeated
+// names itself (with the map it fills).
+func readMap(r *attr.Reader, member func(name string) error) error {
+	if err := r.Open('{'); err != nil {
+		return err
+	}
+	if r.Empty('}') {
+		return nil
+	}
+	for {
+		name, err := r.Name()
+		if err != nil {
+			return err
+		}
 		if err := member(name); err != nil {
 			return err
 		}
@@ -99,7 +118,7 @@ func readStringPtr(r *attr.Reader, dst **string) error {
 // readStringMap reads ExpressionAttributeNames.
 func readStringMap(r *attr.Reader) (map[string]string, error) {
 	m := make(map[string]string)
-	err := readObject(r, func(k string) error {
+	err := readMap(r, func(k string) error {
 		if _, dup := m[k]; dup {
 			return errFallback{}
 		}
@@ -113,7 +132,7 @@ func readStringMap(r *attr.Reader) (map[string]string, error) {
 // readValueMap reads ExpressionAttributeValues.
 func readValueMap(r *attr.Reader) (map[string]attr.Value, error) {
 	m := make(map[string]attr.Value)
-	err := readObject(r, func(k string) error {
+	err := readMap(r, func(k string) error {
 		if _, dup := m[k]; dup {
 			return errFallback{}
 		}
@@ -155,7 +174,7 @@ func readCapacityInput(r *attr.Reader, name string, in *capacityInput) (bool, er
 // and nothing after it.
 func decodeFast(body []byte, member func(r *attr.Reader, name string) error) bool {
 	r := attr.NewReader(body)
-	if err := readObject(r, func(name string) error { return member(r, name) }); err != nil {
+	if err := readStruct(r, func(name string) error { return member(r, name) }); err != nil {
 		return false
 	}
 	return r.End() == nil

@@ -1,6 +1,7 @@
 package ddblocal
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"slices"
@@ -10,10 +11,11 @@ import (
 
 // txFingerprint returns a digest of the parameters a ClientRequestToken
 // binds: every field of every TransactItems entry. Maps (items, keys,
-// ExpressionAttributeNames/Values) are encoded in sorted order, so a retry
-// that serialises the same request with another member order — Go SDK
-// clients iterate maps in random order — still matches, while any change of
-// a value, expression or table does not.
+// ExpressionAttributeNames/Values, map values) are encoded in name order
+// and set members sorted, so a retry that serialises the same request with
+// another member order — Go SDK clients iterate maps in random order —
+// still matches, while any change of a value, expression or table does
+// not.
 //
 // The Go SDK fills in a token on every TransactWriteItems call, so this is
 // on the hot path: it replaced a reflective encoding/json.Marshal of the
@@ -34,7 +36,7 @@ func txFingerprint(items []txItem) txDigest {
 		optional(c.ConditionExpression)
 		field(c.ReturnValuesOnConditionCheckFailure)
 		b = appendSortedNames(b, c.ExpressionAttributeNames)
-		b = appendSortedValues(b, c.ExpressionAttributeValues)
+		b = appendCanonicalMembers(b, c.ExpressionAttributeValues)
 	}
 	item := func(it attr.Item) {
 		if it == nil {
@@ -42,7 +44,7 @@ func txFingerprint(items []txItem) txDigest {
 			return
 		}
 		b = append(b, 1)
-		b = attr.AppendItemJSON(b, it)
+		b = appendCanonicalMembers(b, it)
 	}
 	for i := range items {
 		it := &items[i]
@@ -88,14 +90,44 @@ func appendSortedNames(b []byte, m map[string]string) []byte {
 	return b
 }
 
-func appendSortedValues(b []byte, m map[string]attr.Value) []byte {
+// appendCanonicalMembers appends the members of an item or map value in
+// name order, each value canonical.
+func appendCanonicalMembers(b []byte, m map[string]attr.Value) []byte {
 	b = binary.AppendUvarint(b, uint64(len(m)))
 	for _, k := range sortedKeys(m) {
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
-		b = attr.AppendValueJSON(b, m[k])
+		b = appendCanonicalValue(b, m[k])
 	}
 	return b
+}
+
+// appendCanonicalValue appends v so that values DynamoDB considers equal
+// encode alike: map members in name order and set members sorted (a set
+// has no order; a retry may send its members in another). Numbers are
+// already canonical once decoded. List elements keep their order.
+func appendCanonicalValue(b []byte, v attr.Value) []byte {
+	switch v.Type {
+	case attr.TypeM:
+		b = append(b, 'M')
+		return appendCanonicalMembers(b, v.M)
+	case attr.TypeL:
+		b = append(b, 'L')
+		b = binary.AppendUvarint(b, uint64(len(v.L)))
+		for _, e := range v.L {
+			b = appendCanonicalValue(b, e)
+		}
+		return b
+	case attr.TypeSS, attr.TypeNS:
+		if !slices.IsSorted(v.SS) {
+			v.SS = slices.Sorted(slices.Values(v.SS))
+		}
+	case attr.TypeBS:
+		if !slices.IsSortedFunc(v.BS, bytes.Compare) {
+			v.BS = slices.SortedFunc(slices.Values(v.BS), bytes.Compare)
+		}
+	}
+	return attr.AppendValueJSON(b, v)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -1,6 +1,7 @@
 package ddblocal
 
 import (
+	"container/heap"
 	"sync"
 	"time"
 )
@@ -13,16 +14,15 @@ import (
 // transactions per second the cache holds millions of entries. It is
 // built for that: map keys and values hold no pointers (tokens are at most
 // 36 bytes and stored inline; fingerprints are SHA-256 digests), so the
-// garbage collector never scans it, and entries expire in insertion order
-// from a queue, a few per put, instead of in a periodic sweep that held the
-// lock over the whole map.
+// garbage collector never scans it, and entries expire from a min-heap of
+// expiry times, a few per put, instead of in a periodic sweep that held the
+// lock over the whole map. A heap rather than an insertion-ordered queue:
+// the engine's clock is wall time and may step back, and one entry from a
+// clock that ran ahead must not hold up the expiry of all later ones.
 type tokenCache struct {
 	mu      sync.Mutex
 	entries map[tokenKey]tokenEntry
-	// order holds entries by expiry (the TTL is constant, so that is
-	// insertion order); head is the first live position.
-	order []queuedToken
-	head  int
+	expiry  tokenHeap
 }
 
 // tokenKey is a token of at most maxClientTokenSize bytes, stored inline.
@@ -81,24 +81,31 @@ func (c *tokenCache) put(tok string, fingerprint txDigest, now time.Time) {
 	defer c.mu.Unlock()
 	expires := now.Add(clientTokenTTL).UnixNano()
 	c.entries[k] = tokenEntry{fingerprint: fingerprint, expires: expires}
-	c.order = append(c.order, queuedToken{key: k, expires: expires})
+	heap.Push(&c.expiry, queuedToken{key: k, expires: expires})
 	c.expire(now.UnixNano())
 }
 
-// expire drops entries whose time has passed. A queued token that was put
-// again later has a newer entry, which stays.
+// expire drops entries whose time has passed. A token that was put again
+// later has a newer entry, which stays.
 func (c *tokenCache) expire(now int64) {
-	for c.head < len(c.order) && c.order[c.head].expires < now {
-		q := c.order[c.head]
+	for len(c.expiry) > 0 && c.expiry[0].expires < now {
+		q := heap.Pop(&c.expiry).(queuedToken)
 		if e, ok := c.entries[q.key]; ok && e.expires == q.expires {
 			delete(c.entries, q.key)
 		}
-		c.order[c.head] = queuedToken{}
-		c.head++
 	}
-	// Reclaim the queue's dead prefix once it is most of the slice.
-	if c.head > 1024 && c.head*2 > len(c.order) {
-		c.order = append(c.order[:0], c.order[c.head:]...)
-		c.head = 0
-	}
+}
+
+// tokenHeap is a min-heap of queued tokens by expiry (container/heap).
+type tokenHeap []queuedToken
+
+func (h tokenHeap) Len() int           { return len(h) }
+func (h tokenHeap) Less(i, j int) bool { return h[i].expires < h[j].expires }
+func (h tokenHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *tokenHeap) Push(x any)        { *h = append(*h, x.(queuedToken)) }
+func (h *tokenHeap) Pop() any {
+	old := *h
+	q := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return q
 }

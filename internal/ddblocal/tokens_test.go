@@ -1,6 +1,7 @@
 package ddblocal
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,17 +60,18 @@ func TestTokenCache(t *testing.T) {
 		}
 	})
 
-	t.Run("the queue is compacted", func(t *testing.T) {
+	t.Run("a clock that stepped back does not hold up expiry", func(t *testing.T) {
 		c := newTokenCache()
-		const n = 5000
-		for i := 0; i < n; i++ {
-			c.put(string(rune('a'+i%26))+strings.Repeat("z", i%30)+string(rune(i)), fp(1), t0.Add(time.Duration(i)*time.Second))
+		c.put("ahead", fp(1), t0.Add(24*time.Hour))
+		for i := 0; i < 100; i++ {
+			c.put("tok"+strconv.Itoa(i), fp(2), t0.Add(time.Duration(i)*time.Second))
 		}
-		if live := len(c.order) - c.head; live != len(c.entries) {
-			t.Fatalf("%d queued live entries, %d in the map", live, len(c.entries))
+		c.put("later", fp(3), t0.Add(clientTokenTTL+time.Hour))
+		if len(c.entries) != 2 || len(c.expiry) != 2 {
+			t.Fatalf("%d entries, %d queued; want 2 (ahead, later)", len(c.entries), len(c.expiry))
 		}
-		if len(c.order) > 2*len(c.entries)+1024 {
-			t.Fatalf("queue of %d holds %d live entries: not compacted", len(c.order), len(c.entries))
+		if _, ok := c.get("ahead", t0.Add(clientTokenTTL+time.Hour)); !ok {
+			t.Fatal(`"ahead" expired before its time`)
 		}
 	})
 }

@@ -59,7 +59,7 @@ func decodeTransactWriteFast(body []byte) (transactWriteInput, bool) {
 
 // readTxItem reads one TransactItems entry.
 func readTxItem(r *attr.Reader, it *txItem) error {
-	return readObject(r, func(action string) error {
+	return readStruct(r, func(action string) error {
 		// Each action is the common members plus Key, Item or
 		// UpdateExpression.
 		var common *txCommon
@@ -94,7 +94,7 @@ func readTxItem(r *attr.Reader, it *txItem) error {
 		default:
 			return errFallback{}
 		}
-		return readObject(r, func(name string) error {
+		return readStruct(r, func(name string) error {
 			var err error
 			switch {
 			case name == "TableName":

@@ -43,6 +43,7 @@ func (d *jsonDecoder) pairs() ([]NamedValue, error) {
 		return nil, err
 	}
 	out := make([]NamedValue, 0, 2)
+	var ps pairSet
 	if d.peek() == '}' {
 		d.pos++
 		d.depth--
@@ -57,16 +58,7 @@ func (d *jsonDecoder) pairs() ([]NamedValue, error) {
 		if err != nil {
 			return nil, err
 		}
-		replaced := false
-		for i := range out {
-			if out[i].Name == name {
-				out[i].Value, replaced = v, true
-				break
-			}
-		}
-		if !replaced {
-			out = append(out, NamedValue{Name: name, Value: v})
-		}
+		out = ps.put(out, name, v)
 		more, err := d.afterMember('}')
 		if err != nil {
 			return nil, err
@@ -75,6 +67,43 @@ func (d *jsonDecoder) pairs() ([]NamedValue, error) {
 			return out, nil
 		}
 	}
+}
+
+// pairSet appends named values to a slice from position start on, a
+// repeated name replacing its earlier value. Keys have one or two
+// attributes, so it searches linearly; past pairIndexAt names an index map
+// takes over, so that a hostile object with a million members costs linear
+// time, not quadratic.
+type pairSet struct {
+	start int
+	index map[string]int
+}
+
+const pairIndexAt = 8
+
+func (ps *pairSet) put(dst []NamedValue, name string, v Value) []NamedValue {
+	if ps.index != nil {
+		if i, ok := ps.index[name]; ok {
+			dst[i].Value = v
+			return dst
+		}
+		ps.index[name] = len(dst)
+		return append(dst, NamedValue{Name: name, Value: v})
+	}
+	for i := ps.start; i < len(dst); i++ {
+		if dst[i].Name == name {
+			dst[i].Value = v
+			return dst
+		}
+	}
+	dst = append(dst, NamedValue{Name: name, Value: v})
+	if len(dst)-ps.start > pairIndexAt {
+		ps.index = make(map[string]int, 2*pairIndexAt)
+		for i := ps.start; i < len(dst); i++ {
+			ps.index[dst[i].Name] = i
+		}
+	}
+	return dst
 }
 
 // ItemOf returns the pairs as an Item.

@@ -104,7 +104,7 @@ func (r *Reader) Attrs(dst []NamedValue) ([]NamedValue, error) {
 	if err := r.d.enter(); err != nil {
 		return dst, err
 	}
-	start := len(dst)
+	ps := pairSet{start: len(dst)}
 	if r.Empty('}') {
 		return dst, nil
 	}
@@ -120,16 +120,7 @@ func (r *Reader) Attrs(dst []NamedValue) ([]NamedValue, error) {
 		if r.d.verr != nil {
 			return dst, r.d.verr
 		}
-		replaced := false
-		for i := start; i < len(dst); i++ {
-			if dst[i].Name == name {
-				dst[i].Value, replaced = v, true
-				break
-			}
-		}
-		if !replaced {
-			dst = append(dst, NamedValue{Name: name, Value: v})
-		}
+		dst = ps.put(dst, name, v)
 		more, err := r.d.afterMember('}')
 		if err != nil {
 			return dst, err
