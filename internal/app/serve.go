@@ -71,7 +71,7 @@ func (a *App) Serve(ctx context.Context, opts ServeOptions) error {
 		}
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), opts.ShutdownGrace)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.ShutdownGrace)
 	defer cancel()
 	a.ready.Store(false)
 	if sErr := srv.Shutdown(shutdownCtx); sErr != nil && err == nil {

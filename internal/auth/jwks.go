@@ -90,7 +90,7 @@ func (s *jwks) key(ctx context.Context, kid, alg string) (any, error) {
 		s.attemptAt = s.now()
 		s.mu.Unlock()
 
-		keys, err := s.fetch()
+		keys, err := s.fetch(ctx)
 
 		s.mu.Lock()
 		if err != nil {
@@ -134,10 +134,11 @@ func (s *jwks) find(kid, alg string) (any, bool) {
 	return match, n == 1
 }
 
-// fetch downloads and parses the key set. It uses its own deadline, not
-// the triggering request's: the fetch is shared by every waiting request.
-func (s *jwks) fetch() ([]jwk, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), DefaultJWKSTimeout)
+// fetch downloads and parses the key set. It keeps ctx's values but not
+// its cancellation, and has its own deadline: the fetch is shared by every
+// waiting request, not only the one that triggered it.
+func (s *jwks) fetch(ctx context.Context) ([]jwk, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultJWKSTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
 	if err != nil {

@@ -257,7 +257,8 @@ func (r *Runner) Run(ctx context.Context) error {
 			s.cancel()
 		}
 		wg.Wait()
-		lctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		// ctx is done by now; leaving the worker table still gets 2 s.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 		_ = r.leases.leave(lctx, r.opts.WorkerID)
 		r.m.ShardsOwned.Set(0)
@@ -549,7 +550,7 @@ func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
 	}
 	// Graceful: stopping for balance, or shutting down. Hand the shard
 	// over at once instead of letting the lease expire.
-	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	if rerr := r.leases.release(rctx, s.getLease(), r.opts.WorkerID); rerr == nil {
 		r.m.LeaseEvents.WithLabelValues("released").Inc()
