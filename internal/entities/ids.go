@@ -2,6 +2,7 @@ package entities
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -219,10 +220,15 @@ func (id ReactionID) Login() string { return id.login }
 // Content returns the reaction content.
 func (id ReactionID) Content() ReactionContent { return id.content }
 
-// ParseID rebuilds an aggregate ID from its kind and String form.
+// ParseID rebuilds an aggregate ID from its kind and String form. Any
+// other string, including one with an empty part, is an error; it never
+// panics (FuzzParseID), since IDs also come from clients (node IDs).
 func ParseID(kind Kind, s string) (ID, error) {
 	parts := strings.Split(s, "/")
 	bad := fmt.Errorf("entities: malformed %s id %q", kind, s)
+	if kind != KindReaction && slices.Contains(parts, "") {
+		return nil, bad
+	}
 	num := func(p string) (int, bool) {
 		n, err := strconv.Atoi(p)
 		return n, err == nil && n > 0
@@ -265,16 +271,29 @@ func ParseID(kind Kind, s string) (ID, error) {
 			return NewStarID(parts[0], NewRepositoryID(parts[1], parts[2])), nil
 		}
 	case KindReaction:
-		colon := strings.IndexByte(s, ':')
-		if colon > 0 && len(parts) >= 3 {
-			login, content := parts[len(parts)-2], ReactionContent(parts[len(parts)-1])
-			subjectText := strings.Join(parts[:len(parts)-2], "/")[colon+1:]
-			subject, err := ParseID(Kind(s[:colon]), subjectText)
-			if err != nil || !content.Valid() {
-				return nil, bad
-			}
-			return NewReactionID(subject, login, content), nil
+		// subjectKind ":" subject "/" login "/" content
+		subjectKind, rest, ok := strings.Cut(s, ":")
+		if !ok || subjectKind == "" || Kind(subjectKind) == KindReaction {
+			return nil, bad
 		}
+		rest, content, ok1 := cutLast(rest, "/")
+		subjectText, login, ok2 := cutLast(rest, "/")
+		if !ok1 || !ok2 || login == "" || !ReactionContent(content).Valid() {
+			return nil, bad
+		}
+		subject, err := ParseID(Kind(subjectKind), subjectText)
+		if err != nil {
+			return nil, bad
+		}
+		return NewReactionID(subject, login, ReactionContent(content)), nil
 	}
 	return nil, bad
+}
+
+// cutLast slices s around the last instance of sep.
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
 }

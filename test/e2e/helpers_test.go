@@ -165,13 +165,20 @@ func eventCount(t testing.TB, srv *testkit.Server, login string) int {
 // head returns the head item of an account, nil if there is none.
 func head(t testing.TB, srv *testkit.Server, login string) testkit.Item {
 	t.Helper()
+	return partitionHead(t, srv, table.AccountPartition(login))
+}
+
+// partitionHead returns the head item of any aggregate partition, read
+// consistently from the write side; nil when the aggregate has none.
+func partitionHead(t testing.TB, srv *testkit.Server, p table.Partition) testkit.Item {
+	t.Helper()
 	res, err := srv.DB().GetItem(context.Background(), &dynamodb.GetItemInput{
 		TableName:      aws.String(srv.Table()),
-		Key:            table.HeadKey(table.AccountPartition(login)).AV(),
+		Key:            table.HeadKey(p).AV(),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		t.Fatalf("get head of %s: %v", login, err)
+		t.Fatalf("get head of %s: %v", p, err)
 	}
 	return res.Item
 }
