@@ -141,7 +141,10 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 				return res, err
 			}
 		}
-		if !ok && !table.Retryable(err) {
+		if (!ok && !table.Retryable(err)) || (ok && !cancel.Contended()) {
+			// Only contention is worth another attempt; anything else
+			// (an item over 400 KB, an unknown reason) would fail again and
+			// end as a misleading CONFLICT.
 			return Result{}, fmt.Errorf("events: appending: %w", err)
 		}
 		if attempt >= x.opts.MaxAttempts {

@@ -50,7 +50,8 @@ func Classify(err error) Reason {
 	case errors.As(err, &tc), errors.As(err, &tie):
 		return ReasonTransactionConflict
 	case errors.As(err, &tce):
-		return ReasonConditionFailed
+		c, _ := AsCancellation(err)
+		return c.Reason()
 	case errors.As(err, &rnf):
 		return ReasonNotFound
 	case errors.As(err, &pte), errors.As(err, &rle):
@@ -104,6 +105,54 @@ func AsCancellation(err error) (Cancellation, bool) {
 		}
 	}
 	return c, true
+}
+
+// Reason returns the reason that decides what to do about the cancelled
+// transaction as a whole: a validation error or an unknown reason over a
+// failed condition, that over a conflict, that over throttling.
+// ConditionFailed when no action gave a reason.
+func (c Cancellation) Reason() Reason {
+	out, best := ReasonConditionFailed, -1
+	for _, r := range c.Reasons {
+		if k := cancellationRank(r); k > best {
+			out, best = r, k
+		}
+	}
+	return out
+}
+
+func cancellationRank(r Reason) int {
+	switch r {
+	case ReasonValidation:
+		return 5
+	case ReasonOther:
+		return 4
+	case ReasonNotFound:
+		return 3
+	case ReasonConditionFailed:
+		return 2
+	case ReasonTransactionConflict:
+		return 1
+	case ReasonThrottled:
+		return 0
+	}
+	return -1 // ReasonNone
+}
+
+// Contended reports whether every action either would have succeeded or
+// failed for a reason another attempt can clear: a failed condition (the
+// caller reads again and decides anew), a conflicting transaction or
+// throttling. A validation error or an unknown reason is not contention:
+// repeating the write cannot help.
+func (c Cancellation) Contended() bool {
+	for _, r := range c.Reasons {
+		switch r {
+		case ReasonNone, ReasonConditionFailed, ReasonTransactionConflict, ReasonThrottled:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Retryable reports whether a failed call may succeed if repeated as is.

@@ -85,6 +85,11 @@ func TestClassify(t *testing.T) {
 		{"not found", &types.ResourceNotFoundException{}, ReasonNotFound},
 		{"validation", &smithy.GenericAPIError{Code: "ValidationException"}, ReasonValidation},
 		{"other", errors.New("connection reset"), ReasonOther},
+		{"cancelled by a condition", cancelled("None", "ConditionalCheckFailed", "TransactionConflict"), ReasonConditionFailed},
+		{"cancelled by conflicts only", cancelled("None", "TransactionConflict"), ReasonTransactionConflict},
+		{"cancelled by throttling only", cancelled("ThrottlingError"), ReasonThrottled},
+		{"cancelled by a validation error", cancelled("ConditionalCheckFailed", "ValidationError"), ReasonValidation},
+		{"cancelled for an unknown reason", cancelled("None", "ItemCollectionSizeLimitExceeded"), ReasonOther},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,6 +111,36 @@ func TestClassify(t *testing.T) {
 	if !Retryable(&types.TransactionCanceledException{CancellationReasons: []types.CancellationReason{{Code: aws.String("TransactionConflict")}}}) {
 		t.Fatal("a cancellation caused only by conflicts is retryable")
 	}
+}
+
+func TestCancellationContended(t *testing.T) {
+	tests := []struct {
+		name  string
+		codes []string
+		want  bool
+	}{
+		{"conditions and conflicts", []string{"None", "ConditionalCheckFailed", "TransactionConflict"}, true},
+		{"throttled", []string{"ThrottlingError", "None"}, true},
+		{"validation error", []string{"None", "ValidationError"}, false},
+		{"unknown reason", []string{"ItemCollectionSizeLimitExceeded"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, ok := AsCancellation(cancelled(tc.codes...))
+			if !ok || c.Contended() != tc.want {
+				t.Fatalf("Contended(%v) = %v, want %v", tc.codes, c.Contended(), tc.want)
+			}
+		})
+	}
+}
+
+// cancelled is a TransactionCanceledException with one reason per code.
+func cancelled(codes ...string) error {
+	tce := &types.TransactionCanceledException{}
+	for _, c := range codes {
+		tce.CancellationReasons = append(tce.CancellationReasons, types.CancellationReason{Code: aws.String(c)})
+	}
+	return tce
 }
 
 func first(a, _ string) string  { return a }
