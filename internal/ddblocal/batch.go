@@ -274,7 +274,7 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := e.store.Sync(ctx); err != nil {
+	if err := e.syncApplied(ctx); err != nil {
 		return nil, err
 	}
 	out := batchWriteOutput{UnprocessedItems: map[string][]writeRequest{}}

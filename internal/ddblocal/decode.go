@@ -3,7 +3,6 @@ package ddblocal
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	gojson "github.com/goccy/go-json"
 
@@ -74,8 +73,6 @@ func errTableNotFound(name string) error {
 func invalidParam(format string, args ...any) error {
 	return ddberr.Validationf("One or more parameter values were invalid: "+format, args...)
 }
-
-var _ = fmt.Sprintf
 
 // marshalJSON encodes v for a response.
 func marshalJSON(v any) ([]byte, error) { return json.Marshal(v) }

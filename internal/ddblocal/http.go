@@ -137,7 +137,8 @@ func (e *Engine) writeError(w http.ResponseWriter, err error) {
 	case errors.As(err, &de):
 		body = map[string]any{"__type": errorTypePrefix(de.Code) + string(de.Code), "message": de.Message}
 	default:
-		if !errors.Is(err, errInternal) {
+		// A request whose client gave up is not an engine fault.
+		if !errors.Is(err, errInternal) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 			e.logf("ddblocal: internal error: %v", err)
 		}
 		status = http.StatusInternalServerError

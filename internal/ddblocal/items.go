@@ -99,7 +99,7 @@ func (e *Engine) writeOne(ctx context.Context, tableName string, key func(m *tab
 	if err != nil {
 		return m, mu.old, nil, err
 	}
-	if err := e.store.Sync(ctx); err != nil {
+	if err := e.syncApplied(ctx); err != nil {
 		return m, mu.old, nil, err
 	}
 	return m, mu.old, mu.new, nil

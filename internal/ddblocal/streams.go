@@ -256,7 +256,7 @@ func (e *Engine) streamTransition(ctx context.Context, old, m *tableMeta) error 
 	if err := e.store.Apply(ctx, &b); err != nil {
 		return err
 	}
-	return e.store.Sync(ctx)
+	return e.syncApplied(ctx)
 }
 
 func (e *Engine) openStream(b *storage.Batch, m *tableMeta) {

@@ -97,7 +97,7 @@ func (e *Engine) loadIteratorKey(ctx context.Context, snap storage.Snapshot) ([]
 	if err := e.store.Apply(ctx, &b); err != nil {
 		return nil, err
 	}
-	return key, e.store.Sync(ctx)
+	return key, e.syncApplied(ctx)
 }
 
 // maintainStreams runs shard rollover and retention until the engine
@@ -178,7 +178,7 @@ func (e *Engine) roll(ctx context.Context, force bool) error {
 	if err := e.store.Apply(ctx, &b); err != nil {
 		return err
 	}
-	return e.store.Sync(ctx)
+	return e.syncApplied(ctx)
 }
 
 // trimStreams deletes records older than the retention period, forgets

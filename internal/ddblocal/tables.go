@@ -70,7 +70,7 @@ func (e *Engine) persistMeta(ctx context.Context, m *tableMeta) error {
 	if err := e.store.Apply(ctx, &b); err != nil {
 		return err
 	}
-	return e.store.Sync(ctx)
+	return e.syncApplied(ctx)
 }
 
 func parseAttrDefs(defs []wireAttributeDefinition) (map[string]attr.Type, error) {
@@ -467,7 +467,7 @@ func (e *Engine) deleteTable(ctx context.Context, body []byte) (any, error) {
 	if err := e.store.Apply(ctx, &b); err != nil {
 		return nil, err
 	}
-	if err := e.store.Sync(ctx); err != nil {
+	if err := e.syncApplied(ctx); err != nil {
 		return nil, err
 	}
 	e.mu.Lock()

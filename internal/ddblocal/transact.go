@@ -87,6 +87,11 @@ type txAction struct {
 }
 
 func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, error) {
+	// Checked before decoding: a 16 MB body is not worth decoding (twice,
+	// when the fast decoder hands it on) only to be refused.
+	if len(body) > maxTransactBytes+64<<10 {
+		return nil, ddberr.Validationf("Transaction request size has exceeded the maximum allowed size of 4 MB")
+	}
 	in, ok := decodeTransactWriteFast(body)
 	if !ok {
 		in = transactWriteInput{}
@@ -103,9 +108,6 @@ func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, erro
 	}
 	if n > maxTransactItems {
 		return nil, constraintError("[...]", "transactItems", "Member must have length less than or equal to 100")
-	}
-	if len(body) > maxTransactBytes+64<<10 {
-		return nil, ddberr.Validationf("Transaction request size has exceeded the maximum allowed size of 4 MB")
 	}
 	var fingerprint txDigest
 	if in.ClientRequestToken != nil {
@@ -132,7 +134,7 @@ func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := e.store.Sync(ctx); err != nil {
+	if err := e.syncApplied(ctx); err != nil {
 		return nil, err
 	}
 	return resp, nil

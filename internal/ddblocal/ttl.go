@@ -130,5 +130,5 @@ func (e *Engine) deleteExpired(ctx context.Context, t *table, keys [][]byte) (in
 	if err != nil {
 		return 0, err
 	}
-	return len(muts), e.store.Sync(ctx)
+	return len(muts), e.syncApplied(ctx)
 }

@@ -148,3 +148,11 @@ func (e *Engine) commit(ctx context.Context, muts []*mutation) error {
 	notify()
 	return nil
 }
+
+// syncApplied makes the batches already applied durable. It ignores ctx's
+// cancellation (keeping its values): the store has the change by then, so
+// giving up on the sync would only make the engine report a committed
+// write as failed, or leave its in-memory table state behind the store's.
+func (e *Engine) syncApplied(ctx context.Context) error {
+	return e.store.Sync(context.WithoutCancel(ctx))
+}
