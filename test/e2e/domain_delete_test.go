@@ -56,7 +56,7 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 	for _, r := range []struct {
 		actor   string
 		subject entities.ID
-	}{{"s3", issue1}, {"s1", comment0}, {"up", pr3}} {
+	}{{"s3", issue1}, {"s1", entities.NewIssueID(doomed, 2)}, {"s1", comment0}, {"up", pr3}} {
 		domExec(t, srv, r.actor, entities.AddReaction{Actor: r.actor, Subject: r.subject, Content: entities.ReactionHeart})
 	}
 	testkit.AwaitProjected(t, srv, deadline)
@@ -116,7 +116,41 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 			})
 		}
 	}
-	t.Run("before the delete", func(t *testing.T) { checkLists(t, false) })
+	// Every collection a purge must empty, each shown to hold items before
+	// the delete, so that a wrong key or prefix cannot pass for a purge.
+	repoPK := string(table.RepoPartition("octo", "doomed"))
+	idx, pk, prefix := table.Stargazers("octo", "doomed")
+	fidx, fpk, fprefix := table.ForksOf("octo", "doomed")
+	iidx, ipk, iprefix := table.IssuesOfRepo("ISSUE", "octo", "doomed", "")
+	pidx, ppk, pprefix := table.IssuesOfRepo("PR", "octo", "doomed", "")
+	oidx, opk, oprefix := table.IssuesOfRepo("ISSUE", "octo", "doomed", "OPEN")
+	collections := []struct{ name, index, pk, prefix string }{
+		{"stargazers", idx, pk, prefix},
+		{"forks", fidx, fpk, fprefix},
+		{"issues", iidx, ipk, iprefix},
+		{"open issues", oidx, opk, oprefix},
+		{"pull requests", pidx, ppk, pprefix},
+		{"comments", "", repoPK, "ISSUE#"},
+		{"comment reactions", "", repoPK, "REACTION#"},
+		{"the repository item", "", repoPK, repoPK},
+	}
+	for _, s := range stargazers {
+		spk, sprefix := table.StarsOfUser(s, "octo", "doomed")
+		collections = append(collections, struct{ name, index, pk, prefix string }{s + "'s star", "", spk, sprefix})
+	}
+	for _, p := range []table.Partition{table.IssuePartition("octo", "doomed", 1), table.IssuePartition("octo", "doomed", 2), table.PullRequestPartition("octo", "doomed", 3)} {
+		collections = append(collections, struct{ name, index, pk, prefix string }{string(p) + " read items", "", string(p), string(p)}, struct{ name, index, pk, prefix string }{string(p) + " reactions", "", string(p), "REACTION#"})
+	}
+	t.Run("before the delete", func(t *testing.T) {
+		checkLists(t, false)
+		for _, c := range collections {
+			t.Run(c.name+" has items", func(t *testing.T) {
+				if items := testkit.QueryPrefix(t, srv, c.index, c.pk, c.prefix); len(items) == 0 {
+					t.Errorf("no items under %s %s %s before the delete", c.index, c.pk, c.prefix)
+				}
+			})
+		}
+	})
 
 	res := srv.As(t, "octo").MustDo(t, `mutation($in: DeleteRepositoryInput!) { deleteRepository(input: $in) { deletedRepositoryId } }`, map[string]any{"in": map[string]any{"owner": "OCTO", "name": "Doomed"}})
 	if len(res.Errors) > 0 {
@@ -181,29 +215,6 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 		}
 	})
 	t.Run("its read items are purged", func(t *testing.T) {
-		repoPK := string(table.RepoPartition("octo", "doomed"))
-		idx, pk, prefix := table.Stargazers("octo", "doomed")
-		fidx, fpk, fprefix := table.ForksOf("octo", "doomed")
-		iidx, ipk, iprefix := table.IssuesOfRepo("ISSUE", "octo", "doomed", "")
-		pidx, ppk, pprefix := table.IssuesOfRepo("PR", "octo", "doomed", "")
-		oidx, opk, oprefix := table.IssuesOfRepo("ISSUE", "octo", "doomed", "OPEN")
-		collections := []struct{ name, index, pk, prefix string }{
-			{"stargazers", idx, pk, prefix},
-			{"forks", fidx, fpk, fprefix},
-			{"issues", iidx, ipk, iprefix},
-			{"open issues", oidx, opk, oprefix},
-			{"pull requests", pidx, ppk, pprefix},
-			{"comments", "", repoPK, "ISSUE#"},
-			{"comment reactions", "", repoPK, "REACTION#"},
-			{"the repository item", "", repoPK, repoPK},
-		}
-		for _, s := range stargazers {
-			spk, sprefix := table.StarsOfUser(s, "octo", "doomed")
-			collections = append(collections, struct{ name, index, pk, prefix string }{s + "'s star", "", spk, sprefix})
-		}
-		for _, p := range []table.Partition{table.IssuePartition("octo", "doomed", 1), table.IssuePartition("octo", "doomed", 2), table.PullRequestPartition("octo", "doomed", 3)} {
-			collections = append(collections, struct{ name, index, pk, prefix string }{string(p) + " read items", "", string(p), string(p)}, struct{ name, index, pk, prefix string }{string(p) + " reactions", "", string(p), "REACTION#"})
-		}
 		for _, c := range collections {
 			t.Run(c.name, func(t *testing.T) {
 				if items := testkit.QueryPrefix(t, srv, c.index, c.pk, c.prefix); len(items) > 0 {

@@ -3,7 +3,6 @@ package expr
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
 	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
@@ -46,37 +45,18 @@ func checkFuzzErr(t *testing.T, src string, err error) {
 	}
 }
 
-// checkFast fails if run takes over maxFuzzTime. Parsing is linear and
-// inputs are a few KB, so only a blow-up could come near it; a slow first
-// run is retried so that a loaded machine does not cause false alarms.
-func checkFast(t *testing.T, src string, run func()) {
-	t.Helper()
-	for attempt := 0; attempt < 3; attempt++ {
-		start := time.Now()
-		run()
-		if time.Since(start) < maxFuzzTime {
-			return
-		}
-	}
-	t.Fatalf("%q takes over %v", src, maxFuzzTime)
-}
-
-const maxFuzzTime = 250 * time.Millisecond
-
 func FuzzParseCondition(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		checkFast(t, src, func() {
-			c, err := ParseCondition(FilterExpr, src, fuzzParams())
-			checkFuzzErr(t, src, err)
-			if err == nil {
-				c.Eval(fuzzItem)
-				c.Eval(nil)
-				c.TopLevelNames()
-			}
-		})
+		c, err := ParseCondition(FilterExpr, src, fuzzParams())
+		checkFuzzErr(t, src, err)
+		if err == nil {
+			c.Eval(fuzzItem)
+			c.Eval(nil)
+			c.TopLevelNames()
+		}
 	})
 }
 
@@ -85,22 +65,20 @@ func FuzzParseUpdate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		checkFast(t, src, func() {
-			u, err := ParseUpdate(src, fuzzParams())
-			checkFuzzErr(t, src, err)
-			if err != nil {
-				return
-			}
-			before := fuzzItem.Clone()
-			_, err = u.Apply(fuzzItem)
-			checkFuzzErr(t, src, err)
-			if !attr.ItemsEqual(before, fuzzItem) {
-				t.Fatalf("%q modified its input", src)
-			}
-			_, err = u.ApplyToMissing(item("a", n("1")))
-			checkFuzzErr(t, src, err)
-			u.Paths()
-		})
+		u, err := ParseUpdate(src, fuzzParams())
+		checkFuzzErr(t, src, err)
+		if err != nil {
+			return
+		}
+		before := fuzzItem.Clone()
+		_, err = u.Apply(fuzzItem)
+		checkFuzzErr(t, src, err)
+		if !attr.ItemsEqual(before, fuzzItem) {
+			t.Fatalf("%q modified its input", src)
+		}
+		_, err = u.ApplyToMissing(item("a", n("1")))
+		checkFuzzErr(t, src, err)
+		u.Paths()
 	})
 }
 
@@ -109,14 +87,12 @@ func FuzzParseProjection(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		checkFast(t, src, func() {
-			p, err := ParseProjection(src, fuzzParams())
-			checkFuzzErr(t, src, err)
-			if err == nil {
-				p.Apply(fuzzItem)
-				ProjectPaths(fuzzItem, p.Paths())
-			}
-		})
+		p, err := ParseProjection(src, fuzzParams())
+		checkFuzzErr(t, src, err)
+		if err == nil {
+			p.Apply(fuzzItem)
+			ProjectPaths(fuzzItem, p.Paths())
+		}
 	})
 }
 
@@ -125,16 +101,14 @@ func FuzzParseKeyCondition(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		checkFast(t, src, func() {
-			k, err := ParseKeyCondition(src, fuzzParams())
-			checkFuzzErr(t, src, err)
-			if err != nil {
-				return
-			}
-			if len(k.Conds) < 1 || len(k.Conds) > 2 {
-				t.Fatalf("%q: %d conditions", src, len(k.Conds))
-			}
-			checkFuzzErr(t, src, k.Bind("a", "b"))
-		})
+		k, err := ParseKeyCondition(src, fuzzParams())
+		checkFuzzErr(t, src, err)
+		if err != nil {
+			return
+		}
+		if len(k.Conds) < 1 || len(k.Conds) > 2 {
+			t.Fatalf("%q: %d conditions", src, len(k.Conds))
+		}
+		checkFuzzErr(t, src, k.Bind("a", "b"))
 	})
 }
