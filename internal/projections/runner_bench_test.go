@@ -207,11 +207,14 @@ func BenchmarkProjectorLag(b *testing.B) {
 // (10 per user: created, then 9 profile updates), written directly as
 // event items, is rebuilt into a fresh table of the same engine.
 func BenchmarkRebuild(b *testing.B) {
+	const perUser = 10
 	n := 200_000
 	if s := os.Getenv("HUBSTREAM_BENCH_EVENTS"); s != "" {
-		n, _ = strconv.Atoi(s)
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < perUser {
+			b.Fatalf("HUBSTREAM_BENCH_EVENTS=%q: want an integer of at least %d", s, perUser)
+		}
 	}
-	const perUser = 10
 	for range b.N {
 		e := newTestEnv(b, ddblocal.StreamOptions{})
 		ctx := context.Background()

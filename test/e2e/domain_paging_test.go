@@ -297,7 +297,7 @@ func TestDomainPaging(t *testing.T) {
 			t.Run("from an edge's cursor", func(t *testing.T) {
 				p0, ok := first[tc.name]
 				if !ok || len(p0.Cursors) < 11 {
-					t.Skip("no first page")
+					t.Fatalf("the forward pass kept no first page of 11 edges or more (got %d)", len(p0.Cursors))
 				}
 				p := domConnection(t, domData(t, c, q, pageVars(pageSize, nil, p0.Cursors[10], nil)), tc.path, tc.key)
 				if d := domDiff(tc.want[11:11+pageSize], p.Keys); d != "" || !p.HasNext || !p.HasPrev {
@@ -311,7 +311,7 @@ func TestDomainPaging(t *testing.T) {
 			t.Run("bad arguments", func(t *testing.T) {
 				p0, ok := first[tc.name]
 				if !ok {
-					t.Skip("no first page")
+					t.Fatal("the forward pass kept no first page")
 				}
 				tampered := []byte(p0.End)
 				mid := len(tampered) / 2

@@ -375,13 +375,17 @@ func TestConcurrentOpenIssuesOverHTTP(t *testing.T) {
 	numbers := make([]int, writers)
 	errs := make([]string, writers)
 	start := make(chan struct{})
+	// Clients are made here: t.Fatal must not run in the goroutines.
+	clients := make([]*testkit.Client, writers)
+	for i := range clients {
+		clients[i] = srv.As(t, fmt.Sprintf("writer%02d", i))
+	}
 	for i := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			c := srv.As(t, fmt.Sprintf("writer%02d", i))
-			res, err := c.Do(t.Context(), workOpenIssue, map[string]any{"in": map[string]any{"owner": "octo", "repository": "hello", "title": fmt.Sprintf("from %d", i)}})
+			res, err := clients[i].Do(t.Context(), workOpenIssue, map[string]any{"in": map[string]any{"owner": "octo", "repository": "hello", "title": fmt.Sprintf("from %d", i)}})
 			if err != nil {
 				errs[i] = err.Error()
 				return

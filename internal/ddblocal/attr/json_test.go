@@ -2,6 +2,7 @@ package attr
 
 import (
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -196,8 +197,11 @@ func TestDecodeItemJSON(t *testing.T) {
 	}
 }
 
+var update = flag.Bool("update", false, "rewrite testdata/items/*.golden from the current encoder")
+
 // TestDecodeItemJSONFixtures decodes captured request items and checks them
-// against their expected canonical re-encoding.
+// against their expected canonical re-encoding; -update rewrites the
+// golden files from the current encoder.
 func TestDecodeItemJSONFixtures(t *testing.T) {
 	files, err := filepath.Glob("testdata/items/*.json")
 	if err != nil || len(files) == 0 {
@@ -218,6 +222,12 @@ func TestDecodeItemJSONFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := AppendItemJSON(nil, it)
+			if *update {
+				if err := os.WriteFile(strings.TrimSuffix(f, ".json")+".golden", append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
 			if string(got) != strings.TrimSpace(string(want)) {
 				t.Fatalf("re-encoded:\n%s\nwant:\n%s", got, want)
 			}

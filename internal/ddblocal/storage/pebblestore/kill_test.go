@@ -35,23 +35,32 @@ func batchKey(n uint64, j int) []byte   { return fmt.Appendf(nil, "b/%012d/%d", 
 func batchValue(n uint64, j int) []byte { return fmt.Appendf(nil, "n=%d j=%d ", n, j) }
 func writerKey(w int) []byte            { return fmt.Appendf(nil, "w/%d", w) }
 
-// TestKillChild is the writer process of TestKillRecovery; run directly it
-// skips. Each batch n writes killKeysPerBatch keys b/n/j and overwrites its
-// writer's key w/<w> with n. After Sync returns it prints "ack n w".
-func TestKillChild(t *testing.T) {
-	dir := os.Getenv(envKillDir)
-	if dir == "" {
-		t.Skip("writer process for TestKillRecovery")
+// TestMain runs this test binary as TestKillRecovery's writer process when
+// envKillDir is set, and the tests otherwise.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(envKillDir); dir != "" {
+		killChild(dir)
+	}
+	os.Exit(m.Run())
+}
+
+// killChild is the writer process of TestKillRecovery. Each batch n writes
+// killKeysPerBatch keys b/n/j and overwrites its writer's key w/<w> with n.
+// After Sync returns it prints "ack n w". It never returns.
+func killChild(dir string) {
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "kill child:", err)
+		os.Exit(2)
 	}
 	start, err := strconv.ParseUint(os.Getenv(envKillStart), 10, 64)
 	if err != nil {
-		t.Fatal(err)
+		fail(err)
 	}
 	// A small memtable makes WAL rotations, flushes and compactions happen
 	// while batches are being acknowledged.
 	s, err := Open(dir, Options{CacheSize: 1 << 20, MemTableSize: 256 << 10, Logf: func(string, ...any) {}})
 	if err != nil {
-		t.Fatal(err)
+		fail(err)
 	}
 	os.Stdout.WriteString("ready\n")
 	ctx := context.Background()
@@ -92,11 +101,10 @@ func TestKillChild(t *testing.T) {
 // batch the writer acknowledged after Sync is fully present after reopen,
 // and no batch, acknowledged or not, is partially present.
 func TestKillRecovery(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns writer processes")
-	}
 	dir := t.TempDir()
-	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 1))
 	var start uint64
 	totalAcks := 0
 	rounds := []struct {
@@ -137,7 +145,7 @@ type ack struct {
 // after start when beforeReady), and returns the batches it acknowledged.
 func runAndKill(t *testing.T, dir string, start uint64, beforeReady bool, delay time.Duration) []ack {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envKillDir+"="+dir, envKillStart+"="+strconv.FormatUint(start, 10))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
