@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
@@ -185,8 +187,8 @@ func TestOpenIssueConcurrentNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := repo[table.ReadOpenIssueCount]; got == nil || fmt.Sprint(got) == "" {
-		t.Fatalf("repository item has no open issue counter: %v", repo)
+	if got, ok := repo[table.ReadOpenIssueCount].(*types.AttributeValueMemberN); !ok || got.Value != strconv.Itoa(writers) {
+		t.Fatalf("repository item's open issue counter = %v, want %d", repo[table.ReadOpenIssueCount], writers)
 	}
 }
 
