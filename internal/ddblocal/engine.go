@@ -17,6 +17,7 @@ package ddblocal
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
@@ -213,6 +214,11 @@ func (e *Engine) load(ctx context.Context) error {
 		if m.ID >= e.nextTableID {
 			e.nextTableID = m.ID + 1
 		}
+	}
+	if raw, ok, err := snap.Get([]byte{keyNextTableID}); err != nil {
+		return fmt.Errorf("ddblocal: reading the table ID counter: %w", err)
+	} else if ok && len(raw) == 4 && binary.BigEndian.Uint32(raw) > e.nextTableID {
+		e.nextTableID = binary.BigEndian.Uint32(raw)
 	}
 	if err := e.loadStreams(snap); err != nil {
 		return err

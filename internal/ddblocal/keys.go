@@ -21,6 +21,10 @@ import (
 const (
 	prefixMeta = 'm'
 	prefixData = 'd'
+	// keyNextTableID holds the next table ID, written with every new
+	// table's definition: IDs of deleted tables are never handed out again,
+	// even after a restart with their data not yet purged.
+	keyNextTableID = 'n'
 )
 
 const dataHeaderLen = 1 + 4 + 2

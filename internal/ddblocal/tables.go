@@ -2,6 +2,7 @@ package ddblocal
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -44,7 +45,7 @@ func (e *Engine) createTable(ctx context.Context, body []byte) (any, error) {
 	if m.Stream.Enabled {
 		m.Stream.Label = e.uniqueStreamLabel(m.Name, "")
 	}
-	if err := e.persistMeta(ctx, m); err != nil {
+	if err := e.persistNewTable(ctx, m); err != nil {
 		return nil, err
 	}
 	t := &table{stats: newTableStats()}
@@ -61,12 +62,25 @@ func (e *Engine) createTable(ctx context.Context, body []byte) (any, error) {
 
 // persistMeta stores a table definition durably.
 func (e *Engine) persistMeta(ctx context.Context, m *tableMeta) error {
+	return e.applyMeta(ctx, m, nil)
+}
+
+// persistNewTable is persistMeta for a new table: the same batch records
+// the next table ID (keyNextTableID).
+func (e *Engine) persistNewTable(ctx context.Context, m *tableMeta) error {
+	return e.applyMeta(ctx, m, binary.BigEndian.AppendUint32(nil, m.ID+1))
+}
+
+func (e *Engine) applyMeta(ctx context.Context, m *tableMeta, nextID []byte) error {
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
 	var b storage.Batch
 	b.Set(metaKey(m.Name), raw)
+	if nextID != nil {
+		b.Set([]byte{keyNextTableID}, nextID)
+	}
 	if err := e.store.Apply(ctx, &b); err != nil {
 		return err
 	}
