@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/hubstream/hubstream/graph/model"
-	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
 )
@@ -30,13 +29,6 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// actorOf returns the login acting in ctx (the authenticated viewer), ""
-// for an anonymous request.
-func actorOf(ctx context.Context) string {
-	v, _ := auth.ViewerFrom(ctx)
-	return v.Login
 }
 
 // loadersFrom returns the request's loaders. The HTTP handler always

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log"
+	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -71,8 +72,8 @@ func isInputCoercion(err error) bool {
 }
 
 // RecoverFunc turns a resolver panic into an INTERNAL error without
-// internals in the message.
+// internals in the message; the panic and its stack go to the log.
 func RecoverFunc(ctx context.Context, p any) error {
-	log.Printf("graph: panic: %v", p)
+	log.Printf("graph: panic: %v\n%s", p, debug.Stack())
 	return &entities.Error{Code: entities.CodeInternal, Message: "internal error"}
 }

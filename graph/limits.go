@@ -83,7 +83,12 @@ func satMul(a, b int) int {
 	return int(^uint(0) >> 1)
 }
 
-// complexityRoot is the cost of every list field: the connections.
+// perRepositoryReadCost is the complexity of a scalar repository field
+// that costs its own read.
+const perRepositoryReadCost = 10
+
+// complexityRoot is the cost of every list field (the connections) and of
+// the scalar fields that cost a read of their own.
 func complexityRoot() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	conn := func(child int, first *int32, _ *string, last *int32, _ *string) int {
@@ -100,6 +105,12 @@ func complexityRoot() generated.ComplexityRoot {
 	c.Organization.History = history
 	c.Repository.Stargazers = conn
 	c.Repository.Forks = conn
+	// Per repository, these read a collection rather than a counter when
+	// private repositories may hide among the forks or stars (one Query
+	// each, or more): charged like a small connection.
+	perRepoRead := func(child int) int { return child + perRepositoryReadCost }
+	c.Repository.ForkCount = perRepoRead
+	c.Repository.ViewerHasStarred = perRepoRead
 	c.Repository.History = history
 	c.Repository.Issues = func(child int, _ []model.IssueState, first *int32, after *string, last *int32, before *string) int {
 		return conn(child, first, after, last, before)

@@ -97,6 +97,7 @@ func TestHostileRequests(t *testing.T) {
 		{"1,000 aliased mutations", func() (*testkit.Response, error) {
 			return starrer.Do(ctx, "mutation($in: StarRepositoryInput!)"+hostileAliases(1000, `starRepository(input: $in) { __typename }`), map[string]any{"in": map[string]any{"owner": "victim", "name": "repo"}})
 		}, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
+		{"per-repository reads multiply", gql(`{ user(login: "victim") { a: repositories(first: 100) { nodes { forkCount viewerHasStarred } } b: repositories(first: 100) { nodes { forkCount viewerHasStarred } } c: repositories(first: 100) { nodes { forkCount viewerHasStarred } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
 		{"nested pages multiply", gql(`{ user(login: "victim") { repositories(first: 100) { nodes { issues(first: 100) { nodes { comments(first: 100) { nodes { body } } } } } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
 		{"too many tokens", gql(hostileAliases(6000, `ok`), nil), http.StatusUnprocessableEntity, "GRAPHQL_PARSE_FAILED", "", "token"},
 		{"first: 10000", gql(`{ user(login: "victim") { repositories(first: 10000) { nodes { name } } } }`, nil), http.StatusOK, "BAD_USER_INPUT", "first", "between 1 and 100"},
