@@ -20,8 +20,8 @@ type Account struct {
 }
 
 func decodeAccount(it map[string]types.AttributeValue) *Account {
-	if it == nil {
-		return nil
+	if !isType(it, table.TypeAccount) {
+		return nil // missing, or counter residue
 	}
 	return &Account{
 		Login:     attrS(it, table.ReadLogin),

@@ -72,22 +72,6 @@ type Comment struct {
 	Reactions Reactions
 }
 
-// workItemOfType reports whether it is a projected item of type et; an
-// item without `_et` is counter residue and counts as absent.
-func workItemOfType(it Item, et string) bool {
-	return it != nil && attrS(it, table.AttrType) == et
-}
-
-// workInt reads a number attribute (0 when absent).
-func workInt(it Item, name string) int {
-	v, ok := it[name].(*types.AttributeValueMemberN)
-	if !ok {
-		return 0
-	}
-	n, _ := strconv.Atoi(v.Value)
-	return n
-}
-
 // workTimePtr reads an optional time attribute.
 func workTimePtr(it Item, name string) *time.Time {
 	if _, ok := it[name]; !ok {
@@ -104,7 +88,7 @@ func decodeReactions(it Item) Reactions {
 	prefix := table.ReadReactionCount("")
 	for name := range it {
 		if content, ok := strings.CutPrefix(name, prefix); ok {
-			if n := workInt(it, name); n > 0 {
+			if n := attrInt(it, name); n > 0 {
 				out[content] = n
 			}
 		}
@@ -115,13 +99,13 @@ func decodeReactions(it Item) Reactions {
 // DecodeIssue decodes an issue item; nil for a missing item or anything
 // else.
 func DecodeIssue(it Item) *Issue {
-	if !workItemOfType(it, table.TypeIssue) {
+	if !isType(it, table.TypeIssue) {
 		return nil
 	}
 	return &Issue{
 		RepoOwner:    attrS(it, table.ReadRepoOwner),
 		RepoName:     attrS(it, table.ReadRepoName),
-		Number:       workInt(it, table.ReadNumber),
+		Number:       attrInt(it, table.ReadNumber),
 		Title:        attrS(it, table.ReadTitle),
 		Body:         attrS(it, table.ReadBody),
 		Author:       attrS(it, table.ReadAuthor),
@@ -130,7 +114,7 @@ func DecodeIssue(it Item) *Issue {
 		CreatedAt:    attrTime(it, table.ReadCreatedAt),
 		UpdatedAt:    attrTime(it, table.ReadUpdatedAt),
 		ClosedAt:     workTimePtr(it, table.ReadClosedAt),
-		CommentCount: workInt(it, table.ReadCommentCount),
+		CommentCount: attrInt(it, table.ReadCommentCount),
 		Reactions:    decodeReactions(it),
 	}
 }
@@ -138,13 +122,13 @@ func DecodeIssue(it Item) *Issue {
 // DecodePullRequest decodes a pull request item; nil for a missing item or
 // anything else.
 func DecodePullRequest(it Item) *PullRequest {
-	if !workItemOfType(it, table.TypePullRequest) {
+	if !isType(it, table.TypePullRequest) {
 		return nil
 	}
 	return &PullRequest{
 		RepoOwner:    attrS(it, table.ReadRepoOwner),
 		RepoName:     attrS(it, table.ReadRepoName),
-		Number:       workInt(it, table.ReadNumber),
+		Number:       attrInt(it, table.ReadNumber),
 		Title:        attrS(it, table.ReadTitle),
 		Body:         attrS(it, table.ReadBody),
 		Author:       attrS(it, table.ReadAuthor),
@@ -156,14 +140,14 @@ func DecodePullRequest(it Item) *PullRequest {
 		ClosedAt:     workTimePtr(it, table.ReadClosedAt),
 		MergedAt:     workTimePtr(it, table.ReadMergedAt),
 		MergedBy:     attrS(it, table.ReadMergedBy),
-		CommentCount: workInt(it, table.ReadCommentCount),
+		CommentCount: attrInt(it, table.ReadCommentCount),
 		Reactions:    decodeReactions(it),
 	}
 }
 
 // liveComment reports whether it is a comment item that is not deleted.
 func liveComment(it Item) bool {
-	if !workItemOfType(it, table.TypeComment) {
+	if !isType(it, table.TypeComment) {
 		return false
 	}
 	d, ok := it[table.ReadDeleted].(*types.AttributeValueMemberBOOL)
@@ -179,7 +163,7 @@ func DecodeComment(it Item) *Comment {
 	return &Comment{
 		RepoOwner: attrS(it, table.ReadRepoOwner),
 		RepoName:  attrS(it, table.ReadRepoName),
-		Number:    workInt(it, table.ReadNumber),
+		Number:    attrInt(it, table.ReadNumber),
 		ID:        attrS(it, table.ReadCommentID),
 		Subject:   attrS(it, table.ReadSubjectKind),
 		Body:      attrS(it, table.ReadBody),
@@ -292,7 +276,7 @@ func (l *Loaders) ViewerReactions(ctx context.Context, subject table.Key, viewer
 		if i < len(errs) && errs[i] != nil {
 			return nil, errs[i]
 		}
-		out[string(contents[i])] = workItemOfType(it, table.TypeReaction)
+		out[string(contents[i])] = isType(it, table.TypeReaction)
 	}
 	return out, nil
 }
@@ -326,7 +310,7 @@ func (l *Loaders) Counts(ctx context.Context, subject table.Key) (Counts, error)
 	if err != nil {
 		return Counts{}, err
 	}
-	return Counts{Comments: workInt(it, table.ReadCommentCount), Reactions: decodeReactions(it)}, nil
+	return Counts{Comments: attrInt(it, table.ReadCommentCount), Reactions: decodeReactions(it)}, nil
 }
 
 // HasReacted reports whether viewer's reaction with content on the subject
@@ -336,5 +320,5 @@ func (l *Loaders) HasReacted(ctx context.Context, subject table.Key, content, vi
 	if err != nil {
 		return false, err
 	}
-	return workItemOfType(it, table.TypeReaction), nil
+	return isType(it, table.TypeReaction), nil
 }

@@ -2,12 +2,10 @@ package loaders
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -29,38 +27,17 @@ type Membership struct {
 	JoinedAt time.Time
 }
 
-// orgKindOrganization is the account kind of organizations (entities'
-// AccountOrganization; loaders do not import entities).
-const orgKindOrganization = "ORGANIZATION"
-
-// orgItemOfType reports whether it is a projected item of type et. An item
-// without `_et` is counter residue (a counter moved before the item it
-// lives on was projected) and counts as absent.
-func orgItemOfType(it Item, et string) bool {
-	return it != nil && attrS(it, table.AttrType) == et
-}
-
-// orgAttrInt reads a number attribute (0 when absent).
-func orgAttrInt(it Item, name string) int {
-	v, ok := it[name].(*types.AttributeValueMemberN)
-	if !ok {
-		return 0
-	}
-	n, _ := strconv.Atoi(v.Value)
-	return n
-}
-
 // DecodeOrganization decodes an organization's account item; nil for a
 // missing item, counter residue, or a user's item.
 func DecodeOrganization(it Item) *Organization {
-	if !orgItemOfType(it, table.TypeAccount) || attrS(it, table.ReadKind) != orgKindOrganization {
+	if !isType(it, table.TypeAccount) || attrS(it, table.ReadKind) != string(entities.AccountOrganization) {
 		return nil
 	}
 	return &Organization{
 		Login:       attrS(it, table.ReadLogin),
 		Name:        attrS(it, table.ReadName),
 		Description: attrS(it, table.ReadDescription),
-		MemberCount: orgAttrInt(it, table.ReadMemberCount),
+		MemberCount: attrInt(it, table.ReadMemberCount),
 		CreatedAt:   attrTime(it, table.ReadCreatedAt),
 		UpdatedAt:   attrTime(it, table.ReadUpdatedAt),
 	}
@@ -69,7 +46,7 @@ func DecodeOrganization(it Item) *Organization {
 // DecodeMembership decodes a membership item (an item of MembersOf or
 // OrganizationsOf); ok is false for anything else.
 func DecodeMembership(it Item) (*Membership, bool) {
-	if !orgItemOfType(it, table.TypeMembership) {
+	if !isType(it, table.TypeMembership) {
 		return nil, false
 	}
 	return &Membership{
@@ -129,7 +106,7 @@ func (l *Loaders) AccountsByLogin(ctx context.Context, logins []string) ([]*Acco
 	}
 	out := make([]*Account, len(items))
 	for i, it := range items {
-		if orgItemOfType(it, table.TypeAccount) {
+		if isType(it, table.TypeAccount) {
 			out[i] = decodeAccount(it)
 		}
 	}
@@ -143,7 +120,7 @@ func (l *Loaders) OrganizationCount(ctx context.Context, login string) (int, err
 	if err != nil {
 		return 0, err
 	}
-	return orgAttrInt(it, table.ReadOrganizationCount), nil
+	return attrInt(it, table.ReadOrganizationCount), nil
 }
 
 // MembersOf lists an organization's memberships in login order; decode

@@ -62,61 +62,46 @@ type ForkLink struct {
 	ForkLife  int
 }
 
-// repoInt reads a number attribute (0 when absent).
-func repoInt(it Item, name string) int {
-	v, ok := it[name].(*types.AttributeValueMemberN)
-	if !ok {
-		return 0
-	}
-	n, _ := strconv.Atoi(v.Value)
-	return n
-}
-
-func repoBool(it Item, name string) bool {
-	v, ok := it[name].(*types.AttributeValueMemberBOOL)
-	return ok && v.Value
-}
-
 // DecodeRepository decodes a repository item; nil for a missing item or
 // counter residue (an item without `_et`: a star or fork counted before
 // the repository's own item was projected).
 func DecodeRepository(it Item) *Repository {
-	if it == nil || attrS(it, table.AttrType) != table.TypeRepository {
+	if !isType(it, table.TypeRepository) {
 		return nil
 	}
 	return &Repository{
 		Owner:            attrS(it, table.ReadOwner),
 		Name:             attrS(it, table.ReadName),
 		Description:      attrS(it, table.ReadDescription),
-		IsPrivate:        repoBool(it, table.ReadIsPrivate),
-		IsFork:           repoBool(it, table.ReadIsFork),
+		IsPrivate:        attrBool(it, table.ReadIsPrivate),
+		IsFork:           attrBool(it, table.ReadIsFork),
 		ParentOwner:      attrS(it, table.ReadParentOwner),
 		ParentName:       attrS(it, table.ReadParentName),
-		ParentLife:       repoInt(it, table.ReadParentLife),
-		Life:             repoInt(it, table.ReadLife),
+		ParentLife:       attrInt(it, table.ReadParentLife),
+		Life:             attrInt(it, table.ReadLife),
 		CreatedAt:        attrTime(it, table.ReadCreatedAt),
 		UpdatedAt:        attrTime(it, table.ReadUpdatedAt),
-		StargazerCount:   repoInt(it, table.ReadStargazerCount),
-		ForkCount:        repoInt(it, table.ReadForkCount),
-		OpenIssueCount:   repoInt(it, table.ReadOpenIssueCount),
-		ClosedIssueCount: repoInt(it, table.ReadClosedIssueCount),
-		OpenPullCount:    repoInt(it, table.ReadOpenPullCount),
-		ClosedPullCount:  repoInt(it, table.ReadClosedPullCount),
-		MergedPullCount:  repoInt(it, table.ReadMergedPullCount),
+		StargazerCount:   attrInt(it, table.ReadStargazerCount),
+		ForkCount:        attrInt(it, table.ReadForkCount),
+		OpenIssueCount:   attrInt(it, table.ReadOpenIssueCount),
+		ClosedIssueCount: attrInt(it, table.ReadClosedIssueCount),
+		OpenPullCount:    attrInt(it, table.ReadOpenPullCount),
+		ClosedPullCount:  attrInt(it, table.ReadClosedPullCount),
+		MergedPullCount:  attrInt(it, table.ReadMergedPullCount),
 	}
 }
 
 // DecodeStar decodes a star item (of Stargazers or StarredBy); ok is
 // false for anything else.
 func DecodeStar(it Item) (*Star, bool) {
-	if it == nil || attrS(it, table.AttrType) != table.TypeStar {
+	if !isType(it, table.TypeStar) {
 		return nil, false
 	}
 	return &Star{
 		Login:     attrS(it, table.ReadLogin),
 		Owner:     attrS(it, table.ReadOwner),
 		Name:      attrS(it, table.ReadName),
-		RepoLife:  repoInt(it, table.ReadRepoLife),
+		RepoLife:  attrInt(it, table.ReadRepoLife),
 		StarredAt: attrTime(it, table.ReadStarredAt),
 	}, true
 }
@@ -124,10 +109,10 @@ func DecodeStar(it Item) (*Star, bool) {
 // DecodeForkLink decodes a fork link item (of ForksOf); ok is false for
 // anything else.
 func DecodeForkLink(it Item) (*ForkLink, bool) {
-	if it == nil || attrS(it, table.AttrType) != table.TypeFork {
+	if !isType(it, table.TypeFork) {
 		return nil, false
 	}
-	return &ForkLink{ForkOwner: attrS(it, table.ReadForkOwner), ForkName: attrS(it, table.ReadForkName), ForkLife: repoInt(it, table.ReadForkLife)}, true
+	return &ForkLink{ForkOwner: attrS(it, table.ReadForkOwner), ForkName: attrS(it, table.ReadForkName), ForkLife: attrInt(it, table.ReadForkLife)}, true
 }
 
 // Repository loads owner/name (case-insensitive); nil if there is none
@@ -261,11 +246,11 @@ func (l *Loaders) visibleLinks(viewer string, ref func(Item) (RepositoryRef, int
 }
 
 func starRef(it Item) (RepositoryRef, int) {
-	return RepositoryRef{Owner: attrS(it, table.ReadOwner), Name: attrS(it, table.ReadName)}, repoInt(it, table.ReadRepoLife)
+	return RepositoryRef{Owner: attrS(it, table.ReadOwner), Name: attrS(it, table.ReadName)}, attrInt(it, table.ReadRepoLife)
 }
 
 func forkRef(it Item) (RepositoryRef, int) {
-	return RepositoryRef{Owner: attrS(it, table.ReadForkOwner), Name: attrS(it, table.ReadForkName)}, repoInt(it, table.ReadForkLife)
+	return RepositoryRef{Owner: attrS(it, table.ReadForkOwner), Name: attrS(it, table.ReadForkName)}, attrInt(it, table.ReadForkLife)
 }
 
 // ReposOfOwner lists owner's repositories, most recently updated first.
@@ -276,7 +261,7 @@ func (l *Loaders) ReposOfOwner(ctx context.Context, owner string, includePrivate
 	c := Collection{Index: idx, PK: pk, SKPrefix: prefix, Ascending: false, Binding: "RepositoryOwner.repositories/" + strings.ToLower(owner)}
 	if !includePrivate {
 		c.Binding += "/public"
-		c.Keep = func(it map[string]types.AttributeValue) bool { return !repoBool(it, table.ReadIsPrivate) }
+		c.Keep = func(it map[string]types.AttributeValue) bool { return !attrBool(it, table.ReadIsPrivate) }
 	}
 	return l.Pager.Query(ctx, c, args)
 }
@@ -288,7 +273,7 @@ func (l *Loaders) Stargazers(ctx context.Context, owner, name string, life int, 
 	return l.Pager.Query(ctx, Collection{
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
 		Binding: "Repository.stargazers/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life),
-		Keep:    func(it map[string]types.AttributeValue) bool { return repoInt(it, table.ReadRepoLife) == life },
+		Keep:    func(it map[string]types.AttributeValue) bool { return attrInt(it, table.ReadRepoLife) == life },
 	}, args)
 }
 
@@ -305,7 +290,7 @@ func (l *Loaders) starredCollection(login, viewer string) Collection {
 	return Collection{
 		PK: pk, SKPrefix: prefix, Ascending: true,
 		Binding: "User.starredRepositories/" + strings.ToLower(login) + "/" + strings.ToLower(viewer),
-		Keep:    func(it Item) bool { return attrS(it, table.AttrType) == table.TypeStar },
+		Keep:    func(it Item) bool { return isType(it, table.TypeStar) },
 		Filter:  l.visibleLinks(viewer, starRef),
 	}
 }
@@ -332,7 +317,7 @@ func (l *Loaders) HasStarred(ctx context.Context, login, owner, name string, lif
 	one := int32(1)
 	page, err := l.Pager.Query(ctx, Collection{
 		PK: pk, SKPrefix: prefix, Ascending: true, Binding: "Repository.viewerHasStarred",
-		Keep: func(it map[string]types.AttributeValue) bool { return repoInt(it, table.ReadRepoLife) == life },
+		Keep: func(it map[string]types.AttributeValue) bool { return attrInt(it, table.ReadRepoLife) == life },
 	}, PageArgs{First: &one})
 	if err != nil {
 		return false, err
@@ -354,7 +339,7 @@ func (l *Loaders) forksCollection(owner, name string, life int, viewer string) C
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
 		Binding: "Repository.forks/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life) + "/" + strings.ToLower(viewer),
 		Keep: func(it map[string]types.AttributeValue) bool {
-			return attrS(it, table.AttrType) == table.TypeFork && repoInt(it, table.ReadRepoLife) == life
+			return isType(it, table.TypeFork) && attrInt(it, table.ReadRepoLife) == life
 		},
 		Filter: l.visibleLinks(viewer, forkRef),
 	}
@@ -416,7 +401,7 @@ func (l *Loaders) RepositoryCountsOf(ctx context.Context, owner string) (Reposit
 	if err != nil {
 		return RepositoryCounts{}, err
 	}
-	return RepositoryCounts{Total: repoInt(it, table.ReadRepositoryCount), Private: repoInt(it, table.ReadPrivateRepositoryCount)}, nil
+	return RepositoryCounts{Total: attrInt(it, table.ReadRepositoryCount), Private: attrInt(it, table.ReadPrivateRepositoryCount)}, nil
 }
 
 // StarredCountOf reads how many repositories login starred.
@@ -425,5 +410,5 @@ func (l *Loaders) StarredCountOf(ctx context.Context, login string) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	return repoInt(it, table.ReadStarredCount), nil
+	return attrInt(it, table.ReadStarredCount), nil
 }
