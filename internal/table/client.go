@@ -66,9 +66,6 @@ func NewClients(ctx context.Context, cfg ClientConfig) (Clients, error) {
 	if cfg.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(cfg.Region))
 	}
-	if cfg.StaticCredentials {
-		loadOpts = append(loadOpts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-	}
 	if cfg.HTTPClient != nil {
 		loadOpts = append(loadOpts, config.WithHTTPClient(cfg.HTTPClient))
 	}
