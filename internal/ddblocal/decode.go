@@ -38,6 +38,12 @@ func decodeRequest(body []byte, in any) error {
 	return nil
 }
 
+// errNull is DynamoDB's error for a required member left out (or null);
+// member is its path as DynamoDB spells it, e.g. "tableName".
+func errNull(member string) error {
+	return ddberr.Validationf("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
+}
+
 // constraintError formats DynamoDB's parameter-validation message.
 func constraintError(value any, member, constraint string) error {
 	return ddberr.Validationf("1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: %s", value, member, constraint)
@@ -45,7 +51,7 @@ func constraintError(value any, member, constraint string) error {
 
 func validateTableName(name string) error {
 	if name == "" {
-		return ddberr.Validationf("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null")
+		return errNull("tableName")
 	}
 	return validateResourceName(name, "tableName")
 }

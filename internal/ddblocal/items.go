@@ -124,7 +124,7 @@ func (w writeCommon) check() error {
 		return err
 	}
 	if w.subject == nil {
-		return ddberr.Validationf("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", w.member)
+		return errNull(w.member)
 	}
 	if err := checkReturnValues(w.returnVals, w.allowed...); err != nil {
 		return err
@@ -330,7 +330,7 @@ func (e *Engine) getItem(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	if in.Key == nil {
-		return nil, ddberr.Validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
+		return nil, errNull("key")
 	}
 	if err := validateCapacityMode(in.capacityInput); err != nil {
 		return nil, err

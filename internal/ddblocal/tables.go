@@ -773,7 +773,7 @@ func (e *Engine) updateTimeToLive(ctx context.Context, body []byte) (any, error)
 	}
 	spec := in.TimeToLiveSpecification
 	if spec == nil || spec.Enabled == nil {
-		return nil, ddberr.Validationf("1 validation error detected: Value null at 'timeToLiveSpecification' failed to satisfy constraint: Member must not be null")
+		return nil, errNull("timeToLiveSpecification")
 	}
 	if spec.AttributeName == "" || len(spec.AttributeName) > 255 {
 		return nil, constraintError(spec.AttributeName, "timeToLiveSpecification.attributeName", "Member must have length between 1 and 255")

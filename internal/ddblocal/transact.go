@@ -3,6 +3,7 @@ package ddblocal
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -158,7 +159,7 @@ func parseTxItem(it *txItem) (*txAction, string, error) {
 		count++
 		common, a.put = &it.Put.txCommon, it.Put.Item
 		if a.put == nil {
-			return nil, "", ddberr.Validationf("1 validation error detected: Value null at 'transactItems.member.put.item' failed to satisfy constraint: Member must not be null")
+			return nil, "", errNull("transactItems.member.put.item")
 		}
 	}
 	if it.Delete != nil {
@@ -370,7 +371,7 @@ func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error)
 	for i, ti := range in.TransactItems {
 		g := ti.Get
 		if g == nil {
-			return nil, ddberr.Validationf("1 validation error detected: Value null at 'transactItems.%d.member.get' failed to satisfy constraint: Member must not be null", i+1)
+			return nil, errNull("transactItems." + strconv.Itoa(i+1) + ".member.get")
 		}
 		exprs, err := parseExprs(g.exprInput, exprSources{projection: g.ProjectionExpression})
 		if err != nil {
