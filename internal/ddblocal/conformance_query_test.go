@@ -111,7 +111,10 @@ func TestConformanceQueryScan(t *testing.T) {
 			{name: "byKeys", hash: keyS("gpk"), rng: rangeKey(keyS("gsk")), projection: types.ProjectionTypeKeysOnly},
 			{name: "byInc", hash: keyS("gpk"), rng: rangeKey(keyS("gsk")), projection: types.ProjectionTypeInclude, include: []string{"inc"}},
 		},
-		lsis: []indexDef{{name: "byL", hash: keyS("pk"), rng: rangeKey(keyS("lsk"))}},
+		lsis: []indexDef{
+			{name: "byL", hash: keyS("pk"), rng: rangeKey(keyS("lsk"))},
+			{name: "byLInc", hash: keyS("pk"), rng: rangeKey(keyS("lsk")), projection: types.ProjectionTypeInclude, include: []string{"inc"}},
+		},
 	})
 	sks := []string{"-10", "-2.5", "0", "2", "10", "100", "1000"}
 	stored := map[string]item{} // by sk
@@ -657,6 +660,44 @@ func TestConformanceQueryScan(t *testing.T) {
 		if got := attrValues(out.Items, "lsk"); strings.Join(got, ",") != "b,a" {
 			t.Fatalf("LSI lsk < c descending %v, want [b a]", got)
 		}
+	})
+
+	// A local index that does not project everything answers with what it
+	// holds by default, and from the table for attributes it does not
+	// hold: named in the projection, in the filter, or with ALL_ATTRIBUTES.
+	t.Run("LSI with an INCLUDE projection", func(t *testing.T) {
+		q := func(in dynamodb.QueryInput) *dynamodb.QueryOutput {
+			in.IndexName, in.KeyConditionExpression = aws.String("byLInc"), aws.String("pk = :p")
+			in.ExpressionAttributeValues = pVals(in.ExpressionAttributeValues)
+			return query(t, in)
+		}
+		t.Run("default is the projected attributes", func(t *testing.T) {
+			out := q(dynamodb.QueryInput{})
+			if len(out.Items) != 5 {
+				t.Fatalf("%d items, want 5", len(out.Items))
+			}
+			for _, it := range out.Items {
+				if names := sortedNames(it); strings.Join(names, ",") != "inc,lsk,pk,sk" {
+					t.Fatalf("item attributes %v, want [inc lsk pk sk]", names)
+				}
+			}
+		})
+		t.Run("a projected-out attribute is fetched", func(t *testing.T) {
+			out := q(dynamodb.QueryInput{ProjectionExpression: aws.String("v, inc")})
+			if got := attrValues(out.Items, "v"); strings.Join(got, ",") != "4,3,2,1,0" {
+				t.Fatalf("v of the items in lsk order %v, want [4 3 2 1 0]", got)
+			}
+		})
+		t.Run("the filter sees the table item", func(t *testing.T) {
+			out := q(dynamodb.QueryInput{FilterExpression: aws.String("f = :f"), ExpressionAttributeValues: item{":f": avS("even")}})
+			if got := attrValues(out.Items, "sk"); strings.Join(got, ",") != "10,0,-10" || aws.ToInt32(&out.ScannedCount) != 5 {
+				t.Fatalf("even items %v of %d scanned, want [10 0 -10] of 5", got, out.ScannedCount)
+			}
+		})
+		t.Run("ALL_ATTRIBUTES fetches the whole item", func(t *testing.T) {
+			out := q(dynamodb.QueryInput{Select: types.SelectAllAttributes})
+			requireItem(t, out.Items[0], stored["10"], "ALL_ATTRIBUTES from an INCLUDE LSI")
+		})
 	})
 
 	t.Run("unknown index", func(t *testing.T) {

@@ -108,6 +108,27 @@ func (e *Engine) prepareRead(in *readInput, keyCond *string) (*readPlan, *keyedE
 	if err := p.applySelect(in.Select, p.project != nil); err != nil {
 		return nil, nil, err
 	}
+	// A local index answers from the table for attributes it does not
+	// project, as DynamoDB does: the projection or the filter naming one
+	// makes the read fetch each item from the table.
+	if p.ix != nil && !p.ix.Global && p.ix.Projection != projAll && !p.fetch {
+		var names []string
+		if exprs.set.projection != nil {
+			for _, path := range exprs.set.projection.Paths() {
+				names = append(names, path[0].Name)
+			}
+		}
+		names = append(names, in.AttributesToGet...)
+		if p.filter != nil {
+			names = append(names, p.filter.TopLevelNames()...)
+		}
+		for _, n := range names {
+			if !p.ix.holds(n, p.m.Key) {
+				p.fetch = true
+				break
+			}
+		}
+	}
 	return p, exprs, nil
 }
 
@@ -115,9 +136,8 @@ func (e *Engine) prepareRead(in *readInput, keyCond *string) (*readPlan, *keyedE
 func (p *readPlan) applySelect(sel string, projected bool) error {
 	switch sel {
 	case "":
-		if p.ix != nil && !p.ix.Global && p.ix.Projection != projAll && !projected {
-			p.fetch = true
-		}
+		// ALL_ATTRIBUTES for a table, ALL_PROJECTED_ATTRIBUTES for an
+		// index: nothing to fetch.
 	case "ALL_ATTRIBUTES":
 		if projected {
 			return ddberr.Validationf("Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
@@ -490,6 +510,18 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 				_ = it.Close()
 				return nil, err
 			}
+			if p.fetch {
+				// The table item, before the filter: the filter may name
+				// attributes the index does not hold.
+				full, err := readItem(snap, itemKey(p.m, item))
+				if err != nil {
+					_ = it.Close()
+					return nil, err
+				}
+				if full != nil {
+					item = full
+				}
+			}
 			ok := true
 			if p.filter != nil {
 				if ok, err = p.filter.Eval(item); err != nil {
@@ -500,16 +532,6 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 			if ok {
 				count++
 				if !p.count {
-					if p.fetch {
-						full, err := readItem(snap, itemKey(p.m, item))
-						if err != nil {
-							_ = it.Close()
-							return nil, err
-						}
-						if full != nil {
-							item = full
-						}
-					}
 					if p.project != nil {
 						item = p.project(item)
 					}

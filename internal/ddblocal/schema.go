@@ -3,6 +3,7 @@ package ddblocal
 import (
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
 	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
+	"slices"
 )
 
 // keyAttr is one key attribute of a table or index.
@@ -60,6 +61,18 @@ func (ix *index) projects(item attr.Item) bool {
 		}
 	}
 	return true
+}
+
+// holds reports whether the index's entries hold the attribute name: the
+// table and index keys, and what the projection adds.
+func (ix *index) holds(name string, table keySchema) bool {
+	switch {
+	case ix.Projection == projAll,
+		name == table.Hash.Name, name == table.Range.Name && name != "",
+		name == ix.Key.Hash.Name, name == ix.Key.Range.Name && name != "":
+		return true
+	}
+	return slices.Contains(ix.NonKey, name)
 }
 
 // project returns the attributes of item stored in the index entry: always
