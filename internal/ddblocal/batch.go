@@ -316,7 +316,7 @@ func (e *Engine) planBatchWrite(items map[string][]writeRequest) ([]*mutation, m
 				return nil, nil, ddberr.Validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
 			case r.PutRequest != nil:
 				if r.PutRequest.Item == nil {
-					return nil, nil, errNull("requestItems."+name+".member.putRequest.item")
+					return nil, nil, errNull("requestItems." + name + ".member.putRequest.item")
 				}
 				// BatchWriteItem reports a missing or mistyped key of a put
 				// with the one schema message, unlike PutItem.
