@@ -394,9 +394,11 @@ type streamRecordDDB struct {
 
 // stageStreamRecords appends one stream record per changed item to b, in
 // the batch that commits the items, so records exist exactly for committed
-// modifications. The caller holds the commit lock. The returned function
-// must be called once b is applied.
-func (e *Engine) stageStreamRecords(b *storage.Batch, changed []*mutation) func() {
+// modifications. The caller holds the commit lock. An error (no open shard
+// for an item, a record that cannot be encoded) is an engine fault: the
+// caller must not apply b, since a committed change without its record
+// would break "exactly one record per modification".
+func (e *Engine) stageStreamRecords(b *storage.Batch, changed []*mutation) error {
 	ss := e.streams
 	now := e.now()
 	for _, mu := range changed {
@@ -419,8 +421,7 @@ func (e *Engine) stageStreamRecords(b *storage.Batch, changed []*mutation) func(
 		sh := s.openShardFor(hash)
 		s.mu.RUnlock()
 		if sh == nil {
-			e.logf("ddblocal: no open shard for hash %d in stream %s", hash, s.arn)
-			continue
+			return fmt.Errorf("ddblocal: no open shard for hash %d in stream %s", hash, s.arn)
 		}
 		ss.seq++
 		seq := ss.seq
@@ -462,11 +463,10 @@ func (e *Engine) stageStreamRecords(b *storage.Batch, changed []*mutation) func(
 		}
 		raw, err := json.Marshal(rec)
 		if err != nil {
-			e.logf("ddblocal: encoding stream record: %v", err)
-			continue
+			return fmt.Errorf("ddblocal: encoding a stream record: %w", err)
 		}
 		val := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(raw)), uint64(now.UnixNano()))
 		b.Set(recordKey(s.def.ID, sh.Idx, seq), append(val, raw...))
 	}
-	return func() {}
+	return nil
 }

@@ -138,14 +138,15 @@ func (e *Engine) commit(ctx context.Context, muts []*mutation) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	notify := e.stageStreamRecords(&b, changed)
+	if err := e.stageStreamRecords(&b, changed); err != nil {
+		return err
+	}
 	if err := e.store.Apply(ctx, &b); err != nil {
 		return err
 	}
 	for _, d := range deltas {
 		d.t.stats.add(d.index, d.items, d.bytes)
 	}
-	notify()
 	return nil
 }
 
