@@ -26,6 +26,7 @@ const (
 	attrSeq     = "seq"
 	attrState   = "state"
 	attrNew     = "new"
+	attrAtMs    = "atMs" // the append's commit time, unix milliseconds (a number, for lag metrics)
 	timeLayout  = time.RFC3339Nano
 	headVersion = attrV
 )
@@ -86,6 +87,7 @@ func headItem(p table.Partition, snap entities.Snapshot, appended []Envelope, at
 		attrState:      s(string(state)),
 		attrNew:        s(string(newEvents)),
 		attrAt:         s(at.UTC().Format(timeLayout)),
+		attrAtMs:       n(at.UnixMilli()),
 	}, nil
 }
 
@@ -111,6 +113,11 @@ type Head struct {
 	Snapshot entities.Snapshot
 	// New holds the events of the append that wrote this head.
 	New []Envelope
+	// At is when the append that wrote this head was committed, to the
+	// millisecond (zero for heads written before it was recorded). The
+	// projector measures its lag from it: a stream record's own creation
+	// time has whole-second resolution.
+	At time.Time
 }
 
 // DecodeHead decodes a head item (from GetItem, Query or a stream image).
@@ -134,6 +141,9 @@ func DecodeHead(id entities.ID, it map[string]types.AttributeValue) (Head, error
 		}
 	}
 	h := Head{Snapshot: entities.Snapshot{ID: id, Version: v, Seq: seq, State: st}}
+	if ms, ok := getN(it, attrAtMs); ok && ms > 0 {
+		h.At = time.UnixMilli(ms).UTC()
+	}
 	if raw, ok := getS(it, attrNew); ok && raw != "" {
 		if err := json.Unmarshal([]byte(raw), &h.New); err != nil {
 			return Head{}, fmt.Errorf("events: malformed head events: %w", err)
