@@ -19,9 +19,9 @@ type Metrics struct {
 
 	EventsApplied  *prometheus.CounterVec   // events applied, by shard
 	RecordsRead    *prometheus.CounterVec   // stream records read, by shard
-	Lag            *prometheus.GaugeVec     // now − creation time of the last applied head record, by shard (0 when caught up)
+	Lag            *prometheus.GaugeVec     // now − commit time of the last applied head record, by shard (0 when caught up)
 	IteratorAge    *prometheus.GaugeVec     // now − creation time of the last record read, by shard (0 when caught up)
-	ApplyLag       prometheus.Histogram     // distribution of now − creation time at apply
+	ApplyLag       prometheus.Histogram     // distribution of now − commit time at apply (heads carry it to the millisecond)
 	Checkpoints    *prometheus.CounterVec   // checkpoint writes, by shard
 	ApplyErrors    *prometheus.CounterVec   // failed apply attempts, by shard and class (transient, poison, other)
 	Poison         *prometheus.CounterVec   // appends that blocked their aggregate, by shard and mode (halt, park)
@@ -62,10 +62,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		reg:           gatherer,
 		EventsApplied: counterVec("events_applied_total", "Events applied to the read model.", "shard"),
 		RecordsRead:   counterVec("records_read_total", "Stream records read.", "shard"),
-		Lag:           gaugeVec("lag_seconds", "Now minus the creation time of the last applied head record (0 when caught up).", "shard"),
+		Lag:           gaugeVec("lag_seconds", "Now minus the commit time of the last applied head record (0 when caught up).", "shard"),
 		IteratorAge:   gaugeVec("iterator_age_seconds", "Now minus the creation time of the last record read (0 when caught up).", "shard"),
 		ApplyLag: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "apply_lag_seconds",
-			Help:    "Now minus the record's creation time when its events were applied (creation times have 1 s resolution).",
+			Help:    "Now minus the append's commit time (the head's, to the millisecond) when its events were applied.",
 			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800}}),
 		Checkpoints:  counterVec("checkpoints_total", "Checkpoint writes.", "shard"),
 		ApplyErrors:  counterVec("apply_errors_total", "Failed apply attempts.", "shard", "class"),

@@ -82,7 +82,7 @@ type Applied struct {
 	Shard       string
 	ID          entities.ID
 	First, Last int64
-	Created     time.Time // the record's ApproximateCreationDateTime
+	Created     time.Time // the append's commit time (the head's, to the millisecond)
 }
 
 // maxCoalesce bounds how many events of consecutive records of one
@@ -634,8 +634,8 @@ func (p *shardProc) loop(ctx context.Context) error {
 		now := r.opts.Now()
 		if n := len(res.Records); n > 0 {
 			r.m.RecordsRead.WithLabelValues(p.shard).Add(float64(n))
-			if at := res.Records[n-1].Dynamodb; at != nil && at.ApproximateCreationDateTime != nil {
-				r.m.IteratorAge.WithLabelValues(p.shard).Set(max(0, now.Sub(*at.ApproximateCreationDateTime).Seconds()))
+			if at := recordTime(res.Records[n-1]); !at.IsZero() {
+				r.m.IteratorAge.WithLabelValues(p.shard).Set(max(0, now.Sub(at).Seconds()))
 			}
 			heads, err := p.batch(ctx, res.Records)
 			if err != nil {
@@ -643,8 +643,8 @@ func (p *shardProc) loop(ctx context.Context) error {
 			}
 			last := res.Records[n-1]
 			p.pos = aws.ToString(last.Dynamodb.SequenceNumber)
-			if last.Dynamodb.ApproximateCreationDateTime != nil {
-				p.posAt = *last.Dynamodb.ApproximateCreationDateTime
+			if at := recordTime(last); !at.IsZero() {
+				p.posAt = at
 			}
 			// Checkpoint only after applying head records. The projector's
 			// own writes (read items, markers, leases) come back through
@@ -796,20 +796,19 @@ func (h *headRecord) last() int64 {
 }
 
 // decodeRecord returns the append of a head record, or nil for any other
-// record (event items, read items, bookkeeping, deletions).
+// record (event items, read items, bookkeeping, deletions) and for a head
+// written without events (an aggregate whose sequence counter alone moved).
+// It is the one definition of what the projector applies: status counts
+// pending records with it too.
 func decodeRecord(rec streams.Record) *headRecord {
-	if rec.Dynamodb == nil || rec.Dynamodb.NewImage == nil {
-		return nil
-	}
-	et, ok := rec.Dynamodb.NewImage[table.AttrType].(*streams.AttributeValueMemberS)
-	if !ok || et.Value != table.TypeHead {
+	if !isHeadRecord(rec) {
 		return nil
 	}
 	img := FromStreamItem(rec.Dynamodb.NewImage)
 	h := &headRecord{seq: aws.ToString(rec.Dynamodb.SequenceNumber), partition: attrStr(img, table.AttrPK), kind: attrStr(img, "kind"), agg: attrStr(img, "agg")}
-	if rec.Dynamodb.ApproximateCreationDateTime != nil {
-		h.created = *rec.Dynamodb.ApproximateCreationDateTime
-	}
+	// The head's own commit time is exact to the millisecond; the
+	// record's is whole seconds.
+	h.created = recordTime(rec)
 	head, err := events.DecodeHead(nil, img)
 	if err != nil {
 		h.err = fmt.Errorf("%w: decoding head of %s: %v", ErrPoison, h.partition, err)
@@ -847,18 +846,22 @@ func (p *shardProc) batch(ctx context.Context, recs []streams.Record) (int, erro
 	groups := map[string][]*headRecord{}
 	heads := 0
 	for _, rec := range recs {
+		if isHeadRecord(rec) {
+			// Handled even when it carries no events: the checkpoint must
+			// move past it, or status would count it pending for ever.
+			heads++
+		}
 		h := decodeRecord(rec)
 		if h == nil {
 			continue
 		}
-		heads++
 		if _, ok := groups[h.partition]; !ok {
 			order = append(order, h.partition)
 		}
 		groups[h.partition] = append(groups[h.partition], h)
 	}
-	if heads == 0 {
-		return 0, nil
+	if len(order) == 0 {
+		return heads, nil
 	}
 	var lastCreated time.Time
 	for _, g := range groups {

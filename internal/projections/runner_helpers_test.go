@@ -45,7 +45,17 @@ type testEnv struct {
 
 func newTestEnv(t testing.TB, so ddblocal.StreamOptions) *testEnv {
 	t.Helper()
-	eng, err := ddblocal.New(ddblocal.Options{Streams: so, Logf: func(string, ...any) {}})
+	return newTestEnvWith(t, ddblocal.Options{Streams: so}, events.ExecutorOptions{})
+}
+
+// newTestEnvWith is newTestEnv with the engine's and the write side's
+// options (clocks, say).
+func newTestEnvWith(t testing.TB, eo ddblocal.Options, xo events.ExecutorOptions) *testEnv {
+	t.Helper()
+	if eo.Logf == nil {
+		eo.Logf = func(string, ...any) {}
+	}
+	eng, err := ddblocal.New(eo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +65,7 @@ func newTestEnv(t testing.TB, so ddblocal.StreamOptions) *testEnv {
 	if err := table.EnsureTable(context.Background(), e.db, e.table, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	e.x = events.NewExecutor(events.NewStore(e.db, e.table, e.codec), events.ExecutorOptions{})
+	e.x = events.NewExecutor(events.NewStore(e.db, e.table, e.codec), xo)
 	return e
 }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
-	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -38,8 +37,13 @@ type ShardStatus struct {
 	// the count stopped at MaxCount.
 	Behind, Pending int
 	Capped          bool
-	// Lag is the age of the oldest pending head record (0: caught up).
+	// Lag is the age of the oldest pending head record, from its commit
+	// time to the millisecond (0: caught up).
 	Lag time.Duration
+	// CaughtUp: nothing in the shard is left to apply — it is finished,
+	// or every record after its checkpoint is one the projector does not
+	// apply (its own writes, event items, heads without events).
+	CaughtUp bool
 }
 
 // TrimNote records that a shard's records were trimmed before they were
@@ -104,6 +108,7 @@ func GetStatus(ctx context.Context, opts StatusOptions) (Status, error) {
 				return st, err
 			}
 		}
+		ss.CaughtUp = ss.Lease.Done || (ss.InStream && ss.Pending == 0 && !ss.Capped)
 		st.Shards = append(st.Shards, ss)
 	}
 	for id, l := range leaseMap {
@@ -152,10 +157,12 @@ func backlog(ctx context.Context, opts StatusOptions, arn string, ss *ShardStatu
 		}
 		for _, rec := range res.Records {
 			ss.Behind++
-			if isHeadRecord(rec) {
+			// Pending is what the projector will apply; heads without
+			// events are read past, not applied.
+			if h := decodeRecord(rec); h != nil {
 				ss.Pending++
-				if oldest.IsZero() && rec.Dynamodb.ApproximateCreationDateTime != nil {
-					oldest = *rec.Dynamodb.ApproximateCreationDateTime
+				if oldest.IsZero() {
+					oldest = h.created
 				}
 			}
 		}
@@ -171,13 +178,6 @@ func backlog(ctx context.Context, opts StatusOptions, arn string, ss *ShardStatu
 	return nil
 }
 
-func isHeadRecord(rec streams.Record) bool {
-	if rec.Dynamodb == nil || rec.Dynamodb.NewImage == nil {
-		return false
-	}
-	et, ok := rec.Dynamodb.NewImage[table.AttrType].(*streams.AttributeValueMemberS)
-	return ok && et.Value == table.TypeHead
-}
 
 // Active returns the projector's workers with a live heartbeat and the
 // leases held (owned and unexpired) at now: what must be empty before a
