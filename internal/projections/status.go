@@ -178,7 +178,6 @@ func backlog(ctx context.Context, opts StatusOptions, arn string, ss *ShardStatu
 	return nil
 }
 
-
 // Active returns the projector's workers with a live heartbeat and the
 // leases held (owned and unexpired) at now: what must be empty before a
 // live rebuild purges the read model.
