@@ -20,6 +20,8 @@ require (
 
 require github.com/goccy/go-json v0.10.5
 
+require golang.org/x/time v0.16.0 // indirect
+
 require (
 	github.com/DataDog/zstd v1.4.5 // indirect
 	github.com/agnivade/levenshtein v1.2.2 // indirect

@@ -37,9 +37,25 @@ func (c *cli) statusCmd(ctx context.Context, args []string) error {
 	}
 	out := c.stdout
 	fmt.Fprintf(out, "projector %q on table %s at %s\n", st.Name, table.Name(), st.At.UTC().Format(time.RFC3339))
-	fmt.Fprintf(out, "workers (%d live):\n", len(st.Workers))
+	live := 0
 	for _, w := range st.Workers {
-		fmt.Fprintf(out, "  %s on %s, up since %s, heartbeat valid for %v\n", w.ID, w.Host, w.Started.UTC().Format(time.RFC3339), w.Expiry.Sub(st.At).Round(100*time.Millisecond))
+		if w.Alive(st.At) {
+			live++
+		}
+	}
+	fmt.Fprintf(out, "workers (%d live, %d dead):\n", live, len(st.Workers)-live)
+	alive := map[string]bool{}
+	for _, w := range st.Workers {
+		metrics := ""
+		if w.Metrics != "" {
+			metrics = ", metrics on " + w.Metrics
+		}
+		if w.Alive(st.At) {
+			alive[w.ID] = true
+			fmt.Fprintf(out, "  %s on %s, up since %s, heartbeat valid for %v%s\n", w.ID, w.Host, w.Started.UTC().Format(time.RFC3339), w.Expiry.Sub(st.At).Round(100*time.Millisecond), metrics)
+		} else {
+			fmt.Fprintf(out, "  DEAD %s on %s: heartbeat expired %v ago (up since %s); its shards are taken over once their leases expire\n", w.ID, w.Host, st.At.Sub(w.Expiry).Round(100*time.Millisecond), w.Started.UTC().Format(time.RFC3339))
+		}
 	}
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SHARD\tPARENT\tSTATE\tOWNER\tFENCE\tLEASE\tCHECKPOINT\tBEHIND\tPENDING\tLAG")
@@ -58,6 +74,12 @@ func (c *cli) statusCmd(ctx context.Context, args []string) error {
 		case s.Shard.Closed():
 			state = "closed"
 		}
+		switch {
+		case s.Trimmed:
+			state += ",TRIMMED"
+		case s.CaughtUp && !s.Lease.Done:
+			state += ",caught-up"
+		}
 		owner, lease := "-", "-"
 		if s.Lease.Owner != "" {
 			owner = s.Lease.Owner
@@ -65,6 +87,9 @@ func (c *cli) statusCmd(ctx context.Context, args []string) error {
 				lease = "valid " + d.Round(100*time.Millisecond).String()
 			} else {
 				lease = "expired"
+			}
+			if !alive[owner] {
+				owner += " (dead)"
 			}
 		} else if s.HasLease {
 			lease = "free"
@@ -75,12 +100,12 @@ func (c *cli) statusCmd(ctx context.Context, args []string) error {
 		}
 		lag := "0s"
 		if s.Lag > 0 {
-			lag = s.Lag.Round(time.Second).String()
+			lag = s.Lag.Round(time.Millisecond).String()
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", s.Shard.ID, dash(s.Shard.Parent), state, owner, s.Lease.Fence, lease, dash(s.Lease.Checkpoint), behind, s.Pending, lag)
 	}
 	_ = tw.Flush()
-	fmt.Fprintln(out, "(BEHIND: stream records after the checkpoint, the projector's own writes included; PENDING: head records among them, still to project; LAG: age of the oldest pending one)")
+	fmt.Fprintln(out, "(BEHIND: stream records after the checkpoint, the projector's own writes included; PENDING: appends among them still to project; LAG: age of the oldest pending append, from its commit time; TRIMMED: records were trimmed before they were read)")
 	if finished > 0 {
 		fmt.Fprintf(out, "(%d finished shards not shown; --all lists them)\n", finished)
 	}
@@ -93,8 +118,25 @@ func (c *cli) statusCmd(ctx context.Context, args []string) error {
 		}
 	}
 	fmt.Fprintf(out, "parked events: %d\n", st.Parked)
-	for _, n := range st.Trims {
-		fmt.Fprintf(out, "TRIMMED: shard %s lost unread records after %s (%d times, last %s): run `projector rebuild --catch-up`\n", n.Shard, n.After, n.Count, n.At.UTC().Format(time.RFC3339))
+	sw := st.Sweep
+	switch {
+	case !sw.Running.IsZero():
+		fmt.Fprintf(out, "sweep: pass started %s running on %s: %d aggregates compared, %d repaired so far\n", sw.Running.UTC().Format(time.RFC3339), dash(sw.Owner), sw.Progress.Aggregates, sw.Progress.Repaired)
+	case !sw.LastEnd.IsZero():
+		fmt.Fprintf(out, "sweep: last pass %s–%s: %d aggregates compared, %d behind, %d repaired, %d failed, %.0f read units\n",
+			sw.LastStart.UTC().Format(time.RFC3339), sw.LastEnd.UTC().Format(time.RFC3339), sw.Last.Aggregates, sw.Last.Behind, sw.Last.Repaired, sw.Last.Failed, sw.Last.ReadUnits)
+	default:
+		fmt.Fprintln(out, "sweep: no pass yet")
+	}
+	if sw.Pending() {
+		fmt.Fprintf(out, "sweep: a pass is due for a loss noted %s (a running projector starts it; or run `projector verify --repair`)\n", sw.Requested.UTC().Format(time.RFC3339))
+	}
+	for _, l := range st.Losses {
+		state := "REPAIR DUE: a sweep pass repairs it (automatic while a projector runs; or `projector verify --repair`)"
+		if !l.Repaired.IsZero() {
+			state = "repaired " + l.Repaired.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(out, "LOSS %s %s: %s (%d times, last %s): %s\n", strings.ToUpper(l.Kind), l.Where, l.Detail, l.Count, l.Last.UTC().Format(time.RFC3339), state)
 	}
 	return nil
 }

@@ -32,6 +32,7 @@ type Applier struct {
 	db    *dynamodb.Client
 	table string
 	codec *events.Codec
+	onGap func(context.Context, Gap) // see WithGapHandler
 }
 
 // NewApplier returns an Applier writing read items into tableName and
@@ -145,23 +146,69 @@ type Append struct {
 // projection is then dropped by the guard.
 
 // Apply applies a, exactly once. A duplicate (already applied) is a no-op;
-// a gap between the read model and a is repaired from the event log first.
+// a gap between the read model and a is repaired from the event log first,
+// and reported to the gap handler (WithGapHandler) once repaired.
 func (ap *Applier) Apply(ctx context.Context, a Append) error {
-	if len(a.Events) == 0 {
-		return nil
+	gap, err := ap.apply(ctx, a)
+	if err == nil && gap != nil && ap.onGap != nil {
+		ap.onGap(ctx, *gap)
 	}
-	first, last := a.Events[0].Version, a.Events[len(a.Events)-1].Version
+	return err
+}
+
+// Gap is a head record whose events do not follow the aggregate's
+// projection marker: the versions in between were never delivered (their
+// stream records were lost), and were repaired from the log.
+type Gap struct {
+	ID     entities.ID
+	Marker int64 // the version the read model was at
+	First  int64 // the first version the record carried
+}
+
+// String describes the gap.
+func (g Gap) String() string {
+	return fmt.Sprintf("%v jumped from v%d to v%d: v%d..%d never arrived and were repaired from the event log", g.ID, g.Marker, g.First, g.Marker+1, g.First-1)
+}
+
+// WithGapHandler returns a copy of ap that calls f after it repaired a
+// gap (see Gap): a sign of lost stream records, which may have carried
+// other aggregates' appends too — something to log, count and answer
+// with an anti-entropy sweep (the Runner does all three).
+func (ap *Applier) WithGapHandler(f func(context.Context, Gap)) *Applier {
+	c := *ap
+	c.onGap = f
+	return &c
+}
+
+// apply is Apply that returns the gap it repaired, if any.
+func (ap *Applier) apply(ctx context.Context, a Append) (*Gap, error) {
+	if len(a.Events) == 0 {
+		return nil, nil
+	}
+	first := a.Events[0].Version
 	if first != a.BeforeVersion+1 {
 		// The record does not carry the state its events start from (an
 		// image was lost); the log has it.
-		return ap.Repair(ctx, a.ID, last)
+		return ap.repairAppend(ctx, a)
 	}
 	err := ap.applyEvents(ctx, a.ID, a.Before, a.Events)
 	var behind errBehind
 	if errors.As(err, &behind) {
-		return ap.Repair(ctx, a.ID, last)
+		return ap.repairAppend(ctx, a)
 	}
-	return err
+	return nil, err
+}
+
+// repairAppend brings a's aggregate up to a's last version from the log;
+// it returns the gap it closed when the marker was behind a's first
+// version.
+func (ap *Applier) repairAppend(ctx context.Context, a Append) (*Gap, error) {
+	first, last := a.Events[0].Version, a.Events[len(a.Events)-1].Version
+	applied, err := ap.repair(ctx, a.ID, last)
+	if err != nil || applied >= first-1 {
+		return nil, err
+	}
+	return &Gap{ID: a.ID, Marker: applied, First: first}, nil
 }
 
 // errBehind reports that an aggregate's marker is behind the events being
@@ -632,21 +679,27 @@ func sortedKeys[V any](m map[string]V) []string {
 // applies the missing events in chunks. It is how gaps from lost or trimmed
 // stream data are closed.
 func (ap *Applier) Repair(ctx context.Context, id entities.ID, upTo int64) error {
+	_, err := ap.repair(ctx, id, upTo)
+	return err
+}
+
+// repair is Repair that returns the marker's version it started from.
+func (ap *Applier) repair(ctx context.Context, id entities.ID, upTo int64) (int64, error) {
 	p, err := events.Partition(id)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPoison, err)
+		return 0, fmt.Errorf("%w: %v", ErrPoison, err)
 	}
 	mk, err := ap.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(ap.table), Key: table.MarkerKey(p).AV(), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return fmt.Errorf("projections: reading marker of %v: %w", id, err)
+		return 0, fmt.Errorf("projections: reading marker of %v: %w", id, err)
 	}
 	applied := markerVersion(mk.Item)
 	if applied >= upTo {
-		return nil
+		return applied, nil
 	}
 	log, err := loadLog(ctx, ap.db, ap.table, p, upTo)
 	if err != nil {
-		return err
+		return applied, err
 	}
 	var state entities.State
 	for _, env := range log {
@@ -655,14 +708,14 @@ func (ap *Applier) Repair(ctx context.Context, id entities.ID, upTo int64) error
 		}
 		ev, err := ap.codec.Decode(env)
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrPoison, err)
+			return applied, fmt.Errorf("%w: %v", ErrPoison, err)
 		}
 		if state, err = entities.Evolve(state, ev, env.At); err != nil {
-			return fmt.Errorf("%w: %v", ErrPoison, err)
+			return applied, fmt.Errorf("%w: %v", ErrPoison, err)
 		}
 	}
 	missing := log[min(int(applied), len(log)):]
-	return ap.ApplyLog(ctx, id, state, applied, missing)
+	return applied, ap.ApplyLog(ctx, id, state, applied, missing)
 }
 
 // ApplyLog applies consecutive events of one aggregate, starting from state

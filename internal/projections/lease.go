@@ -54,6 +54,7 @@ const (
 	workerSKPrefix = table.WorkerSKPrefix
 	workerStarted  = "started"
 	workerHost     = "host"
+	workerMetrics  = "metrics"
 )
 
 // ErrLeaseLost means a lease write failed its owner/fence condition: the
@@ -86,15 +87,22 @@ type Worker struct {
 	Host    string
 	Started time.Time
 	Expiry  time.Time
+	Metrics string // the address it serves its metrics on ("" unknown)
 }
+
+// Alive reports whether the worker's heartbeat is still valid at now: a
+// worker whose heartbeat expired is dead (or cut off) and its leases are
+// up for takeover.
+func (w Worker) Alive(now time.Time) bool { return w.Expiry.After(now) }
 
 // leases reads and writes a projector's lease and heartbeat items.
 type leases struct {
-	db      *dynamodb.Client
-	table   string
-	name    string
-	timeout time.Duration
-	now     func() time.Time
+	db          *dynamodb.Client
+	table       string
+	name        string
+	timeout     time.Duration
+	now         func() time.Time
+	metricsAddr string // announced in the heartbeat
 }
 
 func (s *leases) pk() string {
@@ -320,18 +328,20 @@ func (s *leases) release(ctx context.Context, l Lease, me string) error {
 }
 
 // forget deletes the lease of a shard that no longer exists in the stream,
-// unless someone holds it.
-func (s *leases) forget(ctx context.Context, l Lease) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+// unless someone holds it. gone reports that this call deleted it (so
+// that exactly one worker reports what the lease said).
+func (s *leases) forget(ctx context.Context, l Lease) (gone bool, err error) {
+	res, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName: aws.String(s.table), Key: table.ShardLeaseKey(s.name, l.Shard).AV(),
 		ConditionExpression:       aws.String("#d = :true OR attribute_not_exists(#e) OR #e < :now OR #o = :empty"),
 		ExpressionAttributeNames:  map[string]string{"#d": leaseDone, "#e": leaseExpiry, "#o": leaseOwner},
 		ExpressionAttributeValues: map[string]ddb.AttributeValue{":true": bv(true), ":now": msAV(s.now()), ":empty": sv("")},
+		ReturnValues:              ddb.ReturnValueAllOld,
 	})
 	if table.IsConditionFailed(err) {
-		return nil
+		return false, nil
 	}
-	return err
+	return err == nil && res.Attributes != nil, err
 }
 
 func workerKey(name, id string) table.Key {
@@ -351,6 +361,9 @@ func (s *leases) heartbeat(ctx context.Context, me, host string, started time.Ti
 	item[workerHost] = sv(host)
 	item[workerStarted] = sv(started.UTC().Format(time.RFC3339Nano))
 	item[table.AttrTTL] = nv(exp.Add(time.Hour).Unix())
+	if s.metricsAddr != "" {
+		item[workerMetrics] = sv(s.metricsAddr)
+	}
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item})
 	return err
 }
@@ -370,7 +383,7 @@ func (s *leases) workers(ctx context.Context, all bool) ([]Worker, error) {
 	now := s.now()
 	var out []Worker
 	for _, it := range items {
-		w := Worker{ID: attrStr(it, leaseOwner), Host: attrStr(it, workerHost), Expiry: fromMS(it, leaseExpiry)}
+		w := Worker{ID: attrStr(it, leaseOwner), Host: attrStr(it, workerHost), Expiry: fromMS(it, leaseExpiry), Metrics: attrStr(it, workerMetrics)}
 		w.Started, _ = time.Parse(time.RFC3339Nano, attrStr(it, workerStarted))
 		if all || w.Expiry.After(now) {
 			out = append(out, w)

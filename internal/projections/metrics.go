@@ -34,6 +34,14 @@ type Metrics struct {
 	LiveWorkers    prometheus.Gauge         // workers with a live heartbeat
 	LeaseEvents    *prometheus.CounterVec   // lease acquisitions, releases and losses, by event
 	BatchDuration  prometheus.Histogram     // time to apply one GetRecords batch
+	LossesDetected *prometheus.CounterVec   // stream losses detected, by kind (trimmed, vanished, gap, stale)
+	SweepPasses    prometheus.Counter       // anti-entropy passes completed by this worker
+	SweepScanned   prometheus.Counter       // items read by this worker's sweep passes
+	SweepReadUnits prometheus.Counter       // read capacity units they consumed
+	SweepRepaired  prometheus.Counter       // aggregates they repaired from the log
+	// SweepLastCompleted is the unix time of the last pass this worker
+	// completed (0: none yet).
+	SweepLastCompleted prometheus.Gauge
 	gaugeVectors   []*prometheus.GaugeVec   // per-shard series, for cleanup
 	counterVectors []*prometheus.CounterVec // idem
 }
@@ -81,6 +89,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		BatchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "batch_duration_seconds",
 			Help: "Time to apply one GetRecords batch.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 8)}),
 	}
+	counter := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: name, Help: help})
+	}
+	m.LossesDetected = counterVec("losses_detected_total", "Stream losses detected (records trimmed before they were read, shards that vanished unfinished, version gaps, aggregates a sweep found behind).", "kind")
+	m.SweepPasses = counter("sweep_passes_total", "Anti-entropy passes completed by this worker.")
+	m.SweepScanned = counter("sweep_items_scanned_total", "Items read by this worker's anti-entropy passes.")
+	m.SweepReadUnits = counter("sweep_read_units_total", "Read capacity units consumed by this worker's anti-entropy passes.")
+	m.SweepRepaired = counter("sweep_repaired_aggregates_total", "Aggregates behind their head that this worker's anti-entropy passes repaired from the log.")
+	m.SweepLastCompleted = gauge("sweep_last_completed_timestamp_seconds", "When this worker last completed an anti-entropy pass (unix seconds; 0: never).")
+	reg.MustRegister(m.LossesDetected, m.SweepPasses, m.SweepScanned, m.SweepReadUnits, m.SweepRepaired, m.SweepLastCompleted)
 	m.gaugeVectors = []*prometheus.GaugeVec{m.Lag, m.IteratorAge}
 	m.counterVectors = []*prometheus.CounterVec{m.EventsApplied, m.RecordsRead, m.Checkpoints, m.ApplyErrors, m.Poison, m.Held, m.StreamErrors}
 	reg.MustRegister(m.EventsApplied, m.RecordsRead, m.Lag, m.IteratorAge, m.ApplyLag, m.Checkpoints, m.ApplyErrors,

@@ -62,9 +62,12 @@ type RebuildOptions struct {
 	// log) every aggregate whose marker is behind its head — the remedy
 	// for stream records lost to retention. Target must be Source.
 	CatchUp bool
-	// Name is the projector whose trim notes a catch-up clears. Default
-	// "main".
+	// Name is the projector whose loss notes a catch-up marks repaired
+	// and whose blocked aggregates it leaves alone. Default "main".
 	Name string
+	// ReadRate bounds a catch-up's reads in read capacity units per
+	// second. Default: unlimited.
+	ReadRate float64
 	// Segments is the number of parallel Scan segments. Default 8.
 	Segments int
 	// Workers is the number of aggregates applied at once. Default 16.
@@ -178,6 +181,7 @@ type rebuilder struct {
 	applier  *Applier
 	same     bool
 	repaired atomic.Int64
+	sweep    SweepStats // the catch-up's pass
 
 	mu       sync.Mutex
 	failures []AggregateFailure
@@ -379,98 +383,45 @@ func withRetry(ctx context.Context, f func() error) error {
 	}
 }
 
-// catchUp repairs every aggregate whose marker is behind its head.
+// catchUp repairs every aggregate whose marker is behind its head: one
+// anti-entropy pass (Sweep) at full speed, everything committed before it
+// started considered. Blocked aggregates are left to `projector dlq
+// retry`. A pass without failures marks the projector's loss notes
+// repaired.
 func (rb *rebuilder) catchUp(ctx context.Context) error {
-	type pos struct{ head, marker int64 }
-	var mu sync.Mutex
-	found := map[string]*pos{}
-	kinds := map[string][2]string{}
-	err := parallelScan(ctx, rb.opts.SourceDB, rb.opts.SourceTable, rb.opts.Segments, &dynamodb.ScanInput{
-		FilterExpression:          aws.String("#et = :head OR SK = :marker"),
-		ExpressionAttributeNames:  map[string]string{"#et": table.AttrType},
-		ExpressionAttributeValues: map[string]ddb.AttributeValue{":head": sv(table.TypeHead), ":marker": sv(markerSK)},
-		ProjectionExpression:      aws.String("PK, SK, #et, v, #v, kind, agg"),
-	}, func(items []map[string]ddb.AttributeValue, scanned int32) error {
-		rb.opts.Progress.Scanned.Add(int64(scanned))
-		mu.Lock()
-		defer mu.Unlock()
-		for _, it := range items {
-			p := attrStr(it, table.AttrPK)
-			ps := found[p]
-			if ps == nil {
-				ps = &pos{}
-				found[p] = ps
-			}
-			if attrStr(it, table.AttrSK) == markerSK {
-				ps.marker = attrInt(it, table.AttrVersion)
-			} else {
-				ps.head = attrInt(it, "v")
-				kinds[p] = [2]string{attrStr(it, "kind"), attrStr(it, "agg")}
-			}
-		}
-		return nil
-	}, map[string]string{"#v": table.AttrVersion})
+	blocked, _, err := NewDLQ(rb.opts.SourceDB, rb.opts.SourceTable, rb.opts.Name, nil).List(ctx)
 	if err != nil {
 		return err
 	}
-	var behind []string
-	for p, ps := range found {
-		if ps.head > ps.marker {
-			behind = append(behind, p)
-		}
+	isBlocked := map[string]bool{}
+	for _, b := range blocked {
+		isBlocked[b.Partition] = true
 	}
-	sort.Strings(behind)
-	rb.opts.Logf("projections: catch-up: %d of %d aggregates are behind their head", len(behind), len(kinds))
-	work := make(chan string)
-	var wg sync.WaitGroup
-	for range rb.opts.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range work {
-				k := kinds[p]
-				id, err := events.ParseID(entities.Kind(k[0]), k[1])
-				if err != nil {
-					rb.fail(p, fmt.Errorf("%w: %v", ErrPoison, err))
-					continue
-				}
-				rb.opts.Progress.Aggregates.Add(1)
-				rb.repaired.Add(1)
-				ps := found[p]
-				if err := withRetry(ctx, func() error { return rb.applier.Repair(ctx, id, ps.head) }); err != nil {
-					rb.fail(p, err)
-					continue
-				}
-				rb.opts.Progress.Events.Add(ps.head - ps.marker)
-			}
-		}()
+	rate := rb.opts.ReadRate
+	if rate == 0 {
+		rate = -1
 	}
-	for _, p := range behind {
-		select {
-		case work <- p:
-		case <-ctx.Done():
-		}
-	}
-	close(work)
-	wg.Wait()
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if rb.opts.Progress.Failed.Load() > 0 {
-		return nil
-	}
-	// The gaps that trims left are closed: clear the notes.
-	pk, _, _ := table.ProjectorPartition(rb.opts.Name)
-	notes, err := queryPrefix(ctx, rb.opts.SourceDB, rb.opts.SourceTable, pk, trimSKPrefix)
+	st, err := Sweep(ctx, SweepOptions{
+		DB: rb.opts.SourceDB, Table: rb.opts.SourceTable, Applier: rb.applier, Segments: rb.opts.Segments, ReadRate: rate,
+		Blocked: func(p string) bool { return isBlocked[p] }, Progress: rb.opts.Progress, Logf: rb.opts.Logf,
+	})
+	rb.repaired.Add(st.Repaired)
+	rb.mu.Lock()
+	rb.failures = append(rb.failures, st.Failures...)
+	rb.mu.Unlock()
+	rb.sweep = st
 	if err != nil {
 		return err
 	}
-	for _, it := range notes {
-		if _, err := rb.opts.SourceDB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(rb.opts.SourceTable), Key: table.Key{PK: pk, SK: attrStr(it, table.AttrSK)}.AV()}); err != nil {
-			return err
-		}
+	rb.opts.Logf("projections: catch-up: %d of %d aggregates were behind their head; %d repaired, %d blocked (dlq), %d failed", st.Behind, st.Aggregates, st.Repaired, st.Blocked, st.Failed)
+	if st.Failed > 0 {
+		return nil
 	}
-	return nil
+	if err := recordPass(ctx, rb.opts.SourceDB, rb.opts.SourceTable, rb.opts.Name, st); err != nil {
+		return err
+	}
+	_, err = markLossesRepaired(ctx, rb.opts.SourceDB, rb.opts.SourceTable, rb.opts.Name, st.Cutoff, time.Now())
+	return err
 }
 
 // parallelScan scans tbl with segments in parallel, handing every page to

@@ -14,7 +14,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
@@ -66,6 +65,24 @@ type RunnerOptions struct {
 	// RetryBase is the first retry pause; pauses double up to 5 s.
 	// Default 100 ms.
 	RetryBase time.Duration
+	// SweepInterval is how long after the start of the last anti-entropy
+	// pass the next one starts (one worker of the projector runs it; see
+	// sweep.go). A loss detected by the runner starts one sooner, after
+	// SweepGrace. Default 6 h; negative: only passes that losses request.
+	SweepInterval time.Duration
+	// SweepReadRate bounds a pass's reads in read capacity units per
+	// second. Default 200; negative: unlimited.
+	SweepReadRate float64
+	// SweepGrace: a pass leaves heads committed in the last SweepGrace
+	// before it started to the live projector (in flight, not lost).
+	// Default 1 min.
+	SweepGrace time.Duration
+	// SweepSegments is the number of parallel Scan segments of a pass.
+	// Default 4.
+	SweepSegments int
+	// MetricsAddr is where this worker serves its metrics, shown by
+	// `projector status` beside the worker (informational). Default "".
+	MetricsAddr string
 	// Metrics receives the runner's metrics. Default: NewMetrics(nil).
 	Metrics *Metrics
 	// OnApplied, when set, is called after each head record's events were
@@ -104,9 +121,12 @@ type Runner struct {
 	m       *Metrics
 	host    string
 
-	mu    sync.Mutex
-	owned map[string]*shardRun
-	wake  chan struct{}
+	mu        sync.Mutex
+	owned     map[string]*shardRun
+	wake      chan struct{}
+	sweepWake chan struct{}
+
+	lossLogged map[string]time.Time // under mu: when a loss was last logged, by kind and place
 }
 
 // shardRun is a shard this worker holds and processes.
@@ -187,6 +207,18 @@ func NewRunner(db *dynamodb.Client, st *dynamodbstreams.Client, tableName string
 	if opts.RetryBase <= 0 {
 		opts.RetryBase = 100 * time.Millisecond
 	}
+	if opts.SweepInterval == 0 {
+		opts.SweepInterval = 6 * time.Hour
+	}
+	if opts.SweepReadRate == 0 {
+		opts.SweepReadRate = 200
+	}
+	if opts.SweepGrace <= 0 {
+		opts.SweepGrace = time.Minute
+	}
+	if opts.SweepSegments <= 0 {
+		opts.SweepSegments = 4
+	}
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics(nil)
 	}
@@ -197,10 +229,11 @@ func NewRunner(db *dynamodb.Client, st *dynamodbstreams.Client, tableName string
 		opts.Now = time.Now
 	}
 	r := &Runner{
-		db: db, streams: st, table: tableName, applier: applier, opts: opts, m: opts.Metrics, host: host,
-		owned: map[string]*shardRun{}, wake: make(chan struct{}, 1),
+		db: db, streams: st, table: tableName, opts: opts, m: opts.Metrics, host: host,
+		owned: map[string]*shardRun{}, wake: make(chan struct{}, 1), sweepWake: make(chan struct{}, 1),
 	}
-	r.leases = &leases{db: db, table: tableName, name: opts.Name, timeout: opts.LeaseTimeout, now: opts.Now}
+	r.applier = applier
+	r.leases = &leases{db: db, table: tableName, name: opts.Name, timeout: opts.LeaseTimeout, now: opts.Now, metricsAddr: opts.MetricsAddr}
 	r.blk = &blocker{db: db, table: tableName, name: opts.Name, worker: opts.WorkerID, park: opts.Park, now: opts.Now, set: map[string]bool{}}
 	return r
 }
@@ -262,6 +295,12 @@ func (r *Runner) Run(ctx context.Context) error {
 		defer cancel()
 		_ = r.leases.leave(lctx, r.opts.WorkerID)
 		r.m.ShardsOwned.Set(0)
+	}()
+
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.sweepLoop(ctx, started)
 	}()
 
 	// Leases are renewed by their own loop, so that slow discovery or
@@ -414,6 +453,12 @@ func (r *Runner) balance(ctx context.Context, arn string, shards []Shard, fullLi
 		if seen.Owner != "" && seen.Owner != r.opts.WorkerID {
 			r.opts.Logf("projections: %s took over shard %s from %s (fence %d)", r.opts.WorkerID, sh.ID, seen.Owner, l.Fence)
 		}
+		if _, parentLease := ls[sh.Parent]; !ok && sh.Parent != "" && !parentLease && !listedShard(shards, sh.Parent) {
+			// This worker created the lease, so it alone reports this: the
+			// parent left the stream without ever being read to its end
+			// (its lease would still be here, as the child's parent).
+			r.lossDetected(ctx, Loss{Kind: LossVanished, Where: sh.Parent, Detail: fmt.Sprintf("shard %s, parent of %s, left the stream before this projector finished it: its records were trimmed unread", sh.Parent, sh.ID)}, true)
+		}
 		s := r.start(ctx, arn, sh, l, wg)
 		mine = append(mine, s)
 	}
@@ -421,18 +466,37 @@ func (r *Runner) balance(ctx context.Context, arn string, shards []Shard, fullLi
 
 	if fullListing {
 		listed := make(map[string]bool, len(shards))
+		parents := map[string]bool{}
 		for _, sh := range shards {
 			listed[sh.ID] = true
+			parents[sh.Parent] = true
 		}
 		for id, l := range ls {
-			if !listed[id] && (l.Done || l.Free(now)) {
-				if err := r.leases.forget(ctx, l); err != nil {
-					return err
-				}
+			// A finished lease is kept while a listed shard names it as
+			// its parent: that is how a child tells a parent it finished
+			// from one that vanished before it was ever read.
+			if listed[id] || (l.Done && parents[id]) || !(l.Done || l.Free(now)) {
+				continue
+			}
+			gone, err := r.leases.forget(ctx, l)
+			if err != nil {
+				return err
+			}
+			if gone && !l.Done {
+				r.lossDetected(ctx, Loss{Kind: LossVanished, Where: id, Detail: fmt.Sprintf("shard %s left the stream before it was finished (checkpoint %s): its unread records were trimmed", id, seqOrStart(l.Checkpoint))}, true)
 			}
 		}
 	}
 	return nil
+}
+
+func listedShard(shards []Shard, id string) bool {
+	for _, sh := range shards {
+		if sh.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // start launches the processor of a shard just leased.
@@ -611,7 +675,7 @@ func (p *shardProc) loop(ctx context.Context) error {
 				p.pos = ""
 			case isShardGone(err):
 				r.m.StreamErrors.WithLabelValues(p.shard, "gone").Inc()
-				return p.finish(ctx)
+				return p.vanished(ctx)
 			case isThrottled(err):
 				r.m.StreamErrors.WithLabelValues(p.shard, "throttled").Inc()
 				if err := r.opts.retry().Sleep(ctx, failures-1); err != nil {
@@ -685,7 +749,7 @@ func seqOrStart(seq string) string {
 // iterator returns an iterator after p.pos, retrying transient failures.
 func (p *shardProc) iterator(ctx context.Context) (*string, error) {
 	for attempt := 0; ; attempt++ {
-		it, trimmed, err := iterator(ctx, p.r.streams, p.arn, p.shard, p.pos)
+		it, trimmed, err := iterator(ctx, p.r.streams, p.arn, p.s.shard, p.pos)
 		if err == nil {
 			if trimmed {
 				p.r.m.StreamErrors.WithLabelValues(p.shard, "trimmed").Inc()
@@ -698,7 +762,7 @@ func (p *shardProc) iterator(ctx context.Context) (*string, error) {
 			return nil, ctx.Err()
 		}
 		if isShardGone(err) {
-			return nil, p.finish(ctx)
+			return nil, p.vanished(ctx)
 		}
 		if !p.s.valid(p.r.opts.Now()) {
 			return nil, errLeaseExpired
@@ -710,28 +774,24 @@ func (p *shardProc) iterator(ctx context.Context) (*string, error) {
 	}
 }
 
-// trimmed notes that records after p.pos were trimmed before they were
-// read. Appends among them are repaired from the event log when a later
-// record of the same aggregate arrives; aggregates with no later record
-// need `projector rebuild --catch-up`, which the note in the table (and
-// `projector status`) points out.
+// trimmed reports that records after p.pos (or from the shard's start)
+// were trimmed before they were read: the reader continues from the trim
+// horizon, and a sweep pass repairs what the lost records carried.
 func (p *shardProc) trimmed(ctx context.Context) {
-	p.logf("records after %s were trimmed before they were read; continuing from the trim horizon (gaps are repaired from the event log; run `projector rebuild --catch-up` for aggregates that change no more)", seqOrStart(p.pos))
-	pk, _, _ := table.ProjectorPartition(p.r.opts.Name)
-	_, err := p.r.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(p.r.table),
-		Key:                       table.Key{PK: pk, SK: trimSKPrefix + p.shard}.AV(),
-		UpdateExpression:          aws.String("SET #et = :et, #at = :at, #after = :after, #w = :w ADD #n :one"),
-		ExpressionAttributeNames:  map[string]string{"#et": table.AttrType, "#at": "at", "#after": "after", "#w": "worker", "#n": "count"},
-		ExpressionAttributeValues: map[string]ddb.AttributeValue{":et": sv(table.TypeProjectorRun), ":at": sv(p.r.opts.Now().UTC().Format(time.RFC3339Nano)), ":after": sv(seqOrStart(p.pos)), ":w": sv(p.r.opts.WorkerID), ":one": nv(1)},
-	})
-	if err != nil && ctx.Err() == nil {
-		p.logf("recording the trim: %v", err)
+	from := "after " + p.pos
+	if p.pos == "" {
+		from = "from the shard's start " + p.s.shard.Start
 	}
+	p.r.lossDetected(ctx, Loss{Kind: LossTrimmed, Where: p.shard, Detail: fmt.Sprintf("records %s were trimmed before they were read; reading on from the trim horizon", from)}, true)
 }
 
-// trimSKPrefix begins the sort key of a trim note.
-const trimSKPrefix = table.TrimSKPrefix
+// vanished handles a shard that left the stream while this worker read
+// it: whatever was unread is lost (noted, and swept), and the shard is
+// finished so that its children start.
+func (p *shardProc) vanished(ctx context.Context) error {
+	p.r.lossDetected(ctx, Loss{Kind: LossVanished, Where: p.shard, Detail: fmt.Sprintf("shard left the stream while it was read (at %s): its unread records were trimmed", seqOrStart(p.pos))}, true)
+	return p.finish(ctx)
+}
 
 // checkpoint stores p.pos (done: and marks the shard finished).
 func (p *shardProc) checkpoint(ctx context.Context, done bool) error {
@@ -1002,8 +1062,14 @@ func (p *shardProc) apply(ctx context.Context, a Append) error {
 		if !p.s.valid(r.opts.Now()) {
 			return errLeaseExpired
 		}
-		err := r.applier.Apply(ctx, a)
+		gap, err := r.applier.apply(ctx, a)
 		if err == nil {
+			if gap != nil {
+				// The Applier repaired this aggregate from the log; the
+				// records that were skipped may have carried other
+				// aggregates' appends, which only a sweep finds.
+				r.lossDetected(ctx, Loss{Kind: LossGap, Where: p.shard, Detail: gap.String()}, true)
+			}
 			return nil
 		}
 		if ctx.Err() != nil {

@@ -89,19 +89,30 @@ func readyShards(shards []Shard, ls map[string]Lease) []Shard {
 	return out
 }
 
-// iterator returns an iterator reading shard after seq ("": from the
-// oldest record). trimmed reports that seq's successor is gone (trimmed by
-// retention) so the iterator starts at TRIM_HORIZON instead.
-func iterator(ctx context.Context, st *dynamodbstreams.Client, arn, shard, seq string) (it *string, trimmed bool, err error) {
-	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: aws.String(shard), ShardIteratorType: streams.ShardIteratorTypeTrimHorizon}
-	if seq != "" {
+// iterator returns an iterator reading shard after seq, or, with seq "",
+// from the shard's first record. trimmed reports that the position to
+// read from is gone (trimmed by retention): the iterator then starts at
+// TRIM_HORIZON, and the records in between were never read.
+//
+// "From the first record" is asked as AT_SEQUENCE_NUMBER of the shard's
+// starting sequence number rather than TRIM_HORIZON: TRIM_HORIZON
+// silently starts wherever retention left the shard, so a consumer
+// without a checkpoint would never learn that records it never saw were
+// trimmed. (Without a known start, TRIM_HORIZON is all there is.)
+func iterator(ctx context.Context, st *dynamodbstreams.Client, arn string, shard Shard, seq string) (it *string, trimmed bool, err error) {
+	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: aws.String(shard.ID), ShardIteratorType: streams.ShardIteratorTypeTrimHorizon}
+	switch {
+	case seq != "":
 		in.ShardIteratorType = streams.ShardIteratorTypeAfterSequenceNumber
 		in.SequenceNumber = aws.String(seq)
+	case shard.Start != "":
+		in.ShardIteratorType = streams.ShardIteratorTypeAtSequenceNumber
+		in.SequenceNumber = aws.String(shard.Start)
 	}
 	res, err := st.GetShardIterator(ctx, in)
 	var tde *streams.TrimmedDataAccessException
-	if errors.As(err, &tde) && seq != "" {
-		it, _, err := iterator(ctx, st, arn, shard, "")
+	if errors.As(err, &tde) && in.SequenceNumber != nil {
+		it, _, err := iterator(ctx, st, arn, Shard{ID: shard.ID}, "")
 		return it, true, err
 	}
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
-	"github.com/hubstream/hubstream/internal/table"
 )
 
 // StatusOptions configure GetStatus.
@@ -40,31 +39,30 @@ type ShardStatus struct {
 	// Lag is the age of the oldest pending head record, from its commit
 	// time to the millisecond (0: caught up).
 	Lag time.Duration
+	// Trimmed: records after the checkpoint (or from the shard's start)
+	// were trimmed before the projector read them — a loss, which the
+	// projector reports and sweeps when it reads the shard.
+	Trimmed bool
 	// CaughtUp: nothing in the shard is left to apply — it is finished,
 	// or every record after its checkpoint is one the projector does not
 	// apply (its own writes, event items, heads without events).
 	CaughtUp bool
 }
 
-// TrimNote records that a shard's records were trimmed before they were
-// read (see `projector rebuild --catch-up`).
-type TrimNote struct {
-	Shard  string
-	At     time.Time
-	After  string
-	Count  int64
-	Worker string
-}
-
 // Status is a projector's state.
 type Status struct {
-	Name    string
-	At      time.Time
+	Name string
+	At   time.Time
+	// Workers lists every worker with a heartbeat item, live or dead
+	// (Worker.Alive): a dead one's item expires an hour after it stopped.
 	Workers []Worker
 	Shards  []ShardStatus
 	Blocked []Blocked
 	Parked  int
-	Trims   []TrimNote
+	// Losses are the noted stream losses, newest first; those not yet
+	// Repaired wait for the sweep pass that Sweep describes.
+	Losses []Loss
+	Sweep  SweepState
 }
 
 // GetStatus reads a projector's leases, workers, blocked aggregates and
@@ -83,7 +81,7 @@ func GetStatus(ctx context.Context, opts StatusOptions) (Status, error) {
 	st := Status{Name: opts.Name, At: opts.Now()}
 	ls := &leases{db: opts.DB, table: opts.Table, name: opts.Name, now: opts.Now}
 	var err error
-	if st.Workers, err = ls.workers(ctx, false); err != nil {
+	if st.Workers, err = ls.workers(ctx, true); err != nil {
 		return st, err
 	}
 	leaseMap, err := ls.list(ctx)
@@ -123,22 +121,18 @@ func GetStatus(ctx context.Context, opts StatusOptions) (Status, error) {
 		return st, err
 	}
 	st.Blocked, st.Parked = blocked, len(parked)
-	pk, _, _ := table.ProjectorPartition(opts.Name)
-	notes, err := queryPrefix(ctx, opts.DB, opts.Table, pk, trimSKPrefix)
-	if err != nil {
+	if st.Losses, err = listLosses(ctx, opts.DB, opts.Table, opts.Name); err != nil {
 		return st, err
 	}
-	for _, it := range notes {
-		n := TrimNote{Shard: attrStr(it, table.AttrSK)[len(trimSKPrefix):], After: attrStr(it, "after"), Count: attrInt(it, "count"), Worker: attrStr(it, "worker")}
-		n.At, _ = time.Parse(time.RFC3339Nano, attrStr(it, "at"))
-		st.Trims = append(st.Trims, n)
+	if st.Sweep, err = readSweep(ctx, opts.DB, opts.Table, opts.Name); err != nil {
+		return st, err
 	}
 	return st, nil
 }
 
 // backlog counts the records of a shard after its checkpoint.
 func backlog(ctx context.Context, opts StatusOptions, arn string, ss *ShardStatus) error {
-	iter, _, err := iterator(ctx, opts.Streams, arn, ss.Shard.ID, ss.Lease.Checkpoint)
+	iter, trimmed, err := iterator(ctx, opts.Streams, arn, ss.Shard, ss.Lease.Checkpoint)
 	if err != nil {
 		if isShardGone(err) {
 			ss.InStream = false
@@ -146,6 +140,7 @@ func backlog(ctx context.Context, opts StatusOptions, arn string, ss *ShardStatu
 		}
 		return err
 	}
+	ss.Trimmed = trimmed
 	var oldest time.Time
 	for iter != nil && ss.Behind < opts.MaxCount {
 		res, err := opts.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(1000)})

@@ -84,7 +84,7 @@ func (e *testEnv) shardsEndingWithEmptyHead() int {
 	}
 	n := 0
 	for _, sh := range shards {
-		it, _, err := iterator(ctx, e.st, arn, sh.ID, "")
+		it, _, err := iterator(ctx, e.st, arn, sh, "")
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -378,8 +378,20 @@ func IsMarkerSK(sk string) bool { return sk == TypeMarker }
 const (
 	WorkerSKPrefix = "WORKER#" // a worker's heartbeat
 	HaltSKPrefix   = "HALT#"   // a halted (blocked) aggregate
-	TrimSKPrefix   = "TRIM#"   // a note that a shard was trimmed past its checkpoint
+	LossSKPrefix   = "LOSS#"   // a note that stream records were lost (trimmed, a shard vanished, a version gap)
 )
+
+// LossKey is the note of one kind of stream loss ("trimmed", "vanished",
+// "gap", "stale") detected on one shard (or by the anti-entropy sweep) by
+// the projector called name.
+func LossKey(name, kind, where string) Key {
+	return Key{PK: "PROJECTOR#" + name, SK: LossSKPrefix + kind + "#" + where}
+}
+
+// SweepKey is the state of the projector's anti-entropy sweep: who runs
+// it (a lease), where the running pass is, what the last pass found, and
+// when a pass was last requested.
+func SweepKey(name string) Key { return Key{PK: "PROJECTOR#" + name, SK: "SWEEP"} }
 
 // IsProjectorPK reports whether pk is a projector's bookkeeping partition.
 func IsProjectorPK(pk string) bool { return strings.HasPrefix(pk, "PROJECTOR#") }

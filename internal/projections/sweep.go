@@ -1,0 +1,352 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/time/rate"
+
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// Anti-entropy (docs/projector.md, "The sweep").
+//
+// A sweep pass reads every aggregate's head version and projection marker
+// — a parallel, eventually consistent Scan filtered to those two item
+// types, with only the attributes it needs — and repairs from the event
+// log every aggregate whose marker is behind its head. It finds what no
+// stream record will ever bring again: an aggregate whose records were
+// lost and that is never written again.
+//
+// It is rate-limited by the read capacity the Scan consumes (the
+// ConsumedCapacity each page reports), so its cost and its load are
+// bounded and predictable: one pass reads the whole table once, i.e.
+// (table size / 4 KB) × 0.5 read units. Eventually consistent reads are
+// enough: a stale head only defers an aggregate to the next pass, a stale
+// marker costs a repair that finds nothing to do (Repair reads the marker
+// consistently).
+//
+// Heads committed after the pass's cutoff (its start minus a grace) are
+// left to the live projector: they are in flight, not lost. A loss
+// detected at time T is therefore covered by the first pass whose cutoff
+// is after T, and only then is its note marked repaired.
+
+// SweepOptions configure one anti-entropy pass.
+type SweepOptions struct {
+	DB    *dynamodb.Client
+	Table string
+	// Applier repairs the aggregates found behind. Required.
+	Applier *Applier
+	// Segments is the number of parallel Scan segments. Default 4.
+	Segments int
+	// ReadRate bounds the pass's reads, in read capacity units per second
+	// (as DynamoDB reports them for the Scan). Default 200; negative:
+	// unlimited.
+	ReadRate float64
+	// PageSize is the Scan page's Limit (items evaluated). Default 1000.
+	PageSize int
+	// Grace: heads committed later than the pass's start minus Grace are
+	// in flight and left to the live projector. Default 0 (everything
+	// committed before the pass started is considered).
+	Grace time.Duration
+	// Blocked reports aggregates that are halted or parking (a poison
+	// event): they wait for `projector dlq retry`, not for a sweep.
+	// Default: none.
+	Blocked func(partition string) bool
+	// Progress, when set, counts the pass's work as it goes (Scanned:
+	// items read; Aggregates: heads compared; Events: events repaired;
+	// Failed: aggregates that could not be repaired).
+	Progress *RebuildProgress
+	// Logf receives operational messages. Default: discarded.
+	Logf func(format string, args ...any)
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+
+	// resume and save make a pass resumable (the runner's sweeper).
+	resume []sweepCursor
+	save   func(cursors []sweepCursor, st SweepStats) error
+}
+
+// SweepStats summarise a pass.
+type SweepStats struct {
+	Started   time.Time
+	Cutoff    time.Time // heads committed after it were not considered
+	Finished  time.Time
+	Scanned   int64   // items read (heads and markers pass the filter; every item is read)
+	ReadUnits float64 // read capacity consumed, as reported by the endpoint
+	// Aggregates counts the heads compared, Behind those whose marker was
+	// behind, Repaired those brought up to date, InFlight those left to
+	// the live projector, Blocked those halted or parking, Failed those
+	// that could not be repaired.
+	Aggregates, Behind, Repaired, InFlight, Blocked, Failed int64
+	Events                                                  int64 // events applied by repairs
+	Failures                                                []AggregateFailure
+}
+
+// sweepCursor is one scan segment's position in a pass: the last key
+// evaluated and the partition being read at that point (its head and
+// marker may straddle a page).
+type sweepCursor struct {
+	Done   bool   `json:"d,omitempty"`
+	PK     string `json:"pk,omitempty"` // ExclusiveStartKey
+	SK     string `json:"sk,omitempty"`
+	Part   string `json:"p,omitempty"` // the partition being read
+	HeadV  int64  `json:"hv,omitempty"`
+	HeadAt int64  `json:"ha,omitempty"` // unix ms
+	Marker int64  `json:"mv,omitempty"`
+	Kind   string `json:"k,omitempty"`
+	Agg    string `json:"a,omitempty"`
+}
+
+// Sweep runs one anti-entropy pass over the whole table and returns what
+// it found and repaired. Aggregates that cannot be repaired are counted
+// and listed (at most 100), not fatal; it returns an error only when the
+// pass could not run (the scan failed, or ctx ended).
+func Sweep(ctx context.Context, opts SweepOptions) (SweepStats, error) {
+	if opts.Applier == nil {
+		return SweepStats{}, errors.New("projections: a sweep needs an Applier")
+	}
+	if opts.Segments <= 0 {
+		opts.Segments = 4
+	}
+	if opts.ReadRate == 0 {
+		opts.ReadRate = 200
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = 1000
+	}
+	if opts.Blocked == nil {
+		opts.Blocked = func(string) bool { return false }
+	}
+	if opts.Progress == nil {
+		opts.Progress = &RebuildProgress{}
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	sw := &sweeper{opts: opts, cursors: make([]sweepCursor, opts.Segments)}
+	if len(opts.resume) == opts.Segments {
+		copy(sw.cursors, opts.resume)
+	}
+	sw.st.Started = opts.Now()
+	sw.st.Cutoff = sw.st.Started.Add(-opts.Grace)
+	if opts.ReadRate > 0 {
+		burst := int(math.Max(opts.ReadRate, 128)) // a 1 MB page costs 128 units
+		sw.lim = rate.NewLimiter(rate.Limit(opts.ReadRate), burst)
+	}
+	err := sw.run(ctx)
+	st := sw.stats()
+	st.Finished = opts.Now()
+	return st, err
+}
+
+type sweeper struct {
+	opts SweepOptions
+	lim  *rate.Limiter
+
+	scanned, aggregates, behind, repaired, inFlight, blocked, failed, evts atomic.Int64
+
+	mu       sync.Mutex
+	cursors  []sweepCursor
+	units    float64
+	st       SweepStats
+	failures []AggregateFailure
+}
+
+func (sw *sweeper) stats() SweepStats {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	st := sw.st
+	st.Scanned, st.ReadUnits = sw.scanned.Load(), sw.units
+	st.Aggregates, st.Behind, st.Repaired = sw.aggregates.Load(), sw.behind.Load(), sw.repaired.Load()
+	st.InFlight, st.Blocked, st.Failed, st.Events = sw.inFlight.Load(), sw.blocked.Load(), sw.failed.Load(), sw.evts.Load()
+	st.Failures = append([]AggregateFailure(nil), sw.failures...)
+	sort.Slice(st.Failures, func(i, j int) bool { return st.Failures[i].Partition < st.Failures[j].Partition })
+	return st
+}
+
+func (sw *sweeper) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	fail := func(err error) { once.Do(func() { first = err; cancel() }) }
+	for seg := range sw.opts.Segments {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sw.segment(ctx, seg); err != nil {
+				fail(err)
+			}
+		}()
+	}
+	saved := make(chan struct{})
+	if sw.opts.save != nil {
+		// The position is saved (and the sweep's lease renewed) on its own
+		// clock, so that a slow repair never lets the lease lapse.
+		go func() {
+			defer close(saved)
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if err := sw.save(ctx); err != nil {
+						fail(err)
+						return
+					}
+				}
+			}
+		}()
+	} else {
+		close(saved)
+	}
+	wg.Wait()
+	cancel()
+	<-saved
+	if first != nil {
+		return first
+	}
+	return nil
+}
+
+func (sw *sweeper) save(ctx context.Context) error {
+	sw.mu.Lock()
+	cs := append([]sweepCursor(nil), sw.cursors...)
+	sw.mu.Unlock()
+	return sw.opts.save(cs, sw.stats())
+}
+
+// segment reads one scan segment to its end, evaluating each partition
+// once its head and marker have been read.
+func (sw *sweeper) segment(ctx context.Context, seg int) error {
+	sw.mu.Lock()
+	cur := sw.cursors[seg]
+	sw.mu.Unlock()
+	for !cur.Done {
+		in := &dynamodb.ScanInput{
+			TableName:                 aws.String(sw.opts.Table),
+			Segment:                   aws.Int32(int32(seg)),
+			TotalSegments:             aws.Int32(int32(sw.opts.Segments)),
+			Limit:                     aws.Int32(int32(sw.opts.PageSize)),
+			FilterExpression:          aws.String("#et IN (:head, :marker)"),
+			ProjectionExpression:      aws.String("PK, SK, #et, #hv, #mv, #k, #a, #at"),
+			ExpressionAttributeNames:  map[string]string{"#et": table.AttrType, "#hv": "v", "#mv": table.AttrVersion, "#k": "kind", "#a": "agg", "#at": headAtMsAttr},
+			ExpressionAttributeValues: map[string]ddb.AttributeValue{":head": sv(table.TypeHead), ":marker": sv(table.TypeMarker)},
+			ReturnConsumedCapacity:    ddb.ReturnConsumedCapacityTotal,
+		}
+		if cur.PK != "" {
+			in.ExclusiveStartKey = table.Key{PK: cur.PK, SK: cur.SK}.AV()
+		}
+		var page *dynamodb.ScanOutput
+		err := withRetry(ctx, func() error {
+			var err error
+			page, err = sw.opts.DB.Scan(ctx, in)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("projections: sweep: scanning segment %d: %w", seg, err)
+		}
+		units := 0.0
+		if page.ConsumedCapacity != nil {
+			units = aws.ToFloat64(page.ConsumedCapacity.CapacityUnits)
+		}
+		sw.scanned.Add(int64(page.ScannedCount))
+		sw.opts.Progress.Scanned.Add(int64(page.ScannedCount))
+		for _, it := range page.Items {
+			pk := attrStr(it, table.AttrPK)
+			if pk != cur.Part {
+				if err := sw.evaluate(ctx, cur); err != nil {
+					return err
+				}
+				cur = sweepCursor{Part: pk, PK: cur.PK, SK: cur.SK}
+			}
+			if attrStr(it, table.AttrType) == table.TypeMarker {
+				cur.Marker = attrInt(it, table.AttrVersion)
+			} else {
+				cur.HeadV, cur.HeadAt = attrInt(it, "v"), attrInt(it, headAtMsAttr)
+				cur.Kind, cur.Agg = attrStr(it, "kind"), attrStr(it, "agg")
+			}
+		}
+		if page.LastEvaluatedKey == nil {
+			if err := sw.evaluate(ctx, cur); err != nil {
+				return err
+			}
+			cur = sweepCursor{Done: true}
+		} else {
+			cur.PK, cur.SK = attrStr(page.LastEvaluatedKey, table.AttrPK), attrStr(page.LastEvaluatedKey, table.AttrSK)
+		}
+		sw.mu.Lock()
+		sw.cursors[seg] = cur
+		sw.units += units
+		sw.mu.Unlock()
+		if sw.lim != nil {
+			n := max(1, int(math.Ceil(units)))
+			if err := sw.lim.WaitN(ctx, min(n, sw.lim.Burst())); err != nil {
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// evaluate compares one partition's head and marker, and repairs it when
+// it is behind.
+func (sw *sweeper) evaluate(ctx context.Context, c sweepCursor) error {
+	if c.Part == "" || c.HeadV == 0 {
+		return nil // not an aggregate (or a marker left without its head)
+	}
+	sw.aggregates.Add(1)
+	sw.opts.Progress.Aggregates.Add(1)
+	if c.Marker >= c.HeadV {
+		return nil
+	}
+	sw.behind.Add(1)
+	if c.HeadAt > 0 && time.UnixMilli(c.HeadAt).After(sw.st.Cutoff) {
+		sw.inFlight.Add(1)
+		return nil
+	}
+	if sw.opts.Blocked(c.Part) {
+		sw.blocked.Add(1)
+		return nil
+	}
+	id, err := events.ParseID(entities.Kind(c.Kind), c.Agg)
+	if err == nil {
+		err = withRetry(ctx, func() error { return sw.opts.Applier.Repair(ctx, id, c.HeadV) })
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		sw.failed.Add(1)
+		sw.opts.Progress.Failed.Add(1)
+		sw.opts.Logf("projections: sweep: repairing %s up to v%d: %v", c.Part, c.HeadV, err)
+		sw.mu.Lock()
+		if len(sw.failures) < 100 {
+			sw.failures = append(sw.failures, AggregateFailure{Partition: c.Part, Err: err})
+		}
+		sw.mu.Unlock()
+		return nil
+	}
+	sw.repaired.Add(1)
+	sw.evts.Add(c.HeadV - c.Marker)
+	sw.opts.Progress.Events.Add(c.HeadV - c.Marker)
+	return nil
+}
