@@ -17,33 +17,33 @@ import (
 type Metrics struct {
 	reg prometheus.Gatherer
 
-	EventsApplied  *prometheus.CounterVec   // events applied, by shard
-	RecordsRead    *prometheus.CounterVec   // stream records read, by shard
-	Lag            *prometheus.GaugeVec     // now − commit time of the last applied head record, by shard (0 when caught up)
-	IteratorAge    *prometheus.GaugeVec     // now − creation time of the last record read, by shard (0 when caught up)
-	ApplyLag       prometheus.Histogram     // distribution of now − commit time at apply (heads carry it to the millisecond)
-	Checkpoints    *prometheus.CounterVec   // checkpoint writes, by shard
-	ApplyErrors    *prometheus.CounterVec   // failed apply attempts, by shard and class (transient, poison, other)
-	Poison         *prometheus.CounterVec   // appends that blocked their aggregate, by shard and mode (halt, park)
-	Held           *prometheus.CounterVec   // records held behind a blocked aggregate, by shard
-	StreamErrors   *prometheus.CounterVec   // stream read problems, by shard and kind (expired, trimmed, throttled, gone, other)
-	HaltedAggs     prometheus.Gauge         // aggregates halted (table-wide)
-	ParkingAggs    prometheus.Gauge         // aggregates parking their records (table-wide)
-	ParkedEvents   prometheus.Gauge         // DLQ items (table-wide)
-	ShardsOwned    prometheus.Gauge         // shards this worker holds
-	LiveWorkers    prometheus.Gauge         // workers with a live heartbeat
-	LeaseEvents    *prometheus.CounterVec   // lease acquisitions, releases and losses, by event
-	BatchDuration  prometheus.Histogram     // time to apply one GetRecords batch
-	LossesDetected *prometheus.CounterVec   // stream losses detected, by kind (trimmed, vanished, gap, stale)
-	SweepPasses    prometheus.Counter       // anti-entropy passes completed by this worker
-	SweepScanned   prometheus.Counter       // items read by this worker's sweep passes
-	SweepReadUnits prometheus.Counter       // read capacity units they consumed
-	SweepRepaired  prometheus.Counter       // aggregates they repaired from the log
+	EventsApplied  *prometheus.CounterVec // events applied, by shard
+	RecordsRead    *prometheus.CounterVec // stream records read, by shard
+	Lag            *prometheus.GaugeVec   // now − commit time of the last applied head record, by shard (0 when caught up)
+	IteratorAge    *prometheus.GaugeVec   // now − creation time of the last record read, by shard (0 when caught up)
+	ApplyLag       prometheus.Histogram   // distribution of now − commit time at apply (heads carry it to the millisecond)
+	Checkpoints    *prometheus.CounterVec // checkpoint writes, by shard
+	ApplyErrors    *prometheus.CounterVec // failed apply attempts, by shard and class (transient, poison, other)
+	Poison         *prometheus.CounterVec // appends that blocked their aggregate, by shard and mode (halt, park)
+	Held           *prometheus.CounterVec // records held behind a blocked aggregate, by shard
+	StreamErrors   *prometheus.CounterVec // stream read problems, by shard and kind (expired, trimmed, throttled, gone, other)
+	HaltedAggs     prometheus.Gauge       // aggregates halted (table-wide)
+	ParkingAggs    prometheus.Gauge       // aggregates parking their records (table-wide)
+	ParkedEvents   prometheus.Gauge       // DLQ items (table-wide)
+	ShardsOwned    prometheus.Gauge       // shards this worker holds
+	LiveWorkers    prometheus.Gauge       // workers with a live heartbeat
+	LeaseEvents    *prometheus.CounterVec // lease acquisitions, releases and losses, by event
+	BatchDuration  prometheus.Histogram   // time to apply one GetRecords batch
+	LossesDetected *prometheus.CounterVec // stream losses detected, by kind (trimmed, vanished, gap, stale)
+	SweepPasses    prometheus.Counter     // anti-entropy passes completed by this worker
+	SweepScanned   prometheus.Counter     // items read by this worker's sweep passes
+	SweepReadUnits prometheus.Counter     // read capacity units they consumed
+	SweepRepaired  prometheus.Counter     // aggregates they repaired from the log
 	// SweepLastCompleted is the unix time of the last pass this worker
 	// completed (0: none yet).
 	SweepLastCompleted prometheus.Gauge
-	gaugeVectors   []*prometheus.GaugeVec   // per-shard series, for cleanup
-	counterVectors []*prometheus.CounterVec // idem
+	gaugeVectors       []*prometheus.GaugeVec   // per-shard series, for cleanup
+	counterVectors     []*prometheus.CounterVec // idem
 }
 
 // NewMetrics creates the projector metrics and registers them with reg

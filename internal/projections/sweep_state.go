@@ -186,9 +186,9 @@ func saveSweep(ctx context.Context, db *dynamodb.Client, tbl, name, me string, h
 func finishSweep(ctx context.Context, db *dynamodb.Client, tbl, name, me string, held SweepState, st SweepStats, grace time.Duration) error {
 	raw, _ := json.Marshal(summary(st))
 	_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:        aws.String(tbl),
-		Key:              table.SweepKey(name).AV(),
-		UpdateExpression: aws.String("SET #o = :empty, #e = :zero, #ls = :ls, #le = :le, #lc = :lc, #lr = :lr REMOVE #ps, #c"),
+		TableName:           aws.String(tbl),
+		Key:                 table.SweepKey(name).AV(),
+		UpdateExpression:    aws.String("SET #o = :empty, #e = :zero, #ls = :ls, #le = :le, #lc = :lc, #lr = :lr REMOVE #ps, #c"),
 		ConditionExpression: aws.String("#o = :me AND #f = :f"),
 		ExpressionAttributeNames: map[string]string{"#o": leaseOwner, "#e": leaseExpiry, "#ls": swLastStart, "#le": swLastEnd, "#lc": swLastCover,
 			"#lr": swLastResult, "#ps": swPassStart, "#c": swCursor, "#f": leaseFence},
@@ -262,7 +262,7 @@ func (r *Runner) sweepIfDue(ctx context.Context, started time.Time) error {
 	opts := SweepOptions{
 		DB: r.db, Table: r.table, Applier: r.applier, Segments: r.opts.SweepSegments, ReadRate: r.opts.SweepReadRate,
 		Grace: r.opts.SweepGrace, Blocked: r.blk.blocked, Logf: r.opts.Logf,
-		Now: func() time.Time { return held.Running }, // the pass's cutoff is fixed by its (first) start
+		Now:    func() time.Time { return held.Running }, // the pass's cutoff is fixed by its (first) start
 		resume: held.cursors,
 	}
 	opts.save = func(cs []sweepCursor, st SweepStats) error {
