@@ -8,6 +8,7 @@
 //	run      tail the table's stream with shard leases and keep the read model up to date
 //	rebuild  replay the event log into the read model (live, --into a fresh table, or --catch-up)
 //	verify   replay the event log in memory and list read items that differ from the live ones
+//	         (--repair: first run an anti-entropy pass that repairs aggregates behind their head)
 //	status   per-shard owner, checkpoint, backlog and lag; halted aggregates
 //	dlq      list or retry blocked aggregates and parked events
 package main
@@ -21,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -38,7 +40,8 @@ commands:
   run            tail the stream (shard leases, failover) and apply events to the read model
   rebuild        replay the event log into the read model: the live table (projector stopped),
                  --into a fresh table, or --catch-up (repair aggregates behind their head)
-  verify         replay the event log in memory and list read items that differ (exit 1 on drift)
+  verify         replay the event log in memory and list read items that differ (exit 1 on drift);
+                 --repair first repairs every aggregate behind its head from the log
   status         per-shard owner, checkpoint, backlog and lag; workers; halted aggregates
   dlq list       blocked aggregates and parked events
   dlq retry      re-apply blocked aggregates and parked events (after a fix)
@@ -57,7 +60,13 @@ func (e exitError) Error() string { return e.msg }
 // run executes one command line and returns the exit status: 0 success,
 // 1 a finding (drift, failed aggregates, failed retries), 2 an error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, cc table.ClientConfig) int {
-	err := dispatch(ctx, args, stdout, stderr, cc)
+	return runCLI(ctx, &cli{stdout: stdout, stderr: stderr, cc: cc}, args)
+}
+
+// runCLI is run with the cli given (tests shorten its progress period).
+func runCLI(ctx context.Context, c *cli, args []string) int {
+	err := dispatch(ctx, c, args)
+	stderr := c.stderr
 	var ee exitError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -74,12 +83,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, cc table.
 	return 2
 }
 
-func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, cc table.ClientConfig) error {
+func dispatch(ctx context.Context, c *cli, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
+		fmt.Fprintln(c.stderr, usage)
 		return exitError{code: 2}
 	}
-	c := &cli{stdout: stdout, stderr: stderr, cc: cc}
 	switch args[0] {
 	case "run":
 		return c.runCmd(ctx, args[1:])
@@ -92,7 +100,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, cc t
 	case "dlq":
 		return c.dlqCmd(ctx, args[1:])
 	case "-h", "--help", "help":
-		fmt.Fprintln(stdout, usage)
+		fmt.Fprintln(c.stdout, usage)
 		return nil
 	}
 	return exitError{code: 2, msg: fmt.Sprintf("unknown command %q\n%s", args[0], usage)}
@@ -102,6 +110,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, cc t
 type cli struct {
 	stdout, stderr io.Writer
 	cc             table.ClientConfig
+	// progressEvery is how often progress is logged when stderr is not a
+	// terminal (a pipe, a file, a container's log). Default 10 s.
+	progressEvery time.Duration
 }
 
 func (c *cli) flags(name string) *flag.FlagSet {

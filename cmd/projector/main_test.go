@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -134,4 +135,114 @@ func pendingZero(status string) bool {
 		}
 	}
 	return seen
+}
+
+// TestOperatorClarity: an aggregate whose projection was lost is reported
+// by verify with the command that repairs it (--repair, not a rebuild
+// that refuses to run beside a projector), and verify --repair repairs
+// it; progress is logged with events/s and an ETA when stderr is not a
+// terminal; a dead worker's heartbeat shows as dead.
+func TestOperatorClarity(t *testing.T) {
+	eng, err := ddblocal.New(ddblocal.Options{Streams: ddblocal.StreamOptions{Shards: 2}, Logf: func(string, ...any) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(eng)
+	t.Cleanup(func() { srv.Close(); _ = eng.Close() })
+	t.Setenv("HUBSTREAM_TABLE", "clarity")
+	cc := table.ClientConfig{Endpoint: srv.URL, StaticCredentials: true}
+	ctx := context.Background()
+	clients, err := table.NewClients(ctx, cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := table.EnsureTable(ctx, clients.DB, "clarity", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	x := events.NewExecutor(events.NewStore(clients.DB, "clarity", nil), events.ExecutorOptions{})
+	for i := range 20 {
+		if _, err := x.Execute(ctx, "t", entities.CreateUser{Login: fmt.Sprintf("user%02d", i), Name: "U"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := runCLI(ctx, &cli{stdout: &out, stderr: &errOut, cc: cc, progressEvery: time.Millisecond}, args)
+		return code, out.String(), errOut.String()
+	}
+	if code, out, errOut := cmd("rebuild", "--catch-up"); code != 0 || !strings.Contains(out, "repaired") {
+		t.Fatalf("catch-up: %d\n%s\n%s", code, out, errOut)
+	} else if !strings.Contains(errOut, "events (") || !strings.Contains(errOut, "/s)") || !strings.Contains(errOut, "ETA") {
+		t.Errorf("no progress lines with events/s and an ETA on a non-terminal stderr:\n%s", errOut)
+	}
+	// The projection of user03 is lost: its read item and marker go.
+	for _, k := range []table.Key{table.AccountKey("user03"), table.MarkerKey(table.AccountPartition("user03"))} {
+		if _, err := clients.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String("clarity"), Key: k.AV()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := cmd("verify", "--recheck", "0")
+	if code != 1 || !strings.Contains(out, "missing   ACCOUNT#user03") || !strings.Contains(errOut, "projector verify --repair") {
+		t.Errorf("verify of a lost projection: %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = cmd("verify", "--repair", "--recheck", "0")
+	if code != 0 || !strings.Contains(out, "1 repaired from the log") || !strings.Contains(out, "0 drifted") {
+		t.Errorf("verify --repair: %d\n%s\n%s", code, out, errOut)
+	}
+
+	// A worker that stopped without leaving (killed) is shown dead once
+	// its heartbeat expires.
+	_, err = clients.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("clarity"), Item: map[string]ddb.AttributeValue{
+		"PK": &ddb.AttributeValueMemberS{Value: "PROJECTOR#main"}, "SK": &ddb.AttributeValueMemberS{Value: "WORKER#ghost"},
+		"_et": &ddb.AttributeValueMemberS{Value: table.TypeProjectorRun}, "owner": &ddb.AttributeValueMemberS{Value: "ghost"},
+		"host": &ddb.AttributeValueMemberS{Value: "h"}, "expiry": &ddb.AttributeValueMemberN{Value: fmt.Sprint(time.Now().Add(-time.Minute).UnixMilli())},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := cmd("status"); code != 0 || !strings.Contains(out, "DEAD ghost") || !strings.Contains(out, "0 live, 1 dead") {
+		t.Errorf("status with a dead worker: %d\n%s", code, out)
+	}
+}
+
+// TestMetricsAddrDefault: the default metrics address is loopback, and a
+// second projector on the host gets another port instead of failing; an
+// address set explicitly is used as is.
+func TestMetricsAddrDefault(t *testing.T) {
+	if host, _, _ := net.SplitHostPort(defaultMetricsAddr); host != "127.0.0.1" {
+		t.Errorf("default metrics address %q is not loopback", defaultMetricsAddr)
+	}
+	first, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	taken := first.Addr().String()
+	cases := []struct {
+		name     string
+		explicit bool
+		wantErr  bool
+	}{
+		{"default port taken", false, false},
+		{"explicit port taken", true, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ln, err := listenMetrics(taken, c.explicit)
+			if c.wantErr {
+				if err == nil {
+					ln.Close()
+					t.Fatal("listening on a taken, explicitly set address succeeded")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			if ln.Addr().String() == taken || !strings.HasPrefix(ln.Addr().String(), "127.0.0.1:") {
+				t.Errorf("second listener on %s (first on %s)", ln.Addr(), taken)
+			}
+		})
+	}
 }

@@ -88,44 +88,87 @@ func (c *cli) rebuildCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
-// showProgress draws a progress bar on a terminal while a rebuild runs
-// (items scanned of the table's approximate item count); elsewhere it
-// stays quiet and the caller prints a summary line. The returned function
-// stops it.
+// showProgress reports a running rebuild, verify or repair on stderr: a
+// bar on a terminal, else a log line every progressLogEvery with items
+// read, events applied, events/s and the ETA. The total is the table's
+// item count (DynamoDB refreshes it about every six hours: an estimate),
+// read again when a purge is over, since the purge shrinks the table the
+// replay then reads. The returned function stops it.
 func (c *cli) showProgress(ctx context.Context, db *dynamodb.Client, tbl string, p *projections.RebuildProgress, what string) func() {
-	f, ok := c.stderr.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return func() {}
+	itemCount := func() int64 {
+		if d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tbl)}); err == nil && aws.ToInt64(d.Table.ItemCount) > 0 {
+			return aws.ToInt64(d.Table.ItemCount)
+		}
+		return -1
 	}
-	total := int64(-1)
-	if d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tbl)}); err == nil && aws.ToInt64(d.Table.ItemCount) > 0 {
-		total = aws.ToInt64(d.Table.ItemCount)
+	total := itemCount()
+	var bar *progressbar.ProgressBar
+	every := c.progressEvery
+	if every <= 0 {
+		every = 10 * time.Second
 	}
-	bar := progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(f),
-		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("items"),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionSetWidth(30),
-	)
+	if f, ok := c.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar = progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(f),
+			progressbar.OptionSetDescription(what),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("items"),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetWidth(30),
+		)
+		every = 200 * time.Millisecond
+	}
 	done := make(chan struct{})
 	stopped := make(chan struct{})
+	start := time.Now()
 	go func() {
 		defer close(stopped)
-		t := time.NewTicker(200 * time.Millisecond)
+		t := time.NewTicker(every)
 		defer t.Stop()
+		purging := false
+		var scanStart time.Time
 		for {
 			select {
 			case <-done:
-				_ = bar.Finish()
+				if bar != nil {
+					_ = bar.Finish()
+				}
 				return
 			case <-t.C:
-				bar.Describe(fmt.Sprintf("%s: %d events, %d aggregates, %d purged", what, p.Events.Load(), p.Aggregates.Load(), p.Purged.Load()))
-				_ = bar.Set64(p.Scanned.Load())
 			}
+			scanned, evts := p.Scanned.Load(), p.Events.Load()
+			if p.Purged.Load() > 0 && scanned == 0 {
+				purging = true
+			} else if purging && scanned > 0 {
+				purging = false
+				total = itemCount() // the table the replay reads, after the purge
+				if bar != nil {
+					bar.ChangeMax64(total)
+				}
+			}
+			if scanned > 0 && scanStart.IsZero() {
+				scanStart = time.Now()
+			}
+			el := time.Since(start)
+			rate := float64(evts) / el.Seconds()
+			eta := "unknown"
+			if !scanStart.IsZero() && total > 0 && scanned > 0 && scanned < total {
+				perItem := time.Since(scanStart) / time.Duration(scanned)
+				eta = (perItem * time.Duration(total-scanned)).Round(time.Second).String()
+			}
+			desc := fmt.Sprintf("%s: %d events (%.0f/s), %d aggregates, %d purged, ETA %s", what, evts, rate, p.Aggregates.Load(), p.Purged.Load(), eta)
+			if bar != nil {
+				bar.Describe(desc)
+				_ = bar.Set64(scanned)
+				continue
+			}
+			of := "?"
+			if total > 0 {
+				of = fmt.Sprintf("≈%d (%.0f%%)", total, 100*float64(scanned)/float64(total))
+			}
+			fmt.Fprintf(c.stderr, "%s %s; %d items read of %s\n", time.Now().UTC().Format(time.RFC3339), desc, scanned, of)
 		}
 	}()
 	return func() { close(done); <-stopped }

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"log"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,11 +24,14 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	worker := fs.String("worker-id", "", "this worker's id in leases (default: host-pid-random)")
 	leaseTimeout := fs.Duration("lease-timeout", 10*time.Second, "how long a lease lives without renewal: a dead worker's shards are taken over after about this long")
 	park := fs.Bool("park", false, "park poison events in the DLQ (with payload and error) instead of only halting their aggregate")
-	metricsAddr := fs.String("metrics-addr", ":9090", "listen address of /metrics and /healthz (empty: none)")
+	metricsAddr := fs.String("metrics-addr", defaultMetricsAddr, "listen address of /metrics and /healthz (empty: none); by default loopback, on the next free port from 9090 when several projectors share the host")
 	concurrency := fs.Int("concurrency", 8, "aggregates of one batch applied at once")
 	poll := fs.Duration("poll-interval", 200*time.Millisecond, "pause after an empty GetRecords (DynamoDB allows 5 GetRecords per second per shard)")
 	discover := fs.Duration("discover-interval", time.Second, "how often shards are listed and leases rebalanced")
 	batch := fs.Int("batch-size", 1000, "GetRecords limit")
+	sweepEvery := fs.Duration("sweep-interval", 6*time.Hour, "start an anti-entropy pass this long after the last one started (a detected loss starts one sooner; 0: only those)")
+	sweepRate := fs.Float64("sweep-read-rate", 200, "read capacity units per second an anti-entropy pass may consume (0: unlimited)")
+	sweepGrace := fs.Duration("sweep-grace", time.Minute, "appends committed this recently before a pass starts are left to the stream (in flight, not lost)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,15 +44,30 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := projections.NewMetrics(reg)
 	tbl := table.Name()
-	r := projections.NewRunner(clients.DB, clients.Streams, tbl, projections.NewApplier(clients.DB, tbl, events.NewCodec()), projections.RunnerOptions{
-		Name: *name, WorkerID: *worker, LeaseTimeout: *leaseTimeout, Park: *park, Concurrency: *concurrency,
-		PollInterval: *poll, DiscoverInterval: *discover, BatchSize: *batch, Metrics: metrics, Logf: logger.Printf,
-	})
+	var ln net.Listener
 	if *metricsAddr != "" {
-		ln, err := net.Listen("tcp", *metricsAddr)
-		if err != nil {
+		explicit := false
+		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "metrics-addr" })
+		if ln, err = listenMetrics(*metricsAddr, explicit); err != nil {
 			return err
 		}
+	}
+	ropts := projections.RunnerOptions{
+		Name: *name, WorkerID: *worker, LeaseTimeout: *leaseTimeout, Park: *park, Concurrency: *concurrency,
+		PollInterval: *poll, DiscoverInterval: *discover, BatchSize: *batch, Metrics: metrics, Logf: logger.Printf,
+		SweepInterval: *sweepEvery, SweepReadRate: *sweepRate, SweepGrace: *sweepGrace,
+	}
+	if *sweepEvery == 0 {
+		ropts.SweepInterval = -1
+	}
+	if *sweepRate == 0 {
+		ropts.SweepReadRate = -1
+	}
+	if ln != nil {
+		ropts.MetricsAddr = "http://" + ln.Addr().String() + "/metrics"
+	}
+	r := projections.NewRunner(clients.DB, clients.Streams, tbl, projections.NewApplier(clients.DB, tbl, events.NewCodec()), ropts)
+	if ln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", metrics.Handler())
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -70,4 +90,27 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	}
 	logger.Printf("projector: stopped; leases released")
 	return nil
+}
+
+// defaultMetricsAddr is loopback: metrics say much about the system and
+// are for a local scraper or an operator, not for the network.
+const defaultMetricsAddr = "127.0.0.1:9090"
+
+// listenMetrics listens on addr. When addr is the default (not set
+// explicitly) and its port is taken — another projector on this host —
+// it tries the next ports up to 9099, then any free port: several
+// projectors on one host start without a clash, and each announces its
+// address in the log and in `projector status`.
+func listenMetrics(addr string, explicit bool) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil || explicit {
+		return ln, err
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	for port := 9091; port <= 9099; port++ {
+		if ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port))); err == nil {
+			return ln, nil
+		}
+	}
+	return net.Listen("tcp", net.JoinHostPort(host, "0"))
 }

@@ -21,6 +21,9 @@ func (c *cli) verifyCmd(ctx context.Context, args []string) error {
 	maxShown := fs.Int("max", 0, "list at most this many drifted items (0: all of them)")
 	recheck := fs.Duration("recheck", 3*time.Second, "when drift is found, verify again after this pause and report only what persists (0: report the first pass)")
 	asJSON := fs.Bool("json", false, "print the drift as JSON lines")
+	repair := fs.Bool("repair", false, "first run an anti-entropy pass: repair from the log every aggregate whose read model is behind its head (safe while the projector runs)")
+	name := fs.String("name", "main", "projector name (--repair: whose loss notes it marks repaired and whose blocked aggregates it leaves to `dlq retry`)")
+	readRate := fs.Float64("read-rate", 0, "--repair: read capacity units per second the pass may consume (0: unlimited)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,6 +32,20 @@ func (c *cli) verifyCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	src := table.Name()
+	if *repair {
+		progress := &projections.RebuildProgress{}
+		stop := c.showProgress(ctx, clients.DB, src, progress, "repair")
+		st, err := projections.Rebuild(ctx, projections.RebuildOptions{SourceDB: clients.DB, SourceTable: src, CatchUp: true, Name: *name,
+			Segments: *segments, ReadRate: *readRate, Progress: progress, Codec: events.NewCodec()})
+		stop()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "repair: %d aggregates compared in %v; %d repaired from the log, %d failed\n", st.Aggregates, st.Duration.Round(time.Millisecond), st.Repaired, st.Failed)
+		for _, f := range st.Failures {
+			fmt.Fprintf(c.stdout, "  repair failed for %s: %v\n", f.Partition, f.Err)
+		}
+	}
 	rep, err := c.verifyOnce(ctx, clients.DB, src, *segments, *workers)
 	if err != nil {
 		return err
@@ -92,9 +109,28 @@ func (c *cli) verifyCmd(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "  replay failed for %s: %v\n", f.Partition, f.Err)
 	}
 	if len(drift) > 0 || rep.Replay.Failed > 0 {
-		return exitError{code: 1, msg: fmt.Sprintf("the read model drifted from the event log (%d items); `projector rebuild` restores it", len(drift))}
+		return exitError{code: 1, msg: recommend(drift)}
 	}
 	return nil
+}
+
+// recommend names the command that repairs drift. An aggregate whose
+// projection marker differs from the replay's is behind its head (lost
+// stream records): an anti-entropy pass repairs it, and most drift with
+// it, while the projector runs. Drift where every marker agrees is a read
+// model that differs although it is up to date — tampering, or a changed
+// projection — which only a rebuild replaces.
+func recommend(drift []projections.Drift) string {
+	behind := 0
+	for _, d := range drift {
+		if table.IsMarkerSK(d.Key.SK) {
+			behind++
+		}
+	}
+	if behind > 0 {
+		return fmt.Sprintf("the read model drifted from the event log (%d items); %d aggregates are behind their head: `projector verify --repair` (or `projector rebuild --catch-up`) repairs them from the log while the projector runs; verify again afterwards", len(drift), behind)
+	}
+	return fmt.Sprintf("the read model drifted from the event log (%d items) where it is up to date with the log (tampering or a changed projection): stop the projector and run `projector rebuild`, or `projector rebuild --into NEW_TABLE`", len(drift))
 }
 
 // verifyOnce replays the log into a fresh in-memory engine and compares.
