@@ -23,6 +23,7 @@ func (c *cli) rebuildCmd(ctx context.Context, args []string) error {
 	into := fs.String("into", "", "rebuild into this table (created like the main table if missing) instead of the live one")
 	catchUp := fs.Bool("catch-up", false, "only repair aggregates whose read model is behind their head (after stream records were trimmed); the projector may keep running")
 	force := fs.Bool("force", false, "rebuild the live table even though projector workers are alive")
+	inPlace := fs.Bool("in-place", false, "live rebuild: delete the read model and replay into the table directly, instead of replaying in memory and copying the result over the live read model (which never leaves it empty, but needs memory for the whole read model)")
 	segments := fs.Int("segments", 8, "parallel Scan segments")
 	workers := fs.Int("workers", 16, "aggregates applied at once")
 	if err := fs.Parse(args); err != nil {
@@ -65,6 +66,14 @@ func (c *cli) rebuildCmd(ctx context.Context, args []string) error {
 			return exitError{code: 2, msg: fmt.Sprintf("projector %q is running (workers %s; %d leases held): stop it before a live rebuild, use --into, or --force", *name, strings.Join(ids, ", "), len(held))}
 		}
 		opts.Purge = true
+		if !*inPlace {
+			mem, scratch, closeScratch, err := memoryScratch(ctx)
+			if err != nil {
+				return err
+			}
+			defer closeScratch()
+			opts.ScratchDB, opts.ScratchTable = mem, scratch
+		}
 	}
 	// Failures are listed in the summary (Logf would garble the bar).
 	stop := c.showProgress(ctx, clients.DB, src, opts.Progress, map[bool]string{true: "catch-up", false: "rebuild"}[*catchUp])
@@ -77,8 +86,8 @@ func (c *cli) rebuildCmd(ctx context.Context, args []string) error {
 	if *catchUp {
 		what = "repaired in " + target
 	}
-	fmt.Fprintf(c.stdout, "rebuild: %d events of %d aggregates %s in %v (%.0f events/s); %d items scanned, %d read items purged, %d repaired from the log, %d failed\n",
-		st.Events, st.Aggregates, what, st.Duration.Round(time.Millisecond), st.EventsPerSecond(), st.Scanned, st.Purged, st.Repaired, st.Failed)
+	fmt.Fprintf(c.stdout, "rebuild: %d events of %d aggregates %s in %v (%.0f events/s); %d items scanned, %d read items copied, %d read items purged, %d repaired from the log, %d failed\n",
+		st.Events, st.Aggregates, what, st.Duration.Round(time.Millisecond), st.EventsPerSecond(), st.Scanned, st.Copied, st.Purged, st.Repaired, st.Failed)
 	for _, f := range st.Failures {
 		fmt.Fprintf(c.stdout, "  failed %s: %v\n", f.Partition, f.Err)
 	}

@@ -135,24 +135,37 @@ func recommend(drift []projections.Drift) string {
 
 // verifyOnce replays the log into a fresh in-memory engine and compares.
 func (c *cli) verifyOnce(ctx context.Context, db *dynamodb.Client, src string, segments, workers int) (projections.VerifyReport, error) {
-	eng, err := ddblocal.New(ddblocal.Options{Logf: func(string, ...any) {}})
+	mem, scratch, closeScratch, err := memoryScratch(ctx)
 	if err != nil {
 		return projections.VerifyReport{}, err
 	}
-	defer eng.Close()
-	mem, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.memory", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
-	if err != nil {
-		return projections.VerifyReport{}, err
-	}
-	const scratch = "verify"
-	if err := table.EnsureTable(ctx, mem.DB, scratch, time.Minute); err != nil {
-		return projections.VerifyReport{}, err
-	}
+	defer closeScratch()
 	progress := &projections.RebuildProgress{}
 	stop := c.showProgress(ctx, db, src, progress, "verify")
 	defer stop()
 	return projections.Verify(ctx, projections.VerifyOptions{
-		SourceDB: db, SourceTable: src, ScratchDB: mem.DB, ScratchTable: scratch,
+		SourceDB: db, SourceTable: src, ScratchDB: mem, ScratchTable: scratch,
 		Codec: events.NewCodec(), Segments: segments, Workers: workers, Progress: progress,
 	})
+}
+
+// memoryScratch starts an in-memory embedded engine with an empty scratch
+// table for a replay (verify, or a rebuild that copies its result). The
+// returned function stops the engine.
+func memoryScratch(ctx context.Context) (*dynamodb.Client, string, func(), error) {
+	eng, err := ddblocal.New(ddblocal.Options{Logf: func(string, ...any) {}})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	mem, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.memory", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
+	if err != nil {
+		_ = eng.Close()
+		return nil, "", nil, err
+	}
+	const scratch = "scratch"
+	if err := projections.PrepareScratch(ctx, mem.DB, scratch); err != nil {
+		_ = eng.Close()
+		return nil, "", nil, err
+	}
+	return mem.DB, scratch, func() { _ = eng.Close() }, nil
 }

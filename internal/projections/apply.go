@@ -303,6 +303,42 @@ func (ap *Applier) applyEvents(ctx context.Context, id entities.ID, state entiti
 	return nil
 }
 
+// batchable returns the transaction actions that apply id's whole log
+// envs (versions 1..n) at once — the marker's creation and the merged
+// writes — and the keys they touch, for a rebuild to pack several
+// aggregates into one transaction. ok is false when that would bypass
+// the applier's rules: purges, guarded or life-aware writes, or more
+// than fits one transaction; such logs take ApplyLog.
+func (ap *Applier) batchable(id entities.ID, envs []events.Envelope) (items []types.TransactWriteItem, keys []table.Key, ok bool) {
+	p, err := events.Partition(id)
+	if err != nil {
+		return nil, nil, false
+	}
+	steps, err := ap.plan(nil, envs)
+	if err != nil || len(steps) != 1 || len(steps[0].purges) > 0 {
+		return nil, nil, false
+	}
+	marker := table.MarkerKey(p)
+	for _, w := range steps[0].writes {
+		// Checked before merging: a merged write no longer carries its
+		// guard.
+		if w.Guard != nil || w.Life > 0 || w.Key == marker {
+			return nil, nil, false
+		}
+	}
+	writes := mergeWrites(steps[0].writes)
+	if len(writes)+1 > maxTxItems {
+		return nil, nil, false
+	}
+	items = append(items, types.TransactWriteItem{Update: ap.markerUpdate(p, 1, envs[len(envs)-1].Version)})
+	keys = append(keys, marker)
+	for _, w := range writes {
+		items = append(items, ap.writeItem(w))
+		keys = append(keys, w.Key)
+	}
+	return items, keys, true
+}
+
 // markerOf reads the version of partition p's projection marker.
 func (ap *Applier) markerOf(ctx context.Context, p table.Partition) (int64, error) {
 	mk, err := ap.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(ap.table), Key: table.MarkerKey(p).AV(), ConsistentRead: aws.Bool(true)})
@@ -317,6 +353,21 @@ func (ap *Applier) markerOf(ctx context.Context, p table.Partition) (int64, erro
 // (see transact). It returns nil for a duplicate and errBehind when the
 // marker is behind.
 func (ap *Applier) commit(ctx context.Context, id entities.ID, p table.Partition, first, last int64, writes []Write) error {
+	marker := ap.markerUpdate(p, first, last)
+	what := fmt.Sprintf("%v v%d..%d", id, first, last)
+	cancel, err := ap.transact(ctx, types.TransactWriteItem{Update: marker}, writes, what)
+	if err != nil || cancel == nil {
+		return err
+	}
+	applied := markerVersion(cancel.Items[0])
+	if applied >= last {
+		return nil // duplicate delivery
+	}
+	return errBehind{applied}
+}
+
+// markerUpdate moves p's marker from first-1 to last, on that condition.
+func (ap *Applier) markerUpdate(p table.Partition, first, last int64) *types.Update {
 	marker := &types.Update{
 		TableName:                           aws.String(ap.table),
 		Key:                                 table.MarkerKey(p).AV(),
@@ -331,16 +382,7 @@ func (ap *Applier) commit(ctx context.Context, id entities.ID, p table.Partition
 		marker.ConditionExpression = aws.String("#v = :prev")
 		marker.ExpressionAttributeValues[":prev"] = nv(first - 1)
 	}
-	what := fmt.Sprintf("%v v%d..%d", id, first, last)
-	cancel, err := ap.transact(ctx, types.TransactWriteItem{Update: marker}, writes, what)
-	if err != nil || cancel == nil {
-		return err
-	}
-	applied := markerVersion(cancel.Items[0])
-	if applied >= last {
-		return nil // duplicate delivery
-	}
-	return errBehind{applied}
+	return marker
 }
 
 // maxEvictions bounds how often one transaction deletes an earlier life's

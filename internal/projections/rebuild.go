@@ -58,6 +58,18 @@ type RebuildOptions struct {
 	// make every replayed event a duplicate, and items changed behind the
 	// projector's back would survive. Stop the projector first.
 	Purge bool
+	// Scratch, when set, is an empty table the log is replayed into first
+	// — typically in an in-memory embedded engine — whose read model is
+	// then copied into the target with batched writes (BatchWriteItem, 25
+	// items a request, in parallel); with Purge, the target's read items
+	// the replay does not have are deleted after the copy, so a live
+	// rebuild never shows an empty read model. Against a network endpoint
+	// this is several times faster than replaying into the target one
+	// transaction per aggregate (see BenchmarkRebuildHTTP), and on
+	// DynamoDB half the write cost (a transactional write costs two
+	// units). It needs memory for the whole read model.
+	ScratchDB    *dynamodb.Client
+	ScratchTable string
 	// CatchUp neither purges nor replays everything: it repairs (from the
 	// log) every aggregate whose marker is behind its head — the remedy
 	// for stream records lost to retention. Target must be Source.
@@ -85,6 +97,7 @@ type RebuildProgress struct {
 	Events     atomic.Int64 // events applied (or found applied)
 	Aggregates atomic.Int64
 	Purged     atomic.Int64 // read-model items deleted
+	Copied     atomic.Int64 // read-model items copied from the scratch table
 	Failed     atomic.Int64 // aggregates that could not be rebuilt
 }
 
@@ -94,6 +107,7 @@ type RebuildStats struct {
 	Events     int64
 	Aggregates int64
 	Purged     int64
+	Copied     int64 // read-model items copied from the scratch table
 	Repaired   int64 // aggregates replayed through the log-repair path
 	Duration   time.Duration
 	Failures   []AggregateFailure // at most 100
@@ -156,6 +170,8 @@ func Rebuild(ctx context.Context, opts RebuildOptions) (RebuildStats, error) {
 	switch {
 	case opts.CatchUp:
 		err = rb.catchUp(ctx)
+	case opts.ScratchDB != nil:
+		err = rb.viaScratch(ctx)
 	default:
 		if opts.Purge {
 			if err = purgeReadModel(ctx, opts.TargetDB, opts.TargetTable, opts.Segments, opts.Progress); err != nil {
@@ -166,7 +182,7 @@ func Rebuild(ctx context.Context, opts RebuildOptions) (RebuildStats, error) {
 	}
 	p := opts.Progress
 	st := RebuildStats{
-		Scanned: p.Scanned.Load(), Events: p.Events.Load(), Aggregates: p.Aggregates.Load(), Purged: p.Purged.Load(),
+		Scanned: p.Scanned.Load(), Events: p.Events.Load(), Aggregates: p.Aggregates.Load(), Purged: p.Purged.Load(), Copied: p.Copied.Load(),
 		Failed: p.Failed.Load(), Repaired: rb.repaired.Load(), Duration: time.Since(start),
 	}
 	rb.mu.Lock()
@@ -227,12 +243,16 @@ func (rb *rebuilder) replay(ctx context.Context) error {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
+			b := &txBatch{}
 			for g := range groups {
 				if ctx.Err() != nil {
 					continue
 				}
-				rb.applyGroup(ctx, g)
+				if !rb.addToBatch(ctx, b, g) {
+					rb.applyGroup(ctx, g)
+				}
 			}
+			rb.flushBatch(ctx, b)
 		}()
 	}
 	workers.Wait()
@@ -293,6 +313,84 @@ func (rb *rebuilder) scanSegment(ctx context.Context, seg int, out chan<- logGro
 	}
 	return emit()
 }
+
+// txBatch packs whole aggregates into one TransactWriteItems (see
+// Applier.batchable): a rebuild of many small aggregates then costs a
+// request per ~50 aggregates instead of one each — over a network the
+// request, not the item, is what costs (BenchmarkRebuildHTTP).
+type txBatch struct {
+	groups []logGroup
+	items  []ddb.TransactWriteItem
+	keys   map[table.Key]bool
+}
+
+// addToBatch adds g to b when it can be applied in a shared transaction
+// (flushing b first when g does not fit); it reports false when g must
+// be applied on its own.
+func (rb *rebuilder) addToBatch(ctx context.Context, b *txBatch, g logGroup) bool {
+	if g.bad != nil || len(g.envs) == 0 || len(g.envs) > maxBatchEvents {
+		return false
+	}
+	sort.Slice(g.envs, func(i, j int) bool { return g.envs[i].Version < g.envs[j].Version })
+	for i, env := range g.envs {
+		if env.Version != int64(i+1) {
+			return false
+		}
+	}
+	id, err := events.ParseID(g.envs[0].Kind, g.envs[0].Aggregate)
+	if err != nil {
+		return false
+	}
+	items, keys, ok := rb.applier.batchable(id, g.envs)
+	if !ok {
+		return false
+	}
+	clash := false
+	for _, k := range keys {
+		clash = clash || b.keys[k]
+	}
+	if clash || len(b.items)+len(items) > maxTxItems {
+		rb.flushBatch(ctx, b)
+	}
+	if b.keys == nil {
+		b.keys = map[table.Key]bool{}
+	}
+	for _, k := range keys {
+		b.keys[k] = true
+	}
+	b.groups = append(b.groups, g)
+	b.items = append(b.items, items...)
+	return true
+}
+
+// flushBatch commits b's transaction. If it fails for any reason (a
+// marker already there, a condition, a size limit), each aggregate is
+// applied on its own instead, which sorts out duplicates and gaps.
+func (rb *rebuilder) flushBatch(ctx context.Context, b *txBatch) {
+	if len(b.groups) == 0 {
+		return
+	}
+	groups, items := b.groups, b.items
+	*b = txBatch{}
+	err := withRetry(ctx, func() error {
+		_, err := rb.opts.TargetDB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		return err
+	})
+	if err != nil {
+		for _, g := range groups {
+			rb.applyGroup(ctx, g)
+		}
+		return
+	}
+	for _, g := range groups {
+		rb.opts.Progress.Aggregates.Add(1)
+		rb.opts.Progress.Events.Add(int64(len(g.envs)))
+	}
+}
+
+// maxBatchEvents bounds the log of an aggregate applied in a shared
+// transaction; longer ones take the usual path.
+const maxBatchEvents = 64
 
 // applyGroup projects one aggregate's events into the target.
 func (rb *rebuilder) applyGroup(ctx context.Context, g logGroup) {
@@ -424,6 +522,94 @@ func (rb *rebuilder) catchUp(ctx context.Context) error {
 	return err
 }
 
+// PrepareScratch creates a scratch table for Rebuild or Verify (the
+// table's schema, as table.EnsureTable makes it) and turns its stream off:
+// nobody reads a scratch table's stream, and staging its records costs
+// the engine a sixth of a replay's time.
+func PrepareScratch(ctx context.Context, db *dynamodb.Client, name string) error {
+	if err := table.EnsureTable(ctx, db, name, time.Minute); err != nil {
+		return err
+	}
+	_, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name), StreamSpecification: &ddb.StreamSpecification{StreamEnabled: aws.Bool(false)}})
+	if err != nil {
+		return fmt.Errorf("projections: turning off the stream of scratch table %s: %w", name, err)
+	}
+	return nil
+}
+
+// viaScratch replays the log into the scratch table, copies the result
+// into the target with batched writes and, with Purge, deletes the
+// target's read items the replay does not have.
+func (rb *rebuilder) viaScratch(ctx context.Context) error {
+	o := rb.opts
+	replay := &rebuilder{opts: o, applier: NewApplier(o.ScratchDB, o.ScratchTable, o.Codec)}
+	replay.opts.TargetDB, replay.opts.TargetTable = o.ScratchDB, o.ScratchTable
+	t0 := time.Now()
+	err := replay.replay(ctx)
+	o.Logf("projections: rebuild: log replayed into the scratch table in %v", time.Since(t0).Round(time.Millisecond))
+	t0 = time.Now()
+	rb.repaired.Add(replay.repaired.Load())
+	rb.mu.Lock()
+	rb.failures = append(rb.failures, replay.failures...)
+	rb.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	keep := map[table.Key]struct{}{}
+	err = parallelScan(ctx, o.ScratchDB, o.ScratchTable, o.Segments, &dynamodb.ScanInput{}, func(items []map[string]ddb.AttributeValue, _ int32) error {
+		var puts []ddb.WriteRequest
+		var keys []table.Key
+		for _, it := range items {
+			if IsReadModelItem(it) {
+				puts = append(puts, ddb.WriteRequest{PutRequest: &ddb.PutRequest{Item: it}})
+				keys = append(keys, itemKey(it))
+			}
+		}
+		if err := batchWrite(ctx, o.TargetDB, o.TargetTable, puts); err != nil {
+			return err
+		}
+		o.Progress.Copied.Add(int64(len(puts)))
+		if o.Purge {
+			mu.Lock()
+			for _, k := range keys {
+				keep[k] = struct{}{}
+			}
+			mu.Unlock()
+		}
+		return nil
+	}, nil)
+	o.Logf("projections: rebuild: %d read-model items copied in %v", o.Progress.Copied.Load(), time.Since(t0).Round(time.Millisecond))
+	if err != nil || !o.Purge {
+		return err
+	}
+	defer func(t0 time.Time) {
+		o.Logf("projections: rebuild: %d stale read-model items deleted in %v", o.Progress.Purged.Load(), time.Since(t0).Round(time.Millisecond))
+	}(time.Now())
+	return parallelScan(ctx, o.TargetDB, o.TargetTable, o.Segments, &dynamodb.ScanInput{
+		ProjectionExpression: aws.String("PK, SK, #et"),
+	}, func(items []map[string]ddb.AttributeValue, _ int32) error {
+		var dels []ddb.WriteRequest
+		for _, it := range items {
+			if !IsReadModelItem(it) {
+				continue
+			}
+			k := itemKey(it)
+			mu.Lock()
+			_, ok := keep[k]
+			mu.Unlock()
+			if !ok {
+				dels = append(dels, ddb.WriteRequest{DeleteRequest: &ddb.DeleteRequest{Key: k.AV()}})
+			}
+		}
+		if err := batchWrite(ctx, o.TargetDB, o.TargetTable, dels); err != nil {
+			return err
+		}
+		o.Progress.Purged.Add(int64(len(dels)))
+		return nil
+	}, map[string]string{"#et": table.AttrType})
+}
+
 // parallelScan scans tbl with segments in parallel, handing every page to
 // f (concurrently). in's table and segment fields are set here.
 func parallelScan(ctx context.Context, db *dynamodb.Client, tbl string, segments int, in *dynamodb.ScanInput, f func(items []map[string]ddb.AttributeValue, scanned int32) error, extraNames map[string]string) error {
@@ -490,11 +676,18 @@ func purgeReadModel(ctx context.Context, db *dynamodb.Client, tbl string, segmen
 
 // batchDelete deletes keys with BatchWriteItem, retrying unprocessed ones.
 func batchDelete(ctx context.Context, db *dynamodb.Client, tbl string, keys []map[string]ddb.AttributeValue) error {
-	for start := 0; start < len(keys); start += 25 {
-		var reqs []ddb.WriteRequest
-		for _, k := range keys[start:min(start+25, len(keys))] {
-			reqs = append(reqs, ddb.WriteRequest{DeleteRequest: &ddb.DeleteRequest{Key: k}})
-		}
+	reqs := make([]ddb.WriteRequest, len(keys))
+	for i, k := range keys {
+		reqs[i] = ddb.WriteRequest{DeleteRequest: &ddb.DeleteRequest{Key: k}}
+	}
+	return batchWrite(ctx, db, tbl, reqs)
+}
+
+// batchWrite sends writes with BatchWriteItem, 25 a request, retrying
+// unprocessed ones and transient failures with backoff.
+func batchWrite(ctx context.Context, db *dynamodb.Client, tbl string, writes []ddb.WriteRequest) error {
+	for start := 0; start < len(writes); start += 25 {
+		reqs := writes[start:min(start+25, len(writes))]
 		for attempt := 0; len(reqs) > 0; attempt++ {
 			res, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddb.WriteRequest{tbl: reqs}})
 			if err != nil {

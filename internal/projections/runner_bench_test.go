@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -237,6 +239,149 @@ func BenchmarkRebuild(b *testing.B) {
 		b.ReportMetric(st.Duration.Seconds(), "rebuild_s")
 		b.ReportMetric(0, "ns/op")
 	}
+}
+
+// BenchmarkRebuildHTTP is BenchmarkRebuild against a network endpoint:
+// the engine behind an HTTP listener on loopback, the rebuild talking to
+// it through the SDK over TCP, as `projector rebuild` does against
+// ddblocal or DynamoDB.
+//
+//	go test ./internal/projections -run '^$' -bench RebuildHTTP -benchtime 1x
+func BenchmarkRebuildHTTP(b *testing.B) {
+	const perUser = 10
+	n := 200_000
+	if s := os.Getenv("HUBSTREAM_BENCH_EVENTS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < perUser {
+			b.Fatalf("HUBSTREAM_BENCH_EVENTS=%q: want an integer of at least %d", s, perUser)
+		}
+	}
+	for _, mode := range []string{"scratch", "direct"} {
+		b.Run(mode, func(b *testing.B) {
+			for range b.N {
+				e := newTestEnv(b, ddblocal.StreamOptions{})
+				srv := httptest.NewServer(e.eng)
+				ctx := context.Background()
+				c, err := table.NewClients(ctx, table.ClientConfig{Endpoint: srv.URL, StaticCredentials: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				writeLog(b, e, n/perUser, perUser)
+				b.Logf("log of %d events written in %v", n/perUser*perUser, time.Since(start).Round(time.Millisecond))
+				if err := table.EnsureTable(ctx, c.DB, "rebuilt", time.Minute); err != nil {
+					b.Fatal(err)
+				}
+				opts := RebuildOptions{SourceDB: c.DB, SourceTable: e.table, TargetDB: c.DB, TargetTable: "rebuilt", Purge: true, Logf: b.Logf}
+				if mode == "scratch" {
+					// As `projector rebuild` does: the replay goes into an
+					// in-memory engine of the rebuilding process.
+					scratch := newTestEnv(b, ddblocal.StreamOptions{})
+					if err := PrepareScratch(ctx, scratch.db, "scratch"); err != nil {
+						b.Fatal(err)
+					}
+					opts.ScratchDB, opts.ScratchTable = scratch.db, "scratch"
+				}
+				b.ResetTimer()
+				st, err := Rebuild(ctx, opts)
+				b.StopTimer()
+				srv.Close()
+				if err != nil || st.Failed > 0 || st.Events != int64(n/perUser*perUser) {
+					b.Fatalf("rebuild: %+v, %v", st, err)
+				}
+				b.ReportMetric(st.EventsPerSecond(), "events/s")
+				b.ReportMetric(st.Duration.Seconds(), "rebuild_s")
+				b.ReportMetric(0, "ns/op")
+			}
+		})
+	}
+}
+
+// BenchmarkSweep: the cost of one anti-entropy pass. A table of
+// HUBSTREAM_BENCH_EVENTS/10 accounts with 10 events each, their heads,
+// projection markers and read items (as the live system has them) is
+// swept with no rate limit; a tenth of the aggregates have lost their
+// projection and are repaired. It reports the read capacity the pass
+// consumed (as the engine computes it, DynamoDB's way: item bytes read
+// / 4 KB, halved for eventually consistent reads) per million
+// aggregates, and the time a pass takes per million aggregates at the
+// default read rate (200 units/s).
+//
+//	go test ./internal/projections -run '^$' -bench Sweep -benchtime 1x
+func BenchmarkSweep(b *testing.B) {
+	const perUser = 10
+	n := 200_000
+	if s := os.Getenv("HUBSTREAM_BENCH_EVENTS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < perUser {
+			b.Fatalf("HUBSTREAM_BENCH_EVENTS=%q: want an integer of at least %d", s, perUser)
+		}
+	}
+	users := n / perUser
+	for range b.N {
+		e := newTestEnv(b, ddblocal.StreamOptions{})
+		ctx := context.Background()
+		writeLog(b, e, users, perUser)
+		writeHeads(b, e, users, perUser)
+		if st, err := Rebuild(ctx, RebuildOptions{SourceDB: e.db, SourceTable: e.table}); err != nil || st.Failed > 0 {
+			b.Fatalf("projecting the log: %+v, %v", st, err)
+		}
+		for u := 0; u < users; u += 10 {
+			p := table.AccountPartition(fmt.Sprintf("rb%07d", u))
+			for _, k := range []table.Key{table.MarkerKey(p), table.AccountKey(fmt.Sprintf("rb%07d", u))} {
+				if _, err := e.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(e.table), Key: k.AV()}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ResetTimer()
+		st, err := Sweep(ctx, SweepOptions{DB: e.db, Table: e.table, Applier: NewApplier(e.db, e.table, e.codec), ReadRate: -1})
+		b.StopTimer()
+		if err != nil || st.Aggregates != int64(users) || st.Repaired != int64((users+9)/10) {
+			b.Fatalf("sweep: %+v, %v", st, err)
+		}
+		perMillion := 1e6 / float64(users)
+		b.ReportMetric(st.ReadUnits*perMillion, "RCU/1M_aggregates")
+		b.ReportMetric(float64(st.Scanned)/float64(users), "items/aggregate")
+		b.ReportMetric(st.ReadUnits*perMillion/200/3600, "hours/1M_at_200RCU/s")
+		b.ReportMetric(st.Finished.Sub(st.Started).Seconds()*perMillion, "unlimited_s/1M_aggregates")
+		b.ReportMetric(0, "ns/op")
+	}
+}
+
+// writeHeads writes the head of each of writeLog's accounts: its version,
+// state snapshot and the last append's event inline, as the Executor
+// writes them (sized like them, which is what a sweep pays for).
+func writeHeads(b *testing.B, e *testEnv, users, perUser int) {
+	ctx := context.Background()
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var reqs []ddb.WriteRequest
+	flush := func() {
+		for len(reqs) > 0 {
+			res, err := e.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddb.WriteRequest{e.table: reqs}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			reqs = res.UnprocessedItems[e.table]
+		}
+	}
+	for u := range users {
+		login := fmt.Sprintf("rb%07d", u)
+		k := table.HeadKey(table.AccountPartition(login))
+		at := base.Add(time.Duration(u*perUser+perUser) * time.Millisecond)
+		name := fmt.Sprintf("name %d", perUser)
+		data, _ := json.Marshal(&entities.ProfileUpdated{Name: &name})
+		last, _ := json.Marshal([]events.Envelope{{Kind: entities.KindAccount, Aggregate: login, Type: "ProfileUpdated", Version: int64(perUser), At: at, Actor: login, Command: "bench", Schema: 1, Data: data}})
+		state := fmt.Sprintf(`{"login":%q,"name":%q,"bio":"a user with a short bio","createdAt":%q,"updatedAt":%q}`, login, name, base.Format(time.RFC3339Nano), at.Format(time.RFC3339Nano))
+		reqs = append(reqs, ddb.WriteRequest{PutRequest: &ddb.PutRequest{Item: map[string]ddb.AttributeValue{
+			"PK": sv(k.PK), "SK": sv(k.SK), "_et": sv(table.TypeHead), "kind": sv(string(entities.KindAccount)), "agg": sv(login),
+			"v": nv(int64(perUser)), "seq": nv(0), "state": sv(state), "new": sv(string(last)), "at": sv(at.Format(time.RFC3339Nano)), "atMs": nv(at.UnixMilli()),
+		}}})
+		if len(reqs) == 25 {
+			flush()
+		}
+	}
+	flush()
 }
 
 // writeLog writes users×perUser account events as event items with
