@@ -105,6 +105,12 @@ func TestCommands(t *testing.T) {
 	if code, out := cmd("verify"); code != 0 {
 		t.Errorf("verify after rebuild: %d\n%s", code, out)
 	}
+	if code, out := cmd("rebuild", "--via-memory"); code != 0 || !strings.Contains(out, "30 events of 30 aggregates") || !strings.Contains(out, "60 read items copied") {
+		t.Errorf("rebuild --via-memory: %d\n%s", code, out)
+	}
+	if code, out := cmd("verify"); code != 0 {
+		t.Errorf("verify after rebuild --via-memory: %d\n%s", code, out)
+	}
 	if code, out := cmd("rebuild", "--into", "copy"); code != 0 || !strings.Contains(out, "replayed into copy") {
 		t.Errorf("rebuild --into: %d\n%s", code, out)
 	}

@@ -23,7 +23,7 @@ func (c *cli) rebuildCmd(ctx context.Context, args []string) error {
 	into := fs.String("into", "", "rebuild into this table (created like the main table if missing) instead of the live one")
 	catchUp := fs.Bool("catch-up", false, "only repair aggregates whose read model is behind their head (after stream records were trimmed); the projector may keep running")
 	force := fs.Bool("force", false, "rebuild the live table even though projector workers are alive")
-	inPlace := fs.Bool("in-place", false, "live rebuild: delete the read model and replay into the table directly, instead of replaying in memory and copying the result over the live read model (which never leaves it empty, but needs memory for the whole read model)")
+	viaMemory := fs.Bool("via-memory", false, "live rebuild: replay into an in-memory engine first and copy the result over the live read model with batched writes, deleting only what the replay lacks — the read model is never empty and DynamoDB charges half (no transactions), but it needs memory for the whole read model; default: delete the read model, then replay into the table")
 	segments := fs.Int("segments", 8, "parallel Scan segments")
 	workers := fs.Int("workers", 16, "aggregates applied at once")
 	if err := fs.Parse(args); err != nil {
@@ -66,7 +66,7 @@ func (c *cli) rebuildCmd(ctx context.Context, args []string) error {
 			return exitError{code: 2, msg: fmt.Sprintf("projector %q is running (workers %s; %d leases held): stop it before a live rebuild, use --into, or --force", *name, strings.Join(ids, ", "), len(held))}
 		}
 		opts.Purge = true
-		if !*inPlace {
+		if *viaMemory {
 			mem, scratch, closeScratch, err := memoryScratch(ctx)
 			if err != nil {
 				return err
