@@ -593,6 +593,7 @@ func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
 	p := &shardProc{r: r, s: s, arn: arn, shard: shard}
 	l := s.getLease()
 	p.pos, p.posAt = l.Checkpoint, l.CheckAt
+	p.hasCheckpoint = l.Checkpoint != ""
 	err := p.loop(ctx)
 	s.mu.Lock()
 	lost, stopping := s.lost, s.stopping
@@ -634,6 +635,12 @@ type shardProc struct {
 	shard string
 	pos   string    // last record handled (in memory; ≥ the checkpoint)
 	posAt time.Time // its creation time
+	// hasCheckpoint: the lease holds a checkpoint (see loop).
+	hasCheckpoint bool
+	// horizon: a trim from the shard's start was noted; until a record
+	// is read, re-reading from the start means the trim horizon (the
+	// same trim is not noted again).
+	horizon bool
 }
 
 func (p *shardProc) logf(format string, args ...any) {
@@ -672,7 +679,7 @@ func (p *shardProc) loop(ctx context.Context) error {
 			case isTrimmed(err):
 				r.m.StreamErrors.WithLabelValues(p.shard, "trimmed").Inc()
 				p.trimmed(ctx)
-				p.pos = ""
+				p.pos, p.horizon = "", true
 			case isShardGone(err):
 				r.m.StreamErrors.WithLabelValues(p.shard, "gone").Inc()
 				return p.vanished(ctx)
@@ -714,10 +721,14 @@ func (p *shardProc) loop(ctx context.Context) error {
 			// own writes (read items, markers, leases) come back through
 			// the stream; checkpointing after those alone would feed
 			// itself forever. Skipped records are cheap to re-read.
-			if heads > 0 && res.NextShardIterator != nil {
+			// Except once, on a shard without a checkpoint: a restart then
+			// resumes after it instead of at the shard's start — whose
+			// records, trimmed meanwhile, would read as a loss.
+			if (heads > 0 || !p.hasCheckpoint) && res.NextShardIterator != nil {
 				if err := p.checkpoint(ctx, false); err != nil {
 					return err
 				}
+				p.hasCheckpoint = true
 			}
 		} else {
 			r.m.IteratorAge.WithLabelValues(p.shard).Set(0)
@@ -749,12 +760,16 @@ func seqOrStart(seq string) string {
 // iterator returns an iterator after p.pos, retrying transient failures.
 func (p *shardProc) iterator(ctx context.Context) (*string, error) {
 	for attempt := 0; ; attempt++ {
-		it, trimmed, err := iterator(ctx, p.r.streams, p.arn, p.s.shard, p.pos)
+		sh := p.s.shard
+		if p.horizon && p.pos == "" {
+			sh = Shard{ID: sh.ID}
+		}
+		it, trimmed, err := iterator(ctx, p.r.streams, p.arn, sh, p.pos)
 		if err == nil {
 			if trimmed {
 				p.r.m.StreamErrors.WithLabelValues(p.shard, "trimmed").Inc()
 				p.trimmed(ctx)
-				p.pos = ""
+				p.pos, p.horizon = "", true
 			}
 			return it, nil
 		}
