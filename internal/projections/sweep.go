@@ -145,8 +145,9 @@ func Sweep(ctx context.Context, opts SweepOptions) (SweepStats, error) {
 	sw.st.Started = opts.Now()
 	sw.st.Cutoff = sw.st.Started.Add(-opts.Grace)
 	if opts.ReadRate > 0 {
-		burst := int(math.Max(opts.ReadRate, 128)) // a 1 MB page costs 128 units
-		sw.lim = rate.NewLimiter(rate.Limit(opts.ReadRate), burst)
+		// A burst of one second's worth; a page costing more (a 1 MB
+		// page is 128 units) waits for its units in burst-sized chunks.
+		sw.lim = rate.NewLimiter(rate.Limit(opts.ReadRate), max(1, int(opts.ReadRate)))
 	}
 	err := sw.run(ctx)
 	st := sw.stats()
@@ -298,9 +299,10 @@ func (sw *sweeper) segment(ctx context.Context, seg int) error {
 		sw.units += units
 		sw.mu.Unlock()
 		if sw.lim != nil {
-			n := max(1, int(math.Ceil(units)))
-			if err := sw.lim.WaitN(ctx, min(n, sw.lim.Burst())); err != nil {
-				return ctx.Err()
+			for n := max(1, int(math.Ceil(units))); n > 0; n -= sw.lim.Burst() {
+				if err := sw.lim.WaitN(ctx, min(n, sw.lim.Burst())); err != nil {
+					return ctx.Err()
+				}
 			}
 		}
 	}
