@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -95,4 +96,22 @@ func TestSweepResumes(t *testing.T) {
 	if err != nil || third.Aggregates != int64(len(heads)) || third.Behind != 0 {
 		t.Errorf("third pass: %+v, %v", third, err)
 	}
+}
+
+// FuzzDecodeSweep: the sweep item comes from the table, where anything
+// may have been written to it; decoding never panics, and a cursor that
+// does not parse is no cursor (the pass starts over).
+func FuzzDecodeSweep(f *testing.F) {
+	f.Add(`{"Cursors":[{"pk":"ACCOUNT#a","sk":"EVENT#HEAD","p":"ACCOUNT#a","hv":3}],"Progress":{"Aggregates":1}}`, `{"Aggregates":2}`, "12")
+	f.Add(`[`, `null`, "x")
+	f.Fuzz(func(t *testing.T, cursor, last, ms string) {
+		it := map[string]ddbtypes.AttributeValue{
+			swCursor: sv(cursor), swLastResult: sv(last), swPassStart: &ddbtypes.AttributeValueMemberN{Value: ms},
+			leaseOwner: sv("w"), leaseFence: &ddbtypes.AttributeValueMemberN{Value: ms},
+		}
+		s := decodeSweep(it)
+		if len(s.cursors) > 0 && !json.Valid([]byte(cursor)) {
+			t.Errorf("cursors %v from invalid JSON %q", s.cursors, cursor)
+		}
+	})
 }
