@@ -27,6 +27,7 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	poll := fs.Duration("poll-interval", 200*time.Millisecond, "pause after an empty GetRecords (DynamoDB allows 5 GetRecords per second per shard)")
 	discover := fs.Duration("discover-interval", time.Second, "how often shards are listed and leases rebalanced")
 	batch := fs.Int("batch-size", 1000, "GetRecords limit")
+	createTable := fs.Bool("create-table", true, "create the table if it is missing; false: use an existing table (as on AWS) and fail if it is missing or differs from hubstream's schema")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,6 +40,13 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := projections.NewMetrics(reg)
 	tbl := table.Name()
+	prepare := table.EnsureTable
+	if !*createTable {
+		prepare = table.CheckTable
+	}
+	if err := prepare(ctx, clients.DB, tbl, 2*time.Minute); err != nil {
+		return err
+	}
 	r := projections.NewRunner(clients.DB, clients.Streams, tbl, projections.NewApplier(clients.DB, tbl, events.NewCodec()), projections.RunnerOptions{
 		Name: *name, WorkerID: *worker, LeaseTimeout: *leaseTimeout, Park: *park, Concurrency: *concurrency,
 		PollInterval: *poll, DiscoverInterval: *discover, BatchSize: *batch, Metrics: metrics, Logf: logger.Printf,
