@@ -20,6 +20,8 @@ require (
 
 require github.com/goccy/go-json v0.10.5
 
+require github.com/aws/aws-lambda-go v1.55.1 // indirect
+
 require (
 	github.com/DataDog/zstd v1.4.5 // indirect
 	github.com/agnivade/levenshtein v1.2.2 // indirect
