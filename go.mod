@@ -20,7 +20,7 @@ require (
 
 require github.com/goccy/go-json v0.10.5
 
-require github.com/aws/aws-lambda-go v1.55.1 // indirect
+require github.com/aws/aws-lambda-go v1.55.1
 
 require (
 	github.com/DataDog/zstd v1.4.5 // indirect
