@@ -452,7 +452,7 @@ func TestDeadline(t *testing.T) {
 	}
 	e.copyWriteSide(t)
 	h := e.handler(t, false, io.Discard, nil) // transient failures retried until the deadline
-	var batch []json.RawMessage // one shard's records, as Lambda delivers them
+	var batch []json.RawMessage               // one shard's records, as Lambda delivers them
 	for _, sh := range shards {
 		if len(sh.Lambda) > len(batch) {
 			batch = sh.Lambda
