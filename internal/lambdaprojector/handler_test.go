@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hubstream/hubstream/deploy"
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	hevents "github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/lambdaprojector"
@@ -226,9 +227,13 @@ func TestReplayThroughLambdaEqualsLive(t *testing.T) {
 	tests := []struct {
 		name string
 		park bool
+		// filter delivers only the records the template's event filter
+		// lets through, as the deployed event source mapping does.
+		filter bool
 	}{
-		{"poison halts", false},
-		{"poison parks", true},
+		{"poison halts", false, false},
+		{"poison parks", true, false},
+		{"poison halts, records filtered as deployed", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,8 +268,21 @@ func TestReplayThroughLambdaEqualsLive(t *testing.T) {
 
 			const batchSize = 10
 			delivered, retried, redelivered, outages := 0, 0, 0, 0
+			pattern := templateFilter(t)
+			kept := 0
 			for _, sh := range shards {
 				recs := sh.Lambda
+				if tt.filter {
+					recs = nil
+					for _, raw := range sh.Lambda {
+						if ok, err := deploy.FilterMatches(pattern, raw); err != nil {
+							t.Fatal(err)
+						} else if ok {
+							recs = append(recs, raw)
+						}
+					}
+					kept += len(recs)
+				}
 				for pos := 0; pos < len(recs); {
 					batch := recs[pos:min(pos+batchSize, len(recs))]
 					// An outage during every fifth delivery.
@@ -313,6 +331,16 @@ func TestReplayThroughLambdaEqualsLive(t *testing.T) {
 				t.Fatalf("no delivery met the outage (%d deliveries): the retried-batch path was not exercised", delivered)
 			}
 			t.Logf("%d shards, %d deliveries, %d retried from a failed record, %d delivered twice", len(shards), delivered, retried, redelivered)
+			if tt.filter {
+				total := 0
+				for _, sh := range shards {
+					total += len(sh.Lambda)
+				}
+				t.Logf("the filter let %d of %d records through", kept, total)
+				if kept == 0 || kept*2 > total {
+					t.Fatalf("the filter let %d of %d records through: it does not select head records", kept, total)
+				}
+			}
 
 			live, err := testkit.ReadModel(ctx, e.live.DB, "live")
 			if err != nil {
@@ -469,4 +497,25 @@ func TestDeadline(t *testing.T) {
 	if failed[0] != seqOf(t, batch[len(batch)-len(failed)]) {
 		t.Fatalf("failures %v are not a suffix of the batch", failed)
 	}
+}
+
+// templateFilter returns the event filter pattern of the deployed event
+// source mapping (deploy/template.yaml).
+func templateFilter(t *testing.T) string {
+	t.Helper()
+	tpl, err := deploy.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := tpl.ResourcesOfType("AWS::Lambda::EventSourceMapping")
+	if len(names) != 1 {
+		t.Fatalf("event source mappings %v, want one", names)
+	}
+	fc, _ := tpl.Resources[names[0]].Properties["FilterCriteria"].(map[string]any)
+	filters, _ := fc["Filters"].([]any)
+	if len(filters) != 1 {
+		t.Fatalf("filters %v, want one", filters)
+	}
+	p, _ := filters[0].(map[string]any)["Pattern"].(string)
+	return p
 }
