@@ -214,7 +214,11 @@ func TestCallAnalysisSeesWhatRuns(t *testing.T) {
 	}
 	// The read model, projected by a runner on its own (uncounted)
 	// client, as the Lambda projects it beside the deployed server.
-	pc, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: srv.App.Engine().HTTPClient(), StaticCredentials: true})
+	cc := table.ClientConfig{Endpoint: testkit.Endpoint()}
+	if eng := srv.App.Engine(); eng != nil {
+		cc = table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: eng.HTTPClient(), StaticCredentials: true}
+	}
+	pc, err := table.NewClients(ctx, cc)
 	if err != nil {
 		t.Fatal(err)
 	}
