@@ -40,6 +40,7 @@ type Resource struct {
 	DependsOn           any
 	DeletionPolicy      string
 	UpdateReplacePolicy string
+	Metadata            map[string]any
 	Properties          map[string]any
 }
 
@@ -97,6 +98,7 @@ func Parse(data []byte) (*Template, error) {
 		res.DeletionPolicy, _ = rm["DeletionPolicy"].(string)
 		res.UpdateReplacePolicy, _ = rm["UpdateReplacePolicy"].(string)
 		res.Properties, _ = rm["Properties"].(map[string]any)
+		res.Metadata, _ = rm["Metadata"].(map[string]any)
 		if res.Type == "" {
 			return nil, fmt.Errorf("%w: resource %s has no Type", ErrTemplate, name)
 		}

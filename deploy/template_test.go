@@ -326,8 +326,16 @@ func TestReferences(t *testing.T) {
 	for name := range tpl.Resources {
 		known[name] = true
 	}
-	var walk func(where string, v any)
-	walk = func(where string, v any) {
+	// owner is the condition of the resource being walked; guarded says
+	// the value sits in a branch of Fn::If, where a reference to a
+	// conditional resource is the template's business.
+	var walk func(where string, v any, owner string, guarded bool)
+	conditional := func(where, ref, owner string, guarded bool) {
+		if r, ok := tpl.Resources[ref]; ok && r.Condition != "" && r.Condition != owner && !guarded {
+			t.Errorf("%s: %s exists only under condition %s, outside any Fn::If", where, ref, r.Condition)
+		}
+	}
+	walk = func(where string, v any, owner string, guarded bool) {
 		switch v := v.(type) {
 		case map[string]any:
 			for k, x := range v {
@@ -336,9 +344,12 @@ func TestReferences(t *testing.T) {
 					if !known[fmt.Sprint(x)] {
 						t.Errorf("%s: Ref %v names nothing", where, x)
 					}
+					conditional(where, fmt.Sprint(x), owner, guarded)
 				case "Fn::GetAtt":
 					if l := list(x); len(l) != 2 || tpl.Resources[fmt.Sprint(l[0])].Type == "" {
 						t.Errorf("%s: GetAtt %v names no resource", where, x)
+					} else {
+						conditional(where, fmt.Sprint(l[0]), owner, guarded)
 					}
 				case "Fn::Sub":
 					s, _ := x.(string)
@@ -348,6 +359,7 @@ func TestReferences(t *testing.T) {
 						if !known[ref] {
 							t.Errorf("%s: Sub variable %s names nothing", where, ref)
 						}
+						conditional(where, ref, owner, guarded)
 					}
 				case "Fn::If", "Condition":
 					cond := x
@@ -358,24 +370,37 @@ func TestReferences(t *testing.T) {
 						t.Errorf("%s: condition %v is not defined", where, cond)
 					}
 				}
-				walk(where+"."+k, x)
+				walk(where+"."+k, x, owner, guarded || k == "Fn::If")
 			}
 		case []any:
 			for i, x := range v {
-				walk(fmt.Sprintf("%s[%d]", where, i), x)
+				walk(fmt.Sprintf("%s[%d]", where, i), x, owner, guarded)
 			}
 		}
 	}
 	for name, r := range tpl.Resources {
+		deps := list(r.DependsOn)
+		if d, ok := r.DependsOn.(string); ok {
+			deps = []any{d}
+		}
+		for _, d := range deps {
+			dep, ok := tpl.Resources[fmt.Sprint(d)]
+			if !ok {
+				t.Errorf("%s: DependsOn %v names no resource", name, d)
+			} else if dep.Condition != "" && dep.Condition != r.Condition {
+				t.Errorf("%s: DependsOn %v, which exists only under condition %s", name, d, dep.Condition)
+			}
+		}
 		if r.Condition != "" {
 			if _, ok := tpl.Conditions[r.Condition]; !ok {
 				t.Errorf("%s: condition %s is not defined", name, r.Condition)
 			}
 		}
-		walk(name, r.Properties)
+		walk(name, r.Properties, r.Condition, false)
+		walk(name+".Metadata", r.Metadata, r.Condition, false)
 	}
-	walk("Outputs", tpl.Outputs)
-	walk("Conditions", tpl.Conditions)
+	walk("Outputs", tpl.Outputs, "", false)
+	walk("Conditions", tpl.Conditions, "", false)
 }
 
 // TestServerContainer runs the server binary with the container's
