@@ -501,7 +501,7 @@ func TestDeadline(t *testing.T) {
 
 // templateFilter returns the event filter pattern of the deployed event
 // source mapping (deploy/template.yaml).
-func templateFilter(t *testing.T) string {
+func templateFilter(t testing.TB) string {
 	t.Helper()
 	tpl, err := deploy.Load()
 	if err != nil {
@@ -519,3 +519,9 @@ func templateFilter(t *testing.T) string {
 	p, _ := filters[0].(map[string]any)["Pattern"].(string)
 	return p
 }
+
+// lambdaEvent and deployFilter are the types and function the benchmark
+// shares with the tests.
+type lambdaEvent = events.DynamoDBEvent
+
+func deployFilter(pattern string, raw json.RawMessage) (bool, error) { return deploy.FilterMatches(pattern, raw) }
