@@ -524,4 +524,6 @@ func templateFilter(t testing.TB) string {
 // shares with the tests.
 type lambdaEvent = events.DynamoDBEvent
 
-func deployFilter(pattern string, raw json.RawMessage) (bool, error) { return deploy.FilterMatches(pattern, raw) }
+func deployFilter(pattern string, raw json.RawMessage) (bool, error) {
+	return deploy.FilterMatches(pattern, raw)
+}
