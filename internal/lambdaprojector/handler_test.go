@@ -23,6 +23,7 @@ import (
 
 	"github.com/hubstream/hubstream/deploy"
 	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/entities"
 	hevents "github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/lambdaprojector"
 	"github.com/hubstream/hubstream/internal/projections"
@@ -526,4 +527,76 @@ type lambdaEvent = events.DynamoDBEvent
 
 func deployFilter(pattern string, raw json.RawMessage) (bool, error) {
 	return deploy.FilterMatches(pattern, raw)
+}
+
+// TestUnconvertibleRecord: a record that cannot be converted (which the
+// Lambda service never sends; a hand-built event can) is reported failed
+// with everything after it — never skipped — and the records before it
+// are applied.
+func TestUnconvertibleRecord(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	x := hevents.NewExecutor(hevents.NewStore(e.live.DB, "live", nil), hevents.ExecutorOptions{})
+	for _, login := range []string{"ann", "ben", "cat"} {
+		if _, err := x.Execute(ctx, login, entities.CreateUser{Login: login, Name: login}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, shards, err := streameventtest.ReadStream(ctx, e.live.DB, e.live.Streams, e.capture, "live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.copyWriteSide(t)
+	pattern := templateFilter(t)
+	var ev events.DynamoDBEvent
+	for _, sh := range shards {
+		for _, raw := range sh.Lambda {
+			if ok, _ := deploy.FilterMatches(pattern, raw); !ok {
+				continue
+			}
+			var r events.DynamoDBEventRecord
+			if err := json.Unmarshal(raw, &r); err != nil {
+				t.Fatal(err)
+			}
+			ev.Records = append(ev.Records, r)
+		}
+	}
+	if len(ev.Records) != 3 {
+		t.Fatalf("%d head records, want 3", len(ev.Records))
+	}
+	ev.Records[1].Change.NewImage["broken"] = events.DynamoDBAttributeValue{}
+	cfg, err := lambdaprojector.ConfigFromEnv(func(k string) string { return map[string]string{"HUBSTREAM_TABLE": "lambda"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := lambdaprojector.New(ctx, cfg, lambdaprojector.Options{Configure: func(c *table.ClientConfig) {
+		c.Endpoint, c.HTTPClient, c.StaticCredentials = "http://ddblocal.test", e.eng.HTTPClient(), true
+	}, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := h.Handle(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	if want := []string{ev.Records[1].Change.SequenceNumber, ev.Records[2].Change.SequenceNumber}; !reflect.DeepEqual(failed, want) {
+		t.Fatalf("failures %v, want %v", failed, want)
+	}
+	model, err := testkit.ReadModel(ctx, e.live.DB, "lambda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts := 0
+	for _, it := range model {
+		if testkit.S(it, table.AttrType) == table.TypeAccount {
+			accounts++
+		}
+	}
+	if accounts != 1 {
+		t.Fatalf("%d accounts projected, want the one before the bad record", accounts)
+	}
 }
