@@ -237,7 +237,7 @@ func TestEventSourceMapping(t *testing.T) {
 // TestFunction: the projector runs on provided.al2023/arm64 as bootstrap,
 // with a timeout that leaves the handler time to stop before it, logs to
 // a log group with a retention, and sets only environment variables the
-// function reads.
+// function's code reads (found by the analysis in calls_test.go).
 func TestFunction(t *testing.T) {
 	tpl := load(t)
 	_, fn := one(t, tpl, "AWS::Lambda::Function")
@@ -253,10 +253,7 @@ func TestFunction(t *testing.T) {
 	if lg, ok := tpl.Resources[fmt.Sprint(logGroup)]; !ok || lg.Type != "AWS::Logs::LogGroup" {
 		t.Errorf("the function logs to %v, not a log group of the template", logGroup)
 	}
-	reads := map[string]bool{}
-	for _, v := range lambdaprojector.EnvVars {
-		reads[v] = true
-	}
+	reads := reachableCalls(t, "cmd/projector-lambda").Env
 	vars, _ := get(p, "Environment", "Variables").(map[string]any)
 	if len(vars) == 0 {
 		t.Fatal("the function has no environment: which table would it project?")

@@ -8,8 +8,7 @@ import (
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-// Config is the function's configuration, from its environment (see
-// EnvVars).
+// Config is the function's configuration, from its environment.
 type Config struct {
 	// Table is HUBSTREAM_TABLE (default "hubstream").
 	Table string
@@ -33,14 +32,6 @@ type Config struct {
 	Margin time.Duration
 	// Function names the metrics' dimension: AWS_LAMBDA_FUNCTION_NAME.
 	Function string
-}
-
-// EnvVars are the environment variables ConfigFromEnv reads (the Lambda
-// runtime sets AWS_REGION and AWS_LAMBDA_FUNCTION_NAME; the deployment
-// sets the others it needs).
-var EnvVars = []string{
-	"HUBSTREAM_TABLE", "DYNAMODB_ENDPOINT", "AWS_REGION", "HUBSTREAM_PROJECTOR_NAME", "HUBSTREAM_PROJECTOR_PARK",
-	"HUBSTREAM_PROJECTOR_CONCURRENCY", "HUBSTREAM_PROJECTOR_DEADLINE_MARGIN", "AWS_LAMBDA_FUNCTION_NAME",
 }
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv). A

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -12,21 +11,6 @@ import (
 	"github.com/hubstream/hubstream/internal/lambdaprojector"
 	"github.com/hubstream/hubstream/internal/table"
 )
-
-// TestEnvVars: EnvVars lists exactly the variables ConfigFromEnv reads
-// (the deployment test holds the template's environment to it).
-func TestEnvVars(t *testing.T) {
-	var read []string
-	if _, err := lambdaprojector.ConfigFromEnv(func(k string) string { read = append(read, k); return "" }); err != nil {
-		t.Fatal(err)
-	}
-	want := append([]string(nil), lambdaprojector.EnvVars...)
-	sort.Strings(read)
-	sort.Strings(want)
-	if !reflect.DeepEqual(read, want) {
-		t.Fatalf("ConfigFromEnv reads %v, EnvVars says %v", read, want)
-	}
-}
 
 func TestConfigFromEnv(t *testing.T) {
 	tests := []struct {

@@ -407,7 +407,7 @@ func compareBlocked(t *testing.T, db *dynamodb.Client, poisoned string, park boo
 }
 
 // checkMetrics: one embedded-metric-format line per invocation, declaring
-// every metric of lambdaprojector.Metrics, and the poison counted.
+// every metric of lambdaprojector.MetricNames, and the poison counted.
 func checkMetrics(t *testing.T, out string, invocations int) {
 	t.Helper()
 	lines, poison := 0, 0.0
@@ -431,8 +431,8 @@ func checkMetrics(t *testing.T, out string, invocations int) {
 				t.Fatalf("metric %s has no value in %s", name, sc.Text())
 			}
 		}
-		if !reflect.DeepEqual(names, lambdaprojector.Metrics) {
-			t.Fatalf("metrics %v, want %v", names, lambdaprojector.Metrics)
+		if !reflect.DeepEqual(names, lambdaprojector.MetricNames()) {
+			t.Fatalf("metrics %v, want %v", names, lambdaprojector.MetricNames())
 		}
 		if m[lambdaprojector.MetricDimension] != "projector-test" {
 			t.Fatalf("dimension %v", m[lambdaprojector.MetricDimension])

@@ -31,13 +31,17 @@ const (
 	MetricFailed = "FailedRecords"
 )
 
-// Metrics lists every metric the function emits.
-var Metrics = []string{MetricRecords, MetricHeads, MetricEvents, MetricPoison, MetricHeld, MetricFailed}
+// MetricNames lists every metric the function emits, in the order of its
+// metric declarations.
+func MetricNames() []string {
+	return []string{MetricRecords, MetricHeads, MetricEvents, MetricPoison, MetricHeld, MetricFailed}
+}
 
 // emit prints one CloudWatch embedded-metric-format line.
 func (h *Handler) emit(records int, res projections.BatchResult, failed int) {
-	defs := make([]map[string]string, len(Metrics))
-	for i, m := range Metrics {
+	names := MetricNames()
+	defs := make([]map[string]string, len(names))
+	for i, m := range names {
 		defs[i] = map[string]string{"Name": m, "Unit": "Count"}
 	}
 	line := map[string]any{
