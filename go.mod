@@ -20,7 +20,11 @@ require (
 
 require github.com/goccy/go-json v0.10.5
 
-require golang.org/x/time v0.16.0 // indirect
+require golang.org/x/time v0.16.0
+
+require github.com/aws/aws-lambda-go v1.55.1
+
+require go.yaml.in/yaml/v3 v3.0.5
 
 require (
 	github.com/DataDog/zstd v1.4.5 // indirect
@@ -72,7 +76,7 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/term v0.44.0
 	golang.org/x/text v0.43.0 // indirect
-	golang.org/x/tools v0.52.0 // indirect
+	golang.org/x/tools v0.52.0
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 

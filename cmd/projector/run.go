@@ -32,6 +32,7 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	sweepEvery := fs.Duration("sweep-interval", 6*time.Hour, "start an anti-entropy pass this long after the last one started (a detected loss starts one sooner; 0: only those)")
 	sweepRate := fs.Float64("sweep-read-rate", 200, "read capacity units per second an anti-entropy pass may consume (0: unlimited)")
 	sweepGrace := fs.Duration("sweep-grace", time.Minute, "appends committed this recently before a pass starts are left to the stream (in flight, not lost)")
+	createTable := fs.Bool("create-table", true, "create the table if it is missing; false: use an existing table (as on AWS) and fail if it is missing or differs from hubstream's schema")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,6 +45,13 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := projections.NewMetrics(reg)
 	tbl := table.Name()
+	prepare := table.EnsureTable
+	if !*createTable {
+		prepare = table.CheckTable
+	}
+	if err := prepare(ctx, clients.DB, tbl, 2*time.Minute); err != nil {
+		return err
+	}
 	var ln net.Listener
 	if *metricsAddr != "" {
 		explicit := false

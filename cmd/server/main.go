@@ -53,13 +53,14 @@ func run(args []string) error {
 	dataDir := fs.String("data-dir", "./.hubstream", "data directory of the embedded engine (ignored with DYNAMODB_ENDPOINT)")
 	noProjector := fs.Bool("no-projector", false, "do not run the projector in process (run cmd/projector instead)")
 	introspection := fs.Bool("introspection", false, "allow schema introspection (always on with the embedded engine)")
+	createTable := fs.Bool("create-table", true, "create the table if it is missing; false: use an existing table (as on AWS) and fail if it is missing or differs from hubstream's schema")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	env := table.ConfigFromEnv()
-	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector, Auth: auth.OptionsFromEnv()}
+	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector, ExistingTable: !*createTable, Auth: auth.OptionsFromEnv()}
 	cfg.GraphQL.Introspection = *introspection
 	a, err := app.New(ctx, cfg)
 	if err != nil {

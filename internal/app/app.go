@@ -41,6 +41,13 @@ type Config struct {
 	// Table is the table name. Default table.Name() (HUBSTREAM_TABLE or
 	// "hubstream").
 	Table string
+	// ExistingTable makes New use a table that must already exist (on AWS
+	// the deployment creates it): it is checked with table.CheckTable and
+	// New fails with table.ErrTableMissing or a *table.SchemaError when it
+	// is missing or differs from table.Definition. Default false: the
+	// table is created if missing (table.EnsureTable), which needs
+	// dynamodb:CreateTable and dynamodb:UpdateTimeToLive.
+	ExistingTable bool
 	// DataDir holds the embedded engine's data. Default "./.hubstream".
 	DataDir string
 	// MemoryOnly keeps the embedded engine in memory (tests).
@@ -132,7 +139,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.clients = clients
-	if err := table.EnsureTable(ctx, clients.DB, cfg.Table, 2*time.Minute); err != nil {
+	prepare := table.EnsureTable
+	if cfg.ExistingTable {
+		prepare = table.CheckTable
+	}
+	if err := prepare(ctx, clients.DB, cfg.Table, 2*time.Minute); err != nil {
 		a.Close()
 		return nil, err
 	}

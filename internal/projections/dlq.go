@@ -288,14 +288,26 @@ var errBlockExists = errors.New("block exists")
 
 // hold records that rec was held behind its aggregate's block. lifted
 // reports that the block no longer exists: rec must then be applied.
+//
+// A record at or before the block's first version is one delivered again
+// (a redelivered Lambda batch, a runner re-reading after a restart): it
+// was handled when the block was made, so nothing is written — in
+// particular the poison record's DLQ item keeps its error.
 func (b *blocker) hold(ctx context.Context, rec *headRecord, shard string) (lifted bool, err error) {
 	upd := &ddb.Update{
-		TableName:                 aws.String(b.table),
-		Key:                       blockKey(b.name, rec.partition).AV(),
-		UpdateExpression:          aws.String("SET #m = :v ADD #h :one"),
-		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeNames:  map[string]string{"#m": blkMaxSeen, "#h": blkHeld},
-		ExpressionAttributeValues: map[string]ddb.AttributeValue{":v": nv(rec.last()), ":one": nv(1)},
+		TableName:                           aws.String(b.table),
+		Key:                                 blockKey(b.name, rec.partition).AV(),
+		UpdateExpression:                    aws.String("SET #m = :v ADD #h :one"),
+		ConditionExpression:                 aws.String("attribute_exists(PK) AND #f < :f"),
+		ExpressionAttributeNames:            map[string]string{"#m": blkMaxSeen, "#h": blkHeld, "#f": blkFirst},
+		ExpressionAttributeValues:           map[string]ddb.AttributeValue{":v": nv(rec.last()), ":one": nv(1), ":f": nv(rec.first())},
+		ReturnValuesOnConditionCheckFailure: ddb.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+	// seen: the condition failed on a block that exists (a redelivery);
+	// otherwise the block is gone.
+	failed := func(seen bool) (bool, error) {
+		b.mark(rec.partition, seen)
+		return !seen, nil
 	}
 	if b.park {
 		_, err = b.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddb.TransactWriteItem{
@@ -303,17 +315,17 @@ func (b *blocker) hold(ctx context.Context, rec *headRecord, shard string) (lift
 			{Put: &ddb.Put{TableName: aws.String(b.table), Item: b.parkedItem(rec, "blocked", "held behind an earlier poison event of the aggregate", shard)}},
 		}})
 		if c, ok := table.AsCancellation(err); ok && len(c.Reasons) > 0 && c.Reasons[0] == table.ReasonConditionFailed {
-			b.mark(rec.partition, false)
-			return true, nil
+			return failed(len(c.Items) > 0 && len(c.Items[0]) > 0)
 		}
 	} else {
 		_, err = b.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: upd.TableName, Key: upd.Key, UpdateExpression: upd.UpdateExpression, ConditionExpression: upd.ConditionExpression,
 			ExpressionAttributeNames: upd.ExpressionAttributeNames, ExpressionAttributeValues: upd.ExpressionAttributeValues,
+			ReturnValuesOnConditionCheckFailure: upd.ReturnValuesOnConditionCheckFailure,
 		})
-		if table.IsConditionFailed(err) {
-			b.mark(rec.partition, false)
-			return true, nil
+		var ccf *ddb.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			return failed(len(ccf.Item) > 0)
 		}
 	}
 	return false, err

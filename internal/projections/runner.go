@@ -986,58 +986,11 @@ func (p *shardProc) batch(ctx context.Context, recs []streams.Record) (int, erro
 	return heads, nil
 }
 
-// group applies one aggregate's records of a batch in order. Consecutive
-// records are applied in one transaction where they fit; a poison append
-// blocks the aggregate and the rest of the group is held.
+// group applies one aggregate's records of a batch in order (applyGroup,
+// the path BatchApplier shares).
 func (p *shardProc) group(ctx context.Context, recs []*headRecord) error {
-	single := false
-	for i := 0; i < len(recs); {
-		h := recs[i]
-		if h.err != nil {
-			if err := p.poison(ctx, h, h.err); err != nil {
-				return err
-			}
-			i++
-			continue
-		}
-		if p.r.blk.blocked(h.partition) {
-			lifted, err := p.hold(ctx, h)
-			if err != nil {
-				return err
-			}
-			if !lifted {
-				i++
-				continue
-			}
-		}
-		a, j := h.app, i+1
-		if !single {
-			for j < len(recs) && recs[j].err == nil && recs[j].app.BeforeVersion == a.Events[len(a.Events)-1].Version &&
-				len(a.Events)+len(recs[j].app.Events) <= maxCoalesce {
-				if j == i+1 {
-					a.Events = append([]events.Envelope(nil), a.Events...)
-				}
-				a.Events = append(a.Events, recs[j].app.Events...)
-				j++
-			}
-		}
-		err := p.apply(ctx, a)
-		switch {
-		case err == nil:
-			p.applied(recs[i:j])
-			i = j
-		case !isPoisonous(err):
-			return err
-		case j > i+1:
-			single = true // find the poison record among them
-		default:
-			if err := p.poison(ctx, h, err); err != nil {
-				return err
-			}
-			i++
-		}
-	}
-	return nil
+	_, err := applyGroup(ctx, p, recs)
+	return err
 }
 
 func (p *shardProc) applied(recs []*headRecord) {

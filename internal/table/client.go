@@ -24,7 +24,9 @@ type ClientConfig struct {
 	// ScyllaDB Alternator). Empty: the standard AWS endpoint resolution.
 	Endpoint string
 	// HTTPClient, when set, carries every request (the embedded engine's
-	// in-process client, or an instrumented one). Default: the SDK's.
+	// in-process client, or an instrumented one), with its own TLS
+	// settings (AWS_CA_BUNDLE configures only the SDK's own client).
+	// Default: the SDK's.
 	HTTPClient aws.HTTPClient
 	// Region overrides the configured region. Default: the AWS
 	// configuration chain, else us-east-1.
@@ -66,15 +68,18 @@ func NewClients(ctx context.Context, cfg ClientConfig) (Clients, error) {
 	if cfg.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(cfg.Region))
 	}
-	if cfg.HTTPClient != nil {
-		loadOpts = append(loadOpts, config.WithHTTPClient(cfg.HTTPClient))
-	}
 	if cfg.MaxAttempts > 0 {
 		loadOpts = append(loadOpts, config.WithRetryMaxAttempts(cfg.MaxAttempts))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
 		return Clients{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.HTTPClient != nil {
+		// Set after loading: the loader would fail to apply a CA bundle
+		// (AWS_CA_BUNDLE) to a client it cannot configure, such as a
+		// RequestCounter. A custom client brings its own TLS settings.
+		awsCfg.HTTPClient = cfg.HTTPClient
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"

@@ -86,74 +86,102 @@ func Definition(name string) *dynamodb.CreateTableInput {
 }
 
 // EnsureTable creates the table called name if it does not exist, waits
-// until it is ACTIVE, and enables TTL on AttrTTL. It is idempotent and safe
-// to run from several processes at once. It fails if the table exists with
-// a different key schema or without a stream, since nothing would work.
+// until it is ACTIVE, enables TTL on AttrTTL, and then checks the table
+// as CheckTable does. It is idempotent and safe to run from several
+// processes at once. It fails with a *SchemaError (ErrSchemaMismatch) if
+// the table existed with a different schema, since nothing would work.
+// It needs dynamodb:CreateTable and dynamodb:UpdateTimeToLive: on AWS,
+// where the deployment creates the table, use CheckTable.
 func EnsureTable(ctx context.Context, c *dynamodb.Client, name string, maxWait time.Duration) error {
 	_, err := c.CreateTable(ctx, Definition(name))
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("create table %s: %w", name, err)
 	}
+	desc, err := waitActive(ctx, c, name, maxWait)
+	if err != nil {
+		return err
+	}
+	ttl, err := describeTTL(ctx, c, name)
+	if err != nil {
+		return err
+	}
+	if !ttlOn(ttl) {
+		_, uerr := c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+			TableName:               aws.String(name),
+			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(AttrTTL), Enabled: aws.Bool(true)},
+		})
+		// Another process may have enabled it in between: the description
+		// decides.
+		if ttl, err = describeTTL(ctx, c, name); err != nil {
+			return err
+		}
+		if uerr != nil && !ttlOn(ttl) {
+			return fmt.Errorf("enable TTL on %s: %w", name, uerr)
+		}
+	}
+	return verify(name, desc, ttl)
+}
+
+// CheckTable checks that the table called name exists and matches
+// Definition (Compare), waiting up to maxWait while it is being created or
+// updated. It never changes the table and needs only
+// dynamodb:DescribeTable and dynamodb:DescribeTimeToLive, so it is what a
+// server or projector runs against a table the deployment created. It
+// fails with ErrTableMissing when there is no such table and with a
+// *SchemaError (ErrSchemaMismatch) listing every difference otherwise.
+func CheckTable(ctx context.Context, c *dynamodb.Client, name string, maxWait time.Duration) error {
+	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return fmt.Errorf("%w: %s (create it with deploy/template.yaml, or let hubstream create it with --create-table)", ErrTableMissing, name)
+	}
+	if err != nil {
+		return fmt.Errorf("describe table %s: %w", name, err)
+	}
+	desc := out.Table
+	if desc == nil || desc.TableStatus != types.TableStatusActive {
+		if desc, err = waitActive(ctx, c, name, maxWait); err != nil {
+			return err
+		}
+	}
+	ttl, err := describeTTL(ctx, c, name)
+	if err != nil {
+		return err
+	}
+	return verify(name, desc, ttl)
+}
+
+func waitActive(ctx context.Context, c *dynamodb.Client, name string, maxWait time.Duration) (*types.TableDescription, error) {
 	w := dynamodb.NewTableExistsWaiter(c, func(o *dynamodb.TableExistsWaiterOptions) {
 		o.MinDelay = 100 * time.Millisecond
 		o.MaxDelay = 2 * time.Second
 	})
 	out, err := w.WaitForOutput(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, maxWait)
 	if err != nil {
-		return fmt.Errorf("wait for table %s: %w", name, err)
+		return nil, fmt.Errorf("wait for table %s: %w", name, err)
 	}
-	if err := checkShape(out.Table); err != nil {
-		return fmt.Errorf("table %s: %w", name, err)
-	}
-	if on, err := ttlEnabled(ctx, c, name); err != nil || on {
-		return err
-	}
-	_, err = c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String(name),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(AttrTTL), Enabled: aws.Bool(true)},
-	})
-	if err != nil {
-		// Another process may have enabled it in between: that is success.
-		if on, derr := ttlEnabled(ctx, c, name); derr == nil && on {
-			return nil
-		}
-		return fmt.Errorf("enable TTL on %s: %w", name, err)
+	return out.Table, nil
+}
+
+func verify(name string, desc *types.TableDescription, ttl *types.TimeToLiveDescription) error {
+	if problems := Compare(Definition(name), desc, ttl); len(problems) > 0 {
+		return &SchemaError{Table: name, Problems: problems}
 	}
 	return nil
 }
 
-func ttlEnabled(ctx context.Context, c *dynamodb.Client, name string) (bool, error) {
-	ttl, err := c.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+func describeTTL(ctx context.Context, c *dynamodb.Client, name string) (*types.TimeToLiveDescription, error) {
+	out, err := c.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
 	if err != nil {
-		return false, fmt.Errorf("describe TTL of %s: %w", name, err)
+		return nil, fmt.Errorf("describe TTL of %s: %w", name, err)
 	}
-	d := ttl.TimeToLiveDescription
-	return d != nil && (d.TimeToLiveStatus == types.TimeToLiveStatusEnabled || d.TimeToLiveStatus == types.TimeToLiveStatusEnabling), nil
+	if out.TimeToLiveDescription == nil {
+		return &types.TimeToLiveDescription{TimeToLiveStatus: types.TimeToLiveStatusDisabled}, nil
+	}
+	return out.TimeToLiveDescription, nil
 }
 
-// checkShape verifies what hubstream cannot run without.
-func checkShape(t *types.TableDescription) error {
-	if t == nil {
-		return errors.New("no table description")
-	}
-	if len(t.KeySchema) != 2 || aws.ToString(t.KeySchema[0].AttributeName) != AttrPK || aws.ToString(t.KeySchema[1].AttributeName) != AttrSK {
-		return errors.New("key schema is not PK (HASH), SK (RANGE)")
-	}
-	if t.StreamSpecification == nil || !aws.ToBool(t.StreamSpecification.StreamEnabled) {
-		return errors.New("stream is not enabled")
-	}
-	if t.StreamSpecification.StreamViewType != types.StreamViewTypeNewAndOldImages {
-		return fmt.Errorf("stream view type is %s, want NEW_AND_OLD_IMAGES", t.StreamSpecification.StreamViewType)
-	}
-	have := map[string]bool{}
-	for _, g := range t.GlobalSecondaryIndexes {
-		have[aws.ToString(g.IndexName)] = true
-	}
-	for _, n := range []string{GSI1, GSI2, GSI3, GSI4} {
-		if !have[n] {
-			return fmt.Errorf("index %s is missing", n)
-		}
-	}
-	return nil
+func ttlOn(d *types.TimeToLiveDescription) bool {
+	return d != nil && (d.TimeToLiveStatus == types.TimeToLiveStatusEnabled || d.TimeToLiveStatus == types.TimeToLiveStatusEnabling)
 }

@@ -56,7 +56,7 @@ func TestDomainReplayEqualsLive(t *testing.T) {
 		}}, 6},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { domainReplayEqualsLive(t, tt.opts, tt.minShards) })
+		t.Run(tt.name, func(t *testing.T) { domainReplayEqualsLive(t, tt.opts, testkit.MinShards(tt.minShards)) })
 	}
 }
 

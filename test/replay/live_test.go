@@ -53,7 +53,7 @@ func TestReplayEqualsLive(t *testing.T) {
 		}}, 6},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { replayEqualsLive(t, tt.opts, tt.minShards) })
+		t.Run(tt.name, func(t *testing.T) { replayEqualsLive(t, tt.opts, testkit.MinShards(tt.minShards)) })
 	}
 }
 

@@ -67,9 +67,11 @@ func (s *Server) As(tb testing.TB, login string) *Client {
 // Table returns the app's table name.
 func (s *Server) Table() string { return s.App.TableName() }
 
-// Start builds the app with a memory-only embedded engine, serves its
-// handler on a loopback listener and runs its projector. Cleanup stops the
-// listener, then the projector (waiting for it), then closes the engine.
+// Start builds the app with a memory-only embedded engine (or, with
+// HUBSTREAM_TEST_ENDPOINT, a fresh table on that endpoint: EndpointEnv),
+// serves its handler on a loopback listener and runs its projector.
+// Cleanup stops the listener, then the projector (waiting for it), then
+// deletes an endpoint's table and closes the engine.
 func Start(tb testing.TB, opts Options) *Server {
 	tb.Helper()
 	logs := &testLog{tb: tb}
@@ -84,6 +86,9 @@ func Start(tb testing.TB, opts Options) *Server {
 	}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
+	}
+	if !Embedded() {
+		onEndpoint(tb, &cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg)
@@ -106,6 +111,7 @@ func Start(tb testing.TB, opts Options) *Server {
 			tb.Errorf("testkit: the projector did not stop within 10 s of cancellation")
 		}
 		logs.stop()
+		dropTable(tb, a)
 		if err := a.Close(); err != nil {
 			tb.Errorf("testkit: app.Close: %v", err)
 		}
@@ -173,15 +179,21 @@ func Poll(deadline time.Duration, cond func() bool) bool {
 	}
 }
 
-// FreshTable returns an app with a new memory-only engine and an empty
-// table, no projector and no listener: a target for rebuilds.
+// FreshTable returns an app with a new memory-only engine (or a fresh
+// table on HUBSTREAM_TEST_ENDPOINT) and an empty table, no projector and
+// no listener: a target for rebuilds.
 func FreshTable(tb testing.TB) *app.App {
 	tb.Helper()
-	a, err := app.New(context.Background(), app.Config{MemoryOnly: true, NoProjector: true, Logf: func(string, ...any) {}})
+	cfg := app.Config{MemoryOnly: true, NoProjector: true, Logf: func(string, ...any) {}}
+	if !Embedded() {
+		onEndpoint(tb, &cfg)
+	}
+	a, err := app.New(context.Background(), cfg)
 	if err != nil {
 		tb.Fatalf("testkit: app.New: %v", err)
 	}
 	tb.Cleanup(func() {
+		dropTable(tb, a)
 		if err := a.Close(); err != nil {
 			tb.Errorf("testkit: app.Close: %v", err)
 		}
