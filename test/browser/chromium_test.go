@@ -49,6 +49,35 @@ type watch struct {
 	foreign  []string
 	failures []string
 	requests int
+	// sockets maps each WebSocket the page opened to its URL and the
+	// subprotocols its handshake asked for.
+	sockets map[network.RequestID]*socket
+}
+
+// socket is one WebSocket the page opened.
+type socket struct {
+	url, protocols string
+}
+
+// socketsOpened returns the WebSockets the page opened so far.
+func (w *watch) socketsOpened() []socket {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]socket, 0, len(w.sockets))
+	for _, s := range w.sockets {
+		out = append(out, *s)
+	}
+	return out
+}
+
+func (w *watch) socket(id network.RequestID) *socket {
+	if w.sockets == nil {
+		w.sockets = map[network.RequestID]*socket{}
+	}
+	if w.sockets[id] == nil {
+		w.sockets[id] = &socket{}
+	}
+	return w.sockets[id]
 }
 
 func (w *watch) add(list *[]string, format string, args ...any) {
@@ -90,6 +119,17 @@ func (w *watch) listen(ev any) {
 		if !w.sameOrigin(ev.URL) {
 			w.add(&w.foreign, "WebSocket %s", ev.URL)
 		}
+		w.mu.Lock()
+		w.socket(ev.RequestID).url = ev.URL
+		w.mu.Unlock()
+	case *network.EventWebSocketWillSendHandshakeRequest:
+		w.mu.Lock()
+		for name, v := range ev.Request.Headers {
+			if strings.EqualFold(name, "Sec-WebSocket-Protocol") {
+				w.socket(ev.RequestID).protocols = fmt.Sprint(v)
+			}
+		}
+		w.mu.Unlock()
 	case *network.EventResponseReceived:
 		if ev.Response.Status >= 400 {
 			w.add(&w.failures, "HTTP %d for %s", ev.Response.Status, ev.Response.URL)
@@ -133,6 +173,17 @@ func consoleText(args []*runtime.RemoteObject) string {
 // check fails t with everything the watch recorded.
 func (w *watch) check(t *testing.T) {
 	t.Helper()
+	w.checkOrigins(t)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, f := range w.failures {
+		t.Errorf("the page reported a problem: %s", f)
+	}
+}
+
+// checkOrigins fails t with every request to another origin.
+func (w *watch) checkOrigins(t *testing.T) {
+	t.Helper()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.requests == 0 {
@@ -140,9 +191,6 @@ func (w *watch) check(t *testing.T) {
 	}
 	for _, r := range w.foreign {
 		t.Errorf("the page made a request to another origin: %s", r)
-	}
-	for _, f := range w.failures {
-		t.Errorf("the page reported a problem: %s", f)
 	}
 }
 

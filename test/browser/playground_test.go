@@ -246,5 +246,42 @@ func TestPlayground(t *testing.T) {
 	})
 
 	screenshot(t, browser, "playground.png")
+	if s := watch.socketsOpened(); len(s) != 0 {
+		t.Errorf("queries and mutations opened WebSockets %+v; only subscriptions should", s)
+	}
 	watch.check(t)
+}
+
+// TestPlaygroundSubscriptionsUseWebSocket checks the page's side of
+// subscriptions: a subscription operation goes to the GraphQL path on the
+// page's own origin over WebSocket, with the graphql-transport-ws
+// subprotocol, while queries stay on HTTP. Whether the server accepts the
+// socket is the server's business (until it serves subscriptions the
+// handshake fails, which this test tolerates).
+func TestPlaygroundSubscriptionsUseWebSocket(t *testing.T) {
+	srv := testkit.Start(t, testkit.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	browser, watch := newBrowser(t, ctx, srv.URL)
+	sub := "subscription Updates { ok }"
+	if err := chromedp.Do(browser,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(queryEditor)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(`+jsString(queryEditor)+`).CodeMirror.setValue(`+jsString(sub)+`)`),
+		awaitJS(tabQueryIs(sub)),
+		chromedp.Click(chromedp.CSS(executeButton)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	want := "ws" + strings.TrimPrefix(srv.URL, "http") + "/graphql"
+	testkit.Eventually(t, 30*time.Second, func() bool { return len(watch.socketsOpened()) > 0 }, "a WebSocket for the subscription")
+	sockets := watch.socketsOpened()
+	if len(sockets) != 1 || sockets[0].url != want {
+		t.Fatalf("WebSockets opened: %+v, want one to %s", sockets, want)
+	}
+	testkit.Eventually(t, 30*time.Second, func() bool { return watch.socketsOpened()[0].protocols != "" }, "the WebSocket handshake")
+	if p := watch.socketsOpened()[0].protocols; !strings.Contains(p, "graphql-transport-ws") {
+		t.Errorf("the WebSocket asked for subprotocols %q, want graphql-transport-ws", p)
+	}
+	watch.checkOrigins(t)
 }
