@@ -226,11 +226,23 @@ func TestPlayground(t *testing.T) {
 	})
 
 	t.Run("documentation explorer", func(t *testing.T) {
-		// The first root type listed is the query type; its page shows
-		// its description and fields.
 		if err := chromedp.Do(browser,
 			chromedp.Click(chromedp.CSS(docsButton)),
 			chromedp.WaitVisible(chromedp.CSS(docExplorer)),
+			awaitJS(`document.querySelector(`+jsString(docExplorer)+`).innerText.indexOf("Root Types") >= 0`),
+		); err != nil {
+			t.Fatal(err)
+		}
+		root, err := eval(browser, `document.querySelector(`+jsString(docExplorer)+`).innerText`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(root, "hubstream: accounts, organizations") {
+			t.Errorf("the documentation explorer does not open on the schema's description:\n%s", root)
+		}
+		// The first root type listed is the query type; its page shows
+		// its description and fields.
+		if err := chromedp.Do(browser,
 			chromedp.Click(chromedp.CSS(docExplorer+` .graphiql-doc-explorer-section-content a.graphiql-doc-explorer-type-name`)),
 			awaitJS(`document.querySelector(`+jsString(docExplorer)+`).innerText.indexOf("Fields") >= 0`),
 		); err != nil {

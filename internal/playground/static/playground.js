@@ -169,6 +169,9 @@
       defaultQuery: WELCOME,
       defaultHeaders: JSON.stringify({ Authorization: TOKEN_HINT }, null, 2),
       defaultEditorToolsVisibility: 'headers',
+      // Ask introspection for the schema's own description, which the
+      // documentation explorer then opens on.
+      schemaDescription: true,
       storage: headerSafeStorage(browserStorage()),
     }),
   );
