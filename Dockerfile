@@ -4,7 +4,8 @@
 # service from it; on its own it runs the server with the embedded engine:
 #
 #   docker build -t hubstream .
-#   docker run -p 8080:8080 -v hubstream-data:/data hubstream
+#   docker run --name hubstream -p 8080:8080 -v hubstream-data:/data hubstream
+#   docker exec hubstream /usr/local/bin/server token octocat
 #
 # The development machines have no Docker engine, so this file is checked by
 # test/compose (statically, and with `docker compose config` where Compose
@@ -32,4 +33,8 @@ USER 65532:65532
 # 9090: projector metrics and health.
 EXPOSE 8080 8000 9090
 ENTRYPOINT ["/usr/local/bin/server"]
-CMD ["--addr", ":8080", "--data-dir", "/data"]
+# The server's default data directory, ./.hubstream, is then /data/.hubstream:
+# in the volume, and the same one `server token` uses without flags, so a
+# token minted with `docker exec <container> /usr/local/bin/server token
+# <login>` is signed with the running server's development secret.
+CMD ["--addr", ":8080"]
