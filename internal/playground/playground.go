@@ -26,9 +26,10 @@ var static embed.FS
 // the endpoint at /graphql.
 type Options struct {
 	// Endpoint is the path of the GraphQL endpoint on the page's own
-	// origin; subscriptions use the same path over WebSocket. A path
-	// without a leading slash gets one; a full URL is not accepted, since
-	// the page may not talk to another origin. Default "/graphql".
+	// origin; subscriptions use the same path over WebSocket. It is
+	// cleaned and always read as a path on that origin (a URL's scheme and
+	// host become path segments), since the page may not talk to another
+	// origin. Default "/graphql".
 	Endpoint string
 }
 
@@ -63,6 +64,8 @@ type asset struct {
 //     content that does not match it.
 //
 // Everything else is 404, and methods other than GET and HEAD are 405.
+// Handler reads the embedded files once; it panics only if they are broken,
+// which is a build defect that every test of this package would show.
 // Responses are compressed (gzip or zstd) for clients that accept it. ETags
 // are weak, which lets the compressed and plain forms of a file share one
 // (RFC 9110 §8.8.1), so conditional requests work through compression.
