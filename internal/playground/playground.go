@@ -12,9 +12,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
-
-	"github.com/klauspost/compress/gzhttp"
 
 	"github.com/hubstream/hubstream/third_party/graphiql"
 )
@@ -45,11 +44,15 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inl
 	"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// asset is one file the playground serves.
+// asset is one file the playground serves, and its gzip form, made on
+// first use (see encoding.go).
 type asset struct {
 	body        []byte
 	contentType string
 	etag        string
+
+	gzipOnce sync.Once
+	gzipped  []byte
 }
 
 // Handler returns the playground's handler, to be mounted at "/" (it
@@ -66,9 +69,10 @@ type asset struct {
 // Everything else is 404, and methods other than GET and HEAD are 405.
 // Handler reads the embedded files once; it panics only if they are broken,
 // which is a build defect that every test of this package would show.
-// Responses are compressed (gzip or zstd) for clients that accept it. ETags
-// are weak, which lets the compressed and plain forms of a file share one
-// (RFC 9110 §8.8.1), so conditional requests work through compression.
+// Clients that accept gzip get each file compressed once, on first use, and
+// served from memory after that. ETags are weak, which lets the compressed
+// and plain forms of a file share one (RFC 9110 §8.8.1), so conditional
+// requests work either way.
 func Handler(opts Options) http.Handler {
 	endpoint := opts.Endpoint
 	if endpoint == "" {
@@ -104,24 +108,33 @@ func Handler(opts Options) http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		serve(w, r, a)
 	})
-	return gzhttp.GzipHandler(mux)
+	return mux
 }
 
-// serve writes a with its validators; http.ServeContent answers HEAD,
-// conditional and range requests.
-func serve(w http.ResponseWriter, r *http.Request, a asset) {
+// serve writes a, gzip-compressed when the client accepts it, with its
+// validators; http.ServeContent answers HEAD, conditional and range
+// requests (ranges of the representation it sends).
+func serve(w http.ResponseWriter, r *http.Request, a *asset) {
 	h := w.Header()
 	h.Set("Content-Type", a.contentType)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("ETag", a.etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+	h.Add("Vary", "Accept-Encoding")
+	body := a.body
+	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		if gz := a.gzip(); len(gz) < len(body) {
+			h.Set("Content-Encoding", "gzip")
+			body = gz
+		}
+	}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
 // loadAssets reads the vendored GraphiQL distribution and the page's own
 // files into memory, keyed by the name the page uses, and returns them
 // with a version that changes whenever any of them does.
-func loadAssets() (map[string]asset, string) {
-	assets := map[string]asset{}
+func loadAssets() (map[string]*asset, string) {
+	assets := map[string]*asset{}
 	add := func(fsys fs.FS, root string) {
 		err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
@@ -135,7 +148,7 @@ func loadAssets() (map[string]asset, string) {
 			if err != nil {
 				return err
 			}
-			assets[name] = asset{body: body, contentType: contentType(name), etag: weakETag(body)}
+			assets[name] = &asset{body: body, contentType: contentType(name), etag: weakETag(body)}
 			return nil
 		})
 		if err != nil {
@@ -183,12 +196,12 @@ var pageTemplate = template.Must(template.ParseFS(static, "static/page.html"))
 
 // renderPage renders the GraphiQL page for assets under base and the
 // GraphQL endpoint at endpoint.
-func renderPage(base, endpoint string) asset {
+func renderPage(base, endpoint string) *asset {
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, struct{ Base, Endpoint string }{base, endpoint}); err != nil {
 		panic(fmt.Sprintf("playground: page template: %v", err))
 	}
-	return asset{body: buf.Bytes(), contentType: contentType(".html"), etag: weakETag(buf.Bytes())}
+	return &asset{body: buf.Bytes(), contentType: contentType(".html"), etag: weakETag(buf.Bytes())}
 }
 
 // weakETag is a weak entity tag of body: the first 128 bits of its SHA-256.
