@@ -18,7 +18,14 @@ require (
 	github.com/vektah/gqlparser/v2 v2.5.64
 )
 
-require github.com/goccy/go-json v0.10.5
+require (
+	github.com/chromedp/cdproto v0.160.1
+	github.com/chromedp/chromedp v0.23.1
+	github.com/goccy/go-json v0.10.5
+	github.com/moby/patternmatcher v0.6.1
+)
+
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 
 require golang.org/x/time v0.16.0
 

@@ -7,7 +7,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/hubstream/hubstream/graph/generated"
@@ -93,9 +92,4 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 		h = opts.Auth.Middleware(h)
 	}
 	return limitBody(opts.MaxBodyBytes, h)
-}
-
-// Playground returns the GraphiQL page pointed at endpoint.
-func Playground(endpoint string) http.Handler {
-	return playground.Handler("hubstream", endpoint)
 }

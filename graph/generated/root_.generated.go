@@ -2078,10 +2078,24 @@ func newExecutionContext(
 var sources = []*ast.Source{
 	{Name: "../schema/account.graphqls", Input: `"An account that can own repositories: a user or an organization."
 interface RepositoryOwner {
+  "An opaque, globally unique identifier."
   id: ID!
+  "The account's handle, as it was typed at creation (unique regardless of case)."
   login: String!
-  "The owner's repositories, recently updated first."
-  repositories(first: Int, after: String, last: Int, before: String): RepositoryConnection!
+  """
+  The owner's repositories, recently updated first. Private ones are listed
+  (and counted) only for the owner and, for an organization, its members.
+  """
+  repositories(
+    "Return the first n repositories after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n repositories before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): RepositoryConnection!
 }
 
 "A person with an account."
@@ -2090,83 +2104,200 @@ type User implements Node & RepositoryOwner {
   id: ID!
   "The handle, as the user typed it (unique regardless of case)."
   login: String!
-  "The display name."
+  "The display name, or null when not set."
   name: String
-  "The public email address."
+  "The public email address, or null when not set. Anyone can read it."
   email: String
-  "A short self-description (up to 160 characters)."
+  "A short self-description (up to 160 characters), or null when not set."
   bio: String
+  "When the account was created."
   createdAt: Time!
+  "When the profile last changed (createdAt until then)."
   updatedAt: Time!
-  repositories(first: Int, after: String, last: Int, before: String): RepositoryConnection!
-  "Repositories this user starred."
-  starredRepositories(first: Int, after: String, last: Int, before: String): StarredRepositoryConnection!
-  "Organizations this user belongs to."
-  organizations(first: Int, after: String, last: Int, before: String): OrganizationConnection!
+  """
+  The user's repositories, recently updated first; private ones only for the
+  user themself.
+  """
+  repositories(
+    "Return the first n repositories after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n repositories before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): RepositoryConnection!
+  """
+  Repositories this user starred, ordered by owner and name, with when. Only
+  repositories that still exist and that the viewer may see are listed and
+  counted.
+  """
+  starredRepositories(
+    "Return the first n starred repositories after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n starred repositories before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): StarredRepositoryConnection!
+  "Organizations this user belongs to (in any role), ordered by organization login."
+  organizations(
+    "Return the first n organizations after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n organizations before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): OrganizationConnection!
   "The account's events, newest first."
-  history(first: Int, after: String): HistoryConnection!
+  history(
+    "How many events to return (1–100); required."
+    first: Int
+    "Continue below this cursor (an endCursor of this same history)."
+    after: String
+  ): HistoryConnection!
 }
 
 "An organization: a shared account with members."
 type Organization implements Node & RepositoryOwner {
+  "An opaque, globally unique identifier."
   id: ID!
+  "The organization's handle, as it was typed at creation (unique among users and organizations, regardless of case)."
   login: String!
+  "The display name, or null when not set."
   name: String
+  "A short public description (up to 160 characters), or null when not set."
   description: String
+  "When the organization was created."
   createdAt: Time!
+  "When its name or description last changed (createdAt until then); membership changes do not count."
   updatedAt: Time!
-  repositories(first: Int, after: String, last: Int, before: String): RepositoryConnection!
-  "Members with their roles, in login order."
-  members(first: Int, after: String, last: Int, before: String): OrganizationMemberConnection!
-  history(first: Int, after: String): HistoryConnection!
+  """
+  The organization's repositories, recently updated first; private ones only
+  for its members.
+  """
+  repositories(
+    "Return the first n repositories after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n repositories before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): RepositoryConnection!
+  "Members with their roles, in login order. Memberships are public."
+  members(
+    "Return the first n members after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n members before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): OrganizationMemberConnection!
+  "The organization's events, newest first."
+  history(
+    "How many events to return (1–100); required."
+    first: Int
+    "Continue below this cursor (an endCursor of this same history)."
+    after: String
+  ): HistoryConnection!
 }
 
+"A member's role in an organization."
 enum OrganizationMemberRole {
+  """
+  Manages the organization: its profile, its members and their roles, and
+  its repositories (create, change, delete, merge pull requests, moderate
+  issues and comments). An organization always keeps at least one.
+  """
   ADMIN
+  "Sees the organization's private repositories and may leave the organization."
   MEMBER
 }
 
+"A member of an organization, with their role."
 type OrganizationMemberEdge {
+  "Where this member is in the list; pass it as after or before to continue from here."
   cursor: String!
+  "The member."
   node: User!
+  "The member's role."
   role: OrganizationMemberRole!
 }
 
+"A page of an organization's members."
 type OrganizationMemberConnection {
+  "The members of this page with their cursors and roles."
   edges: [OrganizationMemberEdge!]!
+  "The members of this page."
   nodes: [User!]!
+  "Where this page is in the list."
   pageInfo: PageInfo!
+  "The number of members."
   totalCount: Int!
 }
 
+"An organization in a list, with its cursor."
 type OrganizationEdge {
+  "Where this organization is in the list; pass it as after or before to continue from here."
   cursor: String!
+  "The organization."
   node: Organization!
 }
 
+"A page of the organizations a user belongs to."
 type OrganizationConnection {
+  "The organizations of this page with their cursors."
   edges: [OrganizationEdge!]!
+  "The organizations of this page."
   nodes: [Organization!]!
+  "Where this page is in the list."
   pageInfo: PageInfo!
+  "The number of organizations the user belongs to."
   totalCount: Int!
 }
 
 extend type Query {
   "The authenticated user (UNAUTHENTICATED without a token; NOT_FOUND before createUser)."
   viewer: User!
-  "The user with this login (case-insensitive), or null."
-  user(login: String!): User
-  "The organization with this login, or null."
-  organization(login: String!): Organization
-  "The user or organization with this login, or null."
-  repositoryOwner(login: String!): RepositoryOwner
+  "The user with this login (case-insensitive), or null (also for an organization's login)."
+  user(
+    "The user's login, in any case."
+    login: String!
+  ): User
+  "The organization with this login (case-insensitive), or null (also for a user's login)."
+  organization(
+    "The organization's login, in any case."
+    login: String!
+  ): Organization
+  "The user or organization with this login (case-insensitive), or null."
+  repositoryOwner(
+    "The account's login, in any case."
+    login: String!
+  ): RepositoryOwner
 }
 
+"The new user account."
 input CreateUserInput {
-  "1–39 letters, digits and single hyphens; not starting or ending with a hyphen."
+  """
+  The login: 1–39 letters, digits and single hyphens, not starting or ending
+  with a hyphen. It must be the token's subject (FORBIDDEN otherwise) and
+  free among users and organizations, regardless of case (ALREADY_EXISTS).
+  """
   login: String!
+  "The display name (up to 255 characters)."
   name: String
+  "A public email address (up to 254 characters, shaped like name@example.com)."
   email: String
+  "A short self-description (up to 160 characters)."
   bio: String
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2177,15 +2308,21 @@ input CreateUserInput {
   idempotencyKey: String
 }
 
+"The result of createUser."
 type CreateUserPayload {
+  "The new user, as written."
   user: User!
 }
 
+"Profile fields to change; omitted fields stay as they are."
 input UpdateProfileInput {
+  "The user to change: the token's subject (FORBIDDEN for anyone else)."
   login: String!
-  "A new display name; an empty string clears it; omitted leaves it."
+  "A new display name (up to 255 characters); an empty string clears it; omitted leaves it."
   name: String
+  "A new public email address (shaped like name@example.com); an empty string clears it; omitted leaves it."
   email: String
+  "A new self-description (up to 160 characters); an empty string clears it; omitted leaves it."
   bio: String
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2196,14 +2333,23 @@ input UpdateProfileInput {
   idempotencyKey: String
 }
 
+"The result of updateProfile."
 type UpdateProfilePayload {
+  "The user after the change, as written."
   user: User!
 }
 
+"The new organization."
 input CreateOrganizationInput {
-  "The organization's login; shares the namespace of user logins."
+  """
+  The organization's login: the same rules as a user's (1–39 letters, digits
+  and single hyphens), free among users and organizations regardless of case
+  (ALREADY_EXISTS).
+  """
   login: String!
+  "The display name (up to 255 characters)."
   name: String
+  "A short public description (up to 160 characters)."
   description: String
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2214,13 +2360,19 @@ input CreateOrganizationInput {
   idempotencyKey: String
 }
 
+"The result of createOrganization."
 type CreateOrganizationPayload {
+  "The new organization, as written."
   organization: Organization!
 }
 
+"Organization fields to change; omitted fields stay as they are."
 input UpdateOrganizationInput {
+  "The organization's login, in any case."
   login: String!
+  "A new display name (up to 255 characters); an empty string clears it; omitted leaves it."
   name: String
+  "A new description (up to 160 characters); an empty string clears it; omitted leaves it."
   description: String
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2231,13 +2383,19 @@ input UpdateOrganizationInput {
   idempotencyKey: String
 }
 
+"The result of updateOrganization."
 type UpdateOrganizationPayload {
+  "The organization after the change, as written."
   organization: Organization!
 }
 
+"The membership to add."
 input AddMemberInput {
+  "The organization's login, in any case."
   organization: String!
+  "The login of the user to add (an organization cannot be a member)."
   login: String!
+  "The new member's role."
   role: OrganizationMemberRole!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2248,15 +2406,23 @@ input AddMemberInput {
   idempotencyKey: String
 }
 
+"The result of addMember."
 type AddMemberPayload {
+  "The organization."
   organization: Organization!
+  "The new member."
   member: User!
+  "The new member's role."
   role: OrganizationMemberRole!
 }
 
+"The membership whose role to change."
 input ChangeMemberRoleInput {
+  "The organization's login, in any case."
   organization: String!
+  "The member's login, in any case."
   login: String!
+  "The role the member should have."
   role: OrganizationMemberRole!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2267,14 +2433,21 @@ input ChangeMemberRoleInput {
   idempotencyKey: String
 }
 
+"The result of changeMemberRole."
 type ChangeMemberRolePayload {
+  "The organization."
   organization: Organization!
+  "The member."
   member: User!
+  "The member's role now."
   role: OrganizationMemberRole!
 }
 
+"The membership to end."
 input RemoveMemberInput {
+  "The organization's login, in any case."
   organization: String!
+  "The member's login, in any case; the viewer's own to leave the organization."
   login: String!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2285,156 +2458,341 @@ input RemoveMemberInput {
   idempotencyKey: String
 }
 
+"The result of removeMember."
 type RemoveMemberPayload {
+  "The organization the member left."
   organization: Organization!
 }
 
 extend type Mutation {
-  "Creates a user. Fails with ALREADY_EXISTS if the login is taken."
-  createUser(input: CreateUserInput!): CreateUserPayload!
-  "Changes a user's profile fields."
-  updateProfile(input: UpdateProfileInput!): UpdateProfilePayload!
-  "Creates an organization; its creator becomes an ADMIN member."
-  createOrganization(input: CreateOrganizationInput!): CreateOrganizationPayload!
-  updateOrganization(input: UpdateOrganizationInput!): UpdateOrganizationPayload!
-  "Adds a user to an organization."
-  addMember(input: AddMemberInput!): AddMemberPayload!
-  changeMemberRole(input: ChangeMemberRoleInput!): ChangeMemberRolePayload!
-  "Removes a member; the last admin cannot be removed."
-  removeMember(input: RemoveMemberInput!): RemoveMemberPayload!
+  """
+  Creates the signed-in user's account; input.login must be the token's
+  subject (FORBIDDEN otherwise). BAD_USER_INPUT for an invalid field,
+  ALREADY_EXISTS when a user or organization has the login.
+  """
+  createUser(
+    "The new account."
+    input: CreateUserInput!
+  ): CreateUserPayload!
+  """
+  Changes the signed-in user's profile fields; FORBIDDEN for another user,
+  NOT_FOUND before createUser, BAD_USER_INPUT for an invalid field. Giving
+  the current values changes nothing.
+  """
+  updateProfile(
+    "The fields to change."
+    input: UpdateProfileInput!
+  ): UpdateProfilePayload!
+  """
+  Creates an organization; the signed-in user becomes its first ADMIN.
+  NOT_FOUND before the viewer's createUser, ALREADY_EXISTS when the login is
+  taken, BAD_USER_INPUT for an invalid field.
+  """
+  createOrganization(
+    "The new organization."
+    input: CreateOrganizationInput!
+  ): CreateOrganizationPayload!
+  """
+  Changes an organization's name or description; ADMINs only (FORBIDDEN),
+  NOT_FOUND for a missing organization. Giving the current values changes
+  nothing.
+  """
+  updateOrganization(
+    "The organization and the fields to change."
+    input: UpdateOrganizationInput!
+  ): UpdateOrganizationPayload!
+  """
+  Adds a user to an organization with a role; ADMINs only (FORBIDDEN).
+  NOT_FOUND for a missing organization or user, ALREADY_EXISTS when the user
+  is already a member.
+  """
+  addMember(
+    "The organization, the user and the role."
+    input: AddMemberInput!
+  ): AddMemberPayload!
+  """
+  Changes a member's role; ADMINs only (FORBIDDEN). Demoting the last ADMIN
+  is FORBIDDEN; asking for the current role changes nothing; NOT_FOUND when
+  the user is not a member.
+  """
+  changeMemberRole(
+    "The organization, the member and the new role."
+    input: ChangeMemberRoleInput!
+  ): ChangeMemberRolePayload!
+  """
+  Removes a member: ADMINs may remove anyone, any member may remove themself
+  (leave). The last ADMIN cannot be removed (FORBIDDEN); NOT_FOUND when the
+  user is not a member.
+  """
+  removeMember(
+    "The organization and the member."
+    input: RemoveMemberInput!
+  ): RemoveMemberPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/issue.graphqls", Input: `"Something that can carry reactions: issues, pull requests and comments."
 interface Reactable {
+  "An opaque, globally unique identifier; addReaction and removeReaction take it as subjectId."
   id: ID!
   "One group per reaction content, in GitHub's order, including zero counts."
   reactionGroups: [ReactionGroup!]!
 }
 
+"A reaction's emoji, in GitHub's order."
 enum ReactionContent {
+  "👍"
   THUMBS_UP
+  "👎"
   THUMBS_DOWN
+  "😄"
   LAUGH
+  "🎉"
   HOORAY
+  "😕"
   CONFUSED
+  "❤️"
   HEART
+  "🚀"
   ROCKET
+  "👀"
   EYES
 }
 
+"The reactions of one content on a subject."
 type ReactionGroup {
+  "The reaction's emoji."
   content: ReactionContent!
+  "How many users reacted with it (0 when nobody did)."
   count: Int!
+  "Whether the viewer reacted with it (false when anonymous)."
   viewerHasReacted: Boolean!
 }
 
+"Whether an issue is open or closed."
 enum IssueState {
+  "Open: being worked on or discussed."
   OPEN
+  "Closed, for the reason in stateReason."
   CLOSED
 }
 
+"Why an issue is in its state."
 enum IssueStateReason {
+  "Closed as done (the default of closeIssue)."
   COMPLETED
+  "Closed as not planned: won't do, duplicate, or not an issue."
   NOT_PLANNED
+  "Open again after having been closed."
   REOPENED
 }
 
+"""
+An issue of a repository. Its number is unique within the repository and
+shared with pull requests.
+"""
 type Issue implements Node & Reactable {
+  "An opaque, globally unique identifier."
   id: ID!
+  "The issue's number in its repository, shared with pull requests: each new issue or pull request takes the next one."
   number: Int!
+  "The title (1–256 characters)."
   title: String!
+  "The body (up to 65,536 characters); empty when none was given."
   body: String!
+  "Whether the issue is open or closed."
   state: IssueState!
+  "Why the issue is in its state; null for an issue that was never closed."
   stateReason: IssueStateReason
+  "The user who opened the issue; null when their account cannot be found."
   author: User
+  "The repository the issue belongs to."
   repository: Repository!
+  "When the issue was opened."
   createdAt: Time!
+  "When its title, body or state last changed (createdAt until then)."
   updatedAt: Time!
+  "When the issue was last closed; null while it is open."
   closedAt: Time
-  "Comments, oldest first."
-  comments(first: Int, after: String, last: Int, before: String): IssueCommentConnection!
+  "Comments, oldest first; deleted comments are left out."
+  comments(
+    "Return the first n comments after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n comments before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): IssueCommentConnection!
+  "One group per reaction content, in GitHub's order, including zero counts."
   reactionGroups: [ReactionGroup!]!
-  history(first: Int, after: String): HistoryConnection!
+  "The issue's events, newest first."
+  history(
+    "How many events to return (1–100); required."
+    first: Int
+    "Continue below this cursor (an endCursor of this same history)."
+    after: String
+  ): HistoryConnection!
 }
 
+"Whether a pull request is open, closed or merged."
 enum PullRequestState {
+  "Open: waiting for review or a merge."
   OPEN
+  "Closed without being merged; it can be reopened."
   CLOSED
+  "Merged; final."
   MERGED
 }
 
+"""
+A pull request of a repository: a proposal to merge a head branch into a
+base branch. Its number is unique within the repository and shared with
+issues.
+"""
 type PullRequest implements Node & Reactable {
+  "An opaque, globally unique identifier."
   id: ID!
+  "The pull request's number in its repository, shared with issues: each new issue or pull request takes the next one."
   number: Int!
+  "The title (1–256 characters)."
   title: String!
+  "The body (up to 65,536 characters); empty when none was given."
   body: String!
+  "Whether the pull request is open, closed or merged."
   state: PullRequestState!
+  "The branch with the changes."
   headRefName: String!
+  "The branch the changes are to be merged into."
   baseRefName: String!
+  "Whether the pull request was merged (state is MERGED)."
   merged: Boolean!
+  "When it was merged; null unless merged."
   mergedAt: Time
+  "The user who merged it; null unless merged, or when their account cannot be found."
   mergedBy: User
+  "The user who opened the pull request; null when their account cannot be found."
   author: User
+  "The repository the pull request belongs to."
   repository: Repository!
+  "When the pull request was opened."
   createdAt: Time!
+  "When its title, body or state last changed (createdAt until then)."
   updatedAt: Time!
+  "When the pull request was last closed or merged; null while it is open."
   closedAt: Time
-  comments(first: Int, after: String, last: Int, before: String): IssueCommentConnection!
+  "Comments, oldest first; deleted comments are left out."
+  comments(
+    "Return the first n comments after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n comments before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): IssueCommentConnection!
+  "One group per reaction content, in GitHub's order, including zero counts."
   reactionGroups: [ReactionGroup!]!
-  history(first: Int, after: String): HistoryConnection!
+  "The pull request's events, newest first."
+  history(
+    "How many events to return (1–100); required."
+    first: Int
+    "Continue below this cursor (an endCursor of this same history)."
+    after: String
+  ): HistoryConnection!
 }
 
 "A comment on an issue or a pull request."
 type IssueComment implements Node & Reactable {
+  "An opaque, globally unique identifier; editComment, deleteComment and reactions take it."
   id: ID!
+  "The comment's text (1–65,536 characters, not blank)."
   body: String!
+  "The user who wrote the comment; null when their account cannot be found."
   author: User
+  "When the comment was written."
   createdAt: Time!
+  "When the comment was last edited (createdAt until then)."
   updatedAt: Time!
+  "One group per reaction content, in GitHub's order, including zero counts."
   reactionGroups: [ReactionGroup!]!
-  history(first: Int, after: String): HistoryConnection!
+  "The comment's events, newest first."
+  history(
+    "How many events to return (1–100); required."
+    first: Int
+    "Continue below this cursor (an endCursor of this same history)."
+    after: String
+  ): HistoryConnection!
 }
 
+"An issue in a list, with its cursor."
 type IssueEdge {
+  "Where this issue is in the list; pass it as after or before to continue from here."
   cursor: String!
+  "The issue."
   node: Issue!
 }
 
+"A page of a repository's issues."
 type IssueConnection {
+  "The issues of this page with their cursors."
   edges: [IssueEdge!]!
+  "The issues of this page."
   nodes: [Issue!]!
+  "Where this page is in the list."
   pageInfo: PageInfo!
+  "The number of the repository's issues in the states asked for."
   totalCount: Int!
 }
 
+"A pull request in a list, with its cursor."
 type PullRequestEdge {
+  "Where this pull request is in the list; pass it as after or before to continue from here."
   cursor: String!
+  "The pull request."
   node: PullRequest!
 }
 
+"A page of a repository's pull requests."
 type PullRequestConnection {
+  "The pull requests of this page with their cursors."
   edges: [PullRequestEdge!]!
+  "The pull requests of this page."
   nodes: [PullRequest!]!
+  "Where this page is in the list."
   pageInfo: PageInfo!
+  "The number of the repository's pull requests in the states asked for."
   totalCount: Int!
 }
 
+"A comment in a list, with its cursor."
 type IssueCommentEdge {
+  "Where this comment is in the list; pass it as after or before to continue from here."
   cursor: String!
+  "The comment."
   node: IssueComment!
 }
 
+"A page of the comments on an issue or a pull request."
 type IssueCommentConnection {
+  "The comments of this page with their cursors."
   edges: [IssueCommentEdge!]!
+  "The comments of this page."
   nodes: [IssueComment!]!
+  "Where this page is in the list."
   pageInfo: PageInfo!
+  "The number of comments, deleted ones not counted."
   totalCount: Int!
 }
 
+"The new issue."
 input OpenIssueInput {
+  "The repository's owner, in any case."
   owner: String!
+  "The repository's name, in any case."
   repository: String!
-  "1–256 characters."
+  "1–256 characters, not blank."
   title: String!
   "Up to 65,536 characters."
   body: String
@@ -2447,15 +2805,23 @@ input OpenIssueInput {
   idempotencyKey: String
 }
 
+"The result of openIssue."
 type OpenIssuePayload {
+  "The new issue, as written, with its number."
   issue: Issue!
 }
 
+"Issue fields to change; omitted fields stay as they are."
 input EditIssueInput {
+  "The repository's owner, in any case."
   owner: String!
+  "The repository's name, in any case."
   repository: String!
+  "The issue's number."
   number: Int!
+  "A new title (1–256 characters, not blank); omitted leaves it."
   title: String
+  "A new body (up to 65,536 characters); an empty string clears it; omitted leaves it."
   body: String
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2466,15 +2832,21 @@ input EditIssueInput {
   idempotencyKey: String
 }
 
+"The result of editIssue."
 type EditIssuePayload {
+  "The issue after the change, as written."
   issue: Issue!
 }
 
+"The issue to close, and why."
 input CloseIssueInput {
+  "The repository's owner, in any case."
   owner: String!
+  "The repository's name, in any case."
   repository: String!
+  "The issue's number."
   number: Int!
-  "Default COMPLETED."
+  "COMPLETED (the default) or NOT_PLANNED; REOPENED is BAD_USER_INPUT."
   reason: IssueStateReason
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2485,13 +2857,19 @@ input CloseIssueInput {
   idempotencyKey: String
 }
 
+"The result of closeIssue."
 type CloseIssuePayload {
+  "The issue after the change, as written."
   issue: Issue!
 }
 
+"The issue to reopen."
 input ReopenIssueInput {
+  "The repository's owner, in any case."
   owner: String!
+  "The repository's name, in any case."
   repository: String!
+  "The issue's number."
   number: Int!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2502,16 +2880,25 @@ input ReopenIssueInput {
   idempotencyKey: String
 }
 
+"The result of reopenIssue."
 type ReopenIssuePayload {
+  "The issue after the change, as written."
   issue: Issue!
 }
 
+"The new pull request."
 input OpenPullRequestInput {
+  "The repository's owner, in any case."
   owner: String!
+  "The repository's name, in any case."
   repository: String!
+  "1–256 characters, not blank."
   title: String!
+  "Up to 65,536 characters."
   body: String
+  "The branch with the changes: 1–255 characters, no spaces or control characters."
   headRef: String!
+  "The branch to merge into: 1–255 characters, no spaces or control characters, not headRef."
   baseRef: String!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2522,15 +2909,23 @@ input OpenPullRequestInput {
   idempotencyKey: String
 }
 
+"The result of openPullRequest."
 type OpenPullRequestPayload {
+  "The new pull request, as written, with its number."
   pullRequest: PullRequest!
 }
 
+"Pull request fields to change; omitted fields stay as they are."
 input EditPullRequestInput {
+  "The repository's owner, in any case."
   owner: String!
+  "The repository's name, in any case."
   repository: String!
+  "The pull request's number."
   number: Int!
+  "A new title (1–256 characters, not blank); omitted leaves it."
   title: String
+  "A new body (up to 65,536 characters); an empty string clears it; omitted leaves it."
   body: String
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2541,9 +2936,13 @@ input EditPullRequestInput {
   idempotencyKey: String
 }
 
+"The pull request to close, reopen or merge."
 input PullRequestRefInput {
+  "The repository's owner, in any case."
   owner: String!
+  "The repository's name, in any case."
   repository: String!
+  "The pull request's number."
   number: Int!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2554,15 +2953,21 @@ input PullRequestRefInput {
   idempotencyKey: String
 }
 
+"The result of a pull request mutation."
 type PullRequestPayload {
+  "The pull request after the change, as written."
   pullRequest: PullRequest!
 }
 
+"The new comment."
 input AddCommentInput {
+  "The repository's owner, in any case."
   owner: String!
+  "The repository's name, in any case."
   repository: String!
   "The issue or pull request number."
   number: Int!
+  "The comment's text: 1–65,536 characters, not blank."
   body: String!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2573,13 +2978,17 @@ input AddCommentInput {
   idempotencyKey: String
 }
 
+"The result of addComment."
 type AddCommentPayload {
+  "The new comment, as written."
   comment: IssueComment!
 }
 
+"The comment's new text."
 input EditCommentInput {
   "The comment's ID."
   id: ID!
+  "The new text: 1–65,536 characters, not blank."
   body: String!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2590,11 +2999,15 @@ input EditCommentInput {
   idempotencyKey: String
 }
 
+"The result of editComment."
 type EditCommentPayload {
+  "The comment after the change, as written."
   comment: IssueComment!
 }
 
+"The comment to delete."
 input DeleteCommentInput {
+  "The comment's ID."
   id: ID!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2605,13 +3018,17 @@ input DeleteCommentInput {
   idempotencyKey: String
 }
 
+"The result of deleteComment."
 type DeleteCommentPayload {
+  "The ID the deleted comment had."
   deletedCommentId: ID!
 }
 
+"A reaction to add or remove."
 input ReactionInput {
   "The ID of an issue, pull request or comment."
   subjectId: ID!
+  "The reaction's emoji."
   content: ReactionContent!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2622,113 +3039,362 @@ input ReactionInput {
   idempotencyKey: String
 }
 
+"The result of addReaction and removeReaction."
 type ReactionPayload {
+  "The issue, pull request or comment reacted to, as the write left it."
   subject: Reactable!
+  "The subject's reaction groups after the change, the viewer's own included."
   reactionGroups: [ReactionGroup!]!
 }
 
 extend type Mutation {
-  "Opens an issue; its number is the repository's next one, shared with pull requests, gap-free."
-  openIssue(input: OpenIssueInput!): OpenIssuePayload!
-  editIssue(input: EditIssueInput!): EditIssuePayload!
-  closeIssue(input: CloseIssueInput!): CloseIssuePayload!
-  reopenIssue(input: ReopenIssueInput!): ReopenIssuePayload!
-  openPullRequest(input: OpenPullRequestInput!): OpenPullRequestPayload!
-  editPullRequest(input: EditPullRequestInput!): PullRequestPayload!
-  closePullRequest(input: PullRequestRefInput!): PullRequestPayload!
-  reopenPullRequest(input: PullRequestRefInput!): PullRequestPayload!
-  "Merges an open pull request; merged is final."
-  mergePullRequest(input: PullRequestRefInput!): PullRequestPayload!
-  addComment(input: AddCommentInput!): AddCommentPayload!
-  editComment(input: EditCommentInput!): EditCommentPayload!
-  deleteComment(input: DeleteCommentInput!): DeleteCommentPayload!
-  "Adds a reaction; adding an existing reaction changes nothing."
-  addReaction(input: ReactionInput!): ReactionPayload!
-  removeReaction(input: ReactionInput!): ReactionPayload!
+  """
+  Opens an issue; its number is the repository's next one, shared with pull
+  requests, gap-free. Anyone who can see the repository may; NOT_FOUND for a
+  missing, deleted or invisible repository, BAD_USER_INPUT for a blank title
+  or a field too long.
+  """
+  openIssue(
+    "The repository and the new issue."
+    input: OpenIssueInput!
+  ): OpenIssuePayload!
+  """
+  Changes an issue's title or body: its author or a repository administrator
+  (the owner, or an ADMIN of the owning organization) only (FORBIDDEN).
+  NOT_FOUND for a missing issue or repository. Giving the current values
+  changes nothing.
+  """
+  editIssue(
+    "The issue and the fields to change."
+    input: EditIssueInput!
+  ): EditIssuePayload!
+  """
+  Closes an issue as COMPLETED (the default) or NOT_PLANNED; closing a closed
+  issue changes nothing. Its author or a repository administrator only
+  (FORBIDDEN); NOT_FOUND for a missing issue or repository.
+  """
+  closeIssue(
+    "The issue and the reason."
+    input: CloseIssueInput!
+  ): CloseIssuePayload!
+  """
+  Reopens a closed issue (stateReason becomes REOPENED); reopening an open
+  issue changes nothing. Its author or a repository administrator only
+  (FORBIDDEN); NOT_FOUND for a missing issue or repository.
+  """
+  reopenIssue(
+    "The issue."
+    input: ReopenIssueInput!
+  ): ReopenIssuePayload!
+  """
+  Opens a pull request from headRef into baseRef; its number is the
+  repository's next one, shared with issues. Anyone who can see the
+  repository may; NOT_FOUND for a missing, deleted or invisible repository,
+  BAD_USER_INPUT for an invalid field.
+  """
+  openPullRequest(
+    "The repository and the new pull request."
+    input: OpenPullRequestInput!
+  ): OpenPullRequestPayload!
+  """
+  Changes a pull request's title or body (merged ones too): its author or a
+  repository administrator only (FORBIDDEN). NOT_FOUND for a missing pull
+  request or repository. Giving the current values changes nothing.
+  """
+  editPullRequest(
+    "The pull request and the fields to change."
+    input: EditPullRequestInput!
+  ): PullRequestPayload!
+  """
+  Closes an open pull request without merging; closing a closed one changes
+  nothing, and a merged one cannot be closed (BAD_USER_INPUT). Its author or
+  a repository administrator only (FORBIDDEN).
+  """
+  closePullRequest(
+    "The pull request."
+    input: PullRequestRefInput!
+  ): PullRequestPayload!
+  """
+  Reopens a closed pull request; reopening an open one changes nothing, and a
+  merged one cannot be reopened (BAD_USER_INPUT). Its author or a repository
+  administrator only (FORBIDDEN).
+  """
+  reopenPullRequest(
+    "The pull request."
+    input: PullRequestRefInput!
+  ): PullRequestPayload!
+  """
+  Merges an open pull request; merged is final. Repository administrators
+  only (FORBIDDEN); a merged or closed pull request is BAD_USER_INPUT (reopen
+  a closed one first).
+  """
+  mergePullRequest(
+    "The pull request."
+    input: PullRequestRefInput!
+  ): PullRequestPayload!
+  """
+  Comments on the issue or pull request with this number. Anyone who can see
+  the repository may; NOT_FOUND when there is neither, BAD_USER_INPUT for a
+  blank or too long body.
+  """
+  addComment(
+    "The issue or pull request and the comment."
+    input: AddCommentInput!
+  ): AddCommentPayload!
+  """
+  Replaces a comment's text: its author or a repository administrator only
+  (FORBIDDEN). NOT_FOUND for a missing or deleted comment, or an ID that is
+  not a comment's. Giving the current text changes nothing.
+  """
+  editComment(
+    "The comment and its new text."
+    input: EditCommentInput!
+  ): EditCommentPayload!
+  """
+  Deletes a comment: it disappears from every query; its history stays in
+  the log. Its author or a repository administrator only (FORBIDDEN);
+  NOT_FOUND for a missing or already deleted comment.
+  """
+  deleteComment(
+    "The comment."
+    input: DeleteCommentInput!
+  ): DeleteCommentPayload!
+  """
+  Adds the viewer's reaction to an issue, pull request or comment the viewer
+  can see; adding an existing reaction changes nothing. NOT_FOUND for a
+  missing or invisible subject, or an ID that is not an issue's, pull
+  request's or comment's.
+  """
+  addReaction(
+    "The subject and the reaction."
+    input: ReactionInput!
+  ): ReactionPayload!
+  """
+  Removes the viewer's reaction; removing a reaction that is not there
+  changes nothing. NOT_FOUND as for addReaction.
+  """
+  removeReaction(
+    "The subject and the reaction."
+    input: ReactionInput!
+  ): ReactionPayload!
 }
 `, BuiltIn: false},
-	{Name: "../schema/repository.graphqls", Input: `"A repository of code."
+	{Name: "../schema/repository.graphqls", Input: `"""
+A repository of code, owned by a user or an organization. A private
+repository and everything under it exist only for its owner or the members of
+its owning organization.
+"""
 type Repository implements Node {
+  """
+  An opaque, globally unique identifier. A name reused after a delete is
+  another repository, with another ID.
+  """
   id: ID!
+  "The name, as typed at creation (unique per owner, regardless of case)."
   name: String!
-  "owner/name"
+  "owner/name, as the owner's login and the name were typed at creation."
   nameWithOwner: String!
+  "The user or organization that owns the repository."
   owner: RepositoryOwner!
+  "A short description (up to 350 characters), or null when not set."
   description: String
+  "Whether only the owner (or the owning organization's members) can see it."
   isPrivate: Boolean!
+  "Whether the repository was created as a fork of another."
   isFork: Boolean!
-  "The repository this one was forked from, if it still exists."
+  """
+  The repository this one was forked from; null when it is not a fork, when
+  the parent was deleted (even if its name was reused since), or when the
+  viewer may not see the parent.
+  """
   parent: Repository
+  "When the repository was created."
   createdAt: Time!
+  "When the description or visibility last changed (createdAt until then)."
   updatedAt: Time!
+  "How many users starred the repository."
   stargazerCount: Int!
+  "How many forks of this repository the viewer may see (private forks count only for those who can see them)."
   forkCount: Int!
   "Whether the viewer starred this repository (false when anonymous)."
   viewerHasStarred: Boolean!
-  "The issue with this number, or null (also null for a pull request's number)."
-  issue(number: Int!): Issue
-  "The pull request with this number, or null."
-  pullRequest(number: Int!): PullRequest
-  "Issues: open ones newest first; closed ones by number; all by number."
-  issues(states: [IssueState!], first: Int, after: String, last: Int, before: String): IssueConnection!
-  "Pull requests, ordered like issues."
-  pullRequests(states: [PullRequestState!], first: Int, after: String, last: Int, before: String): PullRequestConnection!
-  "Users who starred the repository, with when."
-  stargazers(first: Int, after: String, last: Int, before: String): StargazerConnection!
-  "Forks of this repository, by owner login."
-  forks(first: Int, after: String, last: Int, before: String): RepositoryConnection!
-  history(first: Int, after: String): HistoryConnection!
+  """
+  The issue with this number, or null (also null for a pull request's
+  number: issues and pull requests share one sequence of numbers).
+  """
+  issue(
+    "The issue's number (positive)."
+    number: Int!
+  ): Issue
+  "The pull request with this number, or null (also null for an issue's number)."
+  pullRequest(
+    "The pull request's number (positive)."
+    number: Int!
+  ): PullRequest
+  """
+  The repository's issues. With exactly one state: OPEN newest (highest
+  number) first, CLOSED by number; with none or both: all by number.
+  totalCount counts the issues in the states asked for.
+  """
+  issues(
+    "Only issues in these states; omitted or empty: all."
+    states: [IssueState!]
+    "Return the first n issues after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n issues before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): IssueConnection!
+  """
+  The repository's pull requests. With exactly one state: OPEN newest
+  (highest number) first, CLOSED or MERGED by number; otherwise by number.
+  totalCount counts the pull requests in the states asked for.
+  """
+  pullRequests(
+    "Only pull requests in these states; omitted or empty: all."
+    states: [PullRequestState!]
+    "Return the first n pull requests after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n pull requests before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): PullRequestConnection!
+  "Users who starred the repository, by login, with when; totalCount is stargazerCount."
+  stargazers(
+    "Return the first n stargazers after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n stargazers before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): StargazerConnection!
+  """
+  Forks of this repository, by owner login: only forks that still exist and
+  that the viewer may see; totalCount is forkCount.
+  """
+  forks(
+    "Return the first n forks after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n forks before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): RepositoryConnection!
+  """
+  The repository's events, newest first: those of its current life only
+  (after a delete, a new repository of the same name has its own history).
+  """
+  history(
+    "How many events to return (1–100); required."
+    first: Int
+    "Continue below this cursor (an endCursor of this same history)."
+    after: String
+  ): HistoryConnection!
 }
 
+"A repository in a list, with its cursor."
 type RepositoryEdge {
+  "Where this repository is in the list; pass it as after or before to continue from here."
   cursor: String!
+  "The repository."
   node: Repository!
 }
 
+"A page of repositories."
 type RepositoryConnection {
+  "The repositories of this page with their cursors."
   edges: [RepositoryEdge!]!
+  "The repositories of this page."
   nodes: [Repository!]!
+  "Where this page is in the list."
   pageInfo: PageInfo!
+  "The number of repositories in the whole list, as the viewer may see it."
   totalCount: Int!
 }
 
+"A user who starred a repository, with when."
 type StargazerEdge {
+  "Where this stargazer is in the list; pass it as after or before to continue from here."
   cursor: String!
+  "The user who starred the repository."
   node: User!
+  "When the user starred the repository."
   starredAt: Time!
 }
 
+"A page of a repository's stargazers."
 type StargazerConnection {
+  "The stargazers of this page with their cursors and when they starred."
   edges: [StargazerEdge!]!
+  "The stargazers of this page."
   nodes: [User!]!
+  "Where this page is in the list."
   pageInfo: PageInfo!
+  "The number of stargazers (the repository's stargazerCount)."
   totalCount: Int!
 }
 
+"A repository a user starred, with when."
 type StarredRepositoryEdge {
+  "Where this repository is in the list; pass it as after or before to continue from here."
   cursor: String!
+  "The starred repository."
   node: Repository!
+  "When the user starred it."
   starredAt: Time!
 }
 
+"A page of the repositories a user starred."
 type StarredRepositoryConnection {
+  "The repositories of this page with their cursors and when they were starred."
   edges: [StarredRepositoryEdge!]!
+  "The repositories of this page."
   nodes: [Repository!]!
+  "Where this page is in the list."
   pageInfo: PageInfo!
+  "The number of starred repositories that still exist and that the viewer may see."
   totalCount: Int!
 }
 
 extend type Query {
-  "The repository owner/name (case-insensitive), or null."
-  repository(owner: String!, name: String!): Repository
+  """
+  The repository owner/name (both case-insensitive), or null when there is
+  none, it was deleted, or it is private and the viewer may not see it.
+  """
+  repository(
+    "The owner's login, in any case."
+    owner: String!
+    "The repository's name, in any case."
+    name: String!
+  ): Repository
 }
 
+"The new repository."
 input CreateRepositoryInput {
-  "The user or organization that will own it; default: the viewer."
+  """
+  The user or organization that will own it: the viewer (the default) or an
+  organization the viewer is an ADMIN of (FORBIDDEN otherwise).
+  """
   owner: String
-  "1–100 letters, digits, '-', '_' and '.'; not '.' or '..'."
+  """
+  1–100 letters, digits, '-', '_' and '.'; not '.' or '..'. Unique per owner
+  regardless of case (ALREADY_EXISTS); a deleted repository's name may be
+  reused.
+  """
   name: String!
+  "A short description (up to 350 characters)."
   description: String
+  "Whether only the owner (or the organization's members) may see it; default false."
   isPrivate: Boolean
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2739,14 +3405,25 @@ input CreateRepositoryInput {
   idempotencyKey: String
 }
 
+"The result of createRepository."
 type CreateRepositoryPayload {
+  "The new repository, as written."
   repository: Repository!
 }
 
+"Repository fields to change; omitted fields stay as they are."
 input UpdateRepositoryInput {
+  "The owner's login, in any case."
   owner: String!
+  "The repository's name, in any case."
   name: String!
+  "A new description (up to 350 characters); an empty string clears it; omitted leaves it."
   description: String
+  """
+  The new visibility. A private repository, and everything under it, is
+  hidden from everyone but its owner or organization members. A fork's
+  visibility cannot be changed (BAD_USER_INPUT).
+  """
   isPrivate: Boolean
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2757,12 +3434,17 @@ input UpdateRepositoryInput {
   idempotencyKey: String
 }
 
+"The result of updateRepository."
 type UpdateRepositoryPayload {
+  "The repository after the change, as written."
   repository: Repository!
 }
 
+"The repository to delete."
 input DeleteRepositoryInput {
+  "The owner's login, in any case."
   owner: String!
+  "The repository's name, in any case."
   name: String!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2773,14 +3455,23 @@ input DeleteRepositoryInput {
   idempotencyKey: String
 }
 
+"The result of deleteRepository."
 type DeleteRepositoryPayload {
+  "The ID the deleted repository had."
   deletedRepositoryId: ID!
 }
 
+"The repository to fork and where."
 input ForkRepositoryInput {
+  "The source repository's owner, in any case."
   owner: String!
+  "The source repository's name, in any case."
   name: String!
-  "The account that will own the fork; default: the viewer."
+  """
+  The account that will own the fork, under the source's name: the viewer
+  (the default) or an organization the viewer is an ADMIN of (FORBIDDEN
+  otherwise).
+  """
   newOwner: String
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2791,12 +3482,17 @@ input ForkRepositoryInput {
   idempotencyKey: String
 }
 
+"The result of forkRepository."
 type ForkRepositoryPayload {
+  "The new fork, as written: the source's name, description and visibility, under the new owner."
   repository: Repository!
 }
 
+"The repository to star or unstar."
 input StarRepositoryInput {
+  "The owner's login, in any case."
   owner: String!
+  "The repository's name, in any case."
   name: String!
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
@@ -2807,27 +3503,104 @@ input StarRepositoryInput {
   idempotencyKey: String
 }
 
+"The result of starRepository and unstarRepository."
 type StarRepositoryPayload {
+  "The repository, with viewerHasStarred and stargazerCount as the write left them."
   repository: Repository!
 }
 
 extend type Mutation {
-  createRepository(input: CreateRepositoryInput!): CreateRepositoryPayload!
-  updateRepository(input: UpdateRepositoryInput!): UpdateRepositoryPayload!
-  "Deletes a repository: it and everything under it disappear from every query; its history stays in the log."
-  deleteRepository(input: DeleteRepositoryInput!): DeleteRepositoryPayload!
-  forkRepository(input: ForkRepositoryInput!): ForkRepositoryPayload!
-  "Stars a repository; starring a starred repository changes nothing."
-  starRepository(input: StarRepositoryInput!): StarRepositoryPayload!
-  unstarRepository(input: StarRepositoryInput!): StarRepositoryPayload!
+  """
+  Creates a repository for the viewer or for an organization the viewer is an
+  ADMIN of (FORBIDDEN otherwise). NOT_FOUND for a missing owner,
+  ALREADY_EXISTS when the owner has a repository of that name (in any case),
+  BAD_USER_INPUT for an invalid field.
+  """
+  createRepository(
+    "The new repository."
+    input: CreateRepositoryInput!
+  ): CreateRepositoryPayload!
+  """
+  Changes a repository's description or visibility: its owner or an ADMIN of
+  the owning organization only (FORBIDDEN). NOT_FOUND for a missing, deleted
+  or invisible repository. Giving the current values changes nothing.
+  """
+  updateRepository(
+    "The repository and the fields to change."
+    input: UpdateRepositoryInput!
+  ): UpdateRepositoryPayload!
+  """
+  Deletes a repository: it and everything under it disappear from every
+  query; its history stays in the log. Its owner or an ADMIN of the owning
+  organization only (FORBIDDEN); NOT_FOUND for a missing, already deleted or
+  invisible repository. The name may then be reused by a new repository.
+  """
+  deleteRepository(
+    "The repository to delete."
+    input: DeleteRepositoryInput!
+  ): DeleteRepositoryPayload!
+  """
+  Forks a repository the viewer can see into newOwner's account, under the
+  same name. NOT_FOUND for a missing or invisible source or a missing new
+  owner, FORBIDDEN unless the viewer is the new owner or one of its ADMINs,
+  ALREADY_EXISTS when the new owner already has a repository of that name
+  (the source itself included).
+  """
+  forkRepository(
+    "The source repository and the new owner."
+    input: ForkRepositoryInput!
+  ): ForkRepositoryPayload!
+  """
+  Stars a repository the viewer can see; starring a starred repository
+  changes nothing. Only users star (FORBIDDEN for an organization); NOT_FOUND
+  for a missing or invisible repository, or before the viewer's createUser.
+  """
+  starRepository(
+    "The repository to star."
+    input: StarRepositoryInput!
+  ): StarRepositoryPayload!
+  """
+  Removes the viewer's star from a repository; unstarring a repository the
+  viewer has not starred changes nothing. NOT_FOUND for a missing or
+  invisible repository.
+  """
+  unstarRepository(
+    "The repository to unstar."
+    input: StarRepositoryInput!
+  ): StarRepositoryPayload!
 }
 `, BuiltIn: false},
-	{Name: "../schema/schema.graphqls", Input: `"An ISO-8601 timestamp in UTC."
+	{Name: "../schema/schema.graphqls", Input: `"""
+hubstream: accounts, organizations, repositories, issues, pull requests,
+comments, reactions, stars and forks.
+
+Every mutation appends events and answers from its own write; queries read a
+read model that a projector builds from those events, usually within
+milliseconds. Requests authenticate with ` + "`" + `Authorization: Bearer <JWT>` + "`" + ` (the
+token's ` + "`" + `sub` + "`" + ` is the login); queries work anonymously, mutations need a
+token. Errors carry a stable ` + "`" + `extensions.code` + "`" + `: BAD_USER_INPUT (with the
+offending ` + "`" + `field` + "`" + `), NOT_FOUND, ALREADY_EXISTS, FORBIDDEN, UNAUTHENTICATED,
+CONFLICT or INTERNAL. Private repositories, and everything under them, exist
+only for their owner or the members of their organization: for everyone
+else they read as null or are left out, and mutations answer NOT_FOUND.
+"""
+schema {
+  # A Subscription root type must be named here too, or it is not served.
+  query: Query
+  mutation: Mutation
+}
+
+"""
+A point in time: an RFC 3339 string in UTC with up to nanosecond precision,
+e.g. ` + "`" + `2024-05-01T12:00:00.123456789Z` + "`" + `.
+"""
 scalar Time
 
 """
 The root of every read. Each field is served by a documented access pattern
-through a batched loader.
+through a batched loader. A query is limited in size, depth and complexity
+(a connection costs its page size times what it selects), so batched or
+aliased abuse is refused before anything is read.
 """
 type Query {
   "Whether the API is up; always true."
@@ -2836,26 +3609,34 @@ type Query {
 
 """
 The root of every write. Each mutation takes one input object and returns a
-payload holding the changed entity, read from the write itself.
+payload holding the changed entity, read from the write itself. Every
+mutation needs a bearer token (UNAUTHENTICATED without one), and every
+input takes an optional idempotencyKey that makes retries safe.
 """
 type Mutation {
-  "Does nothing; present so that Mutation is never empty."
+  "Does nothing and returns null; present so that Mutation is never empty."
   noop: Boolean
 }
 
 "An object with a globally unique, opaque ID."
 interface Node {
+  "An opaque, globally unique identifier; stable for the life of the entity."
   id: ID!
 }
 
 """
 Relay pagination state. Cursors are opaque, encrypted and bound to the
-connection (field and arguments) they came from.
+connection (field and arguments) they came from: a cursor used anywhere
+else is BAD_USER_INPUT.
 """
 type PageInfo {
+  "Whether there are items after this page (exact when paging forward with first)."
   hasNextPage: Boolean!
+  "Whether there are items before this page (exact when paging backward with last)."
   hasPreviousPage: Boolean!
+  "The cursor of the page's first item, or null for an empty page; pass it as before to page backward."
   startCursor: String
+  "The cursor of the page's last item, or null for an empty page; pass it as after to page forward."
   endCursor: String
 }
 
@@ -2865,23 +3646,39 @@ type HistoryEvent {
   type: String!
   "The entity's version after this event (1-based)."
   version: Int!
+  "When the event was recorded."
   at: Time!
-  "Login of whoever caused it."
+  "Login of whoever caused it; null for events without an actor."
   actor: String
-  "The event's data as JSON."
+  """
+  The event's data as JSON, in the current version of its schema (older
+  events are upgraded when read); an event this server cannot decode is shown
+  as stored.
+  """
   data: String!
 }
 
+"One event of a history, with its cursor."
 type HistoryEventEdge {
+  "Where this event is in the history; pass it as after to continue below it."
   cursor: String!
+  "The event."
   node: HistoryEvent!
 }
 
+"""
+A page of an entity's history, newest event first. Pages continue below the
+version the first page started at, so events appended while a client pages
+appear only when it starts again.
+"""
 type HistoryConnection {
+  "The events of this page with their cursors."
   edges: [HistoryEventEdge!]!
+  "The events of this page."
   nodes: [HistoryEvent!]!
+  "Where this page is in the history."
   pageInfo: PageInfo!
-  "The number of events (the entity's version)."
+  "The number of events (the entity's version), as the first page saw it."
   totalCount: Int!
 }
 `, BuiltIn: false},

@@ -25,155 +25,15 @@ type RepositoryOwner interface {
 	IsRepositoryOwner()
 }
 
+// The new comment.
 type AddCommentInput struct {
-	Owner      string `json:"owner"`
+	// The repository's owner, in any case.
+	Owner string `json:"owner"`
+	// The repository's name, in any case.
 	Repository string `json:"repository"`
 	// The issue or pull request number.
-	Number int32  `json:"number"`
-	Body   string `json:"body"`
-	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
-	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-}
-
-type AddCommentPayload struct {
-	Comment *IssueComment `json:"comment"`
-}
-
-type AddMemberInput struct {
-	Organization string                 `json:"organization"`
-	Login        string                 `json:"login"`
-	Role         OrganizationMemberRole `json:"role"`
-	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
-	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-}
-
-type AddMemberPayload struct {
-	Organization *Organization          `json:"organization"`
-	Member       *User                  `json:"member"`
-	Role         OrganizationMemberRole `json:"role"`
-}
-
-type ChangeMemberRoleInput struct {
-	Organization string                 `json:"organization"`
-	Login        string                 `json:"login"`
-	Role         OrganizationMemberRole `json:"role"`
-	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
-	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-}
-
-type ChangeMemberRolePayload struct {
-	Organization *Organization          `json:"organization"`
-	Member       *User                  `json:"member"`
-	Role         OrganizationMemberRole `json:"role"`
-}
-
-type CloseIssueInput struct {
-	Owner      string `json:"owner"`
-	Repository string `json:"repository"`
-	Number     int32  `json:"number"`
-	// Default COMPLETED.
-	Reason *IssueStateReason `json:"reason,omitempty"`
-	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
-	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-}
-
-type CloseIssuePayload struct {
-	Issue *Issue `json:"issue"`
-}
-
-type CreateOrganizationInput struct {
-	// The organization's login; shares the namespace of user logins.
-	Login       string  `json:"login"`
-	Name        *string `json:"name,omitempty"`
-	Description *string `json:"description,omitempty"`
-	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
-	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-}
-
-type CreateOrganizationPayload struct {
-	Organization *Organization `json:"organization"`
-}
-
-type CreateRepositoryInput struct {
-	// The user or organization that will own it; default: the viewer.
-	Owner *string `json:"owner,omitempty"`
-	// 1–100 letters, digits, '-', '_' and '.'; not '.' or '..'.
-	Name        string  `json:"name"`
-	Description *string `json:"description,omitempty"`
-	IsPrivate   *bool   `json:"isPrivate,omitempty"`
-	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
-	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-}
-
-type CreateRepositoryPayload struct {
-	Repository *Repository `json:"repository"`
-}
-
-type CreateUserInput struct {
-	// 1–39 letters, digits and single hyphens; not starting or ending with a hyphen.
-	Login string  `json:"login"`
-	Name  *string `json:"name,omitempty"`
-	Email *string `json:"email,omitempty"`
-	Bio   *string `json:"bio,omitempty"`
-	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
-	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-}
-
-type CreateUserPayload struct {
-	User *User `json:"user"`
-}
-
-type DeleteCommentInput struct {
-	ID string `json:"id"`
-	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
-	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-}
-
-type DeleteCommentPayload struct {
-	DeletedCommentID string `json:"deletedCommentId"`
-}
-
-type DeleteRepositoryInput struct {
-	Owner string `json:"owner"`
-	Name  string `json:"name"`
-	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
-	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-}
-
-type DeleteRepositoryPayload struct {
-	DeletedRepositoryID string `json:"deletedRepositoryId"`
-}
-
-type EditCommentInput struct {
-	// The comment's ID.
-	ID   string `json:"id"`
+	Number int32 `json:"number"`
+	// The comment's text: 1–65,536 characters, not blank.
 	Body string `json:"body"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
@@ -182,16 +42,20 @@ type EditCommentInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
-type EditCommentPayload struct {
+// The result of addComment.
+type AddCommentPayload struct {
+	// The new comment, as written.
 	Comment *IssueComment `json:"comment"`
 }
 
-type EditIssueInput struct {
-	Owner      string  `json:"owner"`
-	Repository string  `json:"repository"`
-	Number     int32   `json:"number"`
-	Title      *string `json:"title,omitempty"`
-	Body       *string `json:"body,omitempty"`
+// The membership to add.
+type AddMemberInput struct {
+	// The organization's login, in any case.
+	Organization string `json:"organization"`
+	// The login of the user to add (an organization cannot be a member).
+	Login string `json:"login"`
+	// The new member's role.
+	Role OrganizationMemberRole `json:"role"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the original payload and changes
@@ -199,16 +63,74 @@ type EditIssueInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
-type EditIssuePayload struct {
+// The result of addMember.
+type AddMemberPayload struct {
+	// The organization.
+	Organization *Organization `json:"organization"`
+	// The new member.
+	Member *User `json:"member"`
+	// The new member's role.
+	Role OrganizationMemberRole `json:"role"`
+}
+
+// The membership whose role to change.
+type ChangeMemberRoleInput struct {
+	// The organization's login, in any case.
+	Organization string `json:"organization"`
+	// The member's login, in any case.
+	Login string `json:"login"`
+	// The role the member should have.
+	Role OrganizationMemberRole `json:"role"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of changeMemberRole.
+type ChangeMemberRolePayload struct {
+	// The organization.
+	Organization *Organization `json:"organization"`
+	// The member.
+	Member *User `json:"member"`
+	// The member's role now.
+	Role OrganizationMemberRole `json:"role"`
+}
+
+// The issue to close, and why.
+type CloseIssueInput struct {
+	// The repository's owner, in any case.
+	Owner string `json:"owner"`
+	// The repository's name, in any case.
+	Repository string `json:"repository"`
+	// The issue's number.
+	Number int32 `json:"number"`
+	// COMPLETED (the default) or NOT_PLANNED; REOPENED is BAD_USER_INPUT.
+	Reason *IssueStateReason `json:"reason,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of closeIssue.
+type CloseIssuePayload struct {
+	// The issue after the change, as written.
 	Issue *Issue `json:"issue"`
 }
 
-type EditPullRequestInput struct {
-	Owner      string  `json:"owner"`
-	Repository string  `json:"repository"`
-	Number     int32   `json:"number"`
-	Title      *string `json:"title,omitempty"`
-	Body       *string `json:"body,omitempty"`
+// The new organization.
+type CreateOrganizationInput struct {
+	// The organization's login: the same rules as a user's (1–39 letters, digits
+	// and single hyphens), free among users and organizations regardless of case
+	// (ALREADY_EXISTS).
+	Login string `json:"login"`
+	// The display name (up to 255 characters).
+	Name *string `json:"name,omitempty"`
+	// A short public description (up to 160 characters).
+	Description *string `json:"description,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the original payload and changes
@@ -216,10 +138,171 @@ type EditPullRequestInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
-type ForkRepositoryInput struct {
+// The result of createOrganization.
+type CreateOrganizationPayload struct {
+	// The new organization, as written.
+	Organization *Organization `json:"organization"`
+}
+
+// The new repository.
+type CreateRepositoryInput struct {
+	// The user or organization that will own it: the viewer (the default) or an
+	// organization the viewer is an ADMIN of (FORBIDDEN otherwise).
+	Owner *string `json:"owner,omitempty"`
+	// 1–100 letters, digits, '-', '_' and '.'; not '.' or '..'. Unique per owner
+	// regardless of case (ALREADY_EXISTS); a deleted repository's name may be
+	// reused.
+	Name string `json:"name"`
+	// A short description (up to 350 characters).
+	Description *string `json:"description,omitempty"`
+	// Whether only the owner (or the organization's members) may see it; default false.
+	IsPrivate *bool `json:"isPrivate,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of createRepository.
+type CreateRepositoryPayload struct {
+	// The new repository, as written.
+	Repository *Repository `json:"repository"`
+}
+
+// The new user account.
+type CreateUserInput struct {
+	// The login: 1–39 letters, digits and single hyphens, not starting or ending
+	// with a hyphen. It must be the token's subject (FORBIDDEN otherwise) and
+	// free among users and organizations, regardless of case (ALREADY_EXISTS).
+	Login string `json:"login"`
+	// The display name (up to 255 characters).
+	Name *string `json:"name,omitempty"`
+	// A public email address (up to 254 characters, shaped like name@example.com).
+	Email *string `json:"email,omitempty"`
+	// A short self-description (up to 160 characters).
+	Bio *string `json:"bio,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of createUser.
+type CreateUserPayload struct {
+	// The new user, as written.
+	User *User `json:"user"`
+}
+
+// The comment to delete.
+type DeleteCommentInput struct {
+	// The comment's ID.
+	ID string `json:"id"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of deleteComment.
+type DeleteCommentPayload struct {
+	// The ID the deleted comment had.
+	DeletedCommentID string `json:"deletedCommentId"`
+}
+
+// The repository to delete.
+type DeleteRepositoryInput struct {
+	// The owner's login, in any case.
 	Owner string `json:"owner"`
-	Name  string `json:"name"`
-	// The account that will own the fork; default: the viewer.
+	// The repository's name, in any case.
+	Name string `json:"name"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of deleteRepository.
+type DeleteRepositoryPayload struct {
+	// The ID the deleted repository had.
+	DeletedRepositoryID string `json:"deletedRepositoryId"`
+}
+
+// The comment's new text.
+type EditCommentInput struct {
+	// The comment's ID.
+	ID string `json:"id"`
+	// The new text: 1–65,536 characters, not blank.
+	Body string `json:"body"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of editComment.
+type EditCommentPayload struct {
+	// The comment after the change, as written.
+	Comment *IssueComment `json:"comment"`
+}
+
+// Issue fields to change; omitted fields stay as they are.
+type EditIssueInput struct {
+	// The repository's owner, in any case.
+	Owner string `json:"owner"`
+	// The repository's name, in any case.
+	Repository string `json:"repository"`
+	// The issue's number.
+	Number int32 `json:"number"`
+	// A new title (1–256 characters, not blank); omitted leaves it.
+	Title *string `json:"title,omitempty"`
+	// A new body (up to 65,536 characters); an empty string clears it; omitted leaves it.
+	Body *string `json:"body,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of editIssue.
+type EditIssuePayload struct {
+	// The issue after the change, as written.
+	Issue *Issue `json:"issue"`
+}
+
+// Pull request fields to change; omitted fields stay as they are.
+type EditPullRequestInput struct {
+	// The repository's owner, in any case.
+	Owner string `json:"owner"`
+	// The repository's name, in any case.
+	Repository string `json:"repository"`
+	// The pull request's number.
+	Number int32 `json:"number"`
+	// A new title (1–256 characters, not blank); omitted leaves it.
+	Title *string `json:"title,omitempty"`
+	// A new body (up to 65,536 characters); an empty string clears it; omitted leaves it.
+	Body *string `json:"body,omitempty"`
+	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
+	// that makes the mutation safe to retry: a retry with the same key by the
+	// same viewer within 24 hours returns the original payload and changes
+	// nothing; the same key with a different input is BAD_USER_INPUT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The repository to fork and where.
+type ForkRepositoryInput struct {
+	// The source repository's owner, in any case.
+	Owner string `json:"owner"`
+	// The source repository's name, in any case.
+	Name string `json:"name"`
+	// The account that will own the fork, under the source's name: the viewer
+	// (the default) or an organization the viewer is an ADMIN of (FORBIDDEN
+	// otherwise).
 	NewOwner *string `json:"newOwner,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
@@ -228,15 +311,23 @@ type ForkRepositoryInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of forkRepository.
 type ForkRepositoryPayload struct {
+	// The new fork, as written: the source's name, description and visibility, under the new owner.
 	Repository *Repository `json:"repository"`
 }
 
+// A page of an entity's history, newest event first. Pages continue below the
+// version the first page started at, so events appended while a client pages
+// appear only when it starts again.
 type HistoryConnection struct {
-	Edges    []*HistoryEventEdge `json:"edges"`
-	Nodes    []*HistoryEvent     `json:"nodes"`
-	PageInfo *PageInfo           `json:"pageInfo"`
-	// The number of events (the entity's version).
+	// The events of this page with their cursors.
+	Edges []*HistoryEventEdge `json:"edges"`
+	// The events of this page.
+	Nodes []*HistoryEvent `json:"nodes"`
+	// Where this page is in the history.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of events (the entity's version), as the first page saw it.
 	TotalCount int32 `json:"totalCount"`
 }
 
@@ -245,52 +336,79 @@ type HistoryEvent struct {
 	// The event type, e.g. IssueOpened.
 	Type string `json:"type"`
 	// The entity's version after this event (1-based).
-	Version int32     `json:"version"`
-	At      time.Time `json:"at"`
-	// Login of whoever caused it.
+	Version int32 `json:"version"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
 	Actor *string `json:"actor,omitempty"`
-	// The event's data as JSON.
+	// The event's data as JSON, in the current version of its schema (older
+	// events are upgraded when read); an event this server cannot decode is shown
+	// as stored.
 	Data string `json:"data"`
 }
 
+// One event of a history, with its cursor.
 type HistoryEventEdge struct {
-	Cursor string        `json:"cursor"`
-	Node   *HistoryEvent `json:"node"`
-}
-
-type IssueCommentConnection struct {
-	Edges      []*IssueCommentEdge `json:"edges"`
-	Nodes      []*IssueComment     `json:"nodes"`
-	PageInfo   *PageInfo           `json:"pageInfo"`
-	TotalCount int32               `json:"totalCount"`
-}
-
-type IssueCommentEdge struct {
-	Cursor string        `json:"cursor"`
-	Node   *IssueComment `json:"node"`
-}
-
-type IssueConnection struct {
-	Edges      []*IssueEdge `json:"edges"`
-	Nodes      []*Issue     `json:"nodes"`
-	PageInfo   *PageInfo    `json:"pageInfo"`
-	TotalCount int32        `json:"totalCount"`
-}
-
-type IssueEdge struct {
+	// Where this event is in the history; pass it as after to continue below it.
 	Cursor string `json:"cursor"`
-	Node   *Issue `json:"node"`
+	// The event.
+	Node *HistoryEvent `json:"node"`
+}
+
+// A page of the comments on an issue or a pull request.
+type IssueCommentConnection struct {
+	// The comments of this page with their cursors.
+	Edges []*IssueCommentEdge `json:"edges"`
+	// The comments of this page.
+	Nodes []*IssueComment `json:"nodes"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of comments, deleted ones not counted.
+	TotalCount int32 `json:"totalCount"`
+}
+
+// A comment in a list, with its cursor.
+type IssueCommentEdge struct {
+	// Where this comment is in the list; pass it as after or before to continue from here.
+	Cursor string `json:"cursor"`
+	// The comment.
+	Node *IssueComment `json:"node"`
+}
+
+// A page of a repository's issues.
+type IssueConnection struct {
+	// The issues of this page with their cursors.
+	Edges []*IssueEdge `json:"edges"`
+	// The issues of this page.
+	Nodes []*Issue `json:"nodes"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of the repository's issues in the states asked for.
+	TotalCount int32 `json:"totalCount"`
+}
+
+// An issue in a list, with its cursor.
+type IssueEdge struct {
+	// Where this issue is in the list; pass it as after or before to continue from here.
+	Cursor string `json:"cursor"`
+	// The issue.
+	Node *Issue `json:"node"`
 }
 
 // The root of every write. Each mutation takes one input object and returns a
-// payload holding the changed entity, read from the write itself.
+// payload holding the changed entity, read from the write itself. Every
+// mutation needs a bearer token (UNAUTHENTICATED without one), and every
+// input takes an optional idempotencyKey that makes retries safe.
 type Mutation struct {
 }
 
+// The new issue.
 type OpenIssueInput struct {
-	Owner      string `json:"owner"`
+	// The repository's owner, in any case.
+	Owner string `json:"owner"`
+	// The repository's name, in any case.
 	Repository string `json:"repository"`
-	// 1–256 characters.
+	// 1–256 characters, not blank.
 	Title string `json:"title"`
 	// Up to 65,536 characters.
 	Body *string `json:"body,omitempty"`
@@ -301,17 +419,26 @@ type OpenIssueInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of openIssue.
 type OpenIssuePayload struct {
+	// The new issue, as written, with its number.
 	Issue *Issue `json:"issue"`
 }
 
+// The new pull request.
 type OpenPullRequestInput struct {
-	Owner      string  `json:"owner"`
-	Repository string  `json:"repository"`
-	Title      string  `json:"title"`
-	Body       *string `json:"body,omitempty"`
-	HeadRef    string  `json:"headRef"`
-	BaseRef    string  `json:"baseRef"`
+	// The repository's owner, in any case.
+	Owner string `json:"owner"`
+	// The repository's name, in any case.
+	Repository string `json:"repository"`
+	// 1–256 characters, not blank.
+	Title string `json:"title"`
+	// Up to 65,536 characters.
+	Body *string `json:"body,omitempty"`
+	// The branch with the changes: 1–255 characters, no spaces or control characters.
+	HeadRef string `json:"headRef"`
+	// The branch to merge into: 1–255 characters, no spaces or control characters, not headRef.
+	BaseRef string `json:"baseRef"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the original payload and changes
@@ -319,64 +446,102 @@ type OpenPullRequestInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of openPullRequest.
 type OpenPullRequestPayload struct {
+	// The new pull request, as written, with its number.
 	PullRequest *PullRequest `json:"pullRequest"`
 }
 
+// A page of the organizations a user belongs to.
 type OrganizationConnection struct {
-	Edges      []*OrganizationEdge `json:"edges"`
-	Nodes      []*Organization     `json:"nodes"`
-	PageInfo   *PageInfo           `json:"pageInfo"`
-	TotalCount int32               `json:"totalCount"`
+	// The organizations of this page with their cursors.
+	Edges []*OrganizationEdge `json:"edges"`
+	// The organizations of this page.
+	Nodes []*Organization `json:"nodes"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of organizations the user belongs to.
+	TotalCount int32 `json:"totalCount"`
 }
 
+// An organization in a list, with its cursor.
 type OrganizationEdge struct {
-	Cursor string        `json:"cursor"`
-	Node   *Organization `json:"node"`
+	// Where this organization is in the list; pass it as after or before to continue from here.
+	Cursor string `json:"cursor"`
+	// The organization.
+	Node *Organization `json:"node"`
 }
 
+// A page of an organization's members.
 type OrganizationMemberConnection struct {
-	Edges      []*OrganizationMemberEdge `json:"edges"`
-	Nodes      []*User                   `json:"nodes"`
-	PageInfo   *PageInfo                 `json:"pageInfo"`
-	TotalCount int32                     `json:"totalCount"`
+	// The members of this page with their cursors and roles.
+	Edges []*OrganizationMemberEdge `json:"edges"`
+	// The members of this page.
+	Nodes []*User `json:"nodes"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of members.
+	TotalCount int32 `json:"totalCount"`
 }
 
+// A member of an organization, with their role.
 type OrganizationMemberEdge struct {
-	Cursor string                 `json:"cursor"`
-	Node   *User                  `json:"node"`
-	Role   OrganizationMemberRole `json:"role"`
+	// Where this member is in the list; pass it as after or before to continue from here.
+	Cursor string `json:"cursor"`
+	// The member.
+	Node *User `json:"node"`
+	// The member's role.
+	Role OrganizationMemberRole `json:"role"`
 }
 
 // Relay pagination state. Cursors are opaque, encrypted and bound to the
-// connection (field and arguments) they came from.
+// connection (field and arguments) they came from: a cursor used anywhere
+// else is BAD_USER_INPUT.
 type PageInfo struct {
-	HasNextPage     bool    `json:"hasNextPage"`
-	HasPreviousPage bool    `json:"hasPreviousPage"`
-	StartCursor     *string `json:"startCursor,omitempty"`
-	EndCursor       *string `json:"endCursor,omitempty"`
+	// Whether there are items after this page (exact when paging forward with first).
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether there are items before this page (exact when paging backward with last).
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the page's first item, or null for an empty page; pass it as before to page backward.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the page's last item, or null for an empty page; pass it as after to page forward.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A page of a repository's pull requests.
 type PullRequestConnection struct {
-	Edges      []*PullRequestEdge `json:"edges"`
-	Nodes      []*PullRequest     `json:"nodes"`
-	PageInfo   *PageInfo          `json:"pageInfo"`
-	TotalCount int32              `json:"totalCount"`
+	// The pull requests of this page with their cursors.
+	Edges []*PullRequestEdge `json:"edges"`
+	// The pull requests of this page.
+	Nodes []*PullRequest `json:"nodes"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of the repository's pull requests in the states asked for.
+	TotalCount int32 `json:"totalCount"`
 }
 
+// A pull request in a list, with its cursor.
 type PullRequestEdge struct {
-	Cursor string       `json:"cursor"`
-	Node   *PullRequest `json:"node"`
+	// Where this pull request is in the list; pass it as after or before to continue from here.
+	Cursor string `json:"cursor"`
+	// The pull request.
+	Node *PullRequest `json:"node"`
 }
 
+// The result of a pull request mutation.
 type PullRequestPayload struct {
+	// The pull request after the change, as written.
 	PullRequest *PullRequest `json:"pullRequest"`
 }
 
+// The pull request to close, reopen or merge.
 type PullRequestRefInput struct {
-	Owner      string `json:"owner"`
+	// The repository's owner, in any case.
+	Owner string `json:"owner"`
+	// The repository's name, in any case.
 	Repository string `json:"repository"`
-	Number     int32  `json:"number"`
+	// The pull request's number.
+	Number int32 `json:"number"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the original payload and changes
@@ -385,20 +550,28 @@ type PullRequestRefInput struct {
 }
 
 // The root of every read. Each field is served by a documented access pattern
-// through a batched loader.
+// through a batched loader. A query is limited in size, depth and complexity
+// (a connection costs its page size times what it selects), so batched or
+// aliased abuse is refused before anything is read.
 type Query struct {
 }
 
+// The reactions of one content on a subject.
 type ReactionGroup struct {
-	Content          ReactionContent `json:"content"`
-	Count            int32           `json:"count"`
-	ViewerHasReacted bool            `json:"viewerHasReacted"`
+	// The reaction's emoji.
+	Content ReactionContent `json:"content"`
+	// How many users reacted with it (0 when nobody did).
+	Count int32 `json:"count"`
+	// Whether the viewer reacted with it (false when anonymous).
+	ViewerHasReacted bool `json:"viewerHasReacted"`
 }
 
+// A reaction to add or remove.
 type ReactionInput struct {
 	// The ID of an issue, pull request or comment.
-	SubjectID string          `json:"subjectId"`
-	Content   ReactionContent `json:"content"`
+	SubjectID string `json:"subjectId"`
+	// The reaction's emoji.
+	Content ReactionContent `json:"content"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the original payload and changes
@@ -406,14 +579,20 @@ type ReactionInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of addReaction and removeReaction.
 type ReactionPayload struct {
-	Subject        Reactable        `json:"subject"`
+	// The issue, pull request or comment reacted to, as the write left it.
+	Subject Reactable `json:"subject"`
+	// The subject's reaction groups after the change, the viewer's own included.
 	ReactionGroups []*ReactionGroup `json:"reactionGroups"`
 }
 
+// The membership to end.
 type RemoveMemberInput struct {
+	// The organization's login, in any case.
 	Organization string `json:"organization"`
-	Login        string `json:"login"`
+	// The member's login, in any case; the viewer's own to leave the organization.
+	Login string `json:"login"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the original payload and changes
@@ -421,14 +600,20 @@ type RemoveMemberInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of removeMember.
 type RemoveMemberPayload struct {
+	// The organization the member left.
 	Organization *Organization `json:"organization"`
 }
 
+// The issue to reopen.
 type ReopenIssueInput struct {
-	Owner      string `json:"owner"`
+	// The repository's owner, in any case.
+	Owner string `json:"owner"`
+	// The repository's name, in any case.
 	Repository string `json:"repository"`
-	Number     int32  `json:"number"`
+	// The issue's number.
+	Number int32 `json:"number"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the original payload and changes
@@ -436,25 +621,38 @@ type ReopenIssueInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of reopenIssue.
 type ReopenIssuePayload struct {
+	// The issue after the change, as written.
 	Issue *Issue `json:"issue"`
 }
 
+// A page of repositories.
 type RepositoryConnection struct {
-	Edges      []*RepositoryEdge `json:"edges"`
-	Nodes      []*Repository     `json:"nodes"`
-	PageInfo   *PageInfo         `json:"pageInfo"`
-	TotalCount int32             `json:"totalCount"`
+	// The repositories of this page with their cursors.
+	Edges []*RepositoryEdge `json:"edges"`
+	// The repositories of this page.
+	Nodes []*Repository `json:"nodes"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of repositories in the whole list, as the viewer may see it.
+	TotalCount int32 `json:"totalCount"`
 }
 
+// A repository in a list, with its cursor.
 type RepositoryEdge struct {
-	Cursor string      `json:"cursor"`
-	Node   *Repository `json:"node"`
+	// Where this repository is in the list; pass it as after or before to continue from here.
+	Cursor string `json:"cursor"`
+	// The repository.
+	Node *Repository `json:"node"`
 }
 
+// The repository to star or unstar.
 type StarRepositoryInput struct {
+	// The owner's login, in any case.
 	Owner string `json:"owner"`
-	Name  string `json:"name"`
+	// The repository's name, in any case.
+	Name string `json:"name"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the original payload and changes
@@ -462,39 +660,63 @@ type StarRepositoryInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of starRepository and unstarRepository.
 type StarRepositoryPayload struct {
+	// The repository, with viewerHasStarred and stargazerCount as the write left them.
 	Repository *Repository `json:"repository"`
 }
 
+// A page of a repository's stargazers.
 type StargazerConnection struct {
-	Edges      []*StargazerEdge `json:"edges"`
-	Nodes      []*User          `json:"nodes"`
-	PageInfo   *PageInfo        `json:"pageInfo"`
-	TotalCount int32            `json:"totalCount"`
+	// The stargazers of this page with their cursors and when they starred.
+	Edges []*StargazerEdge `json:"edges"`
+	// The stargazers of this page.
+	Nodes []*User `json:"nodes"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of stargazers (the repository's stargazerCount).
+	TotalCount int32 `json:"totalCount"`
 }
 
+// A user who starred a repository, with when.
 type StargazerEdge struct {
-	Cursor    string    `json:"cursor"`
-	Node      *User     `json:"node"`
+	// Where this stargazer is in the list; pass it as after or before to continue from here.
+	Cursor string `json:"cursor"`
+	// The user who starred the repository.
+	Node *User `json:"node"`
+	// When the user starred the repository.
 	StarredAt time.Time `json:"starredAt"`
 }
 
+// A page of the repositories a user starred.
 type StarredRepositoryConnection struct {
-	Edges      []*StarredRepositoryEdge `json:"edges"`
-	Nodes      []*Repository            `json:"nodes"`
-	PageInfo   *PageInfo                `json:"pageInfo"`
-	TotalCount int32                    `json:"totalCount"`
+	// The repositories of this page with their cursors and when they were starred.
+	Edges []*StarredRepositoryEdge `json:"edges"`
+	// The repositories of this page.
+	Nodes []*Repository `json:"nodes"`
+	// Where this page is in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of starred repositories that still exist and that the viewer may see.
+	TotalCount int32 `json:"totalCount"`
 }
 
+// A repository a user starred, with when.
 type StarredRepositoryEdge struct {
-	Cursor    string      `json:"cursor"`
-	Node      *Repository `json:"node"`
-	StarredAt time.Time   `json:"starredAt"`
+	// Where this repository is in the list; pass it as after or before to continue from here.
+	Cursor string `json:"cursor"`
+	// The starred repository.
+	Node *Repository `json:"node"`
+	// When the user starred it.
+	StarredAt time.Time `json:"starredAt"`
 }
 
+// Organization fields to change; omitted fields stay as they are.
 type UpdateOrganizationInput struct {
-	Login       string  `json:"login"`
-	Name        *string `json:"name,omitempty"`
+	// The organization's login, in any case.
+	Login string `json:"login"`
+	// A new display name (up to 255 characters); an empty string clears it; omitted leaves it.
+	Name *string `json:"name,omitempty"`
+	// A new description (up to 160 characters); an empty string clears it; omitted leaves it.
 	Description *string `json:"description,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
@@ -503,16 +725,22 @@ type UpdateOrganizationInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of updateOrganization.
 type UpdateOrganizationPayload struct {
+	// The organization after the change, as written.
 	Organization *Organization `json:"organization"`
 }
 
+// Profile fields to change; omitted fields stay as they are.
 type UpdateProfileInput struct {
+	// The user to change: the token's subject (FORBIDDEN for anyone else).
 	Login string `json:"login"`
-	// A new display name; an empty string clears it; omitted leaves it.
-	Name  *string `json:"name,omitempty"`
+	// A new display name (up to 255 characters); an empty string clears it; omitted leaves it.
+	Name *string `json:"name,omitempty"`
+	// A new public email address (shaped like name@example.com); an empty string clears it; omitted leaves it.
 	Email *string `json:"email,omitempty"`
-	Bio   *string `json:"bio,omitempty"`
+	// A new self-description (up to 160 characters); an empty string clears it; omitted leaves it.
+	Bio *string `json:"bio,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the original payload and changes
@@ -520,15 +748,24 @@ type UpdateProfileInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of updateProfile.
 type UpdateProfilePayload struct {
+	// The user after the change, as written.
 	User *User `json:"user"`
 }
 
+// Repository fields to change; omitted fields stay as they are.
 type UpdateRepositoryInput struct {
-	Owner       string  `json:"owner"`
-	Name        string  `json:"name"`
+	// The owner's login, in any case.
+	Owner string `json:"owner"`
+	// The repository's name, in any case.
+	Name string `json:"name"`
+	// A new description (up to 350 characters); an empty string clears it; omitted leaves it.
 	Description *string `json:"description,omitempty"`
-	IsPrivate   *bool   `json:"isPrivate,omitempty"`
+	// The new visibility. A private repository, and everything under it, is
+	// hidden from everyone but its owner or organization members. A fork's
+	// visibility cannot be changed (BAD_USER_INPUT).
+	IsPrivate *bool `json:"isPrivate,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the original payload and changes
@@ -536,14 +773,19 @@ type UpdateRepositoryInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of updateRepository.
 type UpdateRepositoryPayload struct {
+	// The repository after the change, as written.
 	Repository *Repository `json:"repository"`
 }
 
+// Whether an issue is open or closed.
 type IssueState string
 
 const (
-	IssueStateOpen   IssueState = "OPEN"
+	// Open: being worked on or discussed.
+	IssueStateOpen IssueState = "OPEN"
+	// Closed, for the reason in stateReason.
 	IssueStateClosed IssueState = "CLOSED"
 )
 
@@ -595,12 +837,16 @@ func (e IssueState) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Why an issue is in its state.
 type IssueStateReason string
 
 const (
-	IssueStateReasonCompleted  IssueStateReason = "COMPLETED"
+	// Closed as done (the default of closeIssue).
+	IssueStateReasonCompleted IssueStateReason = "COMPLETED"
+	// Closed as not planned: won't do, duplicate, or not an issue.
 	IssueStateReasonNotPlanned IssueStateReason = "NOT_PLANNED"
-	IssueStateReasonReopened   IssueStateReason = "REOPENED"
+	// Open again after having been closed.
+	IssueStateReasonReopened IssueStateReason = "REOPENED"
 )
 
 var AllIssueStateReason = []IssueStateReason{
@@ -652,10 +898,15 @@ func (e IssueStateReason) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A member's role in an organization.
 type OrganizationMemberRole string
 
 const (
-	OrganizationMemberRoleAdmin  OrganizationMemberRole = "ADMIN"
+	// Manages the organization: its profile, its members and their roles, and
+	// its repositories (create, change, delete, merge pull requests, moderate
+	// issues and comments). An organization always keeps at least one.
+	OrganizationMemberRoleAdmin OrganizationMemberRole = "ADMIN"
+	// Sees the organization's private repositories and may leave the organization.
 	OrganizationMemberRoleMember OrganizationMemberRole = "MEMBER"
 )
 
@@ -707,11 +958,15 @@ func (e OrganizationMemberRole) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Whether a pull request is open, closed or merged.
 type PullRequestState string
 
 const (
-	PullRequestStateOpen   PullRequestState = "OPEN"
+	// Open: waiting for review or a merge.
+	PullRequestStateOpen PullRequestState = "OPEN"
+	// Closed without being merged; it can be reopened.
 	PullRequestStateClosed PullRequestState = "CLOSED"
+	// Merged; final.
 	PullRequestStateMerged PullRequestState = "MERGED"
 )
 
@@ -764,17 +1019,26 @@ func (e PullRequestState) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A reaction's emoji, in GitHub's order.
 type ReactionContent string
 
 const (
-	ReactionContentThumbsUp   ReactionContent = "THUMBS_UP"
+	// 👍
+	ReactionContentThumbsUp ReactionContent = "THUMBS_UP"
+	// 👎
 	ReactionContentThumbsDown ReactionContent = "THUMBS_DOWN"
-	ReactionContentLaugh      ReactionContent = "LAUGH"
-	ReactionContentHooray     ReactionContent = "HOORAY"
-	ReactionContentConfused   ReactionContent = "CONFUSED"
-	ReactionContentHeart      ReactionContent = "HEART"
-	ReactionContentRocket     ReactionContent = "ROCKET"
-	ReactionContentEyes       ReactionContent = "EYES"
+	// 😄
+	ReactionContentLaugh ReactionContent = "LAUGH"
+	// 🎉
+	ReactionContentHooray ReactionContent = "HOORAY"
+	// 😕
+	ReactionContentConfused ReactionContent = "CONFUSED"
+	// ❤️
+	ReactionContentHeart ReactionContent = "HEART"
+	// 🚀
+	ReactionContentRocket ReactionContent = "ROCKET"
+	// 👀
+	ReactionContentEyes ReactionContent = "EYES"
 )
 
 var AllReactionContent = []ReactionContent{

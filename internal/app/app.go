@@ -27,6 +27,7 @@ import (
 	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/playground"
 	"github.com/hubstream/hubstream/internal/projections"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -286,7 +287,7 @@ var _ storage.Store = (*pebblestore.Store)(nil)
 func (a *App) routes(gql http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gql)
-	mux.Handle("GET /{$}", graph.Playground("/graphql"))
+	mux.Handle("/", playground.Handler(playground.Options{Endpoint: "/graphql"}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})

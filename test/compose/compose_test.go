@@ -1,8 +1,18 @@
-// Package compose checks docker-compose.yml against hubstream's binaries.
-// No Docker engine runs on our machines, so `docker compose up` is not run
-// here; instead every command, sub-command and flag the compose file uses
-// is executed against the real binaries in "-h" mode, and the environment
-// variables it sets are checked against the ones the code reads.
+// Package compose checks docker-compose.yml, the Dockerfile and
+// .dockerignore against hubstream's code. No Docker engine runs on our
+// machines, so `docker compose up` is not run here. Instead:
+//
+//   - every command, sub-command and flag a service or health check uses is
+//     executed against the real binaries in "-h" mode;
+//   - every environment variable the file sets is one the code (or the AWS
+//     SDK's configuration) reads, derived from the source, not a kept list;
+//   - the file's shape is checked: one image built once, restart policies,
+//     health checks, addresses other containers can reach, a storage back
+//     end per profile, volumes the non-root user can write;
+//   - the build context keeps out history, data and secrets and keeps in
+//     every file the build embeds;
+//   - where Docker Compose v2 is installed, `docker compose config` validates
+//     the file for each profile (.ci/run installs it).
 package compose
 
 import (
@@ -11,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,41 +29,86 @@ import (
 	"github.com/goccy/go-yaml"
 )
 
+// repoRoot is the repository's root, relative to this package.
+const repoRoot = "../.."
+
+// binDir is where hubstream's binaries live in the image.
+const binDir = "/usr/local/bin/"
+
+type healthcheck struct {
+	Test []string `yaml:"test"`
+}
+
+type dependency struct {
+	Condition string `yaml:"condition"`
+	// Required is nil when not given (Compose's default: true).
+	Required *bool `yaml:"required"`
+}
+
+type network struct {
+	Aliases []string `yaml:"aliases"`
+}
+
 type service struct {
-	Entrypoint  []string          `yaml:"entrypoint"`
-	Command     []string          `yaml:"command"`
-	Environment map[string]string `yaml:"environment"`
-	Healthcheck *struct {
-		Test []string `yaml:"test"`
-	} `yaml:"healthcheck"`
-	DependsOn map[string]struct {
-		Condition string `yaml:"condition"`
-	} `yaml:"depends_on"`
-	Volumes []string `yaml:"volumes"`
+	Image       string                `yaml:"image"`
+	Build       any                   `yaml:"build"`
+	PullPolicy  string                `yaml:"pull_policy"`
+	Profiles    []string              `yaml:"profiles"`
+	Entrypoint  []string              `yaml:"entrypoint"`
+	Command     []string              `yaml:"command"`
+	Environment map[string]string     `yaml:"environment"`
+	Healthcheck *healthcheck          `yaml:"healthcheck"`
+	DependsOn   map[string]dependency `yaml:"depends_on"`
+	Volumes     []string              `yaml:"volumes"`
+	Ports       []string              `yaml:"ports"`
+	Restart     string                `yaml:"restart"`
+	User        string                `yaml:"user"`
+	Networks    map[string]network    `yaml:"networks"`
+}
+
+// ours reports whether the service runs one of hubstream's binaries.
+func (s service) ours() bool {
+	return len(s.Entrypoint) > 0 && strings.HasPrefix(s.Entrypoint[0], binDir)
+}
+
+// activeIn reports whether the service runs when profile is chosen
+// (services without profiles always run).
+func (s service) activeIn(profile string) bool {
+	return len(s.Profiles) == 0 || slices.Contains(s.Profiles, profile)
 }
 
 type composeFile struct {
+	Name     string             `yaml:"name"`
 	Services map[string]service `yaml:"services"`
 	Volumes  map[string]any     `yaml:"volumes"`
 }
 
-// knownEnv are the variables hubstream's binaries (or the AWS SDK's
-// configuration chain) read.
-var knownEnv = map[string]bool{
-	"DYNAMODB_ENDPOINT": true, "AWS_REGION": true, "HUBSTREAM_TABLE": true,
-	"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true,
-	"AUTH_JWT_SECRET": true, "AUTH_JWKS_URL": true, "AUTH_ISSUER": true, "AUTH_AUDIENCE": true,
+// profiles returns every profile the file names.
+func (cf composeFile) profiles() []string {
+	var out []string
+	for _, s := range cf.Services {
+		for _, p := range s.Profiles {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func loadCompose(t *testing.T) composeFile {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "docker-compose.yml"))
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cf composeFile
 	if err := yaml.Unmarshal(raw, &cf); err != nil {
 		t.Fatalf("docker-compose.yml is not valid YAML: %v", err)
+	}
+	if len(cf.Services) == 0 {
+		t.Fatal("docker-compose.yml has no services")
 	}
 	return cf
 }
@@ -62,7 +118,7 @@ func buildBinaries(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, cmd := range []string{"server", "projector", "ddblocal"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, cmd), "../../cmd/"+cmd).CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, cmd), filepath.Join(repoRoot, "cmd", cmd)).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go build %s: %v\n%s", cmd, err, out)
 		}
@@ -95,32 +151,34 @@ func checkArgs(t *testing.T, bin string, args []string) {
 func TestComposeCommandsExist(t *testing.T) {
 	cf := loadCompose(t)
 	bins := buildBinaries(t)
-	want := []string{"ddblocal", "server", "projector"}
-	for _, name := range want {
-		if _, ok := cf.Services[name]; !ok {
-			t.Fatalf("service %q missing from docker-compose.yml", name)
+	known := knownEnv(t)
+	for _, name := range []string{"ddblocal", "server", "projector"} {
+		if svc, ok := cf.Services[name]; !ok || !svc.ours() {
+			t.Fatalf("service %q missing from docker-compose.yml, or not running our binary", name)
 		}
 	}
 	for name, svc := range cf.Services {
 		t.Run(name, func(t *testing.T) {
-			if len(svc.Entrypoint) != 1 || !strings.HasPrefix(svc.Entrypoint[0], "/usr/local/bin/") {
-				t.Fatalf("entrypoint %v: want one of our binaries in /usr/local/bin", svc.Entrypoint)
+			if svc.ours() {
+				if len(svc.Entrypoint) != 1 {
+					t.Fatalf("entrypoint %v: want one of our binaries in %s", svc.Entrypoint, binDir)
+				}
+				bin := filepath.Join(bins, filepath.Base(svc.Entrypoint[0]))
+				if _, err := os.Stat(bin); err != nil {
+					t.Fatalf("entrypoint %s is not a hubstream binary", svc.Entrypoint[0])
+				}
+				checkArgs(t, bin, svc.Command)
+				for k := range svc.Environment {
+					if !known.reads(k) {
+						t.Errorf("environment variable %s is read by nothing: neither hubstream's code nor the AWS SDK's configuration", k)
+					}
+				}
 			}
-			bin := filepath.Join(bins, filepath.Base(svc.Entrypoint[0]))
-			if _, err := os.Stat(bin); err != nil {
-				t.Fatalf("entrypoint %s is not a hubstream binary", svc.Entrypoint[0])
-			}
-			checkArgs(t, bin, svc.Command)
-			if hc := svc.Healthcheck; hc != nil {
-				if len(hc.Test) < 2 || hc.Test[0] != "CMD" {
-					t.Fatalf("healthcheck %v: want the exec form [CMD, binary, ...] (the image has no shell)", hc.Test)
+			if hc := svc.Healthcheck; hc != nil && svc.ours() {
+				if len(hc.Test) < 2 || hc.Test[0] != "CMD" || !strings.HasPrefix(hc.Test[1], binDir) {
+					t.Fatalf("healthcheck %v: want the exec form [CMD, %s<binary>, ...] (the image has no shell)", hc.Test, binDir)
 				}
 				checkArgs(t, filepath.Join(bins, filepath.Base(hc.Test[1])), hc.Test[2:])
-			}
-			for k := range svc.Environment {
-				if !knownEnv[k] {
-					t.Errorf("environment variable %s is read by nothing", k)
-				}
 			}
 			for dep, cond := range svc.DependsOn {
 				if _, ok := cf.Services[dep]; !ok {
