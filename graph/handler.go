@@ -86,7 +86,7 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	srv.SetErrorPresenter(ErrorPresenter)
 	srv.SetRecoverFunc(RecoverFunc)
 	h := stampCodes(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		ctx := loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders))
+		ctx := withViewerState(loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders)))
 		srv.ServeHTTP(w, req.WithContext(ctx))
 	}))
 	if opts.Auth != nil {
