@@ -204,3 +204,92 @@ func FuzzLimits(f *testing.F) {
 		}
 	})
 }
+
+// limitsBenchDocs are documents for the limits' benchmarks: an ordinary
+// nested query, the review's doubling fragments, and the costliest shapes
+// the shape check lets through to validation (every selection set at the
+// repetition limit, the document at the duplicate and fragment limits, the
+// token limit filled with distinct aliases).
+func limitsBenchDocs() map[string]string {
+	var aliases strings.Builder
+	aliases.WriteString("{")
+	for i := 0; i < DefaultTokenLimit/4; i++ {
+		fmt.Fprintf(&aliases, " a%d: ok", i)
+	}
+	aliases.WriteString(" }")
+	var frags strings.Builder
+	frags.WriteString("query {")
+	for i := range maxFragments {
+		fmt.Fprintf(&frags, " ...F%d", i)
+	}
+	frags.WriteString(" }")
+	for i := range maxFragments {
+		fmt.Fprintf(&frags, " fragment F%d on Query { ok a: ok b: ok }", i)
+	}
+	// The repetition limits filled: selection sets of maxSameResponseName
+	// copies of one wide field, as many as maxDuplicateFields allows, so
+	// that the validator compares wide sets pairwise.
+	var w strings.Builder
+	w.WriteString("owner {")
+	for i := range 60 {
+		fmt.Fprintf(&w, " l%d: login", i)
+	}
+	w.WriteString(" }")
+	wide := w.String()
+	var dup strings.Builder
+	dup.WriteString("{")
+	for g := range maxDuplicateFields / (maxSameResponseName - 1) {
+		fmt.Fprintf(&dup, ` r%d: repository(owner: "a", name: "b") {`, g)
+		for range maxSameResponseName {
+			dup.WriteString(" o: " + wide)
+		}
+		dup.WriteString(" }")
+	}
+	dup.WriteString(" }")
+	return map[string]string{
+		"ordinary":         `query($n: Int!) { repository(owner: "a", name: "b") { issues(first: $n) { nodes { title author { login } comments(first: 5) { nodes { body author { login } } } } } } }`,
+		"doubling-22":      doublingFragments(22),
+		"distinct-aliases": aliases.String(),
+		"fragment-limit":   frags.String(),
+		"duplicate-limit":  dup.String(),
+	}
+}
+
+// BenchmarkLimits measures what the limits cost per document, on top of
+// gqlgen's own parse and validation, and what validating the costliest
+// accepted shapes costs. Record the machine's load with the numbers:
+//
+//	go test ./graph -run '^$' -bench Limits -benchmem
+func BenchmarkLimits(b *testing.B) {
+	es := testSchema()
+	for name, src := range limitsBenchDocs() {
+		doc, errs := gqlparser.LoadQuery(es.Schema(), src)
+		parsed, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: src}, DefaultTokenLimit)
+		if errs != nil || err != nil {
+			b.Fatalf("%s is not a valid document: %v %v", name, errs, err)
+		}
+		if _, err := checkShape(parsed); err != nil {
+			b.Fatalf("%s is refused by the shape check: %v", name, err)
+		}
+		b.Run("shape+measure/"+name, func(b *testing.B) {
+			steps := 0
+			b.ResetTimer()
+			for range b.N {
+				shape, _ := checkShape(parsed)
+				m := newMeasurer(context.Background(), es, map[string]any{"n": 10})
+				m.depth(doc.Operations[0].SelectionSet)
+				m.cost(doc.Operations[0].SelectionSet)
+				steps = shape.work + m.work
+			}
+			b.ReportMetric(float64(steps), "steps/op")
+			b.ReportMetric(float64(len(src)), "bytes")
+		})
+		b.Run("parse+validate/"+name, func(b *testing.B) {
+			for range b.N {
+				if _, errs := gqlparser.LoadQuery(es.Schema(), src); errs != nil {
+					b.Fatal(errs)
+				}
+			}
+		})
+	}
+}
