@@ -20,7 +20,13 @@ import "strings"
 //     exist: queries return null or leave it out of connections (counts
 //     included), mutations answer NOT_FOUND, never FORBIDDEN, so a private
 //     name does not leak.
-//   - Every mutation needs a signed-in actor (UNAUTHENTICATED).
+//   - Every mutation needs a signed-in actor (UNAUTHENTICATED) who is a
+//     user account (FORBIDDEN otherwise): an organization's login never
+//     acts, and a login without an account may only create it
+//     (CheckActor).
+//   - A stored result of a command (an idempotent retry's answer) is
+//     given again only while the actor may still see what it shows
+//     (CheckReplay).
 //   - Repository administration — creating repositories for an owner,
 //     updating, deleting, changing visibility, merging pull requests — is
 //     for the owner or an ADMIN of the owning organization.
