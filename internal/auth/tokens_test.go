@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -145,4 +146,32 @@ func TestMaxTokenLifetimeFromEnv(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzNumericClaims: decoding any claims JSON never panics, and whatever
+// it accepts has exp, nbf and iat as numbers when present.
+//
+//	go test ./internal/auth -run '^$' -fuzz FuzzNumericClaims -fuzztime 30s
+func FuzzNumericClaims(f *testing.F) {
+	for _, s := range []string{
+		`{"sub":"a","exp":1700000000}`, `{"exp":"1700000000"}`, `{"exp":1.5e9,"iat":-1}`, `{"nbf":null}`,
+		`{"exp":[1]}`, `{"exp":{"n":1}}`, `{"exp": 17 }`, `[]`, `{"exp":1e999}`, `{"iat":true}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var c numericClaims
+		if err := c.UnmarshalJSON(b); err != nil {
+			return
+		}
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(b, &raw); err != nil {
+			t.Fatalf("accepted %q, which is not a JSON object", b)
+		}
+		for _, name := range []string{"exp", "nbf", "iat"} {
+			if v, ok := raw[name]; ok && !isJSONNumber(v) {
+				t.Fatalf("accepted %s = %s", name, v)
+			}
+		}
+	})
 }

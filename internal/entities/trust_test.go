@@ -268,3 +268,28 @@ func TestEveryCommandValidatesItsInput(t *testing.T) {
 		}
 	}
 }
+
+// FuzzValidateText: any text is accepted only if it keeps every promise
+// of its limit, and validation never panics.
+//
+//	go test ./internal/entities -run '^$' -fuzz FuzzValidateText -fuzztime 30s
+func FuzzValidateText(f *testing.F) {
+	for _, s := range []string{"", "plain", "a\r\nb\tc", "\x00", "😀😀😀", "a\u2028b", "\xff\xfe", strings.Repeat("é", 300)} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, multiline bool) {
+		l := TextLimit{Chars: 64, Bytes: 128, Multiline: multiline}
+		if err := validateText("f", s, l); err != nil {
+			return
+		}
+		if !utf8.ValidString(s) || len(s) > l.Bytes || utf8.RuneCountInString(s) > l.Chars {
+			t.Fatalf("accepted %q beyond its limit", s)
+		}
+		for _, r := range s {
+			if isControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
+				t.Fatalf("accepted the control character %U in %q", r, s)
+			}
+		}
+	})
+}
