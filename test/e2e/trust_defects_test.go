@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -239,4 +240,55 @@ func TestMutationsNeedAUserAccount(t *testing.T) {
 	// createUser is the one mutation such a token may run.
 	createUser(t, srv, map[string]any{"login": "ghost"})
 	trustOK(t, ghost, trustIssue, in("owner", "owner", "repository", "hello", "title", "now with an account"))
+}
+
+// TestLargeTextsOverHTTP is defect 7's body: 52,000 emoji (208 KB, under
+// the character limit, over what can be stored) is BAD_USER_INPUT naming
+// the byte limit, where it was INTERNAL; the documented maxima are stored.
+func TestLargeTextsOverHTTP(t *testing.T) {
+	srv := testkit.Start(t, testkit.Options{})
+	createUser(t, srv, map[string]any{"login": "octo"})
+	octo := srv.As(t, "octo")
+	trustOK(t, octo, repoCreateMutation, in("name", "hello"))
+	open := `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { number } } }`
+	res := trustCode(t, octo, "BAD_USER_INPUT", open, in("owner", "octo", "repository", "hello", "title", "emoji", "body", strings.Repeat("😀", 52000)))
+	if res.Errors[0].Field() != "body" || !strings.Contains(res.Errors[0].Message, "bytes") {
+		t.Errorf("error %+v, want one on body naming the byte limit", res.Errors[0])
+	}
+	for name, body := range map[string]string{
+		"65,536 characters of ASCII, HTML-special": strings.Repeat("<&>", 65536/3),
+		"96 KiB of 4-byte characters":              strings.Repeat("😀", 96<<10/4),
+		"96 KiB of line separators":                strings.Repeat("\u2028", 96<<10/3-1) + "x",
+	} {
+		t.Run(name, func(t *testing.T) {
+			trustOK(t, octo, open, in("owner", "octo", "repository", "hello", "title", strings.Repeat("😀", 256), "body", body))
+		})
+	}
+	// The review's title and name with a NUL and other controls.
+	for _, input := range []map[string]any{
+		{"owner": "octo", "repository": "hello", "title": "a\x00b"},
+		{"owner": "octo", "repository": "hello", "title": "line\nbreak"},
+		{"owner": "octo", "repository": "hello", "title": "t", "body": "bell\a"},
+	} {
+		trustCode(t, octo, "BAD_USER_INPUT", open, map[string]any{"in": input})
+	}
+	trustCode(t, octo, "BAD_USER_INPUT", `mutation { updateProfile(input: {login: "octo", name: "nul\u0000name"}) { user { name } } }`, nil)
+	trustOK(t, octo, open, in("owner", "octo", "repository", "hello", "title", "t", "body", "line\r\nbreak\tand tab"))
+}
+
+// TestDoublingFragmentsAreRefusedAtOnce is defect 4 over HTTP: the
+// review's 895-byte document is refused for its complexity (the work of
+// computing it is counted in graph's TestCostIsLinear and FuzzLimits).
+func TestDoublingFragmentsAreRefusedAtOnce(t *testing.T) {
+	srv := testkit.Start(t, testkit.Options{})
+	var b strings.Builder
+	b.WriteString("query{...F22} fragment F0 on Query{ok}")
+	for i := 1; i <= 22; i++ {
+		fmt.Fprintf(&b, " fragment F%d on Query{...F%d ...F%d}", i, i-1, i-1)
+	}
+	res := trustCode(t, srv.GraphQL, "GRAPHQL_VALIDATION_FAILED", b.String(), nil)
+	if res.Status != 422 || !strings.Contains(res.Errors[0].Message, "complexity") {
+		t.Fatalf("status %d, %s", res.Status, res.Body)
+	}
+	hostileHealthy(t, srv)
 }
