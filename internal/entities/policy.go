@@ -165,17 +165,19 @@ type accountCreator interface{ createsActorAccount() }
 
 func (CreateUser) createsActorAccount() {}
 
-// ActorTargets returns the aggregates CheckActor needs besides the
-// command's own: the actor's account.
-func ActorTargets(actor string) []ID {
-	if actor == "" {
-		return nil
+// ActorTargets returns the aggregates to load for running cmd as actor
+// under CheckActor: the command's own targets and the actor's account,
+// each once.
+func ActorTargets(cmd Command, actor string) []ID {
+	ids := cmd.Targets()
+	if actor != "" {
+		ids = append(ids, NewAccountID(actor))
 	}
-	return []ID{NewAccountID(actor)}
+	return uniqueIDs(ids)
 }
 
 // CheckActor applies the actor rule to a command about to run, with the
-// snapshots of ActorTargets in in: UNAUTHENTICATED without an actor, and
+// snapshots of ActorTargets(cmd, actor) in in: UNAUTHENTICATED without an actor, and
 // FORBIDDEN — one code, whatever the command — when the actor is an
 // organization, or has no account and the command is not the creation of
 // its own user account.

@@ -3,6 +3,7 @@ package entities
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -57,11 +58,14 @@ func TestCheckActor(t *testing.T) {
 			}
 		})
 	}
-	if got := ActorTargets("MONA"); len(got) != 1 || got[0] != NewAccountID("mona") {
-		t.Errorf("ActorTargets(MONA) = %v", got)
+	if got := ActorTargets(star, "MONA"); len(got) != len(star.Targets()) || !slices.Contains(got, ID(NewAccountID("mona"))) {
+		t.Errorf("ActorTargets(star, MONA) = %v: the star's targets already name the account once", got)
 	}
-	if got := ActorTargets(""); got != nil {
-		t.Errorf("ActorTargets(\"\") = %v, want none", got)
+	if got := ActorTargets(CreateUser{Login: "Ghost"}, "ghost"); len(got) != 1 || got[0] != NewAccountID("ghost") {
+		t.Errorf("ActorTargets(CreateUser ghost, ghost) = %v, want the account once", got)
+	}
+	if got := ActorTargets(UpdateProfile{Login: "mona"}, "octo"); len(got) != 2 {
+		t.Errorf("ActorTargets(UpdateProfile mona, octo) = %v, want both accounts", got)
 	}
 }
 

@@ -102,7 +102,7 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 		if err := entities.RequireActor(actor); err != nil {
 			return Result{}, err
 		}
-		targets = uniqueTargets(append(targets, entities.ActorTargets(actor)...))
+		targets = entities.ActorTargets(cmd, actor)
 	}
 	if err := storableTargets(targets); err != nil {
 		return Result{}, err
@@ -197,19 +197,6 @@ func checkedReplay(res Result, in entities.Input, err error) (Result, error) {
 		return Result{}, err
 	}
 	return res, nil
-}
-
-// uniqueTargets drops repeated IDs, keeping the first.
-func uniqueTargets(ids []entities.ID) []entities.ID {
-	seen := make(map[entities.ID]bool, len(ids))
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // storableTargets returns BAD_USER_INPUT if an aggregate's head key would
