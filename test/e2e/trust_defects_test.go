@@ -274,6 +274,27 @@ func TestLargeTextsOverHTTP(t *testing.T) {
 	}
 	trustCode(t, octo, "BAD_USER_INPUT", `mutation { updateProfile(input: {login: "octo", name: "nul\u0000name"}) { user { name } } }`, nil)
 	trustOK(t, octo, open, in("owner", "octo", "repository", "hello", "title", "t", "body", "line\r\nbreak\tand tab"))
+	// The projector stored them too: the read model shows every body whole.
+	var got struct {
+		Repository struct {
+			Issues struct {
+				Nodes []struct{ Body string }
+			}
+		}
+	}
+	testkit.Eventually(t, projectionDeadline, func() bool {
+		res := trustOK(t, octo, `{ repository(owner: "octo", name: "hello") { issues(first: 10) { nodes { body } } } }`, nil)
+		return res.Decode(&got) == nil && len(got.Repository.Issues.Nodes) == 4
+	}, "the four issues to be projected")
+	sizes := map[int]bool{}
+	for _, n := range got.Repository.Issues.Nodes {
+		sizes[len(n.Body)] = true
+	}
+	for _, want := range []int{65535, 96 << 10, 96<<10 - 2, len("line\r\nbreak\tand tab")} {
+		if !sizes[want] {
+			t.Errorf("no projected body of %d bytes (got sizes %v)", want, sizes)
+		}
+	}
 }
 
 // TestDoublingFragmentsAreRefusedAtOnce is defect 4 over HTTP: the
