@@ -184,6 +184,9 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.User, error) {
 	if u := userFromRead(a); u != nil {
 		return u, nil
 	}
+	if a != nil {
+		return nil, entities.NotFound("%q is an organization, not a user: organizations act through their members", v.Login)
+	}
 	return nil, entities.NotFound("no user account for %q yet: create it with createUser", v.Login)
 }
 

@@ -18,6 +18,25 @@ func requireViewer(ctx context.Context) (auth.Viewer, error) {
 	return v, nil
 }
 
+// requireUserViewer returns the viewer's login when it is a user account
+// as the read model knows it: UNAUTHENTICATED when anonymous, FORBIDDEN
+// otherwise, the codes the write side gives a mutation (events.AsUser).
+// It is for mutations that do not run a command.
+func requireUserViewer(ctx context.Context) (string, error) {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return "", err
+	}
+	login, err := viewerLogin(ctx)
+	if err != nil {
+		return "", err
+	}
+	if login == "" {
+		return "", entities.Forbidden("%q is not a user account: organizations act through their members, and a new login must createUser first", v.Login)
+	}
+	return login, nil
+}
+
 // requireSelf returns FORBIDDEN with msg unless v may edit the user
 // account login (entities.CanEditAccount: only the user themself).
 func requireSelf(v auth.Viewer, login, msg string) error {

@@ -80,12 +80,12 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit})
+	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit})
 	srv.AroundOperations(primeRootFields)
 	srv.SetErrorPresenter(ErrorPresenter)
 	srv.SetRecoverFunc(RecoverFunc)
 	h := stampCodes(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		ctx := loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders))
+		ctx := withViewerState(loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders)))
 		srv.ServeHTTP(w, req.WithContext(ctx))
 	}))
 	if opts.Auth != nil {

@@ -10,11 +10,11 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/hubstream/hubstream/graph/generated"
 	"github.com/hubstream/hubstream/graph/model"
@@ -143,15 +143,20 @@ func (s costedSchema) Complexity(ctx context.Context, typeName, field string, ch
 	return c, true
 }
 
-// limits is the extension that rejects operations nested deeper than
-// depth or costing more than complexity (either ≤ 0: no limit).
+// limits is the extension that rejects documents of a shape too costly to
+// validate (shape.go, before gqlgen parses and validates them), and
+// operations nested deeper than depth or costing more than complexity
+// (either ≤ 0: no limit), computed in work linear in the document
+// (cost.go).
 type limits struct {
 	depth, complexity int
+	tokens            int // the parser's token limit (≤ 0: none)
 	es                graphql.ExecutableSchema
 }
 
 var _ interface {
 	graphql.HandlerExtension
+	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
 } = &limits{}
 
@@ -172,57 +177,52 @@ func limitError(msg string, limit, got int) *gqlerror.Error {
 	return err
 }
 
+// MutateOperationParameters parses the document (with the same token
+// limit as gqlgen, so a document too large for it costs no more here) and
+// refuses the shapes validation cannot afford. A document that does not
+// parse is left to gqlgen, which reports why.
+func (l *limits) MutateOperationParameters(_ context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if params.Query == "" {
+		return nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, max(l.tokens, 0)) // 0: no limit
+	if err != nil {
+		return nil
+	}
+	_, shapeErr := checkShape(doc)
+	return shapeErr
+}
+
 func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	op := oc.Operation
 	if op == nil {
 		return nil
 	}
+	if oc.DisableIntrospection && selectsIntrospection(op.SelectionSet, map[string]bool{}) {
+		// gqlgen would answer the field with a plain error, which the
+		// presenter can only show as INTERNAL: refuse the query instead.
+		err := gqlerror.Errorf("introspection is disabled on this server (__schema and __type); the schema is published with the API's documentation")
+		errcode.Set(err, errcode.ValidationFailed)
+		return err
+	}
+	m := newMeasurer(ctx, l.es, oc.Variables)
 	if l.depth > 0 {
-		if d := selectionDepth(op.SelectionSet, l.depth+1); d > l.depth {
+		if d := m.depth(op.SelectionSet); d > l.depth {
 			return limitError(fmt.Sprintf("the query is nested more than %d levels deep (the limit)", l.depth), l.depth, d)
 		}
 	}
 	if l.complexity > 0 {
-		if c := complexity.Calculate(ctx, l.es, op, oc.Variables); c > l.complexity {
+		if c := m.cost(op.SelectionSet); c > l.complexity {
 			return limitError(fmt.Sprintf("the query's complexity is %d, over the limit of %d: every field costs 1, a connection its page size times its selection, a root field at least %d; ask for smaller pages or fewer fields, or split the query", c, l.complexity, rootQueryCost), l.complexity, c)
 		}
 	}
+	if m.cancelled {
+		// The client left while the query was measured: nothing to answer.
+		err := gqlerror.Errorf("request cancelled")
+		errcode.Set(err, errcode.ValidationFailed)
+		return err
+	}
 	return nil
-}
-
-// selectionDepth is the depth of a selection set: 1 for a set of leaf
-// fields, one more per level of nested fields (fragments add no level).
-// Introspection (__schema, __type) is not counted. It stops descending
-// past stop, so a hostile query costs no more than the limit to measure.
-func selectionDepth(set ast.SelectionSet, stop int) int {
-	if stop <= 0 {
-		return 0
-	}
-	depth := 0
-	for _, sel := range set {
-		d := 0
-		switch s := sel.(type) {
-		case *ast.Field:
-			if s.Name == "__schema" || s.Name == "__type" {
-				continue
-			}
-			d = 1
-			if len(s.SelectionSet) > 0 {
-				d += selectionDepth(s.SelectionSet, stop-1)
-			}
-		case *ast.InlineFragment:
-			d = selectionDepth(s.SelectionSet, stop)
-		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				d = selectionDepth(s.Definition.SelectionSet, stop)
-			}
-		}
-		depth = max(depth, d)
-		if depth >= stop {
-			return depth
-		}
-	}
-	return depth
 }
 
 // limitBody answers a request whose body exceeds max bytes with HTTP 413

@@ -13,26 +13,39 @@ import (
 	"github.com/hubstream/hubstream/internal/events"
 )
 
-// execute runs cmd for viewer through the Executor. When the mutation's
-// input carries an idempotencyKey (key non-nil), the run is idempotent
-// under it (events.Idempotent): a retry with the same key by the same
-// viewer within 24 hours returns the first run's Result — from which the
-// resolver builds the same payload — and appends nothing; the same key
-// with another input is BAD_USER_INPUT. input is the mutation's input
-// object: its fingerprint, with the mutation's name, tells retries from
-// other requests.
+// execute runs cmd for viewer through the Executor: every mutation goes
+// through it. The viewer must be a user account (events.AsUser: an
+// organization's login is never a viewer, and a login without an account
+// may only create it), which the Executor checks on the write side in the
+// same read as the command's heads.
+//
+// When the mutation's input carries an idempotencyKey (key non-nil), the
+// run is idempotent under it (events.Idempotent): a retry with the same
+// key by the same viewer within 24 hours returns the first run's Result —
+// from which the resolver builds the same payload — and appends nothing,
+// as long as the viewer may still see what it shows (NOT_FOUND
+// otherwise); the same key with another input is BAD_USER_INPUT. input is
+// the mutation's input object: its fingerprint, with the mutation's name,
+// tells retries from other requests.
 func (r *Resolver) execute(ctx context.Context, viewer auth.Viewer, key *string, input any, cmd entities.Command) (events.Result, error) {
-	if key == nil {
-		return r.Executor.Execute(ctx, viewer.Login, cmd)
+	opts := []events.ExecOption{events.AsUser()}
+	if key != nil {
+		if err := events.ValidateIdempotencyKey(*key); err != nil {
+			return events.Result{}, err
+		}
+		fp, err := fingerprint(ctx, input)
+		if err != nil {
+			return events.Result{}, err
+		}
+		opts = append(opts, events.Idempotent(*key, fp))
 	}
-	if err := events.ValidateIdempotencyKey(*key); err != nil {
-		return events.Result{}, err
+	res, err := r.Executor.Execute(ctx, viewer.Login, cmd, opts...)
+	if err == nil {
+		// The write side just established that the viewer is a user:
+		// the payload's reads need not wait for its account's projection.
+		markViewerUser(ctx, viewer.Login)
 	}
-	fp, err := fingerprint(ctx, input)
-	if err != nil {
-		return events.Result{}, err
-	}
-	return r.Executor.Execute(ctx, viewer.Login, cmd, events.Idempotent(*key, fp))
+	return res, err
 }
 
 // fingerprint identifies a mutation request: a SHA-256 of the mutation's

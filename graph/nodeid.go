@@ -3,6 +3,7 @@ package graph
 import (
 	"encoding/base64"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hubstream/hubstream/internal/entities"
 )
@@ -66,7 +67,7 @@ func workNodeIDOf(id entities.ID) string {
 // key — is NOT_FOUND, as GitHub answers for a global ID it cannot
 // resolve.
 func parseWorkNodeID(id string, wanted ...entities.Kind) (entities.ID, error) {
-	notFound := entities.NotFound("could not resolve to a node with the global id of %q", id)
+	notFound := entities.NotFound("could not resolve to a node with the global id of %q", clip(id))
 	typeName, key, ok := decodeNodeID(id)
 	if !ok {
 		return nil, notFound
@@ -87,4 +88,18 @@ func parseWorkNodeID(id string, wanted ...entities.Kind) (entities.ID, error) {
 		return nil, notFound
 	}
 	return parsed, nil
+}
+
+// clip shortens a client's value for an error message: enough to
+// recognise it, never the whole of an oversized input.
+func clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

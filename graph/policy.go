@@ -6,7 +6,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/hubstream/hubstream/graph/model"
-	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
 )
@@ -34,16 +33,14 @@ import (
 //     repository that passed one of the above, or from a mutation payload
 //     whose command checked visibility.
 
-// viewerLogin returns the authenticated viewer's login, "" when anonymous.
-func viewerLogin(ctx context.Context) string {
-	v, _ := auth.ViewerFrom(ctx)
-	return v.Login
-}
-
 // viewerSeesPrivate reports whether the viewer may see owner's private
 // repositories.
 func viewerSeesPrivate(ctx context.Context, owner string) (bool, error) {
-	rel, err := loadersFrom(ctx).Relation(ctx, owner, viewerLogin(ctx))
+	viewer, err := viewerLogin(ctx)
+	if err != nil {
+		return false, err
+	}
+	rel, err := loadersFrom(ctx).Relation(ctx, owner, viewer)
 	if err != nil {
 		return false, err
 	}
@@ -80,14 +77,22 @@ func visibleRepository(ctx context.Context, owner, name string) (*loaders.Reposi
 // refs, those that exist in life lives[i] (when lives is set) and that the
 // viewer may see (nil otherwise).
 func visibleRepositories(ctx context.Context, refs []loaders.RepositoryRef, lives []int) ([]*loaders.Repository, error) {
-	return loadersFrom(ctx).VisibleRepositories(ctx, refs, lives, viewerLogin(ctx))
+	viewer, err := viewerLogin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return loadersFrom(ctx).VisibleRepositories(ctx, refs, lives, viewer)
 }
 
 // viewerForkCount is obj's forkCount as the viewer may know it: the forks
 // the viewer may see (a private fork of a public repository, or another
 // user's private fork of a private one, is not counted for outsiders).
 func viewerForkCount(ctx context.Context, obj *model.Repository) (int, error) {
-	return loadersFrom(ctx).CountForksOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, int(obj.ForkCount), viewerLogin(ctx))
+	viewer, err := viewerLogin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return loadersFrom(ctx).CountForksOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, int(obj.ForkCount), viewer)
 }
 
 // requested reports whether the field being resolved selects name (e.g. a

@@ -5,6 +5,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -42,6 +43,11 @@ func primeRootFields(ctx context.Context, next graphql.OperationHandler) graphql
 				keys = append(keys, table.RepositoryKey(owner, name))
 			}
 		}
+	}
+	if v, ok := auth.ViewerFrom(ctx); ok && len(keys) > 0 {
+		// Reads by a signed-in viewer establish that the viewer is a user
+		// (viewerLogin) from its account item: read it in the same batch.
+		keys = append(keys, table.AccountKey(v.Login))
 	}
 	if len(keys) > 1 {
 		// On failure nothing is cached and the resolvers load (and report)

@@ -161,7 +161,11 @@ func (r *repositoryResolver) ViewerHasStarred(ctx context.Context, obj *model.Re
 	if obj.StarredByViewer != nil {
 		return *obj.StarredByViewer, nil
 	}
-	return loadersFrom(ctx).HasStarred(ctx, viewerLogin(ctx), obj.OwnerLogin, obj.Name, obj.Life)
+	viewer, err := viewerLogin(ctx)
+	if err != nil {
+		return false, err
+	}
+	return loadersFrom(ctx).HasStarred(ctx, viewer, obj.OwnerLogin, obj.Name, obj.Life)
 }
 
 // Issue is the resolver for the issue field.

@@ -250,7 +250,10 @@ type starredEdge struct {
 // and totalCount counts exactly those.
 func starredConnection(ctx context.Context, login string, args loaders.PageArgs) (*model.StarredRepositoryConnection, error) {
 	l := loadersFrom(ctx)
-	viewer := viewerLogin(ctx)
+	viewer, err := viewerLogin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	page, err := l.StarredBy(ctx, login, viewer, args)
 	if err != nil {
 		return nil, err
@@ -294,7 +297,11 @@ func starredConnection(ctx context.Context, login string, args loaders.PageArgs)
 // and that the viewer may see (pages stay full), and totalCount counts
 // exactly those (the same count as the viewer's forkCount).
 func forksConnection(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (*model.RepositoryConnection, error) {
-	page, err := loadersFrom(ctx).ForksOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, viewerLogin(ctx), args)
+	viewer, err := viewerLogin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := loadersFrom(ctx).ForksOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, viewer, args)
 	if err != nil {
 		return nil, err
 	}

@@ -170,7 +170,11 @@ func workCounts(ctx context.Context, key table.Key, comments int32, reactions mo
 // reactionGroups is a subject's reactionGroups: every content in GitHub's
 // order with its count and whether the viewer reacted with it.
 func reactionGroups(ctx context.Context, key table.Key, counts model.Reactions) ([]*model.ReactionGroup, error) {
-	has, err := loadersFrom(ctx).ViewerReactions(ctx, key, viewerLogin(ctx))
+	viewer, err := viewerLogin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	has, err := loadersFrom(ctx).ViewerReactions(ctx, key, viewer)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +338,10 @@ func newCommentLocalID() (string, error) {
 func reactionSubject(ctx context.Context, res events.Result, subject entities.ID, content entities.ReactionContent, present bool) (model.Reactable, model.Reactions, error) {
 	l := loadersFrom(ctx)
 	key := events.SubjectKey(subject)
-	viewer := viewerLogin(ctx)
+	viewer, err := viewerLogin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	// Enqueue the subject's item first, so that it and the reaction's item
 	// are read in one batch; Counts below finds it in the request cache.
 	l.ItemByKey.Load(ctx, key)

@@ -3,8 +3,13 @@
 // docker-compose and for any tool that takes an endpoint URL (the AWS CLI,
 // other SDKs).
 //
-//	ddblocal --addr :8000 --data-dir /var/lib/ddblocal
+//	ddblocal --data-dir /var/lib/ddblocal          # 127.0.0.1:8000
+//	ddblocal --addr :8000 --data-dir /data         # every interface (a container)
 //	aws dynamodb list-tables --endpoint-url http://localhost:8000
+//
+// It has no authentication (it accepts any signature, as DynamoDB Local
+// does), so by default it listens on the loopback interface only; give
+// --addr explicitly to serve other hosts, e.g. inside a container.
 package main
 
 import (
@@ -38,7 +43,7 @@ func run(args []string) error {
 		return healthcheck.Run(context.Background(), "ddblocal", args[1:])
 	}
 	fs := flag.NewFlagSet("ddblocal", flag.ContinueOnError)
-	addr := fs.String("addr", ":8000", "listen address")
+	addr := fs.String("addr", defaultAddr, "listen address (the engine has no authentication: loopback unless set)")
 	dataDir := fs.String("data-dir", "", "directory for durable data (empty: memory only)")
 	region := fs.String("region", "us-east-1", "region reported in ARNs and stream records")
 	shards := fs.Int("stream-shards", 4, "open shards per stream")
@@ -82,7 +87,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: engine, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpServer(engine)
 	where := "memory only"
 	if *dataDir != "" {
 		where = "data dir " + *dataDir
@@ -107,6 +112,24 @@ func run(args []string) error {
 		}
 	}
 	return engine.Close()
+}
+
+// defaultAddr is where ddblocal listens unless told otherwise: the
+// loopback interface, since anyone who reaches it can read and change
+// every table.
+const defaultAddr = "127.0.0.1:8000"
+
+// httpServer is the server for the engine's handler. Its timeouts bound
+// what a slow or stalled client can hold: headers within 10 s, the whole
+// request (a transaction is at most 4 MB, a batch 16 MB) within 60 s, and
+// idle keep-alive connections close after 2 minutes.
+func httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
 }
 
 // endpointURL turns a listen address into a URL a client can use.

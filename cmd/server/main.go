@@ -8,11 +8,12 @@
 //	DYNAMODB_ENDPOINT=http://localhost:8000 AUTH_JWT_SECRET=... go run ./cmd/server --no-projector
 //
 // Requests authenticate with `Authorization: Bearer <JWT>` (AUTH_JWT_SECRET,
-// or AUTH_JWKS_URL; AUTH_ISSUER, AUTH_AUDIENCE). With the embedded engine
-// and no AUTH_* set, the server keeps a development secret in
-// --data-dir, and the token sub-command signs tokens with it:
+// or AUTH_JWKS_URL; AUTH_ISSUER, AUTH_AUDIENCE; AUTH_MAX_TOKEN_LIFETIME,
+// default 24h). With the embedded engine and no AUTH_* key set, the
+// server keeps a development secret in --data-dir, and the token
+// sub-command signs tokens with it:
 //
-//	go run ./cmd/server token octocat [--data-dir ./.hubstream] [--ttl 24h]
+//	go run ./cmd/server token octocat [--data-dir ./.hubstream] [--ttl 1h]
 package main
 
 import (
@@ -26,7 +27,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/auth"
@@ -60,7 +60,11 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	env := table.ConfigFromEnv()
-	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector, ExistingTable: !*createTable, Auth: auth.OptionsFromEnv()}
+	authOpts, err := auth.OptionsFromEnv()
+	if err != nil {
+		return err
+	}
+	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector, ExistingTable: !*createTable, Auth: authOpts}
 	cfg.GraphQL.Introspection = *introspection
 	a, err := app.New(ctx, cfg)
 	if err != nil {
@@ -81,11 +85,11 @@ func run(args []string) error {
 func runToken(args []string) error {
 	fs := flag.NewFlagSet("server token", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: server token <login> [--data-dir dir] [--ttl 24h]")
+		fmt.Fprintln(fs.Output(), "usage: server token <login> [--data-dir dir] [--ttl 1h]")
 		fs.PrintDefaults()
 	}
 	dataDir := fs.String("data-dir", "./.hubstream", "data directory holding the development secret")
-	ttl := fs.Duration("ttl", 24*time.Hour, "token lifetime")
+	ttl := fs.Duration("ttl", 0, "token lifetime, at most AUTH_MAX_TOKEN_LIFETIME (default and 0: that maximum, 24h unless set)")
 	// The login may come before or after the flags.
 	var login string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -104,7 +108,14 @@ func runToken(args []string) error {
 		fs.Usage()
 		return errors.New("token: want exactly one login")
 	}
-	tok, err := app.MintToken(app.Config{DataDir: *dataDir, Auth: auth.OptionsFromEnv()}, login, *ttl)
+	if *ttl < 0 {
+		return errors.New("token: --ttl must not be negative")
+	}
+	authOpts, err := auth.OptionsFromEnv()
+	if err != nil {
+		return err
+	}
+	tok, err := app.MintToken(app.Config{DataDir: *dataDir, Auth: authOpts}, login, *ttl)
 	if err != nil {
 		return err
 	}

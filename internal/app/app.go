@@ -49,7 +49,9 @@ type Config struct {
 	// table is created if missing (table.EnsureTable), which needs
 	// dynamodb:CreateTable and dynamodb:UpdateTimeToLive.
 	ExistingTable bool
-	// DataDir holds the embedded engine's data. Default "./.hubstream".
+	// DataDir holds the embedded engine's data and the development token
+	// secret. Default "./.hubstream". It is created owner-only (0700, files
+	// 0600); an existing one that others may read is used with a warning.
 	DataDir string
 	// MemoryOnly keeps the embedded engine in memory (tests).
 	MemoryOnly bool
@@ -106,6 +108,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
+	}
+	if cfg.Endpoint == "" && !cfg.MemoryOnly {
+		if err := privateDataDir(cfg.DataDir, cfg.Logf); err != nil {
+			return nil, err
+		}
 	}
 	authn, authSecret, err := newAuthenticator(cfg)
 	if err != nil {
@@ -204,7 +211,9 @@ func authOptions(cfg Config) (opts auth.Options, devSecret string, err error) {
 	} else if secret, devSecret, err = auth.DevSecret(cfg.DataDir); err != nil {
 		return auth.Options{}, "", err
 	}
-	return auth.DevOptions(secret), devSecret, nil
+	opts = auth.DevOptions(secret)
+	opts.MaxTokenLifetime = cfg.Auth.MaxTokenLifetime
+	return opts, devSecret, nil
 }
 
 // newAuthenticator builds the authenticator and returns the shared token
@@ -227,12 +236,14 @@ func newAuthenticator(cfg Config) (*auth.Authenticator, []byte, error) {
 	return authn, opts.Secret, nil
 }
 
-// MintToken returns a bearer token for login, valid for ttl, signed with
-// the HS256 secret the server built from cfg would accept: the development
-// secret in cfg.DataDir (created if missing) or cfg.Auth.Secret
-// (AUTH_JWT_SECRET). It fails with a JWKS-only configuration (the identity
-// provider issues tokens), with MemoryOnly and with an Endpoint but no
-// Auth configuration. It opens no engine.
+// MintToken returns a bearer token for login, valid for ttl (ttl ≤ 0: the
+// maximum lifetime, cfg.Auth.MaxTokenLifetime or 24 hours; a longer ttl
+// is an error), signed with the HS256 secret the server built from cfg
+// would accept: the development secret in cfg.DataDir (created if
+// missing) or cfg.Auth.Secret (AUTH_JWT_SECRET). It fails with a
+// JWKS-only configuration (the identity provider issues tokens), with
+// MemoryOnly and with an Endpoint but no Auth configuration. It opens no
+// engine.
 func MintToken(cfg Config, login string, ttl time.Duration) (string, error) {
 	if cfg.DataDir == "" {
 		cfg.DataDir = "./.hubstream"
@@ -248,24 +259,37 @@ func MintToken(cfg Config, login string, ttl time.Duration) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if ttl <= 0 {
+		ttl = longestToken(authn)
+	}
 	return authn.Mint(login, ttl)
 }
 
-// DevToken returns a bearer token for login, valid for 24 hours, signed
-// with the app's HS256 secret (the development secret in the embedded
-// default). Tests use it to act as a user.
+// longestToken is the longest lifetime authn mints: its maximum, or 24
+// hours without one.
+func longestToken(authn *auth.Authenticator) time.Duration {
+	if max := authn.MaxTokenLifetime(); max > 0 {
+		return max
+	}
+	return auth.DefaultMaxTokenLifetime
+}
+
+// DevToken returns a bearer token for login, valid for the maximum token
+// lifetime (24 hours by default), signed with the app's HS256 secret (the
+// development secret in the embedded default). Tests use it to act as a
+// user.
 func (a *App) DevToken(login string) (string, error) {
-	return a.auth.Mint(login, 24*time.Hour)
+	return a.auth.Mint(login, longestToken(a.auth))
 }
 
 func openEngine(cfg Config) (*ddblocal.Engine, error) {
 	opts := cfg.Engine
 	if !cfg.MemoryOnly && opts.Store == nil {
 		dir := filepath.Join(cfg.DataDir, "ddb")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
-		st, err := pebblestore.Open(dir, pebblestore.Options{})
+		st, err := pebblestore.Open(dir, pebblestore.Options{Logf: cfg.Logf})
 		if err != nil {
 			return nil, fmt.Errorf("opening data directory %s: %w", dir, err)
 		}

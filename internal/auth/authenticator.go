@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,9 @@ const (
 	DefaultJWKSMinRefreshInterval = time.Minute
 	DefaultJWKSMaxAge             = time.Hour
 	DefaultJWKSTimeout            = 10 * time.Second
+	// DefaultMaxTokenLifetime bounds how long a token may be valid: a
+	// stolen token is useful for at most this long.
+	DefaultMaxTokenLifetime = 24 * time.Hour
 	// MinSecretLen is the minimum HS256 secret length in bytes (RFC 7518
 	// §3.2: a key at least as long as the hash).
 	MinSecretLen = 32
@@ -54,9 +58,14 @@ type Options struct {
 	// RS256 and ES256. Default: HS256 when Secret is set, plus RS256 and
 	// ES256 when JWKSURL is set.
 	Algorithms []string
-	// ClockSkew is the tolerance when checking `exp` and `nbf`. Default
-	// DefaultClockSkew (30 s).
+	// ClockSkew is the tolerance when checking `exp`, `nbf` and `iat`.
+	// Default DefaultClockSkew (30 s).
 	ClockSkew time.Duration
+	// MaxTokenLifetime is the longest validity a token may have
+	// (AUTH_MAX_TOKEN_LIFETIME): `exp` may be at most this far after `iat`
+	// (when present) and after now. Mint refuses longer lifetimes. Default
+	// DefaultMaxTokenLifetime (24 h); negative: no limit.
+	MaxTokenLifetime time.Duration
 	// JWKSMinRefreshInterval is the minimum time between two JWKS fetches,
 	// however many tokens with unknown `kid`s arrive. Default 1 minute.
 	JWKSMinRefreshInterval time.Duration
@@ -108,6 +117,9 @@ func New(opts Options) (*Authenticator, error) {
 	if opts.ClockSkew == 0 {
 		opts.ClockSkew = DefaultClockSkew
 	}
+	if opts.MaxTokenLifetime == 0 {
+		opts.MaxTokenLifetime = DefaultMaxTokenLifetime
+	}
 	if opts.JWKSMinRefreshInterval <= 0 {
 		opts.JWKSMinRefreshInterval = DefaultJWKSMinRefreshInterval
 	}
@@ -151,6 +163,7 @@ func New(opts Options) (*Authenticator, error) {
 		jwt.WithValidMethods(algs),
 		jwt.WithLeeway(opts.ClockSkew),
 		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(opts.Now),
 		jwt.WithStrictDecoding(),
 	}
@@ -229,16 +242,19 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Viewer,
 	if len(token) > MaxTokenLen {
 		return Viewer{}, fail("invalid token", errors.New("token too long"))
 	}
-	var claims jwt.RegisteredClaims
+	var claims numericClaims
 	_, err := a.parser.ParseWithClaims(token, &claims, a.keyFunc(ctx))
 	switch {
 	case err == nil:
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return Viewer{}, fail("token expired", err)
-	case errors.Is(err, jwt.ErrTokenNotValidYet):
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
 		return Viewer{}, fail("token not valid yet", err)
 	default:
 		return Viewer{}, fail("invalid token", err)
+	}
+	if err := a.checkLifetime(claims.RegisteredClaims); err != nil {
+		return Viewer{}, fail("token lifetime too long", err)
 	}
 	if claims.Subject == "" {
 		return Viewer{}, fail("invalid token", errors.New("no sub claim"))
@@ -247,6 +263,56 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Viewer,
 		return Viewer{}, fail("invalid token", fmt.Errorf("sub is not a login: %w", err))
 	}
 	return Viewer{Login: strings.ToLower(claims.Subject)}, nil
+}
+
+// checkLifetime refuses a token valid for longer than MaxTokenLifetime:
+// counted from `iat` when the token has one, and from now in any case (a
+// token without `iat`, or with one set to look recent, cannot outlive the
+// limit either).
+func (a *Authenticator) checkLifetime(c jwt.RegisteredClaims) error {
+	max := a.opts.MaxTokenLifetime
+	if max < 0 || c.ExpiresAt == nil {
+		return nil
+	}
+	exp := c.ExpiresAt.Time
+	if c.IssuedAt != nil && exp.Sub(c.IssuedAt.Time) > max+a.opts.ClockSkew {
+		return fmt.Errorf("exp is %v after iat, over the maximum of %v", exp.Sub(c.IssuedAt.Time), max)
+	}
+	if left := exp.Sub(a.opts.Now()); left > max+a.opts.ClockSkew {
+		return fmt.Errorf("exp is %v from now, over the maximum of %v", left.Round(time.Second), max)
+	}
+	return nil
+}
+
+// numericClaims are the registered claims with RFC 7519's types enforced:
+// exp, nbf and iat are NumericDates, JSON numbers. The JWT library also
+// accepts a string holding a number, which no conforming issuer sends.
+type numericClaims struct {
+	jwt.RegisteredClaims
+}
+
+// UnmarshalJSON refuses exp, nbf or iat that is not a JSON number.
+func (c *numericClaims) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for _, name := range []string{"exp", "nbf", "iat"} {
+		if v, ok := raw[name]; ok && !isJSONNumber(v) {
+			return fmt.Errorf("the %s claim must be a number (an RFC 7519 NumericDate)", name)
+		}
+	}
+	return json.Unmarshal(b, &c.RegisteredClaims)
+}
+
+// isJSONNumber reports whether v is a JSON number literal.
+func isJSONNumber(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
+		return false
+	}
+	var n json.Number
+	return json.Unmarshal(v, &n) == nil
 }
 
 var errNoKey = errors.New("no key for this algorithm")
@@ -348,8 +414,12 @@ func Unauthorized(w http.ResponseWriter, msg string) {
 	_, _ = w.Write(body)
 }
 
-// Mint returns an HS256 token for login, valid for ttl from now, with the
-// configured issuer and audience. It needs the shared secret (the
+// MaxTokenLifetime returns the longest lifetime a token may have
+// (Options.MaxTokenLifetime with its default; negative: no limit).
+func (a *Authenticator) MaxTokenLifetime() time.Duration { return a.opts.MaxTokenLifetime }
+
+// Mint returns an HS256 token for login, valid for ttl from now (at most
+// MaxTokenLifetime), with the configured issuer and audience. It needs the shared secret (the
 // development secret or AUTH_JWT_SECRET): with a JWKS the identity
 // provider issues tokens.
 func (a *Authenticator) Mint(login string, ttl time.Duration) (string, error) {
@@ -361,6 +431,9 @@ func (a *Authenticator) Mint(login string, ttl time.Duration) (string, error) {
 	}
 	if ttl <= 0 {
 		return "", errors.New("auth: token lifetime must be positive")
+	}
+	if max := a.opts.MaxTokenLifetime; max > 0 && ttl > max {
+		return "", fmt.Errorf("auth: a token lifetime of %v is over the maximum of %v (AUTH_MAX_TOKEN_LIFETIME)", ttl, max)
 	}
 	now := a.opts.Now()
 	claims := jwt.RegisteredClaims{

@@ -243,11 +243,11 @@ func TestNewRejectsBadOptions(t *testing.T) {
 
 func TestOptionsFromEnv(t *testing.T) {
 	env := map[string]string{EnvJWTSecret: string(testSecret), EnvIssuer: testIssuer, EnvAudience: testAudience}
-	o := optionsFrom(func(k string) string { return env[k] })
-	if string(o.Secret) != string(testSecret) || o.Issuer != testIssuer || o.Audience != testAudience || o.JWKSURL != "" || !o.Configured() {
-		t.Fatalf("optionsFrom = %+v", o)
+	o, err := optionsFrom(func(k string) string { return env[k] })
+	if err != nil || string(o.Secret) != string(testSecret) || o.Issuer != testIssuer || o.Audience != testAudience || o.JWKSURL != "" || !o.Configured() {
+		t.Fatalf("optionsFrom = %+v, %v", o, err)
 	}
-	if o := optionsFrom(func(string) string { return "" }); o.Configured() {
-		t.Fatalf("empty environment: Configured() = true (%+v)", o)
+	if o, err := optionsFrom(func(string) string { return "" }); err != nil || o.Configured() {
+		t.Fatalf("empty environment: Configured() = true (%+v), %v", o, err)
 	}
 }

@@ -40,7 +40,7 @@ func DevSecret(dir string) (secret []byte, path string, err error) {
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return secret, path, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, path, fmt.Errorf("auth: data directory: %w", err)
 	}
 	// Write a temporary file and link it into place: the link fails if

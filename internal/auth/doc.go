@@ -28,10 +28,15 @@
 // everything else is never accepted. Each algorithm only ever gets its own
 // kind of key: HS256 the shared secret, RS256 an RSA key of at least 2048
 // bits, ES256 a P-256 key, so a token HMAC-signed with an RSA public key as
-// the "secret" (algorithm confusion) cannot validate. `exp` is required,
-// `exp` and `nbf` are checked with a small clock skew (30 s by default),
-// and `iss` and `aud` are checked when configured (AUTH_ISSUER,
-// AUTH_AUDIENCE).
+// the "secret" (algorithm confusion) cannot validate. `exp` is required;
+// `exp`, `nbf` and `iat` must be JSON numbers (RFC 7519 NumericDates) and
+// are checked with a small clock skew (30 s by default), `iat` not in the
+// future; a token may be valid for at most [Options.MaxTokenLifetime]
+// (AUTH_MAX_TOKEN_LIFETIME, 24 h by default), counted from `iat` and from
+// now; `iss` and `aud` are checked when configured (AUTH_ISSUER,
+// AUTH_AUDIENCE). `sub` must be a login; which logins may act (user
+// accounts only, never an organization's) is the domain's rule
+// (entities.CheckActor), applied by the GraphQL layer.
 //
 // The embedded development default ([DevSecret], [DevOptions]) is an HS256
 // secret generated once and kept, mode 0600, in the data directory; `go

@@ -204,7 +204,7 @@ func checkUnauthenticated(t *testing.T, r result) {
 		t.Errorf("body has data: %s", r.body)
 	}
 	switch msg := body.Errors[0].Message; msg {
-	case "invalid token", "token expired", "token not valid yet", "missing bearer token",
+	case "invalid token", "token expired", "token not valid yet", "token lifetime too long", "missing bearer token",
 		"several Authorization headers", `the Authorization header must be "Bearer <token>"`:
 	default:
 		t.Errorf("message %q is not one of the client-safe messages", msg)

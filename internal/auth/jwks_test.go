@@ -12,7 +12,9 @@ import (
 
 func newJWKSAuth(t *testing.T, srv *jwksServer, clk *clock) *Authenticator {
 	t.Helper()
-	a, err := New(Options{JWKSURL: srv.URL, Now: clk.Now, Logf: t.Logf})
+	// The tokens outlive the key cache's hours of clock advances: no
+	// lifetime limit here (tokens_test.go tests it).
+	a, err := New(Options{JWKSURL: srv.URL, Now: clk.Now, Logf: t.Logf, MaxTokenLifetime: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,12 +108,13 @@ type CreateUser struct {
 // Targets names the account to create.
 func (c CreateUser) Targets() []ID { return []ID{NewAccountID(c.Login)} }
 
-// Validate checks the command's fields.
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
 func (c CreateUser) Validate() error {
 	if err := ValidateLogin("login", c.Login); err != nil {
 		return err
 	}
-	if err := validateText("name", c.Name, MaxNameLen); err != nil {
+	if err := validateText("name", c.Name, NameLimit); err != nil {
 		return err
 	}
 	if c.Email != "" {
@@ -121,7 +122,7 @@ func (c CreateUser) Validate() error {
 			return err
 		}
 	}
-	return validateText("bio", c.Bio, MaxBioLen)
+	return validateText("bio", c.Bio, BioLimit)
 }
 
 // Decide returns a UserCreated event, BAD_USER_INPUT for invalid fields or
@@ -148,27 +149,34 @@ type UpdateProfile struct {
 // Targets names the account to update.
 func (c UpdateProfile) Targets() []ID { return []ID{NewAccountID(c.Login)} }
 
-// Decide returns a ProfileUpdated event with the fields that actually
-// change (none if nothing changes), BAD_USER_INPUT for invalid fields, or
-// NOT_FOUND for a missing user.
-func (c UpdateProfile) Decide(in Input) ([]Change, error) {
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c UpdateProfile) Validate() error {
 	if err := ValidateLogin("login", c.Login); err != nil {
-		return nil, err
+		return err
 	}
 	if c.Name != nil {
-		if err := validateText("name", *c.Name, MaxNameLen); err != nil {
-			return nil, err
+		if err := validateText("name", *c.Name, NameLimit); err != nil {
+			return err
 		}
 	}
 	if c.Email != nil && *c.Email != "" {
 		if err := ValidateEmail("email", *c.Email); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if c.Bio != nil {
-		if err := validateText("bio", *c.Bio, MaxBioLen); err != nil {
-			return nil, err
-		}
+		return validateText("bio", *c.Bio, BioLimit)
+	}
+	return nil
+}
+
+// Decide returns a ProfileUpdated event with the fields that actually
+// change (none if nothing changes), BAD_USER_INPUT for invalid fields, or
+// NOT_FOUND for a missing user.
+func (c UpdateProfile) Decide(in Input) ([]Change, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
 	}
 	id := NewAccountID(c.Login)
 	snap := in.Snapshot(id)

@@ -88,6 +88,12 @@ type Change struct {
 
 // Command is a request to change one or more aggregates.
 type Command interface {
+	// Validate checks the command's own fields — shapes and lengths of
+	// names, logins, numbers and texts — without any state, and returns a
+	// BAD_USER_INPUT *Error naming the offending field. The Executor calls
+	// it before it loads anything, so no malformed or oversized input ever
+	// becomes a key or a read.
+	Validate() error
 	// Targets names the aggregates whose snapshots Decide needs, primary
 	// first.
 	Targets() []ID

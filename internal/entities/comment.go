@@ -153,6 +153,18 @@ type AddComment struct {
 	Body   string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c AddComment) Validate() error {
+	if err := validateWorkItem(c.Repo, c.Number); err != nil {
+		return err
+	}
+	if err := validateCommentLocalID("id", c.ID); err != nil {
+		return err
+	}
+	return validateWorkBody(c.Body, true)
+}
+
 // Targets names the new comment, the repository, the actor's membership,
 // and both the issue and the pull request with the number (whichever
 // exists is the subject).
@@ -169,13 +181,7 @@ func (c AddComment) Decide(in Input) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validateWorkNumber(c.Number); err != nil {
-		return nil, err
-	}
-	if err := validateCommentLocalID("id", c.ID); err != nil {
-		return nil, err
-	}
-	if err := validateWorkBody(c.Body, true); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	if err := acc.hasNumber(c.Number, "issue or pull request"); err != nil {
@@ -225,6 +231,15 @@ type EditComment struct {
 	Body  string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c EditComment) Validate() error {
+	if err := validateNodeRef("id", c.ID); err != nil {
+		return err
+	}
+	return validateWorkBody(c.Body, true)
+}
+
 // Targets names the comment, its repository and the actor's membership.
 func (c EditComment) Targets() []ID {
 	return append([]ID{c.ID}, workTargets(c.ID.Repo(), c.Actor)...)
@@ -237,7 +252,7 @@ func (c EditComment) Decide(in Input) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validateWorkBody(c.Body, true); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	if cm.Body == c.Body {
@@ -251,6 +266,10 @@ type DeleteComment struct {
 	Actor string
 	ID    CommentID
 }
+
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c DeleteComment) Validate() error { return validateNodeRef("id", c.ID) }
 
 // Targets names the comment, its repository and the actor's membership.
 func (c DeleteComment) Targets() []ID {

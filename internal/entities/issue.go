@@ -135,6 +135,18 @@ type OpenIssue struct {
 	Body  string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c OpenIssue) Validate() error {
+	if err := validateWorkRepo(c.Repo); err != nil {
+		return err
+	}
+	if err := validateWorkTitle(c.Title); err != nil {
+		return err
+	}
+	return validateWorkBody(c.Body, false)
+}
+
 // Targets names the repository (its head holds the counter) and the
 // actor's membership of its owner; the issue's own ID is only known once
 // the counter is read.
@@ -148,10 +160,7 @@ func (c OpenIssue) Decide(in Input) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validateWorkTitle(c.Title); err != nil {
-		return nil, err
-	}
-	if err := validateWorkBody(c.Body, false); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	n := in.Snapshot(c.Repo).Seq + 1
@@ -178,6 +187,16 @@ type EditIssue struct {
 	Number int
 	Title  *string
 	Body   *string
+}
+
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c EditIssue) Validate() error {
+	if err := validateWorkItem(c.Repo, c.Number); err != nil {
+		return err
+	}
+	_, _, err := workEdit(c.Title, c.Body, "", "")
+	return err
 }
 
 // Targets names the issue, its repository and the actor's membership.
@@ -208,6 +227,27 @@ type CloseIssue struct {
 	Reason IssueStateReason
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c CloseIssue) Validate() error {
+	if err := validateWorkItem(c.Repo, c.Number); err != nil {
+		return err
+	}
+	_, err := c.reason()
+	return err
+}
+
+// reason is the reason to close with: COMPLETED by default.
+func (c CloseIssue) reason() (IssueStateReason, error) {
+	switch c.Reason {
+	case "":
+		return ReasonCompleted, nil
+	case ReasonCompleted, ReasonNotPlanned:
+		return c.Reason, nil
+	}
+	return "", BadInput("reason", "an issue can be closed as COMPLETED or NOT_PLANNED (got %q)", c.Reason)
+}
+
 // Targets names the issue, its repository and the actor's membership.
 func (c CloseIssue) Targets() []ID { return issueTargets(c.Repo, c.Number, c.Actor) }
 
@@ -218,12 +258,9 @@ func (c CloseIssue) Decide(in Input) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	reason := c.Reason
-	if reason == "" {
-		reason = ReasonCompleted
-	}
-	if reason != ReasonCompleted && reason != ReasonNotPlanned {
-		return nil, BadInput("reason", "an issue can be closed as COMPLETED or NOT_PLANNED (got %q)", c.Reason)
+	reason, err := c.reason()
+	if err != nil {
+		return nil, err
 	}
 	if i.State == IssueStateClosed {
 		return nil, nil
@@ -238,6 +275,10 @@ type ReopenIssue struct {
 	Repo   RepositoryID
 	Number int
 }
+
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c ReopenIssue) Validate() error { return validateWorkItem(c.Repo, c.Number) }
 
 // Targets names the issue, its repository and the actor's membership.
 func (c ReopenIssue) Targets() []ID { return issueTargets(c.Repo, c.Number, c.Actor) }

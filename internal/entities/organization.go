@@ -272,6 +272,18 @@ type CreateOrganization struct {
 	Actor       string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c CreateOrganization) Validate() error {
+	if err := ValidateLogin("login", c.Login); err != nil {
+		return err
+	}
+	if err := validateText("name", c.Name, NameLimit); err != nil {
+		return err
+	}
+	return validateText("description", c.Description, OrgDescriptionLimit)
+}
+
 // Targets names the organization, the creator's account and the creator's
 // membership.
 func (c CreateOrganization) Targets() []ID {
@@ -286,13 +298,7 @@ func (c CreateOrganization) Decide(in Input) ([]Change, error) {
 	if err := orgActor(in, c.Actor); err != nil {
 		return nil, err
 	}
-	if err := ValidateLogin("login", c.Login); err != nil {
-		return nil, err
-	}
-	if err := validateText("name", c.Name, MaxNameLen); err != nil {
-		return nil, err
-	}
-	if err := validateText("description", c.Description, MaxOrgDescriptionLen); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	creator, ok := in.Snapshot(NewAccountID(in.Actor)).State.(*Account)
@@ -321,6 +327,23 @@ type UpdateOrganization struct {
 	Actor       string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c UpdateOrganization) Validate() error {
+	if err := ValidateLogin("login", c.Login); err != nil {
+		return err
+	}
+	if c.Name != nil {
+		if err := validateText("name", *c.Name, NameLimit); err != nil {
+			return err
+		}
+	}
+	if c.Description != nil {
+		return validateText("description", *c.Description, OrgDescriptionLimit)
+	}
+	return nil
+}
+
 // Targets names the organization and the actor's membership.
 func (c UpdateOrganization) Targets() []ID {
 	return []ID{NewAccountID(c.Login), NewMembershipID(c.Login, c.Actor)}
@@ -333,18 +356,8 @@ func (c UpdateOrganization) Decide(in Input) ([]Change, error) {
 	if err := orgActor(in, c.Actor); err != nil {
 		return nil, err
 	}
-	if err := ValidateLogin("login", c.Login); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
-	}
-	if c.Name != nil {
-		if err := validateText("name", *c.Name, MaxNameLen); err != nil {
-			return nil, err
-		}
-	}
-	if c.Description != nil {
-		if err := validateText("description", *c.Description, MaxOrgDescriptionLen); err != nil {
-			return nil, err
-		}
 	}
 	org, err := orgAccount(in, c.Login)
 	if err != nil {
@@ -376,6 +389,25 @@ type AddMember struct {
 	Actor string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c AddMember) Validate() error { return orgValidateMember(c.Org, c.Login, c.Role, true) }
+
+// orgValidateMember checks the organization, login and (when withRole)
+// role of a membership command.
+func orgValidateMember(org, login string, role MemberRole, withRole bool) error {
+	if err := ValidateLogin("organization", org); err != nil {
+		return err
+	}
+	if err := ValidateLogin("login", login); err != nil {
+		return err
+	}
+	if withRole {
+		return orgValidateRole("role", role)
+	}
+	return nil
+}
+
 // Targets names the organization, the user, the new membership and the
 // actor's membership.
 func (c AddMember) Targets() []ID {
@@ -390,13 +422,7 @@ func (c AddMember) Decide(in Input) ([]Change, error) {
 	if err := orgActor(in, c.Actor); err != nil {
 		return nil, err
 	}
-	if err := ValidateLogin("organization", c.Org); err != nil {
-		return nil, err
-	}
-	if err := ValidateLogin("login", c.Login); err != nil {
-		return nil, err
-	}
-	if err := orgValidateRole("role", c.Role); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	org, err := orgAccount(in, c.Org)
@@ -430,6 +456,10 @@ type ChangeMemberRole struct {
 	Actor string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c ChangeMemberRole) Validate() error { return orgValidateMember(c.Org, c.Login, c.Role, true) }
+
 // Targets names the organization, the membership and the actor's
 // membership, and the member's account, which Decide does not need but
 // the caller's payload does (loading it costs nothing: one BatchGetItem).
@@ -446,13 +476,7 @@ func (c ChangeMemberRole) Decide(in Input) ([]Change, error) {
 	if err := orgActor(in, c.Actor); err != nil {
 		return nil, err
 	}
-	if err := ValidateLogin("organization", c.Org); err != nil {
-		return nil, err
-	}
-	if err := ValidateLogin("login", c.Login); err != nil {
-		return nil, err
-	}
-	if err := orgValidateRole("role", c.Role); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	org, err := orgAccount(in, c.Org)
@@ -490,6 +514,10 @@ type RemoveMember struct {
 	Actor string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c RemoveMember) Validate() error { return orgValidateMember(c.Org, c.Login, "", false) }
+
 // Targets names the organization, the membership and the actor's
 // membership.
 func (c RemoveMember) Targets() []ID {
@@ -504,10 +532,7 @@ func (c RemoveMember) Decide(in Input) ([]Change, error) {
 	if err := orgActor(in, c.Actor); err != nil {
 		return nil, err
 	}
-	if err := ValidateLogin("organization", c.Org); err != nil {
-		return nil, err
-	}
-	if err := ValidateLogin("login", c.Login); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	org, err := orgAccount(in, c.Org)

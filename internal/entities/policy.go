@@ -20,7 +20,13 @@ import "strings"
 //     exist: queries return null or leave it out of connections (counts
 //     included), mutations answer NOT_FOUND, never FORBIDDEN, so a private
 //     name does not leak.
-//   - Every mutation needs a signed-in actor (UNAUTHENTICATED).
+//   - Every mutation needs a signed-in actor (UNAUTHENTICATED) who is a
+//     user account (FORBIDDEN otherwise): an organization's login never
+//     acts, and a login without an account may only create it
+//     (CheckActor).
+//   - A stored result of a command (an idempotent retry's answer) is
+//     given again only while the actor may still see what it shows
+//     (CheckReplay).
 //   - Repository administration — creating repositories for an owner,
 //     updating, deleting, changing visibility, merging pull requests — is
 //     for the owner or an ADMIN of the owning organization.
@@ -143,6 +149,114 @@ func RequireActor(actor string) error {
 		return &Error{Code: CodeUnauthenticated, Message: "you must be signed in"}
 	}
 	return nil
+}
+
+// The actor of a command.
+//
+// A token names a login; only a user account is an actor. An
+// organization's login never is — organizations act through their
+// members — so a token for one is refused whatever an identity provider
+// put in it. A login without an account may create its own user account
+// and nothing else.
+
+// accountCreator is implemented by the commands a signed-in login without
+// an account may run (CreateUser).
+type accountCreator interface{ createsActorAccount() }
+
+func (CreateUser) createsActorAccount() {}
+
+// ActorTargets returns the aggregates to load for running cmd as actor
+// under CheckActor: the command's own targets and the actor's account,
+// each once.
+func ActorTargets(cmd Command, actor string) []ID {
+	ids := cmd.Targets()
+	if actor != "" {
+		ids = append(ids, NewAccountID(actor))
+	}
+	return uniqueIDs(ids)
+}
+
+// CheckActor applies the actor rule to a command about to run, with the
+// snapshots of ActorTargets(cmd, actor) in in: UNAUTHENTICATED without an actor, and
+// FORBIDDEN — one code, whatever the command — when the actor is an
+// organization, or has no account and the command is not the creation of
+// its own user account.
+func CheckActor(cmd Command, in Input) error {
+	if err := RequireActor(in.Actor); err != nil {
+		return err
+	}
+	a, _ := in.Snapshot(NewAccountID(in.Actor)).State.(*Account)
+	switch {
+	case a != nil && a.Type != AccountUser:
+		return Forbidden("%q is an organization: organizations act through their members, sign in as a user", a.Login)
+	case a == nil:
+		if _, ok := cmd.(accountCreator); !ok {
+			return Forbidden("there is no user account for %q yet: create it with createUser first", strings.ToLower(in.Actor))
+		}
+	}
+	return nil
+}
+
+// Replays.
+//
+// A command's stored result (an idempotent retry's answer) shows the
+// aggregates as they were then, and the caller resolves more from there
+// (a repository's issues, its history). It is handed out again only while
+// the actor may still see every repository it shows, in the same life:
+// otherwise a key used while a repository was public, or while the actor
+// was a member, would keep showing it after it went private, the member
+// left, or the name was reused by another repository.
+
+// CheckReplay returns NOT_FOUND — the answer the command would get if it
+// ran now — unless the actor of in may see every repository that the
+// stored snapshots belong to, alive in the life they show. in holds the
+// current snapshots of the command's targets, which include every
+// repository a command's result can show; a repository missing from in
+// is refused (fail closed). A repository the command itself deleted shows
+// nothing but its ID and is not checked.
+func CheckReplay(stored map[ID]Snapshot, in Input) error {
+	lives := map[RepositoryID]int{}
+	for id, snap := range stored {
+		repo, ok := repositoryOf(id)
+		if !ok {
+			continue
+		}
+		if r, ok := snap.State.(*Repository); ok && r != nil {
+			if r.Deleted {
+				continue
+			}
+			lives[repo] = r.Life
+		} else if _, seen := lives[repo]; !seen {
+			lives[repo] = 0 // any life: the work item's own repository snapshot, when stored, decides
+		}
+	}
+	for repo, life := range lives {
+		if _, ok := in.Snapshots[repo]; !ok {
+			return Hidden("repository %s not found", repo)
+		}
+		a, err := accessRepository(in, repo)
+		if err != nil {
+			return err
+		}
+		if life != 0 && a.repo.Life != life {
+			return Hidden("repository %s not found", repo)
+		}
+	}
+	return nil
+}
+
+// repositoryOf returns the repository an aggregate belongs to: itself,
+// or the repository of an issue, pull request, comment, star or reaction.
+func repositoryOf(id ID) (RepositoryID, bool) {
+	switch id := id.(type) {
+	case RepositoryID:
+		return id, true
+	case StarID:
+		return id.Repo(), true
+	case ReactionID:
+		return SubjectRepo(id.Subject())
+	}
+	return SubjectRepo(id)
 }
 
 // Hidden is the error for something that does not exist for the actor:

@@ -152,6 +152,30 @@ type OpenPullRequest struct {
 	BaseRef string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c OpenPullRequest) Validate() error {
+	if err := validateWorkRepo(c.Repo); err != nil {
+		return err
+	}
+	if err := validateWorkTitle(c.Title); err != nil {
+		return err
+	}
+	if err := validateWorkBody(c.Body, false); err != nil {
+		return err
+	}
+	if err := validateWorkRef("headRef", c.HeadRef); err != nil {
+		return err
+	}
+	if err := validateWorkRef("baseRef", c.BaseRef); err != nil {
+		return err
+	}
+	if c.HeadRef == c.BaseRef {
+		return BadInput("headRef", "the head and base branches must differ (both are %q)", c.HeadRef)
+	}
+	return nil
+}
+
 // Targets names the repository and the actor's membership of its owner.
 func (c OpenPullRequest) Targets() []ID { return workTargets(c.Repo, c.Actor) }
 
@@ -163,20 +187,8 @@ func (c OpenPullRequest) Decide(in Input) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validateWorkTitle(c.Title); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
-	}
-	if err := validateWorkBody(c.Body, false); err != nil {
-		return nil, err
-	}
-	if err := validateWorkRef("headRef", c.HeadRef); err != nil {
-		return nil, err
-	}
-	if err := validateWorkRef("baseRef", c.BaseRef); err != nil {
-		return nil, err
-	}
-	if c.HeadRef == c.BaseRef {
-		return nil, BadInput("headRef", "the head and base branches must differ (both are %q)", c.HeadRef)
 	}
 	n := in.Snapshot(c.Repo).Seq + 1
 	ev := &PullRequestOpened{Owner: acc.repo.Owner, Repo: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: strings.ToLower(in.Actor), HeadRef: c.HeadRef, BaseRef: c.BaseRef, Life: acc.repo.Life}
@@ -219,6 +231,16 @@ type EditPullRequest struct {
 	Body   *string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c EditPullRequest) Validate() error {
+	if err := validateWorkItem(c.Repo, c.Number); err != nil {
+		return err
+	}
+	_, _, err := workEdit(c.Title, c.Body, "", "")
+	return err
+}
+
 // Targets names the pull request, its repository and the actor's
 // membership.
 func (c EditPullRequest) Targets() []ID { return pullRequestTargets(c.Repo, c.Number, c.Actor) }
@@ -246,6 +268,10 @@ type ClosePullRequest struct {
 	Repo   RepositoryID
 	Number int
 }
+
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c ClosePullRequest) Validate() error { return validateWorkItem(c.Repo, c.Number) }
 
 // Targets names the pull request, its repository and the actor's
 // membership.
@@ -276,6 +302,10 @@ type ReopenPullRequest struct {
 	Number int
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c ReopenPullRequest) Validate() error { return validateWorkItem(c.Repo, c.Number) }
+
 // Targets names the pull request, its repository and the actor's
 // membership.
 func (c ReopenPullRequest) Targets() []ID { return pullRequestTargets(c.Repo, c.Number, c.Actor) }
@@ -304,6 +334,10 @@ type MergePullRequest struct {
 	Repo   RepositoryID
 	Number int
 }
+
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c MergePullRequest) Validate() error { return validateWorkItem(c.Repo, c.Number) }
 
 // Targets names the pull request, its repository and the actor's
 // membership.

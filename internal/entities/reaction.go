@@ -105,6 +105,21 @@ type AddReaction struct {
 	Content ReactionContent
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c AddReaction) Validate() error { return validateReaction(c.Subject, c.Content) }
+
+// validateReaction checks a reaction's subject and content.
+func validateReaction(subject ID, content ReactionContent) error {
+	if err := validateNodeRef("subjectId", subject); err != nil {
+		return err
+	}
+	if !content.Valid() {
+		return BadInput("content", "unknown reaction content %q", content)
+	}
+	return nil
+}
+
 // Targets names the reaction, its subject, the subject's repository and
 // the actor's membership.
 func (c AddReaction) Targets() []ID { return reactionTargets(c.Subject, c.Actor, c.Content) }
@@ -164,6 +179,10 @@ type RemoveReaction struct {
 	Subject ID
 	Content ReactionContent
 }
+
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c RemoveReaction) Validate() error { return validateReaction(c.Subject, c.Content) }
 
 // Targets names the reaction, its subject, the subject's repository and
 // the actor's membership.

@@ -241,6 +241,24 @@ type CreateRepository struct {
 	Actor string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c CreateRepository) Validate() error {
+	if err := validateRepositoryRef("owner", "name", c.Owner, c.Name); err != nil {
+		return err
+	}
+	return validateText("description", c.Description, RepositoryDescriptionLimit)
+}
+
+// validateRepositoryRef checks an owner login and a repository name given
+// in the input fields ownerField and nameField.
+func validateRepositoryRef(ownerField, nameField, owner, name string) error {
+	if err := ValidateLogin(ownerField, owner); err != nil {
+		return err
+	}
+	return ValidateRepositoryName(nameField, name)
+}
+
 // Targets names the repository, its owner and the actor's membership of
 // the owner.
 func (c CreateRepository) Targets() []ID {
@@ -256,13 +274,7 @@ func (c CreateRepository) Decide(in Input) ([]Change, error) {
 	if err := signedIn(in, c.Actor); err != nil {
 		return nil, err
 	}
-	if err := ValidateLogin("owner", c.Owner); err != nil {
-		return nil, err
-	}
-	if err := ValidateRepositoryName("name", c.Name); err != nil {
-		return nil, err
-	}
-	if err := validateText("description", c.Description, MaxRepositoryDescriptionLen); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	owner, ok := in.Snapshot(NewAccountID(c.Owner)).State.(*Account)
@@ -297,6 +309,18 @@ type UpdateRepository struct {
 	Actor       string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c UpdateRepository) Validate() error {
+	if err := validateRepositoryRef("owner", "name", c.Owner, c.Name); err != nil {
+		return err
+	}
+	if c.Description != nil {
+		return validateText("description", *c.Description, RepositoryDescriptionLimit)
+	}
+	return nil
+}
+
 // Targets names the repository, its owner and the actor's membership of
 // the owner.
 func (c UpdateRepository) Targets() []ID {
@@ -312,16 +336,8 @@ func (c UpdateRepository) Decide(in Input) ([]Change, error) {
 	if err := signedIn(in, c.Actor); err != nil {
 		return nil, err
 	}
-	if err := ValidateLogin("owner", c.Owner); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
-	}
-	if err := ValidateRepositoryName("name", c.Name); err != nil {
-		return nil, err
-	}
-	if c.Description != nil {
-		if err := validateText("description", *c.Description, MaxRepositoryDescriptionLen); err != nil {
-			return nil, err
-		}
 	}
 	id := NewRepositoryID(c.Owner, c.Name)
 	r, seen, err := visibleRepository(in, id)
@@ -357,6 +373,12 @@ type DeleteRepository struct {
 	Actor string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c DeleteRepository) Validate() error {
+	return validateRepositoryRef("owner", "name", c.Owner, c.Name)
+}
+
 // Targets names the repository, its owner and the actor's membership of
 // the owner.
 func (c DeleteRepository) Targets() []ID {
@@ -370,10 +392,7 @@ func (c DeleteRepository) Decide(in Input) ([]Change, error) {
 	if err := signedIn(in, c.Actor); err != nil {
 		return nil, err
 	}
-	if err := ValidateLogin("owner", c.Owner); err != nil {
-		return nil, err
-	}
-	if err := ValidateRepositoryName("name", c.Name); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	id := NewRepositoryID(c.Owner, c.Name)
@@ -406,6 +425,18 @@ func (c ForkRepository) newOwner() string {
 	return c.NewOwner
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c ForkRepository) Validate() error {
+	if err := validateRepositoryRef("owner", "name", c.Owner, c.Name); err != nil {
+		return err
+	}
+	if c.NewOwner != "" {
+		return ValidateLogin("newOwner", c.NewOwner)
+	}
+	return nil
+}
+
 // Targets names the source, the fork, the new owner and the actor's
 // memberships of both owners.
 func (c ForkRepository) Targets() []ID {
@@ -427,17 +458,12 @@ func (c ForkRepository) Decide(in Input) ([]Change, error) {
 	if err := signedIn(in, c.Actor); err != nil {
 		return nil, err
 	}
-	if err := ValidateLogin("owner", c.Owner); err != nil {
-		return nil, err
-	}
-	if err := ValidateRepositoryName("name", c.Name); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	newOwnerLogin := c.NewOwner
 	if newOwnerLogin == "" {
 		newOwnerLogin = in.Actor
-	} else if err := ValidateLogin("newOwner", newOwnerLogin); err != nil {
-		return nil, err
 	}
 	srcID := NewRepositoryID(c.Owner, c.Name)
 	src, seen, err := visibleRepository(in, srcID)

@@ -74,6 +74,12 @@ type StarRepository struct {
 	Actor string
 }
 
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c StarRepository) Validate() error {
+	return validateRepositoryRef("owner", "name", c.Owner, c.Name)
+}
+
 // Targets names the star, the repository, the actor's account and the
 // actor's membership of the owner (for private organization
 // repositories).
@@ -94,10 +100,7 @@ func starInput(in Input, owner, name, actor string) (*Repository, *MembershipID,
 	if err := signedIn(in, actor); err != nil {
 		return nil, nil, StarID{}, nil, err
 	}
-	if err := ValidateLogin("owner", owner); err != nil {
-		return nil, nil, StarID{}, nil, err
-	}
-	if err := ValidateRepositoryName("name", name); err != nil {
+	if err := validateRepositoryRef("owner", "name", owner, name); err != nil {
 		return nil, nil, StarID{}, nil, err
 	}
 	repoID := NewRepositoryID(owner, name)
@@ -140,6 +143,12 @@ type UnstarRepository struct {
 	Owner string
 	Name  string
 	Actor string
+}
+
+// Validate checks the command's fields (BAD_USER_INPUT), without
+// loading anything.
+func (c UnstarRepository) Validate() error {
+	return validateRepositoryRef("owner", "name", c.Owner, c.Name)
 }
 
 // Targets names the star, the repository, the actor's account and the

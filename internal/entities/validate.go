@@ -62,14 +62,71 @@ func ValidateEmail(field, email string) error {
 	return nil
 }
 
-// validateText checks a free-text field's length in characters and that it
-// is valid UTF-8.
-func validateText(field, s string, max int) error {
+// TextLimit is the documented limit of one free-text field, in
+// characters (Unicode code points, what a person counts) and in bytes of
+// UTF-8 (what storage counts). Every field has both: a character limit
+// alone lets 4-byte characters make a text four times larger than the
+// same number of ASCII characters, and the byte limit is what guarantees
+// that the largest text a client may send can always be stored (see
+// MaxBodyBytes). Text is valid UTF-8 without control characters; only
+// Multiline fields may hold line breaks (LF, and CR for CRLF line ends)
+// and tabs.
+type TextLimit struct {
+	Chars     int
+	Bytes     int
+	Multiline bool
+}
+
+// Byte limits of the short fields: four bytes per character, so they
+// never refuse a text its character limit allows.
+const (
+	MaxNameBytes  = 4 * MaxNameLen
+	MaxBioBytes   = 4 * MaxBioLen
+	MaxTitleBytes = 4 * MaxTitleLen
+)
+
+// The limits of the free-text fields.
+var (
+	NameLimit                  = TextLimit{Chars: MaxNameLen, Bytes: MaxNameBytes}
+	BioLimit                   = TextLimit{Chars: MaxBioLen, Bytes: MaxBioBytes, Multiline: true}
+	OrgDescriptionLimit        = TextLimit{Chars: MaxOrgDescriptionLen, Bytes: 4 * MaxOrgDescriptionLen}
+	RepositoryDescriptionLimit = TextLimit{Chars: MaxRepositoryDescriptionLen, Bytes: 4 * MaxRepositoryDescriptionLen}
+	TitleLimit                 = TextLimit{Chars: MaxTitleLen, Bytes: MaxTitleBytes}
+	BodyLimit                  = TextLimit{Chars: MaxBodyLen, Bytes: MaxBodyBytes, Multiline: true}
+	RefLimit                   = TextLimit{Chars: MaxRefLen, Bytes: 4 * MaxRefLen}
+)
+
+// validateText checks a free-text field against its limit: valid UTF-8,
+// no control characters (C0, DEL and C1; line breaks and tabs only in
+// multiline fields), at most l.Chars characters and l.Bytes bytes. The
+// byte limit is checked first, so an oversized text costs one length
+// check.
+func validateText(field, s string, l TextLimit) error {
+	if len(s) > l.Bytes {
+		return BadInput(field, "must be at most %d characters and %d bytes of UTF-8 (got %d bytes)", l.Chars, l.Bytes, len(s))
+	}
 	if !utf8.ValidString(s) {
 		return BadInput(field, "must be valid UTF-8")
 	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return BadInput(field, "must be at most %d characters (got %d)", max, n)
+	n := 0
+	for _, r := range s {
+		n++
+		if isControl(r) && !(l.Multiline && (r == '\n' || r == '\r' || r == '\t')) {
+			if l.Multiline {
+				return BadInput(field, "must not contain control characters other than line breaks and tabs (found U+%04X)", r)
+			}
+			return BadInput(field, "must not contain line breaks, tabs or other control characters (found U+%04X)", r)
+		}
+	}
+	if n > l.Chars {
+		return BadInput(field, "must be at most %d characters (got %d)", l.Chars, n)
 	}
 	return nil
+}
+
+// isControl reports whether r is a control character (Unicode category
+// Cc: C0, DEL, C1). They are invisible or disruptive in every place text
+// is shown, and NUL truncates it in some.
+func isControl(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r < 0xa0)
 }

@@ -3,6 +3,7 @@ package entities
 import (
 	"strings"
 	"time"
+	"unicode"
 )
 
 // The work area: issues, pull requests, comments and reactions. Every
@@ -13,12 +14,24 @@ import (
 // must name the actor's membership of the repository owner; Decide checks
 // it is the executing actor (signedIn).
 
-// Limits of the work area, as GitHub's.
+// Limits of the work area: GitHub's in characters.
 const (
 	MaxTitleLen = 256
 	MaxBodyLen  = 65536
 	MaxRefLen   = 255
 )
+
+// MaxBodyBytes is the byte limit of bodies (issues, pull requests,
+// comments), which GitHub does not need but an item store does: a body
+// is stored twice in its aggregate's head (the state and the appended
+// event) and twice in an idempotency record, as JSON, whose escapes at
+// most double a text's size (a quote or a line break becomes two bytes,
+// U+2028 six instead of three). 96 KiB doubled twice, with the title, the
+// refs and the item's other attributes, stays under DynamoDB's 400 KB
+// item limit (events' TestLargestInputsAreStored writes the worst case).
+// 65,536 characters of ASCII, or of any text up to 1.5 bytes per
+// character, fit.
+const MaxBodyBytes = 96 << 10
 
 // validateWorkTitle checks an issue or pull request title: 1–256
 // characters, not blank.
@@ -26,7 +39,7 @@ func validateWorkTitle(title string) error {
 	if strings.TrimSpace(title) == "" {
 		return BadInput("title", "title must not be blank")
 	}
-	return validateText("title", title, MaxTitleLen)
+	return validateText("title", title, TitleLimit)
 }
 
 // validateWorkBody checks an issue, pull request or comment body; required
@@ -35,7 +48,7 @@ func validateWorkBody(body string, required bool) error {
 	if required && strings.TrimSpace(body) == "" {
 		return BadInput("body", "body must not be blank")
 	}
-	return validateText("body", body, MaxBodyLen)
+	return validateText("body", body, BodyLimit)
 }
 
 // validateWorkRef checks a branch name of a pull request: non-empty, at
@@ -44,13 +57,55 @@ func validateWorkRef(field, ref string) error {
 	if ref == "" {
 		return BadInput(field, "must not be empty")
 	}
-	if err := validateText(field, ref, MaxRefLen); err != nil {
+	if err := validateText(field, ref, RefLimit); err != nil {
 		return err
 	}
 	for _, r := range ref {
-		if r <= ' ' || r == 0x7f {
+		if unicode.IsSpace(r) {
 			return BadInput(field, "must not contain spaces or control characters")
 		}
+	}
+	return nil
+}
+
+// validateWorkRepo checks the repository a work command names (the input
+// fields owner and repository).
+func validateWorkRepo(repo RepositoryID) error {
+	return validateRepositoryRef("owner", "repository", repo.Owner(), repo.Name())
+}
+
+// validateWorkItem checks the repository and number of a command on an
+// existing issue or pull request.
+func validateWorkItem(repo RepositoryID, n int) error {
+	if err := validateWorkRepo(repo); err != nil {
+		return err
+	}
+	return validateWorkNumber(n)
+}
+
+// validateNodeRef checks an issue, pull request or comment ID that a
+// client sent as a node ID in the input field field: every part must be
+// one the domain could have made (a login, a repository name, a positive
+// number, a comment id), so a forged ID never reaches a key.
+func validateNodeRef(field string, id ID) error {
+	bad := BadInput(field, "malformed id")
+	var repo RepositoryID
+	var n int
+	switch id := id.(type) {
+	case IssueID:
+		repo, n = id.Repo(), id.Number()
+	case PullRequestID:
+		repo, n = id.Repo(), id.Number()
+	case CommentID:
+		if validateCommentLocalID(field, id.Local()) != nil {
+			return bad
+		}
+		repo, n = id.Repo(), id.Number()
+	default:
+		return BadInput(field, "only issues, pull requests and comments take reactions")
+	}
+	if validateRepositoryRef(field, field, repo.Owner(), repo.Name()) != nil || n < 1 {
+		return bad
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func (c *Codec) RegisterUpcaster(eventType string, from int, u Upcaster) {
 
 // Encode returns the JSON data of e at CurrentSchema.
 func (c *Codec) Encode(e entities.Event) (json.RawMessage, error) {
-	return json.Marshal(e)
+	return marshalStored(e)
 }
 
 // Decode returns the domain event of an envelope, upcasting its data to

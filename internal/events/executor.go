@@ -69,14 +69,25 @@ func (r Result) Snapshot(id entities.ID) entities.Snapshot {
 // entities.ErrConflict (wrapped) when retries are exhausted, and other
 // errors for infrastructure failures.
 //
+// The command's fields are validated (cmd.Validate) before anything is
+// read: a malformed or oversized input is BAD_USER_INPUT and costs no
+// request. A change too large for DynamoDB's item limit is BAD_USER_INPUT
+// too, found before the write is sent.
+//
 // With the Idempotent option the idempotency item is read in the same
 // BatchGetItem and written in the same TransactWriteItems (see
 // idempotency.go); a command that changes nothing then also costs one
-// write, to record its result.
+// write, to record its result. A stored result is returned only while the
+// actor may still see what it shows (entities.CheckReplay), judged on the
+// heads read with it. With AsUser the actor's account is read in the same
+// BatchGetItem and entities.CheckActor is applied before anything else.
 func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Command, opts ...ExecOption) (Result, error) {
 	var o execOptions
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if err := cmd.Validate(); err != nil {
+		return Result{}, err
 	}
 	idem, err := newIdempotency(actor, o)
 	if err != nil {
@@ -87,6 +98,15 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 		idemKey = &idem.key
 	}
 	targets := cmd.Targets()
+	if o.asUser {
+		if err := entities.RequireActor(actor); err != nil {
+			return Result{}, err
+		}
+		targets = entities.ActorTargets(cmd, actor)
+	}
+	if err := storableTargets(targets); err != nil {
+		return Result{}, err
+	}
 	heads, stored, err := x.store.loadHeads(ctx, targets, idemKey)
 	if err != nil {
 		return Result{}, err
@@ -94,14 +114,19 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 	cmdID := newCommandID()
 	for attempt := 1; ; attempt++ {
 		now := x.opts.Now().UTC()
-		if idem != nil {
-			if res, ok, err := idem.replay(stored, now); err != nil || ok {
-				return res, err
-			}
-		}
 		in := entities.Input{Now: now, Actor: actor, Snapshots: make(map[entities.ID]entities.Snapshot, len(heads))}
 		for id, h := range heads {
 			in.Snapshots[id] = h.Snapshot
+		}
+		if o.asUser {
+			if err := entities.CheckActor(cmd, in); err != nil {
+				return Result{}, err
+			}
+		}
+		if idem != nil {
+			if res, ok, err := idem.replay(stored, now); err != nil || ok {
+				return checkedReplay(res, in, err)
+			}
 		}
 		changes, err := cmd.Decide(in)
 		if err != nil {
@@ -129,6 +154,9 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 		if write == nil {
 			return res, nil
 		}
+		if err := fitsItemLimit(write); err != nil {
+			return Result{}, err
+		}
 		_, err = x.store.db.TransactWriteItems(ctx, write)
 		if err == nil {
 			return res, nil
@@ -138,7 +166,7 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 			// A duplicate with the same key got there first: its result,
 			// not ours, is the mutation's.
 			if res, ok, err := idem.replay(cancel.Items[idemAt], now); err != nil || ok {
-				return res, err
+				return checkedReplay(res, in, err)
 			}
 		}
 		if (!ok && !table.Retryable(err)) || (ok && !cancel.Contended()) {
@@ -157,6 +185,35 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 			return Result{}, err
 		}
 	}
+}
+
+// checkedReplay returns a stored result if the actor may still see what
+// it shows, judged on the current heads in in (entities.CheckReplay).
+func checkedReplay(res Result, in entities.Input, err error) (Result, error) {
+	if err != nil {
+		return Result{}, err
+	}
+	if err := entities.CheckReplay(res.Snapshots, in); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// storableTargets returns BAD_USER_INPUT if an aggregate's head key would
+// exceed DynamoDB's key limits. Validate makes that impossible for every
+// command today; this keeps a command that forgets a check from turning
+// into the engine's ValidationException (INTERNAL to the client).
+func storableTargets(ids []entities.ID) error {
+	for _, id := range ids {
+		p, err := Partition(id)
+		if err != nil {
+			return err
+		}
+		if !table.HeadKey(p).Storable() {
+			return entities.BadInput("", "a name or id in the input is too long")
+		}
+	}
+	return nil
 }
 
 // refresh returns current heads after a conflict. When every failed

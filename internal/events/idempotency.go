@@ -63,6 +63,16 @@ type ExecOption func(*execOptions)
 
 type execOptions struct {
 	key, fingerprint string
+	asUser           bool
+}
+
+// AsUser makes one Execute apply the actor rule of the domain
+// (entities.CheckActor): the actor must be a user account (a login
+// without one may only create it). The GraphQL layer runs every mutation
+// with it; it is an option so that tools and tests that replay commands
+// under synthetic actors keep working.
+func AsUser() ExecOption {
+	return func(o *execOptions) { o.asUser = true }
 }
 
 // Idempotent makes one Execute idempotent under the client's key: see the
@@ -137,7 +147,7 @@ func (id *idempotency) putItem(tableName string, res Result, now time.Time) (typ
 	for sid, snap := range res.Snapshots {
 		ss := storedSnapshot{Kind: sid.Kind(), ID: sid.String(), Version: snap.Version, Seq: snap.Seq}
 		if snap.State != nil {
-			raw, err := json.Marshal(snap.State)
+			raw, err := marshalStored(snap.State)
 			if err != nil {
 				return types.TransactWriteItem{}, fmt.Errorf("events: encoding %s state: %w", sid.Kind(), err)
 			}
@@ -146,7 +156,7 @@ func (id *idempotency) putItem(tableName string, res Result, now time.Time) (typ
 		st.Snapshots = append(st.Snapshots, ss)
 	}
 	st.Appended = res.Appended
-	raw, err := json.Marshal(st)
+	raw, err := marshalStored(st)
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}

@@ -64,14 +64,14 @@ func eventItem(p table.Partition, env Envelope) map[string]types.AttributeValue 
 // headItem returns the head of an aggregate after an append: its version,
 // sequence counter, state snapshot and the appended envelopes inline.
 func headItem(p table.Partition, snap entities.Snapshot, appended []Envelope, at time.Time) (map[string]types.AttributeValue, error) {
-	state, err := json.Marshal(snap.State)
+	state, err := marshalStored(snap.State)
 	if err != nil {
 		return nil, fmt.Errorf("events: encoding %s state: %w", snap.ID.Kind(), err)
 	}
 	if appended == nil {
 		appended = []Envelope{}
 	}
-	newEvents, err := json.Marshal(appended)
+	newEvents, err := marshalStored(appended)
 	if err != nil {
 		return nil, err
 	}

@@ -205,9 +205,11 @@ func TestUpdateProfile(t *testing.T) {
 	}
 
 	t.Run("missing user", func(t *testing.T) {
+		// A login without an account may only create it: FORBIDDEN, the
+		// one code for every other mutation it sends.
 		res := srv.As(t, "ghost").MustDo(t, updateProfileMutation, map[string]any{"in": map[string]any{"login": "ghost", "bio": "boo"}})
-		if len(res.Errors) != 1 || res.Code() != "NOT_FOUND" {
-			t.Fatalf("errors = %+v, want one NOT_FOUND", res.Errors)
+		if len(res.Errors) != 1 || res.Code() != "FORBIDDEN" {
+			t.Fatalf("errors = %+v, want one FORBIDDEN", res.Errors)
 		}
 		if headVersion(t, srv, "ghost") != 0 {
 			t.Errorf("updating a missing user created a head")

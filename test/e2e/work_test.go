@@ -375,10 +375,13 @@ func TestConcurrentOpenIssuesOverHTTP(t *testing.T) {
 	numbers := make([]int, writers)
 	errs := make([]string, writers)
 	start := make(chan struct{})
-	// Clients are made here: t.Fatal must not run in the goroutines.
+	// Clients are made here: t.Fatal must not run in the goroutines. Only
+	// user accounts act, so each writer has one.
 	clients := make([]*testkit.Client, writers)
 	for i := range clients {
-		clients[i] = srv.As(t, fmt.Sprintf("writer%02d", i))
+		login := fmt.Sprintf("writer%02d", i)
+		createUser(t, srv, map[string]any{"login": login})
+		clients[i] = srv.As(t, login)
 	}
 	for i := range writers {
 		wg.Add(1)

@@ -118,6 +118,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	if opts.fs != nil {
 		po.FS = opts.fs
+	} else {
+		// The OS's, with owner-only modes (private.go) and Pebble's
+		// disk-health checks around it.
+		po.FS = privateFS{vfs.Default}
+		po.WithFSDefaults()
 	}
 	// Small values, point reads and short scans: 4 KiB blocks, and a
 	// 10-bit bloom filter on every level so a Get of an absent key (every
@@ -134,12 +139,13 @@ func Open(dir string, opts Options) (*Store, error) {
 			l.TargetFileSize = po.Levels[i-1].TargetFileSize * 2
 		}
 	}
-	fs := po.FS // nil lets Pebble add its disk-health checks to the OS's
-	if fs == nil {
-		fs = vfs.Default
-	}
-	if err := createDir(fs, dir); err != nil {
+	if err := createDir(po.FS, dir); err != nil {
 		return nil, fmt.Errorf("pebblestore: create %s: %w", dir, err)
+	}
+	if opts.fs == nil {
+		if mode, loose := looseMode(dir); loose {
+			logger{opts.Logf}.Infof("warning: the data directory %s is accessible to other users (mode %v); its files hold every table's data: chmod 700 %s", dir, mode, dir)
+		}
 	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {
@@ -166,7 +172,7 @@ func createDir(fs vfs.FS, dir string) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	if err := fs.MkdirAll(dir, 0o755); err != nil {
+	if err := fs.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	for i := len(missing) - 1; i >= 0; i-- {

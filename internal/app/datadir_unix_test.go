@@ -1,0 +1,99 @@
+//go:build unix
+
+package app
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// TestDataDirIsOwnerOnly: the server's data directory — the engine's
+// files and the development secret — is created 0700 with files 0600
+// under the usual umask, and an existing directory others can read is
+// reported.
+func TestDataDirIsOwnerOnly(t *testing.T) {
+	old := syscall.Umask(0o022)
+	t.Cleanup(func() { syscall.Umask(old) })
+	var mu sync.Mutex
+	var logs []string
+	logf := func(format string, args ...any) {
+		mu.Lock()
+		logs = append(logs, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}
+	warned := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, l := range logs {
+			if strings.Contains(l, "accessible to other users") {
+				return true
+			}
+		}
+		return false
+	}
+	dir := filepath.Join(t.TempDir(), "fresh", ".hubstream")
+	a, err := New(context.Background(), Config{DataDir: dir, NoProjector: true, Logf: logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DevToken("octocat"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if warned() {
+		t.Errorf("a fresh data directory was reported: %q", logs)
+	}
+	files := 0
+	err = filepath.WalkDir(filepath.Dir(dir), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := os.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		} else {
+			files++
+		}
+		if got := info.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %v, want %v", path, got, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 3 {
+		t.Fatalf("only %d files checked", files)
+	}
+
+	open := filepath.Join(t.TempDir(), "open")
+	if err := os.Mkdir(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a, err = New(context.Background(), Config{DataDir: open, NoProjector: true, Logf: logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !warned() {
+		t.Errorf("a data directory of mode 0755 was not reported: %q", logs)
+	}
+}

@@ -1,0 +1,57 @@
+package e2e_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/hubstream/hubstream/internal/app"
+	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/test/testkit"
+)
+
+// TestIntrospectionOffIsAClientError is the last case of defect 7: the
+// server as deployed — against a DynamoDB endpoint (here ddblocal over
+// HTTP), introspection off by default — answers a query for the schema
+// with a validation error that says introspection is disabled (it was
+// INTERNAL), and goes on serving.
+func TestIntrospectionOffIsAClientError(t *testing.T) {
+	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eng.Close() })
+	ddb := httptest.NewServer(eng)
+	t.Cleanup(ddb.Close)
+	// The AWS configuration chain, as a deployed server reads it.
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	t.Setenv("AWS_REGION", "us-east-1")
+	a, err := app.New(context.Background(), app.Config{
+		Endpoint: ddb.URL, NoProjector: true, Logf: t.Logf,
+		Auth: auth.Options{Secret: []byte(strings.Repeat("k", 32))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	c := testkit.NewClient(srv.URL+"/graphql", srv.Client())
+	for _, q := range []string{
+		`{ __schema { types { name } } }`,
+		`query IntrospectionQuery { __schema { queryType { name } } }`,
+		`{ __type(name: "Repository") { fields { name } } }`,
+	} {
+		res := trustDo(t, c, q, nil)
+		if res.Status != http.StatusUnprocessableEntity || res.Code() != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(res.Errors[0].Message, "introspection is disabled") {
+			t.Errorf("%s: status %d, %.300s; want 422 GRAPHQL_VALIDATION_FAILED saying introspection is disabled", q, res.Status, res.Body)
+		}
+	}
+	if res := trustDo(t, c, `{ __typename ok }`, nil); string(res.Data) != `{"__typename":"Query","ok":true}` {
+		t.Errorf("after the refusals: %s", res.Body)
+	}
+}
