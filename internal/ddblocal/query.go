@@ -60,7 +60,7 @@ type readPlan struct {
 	consistent bool
 	// startKey is the store key after which (or before which, reversed)
 	// reading resumes.
-	startKey []byte
+	startKey     []byte
 	capacityMode string
 	// legacyFilter is set when the filter is a translated QueryFilter or
 	// ScanFilter, for the wording of errors about it.
