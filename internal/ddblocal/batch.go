@@ -96,6 +96,7 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	out := e.respBufs.get()
 	out = append(out, `{"Responses":{`...)
 	unprocessed := map[string]*keysAndAttributes{}
+	skip := e.faults.skipper()
 	size := 0
 	var caps []*consumedCapacity
 	for ti, r := range reqs {
@@ -109,9 +110,26 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		for ki, sk := range r.store {
 			if size >= maxBatchGetRespBytes {
 				u := *r.req
-				u.Keys = r.keys[ki:]
+				if prev := unprocessed[r.name]; prev != nil {
+					u.Keys = append(prev.Keys, r.keys[ki:]...)
+				} else {
+					u.Keys = r.keys[ki:]
+				}
 				unprocessed[r.name] = &u
 				break
+			}
+			if skip != nil && skip() {
+				// Injected (Faults.Unprocessed): left for the client to
+				// retry, unread.
+				u := unprocessed[r.name]
+				if u == nil {
+					c := *r.req
+					c.Keys = nil
+					u = &c
+					unprocessed[r.name] = u
+				}
+				u.Keys = append(u.Keys, r.keys[ki])
+				continue
 			}
 			if r.project == nil && (in.ReturnConsumedCapacity == "" || in.ReturnConsumedCapacity == "NONE") {
 				// The common case: items as stored, transcoded without
@@ -266,7 +284,22 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 		return nil, constraintError("map", "requestItems", "Member must have length less than or equal to 25")
 	}
 	e.commitMu.Lock()
-	muts, units, err := e.planBatchWrite(in.RequestItems)
+	muts, units, origins, err := e.planBatchWrite(in.RequestItems)
+	out := batchWriteOutput{UnprocessedItems: map[string][]writeRequest{}}
+	if skip := e.faults.skipper(); err == nil && skip != nil {
+		// Injected (Faults.Unprocessed): the whole batch was validated,
+		// the chosen requests are left for the client to retry, unwritten.
+		kept := muts[:0]
+		for i, mu := range muts {
+			if o := origins[i]; skip() {
+				out.UnprocessedItems[o.table] = append(out.UnprocessedItems[o.table], in.RequestItems[o.table][o.index])
+				units[o.table] -= o.units
+				continue
+			}
+			kept = append(kept, mu)
+		}
+		muts = kept
+	}
 	if err == nil {
 		err = e.commit(ctx, muts)
 	}
@@ -277,7 +310,6 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 	if err := e.syncApplied(ctx); err != nil {
 		return nil, err
 	}
-	out := batchWriteOutput{UnprocessedItems: map[string][]writeRequest{}}
 	names := make([]string, 0, len(units))
 	for n := range units {
 		names = append(names, n)
@@ -291,12 +323,20 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 	return out, nil
 }
 
-// planBatchWrite turns a batch into mutations; the caller holds the commit
-// lock.
-func (e *Engine) planBatchWrite(items map[string][]writeRequest) ([]*mutation, map[string]float64, error) {
+// batchOrigin says which request of a batch a mutation comes from.
+type batchOrigin struct {
+	table string
+	index int
+	units float64
+}
+
+// planBatchWrite turns a batch into mutations, with the request each comes
+// from; the caller holds the commit lock.
+func (e *Engine) planBatchWrite(items map[string][]writeRequest) ([]*mutation, map[string]float64, []batchOrigin, error) {
 	snap := e.store.Snapshot()
 	defer snap.Close()
 	var muts []*mutation
+	var origins []batchOrigin
 	units := map[string]float64{}
 	names := make([]string, 0, len(items))
 	for n := range items {
@@ -306,51 +346,53 @@ func (e *Engine) planBatchWrite(items map[string][]writeRequest) ([]*mutation, m
 	for _, name := range names {
 		t, m, err := e.lookup(name)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		seen := map[string]bool{}
-		for _, r := range items[name] {
+		for ri, r := range items[name] {
 			var key, newItem attr.Item
 			switch {
 			case r.PutRequest != nil && r.DeleteRequest != nil:
-				return nil, nil, ddberr.Validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+				return nil, nil, nil, ddberr.Validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
 			case r.PutRequest != nil:
 				if r.PutRequest.Item == nil {
-					return nil, nil, errNull("requestItems." + name + ".member.putRequest.item")
+					return nil, nil, nil, errNull("requestItems." + name + ".member.putRequest.item")
 				}
 				// BatchWriteItem reports a missing or mistyped key of a put
 				// with the one schema message, unlike PutItem.
 				for _, k := range []keyAttr{m.Key.Hash, m.Key.Range} {
 					if v, ok := r.PutRequest.Item[k.Name]; k.Name != "" && (!ok || v.Type != k.Type) {
-						return nil, nil, errKeySchema
+						return nil, nil, nil, errKeySchema
 					}
 				}
 				if key, err = m.keyOf(r.PutRequest.Item); err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				if err := validateNewItem(m, r.PutRequest.Item, false); err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				newItem = r.PutRequest.Item
 			case r.DeleteRequest != nil:
 				if key, err = m.extractKey(r.DeleteRequest.Key); err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 			default:
-				return nil, nil, ddberr.Validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+				return nil, nil, nil, ddberr.Validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
 			}
 			sk := itemKey(m, key)
 			if seen[string(sk)] {
-				return nil, nil, ddberr.Validationf("Provided list of item keys contains duplicates")
+				return nil, nil, nil, ddberr.Validationf("Provided list of item keys contains duplicates")
 			}
 			seen[string(sk)] = true
 			old, err := readItem(snap, sk)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
+			u := writeUnits(maxInt(attr.ItemSize(old), attr.ItemSize(newItem)))
 			muts = append(muts, &mutation{t: t, m: m, key: sk, old: old, new: newItem})
-			units[name] += writeUnits(maxInt(attr.ItemSize(old), attr.ItemSize(newItem)))
+			origins = append(origins, batchOrigin{name, ri, u})
+			units[name] += u
 		}
 	}
-	return muts, units, nil
+	return muts, units, origins, nil
 }

@@ -52,6 +52,14 @@ type Options struct {
 	// TTLSweepInterval is how often expired items are deleted. Default
 	// 30 s (DynamoDB promises only "within a few days").
 	TTLSweepInterval time.Duration
+	// TTLUpdateInterval is how long after a TimeToLive change a table
+	// refuses another, as DynamoDB does for an hour. Zero means one hour;
+	// a negative value lifts the rule (tests that toggle TTL).
+	TTLUpdateInterval time.Duration
+	// Faults injects failures into a chosen fraction of requests so that
+	// applications can exercise their retry paths. The zero value injects
+	// none.
+	Faults Faults
 }
 
 // Engine is an embedded DynamoDB endpoint. It is safe for concurrent use.
@@ -75,6 +83,7 @@ type Engine struct {
 	hashSeed maphash.Seed
 	tokens   *tokenCache
 	streams  *streamState
+	faults   faultState
 	iterKey  []byte
 
 	closeOnce sync.Once
@@ -139,6 +148,9 @@ func New(opts Options) (*Engine, error) {
 	if opts.TTLSweepInterval <= 0 {
 		opts.TTLSweepInterval = 30 * time.Second
 	}
+	if opts.TTLUpdateInterval == 0 {
+		opts.TTLUpdateInterval = time.Hour
+	}
 	opts.Streams.setDefaults()
 	e := &Engine{
 		opts:        opts,
@@ -169,12 +181,20 @@ func New(opts Options) (*Engine, error) {
 		"BatchWriteItem":     e.batchWriteItem,
 		"TransactWriteItems": e.transactWriteItems,
 		"TransactGetItems":   e.transactGetItems,
+		"TagResource":        e.tagResource,
+		"UntagResource":      e.untagResource,
+		"ListTagsOfResource": e.listTagsOfResource,
+		"DescribeLimits":     e.describeLimits,
+		"DescribeEndpoints":  e.describeEndpoints,
 	}
 	e.streamOps = map[string]handlerFunc{
 		"ListStreams":      e.listStreams,
 		"DescribeStream":   e.describeStream,
 		"GetShardIterator": e.getShardIterator,
 		"GetRecords":       e.getRecords,
+	}
+	if err := e.faults.set(opts.Faults); err != nil {
+		return nil, err
 	}
 	e.life, e.stopLife = context.WithCancel(context.Background())
 	if err := e.load(e.life); err != nil {

@@ -55,7 +55,15 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, ddberr.Validationf("Request size exceeds %d bytes", maxRequestBytes))
 		return
 	}
-	resp, err := e.invoke(r.Context(), op, body)
+	if err := e.faults.throttle(strings.TrimPrefix(target, dynamoPrefix)); err != nil {
+		e.writeError(w, err)
+		return
+	}
+	ctx := r.Context()
+	if strings.HasSuffix(target, ".DescribeEndpoints") {
+		ctx = context.WithValue(ctx, hostKey{}, r.Host)
+	}
+	resp, err := e.invoke(ctx, op, body)
 	if err != nil {
 		e.writeError(w, err)
 		return
@@ -110,6 +118,8 @@ func errorTypePrefix(code ddberr.Code) string {
 		return "com.amazon.coral.validate#"
 	case ddberr.UnknownOperation, ddberr.Serialization:
 		return "com.amazon.coral.service#"
+	case ddberr.Throttling:
+		return "com.amazon.coral.availability#"
 	}
 	return "com.amazonaws.dynamodb.v20120810#"
 }

@@ -252,6 +252,9 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	if keyFailed {
 		return nil, &txCanceled{reasons: keyReasons}
 	}
+	if err := e.faults.conflict(len(actions)); err != nil {
+		return nil, err
+	}
 	snap := e.store.Snapshot()
 	defer snap.Close()
 	reasons := make([]cancellationReason, len(actions))
@@ -390,6 +393,9 @@ func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error)
 		}
 		seen[string(k)] = true
 		plans[i] = getPlan{key: k, project: exprs.projection}
+	}
+	if err := e.faults.conflict(n); err != nil {
+		return nil, err
 	}
 	snap := e.store.Snapshot()
 	defer snap.Close()
