@@ -61,7 +61,11 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	if strings.HasSuffix(target, ".DescribeEndpoints") {
-		ctx = context.WithValue(ctx, hostKey{}, r.Host)
+		host := r.Host
+		if host == "" && r.URL != nil {
+			host = r.URL.Host
+		}
+		ctx = context.WithValue(ctx, hostKey{}, host)
 	}
 	resp, err := e.invoke(ctx, op, body)
 	if err != nil {
