@@ -59,6 +59,8 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	}
 	var reqs []*tableReq
 	total := 0
+	// Everything that does not need a table is checked first: an invalid
+	// request naming a missing table is a ValidationException.
 	for name, r := range in.RequestItems {
 		if r == nil || len(r.Keys) == 0 {
 			return nil, constraintError("[]", "requestItems."+name+".member.keys", "Member must have length greater than or equal to 1")
@@ -70,8 +72,7 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		if total > maxBatchGetKeys {
 			return nil, ddberr.Validationf("Too many items requested for the BatchGetItem call")
 		}
-		_, m, err := e.lookup(name)
-		if err != nil {
+		if err := validateTableName(name); err != nil {
 			return nil, err
 		}
 		exprs, err := parseExprs(r.exprInput, exprSources{projection: r.ProjectionExpression})
@@ -82,11 +83,17 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		store, err := storeKeysOf(m, r.Keys, e.hashSeed)
+		reqs = append(reqs, &tableReq{name: name, keys: r.Keys, req: r, project: project})
+	}
+	for _, r := range reqs {
+		_, m, err := e.lookupData(r.name)
 		if err != nil {
 			return nil, err
 		}
-		reqs = append(reqs, &tableReq{name: name, m: m, keys: r.Keys, store: store, req: r, project: project})
+		if r.store, err = storeKeysOf(m, r.keys, e.hashSeed); err != nil {
+			return nil, err
+		}
+		r.m = m
 	}
 	// Deterministic order makes UnprocessedKeys predictable when the 16 MB
 	// response limit cuts a batch.
@@ -278,13 +285,23 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 		if len(reqs) == 0 {
 			return nil, constraintError("[]", "requestItems."+name+".member", "Member must have length greater than or equal to 1")
 		}
+		for _, r := range reqs {
+			switch {
+			case r.PutRequest != nil && r.DeleteRequest != nil:
+				return nil, ddberr.Validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+			case r.PutRequest == nil && r.DeleteRequest == nil:
+				return nil, ddberr.Validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+			case r.PutRequest != nil && r.PutRequest.Item == nil:
+				return nil, errNull("requestItems." + name + ".member.putRequest.item")
+			}
+		}
 		total += len(reqs)
 	}
 	if total > maxBatchWriteItems {
 		return nil, constraintError("map", "requestItems", "Member must have length less than or equal to 25")
 	}
 	e.commitMu.Lock()
-	muts, units, origins, err := e.planBatchWrite(in.RequestItems)
+	muts, origins, err := e.planBatchWrite(in.RequestItems)
 	out := batchWriteOutput{UnprocessedItems: map[string][]writeRequest{}}
 	if skip := e.faults.skipper(); err == nil && skip != nil {
 		// Injected (Faults.Unprocessed): the whole batch was validated,
@@ -293,7 +310,6 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 		for i, mu := range muts {
 			if o := origins[i]; skip() {
 				out.UnprocessedItems[o.table] = append(out.UnprocessedItems[o.table], in.RequestItems[o.table][o.index])
-				units[o.table] -= o.units
 				continue
 			}
 			kept = append(kept, mu)
@@ -310,14 +326,18 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 	if err := e.syncApplied(ctx); err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(units))
-	for n := range units {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if c := capacity(in.ReturnConsumedCapacity, n, units[n]); c != nil {
-			out.ConsumedCapacity = append(out.ConsumedCapacity, c)
+	if wantsCapacity(in.ReturnConsumedCapacity) {
+		usages := map[string]*usage{}
+		for _, mu := range muts {
+			u := usages[mu.m.Name]
+			if u == nil {
+				u = newUsage(true)
+				usages[mu.m.Name] = u
+			}
+			u.addWrite(mu.m, mu.old, mu.new, 1)
+		}
+		for _, n := range sortedKeys(usages) {
+			out.ConsumedCapacity = append(out.ConsumedCapacity, usages[n].report(in.ReturnConsumedCapacity, n))
 		}
 	}
 	return out, nil
@@ -327,72 +347,68 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 type batchOrigin struct {
 	table string
 	index int
-	units float64
 }
 
 // planBatchWrite turns a batch into mutations, with the request each comes
 // from; the caller holds the commit lock.
-func (e *Engine) planBatchWrite(items map[string][]writeRequest) ([]*mutation, map[string]float64, []batchOrigin, error) {
+func (e *Engine) planBatchWrite(items map[string][]writeRequest) ([]*mutation, []batchOrigin, error) {
 	snap := e.store.Snapshot()
 	defer snap.Close()
 	var muts []*mutation
 	var origins []batchOrigin
-	units := map[string]float64{}
 	names := make([]string, 0, len(items))
 	for n := range items {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		t, m, err := e.lookup(name)
+		t, m, err := e.lookupData(name)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		seen := map[string]bool{}
 		for ri, r := range items[name] {
 			var key, newItem attr.Item
 			switch {
 			case r.PutRequest != nil && r.DeleteRequest != nil:
-				return nil, nil, nil, ddberr.Validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+				return nil, nil, ddberr.Validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
 			case r.PutRequest != nil:
 				if r.PutRequest.Item == nil {
-					return nil, nil, nil, errNull("requestItems." + name + ".member.putRequest.item")
+					return nil, nil, errNull("requestItems." + name + ".member.putRequest.item")
 				}
 				// BatchWriteItem reports a missing or mistyped key of a put
 				// with the one schema message, unlike PutItem.
 				for _, k := range []keyAttr{m.Key.Hash, m.Key.Range} {
 					if v, ok := r.PutRequest.Item[k.Name]; k.Name != "" && (!ok || v.Type != k.Type) {
-						return nil, nil, nil, errKeySchema
+						return nil, nil, errKeySchema
 					}
 				}
 				if key, err = m.keyOf(r.PutRequest.Item); err != nil {
-					return nil, nil, nil, err
+					return nil, nil, err
 				}
 				if err := validateNewItem(m, r.PutRequest.Item, false); err != nil {
-					return nil, nil, nil, err
+					return nil, nil, err
 				}
 				newItem = r.PutRequest.Item
 			case r.DeleteRequest != nil:
 				if key, err = m.extractKey(r.DeleteRequest.Key); err != nil {
-					return nil, nil, nil, err
+					return nil, nil, err
 				}
 			default:
-				return nil, nil, nil, ddberr.Validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+				return nil, nil, ddberr.Validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
 			}
 			sk := itemKey(m, key)
 			if seen[string(sk)] {
-				return nil, nil, nil, ddberr.Validationf("Provided list of item keys contains duplicates")
+				return nil, nil, ddberr.Validationf("Provided list of item keys contains duplicates")
 			}
 			seen[string(sk)] = true
 			old, err := readItem(snap, sk)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, err
 			}
-			u := writeUnits(maxInt(attr.ItemSize(old), attr.ItemSize(newItem)))
 			muts = append(muts, &mutation{t: t, m: m, key: sk, old: old, new: newItem})
-			origins = append(origins, batchOrigin{name, ri, u})
-			units[name] += u
+			origins = append(origins, batchOrigin{name, ri})
 		}
 	}
-	return muts, units, origins, nil
+	return muts, origins, nil
 }

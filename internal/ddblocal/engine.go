@@ -19,6 +19,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"log"
@@ -27,6 +28,7 @@ import (
 	"time"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
+	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage/memstore"
 )
@@ -307,6 +309,18 @@ func (e *Engine) lookup(name string) (*table, *tableMeta, error) {
 		return nil, nil, errTableNotFound(name)
 	}
 	return t, t.meta.Load(), nil
+}
+
+// lookupData is lookup for the item operations, whose not-found message
+// does not name the table (DynamoDB's DescribeTable and the other table
+// operations name it; GetItem, Query and the rest do not).
+func (e *Engine) lookupData(name string) (*table, *tableMeta, error) {
+	t, m, err := e.lookup(name)
+	var de *ddberr.Error
+	if errors.As(err, &de) && de.Code == ddberr.ResourceNotFound {
+		return nil, nil, ddberr.New(ddberr.ResourceNotFound, "Requested resource not found")
+	}
+	return t, m, err
 }
 
 // decodeItem decodes a stored item. Stored bytes were written by this engine,

@@ -1,7 +1,6 @@
 package ddblocal
 
 import (
-	"math"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
 	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
@@ -175,38 +174,6 @@ func projector(s *exprSet, attributesToGet []string) (func(attr.Item) attr.Item,
 		}, nil
 	}
 	return nil, nil
-}
-
-// Capacity accounting: a write unit covers 1 KB, a read unit 4 KB (halved
-// for eventually consistent reads), transactions cost double.
-func writeUnits(size int) float64 {
-	return math.Max(1, math.Ceil(float64(size)/1024))
-}
-
-func readUnits(size int, consistent bool) float64 {
-	u := math.Max(1, math.Ceil(float64(size)/4096))
-	if !consistent {
-		u /= 2
-	}
-	return u
-}
-
-// wantsCapacity reports whether a ReturnConsumedCapacity mode asks for
-// consumed capacity, so that callers skip computing item sizes otherwise.
-func wantsCapacity(mode string) bool { return mode == "TOTAL" || mode == "INDEXES" }
-
-func capacity(mode, table string, units float64) *consumedCapacity {
-	switch mode {
-	case "TOTAL":
-		return &consumedCapacity{TableName: table, CapacityUnits: units}
-	case "INDEXES":
-		c := &consumedCapacity{TableName: table, CapacityUnits: units}
-		c.Table = &struct {
-			CapacityUnits float64 `json:"CapacityUnits"`
-		}{units}
-		return c
-	}
-	return nil
 }
 
 func validateCapacityMode(c capacityInput) error {

@@ -75,7 +75,7 @@ func evalCondition(cond *expr.Condition, old attr.Item, returnOld string) error 
 func (e *Engine) writeOne(ctx context.Context, tableName string, key func(m *tableMeta) (attr.Item, error),
 	decide func(m *tableMeta, old attr.Item) (attr.Item, error)) (m *tableMeta, old, new attr.Item, err error) {
 	e.commitMu.Lock()
-	t, m, err := e.lookup(tableName)
+	t, m, err := e.lookupData(tableName)
 	if err != nil {
 		e.commitMu.Unlock()
 		return nil, nil, nil, err
@@ -224,7 +224,9 @@ func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
 	}
 	var out writeItemOutput
 	if wantsCapacity(in.ReturnConsumedCapacity) {
-		out.ConsumedCapacity = capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(maxInt(attr.ItemSize(in.Item), attr.ItemSize(old))))
+		u := newUsage(true)
+		u.addWrite(m, old, in.Item, 1)
+		out.ConsumedCapacity = u.report(in.ReturnConsumedCapacity, m.Name)
 	}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out.Attributes = old
@@ -260,7 +262,9 @@ func (e *Engine) deleteItem(ctx context.Context, body []byte) (any, error) {
 	}
 	var out writeItemOutput
 	if wantsCapacity(in.ReturnConsumedCapacity) {
-		out.ConsumedCapacity = capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(attr.ItemSize(old)))
+		u := newUsage(true)
+		u.addWrite(m, old, nil, 1)
+		out.ConsumedCapacity = u.report(in.ReturnConsumedCapacity, m.Name)
 	}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out.Attributes = old
@@ -302,7 +306,9 @@ func (e *Engine) updateItem(ctx context.Context, body []byte) (any, error) {
 	}
 	var out writeItemOutput
 	if wantsCapacity(in.ReturnConsumedCapacity) {
-		out.ConsumedCapacity = capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(maxInt(attr.ItemSize(newItem), attr.ItemSize(old))))
+		u := newUsage(true)
+		u.addWrite(m, old, newItem, 1)
+		out.ConsumedCapacity = u.report(in.ReturnConsumedCapacity, m.Name)
 	}
 	out.Attributes = updateReturnValues(in.ReturnValues, exprs.update, old, newItem)
 	return out.response(), nil
@@ -407,7 +413,7 @@ func (e *Engine) getItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, m, err := e.lookup(in.TableName)
+	_, m, err := e.lookupData(in.TableName)
 	if err != nil {
 		return nil, err
 	}

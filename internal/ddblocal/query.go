@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -13,7 +14,8 @@ import (
 )
 
 // maxPageBytes is DynamoDB's 1 MB limit on the data a Query or Scan reads
-// per call.
+// per call: reading stops after the item that reaches it, which is
+// returned.
 const maxPageBytes = 1 << 20
 
 type readInput struct {
@@ -191,7 +193,7 @@ func (e *Engine) prepareRead(in *readInput, q *queryInput, scan *scanInput) (*re
 		return nil, nil, nil, err
 	}
 
-	if p.t, p.m, err = e.lookup(in.TableName); err != nil {
+	if p.t, p.m, err = e.lookupData(in.TableName); err != nil {
 		return nil, nil, nil, err
 	}
 	if in.IndexName != nil {
@@ -576,7 +578,14 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 		}
 		raw := it.Value()
 		scanned++
-		bytesRead += len(raw)
+		// The page limit counts items as DynamoDB sizes them (names and
+		// values), not as they happen to be stored.
+		itemSize, err := attr.ItemSizeBinary(raw)
+		if err != nil {
+			_ = it.Close()
+			return nil, fmt.Errorf("ddblocal: corrupt stored item: %w", err)
+		}
+		bytesRead += itemSize
 		lastRaw = raw
 		if asStored {
 			count++
@@ -655,12 +664,19 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 			return nil, err
 		}
 	}
-	if c := capacity(p.capacityMode, p.m.Name, readUnits(bytesRead, p.consistent)); c != nil {
-		out = append(out, `,"ConsumedCapacity":{"TableName":`...)
-		out = strconv.AppendQuote(out, c.TableName)
-		out = append(out, `,"CapacityUnits":`...)
-		out = strconv.AppendFloat(out, c.CapacityUnits, 'f', -1, 64)
-		out = append(out, '}')
+	if wantsCapacity(p.capacityMode) {
+		u := newUsage(false)
+		if p.ix != nil {
+			u.addIndex(p.ix, readUnits(bytesRead, p.consistent))
+		} else {
+			u.addTable(readUnits(bytesRead, p.consistent))
+		}
+		raw, err := marshalJSON(u.report(p.capacityMode, p.m.Name))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, `,"ConsumedCapacity":`...)
+		out = append(out, raw...)
 	}
 	out = append(out, '}')
 	return rawJSON(out), nil

@@ -210,7 +210,7 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	keyReasons := make([]cancellationReason, len(actions))
 	keyFailed := false
 	for i, a := range actions {
-		t, m, err := e.lookup(a.m.Name)
+		t, m, err := e.lookupData(a.m.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -260,9 +260,9 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	reasons := make([]cancellationReason, len(actions))
 	var muts []*mutation
 	failed := false
-	var units map[string]float64
+	var units map[string]*usage
 	if wantsCapacity(capMode) {
-		units = map[string]float64{}
+		units = map[string]*usage{}
 	}
 	for i, a := range actions {
 		reasons[i].Code = "None"
@@ -306,7 +306,12 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 		}
 		muts = append(muts, mu)
 		if units != nil {
-			units[a.m.Name] += 2 * writeUnits(maxInt(attr.ItemSize(old), attr.ItemSize(mu.new)))
+			u := units[a.m.Name]
+			if u == nil {
+				u = newUsage(true)
+				units[a.m.Name] = u
+			}
+			u.addWrite(a.m, old, mu.new, 2)
 		}
 	}
 	if failed {
@@ -324,10 +329,8 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	var out struct {
 		ConsumedCapacity []*consumedCapacity `json:"ConsumedCapacity,omitempty"`
 	}
-	for name, u := range units {
-		if c := capacity(capMode, name, u); c != nil {
-			out.ConsumedCapacity = append(out.ConsumedCapacity, c)
-		}
+	for _, name := range sortedKeys(units) {
+		out.ConsumedCapacity = append(out.ConsumedCapacity, units[name].report(capMode, name))
 	}
 	return out, nil
 }
@@ -370,17 +373,29 @@ func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error)
 		project *expr.Projection
 	}
 	plans := make([]getPlan, n)
-	seen := map[string]bool{}
+	// Everything that does not need a table is checked first: an invalid
+	// request naming a missing table is a ValidationException.
 	for i, ti := range in.TransactItems {
 		g := ti.Get
 		if g == nil {
 			return nil, errNull("transactItems." + strconv.Itoa(i+1) + ".member.get")
 		}
+		if err := validateTableName(g.TableName); err != nil {
+			return nil, err
+		}
+		if g.Key == nil {
+			return nil, errNull("transactItems." + strconv.Itoa(i+1) + ".member.get.key")
+		}
 		exprs, err := parseExprs(g.exprInput, exprSources{projection: g.ProjectionExpression})
 		if err != nil {
 			return nil, err
 		}
-		_, m, err := e.lookup(g.TableName)
+		plans[i].project = exprs.projection
+	}
+	seen := map[string]bool{}
+	for i, ti := range in.TransactItems {
+		g := ti.Get
+		_, m, err := e.lookupData(g.TableName)
 		if err != nil {
 			return nil, err
 		}
@@ -392,7 +407,7 @@ func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error)
 			return nil, ddberr.Validationf("Transaction request cannot include multiple operations on one item")
 		}
 		seen[string(k)] = true
-		plans[i] = getPlan{key: k, project: exprs.projection}
+		plans[i].key = k
 	}
 	if err := e.faults.conflict(n); err != nil {
 		return nil, err

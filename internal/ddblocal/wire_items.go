@@ -57,16 +57,6 @@ type getItemInput struct {
 	capacityInput
 }
 
-type consumedCapacity struct {
-	TableName          string  `json:"TableName"`
-	CapacityUnits      float64 `json:"CapacityUnits"`
-	ReadCapacityUnits  float64 `json:"ReadCapacityUnits,omitempty"`
-	WriteCapacityUnits float64 `json:"WriteCapacityUnits,omitempty"`
-	Table              *struct {
-		CapacityUnits float64 `json:"CapacityUnits"`
-	} `json:"Table,omitempty"`
-}
-
 type writeItemOutput struct {
 	Attributes       attr.Item         `json:"Attributes,omitempty"`
 	ConsumedCapacity *consumedCapacity `json:"ConsumedCapacity,omitempty"`
