@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -54,6 +55,10 @@ func run(args []string) error {
 	fs.Float64Var(&faults.Throttling, "fault-throttling", 0, "fraction of data-plane requests failed with ThrottlingException (0..1)")
 	fs.Float64Var(&faults.Unprocessed, "fault-unprocessed", 0, "fraction of batch keys and write requests returned unprocessed (0..1)")
 	fs.Uint64Var(&faults.Seed, "fault-seed", 0, "seed for choosing the injected faults (0: random)")
+	fs.Func("fault-operations", "comma-separated operations faults are limited to (default: all data-plane operations)", func(v string) error {
+		faults.Operations = strings.Split(v, ",")
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

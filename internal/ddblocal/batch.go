@@ -103,7 +103,7 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	out := e.respBufs.get()
 	out = append(out, `{"Responses":{`...)
 	unprocessed := map[string]*keysAndAttributes{}
-	skip := e.faults.skipper()
+	skip := e.faults.skipper("BatchGetItem")
 	size := 0
 	var caps []*consumedCapacity
 	for ti, r := range reqs {
@@ -303,7 +303,7 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 	e.commitMu.Lock()
 	muts, origins, err := e.planBatchWrite(in.RequestItems)
 	out := batchWriteOutput{UnprocessedItems: map[string][]writeRequest{}}
-	if skip := e.faults.skipper(); err == nil && skip != nil {
+	if skip := e.faults.skipper("BatchWriteItem"); err == nil && skip != nil {
 		// Injected (Faults.Unprocessed): the whole batch was validated,
 		// the chosen requests are left for the client to retry, unwritten.
 		kept := muts[:0]

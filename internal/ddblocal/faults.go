@@ -34,9 +34,29 @@ type Faults struct {
 	// UnprocessedItems. The first key or request of a batch is always
 	// processed, so that a client that retries makes progress.
 	Unprocessed float64
+	// Operations limits every kind of fault to the named operations
+	// (e.g. "TransactWriteItems"); empty means all the data-plane
+	// operations each kind applies to.
+	Operations []string
 	// Seed seeds the choice of what fails. Zero: a random seed. With one
 	// caller at a time, a seed makes the injected faults repeatable.
 	Seed uint64
+}
+
+// applies reports whether faults may be injected into op.
+func (f *Faults) applies(op string) bool {
+	if !dataPlaneOps[op] {
+		return false
+	}
+	if len(f.Operations) == 0 {
+		return true
+	}
+	for _, o := range f.Operations {
+		if o == op {
+			return true
+		}
+	}
+	return false
 }
 
 // FaultCounts says how many faults of each kind an engine has injected.
@@ -61,6 +81,11 @@ func (f Faults) validate() error {
 	}
 	if f.ProvisionedThroughputExceeded+f.Throttling > 1 {
 		return fmt.Errorf("ddblocal: fault fractions ProvisionedThroughputExceeded and Throttling add up to more than 1")
+	}
+	for _, op := range f.Operations {
+		if !dataPlaneOps[op] {
+			return fmt.Errorf("ddblocal: faults cannot be injected into %q: not a data-plane operation", op)
+		}
 	}
 	return nil
 }
@@ -87,10 +112,11 @@ func (s *faultState) set(f Faults) error {
 	s.mu.Lock()
 	s.rnd = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	s.mu.Unlock()
-	if f == (Faults{Seed: f.Seed}) {
+	if f.TransactionConflict == 0 && f.ProvisionedThroughputExceeded == 0 && f.Throttling == 0 && f.Unprocessed == 0 {
 		s.cfg.Store(nil)
 		return nil
 	}
+	f.Operations = append([]string(nil), f.Operations...)
 	s.cfg.Store(&f)
 	return nil
 }
@@ -113,7 +139,7 @@ var dataPlaneOps = map[string]bool{
 // throttle returns the throttling error to answer op with, or nil.
 func (s *faultState) throttle(op string) error {
 	f := s.cfg.Load()
-	if f == nil || (f.ProvisionedThroughputExceeded == 0 && f.Throttling == 0) || !dataPlaneOps[op] {
+	if f == nil || (f.ProvisionedThroughputExceeded == 0 && f.Throttling == 0) || !f.applies(op) {
 		return nil
 	}
 	r := s.roll()
@@ -128,11 +154,11 @@ func (s *faultState) throttle(op string) error {
 	return nil
 }
 
-// conflict returns the cancellation of a transaction of n actions chosen
-// to conflict, or nil.
-func (s *faultState) conflict(n int) error {
+// conflict returns the cancellation of a transaction (op) of n actions
+// chosen to conflict, or nil.
+func (s *faultState) conflict(op string, n int) error {
 	f := s.cfg.Load()
-	if f == nil || f.TransactionConflict == 0 || s.roll() >= f.TransactionConflict {
+	if f == nil || f.TransactionConflict == 0 || !f.applies(op) || s.roll() >= f.TransactionConflict {
 		return nil
 	}
 	s.conflicts.Add(1)
@@ -148,10 +174,11 @@ func (s *faultState) conflict(n int) error {
 }
 
 // skipper returns a function that says, for each key or request of one
-// batch in order, whether to leave it unprocessed; nil when none will be.
-func (s *faultState) skipper() func() bool {
+// batch (op) in order, whether to leave it unprocessed; nil when none will
+// be.
+func (s *faultState) skipper(op string) func() bool {
 	f := s.cfg.Load()
-	if f == nil || f.Unprocessed == 0 {
+	if f == nil || f.Unprocessed == 0 || !f.applies(op) {
 		return nil
 	}
 	first := true

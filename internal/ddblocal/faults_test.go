@@ -151,6 +151,18 @@ func TestFaultInjection(t *testing.T) {
 		tg.requireStored(t, table, item{"pk": avS("a")}, nil)
 	})
 
+	t.Run("limited to some operations", func(t *testing.T) {
+		setFaults(t, ddblocal.Faults{Throttling: 1, Operations: []string{"TransactWriteItems"}})
+		_, err := tg.client.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: tbl, Item: item{"pk": avS("free")}})
+		requireNoErr(t, err, "PutItem")
+		_, err = tg.client.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{TableName: tbl, Item: item{"pk": avS("tx")}}}}})
+		requireAPIError(t, err, "ThrottlingException")
+		if err := tg.engine.SetFaults(ddblocal.Faults{Throttling: 1, Operations: []string{"CreateTable"}}); err == nil {
+			t.Fatalf("faults accepted for CreateTable")
+		}
+	})
+
 	t.Run("fractions out of range", func(t *testing.T) {
 		for _, f := range []ddblocal.Faults{{Throttling: -0.1}, {Unprocessed: 1.5}, {Throttling: 0.6, ProvisionedThroughputExceeded: 0.6}} {
 			if err := tg.engine.SetFaults(f); err == nil {

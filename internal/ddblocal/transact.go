@@ -252,7 +252,7 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	if keyFailed {
 		return nil, &txCanceled{reasons: keyReasons}
 	}
-	if err := e.faults.conflict(len(actions)); err != nil {
+	if err := e.faults.conflict("TransactWriteItems", len(actions)); err != nil {
 		return nil, err
 	}
 	snap := e.store.Snapshot()
@@ -409,7 +409,7 @@ func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error)
 		seen[string(k)] = true
 		plans[i].key = k
 	}
-	if err := e.faults.conflict(n); err != nil {
+	if err := e.faults.conflict("TransactGetItems", n); err != nil {
 		return nil, err
 	}
 	snap := e.store.Snapshot()
