@@ -170,3 +170,52 @@ func TestConformanceReadDetails(t *testing.T) {
 		}
 	})
 }
+
+// TestConformanceUndocumentedChoices pins the behaviours DynamoDB's
+// documentation leaves open, as docs/engine.md chooses them; run against
+// Amazon DynamoDB (DDBLOCAL_CONFORMANCE_ENDPOINT) they check the choices.
+func TestConformanceUndocumentedChoices(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	table := tg.createTable(t, tableDef{hash: keyS("pk")})
+	tbl := aws.String(table)
+	tg.put(t, table, item{"pk": avS("k"), "x": avN("1")})
+	key := item{"pk": avS("k")}
+
+	conditions := []struct {
+		name, cond string
+		holds      bool
+	}{
+		{"two missing attributes are not equal", "missing1 = missing2", false},
+		{"two missing attributes are unequal", "missing1 <> missing2", true},
+		{"a missing attribute is unequal to a present one", "missing1 <> x", true},
+		{"a missing attribute is not less than anything", "missing1 < x", false},
+		{"a missing attribute is not between anything", "missing1 BETWEEN x AND x", false},
+	}
+	for _, c := range conditions {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := tg.client.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: tbl, Key: key,
+				UpdateExpression: aws.String("SET touched = :t"), ConditionExpression: aws.String(c.cond), ExpressionAttributeValues: item{":t": avBool(true)}})
+			if c.holds {
+				requireNoErr(t, err, c.cond)
+			} else {
+				requireConditionalFailed(t, err)
+			}
+		})
+	}
+
+	t.Run("REMOVE of a nested path on an absent item", func(t *testing.T) {
+		absent := item{"pk": avS("absent")}
+		_, err := tg.client.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: tbl, Key: absent, UpdateExpression: aws.String("REMOVE a.b.c")})
+		requireNoErr(t, err, "UpdateItem")
+		tg.requireStored(t, table, absent, absent)
+	})
+
+	t.Run("SET of a nested path on an absent item", func(t *testing.T) {
+		absent := item{"pk": avS("absent2")}
+		_, err := tg.client.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: tbl, Key: absent, UpdateExpression: aws.String("SET a.b = :v"),
+			ExpressionAttributeValues: item{":v": avN("1")}})
+		requireExactError(t, err, "ValidationException", "The document path provided in the update expression is invalid for update")
+		tg.requireStored(t, table, absent, nil)
+	})
+}

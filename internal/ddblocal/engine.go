@@ -12,7 +12,8 @@
 // is awaited after the lock is released, so concurrent writers share one
 // flush.
 //
-// See ../../../shared/ENGINE.md for the behaviours it reproduces.
+// See docs/engine.md at the repository root for the behaviours it
+// reproduces, its limits and its knobs.
 package ddblocal
 
 import (
