@@ -143,7 +143,10 @@ func (w writeCommon) check() (*legacyExprs, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	var nonExpr, exprs []string
+	// Fixed arrays keep the lists on the stack: they are read only when
+	// both sides are present.
+	var nonBuf, exprBuf [3]string
+	nonExpr, exprs := nonBuf[:0], exprBuf[:0]
 	if w.isUpdate {
 		nonExpr = present(nonExpr, "AttributeUpdates", w.legacy.AttributeUpdates != nil)
 	}
@@ -172,15 +175,19 @@ func (w writeCommon) check() (*legacyExprs, error) {
 	if err := checkExpected(w.legacy.Expected); err != nil {
 		return nil, err
 	}
-	if err := checkAttributeUpdates(w.legacy.AttributeUpdates); err != nil {
-		return nil, err
+	if w.isUpdate {
+		if err := checkAttributeUpdates(w.legacy.AttributeUpdates); err != nil {
+			return nil, err
+		}
 	}
 	if len(nonExpr) == 0 {
 		return nil, nil
 	}
 	leg := newLegacyExprs(w.exprs)
 	leg.condition = leg.expectedOf(w.legacy.Expected, w.legacy.ConditionalOperator)
-	leg.update = leg.updateOf(w.legacy.AttributeUpdates)
+	if w.isUpdate {
+		leg.update = leg.updateOf(w.legacy.AttributeUpdates)
+	}
 	leg.unbounded = true
 	return leg, nil
 }

@@ -110,7 +110,10 @@ func (e *Engine) prepareRead(in *readInput, q *queryInput, scan *scanInput) (*re
 		return nil, nil, nil, err
 	}
 
-	var nonExpr, exprs []string
+	// Fixed arrays keep the lists on the stack: they are read only when
+	// both sides are present.
+	var nonBuf, exprBuf [4]string
+	nonExpr, exprs := nonBuf[:0], exprBuf[:0]
 	nonExpr = present(nonExpr, "AttributesToGet", in.AttributesToGet != nil)
 	nonExpr = present(nonExpr, filterName, filterConds != nil)
 	nonExpr = present(nonExpr, "ConditionalOperator", in.ConditionalOperator != nil)
@@ -130,13 +133,13 @@ func (e *Engine) prepareRead(in *readInput, q *queryInput, scan *scanInput) (*re
 	if err := checkConditionalOperator(in.ConditionalOperator, len(filterConds)); err != nil {
 		return nil, nil, nil, err
 	}
-	valueExprs := []string{"FilterExpression"}
-	if q != nil {
-		valueExprs = append(valueExprs, "KeyConditionExpression")
-	}
 	if in.FilterExpression == nil && keyCond == nil {
 		if in.ProjectionExpression == nil && in.ExpressionAttributeNames != nil {
 			return nil, nil, nil, ddberr.Validationf("ExpressionAttributeNames can only be specified when using expressions")
+		}
+		valueExprs := []string{"FilterExpression"}
+		if q != nil {
+			valueExprs = append(valueExprs, "KeyConditionExpression")
 		}
 		if err := placeholdersWithoutExpressions(exprInput{ExpressionAttributeValues: in.ExpressionAttributeValues}, valueExprs...); err != nil {
 			return nil, nil, nil, err
