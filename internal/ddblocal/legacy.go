@@ -84,11 +84,8 @@ func (v *violations) legacyConds(member string, conds map[string]legacyCond, req
 		switch {
 		case c.ComparisonOperator == nil && required:
 			v.null(path)
-		case c.ComparisonOperator != nil:
-			v.enum(*c.ComparisonOperator, path, comparisonOperators...)
-			if *c.ComparisonOperator == "" {
-				v.add("", path, "Member must satisfy enum value set: ["+strings.Join(comparisonOperators, ", ")+"]")
-			}
+		default:
+			v.enumPtr(c.ComparisonOperator, path, comparisonOperators...)
 		}
 	}
 }
@@ -96,17 +93,13 @@ func (v *violations) legacyConds(member string, conds map[string]legacyCond, req
 // legacyUpdates records unknown AttributeUpdates actions.
 func (v *violations) legacyUpdates(ups map[string]attributeUpdate) {
 	for _, name := range sortedKeys(ups) {
-		if a := ups[name].Action; a != nil {
-			v.enum(*a, "attributeUpdates."+name+".member.action", "ADD", "PUT", "DELETE")
-		}
+		v.enumPtr(ups[name].Action, "attributeUpdates."+name+".member.action", "ADD", "PUT", "DELETE")
 	}
 }
 
 // conditionalOperator records an unknown ConditionalOperator.
 func (v *violations) conditionalOperator(op *string) {
-	if op != nil {
-		v.enum(*op, "conditionalOperator", "OR", "AND")
-	}
+	v.enumPtr(op, "conditionalOperator", "OR", "AND")
 }
 
 // checkMixing rejects expression and non-expression parameters in one

@@ -53,3 +53,41 @@ func TestSerializationErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestEmptyLegacyEnums: an SDK never sends an empty enum, but a hand-made
+// request may; it breaks the constraint instead of being taken as absent.
+func TestEmptyLegacyEnums(t *testing.T) {
+	t.Parallel()
+	e, err := ddblocal.New(ddblocal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	cases := []struct {
+		name, op, body, msg string
+	}{
+		{"ComparisonOperator", "PutItem", `{"TableName":"tbl","Item":{"pk":{"S":"a"}},"Expected":{"a":{"ComparisonOperator":"","AttributeValueList":[{"S":"x"}]}}}`,
+			"1 validation error detected: Value '' at 'expected.a.member.comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]"},
+		{"Action", "UpdateItem", `{"TableName":"tbl","Key":{"pk":{"S":"a"}},"AttributeUpdates":{"a":{"Action":"","Value":{"S":"x"}}}}`,
+			"1 validation error detected: Value '' at 'attributeUpdates.a.member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]"},
+		{"ConditionalOperator", "Scan", `{"TableName":"tbl","ConditionalOperator":"","ScanFilter":{"a":{"ComparisonOperator":"NULL"},"b":{"ComparisonOperator":"NULL"}}}`,
+			"1 validation error detected: Value '' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]"},
+		{"missing ComparisonOperator in a filter", "Scan", `{"TableName":"tbl","ScanFilter":{"a":{"AttributeValueList":[{"S":"x"}]}}}`,
+			"1 validation error detected: Value null at 'scanFilter.a.member.comparisonOperator' failed to satisfy constraint: Member must not be null"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+			req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+c.op)
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			var got map[string]string
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatalf("body %q: %v", rec.Body.String(), err)
+			}
+			if rec.Code != http.StatusBadRequest || got["__type"] != "com.amazon.coral.validate#ValidationException" || got["message"] != c.msg {
+				t.Fatalf("status %d body %v\nwant message %q", rec.Code, got, c.msg)
+			}
+		})
+	}
+}

@@ -50,6 +50,19 @@ func (v *violations) enum(value, member string, allowed ...string) {
 	v.add(value, member, "Member must satisfy enum value set: ["+strings.Join(allowed, ", ")+"]")
 }
 
+// enumPtr is enum for an optional member sent as a pointer: nil is
+// absent, and an empty string breaks the constraint like any other value.
+func (v *violations) enumPtr(value *string, member string, allowed ...string) {
+	if value == nil {
+		return
+	}
+	if *value == "" {
+		v.add("", member, "Member must satisfy enum value set: ["+strings.Join(allowed, ", ")+"]")
+		return
+	}
+	v.enum(*value, member, allowed...)
+}
+
 // name records the constraints of a table or index name: the pattern, then
 // the length bounds, each that fails. An empty name is a missing member
 // when required, and otherwise breaks the pattern and the minimum length.
