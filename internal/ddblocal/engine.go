@@ -317,11 +317,15 @@ func (e *Engine) lookup(name string) (*table, *tableMeta, error) {
 // operations name it; GetItem, Query and the rest do not).
 func (e *Engine) lookupData(name string) (*table, *tableMeta, error) {
 	t, m, err := e.lookup(name)
+	if err == nil {
+		// Before errors.As: its target would escape on every request.
+		return t, m, nil
+	}
 	var de *ddberr.Error
 	if errors.As(err, &de) && de.Code == ddberr.ResourceNotFound {
 		return nil, nil, ddberr.New(ddberr.ResourceNotFound, "Requested resource not found")
 	}
-	return t, m, err
+	return nil, nil, err
 }
 
 // decodeItem decodes a stored item. Stored bytes were written by this engine,

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
 	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
@@ -76,9 +75,9 @@ type readPlan struct {
 // Query). For a Query with KeyConditions it also returns their
 // translation, which is parsed once the key schema is known.
 func (e *Engine) prepareRead(in *readInput, q *queryInput, scan *scanInput) (*readPlan, *keyedExprs, *legacyExprs, error) {
-	filterName, filterConds := "ScanFilter", in.ScanFilter
+	filterName, filterMember, filterConds := "ScanFilter", "scanFilter", in.ScanFilter
 	if q != nil {
-		filterName, filterConds = "QueryFilter", in.QueryFilter
+		filterName, filterMember, filterConds = "QueryFilter", "queryFilter", in.QueryFilter
 	}
 	var v violations
 	v.name(in.TableName, "tableName", true)
@@ -91,7 +90,7 @@ func (e *Engine) prepareRead(in *readInput, q *queryInput, scan *scanInput) (*re
 		v.add(*in.Limit, "limit", "Member must have value greater than or equal to 1")
 	}
 	v.attributesToGet(in.AttributesToGet, "attributesToGet")
-	v.legacyConds(lowerFirst(filterName), filterConds, true)
+	v.legacyConds(filterMember, filterConds, true)
 	v.conditionalOperator(in.ConditionalOperator)
 	if q != nil {
 		v.legacyConds("keyConditions", in.KeyConditions, true)
@@ -232,15 +231,6 @@ func (e *Engine) prepareRead(in *readInput, q *queryInput, scan *scanInput) (*re
 		}
 	}
 	return p, ke, legKey, nil
-}
-
-// lowerFirst is a parameter name as DynamoDB spells it in constraint
-// messages ("ScanFilter" → "scanFilter").
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // applySelect validates Select against the projection and index.

@@ -143,3 +143,16 @@ func FuzzUnquote(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStoredNumberSize holds the allocation-free size of stored numbers to
+// numberSize on any text.
+func FuzzStoredNumberSize(f *testing.F) {
+	for _, s := range []string{"0", "-12.5", "100", "0.001", "1e5", "007"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := storedNumberSize([]byte(s)), numberSize(s); got != want {
+			t.Fatalf("storedNumberSize(%q) = %d, numberSize %d", s, got, want)
+		}
+	})
+}

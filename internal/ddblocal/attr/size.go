@@ -162,7 +162,7 @@ func (d *binaryDecoder) valueSize(depth int) (int, error) {
 		return len(s), err
 	case TypeN:
 		s, err := d.rawString()
-		return numberSize(string(s)), err
+		return storedNumberSize(s), err
 	case TypeBOOL:
 		if d.pos >= len(d.buf) {
 			return 0, corrupt("truncated boolean")
@@ -204,7 +204,7 @@ func (d *binaryDecoder) valueSize(depth int) (int, error) {
 				return 0, err
 			}
 			if t == TypeNS {
-				total += numberSize(string(s))
+				total += storedNumberSize(s)
 			} else {
 				total += len(s)
 			}
@@ -212,4 +212,68 @@ func (d *binaryDecoder) valueSize(depth int) (int, error) {
 		return total, nil
 	}
 	return 0, corrupt("unknown type %d", t)
+}
+
+// storedNumberSize is numberSize of a stored number without converting it
+// to a string: stored numbers are canonical (plain notation, no leading or
+// trailing zeros), which is all this needs to read; anything else takes
+// numberSize's general path. Query and Scan size every item they read, and
+// the conversion was one allocation per number.
+func storedNumberSize(b []byte) int {
+	if len(b) == 1 && b[0] == '0' {
+		return 1
+	}
+	neg := len(b) > 0 && b[0] == '-'
+	digits := b
+	if neg {
+		digits = b[1:]
+	}
+	intEnd := 0
+	for intEnd < len(digits) && isDigit(digits[intEnd]) {
+		intEnd++
+	}
+	intPart, frac := digits[:intEnd], []byte(nil)
+	if intEnd < len(digits) {
+		if digits[intEnd] != '.' {
+			return numberSize(string(b))
+		}
+		frac = digits[intEnd+1:]
+		for _, c := range frac {
+			if !isDigit(c) {
+				return numberSize(string(b))
+			}
+		}
+		if len(frac) == 0 || frac[len(frac)-1] == '0' {
+			return numberSize(string(b))
+		}
+	}
+	var exp, n int
+	switch {
+	case len(intPart) == 0 || (intPart[0] == '0' && len(intPart) > 1):
+		return numberSize(string(b))
+	case intPart[0] == '0':
+		if len(frac) == 0 {
+			return numberSize(string(b))
+		}
+		lead := 0
+		for lead < len(frac) && frac[lead] == '0' {
+			lead++
+		}
+		exp, n = -lead-1, len(frac)-lead
+	default:
+		exp = len(intPart) - 1
+		if len(frac) == 0 {
+			n = len(bytes.TrimRight(intPart, "0"))
+		} else {
+			n = len(intPart) + len(frac)
+		}
+	}
+	if n > maxDigits || exp > maxExponent || exp < minExponent {
+		return numberSize(string(b)) // not a number DynamoDB stores
+	}
+	size := 1 + exp>>1 - (exp-n+1)>>1 + 1
+	if neg {
+		size++
+	}
+	return size
 }

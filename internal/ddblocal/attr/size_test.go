@@ -89,3 +89,14 @@ func TestItemSizeBinaryMatchesItemSize(t *testing.T) {
 		}
 	}
 }
+
+func TestStoredNumberSizeMatchesNumberSize(t *testing.T) {
+	for _, n := range []string{"0", "1", "-1", "12", "100", "1200", "-1200", "1.5", "0.001", "-0.0012", "123.456", "99999999999999999999999999999999999999",
+		"0.000000000000000000000000000000000000000000001", "1" + strings.Repeat("0", 125), "-7.25", "10.01",
+		// not canonical: the general path
+		"007", "1.50", "1e5", "-0", ".5", "abc", ""} {
+		if got, want := storedNumberSize([]byte(n)), numberSize(n); got != want {
+			t.Errorf("storedNumberSize(%q) = %d, numberSize %d", n, got, want)
+		}
+	}
+}
