@@ -43,11 +43,21 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 			return nil, err
 		}
 	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
-		return nil, err
-	}
+	var v violations
+	v.capacity(in.capacityInput)
 	if len(in.RequestItems) == 0 {
-		return nil, constraintError("{}", "requestItems", "Member must have length greater than or equal to 1")
+		v.add("{}", "requestItems", "Member must have length greater than or equal to 1")
+	}
+	for _, name := range sortedKeys(in.RequestItems) {
+		switch r := in.RequestItems[name]; {
+		case r == nil || len(r.Keys) == 0:
+			v.add("[]", "requestItems."+name+".member.keys", "Member must have length greater than or equal to 1")
+		case len(r.Keys) > maxBatchGetKeys:
+			v.add("[...]", "requestItems."+name+".member.keys", "Member must have length less than or equal to 100")
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	type tableReq struct {
 		name    string
@@ -62,12 +72,6 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	// Everything that does not need a table is checked first: an invalid
 	// request naming a missing table is a ValidationException.
 	for name, r := range in.RequestItems {
-		if r == nil || len(r.Keys) == 0 {
-			return nil, constraintError("[]", "requestItems."+name+".member.keys", "Member must have length greater than or equal to 1")
-		}
-		if len(r.Keys) > maxBatchGetKeys {
-			return nil, constraintError("[...]", "requestItems."+name+".member.keys", "Member must have length less than or equal to 100")
-		}
 		total += len(r.Keys)
 		if total > maxBatchGetKeys {
 			return nil, ddberr.Validationf("Too many items requested for the BatchGetItem call")
@@ -271,19 +275,28 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
+	var v violations
+	v.capacity(in.capacityInput)
+	total := 0
+	for _, name := range sortedKeys(in.RequestItems) {
+		if n := len(in.RequestItems[name]); n == 0 {
+			v.add("[]", "requestItems."+name+".member", "Member must have length greater than or equal to 1")
+		} else {
+			total += n
+		}
+	}
+	switch {
+	case len(in.RequestItems) == 0:
+		v.add("{}", "requestItems", "Member must have length greater than or equal to 1")
+	case total > maxBatchWriteItems:
+		v.add("map", "requestItems", "Member must have length less than or equal to 25")
+	}
+	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if len(in.RequestItems) == 0 {
-		return nil, constraintError("{}", "requestItems", "Member must have length greater than or equal to 1")
-	}
-	total := 0
 	for name, reqs := range in.RequestItems {
 		if err := validateTableName(name); err != nil {
 			return nil, err
-		}
-		if len(reqs) == 0 {
-			return nil, constraintError("[]", "requestItems."+name+".member", "Member must have length greater than or equal to 1")
 		}
 		for _, r := range reqs {
 			switch {
@@ -295,10 +308,6 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 				return nil, errNull("requestItems." + name + ".member.putRequest.item")
 			}
 		}
-		total += len(reqs)
-	}
-	if total > maxBatchWriteItems {
-		return nil, constraintError("map", "requestItems", "Member must have length less than or equal to 25")
 	}
 	e.commitMu.Lock()
 	muts, origins, err := e.planBatchWrite(in.RequestItems)

@@ -3,6 +3,7 @@ package ddblocal_test
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -218,4 +219,36 @@ func TestConformanceUndocumentedChoices(t *testing.T) {
 		requireExactError(t, err, "ValidationException", "The document path provided in the update expression is invalid for update")
 		tg.requireStored(t, table, absent, nil)
 	})
+}
+
+// TestConformanceBatchValidation: batches and transactions report their
+// constraint violations together, before looking at any table.
+func TestConformanceBatchValidation(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	missing := uniqueTableName()
+	cases := []struct {
+		name string
+		call func() error
+		msg  string
+	}{
+		{"BatchGetItem", func() error {
+			_, err := tg.client.BatchGetItem(t.Context(), &dynamodb.BatchGetItemInput{ReturnConsumedCapacity: "ALL",
+				RequestItems: map[string]types.KeysAndAttributes{missing: {Keys: []item{}}}})
+			return err
+		}, "2 validation errors detected: Value 'ALL' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; " +
+			"Value '[]' at 'requestItems." + missing + ".member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"TransactWriteItems", func() error {
+			_, err := tg.client.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{ReturnItemCollectionMetrics: "ALL",
+				TransactItems: []types.TransactWriteItem{}, ClientRequestToken: aws.String(strings.Repeat("t", 37))})
+			return err
+		}, "3 validation errors detected: Value 'ALL' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]; " +
+			"Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
+			"Value '" + strings.Repeat("t", 37) + "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			requireExactError(t, c.call(), "ValidationException", c.msg)
+		})
+	}
 }

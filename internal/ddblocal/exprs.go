@@ -174,17 +174,3 @@ func projector(s *exprSet, attributesToGet []string) (func(attr.Item) attr.Item,
 	}
 	return nil, nil
 }
-
-func validateCapacityMode(c capacityInput) error {
-	switch c.ReturnConsumedCapacity {
-	case "", "NONE", "TOTAL", "INDEXES":
-	default:
-		return constraintError(c.ReturnConsumedCapacity, "returnConsumedCapacity", "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]")
-	}
-	switch c.ReturnItemCollectionMetrics {
-	case "", "NONE", "SIZE":
-	default:
-		return constraintError(c.ReturnItemCollectionMetrics, "returnItemCollectionMetrics", "Member must satisfy enum value set: [SIZE, NONE]")
-	}
-	return nil
-}

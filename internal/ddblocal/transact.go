@@ -100,22 +100,20 @@ func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, erro
 			return nil, err
 		}
 	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
-		return nil, err
-	}
 	n := len(in.TransactItems)
-	if n == 0 {
-		return nil, constraintError("[]", "transactItems", "Member must have length greater than or equal to 1")
+	var v violations
+	v.capacity(in.capacityInput)
+	v.transactItems(n)
+	if tok := in.ClientRequestToken; tok != nil && len(*tok) < 1 {
+		v.add(*tok, "clientRequestToken", "Member must have length greater than or equal to 1")
+	} else if tok != nil && len(*tok) > maxClientTokenSize {
+		v.add(*tok, "clientRequestToken", "Member must have length less than or equal to 36")
 	}
-	if n > maxTransactItems {
-		return nil, constraintError("[...]", "transactItems", "Member must have length less than or equal to 100")
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	var fingerprint txDigest
 	if in.ClientRequestToken != nil {
-		tok := *in.ClientRequestToken
-		if len(tok) < 1 || len(tok) > maxClientTokenSize {
-			return nil, constraintError(tok, "clientRequestToken", "Member must have length less than or equal to 36")
-		}
 		fingerprint = txFingerprint(in.TransactItems)
 	}
 	// Parse everything that does not need table state before taking the
@@ -358,15 +356,12 @@ func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error)
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
-		return nil, err
-	}
 	n := len(in.TransactItems)
-	if n == 0 {
-		return nil, constraintError("[]", "transactItems", "Member must have length greater than or equal to 1")
-	}
-	if n > maxTransactItems {
-		return nil, constraintError("[...]", "transactItems", "Member must have length less than or equal to 100")
+	var v violations
+	v.capacity(in.capacityInput)
+	v.transactItems(n)
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	type getPlan struct {
 		key     []byte

@@ -121,3 +121,13 @@ func (v *violations) attributesToGet(names []string, member string) {
 		v.add(shown, member, "Member must have length less than or equal to 255")
 	}
 }
+
+// transactItems records a TransactItems list of n entries outside 1..100.
+func (v *violations) transactItems(n int) {
+	switch {
+	case n == 0:
+		v.add("[]", "transactItems", "Member must have length greater than or equal to 1")
+	case n > maxTransactItems:
+		v.add("[...]", "transactItems", "Member must have length less than or equal to 100")
+	}
+}
