@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -52,6 +53,17 @@ func run(args []string) error {
 	retention := fs.Duration("stream-retention", 24*time.Hour, "how long stream records stay readable")
 	iterTTL := fs.Duration("iterator-ttl", 15*time.Minute, "how long a shard iterator stays valid")
 	ttlEvery := fs.Duration("ttl-interval", 30*time.Second, "how often expired items are deleted")
+	ttlUpdate := fs.Duration("ttl-update-interval", time.Hour, "how long after a TimeToLive change a table refuses another (0: no limit)")
+	var faults ddblocal.Faults
+	fs.Float64Var(&faults.TransactionConflict, "fault-transaction-conflict", 0, "fraction of transactions cancelled with TransactionConflict (0..1)")
+	fs.Float64Var(&faults.ProvisionedThroughputExceeded, "fault-throughput-exceeded", 0, "fraction of data-plane requests failed with ProvisionedThroughputExceededException (0..1)")
+	fs.Float64Var(&faults.Throttling, "fault-throttling", 0, "fraction of data-plane requests failed with ThrottlingException (0..1)")
+	fs.Float64Var(&faults.Unprocessed, "fault-unprocessed", 0, "fraction of batch keys and write requests returned unprocessed (0..1)")
+	fs.Uint64Var(&faults.Seed, "fault-seed", 0, "seed for choosing the injected faults (0: random)")
+	fs.Func("fault-operations", "comma-separated operations faults are limited to (default: all data-plane operations)", func(v string) error {
+		faults.Operations = strings.Split(v, ",")
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,10 +75,15 @@ func run(args []string) error {
 		}
 		store = s
 	}
+	if *ttlUpdate == 0 {
+		*ttlUpdate = -1 // the engine's "no limit"
+	}
 	engine, err := ddblocal.New(ddblocal.Options{
-		Region:           *region,
-		Store:            store,
-		TTLSweepInterval: *ttlEvery,
+		Region:            *region,
+		Store:             store,
+		TTLSweepInterval:  *ttlEvery,
+		TTLUpdateInterval: *ttlUpdate,
+		Faults:            faults,
 		Streams: ddblocal.StreamOptions{
 			Shards:          *shards,
 			ShardLifetime:   *lifetime,

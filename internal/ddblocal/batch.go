@@ -43,11 +43,21 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 			return nil, err
 		}
 	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
-		return nil, err
-	}
+	var v violations
+	v.capacity(in.capacityInput)
 	if len(in.RequestItems) == 0 {
-		return nil, constraintError("{}", "requestItems", "Member must have length greater than or equal to 1")
+		v.add("{}", "requestItems", "Member must have length greater than or equal to 1")
+	}
+	for _, name := range sortedKeys(in.RequestItems) {
+		switch r := in.RequestItems[name]; {
+		case r == nil || len(r.Keys) == 0:
+			v.add("[]", "requestItems."+name+".member.keys", "Member must have length greater than or equal to 1")
+		case len(r.Keys) > maxBatchGetKeys:
+			v.add("[...]", "requestItems."+name+".member.keys", "Member must have length less than or equal to 100")
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	type tableReq struct {
 		name    string
@@ -59,19 +69,14 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	}
 	var reqs []*tableReq
 	total := 0
+	// Everything that does not need a table is checked first: an invalid
+	// request naming a missing table is a ValidationException.
 	for name, r := range in.RequestItems {
-		if r == nil || len(r.Keys) == 0 {
-			return nil, constraintError("[]", "requestItems."+name+".member.keys", "Member must have length greater than or equal to 1")
-		}
-		if len(r.Keys) > maxBatchGetKeys {
-			return nil, constraintError("[...]", "requestItems."+name+".member.keys", "Member must have length less than or equal to 100")
-		}
 		total += len(r.Keys)
 		if total > maxBatchGetKeys {
 			return nil, ddberr.Validationf("Too many items requested for the BatchGetItem call")
 		}
-		_, m, err := e.lookup(name)
-		if err != nil {
+		if err := validateTableName(name); err != nil {
 			return nil, err
 		}
 		exprs, err := parseExprs(r.exprInput, exprSources{projection: r.ProjectionExpression})
@@ -82,11 +87,17 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		store, err := storeKeysOf(m, r.Keys, e.hashSeed)
+		reqs = append(reqs, &tableReq{name: name, keys: r.Keys, req: r, project: project})
+	}
+	for _, r := range reqs {
+		_, m, err := e.lookupData(r.name)
 		if err != nil {
 			return nil, err
 		}
-		reqs = append(reqs, &tableReq{name: name, m: m, keys: r.Keys, store: store, req: r, project: project})
+		if r.store, err = storeKeysOf(m, r.keys, e.hashSeed); err != nil {
+			return nil, err
+		}
+		r.m = m
 	}
 	// Deterministic order makes UnprocessedKeys predictable when the 16 MB
 	// response limit cuts a batch.
@@ -96,6 +107,7 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	out := e.respBufs.get()
 	out = append(out, `{"Responses":{`...)
 	unprocessed := map[string]*keysAndAttributes{}
+	skip := e.faults.skipper("BatchGetItem")
 	size := 0
 	var caps []*consumedCapacity
 	for ti, r := range reqs {
@@ -109,9 +121,26 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		for ki, sk := range r.store {
 			if size >= maxBatchGetRespBytes {
 				u := *r.req
-				u.Keys = r.keys[ki:]
+				if prev := unprocessed[r.name]; prev != nil {
+					u.Keys = append(prev.Keys, r.keys[ki:]...)
+				} else {
+					u.Keys = r.keys[ki:]
+				}
 				unprocessed[r.name] = &u
 				break
+			}
+			if skip != nil && skip() {
+				// Injected (Faults.Unprocessed): left for the client to
+				// retry, unread.
+				u := unprocessed[r.name]
+				if u == nil {
+					c := *r.req
+					c.Keys = nil
+					u = &c
+					unprocessed[r.name] = u
+				}
+				u.Keys = append(u.Keys, r.keys[ki])
+				continue
 			}
 			if r.project == nil && (in.ReturnConsumedCapacity == "" || in.ReturnConsumedCapacity == "NONE") {
 				// The common case: items as stored, transcoded without
@@ -246,27 +275,56 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
+	var v violations
+	v.capacity(in.capacityInput)
+	total := 0
+	for _, name := range sortedKeys(in.RequestItems) {
+		if n := len(in.RequestItems[name]); n == 0 {
+			v.add("[]", "requestItems."+name+".member", "Member must have length greater than or equal to 1")
+		} else {
+			total += n
+		}
+	}
+	switch {
+	case len(in.RequestItems) == 0:
+		v.add("{}", "requestItems", "Member must have length greater than or equal to 1")
+	case total > maxBatchWriteItems:
+		v.add("map", "requestItems", "Member must have length less than or equal to 25")
+	}
+	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if len(in.RequestItems) == 0 {
-		return nil, constraintError("{}", "requestItems", "Member must have length greater than or equal to 1")
-	}
-	total := 0
 	for name, reqs := range in.RequestItems {
 		if err := validateTableName(name); err != nil {
 			return nil, err
 		}
-		if len(reqs) == 0 {
-			return nil, constraintError("[]", "requestItems."+name+".member", "Member must have length greater than or equal to 1")
+		for _, r := range reqs {
+			switch {
+			case r.PutRequest != nil && r.DeleteRequest != nil:
+				return nil, ddberr.Validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+			case r.PutRequest == nil && r.DeleteRequest == nil:
+				return nil, ddberr.Validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+			case r.PutRequest != nil && r.PutRequest.Item == nil:
+				return nil, errNull("requestItems." + name + ".member.putRequest.item")
+			}
 		}
-		total += len(reqs)
-	}
-	if total > maxBatchWriteItems {
-		return nil, constraintError("map", "requestItems", "Member must have length less than or equal to 25")
 	}
 	e.commitMu.Lock()
-	muts, units, err := e.planBatchWrite(in.RequestItems)
+	muts, origins, err := e.planBatchWrite(in.RequestItems)
+	out := batchWriteOutput{UnprocessedItems: map[string][]writeRequest{}}
+	if skip := e.faults.skipper("BatchWriteItem"); err == nil && skip != nil {
+		// Injected (Faults.Unprocessed): the whole batch was validated,
+		// the chosen requests are left for the client to retry, unwritten.
+		kept := muts[:0]
+		for i, mu := range muts {
+			if o := origins[i]; skip() {
+				out.UnprocessedItems[o.table] = append(out.UnprocessedItems[o.table], in.RequestItems[o.table][o.index])
+				continue
+			}
+			kept = append(kept, mu)
+		}
+		muts = kept
+	}
 	if err == nil {
 		err = e.commit(ctx, muts)
 	}
@@ -277,39 +335,48 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 	if err := e.syncApplied(ctx); err != nil {
 		return nil, err
 	}
-	out := batchWriteOutput{UnprocessedItems: map[string][]writeRequest{}}
-	names := make([]string, 0, len(units))
-	for n := range units {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if c := capacity(in.ReturnConsumedCapacity, n, units[n]); c != nil {
-			out.ConsumedCapacity = append(out.ConsumedCapacity, c)
+	if wantsCapacity(in.ReturnConsumedCapacity) {
+		usages := map[string]*usage{}
+		for _, mu := range muts {
+			u := usages[mu.m.Name]
+			if u == nil {
+				u = newUsage(true)
+				usages[mu.m.Name] = u
+			}
+			u.addWrite(mu.m, mu.old, mu.new, 1)
+		}
+		for _, n := range sortedKeys(usages) {
+			out.ConsumedCapacity = append(out.ConsumedCapacity, usages[n].report(in.ReturnConsumedCapacity, n))
 		}
 	}
 	return out, nil
 }
 
-// planBatchWrite turns a batch into mutations; the caller holds the commit
-// lock.
-func (e *Engine) planBatchWrite(items map[string][]writeRequest) ([]*mutation, map[string]float64, error) {
+// batchOrigin says which request of a batch a mutation comes from.
+type batchOrigin struct {
+	table string
+	index int
+}
+
+// planBatchWrite turns a batch into mutations, with the request each comes
+// from; the caller holds the commit lock.
+func (e *Engine) planBatchWrite(items map[string][]writeRequest) ([]*mutation, []batchOrigin, error) {
 	snap := e.store.Snapshot()
 	defer snap.Close()
 	var muts []*mutation
-	units := map[string]float64{}
+	var origins []batchOrigin
 	names := make([]string, 0, len(items))
 	for n := range items {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		t, m, err := e.lookup(name)
+		t, m, err := e.lookupData(name)
 		if err != nil {
 			return nil, nil, err
 		}
 		seen := map[string]bool{}
-		for _, r := range items[name] {
+		for ri, r := range items[name] {
 			var key, newItem attr.Item
 			switch {
 			case r.PutRequest != nil && r.DeleteRequest != nil:
@@ -349,8 +416,8 @@ func (e *Engine) planBatchWrite(items map[string][]writeRequest) ([]*mutation, m
 				return nil, nil, err
 			}
 			muts = append(muts, &mutation{t: t, m: m, key: sk, old: old, new: newItem})
-			units[name] += writeUnits(maxInt(attr.ItemSize(old), attr.ItemSize(newItem)))
+			origins = append(origins, batchOrigin{name, ri})
 		}
 	}
-	return muts, units, nil
+	return muts, origins, nil
 }

@@ -3,6 +3,7 @@ package ddblocal
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 
 	gojson "github.com/goccy/go-json"
 
@@ -24,6 +25,9 @@ func decodeRequest(body []byte, in any) error {
 		var de *ddberr.Error
 		if errors.As(err, &de) {
 			return de
+		}
+		if msg := typeMismatch(body, reflect.TypeOf(in)); msg != "" {
+			return ddberr.Serializationf("%s", msg)
 		}
 		var te *gojson.UnmarshalTypeError
 		if errors.As(err, &te) {

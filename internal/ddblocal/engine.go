@@ -12,13 +12,15 @@
 // is awaited after the lock is released, so concurrent writers share one
 // flush.
 //
-// See ../../../shared/ENGINE.md for the behaviours it reproduces.
+// See docs/engine.md at the repository root for the behaviours it
+// reproduces, its limits and its knobs.
 package ddblocal
 
 import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"log"
@@ -27,6 +29,7 @@ import (
 	"time"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
+	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage/memstore"
 )
@@ -52,6 +55,14 @@ type Options struct {
 	// TTLSweepInterval is how often expired items are deleted. Default
 	// 30 s (DynamoDB promises only "within a few days").
 	TTLSweepInterval time.Duration
+	// TTLUpdateInterval is how long after a TimeToLive change a table
+	// refuses another, as DynamoDB does for an hour. Zero means one hour;
+	// a negative value lifts the rule (tests that toggle TTL).
+	TTLUpdateInterval time.Duration
+	// Faults injects failures into a chosen fraction of requests so that
+	// applications can exercise their retry paths. The zero value injects
+	// none.
+	Faults Faults
 }
 
 // Engine is an embedded DynamoDB endpoint. It is safe for concurrent use.
@@ -75,6 +86,7 @@ type Engine struct {
 	hashSeed maphash.Seed
 	tokens   *tokenCache
 	streams  *streamState
+	faults   faultState
 	iterKey  []byte
 
 	closeOnce sync.Once
@@ -139,6 +151,9 @@ func New(opts Options) (*Engine, error) {
 	if opts.TTLSweepInterval <= 0 {
 		opts.TTLSweepInterval = 30 * time.Second
 	}
+	if opts.TTLUpdateInterval == 0 {
+		opts.TTLUpdateInterval = time.Hour
+	}
 	opts.Streams.setDefaults()
 	e := &Engine{
 		opts:        opts,
@@ -169,12 +184,20 @@ func New(opts Options) (*Engine, error) {
 		"BatchWriteItem":     e.batchWriteItem,
 		"TransactWriteItems": e.transactWriteItems,
 		"TransactGetItems":   e.transactGetItems,
+		"TagResource":        e.tagResource,
+		"UntagResource":      e.untagResource,
+		"ListTagsOfResource": e.listTagsOfResource,
+		"DescribeLimits":     e.describeLimits,
+		"DescribeEndpoints":  e.describeEndpoints,
 	}
 	e.streamOps = map[string]handlerFunc{
 		"ListStreams":      e.listStreams,
 		"DescribeStream":   e.describeStream,
 		"GetShardIterator": e.getShardIterator,
 		"GetRecords":       e.getRecords,
+	}
+	if err := e.faults.set(opts.Faults); err != nil {
+		return nil, err
 	}
 	e.life, e.stopLife = context.WithCancel(context.Background())
 	if err := e.load(e.life); err != nil {
@@ -287,6 +310,22 @@ func (e *Engine) lookup(name string) (*table, *tableMeta, error) {
 		return nil, nil, errTableNotFound(name)
 	}
 	return t, t.meta.Load(), nil
+}
+
+// lookupData is lookup for the item operations, whose not-found message
+// does not name the table (DynamoDB's DescribeTable and the other table
+// operations name it; GetItem, Query and the rest do not).
+func (e *Engine) lookupData(name string) (*table, *tableMeta, error) {
+	t, m, err := e.lookup(name)
+	if err == nil {
+		// Before errors.As: its target would escape on every request.
+		return t, m, nil
+	}
+	var de *ddberr.Error
+	if errors.As(err, &de) && de.Code == ddberr.ResourceNotFound {
+		return nil, nil, ddberr.New(ddberr.ResourceNotFound, "Requested resource not found")
+	}
+	return nil, nil, err
 }
 
 // decodeItem decodes a stored item. Stored bytes were written by this engine,

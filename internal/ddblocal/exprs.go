@@ -1,8 +1,6 @@
 package ddblocal
 
 import (
-	"math"
-
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
 	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
 	"github.com/hubstream/hubstream/internal/ddblocal/expr"
@@ -15,7 +13,9 @@ type exprSet struct {
 	filter     *expr.Condition
 	update     *expr.Update
 	projection *expr.Projection
-	any        bool
+	// user reports whether the client wrote any expression (translated
+	// legacy parameters do not count).
+	user bool
 }
 
 // exprSources names the expression strings a request carries; nil means
@@ -24,21 +24,109 @@ type exprSources struct {
 	condition, filter, update, projection *string
 }
 
+func (s exprSources) any() bool {
+	return s.condition != nil || s.filter != nil || s.update != nil || s.projection != nil
+}
+
 // parseExprs parses a request's expressions against its placeholders and
 // enforces DynamoDB's request-level rules about unused or useless
 // placeholders.
 func parseExprs(in exprInput, src exprSources) (*exprSet, error) {
-	ke, err := parseExprsWithKey(in, src, nil)
+	ke, err := parseExprsWithKey(in, src, nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	return ke.set, nil
 }
 
+// keyedExprs is parseExprs plus an optional key condition.
+type keyedExprs struct {
+	set    *exprSet
+	filter *expr.Condition
+	key    *expr.KeyCondition
+}
+
+// parseExprsWithKey parses every expression of a request — the key
+// condition (Query only), condition, filter, update and projection — with
+// one set of placeholders, so that unused ones are found across all of
+// them. leg, when not nil, contributes the translations of the request's
+// legacy parameters and their generated placeholders.
+func parseExprsWithKey(in exprInput, src exprSources, keyCond *string, leg *legacyExprs) (*keyedExprs, error) {
+	user := keyCond != nil || src.any()
+	names, values := in.ExpressionAttributeNames, in.ExpressionAttributeValues
+	if leg != nil {
+		names = mergePlaceholders(names, leg.names)
+		values = mergePlaceholders(values, leg.values)
+		for _, p := range []struct{ dst, src **string }{
+			{&src.condition, &leg.condition}, {&src.filter, &leg.filter}, {&src.update, &leg.update},
+		} {
+			if *p.src != nil {
+				*p.dst = *p.src
+			}
+		}
+	}
+	s := &exprSet{params: expr.NewParams(names, values), user: user}
+	if leg != nil && leg.unbounded {
+		s.params.Unbounded()
+	}
+	out := &keyedExprs{set: s}
+	var err error
+	if keyCond != nil {
+		if out.key, err = expr.ParseKeyCondition(*keyCond, s.params); err != nil {
+			return nil, err
+		}
+	}
+	if src.condition != nil {
+		if s.condition, err = expr.ParseCondition(expr.ConditionExpr, *src.condition, s.params); err != nil {
+			return nil, err
+		}
+	}
+	if src.filter != nil {
+		if s.filter, err = expr.ParseCondition(expr.FilterExpr, *src.filter, s.params); err != nil {
+			return nil, err
+		}
+		out.filter = s.filter
+	}
+	if src.update != nil {
+		if s.update, err = expr.ParseUpdate(*src.update, s.params); err != nil {
+			return nil, err
+		}
+	}
+	if src.projection != nil {
+		if s.projection, err = expr.ParseProjection(*src.projection, s.params); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.checkPlaceholders(in); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// mergePlaceholders adds generated placeholders to the client's, keeping
+// the client's map as it was (nil or empty) when nothing was generated, so
+// that DynamoDB's rules about those maps still see what the client sent.
+func mergePlaceholders[V any](user, gen map[string]V) map[string]V {
+	if len(gen) == 0 || (user != nil && len(user) == 0) {
+		return user
+	}
+	if user == nil {
+		return gen
+	}
+	out := make(map[string]V, len(user)+len(gen))
+	for k, v := range user {
+		out[k] = v
+	}
+	for k, v := range gen {
+		out[k] = v
+	}
+	return out
+}
+
 // checkPlaceholders applies the rules that need the whole request: maps given
 // without any expression, empty maps, and unused entries.
 func (s *exprSet) checkPlaceholders(in exprInput) error {
-	if !s.any {
+	if !s.user {
 		if in.ExpressionAttributeNames != nil {
 			return ddberr.Validationf("ExpressionAttributeNames can only be specified when using expressions")
 		}
@@ -56,39 +144,16 @@ func (s *exprSet) checkPlaceholders(in exprInput) error {
 	return s.params.CheckUnused()
 }
 
-// checkLegacy rejects the pre-expression parameters, which this engine does
-// not implement, with an error naming the one to replace.
-func checkLegacy(l legacyInput) error {
-	switch {
-	case l.Expected != nil:
-		return ddberr.Validationf("The legacy parameter Expected is not supported by this engine; use ConditionExpression")
-	case l.ConditionalOperator != "":
-		return ddberr.Validationf("The legacy parameter ConditionalOperator is not supported by this engine; use ConditionExpression or FilterExpression")
-	case l.AttributeUpdates != nil:
-		return ddberr.Validationf("The legacy parameter AttributeUpdates is not supported by this engine; use UpdateExpression")
-	case l.KeyConditions != nil:
-		return ddberr.Validationf("The legacy parameter KeyConditions is not supported by this engine; use KeyConditionExpression")
-	case l.QueryFilter != nil:
-		return ddberr.Validationf("The legacy parameter QueryFilter is not supported by this engine; use FilterExpression")
-	case l.ScanFilter != nil:
-		return ddberr.Validationf("The legacy parameter ScanFilter is not supported by this engine; use FilterExpression")
-	}
-	return nil
-}
-
 // projector turns a ProjectionExpression or AttributesToGet into a function
 // over items; nil means "everything".
 func projector(s *exprSet, attributesToGet []string) (func(attr.Item) attr.Item, error) {
-	if s.projection != nil && attributesToGet != nil {
-		return nil, ddberr.Validationf("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}")
+	if err := checkMixing(present(nil, "AttributesToGet", attributesToGet != nil), present(nil, "ProjectionExpression", s.projection != nil)); err != nil {
+		return nil, err
 	}
 	if s.projection != nil {
 		return s.projection.Apply, nil
 	}
 	if attributesToGet != nil {
-		if len(attributesToGet) == 0 {
-			return nil, constraintError("[]", "attributesToGet", "Member must have length greater than or equal to 1")
-		}
 		names := append([]string(nil), attributesToGet...)
 		seen := map[string]bool{}
 		for _, n := range names {
@@ -108,50 +173,4 @@ func projector(s *exprSet, attributesToGet []string) (func(attr.Item) attr.Item,
 		}, nil
 	}
 	return nil, nil
-}
-
-// Capacity accounting: a write unit covers 1 KB, a read unit 4 KB (halved
-// for eventually consistent reads), transactions cost double.
-func writeUnits(size int) float64 {
-	return math.Max(1, math.Ceil(float64(size)/1024))
-}
-
-func readUnits(size int, consistent bool) float64 {
-	u := math.Max(1, math.Ceil(float64(size)/4096))
-	if !consistent {
-		u /= 2
-	}
-	return u
-}
-
-// wantsCapacity reports whether a ReturnConsumedCapacity mode asks for
-// consumed capacity, so that callers skip computing item sizes otherwise.
-func wantsCapacity(mode string) bool { return mode == "TOTAL" || mode == "INDEXES" }
-
-func capacity(mode, table string, units float64) *consumedCapacity {
-	switch mode {
-	case "TOTAL":
-		return &consumedCapacity{TableName: table, CapacityUnits: units}
-	case "INDEXES":
-		c := &consumedCapacity{TableName: table, CapacityUnits: units}
-		c.Table = &struct {
-			CapacityUnits float64 `json:"CapacityUnits"`
-		}{units}
-		return c
-	}
-	return nil
-}
-
-func validateCapacityMode(c capacityInput) error {
-	switch c.ReturnConsumedCapacity {
-	case "", "NONE", "TOTAL", "INDEXES":
-	default:
-		return constraintError(c.ReturnConsumedCapacity, "returnConsumedCapacity", "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]")
-	}
-	switch c.ReturnItemCollectionMetrics {
-	case "", "NONE", "SIZE":
-	default:
-		return constraintError(c.ReturnItemCollectionMetrics, "returnItemCollectionMetrics", "Member must satisfy enum value set: [SIZE, NONE]")
-	}
-	return nil
 }

@@ -16,7 +16,8 @@ import (
 //	go test ./internal/ddblocal -run '^$' -fuzz FuzzRequest -fuzztime 60s
 func FuzzRequest(f *testing.F) {
 	ops := []string{"CreateTable", "DescribeTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan",
-		"BatchGetItem", "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "UpdateTable", "UpdateTimeToLive"}
+		"BatchGetItem", "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "UpdateTable", "UpdateTimeToLive",
+		"TagResource", "UntagResource", "ListTagsOfResource", "DescribeLimits", "DescribeEndpoints"}
 	seeds := []string{
 		`{"TableName":"fz","Item":{"pk":{"S":"a"},"n":{"N":"1"}}}`,
 		`{"TableName":"fz","Key":{"pk":{"S":"a"}},"UpdateExpression":"SET n = n + :o","ExpressionAttributeValues":{":o":{"N":"1"}}}`,
@@ -25,6 +26,11 @@ func FuzzRequest(f *testing.F) {
 		`{"TransactItems":[{"Put":{"TableName":"fz","Item":{"pk":{"S":"b"}}}}]}`,
 		`{"TableName":"fz2","KeySchema":[{"AttributeName":"h","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"h","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}`,
 		`{"TableName":"fz","Item":{"pk":{"S":"a"},"m":{"M":{"x":{"L":[{"NULL":true},{"BS":["AA=="]}]}}}}}`,
+		`{"TableName":"fz","Item":{"pk":{"S":"a"}},"Expected":{"n":{"ComparisonOperator":"BETWEEN","AttributeValueList":[{"N":"1"},{"N":"9"}]},"m":{"Exists":false}},"ConditionalOperator":"OR"}`,
+		`{"TableName":"fz","Key":{"pk":{"S":"a"}},"AttributeUpdates":{"n":{"Action":"ADD","Value":{"N":"1"}},"l":{"Action":"ADD","Value":{"L":[{"S":"x"}]}},"d":{"Action":"DELETE"}}}`,
+		`{"TableName":"fz","KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]}},"QueryFilter":{"n":{"ComparisonOperator":"NOT_NULL"}},"AttributesToGet":["n"]}`,
+		`{"TableName":"fz","ScanFilter":{"n":{"ComparisonOperator":"IN","AttributeValueList":[{"N":"1"},{"N":"2"}]},"s":{"ComparisonOperator":"CONTAINS","AttributeValueList":[{"S":"x"}]}},"ConditionalOperator":"AND"}`,
+		`{"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/fz","Tags":[{"Key":"k","Value":"v"}],"TagKeys":["k"]}`,
 		`{`, `[]`, `null`, `{"TableName":5}`,
 	}
 	for i, s := range seeds {

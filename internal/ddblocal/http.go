@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"hash/crc32"
@@ -55,7 +54,19 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, ddberr.Validationf("Request size exceeds %d bytes", maxRequestBytes))
 		return
 	}
-	resp, err := e.invoke(r.Context(), op, body)
+	if err := e.faults.throttle(strings.TrimPrefix(target, dynamoPrefix)); err != nil {
+		e.writeError(w, err)
+		return
+	}
+	ctx := r.Context()
+	if strings.HasSuffix(target, ".DescribeEndpoints") {
+		host := r.Host
+		if host == "" && r.URL != nil {
+			host = r.URL.Host
+		}
+		ctx = context.WithValue(ctx, hostKey{}, host)
+	}
+	resp, err := e.invoke(ctx, op, body)
 	if err != nil {
 		e.writeError(w, err)
 		return
@@ -110,6 +121,8 @@ func errorTypePrefix(code ddberr.Code) string {
 		return "com.amazon.coral.validate#"
 	case ddberr.UnknownOperation, ddberr.Serialization:
 		return "com.amazon.coral.service#"
+	case ddberr.Throttling:
+		return "com.amazon.coral.availability#"
 	}
 	return "com.amazonaws.dynamodb.v20120810#"
 }
@@ -135,7 +148,13 @@ func (e *Engine) writeError(w http.ResponseWriter, err error) {
 			"CancellationReasons": tc.reasons,
 		}
 	case errors.As(err, &de):
-		body = map[string]any{"__type": errorTypePrefix(de.Code) + string(de.Code), "message": de.Message}
+		// The coral front end (unknown operations, undecodable bodies)
+		// spells the member "Message"; DynamoDB's own errors "message".
+		key := "message"
+		if de.Code == ddberr.Serialization || de.Code == ddberr.UnknownOperation {
+			key = "Message"
+		}
+		body = map[string]any{"__type": errorTypePrefix(de.Code) + string(de.Code), key: de.Message}
 	default:
 		// A request whose client gave up is not an engine fault.
 		if !errors.Is(err, errInternal) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
@@ -179,28 +198,39 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 
 var jsonContentType = []string{"application/x-amz-json-1.0"}
 
-// requestIDs makes x-amzn-RequestId values: a random per-engine prefix and
-// a counter, unique without reading crypto/rand on every request.
+// requestIDs makes x-amzn-RequestId values in DynamoDB's format: 52
+// characters of upper-case letters and digits. Each is a random
+// per-engine prefix of 39 characters and a 13-character base-36 counter,
+// unique without reading crypto/rand on every request.
 type requestIDs struct {
 	prefix string
 	n      atomic.Uint64
 }
 
+const (
+	requestIDLen     = 52
+	requestIDCounter = 13 // base-36 digits of a uint64
+	requestIDDigits  = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
 func newRequestIDs() *requestIDs {
-	var b [8]byte
+	var b [requestIDLen - requestIDCounter]byte
 	_, _ = rand.Read(b[:])
-	return &requestIDs{prefix: strings.ToUpper(hex.EncodeToString(b[:]))}
+	for i := range b {
+		b[i] = requestIDDigits[int(b[i])%len(requestIDDigits)]
+	}
+	return &requestIDs{prefix: string(b[:])}
 }
 
 func (r *requestIDs) next() string {
-	const hexDigits = "0123456789ABCDEF"
-	var buf [32]byte
-	b := append(buf[:0], r.prefix...)
+	var buf [requestIDLen]byte
+	copy(buf[:], r.prefix)
 	n := r.n.Add(1)
-	for shift := 60; shift >= 0; shift -= 4 {
-		b = append(b, hexDigits[n>>uint(shift)&0xf])
+	for i := requestIDLen - 1; i >= requestIDLen-requestIDCounter; i-- {
+		buf[i] = requestIDDigits[n%36]
+		n /= 36
 	}
-	return string(b)
+	return string(buf[:])
 }
 
 // InProcessClient is an aws.HTTPClient bound to an http.Handler: requests are

@@ -75,7 +75,7 @@ func evalCondition(cond *expr.Condition, old attr.Item, returnOld string) error 
 func (e *Engine) writeOne(ctx context.Context, tableName string, key func(m *tableMeta) (attr.Item, error),
 	decide func(m *tableMeta, old attr.Item) (attr.Item, error)) (m *tableMeta, old, new attr.Item, err error) {
 	e.commitMu.Lock()
-	t, m, err := e.lookup(tableName)
+	t, m, err := e.lookupData(tableName)
 	if err != nil {
 		e.commitMu.Unlock()
 		return nil, nil, nil, err
@@ -115,27 +115,81 @@ type writeCommon struct {
 	returnOnCCF string
 	legacy      legacyInput
 	capacity    capacityInput
+	exprs       exprInput
+	condition   *string
+	update      *string
+	isUpdate    bool
 }
 
 // check validates the request-level parameters of a single-item write, in
-// DynamoDB's order.
-func (w writeCommon) check() error {
-	if err := validateTableName(w.table); err != nil {
-		return err
-	}
+// DynamoDB's order: every constraint violation at once, then the rules
+// between parameters, then the legacy parameters' own rules — all before
+// the table is looked up. It returns the translation of the legacy
+// parameters, nil when there are none.
+func (w writeCommon) check() (*legacyExprs, error) {
+	var v violations
+	v.name(w.table, "tableName", true)
 	if w.subject == nil {
-		return errNull(w.member)
+		v.null(w.member)
+	}
+	v.enum(w.returnVals, "returnValues", "ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW")
+	v.enum(w.returnOnCCF, "returnValuesOnConditionCheckFailure", "ALL_OLD", "NONE")
+	v.capacity(w.capacity)
+	v.legacyConds("expected", w.legacy.Expected, false)
+	v.conditionalOperator(w.legacy.ConditionalOperator)
+	if w.isUpdate {
+		v.legacyUpdates(w.legacy.AttributeUpdates)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	// Fixed arrays keep the lists on the stack: they are read only when
+	// both sides are present.
+	var nonBuf, exprBuf [3]string
+	nonExpr, exprs := nonBuf[:0], exprBuf[:0]
+	if w.isUpdate {
+		nonExpr = present(nonExpr, "AttributeUpdates", w.legacy.AttributeUpdates != nil)
+	}
+	nonExpr = present(nonExpr, "Expected", w.legacy.Expected != nil)
+	nonExpr = present(nonExpr, "ConditionalOperator", w.legacy.ConditionalOperator != nil)
+	exprs = present(exprs, "UpdateExpression", w.update != nil)
+	exprs = present(exprs, "ConditionExpression", w.condition != nil)
+	if err := checkMixing(nonExpr, exprs); err != nil {
+		return nil, err
+	}
+	if err := checkConditionalOperator(w.legacy.ConditionalOperator, len(w.legacy.Expected)); err != nil {
+		return nil, err
 	}
 	if err := checkReturnValues(w.returnVals, w.allowed...); err != nil {
-		return err
+		return nil, err
 	}
-	if err := checkReturnOnFailure(w.returnOnCCF); err != nil {
-		return err
+	if len(exprs) == 0 {
+		valueExprs := []string{"ConditionExpression"}
+		if w.isUpdate {
+			valueExprs = []string{"UpdateExpression", "ConditionExpression"}
+		}
+		if err := placeholdersWithoutExpressions(w.exprs, valueExprs...); err != nil {
+			return nil, err
+		}
 	}
-	if err := checkLegacy(w.legacy); err != nil {
-		return err
+	if err := checkExpected(w.legacy.Expected); err != nil {
+		return nil, err
 	}
-	return validateCapacityMode(w.capacity)
+	if w.isUpdate {
+		if err := checkAttributeUpdates(w.legacy.AttributeUpdates); err != nil {
+			return nil, err
+		}
+	}
+	if len(nonExpr) == 0 {
+		return nil, nil
+	}
+	leg := newLegacyExprs(w.exprs)
+	leg.condition = leg.expectedOf(w.legacy.Expected, w.legacy.ConditionalOperator)
+	if w.isUpdate {
+		leg.update = leg.updateOf(w.legacy.AttributeUpdates)
+	}
+	leg.unbounded = true
+	return leg, nil
 }
 
 func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
@@ -146,11 +200,13 @@ func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
 			return nil, err
 		}
 	}
-	if err := (writeCommon{in.TableName, in.Item, "item", in.ReturnValues, []string{"NONE", "ALL_OLD"},
-		in.ReturnValuesOnConditionCheckFailure, in.legacyInput, in.capacityInput}).check(); err != nil {
+	leg, err := (writeCommon{table: in.TableName, subject: in.Item, member: "item", returnVals: in.ReturnValues, allowed: []string{"NONE", "ALL_OLD"},
+		returnOnCCF: in.ReturnValuesOnConditionCheckFailure, legacy: in.legacyInput, capacity: in.capacityInput,
+		exprs: in.exprInput, condition: in.ConditionExpression}).check()
+	if err != nil {
 		return nil, err
 	}
-	exprs, err := parseExprs(in.exprInput, exprSources{condition: in.ConditionExpression})
+	exprs, err := parseWriteExprs(in.exprInput, exprSources{condition: in.ConditionExpression}, leg)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +231,9 @@ func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
 	}
 	var out writeItemOutput
 	if wantsCapacity(in.ReturnConsumedCapacity) {
-		out.ConsumedCapacity = capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(maxInt(attr.ItemSize(in.Item), attr.ItemSize(old))))
+		u := newUsage(true)
+		u.addWrite(m, old, in.Item, 1)
+		out.ConsumedCapacity = u.report(in.ReturnConsumedCapacity, m.Name)
 	}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out.Attributes = old
@@ -188,11 +246,13 @@ func (e *Engine) deleteItem(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := (writeCommon{in.TableName, in.Key, "key", in.ReturnValues, []string{"NONE", "ALL_OLD"},
-		in.ReturnValuesOnConditionCheckFailure, in.legacyInput, in.capacityInput}).check(); err != nil {
+	leg, err := (writeCommon{table: in.TableName, subject: in.Key, member: "key", returnVals: in.ReturnValues, allowed: []string{"NONE", "ALL_OLD"},
+		returnOnCCF: in.ReturnValuesOnConditionCheckFailure, legacy: in.legacyInput, capacity: in.capacityInput,
+		exprs: in.exprInput, condition: in.ConditionExpression}).check()
+	if err != nil {
 		return nil, err
 	}
-	exprs, err := parseExprs(in.exprInput, exprSources{condition: in.ConditionExpression})
+	exprs, err := parseWriteExprs(in.exprInput, exprSources{condition: in.ConditionExpression}, leg)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +269,9 @@ func (e *Engine) deleteItem(ctx context.Context, body []byte) (any, error) {
 	}
 	var out writeItemOutput
 	if wantsCapacity(in.ReturnConsumedCapacity) {
-		out.ConsumedCapacity = capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(attr.ItemSize(old)))
+		u := newUsage(true)
+		u.addWrite(m, old, nil, 1)
+		out.ConsumedCapacity = u.report(in.ReturnConsumedCapacity, m.Name)
 	}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out.Attributes = old
@@ -222,11 +284,13 @@ func (e *Engine) updateItem(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := (writeCommon{in.TableName, in.Key, "key", in.ReturnValues, []string{"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"},
-		in.ReturnValuesOnConditionCheckFailure, in.legacyInput, in.capacityInput}).check(); err != nil {
+	leg, err := (writeCommon{table: in.TableName, subject: in.Key, member: "key", returnVals: in.ReturnValues, allowed: []string{"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"},
+		returnOnCCF: in.ReturnValuesOnConditionCheckFailure, legacy: in.legacyInput, capacity: in.capacityInput,
+		exprs: in.exprInput, condition: in.ConditionExpression, update: in.UpdateExpression, isUpdate: true}).check()
+	if err != nil {
 		return nil, err
 	}
-	exprs, err := parseExprs(in.exprInput, exprSources{condition: in.ConditionExpression, update: in.UpdateExpression})
+	exprs, err := parseWriteExprs(in.exprInput, exprSources{condition: in.ConditionExpression, update: in.UpdateExpression}, leg)
 	if err != nil {
 		return nil, err
 	}
@@ -249,10 +313,22 @@ func (e *Engine) updateItem(ctx context.Context, body []byte) (any, error) {
 	}
 	var out writeItemOutput
 	if wantsCapacity(in.ReturnConsumedCapacity) {
-		out.ConsumedCapacity = capacity(in.ReturnConsumedCapacity, m.Name, writeUnits(maxInt(attr.ItemSize(newItem), attr.ItemSize(old))))
+		u := newUsage(true)
+		u.addWrite(m, old, newItem, 1)
+		out.ConsumedCapacity = u.report(in.ReturnConsumedCapacity, m.Name)
 	}
 	out.Attributes = updateReturnValues(in.ReturnValues, exprs.update, old, newItem)
 	return out.response(), nil
+}
+
+// parseWriteExprs parses a single-item write's expressions, or the
+// translation of its legacy parameters.
+func parseWriteExprs(in exprInput, src exprSources, leg *legacyExprs) (*exprSet, error) {
+	ke, err := parseExprsWithKey(in, src, nil, leg)
+	if err != nil {
+		return nil, err
+	}
+	return ke.set, nil
 }
 
 // applyUpdate computes an UpdateItem result: the update applied to the
@@ -326,13 +402,14 @@ func (e *Engine) getItem(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateTableName(in.TableName); err != nil {
-		return nil, err
-	}
+	var v violations
+	v.name(in.TableName, "tableName", true)
 	if in.Key == nil {
-		return nil, errNull("key")
+		v.null("key")
 	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
+	v.capacity(in.capacityInput)
+	v.attributesToGet(in.AttributesToGet, "attributesToGet")
+	if err := v.err(); err != nil {
 		return nil, err
 	}
 	exprs, err := parseExprs(in.exprInput, exprSources{projection: in.ProjectionExpression})
@@ -343,7 +420,7 @@ func (e *Engine) getItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, m, err := e.lookup(in.TableName)
+	_, m, err := e.lookupData(in.TableName)
 	if err != nil {
 		return nil, err
 	}

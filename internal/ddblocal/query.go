@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"strconv"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
@@ -12,7 +13,8 @@ import (
 )
 
 // maxPageBytes is DynamoDB's 1 MB limit on the data a Query or Scan reads
-// per call.
+// per call: reading stops after the item that reaches it, which is
+// returned.
 const maxPageBytes = 1 << 20
 
 type readInput struct {
@@ -59,62 +61,161 @@ type readPlan struct {
 	consistent bool
 	// startKey is the store key after which (or before which, reversed)
 	// reading resumes.
-	startKey []byte
-	// inRange checks that ExclusiveStartKey belongs to the query.
+	startKey     []byte
 	capacityMode string
+	// legacyFilter is set when the filter is a translated QueryFilter or
+	// ScanFilter, for the wording of errors about it.
+	legacyFilter bool
 }
 
-// prepareRead validates what Query and Scan share.
-func (e *Engine) prepareRead(in *readInput, keyCond *string) (*readPlan, *keyedExprs, error) {
-	if err := validateTableName(in.TableName); err != nil {
-		return nil, nil, err
+// prepareRead validates what Query and Scan share, in DynamoDB's order:
+// every constraint violation at once, the rules between parameters, the
+// expressions (the legacy parameters translated), and only then the table
+// and index. q is the Query (nil for a Scan), scan the Scan (nil for a
+// Query). For a Query with KeyConditions it also returns their
+// translation, which is parsed once the key schema is known.
+func (e *Engine) prepareRead(in *readInput, q *queryInput, scan *scanInput) (*readPlan, *keyedExprs, *legacyExprs, error) {
+	filterName, filterMember, filterConds := "ScanFilter", "scanFilter", in.ScanFilter
+	if q != nil {
+		filterName, filterMember, filterConds = "QueryFilter", "queryFilter", in.QueryFilter
 	}
-	if err := checkLegacy(in.legacyInput); err != nil {
-		return nil, nil, err
+	var v violations
+	v.name(in.TableName, "tableName", true)
+	if in.IndexName != nil {
+		v.name(*in.IndexName, "indexName", false)
 	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
-		return nil, nil, err
-	}
+	v.enum(in.Select, "select", "SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES")
+	v.capacity(in.capacityInput)
 	if in.Limit != nil && *in.Limit < 1 {
-		return nil, nil, constraintError(*in.Limit, "limit", "Member must have value greater than or equal to 1")
+		v.add(*in.Limit, "limit", "Member must have value greater than or equal to 1")
 	}
-	t, m, err := e.lookup(in.TableName)
+	v.attributesToGet(in.AttributesToGet, "attributesToGet")
+	v.legacyConds(filterMember, filterConds, true)
+	v.conditionalOperator(in.ConditionalOperator)
+	if q != nil {
+		v.legacyConds("keyConditions", in.KeyConditions, true)
+	}
+	if scan != nil {
+		if t := scan.TotalSegments; t != nil && *t < 1 {
+			v.add(*t, "totalSegments", "Member must have value greater than or equal to 1")
+		} else if t != nil && *t > 1000000 {
+			v.add(*t, "totalSegments", "Member must have value less than or equal to 1000000")
+		}
+		if s := scan.Segment; s != nil && *s < 0 {
+			v.add(*s, "segment", "Member must have value greater than or equal to 0")
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, nil, nil, err
+	}
+
+	// Fixed arrays keep the lists on the stack: they are read only when
+	// both sides are present.
+	var nonBuf, exprBuf [4]string
+	nonExpr, exprs := nonBuf[:0], exprBuf[:0]
+	nonExpr = present(nonExpr, "AttributesToGet", in.AttributesToGet != nil)
+	nonExpr = present(nonExpr, filterName, filterConds != nil)
+	nonExpr = present(nonExpr, "ConditionalOperator", in.ConditionalOperator != nil)
+	exprs = present(exprs, "ProjectionExpression", in.ProjectionExpression != nil)
+	exprs = present(exprs, "FilterExpression", in.FilterExpression != nil)
+	var keyCond *string
+	if q != nil {
+		keyCond = q.KeyConditionExpression
+		// KeyConditions mix with the other expressions; only
+		// KeyConditionExpression excludes them.
+		nonExpr = present(nonExpr, "KeyConditions", in.KeyConditions != nil && keyCond != nil)
+		exprs = present(exprs, "KeyConditionExpression", keyCond != nil)
+	}
+	if err := checkMixing(nonExpr, exprs); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := checkConditionalOperator(in.ConditionalOperator, len(filterConds)); err != nil {
+		return nil, nil, nil, err
+	}
+	if in.FilterExpression == nil && keyCond == nil {
+		if in.ProjectionExpression == nil && in.ExpressionAttributeNames != nil {
+			return nil, nil, nil, ddberr.Validationf("ExpressionAttributeNames can only be specified when using expressions")
+		}
+		valueExprs := []string{"FilterExpression"}
+		if q != nil {
+			valueExprs = append(valueExprs, "KeyConditionExpression")
+		}
+		if err := placeholdersWithoutExpressions(exprInput{ExpressionAttributeValues: in.ExpressionAttributeValues}, valueExprs...); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if err := checkFilterConds(filterConds); err != nil {
+		return nil, nil, nil, err
+	}
+	var legKey *legacyExprs
+	if q != nil {
+		if in.KeyConditions == nil && keyCond == nil {
+			return nil, nil, nil, ddberr.Validationf("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+		}
+		if keyCond == nil {
+			if err := checkFilterConds(in.KeyConditions); err != nil {
+				return nil, nil, nil, err
+			}
+			if n := len(in.KeyConditions); n != 1 && n != 2 {
+				return nil, nil, nil, ddberr.Validationf("Conditions can be of length 1 or 2 only")
+			}
+			// Key conditions get placeholders of their own: they are
+			// parsed apart, once the key schema has been checked.
+			legKey = newLegacyExprs(in.exprInput)
+			legKey.keyCond = legKey.filterOf(in.KeyConditions, nil)
+		}
+	}
+	if scan != nil && (scan.Segment != nil || scan.TotalSegments != nil) {
+		if scan.TotalSegments == nil {
+			return nil, nil, nil, ddberr.Validationf("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+		}
+		if scan.Segment == nil {
+			return nil, nil, nil, ddberr.Validationf("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
+		}
+		if *scan.Segment >= *scan.TotalSegments {
+			return nil, nil, nil, ddberr.Validationf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *scan.Segment, *scan.TotalSegments)
+		}
+	}
+	var leg *legacyExprs
+	if filterConds != nil {
+		leg = newLegacyExprs(in.exprInput)
+		leg.filter = leg.filterOf(filterConds, in.ConditionalOperator)
+		leg.unbounded = true
+	}
+	ke, err := parseExprsWithKey(in.exprInput, exprSources{filter: in.FilterExpression, projection: in.ProjectionExpression}, keyCond, leg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	p := &readPlan{t: t, m: m, consistent: in.ConsistentRead, capacityMode: in.ReturnConsumedCapacity}
+	p := &readPlan{consistent: in.ConsistentRead, capacityMode: in.ReturnConsumedCapacity, legacyFilter: leg != nil}
 	if in.Limit != nil {
 		p.limit = *in.Limit
 	}
+	p.filter = ke.filter
+	if p.project, err = projector(ke.set, in.AttributesToGet); err != nil {
+		return nil, nil, nil, err
+	}
+
+	if p.t, p.m, err = e.lookupData(in.TableName); err != nil {
+		return nil, nil, nil, err
+	}
 	if in.IndexName != nil {
-		if err := validateResourceName(*in.IndexName, "indexName"); err != nil {
-			return nil, nil, err
-		}
-		if p.ix, err = m.indexByName(*in.IndexName); err != nil {
-			return nil, nil, err
+		if p.ix, err = p.m.indexByName(*in.IndexName); err != nil {
+			return nil, nil, nil, err
 		}
 		if p.ix.Global && in.ConsistentRead {
-			return nil, nil, ddberr.Validationf("Consistent reads are not supported on global secondary indexes")
+			return nil, nil, nil, ddberr.Validationf("Consistent reads are not supported on global secondary indexes")
 		}
 	}
-	exprs, err := parseExprsWithKey(in.exprInput, exprSources{filter: in.FilterExpression, projection: in.ProjectionExpression}, keyCond)
-	if err != nil {
-		return nil, nil, err
-	}
-	p.filter = exprs.filter
-	if p.project, err = projector(exprs.set, in.AttributesToGet); err != nil {
-		return nil, nil, err
-	}
 	if err := p.applySelect(in.Select, p.project != nil); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// A local index answers from the table for attributes it does not
 	// project, as DynamoDB does: the projection or the filter naming one
 	// makes the read fetch each item from the table.
 	if p.ix != nil && !p.ix.Global && p.ix.Projection != projAll && !p.fetch {
 		var names []string
-		if exprs.set.projection != nil {
-			for _, path := range exprs.set.projection.Paths() {
+		if ke.set.projection != nil {
+			for _, path := range ke.set.projection.Paths() {
 				names = append(names, path[0].Name)
 			}
 		}
@@ -129,7 +230,7 @@ func (e *Engine) prepareRead(in *readInput, keyCond *string) (*readPlan, *keyedE
 			}
 		}
 	}
-	return p, exprs, nil
+	return p, ke, legKey, nil
 }
 
 // applySelect validates Select against the projection and index.
@@ -170,58 +271,6 @@ func (p *readPlan) applySelect(sel string, projected bool) error {
 	return nil
 }
 
-// keyedExprs is parseExprs plus an optional key condition.
-type keyedExprs struct {
-	set    *exprSet
-	filter *expr.Condition
-	key    *expr.KeyCondition
-}
-
-// parseExprsWithKey parses every expression of a request — the key
-// condition (Query only), condition, filter, update and projection — with
-// one set of placeholders, so that unused ones are found across all of
-// them.
-func parseExprsWithKey(in exprInput, src exprSources, keyCond *string) (*keyedExprs, error) {
-	s := &exprSet{params: expr.NewParams(in.ExpressionAttributeNames, in.ExpressionAttributeValues)}
-	out := &keyedExprs{set: s}
-	var err error
-	if keyCond != nil {
-		s.any = true
-		if out.key, err = expr.ParseKeyCondition(*keyCond, s.params); err != nil {
-			return nil, err
-		}
-	}
-	if src.condition != nil {
-		s.any = true
-		if s.condition, err = expr.ParseCondition(expr.ConditionExpr, *src.condition, s.params); err != nil {
-			return nil, err
-		}
-	}
-	if src.filter != nil {
-		s.any = true
-		if s.filter, err = expr.ParseCondition(expr.FilterExpr, *src.filter, s.params); err != nil {
-			return nil, err
-		}
-		out.filter = s.filter
-	}
-	if src.update != nil {
-		s.any = true
-		if s.update, err = expr.ParseUpdate(*src.update, s.params); err != nil {
-			return nil, err
-		}
-	}
-	if src.projection != nil {
-		s.any = true
-		if s.projection, err = expr.ParseProjection(*src.projection, s.params); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.checkPlaceholders(in); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 func (e *Engine) query(ctx context.Context, body []byte) (any, error) {
 	in, ok := decodeQueryFast(body)
 	if !ok {
@@ -230,15 +279,9 @@ func (e *Engine) query(ctx context.Context, body []byte) (any, error) {
 			return nil, err
 		}
 	}
-	if in.KeyConditionExpression == nil {
-		if err := validateTableName(in.TableName); err != nil {
-			return nil, err
-		}
-		return nil, ddberr.Validationf("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
-	}
 	// The key condition is parsed with the other expressions so that
 	// placeholders are shared and unused ones are found.
-	p, ke, err := e.prepareRead(&in.readInput, in.KeyConditionExpression)
+	p, ke, legKey, err := e.prepareRead(&in.readInput, &in, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +292,15 @@ func (e *Engine) query(ctx context.Context, body []byte) (any, error) {
 		indexID = p.ix.ID
 	}
 	kc := ke.key
+	if legKey != nil {
+		if err := checkKeyConditions(schema, in.KeyConditions); err != nil {
+			return nil, err
+		}
+		params := expr.NewParams(legKey.names, legKey.values)
+		if kc, err = expr.ParseKeyCondition(*legKey.keyCond, params); err != nil {
+			return nil, err
+		}
+	}
 	if err := kc.Bind(schema.Hash.Name, schema.Range.Name); err != nil {
 		return nil, err
 	}
@@ -277,6 +329,9 @@ func (e *Engine) query(ctx context.Context, body []byte) (any, error) {
 	if p.filter != nil {
 		for _, n := range p.filter.TopLevelNames() {
 			if n == schema.Hash.Name || n == schema.Range.Name {
+				if p.legacyFilter {
+					return nil, ddberr.Validationf("QueryFilter can only contain non-primary key attributes: Primary key attribute: %s", n)
+				}
 				return nil, ddberr.Validationf("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", n)
 			}
 		}
@@ -295,9 +350,49 @@ func (e *Engine) query(ctx context.Context, body []byte) (any, error) {
 		if !bytes.HasPrefix(sk, part) {
 			return nil, ddberr.Validationf("The provided starting key is outside query boundaries based on provided conditions")
 		}
+		if bytes.Compare(sk, p.lower) < 0 || bytes.Compare(sk, p.upper) >= 0 {
+			return nil, ddberr.Validationf("The provided starting key does not match the range key predicate")
+		}
 		p.startKey = sk
 	}
 	return e.runRead(ctx, p)
+}
+
+// checkKeyConditions applies the rules KeyConditions must follow against
+// the key schema of the table or index queried, with DynamoDB's messages:
+// the partition key takes EQ, the sort key one of the range operators,
+// values of the key's type.
+func checkKeyConditions(schema keySchema, conds map[string]legacyCond) error {
+	if !schema.hasRange() && len(conds) > 1 {
+		return ddberr.Validationf("Query key condition not supported")
+	}
+	for i, k := range []keyAttr{schema.Hash, schema.Range} {
+		if k.Name == "" {
+			continue
+		}
+		hash := i == 0
+		c, ok := conds[k.Name]
+		if !ok {
+			if hash || len(conds) > 1 {
+				return ddberr.Validationf("Query condition missed key schema element: %s", k.Name)
+			}
+			continue
+		}
+		op := *c.ComparisonOperator
+		switch op {
+		case "NULL", "NOT_NULL", "NE", "CONTAINS", "NOT_CONTAINS", "IN":
+			return ddberr.Validationf("Attempted conditional constraint is not an indexable operation")
+		}
+		for _, v := range c.values() {
+			if v.Type != k.Type {
+				return invalidParam("Condition parameter type does not match schema type")
+			}
+		}
+		if hash && op != "EQ" {
+			return ddberr.Validationf("Query key condition not supported")
+		}
+	}
+	return nil
 }
 
 func firstNonEmpty(a, b string) string {
@@ -400,7 +495,7 @@ func (e *Engine) scan(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	p, _, err := e.prepareRead(&in.readInput, nil)
+	p, _, _, err := e.prepareRead(&in.readInput, nil, &in)
 	if err != nil {
 		return nil, err
 	}
@@ -411,22 +506,8 @@ func (e *Engine) scan(ctx context.Context, body []byte) (any, error) {
 	prefix := dataPrefix(p.m.ID, indexID)
 	p.lower, p.upper = prefix, prefixEnd(prefix)
 	if in.Segment != nil || in.TotalSegments != nil {
-		if in.TotalSegments == nil {
-			return nil, ddberr.Validationf("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
-		}
-		if in.Segment == nil {
-			return nil, ddberr.Validationf("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
-		}
+		// prepareRead checked both are present and in range.
 		total, seg := *in.TotalSegments, *in.Segment
-		if total < 1 || total > 1000000 {
-			return nil, constraintError(total, "totalSegments", "Member must have value between 1 and 1000000")
-		}
-		if seg < 0 {
-			return nil, constraintError(seg, "segment", "Member must have value greater than or equal to 0")
-		}
-		if seg >= total {
-			return nil, ddberr.Validationf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", seg, total)
-		}
 		lo := uint64(seg) << 32 / uint64(total)
 		hi := uint64(seg+1) << 32 / uint64(total)
 		p.lower = binary.BigEndian.AppendUint32(append([]byte(nil), prefix...), uint32(lo))
@@ -490,7 +571,14 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 		}
 		raw := it.Value()
 		scanned++
-		bytesRead += len(raw)
+		// The page limit counts items as DynamoDB sizes them (names and
+		// values), not as they happen to be stored.
+		itemSize, err := attr.ItemSizeBinary(raw)
+		if err != nil {
+			_ = it.Close()
+			return nil, fmt.Errorf("ddblocal: corrupt stored item: %w", err)
+		}
+		bytesRead += itemSize
 		lastRaw = raw
 		if asStored {
 			count++
@@ -569,12 +657,19 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 			return nil, err
 		}
 	}
-	if c := capacity(p.capacityMode, p.m.Name, readUnits(bytesRead, p.consistent)); c != nil {
-		out = append(out, `,"ConsumedCapacity":{"TableName":`...)
-		out = strconv.AppendQuote(out, c.TableName)
-		out = append(out, `,"CapacityUnits":`...)
-		out = strconv.AppendFloat(out, c.CapacityUnits, 'f', -1, 64)
-		out = append(out, '}')
+	if wantsCapacity(p.capacityMode) {
+		u := newUsage(false)
+		if p.ix != nil {
+			u.addIndex(p.ix, readUnits(bytesRead, p.consistent))
+		} else {
+			u.addTable(readUnits(bytesRead, p.consistent))
+		}
+		raw, err := marshalJSON(u.report(p.capacityMode, p.m.Name))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, `,"ConsumedCapacity":`...)
+		out = append(out, raw...)
 	}
 	out = append(out, '}')
 	return rawJSON(out), nil

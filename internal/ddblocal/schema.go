@@ -113,6 +113,10 @@ type tableMeta struct {
 	Stream             streamMeta `json:"stream"`
 	DeletionProtection bool       `json:"delProt,omitempty"`
 	TableClass         string     `json:"class,omitempty"`
+	// TTLChanged is when TimeToLive was last changed (Unix seconds), for
+	// DynamoDB's one-change-per-hour rule.
+	TTLChanged float64           `json:"ttlChanged,omitempty"`
+	Tags       map[string]string `json:"tags,omitempty"`
 }
 
 // streamMeta describes a table's current (or latest) stream.
@@ -126,6 +130,7 @@ func (m *tableMeta) clone() *tableMeta {
 	c := *m
 	c.AttrDefs = append([]keyAttr(nil), m.AttrDefs...)
 	c.Indexes = make([]*index, len(m.Indexes))
+	// Tags are replaced, never changed in place, so sharing is safe.
 	for i, ix := range m.Indexes {
 		cp := *ix
 		cp.NonKey = append([]string(nil), ix.NonKey...)

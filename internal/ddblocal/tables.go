@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
 	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
@@ -30,6 +31,9 @@ func (e *Engine) createTable(ctx context.Context, body []byte) (any, error) {
 	}
 	m, err := e.buildTableMeta(&in)
 	if err != nil {
+		return nil, err
+	}
+	if m.Tags, err = createTags(in.Tags); err != nil {
 		return nil, err
 	}
 	e.commitMu.Lock()
@@ -793,8 +797,13 @@ func (e *Engine) updateTimeToLive(ctx context.Context, body []byte) (any, error)
 	case !*spec.Enabled && m.TTLAttr != spec.AttributeName:
 		return nil, ddberr.Validationf("TimeToLive is active on a different AttributeName: current AttributeName is %s", m.TTLAttr)
 	}
+	now := e.now()
+	if iv := e.opts.TTLUpdateInterval; iv > 0 && m.TTLChanged != 0 && now.Sub(unixSeconds(m.TTLChanged)) < iv {
+		return nil, ddberr.Validationf("Time to live has been modified multiple times within a fixed interval")
+	}
 	m.TTLEnabled = *spec.Enabled
 	m.TTLAttr = spec.AttributeName
+	m.TTLChanged = float64(now.UnixNano()) / 1e9
 	if err := e.persistMeta(ctx, m); err != nil {
 		return nil, err
 	}
@@ -816,6 +825,35 @@ func (e *Engine) describeTimeToLive(ctx context.Context, body []byte) (any, erro
 	if m.TTLEnabled {
 		out.TimeToLiveDescription.TimeToLiveStatus = "ENABLED"
 		out.TimeToLiveDescription.AttributeName = m.TTLAttr
+	}
+	return out, nil
+}
+
+// unixSeconds is the time sec seconds (with fraction) after the epoch.
+func unixSeconds(sec float64) time.Time {
+	return time.Unix(0, int64(sec*1e9))
+}
+
+// createTags validates the Tags of a CreateTable request as TagResource
+// does and returns them as a map (nil for none).
+func createTags(tags []wireTag) (map[string]string, error) {
+	if tags == nil {
+		return nil, nil
+	}
+	var v violations
+	v.tags(tags)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(tags))
+	for _, t := range tags {
+		if strings.HasPrefix(*t.Key, "aws:") {
+			return nil, invalidParam("Tag keys starting with 'aws:' are reserved for system use: %s", *t.Key)
+		}
+		out[*t.Key] = *t.Value
+	}
+	if len(out) > maxTagsPerTable {
+		return nil, ddberr.New(ddberr.LimitExceeded, "The number of tags on the resource would exceed the limit of %d", maxTagsPerTable)
 	}
 	return out, nil
 }

@@ -100,22 +100,20 @@ func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, erro
 			return nil, err
 		}
 	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
-		return nil, err
-	}
 	n := len(in.TransactItems)
-	if n == 0 {
-		return nil, constraintError("[]", "transactItems", "Member must have length greater than or equal to 1")
+	var v violations
+	v.capacity(in.capacityInput)
+	v.transactItems(n)
+	if tok := in.ClientRequestToken; tok != nil && len(*tok) < 1 {
+		v.add(*tok, "clientRequestToken", "Member must have length greater than or equal to 1")
+	} else if tok != nil && len(*tok) > maxClientTokenSize {
+		v.add(*tok, "clientRequestToken", "Member must have length less than or equal to 36")
 	}
-	if n > maxTransactItems {
-		return nil, constraintError("[...]", "transactItems", "Member must have length less than or equal to 100")
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	var fingerprint txDigest
 	if in.ClientRequestToken != nil {
-		tok := *in.ClientRequestToken
-		if len(tok) < 1 || len(tok) > maxClientTokenSize {
-			return nil, constraintError(tok, "clientRequestToken", "Member must have length less than or equal to 36")
-		}
 		fingerprint = txFingerprint(in.TransactItems)
 	}
 	// Parse everything that does not need table state before taking the
@@ -210,7 +208,7 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	keyReasons := make([]cancellationReason, len(actions))
 	keyFailed := false
 	for i, a := range actions {
-		t, m, err := e.lookup(a.m.Name)
+		t, m, err := e.lookupData(a.m.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -252,14 +250,17 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	if keyFailed {
 		return nil, &txCanceled{reasons: keyReasons}
 	}
+	if err := e.faults.conflict("TransactWriteItems", len(actions)); err != nil {
+		return nil, err
+	}
 	snap := e.store.Snapshot()
 	defer snap.Close()
 	reasons := make([]cancellationReason, len(actions))
 	var muts []*mutation
 	failed := false
-	var units map[string]float64
+	var units map[string]*usage
 	if wantsCapacity(capMode) {
-		units = map[string]float64{}
+		units = map[string]*usage{}
 	}
 	for i, a := range actions {
 		reasons[i].Code = "None"
@@ -303,7 +304,12 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 		}
 		muts = append(muts, mu)
 		if units != nil {
-			units[a.m.Name] += 2 * writeUnits(maxInt(attr.ItemSize(old), attr.ItemSize(mu.new)))
+			u := units[a.m.Name]
+			if u == nil {
+				u = newUsage(true)
+				units[a.m.Name] = u
+			}
+			u.addWrite(a.m, old, mu.new, 2)
 		}
 	}
 	if failed {
@@ -321,10 +327,8 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	var out struct {
 		ConsumedCapacity []*consumedCapacity `json:"ConsumedCapacity,omitempty"`
 	}
-	for name, u := range units {
-		if c := capacity(capMode, name, u); c != nil {
-			out.ConsumedCapacity = append(out.ConsumedCapacity, c)
-		}
+	for _, name := range sortedKeys(units) {
+		out.ConsumedCapacity = append(out.ConsumedCapacity, units[name].report(capMode, name))
 	}
 	return out, nil
 }
@@ -352,32 +356,41 @@ func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error)
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateCapacityMode(in.capacityInput); err != nil {
-		return nil, err
-	}
 	n := len(in.TransactItems)
-	if n == 0 {
-		return nil, constraintError("[]", "transactItems", "Member must have length greater than or equal to 1")
-	}
-	if n > maxTransactItems {
-		return nil, constraintError("[...]", "transactItems", "Member must have length less than or equal to 100")
+	var v violations
+	v.capacity(in.capacityInput)
+	v.transactItems(n)
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	type getPlan struct {
 		key     []byte
 		project *expr.Projection
 	}
 	plans := make([]getPlan, n)
-	seen := map[string]bool{}
+	// Everything that does not need a table is checked first: an invalid
+	// request naming a missing table is a ValidationException.
 	for i, ti := range in.TransactItems {
 		g := ti.Get
 		if g == nil {
 			return nil, errNull("transactItems." + strconv.Itoa(i+1) + ".member.get")
 		}
+		if err := validateTableName(g.TableName); err != nil {
+			return nil, err
+		}
+		if g.Key == nil {
+			return nil, errNull("transactItems." + strconv.Itoa(i+1) + ".member.get.key")
+		}
 		exprs, err := parseExprs(g.exprInput, exprSources{projection: g.ProjectionExpression})
 		if err != nil {
 			return nil, err
 		}
-		_, m, err := e.lookup(g.TableName)
+		plans[i].project = exprs.projection
+	}
+	seen := map[string]bool{}
+	for i, ti := range in.TransactItems {
+		g := ti.Get
+		_, m, err := e.lookupData(g.TableName)
 		if err != nil {
 			return nil, err
 		}
@@ -389,7 +402,10 @@ func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error)
 			return nil, ddberr.Validationf("Transaction request cannot include multiple operations on one item")
 		}
 		seen[string(k)] = true
-		plans[i] = getPlan{key: k, project: exprs.projection}
+		plans[i].key = k
+	}
+	if err := e.faults.conflict("TransactGetItems", n); err != nil {
+		return nil, err
 	}
 	snap := e.store.Snapshot()
 	defer snap.Close()

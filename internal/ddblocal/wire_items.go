@@ -8,17 +8,6 @@ type exprInput struct {
 	ExpressionAttributeValues map[string]attr.Value `json:"ExpressionAttributeValues"`
 }
 
-// legacyInput holds the pre-expression parameters. The engine does not
-// implement them; it names them in a clear error instead of ignoring them.
-type legacyInput struct {
-	Expected            map[string]any `json:"Expected"`
-	ConditionalOperator string         `json:"ConditionalOperator"`
-	AttributeUpdates    map[string]any `json:"AttributeUpdates"`
-	KeyConditions       map[string]any `json:"KeyConditions"`
-	QueryFilter         map[string]any `json:"QueryFilter"`
-	ScanFilter          map[string]any `json:"ScanFilter"`
-}
-
 type capacityInput struct {
 	ReturnConsumedCapacity      string `json:"ReturnConsumedCapacity"`
 	ReturnItemCollectionMetrics string `json:"ReturnItemCollectionMetrics"`
@@ -66,16 +55,6 @@ type getItemInput struct {
 	AttributesToGet      []string  `json:"AttributesToGet"`
 	exprInput
 	capacityInput
-}
-
-type consumedCapacity struct {
-	TableName          string  `json:"TableName"`
-	CapacityUnits      float64 `json:"CapacityUnits"`
-	ReadCapacityUnits  float64 `json:"ReadCapacityUnits,omitempty"`
-	WriteCapacityUnits float64 `json:"WriteCapacityUnits,omitempty"`
-	Table              *struct {
-		CapacityUnits float64 `json:"CapacityUnits"`
-	} `json:"Table,omitempty"`
 }
 
 type writeItemOutput struct {

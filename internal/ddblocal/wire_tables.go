@@ -53,6 +53,7 @@ type createTableInput struct {
 	StreamSpecification       *wireStreamSpecification  `json:"StreamSpecification"`
 	TableClass                string                    `json:"TableClass"`
 	DeletionProtectionEnabled *bool                     `json:"DeletionProtectionEnabled"`
+	Tags                      []wireTag                 `json:"Tags"`
 }
 
 type wireIndexDescription struct {

@@ -61,12 +61,21 @@ func FuzzDecodeItemBinary(f *testing.F) {
 	}
 	f.Add([]byte{binaryFormatV1, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		size, sizeErr := ItemSizeBinary(data)
 		it, err := DecodeItemBinary(data)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("error %v does not wrap ErrCorrupt", err)
 			}
+			if sizeErr != nil && !errors.Is(sizeErr, ErrCorrupt) {
+				t.Fatalf("ItemSizeBinary error %v does not wrap ErrCorrupt", sizeErr)
+			}
 			return
+		}
+		// For the bytes the engine writes (canonical: names in order,
+		// none repeated), the size walk agrees with the decoded item.
+		if bytes.Equal(AppendItemBinary(nil, it), data) && (sizeErr != nil || size != ItemSize(it)) {
+			t.Fatalf("ItemSizeBinary %d (%v), ItemSize %d", size, sizeErr, ItemSize(it))
 		}
 		again, err := DecodeItemBinary(AppendItemBinary(nil, it))
 		if err != nil || !ItemsEqual(it, again) || !itemsSameOrder(it, again) {
@@ -131,6 +140,19 @@ func FuzzUnquote(f *testing.F) {
 		// Each invalid byte becomes one U+FFFD, as the []rune conversion does.
 		if want := string([]rune(raw)); back != want {
 			t.Fatalf("appendJSONString(%q) decodes to %q, want %q", raw, back, want)
+		}
+	})
+}
+
+// FuzzStoredNumberSize holds the allocation-free size of stored numbers to
+// numberSize on any text.
+func FuzzStoredNumberSize(f *testing.F) {
+	for _, s := range []string{"0", "-12.5", "100", "0.001", "1e5", "007"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := storedNumberSize([]byte(s)), numberSize(s); got != want {
+			t.Fatalf("storedNumberSize(%q) = %d, numberSize %d", s, got, want)
 		}
 	})
 }

@@ -1,5 +1,7 @@
 package attr
 
+import "bytes"
+
 // ValueSize returns the number of bytes DynamoDB counts for v towards the
 // item size limit, excluding the attribute name: the UTF-8 length of a
 // string, the raw length of a binary, 1 for BOOL and NULL, numberSize for a
@@ -85,4 +87,193 @@ func numberSize(s string) int {
 		n++
 	}
 	return n
+}
+
+// ItemSizeBinary returns ItemSize of the item stored as b (the encoding of
+// AppendItemBinary) without decoding it, so that reads can apply
+// DynamoDB's size limits to stored bytes cheaply. Corrupt input is an
+// error wrapping ErrCorrupt.
+func ItemSizeBinary(b []byte) (int, error) {
+	if len(b) == 0 || b[0] != binaryFormatV1 {
+		return 0, corrupt("not an item encoding")
+	}
+	// Not newBinaryDecoder: the walk needs no string copy of b.
+	d := binaryDecoder{buf: b, pos: 1}
+	n, err := d.membersSize(0)
+	if err != nil {
+		return 0, err
+	}
+	if d.pos != len(d.buf) {
+		return 0, corrupt("%d trailing bytes", len(d.buf)-d.pos)
+	}
+	return n, nil
+}
+
+// rawString skips a length-prefixed string and returns it without copying.
+func (d *binaryDecoder) rawString() ([]byte, error) {
+	start, end, err := d.span()
+	if err != nil {
+		return nil, err
+	}
+	return d.buf[start:end], nil
+}
+
+// membersSize is the size of a map's members: names plus values (plus one
+// byte each when nested, which the caller adds).
+func (d *binaryDecoder) membersSize(depth int) (int, error) {
+	count, err := d.uvarint()
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	var prev []byte
+	for i := range count {
+		name, err := d.rawString()
+		if err != nil {
+			return 0, err
+		}
+		// AppendItemBinary writes names in strictly increasing order; a
+		// repeated name would be counted twice.
+		if i > 0 && bytes.Compare(prev, name) >= 0 {
+			return 0, corrupt("member names out of order at offset %d", d.pos)
+		}
+		prev = name
+		vs, err := d.valueSize(depth)
+		if err != nil {
+			return 0, err
+		}
+		total += len(name) + vs
+		if depth > 0 {
+			total++
+		}
+	}
+	return total, nil
+}
+
+func (d *binaryDecoder) valueSize(depth int) (int, error) {
+	if d.pos >= len(d.buf) {
+		return 0, corrupt("truncated value")
+	}
+	t := Type(d.buf[d.pos])
+	d.pos++
+	switch t {
+	case TypeS, TypeB:
+		s, err := d.rawString()
+		return len(s), err
+	case TypeN:
+		s, err := d.rawString()
+		return storedNumberSize(s), err
+	case TypeBOOL:
+		if d.pos >= len(d.buf) {
+			return 0, corrupt("truncated boolean")
+		}
+		d.pos++
+		return 1, nil
+	case TypeNULL:
+		return 1, nil
+	case TypeM, TypeL:
+		if depth >= maxBinaryDepth {
+			return 0, corrupt("nesting deeper than %d", maxBinaryDepth)
+		}
+		if t == TypeM {
+			n, err := d.membersSize(depth + 1)
+			return 3 + n, err
+		}
+		count, err := d.uvarint()
+		if err != nil {
+			return 0, err
+		}
+		total := 3
+		for range count {
+			n, err := d.valueSize(depth + 1)
+			if err != nil {
+				return 0, err
+			}
+			total += n + 1
+		}
+		return total, nil
+	case TypeSS, TypeNS, TypeBS:
+		count, err := d.uvarint()
+		if err != nil {
+			return 0, err
+		}
+		total := 0
+		for range count {
+			s, err := d.rawString()
+			if err != nil {
+				return 0, err
+			}
+			if t == TypeNS {
+				total += storedNumberSize(s)
+			} else {
+				total += len(s)
+			}
+		}
+		return total, nil
+	}
+	return 0, corrupt("unknown type %d", t)
+}
+
+// storedNumberSize is numberSize of a stored number without converting it
+// to a string: stored numbers are canonical (plain notation, no leading or
+// trailing zeros), which is all this needs to read; anything else takes
+// numberSize's general path. Query and Scan size every item they read, and
+// the conversion was one allocation per number.
+func storedNumberSize(b []byte) int {
+	if len(b) == 1 && b[0] == '0' {
+		return 1
+	}
+	neg := len(b) > 0 && b[0] == '-'
+	digits := b
+	if neg {
+		digits = b[1:]
+	}
+	intEnd := 0
+	for intEnd < len(digits) && isDigit(digits[intEnd]) {
+		intEnd++
+	}
+	intPart, frac := digits[:intEnd], []byte(nil)
+	if intEnd < len(digits) {
+		if digits[intEnd] != '.' {
+			return numberSize(string(b))
+		}
+		frac = digits[intEnd+1:]
+		for _, c := range frac {
+			if !isDigit(c) {
+				return numberSize(string(b))
+			}
+		}
+		if len(frac) == 0 || frac[len(frac)-1] == '0' {
+			return numberSize(string(b))
+		}
+	}
+	var exp, n int
+	switch {
+	case len(intPart) == 0 || (intPart[0] == '0' && len(intPart) > 1):
+		return numberSize(string(b))
+	case intPart[0] == '0':
+		if len(frac) == 0 {
+			return numberSize(string(b))
+		}
+		lead := 0
+		for lead < len(frac) && frac[lead] == '0' {
+			lead++
+		}
+		exp, n = -lead-1, len(frac)-lead
+	default:
+		exp = len(intPart) - 1
+		if len(frac) == 0 {
+			n = len(bytes.TrimRight(intPart, "0"))
+		} else {
+			n = len(intPart) + len(frac)
+		}
+	}
+	if n > maxDigits || exp > maxExponent || exp < minExponent {
+		return numberSize(string(b)) // not a number DynamoDB stores
+	}
+	size := 1 + exp>>1 - (exp-n+1)>>1 + 1
+	if neg {
+		size++
+	}
+	return size
 }

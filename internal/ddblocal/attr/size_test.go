@@ -1,6 +1,7 @@
 package attr
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -61,5 +62,41 @@ func TestItemSize(t *testing.T) {
 	}
 	if MaxItemSize != 409600 {
 		t.Fatal("MaxItemSize")
+	}
+}
+
+func TestItemSizeBinaryMatchesItemSize(t *testing.T) {
+	items := map[string]Item{
+		"empty":   {},
+		"scalars": {"s": {Type: TypeS, S: "héllo"}, "n": MustNumber("-12.345"), "b": {Type: TypeB, B: []byte{1, 2, 3}}, "t": {Type: TypeBOOL, Bool: true}, "z": {Type: TypeNULL}},
+		"sets":    {"ss": {Type: TypeSS, SS: []string{"a", "bc"}}, "ns": {Type: TypeNS, SS: []string{"1", "22.5"}}, "bs": {Type: TypeBS, BS: [][]byte{{1}, {2, 3}}}},
+		"nested":  {"m": {Type: TypeM, M: map[string]Value{"x": {Type: TypeL, L: []Value{MustNumber("1"), {Type: TypeM, M: map[string]Value{"deep": {Type: TypeS, S: "v"}}}}}}}},
+	}
+	for name, it := range items {
+		t.Run(name, func(t *testing.T) {
+			got, err := ItemSizeBinary(AppendItemBinary(nil, it))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := ItemSize(it); got != want {
+				t.Fatalf("ItemSizeBinary %d, ItemSize %d", got, want)
+			}
+		})
+	}
+	for _, bad := range [][]byte{nil, {0xff}, {binaryFormatV1, 5}, append(AppendItemBinary(nil, items["scalars"]), 0)} {
+		if _, err := ItemSizeBinary(bad); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("ItemSizeBinary(%v) error %v, want ErrCorrupt", bad, err)
+		}
+	}
+}
+
+func TestStoredNumberSizeMatchesNumberSize(t *testing.T) {
+	for _, n := range []string{"0", "1", "-1", "12", "100", "1200", "-1200", "1.5", "0.001", "-0.0012", "123.456", "99999999999999999999999999999999999999",
+		"0.000000000000000000000000000000000000000000001", "1" + strings.Repeat("0", 125), "-7.25", "10.01",
+		// not canonical: the general path
+		"007", "1.50", "1e5", "-0", ".5", "abc", ""} {
+		if got, want := storedNumberSize([]byte(n)), numberSize(n); got != want {
+			t.Errorf("storedNumberSize(%q) = %d, numberSize %d", n, got, want)
+		}
 	}
 }

@@ -25,6 +25,9 @@ const (
 	ExpiredIterator             Code = "ExpiredIteratorException"
 	TrimmedDataAccess           Code = "TrimmedDataAccessException"
 	InternalServerError         Code = "InternalServerError"
+
+	ProvisionedThroughputExceeded Code = "ProvisionedThroughputExceededException"
+	Throttling                    Code = "ThrottlingException"
 )
 
 // Error is a client-visible engine error.

@@ -23,6 +23,7 @@ var evalItem = item(
 	"s2", s("hello"),
 	"blank", s(""),
 	"uni", s("héllo"),
+	"clef", s("é𝄞"),
 	"ten", n("10"),
 	"one", n("1"),
 )
@@ -141,7 +142,8 @@ func TestConditionEval(t *testing.T) {
 		{"contains on number", "contains(n, :1)", false},
 		{"contains absent", "contains(absent, :a)", false},
 		{"size string", "size(s) = :5", true},
-		{"size string bytes", "size(uni) = :5", false},
+		{"size string counts UTF-16 code units", "size(uni) = :5", true},
+		{"size string surrogate pair counts two", "size(clef) = :3", true},
 		{"size empty string", "size(blank) = :0", true},
 		{"size binary", "size(b) > :7", true},
 		{"size list", "size(l) = :3", false},

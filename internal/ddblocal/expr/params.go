@@ -26,6 +26,10 @@ type Params struct {
 
 	checked bool
 	verr    error
+
+	// unbounded lifts the limits DynamoDB sets on what clients write; see
+	// Unbounded.
+	unbounded bool
 }
 
 // NewParams returns the placeholders of one request. A nil map means the
@@ -34,6 +38,15 @@ type Params struct {
 func NewParams(names map[string]string, values map[string]attr.Value) *Params {
 	return &Params{names: names, values: values}
 }
+
+// Unbounded lifts the expression size, operator count and IN operand
+// limits for every expression parsed with p. The engine uses it for
+// expressions it generates from the legacy parameters (Expected,
+// AttributeUpdates, QueryFilter, ScanFilter), which DynamoDB does not bound
+// that way: a client may send a few hundred conditions there.
+func (p *Params) Unbounded() { p.unbounded = true }
+
+func (p *Params) isUnbounded() bool { return p != nil && p.unbounded }
 
 // Validate checks the maps themselves, before any expression is looked at,
 // with DynamoDB's messages: a map given but empty ("ExpressionAttributeNames

@@ -208,7 +208,7 @@ func newParser(kind Kind, src string, params *Params, keywords []string) (*parse
 	if strings.TrimSpace(src) == "" {
 		return nil, kind.invalid("The expression can not be empty;")
 	}
-	if len(src) > maxExprBytes {
+	if len(src) > maxExprBytes && !params.isUnbounded() {
 		// DynamoDB adds the size only for condition and filter expressions.
 		msg := "Expression size has exceeded the maximum allowed size;"
 		if kind == ConditionExpr || kind == FilterExpr {
@@ -294,7 +294,7 @@ func (ps *parser) finish() error {
 	if ps.peekKind() != tEOF {
 		return ps.syntaxErr(ps.pos)
 	}
-	if ps.ops > maxOperators {
+	if ps.ops > maxOperators && !ps.params.isUnbounded() {
 		ps.errs.add(catOperators, "The expression contains too many operators; operator count: %d", ps.ops)
 	}
 	return nil

@@ -117,19 +117,25 @@ func (ps *parser) parseAction(kind actKind) (action, error) {
 	return a, err
 }
 
-// parseSetValue parses operand [('+' | '-') operand]. DynamoDB allows one
-// arithmetic operator at the top of a SET value and nowhere else.
+// parseSetValue parses operand [('+' | '-') operand], where an operand or
+// the whole value may be wrapped in parentheses (SET a = (b),
+// SET b.c = ((c[1]) + (b.a))). DynamoDB allows one arithmetic operator per
+// SET value: a parenthesised operand of '+' or '-' may not hold another.
 func (ps *parser) parseSetValue() (*node, error) {
-	left, err := ps.parseUpdOperand()
+	left, err := ps.parseUpdTerm()
 	if err != nil {
 		return nil, err
 	}
 	if k := ps.peekKind(); k == tPlus || k == tMinus {
+		at := ps.pos
 		ps.pos++
 		ps.ops++
-		right, err := ps.parseUpdOperand()
+		right, err := ps.parseUpdTerm()
 		if err != nil {
 			return nil, err
+		}
+		if left.kind == nArith || right.kind == nArith {
+			return nil, ps.syntaxErr(at)
 		}
 		n := ps.newNode(nArith)
 		n.op, n.args = k, ps.argList(left, right)
@@ -138,8 +144,28 @@ func (ps *parser) parseSetValue() (*node, error) {
 	return left, nil
 }
 
-// parseUpdOperand parses a path, a :value or a function call; update
-// expressions do not allow parentheses around operands.
+// parseUpdTerm parses an operand, or a parenthesised SET value.
+func (ps *parser) parseUpdTerm() (*node, error) {
+	if ps.peekKind() != tLParen {
+		return ps.parseUpdOperand()
+	}
+	if err := ps.enter(); err != nil {
+		return nil, err
+	}
+	defer ps.leave()
+	ps.pos++
+	inner, err := ps.parseSetValue()
+	if err != nil {
+		return nil, err
+	}
+	if err := ps.expect(tRParen); err != nil {
+		return nil, err
+	}
+	return inner, nil
+}
+
+// parseUpdOperand parses a path, a :value or a function call (whose
+// arguments are operands, never parenthesised).
 func (ps *parser) parseUpdOperand() (*node, error) {
 	t := ps.peek()
 	switch {

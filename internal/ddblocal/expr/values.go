@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
 )
@@ -169,13 +171,14 @@ func smallInt(s string) (int64, bool) {
 	return x, true
 }
 
-// sizeOf is the size() function: string length in UTF-8 bytes, binary
-// length, number of set members, list elements or map members. Other types
-// have no size.
+// sizeOf is the size() function: string length in UTF-16 code units (as
+// DynamoDB, a Java service, counts it: "é𝄞" has size 3), binary length,
+// number of set members, list elements or map members. Other types have no
+// size.
 func sizeOf(v attr.Value) (int, bool) {
 	switch v.Type {
 	case attr.TypeS:
-		return len(v.S), true
+		return utf16Len(v.S), true
 	case attr.TypeB:
 		return len(v.B), true
 	case attr.TypeSS, attr.TypeNS:
@@ -307,4 +310,21 @@ func attributeValueText(v attr.Value) string {
 		s = "..."
 	}
 	return "AttributeValue: {" + v.Type.String() + ":" + s + "}"
+}
+
+// utf16Len is the length of s in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			n++
+			i++
+			continue
+		}
+		// Invalid bytes decode as U+FFFD, one unit each.
+		r, size := utf8.DecodeRuneInString(s[i:])
+		n += utf16.RuneLen(r)
+		i += size
+	}
+	return n
 }

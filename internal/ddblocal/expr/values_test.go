@@ -66,7 +66,9 @@ func TestSizeOf(t *testing.T) {
 		want int
 		ok   bool
 	}{
-		{"string bytes", s("héllo"), 6, true},
+		{"string in UTF-16 code units", s("héllo"), 5, true},
+		{"string with a surrogate pair", s("é𝄞"), 3, true},
+		{"string with an invalid byte", s("a\xffb"), 3, true},
 		{"binary", b("abc"), 3, true},
 		{"list", l(n("1"), n("2")), 2, true},
 		{"map", m("a", n("1")), 1, true},
