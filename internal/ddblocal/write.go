@@ -146,6 +146,7 @@ func (e *Engine) commit(ctx context.Context, muts []*mutation) error {
 		return err
 	}
 	e.streams.waiters.wake(touched)
+	e.ttlIdx.noteCommit(changed)
 	for _, d := range deltas {
 		d.t.stats.add(d.index, d.items, d.bytes)
 	}
