@@ -29,7 +29,7 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	concurrency := fs.Int("concurrency", 8, "aggregates of one batch applied at once")
 	poll := fs.Duration("poll-interval", 200*time.Millisecond, "shortest time between two GetRecords calls on a shard, while records flow (DynamoDB allows 5 per second per shard: keep it at least 200ms there)")
 	maxPoll := fs.Duration("max-poll-interval", time.Second, "longest pause of an idle shard: empty reads double the pause from --poll-interval up to it; the worst lag of the first write after a quiet spell, and an idle shard costs one GetRecords per interval")
-	discover := fs.Duration("discover-interval", time.Second, "how often shards are listed and leases rebalanced")
+	discover := fs.Duration("discover-interval", 10*time.Second, "how often shards are listed (leases are rebalanced every min(this, lease-timeout/4); a finished shard lists them at once)")
 	batch := fs.Int("batch-size", 1000, "GetRecords limit")
 	sweepEvery := fs.Duration("sweep-interval", 6*time.Hour, "start an anti-entropy pass this long after the last one started (a detected loss starts one sooner; 0: only those)")
 	sweepRate := fs.Float64("sweep-read-rate", 200, "read capacity units per second an anti-entropy pass may consume (0: unlimited)")

@@ -54,8 +54,14 @@ type RunnerOptions struct {
 	// a quiet spell, and an idle shard costs one GetRecords per
 	// MaxPollInterval. Default 1 s (at least PollInterval).
 	MaxPollInterval time.Duration
-	// DiscoverInterval is how often the shard list is refreshed (and
-	// leases rebalanced). Default 1 s.
+	// DiscoverInterval is how often the shard list is refreshed. Leases
+	// are rebalanced more often, every min(DiscoverInterval,
+	// LeaseTimeout/4). A shard read to its end lists the shards at once
+	// (its children start without waiting), so the listing only finds
+	// shards nobody here finished: another worker's children, a new
+	// stream's shards. Default 10 s (it was 1 s: listing shards and
+	// leases every second was about a fifth of an idle server's CPU;
+	// docs/projector.md).
 	DiscoverInterval time.Duration
 	// BatchSize is GetRecords' Limit. Default 1000.
 	BatchSize int
@@ -206,7 +212,7 @@ func NewRunner(db *dynamodb.Client, st *dynamodbstreams.Client, tableName string
 	}
 	opts.MaxPollInterval = max(opts.MaxPollInterval, opts.PollInterval)
 	if opts.DiscoverInterval <= 0 {
-		opts.DiscoverInterval = time.Second
+		opts.DiscoverInterval = 10 * time.Second
 	}
 	if opts.BatchSize <= 0 || opts.BatchSize > 1000 {
 		opts.BatchSize = 1000
