@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -68,25 +69,57 @@ func (h *ttlHeap) Pop() any {
 }
 
 // ttlDue returns the first unix second at which an item whose TTL
-// attribute is v is certainly expired (one past the value rounded up, so
-// that float rounding never makes an item due early), and false when v is
-// not a number.
+// attribute is v is certainly expired: one past the value rounded up, so
+// that the index is never early (a mark popped early would be re-checked,
+// found not expired and forgotten). It works on the decimal text, exactly;
+// magnitudes beyond int64 are clamped. It returns false when v is not a
+// number.
 func ttlDue(v attr.Value) (int64, bool) {
 	if v.Type != attr.TypeN {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(v.S, 64)
-	if err != nil {
+	s := v.S
+	if strings.ContainsAny(s, "eE") {
+		// Stored numbers are canonical (plain notation); be safe anyway.
+		c, err := attr.CanonicalNumber(s)
+		if err != nil {
+			return 0, false
+		}
+		s = c
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	if !allDigits(whole) || !allDigits(frac) {
 		return 0, false
 	}
-	f = math.Ceil(f) + 1
-	switch {
-	case f >= math.MaxInt64:
+	whole = strings.TrimLeft(whole, "0")
+	if len(whole) > 18 {
+		if neg {
+			return math.MinInt64, true
+		}
 		return math.MaxInt64, true
-	case f <= math.MinInt64:
-		return math.MinInt64, true
 	}
-	return int64(f), true
+	n := int64(0)
+	if whole != "" {
+		n, _ = strconv.ParseInt(whole, 10, 64) // ≤ 18 digits: fits
+	}
+	if neg {
+		return -n + 1, true // ceil(-n.f) = -n
+	}
+	if strings.Trim(frac, "0") != "" {
+		n++
+	}
+	return n + 1, true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // set records item's expiry under key (nil item or no TTL: none). The
