@@ -252,3 +252,25 @@ func TestMetricsAddrDefault(t *testing.T) {
 		})
 	}
 }
+
+// TestRunPollFlags: nonsensical polling bounds are refused before anything
+// connects, with the reason.
+func TestRunPollFlags(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"zero interval", []string{"--poll-interval", "0"}},
+		{"negative interval", []string{"--poll-interval", "-1s"}},
+		{"bound below the interval", []string{"--poll-interval", "500ms", "--max-poll-interval", "200ms"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			code := run(context.Background(), append([]string{"run", "--metrics-addr", ""}, tc.args...), &out, &out, table.ClientConfig{Endpoint: "http://127.0.0.1:1", StaticCredentials: true})
+			if code != 2 || !strings.Contains(out.String(), "--max-poll-interval at least as long") {
+				t.Errorf("run %v: exit %d\n%s", tc.args, code, out.String())
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
@@ -26,8 +27,9 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	park := fs.Bool("park", false, "park poison events in the DLQ (with payload and error) instead of only halting their aggregate")
 	metricsAddr := fs.String("metrics-addr", defaultMetricsAddr, "listen address of /metrics and /healthz (empty: none); by default loopback, on the next free port from 9090 when several projectors share the host")
 	concurrency := fs.Int("concurrency", 8, "aggregates of one batch applied at once")
-	poll := fs.Duration("poll-interval", 200*time.Millisecond, "pause after an empty GetRecords (DynamoDB allows 5 GetRecords per second per shard)")
-	discover := fs.Duration("discover-interval", time.Second, "how often shards are listed and leases rebalanced")
+	poll := fs.Duration("poll-interval", 200*time.Millisecond, "shortest time between two GetRecords calls on a shard, while records flow (DynamoDB allows 5 per second per shard: keep it at least 200ms there)")
+	maxPoll := fs.Duration("max-poll-interval", time.Second, "longest pause of an idle shard: empty reads double the pause from --poll-interval up to it; the worst lag of the first write after a quiet spell, and an idle shard costs one GetRecords per interval")
+	discover := fs.Duration("discover-interval", 10*time.Second, "how often shards are listed (leases are rebalanced every min(this, lease-timeout/4); a finished shard lists them at once)")
 	batch := fs.Int("batch-size", 1000, "GetRecords limit")
 	sweepEvery := fs.Duration("sweep-interval", 6*time.Hour, "start an anti-entropy pass this long after the last one started (a detected loss starts one sooner; 0: only those)")
 	sweepRate := fs.Float64("sweep-read-rate", 200, "read capacity units per second an anti-entropy pass may consume (0: unlimited)")
@@ -35,6 +37,9 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	createTable := fs.Bool("create-table", true, "create the table if it is missing; false: use an existing table (as on AWS) and fail if it is missing or differs from hubstream's schema")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *poll <= 0 || *maxPoll < *poll {
+		return exitError{code: 2, msg: fmt.Sprintf("--poll-interval must be positive and --max-poll-interval at least as long (got %v and %v)", *poll, *maxPoll)}
 	}
 	clients, err := c.clients(ctx)
 	if err != nil {
@@ -62,7 +67,7 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	}
 	ropts := projections.RunnerOptions{
 		Name: *name, WorkerID: *worker, LeaseTimeout: *leaseTimeout, Park: *park, Concurrency: *concurrency,
-		PollInterval: *poll, DiscoverInterval: *discover, BatchSize: *batch, Metrics: metrics, Logf: logger.Printf,
+		PollInterval: *poll, MaxPollInterval: *maxPoll, DiscoverInterval: *discover, BatchSize: *batch, Metrics: metrics, Logf: logger.Printf,
 		SweepInterval: *sweepEvery, SweepReadRate: *sweepRate, SweepGrace: *sweepGrace,
 	}
 	if *sweepEvery == 0 {

@@ -169,6 +169,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			// leases back at once, even after a crash.
 			opts.WorkerID = "embedded"
 		}
+		if a.engine != nil && opts.Notifier == nil {
+			// In the engine's process the projector is woken by commits
+			// instead of polling: idle costs nothing, lag is the apply's.
+			opts.Notifier = a.engine
+		}
 		a.runner = projections.NewRunner(clients.DB, clients.Streams, cfg.Table, projections.NewApplier(clients.DB, cfg.Table, codec), opts)
 	}
 	gql := cfg.GraphQL

@@ -97,6 +97,9 @@ type Engine struct {
 	// engine's one root context: requests carry their callers' contexts.
 	life     context.Context
 	stopLife context.CancelFunc
+
+	// ttlIdx tells the TTL sweeper which items are due (ttl_index.go).
+	ttlIdx ttlIndex
 }
 
 // table is a live table: its current definition and approximate statistics.

@@ -161,6 +161,9 @@ type streamState struct {
 	byTable map[uint32]*stream // enabled stream of each table, by table ID
 	nextID  uint32
 	seq     uint64 // last sequence number handed out; guarded by commitMu
+	// waiters are the in-process consumers waiting for records (see
+	// streams_notify.go).
+	waiters streamWaiters
 }
 
 func newStreamState() *streamState {
@@ -247,14 +250,19 @@ func (e *Engine) streamTransition(ctx context.Context, old, m *tableMeta) error 
 		return nil
 	}
 	var b storage.Batch
+	closed := uint32(0)
 	if oldLabel != "" {
-		e.closeStream(&b, old)
+		closed = e.closeStream(&b, old)
 	}
 	if newLabel != "" {
 		e.openStream(&b, m)
 	}
 	if err := e.store.Apply(ctx, &b); err != nil {
 		return err
+	}
+	if closed != 0 {
+		// Its shards closed: readers finish them.
+		e.streams.waiters.wakeStream(closed)
 	}
 	return e.syncApplied(ctx)
 }
@@ -333,15 +341,16 @@ func recordKey(streamID, idx uint32, seq uint64) []byte {
 }
 
 // closeStream disables a table's stream: its open shards are closed and it
-// stays readable until retention removes it.
-func (e *Engine) closeStream(b *storage.Batch, m *tableMeta) {
+// stays readable until retention removes it. It returns the stream's id (0:
+// the table had no live stream).
+func (e *Engine) closeStream(b *storage.Batch, m *tableMeta) uint32 {
 	ss := e.streams
 	ss.mu.Lock()
 	s := ss.byTable[m.ID]
 	delete(ss.byTable, m.ID)
 	ss.mu.Unlock()
 	if s == nil {
-		return
+		return 0
 	}
 	now := e.now()
 	s.mu.Lock()
@@ -355,6 +364,7 @@ func (e *Engine) closeStream(b *storage.Batch, m *tableMeta) {
 	s.def.Disabled = float64(now.UnixMilli()) / 1000
 	s.mu.Unlock()
 	e.putStreamDef(b, s)
+	return s.def.ID
 }
 
 // closeShardLocked closes sh at the current sequence number. The caller
@@ -394,11 +404,13 @@ type streamRecordDDB struct {
 
 // stageStreamRecords appends one stream record per changed item to b, in
 // the batch that commits the items, so records exist exactly for committed
-// modifications. The caller holds the commit lock. An error (no open shard
-// for an item, a record that cannot be encoded) is an engine fault: the
-// caller must not apply b, since a committed change without its record
-// would break "exactly one record per modification".
-func (e *Engine) stageStreamRecords(b *storage.Batch, changed []*mutation) error {
+// modifications, and returns the shards it wrote to: the caller wakes
+// their waiters once b is applied. The caller holds the commit lock. An
+// error (no open shard for an item, a record that cannot be encoded) is an
+// engine fault: the caller must not apply b, since a committed change
+// without its record would break "exactly one record per modification".
+func (e *Engine) stageStreamRecords(b *storage.Batch, changed []*mutation) ([]shardRef, error) {
+	var touched []shardRef
 	ss := e.streams
 	now := e.now()
 	for _, mu := range changed {
@@ -421,7 +433,7 @@ func (e *Engine) stageStreamRecords(b *storage.Batch, changed []*mutation) error
 		sh := s.openShardFor(hash)
 		s.mu.RUnlock()
 		if sh == nil {
-			return fmt.Errorf("ddblocal: no open shard for hash %d in stream %s", hash, s.arn)
+			return nil, fmt.Errorf("ddblocal: no open shard for hash %d in stream %s", hash, s.arn)
 		}
 		ss.seq++
 		seq := ss.seq
@@ -463,10 +475,11 @@ func (e *Engine) stageStreamRecords(b *storage.Batch, changed []*mutation) error
 		}
 		raw, err := json.Marshal(rec)
 		if err != nil {
-			return fmt.Errorf("ddblocal: encoding a stream record: %w", err)
+			return nil, fmt.Errorf("ddblocal: encoding a stream record: %w", err)
 		}
 		val := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(raw)), uint64(now.UnixNano()))
 		b.Set(recordKey(s.def.ID, sh.Idx, seq), append(val, raw...))
+		touched = addTouched(touched, shardRef{stream: s.def.ID, shard: sh.Idx})
 	}
-	return nil
+	return touched, nil
 }

@@ -104,6 +104,8 @@ func (e *Engine) loadIteratorKey(ctx context.Context, snap storage.Snapshot) ([]
 // closes.
 func (e *Engine) maintainStreams() {
 	defer e.bg.Done()
+	// The engine is closing: waiting consumers must not wait for ever.
+	defer e.streams.waiters.closeAll()
 	t := time.NewTicker(e.opts.Streams.MaintenanceInterval)
 	defer t.Stop()
 	for {
@@ -134,6 +136,7 @@ func (e *Engine) roll(ctx context.Context, force bool) error {
 	defer e.commitMu.Unlock()
 	now := e.now()
 	var b storage.Batch
+	var rolled []uint32
 	e.streams.mu.RLock()
 	streams := make([]*stream, 0, len(e.streams.byTable))
 	for _, s := range e.streams.byTable {
@@ -170,6 +173,7 @@ func (e *Engine) roll(ctx context.Context, force bool) error {
 		}
 		if len(due) > 0 {
 			e.putStreamDef(&b, s)
+			rolled = append(rolled, s.def.ID)
 		}
 	}
 	if b.Len() == 0 {
@@ -177,6 +181,11 @@ func (e *Engine) roll(ctx context.Context, force bool) error {
 	}
 	if err := e.store.Apply(ctx, &b); err != nil {
 		return err
+	}
+	for _, id := range rolled {
+		// Readers of the closed shards finish them; consumers of the
+		// whole stream meet the children.
+		e.streams.waiters.wakeStream(id)
 	}
 	return e.syncApplied(ctx)
 }
@@ -268,6 +277,9 @@ func (e *Engine) trimShard(ctx context.Context, s *stream, sh *liveShard, horizo
 		s.shards = removeShard(s.shards, sh)
 	}
 	s.mu.Unlock()
+	if gone {
+		e.streams.waiters.wakeStream(s.def.ID)
+	}
 	return nil
 }
 

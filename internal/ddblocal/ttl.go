@@ -51,6 +51,8 @@ func expired(item attr.Item, ttlAttr string, now time.Time) bool {
 // enabled, writing REMOVE stream records that carry the DynamoDB service
 // identity. It returns how many items it deleted. The background sweeper
 // calls it every Options.TTLSweepInterval; tests may call it directly.
+// It visits only the items that are due (see ttl_index.go), except on its
+// first call for a table, which reads the whole table once.
 func (e *Engine) SweepExpired(ctx context.Context) (int, error) {
 	e.mu.RLock()
 	tables := make([]*table, 0, len(e.tables))
@@ -59,42 +61,36 @@ func (e *Engine) SweepExpired(ctx context.Context) (int, error) {
 	}
 	e.mu.RUnlock()
 	deleted := 0
+	live := map[uint32]bool{}
 	for _, t := range tables {
 		m := t.meta.Load()
 		if !m.TTLEnabled {
 			continue
 		}
-		now := e.now()
-		var keys [][]byte
-		snap := e.store.Snapshot()
-		p := dataPrefix(m.ID, 0)
-		it := snap.Iter(p, prefixEnd(p), false)
-		for it.Next() {
-			item, err := decodeItem(it.Value())
-			if err != nil {
-				_ = it.Close()
-				_ = snap.Close()
-				return deleted, err
-			}
-			if expired(item, m.TTLAttr, now) {
-				keys = append(keys, append([]byte(nil), it.Key()...))
-			}
-		}
-		err := it.Close()
-		_ = snap.Close()
+		live[m.ID] = true
+		tt, err := e.ttlTableFor(ctx, t, m)
 		if err != nil {
 			return deleted, err
 		}
-		for len(keys) > 0 {
-			n := min(len(keys), ttlBatch)
-			d, err := e.deleteExpired(ctx, t, keys[:n])
+		due := e.ttlIdx.dueEntries(tt, e.now())
+		for len(due) > 0 {
+			n := min(len(due), ttlBatch)
+			keys := make([][]byte, n)
+			for i, d := range due[:n] {
+				keys[i] = []byte(d.key)
+			}
+			d, err := e.deleteExpired(ctx, t, keys)
 			deleted += d
 			if err != nil {
+				// Whatever this sweep did not get to waits for the next.
+				e.ttlIdx.restore(tt, due)
 				return deleted, err
 			}
-			keys = keys[n:]
+			e.ttlIdx.drop(tt, due[:n])
+			due = due[n:]
 		}
 	}
+	e.ttlIdx.retain(live)
 	return deleted, nil
 }
 

@@ -138,12 +138,15 @@ func (e *Engine) commit(ctx context.Context, muts []*mutation) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	if err := e.stageStreamRecords(&b, changed); err != nil {
+	touched, err := e.stageStreamRecords(&b, changed)
+	if err != nil {
 		return err
 	}
 	if err := e.store.Apply(ctx, &b); err != nil {
 		return err
 	}
+	e.streams.waiters.wake(touched)
+	e.ttlIdx.noteCommit(changed)
 	for _, d := range deltas {
 		d.t.stats.add(d.index, d.items, d.bytes)
 	}

@@ -37,13 +37,31 @@ type RunnerOptions struct {
 	// without renewal: a dead worker's shards are taken over after about
 	// this long. Leases are renewed every LeaseTimeout/3. Default 10 s.
 	LeaseTimeout time.Duration
-	// PollInterval is the pause after an empty GetRecords. Default 10 ms:
-	// the embedded engine answers an empty poll in microseconds, and the
-	// pause bounds projection lag. Against Amazon DynamoDB use ≥ 200 ms
-	// (5 GetRecords per second per shard).
+	// Notifier, when set, tells shard readers when records arrive, so
+	// that an idle reader makes no calls and a commit is read at once (see
+	// wait.go). The embedded engine is one; internal/app wires it. Default
+	// nil: adaptive polling, by PollInterval and MaxPollInterval.
+	Notifier StreamNotifier
+	// PollInterval is, without a Notifier, the shortest time between two
+	// GetRecords calls on one shard (while records flow a shard is read
+	// again as soon as it has passed), and the first pause of a shard
+	// that went idle. Default 200 ms: 5 calls per second per shard,
+	// DynamoDB's limit.
 	PollInterval time.Duration
-	// DiscoverInterval is how often the shard list is refreshed (and
-	// leases rebalanced). Default 1 s.
+	// MaxPollInterval bounds the back-off of an idle shard without a
+	// Notifier: each further empty read doubles the pause from
+	// PollInterval up to it. It is the worst lag of the first append after
+	// a quiet spell, and an idle shard costs one GetRecords per
+	// MaxPollInterval. Default 1 s (at least PollInterval).
+	MaxPollInterval time.Duration
+	// DiscoverInterval is how often the shard list is refreshed. Leases
+	// are rebalanced more often, every min(DiscoverInterval,
+	// LeaseTimeout/4). A shard read to its end lists the shards at once
+	// (its children start without waiting), so the listing only finds
+	// shards nobody here finished: another worker's children, a new
+	// stream's shards. Default 10 s (it was 1 s: listing shards and
+	// leases every second was about a fifth of an idle server's CPU;
+	// docs/projector.md).
 	DiscoverInterval time.Duration
 	// BatchSize is GetRecords' Limit. Default 1000.
 	BatchSize int
@@ -187,10 +205,14 @@ func NewRunner(db *dynamodb.Client, st *dynamodbstreams.Client, tableName string
 		opts.LeaseTimeout = 10 * time.Second
 	}
 	if opts.PollInterval <= 0 {
-		opts.PollInterval = 10 * time.Millisecond
+		opts.PollInterval = 200 * time.Millisecond
 	}
+	if opts.MaxPollInterval <= 0 {
+		opts.MaxPollInterval = time.Second
+	}
+	opts.MaxPollInterval = max(opts.MaxPollInterval, opts.PollInterval)
 	if opts.DiscoverInterval <= 0 {
-		opts.DiscoverInterval = time.Second
+		opts.DiscoverInterval = 10 * time.Second
 	}
 	if opts.BatchSize <= 0 || opts.BatchSize > 1000 {
 		opts.BatchSize = 1000
@@ -654,6 +676,7 @@ func (p *shardProc) loop(ctx context.Context) error {
 		return err
 	}
 	failures := 0
+	w := &waiter{notifier: r.opts.Notifier, arn: p.arn, shard: p.shard, pace: pacer{min: r.opts.PollInterval, max: r.opts.MaxPollInterval}}
 	for {
 		select {
 		case <-p.s.stop:
@@ -665,6 +688,10 @@ func (p *shardProc) loop(ctx context.Context) error {
 		}
 		if !p.s.valid(r.opts.Now()) {
 			return errLeaseExpired
+		}
+		if err := w.beforeRead(); err != nil && !w.notifyFailed {
+			w.notifyFailed = true
+			p.logf("stream notifications unavailable (%v); polling", err)
 		}
 		res, err := r.streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(int32(r.opts.BatchSize))})
 		if err != nil {
@@ -738,14 +765,11 @@ func (p *shardProc) loop(ctx context.Context) error {
 			return p.finish(ctx)
 		}
 		iter = res.NextShardIterator
-		if len(res.Records) == 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-p.s.stop:
+		if err := w.afterRead(ctx, p.s.stop, len(res.Records)); err != nil {
+			if errors.Is(err, errStopWaiting) {
 				return nil
-			case <-time.After(r.opts.PollInterval):
 			}
+			return err
 		}
 	}
 }

@@ -91,14 +91,30 @@ type worker struct {
 	kill   *killSwitch
 	gate   *gate
 	marks  *markerLog
+	reads  *readHook
 }
 
-// startWorker runs a Runner until the test ends (or stop).
+// startWorker runs a Runner until the test ends (or stop). Unless opts
+// names a Notifier, its readers are woken by the engine, as in the
+// embedded server; startPollingWorker's poll.
 func (e *testEnv) startWorker(opts RunnerOptions, marks *markerLog, codec *events.Codec) *worker {
-	w := &worker{kill: &killSwitch{}, gate: &gate{}, marks: marks, done: make(chan error, 1)}
+	if opts.Notifier == nil {
+		opts.Notifier = e.eng
+	}
+	return e.startPollingWorker(opts, marks, codec)
+}
+
+// startPollingWorker runs a Runner with opts.Notifier as given: nil, it
+// polls as against a remote endpoint (PollInterval and MaxPollInterval
+// default to 5 ms and 50 ms here, to keep tests short).
+func (e *testEnv) startPollingWorker(opts RunnerOptions, marks *markerLog, codec *events.Codec) *worker {
+	w := &worker{kill: &killSwitch{}, gate: &gate{}, marks: marks, done: make(chan error, 1), reads: &readHook{}}
 	db, st := e.clients(func(h aws.HTTPClient) aws.HTTPClient {
-		return &testTransport{next: h, kill: w.kill, gate: w.gate, marks: marks}
+		return &testTransport{next: h, kill: w.kill, gate: w.gate, marks: marks, reads: w.reads}
 	})
+	if opts.Notifier == nil && opts.PollInterval == 0 {
+		opts.PollInterval, opts.MaxPollInterval = 5*time.Millisecond, 50*time.Millisecond
+	}
 	if codec == nil {
 		codec = e.codec
 	}
@@ -214,6 +230,30 @@ type testTransport struct {
 	kill  *killSwitch
 	gate  *gate
 	marks *markerLog
+	reads *readHook
+}
+
+// readHook, when set, is called with the number of records of each
+// successful GetRecords, after the engine answered and before the runner
+// sees the answer.
+type readHook struct {
+	mu sync.Mutex
+	f  func(records int)
+}
+
+func (h *readHook) set(f func(records int)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.f = f
+}
+
+func (h *readHook) get() func(int) {
+	if h == nil {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.f
 }
 
 func (t *testTransport) Do(req *http.Request) (*http.Response, error) {
@@ -241,6 +281,18 @@ func (t *testTransport) Do(req *http.Request) (*http.Response, error) {
 	res, err := t.next.Do(req)
 	if err == nil && res.StatusCode == 200 && body != nil {
 		t.marks.record(body)
+	}
+	if f := t.reads.get(); f != nil && err == nil && res.StatusCode == 200 && strings.HasSuffix(target, ".GetRecords") {
+		out, rerr := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		if rerr != nil {
+			return nil, rerr
+		}
+		res.Body = io.NopCloser(bytes.NewReader(out))
+		var page struct{ Records []json.RawMessage }
+		if json.Unmarshal(out, &page) == nil {
+			f(len(page.Records))
+		}
 	}
 	return res, err
 }

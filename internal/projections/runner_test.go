@@ -60,11 +60,21 @@ func TestRunnerRollingSplittingShards(t *testing.T) {
 // checkpointing the batch and releases its leases) or by a hard stop (every
 // request fails from then on, like a crashed or partitioned process). The
 // other takes its shards over within the lease timeout; nothing is lost and
-// nothing is applied twice.
+// nothing is applied twice. Both with readers woken by the engine and with
+// polling readers (as against a remote endpoint).
 func TestRunnerFailover(t *testing.T) {
-	for _, hard := range []bool{false, true} {
-		t.Run(map[bool]string{false: "cancel", true: "hard-stop"}[hard], func(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		hard bool
+		poll bool
+	}{{"cancel", false, false}, {"hard-stop", true, false}, {"cancel/polling", false, true}, {"hard-stop/polling", true, true}} {
+		hard := c.hard
+		t.Run(c.name, func(t *testing.T) {
 			e := newTestEnv(t, ddblocal.StreamOptions{Shards: 4})
+			start := e.startWorker
+			if c.poll {
+				start = e.startPollingWorker
+			}
 			marks := newMarkerLog()
 			const lease = time.Second
 			// Kill a once it applied some records of the burst below, so
@@ -83,9 +93,9 @@ func TestRunnerFailover(t *testing.T) {
 					}
 				}
 			}
-			a := e.startWorker(RunnerOptions{LeaseTimeout: lease, WorkerID: "a", OnApplied: onApplied}, marks, nil)
+			a := start(RunnerOptions{LeaseTimeout: lease, WorkerID: "a", OnApplied: onApplied}, marks, nil)
 			aw.Store(a)
-			b := e.startWorker(RunnerOptions{LeaseTimeout: lease, WorkerID: "b"}, marks, nil)
+			b := start(RunnerOptions{LeaseTimeout: lease, WorkerID: "b"}, marks, nil)
 			eventually(t, 10*time.Second, func() bool { return len(a.r.Owned()) == 2 && len(b.r.Owned()) == 2 }, "an even split of 4 shards between 2 workers")
 			m := newMutator(e, 2)
 			ctx := context.Background()
@@ -213,11 +223,11 @@ func TestRunnerIteratorExpiryAndTrim(t *testing.T) {
 // TestRunnerThrottled: 40 % of the worker's stream reads and
 // transactions are throttled; it backs off and retries (the SDK first,
 // then the runner) and the read model still converges to a replay of the
-// log, every version applied once.
+// log, every version applied once. The worker polls, as against DynamoDB.
 func TestRunnerThrottled(t *testing.T) {
 	e := newTestEnv(t, ddblocal.StreamOptions{Shards: 2})
 	marks := newMarkerLog()
-	w := e.startWorker(RunnerOptions{LeaseTimeout: 3 * time.Second}, marks, nil)
+	w := e.startPollingWorker(RunnerOptions{LeaseTimeout: 3 * time.Second}, marks, nil)
 	w.kill.throttle.Store(40)
 	m := newMutator(e, 8)
 	ctx := context.Background()
