@@ -88,8 +88,11 @@ func Middleware(next http.Handler, o HTTPOptions) http.Handler {
 			slog.Duration("duration", took),
 			slog.Int64("bytes", sw.bytes),
 		}
-		if info.OperationType != "" || info.Operation != "" {
-			attrs = append(attrs, slog.String("operation", truncate(info.Operation, 100)), slog.String("operation_type", info.OperationType))
+		if info.Operation != "" {
+			attrs = append(attrs, slog.String("operation", truncate(info.Operation, 100)))
+		}
+		if info.OperationType != "" {
+			attrs = append(attrs, slog.String("operation_type", info.OperationType))
 		}
 		if info.Viewer != "" {
 			attrs = append(attrs, slog.String("viewer", info.Viewer))

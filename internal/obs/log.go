@@ -94,3 +94,27 @@ func Logf(ctx context.Context, l *slog.Logger, level slog.Level) func(format str
 		l.Log(ctx, level, fmt.Sprintf(format, args...))
 	}
 }
+
+// PrintfLogger returns a logger that formats each record as a text line
+// (without the time: the receiver adds its own) and hands it to logf, such
+// as testing.T.Logf.
+func PrintfLogger(logf func(format string, args ...any), level slog.Leveler) *slog.Logger {
+	return slog.New(slog.NewTextHandler(printfWriter(logf), &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+// printfWriter passes each Write (one record of a slog.TextHandler) to a
+// printf-style function.
+type printfWriter func(format string, args ...any)
+
+func (p printfWriter) Write(b []byte) (int, error) {
+	p("%s", strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
