@@ -38,7 +38,7 @@ func OpenStore(ctx context.Context, dataDir string, log *slog.Logger) (*pebblest
 		Warnf: obs.Logf(ctx, log, slog.LevelWarn),
 	})
 	if errors.Is(err, pebblestore.ErrLocked) {
-		return nil, fmt.Errorf("data directory %s is in use by another process (a running server, or a projector command with --data-dir): stop it first, or use its endpoint: %w", dataDir, ErrDataDirInUse)
+		return nil, fmt.Errorf("%w: %s (a running server, or a projector command with --data-dir, holds it: stop it first)", ErrDataDirInUse, dataDir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening data directory %s: %w", dir, err)

@@ -56,8 +56,8 @@ type LogOptions struct {
 // options they fill in when fs is parsed.
 func LogFlags(fs *flag.FlagSet) *LogOptions {
 	o := &LogOptions{Format: FormatAuto}
-	fs.TextVar(&o.Level, "log-level", slog.LevelInfo, "lowest level logged: debug, info, warn or error")
-	fs.Var(&o.Format, "log-format", "log format: auto (text on a terminal, JSON otherwise), text or json")
+	fs.TextVar(&o.Level, "log-level", slog.LevelInfo, "lowest `level` logged: debug, info, warn or error")
+	fs.Var(&o.Format, "log-format", "log `format`: auto (text on a terminal, JSON otherwise), text or json")
 	return o
 }
 
