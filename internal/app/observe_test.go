@@ -117,8 +117,10 @@ func TestAccessLogAndMetrics(t *testing.T) {
 	}{
 		{"a named mutation", "req-create", tok, `{"query":"mutation CreateAda { createUser(input: {login: \"ada\"}) { user { login } } }"}`, 200,
 			map[string]any{"operation": "CreateAda", "operation_type": "mutation", "viewer": "ada", "route": "/graphql", "method": "POST"}, nil},
-		{"an anonymous query with a domain error", "req-bad", "", `{"query":"{ user(login: \"ada\") { repositories(first: 10000) { nodes { name } } } }"}`, 200,
-			map[string]any{"operation": "", "operation_type": "query"}, []any{"BAD_USER_INPUT"}},
+		{"an anonymous operation with a domain error", "req-bad", tok, `{"query":"mutation { createUser(input: {login: \"-bad\"}) { user { login } } }"}`, 200,
+			map[string]any{"operation": "", "operation_type": "mutation"}, []any{"BAD_USER_INPUT"}},
+		{"an anonymous query", "req-query", "", `{"query":"{ user(login: \"ada\") { login } }"}`, 200,
+			map[string]any{"operation": "", "operation_type": "query", "viewer": ""}, nil},
 		{"a document that does not validate", "req-invalid", "", `{"query":"query Nope { noSuchField }"}`, 422,
 			map[string]any{"operation": "", "operation_type": "invalid"}, []any{"GRAPHQL_VALIDATION_FAILED"}},
 		{"a bad token", "req-401", "not-a-token", `{"query":"{ viewer { login } }"}`, 401,
@@ -158,7 +160,7 @@ func TestAccessLogAndMetrics(t *testing.T) {
 	for _, want := range []string{
 		`hubstream_http_request_duration_seconds_count{code="200",method="POST",route="/graphql"}`,
 		`hubstream_graphql_request_duration_seconds_count{operation="CreateAda",outcome="ok",type="mutation"} 1`,
-		`hubstream_graphql_request_duration_seconds_count{operation="anonymous",outcome="error",type="query"} 1`,
+		`hubstream_graphql_request_duration_seconds_count{operation="anonymous",outcome="error",type="mutation"} 1`,
 		// The document that did not validate, and the body that was none.
 		`hubstream_graphql_request_duration_seconds_count{operation="anonymous",outcome="error",type="invalid"} 2`,
 		`hubstream_graphql_errors_total{code="BAD_USER_INPUT"} 2`,
