@@ -25,7 +25,10 @@ require (
 	github.com/moby/patternmatcher v0.6.1
 )
 
-require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+require (
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/kylelemons/godebug v1.1.0 // indirect
+)
 
 require golang.org/x/time v0.16.0
 

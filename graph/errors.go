@@ -3,13 +3,14 @@ package graph
 import (
 	"context"
 	"errors"
-	"log"
+	"log/slog"
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/obs"
 )
 
 // ErrorPresenter is the one place where errors become GraphQL errors.
@@ -53,7 +54,7 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 		out.Extensions = map[string]any{"code": string(entities.CodeInternal)}
 		return out
 	}
-	log.Printf("graph: internal error: %v", err)
+	obs.LoggerFrom(ctx).ErrorContext(ctx, "graphql: internal error", slog.Any("error", err))
 	out := graphql.DefaultErrorPresenter(ctx, errors.New("internal error"))
 	out.Extensions = map[string]any{"code": string(entities.CodeInternal)}
 	return out
@@ -74,6 +75,6 @@ func isInputCoercion(err error) bool {
 // RecoverFunc turns a resolver panic into an INTERNAL error without
 // internals in the message; the panic and its stack go to the log.
 func RecoverFunc(ctx context.Context, p any) error {
-	log.Printf("graph: panic: %v\n%s", p, debug.Stack())
+	obs.LoggerFrom(ctx).ErrorContext(ctx, "graphql: panic in a resolver", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 	return &entities.Error{Code: entities.CodeInternal, Message: "internal error"}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hubstream/hubstream/graph/generated"
 	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/obs"
 )
 
 // HandlerOptions configure the GraphQL endpoint. Zero fields take the
@@ -42,6 +43,10 @@ type HandlerOptions struct {
 	// Auth authenticates bearer tokens (auth.Authenticator.Middleware) in
 	// front of everything else. Nil: every request is anonymous.
 	Auth *auth.Authenticator
+	// Metrics records operations and errors (NewMetrics). Nil: none. The
+	// request's obs.Request, when the context has one, is told the
+	// operation, the viewer and the error codes either way.
+	Metrics *Metrics
 }
 
 // withDefaults fills in the documented defaults.
@@ -81,15 +86,21 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit})
+	srv.Use(observer{m: opts.Metrics})
 	srv.AroundOperations(primeRootFields)
 	srv.SetErrorPresenter(ErrorPresenter)
 	srv.SetRecoverFunc(RecoverFunc)
-	h := stampCodes(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if v, ok := auth.ViewerFrom(req.Context()); ok {
+			obs.RequestFrom(req.Context()).SetViewer(v.Login)
+		}
 		ctx := withViewerState(loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders)))
 		srv.ServeHTTP(w, req.WithContext(ctx))
-	}))
+	})
 	if opts.Auth != nil {
 		h = opts.Auth.Middleware(h)
 	}
-	return limitBody(opts.MaxBodyBytes, h)
+	// Outermost, so that the refusals of the body limit and of the
+	// authenticator are stamped and counted like gqlgen's own.
+	return stampCodes(limitBody(opts.MaxBodyBytes, h), opts.Metrics)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/obs"
 )
 
 // stampCodes makes sure every error a client receives has an
@@ -15,11 +16,20 @@ import (
 // a mutation, undecodable variables) before the error presenter runs; this
 // wrapper catches those responses (status ≥ 400), adds BAD_USER_INPUT to
 // errors that lack a code, and passes everything else through untouched.
-func stampCodes(next http.Handler) http.Handler {
+// The codes of a refusal that never reached gqlgen (no operation recorded
+// them) are recorded for the access log and counted in m (nil: not
+// counted).
+func stampCodes(next http.Handler, m *Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &stampWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		sw.finish()
+		if codes := sw.finish(); len(codes) > 0 {
+			rec := obs.RequestFrom(r.Context())
+			if len(rec.Info().ErrorCodes) == 0 && rec.Info().OperationType == "" {
+				rec.AddErrorCodes(codes...)
+				m.countErrors(codes)
+			}
+		}
 	})
 }
 
@@ -66,10 +76,13 @@ func sanitizeTransportMessage(msg string) string {
 	return msg
 }
 
-func (s *stampWriter) finish() {
+// finish sends a held error response, stamped, and returns its errors'
+// codes.
+func (s *stampWriter) finish() []string {
 	if s.buf == nil {
-		return
+		return nil
 	}
+	var codes []string
 	body := s.buf.Bytes()
 	var doc map[string]any
 	if err := json.Unmarshal(body, &doc); err == nil {
@@ -87,6 +100,9 @@ func (s *stampWriter) finish() {
 				if _, ok := ext["code"]; !ok {
 					ext["code"] = string(entities.CodeBadInput)
 				}
+				if c, ok := ext["code"].(string); ok {
+					codes = append(codes, c)
+				}
 				if msg, _ := m["message"].(string); msg != "" {
 					m["message"] = sanitizeTransportMessage(msg)
 				}
@@ -99,4 +115,5 @@ func (s *stampWriter) finish() {
 	s.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	s.ResponseWriter.WriteHeader(s.status)
 	_, _ = s.ResponseWriter.Write(body)
+	return codes
 }

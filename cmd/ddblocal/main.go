@@ -17,7 +17,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -26,24 +27,48 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hubstream/hubstream/internal/cli"
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
 	"github.com/hubstream/hubstream/internal/healthcheck"
+	"github.com/hubstream/hubstream/internal/obs"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "ddblocal:", err)
-		os.Exit(1)
-	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string) error {
+// ddblocalCommand is the usage of the binary.
+var ddblocalCommand = cli.Command{
+	Name: "ddblocal",
+	Summary: "Serve hubstream's embedded DynamoDB engine (DynamoDB and DynamoDB Streams JSON protocols) on --addr, for\n" +
+		"docker compose and any tool that takes an endpoint URL. It has no authentication: loopback unless --addr says otherwise.\n" +
+		"It reads no environment variables.",
+	Commands: [][2]string{{"healthcheck", "probe a URL (a container health check)"}},
+}
+
+// run executes one command line and returns the exit status: 0 success
+// (and --help), 1 failure, 2 a wrong command line.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var err error
 	if len(args) > 0 && args[0] == "healthcheck" {
-		return healthcheck.Run(context.Background(), "ddblocal", args[1:])
+		err = healthcheck.Run(ctx, "ddblocal", args[1:], stdout)
+	} else {
+		err = serve(ctx, args, stdout, stderr)
 	}
-	fs := flag.NewFlagSet("ddblocal", flag.ContinueOnError)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stderr, "ddblocal:", err)
+	}
+	return cli.ExitCode(err)
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := ddblocalCommand
+	fs := c.NewFlagSet()
 	addr := fs.String("addr", defaultAddr, "listen address (the engine has no authentication: loopback unless set)")
 	dataDir := fs.String("data-dir", "", "directory for durable data (empty: memory only)")
 	region := fs.String("region", "us-east-1", "region reported in ARNs and stream records")
@@ -64,12 +89,24 @@ func run(args []string) error {
 		faults.Operations = strings.Split(v, ",")
 		return nil
 	})
-	if err := fs.Parse(args); err != nil {
+	metricsPath := fs.String("metrics-path", "/metrics", "path of the Prometheus metrics on the listener, answered to GET (empty: none)")
+	logOpts := obs.LogFlags(fs)
+	if len(args) > 0 && args[0] == "help" {
+		args = []string{"--help"}
+	}
+	if err := c.Parse(fs, args, 0, stdout); err != nil {
 		return err
 	}
+	if *metricsPath != "" && !strings.HasPrefix(*metricsPath, "/") || *metricsPath == "/" {
+		return cli.Usagef("--metrics-path must be a path other than / (or empty)")
+	}
+	logger := obs.NewLogger(stderr, *logOpts)
 	var store storage.Store
 	if *dataDir != "" {
-		s, err := pebblestore.Open(*dataDir, pebblestore.Options{})
+		s, err := pebblestore.Open(*dataDir, pebblestore.Options{
+			Logf:  obs.Logf(ctx, logger.With(slog.String("component", "storage")), slog.LevelDebug),
+			Warnf: obs.Logf(ctx, logger.With(slog.String("component", "storage")), slog.LevelWarn),
+		})
 		if err != nil {
 			return err
 		}
@@ -84,6 +121,7 @@ func run(args []string) error {
 		TTLSweepInterval:  *ttlEvery,
 		TTLUpdateInterval: *ttlUpdate,
 		Faults:            faults,
+		Logf:              obs.Logf(ctx, logger.With(slog.String("component", "engine")), slog.LevelError),
 		Streams: ddblocal.StreamOptions{
 			Shards:          *shards,
 			ShardLifetime:   *lifetime,
@@ -104,15 +142,17 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := httpServer(engine)
-	where := "memory only"
+	srv := httpServer(handler(engine, *metricsPath, logger))
+	dataAttr := slog.String("data_dir", "(memory only)")
 	if *dataDir != "" {
-		where = "data dir " + *dataDir
+		dataAttr = slog.String("data_dir", *dataDir)
 	}
-	log.Printf("ddblocal: serving DynamoDB and DynamoDB Streams at %s (%s); use it as the SDK/CLI endpoint, e.g. aws dynamodb list-tables --endpoint-url %s", endpointURL(ln.Addr()), where, endpointURL(ln.Addr()))
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
+	metricsAttr := slog.String("metrics", "off")
+	if *metricsPath != "" {
+		metricsAttr = slog.String("metrics", endpointURL(ln.Addr())+*metricsPath)
+	}
+	logger.Info("ddblocal serving DynamoDB and DynamoDB Streams; use it as the SDK/CLI endpoint, e.g. aws dynamodb list-tables --endpoint-url "+endpointURL(ln.Addr()),
+		slog.String("addr", ln.Addr().String()), slog.String("endpoint", endpointURL(ln.Addr())), dataAttr, metricsAttr)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -121,14 +161,18 @@ func run(args []string) error {
 			return err
 		}
 	case <-ctx.Done():
-		log.Printf("ddblocal: shutting down")
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		logger.Info("ddblocal shutting down: closing the listener, waiting up to 10s for requests in flight")
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(shutdownCtx); err != nil {
 			return err
 		}
 	}
-	return engine.Close()
+	if err := engine.Close(); err != nil {
+		return err
+	}
+	logger.Info("ddblocal stopped")
+	return nil
 }
 
 // defaultAddr is where ddblocal listens unless told otherwise: the

@@ -117,10 +117,10 @@ func TestCommands(t *testing.T) {
 	if code, out := cmd("dlq", "list"); code != 0 || !strings.Contains(out, "blocked aggregates: 0") || !strings.Contains(out, "parked events: 0") {
 		t.Errorf("dlq list: %d\n%s", code, out)
 	}
-	if code, out := cmd("status", "--json"); code != 0 || !strings.Contains(out, `"Shards"`) {
+	if code, out := cmd("status", "--json"); code != 0 || !strings.Contains(out, `"shards": [`) || !strings.Contains(out, `"caught_up": true`) {
 		t.Errorf("status --json: %d\n%s", code, out)
 	}
-	if !strings.Contains(runOut.String(), "metrics on http://127.0.0.1:") {
+	if !strings.Contains(runOut.String(), `"metrics":"http://127.0.0.1:`) {
 		t.Errorf("run did not serve metrics:\n%s", runOut.String())
 	}
 }
@@ -173,7 +173,7 @@ func TestOperatorClarity(t *testing.T) {
 	}
 	cmd := func(args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
-		code := runCLI(ctx, &cli{stdout: &out, stderr: &errOut, cc: cc, progressEvery: time.Millisecond}, args)
+		code := runCLI(ctx, &cmdline{stdout: &out, stderr: &errOut, cc: cc, progressEvery: time.Millisecond}, args)
 		return code, out.String(), errOut.String()
 	}
 	if code, out, errOut := cmd("rebuild", "--catch-up"); code != 0 || !strings.Contains(out, "repaired") {

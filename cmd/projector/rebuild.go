@@ -17,7 +17,7 @@ import (
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-func (c *cli) rebuildCmd(ctx context.Context, args []string) error {
+func (c *cmdline) rebuildCmd(ctx context.Context, args []string) error {
 	fs := c.flags("rebuild")
 	name := fs.String("name", "main", "projector name (whose workers must be stopped for a live rebuild)")
 	into := fs.String("into", "", "rebuild into this table (created like the main table if missing) instead of the live one")
@@ -26,7 +26,7 @@ func (c *cli) rebuildCmd(ctx context.Context, args []string) error {
 	viaMemory := fs.Bool("via-memory", false, "live rebuild: replay into an in-memory engine first and copy the result over the live read model with batched writes, deleting only what the replay lacks — the read model is never empty and DynamoDB charges half (no transactions), but it needs memory for the whole read model; default: delete the read model, then replay into the table")
 	segments := fs.Int("segments", 8, "parallel Scan segments")
 	workers := fs.Int("workers", 16, "aggregates applied at once")
-	if err := fs.Parse(args); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	clients, err := c.clients(ctx)
@@ -103,7 +103,7 @@ func (c *cli) rebuildCmd(ctx context.Context, args []string) error {
 // item count (DynamoDB refreshes it about every six hours: an estimate),
 // read again when a purge is over, since the purge shrinks the table the
 // replay then reads. The returned function stops it.
-func (c *cli) showProgress(ctx context.Context, db *dynamodb.Client, tbl string, p *projections.RebuildProgress, what string) func() {
+func (c *cmdline) showProgress(ctx context.Context, db *dynamodb.Client, tbl string, p *projections.RebuildProgress, what string) func() {
 	itemCount := func() int64 {
 		if d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tbl)}); err == nil && aws.ToInt64(d.Table.ItemCount) > 0 {
 			return aws.ToInt64(d.Table.ItemCount)

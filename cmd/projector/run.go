@@ -5,21 +5,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
 	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/projections"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-func (c *cli) runCmd(ctx context.Context, args []string) error {
+func (c *cmdline) runCmd(ctx context.Context, args []string) error {
 	fs := c.flags("run")
 	name := fs.String("name", "main", "projector name (separates the leases, checkpoints and DLQ of independent projectors)")
 	worker := fs.String("worker-id", "", "this worker's id in leases (default: host-pid-random)")
@@ -35,7 +33,7 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	sweepRate := fs.Float64("sweep-read-rate", 200, "read capacity units per second an anti-entropy pass may consume (0: unlimited)")
 	sweepGrace := fs.Duration("sweep-grace", time.Minute, "appends committed this recently before a pass starts are left to the stream (in flight, not lost)")
 	createTable := fs.Bool("create-table", true, "create the table if it is missing; false: use an existing table (as on AWS) and fail if it is missing or differs from hubstream's schema")
-	if err := fs.Parse(args); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	if *poll <= 0 || *maxPoll < *poll {
@@ -45,9 +43,8 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := log.New(c.stderr, "", log.LstdFlags)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	logger := c.logger()
+	reg := c.metrics()
 	metrics := projections.NewMetrics(reg)
 	tbl := table.Name()
 	prepare := table.EnsureTable
@@ -67,7 +64,9 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	}
 	ropts := projections.RunnerOptions{
 		Name: *name, WorkerID: *worker, LeaseTimeout: *leaseTimeout, Park: *park, Concurrency: *concurrency,
-		PollInterval: *poll, MaxPollInterval: *maxPoll, DiscoverInterval: *discover, BatchSize: *batch, Metrics: metrics, Logf: logger.Printf,
+		PollInterval: *poll, MaxPollInterval: *maxPoll, DiscoverInterval: *discover, BatchSize: *batch, Metrics: metrics,
+		// The runtime still takes a printf-style Logf.
+		Logf:          obs.Logf(ctx, logger, slog.LevelInfo),
 		SweepInterval: *sweepEvery, SweepReadRate: *sweepRate, SweepGrace: *sweepGrace,
 	}
 	if *sweepEvery == 0 {
@@ -82,7 +81,7 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 	r := projections.NewRunner(clients.DB, clients.Streams, tbl, projections.NewApplier(clients.DB, tbl, events.NewCodec()), ropts)
 	if ln != nil {
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", metrics.Handler())
+		mux.Handle("GET /metrics", obs.MetricsHandler(reg))
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
@@ -91,17 +90,27 @@ func (c *cli) runCmd(ctx context.Context, args []string) error {
 			defer cancel()
 			_ = srv.Shutdown(sctx)
 		}()
-		logger.Printf("projector: metrics on http://%s/metrics", ln.Addr())
 	}
 	mode := "halt"
 	if *park {
 		mode = "park"
 	}
-	logger.Printf("projector: worker %s tailing the stream of table %s as %q (lease timeout %v, poison events: %s)", r.WorkerID(), tbl, *name, *leaseTimeout, mode)
+	where := c.cc.Endpoint
+	if where == "" {
+		where = "the region's DynamoDB"
+	}
+	metricsURL := "none"
+	if ln != nil {
+		metricsURL = "http://" + ln.Addr().String() + "/metrics"
+	}
+	logger.Info("projector running: tailing the table's stream", slog.String("worker", r.WorkerID()), slog.String("name", *name),
+		slog.String("table", tbl), slog.String("endpoint", where), slog.String("metrics", metricsURL),
+		slog.Duration("lease_timeout", *leaseTimeout), slog.String("poison_events", mode))
 	if err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		logger.Error("projector stopped", slog.Any("error", err))
 		return err
 	}
-	logger.Printf("projector: stopped; leases released")
+	logger.Info("projector stopped; leases released")
 	return nil
 }
 

@@ -3,23 +3,25 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/hubstream/hubstream/internal/cli"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/projections"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-func (c *cli) statusCmd(ctx context.Context, args []string) error {
+func (c *cmdline) statusCmd(ctx context.Context, args []string) error {
 	fs := c.flags("status")
 	name := fs.String("name", "main", "projector name")
 	maxCount := fs.Int("max-count", 10000, "records read per shard to measure its backlog (beyond: a lower bound)")
 	all := fs.Bool("all", false, "also list finished shards")
 	asJSON := fs.Bool("json", false, "print the status as JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	clients, err := c.clients(ctx)
@@ -33,7 +35,7 @@ func (c *cli) statusCmd(ctx context.Context, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return enc.Encode(statusJSON(st, table.Name()))
 	}
 	out := c.stdout
 	fmt.Fprintf(out, "projector %q on table %s at %s\n", st.Name, table.Name(), st.At.UTC().Format(time.RFC3339))
@@ -155,15 +157,20 @@ func firstLine(s string) string {
 	return s
 }
 
-func (c *cli) dlqCmd(ctx context.Context, args []string) error {
+func (c *cmdline) dlqCmd(ctx context.Context, args []string) error {
+	if len(args) > 0 && cli.IsHelp(args[0]) {
+		cli.PrintUsage(c.stdout, cli.Command{Name: "projector dlq", Args: "list|retry [flags]", Commands: [][2]string{
+			{"list", subcommands["dlq list"].Summary}, {"retry", subcommands["dlq retry"].Summary}}}, nil)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || (args[0] != "list" && args[0] != "retry") {
-		return exitError{code: 2, msg: "usage: projector dlq list|retry [flags]"}
+		return cli.Usagef("usage: projector dlq list|retry [flags] (run %q)", "projector dlq --help")
 	}
 	fs := c.flags("dlq " + args[0])
 	name := fs.String("name", "main", "projector name")
 	payload := fs.Bool("payload", false, "list: print each parked record's events")
 	aggregate := fs.String("aggregate", "", "retry: only this aggregate partition (e.g. ACCOUNT#octocat)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := c.parse(fs, args[1:]); err != nil {
 		return err
 	}
 	clients, err := c.clients(ctx)

@@ -14,7 +14,7 @@ import (
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-func (c *cli) verifyCmd(ctx context.Context, args []string) error {
+func (c *cmdline) verifyCmd(ctx context.Context, args []string) error {
 	fs := c.flags("verify")
 	segments := fs.Int("segments", 8, "parallel Scan segments")
 	workers := fs.Int("workers", 16, "aggregates replayed at once")
@@ -24,7 +24,7 @@ func (c *cli) verifyCmd(ctx context.Context, args []string) error {
 	repair := fs.Bool("repair", false, "first run an anti-entropy pass: repair from the log every aggregate whose read model is behind its head (safe while the projector runs)")
 	name := fs.String("name", "main", "projector name (--repair: whose loss notes it marks repaired and whose blocked aggregates it leaves to `dlq retry`)")
 	readRate := fs.Float64("read-rate", 0, "--repair: read capacity units per second the pass may consume (0: unlimited)")
-	if err := fs.Parse(args); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	clients, err := c.clients(ctx)
@@ -134,7 +134,7 @@ func recommend(drift []projections.Drift) string {
 }
 
 // verifyOnce replays the log into a fresh in-memory engine and compares.
-func (c *cli) verifyOnce(ctx context.Context, db *dynamodb.Client, src string, segments, workers int) (projections.VerifyReport, error) {
+func (c *cmdline) verifyOnce(ctx context.Context, db *dynamodb.Client, src string, segments, workers int) (projections.VerifyReport, error) {
 	mem, scratch, closeScratch, err := memoryScratch(ctx)
 	if err != nil {
 		return projections.VerifyReport{}, err

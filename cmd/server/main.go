@@ -1,19 +1,16 @@
 // Command server runs hubstream's GraphQL API.
 //
-// With no DYNAMODB_ENDPOINT it starts the embedded DynamoDB engine with its
-// data under --data-dir, creates the table and runs the projector in
+// With no DynamoDB endpoint (DYNAMODB_ENDPOINT, or the AWS SDK's
+// AWS_ENDPOINT_URL_DYNAMODB) it starts the embedded DynamoDB engine with
+// its data under --data-dir, creates the table and runs the projector in
 // process: one command, no infrastructure.
 //
 //	go run ./cmd/server                 # http://localhost:8080
 //	DYNAMODB_ENDPOINT=http://localhost:8000 AUTH_JWT_SECRET=... go run ./cmd/server --no-projector
+//	go run ./cmd/server token octocat   # a development bearer token
 //
-// Requests authenticate with `Authorization: Bearer <JWT>` (AUTH_JWT_SECRET,
-// or AUTH_JWKS_URL; AUTH_ISSUER, AUTH_AUDIENCE; AUTH_MAX_TOKEN_LIFETIME,
-// default 24h). With the embedded engine and no AUTH_* key set, the
-// server keeps a development secret in --data-dir, and the token
-// sub-command signs tokens with it:
-//
-//	go run ./cmd/server token octocat [--data-dir ./.hubstream] [--ttl 1h]
+// `server --help` lists every flag and environment variable;
+// docs/operations.md explains them.
 package main
 
 import (
@@ -21,111 +18,164 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
-	"net"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/cli"
 	"github.com/hubstream/hubstream/internal/healthcheck"
+	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "server:", err)
-		os.Exit(1)
-	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string) error {
-	if len(args) > 0 && args[0] == "healthcheck" {
-		return healthcheck.Run(context.Background(), "server", args[1:])
+// serverCommand is the usage of the server itself.
+var serverCommand = cli.Command{
+	Name: "server",
+	Summary: "Serve hubstream's GraphQL API (/graphql), the playground (/), /healthz, /readyz and /metrics.\n" +
+		"Without a DynamoDB endpoint it runs the embedded engine on --data-dir and the projector in process.",
+	Commands: [][2]string{
+		{"token", "print a bearer token for a login, signed with the secret the server accepts"},
+		{"healthcheck", "probe a URL (a container health check)"},
+	},
+	Env: cli.Join(cli.StorageEnv, cli.AuthEnv),
+}
+
+// tokenCommand is the usage of `server token`.
+var tokenCommand = cli.Command{
+	Name: "server token",
+	Args: "<login> [flags]",
+	Summary: "Print a bearer token for login: signed with AUTH_JWT_SECRET when set, else with the development secret\n" +
+		"of --data-dir (created if missing), which only a server using that data directory accepts.",
+	Env: cli.AuthEnv,
+}
+
+// run executes one command line and returns the exit status: 0 success
+// (and --help), 1 failure, 2 a wrong command line.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args, stdout, stderr)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stderr, "server:", err)
 	}
-	if len(args) > 0 && args[0] == "token" {
-		return runToken(args[1:])
+	return cli.ExitCode(err)
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "healthcheck":
+			return healthcheck.Run(ctx, "server", args[1:], stdout)
+		case "token":
+			return runToken(args[1:], stdout, stderr)
+		case "help":
+			args = []string{"--help"}
+		}
 	}
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	return serve(ctx, args, stdout, stderr)
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := serverCommand
+	fs := c.NewFlagSet()
 	addr := fs.String("addr", ":8080", "listen address")
-	dataDir := fs.String("data-dir", "./.hubstream", "data directory of the embedded engine (ignored with DYNAMODB_ENDPOINT)")
-	noProjector := fs.Bool("no-projector", false, "do not run the projector in process (run cmd/projector instead)")
+	dataDir := fs.String("data-dir", "./.hubstream", "data directory of the embedded engine and its development token secret (not used with an endpoint)")
+	noProjector := fs.Bool("no-projector", false, "do not run the projector in process (run projector run instead)")
 	introspection := fs.Bool("introspection", false, "allow schema introspection (always on with the embedded engine)")
 	createTable := fs.Bool("create-table", true, "create the table if it is missing; false: use an existing table (as on AWS) and fail if it is missing or differs from hubstream's schema")
-	if err := fs.Parse(args); err != nil {
+	delay := fs.Duration("shutdown-delay", 0, "on SIGTERM, keep serving this long with /readyz answering 503 before closing the listener (above the load balancer's probe interval)")
+	timeout := fs.Duration("shutdown-timeout", app.DefaultShutdownTimeout, "then wait at most this long for requests in flight before closing their connections")
+	logOpts := obs.LogFlags(fs)
+	if err := c.Parse(fs, args, 0, stdout); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	if *delay < 0 || *timeout <= 0 {
+		return cli.Usagef("--shutdown-delay must not be negative and --shutdown-timeout must be positive")
+	}
+	logger := obs.NewLogger(stderr, *logOpts)
 	env := table.ConfigFromEnv()
 	authOpts, err := auth.OptionsFromEnv()
 	if err != nil {
 		return err
 	}
-	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector, ExistingTable: !*createTable, Auth: authOpts}
+	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector,
+		ExistingTable: !*createTable, Auth: authOpts, Logger: logger}
 	cfg.GraphQL.Introspection = *introspection
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	where := "embedded engine, data in " + *dataDir
-	if env.Endpoint != "" {
-		where = "DynamoDB at " + env.Endpoint
-	}
-	return a.Serve(ctx, app.ServeOptions{Addr: *addr, OnListen: func(l net.Addr) {
-		log.Printf("hubstream: serving GraphQL at %s/graphql and the playground at %s/ (%s, table %s)", httpURL(l), httpURL(l), where, a.TableName())
-	}})
+	return a.Serve(ctx, app.ServeOptions{Addr: *addr, ShutdownDelay: *delay, ShutdownTimeout: *timeout})
 }
 
 // runToken prints a bearer token for a login, signed with the secret the
 // server accepts: AUTH_JWT_SECRET if set, else the development secret in
-// --data-dir (created if missing).
-func runToken(args []string) error {
-	fs := flag.NewFlagSet("server token", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: server token <login> [--data-dir dir] [--ttl 1h]")
-		fs.PrintDefaults()
-	}
-	dataDir := fs.String("data-dir", "./.hubstream", "data directory holding the development secret")
+// --data-dir (created if missing, with a warning). It says on stderr
+// which servers accept the token.
+func runToken(args []string, stdout, stderr io.Writer) error {
+	c := tokenCommand
+	fs := c.NewFlagSet()
+	dataDir := fs.String("data-dir", "./.hubstream", "data directory holding the development secret (the server's --data-dir)")
 	ttl := fs.Duration("ttl", 0, "token lifetime, at most AUTH_MAX_TOKEN_LIFETIME (default and 0: that maximum, 24h unless set)")
 	// The login may come before or after the flags.
 	var login string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		login, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := c.Parse(fs, args, 1, stdout); err != nil {
 		return err
 	}
 	if login == "" && fs.NArg() > 0 {
 		login = fs.Arg(0)
-		if err := fs.Parse(fs.Args()[1:]); err != nil {
+		if err := c.Parse(fs, fs.Args()[1:], 0, stdout); err != nil {
 			return err
 		}
+	} else if login != "" && fs.NArg() > 0 {
+		return cli.Usagef("unexpected argument %q: want exactly one login (run %q)", fs.Arg(0), "server token --help")
 	}
-	if login == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return errors.New("token: want exactly one login")
+	if login == "" {
+		return cli.Usagef("want a login: server token <login> (run %q)", "server token --help")
 	}
 	if *ttl < 0 {
-		return errors.New("token: --ttl must not be negative")
+		return cli.Usagef("--ttl must not be negative")
 	}
 	authOpts, err := auth.OptionsFromEnv()
 	if err != nil {
 		return err
 	}
+	dir := *dataDir
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	secretFile := filepath.Join(dir, auth.DevSecretFile)
+	_, statErr := os.Stat(secretFile)
+	created := !authOpts.Configured() && errors.Is(statErr, os.ErrNotExist)
 	tok, err := app.MintToken(app.Config{DataDir: *dataDir, Auth: authOpts}, login, *ttl)
 	if err != nil {
 		return err
 	}
-	fmt.Println(tok)
-	return nil
-}
-
-func httpURL(a net.Addr) string {
-	if tcp, ok := a.(*net.TCPAddr); ok && (tcp.IP.IsUnspecified() || tcp.IP.IsLoopback()) {
-		return fmt.Sprintf("http://localhost:%d", tcp.Port)
+	fmt.Fprintln(stdout, tok)
+	lifetime := "the maximum lifetime"
+	if *ttl > 0 {
+		lifetime = ttl.String()
 	}
-	return "http://" + a.String()
+	switch {
+	case authOpts.Configured():
+		fmt.Fprintf(stderr, "server token: token for %s, valid for %s, signed with %s: servers configured with the same secret accept it\n", login, lifetime, auth.EnvJWTSecret)
+	case created:
+		fmt.Fprintf(stderr, "server token: warning: created a new development secret in %s: the token is valid only for a server started with --data-dir %s (a server using another data directory, or started before with another secret, rejects it)\n", secretFile, dir)
+	default:
+		fmt.Fprintf(stderr, "server token: token for %s, valid for %s, accepted by the server started with --data-dir %s (development secret %s)\n", login, lifetime, dir, secretFile)
+	}
+	return nil
 }

@@ -10,23 +10,20 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
-	"fmt"
-	"log"
+	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hubstream/hubstream/graph"
 	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/ddblocal"
-	"github.com/hubstream/hubstream/internal/ddblocal/storage"
-	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/playground"
 	"github.com/hubstream/hubstream/internal/projections"
 	"github.com/hubstream/hubstream/internal/table"
@@ -68,8 +65,14 @@ type Config struct {
 	// WrapHTTP, when set, wraps the HTTP client of every DynamoDB call (for
 	// request counting).
 	WrapHTTP func(aws.HTTPClient) aws.HTTPClient
-	// Logf receives operational messages. Default log.Printf.
-	Logf func(format string, args ...any)
+	// Logger receives operational messages and the access log; the
+	// embedded storage engine's own log lines go to it at debug level.
+	// Default: slog.Default().
+	Logger *slog.Logger
+	// Registry collects the process's metrics (HTTP, GraphQL, DynamoDB
+	// calls, executor, loaders, projector), which /metrics serves.
+	// Default: a fresh obs.NewRegistry().
+	Registry *prometheus.Registry
 	// CursorKey seals connection cursors (16, 24 or 32 bytes). Default:
 	// derived from the HS256 token secret (so cursors survive restarts and
 	// work across replicas), else a random key per process.
@@ -86,6 +89,7 @@ type Config struct {
 // App is a running hubstream.
 type App struct {
 	cfg      Config
+	log      *slog.Logger
 	engine   *ddblocal.Engine
 	clients  table.Clients
 	store    *events.Store
@@ -94,6 +98,8 @@ type App struct {
 	handler  http.Handler
 	auth     *auth.Authenticator
 	ready    atomic.Bool
+	draining atomic.Bool  // shutdown began: responses close their connections
+	inFlight atomic.Int64 // requests being served by Serve's server
 }
 
 // New builds an App: it opens the embedded engine (unless Endpoint is
@@ -106,22 +112,26 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.DataDir == "" {
 		cfg.DataDir = "./.hubstream"
 	}
-	if cfg.Logf == nil {
-		cfg.Logf = log.Printf
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = obs.NewRegistry()
 	}
 	if cfg.Endpoint == "" && !cfg.MemoryOnly {
-		if err := privateDataDir(cfg.DataDir, cfg.Logf); err != nil {
+		if err := privateDataDir(cfg.DataDir, cfg.Logger); err != nil {
 			return nil, err
 		}
 	}
-	authn, authSecret, err := newAuthenticator(cfg)
+	authn, authSecret, err := newAuthenticator(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, auth: authn}
-	cc := table.ClientConfig{Endpoint: cfg.Endpoint, Region: cfg.Region}
+	a := &App{cfg: cfg, log: cfg.Logger, auth: authn}
+	m := newMetrics(cfg.Registry)
+	cc := table.ClientConfig{Endpoint: cfg.Endpoint, Region: cfg.Region, Metrics: m.dynamo}
 	if cfg.Endpoint == "" {
-		eng, err := openEngine(cfg)
+		eng, err := openEngine(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -157,11 +167,15 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	codec := events.NewCodec()
 	a.store = events.NewStore(clients.DB, cfg.Table, codec)
-	a.executor = events.NewExecutor(a.store, events.ExecutorOptions{})
+	a.executor = events.NewExecutor(a.store, events.ExecutorOptions{Observer: m.observeAttempt})
 	if !cfg.NoProjector {
 		opts := cfg.Projector
 		if opts.Logf == nil {
-			opts.Logf = cfg.Logf
+			// The projector runtime still takes a printf-style Logf.
+			opts.Logf = obs.Logf(ctx, cfg.Logger.With(slog.String("component", "projector")), slog.LevelInfo)
+		}
+		if opts.Metrics == nil {
+			opts.Metrics = projections.NewMetrics(cfg.Registry)
 		}
 		if opts.WorkerID == "" && cfg.Endpoint == "" && !cfg.MemoryOnly {
 			// Only one process can open the embedded engine's data
@@ -195,7 +209,17 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	gql.Source = loaders.Source{DB: clients.DB, Table: cfg.Table, Pager: pager}
 	gql.Auth = a.auth
-	a.handler = a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store}, gql))
+	if gql.Metrics == nil {
+		gql.Metrics = graph.NewMetrics(cfg.Registry)
+	}
+	if gql.Loaders.ObserveBatch == nil {
+		gql.Loaders.ObserveBatch = m.observeBatch
+	}
+	a.handler = obs.Middleware(a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store}, gql)), obs.HTTPOptions{
+		Logger:  cfg.Logger,
+		Metrics: m.http,
+		Quiet:   quietRoute,
+	})
 	a.ready.Store(true)
 	return a, nil
 }
@@ -223,20 +247,22 @@ func authOptions(cfg Config) (opts auth.Options, devSecret string, err error) {
 
 // newAuthenticator builds the authenticator and returns the shared token
 // secret too (nil with a JWKS), from which cursor keys are derived.
-func newAuthenticator(cfg Config) (*auth.Authenticator, []byte, error) {
+func newAuthenticator(ctx context.Context, cfg Config) (*auth.Authenticator, []byte, error) {
 	opts, devSecret, err := authOptions(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	if opts.Logf == nil {
-		opts.Logf = cfg.Logf
+		// JWKS fetch failures: tokens of a rotated key are refused.
+		opts.Logf = obs.Logf(ctx, cfg.Logger.With(slog.String("component", "auth")), slog.LevelWarn)
 	}
 	authn, err := auth.New(opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	if devSecret != "" {
-		cfg.Logf("hubstream: development authentication: tokens are signed with the secret in %s; mint one with `go run ./cmd/server token <login> --data-dir %s`", devSecret, cfg.DataDir)
+		cfg.Logger.Info("development authentication: tokens are signed with the development secret of the data directory; mint one with `server token <login> --data-dir "+cfg.DataDir+"`",
+			slog.String("secret", devSecret))
 	}
 	return authn, opts.Secret, nil
 }
@@ -287,16 +313,16 @@ func (a *App) DevToken(login string) (string, error) {
 	return a.auth.Mint(login, longestToken(a.auth))
 }
 
-func openEngine(cfg Config) (*ddblocal.Engine, error) {
+func openEngine(ctx context.Context, cfg Config) (*ddblocal.Engine, error) {
 	opts := cfg.Engine
+	if opts.Logf == nil {
+		// The engine reports internal faults only.
+		opts.Logf = obs.Logf(ctx, cfg.Logger.With(slog.String("component", "engine")), slog.LevelError)
+	}
 	if !cfg.MemoryOnly && opts.Store == nil {
-		dir := filepath.Join(cfg.DataDir, "ddb")
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("data directory: %w", err)
-		}
-		st, err := pebblestore.Open(dir, pebblestore.Options{Logf: cfg.Logf})
+		st, err := OpenStore(ctx, cfg.DataDir, cfg.Logger)
 		if err != nil {
-			return nil, fmt.Errorf("opening data directory %s: %w", dir, err)
+			return nil, err
 		}
 		opts.Store = st
 	}
@@ -310,9 +336,18 @@ func openEngine(cfg Config) (*ddblocal.Engine, error) {
 	return eng, nil
 }
 
-var _ storage.Store = (*pebblestore.Store)(nil)
+// quietRoute reports the requests whose access log lines are debug:
+// probes and scrapes, which come every few seconds.
+func quietRoute(r *http.Request) bool {
+	switch r.Pattern {
+	case "GET /healthz", "GET /readyz", "GET /metrics":
+		return true
+	}
+	return false
+}
 
-// routes mounts the GraphQL endpoint, the playground and health checks.
+// routes mounts the GraphQL endpoint, the playground, health checks and
+// metrics.
 func (a *App) routes(gql http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gql)
@@ -327,19 +362,29 @@ func (a *App) routes(gql http.Handler) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	if a.runner != nil {
-		// The in-process projector's metrics (DESIGN.md §5).
-		mux.Handle("GET /metrics", a.runner.Metrics().Handler())
-	}
+	// Every metric of the process, the in-process projector's included
+	// when it runs (docs/operations.md lists them).
+	mux.Handle("GET /metrics", obs.MetricsHandler(a.cfg.Registry))
 	return mux
 }
 
-// Handler returns the HTTP handler serving /graphql, /, /healthz and
-// /readyz.
+// Handler returns the HTTP handler serving /graphql, /, /healthz,
+// /readyz and /metrics, with the access log and the HTTP metrics around
+// it.
 func (a *App) Handler() http.Handler { return a.handler }
 
 // Clients returns the DynamoDB clients the app uses.
 func (a *App) Clients() table.Clients { return a.clients }
+
+// Registry returns the registry of the app's metrics.
+func (a *App) Registry() *prometheus.Registry { return a.cfg.Registry }
+
+// Embedded reports whether the app runs the embedded engine (no
+// Endpoint).
+func (a *App) Embedded() bool { return a.engine != nil }
+
+// Projector reports whether the app runs the projector in process.
+func (a *App) Projector() bool { return a.runner != nil }
 
 // TableName returns the table the app uses.
 func (a *App) TableName() string { return a.cfg.Table }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/obs"
 )
 
 type gqlResponse struct {
@@ -63,7 +65,7 @@ const (
 // TestMutationsRequireTheirUser drives the real app over HTTP: mutations
 // need a token, and a token acts only for its own login.
 func TestMutationsRequireTheirUser(t *testing.T) {
-	a, err := New(context.Background(), Config{MemoryOnly: true, NoProjector: true, Logf: t.Logf})
+	a, err := New(context.Background(), Config{MemoryOnly: true, NoProjector: true, Logger: obs.PrintfLogger(t.Logf, slog.LevelDebug)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,13 +137,13 @@ func foreignToken(t *testing.T, login string) string {
 
 func TestAuthConfiguration(t *testing.T) {
 	t.Run("endpoint without AUTH_* fails at startup", func(t *testing.T) {
-		_, err := New(context.Background(), Config{Endpoint: "http://127.0.0.1:1", Logf: t.Logf})
+		_, err := New(context.Background(), Config{Endpoint: "http://127.0.0.1:1", Logger: obs.PrintfLogger(t.Logf, slog.LevelDebug)})
 		if err == nil || !strings.Contains(err.Error(), "AUTH_JWT_SECRET") {
 			t.Fatalf("New = %v, want an error naming AUTH_JWT_SECRET", err)
 		}
 	})
 	t.Run("endpoint with a bad AUTH_* fails at startup", func(t *testing.T) {
-		_, err := New(context.Background(), Config{Endpoint: "http://127.0.0.1:1", Auth: auth.Options{Secret: []byte("short")}, Logf: t.Logf})
+		_, err := New(context.Background(), Config{Endpoint: "http://127.0.0.1:1", Auth: auth.Options{Secret: []byte("short")}, Logger: obs.PrintfLogger(t.Logf, slog.LevelDebug)})
 		if err == nil || !strings.Contains(err.Error(), "32 bytes") {
 			t.Fatalf("New = %v, want the short-secret error", err)
 		}

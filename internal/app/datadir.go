@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 )
@@ -11,7 +12,7 @@ import (
 // exists and others may read or enter it, warns how to close it: a data
 // directory holds every table's data and the secret that signs tokens.
 // An existing directory's mode is the operator's to change, not ours.
-func privateDataDir(dir string, logf func(string, ...any)) error {
+func privateDataDir(dir string, log *slog.Logger) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -23,7 +24,8 @@ func privateDataDir(dir string, logf func(string, ...any)) error {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		logf("hubstream: warning: the data directory %s is accessible to other users (mode %v); it holds all data and the development token secret: chmod 700 %s", dir, perm, dir)
+		log.Warn("the data directory is accessible to other users; it holds all data and the development token secret: chmod 700 "+dir,
+			slog.String("data_dir", dir), slog.String("mode", perm.String()))
 	}
 	return nil
 }

@@ -6,12 +6,15 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/hubstream/hubstream/internal/obs"
 )
 
 // TestDataDirIsOwnerOnly: the server's data directory — the engine's
@@ -39,7 +42,7 @@ func TestDataDirIsOwnerOnly(t *testing.T) {
 		return false
 	}
 	dir := filepath.Join(t.TempDir(), "fresh", ".hubstream")
-	a, err := New(context.Background(), Config{DataDir: dir, NoProjector: true, Logf: logf})
+	a, err := New(context.Background(), Config{DataDir: dir, NoProjector: true, Logger: obs.PrintfLogger(logf, slog.LevelDebug)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +89,7 @@ func TestDataDirIsOwnerOnly(t *testing.T) {
 	if err := os.Chmod(open, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	a, err = New(context.Background(), Config{DataDir: open, NoProjector: true, Logf: logf})
+	a, err = New(context.Background(), Config{DataDir: open, NoProjector: true, Logger: obs.PrintfLogger(logf, slog.LevelDebug)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -37,7 +39,7 @@ func TestExistingTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := func(name string) app.Config {
-		return app.Config{Endpoint: srv.URL, Table: name, ExistingTable: true, NoProjector: true, Logf: t.Logf,
+		return app.Config{Endpoint: srv.URL, Table: name, ExistingTable: true, NoProjector: true, Logger: obs.PrintfLogger(t.Logf, slog.LevelDebug),
 			Auth: auth.DevOptions([]byte("0123456789abcdef0123456789abcdef"))}
 	}
 	tests := []struct {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/obs"
 )
 
 // TestTokenLifetime: `server token` (MintToken) mints at most
@@ -48,7 +50,7 @@ func TestTokenLifetime(t *testing.T) {
 	if err != nil || opts.MaxTokenLifetime != time.Hour {
 		t.Fatalf("the development default lost the maximum: %+v %v", opts.MaxTokenLifetime, err)
 	}
-	a, err := New(context.Background(), Config{MemoryOnly: true, NoProjector: true, Auth: auth.Options{MaxTokenLifetime: 30 * time.Minute}, Logf: t.Logf})
+	a, err := New(context.Background(), Config{MemoryOnly: true, NoProjector: true, Auth: auth.Options{MaxTokenLifetime: 30 * time.Minute}, Logger: obs.PrintfLogger(t.Logf, slog.LevelDebug)})
 	if err != nil {
 		t.Fatal(err)
 	}

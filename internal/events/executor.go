@@ -24,6 +24,10 @@ type ExecutorOptions struct {
 	MaxAttempts int
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Observer, when set, is told the outcome of every append attempt of
+	// every command (metrics: attempts, conflicts, retries). It must be
+	// safe for concurrent use and quick. Default: none.
+	Observer func(AppendAttempt)
 }
 
 // Executor runs commands: load heads, decide, append — DESIGN.md §4.
@@ -159,6 +163,7 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 		}
 		_, err = x.store.db.TransactWriteItems(ctx, write)
 		if err == nil {
+			x.observe(cmd, attempt, AttemptCommitted)
 			return res, nil
 		}
 		cancel, ok := table.AsCancellation(err)
@@ -173,11 +178,14 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 			// Only contention is worth another attempt; anything else
 			// (an item over 400 KB, an unknown reason) would fail again and
 			// end as a misleading CONFLICT.
+			x.observe(cmd, attempt, AttemptFailed)
 			return Result{}, fmt.Errorf("events: appending: %w", err)
 		}
 		if attempt >= x.opts.MaxAttempts {
+			x.observe(cmd, attempt, AttemptConflict)
 			return Result{}, fmt.Errorf("events: %d attempts: %w", attempt, entities.Conflict("the entity was changed concurrently too often; try again"))
 		}
+		x.observe(cmd, attempt, AttemptRetried)
 		if err := backoff(ctx, attempt); err != nil {
 			return Result{}, err
 		}

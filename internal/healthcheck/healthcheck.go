@@ -5,26 +5,40 @@ package healthcheck
 
 import (
 	"context"
-	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/hubstream/hubstream/internal/cli"
 )
 
-// Run parses args (--url, --timeout) and probes the URL with GET. It
-// succeeds when the server answers with a status below 500 (a DynamoDB
-// endpoint answers a bare GET with a 4xx, which still proves it is up; a
-// not-ready hubstream answers /readyz with 503).
-func Run(ctx context.Context, name string, args []string) error {
-	fs := flag.NewFlagSet(name+" healthcheck", flag.ContinueOnError)
+// Command returns the sub-command's description under binary.
+func Command(binary string) cli.Command {
+	return cli.Command{
+		Name:    binary + " healthcheck",
+		Args:    "--url URL [--timeout 2s]",
+		Summary: "Probe URL with GET and exit 0 if it answers with a status below 500, 1 otherwise (a container health check; the image has no curl).",
+	}
+}
+
+// Run parses args (--url, --timeout) and probes the URL with GET; -h
+// prints the usage to stdout and returns flag.ErrHelp, a wrong command
+// line is a *cli.UsageError. It succeeds when the server answers with a
+// status below 500 (a DynamoDB endpoint answers a bare GET with a 4xx,
+// which still proves it is up; a not-ready hubstream answers /readyz with
+// 503).
+func Run(ctx context.Context, binary string, args []string, stdout io.Writer) error {
+	c := Command(binary)
+	fs := c.NewFlagSet()
 	url := fs.String("url", "", "URL to probe (required)")
 	timeout := fs.Duration("timeout", 2*time.Second, "how long to wait for an answer")
-	if err := fs.Parse(args); err != nil {
+	if err := c.Parse(fs, args, 0, stdout); err != nil {
 		return err
 	}
 	if *url == "" || !(strings.HasPrefix(*url, "http://") || strings.HasPrefix(*url, "https://")) {
-		return fmt.Errorf("healthcheck: --url must be an http(s) URL")
+		return cli.Usagef("healthcheck: --url must be an http(s) URL")
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()

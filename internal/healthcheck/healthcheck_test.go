@@ -1,6 +1,7 @@
 package healthcheck
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -21,14 +22,14 @@ func TestRun(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(tc.status) }))
 			defer srv.Close()
-			err := Run(t.Context(), "test", []string{"--url", srv.URL})
+			err := Run(t.Context(), "test", []string{"--url", srv.URL}, io.Discard)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("Run = %v, want error %v", err, tc.wantErr)
 			}
 		})
 	}
 	for _, args := range [][]string{{}, {"--url", "ftp://x"}, {"--url", "http://127.0.0.1:1"}} {
-		if err := Run(t.Context(), "test", args); err == nil {
+		if err := Run(t.Context(), "test", args, io.Discard); err == nil {
 			t.Fatalf("Run(%v) succeeded", args)
 		}
 	}

@@ -19,6 +19,10 @@ type Options struct {
 	// Default 2 ms: gqlgen resolves sibling fields concurrently within
 	// microseconds, so a short window already catches a whole level.
 	Wait time.Duration
+	// ObserveBatch, when set, is called with the loader's name and the
+	// number of keys of every batch it loads (metrics: batch sizes). It
+	// must be safe for concurrent use and quick. Default: none.
+	ObserveBatch func(loader string, keys int)
 }
 
 // Item is a raw read item.
@@ -54,6 +58,9 @@ func New(src Source, opts Options) *Loaders {
 		src:   src,
 		Pager: src.Pager,
 		ItemByKey: dataloader.NewBatchedLoader(func(ctx context.Context, keys []table.Key) []*dataloader.Result[Item] {
+			if opts.ObserveBatch != nil {
+				opts.ObserveBatch("item", len(keys))
+			}
 			items, err := batchGet(ctx, src.DB, src.Table, keys)
 			out := make([]*dataloader.Result[Item], len(keys))
 			for i := range keys {

@@ -2,14 +2,18 @@ package table
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Clients are the two DynamoDB clients hubstream uses.
@@ -36,16 +40,67 @@ type ClientConfig struct {
 	StaticCredentials bool
 	// MaxAttempts bounds the SDK's own retries. Default: the SDK's (3).
 	MaxAttempts int
+	// StreamsEndpoint overrides Endpoint for the DynamoDB Streams client.
+	// Default: Endpoint (local endpoints serve both APIs on one URL).
+	StreamsEndpoint string
+	// Metrics counts every call of the clients (NewMetrics). Default:
+	// none.
+	Metrics *Metrics
 }
 
-// ConfigFromEnv reads DYNAMODB_ENDPOINT and AWS_REGION.
-func ConfigFromEnv() ClientConfig {
-	return ClientConfig{Endpoint: os.Getenv("DYNAMODB_ENDPOINT"), Region: os.Getenv("AWS_REGION")}
+// The environment variables ConfigFromEnv reads. DYNAMODB_ENDPOINT is
+// hubstream's own; the others are the AWS SDK's standard ones, honoured
+// the same way the SDK does (a service-specific URL before the global one,
+// none at all when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true).
+const (
+	EnvEndpoint          = "DYNAMODB_ENDPOINT"
+	EnvSDKEndpoint       = "AWS_ENDPOINT_URL_DYNAMODB"
+	EnvSDKStreamEndpoint = "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"
+	EnvSDKGlobalEndpoint = "AWS_ENDPOINT_URL"
+	EnvSDKIgnoreEndpoint = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+	EnvRegion            = "AWS_REGION"
+)
+
+// ConfigFromEnv reads where DynamoDB is: DYNAMODB_ENDPOINT, else the AWS
+// SDK's AWS_ENDPOINT_URL_DYNAMODB, else AWS_ENDPOINT_URL (both ignored
+// when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true); the Streams client
+// uses AWS_ENDPOINT_URL_DYNAMODB_STREAMS when set, else the same endpoint.
+// It reads the region from AWS_REGION. An empty Endpoint means the
+// embedded engine for the server and the region's DynamoDB for the
+// projector.
+func ConfigFromEnv() ClientConfig { return configFrom(os.Getenv) }
+
+func configFrom(getenv func(string) string) ClientConfig {
+	cc := ClientConfig{Endpoint: getenv(EnvEndpoint), Region: getenv(EnvRegion)}
+	if strings.EqualFold(getenv(EnvSDKIgnoreEndpoint), "true") {
+		return cc
+	}
+	for _, env := range []string{EnvSDKEndpoint, EnvSDKGlobalEndpoint} {
+		if cc.Endpoint == "" {
+			cc.Endpoint = getenv(env)
+		}
+	}
+	if s := getenv(EnvSDKStreamEndpoint); s != "" && cc.Endpoint != "" {
+		cc.StreamsEndpoint = s
+	}
+	return cc
 }
+
+// ErrNoCredentials is returned by NewClients when the AWS configuration
+// chain yields no credentials.
+var ErrNoCredentials = errors.New("no AWS credentials")
+
+// credentialsTimeout bounds the credential lookup at start: the chain's
+// last resort is the EC2 instance metadata service, which is slow to
+// answer "none" off EC2.
+const credentialsTimeout = 10 * time.Second
 
 // NewClients builds clients from the standard AWS configuration chain
 // (environment, shared config files, instance roles) adjusted by cfg. It
-// fails only if that configuration cannot be loaded.
+// fails if that configuration cannot be loaded, and with ErrNoCredentials
+// (and what to set) if it yields no credentials, which it finds out at
+// once (within 10 s when it has to ask the EC2 metadata service).
+// StaticCredentials skips the chain and never fails.
 func NewClients(ctx context.Context, cfg ClientConfig) (Clients, error) {
 	if cfg.StaticCredentials {
 		// A local endpoint needs nothing from the AWS configuration chain,
@@ -62,7 +117,7 @@ func NewClients(ctx context.Context, cfg ClientConfig) (Clients, error) {
 		if cfg.MaxAttempts > 0 {
 			awsCfg.RetryMaxAttempts = cfg.MaxAttempts
 		}
-		return newClients(awsCfg, cfg.Endpoint), nil
+		return newClients(awsCfg, cfg), nil
 	}
 	var loadOpts []func(*config.LoadOptions) error
 	if cfg.Region != "" {
@@ -84,22 +139,55 @@ func NewClients(ctx context.Context, cfg ClientConfig) (Clients, error) {
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"
 	}
-	if cfg.Endpoint != "" && awsCfg.Credentials == nil {
-		awsCfg.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
+	if err := checkCredentials(ctx, awsCfg, cfg.Endpoint); err != nil {
+		return Clients{}, err
 	}
-	return newClients(awsCfg, cfg.Endpoint), nil
+	return newClients(awsCfg, cfg), nil
 }
 
-func newClients(awsCfg aws.Config, endpoint string) Clients {
+// checkCredentials fails fast, with what to do, when the configuration
+// chain has no credentials: otherwise the first call would fail much
+// later, deep in a request, with the SDK's less helpful message.
+func checkCredentials(ctx context.Context, awsCfg aws.Config, endpoint string) error {
+	var err error
+	if awsCfg.Credentials == nil {
+		err = errors.New("no credential provider")
+	} else {
+		rctx, cancel := context.WithTimeout(ctx, credentialsTimeout)
+		_, err = awsCfg.Credentials.Retrieve(rctx)
+		cancel()
+	}
+	if err == nil {
+		return nil
+	}
+	if endpoint != "" {
+		return fmt.Errorf("%w for the DynamoDB endpoint %s: the AWS SDK signs every request, even to a local endpoint that ignores the signature; "+
+			"for a local endpoint (ddblocal, DynamoDB Local) set dummy ones: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local; "+
+			"for Amazon DynamoDB use a profile (AWS_PROFILE), the environment or the instance's role (%v)", ErrNoCredentials, endpoint, err)
+	}
+	return fmt.Errorf("%w: configure them as for any AWS tool (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or the instance's or task's role) (%v)", ErrNoCredentials, err)
+}
+
+func newClients(awsCfg aws.Config, cfg ClientConfig) Clients {
+	var apiOptions []func(*middleware.Stack) error
+	if cfg.Metrics != nil {
+		apiOptions = append(apiOptions, cfg.Metrics.install)
+	}
+	streamsEndpoint := cfg.StreamsEndpoint
+	if streamsEndpoint == "" {
+		streamsEndpoint = cfg.Endpoint
+	}
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
+		o.APIOptions = append(o.APIOptions, apiOptions...)
 	})
 	streams := dynamodbstreams.NewFromConfig(awsCfg, func(o *dynamodbstreams.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
+		if streamsEndpoint != "" {
+			o.BaseEndpoint = aws.String(streamsEndpoint)
 		}
+		o.APIOptions = append(o.APIOptions, apiOptions...)
 	})
 	return Clients{DB: db, Streams: streams}
 }

@@ -38,9 +38,12 @@ const (
 	GSI4 = "GSI4"
 )
 
+// EnvTable names the environment variable with the table's name.
+const EnvTable = "HUBSTREAM_TABLE"
+
 // Name returns the table name from HUBSTREAM_TABLE, or DefaultTable.
 func Name() string {
-	if n := os.Getenv("HUBSTREAM_TABLE"); n != "" {
+	if n := os.Getenv(EnvTable); n != "" {
 		return n
 	}
 	return DefaultTable

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/test/testkit"
 )
 
@@ -31,7 +33,7 @@ func TestIntrospectionOffIsAClientError(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
 	t.Setenv("AWS_REGION", "us-east-1")
 	a, err := app.New(context.Background(), app.Config{
-		Endpoint: ddb.URL, NoProjector: true, Logf: t.Logf,
+		Endpoint: ddb.URL, NoProjector: true, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn),
 		Auth: auth.Options{Secret: []byte(strings.Repeat("k", 32))},
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ package testkit
 
 import (
 	"context"
+	"log/slog"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hubstream/hubstream/internal/app"
+	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -75,7 +77,7 @@ func (s *Server) Table() string { return s.App.TableName() }
 func Start(tb testing.TB, opts Options) *Server {
 	tb.Helper()
 	logs := &testLog{tb: tb}
-	cfg := app.Config{MemoryOnly: true, NoProjector: opts.NoProjector, Table: opts.Table, Logf: logs.Logf}
+	cfg := app.Config{MemoryOnly: true, NoProjector: opts.NoProjector, Table: opts.Table, Logger: obs.PrintfLogger(logs.Logf, slog.LevelWarn)}
 	cfg.Projector.Logf = logs.Logf
 	var counter *table.RequestCounter
 	if opts.CountRequests {
@@ -184,7 +186,7 @@ func Poll(deadline time.Duration, cond func() bool) bool {
 // no listener: a target for rebuilds.
 func FreshTable(tb testing.TB) *app.App {
 	tb.Helper()
-	cfg := app.Config{MemoryOnly: true, NoProjector: true, Logf: func(string, ...any) {}}
+	cfg := app.Config{MemoryOnly: true, NoProjector: true, Logger: obs.Discard()}
 	if !Embedded() {
 		onEndpoint(tb, &cfg)
 	}

@@ -38,6 +38,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"path/filepath"
 	"sync"
@@ -61,6 +62,10 @@ type Options struct {
 	// Logf receives Pebble's log lines (WAL replay notes, background
 	// errors). Default: the standard library's log package.
 	Logf func(format string, args ...any)
+	// Warnf receives the store's own warnings (a data directory other
+	// users can read), which an application may want at a higher level
+	// than Pebble's chatter. Default: Logf.
+	Warnf func(format string, args ...any)
 
 	fs vfs.FS // file system for tests; nil is the OS's
 }
@@ -74,7 +79,8 @@ const (
 // Store is a storage.Store kept in a directory by Pebble. It is safe for
 // concurrent use.
 type Store struct {
-	db *pebble.DB
+	db   *pebble.DB
+	lock io.Closer // the directory's lock (lock.go), released by Close
 
 	// mu makes Close wait for operations in flight: every use of db,
 	// including snapshot reads and iterator steps, holds the read lock and
@@ -93,7 +99,8 @@ type Store struct {
 var _ storage.Store = (*Store)(nil)
 
 // Open opens the store in dir, creating dir and an empty store if needed.
-// The directory is locked against other processes until Close. Open replays
+// The directory is locked against other Stores, in this process or
+// another, until Close: while one has it open, Open fails with ErrLocked. Open replays
 // the write-ahead log, which takes time proportional to the data written
 // since the last memtable flush (at most about 2 × MemTableSize).
 func Open(dir string, opts Options) (*Store, error) {
@@ -142,16 +149,26 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := createDir(po.FS, dir); err != nil {
 		return nil, fmt.Errorf("pebblestore: create %s: %w", dir, err)
 	}
+	lock := io.Closer(io.NopCloser(nil))
 	if opts.fs == nil {
 		if mode, loose := looseMode(dir); loose {
-			logger{opts.Logf}.Infof("warning: the data directory %s is accessible to other users (mode %v); its files hold every table's data: chmod 700 %s", dir, mode, dir)
+			warnf := opts.Warnf
+			if warnf == nil {
+				warnf = logger{opts.Logf}.Infof
+			}
+			warnf("warning: the data directory %s is accessible to other users (mode %v); its files hold every table's data: chmod 700 %s", dir, mode, dir)
+		}
+		var err error
+		if lock, err = lockDir(dir); err != nil {
+			return nil, fmt.Errorf("pebblestore: %w", err)
 		}
 	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {
+		_ = lock.Close()
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, lock: lock}, nil
 }
 
 // createDir creates dir and any missing parents, and fsyncs the parent of
@@ -326,7 +343,12 @@ func (s *Store) Close() error {
 		return storage.ErrClosed
 	}
 	s.closed = true
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	// Released after Pebble let go of its files: the next Open may start.
+	if lerr := s.lock.Close(); err == nil {
+		err = lerr
+	}
+	if err != nil {
 		return fmt.Errorf("pebblestore: close: %w", err)
 	}
 	return nil
