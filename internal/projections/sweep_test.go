@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -114,4 +115,87 @@ func FuzzDecodeSweep(f *testing.F) {
 			t.Errorf("cursors %v from invalid JSON %q", s.cursors, cursor)
 		}
 	})
+}
+
+// TestSweepRequests is finding 1 of the review of issue 18: detections
+// arriving more often than the grace must not postpone the pass — it
+// starts a grace after the first — and detections the pass does not cover
+// (after its cutoff) ask for the following one. The sweep item lives in
+// the engine and every step goes through the SDK; the clock is explicit.
+func TestSweepRequests(t *testing.T) {
+	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	const grace = time.Minute
+	at := func(graces float64) time.Time { return t0.Add(time.Duration(graces * float64(grace))) }
+	cases := []struct {
+		name        string
+		before      []float64 // detections before the pass, in graces after t0
+		passAt      float64   // the pass starts then (its cutoff a grace earlier)
+		during      []float64 // detections while it runs
+		catchUp     bool      // the pass is a catch-up (recordPass), not the sweeper's
+		wantPending bool      // a pass is still owed afterwards
+		wantDueAt   float64   // and is due then
+	}{
+		{name: "one detection", before: []float64{0}, passAt: 1},
+		{name: "detections every half grace", before: []float64{0, 0.5, 0.9, 1.4}, passAt: 1, wantPending: true, wantDueAt: 2.4},
+		{name: "a detection after the cutoff, during the pass", before: []float64{0}, passAt: 1, during: []float64{1.2}, wantPending: true, wantDueAt: 2.2},
+		{name: "detections before the cutoff, during the pass", before: []float64{0, 0.5}, passAt: 3, during: []float64{1}},
+		{name: "a catch-up covering every detection", before: []float64{0, 0.3}, passAt: 1.5, catchUp: true},
+		{name: "a catch-up with a detection after its cutoff", before: []float64{0, 0.8}, passAt: 1.5, catchUp: true, wantPending: true, wantDueAt: 1.8},
+	}
+	e := newTestEnv(t, ddblocal.StreamOptions{})
+	ctx := context.Background()
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			name := fmt.Sprintf("req%d", i)
+			for _, d := range c.before {
+				if err := requestSweep(ctx, e.db, e.table, name, at(d)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := readSweep(ctx, e.db, e.table, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := at(c.before[0])
+			if !s.Pending() || !s.Requested.Equal(first) {
+				t.Fatalf("after the detections: requested %v (pending %v), want the first, %v", s.Requested, s.Pending(), first)
+			}
+			if s.due(first.Add(grace-time.Millisecond), -1, grace, t0) || !s.due(first.Add(grace), -1, grace, t0) {
+				t.Errorf("the pass is not due exactly a grace after the first detection")
+			}
+			start := at(c.passAt)
+			var held SweepState
+			if !c.catchUp {
+				if held, err = acquireSweep(ctx, e.db, e.table, name, "w", s, start, time.Minute); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, d := range c.during {
+				if err := requestSweep(ctx, e.db, e.table, name, at(d)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := SweepStats{Started: start, Cutoff: start.Add(-grace), Finished: start.Add(time.Second)}
+			if c.catchUp {
+				err = recordPass(ctx, e.db, e.table, name, st)
+			} else {
+				err = finishSweep(ctx, e.db, e.table, name, "w", held, st, grace)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s, err = readSweep(ctx, e.db, e.table, name); err != nil {
+				t.Fatal(err)
+			}
+			if s.Pending() != c.wantPending {
+				t.Fatalf("after the pass: pending %v, want %v (%+v)", s.Pending(), c.wantPending, s)
+			}
+			if c.wantPending && !s.due(at(c.wantDueAt), -1, grace, t0) {
+				t.Errorf("the following pass is not due at %v (requested %v)", at(c.wantDueAt), s.Requested)
+			}
+			if c.wantPending && s.due(at(c.wantDueAt).Add(-time.Millisecond), -1, grace, t0) {
+				t.Errorf("the following pass is due before %v (requested %v)", at(c.wantDueAt), s.Requested)
+			}
+		})
+	}
 }
