@@ -38,9 +38,9 @@ import (
 const (
 	swRequested  = "requested"  // unix ms of the oldest loss no pass has covered yet
 	swLatest     = "latestLoss" // unix ms of the newest loss that asked for a pass
-	swPassStart  = "passStart" // unix ms; present while a pass runs
-	swCursor     = "cursor"    // JSON []sweepCursor of the running pass
-	swLastStart  = "lastStart" // the last completed pass
+	swPassStart  = "passStart"  // unix ms; present while a pass runs
+	swCursor     = "cursor"     // JSON []sweepCursor of the running pass
+	swLastStart  = "lastStart"  // the last completed pass
 	swLastEnd    = "lastEnd"
 	swLastCover  = "lastCutoff"
 	swLastResult = "lastResult" // JSON SweepSummary
