@@ -51,6 +51,7 @@ type SweepSummary struct {
 	Aggregates, Behind, Repaired, InFlight, Blocked, Failed int64
 	Scanned                                                 int64
 	ReadUnits                                               float64
+	Events                                                  int64 // events applied by repairs
 }
 
 // SweepState is the sweep item as status shows it.
@@ -95,7 +96,7 @@ func decodeSweep(it map[string]ddb.AttributeValue) SweepState {
 
 func summary(st SweepStats) SweepSummary {
 	return SweepSummary{Aggregates: st.Aggregates, Behind: st.Behind, Repaired: st.Repaired, InFlight: st.InFlight,
-		Blocked: st.Blocked, Failed: st.Failed, Scanned: st.Scanned, ReadUnits: st.ReadUnits}
+		Blocked: st.Blocked, Failed: st.Failed, Scanned: st.Scanned, ReadUnits: st.ReadUnits, Events: st.Events}
 }
 
 // readSweep reads the sweep item (consistently).
@@ -348,16 +349,17 @@ func (r *Runner) sweepIfDue(ctx context.Context, started time.Time) error {
 		DB: r.db, Table: r.table, Applier: r.applier, Segments: r.opts.SweepSegments, ReadRate: r.opts.SweepReadRate,
 		Grace: r.opts.SweepGrace, Blocked: r.blk.blocked, Logf: r.opts.Logf,
 		Now:    func() time.Time { return held.Running }, // the pass's cutoff is fixed by its (first) start
-		resume: held.cursors,
+		resume: held.cursors, resumed: held.Progress,
 	}
 	opts.save = func(cs []sweepCursor, st SweepStats) error {
 		return saveSweep(pctx, r.db, r.table, r.opts.Name, r.opts.WorkerID, held, cs, st, r.opts.Now(), r.opts.LeaseTimeout)
 	}
 	st, err := Sweep(pctx, opts)
 	st.Finished = r.opts.Now()
-	r.m.SweepScanned.Add(float64(st.Scanned))
-	r.m.SweepReadUnits.Add(st.ReadUnits)
-	r.m.SweepRepaired.Add(float64(st.Repaired))
+	// The stats are the whole pass's; this worker's metrics count its part.
+	r.m.SweepScanned.Add(float64(st.Scanned - st.resumed.Scanned))
+	r.m.SweepReadUnits.Add(st.ReadUnits - st.resumed.ReadUnits)
+	r.m.SweepRepaired.Add(float64(st.Repaired - st.resumed.Repaired))
 	if err != nil {
 		if errors.Is(err, errSweepLost) {
 			r.opts.Logf("projections: sweep: %s lost the sweep to another worker; it resumes the pass", r.opts.WorkerID)

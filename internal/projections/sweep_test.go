@@ -49,7 +49,9 @@ func TestSweepDue(t *testing.T) {
 
 // TestSweepResumes: a pass interrupted after it saved its position
 // resumes from there — it does not compare again what it compared — and
-// the two halves together repair everything behind.
+// the two halves together repair everything behind; the resumed pass
+// reports the whole pass, not only its second half (finding 4 of the
+// review of issue 18).
 func TestSweepResumes(t *testing.T) {
 	e := newTestEnv(t, ddblocal.StreamOptions{})
 	ctx := context.Background()
@@ -66,23 +68,37 @@ func TestSweepResumes(t *testing.T) {
 	}
 	ap := NewApplier(e.db, e.table, e.codec)
 	var saved []sweepCursor
+	var savedStats SweepSummary
 	pctx, cancel := context.WithCancel(ctx)
 	first, err := Sweep(pctx, SweepOptions{DB: e.db, Table: e.table, Applier: ap, Segments: 2, PageSize: 5, ReadRate: 4,
-		save: func(cs []sweepCursor, _ SweepStats) error {
-			saved = cs
+		save: func(cs []sweepCursor, st SweepStats) error {
+			saved, savedStats = cs, summary(st)
 			cancel()
 			return nil
 		}})
 	if !errors.Is(err, context.Canceled) || saved == nil {
 		t.Fatalf("first half: %v (saved %v)", err, saved)
 	}
-	second, err := Sweep(ctx, SweepOptions{DB: e.db, Table: e.table, Applier: ap, Segments: 2, PageSize: 5, ReadRate: -1, resume: saved})
+	if savedStats.Aggregates == 0 || savedStats.Repaired == 0 || savedStats.Scanned == 0 {
+		t.Fatalf("the saved position carries no progress: %+v", savedStats)
+	}
+	progress := &RebuildProgress{}
+	second, err := Sweep(ctx, SweepOptions{DB: e.db, Table: e.table, Applier: ap, Segments: 2, PageSize: 5, ReadRate: -1, Progress: progress,
+		resume: saved, resumed: savedStats})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("first half compared %d aggregates, the resumed one %d", first.Aggregates, second.Aggregates)
-	if second.Aggregates >= int64(len(heads)) || first.Aggregates == 0 {
-		t.Errorf("the resumed pass compared %d of %d aggregates (the first %d): it started over", second.Aggregates, len(heads), first.Aggregates)
+	t.Logf("first half compared %d aggregates (%d saved), the resumed run %d", first.Aggregates, savedStats.Aggregates, progress.Aggregates.Load())
+	if n := progress.Aggregates.Load(); n >= int64(len(heads)) || n == 0 {
+		t.Errorf("the resumed run compared %d of %d aggregates: it started over", n, len(heads))
+	}
+	// Each aggregate is counted once over the pass, in the half that
+	// evaluated it after the position was saved or before.
+	if second.Aggregates != int64(len(heads)) {
+		t.Errorf("the resumed pass reports %d aggregates compared, want the whole pass's %d", second.Aggregates, len(heads))
+	}
+	if second.Repaired < savedStats.Repaired || second.Scanned <= savedStats.Scanned || second.ReadUnits <= savedStats.ReadUnits || second.resumed != savedStats {
+		t.Errorf("the resumed pass's stats %+v do not carry on from the saved %+v", second, savedStats)
 	}
 	if _, behind := e.progress(); behind != 0 {
 		t.Errorf("%d aggregates still behind after both halves", behind)
