@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"sort"
 	"testing"
 	"time"
@@ -352,4 +353,111 @@ func TestSweepRepairsWhatNoRecordBrings(t *testing.T) {
 		t.Fatalf("second pass without the block: %+v, %v", st, err)
 	}
 	e.assertEqualsReplay(nil)
+}
+
+// shardSeqs returns the sequence numbers of the records still readable in
+// the stream's only shard, in order (read directly, not through the code
+// under test).
+func (e *testEnv) shardSeqs() []string {
+	e.t.Helper()
+	ctx := context.Background()
+	arn, err := streamArn(ctx, e.db, e.table)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	shards, err := listShards(ctx, e.st, arn)
+	if err != nil || len(shards) != 1 {
+		e.t.Fatalf("%d shards, %v; want one", len(shards), err)
+	}
+	res, err := e.st.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: aws.String(shards[0].ID), ShardIteratorType: streams.ShardIteratorTypeTrimHorizon})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []string
+	for it := res.ShardIterator; it != nil; {
+		page, err := e.st.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
+		if isTrimmed(err) {
+			return e.shardSeqs() // trimmed while read: read again
+		}
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, rec := range page.Records {
+			out = append(out, aws.ToString(rec.Dynamodb.SequenceNumber))
+		}
+		if len(page.Records) == 0 {
+			break
+		}
+		it = page.NextShardIterator
+	}
+	return out
+}
+
+// seqAfter reports whether sequence number a is after b (both decimal).
+func seqAfter(a, b string) bool {
+	x, _ := new(big.Int).SetString(a, 10)
+	y, _ := new(big.Int).SetString(b, 10)
+	return x != nil && y != nil && x.Cmp(y) > 0
+}
+
+// TestIdleShardIsNotTrimmed is finding 2 of the review of issue 18: on a
+// caught-up projector the only records after the last append are the
+// projector's own writes (read items, markers, lease renewals). They are
+// read, and must be checkpointed too — at a bounded rate — or retention
+// trims them after the checkpoint: status shows the idle shard TRIMMED,
+// and a restart or a failover notes a loss that is none and sweeps.
+func TestIdleShardIsNotTrimmed(t *testing.T) {
+	cases := []struct {
+		name string
+		end  func(w *worker)
+	}{
+		{"graceful restart", func(w *worker) { w.stop(t) }},
+		{"failover from a dead worker", func(w *worker) { w.kill.killed.Store(true) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newTestEnv(t, ddblocal.StreamOptions{Shards: 1, Retention: 3 * time.Second, MaintenanceInterval: 50 * time.Millisecond})
+			ctx := context.Background()
+			w1 := e.startWorker(lossOpts("w1"), nil, nil)
+			m := newMutator(e, 3)
+			for i := range 5 {
+				if err := m.create(ctx, fmt.Sprintf("idle%d", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.waitCaughtUp(10 * time.Second)
+			seqs := e.shardSeqs()
+			last := seqs[len(seqs)-1]
+			// Idle for longer than the retention: everything written up
+			// to the catch-up, the projector's own writes included, is
+			// trimmed; only the projector's later writes are left.
+			eventually(t, 20*time.Second, func() bool {
+				s := e.shardSeqs()
+				return len(s) == 0 || seqAfter(s[0], last)
+			}, "the records up to the catch-up trimmed")
+			st, err := GetStatus(ctx, StatusOptions{DB: e.db, Streams: e.st, Table: e.table})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range st.Shards {
+				if s.Trimmed || !s.CaughtUp {
+					t.Errorf("idle shard %s: trimmed %v, caught up %v (checkpoint %s); want caught up, not trimmed", s.Shard.ID, s.Trimmed, s.CaughtUp, s.Lease.Checkpoint)
+				}
+			}
+
+			c.end(w1)
+			w2 := e.startWorker(lossOpts("w2"), nil, nil)
+			eventually(t, 10*time.Second, func() bool { return len(w2.r.Owned()) == 1 }, "w2 leasing the shard")
+			if err := m.create(ctx, "after"); err != nil {
+				t.Fatal(err)
+			}
+			e.waitCaughtUp(10 * time.Second)
+			if n := counterSum(w2.r.m.LossesDetected, "", ""); n != 0 {
+				t.Errorf("w2 counted %v losses on a shard whose unread records were only its predecessor's own writes (notes %v)", n, e.lossesOf(LossTrimmed))
+			}
+			if notes := e.lossesOf(LossTrimmed); len(notes) != 0 {
+				t.Errorf("trimmed losses noted: %v", notes)
+			}
+		})
+	}
 }

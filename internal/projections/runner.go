@@ -615,7 +615,8 @@ func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
 	p := &shardProc{r: r, s: s, arn: arn, shard: shard}
 	l := s.getLease()
 	p.pos, p.posAt = l.Checkpoint, l.CheckAt
-	p.hasCheckpoint = l.Checkpoint != ""
+	p.stored, p.storedAt = l.Checkpoint, r.opts.Now()
+	p.mustCheckpoint = l.Checkpoint == ""
 	err := p.loop(ctx)
 	s.mu.Lock()
 	lost, stopping := s.lost, s.stopping
@@ -635,10 +636,18 @@ func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
 		r.opts.Logf("projections: %s could not renew the lease of shard %s in time; stopped", r.opts.WorkerID, shard)
 		return
 	}
-	// Graceful: stopping for balance, or shutting down. Hand the shard
-	// over at once instead of letting the lease expire.
+	// Graceful: stopping for balance, or shutting down. Store how far
+	// the shard was read (what followed the last checkpoint may be only
+	// the projector's own writes: a successor need not read them again,
+	// and they must not look lost once retention trims them), then hand
+	// the shard over at once instead of letting the lease expire.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
+	if p.pos != "" && p.pos != p.stored {
+		if cerr := p.checkpoint(rctx, false); cerr != nil {
+			r.opts.Logf("projections: shard %s: storing the last position read before releasing: %v", shard, cerr)
+		}
+	}
 	if rerr := r.leases.release(rctx, s.getLease(), r.opts.WorkerID); rerr == nil {
 		r.m.LeaseEvents.WithLabelValues("released").Inc()
 	}
@@ -657,8 +666,12 @@ type shardProc struct {
 	shard string
 	pos   string    // last record handled (in memory; ≥ the checkpoint)
 	posAt time.Time // its creation time
-	// hasCheckpoint: the lease holds a checkpoint (see loop).
-	hasCheckpoint bool
+	// stored is the checkpoint in the lease, written at storedAt.
+	stored   string
+	storedAt time.Time
+	// mustCheckpoint: the next batch read is checkpointed whatever it
+	// holds (see loop).
+	mustCheckpoint bool
 	// horizon: a trim from the shard's start was noted; until a record
 	// is read, re-reading from the start means the trim horizon (the
 	// same trim is not noted again).
@@ -706,7 +719,7 @@ func (p *shardProc) loop(ctx context.Context) error {
 			case isTrimmed(err):
 				r.m.StreamErrors.WithLabelValues(p.shard, "trimmed").Inc()
 				p.trimmed(ctx)
-				p.pos, p.horizon = "", true
+				p.pos, p.horizon, p.mustCheckpoint = "", true, true
 			case isShardGone(err):
 				r.m.StreamErrors.WithLabelValues(p.shard, "gone").Inc()
 				return p.vanished(ctx)
@@ -744,18 +757,24 @@ func (p *shardProc) loop(ctx context.Context) error {
 			if at := recordTime(last); !at.IsZero() {
 				p.posAt = at
 			}
-			// Checkpoint only after applying head records. The projector's
-			// own writes (read items, markers, leases) come back through
-			// the stream; checkpointing after those alone would feed
-			// itself forever. Skipped records are cheap to re-read.
-			// Except once, on a shard without a checkpoint: a restart then
-			// resumes after it instead of at the shard's start — whose
-			// records, trimmed meanwhile, would read as a loss.
-			if (heads > 0 || !p.hasCheckpoint) && res.NextShardIterator != nil {
+			// Checkpoint after applying head records. The projector's own
+			// writes (read items, markers, leases) come back through the
+			// stream, so a batch of those alone is checkpointed at most
+			// once per lease renewal period — the checkpoint renews the
+			// lease, so it replaces a renewal rather than adding a write,
+			// and its own record does not feed a loop. Without it a shard
+			// carrying only those writes would keep an old checkpoint
+			// whose successors retention trims: status would show the
+			// shard TRIMMED and a restart would note a loss that is none.
+			// A shard without a checkpoint, or whose trim was just noted,
+			// is checkpointed at once: a restart resumes after what was
+			// read instead of finding the same trim again.
+			due := now.Sub(p.storedAt) >= r.renewEvery()
+			if (heads > 0 || p.mustCheckpoint || due) && res.NextShardIterator != nil {
 				if err := p.checkpoint(ctx, false); err != nil {
 					return err
 				}
-				p.hasCheckpoint = true
+				p.mustCheckpoint = false
 			}
 		} else {
 			r.m.IteratorAge.WithLabelValues(p.shard).Set(0)
@@ -793,7 +812,7 @@ func (p *shardProc) iterator(ctx context.Context) (*string, error) {
 			if trimmed {
 				p.r.m.StreamErrors.WithLabelValues(p.shard, "trimmed").Inc()
 				p.trimmed(ctx)
-				p.pos, p.horizon = "", true
+				p.pos, p.horizon, p.mustCheckpoint = "", true, true
 			}
 			return it, nil
 		}
@@ -843,6 +862,10 @@ func (p *shardProc) checkpoint(ctx context.Context, done bool) error {
 		_, err := r.leases.checkpoint(ctx, p.s.getLease(), r.opts.WorkerID, p.pos, p.posAt, done)
 		if err == nil {
 			p.s.renewed(start, r.opts.LeaseTimeout)
+			if p.pos != "" {
+				p.stored = p.pos
+			}
+			p.storedAt = start
 			r.m.Checkpoints.WithLabelValues(p.shard).Inc()
 			return nil
 		}
