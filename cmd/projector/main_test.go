@@ -117,7 +117,7 @@ func TestCommands(t *testing.T) {
 	if code, out := cmd("dlq", "list"); code != 0 || !strings.Contains(out, "blocked aggregates: 0") || !strings.Contains(out, "parked events: 0") {
 		t.Errorf("dlq list: %d\n%s", code, out)
 	}
-	if code, out := cmd("status", "--json"); code != 0 || !strings.Contains(out, `"Shards"`) {
+	if code, out := cmd("status", "--json"); code != 0 || !strings.Contains(out, `"shards"`) {
 		t.Errorf("status --json: %d\n%s", code, out)
 	}
 	if !strings.Contains(runOut.String(), "metrics on http://127.0.0.1:") {
