@@ -461,3 +461,21 @@ func TestIdleShardIsNotTrimmed(t *testing.T) {
 		})
 	}
 }
+
+// TestFoundAndRepairedNote: a loss a sweep pass found and repaired in one
+// go (stale) is noted as detected no later than it was repaired, even
+// though it is noted after the pass ended (finding 6 of the review of
+// issue 18: notes showed Repaired earlier than First).
+func TestFoundAndRepairedNote(t *testing.T) {
+	e := newTestEnv(t, ddblocal.StreamOptions{})
+	finished := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	r := NewRunner(e.db, e.st, e.table, NewApplier(e.db, e.table, e.codec), RunnerOptions{WorkerID: "w", Now: func() time.Time { return finished.Add(3 * time.Second) }})
+	r.lossDetected(context.Background(), Loss{Kind: LossStale, Where: "sweep", Repaired: finished, Detail: "found"}, false)
+	l, ok := e.lossesOf(LossStale)["sweep"]
+	if !ok {
+		t.Fatal("no note")
+	}
+	if l.Repaired.Before(l.First) || l.Repaired.Before(l.Last) || !l.Repaired.Equal(finished) {
+		t.Errorf("note detected %v–%v, repaired %v; want repaired at the pass's end %v, not before its detection", l.First, l.Last, l.Repaired, finished)
+	}
+}

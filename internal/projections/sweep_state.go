@@ -399,6 +399,11 @@ func (r *Runner) sweepIfDue(ctx context.Context, started time.Time) error {
 // sweep's own) asks for a sweep pass to repair what it lost.
 func (r *Runner) lossDetected(ctx context.Context, l Loss, request bool) {
 	now := r.opts.Now()
+	if !l.Repaired.IsZero() {
+		// Found and repaired by a pass that ended then: its note must not
+		// say it was detected after it was repaired.
+		now = l.Repaired
+	}
 	l.Worker = r.opts.WorkerID
 	r.m.LossesDetected.WithLabelValues(l.Kind).Inc()
 	what := "a sweep pass will repair the aggregates it affected from the event log"
