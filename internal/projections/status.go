@@ -81,9 +81,11 @@ type Status struct {
 	Sweep   SweepState
 }
 
-// GetStatus reads a projector's leases, workers, blocked aggregates and
-// parked events, and measures each unfinished shard's backlog by reading
-// it (GetRecords) from the checkpoint.
+// GetStatus reads a projector's leases, workers, blocked aggregates,
+// parked events, loss notes and sweep, measures each unfinished shard's
+// backlog by reading it (GetRecords) from the checkpoint, and derives the
+// losses no note records yet (Status.Unnoted). It only reads; it fails
+// when the table, its stream or a read fails.
 func GetStatus(ctx context.Context, opts StatusOptions) (Status, error) {
 	if opts.Name == "" {
 		opts.Name = "main"

@@ -38,8 +38,10 @@ import (
 //
 // Heads committed after the pass's cutoff (its start minus a grace) are
 // left to the live projector: they are in flight, not lost. A loss
-// detected at time T is therefore covered by the first pass whose cutoff
-// is after T, and only then is its note marked repaired.
+// detected at time T (whose records were committed before T) is therefore
+// covered by the first pass whose cutoff is T or later: the sweep request
+// is settled then (sweep_state.go), and the note is marked repaired by the
+// first such pass whose cutoff is after T.
 
 // SweepOptions configure one anti-entropy pass.
 type SweepOptions struct {
