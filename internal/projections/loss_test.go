@@ -355,10 +355,10 @@ func TestSweepRepairsWhatNoRecordBrings(t *testing.T) {
 	e.assertEqualsReplay(nil)
 }
 
-// shardSeqs returns the sequence numbers of the records still readable in
-// the stream's only shard, in order (read directly, not through the code
-// under test).
-func (e *testEnv) shardSeqs() []string {
+// shardSeqs returns the sequence numbers of the records still readable
+// in each shard of the stream, in order (read directly, not through the
+// code under test).
+func (e *testEnv) shardSeqs() map[string][]string {
 	e.t.Helper()
 	ctx := context.Background()
 	arn, err := streamArn(ctx, e.db, e.table)
@@ -366,29 +366,33 @@ func (e *testEnv) shardSeqs() []string {
 		e.t.Fatal(err)
 	}
 	shards, err := listShards(ctx, e.st, arn)
-	if err != nil || len(shards) != 1 {
-		e.t.Fatalf("%d shards, %v; want one", len(shards), err)
-	}
-	res, err := e.st.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: aws.String(shards[0].ID), ShardIteratorType: streams.ShardIteratorTypeTrimHorizon})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var out []string
-	for it := res.ShardIterator; it != nil; {
-		page, err := e.st.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
-		if isTrimmed(err) {
-			return e.shardSeqs() // trimmed while read: read again
-		}
+	out := map[string][]string{}
+	for _, sh := range shards {
+	again:
+		res, err := e.st.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: aws.String(sh.ID), ShardIteratorType: streams.ShardIteratorTypeTrimHorizon})
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		for _, rec := range page.Records {
-			out = append(out, aws.ToString(rec.Dynamodb.SequenceNumber))
+		out[sh.ID] = nil
+		for it := res.ShardIterator; it != nil; {
+			page, err := e.st.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
+			if isTrimmed(err) {
+				goto again // trimmed while read: read again
+			}
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			for _, rec := range page.Records {
+				out[sh.ID] = append(out[sh.ID], aws.ToString(rec.Dynamodb.SequenceNumber))
+			}
+			if len(page.Records) == 0 {
+				break
+			}
+			it = page.NextShardIterator
 		}
-		if len(page.Records) == 0 {
-			break
-		}
-		it = page.NextShardIterator
 	}
 	return out
 }
@@ -416,24 +420,33 @@ func TestIdleShardIsNotTrimmed(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := newTestEnv(t, ddblocal.StreamOptions{Shards: 1, Retention: 3 * time.Second, MaintenanceInterval: 50 * time.Millisecond})
+			e := newTestEnv(t, ddblocal.StreamOptions{Shards: 3, Retention: 3 * time.Second, MaintenanceInterval: 50 * time.Millisecond})
 			ctx := context.Background()
 			w1 := e.startWorker(lossOpts("w1"), nil, nil)
 			m := newMutator(e, 3)
-			for i := range 5 {
+			for i := range 12 {
 				if err := m.create(ctx, fmt.Sprintf("idle%d", i)); err != nil {
 					t.Fatal(err)
 				}
 			}
 			e.waitCaughtUp(10 * time.Second)
-			seqs := e.shardSeqs()
-			last := seqs[len(seqs)-1]
 			// Idle for longer than the retention: everything written up
 			// to the catch-up, the projector's own writes included, is
-			// trimmed; only the projector's later writes are left.
+			// trimmed; only the projector's later writes (lease renewals,
+			// in the shard holding its partition) are left.
+			last := map[string]string{}
+			for id, seqs := range e.shardSeqs() {
+				if len(seqs) > 0 {
+					last[id] = seqs[len(seqs)-1]
+				}
+			}
 			eventually(t, 20*time.Second, func() bool {
-				s := e.shardSeqs()
-				return len(s) == 0 || seqAfter(s[0], last)
+				for id, seqs := range e.shardSeqs() {
+					if len(seqs) > 0 && last[id] != "" && !seqAfter(seqs[0], last[id]) {
+						return false
+					}
+				}
+				return true
 			}, "the records up to the catch-up trimmed")
 			st, err := GetStatus(ctx, StatusOptions{DB: e.db, Streams: e.st, Table: e.table})
 			if err != nil {
@@ -447,7 +460,7 @@ func TestIdleShardIsNotTrimmed(t *testing.T) {
 
 			c.end(w1)
 			w2 := e.startWorker(lossOpts("w2"), nil, nil)
-			eventually(t, 10*time.Second, func() bool { return len(w2.r.Owned()) == 1 }, "w2 leasing the shard")
+			eventually(t, 10*time.Second, func() bool { return len(w2.r.Owned()) == 3 }, "w2 leasing the shards")
 			if err := m.create(ctx, "after"); err != nil {
 				t.Fatal(err)
 			}

@@ -160,6 +160,16 @@ type shardRun struct {
 	lastWrite time.Time // last successful renewal or checkpoint
 	stopping  bool
 	lost      bool
+	// read is the last record the processor handled (and readAt its
+	// creation time); stored the checkpoint in the lease. A renewal
+	// stores read when it is ahead (see renewLeases).
+	read, stored string
+	readAt       time.Time
+
+	// writeMu serialises the lease writes of the processor and of the
+	// renewal loop, so that each writes the latest position handled and
+	// the checkpoint never moves backwards.
+	writeMu sync.Mutex
 }
 
 func (s *shardRun) valid(now time.Time) bool {
@@ -179,6 +189,30 @@ func (s *shardRun) getLease() Lease {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lease
+}
+
+// handled publishes seq (created at at) as the last record handled.
+func (s *shardRun) handled(seq string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.read, s.readAt = seq, at
+}
+
+// position returns the last record handled, its creation time, and
+// whether it is ahead of the checkpoint stored.
+func (s *shardRun) position() (seq string, at time.Time, ahead bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.read, s.readAt, s.read != "" && s.read != s.stored
+}
+
+// checkpointed records that seq is the stored checkpoint.
+func (s *shardRun) checkpointed(seq string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq != "" {
+		s.stored = seq
+	}
 }
 
 // NewRunner returns a Runner for tableName.
@@ -546,6 +580,15 @@ func (r *Runner) start(ctx context.Context, arn string, sh Shard, l Lease, wg *s
 
 // renewLeases renews the leases not renewed (or checkpointed) within the
 // last LeaseTimeout/3, and stops the processors of leases that were lost.
+//
+// A renewal of a shard whose processor handled records after the stored
+// checkpoint stores it: those are the batches it does not checkpoint
+// itself — the projector's own writes (read items, markers, lease and
+// heartbeat writes), which come back through the stream, and which would
+// feed a loop if each were checkpointed. Without it a shard carrying only
+// those keeps an old checkpoint whose successors retention trims: status
+// shows it TRIMMED and a restart or failover notes a loss that is none.
+// The checkpoint write renews the lease as well, so it costs no write.
 func (r *Runner) renewLeases(ctx context.Context) {
 	r.mu.Lock()
 	runs := make([]*shardRun, 0, len(r.owned))
@@ -563,12 +606,26 @@ func (r *Runner) renewLeases(ctx context.Context) {
 		}
 		start := r.opts.Now()
 		rctx, cancel := context.WithTimeout(ctx, r.renewEvery())
-		_, err := r.leases.renew(rctx, l, r.opts.WorkerID)
+		s.writeMu.Lock()
+		seq, at, ahead := s.position()
+		var err error
+		if ahead {
+			_, err = r.leases.checkpoint(rctx, l, r.opts.WorkerID, seq, at, false)
+		} else {
+			_, err = r.leases.renew(rctx, l, r.opts.WorkerID)
+		}
+		if err == nil && ahead {
+			s.checkpointed(seq)
+		}
+		s.writeMu.Unlock()
 		cancel()
 		switch {
 		case err == nil:
 			s.renewed(start, r.opts.LeaseTimeout)
 			r.m.LeaseEvents.WithLabelValues("renewed").Inc()
+			if ahead {
+				r.m.Checkpoints.WithLabelValues(s.shard.ID).Inc()
+			}
 		case errors.Is(err, ErrLeaseLost):
 			r.lost(s, "renewal")
 		case ctx.Err() == nil:
@@ -615,7 +672,8 @@ func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
 	p := &shardProc{r: r, s: s, arn: arn, shard: shard}
 	l := s.getLease()
 	p.pos, p.posAt = l.Checkpoint, l.CheckAt
-	p.stored, p.storedAt = l.Checkpoint, r.opts.Now()
+	s.handled(l.Checkpoint, l.CheckAt)
+	s.checkpointed(l.Checkpoint)
 	p.mustCheckpoint = l.Checkpoint == ""
 	err := p.loop(ctx)
 	s.mu.Lock()
@@ -643,7 +701,7 @@ func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
 	// the shard over at once instead of letting the lease expire.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	if p.pos != "" && p.pos != p.stored {
+	if _, _, ahead := s.position(); ahead {
 		if cerr := p.checkpoint(rctx, false); cerr != nil {
 			r.opts.Logf("projections: shard %s: storing the last position read before releasing: %v", shard, cerr)
 		}
@@ -666,9 +724,6 @@ type shardProc struct {
 	shard string
 	pos   string    // last record handled (in memory; ≥ the checkpoint)
 	posAt time.Time // its creation time
-	// stored is the checkpoint in the lease, written at storedAt.
-	stored   string
-	storedAt time.Time
 	// mustCheckpoint: the next batch read is checkpointed whatever it
 	// holds (see loop).
 	mustCheckpoint bool
@@ -757,20 +812,16 @@ func (p *shardProc) loop(ctx context.Context) error {
 			if at := recordTime(last); !at.IsZero() {
 				p.posAt = at
 			}
-			// Checkpoint after applying head records. The projector's own
-			// writes (read items, markers, leases) come back through the
-			// stream, so a batch of those alone is checkpointed at most
-			// once per lease renewal period — the checkpoint renews the
-			// lease, so it replaces a renewal rather than adding a write,
-			// and its own record does not feed a loop. Without it a shard
-			// carrying only those writes would keep an old checkpoint
-			// whose successors retention trims: status would show the
-			// shard TRIMMED and a restart would note a loss that is none.
-			// A shard without a checkpoint, or whose trim was just noted,
-			// is checkpointed at once: a restart resumes after what was
-			// read instead of finding the same trim again.
-			due := now.Sub(p.storedAt) >= r.renewEvery()
-			if (heads > 0 || p.mustCheckpoint || due) && res.NextShardIterator != nil {
+			p.s.handled(p.pos, p.posAt)
+			// Checkpoint after applying head records. A batch of the
+			// projector's own writes alone (read items, markers, leases:
+			// they come back through the stream) is stored by the next
+			// lease renewal instead (renewLeases), which costs no write
+			// and feeds no loop. A shard without a checkpoint, or whose
+			// trim was just noted, is checkpointed at once: a restart
+			// resumes after what was read instead of finding the same
+			// trim again.
+			if (heads > 0 || p.mustCheckpoint) && res.NextShardIterator != nil {
 				if err := p.checkpoint(ctx, false); err != nil {
 					return err
 				}
@@ -859,13 +910,14 @@ func (p *shardProc) checkpoint(ctx context.Context, done bool) error {
 			return errLeaseExpired
 		}
 		start := r.opts.Now()
+		p.s.writeMu.Lock()
 		_, err := r.leases.checkpoint(ctx, p.s.getLease(), r.opts.WorkerID, p.pos, p.posAt, done)
 		if err == nil {
+			p.s.checkpointed(p.pos)
+		}
+		p.s.writeMu.Unlock()
+		if err == nil {
 			p.s.renewed(start, r.opts.LeaseTimeout)
-			if p.pos != "" {
-				p.stored = p.pos
-			}
-			p.storedAt = start
 			r.m.Checkpoints.WithLabelValues(p.shard).Inc()
 			return nil
 		}
