@@ -350,6 +350,24 @@ func (sw *sweeper) segment(ctx context.Context, seg int) error {
 	return nil
 }
 
+// repairAttempts bounds the attempts to repair one aggregate in a pass.
+const repairAttempts = 3
+
+// repair brings id up to version upTo from the log. The live projector
+// may apply the same aggregate meanwhile: a repair that read the marker
+// before it moved fails its condition, and the next attempt reads the
+// marker again (and finds nothing left to do when the live apply reached
+// the head). Without this a pass beside a busy projector failed
+// aggregates that were fine, and left its loss notes unrepaired.
+func (sw *sweeper) repair(ctx context.Context, id entities.ID, upTo int64) error {
+	for attempt := 1; ; attempt++ {
+		err := withRetry(ctx, func() error { return sw.opts.Applier.Repair(ctx, id, upTo) })
+		if err == nil || attempt == repairAttempts || errors.Is(err, ErrPoison) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
 // evaluate compares one partition's head and marker, and repairs it when
 // it is behind; it counts what it did in pc.
 func (sw *sweeper) evaluate(ctx context.Context, c sweepCursor, pc *sweepCounts) error {
@@ -372,7 +390,7 @@ func (sw *sweeper) evaluate(ctx context.Context, c sweepCursor, pc *sweepCounts)
 	}
 	id, err := events.ParseID(entities.Kind(c.Kind), c.Agg)
 	if err == nil {
-		err = withRetry(ctx, func() error { return sw.opts.Applier.Repair(ctx, id, c.HeadV) })
+		err = sw.repair(ctx, id, c.HeadV)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()

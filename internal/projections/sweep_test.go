@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -214,4 +218,61 @@ func TestSweepRequests(t *testing.T) {
 			}
 		})
 	}
+}
+
+// beforeFirstTransact runs hook once, before the first TransactWriteItems
+// request goes to the engine.
+type beforeFirstTransact struct {
+	next aws.HTTPClient
+	once sync.Once
+	hook func()
+}
+
+func (b *beforeFirstTransact) Do(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.Header.Get("X-Amz-Target"), ".TransactWriteItems") {
+		b.once.Do(b.hook)
+	}
+	return b.next.Do(req)
+}
+
+// TestSweepRepairRacesLiveApply: the live projector applies an aggregate
+// while a pass repairs it — between the repair's read of the marker and
+// its write. The repair must read the marker again and finish, not count
+// the aggregate failed (a pass with failures leaves its loss notes
+// unrepaired; TestKilledLongerThanRetention failed now and then so).
+func TestSweepRepairRacesLiveApply(t *testing.T) {
+	e := newTestEnv(t, ddblocal.StreamOptions{})
+	ctx := context.Background()
+	m := newMutator(e, 9)
+	if err := m.create(ctx, "racy"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := m.update(ctx, "racy"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := NewApplier(e.db, e.table, e.codec)
+	id := entities.NewAccountID("racy")
+	raced := false
+	db, _ := e.clients(func(h aws.HTTPClient) aws.HTTPClient {
+		return &beforeFirstTransact{next: h, hook: func() {
+			// The live projector gets to v2 first.
+			raced = live.Repair(ctx, id, 2) == nil
+		}}
+	})
+	st, err := Sweep(ctx, SweepOptions{DB: db, Table: e.table, Applier: NewApplier(db, e.table, e.codec), ReadRate: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !raced {
+		t.Fatal("setup: the live apply did not run")
+	}
+	if st.Failed != 0 || st.Repaired != 1 {
+		t.Errorf("pass: %d failed, %d repaired (%v); want the aggregate repaired", st.Failed, st.Repaired, st.Failures)
+	}
+	if _, behind := e.progress(); behind != 0 {
+		t.Errorf("%d aggregates behind after the pass", behind)
+	}
+	e.assertEqualsReplay(nil)
 }
