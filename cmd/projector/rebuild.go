@@ -126,18 +126,20 @@ func (c *cmdline) showProgress(ctx context.Context, db *dynamodb.Client, tbl str
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionSetWidth(30),
+			// The bar's own estimate counts from its creation, a purge
+			// included; the description carries the scan's (progressRate).
+			progressbar.OptionSetPredictTime(false),
 		)
 		every = 200 * time.Millisecond
 	}
 	done := make(chan struct{})
 	stopped := make(chan struct{})
-	start := time.Now()
+	meter := &progressRate{start: time.Now()}
 	go func() {
 		defer close(stopped)
 		t := time.NewTicker(every)
 		defer t.Stop()
 		purging := false
-		var scanStart time.Time
 		for {
 			select {
 			case <-done:
@@ -157,16 +159,7 @@ func (c *cmdline) showProgress(ctx context.Context, db *dynamodb.Client, tbl str
 					bar.ChangeMax64(total)
 				}
 			}
-			if scanned > 0 && scanStart.IsZero() {
-				scanStart = time.Now()
-			}
-			el := time.Since(start)
-			rate := float64(evts) / el.Seconds()
-			eta := "unknown"
-			if !scanStart.IsZero() && total > 0 && scanned > 0 && scanned < total {
-				perItem := time.Since(scanStart) / time.Duration(scanned)
-				eta = (perItem * time.Duration(total-scanned)).Round(time.Second).String()
-			}
+			rate, eta := meter.observe(time.Now(), scanned, evts, p.Purged.Load(), total)
 			desc := fmt.Sprintf("%s: %d events (%.0f/s), %d aggregates, %d purged, ETA %s", what, evts, rate, p.Aggregates.Load(), p.Purged.Load(), eta)
 			if bar != nil {
 				bar.Describe(desc)
@@ -181,4 +174,43 @@ func (c *cmdline) showProgress(ctx context.Context, db *dynamodb.Client, tbl str
 		}
 	}()
 	return func() { close(done); <-stopped }
+}
+
+// progressRate measures a run's events/s and ETA from its progress
+// counters, sampled at each tick. Both are measured over the scan of the
+// log only: a live rebuild purges the read model first (items deleted,
+// none read), and counting that time, or the items read before the first
+// tick that saw the scan, would make the rate wrong and the ETA too short.
+// The scan's start is the run's start when nothing was purged; after a
+// purge, the first tick that sees items read (its counts the baseline).
+type progressRate struct {
+	start                   time.Time
+	marked                  bool
+	markAt                  time.Time
+	markScanned, markEvents int64
+}
+
+// observe takes the counters at now and returns the events/s and the ETA
+// of the scan ("unknown" until it can tell) against total items (≤ 0:
+// unknown).
+func (m *progressRate) observe(now time.Time, scanned, events, purged, total int64) (float64, string) {
+	switch {
+	case purged > 0 && scanned == 0:
+		m.marked = false // purging: the scan has not begun
+	case !m.marked && purged == 0:
+		m.marked, m.markAt = true, m.start
+	case !m.marked:
+		m.marked, m.markAt, m.markScanned, m.markEvents = true, now, scanned, events
+	}
+	el := now.Sub(m.markAt)
+	if !m.marked || el <= 0 {
+		return 0, "unknown"
+	}
+	rate := float64(events-m.markEvents) / el.Seconds()
+	read := scanned - m.markScanned
+	if total <= 0 || read <= 0 || scanned >= total {
+		return rate, "unknown"
+	}
+	eta := time.Duration(float64(total-scanned) * float64(el) / float64(read))
+	return rate, eta.Round(time.Second).String()
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,8 +21,8 @@ func (c *cmdline) statusCmd(ctx context.Context, args []string) error {
 	fs := c.flags("status")
 	name := fs.String("name", "main", "projector name")
 	maxCount := fs.Int("max-count", 10000, "records read per shard to measure its backlog (beyond: a lower bound)")
-	all := fs.Bool("all", false, "also list finished shards")
-	asJSON := fs.Bool("json", false, "print the status as JSON")
+	all := fs.Bool("all", false, "also list finished shards, every dead worker and every loss note")
+	asJSON := fs.Bool("json", false, "print the status as JSON (docs/projector.md, \"Status\")")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -37,8 +39,23 @@ func (c *cmdline) statusCmd(ctx context.Context, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(statusJSON(st, table.Name()))
 	}
-	out := c.stdout
-	fmt.Fprintf(out, "projector %q on table %s at %s\n", st.Name, table.Name(), st.At.UTC().Format(time.RFC3339))
+	writeStatus(c.stdout, st, table.Name(), *all)
+	return nil
+}
+
+// Status output limits without --all: dead workers are listed while
+// their heartbeat expired recently (their items linger an hour, and on
+// DynamoDB TTL deletes them up to days later), and loss notes of one kind
+// beyond a few are summarised (a week of trims on a busy stream is
+// hundreds of notes, one per shard).
+const (
+	recentlyDead = 10 * time.Minute
+	listedLosses = 10
+)
+
+// writeStatus renders st as text.
+func writeStatus(out io.Writer, st projections.Status, tbl string, all bool) {
+	fmt.Fprintf(out, "projector %q on table %s at %s\n", st.Name, tbl, st.At.UTC().Format(time.RFC3339))
 	live := 0
 	for _, w := range st.Workers {
 		if w.Alive(st.At) {
@@ -47,40 +64,42 @@ func (c *cmdline) statusCmd(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(out, "workers (%d live, %d dead):\n", live, len(st.Workers)-live)
 	alive := map[string]bool{}
+	var oldDead []projections.Worker
 	for _, w := range st.Workers {
 		metrics := ""
 		if w.Metrics != "" {
 			metrics = ", metrics on " + w.Metrics
 		}
-		if w.Alive(st.At) {
+		switch {
+		case w.Alive(st.At):
 			alive[w.ID] = true
 			fmt.Fprintf(out, "  %s on %s, up since %s, heartbeat valid for %v%s\n", w.ID, w.Host, w.Started.UTC().Format(time.RFC3339), w.Expiry.Sub(st.At).Round(100*time.Millisecond), metrics)
-		} else {
+		case all || st.At.Sub(w.Expiry) < recentlyDead:
 			fmt.Fprintf(out, "  DEAD %s on %s: heartbeat expired %v ago (up since %s); its shards are taken over once their leases expire\n", w.ID, w.Host, st.At.Sub(w.Expiry).Round(100*time.Millisecond), w.Started.UTC().Format(time.RFC3339))
+		default:
+			oldDead = append(oldDead, w)
 		}
+	}
+	if len(oldDead) > 0 {
+		newest := oldDead[0].Expiry
+		for _, w := range oldDead {
+			if w.Expiry.After(newest) {
+				newest = w.Expiry
+			}
+		}
+		fmt.Fprintf(out, "  and %d workers dead for longer (the latest heartbeat expired %v ago; --all lists them)\n", len(oldDead), st.At.Sub(newest).Round(time.Second))
+	}
+	losses := map[string]projections.Loss{}
+	for _, l := range st.Losses {
+		losses[l.Kind+"#"+l.Where] = l
 	}
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SHARD\tPARENT\tSTATE\tOWNER\tFENCE\tLEASE\tCHECKPOINT\tBEHIND\tPENDING\tLAG")
 	finished := 0
 	for _, s := range st.Shards {
-		if s.Lease.Done && !*all {
+		if s.Lease.Done && !all {
 			finished++
 			continue
-		}
-		state := "open"
-		switch {
-		case !s.InStream:
-			state = "gone"
-		case s.Lease.Done:
-			state = "done"
-		case s.Shard.Closed():
-			state = "closed"
-		}
-		switch {
-		case s.Trimmed:
-			state += ",TRIMMED"
-		case s.CaughtUp && !s.Lease.Done:
-			state += ",caught-up"
 		}
 		owner, lease := "-", "-"
 		if s.Lease.Owner != "" {
@@ -104,10 +123,10 @@ func (c *cmdline) statusCmd(ctx context.Context, args []string) error {
 		if s.Lag > 0 {
 			lag = s.Lag.Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", s.Shard.ID, dash(s.Shard.Parent), state, owner, s.Lease.Fence, lease, dash(s.Lease.Checkpoint), behind, s.Pending, lag)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", s.Shard.ID, dash(s.Shard.Parent), shardState(s, losses), owner, s.Lease.Fence, lease, dash(s.Lease.Checkpoint), behind, s.Pending, lag)
 	}
 	_ = tw.Flush()
-	fmt.Fprintln(out, "(BEHIND: stream records after the checkpoint, the projector's own writes included; PENDING: appends among them still to project; LAG: age of the oldest pending append, from its commit time; TRIMMED: records were trimmed before they were read)")
+	fmt.Fprintln(out, "(BEHIND: stream records after the checkpoint, the projector's own writes included; PENDING: appends among them still to project; LAG: age of the oldest pending append, from its commit time; TRIMMED: records were trimmed before they were read; VANISHED: the shard left the stream before it was finished)")
 	if finished > 0 {
 		fmt.Fprintf(out, "(%d finished shards not shown; --all lists them)\n", finished)
 	}
@@ -131,16 +150,101 @@ func (c *cmdline) statusCmd(ctx context.Context, args []string) error {
 		fmt.Fprintln(out, "sweep: no pass yet")
 	}
 	if sw.Pending() {
-		fmt.Fprintf(out, "sweep: a pass is due for a loss noted %s (a running projector starts it; or run `projector verify --repair`)\n", sw.Requested.UTC().Format(time.RFC3339))
+		fmt.Fprintf(out, "sweep: a pass is due for losses noted since %s (a running projector starts it; or run `projector verify --repair`)\n", sw.Requested.UTC().Format(time.RFC3339))
 	}
-	for _, l := range st.Losses {
-		state := "REPAIR DUE: a sweep pass repairs it (automatic while a projector runs; or `projector verify --repair`)"
-		if !l.Repaired.IsZero() {
-			state = "repaired " + l.Repaired.UTC().Format(time.RFC3339)
+	writeLosses(out, st, all)
+}
+
+// shardState is a shard's STATE column.
+func shardState(s projections.ShardStatus, losses map[string]projections.Loss) string {
+	state := "open"
+	switch {
+	case s.Vanished:
+		state = "VANISHED"
+	case !s.InStream:
+		state = "gone"
+	case s.Lease.Done:
+		state = "done"
+	case s.Shard.Closed():
+		state = "closed"
+	}
+	switch {
+	case s.Trimmed && !s.TrimNoted:
+		state += ",TRIMMED"
+	case s.TrimNoted && losses[projections.LossTrimmed+"#"+s.Shard.ID].Repaired.IsZero():
+		// Noted by its holder, which reads on; the LOSS line says when
+		// it is repaired. Once it is, nothing is left to say here.
+		state += ",trim-noted"
+	}
+	if s.CaughtUp && !s.Lease.Done && s.InStream {
+		state += ",caught-up"
+	}
+	return state
+}
+
+// writeLosses lists the losses: those no note records yet, then the
+// notes — each one still due, and, per kind, the repaired ones in one line
+// (every note with all).
+func writeLosses(out io.Writer, st projections.Status, all bool) {
+	for i, l := range st.Unnoted {
+		if i == listedLosses && !all {
+			fmt.Fprintf(out, "LOSS … and %d more not yet noted (--all lists them)\n", len(st.Unnoted)-i)
+			break
 		}
-		fmt.Fprintf(out, "LOSS %s %s: %s (%d times, last %s): %s\n", strings.ToUpper(l.Kind), l.Where, l.Detail, l.Count, l.Last.UTC().Format(time.RFC3339), state)
+		fmt.Fprintf(out, "LOSS %s %s: %s: NOT NOTED YET — a running projector notes it and sweeps; `projector verify --repair` repairs what it lost now\n", strings.ToUpper(l.Kind), l.Where, l.Detail)
 	}
-	return nil
+	type summary struct {
+		notes, detections int64
+		first, last, rep  time.Time
+	}
+	repaired := map[string]*summary{}
+	var kinds []string
+	due := 0
+	for _, l := range st.Losses {
+		if l.Repaired.IsZero() || all {
+			if !l.Repaired.IsZero() || due < listedLosses || all {
+				fmt.Fprintf(out, "LOSS %s %s: %s (%d times, first %s, last %s): %s\n", strings.ToUpper(l.Kind), l.Where, l.Detail, l.Count,
+					l.First.UTC().Format(time.RFC3339), l.Last.UTC().Format(time.RFC3339), lossState(l))
+			}
+			if l.Repaired.IsZero() {
+				due++
+			}
+			continue
+		}
+		sm := repaired[l.Kind]
+		if sm == nil {
+			sm = &summary{first: l.First}
+			repaired[l.Kind] = sm
+			kinds = append(kinds, l.Kind)
+		}
+		sm.notes++
+		sm.detections += l.Count
+		if l.First.Before(sm.first) {
+			sm.first = l.First
+		}
+		if l.Last.After(sm.last) {
+			sm.last = l.Last
+		}
+		if l.Repaired.After(sm.rep) {
+			sm.rep = l.Repaired
+		}
+	}
+	if due > listedLosses && !all {
+		fmt.Fprintf(out, "LOSS … and %d more notes with a repair due (--all lists them)\n", due-listedLosses)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		sm := repaired[k]
+		fmt.Fprintf(out, "LOSS %s: %d notes (%d detections, first %s, last %s): all repaired, the latest %s (--all lists them)\n", strings.ToUpper(k), sm.notes, sm.detections,
+			sm.first.UTC().Format(time.RFC3339), sm.last.UTC().Format(time.RFC3339), sm.rep.UTC().Format(time.RFC3339))
+	}
+}
+
+func lossState(l projections.Loss) string {
+	if l.Repaired.IsZero() {
+		return "REPAIR DUE: a sweep pass repairs it (automatic while a projector runs; or `projector verify --repair`)"
+	}
+	return "repaired " + l.Repaired.UTC().Format(time.RFC3339)
 }
 
 func dash(s string) string {

@@ -160,6 +160,16 @@ type shardRun struct {
 	lastWrite time.Time // last successful renewal or checkpoint
 	stopping  bool
 	lost      bool
+	// read is the last record the processor handled (and readAt its
+	// creation time); stored the checkpoint in the lease. A renewal
+	// stores read when it is ahead (see renewLeases).
+	read, stored string
+	readAt       time.Time
+
+	// writeMu serialises the lease writes of the processor and of the
+	// renewal loop, so that each writes the latest position handled and
+	// the checkpoint never moves backwards.
+	writeMu sync.Mutex
 }
 
 func (s *shardRun) valid(now time.Time) bool {
@@ -179,6 +189,30 @@ func (s *shardRun) getLease() Lease {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lease
+}
+
+// handled publishes seq (created at at) as the last record handled.
+func (s *shardRun) handled(seq string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.read, s.readAt = seq, at
+}
+
+// position returns the last record handled, its creation time, and
+// whether it is ahead of the checkpoint stored.
+func (s *shardRun) position() (seq string, at time.Time, ahead bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.read, s.readAt, s.read != "" && s.read != s.stored
+}
+
+// checkpointed records that seq is the stored checkpoint.
+func (s *shardRun) checkpointed(seq string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq != "" {
+		s.stored = seq
+	}
 }
 
 // NewRunner returns a Runner for tableName.
@@ -546,6 +580,15 @@ func (r *Runner) start(ctx context.Context, arn string, sh Shard, l Lease, wg *s
 
 // renewLeases renews the leases not renewed (or checkpointed) within the
 // last LeaseTimeout/3, and stops the processors of leases that were lost.
+//
+// A renewal of a shard whose processor handled records after the stored
+// checkpoint stores it: those are the batches it does not checkpoint
+// itself — the projector's own writes (read items, markers, lease and
+// heartbeat writes), which come back through the stream, and which would
+// feed a loop if each were checkpointed. Without it a shard carrying only
+// those keeps an old checkpoint whose successors retention trims: status
+// shows it TRIMMED and a restart or failover notes a loss that is none.
+// The checkpoint write renews the lease as well, so it costs no write.
 func (r *Runner) renewLeases(ctx context.Context) {
 	r.mu.Lock()
 	runs := make([]*shardRun, 0, len(r.owned))
@@ -563,12 +606,26 @@ func (r *Runner) renewLeases(ctx context.Context) {
 		}
 		start := r.opts.Now()
 		rctx, cancel := context.WithTimeout(ctx, r.renewEvery())
-		_, err := r.leases.renew(rctx, l, r.opts.WorkerID)
+		s.writeMu.Lock()
+		seq, at, ahead := s.position()
+		var err error
+		if ahead {
+			_, err = r.leases.checkpoint(rctx, l, r.opts.WorkerID, seq, at, false)
+		} else {
+			_, err = r.leases.renew(rctx, l, r.opts.WorkerID)
+		}
+		if err == nil && ahead {
+			s.checkpointed(seq)
+		}
+		s.writeMu.Unlock()
 		cancel()
 		switch {
 		case err == nil:
 			s.renewed(start, r.opts.LeaseTimeout)
 			r.m.LeaseEvents.WithLabelValues("renewed").Inc()
+			if ahead {
+				r.m.Checkpoints.WithLabelValues(s.shard.ID).Inc()
+			}
 		case errors.Is(err, ErrLeaseLost):
 			r.lost(s, "renewal")
 		case ctx.Err() == nil:
@@ -615,7 +672,9 @@ func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
 	p := &shardProc{r: r, s: s, arn: arn, shard: shard}
 	l := s.getLease()
 	p.pos, p.posAt = l.Checkpoint, l.CheckAt
-	p.hasCheckpoint = l.Checkpoint != ""
+	s.handled(l.Checkpoint, l.CheckAt)
+	s.checkpointed(l.Checkpoint)
+	p.mustCheckpoint = l.Checkpoint == ""
 	err := p.loop(ctx)
 	s.mu.Lock()
 	lost, stopping := s.lost, s.stopping
@@ -635,10 +694,18 @@ func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
 		r.opts.Logf("projections: %s could not renew the lease of shard %s in time; stopped", r.opts.WorkerID, shard)
 		return
 	}
-	// Graceful: stopping for balance, or shutting down. Hand the shard
-	// over at once instead of letting the lease expire.
+	// Graceful: stopping for balance, or shutting down. Store how far
+	// the shard was read (what followed the last checkpoint may be only
+	// the projector's own writes: a successor need not read them again,
+	// and they must not look lost once retention trims them), then hand
+	// the shard over at once instead of letting the lease expire.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
+	if _, _, ahead := s.position(); ahead {
+		if cerr := p.checkpoint(rctx, false); cerr != nil {
+			r.opts.Logf("projections: shard %s: storing the last position read before releasing: %v", shard, cerr)
+		}
+	}
 	if rerr := r.leases.release(rctx, s.getLease(), r.opts.WorkerID); rerr == nil {
 		r.m.LeaseEvents.WithLabelValues("released").Inc()
 	}
@@ -657,8 +724,9 @@ type shardProc struct {
 	shard string
 	pos   string    // last record handled (in memory; ≥ the checkpoint)
 	posAt time.Time // its creation time
-	// hasCheckpoint: the lease holds a checkpoint (see loop).
-	hasCheckpoint bool
+	// mustCheckpoint: the next batch read is checkpointed whatever it
+	// holds (see loop).
+	mustCheckpoint bool
 	// horizon: a trim from the shard's start was noted; until a record
 	// is read, re-reading from the start means the trim horizon (the
 	// same trim is not noted again).
@@ -706,7 +774,7 @@ func (p *shardProc) loop(ctx context.Context) error {
 			case isTrimmed(err):
 				r.m.StreamErrors.WithLabelValues(p.shard, "trimmed").Inc()
 				p.trimmed(ctx)
-				p.pos, p.horizon = "", true
+				p.pos, p.horizon, p.mustCheckpoint = "", true, true
 			case isShardGone(err):
 				r.m.StreamErrors.WithLabelValues(p.shard, "gone").Inc()
 				return p.vanished(ctx)
@@ -744,18 +812,20 @@ func (p *shardProc) loop(ctx context.Context) error {
 			if at := recordTime(last); !at.IsZero() {
 				p.posAt = at
 			}
-			// Checkpoint only after applying head records. The projector's
-			// own writes (read items, markers, leases) come back through
-			// the stream; checkpointing after those alone would feed
-			// itself forever. Skipped records are cheap to re-read.
-			// Except once, on a shard without a checkpoint: a restart then
-			// resumes after it instead of at the shard's start — whose
-			// records, trimmed meanwhile, would read as a loss.
-			if (heads > 0 || !p.hasCheckpoint) && res.NextShardIterator != nil {
+			p.s.handled(p.pos, p.posAt)
+			// Checkpoint after applying head records. A batch of the
+			// projector's own writes alone (read items, markers, leases:
+			// they come back through the stream) is stored by the next
+			// lease renewal instead (renewLeases), which costs no write
+			// and feeds no loop. A shard without a checkpoint, or whose
+			// trim was just noted, is checkpointed at once: a restart
+			// resumes after what was read instead of finding the same
+			// trim again.
+			if (heads > 0 || p.mustCheckpoint) && res.NextShardIterator != nil {
 				if err := p.checkpoint(ctx, false); err != nil {
 					return err
 				}
-				p.hasCheckpoint = true
+				p.mustCheckpoint = false
 			}
 		} else {
 			r.m.IteratorAge.WithLabelValues(p.shard).Set(0)
@@ -793,7 +863,7 @@ func (p *shardProc) iterator(ctx context.Context) (*string, error) {
 			if trimmed {
 				p.r.m.StreamErrors.WithLabelValues(p.shard, "trimmed").Inc()
 				p.trimmed(ctx)
-				p.pos, p.horizon = "", true
+				p.pos, p.horizon, p.mustCheckpoint = "", true, true
 			}
 			return it, nil
 		}
@@ -840,7 +910,12 @@ func (p *shardProc) checkpoint(ctx context.Context, done bool) error {
 			return errLeaseExpired
 		}
 		start := r.opts.Now()
+		p.s.writeMu.Lock()
 		_, err := r.leases.checkpoint(ctx, p.s.getLease(), r.opts.WorkerID, p.pos, p.posAt, done)
+		if err == nil {
+			p.s.checkpointed(p.pos)
+		}
+		p.s.writeMu.Unlock()
 		if err == nil {
 			p.s.renewed(start, r.opts.LeaseTimeout)
 			r.m.Checkpoints.WithLabelValues(p.shard).Inc()

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
@@ -40,8 +41,16 @@ type ShardStatus struct {
 	Lag time.Duration
 	// Trimmed: records after the checkpoint (or from the shard's start)
 	// were trimmed before the projector read them — a loss, which the
-	// projector reports and sweeps when it reads the shard.
+	// projector notes and sweeps when it reads the shard.
 	Trimmed bool
+	// TrimNoted: the trim was noted (see Status.Losses) by the worker
+	// that holds the shard, which reads on from the trim horizon and
+	// checkpoints past it at the next record. Only a trim not noted yet
+	// is among Status.Unnoted.
+	TrimNoted bool
+	// Vanished: the shard left the stream before the projector finished
+	// it (its lease is not done); its unread records are lost.
+	Vanished bool
 	// CaughtUp: nothing in the shard is left to apply — it is finished,
 	// or every record after its checkpoint is one the projector does not
 	// apply (its own writes, event items, heads without events).
@@ -61,12 +70,22 @@ type Status struct {
 	// Losses are the noted stream losses, newest first; those not yet
 	// Repaired wait for the sweep pass that Sweep describes.
 	Losses []Loss
-	Sweep  SweepState
+	// Unnoted are the losses status sees in the leases and the stream
+	// that no note records yet — a projector notes them, and a sweep
+	// repairs what they lost, when it reads the shards (or when none
+	// runs, `projector verify --repair` repairs it): shards trimmed after
+	// their checkpoint or from their start, leases of shards that left
+	// the stream unfinished, and parents that left it without ever being
+	// leased while their children wait. Detected is the time of status.
+	Unnoted []Loss
+	Sweep   SweepState
 }
 
-// GetStatus reads a projector's leases, workers, blocked aggregates and
-// parked events, and measures each unfinished shard's backlog by reading
-// it (GetRecords) from the checkpoint.
+// GetStatus reads a projector's leases, workers, blocked aggregates,
+// parked events, loss notes and sweep, measures each unfinished shard's
+// backlog by reading it (GetRecords) from the checkpoint, and derives the
+// losses no note records yet (Status.Unnoted). It only reads; it fails
+// when the table, its stream or a read fails.
 func GetStatus(ctx context.Context, opts StatusOptions) (Status, error) {
 	if opts.Name == "" {
 		opts.Name = "main"
@@ -95,9 +114,27 @@ func GetStatus(ctx context.Context, opts StatusOptions) (Status, error) {
 	if err != nil {
 		return st, err
 	}
+	if st.Losses, err = listLosses(ctx, opts.DB, opts.Table, opts.Name); err != nil {
+		return st, err
+	}
+	alive := map[string]bool{}
+	for _, w := range st.Workers {
+		alive[w.ID] = w.Alive(st.At)
+	}
+	noted := map[string]Loss{}
+	for _, l := range st.Losses {
+		noted[l.Kind+"#"+l.Where] = l
+	}
+	unnoted := func(kind, where, detail string) {
+		if _, ok := noted[kind+"#"+where]; !ok || kind == LossTrimmed {
+			st.Unnoted = append(st.Unnoted, Loss{Kind: kind, Where: where, Detail: detail, First: st.At, Last: st.At})
+		}
+	}
 	listed := map[string]bool{}
 	for _, sh := range shards {
 		listed[sh.ID] = true
+	}
+	for _, sh := range shards {
 		ss := ShardStatus{Shard: sh, InStream: true}
 		ss.Lease, ss.HasLease = leaseMap[sh.ID]
 		if !ss.Lease.Done {
@@ -106,23 +143,52 @@ func GetStatus(ctx context.Context, opts StatusOptions) (Status, error) {
 			}
 		}
 		ss.CaughtUp = ss.Lease.Done || (ss.InStream && ss.Pending == 0 && !ss.Capped)
+		ss.Vanished = !ss.InStream && !ss.Lease.Done
+		if ss.Trimmed {
+			// The holder noted this trim if its note is later than the
+			// lease's last checkpoint (or acquisition): it reads on from
+			// the horizon and checkpoints at the next record. Without a
+			// live holder, records written since may have been trimmed
+			// too: a projector notes it again when it starts.
+			l, ok := noted[LossTrimmed+"#"+sh.ID]
+			held := ss.Lease.Owner != "" && alive[ss.Lease.Owner] && ss.Lease.Expiry.After(st.At)
+			ss.TrimNoted = ok && held && !l.Last.Before(ss.Lease.UpdatedAt)
+			if !ss.TrimNoted {
+				from := "after checkpoint " + ss.Lease.Checkpoint
+				if ss.Lease.Checkpoint == "" {
+					from = "from the shard's start " + sh.Start
+				}
+				unnoted(LossTrimmed, sh.ID, fmt.Sprintf("records %s were trimmed before they were read", from))
+			}
+		}
+		if ss.Vanished {
+			unnoted(LossVanished, sh.ID, fmt.Sprintf("shard left the stream before it was finished (checkpoint %s): its unread records were trimmed", seqOrStart(ss.Lease.Checkpoint)))
+		}
+		if p := sh.Parent; p != "" && !listed[p] && !ss.HasLease {
+			if _, leased := leaseMap[p]; !leased {
+				// The runner notes this when it leases the child.
+				unnoted(LossVanished, p, fmt.Sprintf("shard %s, parent of %s, left the stream before this projector finished it: its records were trimmed unread", p, sh.ID))
+			}
+		}
 		st.Shards = append(st.Shards, ss)
 	}
 	for id, l := range leaseMap {
 		if !listed[id] {
-			st.Shards = append(st.Shards, ShardStatus{Shard: Shard{ID: id, Parent: l.Parent}, Lease: l, HasLease: true})
+			ss := ShardStatus{Shard: Shard{ID: id, Parent: l.Parent}, Lease: l, HasLease: true, Vanished: !l.Done, CaughtUp: l.Done}
+			if ss.Vanished {
+				unnoted(LossVanished, id, fmt.Sprintf("shard left the stream before it was finished (checkpoint %s): its unread records were trimmed", seqOrStart(l.Checkpoint)))
+			}
+			st.Shards = append(st.Shards, ss)
 		}
 	}
 	sort.Slice(st.Shards, func(i, j int) bool { return st.Shards[i].Shard.ID < st.Shards[j].Shard.ID })
+	sort.Slice(st.Unnoted, func(i, j int) bool { return st.Unnoted[i].Where < st.Unnoted[j].Where })
 	q := NewDLQ(opts.DB, opts.Table, opts.Name, nil)
 	blocked, parked, err := q.List(ctx)
 	if err != nil {
 		return st, err
 	}
 	st.Blocked, st.Parked = blocked, len(parked)
-	if st.Losses, err = listLosses(ctx, opts.DB, opts.Table, opts.Name); err != nil {
-		return st, err
-	}
 	if st.Sweep, err = readSweep(ctx, opts.DB, opts.Table, opts.Name); err != nil {
 		return st, err
 	}

@@ -160,3 +160,78 @@ func TestLagIsMeasuredInMilliseconds(t *testing.T) {
 		t.Errorf("lag gauge %v s, want 0.155 s (or 0 once caught up)", v)
 	}
 }
+
+// TestStatusTrimNoted: a shard whose records after its checkpoint were
+// trimmed shows as trimmed and among the losses no note records — until
+// the live worker holding it notes the trim (it then reads on from the
+// horizon and checkpoints at the next record), and again when that
+// worker dies (records written since may have been trimmed too). Finding
+// 2 of the review of issue 18: a noted (and repaired) trim must not keep
+// an idle shard TRIMMED for ever.
+func TestStatusTrimNoted(t *testing.T) {
+	e := newTestEnv(t, ddblocal.StreamOptions{Shards: 1, Retention: time.Second, MaintenanceInterval: 50 * time.Millisecond})
+	ctx := context.Background()
+	if _, err := e.x.Execute(ctx, "gone", entities.CreateUser{Login: "gone", Name: "G"}); err != nil {
+		t.Fatal(err)
+	}
+	var shard string
+	var seqs []string
+	for id, s := range e.shardSeqs() {
+		shard, seqs = id, s
+	}
+	eventually(t, 10*time.Second, func() bool { return len(e.shardSeqs()[shard]) == 0 }, "the shard's records trimmed")
+
+	// A worker holds the shard with a checkpoint before the trimmed
+	// records: written through the lease protocol, as a worker would.
+	now := time.Now()
+	ls := &leases{db: e.db, table: e.table, name: "main", timeout: time.Minute, now: time.Now}
+	if err := ls.heartbeat(ctx, "w", "h", now); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ls.acquire(ctx, Lease{Shard: shard}, "", "w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ls.checkpoint(ctx, l, "w", seqs[0], now, false); err != nil {
+		t.Fatal(err)
+	}
+	status := func() ShardStatus {
+		t.Helper()
+		st, err := GetStatus(ctx, StatusOptions{DB: e.db, Streams: e.st, Table: e.table})
+		if err != nil {
+			t.Fatal(err)
+		}
+		unnoted := false
+		for _, u := range st.Unnoted {
+			unnoted = unnoted || (u.Kind == LossTrimmed && u.Where == shard)
+		}
+		ss := st.Shards[0]
+		if unnoted != (ss.Trimmed && !ss.TrimNoted) {
+			t.Errorf("shard trimmed %v, noted %v, but among the unnoted losses: %v", ss.Trimmed, ss.TrimNoted, unnoted)
+		}
+		return ss
+	}
+	steps := []struct {
+		name       string
+		do         func() error
+		wantNoted  bool
+		wantStatus bool // Trimmed
+	}{
+		{"not noted yet", func() error { return nil }, false, true},
+		{"noted by the live holder", func() error {
+			return noteLoss(ctx, e.db, e.table, "main", Loss{Kind: LossTrimmed, Where: shard, Detail: "test", Worker: "w"}, time.Now())
+		}, true, true},
+		{"its holder dead", func() error { return ls.leave(ctx, "w") }, false, true},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			if err := s.do(); err != nil {
+				t.Fatal(err)
+			}
+			ss := status()
+			if ss.Trimmed != s.wantStatus || ss.TrimNoted != s.wantNoted {
+				t.Errorf("trimmed %v, noted %v; want %v, %v", ss.Trimmed, ss.TrimNoted, s.wantStatus, s.wantNoted)
+			}
+		})
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"math"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,8 +38,10 @@ import (
 //
 // Heads committed after the pass's cutoff (its start minus a grace) are
 // left to the live projector: they are in flight, not lost. A loss
-// detected at time T is therefore covered by the first pass whose cutoff
-// is after T, and only then is its note marked repaired.
+// detected at time T (whose records were committed before T) is therefore
+// covered by the first pass whose cutoff is T or later: the sweep request
+// is settled then (sweep_state.go), and the note is marked repaired by the
+// first such pass whose cutoff is after T.
 
 // SweepOptions configure one anti-entropy pass.
 type SweepOptions struct {
@@ -73,9 +74,12 @@ type SweepOptions struct {
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 
-	// resume and save make a pass resumable (the runner's sweeper).
-	resume []sweepCursor
-	save   func(cursors []sweepCursor, st SweepStats) error
+	// resume, resumed and save make a pass resumable (the runner's
+	// sweeper): resume is the saved position, resumed what the pass had
+	// done up to it, counted in the resumed pass's stats.
+	resume  []sweepCursor
+	resumed SweepSummary
+	save    func(cursors []sweepCursor, st SweepStats) error
 }
 
 // SweepStats summarise a pass.
@@ -92,6 +96,9 @@ type SweepStats struct {
 	Aggregates, Behind, Repaired, InFlight, Blocked, Failed int64
 	Events                                                  int64 // events applied by repairs
 	Failures                                                []AggregateFailure
+	// resumed is the part of the stats done before the pass resumed (zero
+	// when it did not): the runner's metrics count only the rest.
+	resumed SweepSummary
 }
 
 // sweepCursor is one scan segment's position in a pass: the last key
@@ -140,7 +147,11 @@ func Sweep(ctx context.Context, opts SweepOptions) (SweepStats, error) {
 	}
 	sw := &sweeper{opts: opts, cursors: make([]sweepCursor, opts.Segments)}
 	if len(opts.resume) == opts.Segments {
+		// Resumed where it was: the stats carry on from what was saved
+		// with the position (a pass that starts over starts from zero).
 		copy(sw.cursors, opts.resume)
+		sw.total = countsOf(opts.resumed)
+		sw.st.resumed = opts.resumed
 	}
 	sw.st.Started = opts.Now()
 	sw.st.Cutoff = sw.st.Started.Add(-opts.Grace)
@@ -159,22 +170,50 @@ type sweeper struct {
 	opts SweepOptions
 	lim  *rate.Limiter
 
-	scanned, aggregates, behind, repaired, inFlight, blocked, failed, evts atomic.Int64
-
-	mu       sync.Mutex
+	mu sync.Mutex
+	// cursors and total change together, a page at a time, so that a
+	// saved position and the stats saved with it agree: a resumed pass
+	// counts every partition once.
 	cursors  []sweepCursor
-	units    float64
+	total    sweepCounts
 	st       SweepStats
 	failures []AggregateFailure
+}
+
+// sweepCounts are a pass's counters (see SweepStats).
+type sweepCounts struct {
+	scanned, aggregates, behind, repaired, inFlight, blocked, failed, events int64
+	units                                                                    float64
+}
+
+func (c *sweepCounts) add(o sweepCounts) {
+	c.scanned += o.scanned
+	c.aggregates += o.aggregates
+	c.behind += o.behind
+	c.repaired += o.repaired
+	c.inFlight += o.inFlight
+	c.blocked += o.blocked
+	c.failed += o.failed
+	c.events += o.events
+	c.units += o.units
+}
+
+func countsOf(s SweepSummary) sweepCounts {
+	return sweepCounts{scanned: s.Scanned, aggregates: s.Aggregates, behind: s.Behind, repaired: s.Repaired, inFlight: s.InFlight,
+		blocked: s.Blocked, failed: s.Failed, events: s.Events, units: s.ReadUnits}
 }
 
 func (sw *sweeper) stats() SweepStats {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
-	st := sw.st
-	st.Scanned, st.ReadUnits = sw.scanned.Load(), sw.units
-	st.Aggregates, st.Behind, st.Repaired = sw.aggregates.Load(), sw.behind.Load(), sw.repaired.Load()
-	st.InFlight, st.Blocked, st.Failed, st.Events = sw.inFlight.Load(), sw.blocked.Load(), sw.failed.Load(), sw.evts.Load()
+	return sw.statsLocked()
+}
+
+func (sw *sweeper) statsLocked() SweepStats {
+	st, c := sw.st, sw.total
+	st.Scanned, st.ReadUnits = c.scanned, c.units
+	st.Aggregates, st.Behind, st.Repaired = c.aggregates, c.behind, c.repaired
+	st.InFlight, st.Blocked, st.Failed, st.Events = c.inFlight, c.blocked, c.failed, c.events
 	st.Failures = append([]AggregateFailure(nil), sw.failures...)
 	sort.Slice(st.Failures, func(i, j int) bool { return st.Failures[i].Partition < st.Failures[j].Partition })
 	return st
@@ -231,8 +270,9 @@ func (sw *sweeper) run(ctx context.Context) error {
 func (sw *sweeper) save(ctx context.Context) error {
 	sw.mu.Lock()
 	cs := append([]sweepCursor(nil), sw.cursors...)
+	st := sw.statsLocked()
 	sw.mu.Unlock()
-	return sw.opts.save(cs, sw.stats())
+	return sw.opts.save(cs, st)
 }
 
 // segment reads one scan segment to its end, evaluating each partition
@@ -265,16 +305,17 @@ func (sw *sweeper) segment(ctx context.Context, seg int) error {
 		if err != nil {
 			return fmt.Errorf("projections: sweep: scanning segment %d: %w", seg, err)
 		}
-		units := 0.0
+		var pc sweepCounts // this page's, added to the totals with its cursor
 		if page.ConsumedCapacity != nil {
-			units = aws.ToFloat64(page.ConsumedCapacity.CapacityUnits)
+			pc.units = aws.ToFloat64(page.ConsumedCapacity.CapacityUnits)
 		}
-		sw.scanned.Add(int64(page.ScannedCount))
+		units := pc.units
+		pc.scanned = int64(page.ScannedCount)
 		sw.opts.Progress.Scanned.Add(int64(page.ScannedCount))
 		for _, it := range page.Items {
 			pk := attrStr(it, table.AttrPK)
 			if pk != cur.Part {
-				if err := sw.evaluate(ctx, cur); err != nil {
+				if err := sw.evaluate(ctx, cur, &pc); err != nil {
 					return err
 				}
 				cur = sweepCursor{Part: pk, PK: cur.PK, SK: cur.SK}
@@ -287,7 +328,7 @@ func (sw *sweeper) segment(ctx context.Context, seg int) error {
 			}
 		}
 		if page.LastEvaluatedKey == nil {
-			if err := sw.evaluate(ctx, cur); err != nil {
+			if err := sw.evaluate(ctx, cur, &pc); err != nil {
 				return err
 			}
 			cur = sweepCursor{Done: true}
@@ -296,7 +337,7 @@ func (sw *sweeper) segment(ctx context.Context, seg int) error {
 		}
 		sw.mu.Lock()
 		sw.cursors[seg] = cur
-		sw.units += units
+		sw.total.add(pc)
 		sw.mu.Unlock()
 		if sw.lim != nil {
 			for n := max(1, int(math.Ceil(units))); n > 0; n -= sw.lim.Burst() {
@@ -309,35 +350,53 @@ func (sw *sweeper) segment(ctx context.Context, seg int) error {
 	return nil
 }
 
+// repairAttempts bounds the attempts to repair one aggregate in a pass.
+const repairAttempts = 3
+
+// repair brings id up to version upTo from the log. The live projector
+// may apply the same aggregate meanwhile: a repair that read the marker
+// before it moved fails its condition, and the next attempt reads the
+// marker again (and finds nothing left to do when the live apply reached
+// the head). Without this a pass beside a busy projector failed
+// aggregates that were fine, and left its loss notes unrepaired.
+func (sw *sweeper) repair(ctx context.Context, id entities.ID, upTo int64) error {
+	for attempt := 1; ; attempt++ {
+		err := withRetry(ctx, func() error { return sw.opts.Applier.Repair(ctx, id, upTo) })
+		if err == nil || attempt == repairAttempts || errors.Is(err, ErrPoison) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
 // evaluate compares one partition's head and marker, and repairs it when
-// it is behind.
-func (sw *sweeper) evaluate(ctx context.Context, c sweepCursor) error {
+// it is behind; it counts what it did in pc.
+func (sw *sweeper) evaluate(ctx context.Context, c sweepCursor, pc *sweepCounts) error {
 	if c.Part == "" || c.HeadV == 0 {
 		return nil // not an aggregate (or a marker left without its head)
 	}
-	sw.aggregates.Add(1)
+	pc.aggregates++
 	sw.opts.Progress.Aggregates.Add(1)
 	if c.Marker >= c.HeadV {
 		return nil
 	}
-	sw.behind.Add(1)
+	pc.behind++
 	if c.HeadAt > 0 && time.UnixMilli(c.HeadAt).After(sw.st.Cutoff) {
-		sw.inFlight.Add(1)
+		pc.inFlight++
 		return nil
 	}
 	if sw.opts.Blocked(c.Part) {
-		sw.blocked.Add(1)
+		pc.blocked++
 		return nil
 	}
 	id, err := events.ParseID(entities.Kind(c.Kind), c.Agg)
 	if err == nil {
-		err = withRetry(ctx, func() error { return sw.opts.Applier.Repair(ctx, id, c.HeadV) })
+		err = sw.repair(ctx, id, c.HeadV)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if err != nil {
-		sw.failed.Add(1)
+		pc.failed++
 		sw.opts.Progress.Failed.Add(1)
 		sw.opts.Logf("projections: sweep: repairing %s up to v%d: %v", c.Part, c.HeadV, err)
 		sw.mu.Lock()
@@ -347,8 +406,8 @@ func (sw *sweeper) evaluate(ctx context.Context, c sweepCursor) error {
 		sw.mu.Unlock()
 		return nil
 	}
-	sw.repaired.Add(1)
-	sw.evts.Add(c.HeadV - c.Marker)
+	pc.repaired++
+	pc.events += c.HeadV - c.Marker
 	sw.opts.Progress.Events.Add(c.HeadV - c.Marker)
 	return nil
 }

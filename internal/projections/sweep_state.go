@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,13 +24,23 @@ import (
 // after the last pass's cutoff (plus the grace, so that the pass covers
 // it), when the interval since the last pass's start has passed, or when
 // a pass was left unfinished.
+//
+// Loss requests keep the oldest detection no pass has covered yet
+// (requested) and the newest (latestLoss). The pass is due a grace after
+// the oldest, so that detections arriving more often than the grace never
+// postpone it. A completed pass with cutoff C settles them: when no
+// detection is later than C, the request is removed; when one is, the
+// request becomes the newest detection, which asks for the following pass
+// (a little late — the oldest detection after C is not kept — but never
+// more than the pass's duration plus the grace).
 
 // Attribute names of the sweep item.
 const (
-	swRequested  = "requested" // unix ms of the latest loss that asks for a pass
-	swPassStart  = "passStart" // unix ms; present while a pass runs
-	swCursor     = "cursor"    // JSON []sweepCursor of the running pass
-	swLastStart  = "lastStart" // the last completed pass
+	swRequested  = "requested"  // unix ms of the oldest loss no pass has covered yet
+	swLatest     = "latestLoss" // unix ms of the newest loss that asked for a pass
+	swPassStart  = "passStart"  // unix ms; present while a pass runs
+	swCursor     = "cursor"     // JSON []sweepCursor of the running pass
+	swLastStart  = "lastStart"  // the last completed pass
 	swLastEnd    = "lastEnd"
 	swLastCover  = "lastCutoff"
 	swLastResult = "lastResult" // JSON SweepSummary
@@ -39,13 +51,15 @@ type SweepSummary struct {
 	Aggregates, Behind, Repaired, InFlight, Blocked, Failed int64
 	Scanned                                                 int64
 	ReadUnits                                               float64
+	Events                                                  int64 // events applied by repairs
 }
 
 // SweepState is the sweep item as status shows it.
 type SweepState struct {
 	Owner     string
 	Expiry    time.Time
-	Requested time.Time // a loss noted then asks for a pass covering it
+	Requested time.Time // the oldest loss not yet covered by a pass: a pass is due a grace after it
+	Latest    time.Time // the newest loss that asked for a pass
 	Running   time.Time // start of the pass in progress (zero: none)
 	Progress  SweepSummary
 	LastStart time.Time // the last completed pass
@@ -57,13 +71,15 @@ type SweepState struct {
 	exists    bool
 }
 
-// Pending reports whether a noted loss still waits for a pass.
-func (s SweepState) Pending() bool { return !s.Requested.IsZero() && !s.Requested.Before(s.Cutoff) }
+// Pending reports whether a noted loss still waits for a pass. A pass
+// covers the losses detected up to its cutoff: the records they lost were
+// committed before they were detected.
+func (s SweepState) Pending() bool { return !s.Requested.IsZero() && s.Requested.After(s.Cutoff) }
 
 func decodeSweep(it map[string]ddb.AttributeValue) SweepState {
 	s := SweepState{
 		Owner: attrStr(it, leaseOwner), Expiry: fromMS(it, leaseExpiry), fence: attrInt(it, leaseFence),
-		Requested: fromMS(it, swRequested), Running: fromMS(it, swPassStart),
+		Requested: fromMS(it, swRequested), Latest: fromMS(it, swLatest), Running: fromMS(it, swPassStart),
 		LastStart: fromMS(it, swLastStart), LastEnd: fromMS(it, swLastEnd), Cutoff: fromMS(it, swLastCover),
 		exists: it != nil,
 	}
@@ -80,7 +96,7 @@ func decodeSweep(it map[string]ddb.AttributeValue) SweepState {
 
 func summary(st SweepStats) SweepSummary {
 	return SweepSummary{Aggregates: st.Aggregates, Behind: st.Behind, Repaired: st.Repaired, InFlight: st.InFlight,
-		Blocked: st.Blocked, Failed: st.Failed, Scanned: st.Scanned, ReadUnits: st.ReadUnits}
+		Blocked: st.Blocked, Failed: st.Failed, Scanned: st.Scanned, ReadUnits: st.ReadUnits, Events: st.Events}
 }
 
 // readSweep reads the sweep item (consistently).
@@ -92,20 +108,92 @@ func readSweep(ctx context.Context, db *dynamodb.Client, tbl, name string) (Swee
 	return decodeSweep(res.Item), nil
 }
 
-// requestSweep asks for a pass that covers a loss noted at at.
+// requestSweep asks for a pass that covers a loss noted at at. A request
+// already waiting keeps its (older) time, so that the pass starts a grace
+// after the first of a run of detections, however often they come; the
+// newest detection is kept too, for the pass that settles the request
+// (finishSweep).
 func requestSweep(ctx context.Context, db *dynamodb.Client, tbl, name string, at time.Time) error {
+	names := map[string]string{"#et": table.AttrType, "#r": swRequested, "#lt": swLatest, "#lc": swLastCover}
+	values := map[string]ddb.AttributeValue{":et": sv(table.TypeProjectorRun), ":at": msAV(at)}
+	// No request waits (none, or one the last pass covered): this one is
+	// the oldest.
 	_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(tbl),
 		Key:                       table.SweepKey(name).AV(),
-		UpdateExpression:          aws.String("SET #et = :et, #r = :at"),
-		ConditionExpression:       aws.String("attribute_not_exists(#r) OR #r < :at"),
-		ExpressionAttributeNames:  map[string]string{"#et": table.AttrType, "#r": swRequested},
-		ExpressionAttributeValues: map[string]ddb.AttributeValue{":et": sv(table.TypeProjectorRun), ":at": msAV(at)},
+		UpdateExpression:          aws.String("SET #et = :et, #r = :at, #lt = :at"),
+		ConditionExpression:       aws.String("attribute_not_exists(#r) OR #r <= #lc"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
 	})
+	if table.IsConditionFailed(err) {
+		// One waits: only the newest detection moves.
+		delete(names, "#r")
+		delete(names, "#lc")
+		_, err = db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                 aws.String(tbl),
+			Key:                       table.SweepKey(name).AV(),
+			UpdateExpression:          aws.String("SET #et = :et, #lt = :at"),
+			ConditionExpression:       aws.String("attribute_not_exists(#lt) OR #lt < :at"),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: values,
+		})
+	}
 	if err != nil && !table.IsConditionFailed(err) {
 		return fmt.Errorf("projections: requesting a sweep: %w", err)
 	}
 	return nil
+}
+
+// settleRequests records a completed pass with cutoff :lc (the update
+// given, whose condition cond must hold) and settles the loss requests
+// with it, atomically: the request is removed when no detection is later
+// than the cutoff, becomes the newest detection when one is, and stays
+// when it is itself later than the cutoff. (A detection at the cutoff is
+// covered: what it lost was committed before it.) It reports false when cond does
+// not hold. values must bind :lc.
+func settleRequests(ctx context.Context, db *dynamodb.Client, tbl, name, set, remove, cond string, names map[string]string, values map[string]ddb.AttributeValue) (bool, error) {
+	names["#r"], names["#lt"] = swRequested, swLatest
+	update := func(set, remove string) string {
+		if remove == "" {
+			return "SET " + set
+		}
+		return "SET " + set + " REMOVE " + remove
+	}
+	variants := []struct{ update, cond string }{
+		// Nothing after the cutoff: every request is served.
+		{update(set, strings.TrimPrefix(remove+", #r", ", ")), "(attribute_not_exists(#lt) OR #lt <= :lc) AND (attribute_not_exists(#r) OR #r <= :lc)"},
+		// A detection after the cutoff, none waiting: the following pass.
+		{update(set+", #r = #lt", remove), "#lt > :lc AND (attribute_not_exists(#r) OR #r <= :lc)"},
+		// A request later than the cutoff already waits.
+		{update(set, remove), "#r > :lc"},
+	}
+	// The three cases cover every state; a detection landing between two
+	// attempts can move the item from one to another, hence the rounds.
+	for range 3 {
+		for i, v := range variants {
+			vn := names
+			if i == 2 {
+				vn = maps.Clone(names)
+				delete(vn, "#lt") // DynamoDB refuses names an expression does not use
+			}
+			_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName:                 aws.String(tbl),
+				Key:                       table.SweepKey(name).AV(),
+				UpdateExpression:          aws.String(v.update),
+				ConditionExpression:       aws.String("(" + cond + ") AND " + v.cond),
+				ExpressionAttributeNames:  vn,
+				ExpressionAttributeValues: values,
+			})
+			if err == nil {
+				return true, nil
+			}
+			if !table.IsConditionFailed(err) {
+				return false, err
+			}
+		}
+	}
+	return false, nil
 }
 
 // due reports whether a pass should start (or resume) at now.
@@ -182,39 +270,37 @@ func saveSweep(ctx context.Context, db *dynamodb.Client, tbl, name, me string, h
 	return err
 }
 
-// finishSweep records a completed pass and releases the lease.
+// finishSweep records a completed pass, settles the loss requests it
+// covered and releases the lease.
 func finishSweep(ctx context.Context, db *dynamodb.Client, tbl, name, me string, held SweepState, st SweepStats, grace time.Duration) error {
 	raw, _ := json.Marshal(summary(st))
-	_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(tbl),
-		Key:                 table.SweepKey(name).AV(),
-		UpdateExpression:    aws.String("SET #o = :empty, #e = :zero, #ls = :ls, #le = :le, #lc = :lc, #lr = :lr REMOVE #ps, #c"),
-		ConditionExpression: aws.String("#o = :me AND #f = :f"),
-		ExpressionAttributeNames: map[string]string{"#o": leaseOwner, "#e": leaseExpiry, "#ls": swLastStart, "#le": swLastEnd, "#lc": swLastCover,
+	ok, err := settleRequests(ctx, db, tbl, name,
+		"#o = :empty, #e = :zero, #ls = :ls, #le = :le, #lc = :lc, #lr = :lr", "#ps, #c",
+		"#o = :me AND #f = :f",
+		map[string]string{"#o": leaseOwner, "#e": leaseExpiry, "#ls": swLastStart, "#le": swLastEnd, "#lc": swLastCover,
 			"#lr": swLastResult, "#ps": swPassStart, "#c": swCursor, "#f": leaseFence},
-		ExpressionAttributeValues: map[string]ddb.AttributeValue{":empty": sv(""), ":zero": nv(0), ":ls": msAV(held.Running), ":le": msAV(st.Finished),
-			":lc": msAV(held.Running.Add(-grace)), ":lr": sv(string(raw)), ":me": sv(me), ":f": nv(held.fence)},
-	})
-	if table.IsConditionFailed(err) {
+		map[string]ddb.AttributeValue{":empty": sv(""), ":zero": nv(0), ":ls": msAV(held.Running), ":le": msAV(st.Finished),
+			":lc": msAV(held.Running.Add(-grace)), ":lr": sv(string(raw)), ":me": sv(me), ":f": nv(held.fence)})
+	if err != nil {
+		return fmt.Errorf("projections: recording the sweep pass: %w", err)
+	}
+	if !ok {
 		return errSweepLost
 	}
-	return err
+	return nil
 }
 
 // recordPass records a pass run outside the sweep lease (a catch-up, or
-// `projector verify --repair`) as the last completed one, unless a later
-// pass is already recorded.
+// `projector verify --repair`) as the last completed one and settles the
+// loss requests it covered, unless a later pass is already recorded.
 func recordPass(ctx context.Context, db *dynamodb.Client, tbl, name string, st SweepStats) error {
 	raw, _ := json.Marshal(summary(st))
-	_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(tbl),
-		Key:                       table.SweepKey(name).AV(),
-		UpdateExpression:          aws.String("SET #et = :et, #ls = :ls, #le = :le, #lc = :lc, #lr = :lr"),
-		ConditionExpression:       aws.String("attribute_not_exists(#lc) OR #lc < :lc"),
-		ExpressionAttributeNames:  map[string]string{"#et": table.AttrType, "#ls": swLastStart, "#le": swLastEnd, "#lc": swLastCover, "#lr": swLastResult},
-		ExpressionAttributeValues: map[string]ddb.AttributeValue{":et": sv(table.TypeProjectorRun), ":ls": msAV(st.Started), ":le": msAV(st.Finished), ":lc": msAV(st.Cutoff), ":lr": sv(string(raw))},
-	})
-	if err != nil && !table.IsConditionFailed(err) {
+	_, err := settleRequests(ctx, db, tbl, name,
+		"#et = :et, #ls = :ls, #le = :le, #lc = :lc, #lr = :lr", "",
+		"attribute_not_exists(#lc) OR #lc < :lc",
+		map[string]string{"#et": table.AttrType, "#ls": swLastStart, "#le": swLastEnd, "#lc": swLastCover, "#lr": swLastResult},
+		map[string]ddb.AttributeValue{":et": sv(table.TypeProjectorRun), ":ls": msAV(st.Started), ":le": msAV(st.Finished), ":lc": msAV(st.Cutoff), ":lr": sv(string(raw))})
+	if err != nil {
 		return fmt.Errorf("projections: recording the sweep pass: %w", err)
 	}
 	return nil
@@ -263,16 +349,17 @@ func (r *Runner) sweepIfDue(ctx context.Context, started time.Time) error {
 		DB: r.db, Table: r.table, Applier: r.applier, Segments: r.opts.SweepSegments, ReadRate: r.opts.SweepReadRate,
 		Grace: r.opts.SweepGrace, Blocked: r.blk.blocked, Logf: r.opts.Logf,
 		Now:    func() time.Time { return held.Running }, // the pass's cutoff is fixed by its (first) start
-		resume: held.cursors,
+		resume: held.cursors, resumed: held.Progress,
 	}
 	opts.save = func(cs []sweepCursor, st SweepStats) error {
 		return saveSweep(pctx, r.db, r.table, r.opts.Name, r.opts.WorkerID, held, cs, st, r.opts.Now(), r.opts.LeaseTimeout)
 	}
 	st, err := Sweep(pctx, opts)
 	st.Finished = r.opts.Now()
-	r.m.SweepScanned.Add(float64(st.Scanned))
-	r.m.SweepReadUnits.Add(st.ReadUnits)
-	r.m.SweepRepaired.Add(float64(st.Repaired))
+	// The stats are the whole pass's; this worker's metrics count its part.
+	r.m.SweepScanned.Add(float64(st.Scanned - st.resumed.Scanned))
+	r.m.SweepReadUnits.Add(st.ReadUnits - st.resumed.ReadUnits)
+	r.m.SweepRepaired.Add(float64(st.Repaired - st.resumed.Repaired))
 	if err != nil {
 		if errors.Is(err, errSweepLost) {
 			r.opts.Logf("projections: sweep: %s lost the sweep to another worker; it resumes the pass", r.opts.WorkerID)
@@ -312,6 +399,11 @@ func (r *Runner) sweepIfDue(ctx context.Context, started time.Time) error {
 // sweep's own) asks for a sweep pass to repair what it lost.
 func (r *Runner) lossDetected(ctx context.Context, l Loss, request bool) {
 	now := r.opts.Now()
+	if !l.Repaired.IsZero() {
+		// Found and repaired by a pass that ended then: its note must not
+		// say it was detected after it was repaired.
+		now = l.Repaired
+	}
 	l.Worker = r.opts.WorkerID
 	r.m.LossesDetected.WithLabelValues(l.Kind).Inc()
 	what := "a sweep pass will repair the aggregates it affected from the event log"

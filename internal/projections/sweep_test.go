@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +16,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -48,7 +53,9 @@ func TestSweepDue(t *testing.T) {
 
 // TestSweepResumes: a pass interrupted after it saved its position
 // resumes from there — it does not compare again what it compared — and
-// the two halves together repair everything behind.
+// the two halves together repair everything behind; the resumed pass
+// reports the whole pass, not only its second half (finding 4 of the
+// review of issue 18).
 func TestSweepResumes(t *testing.T) {
 	e := newTestEnv(t, ddblocal.StreamOptions{})
 	ctx := context.Background()
@@ -65,23 +72,37 @@ func TestSweepResumes(t *testing.T) {
 	}
 	ap := NewApplier(e.db, e.table, e.codec)
 	var saved []sweepCursor
+	var savedStats SweepSummary
 	pctx, cancel := context.WithCancel(ctx)
 	first, err := Sweep(pctx, SweepOptions{DB: e.db, Table: e.table, Applier: ap, Segments: 2, PageSize: 5, ReadRate: 4,
-		save: func(cs []sweepCursor, _ SweepStats) error {
-			saved = cs
+		save: func(cs []sweepCursor, st SweepStats) error {
+			saved, savedStats = cs, summary(st)
 			cancel()
 			return nil
 		}})
 	if !errors.Is(err, context.Canceled) || saved == nil {
 		t.Fatalf("first half: %v (saved %v)", err, saved)
 	}
-	second, err := Sweep(ctx, SweepOptions{DB: e.db, Table: e.table, Applier: ap, Segments: 2, PageSize: 5, ReadRate: -1, resume: saved})
+	if savedStats.Aggregates == 0 || savedStats.Repaired == 0 || savedStats.Scanned == 0 {
+		t.Fatalf("the saved position carries no progress: %+v", savedStats)
+	}
+	progress := &RebuildProgress{}
+	second, err := Sweep(ctx, SweepOptions{DB: e.db, Table: e.table, Applier: ap, Segments: 2, PageSize: 5, ReadRate: -1, Progress: progress,
+		resume: saved, resumed: savedStats})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("first half compared %d aggregates, the resumed one %d", first.Aggregates, second.Aggregates)
-	if second.Aggregates >= int64(len(heads)) || first.Aggregates == 0 {
-		t.Errorf("the resumed pass compared %d of %d aggregates (the first %d): it started over", second.Aggregates, len(heads), first.Aggregates)
+	t.Logf("first half compared %d aggregates (%d saved), the resumed run %d", first.Aggregates, savedStats.Aggregates, progress.Aggregates.Load())
+	if n := progress.Aggregates.Load(); n >= int64(len(heads)) || n == 0 {
+		t.Errorf("the resumed run compared %d of %d aggregates: it started over", n, len(heads))
+	}
+	// Each aggregate is counted once over the pass, in the half that
+	// evaluated it after the position was saved or before.
+	if second.Aggregates != int64(len(heads)) {
+		t.Errorf("the resumed pass reports %d aggregates compared, want the whole pass's %d", second.Aggregates, len(heads))
+	}
+	if second.Repaired < savedStats.Repaired || second.Scanned <= savedStats.Scanned || second.ReadUnits <= savedStats.ReadUnits || second.resumed != savedStats {
+		t.Errorf("the resumed pass's stats %+v do not carry on from the saved %+v", second, savedStats)
 	}
 	if _, behind := e.progress(); behind != 0 {
 		t.Errorf("%d aggregates still behind after both halves", behind)
@@ -114,4 +135,144 @@ func FuzzDecodeSweep(f *testing.F) {
 			t.Errorf("cursors %v from invalid JSON %q", s.cursors, cursor)
 		}
 	})
+}
+
+// TestSweepRequests is finding 1 of the review of issue 18: detections
+// arriving more often than the grace must not postpone the pass — it
+// starts a grace after the first — and detections the pass does not cover
+// (after its cutoff) ask for the following one. The sweep item lives in
+// the engine and every step goes through the SDK; the clock is explicit.
+func TestSweepRequests(t *testing.T) {
+	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	const grace = time.Minute
+	at := func(graces float64) time.Time { return t0.Add(time.Duration(graces * float64(grace))) }
+	cases := []struct {
+		name        string
+		before      []float64 // detections before the pass, in graces after t0
+		passAt      float64   // the pass starts then (its cutoff a grace earlier)
+		during      []float64 // detections while it runs
+		catchUp     bool      // the pass is a catch-up (recordPass), not the sweeper's
+		wantPending bool      // a pass is still owed afterwards
+		wantDueAt   float64   // and is due then
+	}{
+		{name: "one detection", before: []float64{0}, passAt: 1},
+		{name: "detections every half grace", before: []float64{0, 0.5, 0.9, 1.4}, passAt: 1, wantPending: true, wantDueAt: 2.4},
+		{name: "a detection after the cutoff, during the pass", before: []float64{0}, passAt: 1, during: []float64{1.2}, wantPending: true, wantDueAt: 2.2},
+		{name: "detections before the cutoff, during the pass", before: []float64{0, 0.5}, passAt: 3, during: []float64{1}},
+		{name: "a catch-up covering every detection", before: []float64{0, 0.3}, passAt: 1.5, catchUp: true},
+		{name: "a catch-up with a detection after its cutoff", before: []float64{0, 0.8}, passAt: 1.5, catchUp: true, wantPending: true, wantDueAt: 1.8},
+	}
+	e := newTestEnv(t, ddblocal.StreamOptions{})
+	ctx := context.Background()
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			name := fmt.Sprintf("req%d", i)
+			for _, d := range c.before {
+				if err := requestSweep(ctx, e.db, e.table, name, at(d)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := readSweep(ctx, e.db, e.table, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := at(c.before[0])
+			if !s.Pending() || !s.Requested.Equal(first) {
+				t.Fatalf("after the detections: requested %v (pending %v), want the first, %v", s.Requested, s.Pending(), first)
+			}
+			if s.due(first.Add(grace-time.Millisecond), -1, grace, t0) || !s.due(first.Add(grace), -1, grace, t0) {
+				t.Errorf("the pass is not due exactly a grace after the first detection")
+			}
+			start := at(c.passAt)
+			var held SweepState
+			if !c.catchUp {
+				if held, err = acquireSweep(ctx, e.db, e.table, name, "w", s, start, time.Minute); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, d := range c.during {
+				if err := requestSweep(ctx, e.db, e.table, name, at(d)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := SweepStats{Started: start, Cutoff: start.Add(-grace), Finished: start.Add(time.Second)}
+			if c.catchUp {
+				err = recordPass(ctx, e.db, e.table, name, st)
+			} else {
+				err = finishSweep(ctx, e.db, e.table, name, "w", held, st, grace)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s, err = readSweep(ctx, e.db, e.table, name); err != nil {
+				t.Fatal(err)
+			}
+			if s.Pending() != c.wantPending {
+				t.Fatalf("after the pass: pending %v, want %v (%+v)", s.Pending(), c.wantPending, s)
+			}
+			if c.wantPending && !s.due(at(c.wantDueAt), -1, grace, t0) {
+				t.Errorf("the following pass is not due at %v (requested %v)", at(c.wantDueAt), s.Requested)
+			}
+			if c.wantPending && s.due(at(c.wantDueAt).Add(-time.Millisecond), -1, grace, t0) {
+				t.Errorf("the following pass is due before %v (requested %v)", at(c.wantDueAt), s.Requested)
+			}
+		})
+	}
+}
+
+// beforeFirstTransact runs hook once, before the first TransactWriteItems
+// request goes to the engine.
+type beforeFirstTransact struct {
+	next aws.HTTPClient
+	once sync.Once
+	hook func()
+}
+
+func (b *beforeFirstTransact) Do(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.Header.Get("X-Amz-Target"), ".TransactWriteItems") {
+		b.once.Do(b.hook)
+	}
+	return b.next.Do(req)
+}
+
+// TestSweepRepairRacesLiveApply: the live projector applies an aggregate
+// while a pass repairs it — between the repair's read of the marker and
+// its write. The repair must read the marker again and finish, not count
+// the aggregate failed (a pass with failures leaves its loss notes
+// unrepaired; TestKilledLongerThanRetention failed now and then so).
+func TestSweepRepairRacesLiveApply(t *testing.T) {
+	e := newTestEnv(t, ddblocal.StreamOptions{})
+	ctx := context.Background()
+	m := newMutator(e, 9)
+	if err := m.create(ctx, "racy"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := m.update(ctx, "racy"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := NewApplier(e.db, e.table, e.codec)
+	id := entities.NewAccountID("racy")
+	raced := false
+	db, _ := e.clients(func(h aws.HTTPClient) aws.HTTPClient {
+		return &beforeFirstTransact{next: h, hook: func() {
+			// The live projector gets to v2 first.
+			raced = live.Repair(ctx, id, 2) == nil
+		}}
+	})
+	st, err := Sweep(ctx, SweepOptions{DB: db, Table: e.table, Applier: NewApplier(db, e.table, e.codec), ReadRate: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !raced {
+		t.Fatal("setup: the live apply did not run")
+	}
+	if st.Failed != 0 || st.Repaired != 1 {
+		t.Errorf("pass: %d failed, %d repaired (%v); want the aggregate repaired", st.Failed, st.Repaired, st.Failures)
+	}
+	if _, behind := e.progress(); behind != 0 {
+		t.Errorf("%d aggregates behind after the pass", behind)
+	}
+	e.assertEqualsReplay(nil)
 }

@@ -136,6 +136,9 @@ func NewClients(ctx context.Context, cfg ClientConfig) (Clients, error) {
 		// RequestCounter. A custom client brings its own TLS settings.
 		awsCfg.HTTPClient = cfg.HTTPClient
 	}
+	if awsCfg.Logger != nil {
+		awsCfg.Logger = quietLogger{next: awsCfg.Logger}
+	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"
 	}
