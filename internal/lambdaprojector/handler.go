@@ -68,7 +68,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := table.CheckTable(ctx, clients.DB, cfg.Table, time.Minute); err != nil {
+	// Lambda's init phase has 10 s: a table still being created fails the
+	// cold start (and is retried at the next invocation) rather than
+	// outliving it. An UPDATING table is used at once (CheckTable).
+	if err := table.CheckTable(ctx, clients.DB, cfg.Table, 8*time.Second); err != nil {
 		return nil, err
 	}
 	bo := projections.BatchOptions{

@@ -143,7 +143,11 @@ func CheckTable(ctx context.Context, c *dynamodb.Client, name string, maxWait ti
 		return fmt.Errorf("describe table %s: %w", name, err)
 	}
 	desc := out.Table
-	if desc == nil || desc.TableStatus != types.TableStatusActive {
+	// Only a table being created is waited for: DynamoDB serves data
+	// operations on an UPDATING table (a billing-mode or index change can
+	// keep it so for an hour), and a server or Lambda that refused to start
+	// meanwhile would turn a routine change into an outage.
+	if desc == nil || !usable(desc.TableStatus) {
 		if desc, err = waitActive(ctx, c, name, maxWait); err != nil {
 			return err
 		}
@@ -153,6 +157,11 @@ func CheckTable(ctx context.Context, c *dynamodb.Client, name string, maxWait ti
 		return err
 	}
 	return verify(name, desc, ttl)
+}
+
+// usable reports whether a table in status st serves data operations.
+func usable(st types.TableStatus) bool {
+	return st == types.TableStatusActive || st == types.TableStatusUpdating
 }
 
 func waitActive(ctx context.Context, c *dynamodb.Client, name string, maxWait time.Duration) (*types.TableDescription, error) {
