@@ -225,6 +225,28 @@ func TestEventSourceMapping(t *testing.T) {
 			t.Errorf("%s = %v (default), want %v..%v", r.name, param(p[r.name]), r.lo, r.hi)
 		}
 	}
+	// A parameter may be set to any value in its MinValue..MaxValue; each
+	// such value must be one Lambda accepts (MaximumRecordAgeInSeconds: 60
+	// to 604800 — -1 means never and is refused here like 0..59, which
+	// Lambda rejects), and retries must stay finite.
+	allowed := map[string][2]float64{
+		"BatchSize":                      {1, 10000},
+		"MaximumBatchingWindowInSeconds": {0, 300},
+		"MaximumRetryAttempts":           {0, 10000},
+		"MaximumRecordAgeInSeconds":      {60, 604800},
+	}
+	for prop, lim := range allowed {
+		ref, ok := get(p[prop], "Ref").(string)
+		if !ok {
+			continue
+		}
+		pm := tpl.Parameters[ref]
+		lo, okLo := pm["MinValue"].(float64)
+		hi, okHi := pm["MaxValue"].(float64)
+		if !okLo || !okHi || lo < lim[0] || hi > lim[1] {
+			t.Errorf("parameter %s (%s) allows %v..%v, want within %v..%v", ref, prop, pm["MinValue"], pm["MaxValue"], lim[0], lim[1])
+		}
+	}
 	filters := list(get(p, "FilterCriteria", "Filters"))
 	if len(filters) != 1 {
 		t.Fatalf("filters %v, want one", filters)
@@ -296,7 +318,7 @@ func TestAlarms(t *testing.T) {
 		}
 	}
 	for _, m := range []string{"AWS/Lambda IteratorAge", "AWS/Lambda Errors", "AWS/Lambda Throttles", "AWS/ApplicationELB HTTPCode_Target_5XX_Count",
-		lambdaprojector.MetricNamespace + " " + lambdaprojector.MetricPoison, "AWS/SQS ApproximateNumberOfMessagesVisible"} {
+		lambdaprojector.MetricNamespace + " " + lambdaprojector.MetricPoison, "AWS/SQS NumberOfMessagesSent"} {
 		r, ok := byMetric[m]
 		if !ok {
 			t.Errorf("no alarm on %s", m)
