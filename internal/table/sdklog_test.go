@@ -42,6 +42,10 @@ func TestQuietLogger(t *testing.T) {
 func TestClientsLogQuietly(t *testing.T) {
 	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	// Dummy credentials: NewClients resolves credentials up front, and a CI
+	// host whose instance metadata service answers 403 has none otherwise.
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
 	c, err := NewClients(context.Background(), ClientConfig{Endpoint: "http://127.0.0.1:1", Region: "us-east-1"})
 	if err != nil {
 		t.Fatal(err)
