@@ -29,6 +29,7 @@ import (
 	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/cli"
 	"github.com/hubstream/hubstream/internal/healthcheck"
+	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -49,7 +50,7 @@ var serverCommand = cli.Command{
 		{"token", "print a bearer token for a login, signed with the secret the server accepts"},
 		{"healthcheck", "probe a URL (a container health check)"},
 	},
-	Env: cli.Join(cli.StorageEnv, cli.AuthEnv),
+	Env: cli.Join(cli.StorageEnv, cli.AuthEnv, cli.CursorEnv),
 }
 
 // tokenCommand is the usage of `server token`.
@@ -108,8 +109,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var cursorKey []byte
+	if s := os.Getenv(loaders.EnvCursorKey); s != "" {
+		if cursorKey, err = loaders.ParseCursorKey(s); err != nil {
+			return err
+		}
+	}
 	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector,
-		ExistingTable: !*createTable, Auth: authOpts, Logger: logger}
+		ExistingTable: !*createTable, Auth: authOpts, CursorKey: cursorKey, Logger: logger}
 	cfg.GraphQL.Introspection = *introspection
 	a, err := app.New(ctx, cfg)
 	if err != nil {

@@ -7,8 +7,6 @@ package app
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -73,9 +71,13 @@ type Config struct {
 	// calls, executor, loaders, projector), which /metrics serves.
 	// Default: a fresh obs.NewRegistry().
 	Registry *prometheus.Registry
-	// CursorKey seals connection cursors (16, 24 or 32 bytes). Default:
-	// derived from the HS256 token secret (so cursors survive restarts and
-	// work across replicas), else a random key per process.
+	// CursorKey seals connection cursors (16, 24 or 32 bytes;
+	// HUBSTREAM_CURSOR_KEY, see loaders.ParseCursorKey). Default: derived
+	// from the HS256 token secret (so cursors survive restarts and work
+	// across replicas); with the embedded engine and no such secret, a
+	// random key per process. With an Endpoint and no HS256 secret it is
+	// required (New fails without it): several processes behind a load
+	// balancer must share it.
 	CursorKey []byte
 	// Auth configures bearer-token authentication (auth.OptionsFromEnv
 	// reads it from AUTH_*). When any of it is set it is used as is. Left
@@ -124,6 +126,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	authn, authSecret, err := newAuthenticator(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cursorKey, err := cursorKeyFor(cfg, authSecret)
 	if err != nil {
 		return nil, err
 	}
@@ -191,17 +197,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.runner = projections.NewRunner(clients.DB, clients.Streams, cfg.Table, projections.NewApplier(clients.DB, cfg.Table, codec), opts)
 	}
 	gql := cfg.GraphQL
-	cursorKey := cfg.CursorKey
-	if len(cursorKey) == 0 && len(authSecret) > 0 {
-		// Cursors stay valid across restarts (and replicas) that share the
-		// token secret; a derived key keeps the two uses apart.
-		mac := hmac.New(sha256.New, authSecret)
-		mac.Write([]byte("hubstream connection cursors v1"))
-		cursorKey = mac.Sum(nil)
-	}
-	if len(cursorKey) == 0 {
-		cursorKey = loaders.NewCursorKey()
-	}
 	pager, err := loaders.NewPager(clients.DB, cfg.Table, cursorKey)
 	if err != nil {
 		a.Close()
