@@ -98,10 +98,13 @@ type App struct {
 	executor *events.Executor
 	runner   *projections.Runner
 	handler  http.Handler
-	auth     *auth.Authenticator
-	ready    atomic.Bool
-	draining atomic.Bool  // shutdown began: responses close their connections
-	inFlight atomic.Int64 // requests being served by Serve's server
+	// metricsHandler serves /metrics and /healthz on the metrics
+	// listener, never on the public one.
+	metricsHandler http.Handler
+	auth           *auth.Authenticator
+	ready          atomic.Bool
+	draining       atomic.Bool  // shutdown began: responses close their connections
+	inFlight       atomic.Int64 // requests being served by Serve's server
 }
 
 // New builds an App: it opens the embedded engine (unless Endpoint is
@@ -210,11 +213,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if gql.Loaders.ObserveBatch == nil {
 		gql.Loaders.ObserveBatch = m.observeBatch
 	}
-	a.handler = obs.Middleware(a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store}, gql)), obs.HTTPOptions{
-		Logger:  cfg.Logger,
-		Metrics: m.http,
-		Quiet:   quietRoute,
-	})
+	httpOpts := obs.HTTPOptions{Logger: cfg.Logger, Metrics: m.http, Quiet: quietRoute}
+	a.handler = obs.Middleware(a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store}, gql)), httpOpts)
+	a.metricsHandler = obs.Middleware(a.metricsRoutes(), httpOpts)
 	a.ready.Store(true)
 	return a, nil
 }
@@ -341,8 +342,8 @@ func quietRoute(r *http.Request) bool {
 	return false
 }
 
-// routes mounts the GraphQL endpoint, the playground, health checks and
-// metrics.
+// routes mounts the GraphQL endpoint, the playground and the health
+// checks: the public API. Metrics are not among them (metricsRoutes).
 func (a *App) routes(gql http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gql)
@@ -357,16 +358,31 @@ func (a *App) routes(gql http.Handler) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	// Every metric of the process, the in-process projector's included
-	// when it runs (docs/operations.md lists them).
-	mux.Handle("GET /metrics", obs.MetricsHandler(a.cfg.Registry))
 	return mux
 }
 
-// Handler returns the HTTP handler serving /graphql, /, /healthz,
-// /readyz and /metrics, with the access log and the HTTP metrics around
-// it.
+// metricsRoutes mounts /metrics, every metric of the process (the
+// in-process projector's included when it runs; docs/operations.md lists
+// them), and /healthz for the scraper. They tell operation names, error
+// rates and the viewer-driven load, so they are served on a listener of
+// their own (ServeOptions.MetricsAddr, loopback by default), never on the
+// public API's.
+func (a *App) metricsRoutes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", obs.MetricsHandler(a.cfg.Registry))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
+}
+
+// Handler returns the public HTTP handler serving /graphql, /, /healthz
+// and /readyz, with the access log and the HTTP metrics around it.
 func (a *App) Handler() http.Handler { return a.handler }
+
+// MetricsHandler returns the handler of the metrics listener: /metrics
+// and /healthz, with the access log (at debug) and the HTTP metrics.
+func (a *App) MetricsHandler() http.Handler { return a.metricsHandler }
 
 // Clients returns the DynamoDB clients the app uses.
 func (a *App) Clients() table.Clients { return a.clients }
