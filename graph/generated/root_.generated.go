@@ -2302,8 +2302,9 @@ input CreateUserInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2327,8 +2328,9 @@ input UpdateProfileInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2354,8 +2356,9 @@ input CreateOrganizationInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2377,8 +2380,9 @@ input UpdateOrganizationInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2400,8 +2404,9 @@ input AddMemberInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2427,8 +2432,9 @@ input ChangeMemberRoleInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2452,8 +2458,9 @@ input RemoveMemberInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2799,8 +2806,9 @@ input OpenIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2826,8 +2834,9 @@ input EditIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2851,8 +2860,9 @@ input CloseIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2874,8 +2884,9 @@ input ReopenIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2903,8 +2914,9 @@ input OpenPullRequestInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2930,8 +2942,9 @@ input EditPullRequestInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2947,8 +2960,9 @@ input PullRequestRefInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2972,8 +2986,9 @@ input AddCommentInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2993,8 +3008,9 @@ input EditCommentInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3012,8 +3028,9 @@ input DeleteCommentInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3033,8 +3050,9 @@ input ReactionInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3399,8 +3417,9 @@ input CreateRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3428,8 +3447,9 @@ input UpdateRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3449,8 +3469,9 @@ input DeleteRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3476,8 +3497,9 @@ input ForkRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3497,8 +3519,9 @@ input StarRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }

@@ -37,8 +37,9 @@ type AddCommentInput struct {
 	Body string `json:"body"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -58,8 +59,9 @@ type AddMemberInput struct {
 	Role OrganizationMemberRole `json:"role"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -83,8 +85,9 @@ type ChangeMemberRoleInput struct {
 	Role OrganizationMemberRole `json:"role"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -110,8 +113,9 @@ type CloseIssueInput struct {
 	Reason *IssueStateReason `json:"reason,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -133,8 +137,9 @@ type CreateOrganizationInput struct {
 	Description *string `json:"description,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -159,8 +164,9 @@ type CreateRepositoryInput struct {
 	IsPrivate *bool `json:"isPrivate,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -184,8 +190,9 @@ type CreateUserInput struct {
 	Bio *string `json:"bio,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -201,8 +208,9 @@ type DeleteCommentInput struct {
 	ID string `json:"id"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -220,8 +228,9 @@ type DeleteRepositoryInput struct {
 	Name string `json:"name"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -239,8 +248,9 @@ type EditCommentInput struct {
 	Body string `json:"body"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -264,8 +274,9 @@ type EditIssueInput struct {
 	Body *string `json:"body,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -289,8 +300,9 @@ type EditPullRequestInput struct {
 	Body *string `json:"body,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -306,8 +318,9 @@ type ForkRepositoryInput struct {
 	NewOwner *string `json:"newOwner,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -414,8 +427,9 @@ type OpenIssueInput struct {
 	Body *string `json:"body,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -441,8 +455,9 @@ type OpenPullRequestInput struct {
 	BaseRef string `json:"baseRef"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -544,8 +559,9 @@ type PullRequestRefInput struct {
 	Number int32 `json:"number"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -574,8 +590,9 @@ type ReactionInput struct {
 	Content ReactionContent `json:"content"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -595,8 +612,9 @@ type RemoveMemberInput struct {
 	Login string `json:"login"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -616,8 +634,9 @@ type ReopenIssueInput struct {
 	Number int32 `json:"number"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -655,8 +674,9 @@ type StarRepositoryInput struct {
 	Name string `json:"name"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -720,8 +740,9 @@ type UpdateOrganizationInput struct {
 	Description *string `json:"description,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -743,8 +764,9 @@ type UpdateProfileInput struct {
 	Bio *string `json:"bio,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -768,8 +790,9 @@ type UpdateRepositoryInput struct {
 	IsPrivate *bool `json:"isPrivate,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
