@@ -316,10 +316,15 @@ func (x *Executor) plan(in entities.Input, heads map[entities.ID]Head, changes [
 		before := in.Snapshot(c.ID)
 		headKey := table.HeadKey(p)
 		if len(c.Events) == 0 && c.NewSeq == 0 {
+			expr, values := condExpr(before), condValues(before)
+			if c.VersionOnly && before.Version != 0 {
+				expr = aws.String("v = :v")
+				delete(values, ":seq")
+			}
 			items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 				TableName: aws.String(x.store.table), Key: headKey.AV(),
-				ConditionExpression:                 condExpr(before),
-				ExpressionAttributeValues:           condValues(before),
+				ConditionExpression:                 expr,
+				ExpressionAttributeValues:           values,
 				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 			}})
 			continue
