@@ -33,6 +33,15 @@ type HandlerOptions struct {
 	// bounds the work of parsing and validating it. Default
 	// DefaultTokenLimit (15,000); negative: no limit.
 	TokenLimit int
+	// MaxResponseBytes bounds a response's data, counted as its fields
+	// resolve; a response that would pass it is one RESPONSE_TOO_LARGE
+	// error (response_limits.go). Default DefaultMaxResponseBytes
+	// (16 MiB); negative: no limit.
+	MaxResponseBytes int64
+	// MaxErrors bounds a response's errors list; the errors past it are
+	// replaced by one ERRORS_SUPPRESSED entry that counts them. Default
+	// DefaultMaxErrors (100); negative: no limit.
+	MaxErrors int
 	// Introspection enables schema introspection. The embedded default
 	// turns it on for the playground.
 	Introspection bool
@@ -63,12 +72,18 @@ func (o HandlerOptions) withDefaults() HandlerOptions {
 	if o.TokenLimit == 0 {
 		o.TokenLimit = DefaultTokenLimit
 	}
+	if o.MaxResponseBytes == 0 {
+		o.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if o.MaxErrors == 0 {
+		o.MaxErrors = DefaultMaxErrors
+	}
 	return o
 }
 
 // NewHandler returns the /graphql handler: POST and GET transports, the
 // central error presenter, panic recovery, limits on body size, query
-// size, depth and complexity, and fresh loaders for every request, behind
+// size, depth, complexity, response size and error count, and fresh loaders for every request, behind
 // bearer-token authentication when opts.Auth is set.
 func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	opts = opts.withDefaults()
@@ -87,6 +102,8 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit})
 	srv.Use(observer{m: opts.Metrics})
+	// Inside the observer, which then counts what the client receives.
+	srv.Use(responseLimits{maxBytes: opts.MaxResponseBytes, maxErrors: opts.MaxErrors})
 	srv.AroundOperations(primeRootFields)
 	srv.SetErrorPresenter(ErrorPresenter)
 	srv.SetRecoverFunc(RecoverFunc)

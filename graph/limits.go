@@ -87,6 +87,10 @@ func satMul(a, b int) int {
 // that costs its own read.
 const perRepositoryReadCost = 10
 
+// largeTextCost is the complexity of a field holding a long text (a body,
+// an event's data): a page of 100 bodies costs 500 of the 5000.
+const largeTextCost = 5
+
 // complexityRoot is the cost of every list field (the connections) and of
 // the scalar fields that cost a read of their own.
 func complexityRoot() generated.ComplexityRoot {
@@ -123,6 +127,14 @@ func complexityRoot() generated.ComplexityRoot {
 	c.PullRequest.Comments = conn
 	c.PullRequest.History = history
 	c.IssueComment.History = history
+	// Texts of up to 96 KiB (bodies, and events' data, which hold them)
+	// weigh more than a field: a page of them is most of what a response
+	// can carry (the response limit counts the actual bytes).
+	text := func(int) int { return largeTextCost }
+	c.Issue.Body = text
+	c.PullRequest.Body = text
+	c.IssueComment.Body = text
+	c.HistoryEvent.Data = text
 	return c
 }
 
