@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,6 +32,7 @@ import (
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
+	"github.com/hubstream/hubstream/internal/fsperm"
 	"github.com/hubstream/hubstream/internal/healthcheck"
 	"github.com/hubstream/hubstream/internal/obs"
 )
@@ -103,6 +105,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logger := obs.NewLogger(stderr, *logOpts)
 	var store storage.Store
 	if *dataDir != "" {
+		// Whoever controls the directory controls every table's data.
+		if err := fsperm.CheckPath("data directory", *dataDir); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			return err
+		}
 		s, err := pebblestore.Open(*dataDir, pebblestore.Options{
 			Logf:  obs.Logf(ctx, logger.With(slog.String("component", "storage")), slog.LevelDebug),
 			Warnf: obs.Logf(ctx, logger.With(slog.String("component", "storage")), slog.LevelWarn),
