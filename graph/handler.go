@@ -99,7 +99,14 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// "Did you mean …?" in validation errors names fields and types: with
+	// introspection on the schema is public anyway and the hints help;
+	// with it off they would leak the schema a field at a time.
+	srv.SetDisableSuggestion(!opts.Introspection)
+	// Automatic persisted queries (Apollo's protocol): gqlgen checks that
+	// a query's SHA-256 is the hash it is sent with, and the cache is
+	// bounded in entries and in the size of each (apq.go).
+	srv.Use(extension.AutomaticPersistedQuery{Cache: newAPQCache()})
 	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit})
 	srv.Use(observer{m: opts.Metrics})
 	// Inside the observer, which then counts what the client receives.
@@ -119,5 +126,15 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	}
 	// Outermost, so that the refusals of the body limit and of the
 	// authenticator are stamped and counted like gqlgen's own.
-	return stampCodes(limitBody(opts.MaxBodyBytes, h), opts.Metrics)
+	return noStore(stampCodes(limitBody(opts.MaxBodyBytes, h), opts.Metrics))
+}
+
+// noStore marks every response of the endpoint Cache-Control: no-store:
+// they carry per-viewer data (and errors about the viewer's token), which
+// no browser or proxy cache may keep or serve to another request.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
 }

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -238,8 +241,12 @@ func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.Operati
 }
 
 // limitBody answers a request whose body exceeds max bytes with HTTP 413
-// and a GraphQL-shaped error, before anything parses it; smaller bodies
-// are read (at most max bytes) and passed on.
+// and a GraphQL-shaped error, before anything parses it; a body that does
+// not arrive within the server's ReadTimeout with 408; a JSON body with
+// anything but white space after its value with 400 (a request is one
+// JSON object: what follows it would be silently ignored, and a proxy or
+// a WAF could read the body differently); smaller bodies are read (at
+// most max bytes) and passed on.
 func limitBody(maxBytes int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
@@ -257,13 +264,42 @@ func limitBody(maxBytes int64, next http.Handler) http.Handler {
 				tooLarge(w, maxBytes)
 				return
 			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				w.Header().Set("Connection", "close")
+				writeGraphQLError(w, http.StatusRequestTimeout, "the request body did not arrive in time", entities.CodeBadInput, nil)
+				return
+			}
 			writeGraphQLError(w, http.StatusBadRequest, "the request body could not be read", entities.CodeBadInput, nil)
+			return
+		}
+		if isJSON(r) && trailingData(body) {
+			writeGraphQLError(w, http.StatusBadRequest, "the request body has data after its JSON object: send exactly one GraphQL request", entities.CodeBadInput, nil)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isJSON reports whether r's body is declared JSON (application/json, or
+// the GraphQL-over-HTTP media types, which are JSON too).
+func isJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// trailingData reports whether body is one JSON value followed by
+// something other than white space. A body that is not JSON at all is
+// left to the transport, which says so.
+func trailingData(body []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil {
+		return false
+	}
+	_, err := dec.Token()
+	return !errors.Is(err, io.EOF)
 }
 
 func tooLarge(w http.ResponseWriter, maxBytes int64) {

@@ -92,6 +92,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	metricsPath := fs.String("metrics-path", "/metrics", "path of the Prometheus metrics on the listener, answered to GET (empty: none)")
+	allowedHosts := fs.String("allowed-hosts", "", "comma-separated host names accepted in the Host header besides localhost and loopback addresses while listening on loopback (DNS-rebinding guard; on any other address every host is accepted)")
 	logOpts := obs.LogFlags(fs)
 	if len(args) > 0 && args[0] == "help" {
 		args = []string{"--help"}
@@ -148,7 +149,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := httpServer(handler(engine, *metricsPath, logger))
+	srv := httpServer(hostGuard(ln.Addr(), strings.Split(*allowedHosts, ","), handler(engine, *metricsPath, logger)))
 	dataAttr := slog.String("data_dir", "(memory only)")
 	if *dataDir != "" {
 		dataAttr = slog.String("data_dir", *dataDir)
