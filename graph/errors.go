@@ -64,6 +64,19 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	return out
 }
 
+// withoutSuggestions wraps a presenter to cut the "Did you mean …?" hint
+// from validation messages, which would name fields, arguments and types
+// of a schema that is not published (introspection off).
+func withoutSuggestions(p graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := p(ctx, err)
+		if i := strings.Index(out.Message, " Did you mean "); i >= 0 {
+			out.Message = out.Message[:i]
+		}
+		return out
+	}
+}
+
 // badValue makes a value the client sent that does not fit its type — a
 // variable (a float, or an integer out of the 32-bit range, for an Int)
 // or an argument literal (ValuesOfCorrectType) — BAD_USER_INPUT, as a

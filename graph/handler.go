@@ -99,9 +99,10 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	// "Did you mean …?" in validation errors names fields and types: with
-	// introspection on the schema is public anyway and the hints help;
-	// with it off they would leak the schema a field at a time.
+	// "Did you mean …?" in validation errors names fields, arguments and
+	// types: with introspection on the schema is public anyway and the
+	// hints help; with it off they would leak the schema a field at a
+	// time. gqlgen drops some of them; the presenter the rest.
 	srv.SetDisableSuggestion(!opts.Introspection)
 	// Automatic persisted queries (Apollo's protocol): gqlgen checks that
 	// a query's SHA-256 is the hash it is sent with, and the cache is
@@ -112,7 +113,11 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	// Inside the observer, which then counts what the client receives.
 	srv.Use(responseLimits{maxBytes: opts.MaxResponseBytes, maxErrors: opts.MaxErrors})
 	srv.AroundOperations(primeRootFields)
-	srv.SetErrorPresenter(ErrorPresenter)
+	if opts.Introspection {
+		srv.SetErrorPresenter(ErrorPresenter)
+	} else {
+		srv.SetErrorPresenter(withoutSuggestions(ErrorPresenter))
+	}
 	srv.SetRecoverFunc(RecoverFunc)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if v, ok := auth.ViewerFrom(req.Context()); ok {
