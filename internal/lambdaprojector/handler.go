@@ -11,7 +11,7 @@ import (
 	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	hevents "github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/streamevent"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -24,7 +24,7 @@ type Options struct {
 	Configure func(*table.ClientConfig)
 	// Batch adjusts the BatchApplier's options after New filled them in
 	// from the Config (tests: retry bounds).
-	Batch func(*projections.BatchOptions)
+	Batch func(*projector.BatchOptions)
 	// Metrics receives one embedded-metric-format line per invocation.
 	// Default: discarded.
 	Metrics io.Writer
@@ -37,7 +37,7 @@ type Options struct {
 
 // Handler handles the event source mapping's invocations.
 type Handler struct {
-	batch   *projections.BatchApplier
+	batch   *projector.BatchApplier
 	margin  time.Duration
 	metrics io.Writer
 	fn      string
@@ -74,16 +74,16 @@ func New(ctx context.Context, cfg Config, opts Options) (*Handler, error) {
 	if err := table.CheckTable(ctx, clients.DB, cfg.Table, 8*time.Second); err != nil {
 		return nil, err
 	}
-	bo := projections.BatchOptions{
+	bo := projector.BatchOptions{
 		Name: cfg.Name, WorkerID: "lambda:" + cfg.Function, Park: cfg.Park, Concurrency: cfg.Concurrency,
 		Logf: opts.Logf, Now: opts.Now,
 	}
 	if opts.Batch != nil {
 		opts.Batch(&bo)
 	}
-	applier := projections.NewApplier(clients.DB, cfg.Table, hevents.NewCodec())
+	applier := projector.NewApplier(clients.DB, cfg.Table, hevents.NewCodec())
 	return &Handler{
-		batch:   projections.NewBatchApplier(clients.DB, cfg.Table, applier, bo),
+		batch:   projector.NewBatchApplier(clients.DB, cfg.Table, applier, bo),
 		margin:  cfg.Margin,
 		metrics: opts.Metrics,
 		fn:      cfg.Function,

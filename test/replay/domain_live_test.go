@@ -16,7 +16,7 @@ import (
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -165,7 +165,7 @@ func domainReplayEqualsLive(t *testing.T, opts testkit.Options, minShards int) {
 			// The production path (cmd/projector rebuild): parallel scan,
 			// aggregates applied concurrently in whatever order they come.
 			fresh := testkit.FreshTable(t)
-			st, err := projections.Rebuild(ctx, projections.RebuildOptions{SourceDB: srv.DB(), SourceTable: srv.Table(), TargetDB: fresh.Clients().DB, TargetTable: fresh.TableName()})
+			st, err := projector.Rebuild(ctx, projector.RebuildOptions{SourceDB: srv.DB(), SourceTable: srv.Table(), TargetDB: fresh.Clients().DB, TargetTable: fresh.TableName()})
 			if err != nil || st.Failed > 0 {
 				t.Fatalf("rebuild: %v, %d aggregates failed: %v", err, st.Failed, st.Failures)
 			}

@@ -1,0 +1,19 @@
+package projector
+
+import (
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Attribute value helpers for the runtime's own bookkeeping items (markers,
+// tombstones, leases, dead letters); read items are encoded by the
+// projections.
+
+func sv(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func nv(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func bv(v bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: v} }
