@@ -27,7 +27,7 @@ import (
 // Benchmarks of the projector on the embedded (memory) engine. Each is a
 // one-shot measurement reported as custom metrics; run with -benchtime 1x:
 //
-//	go test ./internal/projections -run '^$' -bench 'RunnerThroughput|ProjectorLag|Rebuild' -benchtime 1x
+//	go test ./internal/projector -run '^$' -bench 'RunnerThroughput|ProjectorLag|Rebuild' -benchtime 1x
 //
 // HUBSTREAM_BENCH_EVENTS sets the log size of BenchmarkRebuild (default
 // 200 000; 1 000 000 for the full run).
@@ -246,7 +246,7 @@ func BenchmarkRebuild(b *testing.B) {
 // it through the SDK over TCP, as `projector rebuild` does against
 // ddblocal or DynamoDB.
 //
-//	go test ./internal/projections -run '^$' -bench RebuildHTTP -benchtime 1x
+//	go test ./internal/projector -run '^$' -bench RebuildHTTP -benchtime 1x
 func BenchmarkRebuildHTTP(b *testing.B) {
 	const perUser = 10
 	n := 200_000
@@ -307,7 +307,7 @@ func BenchmarkRebuildHTTP(b *testing.B) {
 // aggregates, and the time a pass takes per million aggregates at the
 // default read rate (200 units/s).
 //
-//	go test ./internal/projections -run '^$' -bench Sweep -benchtime 1x
+//	go test ./internal/projector -run '^$' -bench Sweep -benchtime 1x
 func BenchmarkSweep(b *testing.B) {
 	const perUser = 10
 	n := 200_000

@@ -39,7 +39,7 @@ import (
 // projector without lag sees; the reference), by the projector's own
 // rebuild (cmd/projector rebuild: aggregates in parallel, in any order),
 // and aggregate by aggregate with repositories first (the order
-// internal/projections/apply.go recommends for rebuilds).
+// internal/projector/apply.go recommends for rebuilds).
 //
 // It runs on the default stream layout and on one whose shards roll over
 // and split every few tens of milliseconds.

@@ -27,7 +27,7 @@ import (
 // accounts, then memberships, then repositories, then everything that
 // hangs off a repository (stars, issues, pull requests, comments,
 // reactions). Relations of a reused repository name must find the
-// repository's earlier lives already replayed (see internal/projections,
+// repository's earlier lives already replayed (see internal/projector,
 // apply.go, "Deletes: purges, tombstones and guards").
 func RepositoriesFirst(partition string) int {
 	switch {
