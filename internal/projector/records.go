@@ -1,11 +1,15 @@
 package projector
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -41,4 +45,69 @@ func recordTime(rec streams.Record) time.Time {
 		return *rec.Dynamodb.ApproximateCreationDateTime
 	}
 	return time.Time{}
+}
+
+// headRecord is one head stream record: an aggregate's append.
+type headRecord struct {
+	seq       string
+	created   time.Time
+	partition string
+	kind, agg string
+	raw       string // the head's "new" attribute, kept when it cannot be decoded
+	id        entities.ID
+	app       Append
+	err       error // a decoding failure: the record is poison
+}
+
+func (h *headRecord) first() int64 {
+	if len(h.app.Events) > 0 {
+		return h.app.Events[0].Version
+	}
+	return h.app.BeforeVersion + 1
+}
+func (h *headRecord) last() int64 {
+	if len(h.app.Events) > 0 {
+		return h.app.Events[len(h.app.Events)-1].Version
+	}
+	return h.app.BeforeVersion + 1
+}
+
+// decodeRecord returns the append of a head record, or nil for any other
+// record (event items, read items, bookkeeping, deletions) and for a head
+// written without events (an aggregate whose sequence counter alone moved).
+// It is the one definition of what the projector applies: status counts
+// pending records with it too.
+func decodeRecord(rec streams.Record) *headRecord {
+	if !isHeadRecord(rec) {
+		return nil
+	}
+	img := FromStreamItem(rec.Dynamodb.NewImage)
+	h := &headRecord{seq: aws.ToString(rec.Dynamodb.SequenceNumber), partition: attrStr(img, table.AttrPK), kind: attrStr(img, "kind"), agg: attrStr(img, "agg")}
+	// The head's own commit time is exact to the millisecond; the
+	// record's is whole seconds.
+	h.created = recordTime(rec)
+	head, err := events.DecodeHead(nil, img)
+	if err != nil {
+		h.err = fmt.Errorf("%w: decoding head of %s: %v", ErrPoison, h.partition, err)
+		h.raw = attrStr(img, "new")
+		h.app.BeforeVersion = attrInt(img, "v") - 1
+		return h
+	}
+	if len(head.New) == 0 {
+		return nil
+	}
+	h.id = head.Snapshot.ID
+	h.app = Append{ID: head.Snapshot.ID, Events: head.New, BeforeVersion: head.New[0].Version - 1}
+	if old := FromStreamItem(rec.Dynamodb.OldImage); old != nil {
+		if before, err := events.DecodeHead(head.Snapshot.ID, old); err == nil && before.Snapshot.Version == h.app.BeforeVersion {
+			h.app.Before = before.Snapshot.State
+		} else {
+			// Without the state the events start from, the log decides:
+			// a version that cannot follow forces a repair.
+			h.app.BeforeVersion = -1
+		}
+	} else if h.app.BeforeVersion != 0 {
+		h.app.BeforeVersion = -1
+	}
+	return h
 }
