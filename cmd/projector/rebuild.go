@@ -36,7 +36,7 @@ func (c *cmdline) rebuildCmd(ctx context.Context, args []string) error {
 	src := table.Name()
 	opts := projector.RebuildOptions{
 		SourceDB: clients.DB, SourceTable: src, Codec: events.NewCodec(), Name: *name,
-		Segments: *segments, Workers: *workers, Progress: &projector.RebuildProgress{},
+		Segments: *segments, Workers: *workers, Progress: &projector.RebuildProgress{}, Logger: c.logger(),
 	}
 	target := src
 	switch {

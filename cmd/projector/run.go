@@ -65,8 +65,7 @@ func (c *cmdline) runCmd(ctx context.Context, args []string) error {
 	ropts := projector.RunnerOptions{
 		Name: *name, WorkerID: *worker, LeaseTimeout: *leaseTimeout, Park: *park, Concurrency: *concurrency,
 		PollInterval: *poll, MaxPollInterval: *maxPoll, DiscoverInterval: *discover, BatchSize: *batch, Metrics: metrics,
-		// The runtime still takes a printf-style Logf.
-		Logf:          obs.Logf(ctx, logger, slog.LevelInfo),
+		Logger:        logger,
 		SweepInterval: *sweepEvery, SweepReadRate: *sweepRate, SweepGrace: *sweepGrace,
 	}
 	if *sweepEvery == 0 {

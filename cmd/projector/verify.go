@@ -36,7 +36,7 @@ func (c *cmdline) verifyCmd(ctx context.Context, args []string) error {
 		progress := &projector.RebuildProgress{}
 		stop := c.showProgress(ctx, clients.DB, src, progress, "repair")
 		st, err := projector.Rebuild(ctx, projector.RebuildOptions{SourceDB: clients.DB, SourceTable: src, CatchUp: true, Name: *name,
-			Segments: *segments, ReadRate: *readRate, Progress: progress, Codec: events.NewCodec()})
+			Segments: *segments, ReadRate: *readRate, Progress: progress, Codec: events.NewCodec(), Logger: c.logger()})
 		stop()
 		if err != nil {
 			return err
@@ -145,7 +145,7 @@ func (c *cmdline) verifyOnce(ctx context.Context, db *dynamodb.Client, src strin
 	defer stop()
 	return projector.Verify(ctx, projector.VerifyOptions{
 		SourceDB: db, SourceTable: src, ScratchDB: mem, ScratchTable: scratch,
-		Codec: events.NewCodec(), Segments: segments, Workers: workers, Progress: progress,
+		Codec: events.NewCodec(), Segments: segments, Workers: workers, Progress: progress, Logger: c.logger(),
 	})
 }
 

@@ -170,9 +170,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.executor = events.NewExecutor(a.store, events.ExecutorOptions{Observer: m.observeAttempt})
 	if !cfg.NoProjector {
 		opts := cfg.Projector
-		if opts.Logf == nil {
-			// The projector runtime still takes a printf-style Logf.
-			opts.Logf = obs.Logf(ctx, cfg.Logger.With(slog.String("component", "projector")), slog.LevelInfo)
+		if opts.Logger == nil {
+			opts.Logger = cfg.Logger.With(slog.String("component", "projector"))
 		}
 		if opts.Metrics == nil {
 			opts.Metrics = projector.NewMetrics(cfg.Registry)

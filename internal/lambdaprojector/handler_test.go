@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"sort"
@@ -26,6 +27,7 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	hevents "github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/lambdaprojector"
+	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/streamevent/streameventtest"
 	"github.com/hubstream/hubstream/internal/table"
@@ -112,7 +114,7 @@ func (e *env) handler(t *testing.T, park bool, out io.Writer, tune func(*project
 			}
 		},
 		Metrics: out,
-		Logf:    t.Logf,
+		Logger:  obs.PrintfLogger(t.Logf, slog.LevelDebug),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -245,7 +247,7 @@ func TestReplayThroughLambdaEqualsLive(t *testing.T) {
 			runCtx, stop := context.WithCancel(ctx)
 			codec := hevents.NewCodec()
 			r := projector.NewRunner(e.live.DB, e.live.Streams, "live", projector.NewApplier(e.live.DB, "live", codec),
-				projector.RunnerOptions{Park: tt.park, PollInterval: 5 * time.Millisecond, RetryBase: time.Millisecond, Logf: t.Logf})
+				projector.RunnerOptions{Park: tt.park, PollInterval: 5 * time.Millisecond, RetryBase: time.Millisecond, Logger: obs.PrintfLogger(t.Logf, slog.LevelDebug)})
 			runDone := make(chan error, 1)
 			go func() { runDone <- r.Run(runCtx) }()
 			x := hevents.NewExecutor(hevents.NewStore(e.live.DB, "live", codec), hevents.ExecutorOptions{})
@@ -571,7 +573,7 @@ func TestUnconvertibleRecord(t *testing.T) {
 	}
 	h, err := lambdaprojector.New(ctx, cfg, lambdaprojector.Options{Configure: func(c *table.ClientConfig) {
 		c.Endpoint, c.HTTPClient, c.StaticCredentials = "http://ddblocal.test", e.eng.HTTPClient(), true
-	}, Logf: t.Logf})
+	}, Logger: obs.PrintfLogger(t.Logf, slog.LevelDebug)})
 	if err != nil {
 		t.Fatal(err)
 	}

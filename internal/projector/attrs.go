@@ -1,6 +1,7 @@
 package projector
 
 import (
+	"log/slog"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -17,3 +18,6 @@ func nv(v int64) types.AttributeValue {
 }
 
 func bv(v bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: v} }
+
+// discardLogger is the default logger of the runtime's options.
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

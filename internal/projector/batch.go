@@ -3,6 +3,7 @@ package projector
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,8 +45,9 @@ type BatchOptions struct {
 	// OnApplied, when set, is called after each head record's events were
 	// applied.
 	OnApplied func(Applied)
-	// Logf receives operational messages. Default: discarded.
-	Logf func(format string, args ...any)
+	// Logger receives operational records (with attributes such as
+	// shard, worker and error). Default: discarded.
+	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
@@ -91,9 +93,10 @@ func NewBatchApplier(db *dynamodb.Client, tableName string, applier *Applier, op
 	if opts.RefreshEvery <= 0 {
 		opts.RefreshEvery = 10 * time.Second
 	}
-	if opts.Logf == nil {
-		opts.Logf = func(string, ...any) {}
+	if opts.Logger == nil {
+		opts.Logger = discardLogger()
 	}
+	opts.Logger = opts.Logger.With(slog.String("worker", opts.WorkerID), slog.String("table", tableName))
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -186,7 +189,7 @@ func (b *BatchApplier) maybeRefresh(ctx context.Context) {
 		return
 	}
 	if _, _, _, err := b.blk.refresh(ctx); err != nil {
-		b.opts.Logf("projections: reading blocked aggregates: %v", err)
+		b.opts.Logger.Warn("reading blocked aggregates failed", slog.Any("error", err))
 		return
 	}
 	b.mu.Lock()
@@ -206,9 +209,8 @@ type batchSink struct {
 	events, poisoned, held atomic.Int64
 }
 
-func (s *batchSink) logf(format string, args ...any) {
-	s.b.opts.Logf("projections: "+s.shard+": "+format, args...)
-}
+// log is the applier's logger with this batch's shard.
+func (s *batchSink) log() *slog.Logger { return s.b.opts.Logger.With(slog.String("shard", s.shard)) }
 
 func (s *batchSink) blocked(partition string) bool { return s.b.blk.blocked(partition) }
 
@@ -240,7 +242,7 @@ func (s *batchSink) apply(ctx context.Context, a Append) error {
 			return err
 		}
 		if attempt == 0 || attempt%10 == 0 {
-			s.logf("applying %v v%d..%d: %v (retrying)", a.ID, a.Events[0].Version, a.Events[len(a.Events)-1].Version, err)
+			s.log().Warn("applying failed; retrying", slog.String("aggregate", a.ID.String()), slog.Int64("first", a.Events[0].Version), slog.Int64("last", a.Events[len(a.Events)-1].Version), slog.Any("error", err))
 		}
 		if err := o.retryPause(ctx, attempt); err != nil {
 			return err
@@ -257,7 +259,8 @@ func (s *batchSink) poison(ctx context.Context, h *headRecord, cause error) erro
 	if errors.As(cause, &pe) {
 		cause = pe.err
 	}
-	s.logf("POISON: %s v%d..%d (%s) cannot be applied: %v; %s it, other aggregates continue", h.partition, h.first(), h.last(), h.kind, cause, map[string]string{ModeHalt: "halting", ModePark: "parking"}[mode])
+	s.log().Error("POISON: an append cannot be applied; other aggregates continue", slog.String("partition", h.partition), slog.Int64("first", h.first()), slog.Int64("last", h.last()),
+		slog.String("kind", string(h.kind)), slog.String("mode", mode), slog.Any("error", cause))
 	if err := s.retryWrite(ctx, func() error { return s.b.blk.block(ctx, h, cause, s.shard) }); err != nil {
 		return err
 	}
@@ -289,7 +292,7 @@ func (s *batchSink) retryWrite(ctx context.Context, f func() error) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		s.logf("recording a poison event: %v (retrying)", err)
+		s.log().Warn("recording a poison event failed; retrying", slog.Any("error", err))
 		if err := s.b.opts.retryPause(ctx, attempt); err != nil {
 			return err
 		}

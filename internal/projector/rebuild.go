@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -86,8 +87,9 @@ type RebuildOptions struct {
 	Workers int
 	// Progress, when set, is updated while the rebuild runs.
 	Progress *RebuildProgress
-	// Logf receives operational messages. Default: discarded.
-	Logf func(format string, args ...any)
+	// Logger receives operational records (with attributes such as
+	// shard, worker and error). Default: discarded.
+	Logger *slog.Logger
 }
 
 // RebuildProgress counts a running rebuild's work; read it from another
@@ -154,8 +156,8 @@ func Rebuild(ctx context.Context, opts RebuildOptions) (RebuildStats, error) {
 	if opts.Progress == nil {
 		opts.Progress = &RebuildProgress{}
 	}
-	if opts.Logf == nil {
-		opts.Logf = func(string, ...any) {}
+	if opts.Logger == nil {
+		opts.Logger = discardLogger()
 	}
 	if opts.Name == "" {
 		opts.Name = "main"
@@ -205,7 +207,7 @@ type rebuilder struct {
 
 func (rb *rebuilder) fail(p string, err error) {
 	rb.opts.Progress.Failed.Add(1)
-	rb.opts.Logf("projections: rebuild: %s: %v", p, err)
+	rb.opts.Logger.Warn("rebuild: aggregate failed", slog.String("partition", p), slog.Any("error", err))
 	rb.mu.Lock()
 	if len(rb.failures) < 100 {
 		rb.failures = append(rb.failures, AggregateFailure{Partition: p, Err: err})
@@ -501,7 +503,7 @@ func (rb *rebuilder) catchUp(ctx context.Context) error {
 	}
 	st, err := Sweep(ctx, SweepOptions{
 		DB: rb.opts.SourceDB, Table: rb.opts.SourceTable, Applier: rb.applier, Segments: rb.opts.Segments, ReadRate: rate,
-		Blocked: func(p string) bool { return isBlocked[p] }, Progress: rb.opts.Progress, Logf: rb.opts.Logf,
+		Blocked: func(p string) bool { return isBlocked[p] }, Progress: rb.opts.Progress, Logger: rb.opts.Logger,
 	})
 	rb.repaired.Add(st.Repaired)
 	rb.mu.Lock()
@@ -511,7 +513,7 @@ func (rb *rebuilder) catchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rb.opts.Logf("projections: catch-up: %d of %d aggregates were behind their head; %d repaired, %d blocked (dlq), %d failed", st.Behind, st.Aggregates, st.Repaired, st.Blocked, st.Failed)
+	rb.opts.Logger.Info("catch-up done", slog.Int64("aggregates", st.Aggregates), slog.Int64("behind", st.Behind), slog.Int64("repaired", st.Repaired), slog.Int64("blocked", st.Blocked), slog.Int64("failed", st.Failed))
 	if st.Failed > 0 {
 		return nil
 	}
@@ -546,7 +548,7 @@ func (rb *rebuilder) viaScratch(ctx context.Context) error {
 	replay.opts.TargetDB, replay.opts.TargetTable = o.ScratchDB, o.ScratchTable
 	t0 := time.Now()
 	err := replay.replay(ctx)
-	o.Logf("projections: rebuild: log replayed into the scratch table in %v", time.Since(t0).Round(time.Millisecond))
+	o.Logger.Info("rebuild: log replayed into the scratch table", slog.Duration("took", time.Since(t0).Round(time.Millisecond)))
 	t0 = time.Now()
 	rb.repaired.Add(replay.repaired.Load())
 	rb.mu.Lock()
@@ -579,12 +581,12 @@ func (rb *rebuilder) viaScratch(ctx context.Context) error {
 		}
 		return nil
 	}, nil)
-	o.Logf("projections: rebuild: %d read-model items copied in %v", o.Progress.Copied.Load(), time.Since(t0).Round(time.Millisecond))
+	o.Logger.Info("rebuild: read-model items copied", slog.Int64("items", o.Progress.Copied.Load()), slog.Duration("took", time.Since(t0).Round(time.Millisecond)))
 	if err != nil || !o.Purge {
 		return err
 	}
 	defer func(t0 time.Time) {
-		o.Logf("projections: rebuild: %d stale read-model items deleted in %v", o.Progress.Purged.Load(), time.Since(t0).Round(time.Millisecond))
+		o.Logger.Info("rebuild: stale read-model items deleted", slog.Int64("items", o.Progress.Purged.Load()), slog.Duration("took", time.Since(t0).Round(time.Millisecond)))
 	}(time.Now())
 	return parallelScan(ctx, o.TargetDB, o.TargetTable, o.Segments, &dynamodb.ScanInput{
 		ProjectionExpression: aws.String("PK, SK, #et"),

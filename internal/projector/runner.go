@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"sort"
@@ -103,8 +104,9 @@ type RunnerOptions struct {
 	// OnApplied, when set, is called after each head record's events were
 	// applied (for tests and benchmarks; it must be fast).
 	OnApplied func(Applied)
-	// Logf receives operational messages. Default: discarded.
-	Logf func(format string, args ...any)
+	// Logger receives operational records (with attributes such as
+	// shard, worker and error). Default: discarded.
+	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
@@ -206,9 +208,10 @@ func NewRunner(db *dynamodb.Client, st *dynamodbstreams.Client, tableName string
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics(nil)
 	}
-	if opts.Logf == nil {
-		opts.Logf = func(string, ...any) {}
+	if opts.Logger == nil {
+		opts.Logger = discardLogger()
 	}
+	opts.Logger = opts.Logger.With(slog.String("worker", opts.WorkerID), slog.String("table", tableName))
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -256,7 +259,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	started := r.opts.Now()
 	if err := r.leases.heartbeat(ctx, r.opts.WorkerID, r.host, started); err != nil && ctx.Err() == nil {
-		r.opts.Logf("projections: heartbeat: %v", err)
+		r.opts.Logger.Warn("heartbeat failed", slog.Any("error", err))
 	}
 	r.refreshBlocked(ctx)
 	var wg sync.WaitGroup
@@ -310,7 +313,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		if now.Sub(lastHeartbeat) >= r.renewEvery() {
 			hctx, cancel := context.WithTimeout(ctx, r.renewEvery())
 			if err := r.leases.heartbeat(hctx, r.opts.WorkerID, r.host, started); err != nil && ctx.Err() == nil {
-				r.opts.Logf("projections: heartbeat: %v", err)
+				r.opts.Logger.Warn("heartbeat failed", slog.Any("error", err))
 			} else {
 				lastHeartbeat = now
 			}
@@ -326,14 +329,14 @@ func (r *Runner) Run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				r.opts.Logf("projections: %v", err)
+				r.opts.Logger.Warn("listing the stream's shards failed", slog.Any("error", err))
 			} else {
 				shards, lastDiscover, discovered = s, now, true
 			}
 		}
 		if shards != nil {
 			if err := r.balance(ctx, arn, shards, discovered, &wg); err != nil && ctx.Err() == nil {
-				r.opts.Logf("projections: balancing shards: %v", err)
+				r.opts.Logger.Warn("balancing shards failed", slog.Any("error", err))
 			}
 		}
 		select {
@@ -394,7 +397,7 @@ func (r *Runner) balance(ctx context.Context, arn string, shards []Shard, fullLi
 				close(s.stop)
 			}
 			s.mu.Unlock()
-			r.opts.Logf("projections: %s releasing shard %s (%d live workers, %d ready shards)", r.opts.WorkerID, s.shard.ID, live, len(ready))
+			r.opts.Logger.Info("releasing shard for balance", slog.String("shard", s.shard.ID), slog.Int("live_workers", live), slog.Int("ready_shards", len(ready)))
 		}
 		return nil
 	}
@@ -432,7 +435,7 @@ func (r *Runner) balance(ctx context.Context, arn string, shards []Shard, fullLi
 		}
 		r.m.LeaseEvents.WithLabelValues("acquired").Inc()
 		if seen.Owner != "" && seen.Owner != r.opts.WorkerID {
-			r.opts.Logf("projections: %s took over shard %s from %s (fence %d)", r.opts.WorkerID, sh.ID, seen.Owner, l.Fence)
+			r.opts.Logger.Info("took over shard", slog.String("shard", sh.ID), slog.String("from", seen.Owner), slog.Int64("fence", l.Fence))
 		}
 		if _, parentLease := ls[sh.Parent]; !ok && sh.Parent != "" && !parentLease && !listedShard(shards, sh.Parent) {
 			// This worker created the lease, so it alone reports this: the

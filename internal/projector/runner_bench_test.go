@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"runtime/pprof"
@@ -21,6 +22,7 @@ import (
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -80,7 +82,7 @@ func BenchmarkRunnerThroughput(b *testing.B) {
 		}
 		b.ResetTimer()
 		t0 := time.Now()
-		e.startWorker(RunnerOptions{LeaseTimeout: 10 * time.Second, Logf: func(string, ...any) {}, OnApplied: func(a Applied) {
+		e.startWorker(RunnerOptions{LeaseTimeout: 10 * time.Second, Logger: discardLogger(), OnApplied: func(a Applied) {
 			if applied.Add(a.Last-a.First+1) == total {
 				close(done)
 			}
@@ -112,7 +114,7 @@ func BenchmarkProjectorLag(b *testing.B) {
 		committed := map[string]time.Time{}
 		visible := map[string]time.Time{}
 		key := func(id entities.ID, v int64) string { return id.String() + "@" + strconv.FormatInt(v, 10) }
-		w := e.startWorker(RunnerOptions{LeaseTimeout: 10 * time.Second, Logf: func(string, ...any) {}, OnApplied: func(a Applied) {
+		w := e.startWorker(RunnerOptions{LeaseTimeout: 10 * time.Second, Logger: discardLogger(), OnApplied: func(a Applied) {
 			now := time.Now()
 			mu.Lock()
 			for v := a.First; v <= a.Last; v++ {
@@ -272,7 +274,7 @@ func BenchmarkRebuildHTTP(b *testing.B) {
 				if err := table.EnsureTable(ctx, c.DB, "rebuilt", time.Minute); err != nil {
 					b.Fatal(err)
 				}
-				opts := RebuildOptions{SourceDB: c.DB, SourceTable: e.table, TargetDB: c.DB, TargetTable: "rebuilt", Purge: true, Logf: b.Logf}
+				opts := RebuildOptions{SourceDB: c.DB, SourceTable: e.table, TargetDB: c.DB, TargetTable: "rebuilt", Purge: true, Logger: obs.PrintfLogger(b.Logf, slog.LevelInfo)}
 				if mode == "scratch" {
 					// As `projector rebuild` does: the replay goes into an
 					// in-memory engine of the rebuilding process.

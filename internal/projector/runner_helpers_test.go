@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -28,6 +29,7 @@ import (
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -127,8 +129,8 @@ func (e *testEnv) startPollingWorker(opts RunnerOptions, marks *markerLog, codec
 	if opts.DiscoverInterval == 0 {
 		opts.DiscoverInterval = 100 * time.Millisecond
 	}
-	if opts.Logf == nil {
-		opts.Logf = testLogf(e.t)
+	if opts.Logger == nil {
+		opts.Logger = obs.PrintfLogger(testLogf(e.t), slog.LevelDebug)
 	}
 	w.r = NewRunner(db, st, e.table, NewApplier(db, e.table, codec), opts)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -7,6 +7,7 @@ package projector
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -129,7 +130,7 @@ func (r *Runner) renewLeases(ctx context.Context) {
 		case errors.Is(err, ErrLeaseLost):
 			r.lost(s, "renewal")
 		case ctx.Err() == nil:
-			r.opts.Logf("projections: renewing lease of shard %s: %v", s.shard.ID, err)
+			r.opts.Logger.Warn("renewing a shard lease failed", slog.String("shard", s.shard.ID), slog.Any("error", err))
 		}
 	}
 }
@@ -142,7 +143,7 @@ func (r *Runner) lost(s *shardRun, during string) {
 	s.mu.Unlock()
 	if !already {
 		r.m.LeaseEvents.WithLabelValues("lost").Inc()
-		r.opts.Logf("projections: %s lost the lease of shard %s (%s); stopping it", r.opts.WorkerID, s.shard.ID, during)
+		r.opts.Logger.Warn("lost a shard lease; stopping the shard", slog.String("shard", s.shard.ID), slog.String("during", during))
 	}
 	s.cancel()
 }
@@ -150,7 +151,7 @@ func (r *Runner) refreshBlocked(ctx context.Context) {
 	halted, parking, parked, err := r.blk.refresh(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			r.opts.Logf("projections: reading blocked aggregates: %v", err)
+			r.opts.Logger.Warn("reading blocked aggregates failed", slog.Any("error", err))
 		}
 		return
 	}

@@ -7,6 +7,7 @@ package projector
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -159,7 +160,7 @@ func (p *shardProc) apply(ctx context.Context, a Append) error {
 			return poisonous{err}
 		}
 		if attempt == 0 || attempt%10 == 0 {
-			p.logf("applying %v v%d..%d: %v (retrying)", a.ID, a.Events[0].Version, a.Events[len(a.Events)-1].Version, err)
+			p.log().Warn("applying failed; retrying", slog.String("aggregate", a.ID.String()), slog.Int64("first", a.Events[0].Version), slog.Int64("last", a.Events[len(a.Events)-1].Version), slog.Any("error", err))
 		}
 		if err := r.opts.retry().Sleep(ctx, attempt); err != nil {
 			return err
@@ -177,7 +178,8 @@ func (p *shardProc) poison(ctx context.Context, h *headRecord, cause error) erro
 	if errors.As(cause, &pe) {
 		cause = pe.err
 	}
-	p.logf("POISON: %s v%d..%d (%s) cannot be applied: %v; %s it, other aggregates continue", h.partition, h.first(), h.last(), h.kind, cause, map[string]string{ModeHalt: "halting", ModePark: "parking"}[mode])
+	p.log().Error("POISON: an append cannot be applied; other aggregates continue", slog.String("partition", h.partition), slog.Int64("first", h.first()), slog.Int64("last", h.last()),
+		slog.String("kind", string(h.kind)), slog.String("mode", mode), slog.Any("error", cause))
 	p.r.m.Poison.WithLabelValues(p.shard, mode).Inc()
 	return p.retryWrite(ctx, func() error { return p.r.blk.block(ctx, h, cause, p.shard) })
 }
@@ -209,7 +211,7 @@ func (p *shardProc) retryWrite(ctx context.Context, f func() error) error {
 			}
 			return nil
 		}
-		p.logf("recording a poison event: %v (retrying)", err)
+		p.log().Warn("recording a poison event failed; retrying", slog.Any("error", err))
 		if err := p.r.opts.retry().Sleep(ctx, attempt); err != nil {
 			return err
 		}

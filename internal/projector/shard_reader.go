@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,7 +36,7 @@ func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
 	s.mu.Unlock()
 	switch {
 	case errors.Is(err, errShardDone):
-		r.opts.Logf("projections: shard %s finished", shard)
+		r.opts.Logger.Info("shard finished", slog.String("shard", shard))
 		return
 	case errors.Is(err, ErrLeaseLost):
 		r.lost(s, "checkpoint")
@@ -45,7 +46,7 @@ func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
 	}
 	if errors.Is(err, errLeaseExpired) {
 		r.m.LeaseEvents.WithLabelValues("expired").Inc()
-		r.opts.Logf("projections: %s could not renew the lease of shard %s in time; stopped", r.opts.WorkerID, shard)
+		r.opts.Logger.Warn("could not renew a shard lease in time; stopped the shard", slog.String("shard", shard))
 		return
 	}
 	// Graceful: stopping for balance, or shutting down. Store how far
@@ -57,14 +58,14 @@ func (r *Runner) process(ctx context.Context, arn string, s *shardRun) {
 	defer cancel()
 	if _, _, ahead := s.position(); ahead {
 		if cerr := p.checkpoint(rctx, false); cerr != nil {
-			r.opts.Logf("projections: shard %s: storing the last position read before releasing: %v", shard, cerr)
+			r.opts.Logger.Warn("storing the last position read before releasing failed", slog.String("shard", shard), slog.Any("error", cerr))
 		}
 	}
 	if rerr := r.leases.release(rctx, s.getLease(), r.opts.WorkerID); rerr == nil {
 		r.m.LeaseEvents.WithLabelValues("released").Inc()
 	}
 	if stopping {
-		r.opts.Logf("projections: %s released shard %s", r.opts.WorkerID, shard)
+		r.opts.Logger.Info("released shard", slog.String("shard", shard))
 	}
 }
 
@@ -87,9 +88,8 @@ type shardProc struct {
 	horizon bool
 }
 
-func (p *shardProc) logf(format string, args ...any) {
-	p.r.opts.Logf("projections: shard %s: "+format, append([]any{p.shard}, args...)...)
-}
+// log is the runner's logger with this shard's id.
+func (p *shardProc) log() *slog.Logger { return p.r.opts.Logger.With(slog.String("shard", p.shard)) }
 func (p *shardProc) loop(ctx context.Context) error {
 	r := p.r
 	iter, err := p.iterator(ctx)
@@ -112,7 +112,7 @@ func (p *shardProc) loop(ctx context.Context) error {
 		}
 		if err := w.beforeRead(); err != nil && !w.notifyFailed {
 			w.notifyFailed = true
-			p.logf("stream notifications unavailable (%v); polling", err)
+			p.log().Warn("stream notifications unavailable; polling", slog.Any("error", err))
 		}
 		res, err := r.streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(int32(r.opts.BatchSize))})
 		if err != nil {
@@ -123,7 +123,7 @@ func (p *shardProc) loop(ctx context.Context) error {
 			switch {
 			case isExpiredIterator(err):
 				r.m.StreamErrors.WithLabelValues(p.shard, "expired").Inc()
-				p.logf("iterator expired; re-acquiring after %s", seqOrStart(p.pos))
+				p.log().Info("iterator expired; re-acquiring", slog.String("after", seqOrStart(p.pos)))
 			case isTrimmed(err):
 				r.m.StreamErrors.WithLabelValues(p.shard, "trimmed").Inc()
 				p.trimmed(ctx)
@@ -139,7 +139,7 @@ func (p *shardProc) loop(ctx context.Context) error {
 				continue // the iterator is still good
 			default:
 				r.m.StreamErrors.WithLabelValues(p.shard, "other").Inc()
-				p.logf("reading: %v (retrying)", err)
+				p.log().Warn("reading the shard failed; retrying", slog.Any("error", err))
 				if err := r.opts.retry().Sleep(ctx, failures-1); err != nil {
 					return err
 				}
@@ -228,7 +228,7 @@ func (p *shardProc) iterator(ctx context.Context) (*string, error) {
 		if !p.s.valid(p.r.opts.Now()) {
 			return nil, errLeaseExpired
 		}
-		p.logf("getting an iterator: %v (retrying)", err)
+		p.log().Warn("getting an iterator failed; retrying", slog.Any("error", err))
 		if err := p.r.opts.retry().Sleep(ctx, attempt); err != nil {
 			return nil, err
 		}
@@ -279,7 +279,7 @@ func (p *shardProc) checkpoint(ctx context.Context, done bool) error {
 			}
 			return err
 		}
-		p.logf("checkpointing: %v (retrying)", err)
+		p.log().Warn("checkpointing failed; retrying", slog.Any("error", err))
 		if err := r.opts.retry().Sleep(ctx, attempt); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"sort"
 	"sync"
@@ -69,8 +70,9 @@ type SweepOptions struct {
 	// items read; Aggregates: heads compared; Events: events repaired;
 	// Failed: aggregates that could not be repaired).
 	Progress *RebuildProgress
-	// Logf receives operational messages. Default: discarded.
-	Logf func(format string, args ...any)
+	// Logger receives operational records (with attributes such as
+	// shard, worker and error). Default: discarded.
+	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 
@@ -139,8 +141,8 @@ func Sweep(ctx context.Context, opts SweepOptions) (SweepStats, error) {
 	if opts.Progress == nil {
 		opts.Progress = &RebuildProgress{}
 	}
-	if opts.Logf == nil {
-		opts.Logf = func(string, ...any) {}
+	if opts.Logger == nil {
+		opts.Logger = discardLogger()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -398,7 +400,7 @@ func (sw *sweeper) evaluate(ctx context.Context, c sweepCursor, pc *sweepCounts)
 	if err != nil {
 		pc.failed++
 		sw.opts.Progress.Failed.Add(1)
-		sw.opts.Logf("projections: sweep: repairing %s up to v%d: %v", c.Part, c.HeadV, err)
+		sw.opts.Logger.Warn("sweep: repair failed", slog.String("partition", c.Part), slog.Int64("up_to", c.HeadV), slog.Any("error", err))
 		sw.mu.Lock()
 		if len(sw.failures) < 100 {
 			sw.failures = append(sw.failures, AggregateFailure{Partition: c.Part, Err: err})

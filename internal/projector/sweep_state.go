@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"strings"
 	"time"
@@ -317,7 +318,7 @@ func (r *Runner) sweepLoop(ctx context.Context, started time.Time) {
 		case <-time.After(tick):
 		}
 		if err := r.sweepIfDue(ctx, started); err != nil && ctx.Err() == nil {
-			r.opts.Logf("projections: sweep: %v", err)
+			r.opts.Logger.Warn("sweep failed", slog.Any("error", err))
 		}
 	}
 }
@@ -341,13 +342,12 @@ func (r *Runner) sweepIfDue(ctx context.Context, started time.Time) error {
 		return err
 	}
 	resumed := len(held.cursors) > 0
-	r.opts.Logf("projections: sweep: %s %s the anti-entropy pass started %s (cutoff %s)", r.opts.WorkerID, map[bool]string{true: "resumes", false: "runs"}[resumed],
-		held.Running.UTC().Format(time.RFC3339Nano), held.Running.Add(-r.opts.SweepGrace).UTC().Format(time.RFC3339Nano))
+	r.opts.Logger.Info("sweep: anti-entropy pass", slog.Bool("resumed", resumed), slog.Time("started", held.Running.UTC()), slog.Time("cutoff", held.Running.Add(-r.opts.SweepGrace).UTC()))
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	opts := SweepOptions{
 		DB: r.db, Table: r.table, Applier: r.applier, Segments: r.opts.SweepSegments, ReadRate: r.opts.SweepReadRate,
-		Grace: r.opts.SweepGrace, Blocked: r.blk.blocked, Logf: r.opts.Logf,
+		Grace: r.opts.SweepGrace, Blocked: r.blk.blocked, Logger: r.opts.Logger,
 		Now:    func() time.Time { return held.Running }, // the pass's cutoff is fixed by its (first) start
 		resume: held.cursors, resumed: held.Progress,
 	}
@@ -362,7 +362,7 @@ func (r *Runner) sweepIfDue(ctx context.Context, started time.Time) error {
 	r.m.SweepRepaired.Add(float64(st.Repaired - st.resumed.Repaired))
 	if err != nil {
 		if errors.Is(err, errSweepLost) {
-			r.opts.Logf("projections: sweep: %s lost the sweep to another worker; it resumes the pass", r.opts.WorkerID)
+			r.opts.Logger.Info("sweep: lost the sweep to another worker; it resumes the pass")
 			return nil
 		}
 		return err
@@ -377,8 +377,9 @@ func (r *Runner) sweepIfDue(ctx context.Context, started time.Time) error {
 	}
 	r.m.SweepPasses.Inc()
 	r.m.SweepLastCompleted.Set(float64(st.Finished.UnixMilli()) / 1000)
-	r.opts.Logf("projections: sweep: pass done in %v: %d aggregates compared, %d behind, %d repaired from the log, %d in flight, %d blocked, %d failed; %d items read, %.0f read units",
-		st.Finished.Sub(held.Running).Round(time.Millisecond), st.Aggregates, st.Behind, st.Repaired, st.InFlight, st.Blocked, st.Failed, st.Scanned, st.ReadUnits)
+	r.opts.Logger.Info("sweep: pass done", slog.Duration("took", st.Finished.Sub(held.Running).Round(time.Millisecond)), slog.Int64("aggregates", st.Aggregates),
+		slog.Int64("behind", st.Behind), slog.Int64("repaired", st.Repaired), slog.Int64("in_flight", st.InFlight), slog.Int64("blocked", st.Blocked), slog.Int64("failed", st.Failed),
+		slog.Int64("items_read", st.Scanned), slog.Float64("read_units", st.ReadUnits))
 	cutoff := held.Running.Add(-r.opts.SweepGrace)
 	if st.Repaired > 0 && !s.Pending() {
 		// Nothing asked for this pass, yet it found aggregates behind that
@@ -389,7 +390,7 @@ func (r *Runner) sweepIfDue(ctx context.Context, started time.Time) error {
 		if n, err := markLossesRepaired(fctx, r.db, r.table, r.opts.Name, cutoff, st.Finished); err != nil {
 			return err
 		} else if n > 0 {
-			r.opts.Logf("projections: sweep: %d loss notes marked repaired", n)
+			r.opts.Logger.Info("sweep: loss notes marked repaired", slog.Int("notes", n))
 		}
 	}
 	return nil
@@ -411,7 +412,7 @@ func (r *Runner) lossDetected(ctx context.Context, l Loss, request bool) {
 		what = "repaired"
 	}
 	if r.logLoss(l, now) {
-		r.opts.Logf("projections: LOSS %s; %s", describeLoss(l), what)
+		r.opts.Logger.Error("LOSS: stream records were lost before they were read", slog.String("kind", l.Kind), slog.String("where", l.Where), slog.String("loss", describeLoss(l)), slog.String("action", what))
 	}
 	// The note and the request must not be lost to a cancellation: the
 	// detection would not happen again.
@@ -426,7 +427,7 @@ func (r *Runner) lossDetected(ctx context.Context, l Loss, request bool) {
 			break
 		}
 		if wctx.Err() != nil {
-			r.opts.Logf("projections: recording the loss: %v", err)
+			r.opts.Logger.Error("recording the loss failed", slog.String("kind", l.Kind), slog.String("where", l.Where), slog.Any("error", err))
 			return
 		}
 		if err := r.opts.retry().Sleep(wctx, attempt); err != nil {

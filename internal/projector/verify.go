@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 
@@ -27,7 +28,8 @@ type VerifyOptions struct {
 	Segments     int
 	Workers      int
 	Progress     *RebuildProgress
-	Logf         func(format string, args ...any)
+	// Logger receives operational records. Default: discarded.
+	Logger *slog.Logger
 }
 
 // Drift kinds.
@@ -70,7 +72,7 @@ func Verify(ctx context.Context, opts VerifyOptions) (VerifyReport, error) {
 	}
 	st, err := Rebuild(ctx, RebuildOptions{
 		SourceDB: opts.SourceDB, SourceTable: opts.SourceTable, TargetDB: opts.ScratchDB, TargetTable: opts.ScratchTable,
-		Codec: opts.Codec, Segments: opts.Segments, Workers: opts.Workers, Progress: opts.Progress, Logf: opts.Logf,
+		Codec: opts.Codec, Segments: opts.Segments, Workers: opts.Workers, Progress: opts.Progress, Logger: opts.Logger,
 	})
 	rep := VerifyReport{Replay: st}
 	if err != nil {
