@@ -180,9 +180,16 @@ func throttledResponse(req *http.Request, streamsAPI bool) *http.Response {
 	if streamsAPI {
 		typ = "com.amazonaws.dynamodb.v20120810#LimitExceededException"
 	}
-	body := `{"__type":"` + typ + `","message":"Rate exceeded (injected)"}`
+	return awsErrorResponse(req, 400, typ, "Rate exceeded (injected)")
+}
+
+// awsErrorResponse is DynamoDB's (or DynamoDB Streams') JSON error answer
+// of status with error type typ, which the SDK turns into the same error
+// value as a real one.
+func awsErrorResponse(req *http.Request, status int, typ, msg string) *http.Response {
+	body := `{"__type":"` + typ + `","message":"` + msg + `"}`
 	return &http.Response{
-		StatusCode: 400, Status: "400 Bad Request", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: http.Header{"Content-Type": []string{"application/x-amz-json-1.0"}},
 		Body:   io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: req,
 	}

@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -144,35 +141,4 @@ func isThrottled(err error) bool {
 		return true
 	}
 	return table.Classify(err) == table.ReasonThrottled
-}
-
-// isTransient reports whether err is an infrastructure failure that says
-// nothing about the event being applied: throttling, conflicts, network
-// errors, 5xx answers, exhausted SDK retries. Those are retried for as
-// long as it takes; they never make an event poison.
-func isTransient(err error) bool {
-	if err == nil {
-		return false
-	}
-	if isThrottled(err) || table.Retryable(err) {
-		return true
-	}
-	var ise *streams.InternalServerError
-	if errors.As(err, &ise) {
-		return true
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return true
-	}
-	var me *retry.MaxAttemptsError
-	if errors.As(err, &me) {
-		return true
-	}
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
-		return true
-	}
-	var oe interface{ Timeout() bool }
-	return errors.As(err, &oe) && oe.Timeout()
 }
