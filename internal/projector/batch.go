@@ -31,7 +31,7 @@ type BatchOptions struct {
 	MaxAttempts    int
 	PoisonAttempts int
 	// TransientAttempts bounds how often an append failing with a
-	// transient error (throttling, network, 5xx) is tried before
+	// transient error (throttling, network, 5xx, an outage) is tried before
 	// ApplyRecords gives up on it and reports it unhandled, to be
 	// delivered again. Default 0: until ctx is done (a Lambda bounds ctx
 	// by its deadline).

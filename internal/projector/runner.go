@@ -72,8 +72,9 @@ type RunnerOptions struct {
 	Park bool
 	// MaxAttempts is how many times an append that fails with a
 	// non-transient error is tried before it is treated as poison.
-	// Transient errors (throttling, network, 5xx) are retried without
-	// limit. Default 5.
+	// Transient errors (throttling, network, 5xx) and outages (access
+	// denied, KMS, missing table, credentials: isOutage) are retried
+	// without limit. Default 5.
 	MaxAttempts int
 	// PoisonAttempts is how many times an append failing with ErrPoison is
 	// tried. Default 2.
