@@ -44,7 +44,7 @@ func NewApplier(db *dynamodb.Client, tableName string, codec *events.Codec) *App
 
 // ErrPoison marks an event that cannot be decoded or projected; retrying
 // will not help.
-var ErrPoison = errors.New("projections: poison event")
+var ErrPoison = errors.New("projector: poison event")
 
 // Append is one head record's worth of events of one aggregate.
 type Append struct {
@@ -214,7 +214,7 @@ func (ap *Applier) repairAppend(ctx context.Context, a Append) (*Gap, error) {
 type errBehind struct{ applied int64 }
 
 func (e errBehind) Error() string {
-	return fmt.Sprintf("projections: read model at version %d is behind", e.applied)
+	return fmt.Sprintf("projector: read model at version %d is behind", e.applied)
 }
 
 // step is a run of consecutive events of one aggregate committed in one
@@ -341,7 +341,7 @@ func (ap *Applier) batchable(id entities.ID, envs []events.Envelope) (items []ty
 func (ap *Applier) markerOf(ctx context.Context, p table.Partition) (int64, error) {
 	mk, err := ap.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(ap.table), Key: table.MarkerKey(p).AV(), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return 0, fmt.Errorf("projections: reading marker of %s: %w", p, err)
+		return 0, fmt.Errorf("projector: reading marker of %s: %w", p, err)
 	}
 	return markerVersion(mk.Item), nil
 }

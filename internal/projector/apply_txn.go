@@ -59,7 +59,7 @@ func (ap *Applier) transact(ctx context.Context, lead types.TransactWriteItem, w
 		}
 		cancel, ok := table.AsCancellation(err)
 		if !ok || len(cancel.Reasons) != len(items) {
-			return nil, fmt.Errorf("projections: applying %s: %w", what, err)
+			return nil, fmt.Errorf("projector: applying %s: %w", what, err)
 		}
 		if cancel.Reasons[0] == table.ReasonConditionFailed {
 			return &cancel, nil
@@ -77,7 +77,7 @@ func (ap *Applier) transact(ctx context.Context, lead types.TransactWriteItem, w
 				progress = true
 			case found > 0 && found < int64(w.Life):
 				if evictions++; evictions > maxEvictions {
-					return nil, fmt.Errorf("projections: applying %s: %v keeps returning to life %d", what, w.Key, found)
+					return nil, fmt.Errorf("projector: applying %s: %v keeps returning to life %d", what, w.Key, found)
 				}
 				if err := ap.evict(ctx, w.Key, found); err != nil {
 					return nil, err
@@ -92,7 +92,7 @@ func (ap *Applier) transact(ctx context.Context, lead types.TransactWriteItem, w
 			}
 		}
 		if !progress {
-			return nil, fmt.Errorf("projections: applying %s: %w", what, err)
+			return nil, fmt.Errorf("projector: applying %s: %w", what, err)
 		}
 	}
 }
@@ -108,7 +108,7 @@ func (ap *Applier) evict(ctx context.Context, k table.Key, life int64) error {
 		ExpressionAttributeValues: map[string]types.AttributeValue{":life": nv(life)},
 	})
 	if err != nil && !table.IsConditionFailed(err) {
-		return fmt.Errorf("projections: deleting %v of earlier life %d: %w", k, life, err)
+		return fmt.Errorf("projector: deleting %v of earlier life %d: %w", k, life, err)
 	}
 	return nil
 }

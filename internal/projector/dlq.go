@@ -355,7 +355,7 @@ func (q *DLQ) List(ctx context.Context) ([]Blocked, []ParkedEvent, error) {
 	pk, _, dlqPrefix := table.ProjectorPartition(q.name)
 	items, err := queryPrefix(ctx, q.db, q.table, pk, blockSKPrefix)
 	if err != nil {
-		return nil, nil, fmt.Errorf("projections: reading blocked aggregates: %w", err)
+		return nil, nil, fmt.Errorf("projector: reading blocked aggregates: %w", err)
 	}
 	var blocked []Blocked
 	for _, it := range items {
@@ -363,7 +363,7 @@ func (q *DLQ) List(ctx context.Context) ([]Blocked, []ParkedEvent, error) {
 	}
 	items, err = queryPrefix(ctx, q.db, q.table, pk, dlqPrefix)
 	if err != nil {
-		return nil, nil, fmt.Errorf("projections: reading parked events: %w", err)
+		return nil, nil, fmt.Errorf("projector: reading parked events: %w", err)
 	}
 	var parked []ParkedEvent
 	for _, it := range items {

@@ -60,7 +60,7 @@ const (
 // ErrLeaseLost means a lease write failed its owner/fence condition: the
 // shard belongs to another worker (or was released) and this worker must
 // stop processing it without writing anything more.
-var ErrLeaseLost = errors.New("projections: shard lease lost")
+var ErrLeaseLost = errors.New("projector: shard lease lost")
 
 // Lease is the state of one shard's lease item.
 type Lease struct {
@@ -167,7 +167,7 @@ func (s *leases) list(ctx context.Context) (map[string]Lease, error) {
 	_, prefix, _ := table.ProjectorPartition(s.name)
 	items, err := queryPrefix(ctx, s.db, s.table, s.pk(), prefix)
 	if err != nil {
-		return nil, fmt.Errorf("projections: reading leases: %w", err)
+		return nil, fmt.Errorf("projector: reading leases: %w", err)
 	}
 	out := make(map[string]Lease, len(items))
 	for _, it := range items {
@@ -378,7 +378,7 @@ func (s *leases) leave(ctx context.Context, me string) error {
 func (s *leases) workers(ctx context.Context, all bool) ([]Worker, error) {
 	items, err := queryPrefix(ctx, s.db, s.table, s.pk(), workerSKPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("projections: reading workers: %w", err)
+		return nil, fmt.Errorf("projector: reading workers: %w", err)
 	}
 	now := s.now()
 	var out []Worker

@@ -103,7 +103,7 @@ func noteLoss(ctx context.Context, db *dynamodb.Client, tbl, name string, l Loss
 		ExpressionAttributeValues: values,
 	})
 	if err != nil {
-		return fmt.Errorf("projections: noting a %s loss on %s: %w", l.Kind, l.Where, err)
+		return fmt.Errorf("projector: noting a %s loss on %s: %w", l.Kind, l.Where, err)
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func listLosses(ctx context.Context, db *dynamodb.Client, tbl, name string) ([]L
 	pk, _, _ := table.ProjectorPartition(name)
 	items, err := queryPrefix(ctx, db, tbl, pk, table.LossSKPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("projections: reading loss notes: %w", err)
+		return nil, fmt.Errorf("projector: reading loss notes: %w", err)
 	}
 	out := make([]Loss, 0, len(items))
 	for _, it := range items {
@@ -154,7 +154,7 @@ func markLossesRepaired(ctx context.Context, db *dynamodb.Client, tbl, name stri
 			continue
 		}
 		if err != nil {
-			return n, fmt.Errorf("projections: marking a loss note repaired: %w", err)
+			return n, fmt.Errorf("projector: marking a loss note repaired: %w", err)
 		}
 		n++
 	}

@@ -31,7 +31,7 @@ func (ap *Applier) purge(ctx context.Context, spec *projections.PurgeSpec) error
 		it := spec.Tombstone.AV()
 		it[table.AttrType] = sv(TypeTombstone)
 		if _, err := ap.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(ap.table), Item: it}); err != nil {
-			return fmt.Errorf("projections: putting tombstone %v: %w", *spec.Tombstone, err)
+			return fmt.Errorf("projector: putting tombstone %v: %w", *spec.Tombstone, err)
 		}
 	}
 	for _, it := range spec.Items {
@@ -83,7 +83,7 @@ func (ap *Applier) purgeCollection(ctx context.Context, c projections.PurgeColle
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("projections: purge query %s: %w", c.PK, err)
+			return fmt.Errorf("projector: purge query %s: %w", c.PK, err)
 		}
 		for _, found := range page.Items {
 			key, ok := purgeKey(found)
@@ -115,7 +115,7 @@ func (ap *Applier) purgePartition(ctx context.Context, pk string) error {
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("projections: purge partition %s: %w", pk, err)
+			return fmt.Errorf("projector: purge partition %s: %w", pk, err)
 		}
 		for _, found := range page.Items {
 			k, ok := purgeKey(found)
@@ -151,7 +151,7 @@ func (ap *Applier) purgeItem(ctx context.Context, it projections.PurgeItem) erro
 			ExpressionAttributeNames: del.ExpressionAttributeNames, ExpressionAttributeValues: del.ExpressionAttributeValues,
 		})
 		if err != nil && !table.IsConditionFailed(err) {
-			return fmt.Errorf("projections: purging %v: %w", it.Key, err)
+			return fmt.Errorf("projector: purging %v: %w", it.Key, err)
 		}
 		return nil
 	}

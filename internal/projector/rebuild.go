@@ -164,7 +164,7 @@ func Rebuild(ctx context.Context, opts RebuildOptions) (RebuildStats, error) {
 	}
 	same := opts.TargetTable == opts.SourceTable && opts.TargetDB == opts.SourceDB
 	if opts.CatchUp && !same {
-		return RebuildStats{}, errors.New("projections: a catch-up repairs the source table itself")
+		return RebuildStats{}, errors.New("projector: a catch-up repairs the source table itself")
 	}
 	rb := &rebuilder{opts: opts, applier: NewApplier(opts.TargetDB, opts.TargetTable, opts.Codec), same: same}
 	start := time.Now()
@@ -294,7 +294,7 @@ func (rb *rebuilder) scanSegment(ctx context.Context, seg int, out chan<- logGro
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("projections: scanning the event log (segment %d): %w", seg, err)
+			return fmt.Errorf("projector: scanning the event log (segment %d): %w", seg, err)
 		}
 		rb.opts.Progress.Scanned.Add(int64(page.ScannedCount))
 		for _, it := range page.Items {
@@ -534,7 +534,7 @@ func PrepareScratch(ctx context.Context, db *dynamodb.Client, name string) error
 	}
 	_, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name), StreamSpecification: &ddb.StreamSpecification{StreamEnabled: aws.Bool(false)}})
 	if err != nil {
-		return fmt.Errorf("projections: turning off the stream of scratch table %s: %w", name, err)
+		return fmt.Errorf("projector: turning off the stream of scratch table %s: %w", name, err)
 	}
 	return nil
 }
@@ -646,7 +646,7 @@ func parallelScan(ctx context.Context, db *dynamodb.Client, tbl string, segments
 					err = f(page.Items, page.ScannedCount)
 				}
 				if err != nil {
-					once.Do(func() { first = fmt.Errorf("projections: scanning %s: %w", tbl, err); cancel() })
+					once.Do(func() { first = fmt.Errorf("projector: scanning %s: %w", tbl, err); cancel() })
 					return
 				}
 			}

@@ -34,7 +34,7 @@ func (ap *Applier) repair(ctx context.Context, id entities.ID, upTo int64) (int6
 	}
 	mk, err := ap.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(ap.table), Key: table.MarkerKey(p).AV(), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return 0, fmt.Errorf("projections: reading marker of %v: %w", id, err)
+		return 0, fmt.Errorf("projector: reading marker of %v: %w", id, err)
 	}
 	applied := markerVersion(mk.Item)
 	if applied >= upTo {
@@ -70,7 +70,7 @@ func (ap *Applier) ApplyLog(ctx context.Context, id entities.ID, state entities.
 		err := ap.applyEvents(ctx, id, state, envs[:n])
 		var behind errBehind
 		if errors.As(err, &behind) {
-			return fmt.Errorf("projections: repairing %v: the read model is at version %d, not %d", id, behind.applied, from)
+			return fmt.Errorf("projector: repairing %v: the read model is at version %d, not %d", id, behind.applied, from)
 		}
 		if err != nil {
 			return err
@@ -105,7 +105,7 @@ func loadLog(ctx context.Context, db *dynamodb.Client, tableName string, p table
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("projections: reading event log of %s: %w", p, err)
+			return nil, fmt.Errorf("projector: reading event log of %s: %w", p, err)
 		}
 		for _, it := range page.Items {
 			env, err := events.DecodeEventItem(it)
@@ -117,7 +117,7 @@ func loadLog(ctx context.Context, db *dynamodb.Client, tableName string, p table
 	}
 	for i, env := range out {
 		if env.Version != int64(i+1) {
-			return nil, fmt.Errorf("projections: event log of %s has a hole at version %d", p, i+1)
+			return nil, fmt.Errorf("projector: event log of %s has a hole at version %d", p, i+1)
 		}
 	}
 	return out, nil

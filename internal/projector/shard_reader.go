@@ -18,7 +18,7 @@ import (
 // errLeaseExpired means this worker could not renew its lease in time and
 // stopped writing on its own (self-fencing); the fence protects the
 // checkpoint regardless.
-var errLeaseExpired = errors.New("projections: lease expired locally")
+var errLeaseExpired = errors.New("projector: lease expired locally")
 
 // process reads one leased shard from its checkpoint until the shard ends,
 // the lease is lost or released, or ctx is done.

@@ -29,11 +29,11 @@ func (s Shard) Closed() bool { return s.End != "" }
 func streamArn(ctx context.Context, db *dynamodb.Client, tbl string) (string, error) {
 	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tbl)})
 	if err != nil {
-		return "", fmt.Errorf("projections: describing %s: %w", tbl, err)
+		return "", fmt.Errorf("projector: describing %s: %w", tbl, err)
 	}
 	arn := aws.ToString(desc.Table.LatestStreamArn)
 	if arn == "" {
-		return "", fmt.Errorf("projections: table %s has no stream", tbl)
+		return "", fmt.Errorf("projector: table %s has no stream", tbl)
 	}
 	return arn, nil
 }
@@ -47,7 +47,7 @@ func listShards(ctx context.Context, st *dynamodbstreams.Client, arn string) ([]
 	for {
 		res, err := st.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn), ExclusiveStartShardId: start})
 		if err != nil {
-			return nil, fmt.Errorf("projections: describing stream: %w", err)
+			return nil, fmt.Errorf("projector: describing stream: %w", err)
 		}
 		for _, sh := range res.StreamDescription.Shards {
 			s := Shard{ID: aws.ToString(sh.ShardId), Parent: aws.ToString(sh.ParentShardId)}

@@ -124,7 +124,7 @@ type sweepCursor struct {
 // pass could not run (the scan failed, or ctx ended).
 func Sweep(ctx context.Context, opts SweepOptions) (SweepStats, error) {
 	if opts.Applier == nil {
-		return SweepStats{}, errors.New("projections: a sweep needs an Applier")
+		return SweepStats{}, errors.New("projector: a sweep needs an Applier")
 	}
 	if opts.Segments <= 0 {
 		opts.Segments = 4
@@ -305,7 +305,7 @@ func (sw *sweeper) segment(ctx context.Context, seg int) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("projections: sweep: scanning segment %d: %w", seg, err)
+			return fmt.Errorf("projector: sweep: scanning segment %d: %w", seg, err)
 		}
 		var pc sweepCounts // this page's, added to the totals with its cursor
 		if page.ConsumedCapacity != nil {

@@ -104,7 +104,7 @@ func summary(st SweepStats) SweepSummary {
 func readSweep(ctx context.Context, db *dynamodb.Client, tbl, name string) (SweepState, error) {
 	res, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tbl), Key: table.SweepKey(name).AV(), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return SweepState{}, fmt.Errorf("projections: reading the sweep state: %w", err)
+		return SweepState{}, fmt.Errorf("projector: reading the sweep state: %w", err)
 	}
 	return decodeSweep(res.Item), nil
 }
@@ -141,7 +141,7 @@ func requestSweep(ctx context.Context, db *dynamodb.Client, tbl, name string, at
 		})
 	}
 	if err != nil && !table.IsConditionFailed(err) {
-		return fmt.Errorf("projections: requesting a sweep: %w", err)
+		return fmt.Errorf("projector: requesting a sweep: %w", err)
 	}
 	return nil
 }
@@ -219,7 +219,7 @@ func (s SweepState) due(now time.Time, interval, grace time.Duration, since time
 }
 
 // errSweepLost means another worker took the sweep over.
-var errSweepLost = errors.New("projections: sweep lease lost")
+var errSweepLost = errors.New("projector: sweep lease lost")
 
 // acquireSweep takes the sweep lease for me, given its state as read. A
 // pass in progress keeps its start and position; otherwise a new pass
@@ -246,7 +246,7 @@ func acquireSweep(ctx context.Context, db *dynamodb.Client, tbl, name, me string
 		return SweepState{}, errSweepLost
 	}
 	if err != nil {
-		return SweepState{}, fmt.Errorf("projections: taking the sweep: %w", err)
+		return SweepState{}, fmt.Errorf("projector: taking the sweep: %w", err)
 	}
 	return decodeSweep(res.Attributes), nil
 }
@@ -283,7 +283,7 @@ func finishSweep(ctx context.Context, db *dynamodb.Client, tbl, name, me string,
 		map[string]ddb.AttributeValue{":empty": sv(""), ":zero": nv(0), ":ls": msAV(held.Running), ":le": msAV(st.Finished),
 			":lc": msAV(held.Running.Add(-grace)), ":lr": sv(string(raw)), ":me": sv(me), ":f": nv(held.fence)})
 	if err != nil {
-		return fmt.Errorf("projections: recording the sweep pass: %w", err)
+		return fmt.Errorf("projector: recording the sweep pass: %w", err)
 	}
 	if !ok {
 		return errSweepLost
@@ -302,7 +302,7 @@ func recordPass(ctx context.Context, db *dynamodb.Client, tbl, name string, st S
 		map[string]string{"#et": table.AttrType, "#ls": swLastStart, "#le": swLastEnd, "#lc": swLastCover, "#lr": swLastResult},
 		map[string]ddb.AttributeValue{":et": sv(table.TypeProjectorRun), ":ls": msAV(st.Started), ":le": msAV(st.Finished), ":lc": msAV(st.Cutoff), ":lr": sv(string(raw))})
 	if err != nil {
-		return fmt.Errorf("projections: recording the sweep pass: %w", err)
+		return fmt.Errorf("projector: recording the sweep pass: %w", err)
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func (p *pacer) next(records bool) time.Duration {
 }
 
 // errStopWaiting: the reader was asked to stop while it waited.
-var errStopWaiting = errors.New("projections: stop waiting")
+var errStopWaiting = errors.New("projector: stop waiting")
 
 // waiter is one shard reader's way of waiting between reads.
 type waiter struct {
