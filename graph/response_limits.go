@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -145,9 +144,10 @@ func valueBytes(v any) int64 {
 		return n
 	case time.Time, *time.Time:
 		return 32
-	case fmt.Stringer:
-		return int64(len(v.String())) + 2
 	}
+	// Enums, numbers and booleans are short: the field's own 16 bytes
+	// cover them. (Never call their methods here: a nil pointer of a type
+	// with value methods panics.)
 	return 0
 }
 
