@@ -88,6 +88,9 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit})
 	srv.Use(observer{m: opts.Metrics})
 	srv.AroundOperations(primeRootFields)
+	// Sends each level's batch as soon as the level's fields have all
+	// asked (dispatch.go), instead of after the loaders' window.
+	srv.Use(newDispatcher(es.Schema()))
 	srv.SetErrorPresenter(ErrorPresenter)
 	srv.SetRecoverFunc(RecoverFunc)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/hubstream/hubstream/internal/bench"
@@ -59,6 +60,7 @@ func benchmark(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.DurationVar(&opts.Warmup, "warmup", bench.DefaultWarmup, "how long each query runs unmeasured before (0: none)")
 	fs.IntVar(&opts.Rounds, "rounds", 1, "rounds of every query; with more than one the medians are printed too")
 	fs.IntVar(&opts.Issues, "issues", 20, "issues of the seeded repository (the page lists the first 20)")
+	queries := fs.String("queries", "typename,user,repository", "the queries measured, comma-separated: typename (always measured first, the ceiling), user, repository")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured phases (server and clients) to this file")
 	if err := c.Parse(fs, args, 0, stdout); err != nil {
 		return err
@@ -66,6 +68,11 @@ func benchmark(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if opts.Clients < 1 || opts.Duration <= 0 || opts.Warmup < 0 || opts.Rounds < 1 || opts.Issues < 1 {
 		return cli.Usagef("--clients, --duration, --rounds and --issues must be positive, --warmup not negative")
 	}
+	qs, err := bench.SelectQueries(strings.Split(*queries, ","))
+	if err != nil {
+		return cli.Usagef("--queries: %v", err)
+	}
+	opts.Queries = qs
 	if opts.Warmup == 0 {
 		opts.Warmup = -1 // Options: negative is none
 	}

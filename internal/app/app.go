@@ -215,6 +215,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if gql.Loaders.ObserveBatch == nil {
 		gql.Loaders.ObserveBatch = m.observeBatch
 	}
+	if gql.Loaders.ObserveDispatch == nil {
+		gql.Loaders.ObserveDispatch = m.observeDispatch
+	}
 	a.handler = obs.Middleware(a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store}, gql)), obs.HTTPOptions{
 		Logger:  cfg.Logger,
 		Metrics: m.http,

@@ -171,12 +171,16 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 					return nil, fmt.Errorf("bench: %s: %w", q.Name, err)
 				}
 			}
-			before := counter.Counts()
+			before, batchesBefore, cpu := counter.Counts(), dispatches(a), cpuTime()
 			res, err := c.load(ctx, q, opts.Clients, opts.Duration)
 			if err != nil {
 				return nil, fmt.Errorf("bench: %s: %w", q.Name, err)
 			}
+			if res.Requests > 0 {
+				res.CPU = (cpuTime() - cpu) / time.Duration(res.Requests)
+			}
 			res.DynamoDB = perQuery(before, counter.Counts(), res.Requests)
+			res.Batches = perQuery(batchesBefore, dispatches(a), res.Requests)
 			results = append(results, res)
 		}
 		rep.Rounds = append(rep.Rounds, results)
@@ -194,6 +198,29 @@ func perQuery(before, after map[string]int, queries int) map[string]float64 {
 	for op, n := range after {
 		if d := n - before[op]; d > 0 {
 			out[op] = float64(d) / float64(queries)
+		}
+	}
+	return out
+}
+
+// dispatches returns the loader batches the server sent, by trigger
+// (hubstream_loader_dispatches_total).
+func dispatches(a *app.App) map[string]int {
+	out := map[string]int{}
+	families, err := a.Registry().Gather()
+	if err != nil {
+		return out
+	}
+	for _, f := range families {
+		if f.GetName() != "hubstream_loader_dispatches_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "trigger" {
+					out[l.GetValue()] += int(m.GetCounter().GetValue())
+				}
+			}
 		}
 	}
 	return out

@@ -85,8 +85,14 @@ type Result struct {
 	Requests int           // answered in the measured time
 	Elapsed  time.Duration // from the first request sent to the last answer
 	P50, P99 time.Duration
+	// CPU is the process's CPU time per query (server and client: they
+	// share the process), which a busy machine disturbs less than the rate.
+	CPU time.Duration
 	// DynamoDB are the DynamoDB requests per query, by operation.
 	DynamoDB map[string]float64
+	// Batches are the loader batches per query, by what sent them (idle:
+	// the level's fields had all asked; window: the fallback wait).
+	Batches map[string]float64
 }
 
 // Rate is requests per second.

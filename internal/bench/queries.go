@@ -7,6 +7,8 @@ import (
 
 // Query is one GraphQL query the benchmark drives.
 type Query struct {
+	// Key selects it on the command line (hubbench --queries).
+	Key string
 	// Name labels it in the report.
 	Name string
 	// Text is the GraphQL document.
@@ -31,10 +33,13 @@ const (
 func DefaultQueries() []Query {
 	return []Query{
 		{
+			Key:  "typename",
 			Name: "{__typename}",
 			Text: `{ __typename }`,
 			Check: func(data json.RawMessage, _ int) error {
-				var d struct{ Typename string `json:"__typename"` }
+				var d struct {
+					Typename string `json:"__typename"`
+				}
 				if err := json.Unmarshal(data, &d); err != nil || d.Typename != "Query" {
 					return fmt.Errorf("got %s, want __typename Query", data)
 				}
@@ -42,6 +47,7 @@ func DefaultQueries() []Query {
 			},
 		},
 		{
+			Key:  "user",
 			Name: "user(login)",
 			Text: `{ user(login: "` + benchLogin + `") { login name } }`,
 			Check: func(data json.RawMessage, _ int) error {
@@ -53,6 +59,7 @@ func DefaultQueries() []Query {
 			},
 		},
 		{
+			Key:  "repository",
 			Name: "repository page",
 			Text: `{ repository(owner: "` + benchLogin + `", name: "` + benchRepo + `") { name stargazerCount
 	issues(first: 20) { totalCount nodes { number title author { login } } } } }`,
@@ -90,4 +97,27 @@ func checkRepositoryPage(data json.RawMessage, issues int) error {
 		}
 	}
 	return nil
+}
+
+// SelectQueries returns the default queries whose keys are listed (the
+// ceiling, `{__typename}`, always first), or an error naming an unknown
+// key.
+func SelectQueries(keys []string) ([]Query, error) {
+	all := DefaultQueries()
+	out := []Query{all[0]}
+	for _, k := range keys {
+		found := false
+		for _, q := range all {
+			if q.Key == k {
+				found = true
+				if q.Key != all[0].Key {
+					out = append(out, q)
+				}
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown query %q (want typename, user or repository)", k)
+		}
+	}
+	return out, nil
 }

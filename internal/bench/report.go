@@ -84,9 +84,9 @@ func (r *Report) Print(w io.Writer) {
 }
 
 func printTable(w io.Writer, results []Result, ratios []float64) {
-	fmt.Fprintf(w, "  %-18s %9s %9s %9s %9s  %s\n", "query", "req/s", "ratio", "p50", "p99", "DynamoDB requests/query")
+	fmt.Fprintf(w, "  %-16s %8s %7s %8s %8s %9s  %-32s %s\n", "query", "req/s", "ratio", "p50", "p99", "cpu/query", "DynamoDB requests/query", "batches/query by trigger")
 	for i, res := range results {
-		fmt.Fprintf(w, "  %-18s %9.0f %9.3f %9s %9s  %s\n", res.Query, res.Rate(), ratios[i], ms(res.P50), ms(res.P99), dynamo(res.DynamoDB))
+		fmt.Fprintf(w, "  %-16s %8.0f %7.3f %8s %8s %9s  %-32s %s\n", res.Query, res.Rate(), ratios[i], ms(res.P50), ms(res.P99), ms(res.CPU), perOp(res.DynamoDB), perOp(res.Batches))
 	}
 }
 
@@ -95,8 +95,8 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
 }
 
-// dynamo formats requests per query by operation, "none" without any.
-func dynamo(per map[string]float64) string {
+// perOp formats counts per query by operation, "none" without any.
+func perOp(per map[string]float64) string {
 	if len(per) == 0 {
 		return "none"
 	}
