@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -32,6 +33,8 @@ type dispatcher struct {
 	implementors map[string][]string
 	// kinds maps a type name to its kind.
 	kinds map[string]ast.DefinitionKind
+	// m counts operations the count went wrong for. Nil: none.
+	m *Metrics
 }
 
 var _ interface {
@@ -40,9 +43,10 @@ var _ interface {
 	graphql.FieldInterceptor
 } = (*dispatcher)(nil)
 
-// newDispatcher reads what it needs of schema.
-func newDispatcher(schema *ast.Schema) *dispatcher {
-	d := &dispatcher{implementors: map[string][]string{}, kinds: map[string]ast.DefinitionKind{}}
+// newDispatcher reads what it needs of schema; m (may be nil) counts the
+// operations it could not count exactly.
+func newDispatcher(schema *ast.Schema, m *Metrics) *dispatcher {
+	d := &dispatcher{implementors: map[string][]string{}, kinds: map[string]ast.DefinitionKind{}, m: m}
 	for name, def := range schema.Types {
 		d.kinds[name] = def.Kind
 		if def.Kind != ast.Object {
@@ -67,6 +71,7 @@ type opState struct {
 	// serialRoot: root fields start their own units (a mutation's run one
 	// after the other).
 	serialRoot bool
+	abandoned  atomic.Bool
 
 	mu     sync.Mutex
 	counts map[countKey]int // fields of a selection for an object type
@@ -113,7 +118,9 @@ func (d *dispatcher) InterceptOperation(ctx context.Context, next graphql.Operat
 	rh := next(context.WithValue(ctx, opStateKey{}, st))
 	return func(ctx context.Context) *graphql.Response {
 		resp := rh(ctx)
-		l.End()
+		if even := l.End(); (!even || st.abandoned.Load()) && d.m != nil {
+			d.m.uncounted.Inc()
+		}
 		return resp
 	}
 }
@@ -144,6 +151,7 @@ func (d *dispatcher) InterceptField(ctx context.Context, next graphql.Resolver) 
 	}
 	if children = d.children(st, fc, res); children < 0 {
 		children = 0
+		st.abandoned.Store(true)
 		st.l.Abandon()
 	}
 	return res, err

@@ -90,7 +90,7 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	srv.AroundOperations(primeRootFields)
 	// Sends each level's batch as soon as the level's fields have all
 	// asked (dispatch.go), instead of after the loaders' window.
-	srv.Use(newDispatcher(es.Schema()))
+	srv.Use(newDispatcher(es.Schema(), opts.Metrics))
 	srv.SetErrorPresenter(ErrorPresenter)
 	srv.SetRecoverFunc(RecoverFunc)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
