@@ -139,6 +139,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cc.HTTPClient = eng.HTTPClient()
 		cc.Endpoint = "http://ddblocal.embedded"
 		cc.StaticCredentials = true
+		cc.Unsigned = true
 		cc.Region = "us-east-1"
 		if !cfg.GraphQL.Introspection {
 			cfg.GraphQL.Introspection = true
