@@ -260,11 +260,14 @@ func (l *Loaders) FieldDone(children int) {
 
 // Abandon stops counting for the rest of the operation: the GraphQL layer
 // could not tell what a field's result will resolve. Open batches are
-// then sent by the window.
+// then sent by the plain window (Options.Wait).
 func (l *Loaders) Abandon() {
 	s := l.sched
 	s.mu.Lock()
 	s.tracking = false
+	if s.timer != nil {
+		s.timer.Reset(s.window)
+	}
 	s.mu.Unlock()
 }
 
