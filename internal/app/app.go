@@ -25,7 +25,7 @@ import (
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/playground"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -58,7 +58,7 @@ type Config struct {
 	// cmd/projector runs).
 	NoProjector bool
 	// Projector tunes the in-process projector.
-	Projector projections.RunnerOptions
+	Projector projector.RunnerOptions
 	// GraphQL tunes the GraphQL handler. Introspection is on by default in
 	// the embedded mode.
 	GraphQL graph.HandlerOptions
@@ -94,7 +94,7 @@ type App struct {
 	clients  table.Clients
 	store    *events.Store
 	executor *events.Executor
-	runner   *projections.Runner
+	runner   *projector.Runner
 	handler  http.Handler
 	auth     *auth.Authenticator
 	ready    atomic.Bool
@@ -171,12 +171,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.executor = events.NewExecutor(a.store, events.ExecutorOptions{Observer: m.observeAttempt})
 	if !cfg.NoProjector {
 		opts := cfg.Projector
-		if opts.Logf == nil {
-			// The projector runtime still takes a printf-style Logf.
-			opts.Logf = obs.Logf(ctx, cfg.Logger.With(slog.String("component", "projector")), slog.LevelInfo)
+		if opts.Logger == nil {
+			opts.Logger = cfg.Logger.With(slog.String("component", "projector"))
 		}
 		if opts.Metrics == nil {
-			opts.Metrics = projections.NewMetrics(cfg.Registry)
+			opts.Metrics = projector.NewMetrics(cfg.Registry)
 		}
 		if opts.WorkerID == "" && cfg.Endpoint == "" && !cfg.MemoryOnly {
 			// Only one process can open the embedded engine's data
@@ -189,7 +188,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			// instead of polling: idle costs nothing, lag is the apply's.
 			opts.Notifier = a.engine
 		}
-		a.runner = projections.NewRunner(clients.DB, clients.Streams, cfg.Table, projections.NewApplier(clients.DB, cfg.Table, codec), opts)
+		a.runner = projector.NewRunner(clients.DB, clients.Streams, cfg.Table, projector.NewApplier(clients.DB, cfg.Table, codec), opts)
 	}
 	gql := cfg.GraphQL
 	cursorKey := cfg.CursorKey

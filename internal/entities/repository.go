@@ -20,7 +20,7 @@ import (
 // everything that hangs off a repository from other aggregates — stars,
 // fork links, issues — must not leak from one life into the next: such
 // aggregates record the life they belong to, and the read model keeps a
-// tombstone per deleted life (see internal/projections). Issue and pull
+// tombstone per deleted life (see internal/projector). Issue and pull
 // request numbers continue across lives (the head's sequence counter is
 // never reset, because the old numbers' aggregates still exist); numbers up
 // to NumberBase belong to earlier lives.
