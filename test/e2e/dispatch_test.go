@@ -14,7 +14,7 @@ import (
 // a viewer, a mutation's payload — come out even (no operation counted as
 // uncounted), and no batch waits for the fallback window.
 func TestDispatchCountsEveryShape(t *testing.T) {
-	srv := testkit.Start(t, testkit.Options{NoProjector: true, CountRequests: true})
+	srv := testkit.Start(t, testkit.Options{NoProjector: true, CountRequests: true, Configure: testkit.NoStallWindow})
 	domNestedSetup(t, srv)
 	author := srv.As(t, "author001")
 	cases := []struct {

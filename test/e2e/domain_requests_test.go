@@ -87,7 +87,7 @@ func TestDomainNestedQueryRequests(t *testing.T) {
 		maxBatches = 3                   // one per level read by key
 		queries    = 1 + domNestedIssues // the issues, and each issue's comments
 	)
-	srv := testkit.Start(t, testkit.Options{NoProjector: true, CountRequests: true})
+	srv := testkit.Start(t, testkit.Options{NoProjector: true, CountRequests: true, Configure: testkit.NoStallWindow})
 	domNestedSetup(t, srv)
 	viewers := []struct {
 		name   string

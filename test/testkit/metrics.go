@@ -1,6 +1,11 @@
 package testkit
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/hubstream/hubstream/internal/app"
+)
 
 // Metric returns the app's counter name summed by the value of label
 // ("" sums all series under the key ""): what /metrics would show, read
@@ -35,3 +40,10 @@ func (s *Server) LoaderDispatches(tb testing.TB) map[string]int {
 	tb.Helper()
 	return s.Metric(tb, "hubstream_loader_dispatches_total", "trigger")
 }
+
+// NoStallWindow is an Options.Configure that sets the loaders' stall
+// fallback (loaders.Options.Stall) to an hour: a test that asserts that
+// every batch left because its level had asked (trigger idle) then holds
+// on a starved machine too, and a batch that waits for anything else
+// hangs the test instead of passing by the clock.
+func NoStallWindow(cfg *app.Config) { cfg.GraphQL.Loaders.Stall = time.Hour }
