@@ -113,6 +113,9 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	// Inside the observer, which then counts what the client receives.
 	srv.Use(responseLimits{maxBytes: opts.MaxResponseBytes, maxErrors: opts.MaxErrors})
 	srv.AroundOperations(primeRootFields)
+	// Sends each level's batch as soon as the level's fields have all
+	// asked (dispatch.go), instead of after the loaders' window.
+	srv.Use(newDispatcher(es.Schema(), opts.Metrics))
 	if opts.Introspection {
 		srv.SetErrorPresenter(ErrorPresenter)
 	} else {

@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -357,12 +358,14 @@ func (l *Loaders) CountForksOf(ctx context.Context, owner, name string, life int
 }
 
 // count is Pager.Count, remembered for the request: a connection's
-// totalCount and the matching counter field share one count.
+// totalCount and the matching counter field share one count. Callers
+// that find it running wait as a loader's waiters do (the batch
+// scheduler counts them as waiting, not as busy).
 func (l *Loaders) count(ctx context.Context, c Collection) (int, error) {
 	l.countMu.Lock()
 	call, ok := l.counts[c.Binding]
 	if !ok {
-		call = &countCall{done: make(chan struct{})}
+		call = &countCall{}
 		if l.counts == nil {
 			l.counts = map[string]*countCall{}
 		}
@@ -370,22 +373,31 @@ func (l *Loaders) count(ctx context.Context, c Collection) (int, error) {
 	}
 	l.countMu.Unlock()
 	if !ok {
-		call.n, call.err = l.Pager.Count(ctx, c)
-		close(call.done)
+		func() {
+			counted := false
+			defer func() {
+				if !counted {
+					call.err = errCountFailed
+				}
+				l.sched.finish(&call.gate)
+			}()
+			call.n, call.err = l.Pager.Count(ctx, c)
+			counted = true
+		}()
 	}
-	select {
-	case <-call.done:
-		return call.n, call.err
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
+	l.sched.wait(&call.gate)
+	return call.n, call.err
 }
+
+// errCountFailed is what the other callers of a count see when it
+// panicked.
+var errCountFailed = errors.New("loaders: count failed")
 
 // countCall is one count of a request, shared by its callers.
 type countCall struct {
-	done chan struct{}
-	n    int
-	err  error
+	gate
+	n   int
+	err error
 }
 
 // RepositoryCounts are an owner's repository counters.
