@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
 )
 
 // The batch scheduler of one request. A loader batches the keys its
@@ -33,9 +35,10 @@ import (
 //
 // Lessons of the profile (hubbench, see docs/benchmarks.md): the window
 // was the whole latency of the reads (5 ms per level at ~0.3 ms of work),
-// and the dataloader's goroutine per key of LoadMany and per batch showed
-// up under load; this scheduler starts none on the hot path (the waiter
-// that completes a level sends the batch itself).
+// and the dataloader's goroutine per key of LoadMany showed up under load;
+// the scheduler starts none per key (the waiter that completes a level
+// sends the batch itself; the dataloader that runs it starts two per
+// batch).
 
 // Dispatch triggers, as ObserveDispatch reports them.
 const (
@@ -455,7 +458,63 @@ func (b *Batcher[K, V]) send(ctx context.Context, keys []K, results []*result[V]
 	run(next)
 }
 
-func (b *Batcher[K, V]) call(ctx context.Context, keys []K) (vs []V, err error) {
+// call runs one batch through a dataloader (graph-gophers/dataloader v7)
+// sized to exactly the batch's keys: the scheduler decides when a batch
+// leaves, the dataloader runs it — the batch function once for all keys,
+// its panic recovered as every key's error, its results checked against
+// the keys and handed to each key's thunk. dataloader v7 (v7.1.0, the
+// newest) can only send a batch when its window elapses or when it holds
+// its capacity; a capacity of len(keys) makes it send on the last Load,
+// with no window. Its cache is off: keys are unique here, and the
+// request's cache is the Batcher's (it must count waiters, which a
+// dataloader thunk cannot).
+func (b *Batcher[K, V]) call(ctx context.Context, keys []K) ([]V, error) {
+	if len(keys) == 0 {
+		return nil, nil // a capacity of 0 would be no capacity
+	}
+	var batchErr error
+	dl := dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		vs, err := b.protected(ctx, keys)
+		out := make([]*dataloader.Result[V], len(keys))
+		if err == nil && len(vs) != len(keys) {
+			err = fmt.Errorf("loaders: %s: %d values for %d keys", b.label, len(vs), len(keys))
+		}
+		batchErr = err
+		for i := range out {
+			if err != nil {
+				out[i] = &dataloader.Result[V]{Error: err}
+			} else {
+				out[i] = &dataloader.Result[V]{Data: vs[i]}
+			}
+		}
+		return out
+	},
+		dataloader.WithBatchCapacity[K, V](len(keys)),
+		dataloader.WithCache[K, V](&dataloader.NoCache[K, V]{}),
+		// Never reached: the last Load fills the batch.
+		dataloader.WithWait[K, V](time.Hour),
+	)
+	thunks := make([]dataloader.Thunk[V], len(keys))
+	for i, k := range keys {
+		thunks[i] = dl.Load(ctx, k)
+	}
+	vs := make([]V, len(keys))
+	for i, th := range thunks {
+		v, err := th()
+		if err != nil {
+			if batchErr != nil {
+				return nil, batchErr
+			}
+			return nil, fmt.Errorf("loaders: %s: %w", b.label, err)
+		}
+		vs[i] = v
+	}
+	return vs, nil
+}
+
+// protected calls the batch function, its panic returned as an error
+// (dataloader would log it with the standard logger).
+func (b *Batcher[K, V]) protected(ctx context.Context, keys []K) (vs []V, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("loaders: %s: panic in batch: %v", b.label, p)
