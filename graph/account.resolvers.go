@@ -219,12 +219,7 @@ func (r *queryResolver) RepositoryOwner(ctx context.Context, login string) (mode
 	case a == nil:
 		return nil, nil
 	case a.Kind == string(entities.AccountOrganization):
-		// The same item, cached by the request's loader: no second read.
-		o, err := l.Organization(ctx, login)
-		if err != nil || o == nil {
-			return nil, err
-		}
-		return orgFromRead(o), nil
+		return orgFromRead(a), nil
 	default:
 		if u := userFromRead(a); u != nil {
 			return u, nil

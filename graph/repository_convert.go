@@ -8,6 +8,7 @@ import (
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -23,7 +24,7 @@ func repoNodeID(owner, name string, life int) string {
 }
 
 // repoFromRead builds a repository from its read item.
-func repoFromRead(r *loaders.Repository) *model.Repository {
+func repoFromRead(r *readmodel.Repository) *model.Repository {
 	if r == nil {
 		return nil
 	}
@@ -40,7 +41,7 @@ func repoFromRead(r *loaders.Repository) *model.Repository {
 }
 
 // setRepoCounters copies the read model's counters onto m.
-func setRepoCounters(m *model.Repository, r *loaders.Repository) {
+func setRepoCounters(m *model.Repository, r *readmodel.Repository) {
 	m.StargazerCount, m.ForkCount = int32(r.StargazerCount), int32(r.ForkCount)
 	m.OpenIssueCount, m.ClosedIssueCount = int32(r.OpenIssueCount), int32(r.ClosedIssueCount)
 	m.OpenPullCount, m.ClosedPullCount, m.MergedPullCount = int32(r.OpenPullCount), int32(r.ClosedPullCount), int32(r.MergedPullCount)
@@ -72,26 +73,13 @@ func repoPayloadWith(ctx context.Context, s entities.Snapshot, also *table.Key) 
 	l := loadersFrom(ctx)
 	// Both loads are queued before either is awaited, so they share one
 	// request: the counter and the item it counts are read together.
-	repoThunk := l.ItemByKey.Load(ctx, table.RepositoryKey(r.Owner, r.Name))
-	var alsoThunk func() (loaders.Item, error)
-	if also != nil {
-		alsoThunk = l.ItemByKey.Load(ctx, *also)
-	}
-	it, err := repoThunk()
+	read, projected, err := l.RepositoryWith(ctx, r.Owner, r.Name, also)
 	if err != nil {
 		return nil, false, err
 	}
-	if read := loaders.DecodeRepository(it); read != nil && read.Life == r.Life {
+	if read != nil && read.Life == r.Life {
 		setRepoCounters(m, read)
 	}
-	if alsoThunk == nil {
-		return m, false, nil
-	}
-	other, err := alsoThunk()
-	if err != nil {
-		return nil, false, err
-	}
-	_, projected := other[table.AttrType]
 	return m, projected, nil
 }
 
@@ -134,14 +122,8 @@ func repositoryOwner(ctx context.Context, login string) (model.RepositoryOwner, 
 	if err != nil {
 		return nil, err
 	}
-	if a != nil && a.Kind == string(entities.AccountOrganization) {
-		o, err := l.Organization(ctx, login)
-		if err != nil {
-			return nil, err
-		}
-		if m := orgFromRead(o); m != nil {
-			return m, nil
-		}
+	if o := orgFromRead(a); o != nil {
+		return o, nil
 	}
 	if u := userFromRead(a); u != nil {
 		return u, nil
@@ -166,19 +148,16 @@ func ownerRepositories(ctx context.Context, owner string, args loaders.PageArgs)
 	}
 	total := 0
 	if requested(ctx, "totalCount") {
-		counts, err := l.RepositoryCountsOf(ctx, owner)
+		counts, err := l.AccountCounters(ctx, owner)
 		if err != nil {
 			return nil, err
 		}
-		total = counts.Total
+		total = counts.RepositoryCount
 		if !private {
-			total -= counts.Private
+			total -= counts.PrivateRepositoryCount
 		}
 	}
-	c := buildConnection(page, func(it loaders.Item) (*model.Repository, bool) {
-		m := repoFromRead(loaders.DecodeRepository(it))
-		return m, m != nil
-	})
+	c := buildConnection(page, func(r readmodel.Repository) (*model.Repository, bool) { return repoFromRead(&r), true })
 	return repoConnection(c, total), nil
 }
 
@@ -194,13 +173,10 @@ func repoConnection(c connection[*model.Repository], total int) *model.Repositor
 	}
 }
 
-// decodeStarItem is the buildConnection decoder of star pages.
-func decodeStarItem(it loaders.Item) (*loaders.Star, bool) { return loaders.DecodeStar(it) }
-
 // stargazerEdge pairs a stargazer with when they starred.
 type stargazerEdge struct {
 	user *model.User
-	star *loaders.Star
+	star readmodel.Star
 }
 
 // stargazersConnection is the stargazers connection of repository obj,
@@ -212,7 +188,7 @@ func stargazersConnection(ctx context.Context, obj *model.Repository, args loade
 	if err != nil {
 		return nil, err
 	}
-	c := buildConnection(page, decodeStarItem)
+	c := buildConnection(page, keepAll[readmodel.Star])
 	logins := make([]string, len(c.Items))
 	for i, s := range c.Items {
 		logins[i] = s.Login
@@ -241,7 +217,7 @@ func stargazersConnection(ctx context.Context, obj *model.Repository, args loade
 // starredEdge pairs a starred repository with when it was starred.
 type starredEdge struct {
 	repo *model.Repository
-	star *loaders.Star
+	star readmodel.Star
 }
 
 // starredConnection is the starred repositories connection of login as
@@ -258,7 +234,7 @@ func starredConnection(ctx context.Context, login string, args loaders.PageArgs)
 	if err != nil {
 		return nil, err
 	}
-	c := buildConnection(page, decodeStarItem)
+	c := buildConnection(page, keepAll[readmodel.Star])
 	refs := make([]loaders.RepositoryRef, len(c.Items))
 	lives := make([]int, len(c.Items))
 	for i, s := range c.Items {
@@ -305,7 +281,7 @@ func forksConnection(ctx context.Context, obj *model.Repository, args loaders.Pa
 	if err != nil {
 		return nil, err
 	}
-	c := buildConnection(page, loaders.DecodeForkLink)
+	c := buildConnection(page, keepAll[readmodel.ForkLink])
 	refs := make([]loaders.RepositoryRef, len(c.Items))
 	lives := make([]int, len(c.Items))
 	for i, f := range c.Items {

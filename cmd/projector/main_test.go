@@ -83,7 +83,7 @@ func TestCommands(t *testing.T) {
 	_, err = clients.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String("cmdtest"), Key: table.AccountKey("user07").AV(),
 		UpdateExpression:          aws.String("SET #n = :n"),
-		ExpressionAttributeNames:  map[string]string{"#n": table.ReadName},
+		ExpressionAttributeNames:  map[string]string{"#n": "name"},
 		ExpressionAttributeValues: map[string]ddb.AttributeValue{":n": &ddb.AttributeValueMemberS{Value: "hacked"}},
 	})
 	if err != nil {

@@ -27,18 +27,9 @@ const (
 // Issue is the state of an issue. Owner and Repo are the repository's
 // owner login and name as the repository spells them.
 type Issue struct {
-	Owner       string           `json:"owner"`
-	Repo        string           `json:"repo"`
-	Number      int              `json:"number"`
-	Title       string           `json:"title"`
-	Body        string           `json:"body,omitempty"`
-	Author      string           `json:"author"`
-	Life        int              `json:"life,omitempty"` // the repository's life the issue belongs to
+	Work
 	State       IssueStatus      `json:"state"`
 	StateReason IssueStateReason `json:"stateReason,omitempty"`
-	CreatedAt   time.Time        `json:"createdAt"`
-	UpdatedAt   time.Time        `json:"updatedAt"`
-	ClosedAt    *time.Time       `json:"closedAt,omitempty"`
 }
 
 // Kind returns KindIssue.
@@ -62,7 +53,7 @@ func (e *IssueOpened) evolve(s State, at time.Time) (State, error) {
 	if s != nil {
 		return nil, errWrongState(e, s)
 	}
-	return &Issue{Owner: e.Owner, Repo: e.Repo, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, State: IssueStateOpen, CreatedAt: at, UpdatedAt: at}, nil
+	return &Issue{Work: Work{Owner: e.Owner, Repo: e.Repo, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, CreatedAt: at, UpdatedAt: at}, State: IssueStateOpen}, nil
 }
 
 // IssueEdited records a changed title or body; nil fields are unchanged.

@@ -17,7 +17,7 @@ func TestOpenIssue(t *testing.T) {
 					t.Fatalf("first change = %+v, want the counter of octo/hello advanced to 3", changes[0])
 				}
 				i := workIssue(t, after, workHello, 3)
-				want := Issue{Owner: "octo", Repo: "hello", Number: 3, Title: "Third", Body: "b", Author: "carol", Life: 1, State: IssueStateOpen, CreatedAt: workT1, UpdatedAt: workT1}
+				want := Issue{Work: Work{Owner: "octo", Repo: "hello", Number: 3, Title: "Third", Body: "b", Author: "carol", Life: 1, CreatedAt: workT1, UpdatedAt: workT1}, State: IssueStateOpen}
 				if *i != want {
 					t.Fatalf("issue = %+v, want %+v", *i, want)
 				}

@@ -18,23 +18,12 @@ const (
 // PullRequest is the state of a pull request. Owner and Repo are the
 // repository's owner login and name as the repository spells them.
 type PullRequest struct {
-	Owner     string            `json:"owner"`
-	Repo      string            `json:"repo"`
-	Number    int               `json:"number"`
-	Title     string            `json:"title"`
-	Body      string            `json:"body,omitempty"`
-	Author    string            `json:"author"`
-	Life      int               `json:"life,omitempty"` // the repository's life the pull request belongs to
-	HeadRef   string            `json:"headRef"`
-	BaseRef   string            `json:"baseRef"`
-	State     PullRequestStatus `json:"state"`
-	CreatedAt time.Time         `json:"createdAt"`
-	UpdatedAt time.Time         `json:"updatedAt"`
-	// ClosedAt is set when the pull request is closed or merged (a merge
-	// closes it, as on GitHub).
-	ClosedAt *time.Time `json:"closedAt,omitempty"`
-	MergedAt *time.Time `json:"mergedAt,omitempty"`
-	MergedBy string     `json:"mergedBy,omitempty"`
+	Work
+	HeadRef  string            `json:"headRef"`
+	BaseRef  string            `json:"baseRef"`
+	State    PullRequestStatus `json:"state"`
+	MergedAt *time.Time        `json:"mergedAt,omitempty"`
+	MergedBy string            `json:"mergedBy,omitempty"`
 }
 
 // Kind returns KindPullRequest.
@@ -60,7 +49,7 @@ func (e *PullRequestOpened) evolve(s State, at time.Time) (State, error) {
 	if s != nil {
 		return nil, errWrongState(e, s)
 	}
-	return &PullRequest{Owner: e.Owner, Repo: e.Repo, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, HeadRef: e.HeadRef, BaseRef: e.BaseRef, State: PullRequestStateOpen, CreatedAt: at, UpdatedAt: at}, nil
+	return &PullRequest{Work: Work{Owner: e.Owner, Repo: e.Repo, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, CreatedAt: at, UpdatedAt: at}, HeadRef: e.HeadRef, BaseRef: e.BaseRef, State: PullRequestStateOpen}, nil
 }
 
 // PullRequestEdited records a changed title or body; nil fields are

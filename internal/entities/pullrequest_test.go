@@ -18,7 +18,7 @@ func TestOpenPullRequest(t *testing.T) {
 					t.Fatalf("first change = %+v, want the counter advanced to 3", changes[0])
 				}
 				p := workPull(t, after, workHello, 3)
-				want := PullRequest{Owner: "octo", Repo: "hello", Number: 3, Title: "Add", Body: "b", Author: "carol", Life: 1, HeadRef: "feature/x", BaseRef: "main", State: PullRequestStateOpen, CreatedAt: workT1, UpdatedAt: workT1}
+				want := PullRequest{Work: Work{Owner: "octo", Repo: "hello", Number: 3, Title: "Add", Body: "b", Author: "carol", Life: 1, CreatedAt: workT1, UpdatedAt: workT1}, HeadRef: "feature/x", BaseRef: "main", State: PullRequestStateOpen}
 				if *p != want {
 					t.Fatalf("pull request = %+v, want %+v", *p, want)
 				}

@@ -178,15 +178,33 @@ func (a workAccess) checks(asAdmin bool) []Change {
 // workTimePtr returns a pointer to a copy of t.
 func workTimePtr(t time.Time) *time.Time { return &t }
 
+// Work is the state issues and pull requests share (each embeds it): the
+// repository and life they belong to, their number (one sequence per
+// repository for both), text, author and times. ClosedAt is set while
+// closed (for a pull request also when merged: a merge closes it, as on
+// GitHub).
+type Work struct {
+	Owner     string     `json:"owner"`
+	Repo      string     `json:"repo"`
+	Number    int        `json:"number"`
+	Title     string     `json:"title"`
+	Body      string     `json:"body,omitempty"`
+	Author    string     `json:"author"`
+	Life      int        `json:"life,omitempty"` // the repository's life the item belongs to
+	CreatedAt time.Time  `json:"createdAt"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+	ClosedAt  *time.Time `json:"closedAt,omitempty"`
+}
+
+// work returns the shared state.
+func (w *Work) work() *Work { return w }
+
 // workItem is an issue or a pull request: what the shared work commands
 // below load, check and edit.
 type workItem interface {
 	*Issue | *PullRequest
-	author() string
+	work() *Work
 }
-
-func (i *Issue) author() string       { return i.Author }
-func (p *PullRequest) author() string { return p.Author }
 
 // loadWork checks the repository and returns work item n of kind what
 // ("issue", "pull request"), stored under id, with the actor's rights in
@@ -218,7 +236,7 @@ func modifyWork[T workItem](in Input, actor string, repo RepositoryID, n int, wh
 	if err != nil {
 		return nil, nil, err
 	}
-	ok, asAdmin := acc.canModify(in, w.author())
+	ok, asAdmin := acc.canModify(in, w.work().Author)
 	if !ok {
 		return nil, nil, Forbidden("only the author or a repository admin can change %s #%d", what, n)
 	}

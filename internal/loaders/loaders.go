@@ -2,7 +2,6 @@ package loaders
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -73,16 +72,6 @@ func New(src Source, opts Options) *Loaders {
 			return out
 		}, dataloader.WithWait[table.Key, Item](opts.Wait), dataloader.WithBatchCapacity[table.Key, Item](maxBatchGet)),
 	}
-}
-
-// Account loads a user or organization by login (case-insensitive); nil if
-// there is none.
-func (l *Loaders) Account(ctx context.Context, login string) (*Account, error) {
-	it, err := l.ItemByKey.Load(ctx, table.AccountKey(strings.ToLower(login)))()
-	if err != nil {
-		return nil, err
-	}
-	return decodeAccount(it), nil
 }
 
 type ctxKey struct{}

@@ -10,6 +10,7 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -93,18 +94,18 @@ func TestRepositoryLivesInAnyOrder(t *testing.T) {
 	// The reference itself must be right.
 	repo := getItem(t, db, tbl, table.RepositoryKey("octo", "r"))
 	for attr, v := range map[string]string{
-		table.ReadLife: "2", table.ReadStargazerCount: "1", table.ReadForkCount: "1",
-		table.ReadOpenIssueCount: "0", table.ReadClosedIssueCount: "1",
+		table.ReadLife: "2", readmodel.AttrStargazerCount: "1", readmodel.AttrForkCount: "1",
+		readmodel.AttrOpenIssueCount: "0", readmodel.AttrClosedIssueCount: "1",
 	} {
 		if got := numAttr(repo, attr); got != v {
 			t.Errorf("in commit order, the repository's %s = %q, want %s: %v", attr, got, v, repo)
 		}
 	}
-	if _, ok := repo[table.ReadOpenPullCount]; ok {
+	if _, ok := repo[readmodel.AttrOpenPullCount]; ok {
 		t.Errorf("in commit order, the new life counts the old life's pull request: %v", repo)
 	}
 	for login, v := range map[string]string{"mona": "1", "hubot": "0", "lisa": "0"} {
-		if got := numAttr(getItem(t, db, tbl, table.AccountKey(login)), table.ReadStarredCount); got != v {
+		if got := numAttr(getItem(t, db, tbl, table.AccountKey(login)), readmodel.AttrStarredCount); got != v {
 			t.Errorf("in commit order, %s's starredCount = %q, want %s", login, got, v)
 		}
 	}

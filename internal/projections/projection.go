@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -60,9 +62,6 @@ type Event struct {
 func Project(ev Event) ([]Write, error) {
 	switch ev.Env.Kind {
 	case entities.KindAccount:
-		if isOrganization(ev) {
-			return projectOrganization(ev)
-		}
 		return projectAccount(ev)
 	case entities.KindMembership:
 		return projectMembership(ev)
@@ -92,18 +91,22 @@ func nv(v int64) types.AttributeValue {
 
 func bv(v bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: v} }
 
-func tv(t time.Time) types.AttributeValue { return sv(formatTime(t)) }
-
 // formatTime renders times in read items: UTC, fixed width, so that they
 // sort as text.
 func formatTime(t time.Time) string { return table.FormatTime(t) }
 
-// withIndexKeys adds GSI key attributes to set.
-func withIndexKeys(set map[string]types.AttributeValue, keys []table.IndexKey) map[string]types.AttributeValue {
-	for _, k := range keys {
+// itemWrite is the write of v as the whole read item at key, with the GSI
+// keys idx: its optional attributes that are empty are removed, so an item
+// never keeps what an earlier version had; its counters are left alone.
+func itemWrite(key table.Key, v readmodel.Entity, idx ...table.IndexKey) (Write, error) {
+	set, remove, err := readmodel.Encode(v)
+	if err != nil {
+		return Write{}, fmt.Errorf("projections: %w", err)
+	}
+	for _, k := range idx {
 		for n, v := range k.Attrs() {
 			set[n] = v
 		}
 	}
-	return set
+	return Write{Key: key, Set: set, Remove: remove}, nil
 }

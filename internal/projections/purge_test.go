@@ -17,6 +17,7 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -139,7 +140,7 @@ func TestRepositoryPurge(t *testing.T) {
 		l.apply(t, ap, 1, 1)
 	}
 	repoKey := table.RepositoryKey("octo", "r")
-	if it := getItem(t, db, tbl, repoKey); numAttr(it, table.ReadStargazerCount) != "1" || numAttr(it, table.ReadOpenIssueCount) != "1" {
+	if it := getItem(t, db, tbl, repoKey); numAttr(it, readmodel.AttrStargazerCount) != "1" || numAttr(it, readmodel.AttrOpenIssueCount) != "1" {
 		t.Fatalf("before the delete, repository item = %v", it)
 	}
 	issuePK := string(table.IssuePartition("octo", "r", 1))
@@ -152,10 +153,10 @@ func TestRepositoryPurge(t *testing.T) {
 		if it := getItem(t, db, tbl, repoKey); it != nil {
 			t.Fatalf("repository item survived the delete: %v", it)
 		}
-		if got := numAttr(getItem(t, db, tbl, table.AccountKey("mona")), table.ReadStarredCount); got != "0" {
+		if got := numAttr(getItem(t, db, tbl, table.AccountKey("mona")), readmodel.AttrStarredCount); got != "0" {
 			t.Fatalf("mona's starredCount = %q, want 0", got)
 		}
-		if got := numAttr(getItem(t, db, tbl, table.AccountKey("octo")), table.ReadRepositoryCount); got != "0" {
+		if got := numAttr(getItem(t, db, tbl, table.AccountKey("octo")), readmodel.AttrRepositoryCount); got != "0" {
 			t.Fatalf("octo's repositoryCount = %q, want 0", got)
 		}
 		if got := partitionItems(t, db, tbl, string(table.AccountPartition("mona"))); len(got) != 2 {
@@ -194,8 +195,8 @@ func TestLateEventsOfDeletedRepository(t *testing.T) {
 	}
 	// As in TestRepositoryPurge (the star projected before the delete,
 	// then uncounted): 0, not absent, so the order leaves no trace.
-	if it := getItem(t, db, tbl, table.AccountKey("mona")); numAttr(it, table.ReadStarredCount) != "0" {
-		t.Fatalf("late star: mona's starredCount = %q, want 0: %v", numAttr(it, table.ReadStarredCount), it)
+	if it := getItem(t, db, tbl, table.AccountKey("mona")); numAttr(it, readmodel.AttrStarredCount) != "0" {
+		t.Fatalf("late star: mona's starredCount = %q, want 0: %v", numAttr(it, readmodel.AttrStarredCount), it)
 	}
 	if got := partitionItems(t, db, tbl, string(table.AccountPartition("mona"))); len(got) != 2 {
 		t.Fatalf("mona's partition = %v, want only her account item and marker", got)
@@ -229,7 +230,7 @@ func TestPurgeMatchesItsLife(t *testing.T) {
 	if it := getItem(t, db, tbl, table.RepositoryKey("octo", "r")); numAttr(it, table.ReadLife) != "2" {
 		t.Fatalf("repository item = %v, want the second life", it)
 	}
-	if got := numAttr(getItem(t, db, tbl, table.AccountKey("mona")), table.ReadStarredCount); got != "1" {
+	if got := numAttr(getItem(t, db, tbl, table.AccountKey("mona")), readmodel.AttrStarredCount); got != "1" {
 		t.Fatalf("mona's starredCount = %q, want 1", got)
 	}
 	sks := partitionItems(t, db, tbl, string(table.AccountPartition("mona")))
@@ -321,7 +322,7 @@ func TestConcurrentStarsAndDelete(t *testing.T) {
 		t.Fatalf("repository item after delete: %v", it)
 	}
 	for _, u := range logins {
-		if n := numAttr(getItem(t, db, tbl, table.AccountKey(u)), table.ReadStarredCount); n != "" && n != "0" {
+		if n := numAttr(getItem(t, db, tbl, table.AccountKey(u)), readmodel.AttrStarredCount); n != "" && n != "0" {
 			t.Errorf("%s: starredCount %s, want 0", u, n)
 		}
 		for _, sk := range partitionItems(t, db, tbl, string(table.AccountPartition(u))) {

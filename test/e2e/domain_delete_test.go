@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -93,11 +94,11 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 		counter     string
 	}
 	lists := []list{
-		{"owner's repositories", `{ user(login: "octo") { conn: repositories(first: 10) { totalCount edges { cursor node { name } } } } }`, []string{"user", "conn"}, "name", []string{"keeper", "doomed"}, []string{"keeper"}, table.AccountKey("octo"), table.ReadRepositoryCount},
-		{"parent's forks", `{ repository(owner: "up", name: "doomed") { conn: forks(first: 10) { totalCount edges { cursor node { nameWithOwner } } } } }`, []string{"repository", "conn"}, "nameWithOwner", []string{"octo/doomed"}, nil, table.RepositoryKey("up", "doomed"), table.ReadForkCount},
+		{"owner's repositories", `{ user(login: "octo") { conn: repositories(first: 10) { totalCount edges { cursor node { name } } } } }`, []string{"user", "conn"}, "name", []string{"keeper", "doomed"}, []string{"keeper"}, table.AccountKey("octo"), readmodel.AttrRepositoryCount},
+		{"parent's forks", `{ repository(owner: "up", name: "doomed") { conn: forks(first: 10) { totalCount edges { cursor node { nameWithOwner } } } } }`, []string{"repository", "conn"}, "nameWithOwner", []string{"octo/doomed"}, nil, table.RepositoryKey("up", "doomed"), readmodel.AttrForkCount},
 	}
 	for _, s := range stargazers {
-		lists = append(lists, list{s + "'s starred repositories", fmt.Sprintf(`{ user(login: %q) { conn: starredRepositories(first: 10) { totalCount edges { cursor node { nameWithOwner } } } } }`, s), []string{"user", "conn"}, "nameWithOwner", []string{"octo/doomed", "octo/keeper"}, []string{"octo/keeper"}, table.AccountKey(s), table.ReadStarredCount})
+		lists = append(lists, list{s + "'s starred repositories", fmt.Sprintf(`{ user(login: %q) { conn: starredRepositories(first: 10) { totalCount edges { cursor node { nameWithOwner } } } } }`, s), []string{"user", "conn"}, "nameWithOwner", []string{"octo/doomed", "octo/keeper"}, []string{"octo/keeper"}, table.AccountKey(s), readmodel.AttrStarredCount})
 	}
 	checkLists := func(t *testing.T, after bool) {
 		for _, l := range lists {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -205,19 +206,19 @@ func TestDomainPaging(t *testing.T) {
 	bigKey := table.RepositoryKey("owner", "big")
 	repoBig := `repository(owner: "owner", name: "big") { %s }`
 	cases := []domPagingCase{
-		{"open issues, newest first", repoBig, []string{"repository", "conn"}, "issues", "states: [OPEN]", "number", open, counter(bigKey, table.ReadOpenIssueCount)},
-		{"closed issues, by number", repoBig, []string{"repository", "conn"}, "issues", "states: [CLOSED]", "number", closed, counter(bigKey, table.ReadClosedIssueCount)},
-		{"all issues, by number", repoBig, []string{"repository", "conn"}, "issues", "", "number", all, counter(bigKey, table.ReadOpenIssueCount, table.ReadClosedIssueCount)},
-		{"pull requests, by number", repoBig, []string{"repository", "conn"}, "pullRequests", "", "number", pulls, counter(bigKey, table.ReadOpenPullCount, table.ReadClosedPullCount, table.ReadMergedPullCount)},
-		{"open and merged pull requests, by number", repoBig, []string{"repository", "conn"}, "pullRequests", "states: [MERGED, OPEN]", "number", openOrMerged, counter(bigKey, table.ReadOpenPullCount, table.ReadMergedPullCount)},
-		{"open pull requests, newest first", repoBig, []string{"repository", "conn"}, "pullRequests", "states: [OPEN]", "number", openPulls, counter(bigKey, table.ReadOpenPullCount)},
-		{"comments of an issue, oldest first", `repository(owner: "owner", name: "big") { issue(number: 2) { %s } }`, []string{"repository", "issue", "conn"}, "comments", "", "body", comments, counter(table.IssueKey("owner", "big", 2), table.ReadCommentCount)},
-		{"stargazers, by login", repoBig, []string{"repository", "conn"}, "stargazers", "", "login", users, counter(bigKey, table.ReadStargazerCount)},
-		{"forks, by owner", repoBig, []string{"repository", "conn"}, "forks", "", "nameWithOwner", forks, counter(bigKey, table.ReadForkCount)},
-		{"starred repositories, by owner and name", `user(login: "fan") { %s }`, []string{"user", "conn"}, "starredRepositories", "", "nameWithOwner", starred, counter(table.AccountKey("fan"), table.ReadStarredCount)},
-		{"organization members, by login", `organization(login: "guild") { %s }`, []string{"organization", "conn"}, "members", "", "login", members, counter(table.AccountKey("guild"), table.ReadMemberCount)},
-		{"user organizations, by login", `user(login: "joiner") { %s }`, []string{"user", "conn"}, "organizations", "", "login", orgs, counter(table.AccountKey("joiner"), table.ReadOrganizationCount)},
-		{"owner repositories, recently updated first", `user(login: "hoarder") { %s }`, []string{"user", "conn"}, "repositories", "", "name", recent, counter(table.AccountKey("hoarder"), table.ReadRepositoryCount)},
+		{"open issues, newest first", repoBig, []string{"repository", "conn"}, "issues", "states: [OPEN]", "number", open, counter(bigKey, readmodel.AttrOpenIssueCount)},
+		{"closed issues, by number", repoBig, []string{"repository", "conn"}, "issues", "states: [CLOSED]", "number", closed, counter(bigKey, readmodel.AttrClosedIssueCount)},
+		{"all issues, by number", repoBig, []string{"repository", "conn"}, "issues", "", "number", all, counter(bigKey, readmodel.AttrOpenIssueCount, readmodel.AttrClosedIssueCount)},
+		{"pull requests, by number", repoBig, []string{"repository", "conn"}, "pullRequests", "", "number", pulls, counter(bigKey, readmodel.AttrOpenPullCount, readmodel.AttrClosedPullCount, readmodel.AttrMergedPullCount)},
+		{"open and merged pull requests, by number", repoBig, []string{"repository", "conn"}, "pullRequests", "states: [MERGED, OPEN]", "number", openOrMerged, counter(bigKey, readmodel.AttrOpenPullCount, readmodel.AttrMergedPullCount)},
+		{"open pull requests, newest first", repoBig, []string{"repository", "conn"}, "pullRequests", "states: [OPEN]", "number", openPulls, counter(bigKey, readmodel.AttrOpenPullCount)},
+		{"comments of an issue, oldest first", `repository(owner: "owner", name: "big") { issue(number: 2) { %s } }`, []string{"repository", "issue", "conn"}, "comments", "", "body", comments, counter(table.IssueKey("owner", "big", 2), readmodel.AttrCommentCount)},
+		{"stargazers, by login", repoBig, []string{"repository", "conn"}, "stargazers", "", "login", users, counter(bigKey, readmodel.AttrStargazerCount)},
+		{"forks, by owner", repoBig, []string{"repository", "conn"}, "forks", "", "nameWithOwner", forks, counter(bigKey, readmodel.AttrForkCount)},
+		{"starred repositories, by owner and name", `user(login: "fan") { %s }`, []string{"user", "conn"}, "starredRepositories", "", "nameWithOwner", starred, counter(table.AccountKey("fan"), readmodel.AttrStarredCount)},
+		{"organization members, by login", `organization(login: "guild") { %s }`, []string{"organization", "conn"}, "members", "", "login", members, counter(table.AccountKey("guild"), readmodel.AttrMemberCount)},
+		{"user organizations, by login", `user(login: "joiner") { %s }`, []string{"user", "conn"}, "organizations", "", "login", orgs, counter(table.AccountKey("joiner"), readmodel.AttrOrganizationCount)},
+		{"owner repositories, recently updated first", `user(login: "hoarder") { %s }`, []string{"user", "conn"}, "repositories", "", "name", recent, counter(table.AccountKey("hoarder"), readmodel.AttrRepositoryCount)},
 	}
 	c := srv.GraphQL
 	first := map[string]domPage{} // each case's first forward page

@@ -17,6 +17,7 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -1340,35 +1341,35 @@ func (w *domWorld) checkReadModel(t *testing.T, items []testkit.Item) {
 		if reactions[re.key] == nil {
 			reactions[re.key] = map[string]int{}
 		}
-		reactions[re.key][table.ReadReactionCount(string(re.content))]++
+		reactions[re.key][readmodel.AttrReactionCount(string(re.content))]++
 	}
 	withReactions := func(k table.Key, m map[string]int) map[string]int {
 		for _, c := range entities.ReactionContents() {
-			m[table.ReadReactionCount(string(c))] = reactions[k][table.ReadReactionCount(string(c))]
+			m[readmodel.AttrReactionCount(string(c))] = reactions[k][readmodel.AttrReactionCount(string(c))]
 		}
 		return m
 	}
 
 	for _, u := range w.users {
 		it := expect("user "+u, table.AccountKey(u), table.TypeAccount, map[string]int{
-			table.ReadStarredCount: starred[u], table.ReadOrganizationCount: orgsOf[u],
-			table.ReadRepositoryCount: repos[u], table.ReadPrivateRepositoryCount: private[u],
+			readmodel.AttrStarredCount: starred[u], readmodel.AttrOrganizationCount: orgsOf[u],
+			readmodel.AttrRepositoryCount: repos[u], readmodel.AttrPrivateRepositoryCount: private[u],
 		})
-		if it != nil && testkit.S(it, table.ReadLogin) != w.login(u) {
-			fail("user %s: login %q, want %q", u, testkit.S(it, table.ReadLogin), w.login(u))
+		if it != nil && testkit.S(it, "login") != w.login(u) {
+			fail("user %s: login %q, want %q", u, testkit.S(it, "login"), w.login(u))
 		}
 	}
 	for _, o := range w.orgs {
 		a := w.accounts[o]
 		expect("organization "+o, table.AccountKey(o), table.TypeAccount, map[string]int{
-			table.ReadMemberCount: len(a.members), table.ReadRepositoryCount: repos[o], table.ReadPrivateRepositoryCount: private[o],
+			readmodel.AttrMemberCount: len(a.members), readmodel.AttrRepositoryCount: repos[o], readmodel.AttrPrivateRepositoryCount: private[o],
 		})
 		for _, u := range w.users {
 			it := byKey[table.MembershipKey(o, u)]
 			switch role := a.members[u]; {
 			case role == "" && it != nil:
 				fail("membership %s/%s: read item %v, but %s is no member", o, u, it, u)
-			case role != "" && testkit.S(it, table.ReadRole) != role:
+			case role != "" && testkit.S(it, "role") != role:
 				fail("membership %s/%s: read item %v, want role %s", o, u, it, role)
 			}
 		}
@@ -1387,25 +1388,25 @@ func (w *domWorld) checkReadModel(t *testing.T, items []testkit.Item) {
 			continue
 		}
 		counts := map[string]int{
-			table.ReadStargazerCount: stargazers[k], table.ReadForkCount: len(r.forks),
-			table.ReadOpenIssueCount: 0, table.ReadClosedIssueCount: 0, table.ReadOpenPullCount: 0, table.ReadClosedPullCount: 0, table.ReadMergedPullCount: 0,
+			readmodel.AttrStargazerCount: stargazers[k], readmodel.AttrForkCount: len(r.forks),
+			readmodel.AttrOpenIssueCount: 0, readmodel.AttrClosedIssueCount: 0, readmodel.AttrOpenPullCount: 0, readmodel.AttrClosedPullCount: 0, readmodel.AttrMergedPullCount: 0,
 		}
 		for _, wk := range r.work {
 			switch {
 			case !wk.pr && wk.state == "OPEN":
-				counts[table.ReadOpenIssueCount]++
+				counts[readmodel.AttrOpenIssueCount]++
 			case !wk.pr:
-				counts[table.ReadClosedIssueCount]++
+				counts[readmodel.AttrClosedIssueCount]++
 			case wk.state == "OPEN":
-				counts[table.ReadOpenPullCount]++
+				counts[readmodel.AttrOpenPullCount]++
 			case wk.state == "CLOSED":
-				counts[table.ReadClosedPullCount]++
+				counts[readmodel.AttrClosedPullCount]++
 			default:
-				counts[table.ReadMergedPullCount]++
+				counts[readmodel.AttrMergedPullCount]++
 			}
 		}
 		it := expect("repository "+k, table.RepositoryKey(r.owner, r.name), table.TypeRepository, counts)
-		if it != nil && (num(it, table.ReadLife) != r.life || testkit.S(it, table.ReadOwner) != r.owner) {
+		if it != nil && (num(it, table.ReadLife) != r.life || testkit.S(it, "owner") != r.owner) {
 			fail("repository %s: read item %v, want life %d owner %q", k, testkit.JSONItem(it), r.life, r.owner)
 		}
 		for _, wk := range r.work {
@@ -1424,13 +1425,13 @@ func (w *domWorld) checkReadModel(t *testing.T, items []testkit.Item) {
 				}
 				live++
 				ci := expect(fmt.Sprintf("comment %s#%d/%s", k, wk.n, c.id), ck, table.TypeComment, withReactions(ck, map[string]int{}))
-				if ci != nil && (testkit.S(ci, table.ReadBody) != c.body || testkit.S(ci, table.ReadAuthor) != c.author) {
-					fail("comment %v: body %q author %q, want %q by %q", ck, testkit.S(ci, table.ReadBody), testkit.S(ci, table.ReadAuthor), c.body, c.author)
+				if ci != nil && (testkit.S(ci, "body") != c.body || testkit.S(ci, "author") != c.author) {
+					fail("comment %v: body %q author %q, want %q by %q", ck, testkit.S(ci, "body"), testkit.S(ci, "author"), c.body, c.author)
 				}
 			}
-			wi := expect(fmt.Sprintf("%s %s#%d", et, k, wk.n), domWorkKey(r, wk), et, withReactions(domWorkKey(r, wk), map[string]int{table.ReadCommentCount: live}))
-			if wi != nil && (testkit.S(wi, table.ReadState) != wk.state || testkit.S(wi, table.ReadTitle) != wk.title) {
-				fail("%s %s#%d: state %q title %q, want %q %q", et, k, wk.n, testkit.S(wi, table.ReadState), testkit.S(wi, table.ReadTitle), wk.state, wk.title)
+			wi := expect(fmt.Sprintf("%s %s#%d", et, k, wk.n), domWorkKey(r, wk), et, withReactions(domWorkKey(r, wk), map[string]int{readmodel.AttrCommentCount: live}))
+			if wi != nil && (testkit.S(wi, "state") != wk.state || testkit.S(wi, "title") != wk.title) {
+				fail("%s %s#%d: state %q title %q, want %q %q", et, k, wk.n, testkit.S(wi, "state"), testkit.S(wi, "title"), wk.state, wk.title)
 			}
 		}
 	}
@@ -1441,6 +1442,6 @@ func (w *domWorld) checkReadModel(t *testing.T, items []testkit.Item) {
 
 // domDeleted reports whether it is a comment item marked deleted.
 func domDeleted(it testkit.Item) bool {
-	d, ok := it[table.ReadDeleted].(*types.AttributeValueMemberBOOL)
+	d, ok := it["deleted"].(*types.AttributeValueMemberBOOL)
 	return testkit.S(it, table.AttrType) == table.TypeComment && ok && d.Value
 }

@@ -270,7 +270,7 @@ func checkAgainstModel(t *testing.T, items []testkit.Item, users map[string]*mod
 			continue
 		}
 		v := fmt.Sprint(u.version)
-		got := [...]string{testkit.S(it, table.ReadLogin), testkit.S(it, table.ReadKind), testkit.S(it, table.ReadName), testkit.S(it, table.ReadEmail), testkit.S(it, table.ReadBio), testkit.N(it, table.AttrVersion)}
+		got := [...]string{testkit.S(it, "login"), testkit.S(it, "kind"), testkit.S(it, "name"), testkit.S(it, "email"), testkit.S(it, "bio"), testkit.N(it, table.AttrVersion)}
 		want := [...]string{u.login, string(entities.AccountUser), u.name, u.email, u.bio, v}
 		if got != want {
 			t.Errorf("%s: read item (login, kind, name, email, bio, _v) = %q, want %q", u.login, got, want)
