@@ -237,7 +237,7 @@ func (r *mutationResolver) EditComment(ctx context.Context, input model.EditComm
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseWorkNodeID(input.ID, entities.KindComment)
+	id, err := parseNodeID(input.ID, entities.KindComment)
 	if err != nil {
 		return nil, err
 	}
@@ -258,14 +258,14 @@ func (r *mutationResolver) DeleteComment(ctx context.Context, input model.Delete
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseWorkNodeID(input.ID, entities.KindComment)
+	id, err := parseNodeID(input.ID, entities.KindComment)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := r.execute(ctx, viewer, input.IdempotencyKey, input, entities.DeleteComment{Actor: viewer.Login, ID: id.(entities.CommentID)}); err != nil {
 		return nil, err
 	}
-	return &model.DeleteCommentPayload{DeletedCommentID: workNodeIDOf(id)}, nil
+	return &model.DeleteCommentPayload{DeletedCommentID: aggregateNodeID(id)}, nil
 }
 
 // AddReaction is the resolver for the addReaction field.

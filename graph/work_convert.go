@@ -405,7 +405,7 @@ func (r *Resolver) react(ctx context.Context, input model.ReactionInput, add boo
 	if err != nil {
 		return nil, err
 	}
-	subject, err := parseWorkNodeID(input.SubjectID, entities.KindIssue, entities.KindPullRequest, entities.KindComment)
+	subject, err := parseNodeID(input.SubjectID, entities.KindIssue, entities.KindPullRequest, entities.KindComment)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,24 @@ func (id AccountID) String() string { return id.login }
 // Login returns the lower-cased login.
 func (id AccountID) Login() string { return id.login }
 
+// PartitionKey returns "ACCOUNT#login".
+func (id AccountID) PartitionKey() string { return "ACCOUNT#" + id.login }
+
+// accountAggregate registers accounts: users and organizations.
+func accountAggregate() Aggregate {
+	return Aggregate{
+		Kind: KindAccount,
+		parse: func(p []string, _ string) (ID, bool) {
+			if len(p) != 1 {
+				return nil, false
+			}
+			return NewAccountID(p[0]), true
+		},
+		zero:   func() State { return &Account{} },
+		events: []Event{&UserCreated{}, &ProfileUpdated{}, &OrganizationCreated{}, &OrganizationUpdated{}, &OrganizationAdminsChanged{}},
+	}
+}
+
 // AccountType distinguishes users from organizations.
 type AccountType string
 

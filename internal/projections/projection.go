@@ -3,6 +3,7 @@ package projections
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -57,28 +58,38 @@ type Event struct {
 	After  entities.State
 }
 
+// projection turns one event of an aggregate kind into read-item writes.
+type projection func(Event) ([]Write, error)
+
+// projections registers each aggregate kind's projection once; a kind
+// without one (TestEveryKindIsProjected) is an error.
+var projections = sync.OnceValue(func() map[entities.Kind]projection {
+	return map[entities.Kind]projection{
+		entities.KindAccount:     projectAccount,
+		entities.KindMembership:  projectMembership,
+		entities.KindRepository:  projectRepository,
+		entities.KindStar:        projectStar,
+		entities.KindIssue:       projectIssue,
+		entities.KindPullRequest: projectPullRequest,
+		entities.KindComment:     projectComment,
+		entities.KindReaction:    projectReaction,
+	}
+})
+
+// Projects reports whether kind has a projection.
+func Projects(kind entities.Kind) bool {
+	_, ok := projections()[kind]
+	return ok
+}
+
 // Project returns the read-item writes of one event. It is pure; an error
 // means the event cannot be projected (a poison event).
 func Project(ev Event) ([]Write, error) {
-	switch ev.Env.Kind {
-	case entities.KindAccount:
-		return projectAccount(ev)
-	case entities.KindMembership:
-		return projectMembership(ev)
-	case entities.KindRepository:
-		return projectRepository(ev)
-	case entities.KindStar:
-		return projectStar(ev)
-	case entities.KindIssue:
-		return projectIssue(ev)
-	case entities.KindPullRequest:
-		return projectPullRequest(ev)
-	case entities.KindComment:
-		return projectComment(ev)
-	case entities.KindReaction:
-		return projectReaction(ev)
+	p, ok := projections()[ev.Env.Kind]
+	if !ok {
+		return nil, fmt.Errorf("projections: no projection for aggregate kind %q", ev.Env.Kind)
 	}
-	return nil, nil
+	return p(ev)
 }
 
 // Attribute value helpers for projections.

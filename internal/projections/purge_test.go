@@ -166,7 +166,7 @@ func TestRepositoryPurge(t *testing.T) {
 			t.Fatalf("issue partition = %v, want only the marker", got)
 		}
 		want := []string{"PROJECTION", "TOMBSTONE#00000001"}
-		if got := partitionItems(t, db, tbl, string(table.RepoPartition("octo", "r"))); !equalStrings(got, want) {
+		if got := partitionItems(t, db, tbl, string(table.RepositoryPartition("octo", "r"))); !equalStrings(got, want) {
 			t.Fatalf("repository partition = %v, want %v", got, want)
 		}
 	}
@@ -205,7 +205,7 @@ func TestLateEventsOfDeletedRepository(t *testing.T) {
 		t.Fatalf("issue partition = %v, want only the marker", got)
 	}
 	want := []string{"PROJECTION", "TOMBSTONE#00000001"}
-	if got := partitionItems(t, db, tbl, string(table.RepoPartition("octo", "r"))); !equalStrings(got, want) {
+	if got := partitionItems(t, db, tbl, string(table.RepositoryPartition("octo", "r"))); !equalStrings(got, want) {
 		t.Fatalf("repository partition = %v, want %v", got, want)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/entities"
 )
 
 // Partition is an aggregate partition key: every event item, the head and
@@ -77,45 +79,50 @@ const (
 // GitHub's are: "Octo" and "octo" are the same account.
 func norm(s string) string { return strings.ToLower(s) }
 
-// Aggregate partitions (DESIGN.md §3, the seed's entity partitions).
+// Aggregate partitions (DESIGN.md §3, the seed's entity partitions): each
+// is its aggregate ID's entities.ID.PartitionKey, the one definition.
+
+func repoID(owner, name string) entities.RepositoryID { return entities.NewRepositoryID(owner, name) }
 
 // AccountPartition is the partition of a user or organization.
-func AccountPartition(login string) Partition { return Partition("ACCOUNT#" + norm(login)) }
+func AccountPartition(login string) Partition {
+	return Partition(entities.NewAccountID(login).PartitionKey())
+}
 
-// RepoPartition is the partition of a repository.
-func RepoPartition(owner, name string) Partition {
-	return Partition("REPO#" + norm(owner) + "#" + norm(name))
+// RepositoryPartition is the partition of a repository.
+func RepositoryPartition(owner, name string) Partition {
+	return Partition(repoID(owner, name).PartitionKey())
 }
 
 // IssuePartition is the partition of issue n of a repository.
 func IssuePartition(owner, repo string, n int) Partition {
-	return Partition(fmt.Sprintf("ISSUE#%s#%s#%08d", norm(owner), norm(repo), n))
+	return Partition(entities.NewIssueID(repoID(owner, repo), n).PartitionKey())
 }
 
 // PullRequestPartition is the partition of pull request n of a repository.
 func PullRequestPartition(owner, repo string, n int) Partition {
-	return Partition(fmt.Sprintf("PR#%s#%s#%08d", norm(owner), norm(repo), n))
+	return Partition(entities.NewPullRequestID(repoID(owner, repo), n).PartitionKey())
 }
 
 // CommentPartition is the partition of a comment on issue or PR n.
 func CommentPartition(owner, repo string, n int, id string) Partition {
-	return Partition(fmt.Sprintf("COMMENT#%s#%s#%08d#%s", norm(owner), norm(repo), n, id))
+	return Partition(entities.NewCommentID(repoID(owner, repo), n, id).PartitionKey())
 }
 
 // StarPartition is the partition of login's star on a repository.
 func StarPartition(login, owner, repo string) Partition {
-	return Partition("STAR#" + norm(login) + "#" + norm(owner) + "#" + norm(repo))
+	return Partition(entities.NewStarID(login, repoID(owner, repo)).PartitionKey())
+}
+
+// ReactionPartition is the partition of login's reaction with content on a
+// subject whose partition is subject (entities.ReactionID.PartitionKey).
+func ReactionPartition(subject Partition, login, content string) Partition {
+	return Partition("REACTION#" + string(subject) + "#" + norm(login) + "#" + content)
 }
 
 // MembershipPartition is the partition of login's membership of org.
 func MembershipPartition(org, login string) Partition {
-	return Partition("MEMBER#" + norm(org) + "#" + norm(login))
-}
-
-// ReactionPartition is the partition of login's reaction with content on a
-// subject (the subject's own partition).
-func ReactionPartition(subject Partition, login, content string) Partition {
-	return Partition("REACTION#" + string(subject) + "#" + norm(login) + "#" + content)
+	return Partition(entities.NewMembershipID(org, login).PartitionKey())
 }
 
 // Write side.
@@ -162,14 +169,14 @@ func AccountIndexKeys(login string) []IndexKey {
 
 // RepositoryKey is the read item of a repository.
 func RepositoryKey(owner, name string) Key {
-	p := string(RepoPartition(owner, name))
+	p := string(RepositoryPartition(owner, name))
 	return Key{PK: p, SK: p}
 }
 
 // RepositoryIndexKeys are the GSI keys of a repository read item; GSI3
 // orders an owner's repositories by last update.
 func RepositoryIndexKeys(owner, name, updatedAt string) []IndexKey {
-	p := string(RepoPartition(owner, name))
+	p := string(RepositoryPartition(owner, name))
 	return []IndexKey{
 		{GSI1, p, p},
 		{GSI2, p, p},
@@ -238,13 +245,13 @@ func IssuesOfRepo(kind, owner, repo, state string) (index, pk, skPrefix string) 
 // CommentKey is the read item of a comment on issue or PR n; id is
 // time-sortable, so comments list oldest first.
 func CommentKey(owner, repo string, n int, id string) Key {
-	return Key{PK: string(RepoPartition(owner, repo)), SK: fmt.Sprintf("ISSUE#%08d#COMMENT#%s", n, id)}
+	return Key{PK: string(RepositoryPartition(owner, repo)), SK: fmt.Sprintf("ISSUE#%08d#COMMENT#%s", n, id)}
 }
 
 // CommentsOf returns the partition and sort-key prefix listing the comments
 // of issue or PR n.
 func CommentsOf(owner, repo string, n int) (pk, skPrefix string) {
-	return string(RepoPartition(owner, repo)), fmt.Sprintf("ISSUE#%08d#COMMENT#", n)
+	return string(RepositoryPartition(owner, repo)), fmt.Sprintf("ISSUE#%08d#COMMENT#", n)
 }
 
 // StarKey is the read item of login's star on a repository, starred at.
@@ -254,7 +261,7 @@ func StarKey(login, owner, repo, at string) Key {
 
 // StarIndexKeys are the GSI keys of a star (stargazers of the repository).
 func StarIndexKeys(login, owner, repo, at string) []IndexKey {
-	return []IndexKey{{GSI1, string(RepoPartition(owner, repo)), "STAR#" + norm(login) + "#" + at}}
+	return []IndexKey{{GSI1, string(RepositoryPartition(owner, repo)), "STAR#" + norm(login) + "#" + at}}
 }
 
 // StarsOfUser returns the partition and sort-key prefix listing login's
@@ -269,23 +276,23 @@ func StarsOfUser(login, owner, repo string) (pk, skPrefix string) {
 // Stargazers returns the index, partition and prefix listing a repository's
 // stargazers.
 func Stargazers(owner, repo string) (index, pk, skPrefix string) {
-	return GSI1, string(RepoPartition(owner, repo)), "STAR#"
+	return GSI1, string(RepositoryPartition(owner, repo)), "STAR#"
 }
 
 // ForkKey is the read item linking a repository to its fork owned by
 // forkOwner.
 func ForkKey(owner, repo, forkOwner string) Key {
-	return Key{PK: string(RepoPartition(owner, repo)), SK: "FORK#" + norm(forkOwner)}
+	return Key{PK: string(RepositoryPartition(owner, repo)), SK: "FORK#" + norm(forkOwner)}
 }
 
 // ForkIndexKeys are the GSI keys of a fork link.
 func ForkIndexKeys(owner, repo, forkOwner string) []IndexKey {
-	return []IndexKey{{GSI2, string(RepoPartition(owner, repo)), "FORK#" + norm(forkOwner)}}
+	return []IndexKey{{GSI2, string(RepositoryPartition(owner, repo)), "FORK#" + norm(forkOwner)}}
 }
 
 // ForksOf returns the index, partition and prefix listing forks.
 func ForksOf(owner, repo string) (index, pk, skPrefix string) {
-	return GSI2, string(RepoPartition(owner, repo)), "FORK#"
+	return GSI2, string(RepositoryPartition(owner, repo)), "FORK#"
 }
 
 // TombstoneSKPrefix begins the sort key of every tombstone: the permanent
@@ -297,7 +304,7 @@ const TombstoneSKPrefix = "TOMBSTONE#"
 // RepoTombstoneKey is the tombstone of one life of a repository (lives
 // count the creations of a repository name; see entities.Repository).
 func RepoTombstoneKey(owner, repo string, life int) Key {
-	return Key{PK: string(RepoPartition(owner, repo)), SK: fmt.Sprintf("%s%08d", TombstoneSKPrefix, life)}
+	return Key{PK: string(RepositoryPartition(owner, repo)), SK: fmt.Sprintf("%s%08d", TombstoneSKPrefix, life)}
 }
 
 // MembershipKey is the read item of login's membership of org.

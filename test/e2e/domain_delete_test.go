@@ -119,7 +119,7 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 	}
 	// Every collection a purge must empty, each shown to hold items before
 	// the delete, so that a wrong key or prefix cannot pass for a purge.
-	repoPK := string(table.RepoPartition("octo", "doomed"))
+	repoPK := string(table.RepositoryPartition("octo", "doomed"))
 	idx, pk, prefix := table.Stargazers("octo", "doomed")
 	fidx, fpk, fprefix := table.ForksOf("octo", "doomed")
 	iidx, ipk, iprefix := table.IssuesOfRepo("ISSUE", "octo", "doomed", "")
@@ -229,7 +229,7 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 			p    table.Partition
 			want []string
 		}{
-			{table.RepoPartition("octo", "doomed"), []string{"RepositoryForked", "RepositoryDeleted"}},
+			{table.RepositoryPartition("octo", "doomed"), []string{"RepositoryForked", "RepositoryDeleted"}},
 			{table.IssuePartition("octo", "doomed", 1), []string{"IssueOpened"}},
 			{table.IssuePartition("octo", "doomed", 2), []string{"IssueOpened", "IssueClosed"}},
 			{table.PullRequestPartition("octo", "doomed", 3), []string{"PullRequestOpened"}},
@@ -237,7 +237,7 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 			{table.CommentPartition("octo", "doomed", 3, commentIDs[2]), []string{"CommentAdded"}},
 			{table.StarPartition("s2", "octo", "doomed"), []string{"Starred"}},
 			{table.ReactionPartition(table.IssuePartition("octo", "doomed", 1), "s3", "HEART"), []string{"ReactionAdded"}},
-			{table.RepoPartition("f1", "doomed"), []string{"RepositoryForked"}},
+			{table.RepositoryPartition("f1", "doomed"), []string{"RepositoryForked"}},
 		}
 		for _, l := range logs {
 			t.Run(string(l.p), func(t *testing.T) {

@@ -114,7 +114,7 @@ func TestIdempotentMutations(t *testing.T) {
 				t.Fatalf("retry %d: %s %s, want %s", i, again, code, first)
 			}
 		}
-		if n := idemEvents(t, srv, table.RepoPartition("idem", "seq")); n != 1 {
+		if n := idemEvents(t, srv, table.RepositoryPartition("idem", "seq")); n != 1 {
 			t.Fatalf("repository events = %d, want 1", n)
 		}
 		// Without a key the same request is a new one: ALREADY_EXISTS.
@@ -200,7 +200,7 @@ func TestIdempotentMutations(t *testing.T) {
 				t.Errorf("key %q: %s, want BAD_USER_INPUT", key, code)
 			}
 		}
-		if n := idemEvents(t, srv, table.RepoPartition("idem", "never")); n != 0 {
+		if n := idemEvents(t, srv, table.RepositoryPartition("idem", "never")); n != 0 {
 			t.Fatalf("an invalid key ran the mutation")
 		}
 	})

@@ -182,7 +182,7 @@ func TestOrganizationLoginIsNeverAViewer(t *testing.T) {
 		})
 	}
 	// Nothing the organization's token sent was written.
-	if h := partitionHead(t, srv, table.RepoPartition("acme", "planted")); h != nil {
+	if h := partitionHead(t, srv, table.RepositoryPartition("acme", "planted")); h != nil {
 		t.Errorf("acme/planted was created")
 	}
 	if h := partitionHead(t, srv, table.MembershipPartition("acme", "victim")); h != nil {

@@ -225,7 +225,7 @@ func TestDomainProjectionOrder(t *testing.T) {
 			// item exists; the item's creation must keep the count.
 			name:     "star before the repository is projected",
 			commands: []cmd{create, {"mona", entities.StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}}},
-			order:    []table.Partition{table.StarPartition("mona", "octo", "hello"), table.RepoPartition("octo", "hello")},
+			order:    []table.Partition{table.StarPartition("mona", "octo", "hello"), table.RepositoryPartition("octo", "hello")},
 		},
 		{
 			// The star's shard lags behind the delete: its writes are
@@ -233,7 +233,7 @@ func TestDomainProjectionOrder(t *testing.T) {
 			// written and purged (leaving the user's starredCount at 0).
 			name:     "star after its repository's delete",
 			commands: []cmd{create, {"mona", entities.StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}}, del},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello"), table.StarPartition("mona", "octo", "hello")},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.RepositoryPartition("octo", "hello"), table.StarPartition("mona", "octo", "hello")},
 		},
 		{
 			// The repository's shard lags: the star of the new life is
@@ -241,17 +241,17 @@ func TestDomainProjectionOrder(t *testing.T) {
 			// then removes.
 			name:     "star of a re-created repository before the delete",
 			commands: []cmd{create, del, create, {"mona", entities.StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}}},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.StarPartition("mona", "octo", "hello"), table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello")},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.StarPartition("mona", "octo", "hello"), table.RepositoryPartition("octo", "hello"), table.RepositoryPartition("octo", "hello")},
 		},
 		{
 			name:     "fork of a re-created repository before the delete",
 			commands: []cmd{create, del, create, {"mona", entities.ForkRepository{Owner: "octo", Name: "hello", Actor: "mona"}}},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.RepoPartition("mona", "hello"), table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello")},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.RepositoryPartition("mona", "hello"), table.RepositoryPartition("octo", "hello"), table.RepositoryPartition("octo", "hello")},
 		},
 		{
 			name:     "open issue of a re-created repository before the delete",
 			commands: []cmd{create, del, create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1), table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello")},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1), table.RepositoryPartition("octo", "hello"), table.RepositoryPartition("octo", "hello")},
 		},
 		{
 			// The issue's shard lags behind the reaction's and the
@@ -259,12 +259,12 @@ func TestDomainProjectionOrder(t *testing.T) {
 			// issue, the reaction and its counter survive it.
 			name:     "reaction on an issue projected before the issue and the delete",
 			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}, {"hubot", entities.AddReaction{Actor: "hubot", Subject: issue, Content: entities.ReactionHeart}}, del},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.ReactionPartition(table.IssuePartition("octo", "hello", 1), "hubot", "HEART"), table.RepoPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.ReactionPartition(table.IssuePartition("octo", "hello", 1), "hubot", "HEART"), table.RepositoryPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
 		},
 		{
 			name:     "comment on an issue projected before the issue and the delete",
 			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}, {"hubot", entities.AddComment{Actor: "hubot", Repo: repo, Number: 1, ID: commentID, Body: "me too"}}, del},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.CommentPartition("octo", "hello", 1, commentID), table.RepoPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.CommentPartition("octo", "hello", 1, commentID), table.RepositoryPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
 		},
 	}
 	for _, tt := range tests {
