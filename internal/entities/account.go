@@ -143,11 +143,16 @@ func (c CreateUser) Validate() error {
 	return validateText("bio", c.Bio, BioLimit)
 }
 
-// Decide returns a UserCreated event, BAD_USER_INPUT for invalid fields or
-// ALREADY_EXISTS when the login is taken.
+// Decide returns a UserCreated event, BAD_USER_INPUT for invalid fields,
+// FORBIDDEN unless the actor is the login itself (CanEditAccount: a token
+// creates only its own account), or ALREADY_EXISTS when the login is
+// taken.
 func (c CreateUser) Decide(in Input) ([]Change, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
+	}
+	if !CanEditAccount(in.Actor, c.Login) {
+		return nil, Forbidden("a user can only be created with a token whose subject is its login")
 	}
 	id := NewAccountID(c.Login)
 	if in.Snapshot(id).Exists() {
@@ -191,10 +196,14 @@ func (c UpdateProfile) Validate() error {
 
 // Decide returns a ProfileUpdated event with the fields that actually
 // change (none if nothing changes), BAD_USER_INPUT for invalid fields, or
-// NOT_FOUND for a missing user.
+// FORBIDDEN unless the actor is the user themself, or NOT_FOUND for a
+// missing user.
 func (c UpdateProfile) Decide(in Input) ([]Change, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
+	}
+	if !CanEditAccount(in.Actor, c.Login) {
+		return nil, Forbidden("only the user themself can update their profile")
 	}
 	id := NewAccountID(c.Login)
 	snap := in.Snapshot(id)
