@@ -48,8 +48,8 @@ func viewerSeesPrivate(ctx context.Context, owner string) (bool, error) {
 	return entities.CanSeeRepository(true, rel), nil
 }
 
-// canSeeRepo reports whether the viewer of ctx may see r.
-func canSeeRepo(ctx context.Context, r *readmodel.Repository) (bool, error) {
+// canSeeRepository reports whether the viewer of ctx may see r.
+func canSeeRepository(ctx context.Context, r *readmodel.Repository) (bool, error) {
 	if r == nil {
 		return false, nil
 	}
@@ -67,7 +67,7 @@ func visibleRepository(ctx context.Context, owner, name string) (*readmodel.Repo
 	if err != nil || r == nil {
 		return nil, err
 	}
-	ok, err := canSeeRepo(ctx, r)
+	ok, err := canSeeRepository(ctx, r)
 	if err != nil || !ok {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func issueFromRead(i *readmodel.Issue) *model.Issue {
 		return nil
 	}
 	out := &model.Issue{
-		ID: issueNodeID(i.RepoOwner, i.RepoName, i.Number), RepoOwner: i.RepoOwner, RepoName: i.RepoName, Number: int32(i.Number),
+		ID: issueNodeID(i.RepositoryOwner, i.RepositoryName, i.Number), RepositoryOwner: i.RepositoryOwner, RepositoryName: i.RepositoryName, Number: int32(i.Number),
 		Title: i.Title, Body: i.Body, State: model.IssueState(i.State), AuthorLogin: i.Author,
 		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, ClosedAt: workTime(i.ClosedAt),
 		CommentCount: int32(i.CommentCount), Reactions: workReactions(i.Reactions),
@@ -67,7 +67,7 @@ func issueFromState(s entities.Snapshot, fresh bool) (*model.Issue, error) {
 		return nil, fmt.Errorf("graph: no issue state for %v", s.ID)
 	}
 	out := &model.Issue{
-		ID: issueNodeID(i.Owner, i.Repo, i.Number), RepoOwner: i.Owner, RepoName: i.Repo, Number: int32(i.Number),
+		ID: issueNodeID(i.Owner, i.Repository, i.Number), RepositoryOwner: i.Owner, RepositoryName: i.Repository, Number: int32(i.Number),
 		Title: i.Title, Body: i.Body, State: model.IssueState(i.State), AuthorLogin: i.Author,
 		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, ClosedAt: workTime(i.ClosedAt),
 	}
@@ -86,7 +86,7 @@ func pullRequestFromRead(p *readmodel.PullRequest) *model.PullRequest {
 		return nil
 	}
 	return &model.PullRequest{
-		ID: pullRequestNodeID(p.RepoOwner, p.RepoName, p.Number), RepoOwner: p.RepoOwner, RepoName: p.RepoName, Number: int32(p.Number),
+		ID: pullRequestNodeID(p.RepositoryOwner, p.RepositoryName, p.Number), RepositoryOwner: p.RepositoryOwner, RepositoryName: p.RepositoryName, Number: int32(p.Number),
 		Title: p.Title, Body: p.Body, State: model.PullRequestState(p.State), HeadRefName: p.HeadRef, BaseRefName: p.BaseRef,
 		Merged: p.State == string(entities.PullRequestStateMerged), MergedAt: workTime(p.MergedAt), MergedByLogin: p.MergedBy,
 		AuthorLogin: p.Author, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ClosedAt: workTime(p.ClosedAt),
@@ -102,7 +102,7 @@ func pullRequestFromState(s entities.Snapshot, fresh bool) (*model.PullRequest, 
 		return nil, fmt.Errorf("graph: no pull request state for %v", s.ID)
 	}
 	out := &model.PullRequest{
-		ID: pullRequestNodeID(p.Owner, p.Repo, p.Number), RepoOwner: p.Owner, RepoName: p.Repo, Number: int32(p.Number),
+		ID: pullRequestNodeID(p.Owner, p.Repository, p.Number), RepositoryOwner: p.Owner, RepositoryName: p.Repository, Number: int32(p.Number),
 		Title: p.Title, Body: p.Body, State: model.PullRequestState(p.State), HeadRefName: p.HeadRef, BaseRefName: p.BaseRef,
 		Merged: p.State == entities.PullRequestStateMerged, MergedAt: workTime(p.MergedAt), MergedByLogin: p.MergedBy,
 		AuthorLogin: p.Author, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ClosedAt: workTime(p.ClosedAt),
@@ -118,7 +118,7 @@ func commentFromRead(c *readmodel.Comment) *model.IssueComment {
 		return nil
 	}
 	return &model.IssueComment{
-		ID: commentNodeID(c.RepoOwner, c.RepoName, c.Number, c.ID), RepoOwner: c.RepoOwner, RepoName: c.RepoName, Number: int32(c.Number),
+		ID: commentNodeID(c.RepositoryOwner, c.RepositoryName, c.Number, c.ID), RepositoryOwner: c.RepositoryOwner, RepositoryName: c.RepositoryName, Number: int32(c.Number),
 		LocalID: c.ID, Body: c.Body, AuthorLogin: c.Author, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Reactions: workReactions(c.Reactions),
 	}
@@ -132,7 +132,7 @@ func commentFromState(s entities.Snapshot, fresh bool) (*model.IssueComment, err
 		return nil, fmt.Errorf("graph: no comment state for %v", s.ID)
 	}
 	out := &model.IssueComment{
-		ID: commentNodeID(c.Owner, c.Repo, c.Number, c.LocalID), RepoOwner: c.Owner, RepoName: c.Repo, Number: int32(c.Number),
+		ID: commentNodeID(c.Owner, c.Repository, c.Number, c.LocalID), RepositoryOwner: c.Owner, RepositoryName: c.Repository, Number: int32(c.Number),
 		LocalID: c.LocalID, Body: c.Body, AuthorLogin: c.Author, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if fresh {
@@ -144,15 +144,15 @@ func commentFromState(s entities.Snapshot, fresh bool) (*model.IssueComment, err
 // Subject keys: the read items reactions and comments are counted on.
 
 func issueKeyOf(i *model.Issue) table.Key {
-	return table.IssueKey(i.RepoOwner, i.RepoName, int(i.Number))
+	return table.IssueKey(i.RepositoryOwner, i.RepositoryName, int(i.Number))
 }
 
 func pullRequestKeyOf(p *model.PullRequest) table.Key {
-	return table.PullRequestKey(p.RepoOwner, p.RepoName, int(p.Number))
+	return table.PullRequestKey(p.RepositoryOwner, p.RepositoryName, int(p.Number))
 }
 
 func commentKeyOf(c *model.IssueComment) table.Key {
-	return table.CommentKey(c.RepoOwner, c.RepoName, int(c.Number), c.LocalID)
+	return table.CommentKey(c.RepositoryOwner, c.RepositoryName, int(c.Number), c.LocalID)
 }
 
 // workCounts returns a subject's comment count and reaction counts: the
@@ -461,5 +461,5 @@ func workRepository(ctx context.Context, owner, name string) (*model.Repository,
 	if r == nil {
 		return nil, entities.NotFound("repository %s/%s not found", owner, name)
 	}
-	return repoFromRead(r), nil
+	return repositoryFromRead(r), nil
 }

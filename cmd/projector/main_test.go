@@ -43,7 +43,7 @@ func TestCommands(t *testing.T) {
 	}
 	x := events.NewExecutor(events.NewStore(clients.DB, "cmdtest", nil), events.ExecutorOptions{})
 	for i := range 30 {
-		if _, err := x.Execute(ctx, "t", entities.CreateUser{Login: fmt.Sprintf("user%02d", i), Name: "U"}); err != nil {
+		if _, err := x.Execute(ctx, fmt.Sprintf("user%02d", i), entities.CreateUser{Login: fmt.Sprintf("user%02d", i), Name: "U"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -167,7 +167,7 @@ func TestOperatorClarity(t *testing.T) {
 	}
 	x := events.NewExecutor(events.NewStore(clients.DB, "clarity", nil), events.ExecutorOptions{})
 	for i := range 20 {
-		if _, err := x.Execute(ctx, "t", entities.CreateUser{Login: fmt.Sprintf("user%02d", i), Name: "U"}); err != nil {
+		if _, err := x.Execute(ctx, fmt.Sprintf("user%02d", i), entities.CreateUser{Login: fmt.Sprintf("user%02d", i), Name: "U"}); err != nil {
 			t.Fatal(err)
 		}
 	}

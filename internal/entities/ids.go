@@ -116,8 +116,8 @@ func (IssueID) Kind() Kind { return KindIssue }
 // String returns "owner/name/n".
 func (id IssueID) String() string { return id.repo.String() + "/" + strconv.Itoa(id.number) }
 
-// Repo returns the repository.
-func (id IssueID) Repo() RepositoryID { return id.repo }
+// Repository returns the repository.
+func (id IssueID) Repository() RepositoryID { return id.repo }
 
 // Number returns the issue number.
 func (id IssueID) Number() int { return id.number }
@@ -169,8 +169,8 @@ func (PullRequestID) Kind() Kind { return KindPullRequest }
 // String returns "owner/name/n".
 func (id PullRequestID) String() string { return id.repo.String() + "/" + strconv.Itoa(id.number) }
 
-// Repo returns the repository.
-func (id PullRequestID) Repo() RepositoryID { return id.repo }
+// Repository returns the repository.
+func (id PullRequestID) Repository() RepositoryID { return id.repo }
 
 // Number returns the pull request number.
 func (id PullRequestID) Number() int { return id.number }
@@ -212,8 +212,8 @@ func (id CommentID) String() string {
 	return id.repo.String() + "/" + strconv.Itoa(id.number) + "/" + id.id
 }
 
-// Repo returns the repository.
-func (id CommentID) Repo() RepositoryID { return id.repo }
+// Repository returns the repository.
+func (id CommentID) Repository() RepositoryID { return id.repo }
 
 // Number returns the issue or pull request number.
 func (id CommentID) Number() int { return id.number }
@@ -262,8 +262,8 @@ func (id StarID) String() string { return id.login + "/" + id.repo.String() }
 // Login returns the stargazer's login.
 func (id StarID) Login() string { return id.login }
 
-// Repo returns the starred repository.
-func (id StarID) Repo() RepositoryID { return id.repo }
+// Repository returns the starred repository.
+func (id StarID) Repository() RepositoryID { return id.repo }
 
 // PartitionKey returns "STAR#login#owner#name".
 func (id StarID) PartitionKey() string {

@@ -74,10 +74,10 @@ func workWorld(t *testing.T) Input {
 		{ID: workGone, Events: []Event{&RepositoryCreated{Owner: "octo", Name: "gone"}, &RepositoryDeleted{}}},
 		{ID: workAgain, Events: []Event{&RepositoryCreated{Owner: "octo", Name: "again"}}},
 	})
-	in = workRun(t, in, "alice", OpenIssue{Actor: "alice", Repo: workHello, Title: "First", Body: "body"})
-	in = workRun(t, in, "bob", OpenPullRequest{Actor: "bob", Repo: workHello, Title: "Fix", HeadRef: "fix", BaseRef: "main"})
-	in = workRun(t, in, "member", OpenIssue{Actor: "member", Repo: workSecret, Title: "Secret"})
-	in = workRun(t, in, "alice", OpenIssue{Actor: "alice", Repo: workAgain, Title: "Old life"})
+	in = workRun(t, in, "alice", OpenIssue{Actor: "alice", Repository: workHello, Title: "First", Body: "body"})
+	in = workRun(t, in, "bob", OpenPullRequest{Actor: "bob", Repository: workHello, Title: "Fix", HeadRef: "fix", BaseRef: "main"})
+	in = workRun(t, in, "member", OpenIssue{Actor: "member", Repository: workSecret, Title: "Secret"})
+	in = workRun(t, in, "alice", OpenIssue{Actor: "alice", Repository: workAgain, Title: "Old life"})
 	in = workApply(t, in, []Change{{ID: workAgain, Events: []Event{&RepositoryDeleted{LastNumber: 1}, &RepositoryCreated{Owner: "octo", Name: "again", NumberBase: 1}}}})
 	in.Actor = ""
 	return in

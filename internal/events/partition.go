@@ -22,11 +22,11 @@ func Partition(id entities.ID) (table.Partition, error) {
 func SubjectKey(id entities.ID) table.Key {
 	switch id := id.(type) {
 	case entities.IssueID:
-		return table.IssueKey(id.Repo().Owner(), id.Repo().Name(), id.Number())
+		return table.IssueKey(id.Repository().Owner(), id.Repository().Name(), id.Number())
 	case entities.PullRequestID:
-		return table.PullRequestKey(id.Repo().Owner(), id.Repo().Name(), id.Number())
+		return table.PullRequestKey(id.Repository().Owner(), id.Repository().Name(), id.Number())
 	case entities.CommentID:
-		return table.CommentKey(id.Repo().Owner(), id.Repo().Name(), id.Number(), id.Local())
+		return table.CommentKey(id.Repository().Owner(), id.Repository().Name(), id.Number(), id.Local())
 	}
 	return table.Key{}
 }

@@ -85,7 +85,7 @@ func newFaultReads(t *testing.T) *faultReads {
 	do(entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"})
 	repo := entities.NewRepositoryID("octo", "hello")
 	for i := range faultIssues {
-		do(entities.OpenIssue{Actor: "octo", Repo: repo, Title: fmt.Sprintf("issue %d", i+1)})
+		do(entities.OpenIssue{Actor: "octo", Repository: repo, Title: fmt.Sprintf("issue %d", i+1)})
 	}
 	return &faultReads{eng: eng, db: db, table: name, pager: pager}
 }

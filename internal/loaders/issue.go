@@ -79,9 +79,9 @@ func workCollection[T workItemOf](kind, field, owner, repo string, states, all [
 	c := Collection{Ascending: true, Binding: field + "/" + strings.ToLower(owner) + "/" + strings.ToLower(repo) + "/" + strings.Join(wanted, ",")}
 	switch {
 	case len(wanted) == 1:
-		c.Index, c.PK, c.SKPrefix = table.IssuesOfRepo(kind, owner, repo, wanted[0])
+		c.Index, c.PK, c.SKPrefix = table.IssuesOfRepository(kind, owner, repo, wanted[0])
 	default:
-		c.Index, c.PK, c.SKPrefix = table.IssuesOfRepo(kind, owner, repo, "")
+		c.Index, c.PK, c.SKPrefix = table.IssuesOfRepository(kind, owner, repo, "")
 		if len(wanted) > 0 && len(wanted) < len(all) {
 			c.Keep = keep(func(w T) bool { return want[w.Work().State] })
 		}

@@ -108,7 +108,7 @@ func (w *workWorld) loaders() *loaders.Loaders {
 	return loaders.New(loaders.Source{DB: w.db, Table: w.table, Pager: w.pager}, loaders.Options{})
 }
 
-var helloRepo = entities.NewRepositoryID("octo", "hello")
+var helloRepository = entities.NewRepositoryID("octo", "hello")
 
 // seedHello creates user octo and its public repository Octo/Hello.
 func seedHello(t *testing.T) *workWorld {
@@ -137,7 +137,7 @@ func TestOpenIssueConcurrentNumbers(t *testing.T) {
 			defer wg.Done()
 			<-start
 			actor := fmt.Sprintf("user%02d", i)
-			results[i], errs[i] = w.x.Execute(context.Background(), actor, entities.OpenIssue{Actor: actor, Repo: helloRepo, Title: fmt.Sprintf("issue from %s", actor)})
+			results[i], errs[i] = w.x.Execute(context.Background(), actor, entities.OpenIssue{Actor: actor, Repository: helloRepository, Title: fmt.Sprintf("issue from %s", actor)})
 		}()
 	}
 	close(start)
@@ -165,11 +165,11 @@ func TestOpenIssueConcurrentNumbers(t *testing.T) {
 			t.Fatalf("numbers = %v, want exactly 1..%d", numbers, writers)
 		}
 	}
-	heads, err := w.store.LoadHeads(context.Background(), []entities.ID{helloRepo})
+	heads, err := w.store.LoadHeads(context.Background(), []entities.ID{helloRepository})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if seq := heads[helloRepo].Snapshot.Seq; seq != writers {
+	if seq := heads[helloRepository].Snapshot.Seq; seq != writers {
 		t.Fatalf("repository counter = %d, want %d", seq, writers)
 	}
 	page, err := w.loaders().IssuesOf(context.Background(), "octo", "hello", nil, first(100))
@@ -199,10 +199,10 @@ func TestOpenIssueConcurrentNumbers(t *testing.T) {
 func seedWork(t *testing.T) *workWorld {
 	w := seedHello(t)
 	issue := func(actor, title string) {
-		w.do(actor, entities.OpenIssue{Actor: actor, Repo: helloRepo, Title: title})
+		w.do(actor, entities.OpenIssue{Actor: actor, Repository: helloRepository, Title: title})
 	}
 	pull := func(actor, title string) {
-		w.do(actor, entities.OpenPullRequest{Actor: actor, Repo: helloRepo, Title: title, HeadRef: "topic", BaseRef: "main"})
+		w.do(actor, entities.OpenPullRequest{Actor: actor, Repository: helloRepository, Title: title, HeadRef: "topic", BaseRef: "main"})
 	}
 	issue("alice", "one")
 	issue("bob", "two")
@@ -211,12 +211,12 @@ func seedWork(t *testing.T) *workWorld {
 	pull("bob", "five")
 	issue("dave", "six")
 	pull("erin", "seven")
-	w.do("bob", entities.CloseIssue{Actor: "bob", Repo: helloRepo, Number: 2})
-	w.do("octo", entities.MergePullRequest{Actor: "octo", Repo: helloRepo, Number: 5})
-	w.do("erin", entities.ClosePullRequest{Actor: "erin", Repo: helloRepo, Number: 7})
-	w.do("dave", entities.CloseIssue{Actor: "dave", Repo: helloRepo, Number: 6, Reason: entities.ReasonNotPlanned})
-	w.do("dave", entities.ReopenIssue{Actor: "dave", Repo: helloRepo, Number: 6})
-	w.do("octo", entities.CloseIssue{Actor: "octo", Repo: helloRepo, Number: 6})
+	w.do("bob", entities.CloseIssue{Actor: "bob", Repository: helloRepository, Number: 2})
+	w.do("octo", entities.MergePullRequest{Actor: "octo", Repository: helloRepository, Number: 5})
+	w.do("erin", entities.ClosePullRequest{Actor: "erin", Repository: helloRepository, Number: 7})
+	w.do("dave", entities.CloseIssue{Actor: "dave", Repository: helloRepository, Number: 6, Reason: entities.ReasonNotPlanned})
+	w.do("dave", entities.ReopenIssue{Actor: "dave", Repository: helloRepository, Number: 6})
+	w.do("octo", entities.CloseIssue{Actor: "octo", Repository: helloRepository, Number: 6})
 	return w
 }
 
@@ -282,7 +282,7 @@ func TestIssuesOf(t *testing.T) {
 			t.Fatalf("Issue(3) = %+v, %v; want nil (a pull request)", is, err)
 		}
 		pr, err := l.PullRequest(ctx, "Octo", "Hello", 3)
-		if err != nil || pr == nil || pr.Title != "three" || pr.RepoOwner != "Octo" || pr.RepoName != "Hello" {
+		if err != nil || pr == nil || pr.Title != "three" || pr.RepositoryOwner != "Octo" || pr.RepositoryName != "Hello" {
 			t.Fatalf("PullRequest(3) = %+v, %v", pr, err)
 		}
 		six, err := l.Issue(ctx, "octo", "hello", 6)
@@ -346,11 +346,11 @@ func TestCommentsOf(t *testing.T) {
 	ids := make([]string, 4)
 	for i := range ids {
 		ids[i] = entities.NewCommentLocalID(time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC), [10]byte{byte(9 - i)})
-		w.do("bob", entities.AddComment{Actor: "bob", Repo: helloRepo, Number: 1, ID: ids[i], Body: fmt.Sprintf("comment %d", i)})
+		w.do("bob", entities.AddComment{Actor: "bob", Repository: helloRepository, Number: 1, ID: ids[i], Body: fmt.Sprintf("comment %d", i)})
 	}
-	w.do("carol", entities.AddComment{Actor: "carol", Repo: helloRepo, Number: 3, ID: ids[0], Body: "on the pull request"})
-	w.do("bob", entities.DeleteComment{Actor: "bob", ID: entities.NewCommentID(helloRepo, 1, ids[1])})
-	w.do("octo", entities.EditComment{Actor: "octo", ID: entities.NewCommentID(helloRepo, 1, ids[2]), Body: "edited"})
+	w.do("carol", entities.AddComment{Actor: "carol", Repository: helloRepository, Number: 3, ID: ids[0], Body: "on the pull request"})
+	w.do("bob", entities.DeleteComment{Actor: "bob", ID: entities.NewCommentID(helloRepository, 1, ids[1])})
+	w.do("octo", entities.EditComment{Actor: "octo", ID: entities.NewCommentID(helloRepository, 1, ids[2]), Body: "edited"})
 
 	l := w.loaders()
 	page, err := l.CommentsOf(ctx, "octo", "hello", 1, first(10))
@@ -392,11 +392,11 @@ func TestCommentsOf(t *testing.T) {
 func TestReactionLoaders(t *testing.T) {
 	w := seedWork(t)
 	ctx := context.Background()
-	c1 := entities.NewCommentID(helloRepo, 1, entities.NewCommentLocalID(time.Unix(1, 0), [10]byte{1}))
-	c2 := entities.NewCommentID(helloRepo, 1, entities.NewCommentLocalID(time.Unix(2, 0), [10]byte{2}))
-	w.do("bob", entities.AddComment{Actor: "bob", Repo: helloRepo, Number: 1, ID: c1.Local(), Body: "a"})
-	w.do("bob", entities.AddComment{Actor: "bob", Repo: helloRepo, Number: 1, ID: c2.Local(), Body: "b"})
-	issue := entities.NewIssueID(helloRepo, 1)
+	c1 := entities.NewCommentID(helloRepository, 1, entities.NewCommentLocalID(time.Unix(1, 0), [10]byte{1}))
+	c2 := entities.NewCommentID(helloRepository, 1, entities.NewCommentLocalID(time.Unix(2, 0), [10]byte{2}))
+	w.do("bob", entities.AddComment{Actor: "bob", Repository: helloRepository, Number: 1, ID: c1.Local(), Body: "a"})
+	w.do("bob", entities.AddComment{Actor: "bob", Repository: helloRepository, Number: 1, ID: c2.Local(), Body: "b"})
+	issue := entities.NewIssueID(helloRepository, 1)
 	react := func(actor string, subject entities.ID, c entities.ReactionContent) {
 		w.do(actor, entities.AddReaction{Actor: actor, Subject: subject, Content: c})
 	}
@@ -470,9 +470,9 @@ func TestReactionLoaders(t *testing.T) {
 func TestWorkCounterResidueIsAbsent(t *testing.T) {
 	w := seedHello(t)
 	ctx := context.Background()
-	res := w.exec("alice", entities.OpenIssue{Actor: "alice", Repo: helloRepo, Title: "t"})
+	res := w.exec("alice", entities.OpenIssue{Actor: "alice", Repository: helloRepository, Title: "t"})
 	// Project a reaction on the issue before the issue itself.
-	r := w.exec("bob", entities.AddReaction{Actor: "bob", Subject: entities.NewIssueID(helloRepo, 1), Content: entities.ReactionHooray})
+	r := w.exec("bob", entities.AddReaction{Actor: "bob", Subject: entities.NewIssueID(helloRepository, 1), Content: entities.ReactionHooray})
 	w.project(r)
 	l := w.loaders()
 	if is, err := l.Issue(ctx, "octo", "hello", 1); err != nil || is != nil {

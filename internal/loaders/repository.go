@@ -138,18 +138,18 @@ func visibleLinks[T readmodel.Entity](l *Loaders, viewer string, ref func(T) (Re
 }
 
 func starRef(s readmodel.Star) (RepositoryRef, int) {
-	return RepositoryRef{Owner: s.Owner, Name: s.Name}, s.RepoLife
+	return RepositoryRef{Owner: s.Owner, Name: s.Name}, s.RepositoryLife
 }
 
 func forkRef(f readmodel.ForkLink) (RepositoryRef, int) {
 	return RepositoryRef{Owner: f.ForkOwner, Name: f.ForkName}, f.ForkLife
 }
 
-// ReposOfOwner lists owner's repositories, most recently updated first.
+// RepositoriesOfOwner lists owner's repositories, most recently updated first.
 // With includePrivate false, private repositories are left out (pages stay
 // full).
-func (l *Loaders) ReposOfOwner(ctx context.Context, owner string, includePrivate bool, args PageArgs) (Page[readmodel.Repository], error) {
-	idx, pk, prefix := table.ReposByOwner(owner)
+func (l *Loaders) RepositoriesOfOwner(ctx context.Context, owner string, includePrivate bool, args PageArgs) (Page[readmodel.Repository], error) {
+	idx, pk, prefix := table.RepositoriesByOwner(owner)
 	c := Collection{Index: idx, PK: pk, SKPrefix: prefix, Ascending: false, Binding: "RepositoryOwner.repositories/" + strings.ToLower(owner)}
 	if !includePrivate {
 		c.Binding += "/public"
@@ -165,7 +165,7 @@ func (l *Loaders) Stargazers(ctx context.Context, owner, name string, life int, 
 	return queryPage[readmodel.Star](ctx, l.Pager, Collection{
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
 		Binding: "Repository.stargazers/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life),
-		Keep:    keep(func(s readmodel.Star) bool { return s.RepoLife == life }),
+		Keep:    keep(func(s readmodel.Star) bool { return s.RepositoryLife == life }),
 	}, args)
 }
 
@@ -209,7 +209,7 @@ func (l *Loaders) HasStarred(ctx context.Context, login, owner, name string, lif
 	one := int32(1)
 	page, err := l.Pager.query(ctx, Collection{
 		PK: pk, SKPrefix: prefix, Ascending: true, Binding: "Repository.viewerHasStarred",
-		Keep: keep(func(s readmodel.Star) bool { return s.RepoLife == life }),
+		Keep: keep(func(s readmodel.Star) bool { return s.RepositoryLife == life }),
 	}, PageArgs{First: &one})
 	if err != nil {
 		return false, err
@@ -230,7 +230,7 @@ func (l *Loaders) forksCollection(owner, name string, life int, viewer string) C
 	return Collection{
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
 		Binding: "Repository.forks/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life) + "/" + strings.ToLower(viewer),
-		Keep:    keep(func(f readmodel.ForkLink) bool { return f.RepoLife == life }),
+		Keep:    keep(func(f readmodel.ForkLink) bool { return f.RepositoryLife == life }),
 		Filter:  visibleLinks(l, viewer, forkRef),
 	}
 }
@@ -285,12 +285,12 @@ type countCall struct {
 func (l *Loaders) RepositoryWith(ctx context.Context, owner, name string, also *table.Key) (r *readmodel.Repository, projected bool, err error) {
 	// Both loads are queued before either is awaited, so they share one
 	// request: the counter and the item it counts are read together.
-	repoThunk := l.ItemByKey.Load(ctx, table.RepositoryKey(owner, name))
+	repositoryThunk := l.ItemByKey.Load(ctx, table.RepositoryKey(owner, name))
 	var alsoThunk func() (Item, error)
 	if also != nil {
 		alsoThunk = l.ItemByKey.Load(ctx, *also)
 	}
-	it, err := repoThunk()
+	it, err := repositoryThunk()
 	if err != nil {
 		return nil, false, err
 	}

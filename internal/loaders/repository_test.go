@@ -10,11 +10,11 @@ import (
 	"github.com/hubstream/hubstream/internal/readmodel"
 )
 
-// seedRepos: users octo, mona, hubot; organization acme (octo ADMIN, hubot
+// seedRepositories: users octo, mona, hubot; organization acme (octo ADMIN, hubot
 // MEMBER); octo/alpha (public), octo/Beta (private), acme/tools (private),
 // acme/site (public), created in that order; alpha updated last; mona and
 // hubot star alpha; mona forks alpha.
-func seedRepos(t *testing.T) *orgWorld {
+func seedRepositories(t *testing.T) *orgWorld {
 	w := newOrgWorld(t)
 	for _, u := range []string{"octo", "mona", "hubot"} {
 		w.do(u, entities.CreateUser{Login: u})
@@ -65,7 +65,7 @@ func sameStrings(a, b []string) bool {
 }
 
 func TestRepositoryLoader(t *testing.T) {
-	w := seedRepos(t)
+	w := seedRepositories(t)
 	ctx := context.Background()
 	l := w.loaders()
 	r, err := l.Repository(ctx, "OCTO", "ALPHA")
@@ -91,8 +91,8 @@ func TestRepositoryLoader(t *testing.T) {
 	}
 }
 
-func TestReposOfOwner(t *testing.T) {
-	w := seedRepos(t)
+func TestRepositoriesOfOwner(t *testing.T) {
+	w := seedRepositories(t)
 	ctx := context.Background()
 	l := w.loaders()
 	tests := []struct {
@@ -109,7 +109,7 @@ func TestReposOfOwner(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := l.ReposOfOwner(ctx, tc.owner, tc.private, loaders.PageArgs{First: i32(10)})
+			p, err := l.RepositoriesOfOwner(ctx, tc.owner, tc.private, loaders.PageArgs{First: i32(10)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,14 +119,14 @@ func TestReposOfOwner(t *testing.T) {
 		})
 	}
 	t.Run("paging", func(t *testing.T) {
-		p1, err := l.ReposOfOwner(ctx, "octo", true, loaders.PageArgs{First: i32(1)})
+		p1, err := l.RepositoriesOfOwner(ctx, "octo", true, loaders.PageArgs{First: i32(1)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := pageNames(t, p1); !p1.HasNext || !sameStrings(got, []string{"octo/alpha"}) {
 			t.Fatalf("page 1 = %v hasNext=%v", got, p1.HasNext)
 		}
-		p2, err := l.ReposOfOwner(ctx, "octo", true, loaders.PageArgs{First: i32(1), After: &p1.Cursors[0]})
+		p2, err := l.RepositoriesOfOwner(ctx, "octo", true, loaders.PageArgs{First: i32(1), After: &p1.Cursors[0]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +134,7 @@ func TestReposOfOwner(t *testing.T) {
 			t.Fatalf("page 2 = %v hasNext=%v", got, p2.HasNext)
 		}
 		// A cursor of the owner's full list does not page the public one.
-		_, err = l.ReposOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(1), After: &p1.Cursors[0]})
+		_, err = l.RepositoriesOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(1), After: &p1.Cursors[0]})
 		if !errors.Is(err, entities.ErrBadInput) {
 			t.Fatalf("foreign cursor: %v, want BAD_USER_INPUT", err)
 		}
@@ -142,7 +142,7 @@ func TestReposOfOwner(t *testing.T) {
 }
 
 func TestStarsAndForks(t *testing.T) {
-	w := seedRepos(t)
+	w := seedRepositories(t)
 	ctx := context.Background()
 	l := w.loaders()
 	p, err := l.Stargazers(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
@@ -206,7 +206,7 @@ func TestStarsAndForks(t *testing.T) {
 			return len(p.Items), err
 		},
 		"repos": func() (int, error) {
-			p, err := l.ReposOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(10)})
+			p, err := l.RepositoriesOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(10)})
 			return len(p.Items), err
 		},
 	} {
@@ -223,7 +223,7 @@ func TestStarsAndForks(t *testing.T) {
 }
 
 func TestRelations(t *testing.T) {
-	w := seedRepos(t)
+	w := seedRepositories(t)
 	ctx := context.Background()
 	l := w.loaders()
 	for _, tc := range []struct {
@@ -259,7 +259,7 @@ func TestRelations(t *testing.T) {
 // counted per viewer — private ones only for who may see them — with
 // full pages, exact hasNextPage and viewer-bound cursors.
 func TestViewerFilteredLinks(t *testing.T) {
-	w := seedRepos(t)
+	w := seedRepositories(t)
 	ctx := context.Background()
 	// hubot (member of acme) stars acme/tools (private) and acme/site;
 	// hubot forks acme/tools (a private fork hubot/tools).

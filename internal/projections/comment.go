@@ -26,15 +26,15 @@ func projectComment(ev Event) ([]Write, error) {
 	if !ok || c == nil {
 		return nil, fmt.Errorf("projections: %s left no comment state", ev.Env.Type)
 	}
-	key := table.CommentKey(c.Owner, c.Repo, c.Number, c.LocalID)
+	key := table.CommentKey(c.Owner, c.Repository, c.Number, c.LocalID)
 	subject := events.SubjectKey(c.SubjectID())
-	guard := RepoGuard(c.Owner, c.Repo, c.Life)
+	guard := RepositoryGuard(c.Owner, c.Repository, c.Life)
 	count := func(d int64) Write {
 		return Write{Key: subject, Add: map[string]int64{readmodel.AttrCommentCount: d}, Guard: guard}
 	}
 	item := readmodel.Comment{
-		Header:    readmodel.Header{Version: ev.Env.Version},
-		RepoOwner: c.Owner, RepoName: c.Repo, Number: c.Number, ID: c.LocalID, Subject: string(c.Subject),
+		Header:          readmodel.Header{Version: ev.Env.Version},
+		RepositoryOwner: c.Owner, RepositoryName: c.Repository, Number: c.Number, ID: c.LocalID, Subject: string(c.Subject),
 		Body: c.Body, Author: c.Author, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	var delta int64

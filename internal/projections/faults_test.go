@@ -70,9 +70,9 @@ func TestProjectorUnderInjectedFaults(t *testing.T) {
 	repo := entities.NewRepositoryID("octo", "hello")
 	const issues, stars = 40, 12
 	for i := range issues {
-		do("octo", entities.OpenIssue{Actor: "octo", Repo: repo, Title: fmt.Sprintf("issue %d", i+1)})
+		do("octo", entities.OpenIssue{Actor: "octo", Repository: repo, Title: fmt.Sprintf("issue %d", i+1)})
 		if i%4 == 3 {
-			do("octo", entities.CloseIssue{Actor: "octo", Repo: repo, Number: i + 1, Reason: entities.ReasonCompleted})
+			do("octo", entities.CloseIssue{Actor: "octo", Repository: repo, Number: i + 1, Reason: entities.ReasonCompleted})
 		}
 	}
 	for i := range stars {

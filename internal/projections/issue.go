@@ -25,15 +25,15 @@ func projectIssue(ev Event) ([]Write, error) {
 		before = b.State
 	}
 	counters := map[entities.IssueStatus]string{entities.IssueStateOpen: readmodel.AttrOpenIssueCount, entities.IssueStateClosed: readmodel.AttrClosedIssueCount}
-	return workWrites(&i.Work, item, table.IssueKey(i.Owner, i.Repo, i.Number),
-		table.IssueIndexKeys(i.Owner, i.Repo, i.Number, string(i.State)), counters[before], counters[i.State])
+	return workWrites(&i.Work, item, table.IssueKey(i.Owner, i.Repository, i.Number),
+		table.IssueIndexKeys(i.Owner, i.Repository, i.Number, string(i.State)), counters[before], counters[i.State])
 }
 
 // workItem is the shared part of an issue's or pull request's read item.
 func workItem(ev Event, w *entities.Work, state string) readmodel.WorkItem {
 	return readmodel.WorkItem{
-		Header:    readmodel.Header{Version: ev.Env.Version},
-		RepoOwner: w.Owner, RepoName: w.Repo, Number: w.Number,
+		Header:          readmodel.Header{Version: ev.Env.Version},
+		RepositoryOwner: w.Owner, RepositoryName: w.Repository, Number: w.Number,
 		Title: w.Title, Body: w.Body, Author: w.Author, State: state,
 		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, ClosedAt: w.ClosedAt,
 	}
@@ -44,7 +44,7 @@ func workItem(ev Event, w *entities.Work, state string) readmodel.WorkItem {
 // by from to the one counted by to ("" for none) when they differ, all
 // guarded by the tombstone of the repository life w belongs to.
 func workWrites(w *entities.Work, item readmodel.Entity, key table.Key, idx []table.IndexKey, from, to string) ([]Write, error) {
-	guard := RepoGuard(w.Owner, w.Repo, w.Life)
+	guard := RepositoryGuard(w.Owner, w.Repository, w.Life)
 	iw, err := itemWrite(key, item, idx...)
 	if err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func workWrites(w *entities.Work, item readmodel.Entity, key table.Key, idx []ta
 		if to != "" {
 			add[to] = 1
 		}
-		writes = append(writes, Write{Key: table.RepositoryKey(w.Owner, w.Repo), Add: add, Guard: guard, Life: w.Life})
+		writes = append(writes, Write{Key: table.RepositoryKey(w.Owner, w.Repository), Add: add, Guard: guard, Life: w.Life})
 	}
 	return writes, nil
 }

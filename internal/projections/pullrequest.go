@@ -30,6 +30,6 @@ func projectPullRequest(ev Event) ([]Write, error) {
 		entities.PullRequestStateClosed: readmodel.AttrClosedPullCount,
 		entities.PullRequestStateMerged: readmodel.AttrMergedPullCount,
 	}
-	return workWrites(&p.Work, item, table.PullRequestKey(p.Owner, p.Repo, p.Number),
-		table.PullRequestIndexKeys(p.Owner, p.Repo, p.Number, string(p.State)), counters[before], counters[p.State])
+	return workWrites(&p.Work, item, table.PullRequestKey(p.Owner, p.Repository, p.Number),
+		table.PullRequestIndexKeys(p.Owner, p.Repository, p.Number, string(p.State)), counters[before], counters[p.State])
 }

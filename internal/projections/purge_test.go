@@ -111,14 +111,14 @@ type purgeWorld struct {
 }
 
 func newPurgeWorld(t *testing.T) purgeWorld {
-	repoID := entities.NewRepositoryID("octo", "r")
-	issueID := entities.NewIssueID(repoID, 1)
+	repositoryID := entities.NewRepositoryID("octo", "r")
+	issueID := entities.NewIssueID(repositoryID, 1)
 	w := purgeWorld{
 		user:     newAggLog(entities.NewAccountID("mona")).add(t, 0, &entities.UserCreated{Login: "mona"}),
-		repo:     newAggLog(repoID).add(t, 1, &entities.RepositoryCreated{Owner: "octo", Name: "r"}),
-		star:     newAggLog(entities.NewStarID("mona", repoID)).add(t, 2, &entities.Starred{Login: "mona", Owner: "octo", Name: "r", RepoLife: 1}),
-		issue:    newAggLog(issueID).add(t, 3, &entities.IssueOpened{Owner: "octo", Repo: "r", Number: 1, Title: "t", Author: "mona", Life: 1}),
-		comment:  newAggLog(entities.NewCommentID(repoID, 1, "0001")).add(t, 4, &entities.CommentAdded{Owner: "octo", Repo: "r", Number: 1, Subject: entities.KindIssue, ID: "0001", Body: "b", Author: "mona", Life: 1}),
+		repo:     newAggLog(repositoryID).add(t, 1, &entities.RepositoryCreated{Owner: "octo", Name: "r"}),
+		star:     newAggLog(entities.NewStarID("mona", repositoryID)).add(t, 2, &entities.Starred{Login: "mona", Owner: "octo", Name: "r", RepositoryLife: 1}),
+		issue:    newAggLog(issueID).add(t, 3, &entities.IssueOpened{Owner: "octo", Repository: "r", Number: 1, Title: "t", Author: "mona", Life: 1}),
+		comment:  newAggLog(entities.NewCommentID(repositoryID, 1, "0001")).add(t, 4, &entities.CommentAdded{Owner: "octo", Repository: "r", Number: 1, Subject: entities.KindIssue, ID: "0001", Body: "b", Author: "mona", Life: 1}),
 		reaction: newAggLog(entities.NewReactionID(issueID, "mona", entities.ReactionHeart)).add(t, 5, &entities.ReactionAdded{Content: entities.ReactionHeart, Life: 1}),
 	}
 	w.repo.add(t, 10, &entities.RepositoryDeleted{LastNumber: 1})
@@ -139,8 +139,8 @@ func TestRepositoryPurge(t *testing.T) {
 	for _, l := range []*aggLog{w.star, w.issue, w.comment, w.reaction} {
 		l.apply(t, ap, 1, 1)
 	}
-	repoKey := table.RepositoryKey("octo", "r")
-	if it := getItem(t, db, tbl, repoKey); numAttr(it, readmodel.AttrStargazerCount) != "1" || numAttr(it, readmodel.AttrOpenIssueCount) != "1" {
+	repositoryKey := table.RepositoryKey("octo", "r")
+	if it := getItem(t, db, tbl, repositoryKey); numAttr(it, readmodel.AttrStargazerCount) != "1" || numAttr(it, readmodel.AttrOpenIssueCount) != "1" {
 		t.Fatalf("before the delete, repository item = %v", it)
 	}
 	issuePK := string(table.IssuePartition("octo", "r", 1))
@@ -150,7 +150,7 @@ func TestRepositoryPurge(t *testing.T) {
 
 	for range 2 { // the second delivery is a duplicate
 		w.repo.apply(t, ap, 2, 2)
-		if it := getItem(t, db, tbl, repoKey); it != nil {
+		if it := getItem(t, db, tbl, repositoryKey); it != nil {
 			t.Fatalf("repository item survived the delete: %v", it)
 		}
 		if got := numAttr(getItem(t, db, tbl, table.AccountKey("mona")), readmodel.AttrStarredCount); got != "0" {
@@ -221,7 +221,7 @@ func TestPurgeMatchesItsLife(t *testing.T) {
 	w := newPurgeWorld(t)
 	w.user.apply(t, ap, 1, 1)
 	w.repo.add(t, 20, &entities.RepositoryCreated{Owner: "octo", Name: "R", NumberBase: 1})
-	w.star.add(t, 21, &entities.Starred{Login: "mona", Owner: "octo", Name: "R", RepoLife: 2})
+	w.star.add(t, 21, &entities.Starred{Login: "mona", Owner: "octo", Name: "R", RepositoryLife: 2})
 	w.repo.apply(t, ap, 1, 1)
 	w.star.apply(t, ap, 1, 1)
 	w.star.apply(t, ap, 2, 2)
@@ -301,10 +301,10 @@ func TestConcurrentStarsAndDelete(t *testing.T) {
 	close(start)
 	wg.Wait()
 
-	repoID := entities.NewRepositoryID("owner", "r")
-	ids := []entities.ID{repoID}
+	repositoryID := entities.NewRepositoryID("owner", "r")
+	ids := []entities.ID{repositoryID}
 	for _, u := range logins {
-		ids = append(ids, entities.NewAccountID(u), entities.NewStarID(u, repoID))
+		ids = append(ids, entities.NewAccountID(u), entities.NewStarID(u, repositoryID))
 	}
 	rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 	heads, err := events.NewStore(db, tbl, nil).LoadHeads(ctx, ids)

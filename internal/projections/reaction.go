@@ -30,8 +30,8 @@ func projectReaction(ev Event) ([]Write, error) {
 	}
 	content := string(id.Content())
 	key := table.ReactionKey(subject, content, id.Login())
-	repo, _ := entities.SubjectRepo(id.Subject())
-	guard := RepoGuard(repo.Owner(), repo.Name(), r.Life)
+	repo, _ := entities.SubjectRepository(id.Subject())
+	guard := RepositoryGuard(repo.Owner(), repo.Name(), r.Life)
 	count := func(d int64) Write {
 		return Write{Key: subject, Add: map[string]int64{readmodel.AttrReactionCount(content): d}, Guard: guard}
 	}

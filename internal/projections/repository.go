@@ -10,15 +10,15 @@ import (
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-// RepoGuard returns the guard for writes that belong to one life of a
+// RepositoryGuard returns the guard for writes that belong to one life of a
 // repository (Write.Guard): the life's tombstone, which the purge of a
 // RepositoryDeleted puts before it deletes anything. Projections of
 // everything that lives under a repository (stars, fork links, issues,
 // pull requests, comments, reactions) guard their writes with it, so a
 // late event of a deleted repository is not projected back. life is
 // entities.Repository.Life, recorded by the command in its events.
-func RepoGuard(owner, repo string, life int) *table.Key {
-	k := table.RepoTombstoneKey(owner, repo, life)
+func RepositoryGuard(owner, repo string, life int) *table.Key {
+	k := table.RepositoryTombstoneKey(owner, repo, life)
 	return &k
 }
 
@@ -96,10 +96,10 @@ func boolDelta(b bool) int64 {
 // there, guarded by the parent life's tombstone: a fork made just before
 // its parent was deleted must not recreate the parent's item or links.
 func forkLinkWrites(v int64, r *entities.Repository, f *entities.RepositoryForked) ([]Write, error) {
-	guard := RepoGuard(f.ParentOwner, f.ParentName, f.ParentLife)
+	guard := RepositoryGuard(f.ParentOwner, f.ParentName, f.ParentLife)
 	link, err := itemWrite(table.ForkKey(f.ParentOwner, f.ParentName, r.Owner), readmodel.ForkLink{
 		Header: readmodel.Header{Version: v},
-		Owner:  f.ParentOwner, Name: f.ParentName, RepoLife: f.ParentLife,
+		Owner:  f.ParentOwner, Name: f.ParentName, RepositoryLife: f.ParentLife,
 		ForkOwner: r.Owner, ForkName: r.Name, ForkLife: r.Life, CreatedAt: r.CreatedAt,
 	}, table.ForkIndexKeys(f.ParentOwner, f.ParentName, r.Owner)...)
 	link.Guard = guard
@@ -122,7 +122,7 @@ func forkLinkWrites(v int64, r *entities.Repository, f *entities.RepositoryForke
 func repositoryPurge(r *entities.Repository, lastNumber int64) *PurgeSpec {
 	life := nv(int64(r.Life))
 	spec := &PurgeSpec{
-		Tombstone: RepoGuard(r.Owner, r.Name, r.Life),
+		Tombstone: RepositoryGuard(r.Owner, r.Name, r.Life),
 		Items: []PurgeItem{
 			{Key: table.RepositoryKey(r.Owner, r.Name), Match: map[string]types.AttributeValue{table.ReadLife: life}},
 		},
@@ -133,14 +133,14 @@ func repositoryPurge(r *entities.Repository, lastNumber int64) *PurgeSpec {
 			Match: map[string]types.AttributeValue{readmodel.AttrForkLife: life},
 			Adjust: []Write{{
 				Key: table.RepositoryKey(r.ParentOwner, r.ParentName), Add: map[string]int64{readmodel.AttrForkCount: -1},
-				Guard: RepoGuard(r.ParentOwner, r.ParentName, r.ParentLife), Life: r.ParentLife,
+				Guard: RepositoryGuard(r.ParentOwner, r.ParentName, r.ParentLife), Life: r.ParentLife,
 			}},
 		})
 	}
 	idx, pk, prefix := table.Stargazers(r.Owner, r.Name)
 	spec.Collections = append(spec.Collections, PurgeCollection{
 		Index: idx, PK: pk, SKPrefix: prefix,
-		Match: map[string]types.AttributeValue{table.AttrType: sv(table.TypeStar), readmodel.AttrRepoLife: life},
+		Match: map[string]types.AttributeValue{table.AttrType: sv(table.TypeStar), readmodel.AttrRepositoryLife: life},
 		Adjust: func(it map[string]types.AttributeValue) []Write {
 			star, ok := readmodel.Decode[readmodel.Star](it)
 			if !ok {
@@ -152,7 +152,7 @@ func repositoryPurge(r *entities.Repository, lastNumber int64) *PurgeSpec {
 	_, pk, prefix = table.ForksOf(r.Owner, r.Name)
 	spec.Collections = append(spec.Collections, PurgeCollection{
 		PK: pk, SKPrefix: prefix,
-		Match: map[string]types.AttributeValue{table.AttrType: sv(table.TypeFork), readmodel.AttrRepoLife: life},
+		Match: map[string]types.AttributeValue{table.AttrType: sv(table.TypeFork), readmodel.AttrRepositoryLife: life},
 	})
 	if lastNumber > r.NumberBase {
 		lo, hi := int(r.NumberBase)+1, int(lastNumber)

@@ -24,10 +24,10 @@ func projectStar(ev Event) ([]Write, error) {
 			return nil, fmt.Errorf("projections: %s left no star state", ev.Env.Type)
 		}
 		at := formatTime(s.StarredAt)
-		guard := RepoGuard(s.Owner, s.Name, s.RepoLife)
+		guard := RepositoryGuard(s.Owner, s.Name, s.RepositoryLife)
 		w, err := itemWrite(StarItemKey(s), readmodel.Star{
 			Header: readmodel.Header{Version: ev.Env.Version},
-			Login:  s.Login, Owner: s.Owner, Name: s.Name, RepoLife: s.RepoLife, StarredAt: s.StarredAt,
+			Login:  s.Login, Owner: s.Owner, Name: s.Name, RepositoryLife: s.RepositoryLife, StarredAt: s.StarredAt,
 		}, table.StarIndexKeys(s.Login, s.Owner, s.Name, at)...)
 		w.Guard = guard
 		return append([]Write{w}, starCounters(s, +1, guard)...), err
@@ -36,7 +36,7 @@ func projectStar(ev Event) ([]Write, error) {
 		if !ok || s == nil {
 			return nil, fmt.Errorf("projections: %s of a missing star", ev.Env.Type)
 		}
-		guard := RepoGuard(s.Owner, s.Name, s.RepoLife)
+		guard := RepositoryGuard(s.Owner, s.Name, s.RepositoryLife)
 		del := Write{Key: StarItemKey(s), Delete: true, Guard: guard}
 		return append([]Write{del}, starCounters(s, -1, guard)...), nil
 	}
@@ -63,6 +63,6 @@ func starCounters(s *entities.Star, d int64, guard *table.Key) []Write {
 	return []Write{
 		{Key: table.AccountKey(s.Login), Add: map[string]int64{readmodel.AttrStarredCount: d}, Guard: guard},
 		{Key: table.AccountKey(s.Login), Add: map[string]int64{readmodel.AttrStarredCount: 0}},
-		{Key: table.RepositoryKey(s.Owner, s.Name), Add: map[string]int64{readmodel.AttrStargazerCount: d}, Guard: guard, Life: s.RepoLife},
+		{Key: table.RepositoryKey(s.Owner, s.Name), Add: map[string]int64{readmodel.AttrStargazerCount: d}, Guard: guard, Life: s.RepositoryLife},
 	}
 }

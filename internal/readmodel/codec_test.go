@@ -33,7 +33,7 @@ func TestEncodeDecode(t *testing.T) {
 	closed := t0.Add(time.Hour)
 	t.Run("issue round trip without counters", func(t *testing.T) {
 		in := readmodel.Issue{WorkItem: readmodel.WorkItem{
-			Header: readmodel.Header{Version: 3}, RepoOwner: "Octo", RepoName: "Hello", Number: 7, Title: "t", Author: "alice",
+			Header: readmodel.Header{Version: 3}, RepositoryOwner: "Octo", RepositoryName: "Hello", Number: 7, Title: "t", Author: "alice",
 			State: "CLOSED", CreatedAt: t0, UpdatedAt: closed, ClosedAt: &closed,
 			SubjectCounters: readmodel.SubjectCounters{CommentCount: 5, Reactions: readmodel.Reactions{Heart: 2}},
 		}, StateReason: "COMPLETED"}
@@ -68,7 +68,7 @@ func TestEncodeDecode(t *testing.T) {
 		}
 	})
 	t.Run("another item type does not decode", func(t *testing.T) {
-		_, set, _ := roundTrip(t, readmodel.Star{Login: "mona", Owner: "octo", Name: "hello", RepoLife: 1, StarredAt: t0})
+		_, set, _ := roundTrip(t, readmodel.Star{Login: "mona", Owner: "octo", Name: "hello", RepositoryLife: 1, StarredAt: t0})
 		if _, ok := readmodel.Decode[readmodel.ForkLink](set); ok {
 			t.Fatal("a star decoded as a fork link")
 		}

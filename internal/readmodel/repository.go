@@ -56,11 +56,11 @@ func (Repository) ItemType() string { return table.TypeRepository }
 // partition, indexed as a stargazer of the repository).
 type Star struct {
 	Header
-	Login     string    `dynamodbav:"login"` // the stargazer, as the user spells their login
-	Owner     string    `dynamodbav:"owner"` // the repository
-	Name      string    `dynamodbav:"name"`
-	RepoLife  int       `dynamodbav:"repoLife"` // AttrRepoLife: what a purge matches on
-	StarredAt time.Time `dynamodbav:"starredAt"`
+	Login          string    `dynamodbav:"login"` // the stargazer, as the user spells their login
+	Owner          string    `dynamodbav:"owner"` // the repository
+	Name           string    `dynamodbav:"name"`
+	RepositoryLife int       `dynamodbav:"repoLife"` // AttrRepositoryLife: what a purge matches on
+	StarredAt      time.Time `dynamodbav:"starredAt"`
 }
 
 // ItemType returns table.TypeStar.
@@ -69,13 +69,13 @@ func (Star) ItemType() string { return table.TypeStar }
 // ForkLink is the read item of a fork's link in its parent's partition.
 type ForkLink struct {
 	Header
-	Owner     string    `dynamodbav:"owner"` // the parent
-	Name      string    `dynamodbav:"name"`
-	RepoLife  int       `dynamodbav:"repoLife"` // the parent's life
-	ForkOwner string    `dynamodbav:"forkOwner"`
-	ForkName  string    `dynamodbav:"forkName"`
-	ForkLife  int       `dynamodbav:"forkLife"` // AttrForkLife
-	CreatedAt time.Time `dynamodbav:"createdAt"`
+	Owner          string    `dynamodbav:"owner"` // the parent
+	Name           string    `dynamodbav:"name"`
+	RepositoryLife int       `dynamodbav:"repoLife"` // the parent's life
+	ForkOwner      string    `dynamodbav:"forkOwner"`
+	ForkName       string    `dynamodbav:"forkName"`
+	ForkLife       int       `dynamodbav:"forkLife"` // AttrForkLife
+	CreatedAt      time.Time `dynamodbav:"createdAt"`
 }
 
 // ItemType returns table.TypeFork.
@@ -83,6 +83,6 @@ func (ForkLink) ItemType() string { return table.TypeFork }
 
 // Attribute names a repository's purge matches items on.
 const (
-	AttrRepoLife = "repoLife"
-	AttrForkLife = "forkLife"
+	AttrRepositoryLife = "repoLife"
+	AttrForkLife       = "forkLife"
 )

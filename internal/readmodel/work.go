@@ -13,17 +13,17 @@ import (
 // its own partition.
 type WorkItem struct {
 	Header
-	// RepoOwner and RepoName name the repository as it spells itself.
-	RepoOwner string     `dynamodbav:"repoOwner"`
-	RepoName  string     `dynamodbav:"repoName"`
-	Number    int        `dynamodbav:"number"`
-	Title     string     `dynamodbav:"title"`
-	Body      string     `dynamodbav:"body,omitempty"`
-	Author    string     `dynamodbav:"author"` // lower case
-	State     string     `dynamodbav:"state"`
-	CreatedAt time.Time  `dynamodbav:"createdAt"`
-	UpdatedAt time.Time  `dynamodbav:"updatedAt"`
-	ClosedAt  *time.Time `dynamodbav:"closedAt,omitempty"`
+	// RepositoryOwner and RepositoryName name the repository as it spells itself.
+	RepositoryOwner string     `dynamodbav:"repoOwner"`
+	RepositoryName  string     `dynamodbav:"repoName"`
+	Number          int        `dynamodbav:"number"`
+	Title           string     `dynamodbav:"title"`
+	Body            string     `dynamodbav:"body,omitempty"`
+	Author          string     `dynamodbav:"author"` // lower case
+	State           string     `dynamodbav:"state"`
+	CreatedAt       time.Time  `dynamodbav:"createdAt"`
+	UpdatedAt       time.Time  `dynamodbav:"updatedAt"`
+	ClosedAt        *time.Time `dynamodbav:"closedAt,omitempty"`
 	SubjectCounters
 }
 
@@ -96,16 +96,16 @@ func (r Reactions) ByContent() map[string]int {
 // Deleted and without body and author (see projections.projectComment).
 type Comment struct {
 	Header
-	RepoOwner string    `dynamodbav:"repoOwner"`
-	RepoName  string    `dynamodbav:"repoName"`
-	Number    int       `dynamodbav:"number"`
-	ID        string    `dynamodbav:"commentId"`   // the comment's own, time-sortable id
-	Subject   string    `dynamodbav:"subjectKind"` // ISSUE or PR: what the number is
-	Body      string    `dynamodbav:"body,omitempty"`
-	Author    string    `dynamodbav:"author,omitempty"`
-	Deleted   bool      `dynamodbav:"deleted,omitempty"`
-	CreatedAt time.Time `dynamodbav:"createdAt"`
-	UpdatedAt time.Time `dynamodbav:"updatedAt"`
+	RepositoryOwner string    `dynamodbav:"repoOwner"`
+	RepositoryName  string    `dynamodbav:"repoName"`
+	Number          int       `dynamodbav:"number"`
+	ID              string    `dynamodbav:"commentId"`   // the comment's own, time-sortable id
+	Subject         string    `dynamodbav:"subjectKind"` // ISSUE or PR: what the number is
+	Body            string    `dynamodbav:"body,omitempty"`
+	Author          string    `dynamodbav:"author,omitempty"`
+	Deleted         bool      `dynamodbav:"deleted,omitempty"`
+	CreatedAt       time.Time `dynamodbav:"createdAt"`
+	UpdatedAt       time.Time `dynamodbav:"updatedAt"`
 	Reactions
 }
 

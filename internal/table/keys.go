@@ -82,7 +82,9 @@ func norm(s string) string { return strings.ToLower(s) }
 // Aggregate partitions (DESIGN.md §3, the seed's entity partitions): each
 // is its aggregate ID's entities.ID.PartitionKey, the one definition.
 
-func repoID(owner, name string) entities.RepositoryID { return entities.NewRepositoryID(owner, name) }
+func repositoryID(owner, name string) entities.RepositoryID {
+	return entities.NewRepositoryID(owner, name)
+}
 
 // AccountPartition is the partition of a user or organization.
 func AccountPartition(login string) Partition {
@@ -91,27 +93,27 @@ func AccountPartition(login string) Partition {
 
 // RepositoryPartition is the partition of a repository.
 func RepositoryPartition(owner, name string) Partition {
-	return Partition(repoID(owner, name).PartitionKey())
+	return Partition(repositoryID(owner, name).PartitionKey())
 }
 
 // IssuePartition is the partition of issue n of a repository.
 func IssuePartition(owner, repo string, n int) Partition {
-	return Partition(entities.NewIssueID(repoID(owner, repo), n).PartitionKey())
+	return Partition(entities.NewIssueID(repositoryID(owner, repo), n).PartitionKey())
 }
 
 // PullRequestPartition is the partition of pull request n of a repository.
 func PullRequestPartition(owner, repo string, n int) Partition {
-	return Partition(entities.NewPullRequestID(repoID(owner, repo), n).PartitionKey())
+	return Partition(entities.NewPullRequestID(repositoryID(owner, repo), n).PartitionKey())
 }
 
 // CommentPartition is the partition of a comment on issue or PR n.
 func CommentPartition(owner, repo string, n int, id string) Partition {
-	return Partition(entities.NewCommentID(repoID(owner, repo), n, id).PartitionKey())
+	return Partition(entities.NewCommentID(repositoryID(owner, repo), n, id).PartitionKey())
 }
 
 // StarPartition is the partition of login's star on a repository.
 func StarPartition(login, owner, repo string) Partition {
-	return Partition(entities.NewStarID(login, repoID(owner, repo)).PartitionKey())
+	return Partition(entities.NewStarID(login, repositoryID(owner, repo)).PartitionKey())
 }
 
 // ReactionPartition is the partition of login's reaction with content on a
@@ -185,9 +187,9 @@ func RepositoryIndexKeys(owner, name, updatedAt string) []IndexKey {
 	}
 }
 
-// ReposByOwner is the GSI3 partition listing an owner's repositories, and
+// RepositoriesByOwner is the GSI3 partition listing an owner's repositories, and
 // the sort-key prefix that selects them.
-func ReposByOwner(owner string) (index, pk, skPrefix string) {
+func RepositoriesByOwner(owner string) (index, pk, skPrefix string) {
 	return GSI3, string(AccountPartition(owner)), "#"
 }
 
@@ -227,10 +229,10 @@ func PullRequestIndexKeys(owner, repo string, n int, state string) []IndexKey {
 	return issueLikeIndexKeys("PR", owner, repo, n, state)
 }
 
-// IssuesOfRepo returns the index, partition and sort-key prefix that list a
+// IssuesOfRepository returns the index, partition and sort-key prefix that list a
 // repository's issues ("ISSUE") or pull requests ("PR") in one state, or
 // all of them when state is "".
-func IssuesOfRepo(kind, owner, repo, state string) (index, pk, skPrefix string) {
+func IssuesOfRepository(kind, owner, repo, state string) (index, pk, skPrefix string) {
 	coll := fmt.Sprintf("%s#%s#%s", kind, norm(owner), norm(repo))
 	switch state {
 	case "":
@@ -301,9 +303,9 @@ func ForksOf(owner, repo string) (index, pk, skPrefix string) {
 // pattern's key range includes it.
 const TombstoneSKPrefix = "TOMBSTONE#"
 
-// RepoTombstoneKey is the tombstone of one life of a repository (lives
+// RepositoryTombstoneKey is the tombstone of one life of a repository (lives
 // count the creations of a repository name; see entities.Repository).
-func RepoTombstoneKey(owner, repo string, life int) Key {
+func RepositoryTombstoneKey(owner, repo string, life int) Key {
 	return Key{PK: string(RepositoryPartition(owner, repo)), SK: fmt.Sprintf("%s%08d", TombstoneSKPrefix, life)}
 }
 

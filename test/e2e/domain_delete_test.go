@@ -38,10 +38,10 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 	for _, u := range []string{"f1", "f2"} {
 		domExec(t, srv, u, entities.ForkRepository{Owner: "octo", Name: "doomed", Actor: u})
 	}
-	domExec(t, srv, "s1", entities.OpenIssue{Actor: "s1", Repo: doomed, Title: "first"})
-	domExec(t, srv, "s2", entities.OpenIssue{Actor: "s2", Repo: doomed, Title: "second"})
-	domExec(t, srv, "s2", entities.CloseIssue{Actor: "s2", Repo: doomed, Number: 2})
-	domExec(t, srv, "f1", entities.OpenPullRequest{Actor: "f1", Repo: doomed, Title: "fix", HeadRef: "fix", BaseRef: "main"})
+	domExec(t, srv, "s1", entities.OpenIssue{Actor: "s1", Repository: doomed, Title: "first"})
+	domExec(t, srv, "s2", entities.OpenIssue{Actor: "s2", Repository: doomed, Title: "second"})
+	domExec(t, srv, "s2", entities.CloseIssue{Actor: "s2", Repository: doomed, Number: 2})
+	domExec(t, srv, "f1", entities.OpenPullRequest{Actor: "f1", Repository: doomed, Title: "fix", HeadRef: "fix", BaseRef: "main"})
 	var commentIDs []string
 	for i, u := range []string{"s2", "s3", "f1"} {
 		id := entities.NewCommentLocalID(time.Now(), [10]byte{byte(i)})
@@ -49,7 +49,7 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 		if u == "f1" {
 			n = 3
 		}
-		domExec(t, srv, u, entities.AddComment{Actor: u, Repo: doomed, Number: n, ID: id, Body: "comment by " + u})
+		domExec(t, srv, u, entities.AddComment{Actor: u, Repository: doomed, Number: n, ID: id, Body: "comment by " + u})
 		commentIDs = append(commentIDs, id)
 	}
 	issue1, pr3 := entities.NewIssueID(doomed, 1), entities.NewPullRequestID(doomed, 3)
@@ -119,21 +119,21 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 	}
 	// Every collection a purge must empty, each shown to hold items before
 	// the delete, so that a wrong key or prefix cannot pass for a purge.
-	repoPK := string(table.RepositoryPartition("octo", "doomed"))
+	repositoryPK := string(table.RepositoryPartition("octo", "doomed"))
 	idx, pk, prefix := table.Stargazers("octo", "doomed")
 	fidx, fpk, fprefix := table.ForksOf("octo", "doomed")
-	iidx, ipk, iprefix := table.IssuesOfRepo("ISSUE", "octo", "doomed", "")
-	pidx, ppk, pprefix := table.IssuesOfRepo("PR", "octo", "doomed", "")
-	oidx, opk, oprefix := table.IssuesOfRepo("ISSUE", "octo", "doomed", "OPEN")
+	iidx, ipk, iprefix := table.IssuesOfRepository("ISSUE", "octo", "doomed", "")
+	pidx, ppk, pprefix := table.IssuesOfRepository("PR", "octo", "doomed", "")
+	oidx, opk, oprefix := table.IssuesOfRepository("ISSUE", "octo", "doomed", "OPEN")
 	collections := []struct{ name, index, pk, prefix string }{
 		{"stargazers", idx, pk, prefix},
 		{"forks", fidx, fpk, fprefix},
 		{"issues", iidx, ipk, iprefix},
 		{"open issues", oidx, opk, oprefix},
 		{"pull requests", pidx, ppk, pprefix},
-		{"comments", "", repoPK, "ISSUE#"},
-		{"comment reactions", "", repoPK, "REACTION#"},
-		{"the repository item", "", repoPK, repoPK},
+		{"comments", "", repositoryPK, "ISSUE#"},
+		{"comment reactions", "", repositoryPK, "REACTION#"},
+		{"the repository item", "", repositoryPK, repositoryPK},
 	}
 	for _, s := range stargazers {
 		spk, sprefix := table.StarsOfUser(s, "octo", "doomed")

@@ -41,7 +41,7 @@ func trustNodeIDs(t *testing.T, srv *testkit.Server) (issueID, commentID string)
 	t.Helper()
 	octo := srv.As(t, "octo")
 	createUser(t, srv, map[string]any{"login": "octo"})
-	trustOK(t, octo, repoCreateMutation, in("name", "hello"))
+	trustOK(t, octo, repositoryCreateMutation, in("name", "hello"))
 	var issue struct {
 		OpenIssue struct{ Issue struct{ ID string } } `json:"openIssue"`
 	}

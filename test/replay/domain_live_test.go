@@ -250,7 +250,7 @@ func TestDomainProjectionOrder(t *testing.T) {
 		},
 		{
 			name:     "open issue of a re-created repository before the delete",
-			commands: []cmd{create, del, create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}},
+			commands: []cmd{create, del, create, {"mona", entities.OpenIssue{Actor: "mona", Repository: repo, Title: "bug"}}},
 			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1), table.RepositoryPartition("octo", "hello"), table.RepositoryPartition("octo", "hello")},
 		},
 		{
@@ -258,12 +258,12 @@ func TestDomainProjectionOrder(t *testing.T) {
 			// repository's: the purge does not find the unprojected
 			// issue, the reaction and its counter survive it.
 			name:     "reaction on an issue projected before the issue and the delete",
-			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}, {"hubot", entities.AddReaction{Actor: "hubot", Subject: issue, Content: entities.ReactionHeart}}, del},
+			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repository: repo, Title: "bug"}}, {"hubot", entities.AddReaction{Actor: "hubot", Subject: issue, Content: entities.ReactionHeart}}, del},
 			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.ReactionPartition(table.IssuePartition("octo", "hello", 1), "hubot", "HEART"), table.RepositoryPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
 		},
 		{
 			name:     "comment on an issue projected before the issue and the delete",
-			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}, {"hubot", entities.AddComment{Actor: "hubot", Repo: repo, Number: 1, ID: commentID, Body: "me too"}}, del},
+			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repository: repo, Title: "bug"}}, {"hubot", entities.AddComment{Actor: "hubot", Repository: repo, Number: 1, ID: commentID, Body: "me too"}}, del},
 			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.CommentPartition("octo", "hello", 1, commentID), table.RepositoryPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
 		},
 	}
@@ -381,7 +381,7 @@ type domForkRef struct {
 	life int
 }
 
-type domRepo struct {
+type domRepository struct {
 	owner, name string // as created
 	key         string // lower-cased owner/name
 	life        int
@@ -412,7 +412,7 @@ type domWorld struct {
 	users    []string // lower-cased, creation order
 	orgs     []string // lower-cased, creation order
 	accounts map[string]*domAccount
-	repos    map[string]*domRepo
+	repos    map[string]*domRepository
 	order    []string // repository keys, creation order
 	stars    map[[2]string]bool
 	// reactions lists the active reactions on live subjects; reacted
@@ -425,7 +425,7 @@ type domWorld struct {
 }
 
 func newDomWorld(rng *rand.Rand) *domWorld {
-	return &domWorld{rng: rng, accounts: map[string]*domAccount{}, repos: map[string]*domRepo{}, stars: map[[2]string]bool{}, reacted: map[string]bool{}, stats: map[string]int{}}
+	return &domWorld{rng: rng, accounts: map[string]*domAccount{}, repos: map[string]*domRepository{}, stars: map[[2]string]bool{}, reacted: map[string]bool{}, stats: map[string]int{}}
 }
 
 // domStep is one command with its predicted outcome.
@@ -487,15 +487,15 @@ func (w *domWorld) canAdmin(actor, owner string) bool {
 }
 
 // canSee: public, or the owner, or a member of the owning organization.
-func (w *domWorld) canSee(actor string, r *domRepo) bool {
+func (w *domWorld) canSee(actor string, r *domRepository) bool {
 	owner := strings.ToLower(r.owner)
 	return !r.private || actor == owner || w.role(owner, actor) != ""
 }
 
-// liveRepos returns the live repositories for which keep holds, in
+// liveRepositories returns the live repositories for which keep holds, in
 // creation order.
-func (w *domWorld) liveRepos(keep func(*domRepo) bool) []*domRepo {
-	var out []*domRepo
+func (w *domWorld) liveRepositories(keep func(*domRepository) bool) []*domRepository {
+	var out []*domRepository
 	for _, k := range w.order {
 		if r := w.repos[k]; !r.deleted && (keep == nil || keep(r)) {
 			out = append(out, r)
@@ -504,7 +504,7 @@ func (w *domWorld) liveRepos(keep func(*domRepo) bool) []*domRepo {
 	return out
 }
 
-func (w *domWorld) repoID(r *domRepo) entities.RepositoryID {
+func (w *domWorld) repositoryID(r *domRepository) entities.RepositoryID {
 	return entities.NewRepositoryID(w.recase(r.owner), w.recase(r.name))
 }
 
@@ -672,7 +672,7 @@ func (w *domWorld) removeMember() *domStep {
 
 // Repositories.
 
-var domRepoNames = []string{"alpha", "Beta", "gamma", "delta.js", "eps_ilon", "zeta-core"}
+var domRepositoryNames = []string{"alpha", "Beta", "gamma", "delta.js", "eps_ilon", "zeta-core"}
 
 // ownerFor returns an account actor may create repositories for: itself
 // or an organization it administers.
@@ -694,7 +694,7 @@ func (w *domWorld) ownerFor(actor string) string {
 func (w *domWorld) createRepository() *domStep {
 	actor := w.randomUser()
 	owner := w.ownerFor(actor)
-	name := domRepoNames[w.pick(len(domRepoNames))]
+	name := domRepositoryNames[w.pick(len(domRepositoryNames))]
 	key := owner + "/" + strings.ToLower(name)
 	if r := w.repos[key]; r != nil && r.deleted {
 		return nil // recreateRepository's case
@@ -709,7 +709,7 @@ func (w *domWorld) createRepository() *domStep {
 
 // created is the step of a creation (or fork, when src is set) of the
 // repository key by actor.
-func (w *domWorld) created(kind, actor string, cmd entities.Command, key string, src *domRepo) *domStep {
+func (w *domWorld) created(kind, actor string, cmd entities.Command, key string, src *domRepository) *domStep {
 	life, seq := 1, 0
 	if old := w.repos[key]; old != nil {
 		life, seq = old.life+1, old.seq
@@ -728,7 +728,7 @@ func (w *domWorld) created(kind, actor string, cmd entities.Command, key string,
 			st, _ := entities.LiveRepository(res.Snapshot(id))
 			r := w.repos[key]
 			if r == nil {
-				r = &domRepo{key: key}
+				r = &domRepository{key: key}
 				w.repos[key] = r
 				w.order = append(w.order, key)
 			}
@@ -742,7 +742,7 @@ func (w *domWorld) created(kind, actor string, cmd entities.Command, key string,
 }
 
 func (w *domWorld) recreateRepository() *domStep {
-	var deleted []*domRepo
+	var deleted []*domRepository
 	for _, k := range w.order {
 		if r := w.repos[k]; r.deleted {
 			deleted = append(deleted, r)
@@ -760,7 +760,7 @@ func (w *domWorld) recreateRepository() *domStep {
 	return w.created("recreateRepository", actor, cmd, r.key, nil)
 }
 
-func (w *domWorld) adminOf(r *domRepo) (string, bool) {
+func (w *domWorld) adminOf(r *domRepository) (string, bool) {
 	owner := strings.ToLower(r.owner)
 	var cands []string
 	for _, u := range w.users {
@@ -774,8 +774,8 @@ func (w *domWorld) adminOf(r *domRepo) (string, bool) {
 	return cands[w.pick(len(cands))], true
 }
 
-func (w *domWorld) randomLive(keep func(*domRepo) bool) *domRepo {
-	rs := w.liveRepos(keep)
+func (w *domWorld) randomLive(keep func(*domRepository) bool) *domRepository {
+	rs := w.liveRepositories(keep)
 	if len(rs) == 0 {
 		return nil
 	}
@@ -821,7 +821,7 @@ func (w *domWorld) deleteRepository() *domStep {
 }
 
 // deleted updates the model for the delete of r's current life.
-func (w *domWorld) deleted(r *domRepo) {
+func (w *domWorld) deleted(r *domRepository) {
 	r.deleted = true
 	for _, u := range w.users {
 		delete(w.stars, [2]string{u, r.key})
@@ -854,7 +854,7 @@ func (w *domWorld) deleted(r *domRepo) {
 
 func (w *domWorld) forkRepository() *domStep {
 	actor := w.randomUser()
-	src := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) })
+	src := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) })
 	if src == nil {
 		return nil
 	}
@@ -869,7 +869,7 @@ func (w *domWorld) forkRepository() *domStep {
 
 func (w *domWorld) star() *domStep {
 	actor := w.randomUser()
-	r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) })
+	r := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) })
 	if r == nil {
 		return nil
 	}
@@ -883,7 +883,7 @@ func (w *domWorld) star() *domStep {
 
 func (w *domWorld) unstar() *domStep {
 	actor := w.randomUser()
-	r := w.randomLive(func(r *domRepo) bool {
+	r := w.randomLive(func(r *domRepository) bool {
 		return w.canSee(actor, r) && (w.stars[[2]string{actor, r.key}] || w.chance(0.1))
 	})
 	if r == nil {
@@ -899,7 +899,7 @@ func (w *domWorld) unstar() *domStep {
 
 // Issues and pull requests.
 
-func domWorkKey(r *domRepo, wk *domWork) table.Key {
+func domWorkKey(r *domRepository, wk *domWork) table.Key {
 	if wk.pr {
 		return table.PullRequestKey(r.owner, r.name, wk.n)
 	}
@@ -908,18 +908,18 @@ func domWorkKey(r *domRepo, wk *domWork) table.Key {
 
 func (w *domWorld) open(pr bool) *domStep {
 	actor := w.randomUser()
-	r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) })
+	r := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) })
 	if r == nil {
 		return nil
 	}
 	n := r.seq + 1
 	title := w.text("title")
-	id := w.repoID(r)
-	var cmd entities.Command = entities.OpenIssue{Actor: w.login(actor), Repo: id, Title: title, Body: w.text("body")}
+	id := w.repositoryID(r)
+	var cmd entities.Command = entities.OpenIssue{Actor: w.login(actor), Repository: id, Title: title, Body: w.text("body")}
 	kind := "openIssue"
 	if pr {
 		kind = "openPullRequest"
-		cmd = entities.OpenPullRequest{Actor: w.login(actor), Repo: id, Title: title, HeadRef: fmt.Sprintf("feature-%d", n), BaseRef: "main"}
+		cmd = entities.OpenPullRequest{Actor: w.login(actor), Repository: id, Title: title, HeadRef: fmt.Sprintf("feature-%d", n), BaseRef: "main"}
 	}
 	return &domStep{kind: kind, actor: w.login(actor), cmd: cmd, wantEvents: 1,
 		check: func(res events.Result) string {
@@ -948,9 +948,9 @@ func (w *domWorld) openPullRequest() *domStep { return w.open(true) }
 // workTarget picks a live issue (pr false) or pull request of a
 // repository the actor may modify it in (as author or admin), and the
 // actor.
-func (w *domWorld) workTarget(pr bool, keep func(*domWork) bool, adminOnly bool) (string, *domRepo, *domWork) {
+func (w *domWorld) workTarget(pr bool, keep func(*domWork) bool, adminOnly bool) (string, *domRepository, *domWork) {
 	var cands [][2]any
-	for _, r := range w.liveRepos(nil) {
+	for _, r := range w.liveRepositories(nil) {
 		for _, wk := range r.work {
 			if wk.pr == pr && (keep == nil || keep(wk)) {
 				cands = append(cands, [2]any{r, wk})
@@ -961,7 +961,7 @@ func (w *domWorld) workTarget(pr bool, keep func(*domWork) bool, adminOnly bool)
 		return "", nil, nil
 	}
 	c := cands[w.pick(len(cands))]
-	r, wk := c[0].(*domRepo), c[1].(*domWork)
+	r, wk := c[0].(*domRepository), c[1].(*domWork)
 	var actors []string
 	for _, u := range w.users {
 		if !w.canSee(u, r) {
@@ -984,7 +984,7 @@ func (w *domWorld) editIssue() *domStep {
 		return nil
 	}
 	title := w.text("edited")
-	return &domStep{kind: "editIssue", actor: w.login(actor), cmd: entities.EditIssue{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
+	return &domStep{kind: "editIssue", actor: w.login(actor), cmd: entities.EditIssue{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
 }
 
 func (w *domWorld) closeIssue() *domStep {
@@ -997,7 +997,7 @@ func (w *domWorld) closeIssue() *domStep {
 		n = 1
 	}
 	reason := []entities.IssueStateReason{"", entities.ReasonCompleted, entities.ReasonNotPlanned}[w.pick(3)]
-	return &domStep{kind: "closeIssue", actor: w.login(actor), cmd: entities.CloseIssue{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, Reason: reason}, wantEvents: n, apply: func(events.Result) { wk.state = "CLOSED" }}
+	return &domStep{kind: "closeIssue", actor: w.login(actor), cmd: entities.CloseIssue{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n, Reason: reason}, wantEvents: n, apply: func(events.Result) { wk.state = "CLOSED" }}
 }
 
 func (w *domWorld) reopenIssue() *domStep {
@@ -1009,7 +1009,7 @@ func (w *domWorld) reopenIssue() *domStep {
 	if wk.state == "CLOSED" {
 		n = 1
 	}
-	return &domStep{kind: "reopenIssue", actor: w.login(actor), cmd: entities.ReopenIssue{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}, wantEvents: n, apply: func(events.Result) { wk.state = "OPEN" }}
+	return &domStep{kind: "reopenIssue", actor: w.login(actor), cmd: entities.ReopenIssue{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}, wantEvents: n, apply: func(events.Result) { wk.state = "OPEN" }}
 }
 
 func (w *domWorld) editPullRequest() *domStep {
@@ -1018,7 +1018,7 @@ func (w *domWorld) editPullRequest() *domStep {
 		return nil
 	}
 	title := w.text("edited")
-	return &domStep{kind: "editPullRequest", actor: w.login(actor), cmd: entities.EditPullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
+	return &domStep{kind: "editPullRequest", actor: w.login(actor), cmd: entities.EditPullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
 }
 
 func (w *domWorld) closePullRequest() *domStep {
@@ -1026,7 +1026,7 @@ func (w *domWorld) closePullRequest() *domStep {
 	if r == nil {
 		return nil
 	}
-	cmd := entities.ClosePullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}
+	cmd := entities.ClosePullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}
 	switch wk.state {
 	case "MERGED":
 		return &domStep{kind: "closePullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
@@ -1041,7 +1041,7 @@ func (w *domWorld) reopenPullRequest() *domStep {
 	if r == nil {
 		return nil
 	}
-	cmd := entities.ReopenPullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}
+	cmd := entities.ReopenPullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}
 	switch wk.state {
 	case "MERGED":
 		return &domStep{kind: "reopenPullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
@@ -1056,7 +1056,7 @@ func (w *domWorld) mergePullRequest() *domStep {
 	if r == nil {
 		return nil
 	}
-	cmd := entities.MergePullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}
+	cmd := entities.MergePullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}
 	if wk.state != "OPEN" {
 		return &domStep{kind: "mergePullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
 	}
@@ -1068,7 +1068,7 @@ func (w *domWorld) mergePullRequest() *domStep {
 func (w *domWorld) addComment() *domStep {
 	actor := w.randomUser()
 	var cands [][2]any
-	for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) }) {
+	for _, r := range w.liveRepositories(func(r *domRepository) bool { return w.canSee(actor, r) }) {
 		for _, wk := range r.work {
 			cands = append(cands, [2]any{r, wk})
 		}
@@ -1077,22 +1077,22 @@ func (w *domWorld) addComment() *domStep {
 		return nil
 	}
 	c := cands[w.pick(len(cands))]
-	r, wk := c[0].(*domRepo), c[1].(*domWork)
+	r, wk := c[0].(*domRepository), c[1].(*domWork)
 	id, body := w.newCommentID(), w.text("comment")
-	return &domStep{kind: "addComment", actor: w.login(actor), cmd: entities.AddComment{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, ID: id, Body: body}, wantEvents: 1, apply: func(events.Result) {
+	return &domStep{kind: "addComment", actor: w.login(actor), cmd: entities.AddComment{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n, ID: id, Body: body}, wantEvents: 1, apply: func(events.Result) {
 		wk.comments = append(wk.comments, &domComment{id: id, author: actor, body: body})
 	}}
 }
 
 // commentTarget picks a live comment and an actor that may modify it.
-func (w *domWorld) commentTarget() (string, *domRepo, *domWork, *domComment) {
+func (w *domWorld) commentTarget() (string, *domRepository, *domWork, *domComment) {
 	type cand struct {
-		r  *domRepo
+		r  *domRepository
 		wk *domWork
 		c  *domComment
 	}
 	var cands []cand
-	for _, r := range w.liveRepos(nil) {
+	for _, r := range w.liveRepositories(nil) {
 		for _, wk := range r.work {
 			for _, c := range wk.comments {
 				if !c.deleted {
@@ -1123,7 +1123,7 @@ func (w *domWorld) editComment() *domStep {
 		return nil
 	}
 	body := w.text("edited comment")
-	id := entities.NewCommentID(w.repoID(r), wk.n, c.id)
+	id := entities.NewCommentID(w.repositoryID(r), wk.n, c.id)
 	return &domStep{kind: "editComment", actor: w.login(actor), cmd: entities.EditComment{Actor: w.login(actor), ID: id, Body: body}, wantEvents: 1, apply: func(events.Result) { c.body = body }}
 }
 
@@ -1132,7 +1132,7 @@ func (w *domWorld) deleteComment() *domStep {
 	if r == nil {
 		return nil
 	}
-	id := entities.NewCommentID(w.repoID(r), wk.n, c.id)
+	id := entities.NewCommentID(w.repositoryID(r), wk.n, c.id)
 	key := table.CommentKey(r.owner, r.name, wk.n, c.id)
 	return &domStep{kind: "deleteComment", actor: w.login(actor), cmd: entities.DeleteComment{Actor: w.login(actor), ID: id}, wantEvents: 1, apply: func(events.Result) {
 		c.deleted = true
@@ -1156,13 +1156,13 @@ func domReactedKey(subject table.Key, login string, content entities.ReactionCon
 func (w *domWorld) addReaction() *domStep {
 	actor := w.randomUser()
 	type cand struct {
-		r       *domRepo
+		r       *domRepository
 		subject entities.ID
 		key     table.Key
 	}
 	var cands []cand
-	for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) }) {
-		id := w.repoID(r)
+	for _, r := range w.liveRepositories(func(r *domRepository) bool { return w.canSee(actor, r) }) {
+		id := w.repositoryID(r)
 		for _, wk := range r.work {
 			if wk.pr {
 				cands = append(cands, cand{r, entities.NewPullRequestID(id, wk.n), domWorkKey(r, wk)})
@@ -1216,14 +1216,14 @@ func (w *domWorld) invalid() *domStep {
 	actor := w.randomUser()
 	switch w.pick(7) {
 	case 0: // a private repository the actor cannot see
-		r := w.randomLive(func(r *domRepo) bool { return !w.canSee(actor, r) })
+		r := w.randomLive(func(r *domRepository) bool { return !w.canSee(actor, r) })
 		if r == nil {
 			return nil
 		}
 		return &domStep{kind: "invalid star", actor: w.login(actor), cmd: entities.StarRepository{Owner: r.owner, Name: r.name, Actor: w.login(actor)}, wantCode: entities.CodeNotFound}
 	case 1: // merging without admin rights
 		var cands [][2]any
-		for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) }) {
+		for _, r := range w.liveRepositories(func(r *domRepository) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) }) {
 			for _, wk := range r.work {
 				if wk.pr {
 					cands = append(cands, [2]any{r, wk})
@@ -1234,10 +1234,10 @@ func (w *domWorld) invalid() *domStep {
 			return nil
 		}
 		c := cands[w.pick(len(cands))]
-		return &domStep{kind: "invalid merge", actor: w.login(actor), cmd: entities.MergePullRequest{Actor: w.login(actor), Repo: w.repoID(c[0].(*domRepo)), Number: c[1].(*domWork).n}, wantCode: entities.CodeForbidden}
+		return &domStep{kind: "invalid merge", actor: w.login(actor), cmd: entities.MergePullRequest{Actor: w.login(actor), Repository: w.repositoryID(c[0].(*domRepository)), Number: c[1].(*domWork).n}, wantCode: entities.CodeForbidden}
 	case 2: // editing someone else's issue
 		var cands [][2]any
-		for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) }) {
+		for _, r := range w.liveRepositories(func(r *domRepository) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) }) {
 			for _, wk := range r.work {
 				if !wk.pr && wk.author != actor {
 					cands = append(cands, [2]any{r, wk})
@@ -1249,9 +1249,9 @@ func (w *domWorld) invalid() *domStep {
 		}
 		c := cands[w.pick(len(cands))]
 		title := "hijacked"
-		return &domStep{kind: "invalid editIssue", actor: w.login(actor), cmd: entities.EditIssue{Actor: w.login(actor), Repo: w.repoID(c[0].(*domRepo)), Number: c[1].(*domWork).n, Title: &title}, wantCode: entities.CodeForbidden}
+		return &domStep{kind: "invalid editIssue", actor: w.login(actor), cmd: entities.EditIssue{Actor: w.login(actor), Repository: w.repositoryID(c[0].(*domRepository)), Number: c[1].(*domWork).n, Title: &title}, wantCode: entities.CodeForbidden}
 	case 3: // an issue in a deleted repository
-		var cands []*domRepo
+		var cands []*domRepository
 		for _, k := range w.order {
 			if w.repos[k].deleted {
 				cands = append(cands, w.repos[k])
@@ -1261,21 +1261,21 @@ func (w *domWorld) invalid() *domStep {
 			return nil
 		}
 		r := cands[w.pick(len(cands))]
-		return &domStep{kind: "invalid openIssue", actor: w.login(actor), cmd: entities.OpenIssue{Actor: w.login(actor), Repo: w.repoID(r), Title: "ghost"}, wantCode: entities.CodeNotFound}
+		return &domStep{kind: "invalid openIssue", actor: w.login(actor), cmd: entities.OpenIssue{Actor: w.login(actor), Repository: w.repositoryID(r), Title: "ghost"}, wantCode: entities.CodeNotFound}
 	case 4:
 		return &domStep{kind: "invalid createRepository", actor: w.login(actor), cmd: entities.CreateRepository{Owner: w.login(actor), Name: "..", Actor: w.login(actor)}, wantCode: entities.CodeBadInput}
 	case 5: // deleting another user's repository
-		r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) })
+		r := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) })
 		if r == nil {
 			return nil
 		}
 		return &domStep{kind: "invalid deleteRepository", actor: w.login(actor), cmd: entities.DeleteRepository{Owner: r.owner, Name: r.name, Actor: w.login(actor)}, wantCode: entities.CodeForbidden}
 	default: // a blank comment
-		r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) && len(r.work) > 0 })
+		r := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) && len(r.work) > 0 })
 		if r == nil {
 			return nil
 		}
-		return &domStep{kind: "invalid addComment", actor: w.login(actor), cmd: entities.AddComment{Actor: w.login(actor), Repo: w.repoID(r), Number: r.work[0].n, ID: w.newCommentID(), Body: "  "}, wantCode: entities.CodeBadInput}
+		return &domStep{kind: "invalid addComment", actor: w.login(actor), cmd: entities.AddComment{Actor: w.login(actor), Repository: w.repositoryID(r), Number: r.work[0].n, ID: w.newCommentID(), Body: "  "}, wantCode: entities.CodeBadInput}
 	}
 }
 
@@ -1329,7 +1329,7 @@ func (w *domWorld) checkReadModel(t *testing.T, items []testkit.Item) {
 		}
 	}
 	repos, private := map[string]int{}, map[string]int{}
-	for _, r := range w.liveRepos(nil) {
+	for _, r := range w.liveRepositories(nil) {
 		o := strings.ToLower(r.owner)
 		repos[o]++
 		if r.private {

@@ -173,7 +173,16 @@ func replayEqualsLive(t *testing.T, opts testkit.Options, minShards int) {
 		}
 		stats[kind]++
 
-		res, err := x.Execute(ctx, "replay-test", cmd)
+		// Each command runs as the login it names: only a user creates or
+		// edits their own account (entities.CanEditAccount).
+		actor := "replay-test"
+		switch c := cmd.(type) {
+		case entities.CreateUser:
+			actor = c.Login
+		case entities.UpdateProfile:
+			actor = c.Login
+		}
+		res, err := x.Execute(ctx, actor, cmd)
 		if wantCode != "" {
 			var de *entities.Error
 			if !errors.As(err, &de) || de.Code != wantCode {
