@@ -1,6 +1,7 @@
 package entities
 
 import (
+	"encoding/json"
 	"reflect"
 	"sync"
 )
@@ -23,8 +24,45 @@ type Aggregate struct {
 	emptyParts bool
 	// zero returns a zero state to decode a snapshot into.
 	zero func() State
-	// events are prototypes of the kind's events, one per event type.
+	// events are prototypes of the kind's events, one per event type. An
+	// event type may be shared by kinds (the same Go type: labels of
+	// issues and pull requests). A prototype whose type has a
+	// SchemaVersion method is written with that version, else with 1.
 	events []Event
+	// upcasters turn the data of old versions of the kind's events into
+	// the next version (see Upcasters).
+	upcasters []Upcaster
+}
+
+// Upcaster rewrites the JSON data of version From of an event type into
+// version From+1. Events are stored with the version they were written
+// with; reading chains upcasters up to the type's SchemaVersion, so the
+// log is never rewritten.
+type Upcaster struct {
+	EventType string
+	From      int
+	Up        func(json.RawMessage) (json.RawMessage, error)
+}
+
+// versioned is an event type with a schema version beyond 1.
+type versioned interface{ SchemaVersion() int }
+
+// SchemaVersion returns the schema version events of eventType are
+// written with: 1 unless the type declares another.
+func SchemaVersion(eventType string) int {
+	if v, ok := newEvent(eventType).(versioned); ok {
+		return v.SchemaVersion()
+	}
+	return 1
+}
+
+// Upcasters lists every registered upcaster.
+func Upcasters() []Upcaster {
+	var out []Upcaster
+	for _, a := range aggregates() {
+		out = append(out, a.upcasters...)
+	}
+	return out
 }
 
 // aggregates lists every registered kind. Adding an aggregate is adding
@@ -67,10 +105,14 @@ func buildRegistry() *registry {
 		}
 		r.byKind[a.Kind] = a
 		for _, e := range a.events {
-			if _, dup := r.byEvent[e.EventType()]; dup {
-				panic("entities: event type " + e.EventType() + " registered twice")
+			t := reflect.TypeOf(e).Elem()
+			if prev, dup := r.byEvent[e.EventType()]; dup {
+				if prev != t {
+					panic("entities: event type " + e.EventType() + " registered twice with different types")
+				}
+				continue
 			}
-			r.byEvent[e.EventType()] = reflect.TypeOf(e).Elem()
+			r.byEvent[e.EventType()] = t
 			r.names = append(r.names, e.EventType())
 		}
 	}

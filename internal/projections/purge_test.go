@@ -40,7 +40,7 @@ func (l *aggLog) add(t *testing.T, minutes int, e entities.Event) *aggLog {
 	}
 	l.envs = append(l.envs, events.Envelope{
 		Kind: l.id.Kind(), Aggregate: l.id.String(), Type: e.EventType(), Version: int64(len(l.envs) + 1),
-		At: purgeT0.Add(time.Duration(minutes) * time.Minute), Command: "c", Schema: events.CurrentSchema, Data: data,
+		At: purgeT0.Add(time.Duration(minutes) * time.Minute), Command: "c", Schema: events.SchemaOf(e.EventType()), Data: data,
 	})
 	return l
 }
