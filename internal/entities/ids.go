@@ -97,7 +97,7 @@ func repositoryAggregate() Aggregate {
 		Kind:   KindRepository,
 		parse:  func(p []string, _ string) (ID, bool) { return parseRepositoryID(p) },
 		zero:   func() State { return &Repository{} },
-		events: []Event{&RepositoryCreated{}, &RepositoryForked{}, &RepositoryUpdated{}, &RepositoryDeleted{}},
+		events: []Event{&RepositoryCreated{}, &RepositoryForked{}, &RepositoryUpdated{}, &RepositoryDeleted{}, &LabelCreated{}, &LabelUpdated{}, &LabelDeleted{}},
 	}
 }
 
@@ -147,8 +147,9 @@ func issueAggregate() Aggregate {
 			repo, n, ok := parseNumberedID(p)
 			return NewIssueID(repo, n), ok
 		},
-		zero:   func() State { return &Issue{} },
-		events: []Event{&IssueOpened{}, &IssueEdited{}, &IssueClosed{}, &IssueReopened{}},
+		zero:      func() State { return &Issue{} },
+		events:    []Event{&IssueOpened{}, &IssueEdited{}, &IssueClosed{}, &IssueReopened{}, &LabelsAdded{}, &LabelsRemoved{}},
+		upcasters: []Upcaster{{EventType: "IssueOpened", From: 1, Up: upcastIssueOpenedV1}},
 	}
 }
 
@@ -187,7 +188,7 @@ func pullRequestAggregate() Aggregate {
 			return NewPullRequestID(repo, n), ok
 		},
 		zero:   func() State { return &PullRequest{} },
-		events: []Event{&PullRequestOpened{}, &PullRequestEdited{}, &PullRequestClosed{}, &PullRequestReopened{}, &PullRequestMerged{}},
+		events: []Event{&PullRequestOpened{}, &PullRequestEdited{}, &PullRequestClosed{}, &PullRequestReopened{}, &PullRequestMerged{}, &LabelsAdded{}, &LabelsRemoved{}},
 	}
 }
 

@@ -1,6 +1,7 @@
 package entities
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,15 +36,18 @@ type Issue struct {
 // Kind returns KindIssue.
 func (*Issue) Kind() Kind { return KindIssue }
 
-// IssueOpened records a new issue.
+// IssueOpened records a new issue. Version 2 (SchemaVersion) names the
+// repository "repository" where version 1 said "repo", and carries the
+// labels given at open.
 type IssueOpened struct {
-	Owner      string `json:"owner"`
-	Repository string `json:"repo"`
-	Number     int    `json:"number"`
-	Title      string `json:"title"`
-	Body       string `json:"body,omitempty"`
-	Author     string `json:"author"`
-	Life       int    `json:"life,omitempty"`
+	Owner      string   `json:"owner"`
+	Repository string   `json:"repository"`
+	Number     int      `json:"number"`
+	Title      string   `json:"title"`
+	Body       string   `json:"body,omitempty"`
+	Author     string   `json:"author"`
+	Life       int      `json:"life,omitempty"`
+	Labels     []string `json:"labels,omitempty"`
 }
 
 // EventType returns "IssueOpened".
@@ -53,7 +57,7 @@ func (e *IssueOpened) evolve(s State, at time.Time) (State, error) {
 	if s != nil {
 		return nil, errWrongState(e, s)
 	}
-	return &Issue{Work: Work{Owner: e.Owner, Repository: e.Repository, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, CreatedAt: at, UpdatedAt: at}, State: IssueStateOpen}, nil
+	return &Issue{Work: Work{Owner: e.Owner, Repository: e.Repository, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, Labels: e.Labels, CreatedAt: at, UpdatedAt: at}, State: IssueStateOpen}, nil
 }
 
 // IssueEdited records a changed title or body; nil fields are unchanged.
@@ -124,6 +128,7 @@ type OpenIssue struct {
 	Repository RepositoryID
 	Title      string
 	Body       string
+	Labels     []string // label IDs of the repository, optional
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
@@ -135,6 +140,14 @@ func (c OpenIssue) Validate() error {
 	if err := validateWorkTitle(c.Title); err != nil {
 		return err
 	}
+	if len(c.Labels) > MaxLabelsPerItem {
+		return BadInput("labelIds", "an issue has at most %d labels", MaxLabelsPerItem)
+	}
+	for _, id := range c.Labels {
+		if err := validateLabelID("labelIds", id); err != nil {
+			return err
+		}
+	}
 	return validateWorkBody(c.Body, false)
 }
 
@@ -145,7 +158,8 @@ func (c OpenIssue) Targets() []ID { return workTargets(c.Repository, c.Actor) }
 
 // Decide returns the counter change and an IssueOpened event;
 // UNAUTHENTICATED for anonymous actors, BAD_USER_INPUT for an invalid
-// title or body, NOT_FOUND for a missing, deleted or invisible repository.
+// title or body, NOT_FOUND for a missing, deleted or invisible repository
+// or label. The author may label their issue at open (as they may later).
 func (c OpenIssue) Decide(in Input) ([]Change, error) {
 	acc, err := workRepository(in, c.Actor, c.Repository)
 	if err != nil {
@@ -154,8 +168,17 @@ func (c OpenIssue) Decide(in Input) ([]Change, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	var labels []string
+	for _, id := range c.Labels {
+		if acc.repo.LabelByID(id) == nil {
+			return nil, NotFound("label %s not found in %s/%s", id, acc.repo.Owner, acc.repo.Name)
+		}
+		if !slices.Contains(labels, id) {
+			labels = append(labels, id)
+		}
+	}
 	n := in.Snapshot(c.Repository).Seq + 1
-	ev := &IssueOpened{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: strings.ToLower(in.Actor), Life: acc.repo.Life}
+	ev := &IssueOpened{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: strings.ToLower(in.Actor), Life: acc.repo.Life, Labels: labels}
 	changes := []Change{{ID: c.Repository, NewSeq: n}, {ID: NewIssueID(c.Repository, int(n)), Events: []Event{ev}}}
 	return append(changes, acc.checks(false)...), nil
 }

@@ -2,6 +2,7 @@ package entities
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func TestOpenIssue(t *testing.T) {
 				}
 				i := workIssue(t, after, workHello, 3)
 				want := Issue{Work: Work{Owner: "octo", Repository: "hello", Number: 3, Title: "Third", Body: "b", Author: "carol", Life: 1, CreatedAt: workT1, UpdatedAt: workT1}, State: IssueStateOpen}
-				if *i != want {
+				if !reflect.DeepEqual(*i, want) {
 					t.Fatalf("issue = %+v, want %+v", *i, want)
 				}
 				if after.Snapshot(workHello).Seq != 3 {

@@ -1,6 +1,7 @@
 package entities
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func TestOpenPullRequest(t *testing.T) {
 				}
 				p := workPull(t, after, workHello, 3)
 				want := PullRequest{Work: Work{Owner: "octo", Repository: "hello", Number: 3, Title: "Add", Body: "b", Author: "carol", Life: 1, CreatedAt: workT1, UpdatedAt: workT1}, HeadRef: "feature/x", BaseRef: "main", State: PullRequestStateOpen}
-				if *p != want {
+				if !reflect.DeepEqual(*p, want) {
 					t.Fatalf("pull request = %+v, want %+v", *p, want)
 				}
 			}},

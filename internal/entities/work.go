@@ -194,6 +194,9 @@ type Work struct {
 	CreatedAt  time.Time  `json:"createdAt"`
 	UpdatedAt  time.Time  `json:"updatedAt"`
 	ClosedAt   *time.Time `json:"closedAt,omitempty"`
+	// Labels are the IDs of the item's labels, in the order added; an ID
+	// whose label was deleted may stay (label.go).
+	Labels []string `json:"labels,omitempty"`
 }
 
 // work returns the shared state.
