@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -116,7 +117,7 @@ func TestIdempotentRetryReplays(t *testing.T) {
 		got, want := again.Snapshot(issue), first.Snapshot(issue)
 		gi, _ := got.State.(*entities.Issue)
 		wi, _ := want.State.(*entities.Issue)
-		if gi == nil || wi == nil || *gi != *wi || got.Version != want.Version {
+		if gi == nil || wi == nil || !reflect.DeepEqual(*gi, *wi) || got.Version != want.Version {
 			t.Fatalf("retry %d snapshot %+v, want %+v", i, got, want)
 		}
 		if r := again.Snapshot(repo); r.Seq != 1 {
