@@ -67,10 +67,10 @@ var projections = sync.OnceValue(func() map[entities.Kind]projection {
 	return map[entities.Kind]projection{
 		entities.KindAccount:     projectAccount,
 		entities.KindMembership:  projectMembership,
-		entities.KindRepository:  projectRepository,
+		entities.KindRepository:  withLabels(projectRepository),
 		entities.KindStar:        projectStar,
-		entities.KindIssue:       projectIssue,
-		entities.KindPullRequest: projectPullRequest,
+		entities.KindIssue:       withLabelLinks(projectIssue),
+		entities.KindPullRequest: withLabelLinks(projectPullRequest),
 		entities.KindComment:     projectComment,
 		entities.KindReaction:    projectReaction,
 	}

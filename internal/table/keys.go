@@ -73,6 +73,8 @@ const (
 	TypeParkedEvent  = "DLQ"
 	TypeProjectorRun = "PROJECTOR"
 	TypeMarker       = "PROJECTION" // an aggregate's projection marker
+	TypeLabel        = "LABEL"
+	TypeLabelLink    = "LABELED"
 )
 
 // norm makes a login or repository name case-insensitive in keys, as
@@ -307,6 +309,63 @@ const TombstoneSKPrefix = "TOMBSTONE#"
 // count the creations of a repository name; see entities.Repository).
 func RepositoryTombstoneKey(owner, repo string, life int) Key {
 	return Key{PK: string(RepositoryPartition(owner, repo)), SK: fmt.Sprintf("%s%08d", TombstoneSKPrefix, life)}
+}
+
+// Labels (entities/label.go). A label's item lives in its repository's
+// partition under its ID, so a rename rewrites it in place; GSI1 lists a
+// repository's labels by lower-cased name (a name's key ends in "#", so a
+// prefix query for one name is exact). A label's link to an issue or pull
+// request lives in that item's partition (its purge takes the links) and
+// GSI1 lists the items of one label and kind, newest first by number.
+
+// LabelKey is the read item of label id of a repository.
+func LabelKey(owner, repo, id string) Key {
+	return Key{PK: string(RepositoryPartition(owner, repo)), SK: "LABEL#" + id}
+}
+
+// LabelIndexKeys are the GSI keys of a label named name.
+func LabelIndexKeys(owner, repo, name string) []IndexKey {
+	return []IndexKey{{GSI1, labelsPK(owner, repo), "L#" + norm(name) + "#"}}
+}
+
+func labelsPK(owner, repo string) string { return "LABELS#" + norm(owner) + "#" + norm(repo) }
+
+// LabelsOf is the GSI1 collection of a repository's labels by name; with
+// a name, the one label of that name (case-insensitive).
+func LabelsOf(owner, repo, name string) (index, pk, skPrefix string) {
+	if name != "" {
+		return GSI1, labelsPK(owner, repo), "L#" + norm(name) + "#"
+	}
+	return GSI1, labelsPK(owner, repo), "L#"
+}
+
+// LabelTombstoneKey is the tombstone of a deleted label: link writes of
+// issues and pull requests projected after the label's purge are dropped.
+func LabelTombstoneKey(owner, repo, id string) Key {
+	return Key{PK: string(RepositoryPartition(owner, repo)), SK: TombstoneSKPrefix + "LABEL#" + id}
+}
+
+// LabelLinkKey is the link of label id to the issue or pull request whose
+// partition is subject.
+func LabelLinkKey(subject Partition, id string) Key {
+	return Key{PK: string(subject), SK: "LABEL#" + id}
+}
+
+// LabelLinksOf is the prefix of the label links in an issue's or pull
+// request's partition.
+func LabelLinksOf(subject Partition) (pk, skPrefix string) { return string(subject), "LABEL#" }
+
+// LabelLinkIndexKeys are the GSI keys of the link of label id to number n
+// of kind ISSUE or PR.
+func LabelLinkIndexKeys(owner, repo, id, kind string, n int) []IndexKey {
+	pk, prefix := LabeledBy(owner, repo, id, kind)
+	return []IndexKey{{GSI1, pk, fmt.Sprintf("%s%08d", prefix, n)}}
+}
+
+// LabeledBy is the GSI1 collection of the issues (kind ISSUE) or pull
+// requests (PR) labeled id, by number.
+func LabeledBy(owner, repo, id, kind string) (pk, skPrefix string) {
+	return "LABELED#" + norm(owner) + "#" + norm(repo) + "#" + id + "#" + kind, "N#"
 }
 
 // MembershipKey is the read item of login's membership of org.
