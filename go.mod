@@ -26,7 +26,6 @@ require (
 )
 
 require (
-	github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue v1.21.23 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/kylelemons/godebug v1.1.0 // indirect
 )
@@ -35,7 +34,10 @@ require golang.org/x/time v0.16.0
 
 require github.com/aws/aws-lambda-go v1.55.1
 
-require go.yaml.in/yaml/v3 v3.0.5
+require (
+	github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue v1.21.23
+	go.yaml.in/yaml/v3 v3.0.5
+)
 
 require (
 	github.com/DataDog/zstd v1.4.5 // indirect
@@ -84,7 +86,7 @@ require (
 	golang.org/x/exp v0.0.0-20230626212559-97b1e661b5df // indirect
 	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.44.0
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/tools v0.52.0

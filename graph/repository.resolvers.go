@@ -187,7 +187,10 @@ func (r *repositoryResolver) PullRequest(ctx context.Context, obj *model.Reposit
 }
 
 // Issues is the resolver for the issues field.
-func (r *repositoryResolver) Issues(ctx context.Context, obj *model.Repository, states []model.IssueState, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error) {
+func (r *repositoryResolver) Issues(ctx context.Context, obj *model.Repository, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error) {
+	if len(labels) > 0 {
+		return issuesWithLabel(ctx, obj, labels, states, pageArgs(first, after, last, before))
+	}
 	page, err := loadersFrom(ctx).IssuesOf(ctx, obj.OwnerLogin, obj.Name, issueStateNames(states), pageArgs(first, after, last, before))
 	if err != nil {
 		return nil, err

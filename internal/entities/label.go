@@ -16,11 +16,12 @@ import (
 // every reader treats an ID that names no label as absent.
 
 // Label limits: GitHub's name and description lengths, and a bound on the
-// labels of one issue or pull request (each is a read item to write).
+// labels of one issue or pull request: each is a link item its events
+// write, and an event's writes must fit one transaction.
 const (
 	MaxLabelNameLen        = 50
 	MaxLabelDescriptionLen = 100
-	MaxLabelsPerItem       = 100
+	MaxLabelsPerItem       = 20
 )
 
 // The limits of a label's texts.

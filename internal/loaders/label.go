@@ -78,3 +78,29 @@ func labeledCollection(owner, name, id, kind string, states []string) Collection
 	}
 	return c
 }
+
+// CountLabels counts the labels of owner/name (one Query of the
+// repository's label collection: a repository has few labels).
+func (l *Loaders) CountLabels(ctx context.Context, owner, name string) (int, error) {
+	idx, pk, prefix := table.LabelsOf(owner, name, "")
+	return l.count(ctx, Collection{Index: idx, PK: pk, SKPrefix: prefix, Binding: "count/Repository.labels/" + pk})
+}
+
+// CountLabelLinks counts the labels of the issue or pull request whose
+// partition is subject (at most entities.MaxLabelsPerItem).
+func (l *Loaders) CountLabelLinks(ctx context.Context, subject table.Partition) (int, error) {
+	pk, prefix := table.LabelLinksOf(subject)
+	return l.count(ctx, Collection{PK: pk, SKPrefix: prefix, Binding: "count/labels/" + pk, Keep: keep(func(readmodel.LabelLink) bool { return true })})
+}
+
+// IssuesByKey loads issues by read item key in one batch, aligned with
+// keys; nil where there is none.
+func (l *Loaders) IssuesByKey(ctx context.Context, keys []table.Key) ([]*readmodel.Issue, error) {
+	return loadEntities[readmodel.Issue](ctx, l, keys)
+}
+
+// PullRequestsByKey loads pull requests by read item key in one batch,
+// aligned with keys; nil where there is none.
+func (l *Loaders) PullRequestsByKey(ctx context.Context, keys []table.Key) ([]*readmodel.PullRequest, error) {
+	return loadEntities[readmodel.PullRequest](ctx, l, keys)
+}
