@@ -455,8 +455,9 @@ func (c ChangeLabels) Targets() []ID {
 	return append([]ID{c.Subject}, workTargets(repo, c.Actor)...)
 }
 
-// Decide returns LabelsAdded or LabelsRemoved with the labels that change
-// (nothing if none do): UNAUTHENTICATED, NOT_FOUND for a missing or
+// Decide returns LabelsAdded (after LabelsRemoved of the IDs of deleted
+// labels, if the item has any) or LabelsRemoved with the labels that
+// change (nothing if none do): UNAUTHENTICATED, NOT_FOUND for a missing or
 // invisible repository, subject or label, FORBIDDEN unless the actor is
 // the subject's author or a repository admin, BAD_USER_INPUT beyond
 // MaxLabelsPerItem labels.
@@ -498,16 +499,27 @@ func (c ChangeLabels) Decide(in Input) ([]Change, error) {
 	if len(changed) == 0 {
 		return nil, nil
 	}
-	var ev Event = &LabelsRemoved{Labels: changed}
+	evs := []Event{&LabelsRemoved{Labels: changed}}
 	if !c.Remove {
-		if len(work.Labels)+len(changed) > MaxLabelsPerItem {
+		// Adding also drops the IDs of labels deleted since (they name
+		// nothing), so they neither count against the limit nor stay.
+		var stale []string
+		for _, id := range work.Labels {
+			if r.LabelByID(id) == nil {
+				stale = append(stale, id)
+			}
+		}
+		if len(work.Labels)-len(stale)+len(changed) > MaxLabelsPerItem {
 			return nil, BadInput("labelIds", "an issue or pull request has at most %d labels", MaxLabelsPerItem)
 		}
-		ev = &LabelsAdded{Labels: changed}
+		evs = []Event{&LabelsAdded{Labels: changed}}
+		if len(stale) > 0 {
+			evs = []Event{&LabelsRemoved{Labels: stale}, evs[0]}
+		}
 	}
 	// The repository is asserted unchanged: a label deleted concurrently
 	// must not be added.
-	return append([]Change{{ID: c.Subject, Events: []Event{ev}}, {ID: repo}}, checks...), nil
+	return append([]Change{{ID: c.Subject, Events: evs}, {ID: repo}}, checks...), nil
 }
 
 // Schema evolution: IssueOpened version 2 names the repository

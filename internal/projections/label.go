@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
@@ -15,9 +14,9 @@ import (
 // events write the label's item (withLabels), and an issue's or pull
 // request's events write its label links (withLabelLinks).
 
-// withLabels projects a repository's label events, and adds its labels
-// of the deleted life to a repository's purge; every other event goes to
-// project.
+// withLabels projects a repository's label events, and adds the purge of
+// every label of a deleted life to a repository's delete; every other
+// event goes to project.
 func withLabels(project projection) projection {
 	return func(ev Event) ([]Write, error) {
 		switch e := ev.Event.(type) {
@@ -29,12 +28,18 @@ func withLabels(project projection) projection {
 			return labelPurge(ev, e.ID)
 		}
 		ws, err := project(ev)
-		if r, ok := ev.Before.(*entities.Repository); ok && r != nil {
+		if r, ok := ev.Before.(*entities.Repository); ok && r != nil && err == nil {
 			if _, deleted := ev.Event.(*entities.RepositoryDeleted); deleted {
-				for i := range ws {
-					if ws[i].Purge != nil {
-						ws[i].Purge.Collections = append(ws[i].Purge.Collections, labelsOfLife(r))
+				// Each label of the deleted life is purged as if deleted:
+				// its tombstone also stops the label counters that issues'
+				// late events would move (the repository's tombstone does
+				// not guard them).
+				for _, l := range r.Labels {
+					p, err := labelPurge(ev, l.ID)
+					if err != nil {
+						return nil, err
 					}
+					ws = append(ws, p...)
 				}
 			}
 		}
@@ -76,15 +81,6 @@ func labelPurge(ev Event, id string) ([]Write, error) {
 		spec.Collections = append(spec.Collections, PurgeCollection{Index: table.GSI1, PK: pk, SKPrefix: prefix})
 	}
 	return []Write{{Purge: spec}}, nil
-}
-
-// labelsOfLife is the purge collection of a deleted repository life's
-// label items (their links go with the life's issue and pull request
-// partitions).
-func labelsOfLife(r *entities.Repository) PurgeCollection {
-	pk := string(table.RepositoryPartition(r.Owner, r.Name))
-	return PurgeCollection{PK: pk, SKPrefix: table.LabelKey(r.Owner, r.Name, "").SK,
-		Match: map[string]types.AttributeValue{table.AttrType: sv(table.TypeLabel), table.ReadLife: nv(int64(r.Life))}}
 }
 
 // withLabelLinks adds to an issue's or pull request's writes its label

@@ -92,6 +92,9 @@ func trustSeed(t *testing.T) *trustWorld {
 		addComment       = `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id } } }`
 		editIssue        = `mutation($in: EditIssueInput!) { editIssue(input: $in) { issue { id } } }`
 		addReaction      = `mutation($in: ReactionInput!) { addReaction(input: $in) { subject { id } } }`
+		createLabel      = `mutation($in: CreateLabelInput!) { createLabel(input: $in) { label { id } } }`
+		addLabels        = `mutation($in: LabelsInput!) { addLabelsToLabelable(input: $in) { issue { id } pullRequest { id } } }`
+		updateLabel      = `mutation($in: UpdateLabelInput!) { updateLabel(input: $in) { label { id } } }`
 	)
 
 	for _, u := range []string{"alice", "oadmin", "leaver", "fan"} {
@@ -110,6 +113,8 @@ func trustSeed(t *testing.T) *trustWorld {
 	w.privateIDs["hush comment"] = trustPath(hushComment, "addComment.comment.id")
 	do("alice", addReaction, map[string]any{"subjectId": w.privateIDs["hush issue"], "content": "HEART"})
 	do("alice", `mutation($in: StarRepositoryInput!) { starRepository(input: $in) { repository { name } } }`, map[string]any{"owner": "alice", "name": "hush"})
+	hushLabel := do("alice", createLabel, map[string]any{"owner": "alice", "repository": "hush", "name": trustLabelName, "color": "000000", "description": trustMarker + "-hush-label"})
+	do("alice", addLabels, map[string]any{"labelableId": w.privateIDs["hush issue"], "labelIds": []string{trustPath(hushLabel, "createLabel.label.id")}})
 
 	// alice/flip: public, used by mallory and fan.
 	do("alice", createRepository, map[string]any{"name": "flip", "description": "public for now"})
@@ -150,8 +155,14 @@ func trustSeed(t *testing.T) *trustWorld {
 	rec("createRepository", "leaver", "repository { name }", map[string]any{"owner": "acme", "name": "lair", "isPrivate": true})
 	rec("updateRepository", "leaver", "repository { name }", map[string]any{"owner": "acme", "name": "vault", "description": "the vault"})
 	rec("deleteRepository", "leaver", "deletedRepositoryId", map[string]any{"owner": "acme", "name": "doomed"})
-	do("leaver", openPR, map[string]any{"owner": "acme", "repository": "vault", "title": "leaver's pr", "headRef": "l", "baseRef": "main"})
+	vaultPR := trustPath(do("leaver", openPR, map[string]any{"owner": "acme", "repository": "vault", "title": "leaver's pr", "headRef": "l", "baseRef": "main"}), "openPullRequest.pullRequest.id")
 	rec("mergePullRequest", "leaver", "pullRequest { number }", map[string]any{"owner": "acme", "repository": "vault", "number": 1})
+	vaultLabel := trustPath(rec("createLabel", "leaver", "label { id name }", map[string]any{"owner": "acme", "repository": "vault", "name": trustLabelName, "color": "111111"}), "createLabel.label.id")
+	rec("updateLabel", "leaver", "label { id name }", map[string]any{"id": vaultLabel, "color": "222222"})
+	rec("addLabelsToLabelable", "leaver", "pullRequest { number labels(first: 5) { nodes { name description } } }", map[string]any{"labelableId": vaultPR, "labelIds": []string{vaultLabel}})
+	rec("removeLabelsFromLabelable", "leaver", "pullRequest { number }", map[string]any{"labelableId": vaultPR, "labelIds": []string{vaultLabel}})
+	doomedLabel := trustPath(do("leaver", createLabel, map[string]any{"owner": "acme", "repository": "vault", "name": "doomed", "color": "333333"}), "createLabel.label.id")
+	rec("deleteLabel", "leaver", "deletedLabelId", map[string]any{"id": doomedLabel})
 	do("leaver", `mutation($in: ForkRepositoryInput!) { forkRepository(input: $in) { repository { name } } }`, map[string]any{"owner": "acme", "name": "vault"})
 
 	// Access ends: flip goes private, leaver leaves acme.
@@ -164,6 +175,8 @@ func trustSeed(t *testing.T) *trustWorld {
 	do("alice", addComment, map[string]any{"owner": "alice", "repository": "flip", "number": 2, "body": trustMarker + "-flip-pr-comment"})
 	do("alice", openIssue, map[string]any{"owner": "alice", "repository": "flip", "title": trustMarker + "-flip-new", "body": trustMarker + "-flip-new-body"})
 	do("oadmin", updateRepository, map[string]any{"owner": "acme", "name": "vault", "description": trustMarker + "-vault-desc"})
+	do("oadmin", updateLabel, map[string]any{"id": vaultLabel, "description": trustMarker + "-vault-label"})
+	do("oadmin", addLabels, map[string]any{"labelableId": vaultPR, "labelIds": []string{vaultLabel}})
 	vaultIssue := do("oadmin", openIssue, map[string]any{"owner": "acme", "repository": "vault", "title": trustMarker + "-vault-issue", "body": trustMarker + "-vault-body"})
 	w.privateIDs["vault issue"] = trustPath(vaultIssue, "openIssue.issue.id")
 	vaultComment := do("oadmin", addComment, map[string]any{"owner": "acme", "repository": "vault", "number": 2, "body": trustMarker + "-vault-comment"})
@@ -182,6 +195,10 @@ func trustSeed(t *testing.T) *trustWorld {
 	return w
 }
 
+// trustLabelName is the name of the marked labels, which Repository.label
+// is asked for.
+const trustLabelName = "hubstream-secret-label"
+
 // trustInputType is the input type of a mutation as the schema names it.
 func trustInputType(name string) string {
 	switch name {
@@ -193,6 +210,8 @@ func trustInputType(name string) string {
 		return "StarRepository"
 	case "addReaction", "removeReaction":
 		return "Reaction"
+	case "addLabelsToLabelable", "removeLabelsFromLabelable":
+		return "Labels"
 	}
 	return strings.ToUpper(name[:1]) + name[1:]
 }
@@ -206,6 +225,10 @@ func trustArgs(_ string, f schField) ([][]string, bool) {
 		case a.Name == "first":
 			for i := range calls {
 				calls[i] = append(calls[i], "first: 5")
+			}
+		case a.Name == "name" && f.Name == "label":
+			for i := range calls {
+				calls[i] = append(calls[i], fmt.Sprintf("name: %q", trustLabelName))
 			}
 		case a.Name == "number":
 			var next [][]string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -350,6 +351,7 @@ var domCommandKinds = []string{
 	"openIssue", "editIssue", "closeIssue", "reopenIssue",
 	"openPullRequest", "editPullRequest", "closePullRequest", "reopenPullRequest", "mergePullRequest",
 	"addComment", "editComment", "deleteComment", "addReaction", "removeReaction",
+	"createLabel", "renameLabel", "deleteLabel", "addLabels", "removeLabels",
 }
 
 // The model.
@@ -374,6 +376,12 @@ type domWork struct {
 	title    string
 	state    string // OPEN, CLOSED, MERGED
 	comments []*domComment
+	labels   []string // label IDs
+	stale    []string // IDs of labels deleted while on the item: the next add drops them
+}
+
+type domLabel struct {
+	id, name string
 }
 
 type domForkRef struct {
@@ -392,7 +400,8 @@ type domRepository struct {
 	deleted     bool
 	description string
 	seq         int
-	work        []*domWork // of the current life, by number
+	work        []*domWork  // of the current life, by number
+	labels      []*domLabel // of the current life
 	forks       []domForkRef
 	// purged are the read keys of earlier lives' issues, pull requests
 	// and comments: they must be gone.
@@ -563,6 +572,7 @@ func (w *domWorld) next() *domStep {
 		{8, w.openIssue}, {3, w.editIssue}, {4, w.closeIssue}, {2, w.reopenIssue},
 		{5, w.openPullRequest}, {2, w.editPullRequest}, {2, w.closePullRequest}, {2, w.reopenPullRequest}, {3, w.mergePullRequest},
 		{10, w.addComment}, {3, w.editComment}, {3, w.deleteComment}, {8, w.addReaction}, {4, w.removeReaction},
+		{4, w.createLabel}, {2, w.renameLabel}, {2, w.deleteLabel}, {6, w.addLabels}, {3, w.removeLabels},
 		{5, w.invalid},
 	}
 	total := 0
@@ -823,6 +833,7 @@ func (w *domWorld) deleteRepository() *domStep {
 // deleted updates the model for the delete of r's current life.
 func (w *domWorld) deleted(r *domRepository) {
 	r.deleted = true
+	r.labels = nil
 	for _, u := range w.users {
 		delete(w.stars, [2]string{u, r.key})
 	}
@@ -1208,6 +1219,143 @@ func (w *domWorld) removeReaction() *domStep {
 	return &domStep{kind: "removeReaction", actor: w.login(re.login), cmd: cmd, wantEvents: 1, apply: func(events.Result) {
 		delete(w.reacted, domReactedKey(re.key, re.login, re.content))
 		w.reactions = append(w.reactions[:i], w.reactions[i+1:]...)
+	}}
+}
+
+// Labels: an admin creates, renames (to a free name, or a taken one in
+// another case) and deletes a repository's labels; an item's author or an
+// admin adds and removes them.
+
+// labelTarget picks a live repository with an admin who can act on it.
+func (w *domWorld) labelTarget(needLabel bool) (string, *domRepository) {
+	var cands []*domRepository
+	for _, r := range w.liveRepositories(func(r *domRepository) bool { return !needLabel || len(r.labels) > 0 }) {
+		cands = append(cands, r)
+	}
+	if len(cands) == 0 {
+		return "", nil
+	}
+	r := cands[w.pick(len(cands))]
+	var admins []string
+	for _, u := range w.users {
+		if w.canAdmin(u, strings.ToLower(r.owner)) {
+			admins = append(admins, u)
+		}
+	}
+	if len(admins) == 0 {
+		return "", nil
+	}
+	return admins[w.pick(len(admins))], r
+}
+
+func (r *domRepository) labelNamed(name string) *domLabel {
+	for _, l := range r.labels {
+		if strings.EqualFold(l.name, name) {
+			return l
+		}
+	}
+	return nil
+}
+
+var domLabelNames = []string{"bug", "docs", "help wanted", "good first issue", "wontfix", "question"}
+
+func (w *domWorld) createLabel() *domStep {
+	actor, r := w.labelTarget(false)
+	if r == nil {
+		return nil
+	}
+	name := w.recase(domLabelNames[w.pick(len(domLabelNames))])
+	cmd := entities.CreateLabel{Repository: w.repositoryID(r), ID: w.newCommentID(), Name: name, Color: "00ff7f", Actor: w.login(actor)}
+	if r.labelNamed(name) != nil {
+		return &domStep{kind: "createLabel", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeAlreadyExists}
+	}
+	return &domStep{kind: "createLabel", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) {
+		r.labels = append(r.labels, &domLabel{id: cmd.ID, name: name})
+	}}
+}
+
+func (w *domWorld) renameLabel() *domStep {
+	actor, r := w.labelTarget(true)
+	if r == nil {
+		return nil
+	}
+	l := r.labels[w.pick(len(r.labels))]
+	name := w.recase(domLabelNames[w.pick(len(domLabelNames))]) + "!"
+	cmd := entities.UpdateLabel{Repository: w.repositoryID(r), ID: l.id, Name: &name, Actor: w.login(actor)}
+	switch other := r.labelNamed(name); {
+	case other != nil && other != l:
+		return &domStep{kind: "renameLabel", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeAlreadyExists}
+	case name == l.name:
+		return &domStep{kind: "renameLabel", actor: w.login(actor), cmd: cmd}
+	}
+	return &domStep{kind: "renameLabel", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) { l.name = name }}
+}
+
+func (w *domWorld) deleteLabel() *domStep {
+	actor, r := w.labelTarget(true)
+	if r == nil {
+		return nil
+	}
+	i := w.pick(len(r.labels))
+	l := r.labels[i]
+	cmd := entities.DeleteLabel{Repository: w.repositoryID(r), ID: l.id, Actor: w.login(actor)}
+	return &domStep{kind: "deleteLabel", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) {
+		r.labels = append(r.labels[:i:i], r.labels[i+1:]...)
+		for _, wk := range r.work {
+			if slices.Contains(wk.labels, l.id) {
+				wk.labels = slices.DeleteFunc(wk.labels, func(id string) bool { return id == l.id })
+				wk.stale = append(wk.stale, l.id)
+			}
+		}
+	}}
+}
+
+// labelWork picks an item of a repository with labels and an actor who
+// may label it.
+func (w *domWorld) labelWork(keep func(*domWork) bool) (string, *domRepository, *domWork) {
+	pr := w.pick(2) == 0
+	actor, r, wk := w.workTarget(pr, keep, false)
+	if r == nil || len(r.labels) == 0 {
+		return "", nil, nil
+	}
+	return actor, r, wk
+}
+
+func (w *domWorld) workID(r *domRepository, wk *domWork) entities.ID {
+	if wk.pr {
+		return entities.NewPullRequestID(w.repositoryID(r), wk.n)
+	}
+	return entities.NewIssueID(w.repositoryID(r), wk.n)
+}
+
+func (w *domWorld) addLabels() *domStep {
+	actor, r, wk := w.labelWork(nil)
+	if r == nil {
+		return nil
+	}
+	l := r.labels[w.pick(len(r.labels))]
+	cmd := entities.ChangeLabels{Subject: w.workID(r, wk), Labels: []string{l.id}, Actor: w.login(actor)}
+	if slices.Contains(wk.labels, l.id) {
+		return &domStep{kind: "addLabels", actor: w.login(actor), cmd: cmd}
+	}
+	n := 1
+	if len(wk.stale) > 0 {
+		n++
+	}
+	return &domStep{kind: "addLabels", actor: w.login(actor), cmd: cmd, wantEvents: n, apply: func(events.Result) {
+		wk.labels, wk.stale = append(wk.labels, l.id), nil
+	}}
+}
+
+func (w *domWorld) removeLabels() *domStep {
+	actor, r, wk := w.labelWork(func(wk *domWork) bool { return len(wk.labels) > 0 })
+	if r == nil {
+		return nil
+	}
+	id := wk.labels[w.pick(len(wk.labels))]
+	cmd := entities.ChangeLabels{Subject: w.workID(r, wk), Labels: []string{id}, Remove: true, Actor: w.login(actor)}
+	return &domStep{kind: "removeLabels", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) {
+		wk.labels = slices.DeleteFunc(wk.labels, func(x string) bool { return x == id })
 	}}
 }
 
