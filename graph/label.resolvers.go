@@ -53,11 +53,7 @@ func (r *mutationResolver) CreateLabel(ctx context.Context, input model.CreateLa
 
 // UpdateLabel is the resolver for the updateLabel field.
 func (r *mutationResolver) UpdateLabel(ctx context.Context, input model.UpdateLabelInput) (*model.UpdateLabelPayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	repo, id, err := parseLabelNodeID(input.ID)
+	viewer, repo, id, err := labelTarget(ctx, input.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -75,11 +71,7 @@ func (r *mutationResolver) UpdateLabel(ctx context.Context, input model.UpdateLa
 
 // DeleteLabel is the resolver for the deleteLabel field.
 func (r *mutationResolver) DeleteLabel(ctx context.Context, input model.DeleteLabelInput) (*model.DeleteLabelPayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	repo, id, err := parseLabelNodeID(input.ID)
+	viewer, repo, id, err := labelTarget(ctx, input.ID)
 	if err != nil {
 		return nil, err
 	}

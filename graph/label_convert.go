@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hubstream/hubstream/graph/model"
+	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
@@ -132,80 +133,70 @@ func itemLabels(ctx context.Context, owner, name string, subject entities.ID, ar
 	return labelConnection(out, total), nil
 }
 
-// labeledIssues is the issues connection of label lb: its links, newest
-// first, then the issues in one batch.
-func labeledIssues(ctx context.Context, lb *model.Label, states []model.IssueState, args loaders.PageArgs) (*model.IssueConnection, error) {
+// labeled lists the items of kind (ISSUE or PR) with label lb, newest
+// first: its links, then the items in one batch (load); totalCount is the
+// label's counter, or counted when states filter.
+func labeled[R, M any](ctx context.Context, lb *model.Label, kind entities.Kind, states []string, args loaders.PageArgs,
+	load func(ctx context.Context, keys []table.Key) ([]*R, error), key func(owner, repo string, n int) table.Key, conv func(*R) M,
+) (connection[M], int, error) {
 	l := loadersFrom(ctx)
-	names := issueStateNames(states)
-	page, err := l.Labeled(ctx, lb.RepositoryOwner, lb.RepositoryName, lb.LabelID, string(entities.KindIssue), names, args)
+	page, err := l.Labeled(ctx, lb.RepositoryOwner, lb.RepositoryName, lb.LabelID, string(kind), states, args)
 	if err != nil {
-		return nil, err
+		return connection[M]{}, 0, err
 	}
 	links := buildConnection(page, keepAll[readmodel.LabelLink])
 	keys := make([]table.Key, len(links.Items))
 	for i, k := range links.Items {
-		keys[i] = table.IssueKey(k.RepositoryOwner, k.RepositoryName, k.Number)
+		keys[i] = key(k.RepositoryOwner, k.RepositoryName, k.Number)
 	}
-	items, err := l.IssuesByKey(ctx, keys)
+	items, err := load(ctx, keys)
 	if err != nil {
-		return nil, err
+		return connection[M]{}, 0, err
 	}
-	out := connection[*model.Issue]{PageInfo: links.PageInfo}
+	out := connection[M]{PageInfo: links.PageInfo}
 	for i, it := range items {
 		if it != nil {
-			out.Items = append(out.Items, issueFromRead(it))
+			out.Items = append(out.Items, conv(it))
 			out.Cursors = append(out.Cursors, links.Cursors[i])
 		}
 	}
 	total := int(lb.IssueCount)
-	if len(names) > 0 && requested(ctx, "totalCount") {
-		if total, err = l.CountLabeled(ctx, lb.RepositoryOwner, lb.RepositoryName, lb.LabelID, string(entities.KindIssue), names); err != nil {
-			return nil, err
-		}
+	if kind == entities.KindPullRequest {
+		total = int(lb.PullRequestCount)
+	}
+	if len(states) > 0 && requested(ctx, "totalCount") {
+		total, err = l.CountLabeled(ctx, lb.RepositoryOwner, lb.RepositoryName, lb.LabelID, string(kind), states)
+	}
+	return out, total, err
+}
+
+// labeledIssues is Label.issues.
+func labeledIssues(ctx context.Context, lb *model.Label, states []model.IssueState, args loaders.PageArgs) (*model.IssueConnection, error) {
+	l := loadersFrom(ctx)
+	c, total, err := labeled(ctx, lb, entities.KindIssue, issueStateNames(states), args, l.IssuesByKey, table.IssueKey, issueFromRead)
+	if err != nil {
+		return nil, err
 	}
 	return &model.IssueConnection{
-		Edges:    edgesOf(out, func(cur string, n *model.Issue) *model.IssueEdge { return &model.IssueEdge{Cursor: cur, Node: n} }),
-		Nodes:    nodesOf(out, identity[*model.Issue]),
-		PageInfo: out.PageInfo, TotalCount: int32(max(total, 0)),
+		Edges:    edgesOf(c, func(cur string, n *model.Issue) *model.IssueEdge { return &model.IssueEdge{Cursor: cur, Node: n} }),
+		Nodes:    nodesOf(c, identity[*model.Issue]),
+		PageInfo: c.PageInfo, TotalCount: int32(max(total, 0)),
 	}, nil
 }
 
-// labeledPullRequests is labeledIssues for pull requests.
+// labeledPullRequests is Label.pullRequests.
 func labeledPullRequests(ctx context.Context, lb *model.Label, states []model.PullRequestState, args loaders.PageArgs) (*model.PullRequestConnection, error) {
 	l := loadersFrom(ctx)
-	names := pullRequestStateNames(states)
-	page, err := l.Labeled(ctx, lb.RepositoryOwner, lb.RepositoryName, lb.LabelID, string(entities.KindPullRequest), names, args)
+	c, total, err := labeled(ctx, lb, entities.KindPullRequest, pullRequestStateNames(states), args, l.PullRequestsByKey, table.PullRequestKey, pullRequestFromRead)
 	if err != nil {
 		return nil, err
-	}
-	links := buildConnection(page, keepAll[readmodel.LabelLink])
-	keys := make([]table.Key, len(links.Items))
-	for i, k := range links.Items {
-		keys[i] = table.PullRequestKey(k.RepositoryOwner, k.RepositoryName, k.Number)
-	}
-	items, err := l.PullRequestsByKey(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := connection[*model.PullRequest]{PageInfo: links.PageInfo}
-	for i, it := range items {
-		if it != nil {
-			out.Items = append(out.Items, pullRequestFromRead(it))
-			out.Cursors = append(out.Cursors, links.Cursors[i])
-		}
-	}
-	total := int(lb.PullRequestCount)
-	if len(names) > 0 && requested(ctx, "totalCount") {
-		if total, err = l.CountLabeled(ctx, lb.RepositoryOwner, lb.RepositoryName, lb.LabelID, string(entities.KindPullRequest), names); err != nil {
-			return nil, err
-		}
 	}
 	return &model.PullRequestConnection{
-		Edges: edgesOf(out, func(cur string, n *model.PullRequest) *model.PullRequestEdge {
+		Edges: edgesOf(c, func(cur string, n *model.PullRequest) *model.PullRequestEdge {
 			return &model.PullRequestEdge{Cursor: cur, Node: n}
 		}),
-		Nodes:    nodesOf(out, identity[*model.PullRequest]),
-		PageInfo: out.PageInfo, TotalCount: int32(max(total, 0)),
+		Nodes:    nodesOf(c, identity[*model.PullRequest]),
+		PageInfo: c.PageInfo, TotalCount: int32(max(total, 0)),
 	}, nil
 }
 
@@ -224,6 +215,17 @@ func issuesWithLabel(ctx context.Context, obj *model.Repository, labels []string
 		return &model.IssueConnection{Edges: []*model.IssueEdge{}, Nodes: []*model.Issue{}, PageInfo: &model.PageInfo{}}, nil
 	}
 	return labeledIssues(ctx, labelFromRead(lb), states, args)
+}
+
+// labelTarget returns the viewer and the label a label node ID names, for
+// updateLabel and deleteLabel.
+func labelTarget(ctx context.Context, nodeID string) (auth.Viewer, entities.RepositoryID, string, error) {
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return auth.Viewer{}, entities.RepositoryID{}, "", err
+	}
+	repo, id, err := parseLabelNodeID(nodeID)
+	return viewer, repo, id, err
 }
 
 // labelsPayload resolves addLabelsToLabelable and
