@@ -243,11 +243,11 @@ func (r *mutationResolver) labels(ctx context.Context, input model.LabelsInput, 
 	repo, _ := entities.SubjectRepository(subject)
 	ids := make([]string, len(input.LabelIds))
 	for i, nid := range input.LabelIds {
-		labelRepo, id, err := parseLabelNodeID(nid)
+		labelRepository, id, err := parseLabelNodeID(nid)
 		if err != nil {
 			return nil, err
 		}
-		if labelRepo != repo {
+		if labelRepository != repo {
 			return nil, entities.NotFound("label %q is not a label of %s", clip(nid), repo)
 		}
 		ids[i] = id

@@ -2586,8 +2586,9 @@ input CreateUserInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2611,8 +2612,9 @@ input UpdateProfileInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2638,8 +2640,9 @@ input CreateOrganizationInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2661,8 +2664,9 @@ input UpdateOrganizationInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2684,8 +2688,9 @@ input AddMemberInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2711,8 +2716,9 @@ input ChangeMemberRoleInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2736,8 +2742,9 @@ input RemoveMemberInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3083,8 +3090,9 @@ input OpenIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3110,8 +3118,9 @@ input EditIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3135,8 +3144,9 @@ input CloseIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3158,8 +3168,9 @@ input ReopenIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3187,8 +3198,9 @@ input OpenPullRequestInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3214,8 +3226,9 @@ input EditPullRequestInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3231,8 +3244,9 @@ input PullRequestRefInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3256,8 +3270,9 @@ input AddCommentInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3277,8 +3292,9 @@ input EditCommentInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3296,8 +3312,9 @@ input DeleteCommentInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3317,8 +3334,9 @@ input ReactionInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3915,8 +3933,9 @@ input CreateRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3944,8 +3963,9 @@ input UpdateRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3965,8 +3985,9 @@ input DeleteRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3992,8 +4013,9 @@ input ForkRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -4013,8 +4035,9 @@ input StarRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }

@@ -37,8 +37,9 @@ type AddCommentInput struct {
 	Body string `json:"body"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -58,8 +59,9 @@ type AddMemberInput struct {
 	Role OrganizationMemberRole `json:"role"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -83,8 +85,9 @@ type ChangeMemberRoleInput struct {
 	Role OrganizationMemberRole `json:"role"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -110,8 +113,9 @@ type CloseIssueInput struct {
 	Reason *IssueStateReason `json:"reason,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -155,8 +159,9 @@ type CreateOrganizationInput struct {
 	Description *string `json:"description,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -181,8 +186,9 @@ type CreateRepositoryInput struct {
 	IsPrivate *bool `json:"isPrivate,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -206,8 +212,9 @@ type CreateUserInput struct {
 	Bio *string `json:"bio,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -223,8 +230,9 @@ type DeleteCommentInput struct {
 	ID string `json:"id"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -256,8 +264,9 @@ type DeleteRepositoryInput struct {
 	Name string `json:"name"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -275,8 +284,9 @@ type EditCommentInput struct {
 	Body string `json:"body"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -300,8 +310,9 @@ type EditIssueInput struct {
 	Body *string `json:"body,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -325,8 +336,9 @@ type EditPullRequestInput struct {
 	Body *string `json:"body,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -342,8 +354,9 @@ type ForkRepositoryInput struct {
 	NewOwner *string `json:"newOwner,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -488,8 +501,9 @@ type OpenIssueInput struct {
 	Body *string `json:"body,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -515,8 +529,9 @@ type OpenPullRequestInput struct {
 	BaseRef string `json:"baseRef"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -618,8 +633,9 @@ type PullRequestRefInput struct {
 	Number int32 `json:"number"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -648,8 +664,9 @@ type ReactionInput struct {
 	Content ReactionContent `json:"content"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -669,8 +686,9 @@ type RemoveMemberInput struct {
 	Login string `json:"login"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -690,8 +708,9 @@ type ReopenIssueInput struct {
 	Number int32 `json:"number"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -729,8 +748,9 @@ type StarRepositoryInput struct {
 	Name string `json:"name"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -814,8 +834,9 @@ type UpdateOrganizationInput struct {
 	Description *string `json:"description,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -837,8 +858,9 @@ type UpdateProfileInput struct {
 	Bio *string `json:"bio,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -862,8 +884,9 @@ type UpdateRepositoryInput struct {
 	IsPrivate *bool `json:"isPrivate,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 

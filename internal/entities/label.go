@@ -517,9 +517,9 @@ func (c ChangeLabels) Decide(in Input) ([]Change, error) {
 			evs = []Event{&LabelsRemoved{Labels: stale}, evs[0]}
 		}
 	}
-	// The repository is asserted unchanged: a label deleted concurrently
-	// must not be added.
-	return append([]Change{{ID: c.Subject, Events: evs}, {ID: repo}}, checks...), nil
+	// checks assert the repository's events unchanged (modifyWork): a
+	// label deleted concurrently is not added.
+	return append([]Change{{ID: c.Subject, Events: evs}}, checks...), nil
 }
 
 // Schema evolution: IssueOpened version 2 names the repository

@@ -29,14 +29,14 @@ func ptrS(s string) *string { return &s }
 func TestLabelCommands(t *testing.T) {
 	in := labelWorld(t)
 	issue1, pull2 := NewIssueID(workHello, 1), NewPullRequestID(workHello, 2)
-	repoLabels := func(after Input) []Label {
+	repositoryLabels := func(after Input) []Label {
 		r, _ := LiveRepository(after.Snapshot(workHello))
 		return r.Labels
 	}
 	workRunCases(t, []workCase{
 		{name: "owner creates", in: in, actor: "octo", cmd: CreateLabel{Repository: workHello, ID: labelNew, Name: "Help wanted", Color: "008672", Actor: "octo"}, events: []string{"LabelCreated"},
 			check: func(t *testing.T, _ []Change, after Input) {
-				if ls := repoLabels(after); len(ls) != 3 || ls[2].Name != "Help wanted" || ls[2].Color != "008672" || ls[2].CreatedAt.IsZero() {
+				if ls := repositoryLabels(after); len(ls) != 3 || ls[2].Name != "Help wanted" || ls[2].Color != "008672" || ls[2].CreatedAt.IsZero() {
 					t.Fatalf("labels = %+v", ls)
 				}
 			}},
@@ -50,7 +50,7 @@ func TestLabelCommands(t *testing.T) {
 		{name: "member is no admin", in: in, actor: "member", cmd: CreateLabel{Repository: workSecret, ID: labelNew, Name: "x", Color: "ffffff", Actor: "member"}, code: CodeForbidden},
 		{name: "rename keeps the ID", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelBug, Name: ptrS("defect"), Actor: "octo"}, events: []string{"LabelUpdated"},
 			check: func(t *testing.T, _ []Change, after Input) {
-				if ls := repoLabels(after); ls[0].ID != labelBug || ls[0].Name != "defect" || ls[0].Color != "d73a4a" {
+				if ls := repositoryLabels(after); ls[0].ID != labelBug || ls[0].Name != "defect" || ls[0].Color != "d73a4a" {
 					t.Fatalf("labels = %+v", ls)
 				}
 				if i := after.Snapshot(issue1).State.(*Issue); !slices.Equal(i.Labels, []string{labelBug}) {
@@ -63,7 +63,7 @@ func TestLabelCommands(t *testing.T) {
 		{name: "update missing label", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelNew, Name: ptrS("x"), Actor: "octo"}, code: CodeNotFound},
 		{name: "delete", in: in, actor: "octo", cmd: DeleteLabel{Repository: workHello, ID: labelBug, Actor: "octo"}, events: []string{"LabelDeleted"},
 			check: func(t *testing.T, _ []Change, after Input) {
-				if ls := repoLabels(after); len(ls) != 1 || ls[0].ID != labelDocs {
+				if ls := repositoryLabels(after); len(ls) != 1 || ls[0].ID != labelDocs {
 					t.Fatalf("labels = %+v", ls)
 				}
 			}},

@@ -182,7 +182,7 @@ func (c OpenPullRequest) Decide(in Input) ([]Change, error) {
 	n := in.Snapshot(c.Repository).Seq + 1
 	ev := &PullRequestOpened{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: strings.ToLower(in.Actor), HeadRef: c.HeadRef, BaseRef: c.BaseRef, Life: acc.repo.Life}
 	changes := []Change{{ID: c.Repository, NewSeq: n}, {ID: NewPullRequestID(c.Repository, int(n)), Events: []Event{ev}}}
-	return append(changes, acc.checks(false)...), nil
+	return append(changes, acc.memberChecks(false)...), nil
 }
 
 // pullRequestTargets names a pull request, its repository and the actor's

@@ -83,7 +83,12 @@ func TestDependencyRule(t *testing.T) {
 			}},
 		{"loaders read the read model only: no write side, no projections", under("internal/loaders"), false,
 			func(p string, _ bool) bool { return inModule(p, "internal/events", "internal/projections", "graph") }},
-		{"projections write the read model only: no loaders, no GraphQL", under("internal/projections"), false,
+		{"projections are pure functions from events to writes: no loaders, GraphQL, runtime or AWS client", under("internal/projections"), false,
+			func(p string, _ bool) bool {
+				return inModule(p, "internal/loaders", "graph", "internal/projector") ||
+					strings.HasPrefix(p, "github.com/aws/") && p != "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+			}},
+		{"the projector runtime applies projections; it does not read through loaders or serve GraphQL", under("internal/projector"), false,
 			func(p string, _ bool) bool { return inModule(p, "internal/loaders", "graph") }},
 		{"the engine stands alone", under("internal/ddblocal"), true,
 			func(p string, _ bool) bool { return strings.HasPrefix(p, module+"/") && !under("internal/ddblocal")(p) }},
