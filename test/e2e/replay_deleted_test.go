@@ -57,7 +57,7 @@ func TestReplaysShowNothingDeleted(t *testing.T) {
 	rec("updateRepository", "dora", "repository { name }", map[string]any{"owner": "dora", "name": "gone", "description": replayDelRepository + "-desc"})
 	rec("starRepository", "pal", "repository { name }", map[string]any{"owner": "dora", "name": "gone"})
 	rec("unstarRepository", "pal", "repository { name }", map[string]any{"owner": "dora", "name": "gone"})
-	rec("openIssue", "dora", "issue { id }", map[string]any{"owner": "dora", "repository": "gone", "title": replayDelRepository + "-issue"})
+	issueID := trustPath(rec("openIssue", "dora", "issue { id }", map[string]any{"owner": "dora", "repository": "gone", "title": replayDelRepository + "-issue"}), "openIssue.issue.id")
 	rec("editIssue", "dora", "issue { id }", map[string]any{"owner": "dora", "repository": "gone", "number": 1, "body": replayDelRepository + "-issue-body"})
 	rec("closeIssue", "dora", "issue { id }", map[string]any{"owner": "dora", "repository": "gone", "number": 1})
 	rec("reopenIssue", "dora", "issue { id }", map[string]any{"owner": "dora", "repository": "gone", "number": 1})
@@ -66,6 +66,12 @@ func TestReplaysShowNothingDeleted(t *testing.T) {
 	rec("closePullRequest", "dora", "pullRequest { number }", map[string]any{"owner": "dora", "repository": "gone", "number": 2})
 	rec("reopenPullRequest", "dora", "pullRequest { number }", map[string]any{"owner": "dora", "repository": "gone", "number": 2})
 	rec("mergePullRequest", "dora", "pullRequest { number }", map[string]any{"owner": "dora", "repository": "gone", "number": 2})
+	labelID := trustPath(rec("createLabel", "dora", "label { id }", map[string]any{"owner": "dora", "repository": "gone", "name": "l", "color": "123456", "description": replayDelRepository + "-label"}), "createLabel.label.id")
+	rec("updateLabel", "dora", "label { id }", map[string]any{"id": labelID, "description": replayDelRepository + "-label-desc"})
+	rec("addLabelsToLabelable", "dora", "issue { id }", map[string]any{"labelableId": issueID, "labelIds": []string{labelID}})
+	rec("removeLabelsFromLabelable", "dora", "issue { id }", map[string]any{"labelableId": issueID, "labelIds": []string{labelID}})
+	doomedLabel := do("dora", `mutation($in: CreateLabelInput!) { createLabel(input: $in) { label { id } } }`, map[string]any{"owner": "dora", "repository": "gone", "name": "doomed", "color": "654321"})
+	rec("deleteLabel", "dora", "deletedLabelId", map[string]any{"id": trustPath(doomedLabel, "createLabel.label.id")})
 	comment := rec("addComment", "dora", "comment { id }", map[string]any{"owner": "dora", "repository": "gone", "number": 1, "body": replayDelComment + "-body"})
 	commentID := trustPath(comment, "addComment.comment.id")
 	rec("editComment", "dora", "comment { id }", map[string]any{"id": commentID, "body": replayDelComment + "-edited"})
@@ -145,7 +151,7 @@ func TestReplaysShowNothingDeleted(t *testing.T) {
 		repositoryShown := map[string]bool{}
 		for _, n := range []string{"createRepository", "updateRepository", "starRepository", "unstarRepository", "openIssue", "editIssue", "closeIssue",
 			"reopenIssue", "openPullRequest", "editPullRequest", "closePullRequest", "reopenPullRequest", "mergePullRequest", "addComment", "editComment",
-			"addReaction", "removeReaction"} {
+			"addReaction", "removeReaction", "createLabel", "updateLabel", "addLabelsToLabelable", "removeLabelsFromLabelable"} {
 			repositoryShown[n] = true
 		}
 		check(t, []string{replayDelComment, replayDelRepository}, repositoryShown)
