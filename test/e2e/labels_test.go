@@ -117,6 +117,17 @@ func TestLabels(t *testing.T) {
 		}
 	})
 
+	t.Run("history", func(t *testing.T) {
+		res := trustOK(t, mona, `{ repository(owner: "octo", name: "hello") {
+			history(first: 20) { nodes { type data } }
+			issue(number: 1) { history(first: 5) { nodes { type data } } } } }`, nil)
+		for _, want := range []string{`"type":"LabelCreated"`, `"type":"LabelsAdded"`, `"type":"IssueOpened"`, `\"repository\":\"hello\"`} {
+			if !strings.Contains(string(res.Data), want) {
+				t.Fatalf("history lacks %s: %s", want, res.Data)
+			}
+		}
+	})
+
 	t.Run("private repository's labels are invisible", func(t *testing.T) {
 		for _, c := range []*testkit.Client{mona, srv.GraphQL} {
 			res := trustOK(t, c, `{ repository(owner: "octo", name: "secret") { labels(first: 5) { nodes { name } } } }`, nil)
