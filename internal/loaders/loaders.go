@@ -2,7 +2,6 @@ package loaders
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -85,16 +84,6 @@ func New(src Source, opts Options) *Loaders {
 			return batchGet(ctx, src.DB, src.Table, keys)
 		}),
 	}
-}
-
-// Account loads a user or organization by login (case-insensitive); nil if
-// there is none.
-func (l *Loaders) Account(ctx context.Context, login string) (*Account, error) {
-	it, err := l.ItemByKey.Load(ctx, table.AccountKey(strings.ToLower(login)))()
-	if err != nil {
-		return nil, err
-	}
-	return decodeAccount(it), nil
 }
 
 type ctxKey struct{}
