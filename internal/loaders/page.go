@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/stackgrow"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -179,6 +180,9 @@ func checkArgs(a PageArgs) (n int, backward bool, err error) {
 // than the page needs, so the "more" flag in the walking direction is
 // exact.
 func (p *Pager) Query(ctx context.Context, c Collection, a PageArgs) (Page, error) {
+	// Resolvers run on goroutines gqlgen starts per field: grow the stack
+	// once for the SDK call rather than once per doubling.
+	stackgrow.Grow()
 	n, backward, err := checkArgs(a)
 	if err != nil {
 		return Page{}, err
