@@ -108,7 +108,7 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	// a query's SHA-256 is the hash it is sent with, and the cache is
 	// bounded in entries and in the size of each (apq.go).
 	srv.Use(extension.AutomaticPersistedQuery{Cache: newAPQCache()})
-	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit})
+	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit, shapes: newShapeCache()})
 	srv.Use(observer{m: opts.Metrics})
 	// Inside the observer, which then counts what the client receives.
 	srv.Use(responseLimits{maxBytes: opts.MaxResponseBytes, maxErrors: opts.MaxErrors})

@@ -176,6 +176,8 @@ type limits struct {
 	depth, complexity int
 	tokens            int // the parser's token limit (≤ 0: none)
 	es                graphql.ExecutableSchema
+	// shapes remembers the documents that passed the shape check.
+	shapes shapeCache
 }
 
 var _ interface {
@@ -204,17 +206,21 @@ func limitError(msg string, limit, got int) *gqlerror.Error {
 // MutateOperationParameters parses the document (with the same token
 // limit as gqlgen, so a document too large for it costs no more here) and
 // refuses the shapes validation cannot afford. A document that does not
-// parse is left to gqlgen, which reports why.
-func (l *limits) MutateOperationParameters(_ context.Context, params *graphql.RawParams) *gqlerror.Error {
-	if params.Query == "" {
+// parse is left to gqlgen, which reports why. A document that passed
+// before is not parsed again (shapeCache).
+func (l *limits) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if params.Query == "" || l.shapes.passed(ctx, params.Query) {
 		return nil
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, max(l.tokens, 0)) // 0: no limit
 	if err != nil {
 		return nil
 	}
-	_, shapeErr := checkShape(doc)
-	return shapeErr
+	if _, shapeErr := checkShape(doc); shapeErr != nil {
+		return shapeErr
+	}
+	l.shapes.pass(ctx, params.Query)
+	return nil
 }
 
 func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/readmodel"
+	"github.com/hubstream/hubstream/internal/stackgrow"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -231,6 +232,9 @@ func checkArgs(a PageArgs) (n int, backward bool, err error) {
 // than the page needs, so the "more" flag in the walking direction is
 // exact.
 func (p *Pager) query(ctx context.Context, c Collection, a PageArgs) (rawPage, error) {
+	// Resolvers run on goroutines gqlgen starts per field: grow the stack
+	// once for the SDK call rather than once per doubling.
+	stackgrow.Grow()
 	n, backward, err := checkArgs(a)
 	if err != nil {
 		return rawPage{}, err
