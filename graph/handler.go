@@ -94,7 +94,7 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 		if v, ok := auth.ViewerFrom(req.Context()); ok {
 			obs.RequestFrom(req.Context()).SetViewer(v.Login)
 		}
-		ctx := withViewerState(loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders)))
+		ctx := withRequestMemo(withViewerState(loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders))))
 		srv.ServeHTTP(w, req.WithContext(ctx))
 	})
 	if opts.Auth != nil {

@@ -150,8 +150,28 @@ func (r *repositoryResolver) Parent(ctx context.Context, obj *model.Repository) 
 	return repositoryParent(ctx, obj)
 }
 
+// StargazerCount is the resolver for the stargazerCount field.
+func (r *repositoryResolver) StargazerCount(ctx context.Context, obj *model.Repository) (int32, error) {
+	// Next to a stargazers connection it is that connection's totalCount
+	// (consistent.go); the connection reports its own errors.
+	if args, ok := siblingPageArgs(ctx, "stargazers"); ok {
+		if c, err := stargazersConnection(ctx, obj, args); err == nil {
+			return c.TotalCount, nil
+		}
+	}
+	return obj.StargazerCount, nil
+}
+
 // ForkCount is the resolver for the forkCount field.
 func (r *repositoryResolver) ForkCount(ctx context.Context, obj *model.Repository) (int32, error) {
+	// Next to a forks connection it is that connection's totalCount
+	// (consistent.go); the connection reports its own errors.
+	if args, ok := siblingPageArgs(ctx, "forks"); ok {
+		if forks, err := forksPage(ctx, obj, args); err == nil {
+			n, err := forksTotal(ctx, obj, forks)
+			return int32(n), err
+		}
+	}
 	n, err := viewerForkCount(ctx, obj)
 	return int32(n), err
 }

@@ -22,6 +22,7 @@ type RepositoryResolver interface {
 
 	Parent(ctx context.Context, obj *model.Repository) (*model.Repository, error)
 
+	StargazerCount(ctx context.Context, obj *model.Repository) (int32, error)
 	ForkCount(ctx context.Context, obj *model.Repository) (int32, error)
 	ViewerHasStarred(ctx context.Context, obj *model.Repository) (bool, error)
 	Issue(ctx context.Context, obj *model.Repository, number int32) (*model.Issue, error)
@@ -603,7 +604,7 @@ func (ec *executionContext) _Repository_stargazerCount(ctx context.Context, fiel
 			return ec.fieldContext_Repository_stargazerCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.StargazerCount, nil
+			return ec.Resolvers.Repository().StargazerCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int32) graphql.Marshaler {
@@ -614,7 +615,7 @@ func (ec *executionContext) _Repository_stargazerCount(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Repository_stargazerCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Repository", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Repository", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Repository_forkCount(ctx context.Context, field graphql.CollectedField, obj *model.Repository) (ret graphql.Marshaler) {
@@ -2093,10 +2094,11 @@ func (ec *executionContext) _Repository(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "stargazerCount":
-			out.Values[i] = ec._Repository_stargazerCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Repository_stargazerCount(ctx, field, obj)
+				})
 		case "forkCount":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
