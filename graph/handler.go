@@ -2,6 +2,7 @@ package graph
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -43,6 +44,12 @@ type HandlerOptions struct {
 	// Auth authenticates bearer tokens (auth.Authenticator.Middleware) in
 	// front of everything else. Nil: every request is anonymous.
 	Auth *auth.Authenticator
+	// ConsistencyWait bounds how long a mutation waits for the projection
+	// of its own write before its payload is resolved, and a request sent
+	// with X-Hubstream-After for the projection of that token
+	// (readyourwrites.go). Default DefaultConsistencyWait (2 s); negative:
+	// never wait (and read no projection markers).
+	ConsistencyWait time.Duration
 	// Metrics records operations and errors (NewMetrics). Nil: none. The
 	// request's obs.Request, when the context has one, is told the
 	// operation, the viewer and the error codes either way.
@@ -62,6 +69,9 @@ func (o HandlerOptions) withDefaults() HandlerOptions {
 	}
 	if o.TokenLimit == 0 {
 		o.TokenLimit = DefaultTokenLimit
+	}
+	if o.ConsistencyWait == 0 {
+		o.ConsistencyWait = DefaultConsistencyWait
 	}
 	return o
 }
@@ -88,6 +98,7 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit})
 	srv.Use(observer{m: opts.Metrics})
 	srv.AroundOperations(primeRootFields)
+	srv.AroundResponses(consistencyExtension)
 	srv.SetErrorPresenter(ErrorPresenter)
 	srv.SetRecoverFunc(RecoverFunc)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -95,6 +106,7 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 			obs.RequestFrom(req.Context()).SetViewer(v.Login)
 		}
 		ctx := withRequestMemo(withViewerState(loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders))))
+		ctx = withConsistency(ctx, w, req, opts.ConsistencyWait, opts.Source.Pager)
 		srv.ServeHTTP(w, req.WithContext(ctx))
 	})
 	if opts.Auth != nil {
