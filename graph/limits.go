@@ -96,6 +96,8 @@ func complexityRoot() generated.ComplexityRoot {
 	}
 	history := func(child int, first *int32, _ *string) int { return connectionCost(child, first, nil) }
 
+	// One read per ID, each at least a root field's cost.
+	c.Query.Nodes = func(child int, ids []string) int { return satMul(len(ids), max(child, rootQueryCost)) }
 	c.User.Repositories = conn
 	c.User.StarredRepositories = conn
 	c.User.Organizations = conn

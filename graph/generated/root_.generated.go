@@ -280,6 +280,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Node            func(childComplexity int, id string) int
+		Nodes           func(childComplexity int, ids []string) int
 		Ok              func(childComplexity int) int
 		Organization    func(childComplexity int, login string) int
 		Repository      func(childComplexity int, owner string, name string) int
@@ -1468,6 +1470,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PullRequestPayload.PullRequest(childComplexity), true
 
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.ok":
 		if e.ComplexityRoot.Query.Ok == nil {
 			break
@@ -3177,6 +3201,27 @@ extend type Mutation {
     "The subject and the reaction."
     input: ReactionInput!
   ): ReactionPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/node.graphqls", Input: `extend type Query {
+  """
+  The object with this global ID (any type implementing Node), or null when
+  there is none, it was deleted, or the viewer may not see it (a private
+  repository and everything under it); an ID that is not one of this
+  service's is null too.
+  """
+  node(
+    "A global ID, as an object's id field gave it."
+    id: ID!
+  ): Node
+  """
+  The objects with these global IDs (1–100), aligned with ids: each is what
+  node(id:) would give, null included.
+  """
+  nodes(
+    "Global IDs, as objects' id fields gave them (at most 100)."
+    ids: [ID!]!
+  ): [Node]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/repository.graphqls", Input: `"""
