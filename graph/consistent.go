@@ -19,8 +19,8 @@ import (
 //
 //   - a page that holds the whole list (nothing before, nothing after) is
 //     its own totalCount, exactly, and needs no counter read;
-//   - a partial page's totalCount is the counter, raised to at least what
-//     the page proves exists (its nodes, plus the one it read beyond);
+//   - a partial page's totalCount is the counter, raised to at least the
+//     page's number of nodes;
 //   - a repository's stargazerCount and forkCount, when the same object
 //     also selects stargazers or forks, are that connection's totalCount:
 //     both resolvers share one read of the page (requestMemo).
@@ -36,11 +36,9 @@ func totalOf(pi *model.PageInfo, nodes int, counter func() (int, error)) (int, e
 	if err != nil {
 		return 0, err
 	}
-	lower := nodes
-	if pi.HasNextPage {
-		lower++ // the page read one item beyond it
-	}
-	return max(n, lower), nil
+	// hasNextPage does not always prove one more item (a filtered page
+	// may stop at its scan bound), so the page proves its nodes only.
+	return max(n, nodes), nil
 }
 
 // counterValue is a counter func for totalOf that needs no read.
