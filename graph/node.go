@@ -9,6 +9,7 @@ import (
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/table"
 )
 
 // Relay object identification: node(id:) and nodes(ids:) resolve every
@@ -141,4 +142,52 @@ func resolveNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 		}
 	}
 	return out, nil
+}
+
+// nodeKeys returns the read items resolving node ID id reads — the
+// account, or the repository and the item under it — and the owner of
+// that repository ("" for an account or an ID that is not ours), so that
+// primeRootFields reads them all in one batch.
+func nodeKeys(id string) ([]table.Key, string) {
+	typeName, key, ok := decodeNodeID(id)
+	if !ok {
+		return nil, ""
+	}
+	switch typeName {
+	case "User", "Organization":
+		if entities.ValidateLogin("id", key) != nil {
+			return nil, ""
+		}
+		return []table.Key{table.AccountKey(key)}, ""
+	case "Repository":
+		parts := strings.Split(key, "/")
+		if len(parts) != 3 || entities.ValidateLogin("id", parts[0]) != nil || entities.ValidateRepositoryName("id", parts[1]) != nil {
+			return nil, ""
+		}
+		return []table.Key{table.RepositoryKey(parts[0], parts[1])}, parts[0]
+	}
+	kind, ok := nodeKind(typeName)
+	if !ok {
+		return nil, ""
+	}
+	eid, err := parseNodeID(id, kind)
+	if err != nil {
+		return nil, ""
+	}
+	var repo entities.RepositoryID
+	var item table.Key
+	switch eid := eid.(type) {
+	case entities.IssueID:
+		repo = eid.Repository()
+		item = table.IssueKey(repo.Owner(), repo.Name(), eid.Number())
+	case entities.PullRequestID:
+		repo = eid.Repository()
+		item = table.PullRequestKey(repo.Owner(), repo.Name(), eid.Number())
+	case entities.CommentID:
+		repo = eid.Repository()
+		item = table.CommentKey(repo.Owner(), repo.Name(), eid.Number(), eid.Local())
+	default:
+		return nil, ""
+	}
+	return []table.Key{table.RepositoryKey(repo.Owner(), repo.Name()), item}, repo.Owner()
 }
