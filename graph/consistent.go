@@ -114,18 +114,17 @@ func argsKey(a loaders.PageArgs) string {
 	return n(a.First) + "/" + s(a.After) + "/" + n(a.Last) + "/" + s(a.Before)
 }
 
-// siblingPageArgs returns the Relay arguments of the first field called
+// siblingArgs returns the resolved arguments of the first field called
 // name that the object being resolved also selects (its sibling of the
 // field being resolved, fragments and aliases included), and whether there
-// is one. Variables are resolved; arguments of the wrong type make it
-// report none (the sibling's own resolver reports the error).
-func siblingPageArgs(ctx context.Context, name string) (loaders.PageArgs, bool) {
+// is one.
+func siblingArgs(ctx context.Context, name string) (map[string]any, bool) {
 	if !graphql.HasOperationContext(ctx) {
-		return loaders.PageArgs{}, false
+		return nil, false
 	}
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
-		return loaders.PageArgs{}, false
+		return nil, false
 	}
 	// The parent field whose selection set holds this field: list
 	// elements have a field context of their own without a field.
@@ -134,31 +133,38 @@ func siblingPageArgs(ctx context.Context, name string) (loaders.PageArgs, bool) 
 		p = p.Parent
 	}
 	if p == nil {
-		return loaders.PageArgs{}, false
+		return nil, false
 	}
 	op := graphql.GetOperationContext(ctx)
 	for _, f := range graphql.CollectFields(op, p.Field.Selections, []string{fc.Object}) {
-		if f.Name != name {
-			continue
+		if f.Name == name {
+			return f.ArgumentMap(op.Variables), true
 		}
-		args := f.ArgumentMap(op.Variables)
-		var out loaders.PageArgs
-		var ok bool
-		if out.First, ok = intArg(args["first"]); !ok {
-			return loaders.PageArgs{}, false
-		}
-		if out.Last, ok = intArg(args["last"]); !ok {
-			return loaders.PageArgs{}, false
-		}
-		if out.After, ok = stringArg(args["after"]); !ok {
-			return loaders.PageArgs{}, false
-		}
-		if out.Before, ok = stringArg(args["before"]); !ok {
-			return loaders.PageArgs{}, false
-		}
-		return out, true
 	}
-	return loaders.PageArgs{}, false
+	return nil, false
+}
+
+// siblingPageArgs is siblingArgs's Relay arguments. Arguments of the wrong
+// type make it report none (the sibling's own resolver reports the error).
+func siblingPageArgs(ctx context.Context, name string) (loaders.PageArgs, map[string]any, bool) {
+	args, ok := siblingArgs(ctx, name)
+	if !ok {
+		return loaders.PageArgs{}, nil, false
+	}
+	var out loaders.PageArgs
+	if out.First, ok = intArg(args["first"]); !ok {
+		return loaders.PageArgs{}, nil, false
+	}
+	if out.Last, ok = intArg(args["last"]); !ok {
+		return loaders.PageArgs{}, nil, false
+	}
+	if out.After, ok = stringArg(args["after"]); !ok {
+		return loaders.PageArgs{}, nil, false
+	}
+	if out.Before, ok = stringArg(args["before"]); !ok {
+		return loaders.PageArgs{}, nil, false
+	}
+	return out, args, true
 }
 
 // intArg converts a resolved Int argument (nil when absent).

@@ -190,16 +190,16 @@ type stargazerEdge struct {
 //
 // The connection is computed once per request for obj and args, so that a
 // stargazerCount selected next to it shows its totalCount (consistent.go).
-func stargazersConnection(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (*model.StargazerConnection, error) {
-	return memoized(ctx, "stargazers|"+obj.ID+"|"+argsKey(args), func() (*model.StargazerConnection, error) {
-		return readStargazers(ctx, obj, args)
+func stargazersConnection(ctx context.Context, obj *model.Repository, order loaders.StarOrder, args loaders.PageArgs) (*model.StargazerConnection, error) {
+	return memoized(ctx, fmt.Sprintf("stargazers|%s|%v|%s", obj.ID, order, argsKey(args)), func() (*model.StargazerConnection, error) {
+		return readStargazers(ctx, obj, order, args)
 	})
 }
 
 // readStargazers reads the stargazers connection of obj.
-func readStargazers(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (*model.StargazerConnection, error) {
+func readStargazers(ctx context.Context, obj *model.Repository, order loaders.StarOrder, args loaders.PageArgs) (*model.StargazerConnection, error) {
 	l := loadersFrom(ctx)
-	page, err := l.Stargazers(ctx, obj.OwnerLogin, obj.Name, obj.Life, args)
+	page, err := l.Stargazers(ctx, obj.OwnerLogin, obj.Name, obj.Life, order, args)
 	if err != nil {
 		return nil, err
 	}
@@ -243,13 +243,13 @@ type starredEdge struct {
 // the viewer may see it: the loader keeps only stars of repositories that
 // exist in the starred life and that the viewer may see (pages stay full),
 // and totalCount counts exactly those.
-func starredConnection(ctx context.Context, login string, args loaders.PageArgs) (*model.StarredRepositoryConnection, error) {
+func starredConnection(ctx context.Context, login string, order loaders.StarOrder, args loaders.PageArgs) (*model.StarredRepositoryConnection, error) {
 	l := loadersFrom(ctx)
 	viewer, err := viewerLogin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	page, err := l.StarredBy(ctx, login, viewer, args)
+	page, err := l.StarredBy(ctx, login, viewer, order, args)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +273,7 @@ func starredConnection(ctx context.Context, login string, args loaders.PageArgs)
 	}
 	total := 0
 	if requested(ctx, "totalCount") {
-		total, err = totalOf(edges.PageInfo, len(edges.Items), func() (int, error) { return l.CountStarredBy(ctx, login, viewer) })
+		total, err = totalOf(edges.PageInfo, len(edges.Items), func() (int, error) { return l.CountStarredBy(ctx, login, viewer, order) })
 		if err != nil {
 			return nil, err
 		}
@@ -376,4 +376,22 @@ func deletedRepositoryID(s entities.Snapshot) (string, error) {
 		return "", fmt.Errorf("graph: no repository state for %v", s.ID)
 	}
 	return repositoryNodeID(r.Owner, r.Name, r.Life), nil
+}
+
+// starOrderOf is the loaders' order of a stars connection's orderBy:
+// newest first unless it asks for ASC (STARRED_AT is the only field).
+func starOrderOf(o *model.StarOrder) loaders.StarOrder {
+	if o != nil && o.Direction == model.OrderDirectionAsc {
+		return loaders.OldestStarFirst
+	}
+	return loaders.NewestStarFirst
+}
+
+// starOrderFromArg is starOrderOf for an orderBy argument as resolved
+// from the operation (a map, or nil).
+func starOrderFromArg(v any) loaders.StarOrder {
+	if m, ok := v.(map[string]any); ok && fmt.Sprint(m["direction"]) == string(model.OrderDirectionAsc) {
+		return loaders.OldestStarFirst
+	}
+	return loaders.NewestStarFirst
 }

@@ -29,7 +29,7 @@ type RepositoryResolver interface {
 	PullRequest(ctx context.Context, obj *model.Repository, number int32) (*model.PullRequest, error)
 	Issues(ctx context.Context, obj *model.Repository, states []model.IssueState, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error)
 	PullRequests(ctx context.Context, obj *model.Repository, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) (*model.PullRequestConnection, error)
-	Stargazers(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.StargazerConnection, error)
+	Stargazers(ctx context.Context, obj *model.Repository, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) (*model.StargazerConnection, error)
 	Forks(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error)
 	History(ctx context.Context, obj *model.Repository, first *int32, after *string) (*model.HistoryConnection, error)
 }
@@ -221,38 +221,46 @@ func (ec *executionContext) field_Repository_pullRequests_args(ctx context.Conte
 func (ec *executionContext) field_Repository_stargazers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.StarOrder, error) {
+			return ec.unmarshalOStarOrder2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg3
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -850,7 +858,7 @@ func (ec *executionContext) _Repository_stargazers(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Repository().Stargazers(ctx, obj, fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
+			return ec.Resolvers.Repository().Stargazers(ctx, obj, fc.Args["orderBy"].(*model.StarOrder), fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.StargazerConnection) graphql.Marshaler {
@@ -1797,6 +1805,55 @@ func UnmarshalForkRepositoryInput(ctx context.Context, raw any) (model.ForkRepos
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputStarOrder(ctx context.Context, obj any) (model.StarOrder, error) {
+	var it model.StarOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNStarOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStarOrder unmarshals raw into the StarOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStarOrder(ctx context.Context, raw any) (model.StarOrder, error) {
+	var out model.StarOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StarOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputStarRepositoryInput(ctx context.Context, obj any) (model.StarRepositoryInput, error) {
 	var it model.StarRepositoryInput
 	if obj == nil {
@@ -2547,6 +2604,16 @@ func (ec *executionContext) marshalNForkRepositoryPayload2ᚖgithubᚗcomᚋhubs
 	return ec._ForkRepositoryPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (model.OrderDirection, error) {
+	var res model.OrderDirection
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderDirection2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v model.OrderDirection) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNRepository2ᚕᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐRepositoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Repository) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -2601,6 +2668,16 @@ func (ec *executionContext) marshalNRepositoryEdge2ᚖgithubᚗcomᚋhubstream�
 		return graphql.Null
 	}
 	return ec._RepositoryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStarOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrderField(ctx context.Context, v any) (model.StarOrderField, error) {
+	var res model.StarOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStarOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrderField(ctx context.Context, sel ast.SelectionSet, v model.StarOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNStarRepositoryInput2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarRepositoryInput(ctx context.Context, v any) (model.StarRepositoryInput, error) {
@@ -2698,6 +2775,14 @@ func (ec *executionContext) marshalORepository2ᚖgithubᚗcomᚋhubstreamᚋhub
 		return graphql.Null
 	}
 	return ec._Repository(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOStarOrder2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrder(ctx context.Context, v any) (*model.StarOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputStarOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 // endregion ***************************** type.gotpl *****************************

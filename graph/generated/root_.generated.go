@@ -327,7 +327,7 @@ type ComplexityRoot struct {
 		PullRequest      func(childComplexity int, number int32) int
 		PullRequests     func(childComplexity int, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
 		StargazerCount   func(childComplexity int) int
-		Stargazers       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		Stargazers       func(childComplexity int, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt        func(childComplexity int) int
 		ViewerHasStarred func(childComplexity int) int
 	}
@@ -396,7 +396,7 @@ type ComplexityRoot struct {
 		Name                func(childComplexity int) int
 		Organizations       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
 		Repositories        func(childComplexity int, first *int32, after *string, last *int32, before *string) int
-		StarredRepositories func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		StarredRepositories func(childComplexity int, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt           func(childComplexity int) int
 	}
 }
@@ -1737,7 +1737,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Stargazers(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Repository.Stargazers(childComplexity, args["orderBy"].(*model.StarOrder), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Repository.updatedAt":
 		if e.ComplexityRoot.Repository.UpdatedAt == nil {
 			break
@@ -1984,7 +1984,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.StarredRepositories(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.User.StarredRepositories(childComplexity, args["orderBy"].(*model.StarOrder), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "User.updatedAt":
 		if e.ComplexityRoot.User.UpdatedAt == nil {
 			break
@@ -2020,6 +2020,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReactionInput", ec.unmarshalInputReactionInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
 			graphql.NewInputUnmarshaler("ReopenIssueInput", ec.unmarshalInputReopenIssueInput),
+			graphql.NewInputUnmarshaler("StarOrder", ec.unmarshalInputStarOrder),
 			graphql.NewInputUnmarshaler("StarRepositoryInput", ec.unmarshalInputStarRepositoryInput),
 			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
@@ -2153,11 +2154,13 @@ type User implements Node & RepositoryOwner {
     before: String
   ): RepositoryConnection!
   """
-  Repositories this user starred, ordered by owner and name, with when. Only
-  repositories that still exist and that the viewer may see are listed and
-  counted.
+  Repositories this user starred, with when, newest star first unless
+  orderBy says otherwise. Only repositories that still exist and that the
+  viewer may see are listed and counted.
   """
   starredRepositories(
+    "The order of the stars (default: STARRED_AT, DESC)."
+    orderBy: StarOrder
     "Return the first n starred repositories after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
     "Continue after this cursor (an endCursor of this same field and arguments); only with first."
@@ -3310,8 +3313,13 @@ type Repository implements Node {
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
   ): PullRequestConnection!
-  "Users who starred the repository, by login, with when; totalCount is stargazerCount."
+  """
+  Users who starred the repository, with when, newest star first unless
+  orderBy says otherwise; totalCount is stargazerCount.
+  """
   stargazers(
+    "The order of the stars (default: STARRED_AT, DESC)."
+    orderBy: StarOrder
     "Return the first n stargazers after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
     "Continue after this cursor (an endCursor of this same field and arguments); only with first."
@@ -3613,6 +3621,28 @@ extend type Mutation {
     "The repository to unstar."
     input: StarRepositoryInput!
   ): StarRepositoryPayload!
+}
+
+"The field stars are ordered by."
+enum StarOrderField {
+  "When the star was given."
+  STARRED_AT
+}
+
+"The direction of an ordering."
+enum OrderDirection {
+  "Ascending: oldest first."
+  ASC
+  "Descending: newest first."
+  DESC
+}
+
+"How a list of stars is ordered."
+input StarOrder {
+  "The field to order by."
+  field: StarOrderField!
+  "The direction."
+  direction: OrderDirection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
