@@ -200,7 +200,9 @@ func consistencyExtension(ctx context.Context, next graphql.ResponseHandler) *gr
 	ext := map[string]any{}
 	if st.after != "" {
 		ext["after"] = st.after
-		ext["waitedMs"] = st.waited.Milliseconds()
+		if st.after == consistencyCurrent || st.after == consistencyStale {
+			ext["waitedMs"] = st.waited.Milliseconds()
+		}
 	}
 	if len(st.marks) > 0 {
 		if token, ok := st.token(ctx); ok {
