@@ -102,15 +102,20 @@ func complexityRoot() generated.ComplexityRoot {
 		return connectionCost(child, first, last)
 	}
 	history := func(child int, first *int32, _ *string) int { return connectionCost(child, first, nil) }
+	starConn := func(child int, _ *model.StarOrder, first *int32, after *string, last *int32, before *string) int {
+		return conn(child, first, after, last, before)
+	}
 
+	// One read per ID, each at least a root field's cost.
+	c.Query.Nodes = func(child int, ids []string) int { return satMul(len(ids), max(child, rootQueryCost)) }
 	c.User.Repositories = conn
-	c.User.StarredRepositories = conn
+	c.User.StarredRepositories = starConn
 	c.User.Organizations = conn
 	c.User.History = history
 	c.Organization.Repositories = conn
 	c.Organization.Members = conn
 	c.Organization.History = history
-	c.Repository.Stargazers = conn
+	c.Repository.Stargazers = starConn
 	c.Repository.Forks = conn
 	// Per repository, these read a collection rather than a counter when
 	// private repositories may hide among the forks or stars (one Query

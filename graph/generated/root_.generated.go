@@ -324,6 +324,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Node            func(childComplexity int, id string) int
+		Nodes           func(childComplexity int, ids []string) int
 		Ok              func(childComplexity int) int
 		Organization    func(childComplexity int, login string) int
 		Repository      func(childComplexity int, owner string, name string) int
@@ -371,7 +373,7 @@ type ComplexityRoot struct {
 		PullRequest      func(childComplexity int, number int32) int
 		PullRequests     func(childComplexity int, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
 		StargazerCount   func(childComplexity int) int
-		Stargazers       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		Stargazers       func(childComplexity int, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt        func(childComplexity int) int
 		ViewerHasStarred func(childComplexity int) int
 	}
@@ -444,7 +446,7 @@ type ComplexityRoot struct {
 		Name                func(childComplexity int) int
 		Organizations       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
 		Repositories        func(childComplexity int, first *int32, after *string, last *int32, before *string) int
-		StarredRepositories func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		StarredRepositories func(childComplexity int, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt           func(childComplexity int) int
 	}
 }
@@ -1719,6 +1721,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PullRequestPayload.PullRequest(childComplexity), true
 
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.ok":
 		if e.ComplexityRoot.Query.Ok == nil {
 			break
@@ -1986,7 +2010,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Stargazers(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Repository.Stargazers(childComplexity, args["orderBy"].(*model.StarOrder), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Repository.updatedAt":
 		if e.ComplexityRoot.Repository.UpdatedAt == nil {
 			break
@@ -2240,7 +2264,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.StarredRepositories(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.User.StarredRepositories(childComplexity, args["orderBy"].(*model.StarOrder), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "User.updatedAt":
 		if e.ComplexityRoot.User.UpdatedAt == nil {
 			break
@@ -2279,6 +2303,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReactionInput", ec.unmarshalInputReactionInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
 			graphql.NewInputUnmarshaler("ReopenIssueInput", ec.unmarshalInputReopenIssueInput),
+			graphql.NewInputUnmarshaler("StarOrder", ec.unmarshalInputStarOrder),
 			graphql.NewInputUnmarshaler("StarRepositoryInput", ec.unmarshalInputStarRepositoryInput),
 			graphql.NewInputUnmarshaler("UpdateLabelInput", ec.unmarshalInputUpdateLabelInput),
 			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
@@ -2413,11 +2438,13 @@ type User implements Node & RepositoryOwner {
     before: String
   ): RepositoryConnection!
   """
-  Repositories this user starred, ordered by owner and name, with when. Only
-  repositories that still exist and that the viewer may see are listed and
-  counted.
+  Repositories this user starred, with when, newest star first unless
+  orderBy says otherwise. Only repositories that still exist and that the
+  viewer may see are listed and counted.
   """
   starredRepositories(
+    "The order of the stars (default: STARRED_AT, DESC)."
+    orderBy: StarOrder
     "Return the first n starred repositories after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
     "Continue after this cursor (an endCursor of this same field and arguments); only with first."
@@ -3711,6 +3738,27 @@ extend type Mutation {
   ): LabelsPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/node.graphqls", Input: `extend type Query {
+  """
+  The object with this global ID (any type implementing Node), or null when
+  there is none, it was deleted, or the viewer may not see it (a private
+  repository and everything under it); an ID that is not one of this
+  service's is null too.
+  """
+  node(
+    "A global ID, as an object's id field gave it."
+    id: ID!
+  ): Node
+  """
+  The objects with these global IDs (1–100), aligned with ids: each is what
+  node(id:) would give, null included.
+  """
+  nodes(
+    "Global IDs, as objects' id fields gave them (at most 100)."
+    ids: [ID!]!
+  ): [Node]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/repository.graphqls", Input: `"""
 A repository of code, owned by a user or an organization. A private
 repository and everything under it exist only for its owner or the members of
@@ -3799,8 +3847,13 @@ type Repository implements Node {
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
   ): PullRequestConnection!
-  "Users who starred the repository, by login, with when; totalCount is stargazerCount."
+  """
+  Users who starred the repository, with when, newest star first unless
+  orderBy says otherwise; totalCount is stargazerCount.
+  """
   stargazers(
+    "The order of the stars (default: STARRED_AT, DESC)."
+    orderBy: StarOrder
     "Return the first n stargazers after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
     "Continue after this cursor (an endCursor of this same field and arguments); only with first."
@@ -4107,6 +4160,28 @@ extend type Mutation {
     "The repository to unstar."
     input: StarRepositoryInput!
   ): StarRepositoryPayload!
+}
+
+"The field stars are ordered by."
+enum StarOrderField {
+  "When the star was given."
+  STARRED_AT
+}
+
+"The direction of an ordering."
+enum OrderDirection {
+  "Ascending: oldest first."
+  ASC
+  "Descending: newest first."
+  DESC
+}
+
+"How a list of stars is ordered."
+input StarOrder {
+  "The field to order by."
+  field: StarOrderField!
+  "The direction."
+  direction: OrderDirection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""

@@ -740,6 +740,14 @@ type RepositoryEdge struct {
 	Node *Repository `json:"node"`
 }
 
+// How a list of stars is ordered.
+type StarOrder struct {
+	// The field to order by.
+	Field StarOrderField `json:"field"`
+	// The direction.
+	Direction OrderDirection `json:"direction"`
+}
+
 // The repository to star or unstar.
 type StarRepositoryInput struct {
 	// The owner's login, in any case.
@@ -1015,6 +1023,64 @@ func (e IssueStateReason) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The direction of an ordering.
+type OrderDirection string
+
+const (
+	// Ascending: oldest first.
+	OrderDirectionAsc OrderDirection = "ASC"
+	// Descending: newest first.
+	OrderDirectionDesc OrderDirection = "DESC"
+)
+
+var AllOrderDirection = []OrderDirection{
+	OrderDirectionAsc,
+	OrderDirectionDesc,
+}
+
+func (e OrderDirection) IsValid() bool {
+	switch e {
+	case OrderDirectionAsc, OrderDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e OrderDirection) String() string {
+	return string(e)
+}
+
+func (e *OrderDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderDirection", str)
+	}
+	return nil
+}
+
+func (e OrderDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // A member's role in an organization.
 type OrganizationMemberRole string
 
@@ -1207,6 +1273,61 @@ func (e *ReactionContent) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReactionContent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The field stars are ordered by.
+type StarOrderField string
+
+const (
+	// When the star was given.
+	StarOrderFieldStarredAt StarOrderField = "STARRED_AT"
+)
+
+var AllStarOrderField = []StarOrderField{
+	StarOrderFieldStarredAt,
+}
+
+func (e StarOrderField) IsValid() bool {
+	switch e {
+	case StarOrderFieldStarredAt:
+		return true
+	}
+	return false
+}
+
+func (e StarOrderField) String() string {
+	return string(e)
+}
+
+func (e *StarOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StarOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StarOrderField", str)
+	}
+	return nil
+}
+
+func (e StarOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StarOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StarOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
