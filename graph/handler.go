@@ -47,6 +47,8 @@ type HandlerOptions struct {
 	// request's obs.Request, when the context has one, is told the
 	// operation, the viewer and the error codes either way.
 	Metrics *Metrics
+	// WebSocket configures subscriptions over WebSocket (websocket.go).
+	WebSocket WebSocketOptions
 }
 
 // withDefaults fills in the documented defaults.
@@ -72,8 +74,10 @@ func (o HandlerOptions) withDefaults() HandlerOptions {
 // bearer-token authentication when opts.Auth is set.
 func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	opts = opts.withDefaults()
+	r.Source, r.Loaders = opts.Source, opts.Loaders
 	es := costedSchema{generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexityRoot()})}
 	srv := handler.New(es)
+	srv.AddTransport(websocketTransport(opts.WebSocket.withDefaults(), opts.Auth))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -88,11 +92,18 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit})
 	srv.Use(observer{m: opts.Metrics})
 	srv.AroundOperations(primeRootFields)
+	srv.AroundOperations(subscriptionOperations)
+	srv.AroundResponses(freshLoaders(opts))
 	srv.SetErrorPresenter(ErrorPresenter)
 	srv.SetRecoverFunc(RecoverFunc)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if v, ok := auth.ViewerFrom(req.Context()); ok {
 			obs.RequestFrom(req.Context()).SetViewer(v.Login)
+		}
+		if req.Header.Get("Upgrade") != "" {
+			var cancel func()
+			req, cancel = withWebSocketContext(req, opts.WebSocket.Done)
+			defer cancel()
 		}
 		ctx := withViewerState(loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders)))
 		srv.ServeHTTP(w, req.WithContext(ctx))

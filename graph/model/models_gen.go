@@ -20,9 +20,21 @@ type Reactable interface {
 	IsReactable()
 }
 
+// One event on a repository, as repositoryActivity delivers it. aggregateId
+// and version identify the event: for one aggregateId, versions follow each
+// other without holes, so a skipped version is a missed event.
+type RepositoryActivity interface {
+	IsRepositoryActivity()
+}
+
 // An account that can own repositories: a user or an organization.
 type RepositoryOwner interface {
 	IsRepositoryOwner()
+}
+
+// One event on a repository the viewer owns or stars (viewerActivity).
+type ViewerActivity interface {
+	IsViewerActivity()
 }
 
 // The new comment.
@@ -294,6 +306,28 @@ type EditPullRequestInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A fork made of the repository.
+type ForkActivity struct {
+	// The new fork; null when the viewer may not see it (a private fork).
+	Fork *Repository `json:"fork,omitempty"`
+	// The repository that was forked; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to: the fork, e.g. `REPO:alice/hello`.
+	AggregateID string `json:"aggregateId"`
+	// The fork's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, RepositoryForked.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (ForkActivity) IsRepositoryActivity() {}
+
+func (ForkActivity) IsViewerActivity() {}
+
 // The repository to fork and where.
 type ForkRepositoryInput struct {
 	// The source repository's owner, in any case.
@@ -354,6 +388,56 @@ type HistoryEventEdge struct {
 	// The event.
 	Node *HistoryEvent `json:"node"`
 }
+
+// An issue opened, edited, closed or reopened.
+type IssueActivity struct {
+	// What happened.
+	Action IssueAction `json:"action"`
+	// The issue as the read model has it at delivery.
+	Issue *Issue `json:"issue,omitempty"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `ISSUE:octocat/hello/3`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, e.g. IssueOpened.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (IssueActivity) IsRepositoryActivity() {}
+
+func (IssueActivity) IsViewerActivity() {}
+
+// A comment added, edited or deleted on an issue or pull request.
+type IssueCommentActivity struct {
+	// What happened.
+	Action CommentAction `json:"action"`
+	// The number of the issue or pull request commented on.
+	Number int32 `json:"number"`
+	// The comment as the read model has it at delivery; null once deleted.
+	Comment *IssueComment `json:"comment,omitempty"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `COMMENT:octocat/hello/3/c1`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, e.g. CommentAdded.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (IssueCommentActivity) IsRepositoryActivity() {}
+
+func (IssueCommentActivity) IsViewerActivity() {}
 
 // A page of the comments on an issue or a pull request.
 type IssueCommentConnection struct {
@@ -508,6 +592,30 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A pull request opened, edited, closed, reopened or merged.
+type PullRequestActivity struct {
+	// What happened.
+	Action PullRequestAction `json:"action"`
+	// The pull request as the read model has it at delivery.
+	PullRequest *PullRequest `json:"pullRequest,omitempty"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `PR:octocat/hello/4`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, e.g. PullRequestMerged.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (PullRequestActivity) IsRepositoryActivity() {}
+
+func (PullRequestActivity) IsViewerActivity() {}
+
 // A page of a repository's pull requests.
 type PullRequestConnection struct {
 	// The pull requests of this page with their cursors.
@@ -647,6 +755,30 @@ type RepositoryEdge struct {
 	Node *Repository `json:"node"`
 }
 
+// A star added to or removed from the repository.
+type StarActivity struct {
+	// What happened.
+	Action StarAction `json:"action"`
+	// The user who starred or unstarred.
+	User *User `json:"user,omitempty"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `STAR:alice/octocat/hello`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, Starred or Unstarred.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (StarActivity) IsRepositoryActivity() {}
+
+func (StarActivity) IsViewerActivity() {}
+
 // The repository to star or unstar.
 type StarRepositoryInput struct {
 	// The owner's login, in any case.
@@ -708,6 +840,19 @@ type StarredRepositoryEdge struct {
 	Node *Repository `json:"node"`
 	// When the user starred it.
 	StarredAt time.Time `json:"starredAt"`
+}
+
+// The root of every subscription: GraphQL over WebSocket with the
+// graphql-transport-ws protocol at /graphql (the path of queries), signed in
+// by `Authorization` in the connection_init payload or the upgrade request's
+// header. Events come from the table's change stream, so every write is
+// pushed, whichever process made it, once its projection is visible: a
+// client that queries on receipt sees the change. Every event is checked
+// against the subscriber's rights when it is delivered; losing access ends
+// the subscription with NOT_FOUND. A subscriber that does not keep up is
+// dropped with LIMIT_EXCEEDED, as is a subscription over the limits per
+// connection or viewer.
+type Subscription struct {
 }
 
 // Organization fields to change; omitted fields stay as they are.
@@ -777,6 +922,131 @@ type UpdateRepositoryInput struct {
 type UpdateRepositoryPayload struct {
 	// The repository after the change, as written.
 	Repository *Repository `json:"repository"`
+}
+
+// What happened to a comment.
+type CommentAction string
+
+const (
+	// The comment was added.
+	CommentActionAdded CommentAction = "ADDED"
+	// Its body changed.
+	CommentActionEdited CommentAction = "EDITED"
+	// It was deleted.
+	CommentActionDeleted CommentAction = "DELETED"
+)
+
+var AllCommentAction = []CommentAction{
+	CommentActionAdded,
+	CommentActionEdited,
+	CommentActionDeleted,
+}
+
+func (e CommentAction) IsValid() bool {
+	switch e {
+	case CommentActionAdded, CommentActionEdited, CommentActionDeleted:
+		return true
+	}
+	return false
+}
+
+func (e CommentAction) String() string {
+	return string(e)
+}
+
+func (e *CommentAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CommentAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CommentAction", str)
+	}
+	return nil
+}
+
+func (e CommentAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CommentAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CommentAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What happened to an issue.
+type IssueAction string
+
+const (
+	// The issue was opened.
+	IssueActionOpened IssueAction = "OPENED"
+	// Its title or body changed.
+	IssueActionEdited IssueAction = "EDITED"
+	// It was closed.
+	IssueActionClosed IssueAction = "CLOSED"
+	// It was reopened.
+	IssueActionReopened IssueAction = "REOPENED"
+)
+
+var AllIssueAction = []IssueAction{
+	IssueActionOpened,
+	IssueActionEdited,
+	IssueActionClosed,
+	IssueActionReopened,
+}
+
+func (e IssueAction) IsValid() bool {
+	switch e {
+	case IssueActionOpened, IssueActionEdited, IssueActionClosed, IssueActionReopened:
+		return true
+	}
+	return false
+}
+
+func (e IssueAction) String() string {
+	return string(e)
+}
+
+func (e *IssueAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IssueAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IssueAction", str)
+	}
+	return nil
+}
+
+func (e IssueAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IssueAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IssueAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Whether an issue is open or closed.
@@ -958,6 +1228,73 @@ func (e OrganizationMemberRole) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What happened to a pull request.
+type PullRequestAction string
+
+const (
+	// The pull request was opened.
+	PullRequestActionOpened PullRequestAction = "OPENED"
+	// Its title, body or base branch changed.
+	PullRequestActionEdited PullRequestAction = "EDITED"
+	// It was closed without merging.
+	PullRequestActionClosed PullRequestAction = "CLOSED"
+	// It was reopened.
+	PullRequestActionReopened PullRequestAction = "REOPENED"
+	// It was merged.
+	PullRequestActionMerged PullRequestAction = "MERGED"
+)
+
+var AllPullRequestAction = []PullRequestAction{
+	PullRequestActionOpened,
+	PullRequestActionEdited,
+	PullRequestActionClosed,
+	PullRequestActionReopened,
+	PullRequestActionMerged,
+}
+
+func (e PullRequestAction) IsValid() bool {
+	switch e {
+	case PullRequestActionOpened, PullRequestActionEdited, PullRequestActionClosed, PullRequestActionReopened, PullRequestActionMerged:
+		return true
+	}
+	return false
+}
+
+func (e PullRequestAction) String() string {
+	return string(e)
+}
+
+func (e *PullRequestAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PullRequestAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PullRequestAction", str)
+	}
+	return nil
+}
+
+func (e PullRequestAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PullRequestAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PullRequestAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Whether a pull request is open, closed or merged.
 type PullRequestState string
 
@@ -1090,6 +1427,64 @@ func (e *ReactionContent) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReactionContent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What happened to a star.
+type StarAction string
+
+const (
+	// A user starred the repository.
+	StarActionAdded StarAction = "ADDED"
+	// A user removed their star.
+	StarActionRemoved StarAction = "REMOVED"
+)
+
+var AllStarAction = []StarAction{
+	StarActionAdded,
+	StarActionRemoved,
+}
+
+func (e StarAction) IsValid() bool {
+	switch e {
+	case StarActionAdded, StarActionRemoved:
+		return true
+	}
+	return false
+}
+
+func (e StarAction) String() string {
+	return string(e)
+}
+
+func (e *StarAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StarAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StarAction", str)
+	}
+	return nil
+}
+
+func (e StarAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StarAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StarAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
