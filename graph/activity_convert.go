@@ -22,9 +22,9 @@ func activityOf(ctx context.Context, ev *live.Event, repo *model.Repository) (an
 	l := loadersFrom(ctx)
 	switch id := ev.ID.(type) {
 	case entities.IssueID:
-		action, ok := map[string]model.IssueAction{
-			"IssueOpened": model.IssueActionOpened, "IssueEdited": model.IssueActionEdited,
-			"IssueClosed": model.IssueActionClosed, "IssueReopened": model.IssueActionReopened,
+		action, ok := map[string]model.ActivityAction{
+			"IssueOpened": model.ActivityActionOpened, "IssueEdited": model.ActivityActionEdited,
+			"IssueClosed": model.ActivityActionClosed, "IssueReopened": model.ActivityActionReopened,
 		}[typ]
 		if !ok {
 			return nil, nil
@@ -39,10 +39,10 @@ func activityOf(ctx context.Context, ev *live.Event, repo *model.Repository) (an
 		}
 		return &model.IssueActivity{Action: action, Issue: issue, Repository: repo, AggregateID: agg, Version: ver, EventType: typ, At: at, Actor: actor}, nil
 	case entities.PullRequestID:
-		action, ok := map[string]model.PullRequestAction{
-			"PullRequestOpened": model.PullRequestActionOpened, "PullRequestEdited": model.PullRequestActionEdited,
-			"PullRequestClosed": model.PullRequestActionClosed, "PullRequestReopened": model.PullRequestActionReopened,
-			"PullRequestMerged": model.PullRequestActionMerged,
+		action, ok := map[string]model.ActivityAction{
+			"PullRequestOpened": model.ActivityActionOpened, "PullRequestEdited": model.ActivityActionEdited,
+			"PullRequestClosed": model.ActivityActionClosed, "PullRequestReopened": model.ActivityActionReopened,
+			"PullRequestMerged": model.ActivityActionMerged,
 		}[typ]
 		if !ok {
 			return nil, nil
@@ -57,14 +57,14 @@ func activityOf(ctx context.Context, ev *live.Event, repo *model.Repository) (an
 		}
 		return &model.PullRequestActivity{Action: action, PullRequest: pr, Repository: repo, AggregateID: agg, Version: ver, EventType: typ, At: at, Actor: actor}, nil
 	case entities.CommentID:
-		action, ok := map[string]model.CommentAction{
-			"CommentAdded": model.CommentActionAdded, "CommentEdited": model.CommentActionEdited, "CommentDeleted": model.CommentActionDeleted,
+		action, ok := map[string]model.ActivityAction{
+			"CommentAdded": model.ActivityActionAdded, "CommentEdited": model.ActivityActionEdited, "CommentDeleted": model.ActivityActionDeleted,
 		}[typ]
 		if !ok {
 			return nil, nil
 		}
 		var comment *model.IssueComment
-		if action != model.CommentActionDeleted {
+		if action != model.ActivityActionDeleted {
 			c, err := l.Comment(ctx, repo.OwnerLogin, repo.Name, id.Number(), id.Local())
 			if err != nil {
 				return nil, err
@@ -75,7 +75,7 @@ func activityOf(ctx context.Context, ev *live.Event, repo *model.Repository) (an
 		}
 		return &model.IssueCommentActivity{Action: action, Number: int32(id.Number()), Comment: comment, Repository: repo, AggregateID: agg, Version: ver, EventType: typ, At: at, Actor: actor}, nil
 	case entities.StarID:
-		action, ok := map[string]model.StarAction{"Starred": model.StarActionAdded, "Unstarred": model.StarActionRemoved}[typ]
+		action, ok := map[string]model.ActivityAction{"Starred": model.ActivityActionAdded, "Unstarred": model.ActivityActionRemoved}[typ]
 		if !ok {
 			return nil, nil
 		}
@@ -96,7 +96,7 @@ func activityOf(ctx context.Context, ev *live.Event, repo *model.Repository) (an
 		if fork != nil {
 			fm = repoFromRead(fork)
 		}
-		return &model.ForkActivity{Fork: fm, Repository: repo, AggregateID: agg, Version: ver, EventType: typ, At: at, Actor: actor}, nil
+		return &model.ForkActivity{Action: model.ActivityActionCreated, Fork: fm, Repository: repo, AggregateID: agg, Version: ver, EventType: typ, At: at, Actor: actor}, nil
 	}
 	return nil, nil
 }

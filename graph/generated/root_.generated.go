@@ -86,6 +86,7 @@ type ComplexityRoot struct {
 	}
 
 	ForkActivity struct {
+		Action      func(childComplexity int) int
 		Actor       func(childComplexity int) int
 		AggregateID func(childComplexity int) int
 		At          func(childComplexity int) int
@@ -577,6 +578,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EditIssuePayload.Issue(childComplexity), true
 
+	case "ForkActivity.action":
+		if e.ComplexityRoot.ForkActivity.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForkActivity.Action(childComplexity), true
 	case "ForkActivity.actor":
 		if e.ComplexityRoot.ForkActivity.Actor == nil {
 			break
@@ -4125,6 +4132,8 @@ and version identify the event: for one aggregateId, versions follow each
 other without holes, so a skipped version is a missed event.
 """
 interface RepositoryActivity {
+  "What happened."
+  action: ActivityAction!
   "The repository the activity happened in; null when it is no longer visible."
   repository: Repository
   "The aggregate the event was appended to, e.g. ` + "`" + `ISSUE:octocat/hello/3` + "`" + `."
@@ -4141,6 +4150,8 @@ interface RepositoryActivity {
 
 "One event on a repository the viewer owns or stars (viewerActivity)."
 interface ViewerActivity {
+  "What happened."
+  action: ActivityAction!
   "The repository the activity happened in; null when it is no longer visible."
   repository: Repository
   "The aggregate the event was appended to, e.g. ` + "`" + `ISSUE:octocat/hello/3` + "`" + `."
@@ -4155,54 +4166,36 @@ interface ViewerActivity {
   actor: String
 }
 
-"What happened to an issue."
-enum IssueAction {
-  "The issue was opened."
+"""
+What an activity did. Issues use OPENED, EDITED, CLOSED and REOPENED; pull
+requests those and MERGED; comments ADDED, EDITED and DELETED; stars ADDED
+and REMOVED; forks CREATED.
+"""
+enum ActivityAction {
+  "An issue or pull request was opened."
   OPENED
-  "Its title or body changed."
+  "An issue's, pull request's or comment's text changed."
   EDITED
-  "It was closed."
+  "An issue or pull request was closed (a pull request without merging)."
   CLOSED
-  "It was reopened."
+  "An issue or pull request was reopened."
   REOPENED
-}
-
-"What happened to a pull request."
-enum PullRequestAction {
-  "The pull request was opened."
-  OPENED
-  "Its title, body or base branch changed."
-  EDITED
-  "It was closed without merging."
-  CLOSED
-  "It was reopened."
-  REOPENED
-  "It was merged."
+  "A pull request was merged."
   MERGED
-}
-
-"What happened to a comment."
-enum CommentAction {
-  "The comment was added."
+  "A comment or star was added."
   ADDED
-  "Its body changed."
-  EDITED
-  "It was deleted."
+  "A comment was deleted."
   DELETED
-}
-
-"What happened to a star."
-enum StarAction {
-  "A user starred the repository."
-  ADDED
-  "A user removed their star."
+  "A star was removed."
   REMOVED
+  "A fork was created."
+  CREATED
 }
 
 "An issue opened, edited, closed or reopened."
 type IssueActivity implements RepositoryActivity & ViewerActivity {
   "What happened."
-  action: IssueAction!
+  action: ActivityAction!
   "The issue as the read model has it at delivery."
   issue: Issue
   "The repository the activity happened in; null when it is no longer visible."
@@ -4222,7 +4215,7 @@ type IssueActivity implements RepositoryActivity & ViewerActivity {
 "A pull request opened, edited, closed, reopened or merged."
 type PullRequestActivity implements RepositoryActivity & ViewerActivity {
   "What happened."
-  action: PullRequestAction!
+  action: ActivityAction!
   "The pull request as the read model has it at delivery."
   pullRequest: PullRequest
   "The repository the activity happened in; null when it is no longer visible."
@@ -4242,7 +4235,7 @@ type PullRequestActivity implements RepositoryActivity & ViewerActivity {
 "A comment added, edited or deleted on an issue or pull request."
 type IssueCommentActivity implements RepositoryActivity & ViewerActivity {
   "What happened."
-  action: CommentAction!
+  action: ActivityAction!
   "The number of the issue or pull request commented on."
   number: Int!
   "The comment as the read model has it at delivery; null once deleted."
@@ -4264,7 +4257,7 @@ type IssueCommentActivity implements RepositoryActivity & ViewerActivity {
 "A star added to or removed from the repository."
 type StarActivity implements RepositoryActivity & ViewerActivity {
   "What happened."
-  action: StarAction!
+  action: ActivityAction!
   "The user who starred or unstarred."
   user: User
   "The repository the activity happened in; null when it is no longer visible."
@@ -4283,6 +4276,8 @@ type StarActivity implements RepositoryActivity & ViewerActivity {
 
 "A fork made of the repository."
 type ForkActivity implements RepositoryActivity & ViewerActivity {
+  "What happened: CREATED."
+  action: ActivityAction!
   "The new fork; null when the viewer may not see it (a private fork)."
   fork: Repository
   "The repository that was forked; null when it is no longer visible."

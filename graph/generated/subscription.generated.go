@@ -131,6 +131,29 @@ func (ec *executionContext) field_Subscription_repositoryActivity_args(ctx conte
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _ForkActivity_action(ctx context.Context, field graphql.CollectedField, obj *model.ForkActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ForkActivity_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ActivityAction) graphql.Marshaler {
+			return ec.marshalNActivityAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐActivityAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ForkActivity_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ForkActivity", field, false, false, "ActivityAction")
+}
+
 func (ec *executionContext) _ForkActivity_fork(ctx context.Context, field graphql.CollectedField, obj *model.ForkActivity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -322,15 +345,15 @@ func (ec *executionContext) _IssueActivity_action(ctx context.Context, field gra
 			return obj.Action, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.IssueAction) graphql.Marshaler {
-			return ec.marshalNIssueAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueAction(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.ActivityAction) graphql.Marshaler {
+			return ec.marshalNActivityAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐActivityAction(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_IssueActivity_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IssueActivity", field, false, false, "IssueAction")
+	return graphql.NewScalarFieldContext("IssueActivity", field, false, false, "ActivityAction")
 }
 
 func (ec *executionContext) _IssueActivity_issue(ctx context.Context, field graphql.CollectedField, obj *model.IssueActivity) (ret graphql.Marshaler) {
@@ -524,15 +547,15 @@ func (ec *executionContext) _IssueCommentActivity_action(ctx context.Context, fi
 			return obj.Action, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.CommentAction) graphql.Marshaler {
-			return ec.marshalNCommentAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐCommentAction(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.ActivityAction) graphql.Marshaler {
+			return ec.marshalNActivityAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐActivityAction(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_IssueCommentActivity_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IssueCommentActivity", field, false, false, "CommentAction")
+	return graphql.NewScalarFieldContext("IssueCommentActivity", field, false, false, "ActivityAction")
 }
 
 func (ec *executionContext) _IssueCommentActivity_number(ctx context.Context, field graphql.CollectedField, obj *model.IssueCommentActivity) (ret graphql.Marshaler) {
@@ -749,15 +772,15 @@ func (ec *executionContext) _PullRequestActivity_action(ctx context.Context, fie
 			return obj.Action, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.PullRequestAction) graphql.Marshaler {
-			return ec.marshalNPullRequestAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐPullRequestAction(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.ActivityAction) graphql.Marshaler {
+			return ec.marshalNActivityAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐActivityAction(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_PullRequestActivity_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PullRequestActivity", field, false, false, "PullRequestAction")
+	return graphql.NewScalarFieldContext("PullRequestActivity", field, false, false, "ActivityAction")
 }
 
 func (ec *executionContext) _PullRequestActivity_pullRequest(ctx context.Context, field graphql.CollectedField, obj *model.PullRequestActivity) (ret graphql.Marshaler) {
@@ -951,15 +974,15 @@ func (ec *executionContext) _StarActivity_action(ctx context.Context, field grap
 			return obj.Action, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.StarAction) graphql.Marshaler {
-			return ec.marshalNStarAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarAction(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.ActivityAction) graphql.Marshaler {
+			return ec.marshalNActivityAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐActivityAction(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_StarActivity_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("StarActivity", field, false, false, "StarAction")
+	return graphql.NewScalarFieldContext("StarActivity", field, false, false, "ActivityAction")
 }
 
 func (ec *executionContext) _StarActivity_user(ctx context.Context, field graphql.CollectedField, obj *model.StarActivity) (ret graphql.Marshaler) {
@@ -1424,6 +1447,11 @@ func (ec *executionContext) _ForkActivity(ctx context.Context, sel ast.Selection
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ForkActivity")
+		case "action":
+			out.Values[i] = ec._ForkActivity_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "fork":
 			out.Values[i] = ec._ForkActivity_fork(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -1783,33 +1811,13 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNCommentAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐCommentAction(ctx context.Context, v any) (model.CommentAction, error) {
-	var res model.CommentAction
+func (ec *executionContext) unmarshalNActivityAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐActivityAction(ctx context.Context, v any) (model.ActivityAction, error) {
+	var res model.ActivityAction
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCommentAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐCommentAction(ctx context.Context, sel ast.SelectionSet, v model.CommentAction) graphql.Marshaler {
-	return v
-}
-
-func (ec *executionContext) unmarshalNIssueAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueAction(ctx context.Context, v any) (model.IssueAction, error) {
-	var res model.IssueAction
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNIssueAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueAction(ctx context.Context, sel ast.SelectionSet, v model.IssueAction) graphql.Marshaler {
-	return v
-}
-
-func (ec *executionContext) unmarshalNPullRequestAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐPullRequestAction(ctx context.Context, v any) (model.PullRequestAction, error) {
-	var res model.PullRequestAction
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNPullRequestAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐPullRequestAction(ctx context.Context, sel ast.SelectionSet, v model.PullRequestAction) graphql.Marshaler {
+func (ec *executionContext) marshalNActivityAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐActivityAction(ctx context.Context, sel ast.SelectionSet, v model.ActivityAction) graphql.Marshaler {
 	return v
 }
 
@@ -1819,16 +1827,6 @@ func (ec *executionContext) marshalNRepositoryActivity2githubᚗcomᚋhubstream�
 		return graphql.Null
 	}
 	return ec._RepositoryActivity(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNStarAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarAction(ctx context.Context, v any) (model.StarAction, error) {
-	var res model.StarAction
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNStarAction2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarAction(ctx context.Context, sel ast.SelectionSet, v model.StarAction) graphql.Marshaler {
-	return v
 }
 
 func (ec *executionContext) marshalNViewerActivity2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐViewerActivity(ctx context.Context, sel ast.SelectionSet, v model.ViewerActivity) graphql.Marshaler {

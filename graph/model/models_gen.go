@@ -308,6 +308,8 @@ type EditPullRequestInput struct {
 
 // A fork made of the repository.
 type ForkActivity struct {
+	// What happened: CREATED.
+	Action ActivityAction `json:"action"`
 	// The new fork; null when the viewer may not see it (a private fork).
 	Fork *Repository `json:"fork,omitempty"`
 	// The repository that was forked; null when it is no longer visible.
@@ -392,7 +394,7 @@ type HistoryEventEdge struct {
 // An issue opened, edited, closed or reopened.
 type IssueActivity struct {
 	// What happened.
-	Action IssueAction `json:"action"`
+	Action ActivityAction `json:"action"`
 	// The issue as the read model has it at delivery.
 	Issue *Issue `json:"issue,omitempty"`
 	// The repository the activity happened in; null when it is no longer visible.
@@ -416,7 +418,7 @@ func (IssueActivity) IsViewerActivity() {}
 // A comment added, edited or deleted on an issue or pull request.
 type IssueCommentActivity struct {
 	// What happened.
-	Action CommentAction `json:"action"`
+	Action ActivityAction `json:"action"`
 	// The number of the issue or pull request commented on.
 	Number int32 `json:"number"`
 	// The comment as the read model has it at delivery; null once deleted.
@@ -595,7 +597,7 @@ type PageInfo struct {
 // A pull request opened, edited, closed, reopened or merged.
 type PullRequestActivity struct {
 	// What happened.
-	Action PullRequestAction `json:"action"`
+	Action ActivityAction `json:"action"`
 	// The pull request as the read model has it at delivery.
 	PullRequest *PullRequest `json:"pullRequest,omitempty"`
 	// The repository the activity happened in; null when it is no longer visible.
@@ -758,7 +760,7 @@ type RepositoryEdge struct {
 // A star added to or removed from the repository.
 type StarActivity struct {
 	// What happened.
-	Action StarAction `json:"action"`
+	Action ActivityAction `json:"action"`
 	// The user who starred or unstarred.
 	User *User `json:"user,omitempty"`
 	// The repository the activity happened in; null when it is no longer visible.
@@ -924,54 +926,74 @@ type UpdateRepositoryPayload struct {
 	Repository *Repository `json:"repository"`
 }
 
-// What happened to a comment.
-type CommentAction string
+// What an activity did. Issues use OPENED, EDITED, CLOSED and REOPENED; pull
+// requests those and MERGED; comments ADDED, EDITED and DELETED; stars ADDED
+// and REMOVED; forks CREATED.
+type ActivityAction string
 
 const (
-	// The comment was added.
-	CommentActionAdded CommentAction = "ADDED"
-	// Its body changed.
-	CommentActionEdited CommentAction = "EDITED"
-	// It was deleted.
-	CommentActionDeleted CommentAction = "DELETED"
+	// An issue or pull request was opened.
+	ActivityActionOpened ActivityAction = "OPENED"
+	// An issue's, pull request's or comment's text changed.
+	ActivityActionEdited ActivityAction = "EDITED"
+	// An issue or pull request was closed (a pull request without merging).
+	ActivityActionClosed ActivityAction = "CLOSED"
+	// An issue or pull request was reopened.
+	ActivityActionReopened ActivityAction = "REOPENED"
+	// A pull request was merged.
+	ActivityActionMerged ActivityAction = "MERGED"
+	// A comment or star was added.
+	ActivityActionAdded ActivityAction = "ADDED"
+	// A comment was deleted.
+	ActivityActionDeleted ActivityAction = "DELETED"
+	// A star was removed.
+	ActivityActionRemoved ActivityAction = "REMOVED"
+	// A fork was created.
+	ActivityActionCreated ActivityAction = "CREATED"
 )
 
-var AllCommentAction = []CommentAction{
-	CommentActionAdded,
-	CommentActionEdited,
-	CommentActionDeleted,
+var AllActivityAction = []ActivityAction{
+	ActivityActionOpened,
+	ActivityActionEdited,
+	ActivityActionClosed,
+	ActivityActionReopened,
+	ActivityActionMerged,
+	ActivityActionAdded,
+	ActivityActionDeleted,
+	ActivityActionRemoved,
+	ActivityActionCreated,
 }
 
-func (e CommentAction) IsValid() bool {
+func (e ActivityAction) IsValid() bool {
 	switch e {
-	case CommentActionAdded, CommentActionEdited, CommentActionDeleted:
+	case ActivityActionOpened, ActivityActionEdited, ActivityActionClosed, ActivityActionReopened, ActivityActionMerged, ActivityActionAdded, ActivityActionDeleted, ActivityActionRemoved, ActivityActionCreated:
 		return true
 	}
 	return false
 }
 
-func (e CommentAction) String() string {
+func (e ActivityAction) String() string {
 	return string(e)
 }
 
-func (e *CommentAction) UnmarshalGQL(v any) error {
+func (e *ActivityAction) UnmarshalGQL(v any) error {
 	str, ok := v.(string)
 	if !ok {
 		return fmt.Errorf("enums must be strings")
 	}
 
-	*e = CommentAction(str)
+	*e = ActivityAction(str)
 	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid CommentAction", str)
+		return fmt.Errorf("%s is not a valid ActivityAction", str)
 	}
 	return nil
 }
 
-func (e CommentAction) MarshalGQL(w io.Writer) {
+func (e ActivityAction) MarshalGQL(w io.Writer) {
 	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
-func (e *CommentAction) UnmarshalJSON(b []byte) error {
+func (e *ActivityAction) UnmarshalJSON(b []byte) error {
 	s, err := strconv.Unquote(string(b))
 	if err != nil {
 		return err
@@ -979,71 +1001,7 @@ func (e *CommentAction) UnmarshalJSON(b []byte) error {
 	return e.UnmarshalGQL(s)
 }
 
-func (e CommentAction) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// What happened to an issue.
-type IssueAction string
-
-const (
-	// The issue was opened.
-	IssueActionOpened IssueAction = "OPENED"
-	// Its title or body changed.
-	IssueActionEdited IssueAction = "EDITED"
-	// It was closed.
-	IssueActionClosed IssueAction = "CLOSED"
-	// It was reopened.
-	IssueActionReopened IssueAction = "REOPENED"
-)
-
-var AllIssueAction = []IssueAction{
-	IssueActionOpened,
-	IssueActionEdited,
-	IssueActionClosed,
-	IssueActionReopened,
-}
-
-func (e IssueAction) IsValid() bool {
-	switch e {
-	case IssueActionOpened, IssueActionEdited, IssueActionClosed, IssueActionReopened:
-		return true
-	}
-	return false
-}
-
-func (e IssueAction) String() string {
-	return string(e)
-}
-
-func (e *IssueAction) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = IssueAction(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid IssueAction", str)
-	}
-	return nil
-}
-
-func (e IssueAction) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *IssueAction) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e IssueAction) MarshalJSON() ([]byte, error) {
+func (e ActivityAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1228,73 +1186,6 @@ func (e OrganizationMemberRole) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// What happened to a pull request.
-type PullRequestAction string
-
-const (
-	// The pull request was opened.
-	PullRequestActionOpened PullRequestAction = "OPENED"
-	// Its title, body or base branch changed.
-	PullRequestActionEdited PullRequestAction = "EDITED"
-	// It was closed without merging.
-	PullRequestActionClosed PullRequestAction = "CLOSED"
-	// It was reopened.
-	PullRequestActionReopened PullRequestAction = "REOPENED"
-	// It was merged.
-	PullRequestActionMerged PullRequestAction = "MERGED"
-)
-
-var AllPullRequestAction = []PullRequestAction{
-	PullRequestActionOpened,
-	PullRequestActionEdited,
-	PullRequestActionClosed,
-	PullRequestActionReopened,
-	PullRequestActionMerged,
-}
-
-func (e PullRequestAction) IsValid() bool {
-	switch e {
-	case PullRequestActionOpened, PullRequestActionEdited, PullRequestActionClosed, PullRequestActionReopened, PullRequestActionMerged:
-		return true
-	}
-	return false
-}
-
-func (e PullRequestAction) String() string {
-	return string(e)
-}
-
-func (e *PullRequestAction) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = PullRequestAction(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid PullRequestAction", str)
-	}
-	return nil
-}
-
-func (e PullRequestAction) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *PullRequestAction) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e PullRequestAction) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
 // Whether a pull request is open, closed or merged.
 type PullRequestState string
 
@@ -1427,64 +1318,6 @@ func (e *ReactionContent) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReactionContent) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// What happened to a star.
-type StarAction string
-
-const (
-	// A user starred the repository.
-	StarActionAdded StarAction = "ADDED"
-	// A user removed their star.
-	StarActionRemoved StarAction = "REMOVED"
-)
-
-var AllStarAction = []StarAction{
-	StarActionAdded,
-	StarActionRemoved,
-}
-
-func (e StarAction) IsValid() bool {
-	switch e {
-	case StarActionAdded, StarActionRemoved:
-		return true
-	}
-	return false
-}
-
-func (e StarAction) String() string {
-	return string(e)
-}
-
-func (e *StarAction) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = StarAction(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid StarAction", str)
-	}
-	return nil
-}
-
-func (e StarAction) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *StarAction) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e StarAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
