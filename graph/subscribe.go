@@ -108,9 +108,19 @@ func freshLoaders(opts HandlerOptions) graphql.ResponseMiddleware {
 }
 
 // eventContext returns a context for handling one event: fresh loaders and
-// viewer state over the subscription's context.
-func (r *Resolver) eventContext(ctx context.Context) context.Context {
-	return withViewerState(loaders.With(ctx, loaders.New(r.Source, r.Loaders)))
+// viewer state over the subscription's context. The loaders of a live
+// event are shared by all its subscribers (their items are read once after
+// the event's projection, whoever asks; per-viewer facts are keyed by
+// viewer), so a thousand subscribers cost a thousand cache hits, not a
+// thousand reads.
+func (r *Resolver) eventContext(ctx context.Context, ev *live.Event) context.Context {
+	var l *loaders.Loaders
+	if ev != nil {
+		l = ev.Shared(func() any { return loaders.New(r.Source, r.Loaders) }).(*loaders.Loaders)
+	} else {
+		l = loaders.New(r.Source, r.Loaders)
+	}
+	return withViewerState(loaders.With(ctx, l))
 }
 
 // errSkip: the event is not for this subscriber (nothing is sent).
@@ -148,7 +158,7 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 		return nil, &entities.Error{Code: entities.CodeLimitExceeded, Message: "too many subscriptions on this connection"}
 	}
 	release := func() { conn.active.Add(-1) }
-	if err := s.check(r.eventContext(ctx)); err != nil {
+	if err := s.check(r.eventContext(ctx, nil)); err != nil {
 		release()
 		return nil, err
 	}
@@ -185,7 +195,7 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 			if v, ok := seen[agg]; ok && ev.Envelope.Version <= v {
 				return true // replayed already
 			}
-			v, err := s.convert(r.eventContext(ctx), ev)
+			v, err := s.convert(r.eventContext(ctx, ev), ev)
 			if errors.Is(err, errSkip) {
 				return true
 			}

@@ -123,10 +123,10 @@ type App struct {
 	wsDone     chan struct{}
 	wsDoneOnce sync.Once
 	handler    http.Handler
-	auth     *auth.Authenticator
-	ready    atomic.Bool
-	draining atomic.Bool  // shutdown began: responses close their connections
-	inFlight atomic.Int64 // requests being served by Serve's server
+	auth       *auth.Authenticator
+	ready      atomic.Bool
+	draining   atomic.Bool  // shutdown began: responses close their connections
+	inFlight   atomic.Int64 // requests being served by Serve's server
 }
 
 // New builds an App: it opens the embedded engine (unless Endpoint is

@@ -34,6 +34,17 @@ type Event struct {
 	// Replayed marks events read from the event log to resume a
 	// subscription (set by the subscriber, never by the Hub).
 	Replayed bool
+
+	sharedOnce sync.Once
+	shared     any
+}
+
+// Shared returns the value make returned on the first call for this event:
+// state that every subscriber of the event shares, such as the loaders
+// that read the changed entity once for all of them instead of once each.
+func (e *Event) Shared(make func() any) any {
+	e.sharedOnce.Do(func() { e.shared = make() })
+	return e.shared
 }
 
 // HubOptions tune a Hub. Zero fields take the documented defaults.
