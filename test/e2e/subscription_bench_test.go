@@ -109,7 +109,7 @@ func benchFanout(b *testing.B, fanSubs, fanRate int) {
 
 	gql := srv.As(b, "bench")
 	b.ResetTimer()
-	tick := time.NewTicker(time.Second / fanRate)
+	tick := time.NewTicker(time.Second / time.Duration(fanRate))
 	end := time.After(fanDuration)
 	sent := 0
 	var mwg sync.WaitGroup
