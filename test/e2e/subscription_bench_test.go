@@ -149,7 +149,7 @@ loop:
 	b.ReportMetric(float64(q(0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(lags[len(lags)-1].Microseconds())/1000, "max-ms")
 	b.ReportMetric(float64(len(lags))/float64(want), "delivered-ratio")
-	b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/fanSubs/1024, "heap-KiB/sub")
-	b.ReportMetric(float64(goAfter-goBefore)/fanSubs, "goroutines/sub")
+	b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/float64(fanSubs)/1024, "heap-KiB/sub")
+	b.ReportMetric(float64(goAfter-goBefore)/float64(fanSubs), "goroutines/sub")
 	b.Logf("%d mutations, %d subscribers: %d deliveries of %d", sent, fanSubs, len(lags), want)
 }
