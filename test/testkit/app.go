@@ -27,7 +27,9 @@ type Options struct {
 	// changes when the test applies projections itself.
 	NoProjector bool
 	// CountRequests installs a table.RequestCounter around every DynamoDB
-	// call of the app (Server.Counter).
+	// call of the app (Server.Counter). It also turns subscriptions' stream
+	// reader off: request budgets count what requests cost, and the
+	// reader's background reads would be counted with them.
 	CountRequests bool
 	// Table overrides the table name.
 	Table string
@@ -81,6 +83,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	cfg.Projector.Logf = logs.Logf
 	var counter *table.RequestCounter
 	if opts.CountRequests {
+		cfg.Subscriptions.Disabled = true
 		cfg.WrapHTTP = func(next aws.HTTPClient) aws.HTTPClient {
 			counter = table.NewRequestCounter(next)
 			return counter
