@@ -77,7 +77,11 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	r.Source, r.Loaders = opts.Source, opts.Loaders
 	es := costedSchema{generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexityRoot()})}
 	srv := handler.New(es)
-	srv.AddTransport(websocketTransport(opts.WebSocket.withDefaults(), opts.Auth))
+	srv.AddTransport(websocketTransport(opts.WebSocket.withDefaults(), opts.Auth, func() {
+		if r.Live != nil {
+			r.Live.CountDrop("write_timeout")
+		}
+	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

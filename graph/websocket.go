@@ -90,11 +90,13 @@ func wsConnFrom(ctx context.Context) *wsConn {
 }
 
 // websocketTransport returns the configured transport.
-func websocketTransport(opts WebSocketOptions, authn *auth.Authenticator) transport.Websocket {
+// onTimeout (may be nil) is called when a write times out.
+func websocketTransport(opts WebSocketOptions, authn *auth.Authenticator, onTimeout func()) transport.Websocket {
 	return transport.Websocket{
 		Implementation: timedImplementation{
-			inner:   transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{OriginPatterns: opts.AllowedOrigins}},
-			timeout: opts.WriteTimeout,
+			inner:     transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{OriginPatterns: opts.AllowedOrigins}},
+			timeout:   opts.WriteTimeout,
+			onTimeout: onTimeout,
 		},
 		InitFunc:              initFunc(opts, authn),
 		InitTimeout:           opts.InitTimeout,
@@ -178,8 +180,9 @@ func withWebSocketContext(r *http.Request, done <-chan struct{}) (*http.Request,
 // ever. It also clears the deadlines http.Server left on the hijacked
 // connection, which would otherwise cut it after the request timeouts.
 type timedImplementation struct {
-	inner   transport.WebsocketImplementation
-	timeout time.Duration
+	inner     transport.WebsocketImplementation
+	timeout   time.Duration
+	onTimeout func()
 }
 
 func (t timedImplementation) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
@@ -187,7 +190,7 @@ func (t timedImplementation) Accept(w http.ResponseWriter, r *http.Request, o tr
 	if err != nil {
 		return nil, err
 	}
-	return &timedConn{WebsocketConn: c, timeout: t.timeout}, nil
+	return &timedConn{WebsocketConn: c, timeout: t.timeout, onTimeout: t.onTimeout}, nil
 }
 
 // clearingHijacker hijacks through to the server's connection and clears
@@ -205,11 +208,18 @@ func (h clearingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // timedConn closes the connection when a write takes longer than timeout.
 type timedConn struct {
 	transport.WebsocketConn
-	timeout time.Duration
+	timeout   time.Duration
+	onTimeout func()
+	timedOut  atomic.Bool
 }
 
 func (c *timedConn) WriteJSON(v any) error {
-	t := time.AfterFunc(c.timeout, func() { _ = c.WebsocketConn.Close() })
+	t := time.AfterFunc(c.timeout, func() {
+		if c.timedOut.CompareAndSwap(false, true) && c.onTimeout != nil {
+			c.onTimeout()
+		}
+		_ = c.WebsocketConn.Close()
+	})
 	defer t.Stop()
 	return c.WebsocketConn.WriteJSON(v)
 }

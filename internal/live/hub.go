@@ -394,6 +394,15 @@ func (s *Subscription) Dropped(reason string) {
 	}
 }
 
+// CountDrop records a subscription (or connection) the server ended for
+// reason outside the hub, e.g. "write_timeout": a WebSocket write that
+// did not complete.
+func (h *Hub) CountDrop(reason string) {
+	if h.opts.Metrics != nil {
+		h.opts.Metrics.Dropped.WithLabelValues(reason).Inc()
+	}
+}
+
 func (h *Hub) dropLocked(s *Subscription, err error, reason string) {
 	s.err = err
 	h.removeLocked(s)

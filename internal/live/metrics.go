@@ -21,14 +21,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Delivered: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "events_delivered_total",
 			Help: "Events sent to subscribers (each subscriber counts once)."}),
 		Dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "dropped_total",
-			Help: "Subscriptions the server ended, by reason: slow_consumer (buffer full), access_lost (the viewer may no longer read the repository)."}, []string{"reason"}),
+			Help: "Subscriptions the server ended, by reason: slow_consumer (buffer full), write_timeout (a WebSocket write did not complete: the connection was closed), access_lost (the viewer may no longer read the repository)."}, []string{"reason"}),
 		Lag: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "delivery_lag_seconds",
 			Help:    "Time from an event's commit to its delivery to a subscriber (after its projection is visible).",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}),
 		ProjectionTimeouts: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "projection_wait_timeouts_total",
 			Help: "Events released to subscribers before the projector's marker showed them projected (ProjectionWait ran out)."}),
 	}
-	for _, reason := range []string{"slow_consumer", "access_lost"} {
+	for _, reason := range []string{"slow_consumer", "write_timeout", "access_lost"} {
 		m.Dropped.WithLabelValues(reason)
 	}
 	if reg != nil {

@@ -19,8 +19,9 @@ func RepositoryTopic(owner, name string) Topic {
 }
 
 // OwnerTopic carries the events that can change who may read owner's
-// private repositories: owner's memberships (an organization's members)
-// and the events of its repositories.
+// private repositories without touching them: owner's memberships (an
+// organization's members). Subscriptions under owner listen to it to
+// re-check access.
 func OwnerTopic(owner string) Topic { return Topic("owner:" + strings.ToLower(owner)) }
 
 // AggregateTopic carries the events of one aggregate.
@@ -62,10 +63,10 @@ func EventTopics(ev *Event) []Topic {
 	if !ok {
 		return out
 	}
-	out = append(out, RepositoryTopic(repo.Owner(), repo.Name()), OwnerTopic(repo.Owner()), AllRepositories)
+	out = append(out, RepositoryTopic(repo.Owner(), repo.Name()), AllRepositories)
 	if f, ok := ev.Data.(*entities.RepositoryForked); ok {
 		// The fork is news for its parent's watchers too.
-		out = append(out, RepositoryTopic(f.ParentOwner, f.ParentName), OwnerTopic(f.ParentOwner))
+		out = append(out, RepositoryTopic(f.ParentOwner, f.ParentName))
 	}
 	return out
 }

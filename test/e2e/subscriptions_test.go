@@ -399,8 +399,8 @@ func TestSubscriptionSlowConsumer(t *testing.T) {
 	for {
 		m, err := slow.NextWithin(subDeadline)
 		if err != nil {
-			t.Logf("slow got %d then %v; dropped=%v", slowGot, err, testkit.MetricValue(t, p.a.App.Registry(), "hubstream_subscriptions_dropped_total", map[string]string{"reason": "slow_consumer"}))
-			if websocket.CloseStatus(err) == -1 && !strings.Contains(err.Error(), "EOF") && !strings.Contains(err.Error(), "closed") {
+			t.Logf("the slow subscriber got %d events, then %v", slowGot, err)
+			if websocket.CloseStatus(err) == -1 && !strings.Contains(err.Error(), "EOF") && !strings.Contains(err.Error(), "closed") && !strings.Contains(err.Error(), "reset") {
 				t.Fatalf("slow consumer: %v", err)
 			}
 			break
@@ -417,9 +417,14 @@ func TestSubscriptionSlowConsumer(t *testing.T) {
 	if slowGot >= n {
 		t.Fatalf("the slow subscriber received all %d events: it was never slow", slowGot)
 	}
-	dropped := testkit.MetricValue(t, p.a.App.Registry(), "hubstream_subscriptions_dropped_total", map[string]string{"reason": "slow_consumer"})
+	// Dropped by the hub (its buffer filled: the error above, when the
+	// socket still took it) or by the write timeout (the socket took
+	// nothing: the connection was closed).
+	reg := p.a.App.Registry()
+	dropped := testkit.MetricValue(t, reg, "hubstream_subscriptions_dropped_total", map[string]string{"reason": "slow_consumer"}) +
+		testkit.MetricValue(t, reg, "hubstream_subscriptions_dropped_total", map[string]string{"reason": "write_timeout"})
 	if dropped < 1 {
-		t.Fatalf("dropped_total{slow_consumer} = %v (error seen: %v)", dropped, sawError)
+		t.Fatalf("dropped_total{slow_consumer|write_timeout} = %v (error seen: %v)", dropped, sawError)
 	}
 }
 
