@@ -28,6 +28,10 @@ import (
 // maxReplay bounds how many events a resume with after: replays.
 const maxReplay = 1000
 
+// eventLoaderWait is the batching window of the loaders that handle one
+// event (a request's is 5 ms).
+const eventLoaderWait = 100 * time.Microsecond
+
 // eventMeta is what extensions.event says about a delivered event.
 type eventMeta struct {
 	Aggregate string    `json:"aggregate"`
@@ -114,11 +118,17 @@ func freshLoaders(opts HandlerOptions) graphql.ResponseMiddleware {
 // viewer), so a thousand subscribers cost a thousand cache hits, not a
 // thousand reads.
 func (r *Resolver) eventContext(ctx context.Context, ev *live.Event) context.Context {
+	// A subscription handles its events one after another, so a loader's
+	// batching window would be paid per event: the loads of one event are
+	// few and known, so they go out almost at once. (Subscribers of the
+	// same event still share them: a pending load is cached.)
+	opts := r.Loaders
+	opts.Wait = eventLoaderWait
 	var l *loaders.Loaders
 	if ev != nil {
-		l = ev.Shared(func() any { return loaders.New(r.Source, r.Loaders) }).(*loaders.Loaders)
+		l = ev.Shared(func() any { return loaders.New(r.Source, opts) }).(*loaders.Loaders)
 	} else {
-		l = loaders.New(r.Source, r.Loaders)
+		l = loaders.New(r.Source, opts)
 	}
 	return withViewerState(loaders.With(ctx, l))
 }

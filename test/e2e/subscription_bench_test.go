@@ -29,7 +29,7 @@ import (
 // The cases: the target (1,000 subscribers, 100 mutations/s), and
 // lighter loads that show where the fan-out's throughput ends.
 func BenchmarkSubscriptionFanout(b *testing.B) {
-	for _, c := range []struct{ subs, rate int }{{1000, 100}, {1000, 10}, {100, 100}} {
+	for _, c := range []struct{ subs, rate int }{{1000, 100}, {1000, 10}, {100, 100}, {10, 10}} {
 		b.Run(fmt.Sprintf("subs=%d/rate=%d", c.subs, c.rate), func(b *testing.B) { benchFanout(b, c.subs, c.rate) })
 	}
 }
