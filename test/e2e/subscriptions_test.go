@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -484,13 +485,113 @@ func TestSubscriptionConnectionAuth(t *testing.T) {
 			t.Fatalf("over the cap: %s %s %s", m.ID, m.Type, m.Payload)
 		}
 	})
+	t.Run("cost limits apply to subscription documents", func(t *testing.T) {
+		ws := p.dial(t, "")
+		costly := `subscription { repositoryActivity(owner: "octo", name: "auth") { repository {
+			issues(first: 100) { nodes { comments(first: 100) { nodes { body } } } } } } }`
+		subscribe(t, ws, "costly", costly, nil)
+		m := next(t, ws)
+		errs := m.Errors()
+		if m.Type == "next" {
+			errs, _, _ = m.Data(nil)
+		}
+		if len(errs) == 0 || errs[0].Code() != "GRAPHQL_VALIDATION_FAILED" {
+			t.Fatalf("a subscription costing 10,000 was not refused: %s %s", m.Type, m.Payload)
+		}
+	})
 	t.Run("subscriptions over POST are refused", func(t *testing.T) {
 		r, err := p.a.GraphQL.Do(ctx, `subscription { repositoryActivity(owner: "octo", name: "auth") { version } }`, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Code() == "" {
-			t.Fatalf("POST subscription answered without an error: %s", r.Data)
+		if r.Code() != "BAD_USER_INPUT" {
+			t.Fatalf("POST subscription answered %q: %s", r.Code(), r.Data)
 		}
 	})
+}
+
+// TestSubscriptionViewerActivity: viewerActivity carries the activity of
+// repositories the viewer owns or stars, and nothing else; it needs a
+// signed-in user.
+func TestSubscriptionViewerActivity(t *testing.T) {
+	p := startSubPair(t, nil)
+	setupRepo(t, p, "octo", "starred", false)
+	setupRepo(t, p, "other", "unrelated", false)
+	setupRepo(t, p, "fan", "own", false)
+	p.mutate(t, "fan", `mutation { starRepository(input: {owner: "octo", name: "starred"}) { repository { name } } }`, nil)
+	testkit.Eventually(t, subDeadline, func() bool {
+		r, err := p.a.As(t, "fan").Do(context.Background(), `{ repository(owner: "octo", name: "starred") { viewerHasStarred } }`, nil)
+		return err == nil && strings.Contains(string(r.Data), "true")
+	}, "the star projected")
+	const q = `subscription { viewerActivity { __typename action repository { nameWithOwner } ... on IssueActivity { issue { title } } } }`
+
+	t.Run("anonymous", func(t *testing.T) {
+		ws := p.dial(t, "")
+		subscribe(t, ws, "v", q, nil)
+		m := next(t, ws)
+		errs := m.Errors()
+		if m.Type == "next" {
+			errs, _, _ = m.Data(nil)
+		}
+		if len(errs) == 0 || errs[0].Code() != "UNAUTHENTICATED" {
+			t.Fatalf("anonymous viewerActivity: %s %s", m.Type, m.Payload)
+		}
+	})
+	t.Run("owned and starred only", func(t *testing.T) {
+		ws := p.dial(t, "fan")
+		subscribe(t, ws, "v", q, nil)
+		time.Sleep(50 * time.Millisecond)
+		for _, r := range []struct{ login, owner, repo, title string }{
+			{"other", "other", "unrelated", "not for fan"},
+			{"octo", "octo", "starred", "starred by fan"},
+			{"fan", "fan", "own", "fan's own"},
+		} {
+			p.mutate(t, r.login, workOpenIssue, map[string]any{"in": map[string]any{"owner": r.owner, "repository": r.repo, "title": r.title}})
+		}
+		var got []string
+		for range 2 {
+			m := next(t, ws)
+			var d struct {
+				ViewerActivity struct {
+					Repository struct{ NameWithOwner string }
+					Issue      struct{ Title string }
+				}
+			}
+			if errs, _, err := m.Data(&d); err != nil || len(errs) > 0 || m.Type != "next" {
+				t.Fatalf("%s %s", m.Type, m.Payload)
+			}
+			got = append(got, d.ViewerActivity.Repository.NameWithOwner+": "+d.ViewerActivity.Issue.Title)
+		}
+		slices.Sort(got)
+		if want := []string{"fan/own: fan's own", "octo/starred: starred by fan"}; !slices.Equal(got, want) {
+			t.Fatalf("viewerActivity delivered %v, want %v", got, want)
+		}
+		if m, err := ws.NextWithin(300 * time.Millisecond); err == nil {
+			t.Fatalf("an unrelated repository's activity arrived: %s", m.Payload)
+		}
+	})
+}
+
+// TestSubscriptionShutdownClosesSockets: when shutdown begins, WebSocket
+// connections are closed (http.Server does not track hijacked ones), so
+// that clients reconnect elsewhere.
+func TestSubscriptionShutdownClosesSockets(t *testing.T) {
+	p := startSubPair(t, nil)
+	setupRepo(t, p, "octo", "bye", false)
+	ws := p.dial(t, "")
+	subscribe(t, ws, "1", subRepoActivity, map[string]any{"o": "octo", "n": "bye"})
+	time.Sleep(50 * time.Millisecond)
+	p.a.App.CloseWebSockets()
+	for {
+		m, err := ws.NextWithin(subDeadline)
+		if err != nil {
+			if strings.Contains(err.Error(), "deadline") {
+				t.Fatalf("the connection stayed open: %v", err)
+			}
+			return
+		}
+		if m.Type == "next" {
+			t.Fatalf("an event after shutdown: %s", m.Payload)
+		}
+	}
 }
