@@ -17,6 +17,7 @@ import (
 	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/obs"
+	"github.com/hubstream/hubstream/internal/projections"
 	"github.com/hubstream/hubstream/test/testkit"
 )
 
@@ -593,5 +594,58 @@ func TestSubscriptionShutdownClosesSockets(t *testing.T) {
 		if m.Type == "next" {
 			t.Fatalf("an event after shutdown: %s", m.Payload)
 		}
+	}
+}
+
+// TestSubscriptionOnAnEndpoint: a server on a DynamoDB endpoint (here A's
+// engine over HTTP) follows the stream by polling, without a projector of
+// its own: its subscribers get the events once A's projector — another
+// process, for it — has projected them.
+func TestSubscriptionOnAnEndpoint(t *testing.T) {
+	p := startSubPair(t, nil)
+	setupRepo(t, p, "octo", "polled", false)
+	if p.writer.App.Clients().DB.Options().BaseEndpoint == nil {
+		t.Fatal("the writer has no endpoint")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c, err := app.New(ctx, app.Config{Endpoint: *p.writer.App.Clients().DB.Options().BaseEndpoint, Region: "us-east-1", Table: p.a.Table(), NoProjector: true,
+		Auth: auth.Options{Secret: []byte(subSecret)}, Logger: obs.PrintfLogger(t.Logf, slog.LevelError),
+		Projector: projections.RunnerOptions{PollInterval: 20 * time.Millisecond, MaxPollInterval: 100 * time.Millisecond}})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- c.Run(ctx) }()
+	cs := httptest.NewServer(c.Handler())
+	t.Cleanup(func() {
+		cs.Close()
+		cancel()
+		if err := <-runErr; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		_ = c.Close()
+	})
+	select {
+	case <-c.SubscriptionsReady():
+	case <-time.After(subDeadline):
+		t.Fatal("the polling reader did not start")
+	}
+	dctx, dcancel := context.WithTimeout(context.Background(), subDeadline)
+	defer dcancel()
+	ws, err := testkit.DialWS(dctx, cs.URL, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	subscribe(t, ws, "1", subRepoActivity, map[string]any{"o": "octo", "n": "polled"})
+	time.Sleep(50 * time.Millisecond)
+	p.mutate(t, "octo", workOpenIssue, map[string]any{"in": map[string]any{"owner": "octo", "repository": "polled", "title": "polled"}})
+	a := activityOf(t, next(t, ws))
+	if a.Issue == nil || a.Issue.Title != "polled" || a.Action != "OPENED" {
+		t.Fatalf("got %+v", a)
+	}
+	if n := testkit.MetricValue(t, c.Registry(), "hubstream_subscriptions_projection_wait_timeouts_total", nil); n != 0 {
+		t.Fatalf("%v events were released before their projection showed", n)
 	}
 }
