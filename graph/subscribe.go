@@ -116,22 +116,27 @@ func freshLoaders(opts HandlerOptions) graphql.ResponseMiddleware {
 // event are shared by all its subscribers (their items are read once after
 // the event's projection, whoever asks; per-viewer facts are keyed by
 // viewer), so a thousand subscribers cost a thousand cache hits, not a
-// thousand reads.
-func (r *Resolver) eventContext(ctx context.Context, ev *live.Event) context.Context {
+// thousand reads. Shared loads run under the first subscriber's context,
+// so that context must not end with its subscriber: it is detached from
+// the subscription's cancellation and bounded by eventTimeout instead.
+// Call the returned cancel when the event is handled.
+func (r *Resolver) eventContext(ctx context.Context, ev *live.Event) (context.Context, context.CancelFunc) {
 	// A subscription handles its events one after another, so a loader's
 	// batching window would be paid per event: the loads of one event are
 	// few and known, so they go out almost at once. (Subscribers of the
 	// same event still share them: a pending load is cached.)
 	opts := r.Loaders
 	opts.Wait = eventLoaderWait
-	var l *loaders.Loaders
-	if ev != nil {
-		l = ev.Shared(func() any { return loaders.New(r.Source, opts) }).(*loaders.Loaders)
-	} else {
-		l = loaders.New(r.Source, opts)
+	if ev == nil {
+		return withViewerState(loaders.With(ctx, loaders.New(r.Source, opts))), func() {}
 	}
-	return withViewerState(loaders.With(ctx, l))
+	l := ev.Shared(func() any { return loaders.New(r.Source, opts) }).(*loaders.Loaders)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), eventTimeout)
+	return withViewerState(loaders.With(ctx, l)), cancel
 }
+
+// eventTimeout bounds the reads of one event's delivery.
+const eventTimeout = 10 * time.Second
 
 // errSkip: the event is not for this subscriber (nothing is sent).
 var errSkip = errors.New("skip")
@@ -168,7 +173,8 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 		return nil, &entities.Error{Code: entities.CodeLimitExceeded, Message: "too many subscriptions on this connection"}
 	}
 	release := func() { conn.active.Add(-1) }
-	if err := s.check(r.eventContext(ctx, nil)); err != nil {
+	checkCtx, _ := r.eventContext(ctx, nil)
+	if err := s.check(checkCtx); err != nil {
 		release()
 		return nil, err
 	}
@@ -205,7 +211,9 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 			if v, ok := seen[agg]; ok && ev.Envelope.Version <= v {
 				return true // replayed already
 			}
-			v, err := s.convert(r.eventContext(ctx, ev), ev)
+			evCtx, cancel := r.eventContext(ctx, ev)
+			v, err := s.convert(evCtx, ev)
+			cancel()
 			if errors.Is(err, errSkip) {
 				return true
 			}

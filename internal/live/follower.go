@@ -103,6 +103,7 @@ func (f *Follower) Run(ctx context.Context, handle func([]streams.Record), ready
 	var (
 		mu      sync.Mutex
 		known   = map[string]bool{} // shards seen in a listing
+		initial = map[string]bool{} // shards open when Run started
 		done    = map[string]bool{} // shards read to their end
 		started = map[string]bool{}
 		wg      sync.WaitGroup
@@ -128,12 +129,14 @@ func (f *Follower) Run(ctx context.Context, handle func([]streams.Record), ready
 	}
 	first := true
 	for {
+		retrySoon := false
 		shards, err := f.list(ctx, arn)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
 			f.opts.Logger.Warn("subscriptions: listing stream shards failed; retrying", slog.Any("error", err))
+			retrySoon = true
 		}
 		mu.Lock()
 		for _, s := range shards {
@@ -141,14 +144,20 @@ func (f *Follower) Run(ctx context.Context, handle func([]streams.Record), ready
 			if started[s.id] || done[s.id] {
 				continue
 			}
+			if first && s.closed {
+				done[s.id] = true // history: nothing after LATEST in it
+				continue
+			}
 			if first {
-				if s.closed {
-					done[s.id] = true // history: nothing after LATEST in it
-					continue
-				}
+				initial[s.id] = true
+			}
+			if initial[s.id] {
+				// Open when Run started: from LATEST, also when the first
+				// try failed (its older records are history).
 				it, err := f.iterator(ctx, arn, s.id, streams.ShardIteratorTypeLatest)
 				if err != nil {
-					f.opts.Logger.Warn("subscriptions: no LATEST iterator; the shard is read from its start later", slog.String("shard", s.id), slog.Any("error", err))
+					f.opts.Logger.Warn("subscriptions: no LATEST iterator; trying again in a second", slog.String("shard", s.id), slog.Any("error", err))
+					retrySoon = true
 					continue
 				}
 				start(s.id, it)
@@ -162,13 +171,18 @@ func (f *Follower) Run(ctx context.Context, handle func([]streams.Record), ready
 			start(s.id, nil)
 		}
 		mu.Unlock()
-		if first {
+		if first && err == nil {
+			// Until a listing succeeds, every shard is one open at start.
 			first = false
 			if ready != nil {
 				close(ready)
 			}
 		}
-		t := time.NewTimer(f.opts.ListInterval)
+		wait := f.opts.ListInterval
+		if retrySoon {
+			wait = min(wait, time.Second)
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 		case <-relist:

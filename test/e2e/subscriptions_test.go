@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/projections"
 	"github.com/hubstream/hubstream/test/testkit"
@@ -647,5 +649,35 @@ func TestSubscriptionOnAnEndpoint(t *testing.T) {
 	}
 	if n := testkit.MetricValue(t, c.Registry(), "hubstream_subscriptions_projection_wait_timeouts_total", nil); n != 0 {
 		t.Fatalf("%v events were released before their projection showed", n)
+	}
+}
+
+// TestSubscriptionFollowsShardLineage: after the stream's shards roll over
+// (split in two), the reader follows the children: writes before and
+// after the rollover all arrive, in order per aggregate.
+func TestSubscriptionFollowsShardLineage(t *testing.T) {
+	p := startSubPair(t, func(c *app.Config) {
+		c.Engine.Streams = ddblocal.StreamOptions{Shards: 2, SplitOnRollover: true, MaxOpenShards: 16}
+		c.Subscriptions.Follower.ListInterval = 100 * time.Millisecond
+	})
+	setupRepo(t, p, "octo", "roll", false)
+	ws2 := p.dial(t, "")
+	subscribe(t, ws2, "1", subRepoActivity, map[string]any{"o": "octo", "n": "roll"})
+	time.Sleep(50 * time.Millisecond)
+	edit := func(title string) {
+		p.mutate(t, "octo", workEditIssue, map[string]any{"in": map[string]any{"owner": "octo", "repository": "roll", "number": 1, "title": title}})
+	}
+	p.mutate(t, "octo", workOpenIssue, map[string]any{"in": map[string]any{"owner": "octo", "repository": "roll", "title": "v1"}})
+	for round := range 3 {
+		if err := p.a.App.Engine().RollShards(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		edit(fmt.Sprint("after rollover ", round+1))
+	}
+	for want := 1; want <= 4; want++ {
+		a := activityOf(t, next(t, ws2))
+		if a.Version != want {
+			t.Fatalf("got version %d, want %d (%+v)", a.Version, want, a)
+		}
 	}
 }
