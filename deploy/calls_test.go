@@ -135,7 +135,7 @@ func (e *loadError) Error() string { return strings.Join(e.errs, "\n") }
 // reachableCalls returns what the main function of the command cmd (e.g.
 // "cmd/server") can reach, not walking into the functions named in
 // exclude (ssa.Function.String() form, e.g.
-// "(*github.com/hubstream/hubstream/internal/projections.Runner).Run"):
+// "(*github.com/hubstream/hubstream/internal/projector.Runner).Run"):
 // code a deployment switches off with a flag.
 func reachableCalls(t *testing.T, cmd string, exclude ...string) calls {
 	t.Helper()

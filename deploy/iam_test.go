@@ -11,7 +11,7 @@ import (
 
 	"github.com/hubstream/hubstream/deploy"
 	"github.com/hubstream/hubstream/internal/app"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -23,7 +23,7 @@ import (
 // docs/subscriptions.md, "Scaling") and table creation
 // (--create-table=false; the stack creates the table).
 var serverOff = []string{
-	"(*github.com/hubstream/hubstream/internal/projections.Runner).Run",
+	"(*github.com/hubstream/hubstream/internal/projector.Runner).Run",
 	"(*github.com/hubstream/hubstream/internal/live.Follower).Run",
 	"github.com/hubstream/hubstream/internal/table.EnsureTable",
 }
@@ -227,7 +227,7 @@ func TestCallAnalysisSeesWhatRuns(t *testing.T) {
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	r := projections.NewRunner(pc.DB, pc.Streams, srv.Table(), projections.NewApplier(pc.DB, srv.Table(), nil), projections.RunnerOptions{PollInterval: 5 * time.Millisecond})
+	r := projector.NewRunner(pc.DB, pc.Streams, srv.Table(), projector.NewApplier(pc.DB, srv.Table(), nil), projector.RunnerOptions{PollInterval: 5 * time.Millisecond})
 	done := make(chan error, 1)
 	go func() { done <- r.Run(runCtx) }()
 	defer func() { stop(); <-done }()

@@ -28,6 +28,7 @@ var templateYAML []byte
 // {"Fn::GetAtt": [A, B]}, {"Fn::Sub": s}, …).
 type Template struct {
 	Parameters map[string]map[string]any
+	Rules      map[string]any
 	Conditions map[string]any
 	Resources  map[string]Resource
 	Outputs    map[string]any
@@ -81,6 +82,7 @@ func Parse(data []byte) (*Template, error) {
 			t.Parameters[name] = pm
 		}
 	}
+	t.Rules, _ = doc["Rules"].(map[string]any)
 	t.Conditions, _ = doc["Conditions"].(map[string]any)
 	t.Outputs, _ = doc["Outputs"].(map[string]any)
 	rs, ok := doc["Resources"].(map[string]any)

@@ -524,3 +524,50 @@ func TestFilterOnARealRecordShape(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// TestRulesRefuseWhatTheServerRefuses: a stack the server would refuse to
+// start on is refused by the template's Rules first — a JWKS without
+// issuer and audience (tokens of any application of the identity provider
+// would pass), and no shared cursor key without an HS256 secret (every
+// task would draw its own, and cursors would fail across tasks) — and the
+// cursor key reaches the container from Secrets Manager, which the
+// execution role may read.
+func TestRulesRefuseWhatTheServerRefuses(t *testing.T) {
+	tpl := load(t)
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	rules := []struct {
+		name             string
+		condition        string   // parameter the rule's condition tests
+		assertionsRefer  []string // parameters its assertions require
+		conditionIsEmpty bool     // the condition is "the parameter is empty"
+	}{
+		{"a JWKS needs issuer and audience", "JwksUrl", []string{"AuthIssuer", "AuthAudience"}, false},
+		{"no HS256 secret needs a cursor key", "JwtSecretArn", []string{"CursorKeySecretArn"}, true},
+	}
+	for _, want := range rules {
+		t.Run(want.name, func(t *testing.T) {
+			for name, r := range tpl.Rules {
+				cond, asserts := js(get(r, "RuleCondition")), js(get(r, "Assertions"))
+				if !strings.Contains(cond, `"Ref":"`+want.condition+`"`) || strings.HasPrefix(cond, `{"Fn::Not"`) == want.conditionIsEmpty {
+					continue
+				}
+				for _, p := range want.assertionsRefer {
+					if !strings.Contains(asserts, `"Ref":"`+p+`"`) {
+						t.Errorf("rule %s does not require %s: %s", name, p, asserts)
+					}
+				}
+				return
+			}
+			t.Fatalf("no rule conditioned on %s (empty: %v) among %s", want.condition, want.conditionIsEmpty, js(tpl.Rules))
+		})
+	}
+	_, task := one(t, tpl, "AWS::ECS::TaskDefinition")
+	secrets := js(get(list(get(task.Properties, "ContainerDefinitions"))[0], "Secrets"))
+	if !strings.Contains(secrets, `{"Name":"HUBSTREAM_CURSOR_KEY","ValueFrom":{"Ref":"CursorKeySecretArn"}}`) {
+		t.Errorf("the server's secrets %s lack HUBSTREAM_CURSOR_KEY from CursorKeySecretArn", secrets)
+	}
+	role := js(tpl.Resources["ServerExecutionRole"].Properties)
+	if !strings.Contains(role, `"Action":"secretsmanager:GetSecretValue","Effect":"Allow","Resource":{"Ref":"CursorKeySecretArn"}`) {
+		t.Errorf("the execution role cannot read CursorKeySecretArn: %s", role)
+	}
+}

@@ -3,10 +3,13 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/hubstream/hubstream/internal/entities"
@@ -27,6 +30,7 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 		if _, ok := gqlErr.Extensions["code"]; !ok {
 			gqlErr.Extensions["code"] = string(entities.CodeBadInput)
 		}
+		badValue(gqlErr)
 		return gqlErr
 	}
 	if errors.As(err, &gqlErr) && isInputCoercion(gqlErr.Err) {
@@ -58,6 +62,44 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	out := graphql.DefaultErrorPresenter(ctx, errors.New("internal error"))
 	out.Extensions = map[string]any{"code": string(entities.CodeInternal)}
 	return out
+}
+
+// withoutSuggestions wraps a presenter to cut the "Did you mean …?" hint
+// from validation messages, which would name fields, arguments and types
+// of a schema that is not published (introspection off).
+func withoutSuggestions(p graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := p(ctx, err)
+		if i := strings.Index(out.Message, " Did you mean "); i >= 0 {
+			out.Message = out.Message[:i]
+		}
+		return out
+	}
+}
+
+// badValue makes a value the client sent that does not fit its type — a
+// variable (a float, or an integer out of the 32-bit range, for an Int)
+// or an argument literal (ValuesOfCorrectType) — BAD_USER_INPUT, as a
+// value out of a field's own range is, rather than a failure of the
+// document's validation. gqlgen's message for a variable quotes the value
+// it failed to convert, which is not the client's (0 for 1e20): it says
+// which variable and which type instead.
+func badValue(e *gqlerror.Error) {
+	if len(e.Path) == 2 && e.Path[0] == ast.PathName("variable") {
+		name, _ := e.Path[1].(ast.PathName)
+		e.Extensions["code"] = string(entities.CodeBadInput)
+		e.Extensions["field"] = "$" + string(name)
+		if _, typ, ok := strings.Cut(e.Message, " as "); ok && strings.HasPrefix(e.Message, "cannot use value") {
+			e.Message = fmt.Sprintf("variable $%s: the value is not a valid %s", name, typ)
+			if typ == "Int" {
+				e.Message += " (a whole number from -2147483648 to 2147483647)"
+			}
+		}
+		return
+	}
+	if e.Rule == "ValuesOfCorrectType" {
+		e.Extensions["code"] = string(entities.CodeBadInput)
+	}
 }
 
 // isInputCoercion reports whether err is gqlgen's failure to coerce an

@@ -33,6 +33,15 @@ type HandlerOptions struct {
 	// bounds the work of parsing and validating it. Default
 	// DefaultTokenLimit (15,000); negative: no limit.
 	TokenLimit int
+	// MaxResponseBytes bounds a response's data, counted as its fields
+	// resolve; a response that would pass it is one RESPONSE_TOO_LARGE
+	// error (response_limits.go). Default DefaultMaxResponseBytes
+	// (16 MiB); negative: no limit.
+	MaxResponseBytes int64
+	// MaxErrors bounds a response's errors list; the errors past it are
+	// replaced by one ERRORS_SUPPRESSED entry that counts them. Default
+	// DefaultMaxErrors (100); negative: no limit.
+	MaxErrors int
 	// Introspection enables schema introspection. The embedded default
 	// turns it on for the playground.
 	Introspection bool
@@ -65,12 +74,18 @@ func (o HandlerOptions) withDefaults() HandlerOptions {
 	if o.TokenLimit == 0 {
 		o.TokenLimit = DefaultTokenLimit
 	}
+	if o.MaxResponseBytes == 0 {
+		o.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if o.MaxErrors == 0 {
+		o.MaxErrors = DefaultMaxErrors
+	}
 	return o
 }
 
 // NewHandler returns the /graphql handler: POST and GET transports, the
 // central error presenter, panic recovery, limits on body size, query
-// size, depth and complexity, and fresh loaders for every request, behind
+// size, depth, complexity, response size and error count, and fresh loaders for every request, behind
 // bearer-token authentication when opts.Auth is set.
 func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	opts = opts.withDefaults()
@@ -92,13 +107,27 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// "Did you mean …?" in validation errors names fields, arguments and
+	// types: with introspection on the schema is public anyway and the
+	// hints help; with it off they would leak the schema a field at a
+	// time. gqlgen drops some of them; the presenter the rest.
+	srv.SetDisableSuggestion(!opts.Introspection)
+	// Automatic persisted queries (Apollo's protocol): gqlgen checks that
+	// a query's SHA-256 is the hash it is sent with, and the cache is
+	// bounded in entries and in the size of each (apq.go).
+	srv.Use(extension.AutomaticPersistedQuery{Cache: newAPQCache()})
 	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit})
 	srv.Use(observer{m: opts.Metrics})
+	// Inside the observer, which then counts what the client receives.
+	srv.Use(responseLimits{maxBytes: opts.MaxResponseBytes, maxErrors: opts.MaxErrors})
 	srv.AroundOperations(primeRootFields)
 	srv.AroundOperations(subscriptionOperations)
 	srv.AroundResponses(freshLoaders(opts))
-	srv.SetErrorPresenter(ErrorPresenter)
+	if opts.Introspection {
+		srv.SetErrorPresenter(ErrorPresenter)
+	} else {
+		srv.SetErrorPresenter(withoutSuggestions(ErrorPresenter))
+	}
 	srv.SetRecoverFunc(RecoverFunc)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if v, ok := auth.ViewerFrom(req.Context()); ok {
@@ -117,5 +146,15 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	}
 	// Outermost, so that the refusals of the body limit and of the
 	// authenticator are stamped and counted like gqlgen's own.
-	return stampCodes(limitBody(opts.MaxBodyBytes, h), opts.Metrics)
+	return noStore(stampCodes(limitBody(opts.MaxBodyBytes, h), opts.Metrics))
+}
+
+// noStore marks every response of the endpoint Cache-Control: no-store:
+// they carry per-viewer data (and errors about the viewer's token), which
+// no browser or proxy cache may keep or serve to another request.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
 }

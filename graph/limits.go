@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -87,6 +90,10 @@ func satMul(a, b int) int {
 // that costs its own read.
 const perRepositoryReadCost = 10
 
+// largeTextCost is the complexity of a field holding a long text (a body,
+// an event's data): a page of 100 bodies costs 500 of the 5000.
+const largeTextCost = 5
+
 // complexityRoot is the cost of every list field (the connections) and of
 // the scalar fields that cost a read of their own.
 func complexityRoot() generated.ComplexityRoot {
@@ -123,6 +130,14 @@ func complexityRoot() generated.ComplexityRoot {
 	c.PullRequest.Comments = conn
 	c.PullRequest.History = history
 	c.IssueComment.History = history
+	// Texts of up to 96 KiB (bodies, and events' data, which hold them)
+	// weigh more than a field: a page of them is most of what a response
+	// can carry (the response limit counts the actual bytes).
+	text := func(int) int { return largeTextCost }
+	c.Issue.Body = text
+	c.PullRequest.Body = text
+	c.IssueComment.Body = text
+	c.HistoryEvent.Data = text
 	return c
 }
 
@@ -226,8 +241,12 @@ func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.Operati
 }
 
 // limitBody answers a request whose body exceeds max bytes with HTTP 413
-// and a GraphQL-shaped error, before anything parses it; smaller bodies
-// are read (at most max bytes) and passed on.
+// and a GraphQL-shaped error, before anything parses it; a body that does
+// not arrive within the server's ReadTimeout with 408; a JSON body with
+// anything but white space after its value with 400 (a request is one
+// JSON object: what follows it would be silently ignored, and a proxy or
+// a WAF could read the body differently); smaller bodies are read (at
+// most max bytes) and passed on.
 func limitBody(maxBytes int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
@@ -245,13 +264,42 @@ func limitBody(maxBytes int64, next http.Handler) http.Handler {
 				tooLarge(w, maxBytes)
 				return
 			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				w.Header().Set("Connection", "close")
+				writeGraphQLError(w, http.StatusRequestTimeout, "the request body did not arrive in time", entities.CodeBadInput, nil)
+				return
+			}
 			writeGraphQLError(w, http.StatusBadRequest, "the request body could not be read", entities.CodeBadInput, nil)
+			return
+		}
+		if isJSON(r) && trailingData(body) {
+			writeGraphQLError(w, http.StatusBadRequest, "the request body has data after its JSON object: send exactly one GraphQL request", entities.CodeBadInput, nil)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isJSON reports whether r's body is declared JSON (application/json, or
+// the GraphQL-over-HTTP media types, which are JSON too).
+func isJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// trailingData reports whether body is one JSON value followed by
+// something other than white space. A body that is not JSON at all is
+// left to the transport, which says so.
+func trailingData(body []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil {
+		return false
+	}
+	_, err := dec.Token()
+	return !errors.Is(err, io.EOF)
 }
 
 func tooLarge(w http.ResponseWriter, maxBytes int64) {

@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,6 +32,7 @@ import (
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
+	"github.com/hubstream/hubstream/internal/fsperm"
 	"github.com/hubstream/hubstream/internal/healthcheck"
 	"github.com/hubstream/hubstream/internal/obs"
 )
@@ -90,6 +92,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	metricsPath := fs.String("metrics-path", "/metrics", "path of the Prometheus metrics on the listener, answered to GET (empty: none)")
+	allowedHosts := fs.String("allowed-hosts", "", "comma-separated host names accepted in the Host header besides localhost and loopback addresses while listening on loopback (DNS-rebinding guard; on any other address every host is accepted)")
 	logOpts := obs.LogFlags(fs)
 	if len(args) > 0 && args[0] == "help" {
 		args = []string{"--help"}
@@ -103,6 +106,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logger := obs.NewLogger(stderr, *logOpts)
 	var store storage.Store
 	if *dataDir != "" {
+		// Whoever controls the directory controls every table's data.
+		if err := fsperm.CheckPath("data directory", *dataDir); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			return err
+		}
 		s, err := pebblestore.Open(*dataDir, pebblestore.Options{
 			Logf:  obs.Logf(ctx, logger.With(slog.String("component", "storage")), slog.LevelDebug),
 			Warnf: obs.Logf(ctx, logger.With(slog.String("component", "storage")), slog.LevelWarn),
@@ -142,7 +149,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := httpServer(handler(engine, *metricsPath, logger))
+	srv := httpServer(hostGuard(ln.Addr(), strings.Split(*allowedHosts, ","), handler(engine, *metricsPath, logger)))
 	dataAttr := slog.String("data_dir", "(memory only)")
 	if *dataDir != "" {
 		dataAttr = slog.String("data_dir", *dataDir)

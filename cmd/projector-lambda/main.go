@@ -62,7 +62,7 @@ func main() {
 		logger.Error("projector-lambda: configuration", slog.Any("error", err))
 		os.Exit(1)
 	}
-	h, err := lambdaprojector.New(ctx, cfg, lambdaprojector.Options{Metrics: os.Stdout, Logf: obs.Logf(ctx, logger, slog.LevelInfo)})
+	h, err := lambdaprojector.New(ctx, cfg, lambdaprojector.Options{Metrics: os.Stdout, Logger: logger})
 	if err != nil {
 		logger.Error("projector-lambda: start", slog.Any("error", err))
 		os.Exit(1)

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -34,9 +34,9 @@ func (c *cmdline) rebuildCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	src := table.Name()
-	opts := projections.RebuildOptions{
+	opts := projector.RebuildOptions{
 		SourceDB: clients.DB, SourceTable: src, Codec: events.NewCodec(), Name: *name,
-		Segments: *segments, Workers: *workers, Progress: &projections.RebuildProgress{},
+		Segments: *segments, Workers: *workers, Progress: &projector.RebuildProgress{}, Logger: c.logger(),
 	}
 	target := src
 	switch {
@@ -54,7 +54,7 @@ func (c *cmdline) rebuildCmd(ctx context.Context, args []string) error {
 	default:
 		// A live rebuild deletes the read model first: a running projector
 		// would race with it.
-		ws, held, err := projections.Active(ctx, clients.DB, src, *name)
+		ws, held, err := projector.Active(ctx, clients.DB, src, *name)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func (c *cmdline) rebuildCmd(ctx context.Context, args []string) error {
 	}
 	// Failures are listed in the summary (Logf would garble the bar).
 	stop := c.showProgress(ctx, clients.DB, src, opts.Progress, map[bool]string{true: "catch-up", false: "rebuild"}[*catchUp])
-	st, err := projections.Rebuild(ctx, opts)
+	st, err := projector.Rebuild(ctx, opts)
 	stop()
 	if err != nil {
 		return err
@@ -103,7 +103,7 @@ func (c *cmdline) rebuildCmd(ctx context.Context, args []string) error {
 // item count (DynamoDB refreshes it about every six hours: an estimate),
 // read again when a purge is over, since the purge shrinks the table the
 // replay then reads. The returned function stops it.
-func (c *cmdline) showProgress(ctx context.Context, db *dynamodb.Client, tbl string, p *projections.RebuildProgress, what string) func() {
+func (c *cmdline) showProgress(ctx context.Context, db *dynamodb.Client, tbl string, p *projector.RebuildProgress, what string) func() {
 	itemCount := func() int64 {
 		if d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tbl)}); err == nil && aws.ToInt64(d.Table.ItemCount) > 0 {
 			return aws.ToInt64(d.Table.ItemCount)

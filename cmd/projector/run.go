@@ -13,7 +13,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/obs"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -45,7 +45,7 @@ func (c *cmdline) runCmd(ctx context.Context, args []string) error {
 	}
 	logger := c.logger()
 	reg := c.metrics()
-	metrics := projections.NewMetrics(reg)
+	metrics := projector.NewMetrics(reg)
 	tbl := table.Name()
 	prepare := table.EnsureTable
 	if !*createTable {
@@ -62,11 +62,10 @@ func (c *cmdline) runCmd(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	ropts := projections.RunnerOptions{
+	ropts := projector.RunnerOptions{
 		Name: *name, WorkerID: *worker, LeaseTimeout: *leaseTimeout, Park: *park, Concurrency: *concurrency,
 		PollInterval: *poll, MaxPollInterval: *maxPoll, DiscoverInterval: *discover, BatchSize: *batch, Metrics: metrics,
-		// The runtime still takes a printf-style Logf.
-		Logf:          obs.Logf(ctx, logger, slog.LevelInfo),
+		Logger:        logger,
 		SweepInterval: *sweepEvery, SweepReadRate: *sweepRate, SweepGrace: *sweepGrace,
 	}
 	if *sweepEvery == 0 {
@@ -78,7 +77,7 @@ func (c *cmdline) runCmd(ctx context.Context, args []string) error {
 	if ln != nil {
 		ropts.MetricsAddr = "http://" + ln.Addr().String() + "/metrics"
 	}
-	r := projections.NewRunner(clients.DB, clients.Streams, tbl, projections.NewApplier(clients.DB, tbl, events.NewCodec()), ropts)
+	r := projector.NewRunner(clients.DB, clients.Streams, tbl, projector.NewApplier(clients.DB, tbl, events.NewCodec()), ropts)
 	if ln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", obs.MetricsHandler(reg))

@@ -13,7 +13,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/cli"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -30,7 +30,7 @@ func (c *cmdline) statusCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := projections.GetStatus(ctx, projections.StatusOptions{DB: clients.DB, Streams: clients.Streams, Table: table.Name(), Name: *name, MaxCount: *maxCount})
+	st, err := projector.GetStatus(ctx, projector.StatusOptions{DB: clients.DB, Streams: clients.Streams, Table: table.Name(), Name: *name, MaxCount: *maxCount})
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ const (
 )
 
 // writeStatus renders st as text.
-func writeStatus(out io.Writer, st projections.Status, tbl string, all bool) {
+func writeStatus(out io.Writer, st projector.Status, tbl string, all bool) {
 	fmt.Fprintf(out, "projector %q on table %s at %s\n", st.Name, tbl, st.At.UTC().Format(time.RFC3339))
 	live := 0
 	for _, w := range st.Workers {
@@ -64,7 +64,7 @@ func writeStatus(out io.Writer, st projections.Status, tbl string, all bool) {
 	}
 	fmt.Fprintf(out, "workers (%d live, %d dead):\n", live, len(st.Workers)-live)
 	alive := map[string]bool{}
-	var oldDead []projections.Worker
+	var oldDead []projector.Worker
 	for _, w := range st.Workers {
 		metrics := ""
 		if w.Metrics != "" {
@@ -89,7 +89,7 @@ func writeStatus(out io.Writer, st projections.Status, tbl string, all bool) {
 		}
 		fmt.Fprintf(out, "  and %d workers dead for longer (the latest heartbeat expired %v ago; --all lists them)\n", len(oldDead), st.At.Sub(newest).Round(time.Second))
 	}
-	losses := map[string]projections.Loss{}
+	losses := map[string]projector.Loss{}
 	for _, l := range st.Losses {
 		losses[l.Kind+"#"+l.Where] = l
 	}
@@ -156,7 +156,7 @@ func writeStatus(out io.Writer, st projections.Status, tbl string, all bool) {
 }
 
 // shardState is a shard's STATE column.
-func shardState(s projections.ShardStatus, losses map[string]projections.Loss) string {
+func shardState(s projector.ShardStatus, losses map[string]projector.Loss) string {
 	state := "open"
 	switch {
 	case s.Vanished:
@@ -171,7 +171,7 @@ func shardState(s projections.ShardStatus, losses map[string]projections.Loss) s
 	switch {
 	case s.Trimmed && !s.TrimNoted:
 		state += ",TRIMMED"
-	case s.TrimNoted && losses[projections.LossTrimmed+"#"+s.Shard.ID].Repaired.IsZero():
+	case s.TrimNoted && losses[projector.LossTrimmed+"#"+s.Shard.ID].Repaired.IsZero():
 		// Noted by its holder, which reads on; the LOSS line says when
 		// it is repaired. Once it is, nothing is left to say here.
 		state += ",trim-noted"
@@ -185,7 +185,7 @@ func shardState(s projections.ShardStatus, losses map[string]projections.Loss) s
 // writeLosses lists the losses: those no note records yet, then the
 // notes — each one still due, and, per kind, the repaired ones in one line
 // (every note with all).
-func writeLosses(out io.Writer, st projections.Status, all bool) {
+func writeLosses(out io.Writer, st projector.Status, all bool) {
 	for i, l := range st.Unnoted {
 		if i == listedLosses && !all {
 			fmt.Fprintf(out, "LOSS … and %d more not yet noted (--all lists them)\n", len(st.Unnoted)-i)
@@ -240,7 +240,7 @@ func writeLosses(out io.Writer, st projections.Status, all bool) {
 	}
 }
 
-func lossState(l projections.Loss) string {
+func lossState(l projector.Loss) string {
 	if l.Repaired.IsZero() {
 		return "REPAIR DUE: a sweep pass repairs it (automatic while a projector runs; or `projector verify --repair`)"
 	}
@@ -282,7 +282,7 @@ func (c *cmdline) dlqCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	tbl := table.Name()
-	q := projections.NewDLQ(clients.DB, tbl, *name, projections.NewApplier(clients.DB, tbl, events.NewCodec()))
+	q := projector.NewDLQ(clients.DB, tbl, *name, projector.NewApplier(clients.DB, tbl, events.NewCodec()))
 	out := c.stdout
 	if args[0] == "list" {
 		blocked, parked, err := q.List(ctx)

@@ -3,7 +3,7 @@ package main
 import (
 	"time"
 
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 )
 
 // The JSON of `projector status --json`: a document for scripts and
@@ -103,7 +103,7 @@ type jsonSweep struct {
 }
 
 // statusJSON is st as the documented JSON document.
-func statusJSON(st projections.Status, tbl string) jsonStatus {
+func statusJSON(st projector.Status, tbl string) jsonStatus {
 	out := jsonStatus{Name: st.Name, Table: tbl, At: st.At.UTC(), Parked: st.Parked,
 		Workers: []jsonWorker{}, Shards: []jsonShard{}, Blocked: []jsonBlocked{}, Losses: []jsonLoss{}, UnnotedLosses: []jsonLoss{}}
 	alive := map[string]bool{}
@@ -111,7 +111,7 @@ func statusJSON(st projections.Status, tbl string) jsonStatus {
 		alive[w.ID] = w.Alive(st.At)
 		out.Workers = append(out.Workers, jsonWorker{ID: w.ID, Host: w.Host, Started: opt(w.Started), HeartbeatExpiry: w.Expiry.UTC(), Alive: alive[w.ID], Metrics: w.Metrics})
 	}
-	losses := map[string]projections.Loss{}
+	losses := map[string]projector.Loss{}
 	for _, l := range st.Losses {
 		losses[l.Kind+"#"+l.Where] = l
 		out.Losses = append(out.Losses, lossJSON(l))
@@ -148,11 +148,11 @@ func statusJSON(st projections.Status, tbl string) jsonStatus {
 	return out
 }
 
-func lossJSON(l projections.Loss) jsonLoss {
+func lossJSON(l projector.Loss) jsonLoss {
 	return jsonLoss{Kind: l.Kind, Where: l.Where, Detail: l.Detail, First: opt(l.First), Last: opt(l.Last), Count: l.Count, Worker: l.Worker, Repaired: opt(l.Repaired)}
 }
 
-func sweepJSON(s projections.SweepSummary) *jsonSweepSummary {
+func sweepJSON(s projector.SweepSummary) *jsonSweepSummary {
 	return &jsonSweepSummary{Aggregates: s.Aggregates, Behind: s.Behind, Repaired: s.Repaired, InFlight: s.InFlight, Blocked: s.Blocked, Failed: s.Failed, Scanned: s.Scanned, ReadUnits: s.ReadUnits}
 }
 

@@ -16,7 +16,7 @@ import (
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -154,7 +154,7 @@ func TestStatusShowsLossesWithoutProjector(t *testing.T) {
 	}
 	vanished := map[string]bool{}
 	for _, u := range doc.Unnoted {
-		vanished[u.Where] = u.Kind == projections.LossVanished
+		vanished[u.Where] = u.Kind == projector.LossVanished
 	}
 	for id := range gone {
 		if !vanished[id] {
@@ -221,27 +221,27 @@ func lineOf(out, prefix string) string {
 // until it is repaired, then no more.
 func TestWriteStatus(t *testing.T) {
 	at := time.Date(2030, 1, 8, 12, 0, 0, 0, time.UTC)
-	st := projections.Status{Name: "main", At: at}
+	st := projector.Status{Name: "main", At: at}
 	st.Workers = append(st.Workers,
-		projections.Worker{ID: "live", Host: "h", Expiry: at.Add(5 * time.Second)},
-		projections.Worker{ID: "just-died", Host: "h", Expiry: at.Add(-time.Minute)})
+		projector.Worker{ID: "live", Host: "h", Expiry: at.Add(5 * time.Second)},
+		projector.Worker{ID: "just-died", Host: "h", Expiry: at.Add(-time.Minute)})
 	for i := range 3 {
-		st.Workers = append(st.Workers, projections.Worker{ID: fmt.Sprintf("long-dead%d", i), Host: "h", Expiry: at.Add(-time.Duration(20+i) * time.Minute)})
+		st.Workers = append(st.Workers, projector.Worker{ID: fmt.Sprintf("long-dead%d", i), Host: "h", Expiry: at.Add(-time.Duration(20+i) * time.Minute)})
 	}
 	for i := range 352 {
-		l := projections.Loss{Kind: projections.LossTrimmed, Where: fmt.Sprintf("shard-%03d", i), Detail: "records were trimmed", Count: 1,
+		l := projector.Loss{Kind: projector.LossTrimmed, Where: fmt.Sprintf("shard-%03d", i), Detail: "records were trimmed", Count: 1,
 			First: at.Add(-time.Duration(i) * time.Minute), Last: at.Add(-time.Duration(i) * time.Minute), Repaired: at.Add(-time.Duration(i)*time.Minute + time.Second)}
 		if i < 12 {
 			l.Repaired = time.Time{}
 		}
 		st.Losses = append(st.Losses, l)
 	}
-	open := projections.Shard{ID: "shard-open"}
-	st.Shards = []projections.ShardStatus{
-		{Shard: projections.Shard{ID: "shard-000"}, InStream: true, Trimmed: true, TrimNoted: true, CaughtUp: true},      // noted, repair due
-		{Shard: projections.Shard{ID: "shard-100"}, InStream: true, Trimmed: true, TrimNoted: true, CaughtUp: true},      // noted, repaired
-		{Shard: projections.Shard{ID: "shard-new"}, InStream: true, Trimmed: true, CaughtUp: true},                       // not noted
-		{Shard: projections.Shard{ID: "shard-gone"}, Vanished: true, HasLease: true, Lease: projections.Lease{Fence: 2}}, // unfinished, left the stream
+	open := projector.Shard{ID: "shard-open"}
+	st.Shards = []projector.ShardStatus{
+		{Shard: projector.Shard{ID: "shard-000"}, InStream: true, Trimmed: true, TrimNoted: true, CaughtUp: true},    // noted, repair due
+		{Shard: projector.Shard{ID: "shard-100"}, InStream: true, Trimmed: true, TrimNoted: true, CaughtUp: true},    // noted, repaired
+		{Shard: projector.Shard{ID: "shard-new"}, InStream: true, Trimmed: true, CaughtUp: true},                     // not noted
+		{Shard: projector.Shard{ID: "shard-gone"}, Vanished: true, HasLease: true, Lease: projector.Lease{Fence: 2}}, // unfinished, left the stream
 		{Shard: open, InStream: true, CaughtUp: true},
 	}
 	cases := []struct {

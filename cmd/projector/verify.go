@@ -10,7 +10,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -33,10 +33,10 @@ func (c *cmdline) verifyCmd(ctx context.Context, args []string) error {
 	}
 	src := table.Name()
 	if *repair {
-		progress := &projections.RebuildProgress{}
+		progress := &projector.RebuildProgress{}
 		stop := c.showProgress(ctx, clients.DB, src, progress, "repair")
-		st, err := projections.Rebuild(ctx, projections.RebuildOptions{SourceDB: clients.DB, SourceTable: src, CatchUp: true, Name: *name,
-			Segments: *segments, ReadRate: *readRate, Progress: progress, Codec: events.NewCodec()})
+		st, err := projector.Rebuild(ctx, projector.RebuildOptions{SourceDB: clients.DB, SourceTable: src, CatchUp: true, Name: *name,
+			Segments: *segments, ReadRate: *readRate, Progress: progress, Codec: events.NewCodec(), Logger: c.logger()})
 		stop()
 		if err != nil {
 			return err
@@ -83,7 +83,7 @@ func (c *cmdline) verifyCmd(ctx context.Context, args []string) error {
 			if len(d.Attrs) > 0 {
 				attrs := map[string]any{}
 				for _, a := range d.Attrs {
-					attrs[a] = map[string]string{"want": projections.FormatAV(d.Want[a]), "got": projections.FormatAV(d.Got[a])}
+					attrs[a] = map[string]string{"want": projector.FormatAV(d.Want[a]), "got": projector.FormatAV(d.Got[a])}
 				}
 				line["attrs"] = attrs
 			}
@@ -92,14 +92,14 @@ func (c *cmdline) verifyCmd(ctx context.Context, args []string) error {
 			continue
 		}
 		switch d.Kind {
-		case projections.DriftDifferent:
+		case projector.DriftDifferent:
 			fmt.Fprintf(c.stdout, "different %s | %s\n", d.Key.PK, d.Key.SK)
 			for _, a := range d.Attrs {
-				fmt.Fprintf(c.stdout, "    %s: want %s, got %s\n", a, projections.FormatAV(d.Want[a]), projections.FormatAV(d.Got[a]))
+				fmt.Fprintf(c.stdout, "    %s: want %s, got %s\n", a, projector.FormatAV(d.Want[a]), projector.FormatAV(d.Got[a]))
 			}
-		case projections.DriftMissing:
+		case projector.DriftMissing:
 			fmt.Fprintf(c.stdout, "missing   %s | %s (the replay has it, the live read model does not)\n", d.Key.PK, d.Key.SK)
-		case projections.DriftExtra:
+		case projector.DriftExtra:
 			fmt.Fprintf(c.stdout, "extra     %s | %s (the live read model has it, the replay does not)\n", d.Key.PK, d.Key.SK)
 		}
 	}
@@ -120,7 +120,7 @@ func (c *cmdline) verifyCmd(ctx context.Context, args []string) error {
 // it, while the projector runs. Drift where every marker agrees is a read
 // model that differs although it is up to date — tampering, or a changed
 // projection — which only a rebuild replaces.
-func recommend(drift []projections.Drift) string {
+func recommend(drift []projector.Drift) string {
 	behind := 0
 	for _, d := range drift {
 		if table.IsMarkerSK(d.Key.SK) {
@@ -134,18 +134,18 @@ func recommend(drift []projections.Drift) string {
 }
 
 // verifyOnce replays the log into a fresh in-memory engine and compares.
-func (c *cmdline) verifyOnce(ctx context.Context, db *dynamodb.Client, src string, segments, workers int) (projections.VerifyReport, error) {
+func (c *cmdline) verifyOnce(ctx context.Context, db *dynamodb.Client, src string, segments, workers int) (projector.VerifyReport, error) {
 	mem, scratch, closeScratch, err := memoryScratch(ctx)
 	if err != nil {
-		return projections.VerifyReport{}, err
+		return projector.VerifyReport{}, err
 	}
 	defer closeScratch()
-	progress := &projections.RebuildProgress{}
+	progress := &projector.RebuildProgress{}
 	stop := c.showProgress(ctx, db, src, progress, "verify")
 	defer stop()
-	return projections.Verify(ctx, projections.VerifyOptions{
+	return projector.Verify(ctx, projector.VerifyOptions{
 		SourceDB: db, SourceTable: src, ScratchDB: mem, ScratchTable: scratch,
-		Codec: events.NewCodec(), Segments: segments, Workers: workers, Progress: progress,
+		Codec: events.NewCodec(), Segments: segments, Workers: workers, Progress: progress, Logger: c.logger(),
 	})
 }
 
@@ -163,7 +163,7 @@ func memoryScratch(ctx context.Context) (*dynamodb.Client, string, func(), error
 		return nil, "", nil, err
 	}
 	const scratch = "scratch"
-	if err := projections.PrepareScratch(ctx, mem.DB, scratch); err != nil {
+	if err := projector.PrepareScratch(ctx, mem.DB, scratch); err != nil {
 		_ = eng.Close()
 		return nil, "", nil, err
 	}

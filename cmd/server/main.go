@@ -30,6 +30,7 @@ import (
 	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/cli"
 	"github.com/hubstream/hubstream/internal/healthcheck"
+	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -44,13 +45,13 @@ func main() {
 // serverCommand is the usage of the server itself.
 var serverCommand = cli.Command{
 	Name: "server",
-	Summary: "Serve hubstream's GraphQL API (/graphql), the playground (/), /healthz, /readyz and /metrics.\n" +
+	Summary: "Serve hubstream's GraphQL API (/graphql), the playground (/), /healthz and /readyz on --addr, /metrics on --metrics-addr.\n" +
 		"Without a DynamoDB endpoint it runs the embedded engine on --data-dir and the projector in process.",
 	Commands: [][2]string{
 		{"token", "print a bearer token for a login, signed with the secret the server accepts"},
 		{"healthcheck", "probe a URL (a container health check)"},
 	},
-	Env: cli.Join(cli.StorageEnv, cli.AuthEnv),
+	Env: cli.Join(cli.StorageEnv, cli.AuthEnv, cli.CursorEnv),
 }
 
 // tokenCommand is the usage of `server token`.
@@ -89,7 +90,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := serverCommand
 	fs := c.NewFlagSet()
-	addr := fs.String("addr", ":8080", "listen address")
+	addr := fs.String("addr", ":8080", "listen address of the public API: /graphql, the playground, /healthz, /readyz")
+	metricsAddr := fs.String("metrics-addr", app.DefaultMetricsAddr, "listen address of /metrics and /healthz, never served on --addr (empty: none); by default loopback, on the next free port up to 9089 when several servers share the host")
 	dataDir := fs.String("data-dir", "./.hubstream", "data directory of the embedded engine and its development token secret (not used with an endpoint)")
 	noProjector := fs.Bool("no-projector", false, "do not run the projector in process (run projector run instead)")
 	introspection := fs.Bool("introspection", false, "allow schema introspection (always on with the embedded engine)")
@@ -119,8 +121,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var cursorKey []byte
+	if s := os.Getenv(loaders.EnvCursorKey); s != "" {
+		if cursorKey, err = loaders.ParseCursorKey(s); err != nil {
+			return err
+		}
+	}
 	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector,
-		ExistingTable: !*createTable, Auth: authOpts, Logger: logger}
+		ExistingTable: !*createTable, Auth: authOpts, CursorKey: cursorKey, Logger: logger}
 	cfg.GraphQL.Introspection = *introspection
 	cfg.Projector.PollInterval, cfg.Projector.MaxPollInterval = *pollInterval, *maxPollInterval
 	cfg.Subscriptions.Disabled = *noSubscriptions
@@ -135,7 +143,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return a.Serve(ctx, app.ServeOptions{Addr: *addr, ShutdownDelay: *delay, ShutdownTimeout: *timeout})
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "metrics-addr" })
+	return a.Serve(ctx, app.ServeOptions{Addr: *addr, MetricsAddr: *metricsAddr, MetricsAddrExplicit: explicit,
+		ShutdownDelay: *delay, ShutdownTimeout: *timeout})
 }
 
 // runToken prints a bearer token for a login, signed with the secret the

@@ -2674,8 +2674,9 @@ input CreateUserInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2699,8 +2700,9 @@ input UpdateProfileInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2726,8 +2728,9 @@ input CreateOrganizationInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2749,8 +2752,9 @@ input UpdateOrganizationInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2772,8 +2776,9 @@ input AddMemberInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2799,8 +2804,9 @@ input ChangeMemberRoleInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -2824,8 +2830,9 @@ input RemoveMemberInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3171,8 +3178,9 @@ input OpenIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3198,8 +3206,9 @@ input EditIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3223,8 +3232,9 @@ input CloseIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3246,8 +3256,9 @@ input ReopenIssueInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3275,8 +3286,9 @@ input OpenPullRequestInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3302,8 +3314,9 @@ input EditPullRequestInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3319,8 +3332,9 @@ input PullRequestRefInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3344,8 +3358,9 @@ input AddCommentInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3365,8 +3380,9 @@ input EditCommentInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3384,8 +3400,9 @@ input DeleteCommentInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3405,8 +3422,9 @@ input ReactionInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3771,8 +3789,9 @@ input CreateRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3800,8 +3819,9 @@ input UpdateRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3821,8 +3841,9 @@ input DeleteRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3848,8 +3869,9 @@ input ForkRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }
@@ -3869,8 +3891,9 @@ input StarRepositoryInput {
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
-  same viewer within 24 hours returns the original payload and changes
-  nothing; the same key with a different input is BAD_USER_INPUT.
+  same viewer within 24 hours returns the first run's payload, showing
+  its entities as they are now (NOT_FOUND if one was deleted since), and
+  changes nothing; the same key with a different input is BAD_USER_INPUT.
   """
   idempotencyKey: String
 }

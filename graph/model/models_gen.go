@@ -49,8 +49,9 @@ type AddCommentInput struct {
 	Body string `json:"body"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -70,8 +71,9 @@ type AddMemberInput struct {
 	Role OrganizationMemberRole `json:"role"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -95,8 +97,9 @@ type ChangeMemberRoleInput struct {
 	Role OrganizationMemberRole `json:"role"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -122,8 +125,9 @@ type CloseIssueInput struct {
 	Reason *IssueStateReason `json:"reason,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -145,8 +149,9 @@ type CreateOrganizationInput struct {
 	Description *string `json:"description,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -171,8 +176,9 @@ type CreateRepositoryInput struct {
 	IsPrivate *bool `json:"isPrivate,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -196,8 +202,9 @@ type CreateUserInput struct {
 	Bio *string `json:"bio,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -213,8 +220,9 @@ type DeleteCommentInput struct {
 	ID string `json:"id"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -232,8 +240,9 @@ type DeleteRepositoryInput struct {
 	Name string `json:"name"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -251,8 +260,9 @@ type EditCommentInput struct {
 	Body string `json:"body"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -276,8 +286,9 @@ type EditIssueInput struct {
 	Body *string `json:"body,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -301,8 +312,9 @@ type EditPullRequestInput struct {
 	Body *string `json:"body,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -342,8 +354,9 @@ type ForkRepositoryInput struct {
 	NewOwner *string `json:"newOwner,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -500,8 +513,9 @@ type OpenIssueInput struct {
 	Body *string `json:"body,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -527,8 +541,9 @@ type OpenPullRequestInput struct {
 	BaseRef string `json:"baseRef"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -654,8 +669,9 @@ type PullRequestRefInput struct {
 	Number int32 `json:"number"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -684,8 +700,9 @@ type ReactionInput struct {
 	Content ReactionContent `json:"content"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -705,8 +722,9 @@ type RemoveMemberInput struct {
 	Login string `json:"login"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -726,8 +744,9 @@ type ReopenIssueInput struct {
 	Number int32 `json:"number"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -789,8 +808,9 @@ type StarRepositoryInput struct {
 	Name string `json:"name"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -867,8 +887,9 @@ type UpdateOrganizationInput struct {
 	Description *string `json:"description,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -890,8 +911,9 @@ type UpdateProfileInput struct {
 	Bio *string `json:"bio,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -915,8 +937,9 @@ type UpdateRepositoryInput struct {
 	IsPrivate *bool `json:"isPrivate,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
-	// same viewer within 24 hours returns the original payload and changes
-	// nothing; the same key with a different input is BAD_USER_INPUT.
+	// same viewer within 24 hours returns the first run's payload, showing
+	// its entities as they are now (NOT_FOUND if one was deleted since), and
+	// changes nothing; the same key with a different input is BAD_USER_INPUT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 

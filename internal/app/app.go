@@ -7,8 +7,6 @@ package app
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,7 +26,7 @@ import (
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/playground"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -61,7 +59,7 @@ type Config struct {
 	// cmd/projector runs).
 	NoProjector bool
 	// Projector tunes the in-process projector.
-	Projector projections.RunnerOptions
+	Projector projector.RunnerOptions
 	// GraphQL tunes the GraphQL handler. Introspection is on by default in
 	// the embedded mode.
 	GraphQL graph.HandlerOptions
@@ -76,9 +74,13 @@ type Config struct {
 	// calls, executor, loaders, projector), which /metrics serves.
 	// Default: a fresh obs.NewRegistry().
 	Registry *prometheus.Registry
-	// CursorKey seals connection cursors (16, 24 or 32 bytes). Default:
-	// derived from the HS256 token secret (so cursors survive restarts and
-	// work across replicas), else a random key per process.
+	// CursorKey seals connection cursors (16, 24 or 32 bytes;
+	// HUBSTREAM_CURSOR_KEY, see loaders.ParseCursorKey). Default: derived
+	// from the HS256 token secret (so cursors survive restarts and work
+	// across replicas); with the embedded engine and no such secret, a
+	// random key per process. With an Endpoint and no HS256 secret it is
+	// required (New fails without it): several processes behind a load
+	// balancer must share it.
 	CursorKey []byte
 	// Subscriptions configures GraphQL subscriptions: the stream follower
 	// (its Notifier defaults to the embedded engine; its poll intervals to
@@ -114,7 +116,7 @@ type App struct {
 	clients  table.Clients
 	store    *events.Store
 	executor *events.Executor
-	runner   *projections.Runner
+	runner   *projector.Runner
 	hub      *live.Hub
 	follower *live.Follower
 	// liveReady is closed once the stream reader reads from LATEST.
@@ -123,10 +125,13 @@ type App struct {
 	wsDone     chan struct{}
 	wsDoneOnce sync.Once
 	handler    http.Handler
-	auth       *auth.Authenticator
-	ready      atomic.Bool
-	draining   atomic.Bool  // shutdown began: responses close their connections
-	inFlight   atomic.Int64 // requests being served by Serve's server
+	// metricsHandler serves /metrics and /healthz on the metrics
+	// listener, never on the public one.
+	metricsHandler http.Handler
+	auth           *auth.Authenticator
+	ready          atomic.Bool
+	draining       atomic.Bool  // shutdown began: responses close their connections
+	inFlight       atomic.Int64 // requests being served by Serve's server
 }
 
 // New builds an App: it opens the embedded engine (unless Endpoint is
@@ -151,6 +156,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	authn, authSecret, err := newAuthenticator(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cursorKey, err := cursorKeyFor(cfg, authSecret)
 	if err != nil {
 		return nil, err
 	}
@@ -197,12 +206,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.executor = events.NewExecutor(a.store, events.ExecutorOptions{Observer: m.observeAttempt})
 	if !cfg.NoProjector {
 		opts := cfg.Projector
-		if opts.Logf == nil {
-			// The projector runtime still takes a printf-style Logf.
-			opts.Logf = obs.Logf(ctx, cfg.Logger.With(slog.String("component", "projector")), slog.LevelInfo)
+		if opts.Logger == nil {
+			opts.Logger = cfg.Logger.With(slog.String("component", "projector"))
 		}
 		if opts.Metrics == nil {
-			opts.Metrics = projections.NewMetrics(cfg.Registry)
+			opts.Metrics = projector.NewMetrics(cfg.Registry)
 		}
 		if opts.WorkerID == "" && cfg.Endpoint == "" && !cfg.MemoryOnly {
 			// Only one process can open the embedded engine's data
@@ -215,7 +223,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			// instead of polling: idle costs nothing, lag is the apply's.
 			opts.Notifier = a.engine
 		}
-		a.runner = projections.NewRunner(clients.DB, clients.Streams, cfg.Table, projections.NewApplier(clients.DB, cfg.Table, codec), opts)
+		a.runner = projector.NewRunner(clients.DB, clients.Streams, cfg.Table, projector.NewApplier(clients.DB, cfg.Table, codec), opts)
 	}
 	a.liveReady, a.wsDone = make(chan struct{}), make(chan struct{})
 	if !cfg.Subscriptions.Disabled {
@@ -249,17 +257,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if gql.WebSocket.Done == nil {
 		gql.WebSocket.Done = a.wsDone
 	}
-	cursorKey := cfg.CursorKey
-	if len(cursorKey) == 0 && len(authSecret) > 0 {
-		// Cursors stay valid across restarts (and replicas) that share the
-		// token secret; a derived key keeps the two uses apart.
-		mac := hmac.New(sha256.New, authSecret)
-		mac.Write([]byte("hubstream connection cursors v1"))
-		cursorKey = mac.Sum(nil)
-	}
-	if len(cursorKey) == 0 {
-		cursorKey = loaders.NewCursorKey()
-	}
 	pager, err := loaders.NewPager(clients.DB, cfg.Table, cursorKey)
 	if err != nil {
 		a.Close()
@@ -273,11 +270,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if gql.Loaders.ObserveBatch == nil {
 		gql.Loaders.ObserveBatch = m.observeBatch
 	}
-	a.handler = obs.Middleware(a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store, Live: a.hub}, gql)), obs.HTTPOptions{
-		Logger:  cfg.Logger,
-		Metrics: m.http,
-		Quiet:   quietRoute,
-	})
+	httpOpts := obs.HTTPOptions{Logger: cfg.Logger, Metrics: m.http, Quiet: quietRoute}
+	a.handler = obs.Middleware(a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store, Live: a.hub}, gql)), httpOpts)
+	a.metricsHandler = obs.Middleware(a.metricsRoutes(), httpOpts)
 	a.ready.Store(true)
 	return a, nil
 }
@@ -404,8 +399,8 @@ func quietRoute(r *http.Request) bool {
 	return false
 }
 
-// routes mounts the GraphQL endpoint, the playground, health checks and
-// metrics.
+// routes mounts the GraphQL endpoint, the playground and the health
+// checks: the public API. Metrics are not among them (metricsRoutes).
 func (a *App) routes(gql http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gql)
@@ -420,16 +415,31 @@ func (a *App) routes(gql http.Handler) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	// Every metric of the process, the in-process projector's included
-	// when it runs (docs/operations.md lists them).
-	mux.Handle("GET /metrics", obs.MetricsHandler(a.cfg.Registry))
 	return mux
 }
 
-// Handler returns the HTTP handler serving /graphql, /, /healthz,
-// /readyz and /metrics, with the access log and the HTTP metrics around
-// it.
+// metricsRoutes mounts /metrics, every metric of the process (the
+// in-process projector's included when it runs; docs/operations.md lists
+// them), and /healthz for the scraper. They tell operation names, error
+// rates and the viewer-driven load, so they are served on a listener of
+// their own (ServeOptions.MetricsAddr, loopback by default), never on the
+// public API's.
+func (a *App) metricsRoutes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", obs.MetricsHandler(a.cfg.Registry))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
+}
+
+// Handler returns the public HTTP handler serving /graphql, /, /healthz
+// and /readyz, with the access log and the HTTP metrics around it.
 func (a *App) Handler() http.Handler { return a.handler }
+
+// MetricsHandler returns the handler of the metrics listener: /metrics
+// and /healthz, with the access log (at debug) and the HTTP metrics.
+func (a *App) MetricsHandler() http.Handler { return a.metricsHandler }
 
 // Clients returns the DynamoDB clients the app uses.
 func (a *App) Clients() table.Clients { return a.clients }

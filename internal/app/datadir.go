@@ -5,16 +5,22 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+
+	"github.com/hubstream/hubstream/internal/fsperm"
 )
 
 // privateDataDir creates dir owner-only (0700; the engine's files, made
-// by pebblestore, are 0600 and the development secret 0600), or, when it
-// exists and others may read or enter it, warns how to close it: a data
-// directory holds every table's data and the secret that signs tokens.
-// An existing directory's mode is the operator's to change, not ours.
+// by pebblestore, are 0600 and the development secret 0600). An existing
+// one is refused when it is a symbolic link, is owned by another user or
+// is writable by others (fsperm.CheckPath): whoever controls it controls
+// the data and the secret that signs tokens. One that others may only
+// read or enter is used with a warning saying how to close it.
 func privateDataDir(dir string, log *slog.Logger) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
+	}
+	if err := fsperm.CheckPath("data directory", dir); err != nil {
+		return err
 	}
 	if runtime.GOOS == "windows" {
 		return nil

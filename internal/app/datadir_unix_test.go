@@ -100,3 +100,57 @@ func TestDataDirIsOwnerOnly(t *testing.T) {
 		t.Errorf("a data directory of mode 0755 was not reported: %q", logs)
 	}
 }
+
+// TestDataDirRefusedWhenNotPrivate: the server does not start on a data
+// directory another user could control — a symbolic link, a group- or
+// world-writable directory, one owned by another user — and says why.
+func TestDataDirRefusedWhenNotPrivate(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(t *testing.T) string
+		want  string
+	}{
+		{"a symbolic link", func(t *testing.T) string {
+			link := filepath.Join(t.TempDir(), "data")
+			if err := os.Symlink(t.TempDir(), link); err != nil {
+				t.Fatal(err)
+			}
+			return link
+		}, "is a symbolic link"},
+		{"group-writable", func(t *testing.T) string {
+			dir := filepath.Join(t.TempDir(), "data")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(dir, 0o770); err != nil {
+				t.Fatal(err)
+			}
+			return dir
+		}, "writable by other users"},
+		{"owned by another user", func(t *testing.T) string {
+			if os.Geteuid() != 0 {
+				return "/" // root's, and the test's user is not root
+			}
+			dir := filepath.Join(t.TempDir(), "data")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(dir, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+			return dir
+		}, "is owned by uid"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := New(context.Background(), Config{DataDir: tc.setup(t), NoProjector: true, Logger: obs.Discard()})
+			if err == nil {
+				_ = a.Close()
+				t.Fatal("the server started")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

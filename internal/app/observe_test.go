@@ -103,7 +103,8 @@ func TestAccessLogAndMetrics(t *testing.T) {
 	runDone := make(chan error, 1)
 	go func() { runDone <- a.Run(ctx) }()
 	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(func() { srv.Close(); cancel(); <-runDone; _ = a.Close() })
+	metricsSrv := httptest.NewServer(a.MetricsHandler())
+	t.Cleanup(func() { srv.Close(); metricsSrv.Close(); cancel(); <-runDone; _ = a.Close() })
 	tok, err := a.DevToken("ada")
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +157,7 @@ func TestAccessLogAndMetrics(t *testing.T) {
 		})
 	}
 
-	metrics := scrape(t, srv.URL)
+	metrics := scrape(t, metricsSrv.URL)
 	for _, want := range []string{
 		`hubstream_http_request_duration_seconds_count{code="200",method="POST",route="/graphql"}`,
 		`hubstream_graphql_request_duration_seconds_count{operation="CreateAda",outcome="ok",type="mutation"} 1`,
@@ -210,8 +211,10 @@ func TestMetricsWithoutProjector(t *testing.T) {
 	t.Cleanup(func() { _ = a.Close() })
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
+	metricsSrv := httptest.NewServer(a.MetricsHandler())
+	t.Cleanup(metricsSrv.Close)
 	send(t, srv.URL, "q", "", `{"query":"{ user(login: \"ada\") { login } }"}`)
-	m := scrape(t, srv.URL)
+	m := scrape(t, metricsSrv.URL)
 	for _, want := range []string{"hubstream_http_request_duration_seconds", "hubstream_graphql_request_duration_seconds", "hubstream_dynamodb_requests_total"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics without the projector lacks %s", want)
@@ -244,7 +247,7 @@ func TestExecutorRetriesCounted(t *testing.T) {
 			t.Fatalf("updateProfile: %v", res.Errors)
 		}
 	}
-	m := scrape(t, srv.URL)
+	m := scrape(t, httptest.NewServer(a.MetricsHandler()).URL)
 	if !strings.Contains(m, `hubstream_executor_attempts_total{command="UpdateProfile",outcome="committed"} 10`) ||
 		!strings.Contains(m, `hubstream_executor_attempts_total{command="UpdateProfile",outcome="retried"}`) {
 		t.Errorf("attempts not counted:\n%s", grepLines(m, "hubstream_executor_"))

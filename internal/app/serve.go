@@ -16,6 +16,16 @@ type ServeOptions struct {
 	Addr string
 	// OnListen is called with the bound address once listening.
 	OnListen func(addr net.Addr)
+	// MetricsAddr is the listen address of /metrics and /healthz
+	// (MetricsHandler), apart from the public Addr. Empty: no metrics
+	// listener (cmd/server defaults it to DefaultMetricsAddr, loopback).
+	MetricsAddr string
+	// MetricsAddrExplicit says MetricsAddr was chosen by the operator: it
+	// must be bound as is. Otherwise a taken port moves on to the next
+	// free one (see listenMetrics).
+	MetricsAddrExplicit bool
+	// OnMetricsListen is called with the metrics listener's bound address.
+	OnMetricsListen func(addr net.Addr)
 	// ShutdownDelay is how long the server goes on serving once shutdown
 	// began, with /readyz answering 503 and every response closing its
 	// connection, before it closes the listener: time for load balancers
@@ -89,10 +99,27 @@ func (a *App) Serve(ctx context.Context, opts ServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", opts.Addr, err)
 	}
+	var metricsLn net.Listener
+	if opts.MetricsAddr != "" {
+		if metricsLn, err = listenMetrics(opts.MetricsAddr, opts.MetricsAddrExplicit); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen %s (--metrics-addr; empty: no metrics listener): %w", opts.MetricsAddr, err)
+		}
+	}
 	srv := a.httpServer()
-	a.logStart(ln.Addr())
+	metricsSrv := &http.Server{Handler: a.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	a.logStart(ln.Addr(), metricsLn)
 	if opts.OnListen != nil {
 		opts.OnListen(ln.Addr())
+	}
+	if metricsLn != nil {
+		if opts.OnMetricsListen != nil {
+			opts.OnMetricsListen(metricsLn.Addr())
+		}
+		go func() { _ = metricsSrv.Serve(metricsLn) }()
+		// The scraper may see the last numbers until the very end: it
+		// closes after everything else.
+		defer metricsSrv.Close()
 	}
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
@@ -184,13 +211,17 @@ func (a *App) shutdown(ctx context.Context, srv *http.Server, opts ServeOptions)
 }
 
 // logStart writes the line that says where and how the server runs.
-func (a *App) logStart(addr net.Addr) {
+func (a *App) logStart(addr net.Addr, metrics net.Listener) {
 	base := httpURL(addr)
+	metricsURL := "none"
+	if metrics != nil {
+		metricsURL = "http://" + metrics.Addr().String() + "/metrics"
+	}
 	attrs := []slog.Attr{
 		slog.String("addr", addr.String()),
 		slog.String("graphql", base+"/graphql"),
 		slog.String("playground", base+"/"),
-		slog.String("metrics", base+"/metrics"),
+		slog.String("metrics", metricsURL),
 		slog.String("table", a.cfg.Table),
 	}
 	if a.Embedded() {

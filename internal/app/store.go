@@ -11,6 +11,7 @@ import (
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
+	"github.com/hubstream/hubstream/internal/fsperm"
 	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -31,6 +32,12 @@ func OpenStore(ctx context.Context, dataDir string, log *slog.Logger) (*pebblest
 	dir := filepath.Join(dataDir, "ddb")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	// The projector's tools open it without the server's privateDataDir.
+	for _, d := range []string{dataDir, dir} {
+		if err := fsperm.CheckPath("data directory", d); err != nil {
+			return nil, err
+		}
 	}
 	log = log.With(slog.String("component", "storage"))
 	st, err := pebblestore.Open(dir, pebblestore.Options{

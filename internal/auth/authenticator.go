@@ -48,11 +48,14 @@ type Options struct {
 	// MinSecretLen bytes.
 	Secret []byte
 	// JWKSURL is where the RS256/ES256 public keys are published
-	// (AUTH_JWKS_URL). It must be https, except on a loopback host.
+	// (AUTH_JWKS_URL). It must be https, except on a loopback host, and
+	// it requires Issuer and Audience.
 	JWKSURL string
 	// Issuer, when set, must equal the token's `iss` (AUTH_ISSUER).
+	// Required with JWKSURL.
 	Issuer string
 	// Audience, when set, must be one of the token's `aud` (AUTH_AUDIENCE).
+	// Required with JWKSURL.
 	Audience string
 	// Algorithms is the allow-list of accepted `alg`s, a subset of HS256,
 	// RS256 and ES256. Default: HS256 when Secret is set, plus RS256 and
@@ -109,6 +112,12 @@ func New(opts Options) (*Authenticator, error) {
 	if opts.JWKSURL != "" {
 		if err := checkJWKSURL(opts.JWKSURL); err != nil {
 			return nil, err
+		}
+		// An identity provider signs tokens for every application it
+		// serves with the same keys: without an audience and an issuer, a
+		// token minted for any of them would be accepted here.
+		if opts.Audience == "" || opts.Issuer == "" {
+			return nil, errors.New("auth: a JWKS (AUTH_JWKS_URL) needs AUTH_AUDIENCE and AUTH_ISSUER: the identity provider's keys sign tokens for all of its applications, and only the audience and issuer tell this API's apart")
 		}
 	}
 	if opts.ClockSkew < 0 {

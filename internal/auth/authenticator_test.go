@@ -200,7 +200,7 @@ func TestMintRoundTrip(t *testing.T) {
 	if _, err := a.Mint("octocat", 0); err == nil {
 		t.Errorf("Mint accepted a zero lifetime")
 	}
-	jwksOnly, err := New(Options{JWKSURL: "https://idp.example/.well-known/jwks.json"})
+	jwksOnly, err := New(Options{JWKSURL: "https://idp.example/.well-known/jwks.json", Issuer: testIssuer, Audience: testAudience})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,9 +222,13 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"relative JWKS URL", Options{JWKSURL: "/jwks"}, "absolute"},
 		{"alg none", Options{Secret: testSecret, Algorithms: []string{"none"}}, "not supported"},
 		{"HS384", Options{Secret: testSecret, Algorithms: []string{"HS384"}}, "not supported"},
-		{"HS256 without a secret", Options{JWKSURL: "https://idp.example/jwks", Algorithms: []string{HS256}}, "needs a shared secret"},
+		{"HS256 without a secret", Options{JWKSURL: "https://idp.example/jwks", Issuer: testIssuer, Audience: testAudience, Algorithms: []string{HS256}}, "needs a shared secret"},
 		{"RS256 without a JWKS", Options{Secret: testSecret, Algorithms: []string{RS256}}, "needs a JWKS URL"},
 		{"negative skew", Options{Secret: testSecret, ClockSkew: -time.Second}, "negative"},
+		{"JWKS without audience or issuer", Options{JWKSURL: "https://idp.example/jwks"}, "needs AUTH_AUDIENCE and AUTH_ISSUER"},
+		{"JWKS without audience", Options{JWKSURL: "https://idp.example/jwks", Issuer: testIssuer}, "needs AUTH_AUDIENCE and AUTH_ISSUER"},
+		{"JWKS without issuer", Options{JWKSURL: "https://idp.example/jwks", Audience: testAudience}, "needs AUTH_AUDIENCE and AUTH_ISSUER"},
+		{"JWKS and a secret without audience", Options{Secret: testSecret, JWKSURL: "https://idp.example/jwks", Issuer: testIssuer}, "needs AUTH_AUDIENCE and AUTH_ISSUER"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,7 +239,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		})
 	}
 	for _, ok := range []string{"http://127.0.0.1:8000/jwks", "http://localhost/jwks", "http://[::1]/jwks", "https://idp.example/jwks"} {
-		if _, err := New(Options{JWKSURL: ok}); err != nil {
+		if _, err := New(Options{JWKSURL: ok, Issuer: testIssuer, Audience: testAudience}); err != nil {
 			t.Errorf("New(JWKSURL %s) = %v", ok, err)
 		}
 	}

@@ -11,6 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
+
+	"github.com/hubstream/hubstream/internal/fsperm"
 )
 
 // The development default: an HS256 secret of the embedded engine's data
@@ -36,12 +39,18 @@ func NewDevSecret() []byte {
 // can read or that holds too short a secret is an error.
 func DevSecret(dir string) (secret []byte, path string, err error) {
 	path = filepath.Join(dir, DevSecretFile)
+	if err := fsperm.CheckPath("data directory", dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, path, fmt.Errorf("auth: %w", err)
+	}
 	secret, err = readDevSecret(path)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return secret, path, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, path, fmt.Errorf("auth: data directory: %w", err)
+	}
+	if err := fsperm.CheckPath("data directory", dir); err != nil {
+		return nil, path, fmt.Errorf("auth: %w", err)
 	}
 	// Write a temporary file and link it into place: the link fails if
 	// another process got there first, and nobody reads a partial file.
@@ -70,15 +79,28 @@ func DevSecret(dir string) (secret []byte, path string, err error) {
 	return secret, path, err
 }
 
+// readDevSecret reads the secret at path, refusing a symbolic link (the
+// open does not follow it), anything but a regular file, and a file owned
+// by another user or accessible to others: checked on the file opened, so
+// it cannot be swapped between the check and the read.
 func readDevSecret(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := fsperm.OpenNoFollow(path)
 	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("auth: %s is a symbolic link: refusing it (another user could point it elsewhere); delete it to generate a new secret", path)
+		}
 		return nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("auth: %s is not a regular file; delete it to generate a new secret", path)
+	}
+	if err := fsperm.CheckInfo("development secret", path, st); err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
 	}
 	if runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("auth: %s is accessible to other users (mode %v); run chmod 600 on it", path, st.Mode().Perm())

@@ -14,7 +14,7 @@ func newJWKSAuth(t *testing.T, srv *jwksServer, clk *clock) *Authenticator {
 	t.Helper()
 	// The tokens outlive the key cache's hours of clock advances: no
 	// lifetime limit here (tokens_test.go tests it).
-	a, err := New(Options{JWKSURL: srv.URL, Now: clk.Now, Logf: t.Logf, MaxTokenLifetime: -1})
+	a, err := New(Options{JWKSURL: srv.URL, Issuer: testIssuer, Audience: testAudience, Now: clk.Now, Logf: t.Logf, MaxTokenLifetime: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestJWKSRefresh(t *testing.T) {
 	srv := newJWKSServer(t, rsaJWK("k1", &rsaKey1.PublicKey))
 	a := newJWKSAuth(t, srv, clk)
 	tok := func(key any, kid string) string {
-		c := claims("octocat")
+		c := good("octocat")
 		c.ExpiresAt = jwt.NewNumericDate(t0.Add(48 * time.Hour))
 		return sign(t, jwt.SigningMethodRS256, key, kid, c)
 	}
@@ -90,7 +90,7 @@ func TestJWKSUnknownKidConcurrent(t *testing.T) {
 	clk := newClock()
 	srv := newJWKSServer(t, rsaJWK("k1", &rsaKey1.PublicKey))
 	a := newJWKSAuth(t, srv, clk)
-	c := claims("octocat")
+	c := good("octocat")
 	if _, err := a.Authenticate(context.Background(), sign(t, jwt.SigningMethodRS256, rsaKey1, "k1", c)); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestJWKSMiddleware(t *testing.T) {
 	clk := newClock()
 	srv := newJWKSServer(t, rsaJWK("k1", &rsaKey1.PublicKey))
 	a := newJWKSAuth(t, srv, clk)
-	c := claims("octocat")
+	c := good("octocat")
 	if r := serve(a, "Bearer "+sign(t, jwt.SigningMethodRS256, rsaKey1, "k1", c)); r.status != http.StatusOK {
 		t.Fatalf("valid token: status %d %s", r.status, r.body)
 	}

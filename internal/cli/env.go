@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -27,6 +28,11 @@ var AuthEnv = []Env{
 	{auth.EnvIssuer, "when set, a token's iss must equal it"},
 	{auth.EnvAudience, "when set, a token's aud must contain it"},
 	{auth.EnvMaxTokenLifetime, "the longest validity a token may have (a Go duration, default 24h)"},
+}
+
+// CursorEnv is the server's cursor key (loaders.EnvCursorKey).
+var CursorEnv = []Env{
+	{loaders.EnvCursorKey, "key sealing connection cursors, base64 of 16, 24 or 32 bytes, the same on every server process; required with an endpoint and no AUTH_JWT_SECRET (default: derived from AUTH_JWT_SECRET, else random per process)"},
 }
 
 // Join concatenates lists of variables.

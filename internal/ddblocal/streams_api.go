@@ -46,17 +46,17 @@ func (e *Engine) listStreams(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
+	var v violations
+	v.limit(in.Limit, maxListStreams)
+	if in.TableName != nil {
+		v.name(*in.TableName, "tableName", true)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
 	limit := maxListStreams
 	if in.Limit != nil {
-		if *in.Limit < 1 || *in.Limit > maxListStreams {
-			return nil, constraintError(*in.Limit, "limit", "Member must have value between 1 and 100")
-		}
 		limit = *in.Limit
-	}
-	if in.TableName != nil {
-		if err := validateTableName(*in.TableName); err != nil {
-			return nil, err
-		}
 	}
 	e.streams.mu.RLock()
 	all := make([]*stream, 0, len(e.streams.byArn))
@@ -130,11 +130,14 @@ func (e *Engine) describeStream(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
+	var v violations
+	v.streamArn(in.StreamArn)
+	v.limit(in.Limit, maxDescribeShards)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
 	limit := maxDescribeShards
 	if in.Limit != nil {
-		if *in.Limit < 1 || *in.Limit > maxDescribeShards {
-			return nil, constraintError(*in.Limit, "limit", "Member must have value between 1 and 100")
-		}
 		limit = *in.Limit
 	}
 	s, err := e.streamByArn(in.StreamArn)
@@ -241,8 +244,16 @@ func (e *Engine) getShardIterator(ctx context.Context, body []byte) (any, error)
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
+	var v violations
+	v.streamArn(in.StreamArn)
 	if len(in.ShardId) < 28 || len(in.ShardId) > 65 {
-		return nil, constraintError(in.ShardId, "shardId", "Member must have length between 28 and 65")
+		v.add(in.ShardId, "shardId", "Member must have length between 28 and 65")
+	}
+	if v.required(in.ShardIteratorType, "shardIteratorType") {
+		v.enum(in.ShardIteratorType, "shardIteratorType", "AFTER_SEQUENCE_NUMBER", "LATEST", "AT_SEQUENCE_NUMBER", "TRIM_HORIZON")
+	}
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	s, err := e.streamByArn(in.StreamArn)
 	if err != nil {
@@ -308,15 +319,17 @@ func (e *Engine) getRecords(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
+	var v violations
+	v.limit(in.Limit, maxGetRecords)
+	if in.ShardIterator == "" || len(in.ShardIterator) > 2048 {
+		v.add("...", "shardIterator", "Member must have length between 1 and 2048")
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
 	limit := maxGetRecords
 	if in.Limit != nil {
-		if *in.Limit < 1 || *in.Limit > maxGetRecords {
-			return nil, constraintError(*in.Limit, "limit", "Member must have value between 1 and 1000")
-		}
 		limit = *in.Limit
-	}
-	if in.ShardIterator == "" || len(in.ShardIterator) > 2048 {
-		return nil, constraintError("...", "shardIterator", "Member must have length between 1 and 2048")
 	}
 	it, err := e.decodeIterator(in.ShardIterator)
 	if err != nil {

@@ -29,6 +29,9 @@ func (e *Engine) createTable(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
+	if err := createTableViolations(&in); err != nil {
+		return nil, err
+	}
 	m, err := e.buildTableMeta(&in)
 	if err != nil {
 		return nil, err
@@ -537,6 +540,9 @@ func (e *Engine) purgeRange(lo, hi []byte, what string) {
 func (e *Engine) updateTable(ctx context.Context, body []byte) (any, error) {
 	var in updateTableInput
 	if err := decodeRequest(body, &in); err != nil {
+		return nil, err
+	}
+	if err := updateTableViolations(&in); err != nil {
 		return nil, err
 	}
 	e.commitMu.Lock()

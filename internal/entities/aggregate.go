@@ -84,6 +84,11 @@ type Change struct {
 	// NewSeq, when non-zero, replaces the head's sequence counter; the write
 	// is conditioned on the counter still being the loaded one.
 	NewSeq int64
+	// VersionOnly makes a condition check (no events, no NewSeq) assert
+	// the version alone: the aggregate's events are unchanged, while its
+	// sequence counter may move (a repository's issues numbered
+	// concurrently do not conflict with a comment guarded on it).
+	VersionOnly bool
 }
 
 // Command is a request to change one or more aggregates.

@@ -123,8 +123,8 @@ func TestEditIssue(t *testing.T) {
 		{name: "anonymous", in: w, actor: "", cmd: edit("", ptr("x"), nil), code: CodeUnauthenticated},
 		{name: "organization admin edits a member's issue", in: w, actor: "boss", cmd: EditIssue{Actor: "boss", Repo: workSecret, Number: 1, Title: ptr("x")}, events: []string{"IssueEdited"},
 			check: func(t *testing.T, changes []Change, _ Input) {
-				if c := workChecked(changes); len(c) != 1 || c[0] != NewMembershipID("acme", "boss") {
-					t.Fatalf("checked = %v, want the admin's membership", c)
+				if c := workChecked(changes); len(c) != 2 || c[0] != workSecret || c[1] != NewMembershipID("acme", "boss") {
+					t.Fatalf("checked = %v, want the repository and the admin's membership", c)
 				}
 			}},
 		{name: "organization member edits another's issue", in: workRun(t, w, "boss", OpenIssue{Actor: "boss", Repo: workSecret, Title: "b"}), actor: "member",

@@ -332,6 +332,7 @@ func canAdminister(in Input, owner string) (bool, *MembershipID) {
 // repoAccess is the actor's standing toward one live repository, as the
 // policy decided it from the command's input.
 type repoAccess struct {
+	id   RepositoryID
 	repo *Repository
 	rel  Relation
 	via  *MembershipID // the membership rel came from
@@ -367,7 +368,7 @@ func accessRepository(in Input, id RepositoryID) (repoAccess, error) {
 	if !CanSeeRepository(r.IsPrivate, rel) {
 		return repoAccess{}, Hidden("repository %s not found", id)
 	}
-	return repoAccess{repo: r, rel: rel, via: via}, nil
+	return repoAccess{id: id, repo: r, rel: rel, via: via}, nil
 }
 
 // visibleRepository returns the live repository id if the actor may see

@@ -193,7 +193,7 @@ func (c OpenPullRequest) Decide(in Input) ([]Change, error) {
 	n := in.Snapshot(c.Repo).Seq + 1
 	ev := &PullRequestOpened{Owner: acc.repo.Owner, Repo: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: strings.ToLower(in.Actor), HeadRef: c.HeadRef, BaseRef: c.BaseRef, Life: acc.repo.Life}
 	changes := []Change{{ID: c.Repo, NewSeq: n}, {ID: NewPullRequestID(c.Repo, int(n)), Events: []Event{ev}}}
-	return append(changes, acc.checks(false)...), nil
+	return append(changes, acc.memberChecks(false)...), nil
 }
 
 // pullRequestTargets names a pull request, its repository and the actor's

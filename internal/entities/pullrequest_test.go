@@ -86,8 +86,8 @@ func TestMergeInOrganizationRepository(t *testing.T) {
 	workRunCases(t, []workCase{
 		{name: "organization admin merges", in: w, actor: "boss", cmd: MergePullRequest{Actor: "boss", Repo: workSecret, Number: 2}, events: []string{"PullRequestMerged"},
 			check: func(t *testing.T, changes []Change, _ Input) {
-				if c := workChecked(changes); len(c) != 1 || c[0] != NewMembershipID("acme", "boss") {
-					t.Fatalf("checked = %v, want the admin's membership", c)
+				if c := workChecked(changes); len(c) != 2 || c[0] != workSecret || c[1] != NewMembershipID("acme", "boss") {
+					t.Fatalf("checked = %v, want the repository and the admin's membership", c)
 				}
 			}},
 		{name: "organization member merges", in: w, actor: "member", cmd: MergePullRequest{Actor: "member", Repo: workSecret, Number: 2}, code: CodeForbidden},

@@ -24,8 +24,8 @@ func TestReactions(t *testing.T) {
 				if changes[0].ID != id {
 					t.Fatalf("changed %v, want %v", changes[0].ID, id)
 				}
-				if c := workChecked(changes); len(c) != 1 || c[0] != issue {
-					t.Fatalf("checked = %v, want the subject", c)
+				if c := workChecked(changes); len(c) != 2 || c[0] != issue || c[1] != workHello {
+					t.Fatalf("checked = %v, want the subject and the repository", c)
 				}
 				r := after.Snapshot(id).State.(*Reaction)
 				if !r.Active || r.Content != ReactionHeart || r.Life != 1 {

@@ -20,7 +20,7 @@ import (
 // everything that hangs off a repository from other aggregates — stars,
 // fork links, issues — must not leak from one life into the next: such
 // aggregates record the life they belong to, and the read model keeps a
-// tombstone per deleted life (see internal/projections). Issue and pull
+// tombstone per deleted life (see internal/projector). Issue and pull
 // request numbers continue across lives (the head's sequence counter is
 // never reset, because the old numbers' aggregates still exist); numbers up
 // to NumberBase belong to earlier lives.
@@ -247,7 +247,26 @@ func (c CreateRepository) Validate() error {
 	if err := validateRepositoryRef("owner", "name", c.Owner, c.Name); err != nil {
 		return err
 	}
+	if err := ValidateNewRepositoryName("name", c.Name); err != nil {
+		return err
+	}
 	return validateText("description", c.Description, RepositoryDescriptionLimit)
+}
+
+// ValidateNewRepositoryName checks the name of a repository being
+// created: ValidateRepositoryName, and not ending in ".git" in any case
+// (".git" itself included) — as GitHub refuses: clone URLs append ".git",
+// so "x.git" would be cloned as "x.git.git" or mistaken for "x", and
+// ".git" is the name of a repository's own metadata directory. Existing
+// names are still looked up with ValidateRepositoryName.
+func ValidateNewRepositoryName(field, name string) error {
+	if err := ValidateRepositoryName(field, name); err != nil {
+		return err
+	}
+	if strings.HasSuffix(strings.ToLower(name), ".git") {
+		return BadInput(field, "name must not end in .git (clone URLs add it)")
+	}
+	return nil
 }
 
 // validateRepositoryRef checks an owner login and a repository name given

@@ -106,6 +106,43 @@ func hasID(ids []ID, id ID) bool {
 	return false
 }
 
+// TestValidateNewRepositoryName: names GitHub refuses for a new
+// repository, on top of the lookup rule.
+func TestValidateNewRepositoryName(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"hello", true},
+		{".github", true},
+		{"git", true},
+		{"x.gitx", true},
+		{"x.git-y", true},
+		{".", false},
+		{"..", false},
+		{".git", false},
+		{".GIT", false},
+		{"x.git", false},
+		{"x.Git", false},
+		{"..git", false},
+		{"", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ValidateNewRepositoryName("name", tc.name)
+			if (err == nil) != tc.ok {
+				t.Fatalf("ValidateNewRepositoryName(%q) = %v, want ok=%v", tc.name, err, tc.ok)
+			}
+			if err != nil {
+				repoWantErr(t, err, CodeBadInput, "name")
+			}
+			if err := (CreateRepository{Owner: "octo", Name: tc.name, Actor: "octo"}).Validate(); (err == nil) != tc.ok {
+				t.Fatalf("CreateRepository{Name: %q}.Validate() = %v, want ok=%v", tc.name, err, tc.ok)
+			}
+		})
+	}
+}
+
 func TestValidateRepositoryName(t *testing.T) {
 	tests := []struct {
 		name string

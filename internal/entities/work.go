@@ -165,10 +165,21 @@ func (a workAccess) canModify(in Input, author string) (ok, asAdmin bool) {
 	return CanModifyWork(in.Actor, author, a.rel)
 }
 
-// checks returns condition checks asserting that the memberships the
-// decision relied on are unchanged when it is written, so a member removed
-// or an admin demoted concurrently cannot act on stale rights.
+// checks returns condition checks asserting that what the decision relied
+// on is unchanged when it is written: the repository's events (it is
+// still alive, in the same life, with the same visibility: a repository
+// deleted, made private or re-created concurrently fails the write, which
+// the Executor retries against the new head and then refuses), and the
+// memberships, so a member removed or an admin demoted concurrently cannot
+// act on stale rights. Its sequence counter may move: issues opened
+// concurrently do not conflict.
 func (a workAccess) checks(asAdmin bool) []Change {
+	return append([]Change{{ID: a.id, VersionOnly: true}}, a.memberChecks(asAdmin)...)
+}
+
+// memberChecks is checks without the repository's, for commands that
+// write the repository's head themselves (conditioned on it entirely).
+func (a workAccess) memberChecks(asAdmin bool) []Change {
 	if asAdmin {
 		return membershipChecks(a.seenVia(), a.adminVia())
 	}

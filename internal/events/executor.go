@@ -129,7 +129,7 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 		}
 		if idem != nil {
 			if res, ok, err := idem.replay(stored, now); err != nil || ok {
-				return checkedReplay(res, in, err)
+				return x.checkedReplay(ctx, res, in, err)
 			}
 		}
 		changes, err := cmd.Decide(in)
@@ -171,7 +171,7 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 			// A duplicate with the same key got there first: its result,
 			// not ours, is the mutation's.
 			if res, ok, err := idem.replay(cancel.Items[idemAt], now); err != nil || ok {
-				return checkedReplay(res, in, err)
+				return x.checkedReplay(ctx, res, in, err)
 			}
 		}
 		if (!ok && !table.Retryable(err)) || (ok && !cancel.Contended()) {
@@ -196,14 +196,41 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 }
 
 // checkedReplay returns a stored result if the actor may still see what
-// it shows, judged on the current heads in in (entities.CheckReplay).
-func checkedReplay(res Result, in entities.Input, err error) (Result, error) {
+// it shows, judged on the current heads in in (entities.CheckReplay),
+// with every aggregate it shows in its current state
+// (entities.CurrentReplay): NOT_FOUND when one was deleted since. The
+// heads of stored aggregates that are not among the command's targets
+// (the comment an addComment created) cost one more BatchGetItem.
+func (x *Executor) checkedReplay(ctx context.Context, res Result, in entities.Input, err error) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
 	if err := entities.CheckReplay(res.Snapshots, in); err != nil {
 		return Result{}, err
 	}
+	current := make(map[entities.ID]entities.Snapshot, len(res.Snapshots))
+	var missing []entities.ID
+	for id := range res.Snapshots {
+		if s, ok := in.Snapshots[id]; ok {
+			current[id] = s
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		heads, err := x.store.LoadHeads(ctx, missing)
+		if err != nil {
+			return Result{}, err
+		}
+		for id, h := range heads {
+			current[id] = h.Snapshot
+		}
+	}
+	snaps, err := entities.CurrentReplay(res.Snapshots, current)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Snapshots = snaps
 	return res, nil
 }
 
@@ -289,10 +316,15 @@ func (x *Executor) plan(in entities.Input, heads map[entities.ID]Head, changes [
 		before := in.Snapshot(c.ID)
 		headKey := table.HeadKey(p)
 		if len(c.Events) == 0 && c.NewSeq == 0 {
+			expr, values := condExpr(before), condValues(before)
+			if c.VersionOnly && before.Version != 0 {
+				expr = aws.String("v = :v")
+				delete(values, ":seq")
+			}
 			items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 				TableName: aws.String(x.store.table), Key: headKey.AV(),
-				ConditionExpression:                 condExpr(before),
-				ExpressionAttributeValues:           condValues(before),
+				ConditionExpression:                 expr,
+				ExpressionAttributeValues:           values,
 				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 			}})
 			continue

@@ -37,7 +37,10 @@ import (
 //   - The stored result is the command's Result — the post-command
 //     snapshot of every aggregate it loaded and the appended envelopes —
 //     from which the caller rebuilds its payload exactly as for a fresh
-//     execution.
+//     execution. A replay hands it out with those aggregates' current
+//     heads instead of the stored snapshots, and NOT_FOUND when one it
+//     showed alive was deleted since (entities.CurrentReplay): a retry
+//     never shows what was since deleted or edited away.
 //
 // Domain errors are not stored: a refused command changed nothing, so
 // retrying it is safe and may succeed once the reason is gone.

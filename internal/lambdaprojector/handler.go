@@ -4,14 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	hevents "github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/streamevent"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -24,24 +24,25 @@ type Options struct {
 	Configure func(*table.ClientConfig)
 	// Batch adjusts the BatchApplier's options after New filled them in
 	// from the Config (tests: retry bounds).
-	Batch func(*projections.BatchOptions)
+	Batch func(*projector.BatchOptions)
 	// Metrics receives one embedded-metric-format line per invocation.
 	// Default: discarded.
 	Metrics io.Writer
-	// Logf receives operational messages. Default log.Printf (the
-	// function's log group).
-	Logf func(format string, args ...any)
+	// Logger receives operational records (with attributes such as shard
+	// and error). Default: discarded; cmd/projector-lambda passes its
+	// process logger (the function's log group).
+	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
 
 // Handler handles the event source mapping's invocations.
 type Handler struct {
-	batch   *projections.BatchApplier
+	batch   *projector.BatchApplier
 	margin  time.Duration
 	metrics io.Writer
 	fn      string
-	logf    func(format string, args ...any)
+	log     *slog.Logger
 	now     func() time.Time
 }
 
@@ -51,8 +52,8 @@ type Handler struct {
 // is missing or different, and when the AWS configuration cannot be
 // loaded.
 func New(ctx context.Context, cfg Config, opts Options) (*Handler, error) {
-	if opts.Logf == nil {
-		opts.Logf = log.Printf
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Metrics == nil {
 		opts.Metrics = io.Discard
@@ -74,20 +75,20 @@ func New(ctx context.Context, cfg Config, opts Options) (*Handler, error) {
 	if err := table.CheckTable(ctx, clients.DB, cfg.Table, 8*time.Second); err != nil {
 		return nil, err
 	}
-	bo := projections.BatchOptions{
+	bo := projector.BatchOptions{
 		Name: cfg.Name, WorkerID: "lambda:" + cfg.Function, Park: cfg.Park, Concurrency: cfg.Concurrency,
-		Logf: opts.Logf, Now: opts.Now,
+		Logger: opts.Logger, Now: opts.Now,
 	}
 	if opts.Batch != nil {
 		opts.Batch(&bo)
 	}
-	applier := projections.NewApplier(clients.DB, cfg.Table, hevents.NewCodec())
+	applier := projector.NewApplier(clients.DB, cfg.Table, hevents.NewCodec())
 	return &Handler{
-		batch:   projections.NewBatchApplier(clients.DB, cfg.Table, applier, bo),
+		batch:   projector.NewBatchApplier(clients.DB, cfg.Table, applier, bo),
 		margin:  cfg.Margin,
 		metrics: opts.Metrics,
 		fn:      cfg.Function,
-		logf:    opts.Logf,
+		log:     opts.Logger,
 		now:     opts.Now,
 	}, nil
 }
@@ -113,8 +114,8 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	}
 	failed := len(ev.Records) - from
 	if failed > 0 {
-		h.logf("projector-lambda: %d of %d records not handled, from sequence number %s on (delivered again): %v",
-			failed, len(ev.Records), ev.Records[from].Change.SequenceNumber, why)
+		h.log.Warn("records not handled; they are delivered again", slog.Int("failed", failed), slog.Int("records", len(ev.Records)),
+			slog.String("from_sequence_number", ev.Records[from].Change.SequenceNumber), slog.Any("error", why))
 	}
 	h.emit(len(ev.Records), res, failed)
 	return streamevent.Response(ev.Records, from), nil

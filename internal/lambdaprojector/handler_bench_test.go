@@ -92,7 +92,7 @@ func BenchmarkHandle(b *testing.B) {
 			Configure: func(cc *table.ClientConfig) {
 				cc.Endpoint, cc.HTTPClient, cc.StaticCredentials = "http://ddblocal.test", eng.HTTPClient(), true
 			},
-			Metrics: io.Discard, Logf: func(string, ...any) {},
+			Metrics: io.Discard,
 		})
 		if err != nil {
 			b.Fatal(err)

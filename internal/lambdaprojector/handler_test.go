@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"sort"
@@ -26,7 +27,8 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	hevents "github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/lambdaprojector"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/obs"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/streamevent/streameventtest"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
@@ -90,7 +92,7 @@ func newEnv(t *testing.T) *env {
 
 // handler builds the function as cmd/projector-lambda does, on the
 // "lambda" table, through the fault injector; metrics go to out.
-func (e *env) handler(t *testing.T, park bool, out io.Writer, tune func(*projections.BatchOptions)) lambda.Handler {
+func (e *env) handler(t *testing.T, park bool, out io.Writer, tune func(*projector.BatchOptions)) lambda.Handler {
 	t.Helper()
 	cfg, err := lambdaprojector.ConfigFromEnv(func(k string) string {
 		return map[string]string{"HUBSTREAM_TABLE": "lambda", "AWS_LAMBDA_FUNCTION_NAME": "projector-test",
@@ -105,14 +107,14 @@ func (e *env) handler(t *testing.T, park bool, out io.Writer, tune func(*project
 			c.HTTPClient, c.StaticCredentials = e.faults, true
 			c.MaxAttempts = 1 // an injected outage reaches the handler at once
 		},
-		Batch: func(o *projections.BatchOptions) {
+		Batch: func(o *projector.BatchOptions) {
 			o.RetryBase = time.Millisecond
 			if tune != nil {
 				tune(o)
 			}
 		},
 		Metrics: out,
-		Logf:    t.Logf,
+		Logger:  obs.PrintfLogger(t.Logf, slog.LevelDebug),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +189,7 @@ func (e *env) copyWriteSide(t *testing.T) {
 func (e *env) awaitLive(t *testing.T, poisoned string) {
 	t.Helper()
 	ctx := context.Background()
-	dlq := projections.NewDLQ(e.live.DB, "live", "", nil)
+	dlq := projector.NewDLQ(e.live.DB, "live", "", nil)
 	testkit.Eventually(t, 2*time.Minute, func() bool {
 		items, err := testkit.Scan(ctx, e.live.DB, "live")
 		if err != nil {
@@ -244,8 +246,8 @@ func TestReplayThroughLambdaEqualsLive(t *testing.T) {
 
 			runCtx, stop := context.WithCancel(ctx)
 			codec := hevents.NewCodec()
-			r := projections.NewRunner(e.live.DB, e.live.Streams, "live", projections.NewApplier(e.live.DB, "live", codec),
-				projections.RunnerOptions{Park: tt.park, PollInterval: 5 * time.Millisecond, RetryBase: time.Millisecond, Logf: t.Logf})
+			r := projector.NewRunner(e.live.DB, e.live.Streams, "live", projector.NewApplier(e.live.DB, "live", codec),
+				projector.RunnerOptions{Park: tt.park, PollInterval: 5 * time.Millisecond, RetryBase: time.Millisecond, Logger: obs.PrintfLogger(t.Logf, slog.LevelDebug)})
 			runDone := make(chan error, 1)
 			go func() { runDone <- r.Run(runCtx) }()
 			x := hevents.NewExecutor(hevents.NewStore(e.live.DB, "live", codec), hevents.ExecutorOptions{})
@@ -265,7 +267,7 @@ func TestReplayThroughLambdaEqualsLive(t *testing.T) {
 			}
 			e.copyWriteSide(t)
 			var metrics syncBuffer
-			h := e.handler(t, tt.park, &metrics, func(o *projections.BatchOptions) { o.TransientAttempts = 1 })
+			h := e.handler(t, tt.park, &metrics, func(o *projector.BatchOptions) { o.TransientAttempts = 1 })
 
 			const batchSize = 10
 			delivered, retried, redelivered, outages := 0, 0, 0, 0
@@ -375,8 +377,8 @@ func compareBlocked(t *testing.T, db *dynamodb.Client, poisoned string, park boo
 		Cause       string
 		Events      int
 	}
-	list := func(tbl string) ([]projections.Blocked, []parkedKey) {
-		blocked, parked, err := projections.NewDLQ(db, tbl, "", nil).List(ctx)
+	list := func(tbl string) ([]projector.Blocked, []parkedKey) {
+		blocked, parked, err := projector.NewDLQ(db, tbl, "", nil).List(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,11 +391,11 @@ func compareBlocked(t *testing.T, db *dynamodb.Client, poisoned string, park boo
 	}
 	lb, lp := list("live")
 	bb, bp := list("lambda")
-	mode := projections.ModeHalt
+	mode := projector.ModeHalt
 	if park {
-		mode = projections.ModePark
+		mode = projector.ModePark
 	}
-	for _, b := range [][]projections.Blocked{lb, bb} {
+	for _, b := range [][]projector.Blocked{lb, bb} {
 		if len(b) != 1 || b[0].Partition != poisoned || b[0].First != 1 || b[0].MaxSeen != 2 || b[0].Mode != mode {
 			t.Fatalf("blocked aggregates %+v, want %s blocked from version 1 in %s mode", b, poisoned, mode)
 		}
@@ -571,7 +573,7 @@ func TestUnconvertibleRecord(t *testing.T) {
 	}
 	h, err := lambdaprojector.New(ctx, cfg, lambdaprojector.Options{Configure: func(c *table.ClientConfig) {
 		c.Endpoint, c.HTTPClient, c.StaticCredentials = "http://ddblocal.test", e.eng.HTTPClient(), true
-	}, Logf: t.Logf})
+	}, Logger: obs.PrintfLogger(t.Logf, slog.LevelDebug)})
 	if err != nil {
 		t.Fatal(err)
 	}

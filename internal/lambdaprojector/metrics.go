@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 )
 
 // MetricNamespace is the CloudWatch namespace of the function's metrics;
@@ -38,7 +38,7 @@ func MetricNames() []string {
 }
 
 // emit prints one CloudWatch embedded-metric-format line.
-func (h *Handler) emit(records int, res projections.BatchResult, failed int) {
+func (h *Handler) emit(records int, res projector.BatchResult, failed int) {
 	names := MetricNames()
 	defs := make([]map[string]string, len(names))
 	for i, m := range names {

@@ -20,7 +20,7 @@ import (
 // Notifier wakes the follower's shard readers when their shard may have new
 // records, so that they need not poll. ddblocal.Engine implements it; a
 // remote endpoint has none. It has the contract of
-// projections.StreamNotifier.
+// projector.StreamNotifier.
 type Notifier interface {
 	StreamActivity(streamArn, shardID string) (<-chan struct{}, error)
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -203,7 +203,7 @@ func (h *Hub) record(r streams.Record, now time.Time) {
 	if r.Dynamodb == nil || r.Dynamodb.NewImage == nil {
 		return
 	}
-	img := projections.FromStreamItem(r.Dynamodb.NewImage)
+	img := projector.FromStreamItem(r.Dynamodb.NewImage)
 	pk, _ := strAttr(img, table.AttrPK)
 	sk, _ := strAttr(img, table.AttrSK)
 	et, _ := strAttr(img, table.AttrType)

@@ -17,7 +17,7 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -64,7 +64,7 @@ func newFaultReads(t *testing.T) *faultReads {
 		t.Fatal(err)
 	}
 	x := events.NewExecutor(events.NewStore(db, name, nil), events.ExecutorOptions{})
-	ap := projections.NewApplier(db, name, nil)
+	ap := projector.NewApplier(db, name, nil)
 	do := func(cmd entities.Command) {
 		res, err := x.Execute(ctx, "octo", cmd)
 		if err != nil {

@@ -16,7 +16,7 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -29,7 +29,7 @@ type workWorld struct {
 	table string
 	store *events.Store
 	x     *events.Executor
-	ap    *projections.Applier
+	ap    *projector.Applier
 	pager *loaders.Pager
 }
 
@@ -57,7 +57,7 @@ func newWorkWorld(t *testing.T) *workWorld {
 	// Generous retries: the concurrency test runs dozens of writers on
 	// one repository head on a shared, busy machine.
 	x := events.NewExecutor(store, events.ExecutorOptions{MaxAttempts: 40})
-	return &workWorld{t: t, db: clients.DB, table: name, store: store, x: x, ap: projections.NewApplier(clients.DB, name, nil), pager: pager}
+	return &workWorld{t: t, db: clients.DB, table: name, store: store, x: x, ap: projector.NewApplier(clients.DB, name, nil), pager: pager}
 }
 
 // exec executes cmd as actor without projecting it.

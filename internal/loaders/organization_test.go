@@ -14,7 +14,7 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -25,7 +25,7 @@ type orgWorld struct {
 	db    *dynamodb.Client
 	table string
 	x     *events.Executor
-	ap    *projections.Applier
+	ap    *projector.Applier
 	pager *loaders.Pager
 }
 
@@ -50,7 +50,7 @@ func newOrgWorld(t *testing.T) *orgWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &orgWorld{t: t, db: clients.DB, table: name, x: events.NewExecutor(store, events.ExecutorOptions{}), ap: projections.NewApplier(clients.DB, name, nil), pager: pager}
+	return &orgWorld{t: t, db: clients.DB, table: name, x: events.NewExecutor(store, events.ExecutorOptions{}), ap: projector.NewApplier(clients.DB, name, nil), pager: pager}
 }
 
 // do executes cmd as actor and projects what it appended (Repair reads

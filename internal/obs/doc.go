@@ -8,6 +8,6 @@
 //
 // It imports neither the GraphQL layer nor the storage: those fill in the
 // request record (graph) or register their own metrics with the registry
-// (internal/table, internal/projections). docs/operations.md lists every
+// (internal/table, internal/projector). docs/operations.md lists every
 // metric and log field.
 package obs

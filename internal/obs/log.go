@@ -83,7 +83,7 @@ func NewLogger(w io.Writer, o LogOptions) *slog.Logger {
 func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // Logf adapts l to the printf-style Logf options that some packages still
-// take (the projector runtime, the engine, the authenticator): every call
+// take (the engine and the authenticator): every call
 // becomes one record at level with the formatted text as its message.
 // ctx is passed to the handler with every record.
 func Logf(ctx context.Context, l *slog.Logger, level slog.Level) func(format string, args ...any) {

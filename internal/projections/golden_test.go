@@ -12,53 +12,24 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
-	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/internal/projector"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
-// memTable returns a client of a fresh memory-only embedded engine and the
-// name of an empty hubstream table in it.
-func memTable(t *testing.T) (*dynamodb.Client, string) {
-	t.Helper()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	ctx := context.Background()
-	clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const name = "hubstream"
-	if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	return clients.DB, name
-}
 
 // fixtureAppend is one head record's worth of a fixture: the consecutive
 // events of one aggregate appended by one command.
 type fixtureAppend struct {
 	partition string
-	append    projections.Append
+	append    projector.Append
 }
 
 // loadFixture reads testdata/<area>.events.json and groups it into the
@@ -97,7 +68,7 @@ func loadFixture(t *testing.T, area string) ([]fixtureAppend, map[string][]event
 		if n := len(out); n > 0 && out[n-1].partition == key && out[n-1].append.Events[0].Command == env.Command {
 			out[n-1].append.Events = append(out[n-1].append.Events, env)
 		} else {
-			out = append(out, fixtureAppend{partition: key, append: projections.Append{ID: id, Before: states[key], BeforeVersion: env.Version - 1, Events: []events.Envelope{env}}})
+			out = append(out, fixtureAppend{partition: key, append: projector.Append{ID: id, Before: states[key], BeforeVersion: env.Version - 1, Events: []events.Envelope{env}}})
 		}
 		ev, err := codec.Decode(env)
 		if err != nil {
@@ -122,9 +93,9 @@ func goldenReplay(t *testing.T, area string) {
 	goldenPath := filepath.Join("testdata", area+".golden.json")
 	strategies := []struct {
 		name string
-		run  func(ap *projections.Applier) error
+		run  func(ap *projector.Applier) error
 	}{
-		{"one append per head record", func(ap *projections.Applier) error {
+		{"one append per head record", func(ap *projector.Applier) error {
 			for _, a := range appends {
 				if err := ap.Apply(ctx, a.append); err != nil {
 					return err
@@ -132,7 +103,7 @@ func goldenReplay(t *testing.T, area string) {
 			}
 			return nil
 		}},
-		{"every append delivered twice", func(ap *projections.Applier) error {
+		{"every append delivered twice", func(ap *projector.Applier) error {
 			for _, a := range appends {
 				for range 2 {
 					if err := ap.Apply(ctx, a.append); err != nil {
@@ -142,7 +113,7 @@ func goldenReplay(t *testing.T, area string) {
 			}
 			return nil
 		}},
-		{"whole log per aggregate", func(ap *projections.Applier) error {
+		{"whole log per aggregate", func(ap *projector.Applier) error {
 			keys := make([]string, 0, len(logs))
 			for k := range logs {
 				keys = append(keys, k)
@@ -169,11 +140,11 @@ func goldenReplay(t *testing.T, area string) {
 	}
 	for i, s := range strategies {
 		t.Run(s.name, func(t *testing.T) {
-			db, tbl := memTable(t)
-			if err := s.run(projections.NewApplier(db, tbl, events.NewCodec())); err != nil {
+			db, tbl := testkit.MemTable(t)
+			if err := s.run(projector.NewApplier(db, tbl, events.NewCodec())); err != nil {
 				t.Fatal(err)
 			}
-			got := readModelJSON(t, db, tbl)
+			got := testkit.ReadModelJSON(t, db, tbl)
 			if *update && i == 0 {
 				if err := os.WriteFile(goldenPath, got, 0o644); err != nil {
 					t.Fatal(err)
@@ -182,115 +153,8 @@ func goldenReplay(t *testing.T, area string) {
 				return
 			}
 			if !bytes.Equal(got, golden) {
-				t.Errorf("read model differs from %s (rerun with -update if intended):\n%s", goldenPath, firstDiff(golden, got))
+				t.Errorf("read model differs from %s (rerun with -update if intended):\n%s", goldenPath, testkit.FirstDiff(golden, got))
 			}
 		})
 	}
-}
-
-// readModelJSON scans the table's read items (everything but projection
-// markers), sorted by key, one JSON object per line.
-func readModelJSON(t *testing.T, db *dynamodb.Client, tbl string) []byte {
-	t.Helper()
-	var items []map[string]types.AttributeValue
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(tbl), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			if s, _ := it[table.AttrSK].(*types.AttributeValueMemberS); s != nil && s.Value == "PROJECTION" {
-				continue
-			}
-			items = append(items, it)
-		}
-	}
-	str := func(it map[string]types.AttributeValue, n string) string {
-		s, _ := it[n].(*types.AttributeValueMemberS)
-		if s == nil {
-			return ""
-		}
-		return s.Value
-	}
-	sort.Slice(items, func(i, j int) bool {
-		a, b := items[i], items[j]
-		if str(a, table.AttrPK) != str(b, table.AttrPK) {
-			return str(a, table.AttrPK) < str(b, table.AttrPK)
-		}
-		return str(a, table.AttrSK) < str(b, table.AttrSK)
-	})
-	var b bytes.Buffer
-	b.WriteString("[\n")
-	for i, it := range items {
-		line, err := json.Marshal(plainItem(it))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.WriteString("  ")
-		b.Write(line)
-		if i < len(items)-1 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('\n')
-	}
-	b.WriteString("]\n")
-	return b.Bytes()
-}
-
-// plainItem renders an item as plain JSON values (numbers keep their
-// exact text); encoding/json sorts map keys, so output is stable.
-func plainItem(it map[string]types.AttributeValue) map[string]any {
-	out := make(map[string]any, len(it))
-	for k, v := range it {
-		out[k] = plainValue(v)
-	}
-	return out
-}
-
-func plainValue(v types.AttributeValue) any {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return v.Value
-	case *types.AttributeValueMemberN:
-		return json.Number(v.Value)
-	case *types.AttributeValueMemberBOOL:
-		return v.Value
-	case *types.AttributeValueMemberNULL:
-		return nil
-	case *types.AttributeValueMemberSS:
-		return map[string]any{"SS": v.Value}
-	case *types.AttributeValueMemberNS:
-		return map[string]any{"NS": v.Value}
-	case *types.AttributeValueMemberL:
-		l := make([]any, len(v.Value))
-		for i, e := range v.Value {
-			l[i] = plainValue(e)
-		}
-		return l
-	case *types.AttributeValueMemberM:
-		return plainItem(v.Value)
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// firstDiff shows the first differing lines of two texts.
-func firstDiff(want, got []byte) string {
-	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-	var b strings.Builder
-	n := 0
-	for i := 0; i < max(len(w), len(g)) && n < 20; i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			fmt.Fprintf(&b, "line %d:\n  - %s\n  + %s\n", i+1, wl, gl)
-			n++
-		}
-	}
-	return b.String()
 }

@@ -172,6 +172,9 @@ func checkCredentials(ctx context.Context, awsCfg aws.Config, endpoint string) e
 }
 
 func newClients(awsCfg aws.Config, cfg ClientConfig) Clients {
+	if awsCfg.Credentials != nil {
+		awsCfg.Credentials = typedCredentials{next: awsCfg.Credentials}
+	}
 	var apiOptions []func(*middleware.Stack) error
 	if cfg.Metrics != nil {
 		apiOptions = append(apiOptions, cfg.Metrics.install)
@@ -193,4 +196,33 @@ func newClients(awsCfg aws.Config, cfg ClientConfig) Clients {
 		o.APIOptions = append(o.APIOptions, apiOptions...)
 	})
 	return Clients{DB: db, Streams: streams}
+}
+
+// CredentialsError is the error of a call whose credentials could not be
+// retrieved — an expired role session that cannot be renewed, an
+// unreachable metadata service, a failing credential process: the call
+// never reached DynamoDB. The SDK reports such failures as plain text;
+// the clients of NewClients wrap them in this type so that callers can
+// tell an outage from a bad request (errors.As).
+type CredentialsError struct{ Err error }
+
+// Error describes the failure.
+func (e *CredentialsError) Error() string { return "AWS credentials: " + e.Err.Error() }
+
+// Unwrap returns the provider's error.
+func (e *CredentialsError) Unwrap() error { return e.Err }
+
+// typedCredentials makes the errors of a credentials provider
+// CredentialsErrors. The SDK caches what it returns (the clients wrap any
+// provider that is not a cache in one), so it is asked as often as the
+// provider it wraps.
+type typedCredentials struct{ next aws.CredentialsProvider }
+
+// Retrieve returns next's credentials, or its error as a CredentialsError.
+func (t typedCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := t.next.Retrieve(ctx)
+	if err != nil {
+		return c, &CredentialsError{Err: err}
+	}
+	return c, nil
 }

@@ -290,7 +290,7 @@ func ForksOf(owner, repo string) (index, pk, skPrefix string) {
 
 // TombstoneSKPrefix begins the sort key of every tombstone: the permanent
 // mark, in a deleted entity's partition, that makes late projections of
-// things under it no-ops (see internal/projections, apply.go). No access
+// things under it no-ops (see internal/projector, apply.go). No access
 // pattern's key range includes it.
 const TombstoneSKPrefix = "TOMBSTONE#"
 
@@ -363,7 +363,7 @@ func StarKeyAt(login, owner, repo string, at time.Time) Key {
 	return StarKey(login, owner, repo, FormatTime(at))
 }
 
-// Projection bookkeeping keys (written by internal/projections).
+// Projection bookkeeping keys (written by internal/projector).
 
 // MarkerKey is an aggregate's projection marker: the version of its events
 // the read model reflects, in the aggregate's own partition, outside every

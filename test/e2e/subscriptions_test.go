@@ -19,7 +19,7 @@ import (
 	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/obs"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/test/testkit"
 )
 
@@ -612,7 +612,7 @@ func TestSubscriptionOnAnEndpoint(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c, err := app.New(ctx, app.Config{Endpoint: *p.writer.App.Clients().DB.Options().BaseEndpoint, Region: "us-east-1", Table: p.a.Table(), NoProjector: true,
 		Auth: auth.Options{Secret: []byte(subSecret)}, Logger: obs.PrintfLogger(t.Logf, slog.LevelError),
-		Projector: projections.RunnerOptions{PollInterval: 20 * time.Millisecond, MaxPollInterval: 100 * time.Millisecond}})
+		Projector: projector.RunnerOptions{PollInterval: 20 * time.Millisecond, MaxPollInterval: 100 * time.Millisecond}})
 	if err != nil {
 		cancel()
 		t.Fatal(err)

@@ -56,4 +56,12 @@ func TestIntrospectionOffIsAClientError(t *testing.T) {
 	if res := trustDo(t, c, `{ __typename ok }`, nil); string(res.Data) != `{"__typename":"Query","ok":true}` {
 		t.Errorf("after the refusals: %s", res.Body)
 	}
+	// Nor does it hand the schema out a field at a time: no "Did you
+	// mean" suggestions while introspection is off.
+	for _, q := range []string{`{ repositry(owner: "a", name: "b") { name } }`, `{ repository(owner: "a", name: "b") { nme } }`, `{ repository(ownr: "a", name: "b") { name } }`} {
+		res := trustDo(t, c, q, nil)
+		if res.Code() != "GRAPHQL_VALIDATION_FAILED" || strings.Contains(string(res.Body), "Did you mean") {
+			t.Errorf("%s: %.300s; want a validation error without suggestions", q, res.Body)
+		}
+	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -39,7 +39,7 @@ import (
 // projector without lag sees; the reference), by the projector's own
 // rebuild (cmd/projector rebuild: aggregates in parallel, in any order),
 // and aggregate by aggregate with repositories first (the order
-// internal/projections/apply.go recommends for rebuilds).
+// internal/projector/apply.go recommends for rebuilds).
 //
 // It runs on the default stream layout and on one whose shards roll over
 // and split every few tens of milliseconds.
@@ -165,7 +165,7 @@ func domainReplayEqualsLive(t *testing.T, opts testkit.Options, minShards int) {
 			// The production path (cmd/projector rebuild): parallel scan,
 			// aggregates applied concurrently in whatever order they come.
 			fresh := testkit.FreshTable(t)
-			st, err := projections.Rebuild(ctx, projections.RebuildOptions{SourceDB: srv.DB(), SourceTable: srv.Table(), TargetDB: fresh.Clients().DB, TargetTable: fresh.TableName()})
+			st, err := projector.Rebuild(ctx, projector.RebuildOptions{SourceDB: srv.DB(), SourceTable: srv.Table(), TargetDB: fresh.Clients().DB, TargetTable: fresh.TableName()})
 			if err != nil || st.Failed > 0 {
 				t.Fatalf("rebuild: %v, %d aggregates failed: %v", err, st.Failed, st.Failures)
 			}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -63,16 +63,16 @@ func TestGoldenReplay(t *testing.T) {
 
 	strategies := []struct {
 		name string
-		run  func(t *testing.T, ap *projections.Applier, put func([]events.Envelope))
+		run  func(t *testing.T, ap *projector.Applier, put func([]events.Envelope))
 	}{
-		{"ApplyLog per aggregate", func(t *testing.T, ap *projections.Applier, _ func([]events.Envelope)) {
+		{"ApplyLog per aggregate", func(t *testing.T, ap *projector.Applier, _ func([]events.Envelope)) {
 			for _, p := range sortedKeys(log) {
 				if err := ap.ApplyLog(ctx, idOf(t, log[p][0]), nil, 0, log[p]); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}},
-		{"ApplyLog twice is idempotent", func(t *testing.T, ap *projections.Applier, _ func([]events.Envelope)) {
+		{"ApplyLog twice is idempotent", func(t *testing.T, ap *projector.Applier, _ func([]events.Envelope)) {
 			for range 2 {
 				for _, p := range sortedKeys(log) {
 					if err := ap.ApplyLog(ctx, idOf(t, log[p][0]), nil, 0, log[p]); err != nil {
@@ -81,14 +81,14 @@ func TestGoldenReplay(t *testing.T) {
 				}
 			}
 		}},
-		{"Apply one append per event, in global log order", func(t *testing.T, ap *projections.Applier, _ func([]events.Envelope)) {
+		{"Apply one append per event, in global log order", func(t *testing.T, ap *projector.Applier, _ func([]events.Envelope)) {
 			for _, env := range envs {
 				if err := ap.Apply(ctx, appendOf(t, log, env)); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}},
-		{"Apply with every append delivered twice", func(t *testing.T, ap *projections.Applier, _ func([]events.Envelope)) {
+		{"Apply with every append delivered twice", func(t *testing.T, ap *projector.Applier, _ func([]events.Envelope)) {
 			for _, env := range envs {
 				a := appendOf(t, log, env)
 				for range 2 {
@@ -98,14 +98,14 @@ func TestGoldenReplay(t *testing.T) {
 				}
 			}
 		}},
-		{"Apply of the whole log as one append per aggregate", func(t *testing.T, ap *projections.Applier, _ func([]events.Envelope)) {
+		{"Apply of the whole log as one append per aggregate", func(t *testing.T, ap *projector.Applier, _ func([]events.Envelope)) {
 			for _, p := range sortedKeys(log) {
-				if err := ap.Apply(ctx, projections.Append{ID: idOf(t, log[p][0]), Events: log[p]}); err != nil {
+				if err := ap.Apply(ctx, projector.Append{ID: idOf(t, log[p][0]), Events: log[p]}); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}},
-		{"Apply of only the last event, gap repaired from the event log", func(t *testing.T, ap *projections.Applier, put func([]events.Envelope)) {
+		{"Apply of only the last event, gap repaired from the event log", func(t *testing.T, ap *projector.Applier, put func([]events.Envelope)) {
 			put(envs)
 			for _, p := range sortedKeys(log) {
 				g := log[p]
@@ -114,7 +114,7 @@ func TestGoldenReplay(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := ap.Apply(ctx, projections.Append{ID: idOf(t, last), Before: before, BeforeVersion: last.Version - 1, Events: []events.Envelope{last}}); err != nil {
+				if err := ap.Apply(ctx, projector.Append{ID: idOf(t, last), Before: before, BeforeVersion: last.Version - 1, Events: []events.Envelope{last}}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -131,7 +131,7 @@ func TestGoldenReplay(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			a := testkit.FreshTable(t)
 			db, tbl := a.Clients().DB, a.TableName()
-			ap := projections.NewApplier(db, tbl, events.NewCodec())
+			ap := projector.NewApplier(db, tbl, events.NewCodec())
 			s.run(t, ap, func(envs []events.Envelope) {
 				if err := testkit.PutEvents(ctx, db, tbl, envs); err != nil {
 					t.Fatal(err)
@@ -260,7 +260,7 @@ func idOf(t *testing.T, env events.Envelope) entities.ID {
 
 // appendOf is the single-event append of env as the runner would build it
 // from a head record: the state before it comes from the previous head.
-func appendOf(t *testing.T, log map[string][]events.Envelope, env events.Envelope) projections.Append {
+func appendOf(t *testing.T, log map[string][]events.Envelope, env events.Envelope) projector.Append {
 	t.Helper()
 	id := idOf(t, env)
 	p, err := events.Partition(id)
@@ -271,7 +271,7 @@ func appendOf(t *testing.T, log map[string][]events.Envelope, env events.Envelop
 	if err != nil {
 		t.Fatal(err)
 	}
-	return projections.Append{ID: id, Before: before, BeforeVersion: env.Version - 1, Events: []events.Envelope{env}}
+	return projector.Append{ID: id, Before: before, BeforeVersion: env.Version - 1, Events: []events.Envelope{env}}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

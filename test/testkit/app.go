@@ -80,7 +80,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	tb.Helper()
 	logs := &testLog{tb: tb}
 	cfg := app.Config{MemoryOnly: true, NoProjector: opts.NoProjector, Table: opts.Table, Logger: obs.PrintfLogger(logs.Logf, slog.LevelWarn)}
-	cfg.Projector.Logf = logs.Logf
+	cfg.Projector.Logger = obs.PrintfLogger(logs.Logf, slog.LevelInfo)
 	var counter *table.RequestCounter
 	if opts.CountRequests {
 		cfg.Subscriptions.Disabled = true

@@ -19,7 +19,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -27,7 +27,7 @@ import (
 // accounts, then memberships, then repositories, then everything that
 // hangs off a repository (stars, issues, pull requests, comments,
 // reactions). Relations of a reused repository name must find the
-// repository's earlier lives already replayed (see internal/projections,
+// repository's earlier lives already replayed (see internal/projector,
 // apply.go, "Deletes: purges, tombstones and guards").
 func RepositoriesFirst(partition string) int {
 	switch {
@@ -45,7 +45,7 @@ func RepositoriesFirst(partition string) int {
 // Applier, one aggregate at a time (its whole log), aggregates ordered by
 // rank and then by partition.
 func RebuildGroups(ctx context.Context, db *dynamodb.Client, tbl string, log map[string][]events.Envelope, rank func(partition string) int) error {
-	ap := projections.NewApplier(db, tbl, events.NewCodec())
+	ap := projector.NewApplier(db, tbl, events.NewCodec())
 	parts := make([]string, 0, len(log))
 	for p := range log {
 		parts = append(parts, p)
@@ -122,7 +122,7 @@ func RebuildInCommitOrder(ctx context.Context, db *dynamodb.Client, tbl string, 
 // given order, with a fresh Applier, as a projector would that received
 // them in that order; each aggregate's events must come in version order.
 func ReplayInOrder(ctx context.Context, db *dynamodb.Client, tbl string, order []PartitionEnvelope) error {
-	ap := projections.NewApplier(db, tbl, events.NewCodec())
+	ap := projector.NewApplier(db, tbl, events.NewCodec())
 	codec := events.NewCodec()
 	type agg struct {
 		id    entities.ID

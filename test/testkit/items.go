@@ -16,7 +16,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projections"
+	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -25,7 +25,7 @@ type Item = map[string]types.AttributeValue
 
 // MarkerSK is the sort key of an aggregate's projection marker (the
 // applier's exactly-once bookkeeping in the aggregate's own partition). It
-// mirrors the unexported projections.markerSK; the replay tests fail if the
+// mirrors the unexported projector.markerSK; the replay tests fail if the
 // two drift apart, since no marker would then be found.
 const MarkerSK = "PROJECTION"
 
@@ -162,7 +162,7 @@ func GroupLog(envs []events.Envelope) (map[string][]events.Envelope, error) {
 // Rebuild replays a grouped event log into tbl with a fresh Applier,
 // aggregate by aggregate (in partition order, so runs are repeatable).
 func Rebuild(ctx context.Context, db *dynamodb.Client, tbl string, log map[string][]events.Envelope) error {
-	ap := projections.NewApplier(db, tbl, events.NewCodec())
+	ap := projector.NewApplier(db, tbl, events.NewCodec())
 	parts := make([]string, 0, len(log))
 	for p := range log {
 		parts = append(parts, p)

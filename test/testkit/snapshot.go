@@ -1,0 +1,150 @@
+package testkit
+
+// Read-model snapshots for golden and replay-order tests of the
+// projections and the applier: a fresh memory-only table, its read model
+// as stable JSON, and a readable diff of two snapshots.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// MemTable returns a client of a fresh memory-only embedded engine and the
+// name of an empty hubstream table in it.
+func MemTable(t testing.TB) (*dynamodb.Client, string) {
+	t.Helper()
+	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eng.Close() })
+	ctx := t.Context()
+	clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "hubstream"
+	if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	return clients.DB, name
+}
+
+// ReadModelJSON scans the table's read items (everything but projection
+// markers), sorted by key, one JSON object per line.
+func ReadModelJSON(t testing.TB, db *dynamodb.Client, tbl string) []byte {
+	t.Helper()
+	var items []map[string]types.AttributeValue
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(tbl), ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			if s, _ := it[table.AttrSK].(*types.AttributeValueMemberS); s != nil && s.Value == "PROJECTION" {
+				continue
+			}
+			items = append(items, it)
+		}
+	}
+	str := func(it map[string]types.AttributeValue, n string) string {
+		s, _ := it[n].(*types.AttributeValueMemberS)
+		if s == nil {
+			return ""
+		}
+		return s.Value
+	}
+	sort.Slice(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if str(a, table.AttrPK) != str(b, table.AttrPK) {
+			return str(a, table.AttrPK) < str(b, table.AttrPK)
+		}
+		return str(a, table.AttrSK) < str(b, table.AttrSK)
+	})
+	var b bytes.Buffer
+	b.WriteString("[\n")
+	for i, it := range items {
+		line, err := json.Marshal(plainItem(it))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString("  ")
+		b.Write(line)
+		if i < len(items)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("]\n")
+	return b.Bytes()
+}
+
+// plainItem renders an item as plain JSON values (numbers keep their
+// exact text); encoding/json sorts map keys, so output is stable.
+func plainItem(it map[string]types.AttributeValue) map[string]any {
+	out := make(map[string]any, len(it))
+	for k, v := range it {
+		out[k] = plainValue(v)
+	}
+	return out
+}
+
+func plainValue(v types.AttributeValue) any {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return v.Value
+	case *types.AttributeValueMemberN:
+		return json.Number(v.Value)
+	case *types.AttributeValueMemberBOOL:
+		return v.Value
+	case *types.AttributeValueMemberNULL:
+		return nil
+	case *types.AttributeValueMemberSS:
+		return map[string]any{"SS": v.Value}
+	case *types.AttributeValueMemberNS:
+		return map[string]any{"NS": v.Value}
+	case *types.AttributeValueMemberL:
+		l := make([]any, len(v.Value))
+		for i, e := range v.Value {
+			l[i] = plainValue(e)
+		}
+		return l
+	case *types.AttributeValueMemberM:
+		return plainItem(v.Value)
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// FirstDiff shows the first differing lines of two texts.
+func FirstDiff(want, got []byte) string {
+	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	var b strings.Builder
+	n := 0
+	for i := 0; i < max(len(w), len(g)) && n < 20; i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			fmt.Fprintf(&b, "line %d:\n  - %s\n  + %s\n", i+1, wl, gl)
+			n++
+		}
+	}
+	return b.String()
+}
