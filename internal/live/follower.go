@@ -62,6 +62,9 @@ func (o FollowerOptions) withDefaults() FollowerOptions {
 	return o
 }
 
+// minRelist is the shortest time between two shard listings.
+const minRelist = 100 * time.Millisecond
+
 // Follower reads a table's stream from the moment it starts (LATEST) and
 // hands every record to a callback, shard by shard in order.
 type Follower struct {
@@ -186,6 +189,13 @@ func (f *Follower) Run(ctx context.Context, handle func([]streams.Record), ready
 		select {
 		case <-ctx.Done():
 		case <-relist:
+			// A finished shard: its children are listed soon, but at most
+			// every minRelist, since a listing pages through every shard
+			// the stream retains (thousands when shards roll over fast).
+			select {
+			case <-ctx.Done():
+			case <-time.After(minRelist):
+			}
 		case <-t.C:
 		}
 		t.Stop()
