@@ -348,8 +348,10 @@ func TestSubscriptionResumeAfter(t *testing.T) {
 // receiving every event.
 func TestSubscriptionSlowConsumer(t *testing.T) {
 	p := startSubPair(t, func(c *app.Config) {
-		c.Subscriptions.Hub.Buffer = 4
-		c.GraphQL.WebSocket.WriteTimeout = time.Second
+		// Room for a busy machine's hiccups on the fast client, far less
+		// than the slow one's 200 events of 60 KB.
+		c.Subscriptions.Hub.Buffer = 32
+		c.GraphQL.WebSocket.WriteTimeout = 3 * time.Second
 	})
 	setupRepo(t, p, "octo", "busy", false)
 	// The slow client's socket takes little before the server's writes
