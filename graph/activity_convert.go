@@ -94,7 +94,7 @@ func activityOf(ctx context.Context, ev *live.Event, repo *model.Repository) (an
 		}
 		var fm *model.Repository
 		if fork != nil {
-			fm = repoFromRead(fork)
+			fm = repositoryFromRead(fork)
 		}
 		return &model.ForkActivity{Action: model.ActivityActionCreated, Fork: fm, Repository: repo, AggregateID: agg, Version: ver, EventType: typ, At: at, Actor: actor}, nil
 	}

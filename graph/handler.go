@@ -123,6 +123,9 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	srv.AroundOperations(primeRootFields)
 	srv.AroundOperations(subscriptionOperations)
 	srv.AroundResponses(freshLoaders(opts))
+	// Sends each level's batch as soon as the level's fields have all
+	// asked (dispatch.go), instead of after the loaders' window.
+	srv.Use(newDispatcher(es.Schema(), opts.Metrics))
 	if opts.Introspection {
 		srv.SetErrorPresenter(ErrorPresenter)
 	} else {

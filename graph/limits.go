@@ -115,11 +115,20 @@ func complexityRoot() generated.ComplexityRoot {
 	// Per repository, these read a collection rather than a counter when
 	// private repositories may hide among the forks or stars (one Query
 	// each, or more): charged like a small connection.
-	perRepoRead := func(child int) int { return child + perRepositoryReadCost }
-	c.Repository.ForkCount = perRepoRead
-	c.Repository.ViewerHasStarred = perRepoRead
+	perRepositoryRead := func(child int) int { return child + perRepositoryReadCost }
+	c.Repository.ForkCount = perRepositoryRead
+	c.Repository.ViewerHasStarred = perRepositoryRead
 	c.Repository.History = history
-	c.Repository.Issues = func(child int, _ []model.IssueState, first *int32, after *string, last *int32, before *string) int {
+	c.Repository.Issues = func(child int, _ []model.IssueState, _ []string, first *int32, after *string, last *int32, before *string) int {
+		return conn(child, first, after, last, before)
+	}
+	c.Repository.Labels = conn
+	c.Issue.Labels = conn
+	c.PullRequest.Labels = conn
+	c.Label.Issues = func(child int, _ []model.IssueState, first *int32, after *string, last *int32, before *string) int {
+		return conn(child, first, after, last, before)
+	}
+	c.Label.PullRequests = func(child int, _ []model.PullRequestState, first *int32, after *string, last *int32, before *string) int {
 		return conn(child, first, after, last, before)
 	}
 	c.Repository.PullRequests = func(child int, _ []model.PullRequestState, first *int32, after *string, last *int32, before *string) int {

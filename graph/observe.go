@@ -16,6 +16,7 @@ import (
 type Metrics struct {
 	duration   *prometheus.HistogramVec
 	errors     *prometheus.CounterVec
+	uncounted  prometheus.Counter
 	operations *obs.LabelLimiter
 	codes      *obs.LabelLimiter
 }
@@ -27,7 +28,8 @@ const maxOperationNames = 200
 // NewMetrics creates the GraphQL metrics and registers them with reg:
 // hubstream_graphql_request_duration_seconds{operation,type,outcome} (its
 // _count is the number of operations) and
-// hubstream_graphql_errors_total{code}.
+// hubstream_graphql_errors_total{code} and
+// hubstream_graphql_uncounted_operations_total.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -40,12 +42,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: obs.Namespace, Subsystem: "graphql", Name: "errors_total",
 			Help: "Errors sent to GraphQL clients, by extensions.code.",
 		}, []string{"code"}),
+		uncounted: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: obs.Namespace, Subsystem: "graphql", Name: "uncounted_operations_total",
+			Help: "Queries and mutations whose fields the batch dispatch could not count exactly, so that their loader batches could wait for the stall window (should stay 0).",
+		}),
 		operations: obs.NewLabelLimiter(maxOperationNames, validName),
 		// The codes are the presenter's small set, plus gqlgen's own
 		// (GRAPHQL_VALIDATION_FAILED, PERSISTED_QUERY_NOT_FOUND, …).
 		codes: obs.NewLabelLimiter(32, nil),
 	}
-	reg.MustRegister(m.duration, m.errors)
+	reg.MustRegister(m.duration, m.errors, m.uncounted)
 	return m
 }
 

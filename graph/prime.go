@@ -10,14 +10,13 @@ import (
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-// primeRootFields makes the root level of a query cost one BatchGetItem
-// whatever the machine's load. gqlgen resolves sibling root fields in
-// goroutines, and a dataloader's time window only catches the keys that
-// arrive within it; on a busy machine a straggler would start a second
-// batch. Before resolving anything, this hook reads the root fields of the
-// operation (aliases included, variables resolved), and reads every entity
-// key they name with one BatchGetItem into the loader's cache; the resolvers' own loads then hit the
-// loader's cache.
+// primeRootFields reads the keys the root fields of a query name, with
+// the signed-in viewer's account, in one BatchGetItem before anything is
+// resolved; the resolvers' own loads then hit the loader's cache. The
+// batch scheduler (dispatch.go) would batch the root fields' keys too, but
+// the viewer's account is only asked for by the first resolver that needs
+// to know who is asking, which would cost a level of its own. It reads the
+// root fields of the operation (aliases included, variables resolved).
 func primeRootFields(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	l := loaders.From(ctx)

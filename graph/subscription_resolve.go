@@ -38,7 +38,7 @@ func requireRepository(ctx context.Context, owner, name string) (*model.Reposito
 	if repo == nil {
 		return nil, repoNotFound(owner, name)
 	}
-	return repoFromRead(repo), nil
+	return repositoryFromRead(repo), nil
 }
 
 // repositoryActivity implements Subscription.repositoryActivity.
@@ -108,7 +108,7 @@ func (r *Resolver) viewerActivity(ctx context.Context) (<-chan model.ViewerActiv
 					return nil, errSkipOr(err)
 				}
 			}
-			a, err := activityOf(ctx, ev, repoFromRead(repo))
+			a, err := activityOf(ctx, ev, repositoryFromRead(repo))
 			if err != nil {
 				return nil, err
 			}

@@ -55,18 +55,27 @@ func viewerLogin(ctx context.Context) (string, error) {
 		return "", nil
 	}
 	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.resolved {
-		return st.login, nil
+	resolved, login := st.resolved, st.login
+	st.mu.Unlock()
+	if resolved {
+		return login, nil
 	}
+	// Not under the lock: concurrent first callers share the one load
+	// through the loader's cache, each waiting as a loader's waiter, which
+	// the batch scheduler counts (a caller blocked on this lock instead
+	// would hold its level's batch until the loaders' window).
 	a, err := loadersFrom(ctx).Account(ctx, v.Login)
 	if err != nil {
 		return "", err
 	}
-	if a != nil && a.Kind == string(entities.AccountUser) {
-		st.login = v.Login
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.resolved {
+		if a != nil && a.Kind == string(entities.AccountUser) {
+			st.login = v.Login
+		}
+		st.resolved = true
 	}
-	st.resolved = true
 	return st.login, nil
 }
 

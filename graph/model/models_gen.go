@@ -137,6 +137,28 @@ type CloseIssuePayload struct {
 	Issue *Issue `json:"issue"`
 }
 
+// The input of createLabel.
+type CreateLabelInput struct {
+	// The repository's owner, in any case.
+	Owner string `json:"owner"`
+	// The repository's name, in any case.
+	Repository string `json:"repository"`
+	// 1–50 characters, not blank, no comma; unique in the repository (case-insensitively).
+	Name string `json:"name"`
+	// Six hexadecimal digits (rrggbb), no #.
+	Color string `json:"color"`
+	// Up to 100 characters.
+	Description *string `json:"description,omitempty"`
+	// A client-chosen key that makes the mutation safe to retry (see openIssue).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of createLabel.
+type CreateLabelPayload struct {
+	// The new label.
+	Label *Label `json:"label"`
+}
+
 // The new organization.
 type CreateOrganizationInput struct {
 	// The organization's login: the same rules as a user's (1–39 letters, digits
@@ -230,6 +252,20 @@ type DeleteCommentInput struct {
 type DeleteCommentPayload struct {
 	// The ID the deleted comment had.
 	DeletedCommentID string `json:"deletedCommentId"`
+}
+
+// The input of deleteLabel.
+type DeleteLabelInput struct {
+	// The label's id.
+	ID string `json:"id"`
+	// A client-chosen key that makes the mutation safe to retry (see openIssue).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of deleteLabel.
+type DeleteLabelPayload struct {
+	// The id of the deleted label.
+	DeletedLabelID string `json:"deletedLabelId"`
 }
 
 // The repository to delete.
@@ -492,6 +528,44 @@ type IssueEdge struct {
 	Cursor string `json:"cursor"`
 	// The issue.
 	Node *Issue `json:"node"`
+}
+
+// A page of labels.
+type LabelConnection struct {
+	// The labels of this page, with their cursors.
+	Edges []*LabelEdge `json:"edges"`
+	// The labels of this page.
+	Nodes []*Label `json:"nodes"`
+	// Where this page is in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many labels the whole list has.
+	TotalCount int32 `json:"totalCount"`
+}
+
+// A label in a connection.
+type LabelEdge struct {
+	// The cursor to continue from this label.
+	Cursor string `json:"cursor"`
+	// The label.
+	Node *Label `json:"node"`
+}
+
+// The input of addLabelsToLabelable and removeLabelsFromLabelable.
+type LabelsInput struct {
+	// The id of the issue or pull request.
+	LabelableID string `json:"labelableId"`
+	// The ids of the labels (1–20), of the labelable's repository.
+	LabelIds []string `json:"labelIds"`
+	// A client-chosen key that makes the mutation safe to retry (see openIssue).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of addLabelsToLabelable and removeLabelsFromLabelable.
+type LabelsPayload struct {
+	// The issue, when the labelable is one.
+	Issue *Issue `json:"issue,omitempty"`
+	// The pull request, when the labelable is one.
+	PullRequest *PullRequest `json:"pullRequest,omitempty"`
 }
 
 // The root of every write. Each mutation takes one input object and returns a
@@ -875,6 +949,26 @@ type StarredRepositoryEdge struct {
 // dropped with LIMIT_EXCEEDED, as is a subscription over the limits per
 // connection or viewer.
 type Subscription struct {
+}
+
+// The input of updateLabel; omitted fields stay as they are.
+type UpdateLabelInput struct {
+	// The label's id.
+	ID string `json:"id"`
+	// A new name (1–50 characters, no comma; unique in the repository).
+	Name *string `json:"name,omitempty"`
+	// A new color (rrggbb).
+	Color *string `json:"color,omitempty"`
+	// A new description (up to 100 characters; empty removes it).
+	Description *string `json:"description,omitempty"`
+	// A client-chosen key that makes the mutation safe to retry (see openIssue).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of updateLabel.
+type UpdateLabelPayload struct {
+	// The label as changed.
+	Label *Label `json:"label"`
 }
 
 // Organization fields to change; omitted fields stay as they are.

@@ -175,6 +175,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cc.HTTPClient = eng.HTTPClient()
 		cc.Endpoint = "http://ddblocal.embedded"
 		cc.StaticCredentials = true
+		cc.Unsigned = true
 		cc.Region = "us-east-1"
 		if !cfg.GraphQL.Introspection {
 			cfg.GraphQL.Introspection = true
@@ -269,6 +270,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if gql.Loaders.ObserveBatch == nil {
 		gql.Loaders.ObserveBatch = m.observeBatch
+	}
+	if gql.Loaders.ObserveDispatch == nil {
+		gql.Loaders.ObserveDispatch = m.observeDispatch
 	}
 	httpOpts := obs.HTTPOptions{Logger: cfg.Logger, Metrics: m.http, Quiet: quietRoute}
 	a.handler = obs.Middleware(a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store, Live: a.hub}, gql)), httpOpts)

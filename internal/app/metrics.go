@@ -18,6 +18,7 @@ type metrics struct {
 	dynamo   *table.Metrics
 	attempts *prometheus.CounterVec
 	batches  *prometheus.HistogramVec
+	dispatch *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -33,8 +34,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Keys per dataloader batch (one BatchGetItem of at most 100 keys), by loader.",
 			Buckets: []float64{1, 2, 5, 10, 20, 50, 100},
 		}, []string{"loader"}),
+		dispatch: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: obs.Namespace, Subsystem: "loader", Name: "dispatches_total",
+			Help: "Dataloader batches sent, by loader and trigger: idle (every field of the level had asked), window (the fallback wait elapsed first), full (100 keys).",
+		}, []string{"loader", "trigger"}),
 	}
-	reg.MustRegister(m.attempts, m.batches)
+	reg.MustRegister(m.attempts, m.batches, m.dispatch)
 	return m
 }
 
@@ -59,4 +64,9 @@ func commandName(a events.AppendAttempt) string {
 // observeBatch is the loaders' ObserveBatch.
 func (m *metrics) observeBatch(loader string, keys int) {
 	m.batches.WithLabelValues(loader).Observe(float64(keys))
+}
+
+// observeDispatch is the loaders' ObserveDispatch.
+func (m *metrics) observeDispatch(loader, trigger string) {
+	m.dispatch.WithLabelValues(loader, trigger).Inc()
 }

@@ -40,13 +40,13 @@ func RepositoryOf(id entities.ID) (entities.RepositoryID, bool) {
 	case entities.RepositoryID:
 		return id, true
 	case entities.IssueID:
-		return id.Repo(), true
+		return id.Repository(), true
 	case entities.PullRequestID:
-		return id.Repo(), true
+		return id.Repository(), true
 	case entities.CommentID:
-		return id.Repo(), true
+		return id.Repository(), true
 	case entities.StarID:
-		return id.Repo(), true
+		return id.Repository(), true
 	case entities.ReactionID:
 		return RepositoryOf(id.Subject())
 	}

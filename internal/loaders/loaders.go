@@ -2,28 +2,42 @@ package loaders
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/hubstream/hubstream/internal/table"
 )
 
 // Options configure the loaders of one request.
 type Options struct {
-	// Wait is how long a loader collects keys before it calls DynamoDB.
-	// Default 2 ms: gqlgen resolves sibling fields concurrently within
-	// microseconds, so a short window already catches a whole level.
+	// Wait is how long a batch collects keys outside a GraphQL operation
+	// (no Begin): the plain window. Default DefaultWait (5 ms).
 	Wait time.Duration
+	// Stall is the fallback during an operation, whose batches the
+	// scheduler (scheduler.go) sends as soon as every field is done or
+	// waiting: an open batch is sent anyway once Stall passed without any
+	// progress of the request — only a field waiting on something else
+	// than a loader makes that happen. Default DefaultStall (50 ms).
+	Stall time.Duration
 	// ObserveBatch, when set, is called with the loader's name and the
 	// number of keys of every batch it loads (metrics: batch sizes). It
 	// must be safe for concurrent use and quick. Default: none.
 	ObserveBatch func(loader string, keys int)
+	// ObserveDispatch, when set, is called with the loader's name and
+	// what sent each batch (TriggerIdle, TriggerWindow, TriggerFull). It
+	// is called with the request's scheduler locked: it must be quick and
+	// must not use the loaders. Default: none.
+	ObserveDispatch func(loader, trigger string)
 }
+
+// The defaults of Options.Wait and Options.Stall.
+const (
+	DefaultWait  = 5 * time.Millisecond
+	DefaultStall = 50 * time.Millisecond
+)
 
 // Item is a raw read item.
 type Item = map[string]types.AttributeValue
@@ -33,10 +47,11 @@ type Loaders struct {
 	// ItemByKey loads any read items by primary key. Every entity loader
 	// goes through it, so all keys wanted at one level of a query share one
 	// BatchGetItem. A missing item is nil.
-	ItemByKey *dataloader.Loader[table.Key, Item]
+	ItemByKey *Batcher[table.Key, Item]
 	// Pager lists connections (Query) with sealed cursors.
 	Pager *Pager
 	src   Source
+	sched *scheduler
 
 	countMu sync.Mutex
 	counts  map[string]*countCall // Count results of this request, by binding
@@ -52,37 +67,23 @@ type Source struct {
 // New returns fresh loaders for one request.
 func New(src Source, opts Options) *Loaders {
 	if opts.Wait <= 0 {
-		opts.Wait = 5 * time.Millisecond
+		opts.Wait = DefaultWait
 	}
+	if opts.Stall <= 0 {
+		opts.Stall = DefaultStall
+	}
+	s := &scheduler{window: opts.Wait, stall: opts.Stall, observe: opts.ObserveDispatch}
 	return &Loaders{
 		src:   src,
 		Pager: src.Pager,
-		ItemByKey: dataloader.NewBatchedLoader(func(ctx context.Context, keys []table.Key) []*dataloader.Result[Item] {
+		sched: s,
+		ItemByKey: newBatcher(s, "item", maxBatchGet, func(ctx context.Context, keys []table.Key) ([]Item, error) {
 			if opts.ObserveBatch != nil {
 				opts.ObserveBatch("item", len(keys))
 			}
-			items, err := batchGet(ctx, src.DB, src.Table, keys)
-			out := make([]*dataloader.Result[Item], len(keys))
-			for i := range keys {
-				if err != nil {
-					out[i] = &dataloader.Result[Item]{Error: err}
-				} else {
-					out[i] = &dataloader.Result[Item]{Data: items[i]}
-				}
-			}
-			return out
-		}, dataloader.WithWait[table.Key, Item](opts.Wait), dataloader.WithBatchCapacity[table.Key, Item](maxBatchGet)),
+			return batchGet(ctx, src.DB, src.Table, keys)
+		}),
 	}
-}
-
-// Account loads a user or organization by login (case-insensitive); nil if
-// there is none.
-func (l *Loaders) Account(ctx context.Context, login string) (*Account, error) {
-	it, err := l.ItemByKey.Load(ctx, table.AccountKey(strings.ToLower(login)))()
-	if err != nil {
-		return nil, err
-	}
-	return decodeAccount(it), nil
 }
 
 type ctxKey struct{}

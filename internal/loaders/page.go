@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -51,6 +52,15 @@ type Collection struct {
 	Filter func(ctx context.Context, items []map[string]types.AttributeValue) ([]bool, error)
 }
 
+// keep is a Collection.Keep that keeps the T items f accepts (and no
+// other item).
+func keep[T readmodel.Entity](f func(T) bool) func(Item) bool {
+	return func(it Item) bool {
+		v, ok := readmodel.Decode[T](it)
+		return ok && f(v)
+	}
+}
+
 // keep applies c's Keep and Filter to one batch of items Query returned.
 func (c Collection) keep(ctx context.Context, batch []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
 	out := batch[:0:0]
@@ -75,12 +85,54 @@ func (c Collection) keep(ctx context.Context, batch []map[string]types.Attribute
 	return kept, nil
 }
 
-// Page is one page of a connection, in the connection's order.
-type Page struct {
+// rawPage is one page of a collection as Query read it: items, not yet
+// decoded, in the connection's order.
+type rawPage struct {
 	Items   []map[string]types.AttributeValue
 	Cursors []string
 	HasNext bool
 	HasPrev bool
+}
+
+// Page is one page of a connection of T (a read model struct), in the
+// connection's order; Cursors[i] is Items[i]'s.
+//
+// StartCursor and EndCursor are the cursors of the page's first and last
+// read items even when decoding dropped them (counter residue, an item of
+// another type): any cursor of the collection is a valid place to continue
+// from, so a client never re-reads dropped items nor gets stuck on a page
+// whose items were all dropped while HasNext is true. Both are "" for an
+// empty page.
+type Page[T any] struct {
+	Items                  []T
+	Cursors                []string
+	StartCursor, EndCursor string
+	HasNext, HasPrev       bool
+}
+
+// decodePage decodes the items of raw that are T items and drops the
+// others.
+func decodePage[T readmodel.Entity](raw rawPage) Page[T] {
+	p := Page[T]{HasNext: raw.HasNext, HasPrev: raw.HasPrev}
+	for i, it := range raw.Items {
+		if v, ok := readmodel.Decode[T](it); ok {
+			p.Items = append(p.Items, v)
+			p.Cursors = append(p.Cursors, raw.Cursors[i])
+		}
+	}
+	if n := len(raw.Cursors); n > 0 {
+		p.StartCursor, p.EndCursor = raw.Cursors[0], raw.Cursors[n-1]
+	}
+	return p
+}
+
+// queryPage is query decoding the page as T items.
+func queryPage[T readmodel.Entity](ctx context.Context, p *Pager, c Collection, a PageArgs) (Page[T], error) {
+	raw, err := p.query(ctx, c, a)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	return decodePage[T](raw), nil
 }
 
 // Pager runs connection queries and issues their cursors: AES-GCM
@@ -173,27 +225,27 @@ func checkArgs(a PageArgs) (n int, backward bool, err error) {
 	return int(*v), backward, nil
 }
 
-// Query returns one page of c. With first/after it walks the natural order
+// query returns one page of c. With first/after it walks the natural order
 // from after the cursor; with last/before it walks backwards from before
 // the cursor and returns the page in natural order. It reads one item more
 // than the page needs, so the "more" flag in the walking direction is
 // exact.
-func (p *Pager) Query(ctx context.Context, c Collection, a PageArgs) (Page, error) {
+func (p *Pager) query(ctx context.Context, c Collection, a PageArgs) (rawPage, error) {
 	n, backward, err := checkArgs(a)
 	if err != nil {
-		return Page{}, err
+		return rawPage{}, err
 	}
 	var start map[string]types.AttributeValue
 	if cur := a.After; backward {
 		cur = a.Before
 		if cur != nil {
 			if start, err = p.open(c.Binding, *cur); err != nil {
-				return Page{}, err
+				return rawPage{}, err
 			}
 		}
 	} else if cur != nil {
 		if start, err = p.open(c.Binding, *cur); err != nil {
-			return Page{}, err
+			return rawPage{}, err
 		}
 	}
 	pkName, skName := table.AttrPK, table.AttrSK
@@ -216,11 +268,11 @@ func (p *Pager) Query(ctx context.Context, c Collection, a PageArgs) (Page, erro
 		in.Limit = aws.Int32(int32(n + 1 - len(items)))
 		res, err := p.db.Query(ctx, in)
 		if err != nil {
-			return Page{}, fmt.Errorf("loaders: query %s: %w", c.Binding, err)
+			return rawPage{}, fmt.Errorf("loaders: query %s: %w", c.Binding, err)
 		}
 		kept, err := c.keep(ctx, res.Items)
 		if err != nil {
-			return Page{}, err
+			return rawPage{}, err
 		}
 		items = append(items, kept...)
 		if res.LastEvaluatedKey == nil {
@@ -228,7 +280,7 @@ func (p *Pager) Query(ctx context.Context, c Collection, a PageArgs) (Page, erro
 		}
 		in.ExclusiveStartKey = res.LastEvaluatedKey
 	}
-	page := Page{}
+	page := rawPage{}
 	more := len(items) > n
 	if more {
 		items = items[:n]
@@ -249,7 +301,7 @@ func (p *Pager) Query(ctx context.Context, c Collection, a PageArgs) (Page, erro
 			key[pkName], key[skName] = it[pkName], it[skName]
 		}
 		if page.Cursors[i], err = p.seal(c.Binding, key); err != nil {
-			return Page{}, err
+			return rawPage{}, err
 		}
 	}
 	return page, nil

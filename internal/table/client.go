@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -38,6 +39,12 @@ type ClientConfig struct {
 	// StaticCredentials skips the AWS credential chain (for local
 	// endpoints that ignore signatures).
 	StaticCredentials bool
+	// Unsigned sends requests without a SigV4 signature (anonymous
+	// credentials), for the embedded engine in the same process, which
+	// checks none: signing (a SHA-256 of the body, canonical headers, an
+	// HMAC chain) and the per-request id cost a fifth of a read's CPU there
+	// (hubbench's profile, docs/benchmarks.md). Implies StaticCredentials.
+	Unsigned bool
 	// MaxAttempts bounds the SDK's own retries. Default: the SDK's (3).
 	MaxAttempts int
 	// StreamsEndpoint overrides Endpoint for the DynamoDB Streams client.
@@ -102,7 +109,7 @@ const credentialsTimeout = 10 * time.Second
 // once (within 10 s when it has to ask the EC2 metadata service).
 // StaticCredentials skips the chain and never fails.
 func NewClients(ctx context.Context, cfg ClientConfig) (Clients, error) {
-	if cfg.StaticCredentials {
+	if cfg.StaticCredentials || cfg.Unsigned {
 		// A local endpoint needs nothing from the AWS configuration chain,
 		// and must not be affected by it (profiles, CA bundles, regions).
 		region := cfg.Region
@@ -113,6 +120,9 @@ func NewClients(ctx context.Context, cfg ClientConfig) (Clients, error) {
 			Region:      region,
 			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
 			HTTPClient:  cfg.HTTPClient,
+		}
+		if cfg.Unsigned {
+			awsCfg.Credentials = aws.AnonymousCredentials{}
 		}
 		if cfg.MaxAttempts > 0 {
 			awsCfg.RetryMaxAttempts = cfg.MaxAttempts
@@ -172,10 +182,15 @@ func checkCredentials(ctx context.Context, awsCfg aws.Config, endpoint string) e
 }
 
 func newClients(awsCfg aws.Config, cfg ClientConfig) Clients {
-	if awsCfg.Credentials != nil {
+	if awsCfg.Credentials != nil && !cfg.Unsigned {
+		// Anonymous credentials stay as they are: the SDK recognises them
+		// by their type to skip signing, and they retrieve nothing to fail.
 		awsCfg.Credentials = typedCredentials{next: awsCfg.Credentials}
 	}
 	var apiOptions []func(*middleware.Stack) error
+	if cfg.Unsigned {
+		apiOptions = append(apiOptions, trimInProcess)
+	}
 	if cfg.Metrics != nil {
 		apiOptions = append(apiOptions, cfg.Metrics.install)
 	}
@@ -225,4 +240,18 @@ func (t typedCredentials) Retrieve(ctx context.Context) (aws.Credentials, error)
 		return c, &CredentialsError{Err: err}
 	}
 	return c, nil
+}
+
+// trimInProcess removes from a client's stack what only a remote service
+// uses, for unsigned requests to the embedded engine: the payload hash
+// (signing input), the random request id (crypto/rand per request), the
+// Lambda recursion-detection header (environment reads per request) and
+// the User-Agent header.
+func trimInProcess(stack *middleware.Stack) error {
+	for _, id := range []string{"ClientRequestID", "RecursionDetection", "UserAgent"} {
+		if _, err := stack.Build.Remove(id); err != nil {
+			return fmt.Errorf("table: remove %s: %w", id, err)
+		}
+	}
+	return v4.RemoveComputePayloadSHA256Middleware(stack)
 }

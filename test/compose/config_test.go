@@ -64,7 +64,7 @@ func TestDockerComposeConfig(t *testing.T) {
 			defer cancel()
 			args := append(append(append([]string{}, compose[1:]...), profile...), "config", "--services")
 			cmd := exec.CommandContext(ctx, compose[0], args...)
-			cmd.Dir = repoRoot
+			cmd.Dir = repositoryRoot
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Run(); err != nil {

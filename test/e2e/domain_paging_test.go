@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -76,10 +77,10 @@ func TestDomainPaging(t *testing.T) {
 	const issues = 260
 	var all, open, closed []string
 	for n := 1; n <= issues; n++ {
-		domExec(t, srv, users[n%10], entities.OpenIssue{Actor: users[n%10], Repo: big, Title: fmt.Sprintf("issue %d", n)})
+		domExec(t, srv, users[n%10], entities.OpenIssue{Actor: users[n%10], Repository: big, Title: fmt.Sprintf("issue %d", n)})
 		all = append(all, fmt.Sprint(n))
 		if n%2 == 0 {
-			domExec(t, srv, "owner", entities.CloseIssue{Actor: "owner", Repo: big, Number: n})
+			domExec(t, srv, "owner", entities.CloseIssue{Actor: "owner", Repository: big, Number: n})
 			closed = append(closed, fmt.Sprint(n))
 		} else {
 			open = append([]string{fmt.Sprint(n)}, open...)
@@ -91,17 +92,17 @@ func TestDomainPaging(t *testing.T) {
 	for i := range 200 {
 		n := issues + 1 + i
 		author := users[20+i%10]
-		domExec(t, srv, author, entities.OpenPullRequest{Actor: author, Repo: big, Title: fmt.Sprintf("pr %d", n), HeadRef: fmt.Sprintf("topic-%d", n), BaseRef: "main"})
+		domExec(t, srv, author, entities.OpenPullRequest{Actor: author, Repository: big, Title: fmt.Sprintf("pr %d", n), HeadRef: fmt.Sprintf("topic-%d", n), BaseRef: "main"})
 		pulls = append(pulls, fmt.Sprint(n))
 		switch i % 4 {
 		case 1:
-			domExec(t, srv, author, entities.ClosePullRequest{Actor: author, Repo: big, Number: n})
+			domExec(t, srv, author, entities.ClosePullRequest{Actor: author, Repository: big, Number: n})
 		case 2:
-			domExec(t, srv, "owner", entities.MergePullRequest{Actor: "owner", Repo: big, Number: n})
+			domExec(t, srv, "owner", entities.MergePullRequest{Actor: "owner", Repository: big, Number: n})
 			openOrMerged = append(openOrMerged, fmt.Sprint(n))
 		case 3:
-			domExec(t, srv, author, entities.ClosePullRequest{Actor: author, Repo: big, Number: n})
-			domExec(t, srv, author, entities.ReopenPullRequest{Actor: author, Repo: big, Number: n})
+			domExec(t, srv, author, entities.ClosePullRequest{Actor: author, Repository: big, Number: n})
+			domExec(t, srv, author, entities.ReopenPullRequest{Actor: author, Repository: big, Number: n})
 			fallthrough
 		default:
 			openOrMerged = append(openOrMerged, fmt.Sprint(n))
@@ -122,7 +123,7 @@ func TestDomainPaging(t *testing.T) {
 		lastID = id
 		body := fmt.Sprintf("comment %03d", i)
 		author := users[i%7]
-		domExec(t, srv, author, entities.AddComment{Actor: author, Repo: big, Number: 2, ID: id, Body: body})
+		domExec(t, srv, author, entities.AddComment{Actor: author, Repository: big, Number: 2, ID: id, Body: body})
 		comments = append(comments, body)
 	}
 	// Stargazers (by login) and forks (by owner login), made in shuffled
@@ -156,11 +157,11 @@ func TestDomainPaging(t *testing.T) {
 	// An owner with 105 repositories (recently updated first), a few
 	// updated after creation, all starred by fan (by owner and name).
 	var touched []string // oldest change first
-	var repoNames []string
+	var repositoryNames []string
 	for i := range 105 {
-		repoNames = append(repoNames, fmt.Sprintf("r%03d", i))
+		repositoryNames = append(repositoryNames, fmt.Sprintf("r%03d", i))
 	}
-	for _, name := range shuffled(repoNames) {
+	for _, name := range shuffled(repositoryNames) {
 		domExec(t, srv, "hoarder", entities.CreateRepository{Owner: "hoarder", Name: name, Actor: "hoarder"})
 		touched = append(touched, name)
 	}
@@ -180,10 +181,10 @@ func TestDomainPaging(t *testing.T) {
 		recent = append(recent, touched[i])
 	}
 	var starred []string
-	for _, name := range shuffled(repoNames) {
+	for _, name := range shuffled(repositoryNames) {
 		domExec(t, srv, "fan", entities.StarRepository{Owner: "hoarder", Name: name, Actor: "fan"})
 	}
-	for _, name := range repoNames {
+	for _, name := range repositoryNames {
 		starred = append(starred, "hoarder/"+name)
 	}
 	aggregates := testkit.AwaitProjected(t, srv, 90*time.Second)
@@ -203,21 +204,21 @@ func TestDomainPaging(t *testing.T) {
 		}
 	}
 	bigKey := table.RepositoryKey("owner", "big")
-	repoBig := `repository(owner: "owner", name: "big") { %s }`
+	repositoryBig := `repository(owner: "owner", name: "big") { %s }`
 	cases := []domPagingCase{
-		{"open issues, newest first", repoBig, []string{"repository", "conn"}, "issues", "states: [OPEN]", "number", open, counter(bigKey, table.ReadOpenIssueCount)},
-		{"closed issues, by number", repoBig, []string{"repository", "conn"}, "issues", "states: [CLOSED]", "number", closed, counter(bigKey, table.ReadClosedIssueCount)},
-		{"all issues, by number", repoBig, []string{"repository", "conn"}, "issues", "", "number", all, counter(bigKey, table.ReadOpenIssueCount, table.ReadClosedIssueCount)},
-		{"pull requests, by number", repoBig, []string{"repository", "conn"}, "pullRequests", "", "number", pulls, counter(bigKey, table.ReadOpenPullCount, table.ReadClosedPullCount, table.ReadMergedPullCount)},
-		{"open and merged pull requests, by number", repoBig, []string{"repository", "conn"}, "pullRequests", "states: [MERGED, OPEN]", "number", openOrMerged, counter(bigKey, table.ReadOpenPullCount, table.ReadMergedPullCount)},
-		{"open pull requests, newest first", repoBig, []string{"repository", "conn"}, "pullRequests", "states: [OPEN]", "number", openPulls, counter(bigKey, table.ReadOpenPullCount)},
-		{"comments of an issue, oldest first", `repository(owner: "owner", name: "big") { issue(number: 2) { %s } }`, []string{"repository", "issue", "conn"}, "comments", "", "body", comments, counter(table.IssueKey("owner", "big", 2), table.ReadCommentCount)},
-		{"stargazers, by login", repoBig, []string{"repository", "conn"}, "stargazers", "", "login", users, counter(bigKey, table.ReadStargazerCount)},
-		{"forks, by owner", repoBig, []string{"repository", "conn"}, "forks", "", "nameWithOwner", forks, counter(bigKey, table.ReadForkCount)},
-		{"starred repositories, by owner and name", `user(login: "fan") { %s }`, []string{"user", "conn"}, "starredRepositories", "", "nameWithOwner", starred, counter(table.AccountKey("fan"), table.ReadStarredCount)},
-		{"organization members, by login", `organization(login: "guild") { %s }`, []string{"organization", "conn"}, "members", "", "login", members, counter(table.AccountKey("guild"), table.ReadMemberCount)},
-		{"user organizations, by login", `user(login: "joiner") { %s }`, []string{"user", "conn"}, "organizations", "", "login", orgs, counter(table.AccountKey("joiner"), table.ReadOrganizationCount)},
-		{"owner repositories, recently updated first", `user(login: "hoarder") { %s }`, []string{"user", "conn"}, "repositories", "", "name", recent, counter(table.AccountKey("hoarder"), table.ReadRepositoryCount)},
+		{"open issues, newest first", repositoryBig, []string{"repository", "conn"}, "issues", "states: [OPEN]", "number", open, counter(bigKey, readmodel.AttrOpenIssueCount)},
+		{"closed issues, by number", repositoryBig, []string{"repository", "conn"}, "issues", "states: [CLOSED]", "number", closed, counter(bigKey, readmodel.AttrClosedIssueCount)},
+		{"all issues, by number", repositoryBig, []string{"repository", "conn"}, "issues", "", "number", all, counter(bigKey, readmodel.AttrOpenIssueCount, readmodel.AttrClosedIssueCount)},
+		{"pull requests, by number", repositoryBig, []string{"repository", "conn"}, "pullRequests", "", "number", pulls, counter(bigKey, readmodel.AttrOpenPullCount, readmodel.AttrClosedPullCount, readmodel.AttrMergedPullCount)},
+		{"open and merged pull requests, by number", repositoryBig, []string{"repository", "conn"}, "pullRequests", "states: [MERGED, OPEN]", "number", openOrMerged, counter(bigKey, readmodel.AttrOpenPullCount, readmodel.AttrMergedPullCount)},
+		{"open pull requests, newest first", repositoryBig, []string{"repository", "conn"}, "pullRequests", "states: [OPEN]", "number", openPulls, counter(bigKey, readmodel.AttrOpenPullCount)},
+		{"comments of an issue, oldest first", `repository(owner: "owner", name: "big") { issue(number: 2) { %s } }`, []string{"repository", "issue", "conn"}, "comments", "", "body", comments, counter(table.IssueKey("owner", "big", 2), readmodel.AttrCommentCount)},
+		{"stargazers, by login", repositoryBig, []string{"repository", "conn"}, "stargazers", "", "login", users, counter(bigKey, readmodel.AttrStargazerCount)},
+		{"forks, by owner", repositoryBig, []string{"repository", "conn"}, "forks", "", "nameWithOwner", forks, counter(bigKey, readmodel.AttrForkCount)},
+		{"starred repositories, by owner and name", `user(login: "fan") { %s }`, []string{"user", "conn"}, "starredRepositories", "", "nameWithOwner", starred, counter(table.AccountKey("fan"), readmodel.AttrStarredCount)},
+		{"organization members, by login", `organization(login: "guild") { %s }`, []string{"organization", "conn"}, "members", "", "login", members, counter(table.AccountKey("guild"), readmodel.AttrMemberCount)},
+		{"user organizations, by login", `user(login: "joiner") { %s }`, []string{"user", "conn"}, "organizations", "", "login", orgs, counter(table.AccountKey("joiner"), readmodel.AttrOrganizationCount)},
+		{"owner repositories, recently updated first", `user(login: "hoarder") { %s }`, []string{"user", "conn"}, "repositories", "", "name", recent, counter(table.AccountKey("hoarder"), readmodel.AttrRepositoryCount)},
 	}
 	c := srv.GraphQL
 	first := map[string]domPage{} // each case's first forward page

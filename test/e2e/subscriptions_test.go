@@ -114,6 +114,10 @@ func next(t *testing.T, ws *testkit.WS) testkit.WSMessage {
 	return m
 }
 
+// subCreateRepo creates a repository (work_test.go's constant of the same
+// query left with the labels merge).
+const subCreateRepo = `mutation($in: CreateRepositoryInput!) { createRepository(input: $in) { repository { name } } }`
+
 const (
 	subRepoActivity = `subscription($o: String!, $n: String!) { repositoryActivity(owner: $o, name: $n) {
 		__typename aggregateId version eventType actor repository { nameWithOwner }
@@ -158,7 +162,7 @@ func activityOf(t *testing.T, m testkit.WSMessage) activity {
 func setupRepo(t *testing.T, p subPair, owner, name string, private bool) {
 	t.Helper()
 	p.mutate(t, owner, `mutation($l: String!) { createUser(input: {login: $l}) { user { login } } }`, map[string]any{"l": owner})
-	p.mutate(t, owner, workCreateRepo, map[string]any{"in": map[string]any{"name": name, "isPrivate": private}})
+	p.mutate(t, owner, subCreateRepo, map[string]any{"in": map[string]any{"name": name, "isPrivate": private}})
 	// The subscription checks the repository in the read model.
 	testkit.Eventually(t, subDeadline, func() bool {
 		r, err := p.a.As(t, owner).Do(context.Background(), `query($o: String!, $n: String!) { repository(owner: $o, name: $n) { name } }`, map[string]any{"o": owner, "n": name})
@@ -227,7 +231,7 @@ func TestSubscriptionPrivateRepository(t *testing.T) {
 	}
 	p.mutate(t, "boss", `mutation { createOrganization(input: {login: "acme"}) { organization { login } } }`, nil)
 	p.mutate(t, "boss", `mutation { addMember(input: {organization: "acme", login: "member", role: MEMBER}) { organization { login } } }`, nil)
-	p.mutate(t, "boss", workCreateRepo, map[string]any{"in": map[string]any{"owner": "acme", "name": "secret", "isPrivate": true}})
+	p.mutate(t, "boss", subCreateRepo, map[string]any{"in": map[string]any{"owner": "acme", "name": "secret", "isPrivate": true}})
 	testkit.Eventually(t, subDeadline, func() bool {
 		r, err := p.a.As(t, "member").Do(context.Background(), `{ repository(owner: "acme", name: "secret") { name } }`, nil)
 		return err == nil && strings.Contains(string(r.Data), "secret")

@@ -2,39 +2,48 @@ package testkit
 
 import (
 	"testing"
+	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/hubstream/hubstream/internal/app"
 )
 
-// MetricValue returns the value of the counter or gauge name with exactly
-// labels in reg (0 when there is no such series).
-func MetricValue(tb testing.TB, reg prometheus.Gatherer, name string, labels map[string]string) float64 {
+// Metric returns the app's counter name summed by the value of label
+// ("" sums all series under the key ""): what /metrics would show, read
+// from the app's registry.
+func (s *Server) Metric(tb testing.TB, name, label string) map[string]int {
 	tb.Helper()
-	fams, err := reg.Gather()
+	families, err := s.App.Registry().Gather()
 	if err != nil {
-		tb.Fatalf("testkit: gathering metrics: %v", err)
+		tb.Fatalf("testkit: gather metrics: %v", err)
 	}
-	for _, f := range fams {
+	out := map[string]int{}
+	for _, f := range families {
 		if f.GetName() != name {
 			continue
 		}
-	series:
 		for _, m := range f.GetMetric() {
-			if len(m.GetLabel()) != len(labels) {
-				continue
-			}
+			key := ""
 			for _, l := range m.GetLabel() {
-				if labels[l.GetName()] != l.GetValue() {
-					continue series
+				if l.GetName() == label {
+					key = l.GetValue()
 				}
 			}
-			switch {
-			case m.GetCounter() != nil:
-				return m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				return m.GetGauge().GetValue()
-			}
+			out[key] += int(m.GetCounter().GetValue())
 		}
 	}
-	return 0
+	return out
 }
+
+// LoaderDispatches returns the loader batches the app has sent so far,
+// by trigger (hubstream_loader_dispatches_total: idle, window, full).
+func (s *Server) LoaderDispatches(tb testing.TB) map[string]int {
+	tb.Helper()
+	return s.Metric(tb, "hubstream_loader_dispatches_total", "trigger")
+}
+
+// NoStallWindow is an Options.Configure that sets the loaders' stall
+// fallback (loaders.Options.Stall) to an hour: a test that asserts that
+// every batch left because its level had asked (trigger idle) then holds
+// on a starved machine too, and a batch that waits for anything else
+// hangs the test instead of passing by the clock.
+func NoStallWindow(cfg *app.Config) { cfg.GraphQL.Loaders.Stall = time.Hour }
