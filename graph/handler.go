@@ -63,6 +63,8 @@ type HandlerOptions struct {
 	// request's obs.Request, when the context has one, is told the
 	// operation, the viewer and the error codes either way.
 	Metrics *Metrics
+	// WebSocket configures subscriptions over WebSocket (websocket.go).
+	WebSocket WebSocketOptions
 }
 
 // withDefaults fills in the documented defaults.
@@ -97,8 +99,14 @@ func (o HandlerOptions) withDefaults() HandlerOptions {
 // bearer-token authentication when opts.Auth is set.
 func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	opts = opts.withDefaults()
+	r.Source, r.Loaders = opts.Source, opts.Loaders
 	es := costedSchema{generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexityRoot()})}
 	srv := handler.New(es)
+	srv.AddTransport(websocketTransport(opts.WebSocket.withDefaults(), opts.Auth, func() {
+		if r.Live != nil {
+			r.Live.CountDrop("write_timeout")
+		}
+	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -123,6 +131,8 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	// Inside the observer, which then counts what the client receives.
 	srv.Use(responseLimits{maxBytes: opts.MaxResponseBytes, maxErrors: opts.MaxErrors})
 	srv.AroundOperations(primeRootFields)
+	srv.AroundOperations(subscriptionOperations)
+	srv.AroundResponses(freshLoaders(opts))
 	// Sends each level's batch as soon as the level's fields have all
 	// asked (dispatch.go), instead of after the loaders' window.
 	srv.Use(newDispatcher(es.Schema(), opts.Metrics))
@@ -136,6 +146,11 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if v, ok := auth.ViewerFrom(req.Context()); ok {
 			obs.RequestFrom(req.Context()).SetViewer(v.Login)
+		}
+		if req.Header.Get("Upgrade") != "" {
+			var cancel func()
+			req, cancel = withWebSocketContext(req, opts.WebSocket.Done)
+			defer cancel()
 		}
 		ctx := withRequestMemo(withViewerState(loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders))))
 		ctx = withConsistency(ctx, w, req, opts.ConsistencyWait, opts.Source.Pager)

@@ -28,7 +28,9 @@ type Options struct {
 	// not wait for their projection (GraphQL.ConsistencyWait -1).
 	NoProjector bool
 	// CountRequests installs a table.RequestCounter around every DynamoDB
-	// call of the app (Server.Counter).
+	// call of the app (Server.Counter). It also turns subscriptions' stream
+	// reader off: request budgets count what requests cost, and the
+	// reader's background reads would be counted with them.
 	CountRequests bool
 	// Table overrides the table name.
 	Table string
@@ -82,6 +84,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	cfg.Projector.Logger = obs.PrintfLogger(logs.Logf, slog.LevelInfo)
 	var counter *table.RequestCounter
 	if opts.CountRequests {
+		cfg.Subscriptions.Disabled = true
 		cfg.WrapHTTP = func(next aws.HTTPClient) aws.HTTPClient {
 			counter = table.NewRequestCounter(next)
 			return counter
