@@ -50,6 +50,8 @@ func resolveNode(ctx context.Context, id string) (model.Node, error) {
 		return nil, nil
 	case "Repository":
 		return repositoryNode(ctx, key)
+	case "Label":
+		return labelNode(ctx, id)
 	}
 	kind, ok := nodeKind(typeName)
 	if !ok {
@@ -118,6 +120,23 @@ func repositoryNode(ctx context.Context, key string) (model.Node, error) {
 	return repositoryFromRead(r), nil
 }
 
+// labelNode resolves a label's node ID, "owner/repo/id": the label with
+// that ID in that repository, if the viewer may see the repository.
+func labelNode(ctx context.Context, id string) (model.Node, error) {
+	repo, labelID, err := parseLabelNodeID(id)
+	if err != nil || entities.ValidateLogin("id", repo.Owner()) != nil || entities.ValidateRepositoryName("id", repo.Name()) != nil {
+		return nil, nil
+	}
+	if r, err := visibleRepository(ctx, repo.Owner(), repo.Name()); err != nil || r == nil {
+		return nil, err
+	}
+	labels, err := loadersFrom(ctx).LabelsByID(ctx, repo.Owner(), repo.Name(), []string{labelID})
+	if err != nil || len(labels) == 0 || labels[0] == nil {
+		return nil, err
+	}
+	return labelFromRead(labels[0]), nil
+}
+
 // resolveNodes is nodes(ids:): each ID resolved as node(id:) does,
 // concurrently, so that the loaders batch their reads. More than
 // maxNodeIDs IDs is BAD_USER_INPUT.
@@ -165,6 +184,12 @@ func nodeKeys(id string) ([]table.Key, string) {
 			return nil, ""
 		}
 		return []table.Key{table.RepositoryKey(parts[0], parts[1])}, parts[0]
+	case "Label":
+		repo, labelID, err := parseLabelNodeID(id)
+		if err != nil || entities.ValidateLogin("id", repo.Owner()) != nil || entities.ValidateRepositoryName("id", repo.Name()) != nil {
+			return nil, ""
+		}
+		return []table.Key{table.RepositoryKey(repo.Owner(), repo.Name()), table.LabelKey(repo.Owner(), repo.Name(), labelID)}, repo.Owner()
 	}
 	kind, ok := nodeKind(typeName)
 	if !ok {

@@ -43,6 +43,7 @@ func nodeFixtures(t *testing.T, srv *testkit.Server, owner string) map[string]no
 		m["Repository"] = nodeMutate(t, c, `mutation($in: CreateRepositoryInput!) { createRepository(input: $in) { repository { id } } }`, map[string]any{"name": name, "isPrivate": private}, "createRepository", "repository", "id")
 		m["Issue"] = nodeMutate(t, c, `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { id } } }`, map[string]any{"owner": owner, "repository": name, "title": "an issue"}, "openIssue", "issue", "id")
 		m["PullRequest"] = nodeMutate(t, c, `mutation($in: OpenPullRequestInput!) { openPullRequest(input: $in) { pullRequest { id } } }`, map[string]any{"owner": owner, "repository": name, "title": "a change", "headRef": "topic", "baseRef": "main"}, "openPullRequest", "pullRequest", "id")
+		m["Label"] = nodeMutate(t, c, labelCreate, map[string]any{"owner": owner, "repository": name, "name": "bug", "color": "d73a4a"}, "createLabel", "label", "id")
 		m["IssueComment"] = nodeMutate(t, c, domCommentMutation, map[string]any{"owner": owner, "repository": name, "number": 1, "body": "a comment"}, "addComment", "comment", "id")
 		ids[private] = m
 	}
