@@ -220,6 +220,9 @@ func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.Operati
 		errcode.Set(err, errcode.ValidationFailed)
 		return err
 	}
+	if n := schemaSelections(op.SelectionSet, map[string]int{}, map[string]bool{}); n > maxSchemaSelections {
+		return limitError(fmt.Sprintf("the query selects __schema %d times; one operation may select it at most %d time(s)", n, maxSchemaSelections), maxSchemaSelections, n)
+	}
 	m := newMeasurer(ctx, l.es, oc.Variables)
 	if l.depth > 0 {
 		if d := m.depth(op.SelectionSet); d > l.depth {

@@ -99,6 +99,12 @@ func TestHostileRequests(t *testing.T) {
 		}, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
 		{"per-repository reads multiply", gql(`{ user(login: "victim") { a: repositories(first: 100) { nodes { forkCount viewerHasStarred } } b: repositories(first: 100) { nodes { forkCount viewerHasStarred } } c: repositories(first: 100) { nodes { forkCount viewerHasStarred } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
 		{"nested pages multiply", gql(`{ user(login: "victim") { repositories(first: 100) { nodes { issues(first: 100) { nodes { comments(first: 100) { nodes { body } } } } } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
+		// Review 2, F-MED-15: introspection counted nothing, and this 28 KB
+		// request took ~9 s of CPU.
+		{"1,400 aliased __schema", gql(hostileAliases(1400, `__schema { ...S }`)+` fragment S on __Schema { types { fields { args { type { kind } } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "__schema 1400 times"},
+		{"two __schema", gql(`{ a: __schema { queryType { name } } b: __schema { queryType { name } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "__schema 2 times"},
+		{"1,000 aliased __type", gql(hostileAliases(1000, `__type(name: "Repository") { ...T }`)+` fragment T on __Type { fields { args { type { kind } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
+		{"400 aliased __type lists", gql(hostileAliases(400, `__type(name: "Repository") { fields { args { type { kind name ofType { kind name } } } } }`), nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
 		{"too many tokens", gql(hostileAliases(6000, `ok`), nil), http.StatusUnprocessableEntity, "GRAPHQL_PARSE_FAILED", "", "token"},
 		{"first: 10000", gql(`{ user(login: "victim") { repositories(first: 10000) { nodes { name } } } }`, nil), http.StatusOK, "BAD_USER_INPUT", "first", "between 1 and 100"},
 		{"last: 10000", gql(`{ repository(owner: "victim", name: "repo") { issues(last: 10000) { nodes { title } } } }`, nil), http.StatusOK, "BAD_USER_INPUT", "last", "between 1 and 100"},
