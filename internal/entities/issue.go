@@ -1,7 +1,6 @@
 package entities
 
 import (
-	"strings"
 	"time"
 )
 
@@ -164,7 +163,7 @@ func (c OpenIssue) Decide(in Input) ([]Change, error) {
 		return nil, err
 	}
 	n := in.Snapshot(c.Repo).Seq + 1
-	ev := &IssueOpened{Owner: acc.repo.Owner, Repo: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: strings.ToLower(in.Actor), Life: acc.repo.Life}
+	ev := &IssueOpened{Owner: acc.repo.Owner, Repo: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: LowerASCII(in.Actor), Life: acc.repo.Life}
 	changes := []Change{{ID: c.Repo, NewSeq: n}, {ID: NewIssueID(c.Repo, int(n)), Events: []Event{ev}}}
 	return append(changes, acc.memberChecks(false)...), nil
 }

@@ -1,7 +1,6 @@
 package entities
 
 import (
-	"strings"
 	"time"
 )
 
@@ -191,7 +190,7 @@ func (c OpenPullRequest) Decide(in Input) ([]Change, error) {
 		return nil, err
 	}
 	n := in.Snapshot(c.Repo).Seq + 1
-	ev := &PullRequestOpened{Owner: acc.repo.Owner, Repo: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: strings.ToLower(in.Actor), HeadRef: c.HeadRef, BaseRef: c.BaseRef, Life: acc.repo.Life}
+	ev := &PullRequestOpened{Owner: acc.repo.Owner, Repo: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: LowerASCII(in.Actor), HeadRef: c.HeadRef, BaseRef: c.BaseRef, Life: acc.repo.Life}
 	changes := []Change{{ID: c.Repo, NewSeq: n}, {ID: NewPullRequestID(c.Repo, int(n)), Events: []Event{ev}}}
 	return append(changes, acc.memberChecks(false)...), nil
 }
@@ -360,6 +359,6 @@ func (c MergePullRequest) Decide(in Input) ([]Change, error) {
 	case PullRequestStateClosed:
 		return nil, BadInput("number", "pull request #%d is closed; reopen it before merging", c.Number)
 	}
-	ev := &PullRequestMerged{By: strings.ToLower(in.Actor)}
+	ev := &PullRequestMerged{By: LowerASCII(in.Actor)}
 	return append([]Change{{ID: NewPullRequestID(c.Repo, c.Number), Events: []Event{ev}}}, acc.checks(true)...), nil
 }

@@ -2,13 +2,13 @@ package loaders
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -90,7 +90,7 @@ func New(src Source, opts Options) *Loaders {
 // Account loads a user or organization by login (case-insensitive); nil if
 // there is none.
 func (l *Loaders) Account(ctx context.Context, login string) (*Account, error) {
-	it, err := l.ItemByKey.Load(ctx, table.AccountKey(strings.ToLower(login)))()
+	it, err := l.ItemByKey.Load(ctx, table.AccountKey(entities.LowerASCII(login)))()
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package loaders
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/hubstream/hubstream/internal/entities"
@@ -60,7 +59,7 @@ func DecodeMembership(it Item) (*Membership, bool) {
 // Organization loads an organization by login (case-insensitive); nil if
 // there is none (or the login is a user's).
 func (l *Loaders) Organization(ctx context.Context, login string) (*Organization, error) {
-	it, err := l.ItemByKey.Load(ctx, table.AccountKey(strings.ToLower(login)))()
+	it, err := l.ItemByKey.Load(ctx, table.AccountKey(entities.LowerASCII(login)))()
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +71,7 @@ func (l *Loaders) Organization(ctx context.Context, login string) (*Organization
 func (l *Loaders) accountItems(ctx context.Context, logins []string) ([]Item, error) {
 	keys := make([]table.Key, len(logins))
 	for i, login := range logins {
-		keys[i] = table.AccountKey(strings.ToLower(login))
+		keys[i] = table.AccountKey(entities.LowerASCII(login))
 	}
 	items, errs := l.ItemByKey.LoadMany(ctx, keys)()
 	for _, err := range errs {
@@ -116,7 +115,7 @@ func (l *Loaders) AccountsByLogin(ctx context.Context, logins []string) ([]*Acco
 // OrganizationCount is the number of organizations login belongs to (the
 // counter on the user's account item).
 func (l *Loaders) OrganizationCount(ctx context.Context, login string) (int, error) {
-	it, err := l.ItemByKey.Load(ctx, table.AccountKey(strings.ToLower(login)))()
+	it, err := l.ItemByKey.Load(ctx, table.AccountKey(entities.LowerASCII(login)))()
 	if err != nil {
 		return 0, err
 	}
@@ -129,7 +128,7 @@ func (l *Loaders) MembersOf(ctx context.Context, org string, args PageArgs) (Pag
 	pk, prefix := table.MembersOf(org)
 	return l.Pager.Query(ctx, Collection{
 		PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "Organization.members/" + strings.ToLower(org),
+		Binding: "Organization.members/" + entities.LowerASCII(org),
 	}, args)
 }
 
@@ -139,6 +138,6 @@ func (l *Loaders) OrganizationsOf(ctx context.Context, login string, args PageAr
 	index, pk, prefix := table.OrganizationsOf(login)
 	return l.Pager.Query(ctx, Collection{
 		Index: index, PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "User.organizations/" + strings.ToLower(login),
+		Binding: "User.organizations/" + entities.LowerASCII(login),
 	}, args)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -259,7 +258,7 @@ func forkRef(it Item) (RepositoryRef, int) {
 // full).
 func (l *Loaders) ReposOfOwner(ctx context.Context, owner string, includePrivate bool, args PageArgs) (Page, error) {
 	idx, pk, prefix := table.ReposByOwner(owner)
-	c := Collection{Index: idx, PK: pk, SKPrefix: prefix, Ascending: false, Binding: "RepositoryOwner.repositories/" + strings.ToLower(owner)}
+	c := Collection{Index: idx, PK: pk, SKPrefix: prefix, Ascending: false, Binding: "RepositoryOwner.repositories/" + entities.LowerASCII(owner)}
 	if !includePrivate {
 		c.Binding += "/public"
 		c.Keep = func(it map[string]types.AttributeValue) bool { return !attrBool(it, table.ReadIsPrivate) }
@@ -273,7 +272,7 @@ func (l *Loaders) Stargazers(ctx context.Context, owner, name string, life int, 
 	idx, pk, prefix := table.Stargazers(owner, name)
 	return l.Pager.Query(ctx, Collection{
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "Repository.stargazers/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life),
+		Binding: "Repository.stargazers/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(name) + "/" + strconv.Itoa(life),
 		Keep:    func(it map[string]types.AttributeValue) bool { return attrInt(it, table.ReadRepoLife) == life },
 	}, args)
 }
@@ -290,7 +289,7 @@ func (l *Loaders) starredCollection(login, viewer string) Collection {
 	pk, prefix := table.StarsOfUser(login, "", "")
 	return Collection{
 		PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "User.starredRepositories/" + strings.ToLower(login) + "/" + strings.ToLower(viewer),
+		Binding: "User.starredRepositories/" + entities.LowerASCII(login) + "/" + entities.LowerASCII(viewer),
 		Keep:    func(it Item) bool { return isType(it, table.TypeStar) },
 		Filter:  l.visibleLinks(viewer, starRef),
 	}
@@ -338,7 +337,7 @@ func (l *Loaders) forksCollection(owner, name string, life int, viewer string) C
 	idx, pk, prefix := table.ForksOf(owner, name)
 	return Collection{
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "Repository.forks/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life) + "/" + strings.ToLower(viewer),
+		Binding: "Repository.forks/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(name) + "/" + strconv.Itoa(life) + "/" + entities.LowerASCII(viewer),
 		Keep: func(it map[string]types.AttributeValue) bool {
 			return isType(it, table.TypeFork) && attrInt(it, table.ReadRepoLife) == life
 		},
