@@ -220,6 +220,11 @@ func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.Operati
 		errcode.Set(err, errcode.ValidationFailed)
 		return err
 	}
+	if d := incrementalDirective(op.SelectionSet, map[string]bool{}); d != "" {
+		err := gqlerror.Errorf("@%s is not supported: this server answers every request with one complete JSON response (no incremental delivery); remove the directive", d)
+		errcode.Set(err, errcode.ValidationFailed)
+		return err
+	}
 	if n := schemaSelections(op.SelectionSet, map[string]int{}, map[string]bool{}); n > maxSchemaSelections {
 		return limitError(fmt.Sprintf("the query selects __schema %d times; one operation may select it at most %d time(s)", n, maxSchemaSelections), maxSchemaSelections, n)
 	}

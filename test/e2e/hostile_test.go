@@ -113,6 +113,14 @@ func TestHostileRequests(t *testing.T) {
 		{"JSON of the wrong shape", post([]byte(`{"query": {"nested": true}}`)), http.StatusBadRequest, "BAD_USER_INPUT", "", "JSON"},
 		{"malformed GraphQL", gql(`{ user(login: "victim") { login `, nil), http.StatusUnprocessableEntity, "GRAPHQL_PARSE_FAILED", "", ""},
 		{"GraphQL with a stray token", gql(`query { ok } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_PARSE_FAILED", "", ""},
+		// Review 2, F-low-9: the deferred part was never sent (null in a
+		// non-null field, "hasNext": true) and @defer on a mutation ignored.
+		{"@defer on an inline fragment", gql(`{ user(login: "victim") { login ... @defer { repositories(first: 1) { totalCount } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "@defer is not supported"},
+		{"@defer on a fragment spread", gql(`{ user(login: "victim") { login ...R @defer } } fragment R on User { repositories(first: 1) { totalCount } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "@defer is not supported"},
+		{"@defer in a nested fragment", gql(`{ ...Q } fragment Q on Query { user(login: "victim") { ... @defer(label: "x") { login } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "@defer is not supported"},
+		{"@defer around a mutation", func() (*testkit.Response, error) {
+			return starrer.Do(ctx, `mutation { ... @defer { starRepository(input: {owner: "victim", name: "repo"}) { __typename } } }`, nil)
+		}, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "@defer is not supported"},
 		{"Int literal out of range", gql(`{ repository(owner: "victim", name: "repo") { issue(number: 99999999999) { title } } }`, nil), http.StatusOK, "BAD_USER_INPUT", "", "overflows"},
 		{"Int variable out of range", gql(`query($n: Int!) { repository(owner: "victim", name: "repo") { issue(number: $n) { title } } }`, map[string]any{"n": 99999999999}), 0, "", "", ""},
 		{"malformed query string", func() (*testkit.Response, error) { return srv.GraphQL.Get(ctx, "query=%zz") }, http.StatusBadRequest, "BAD_USER_INPUT", "", "malformed"},
