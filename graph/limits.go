@@ -194,8 +194,9 @@ func limitError(msg string, limit, got int) *gqlerror.Error {
 
 // MutateOperationParameters parses the document (with the same token
 // limit as gqlgen, so a document too large for it costs no more here) and
-// refuses the shapes validation cannot afford. A document that does not
-// parse is left to gqlgen, which reports why.
+// refuses the shapes validation cannot afford, and a string variable given
+// for an Int (strict_int.go). A document that does not parse is left to
+// gqlgen, which reports why.
 func (l *limits) MutateOperationParameters(_ context.Context, params *graphql.RawParams) *gqlerror.Error {
 	if params.Query == "" {
 		return nil
@@ -204,8 +205,10 @@ func (l *limits) MutateOperationParameters(_ context.Context, params *graphql.Ra
 	if err != nil {
 		return nil
 	}
-	_, shapeErr := checkShape(doc)
-	return shapeErr
+	if _, shapeErr := checkShape(doc); shapeErr != nil {
+		return shapeErr
+	}
+	return checkIntVariables(l.es.Schema(), doc, params.OperationName, params.Variables)
 }
 
 func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {

@@ -76,6 +76,10 @@ func TestRequestHardening(t *testing.T) {
 			{"a float variable", byVar, map[string]any{"n": 1.5}},
 			{"a huge variable", byVar, map[string]any{"n": 1e20}},
 			{"a variable past 2^31", byVar, map[string]any{"n": 2147483648}},
+			// Review 2, F-low-2: gqlgen coerced a numeric string to an Int.
+			{"a numeric string variable", byVar, map[string]any{"n": "1"}},
+			{"a numeric string for a non-null Int", `query($n: Int!) { repository(owner: "hard", name: "repo") { issue(number: $n) { id } } }`, map[string]any{"n": "1"}},
+			{"a numeric string inside an input object", `mutation($in: EditIssueInput!) { editIssue(input: $in) { issue { id } } }`, map[string]any{"in": map[string]any{"owner": "hard", "repository": "repo", "number": "1", "title": "x"}}},
 			{"a float literal", `{ repository(owner: "hard", name: "repo") { issues(first: 1.5) { totalCount } } }`, nil},
 			{"a literal past 2^31", `{ repository(owner: "hard", name: "repo") { issues(first: 2147483648) { totalCount } } }`, nil},
 			{"a huge literal", `{ repository(owner: "hard", name: "repo") { issues(last: 99999999999999999999) { totalCount } } }`, nil},
