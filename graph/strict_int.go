@@ -84,4 +84,3 @@ func checkIntVariables(s *ast.Schema, doc *ast.QueryDocument, name string, vars 
 	}
 	return nil
 }
-
