@@ -114,6 +114,28 @@ func TestRequestHardening(t *testing.T) {
 		}
 	})
 
+	t.Run("direction controls in titles, not in bodies", func(t *testing.T) {
+		// Review 2, F-low-3: "x\u202ey" was stored as a title.
+		const open = `mutation($t: String!, $b: String) { openIssue(input: {owner: "hard", repository: "repo", title: $t, body: $b}) { issue { title body } } }`
+		for _, tc := range []struct {
+			name, title, body, code string
+		}{
+			{"override in the title", "fix\u202etxt.exe", "", "BAD_USER_INPUT"},
+			{"isolate in the title", "a\u2066b", "", "BAD_USER_INPUT"},
+			{"override in the body", "ok", "\u202eright to left", ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				res, err := hard.Do(t.Context(), open, map[string]any{"t": tc.title, "b": tc.body})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Code() != tc.code || (tc.code != "" && res.Errors[0].Field() != "title") {
+					t.Fatalf("%.300s, want code %q", res.Body, tc.code)
+				}
+			})
+		}
+	})
+
 	t.Run("persisted queries", func(t *testing.T) {
 		apq := func(query, hash string) *testkit.Response {
 			t.Helper()
