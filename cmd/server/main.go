@@ -97,9 +97,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	createTable := fs.Bool("create-table", true, "create the table if it is missing; false: use an existing table (as on AWS) and fail if it is missing or differs from hubstream's schema")
 	delay := fs.Duration("shutdown-delay", 0, "on SIGTERM, keep serving this long with /readyz answering 503 before closing the listener (above the load balancer's probe interval)")
 	timeout := fs.Duration("shutdown-timeout", app.DefaultShutdownTimeout, "then wait at most this long for requests in flight before closing their connections")
+	trustedProxies := fs.String("trusted-proxies", "", "comma-separated IP addresses or CIDR prefixes of the reverse proxies in front of the server: the access log takes client_ip from their X-Forwarded-For (empty: none, only remote_addr)")
 	logOpts := obs.LogFlags(fs)
 	if err := c.Parse(fs, args, 0, stdout); err != nil {
 		return err
+	}
+	proxies, err := obs.ParseTrustedProxies(*trustedProxies)
+	if err != nil {
+		return cli.Usagef("--trusted-proxies: %v", err)
 	}
 	if *delay < 0 || *timeout <= 0 {
 		return cli.Usagef("--shutdown-delay must not be negative and --shutdown-timeout must be positive")
@@ -117,7 +122,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector,
-		ExistingTable: !*createTable, Auth: authOpts, CursorKey: cursorKey, Logger: logger}
+		ExistingTable: !*createTable, Auth: authOpts, CursorKey: cursorKey, Logger: logger, TrustedProxies: proxies}
 	cfg.GraphQL.Introspection = *introspection
 	a, err := app.New(ctx, cfg)
 	if err != nil {
