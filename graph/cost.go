@@ -144,7 +144,7 @@ func (m *measurer) fieldCost(f *ast.Field) int {
 // introspection type is counted for (cost_introspection.go), 1 for any
 // other field; the schema's counts are taken on first use.
 func (m *measurer) introspectionWeight(f *ast.Field) int {
-	if !strings.HasPrefix(f.ObjectDefinition.Name, "__") {
+	if !strings.HasPrefix(f.ObjectDefinition.Name, "__") && f.Name != "__type" {
 		return 1
 	}
 	if m.intro == nil {

@@ -57,6 +57,10 @@ func newIntrospectionWeights(s *ast.Schema) introspectionWeights {
 	for _, d := range s.Directives {
 		dirArgs += len(d.Arguments)
 	}
+	maxFields := 1
+	for _, def := range s.Types {
+		maxFields = max(maxFields, len(def.Fields), len(def.EnumValues))
+	}
 	types, dirs := max(len(s.Types), 1), max(len(s.Directives), 1)
 	avg := func(total, per int) int { return max((total+per-1)/per, 1) }
 	return introspectionWeights{
@@ -69,13 +73,16 @@ func newIntrospectionWeights(s *ast.Schema) introspectionWeights {
 		"__Type.possibleTypes": avg(possible, types),
 		"__Field.args":         avg(args, max(fields, 1)),
 		"__Directive.args":     avg(dirArgs, dirs),
+		// __type names one type, which may be the largest: what it
+		// selects is counted this many times the average type.
+		"Query.__type": max(maxFields/avg(fields, types), 1),
 	}
 }
 
 // weight is how many items the list field of typeName is counted for: 1
 // for any field that is not an introspection list.
 func (w introspectionWeights) weight(typeName, field string) int {
-	if !strings.HasPrefix(typeName, "__") {
+	if !strings.HasPrefix(typeName, "__") && !strings.HasPrefix(field, "__") {
 		return 1
 	}
 	if n, ok := w[typeName+"."+field]; ok {
