@@ -36,12 +36,3 @@ func requireUserViewer(ctx context.Context) (string, error) {
 	}
 	return login, nil
 }
-
-// requireSelf returns FORBIDDEN with msg unless v may edit the user
-// account login (entities.CanEditAccount: only the user themself).
-func requireSelf(v auth.Viewer, login, msg string) error {
-	if !entities.CanEditAccount(v.Login, login) {
-		return &entities.Error{Code: entities.CodeForbidden, Message: msg}
-	}
-	return nil
-}

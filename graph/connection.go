@@ -16,35 +16,33 @@ type connection[T any] struct {
 	PageInfo *model.PageInfo
 }
 
-// buildConnection decodes page with decode, dropping items decode rejects
-// (ok false: e.g. counter residue without `_et`, or an item the viewer may
-// not see), and computes the page info.
-//
-// startCursor and endCursor are the cursors of the page's first and last
-// read items even when those were dropped: any cursor of the collection is
-// a valid place to continue from, and using the raw boundaries means a
-// client never re-reads dropped items nor gets stuck on a page whose items
-// were all dropped while hasNextPage is true.
-func buildConnection[T any](page loaders.Page, decode func(loaders.Item) (T, bool)) connection[T] {
-	c := connection[T]{
-		Items:    make([]T, 0, len(page.Items)),
+// buildConnection converts page's items with conv, dropping items conv
+// rejects (ok false: e.g. an item the viewer may not see), and takes the
+// page info from the page: its start and end cursors are the page's raw
+// boundaries (loaders.Page), whatever was dropped.
+func buildConnection[T, M any](page loaders.Page[T], conv func(T) (M, bool)) connection[M] {
+	c := connection[M]{
+		Items:    make([]M, 0, len(page.Items)),
 		Cursors:  make([]string, 0, len(page.Items)),
 		PageInfo: &model.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: page.HasPrev},
 	}
 	for i, it := range page.Items {
-		v, ok := decode(it)
+		v, ok := conv(it)
 		if !ok {
 			continue
 		}
 		c.Items = append(c.Items, v)
 		c.Cursors = append(c.Cursors, page.Cursors[i])
 	}
-	if n := len(page.Cursors); n > 0 {
-		start, end := page.Cursors[0], page.Cursors[n-1]
+	if page.StartCursor != "" {
+		start, end := page.StartCursor, page.EndCursor
 		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &start, &end
 	}
 	return c
 }
+
+// keepAll is the conv of buildConnection for pages used as they are.
+func keepAll[T any](v T) (T, bool) { return v, true }
 
 // edgesOf maps each item of c with its cursor to an edge.
 func edgesOf[T, E any](c connection[T], edge func(cursor string, item T) E) []E {

@@ -8,6 +8,7 @@ import (
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/readmodel"
 )
 
 // nodeID is the opaque global ID of an entity: GitHub-like, stable, and
@@ -40,7 +41,7 @@ func loadersFrom(ctx context.Context) *loaders.Loaders {
 	return l
 }
 
-func userFromRead(a *loaders.Account) *model.User {
+func userFromRead(a *readmodel.Account) *model.User {
 	if a == nil || a.Kind != string(entities.AccountUser) {
 		return nil
 	}

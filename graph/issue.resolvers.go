@@ -20,7 +20,7 @@ func (r *issueResolver) Author(ctx context.Context, obj *model.Issue) (*model.Us
 
 // Repository is the resolver for the repository field.
 func (r *issueResolver) Repository(ctx context.Context, obj *model.Issue) (*model.Repository, error) {
-	return workRepository(ctx, obj.RepoOwner, obj.RepoName)
+	return workRepository(ctx, obj.RepositoryOwner, obj.RepositoryName)
 }
 
 // Comments is the resolver for the comments field.
@@ -29,7 +29,7 @@ func (r *issueResolver) Comments(ctx context.Context, obj *model.Issue, first *i
 	if err != nil {
 		return nil, err
 	}
-	return comments(ctx, obj.RepoOwner, obj.RepoName, obj.Number, total, first, after, last, before)
+	return comments(ctx, obj.RepositoryOwner, obj.RepositoryName, obj.Number, total, first, after, last, before)
 }
 
 // ReactionGroups is the resolver for the reactionGroups field.
@@ -43,7 +43,7 @@ func (r *issueResolver) ReactionGroups(ctx context.Context, obj *model.Issue) ([
 
 // History is the resolver for the history field.
 func (r *issueResolver) History(ctx context.Context, obj *model.Issue, first *int32, after *string) (*model.HistoryConnection, error) {
-	id := entities.NewIssueID(entities.NewRepositoryID(obj.RepoOwner, obj.RepoName), int(obj.Number))
+	id := entities.NewIssueID(entities.NewRepositoryID(obj.RepositoryOwner, obj.RepositoryName), int(obj.Number))
 	return historyConnection(ctx, r.Store, id, first, after)
 }
 
@@ -63,7 +63,7 @@ func (r *issueCommentResolver) ReactionGroups(ctx context.Context, obj *model.Is
 
 // History is the resolver for the history field.
 func (r *issueCommentResolver) History(ctx context.Context, obj *model.IssueComment, first *int32, after *string) (*model.HistoryConnection, error) {
-	id := entities.NewCommentID(entities.NewRepositoryID(obj.RepoOwner, obj.RepoName), int(obj.Number), obj.LocalID)
+	id := entities.NewCommentID(entities.NewRepositoryID(obj.RepositoryOwner, obj.RepositoryName), int(obj.Number), obj.LocalID)
 	return historyConnection(ctx, r.Store, id, first, after)
 }
 
@@ -73,7 +73,7 @@ func (r *mutationResolver) OpenIssue(ctx context.Context, input model.OpenIssueI
 	if err != nil {
 		return nil, err
 	}
-	cmd := entities.OpenIssue{Actor: viewer.Login, Repo: entities.NewRepositoryID(input.Owner, input.Repository), Title: input.Title, Body: deref(input.Body)}
+	cmd := entities.OpenIssue{Actor: viewer.Login, Repository: entities.NewRepositoryID(input.Owner, input.Repository), Title: input.Title, Body: deref(input.Body)}
 	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func (r *mutationResolver) EditIssue(ctx context.Context, input model.EditIssueI
 		return nil, err
 	}
 	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	cmd := entities.EditIssue{Actor: viewer.Login, Repo: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
+	cmd := entities.EditIssue{Actor: viewer.Login, Repository: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
 	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func (r *mutationResolver) CloseIssue(ctx context.Context, input model.CloseIssu
 		return nil, err
 	}
 	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	cmd := entities.CloseIssue{Actor: viewer.Login, Repo: repo, Number: int(input.Number)}
+	cmd := entities.CloseIssue{Actor: viewer.Login, Repository: repo, Number: int(input.Number)}
 	if input.Reason != nil {
 		cmd.Reason = entities.IssueStateReason(*input.Reason)
 	}
@@ -137,7 +137,7 @@ func (r *mutationResolver) ReopenIssue(ctx context.Context, input model.ReopenIs
 		return nil, err
 	}
 	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	cmd := entities.ReopenIssue{Actor: viewer.Login, Repo: repo, Number: int(input.Number)}
+	cmd := entities.ReopenIssue{Actor: viewer.Login, Repository: repo, Number: int(input.Number)}
 	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ func (r *mutationResolver) OpenPullRequest(ctx context.Context, input model.Open
 		return nil, err
 	}
 	cmd := entities.OpenPullRequest{
-		Actor: viewer.Login, Repo: entities.NewRepositoryID(input.Owner, input.Repository),
+		Actor: viewer.Login, Repository: entities.NewRepositoryID(input.Owner, input.Repository),
 		Title: input.Title, Body: deref(input.Body), HeadRef: input.HeadRef, BaseRef: input.BaseRef,
 	}
 	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
@@ -177,28 +177,28 @@ func (r *mutationResolver) OpenPullRequest(ctx context.Context, input model.Open
 // EditPullRequest is the resolver for the editPullRequest field.
 func (r *mutationResolver) EditPullRequest(ctx context.Context, input model.EditPullRequestInput) (*model.PullRequestPayload, error) {
 	return r.pullRequestPayload(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, input.Number, func(actor string, repo entities.RepositoryID) entities.Command {
-		return entities.EditPullRequest{Actor: actor, Repo: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
+		return entities.EditPullRequest{Actor: actor, Repository: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
 	})
 }
 
 // ClosePullRequest is the resolver for the closePullRequest field.
 func (r *mutationResolver) ClosePullRequest(ctx context.Context, input model.PullRequestRefInput) (*model.PullRequestPayload, error) {
 	return r.pullRequestPayload(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, input.Number, func(actor string, repo entities.RepositoryID) entities.Command {
-		return entities.ClosePullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}
+		return entities.ClosePullRequest{Actor: actor, Repository: repo, Number: int(input.Number)}
 	})
 }
 
 // ReopenPullRequest is the resolver for the reopenPullRequest field.
 func (r *mutationResolver) ReopenPullRequest(ctx context.Context, input model.PullRequestRefInput) (*model.PullRequestPayload, error) {
 	return r.pullRequestPayload(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, input.Number, func(actor string, repo entities.RepositoryID) entities.Command {
-		return entities.ReopenPullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}
+		return entities.ReopenPullRequest{Actor: actor, Repository: repo, Number: int(input.Number)}
 	})
 }
 
 // MergePullRequest is the resolver for the mergePullRequest field.
 func (r *mutationResolver) MergePullRequest(ctx context.Context, input model.PullRequestRefInput) (*model.PullRequestPayload, error) {
 	return r.pullRequestPayload(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, input.Number, func(actor string, repo entities.RepositoryID) entities.Command {
-		return entities.MergePullRequest{Actor: actor, Repo: repo, Number: int(input.Number)}
+		return entities.MergePullRequest{Actor: actor, Repository: repo, Number: int(input.Number)}
 	})
 }
 
@@ -213,7 +213,7 @@ func (r *mutationResolver) AddComment(ctx context.Context, input model.AddCommen
 		return nil, err
 	}
 	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	cmd := entities.AddComment{Actor: viewer.Login, Repo: repo, Number: int(input.Number), ID: localID, Body: input.Body}
+	cmd := entities.AddComment{Actor: viewer.Login, Repository: repo, Number: int(input.Number), ID: localID, Body: input.Body}
 	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err
@@ -237,7 +237,7 @@ func (r *mutationResolver) EditComment(ctx context.Context, input model.EditComm
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseWorkNodeID(input.ID, entities.KindComment)
+	id, err := parseNodeID(input.ID, entities.KindComment)
 	if err != nil {
 		return nil, err
 	}
@@ -258,14 +258,14 @@ func (r *mutationResolver) DeleteComment(ctx context.Context, input model.Delete
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseWorkNodeID(input.ID, entities.KindComment)
+	id, err := parseNodeID(input.ID, entities.KindComment)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := r.execute(ctx, viewer, input.IdempotencyKey, input, entities.DeleteComment{Actor: viewer.Login, ID: id.(entities.CommentID)}); err != nil {
 		return nil, err
 	}
-	return &model.DeleteCommentPayload{DeletedCommentID: workNodeIDOf(id)}, nil
+	return &model.DeleteCommentPayload{DeletedCommentID: aggregateNodeID(id)}, nil
 }
 
 // AddReaction is the resolver for the addReaction field.
@@ -290,7 +290,7 @@ func (r *pullRequestResolver) Author(ctx context.Context, obj *model.PullRequest
 
 // Repository is the resolver for the repository field.
 func (r *pullRequestResolver) Repository(ctx context.Context, obj *model.PullRequest) (*model.Repository, error) {
-	return workRepository(ctx, obj.RepoOwner, obj.RepoName)
+	return workRepository(ctx, obj.RepositoryOwner, obj.RepositoryName)
 }
 
 // Comments is the resolver for the comments field.
@@ -299,7 +299,7 @@ func (r *pullRequestResolver) Comments(ctx context.Context, obj *model.PullReque
 	if err != nil {
 		return nil, err
 	}
-	return comments(ctx, obj.RepoOwner, obj.RepoName, obj.Number, total, first, after, last, before)
+	return comments(ctx, obj.RepositoryOwner, obj.RepositoryName, obj.Number, total, first, after, last, before)
 }
 
 // ReactionGroups is the resolver for the reactionGroups field.
@@ -313,7 +313,7 @@ func (r *pullRequestResolver) ReactionGroups(ctx context.Context, obj *model.Pul
 
 // History is the resolver for the history field.
 func (r *pullRequestResolver) History(ctx context.Context, obj *model.PullRequest, first *int32, after *string) (*model.HistoryConnection, error) {
-	id := entities.NewPullRequestID(entities.NewRepositoryID(obj.RepoOwner, obj.RepoName), int(obj.Number))
+	id := entities.NewPullRequestID(entities.NewRepositoryID(obj.RepositoryOwner, obj.RepositoryName), int(obj.Number))
 	return historyConnection(ctx, r.Store, id, first, after)
 }
 

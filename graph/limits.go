@@ -102,24 +102,38 @@ func complexityRoot() generated.ComplexityRoot {
 		return connectionCost(child, first, last)
 	}
 	history := func(child int, first *int32, _ *string) int { return connectionCost(child, first, nil) }
+	starConn := func(child int, _ *model.StarOrder, first *int32, after *string, last *int32, before *string) int {
+		return conn(child, first, after, last, before)
+	}
 
+	// One read per ID, each at least a root field's cost.
+	c.Query.Nodes = func(child int, ids []string) int { return satMul(len(ids), max(child, rootQueryCost)) }
 	c.User.Repositories = conn
-	c.User.StarredRepositories = conn
+	c.User.StarredRepositories = starConn
 	c.User.Organizations = conn
 	c.User.History = history
 	c.Organization.Repositories = conn
 	c.Organization.Members = conn
 	c.Organization.History = history
-	c.Repository.Stargazers = conn
+	c.Repository.Stargazers = starConn
 	c.Repository.Forks = conn
 	// Per repository, these read a collection rather than a counter when
 	// private repositories may hide among the forks or stars (one Query
 	// each, or more): charged like a small connection.
-	perRepoRead := func(child int) int { return child + perRepositoryReadCost }
-	c.Repository.ForkCount = perRepoRead
-	c.Repository.ViewerHasStarred = perRepoRead
+	perRepositoryRead := func(child int) int { return child + perRepositoryReadCost }
+	c.Repository.ForkCount = perRepositoryRead
+	c.Repository.ViewerHasStarred = perRepositoryRead
 	c.Repository.History = history
-	c.Repository.Issues = func(child int, _ []model.IssueState, first *int32, after *string, last *int32, before *string) int {
+	c.Repository.Issues = func(child int, _ []model.IssueState, _ []string, first *int32, after *string, last *int32, before *string) int {
+		return conn(child, first, after, last, before)
+	}
+	c.Repository.Labels = conn
+	c.Issue.Labels = conn
+	c.PullRequest.Labels = conn
+	c.Label.Issues = func(child int, _ []model.IssueState, first *int32, after *string, last *int32, before *string) int {
+		return conn(child, first, after, last, before)
+	}
+	c.Label.PullRequests = func(child int, _ []model.PullRequestState, first *int32, after *string, last *int32, before *string) int {
 		return conn(child, first, after, last, before)
 	}
 	c.Repository.PullRequests = func(child int, _ []model.PullRequestState, first *int32, after *string, last *int32, before *string) int {
@@ -167,6 +181,8 @@ type limits struct {
 	depth, complexity int
 	tokens            int // the parser's token limit (≤ 0: none)
 	es                graphql.ExecutableSchema
+	// shapes remembers the documents that passed the shape check.
+	shapes shapeCache
 }
 
 var _ interface {
@@ -196,9 +212,15 @@ func limitError(msg string, limit, got int) *gqlerror.Error {
 // limit as gqlgen, so a document too large for it costs no more here) and
 // refuses the shapes validation cannot afford, and a string variable given
 // for an Int (strict_int.go). A document that does not parse is left to
-// gqlgen, which reports why.
-func (l *limits) MutateOperationParameters(_ context.Context, params *graphql.RawParams) *gqlerror.Error {
+// gqlgen, which reports why. A document that passed before is not parsed
+// again (shapeCache) unless a variable holds a numeric string, which only
+// the document's variable types can tell apart from a String's value.
+func (l *limits) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
 	if params.Query == "" {
+		return nil
+	}
+	numeric := hasNumericString(params.Variables)
+	if !numeric && l.shapes.passed(ctx, params.Query) {
 		return nil
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, max(l.tokens, 0)) // 0: no limit
@@ -208,7 +230,11 @@ func (l *limits) MutateOperationParameters(_ context.Context, params *graphql.Ra
 	if _, shapeErr := checkShape(doc); shapeErr != nil {
 		return shapeErr
 	}
-	return checkIntVariables(l.es.Schema(), doc, params.OperationName, params.Variables)
+	l.shapes.pass(ctx, params.Query)
+	if numeric {
+		return checkIntVariables(l.es.Schema(), doc, params.OperationName, params.Variables)
+	}
+	return nil
 }
 
 func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {

@@ -15,12 +15,26 @@ import (
 // table. Comment IDs are lower case by construction, so lower-casing
 // keys loses nothing.
 
-// GraphQL type names of the work area's nodes, and the aggregate kinds
-// they name.
-var workNodeKinds = map[string]entities.Kind{
-	"Issue":        entities.KindIssue,
-	"PullRequest":  entities.KindPullRequest,
-	"IssueComment": entities.KindComment,
+// nodeTypes are the GraphQL types whose node IDs name an aggregate by its
+// ID (so mutations can take them), with the aggregate kind: the one list
+// both directions use.
+var nodeTypes = []struct {
+	typeName string
+	kind     entities.Kind
+}{
+	{"Issue", entities.KindIssue},
+	{"PullRequest", entities.KindPullRequest},
+	{"IssueComment", entities.KindComment},
+}
+
+// nodeKind returns the aggregate kind of GraphQL type typeName.
+func nodeKind(typeName string) (entities.Kind, bool) {
+	for _, t := range nodeTypes {
+		if t.typeName == typeName {
+			return t.kind, true
+		}
+	}
+	return "", false
 }
 
 // decodeNodeID splits a node ID into its type name and key.
@@ -33,46 +47,43 @@ func decodeNodeID(id string) (typeName, key string, ok bool) {
 	return typeName, key, ok && typeName != "" && key != ""
 }
 
-// issueNodeID is the node ID of issue n of owner/repo.
-func issueNodeID(owner, repo string, n int) string {
-	return nodeID("Issue", entities.NewIssueID(entities.NewRepositoryID(owner, repo), n).String())
-}
-
-// pullRequestNodeID is the node ID of pull request n of owner/repo.
-func pullRequestNodeID(owner, repo string, n int) string {
-	return nodeID("PullRequest", entities.NewPullRequestID(entities.NewRepositoryID(owner, repo), n).String())
-}
-
-// commentNodeID is the node ID of comment id on number n of owner/repo.
-func commentNodeID(owner, repo string, n int, id string) string {
-	return nodeID("IssueComment", entities.NewCommentID(entities.NewRepositoryID(owner, repo), n, id).String())
-}
-
-// workNodeIDOf is the node ID of an issue, pull request or comment
-// aggregate.
-func workNodeIDOf(id entities.ID) string {
-	switch id := id.(type) {
-	case entities.IssueID:
-		return issueNodeID(id.Repo().Owner(), id.Repo().Name(), id.Number())
-	case entities.PullRequestID:
-		return pullRequestNodeID(id.Repo().Owner(), id.Repo().Name(), id.Number())
-	case entities.CommentID:
-		return commentNodeID(id.Repo().Owner(), id.Repo().Name(), id.Number(), id.Local())
+// aggregateNodeID is the node ID of aggregate id, "" for a kind without
+// a node type.
+func aggregateNodeID(id entities.ID) string {
+	for _, t := range nodeTypes {
+		if t.kind == id.Kind() {
+			return nodeID(t.typeName, id.String())
+		}
 	}
 	return ""
 }
 
-// parseWorkNodeID returns the aggregate a node ID names, if it is one of
+// issueNodeID is the node ID of issue n of owner/repo.
+func issueNodeID(owner, repo string, n int) string {
+	return aggregateNodeID(entities.NewIssueID(entities.NewRepositoryID(owner, repo), n))
+}
+
+// pullRequestNodeID is the node ID of pull request n of owner/repo.
+func pullRequestNodeID(owner, repo string, n int) string {
+	return aggregateNodeID(entities.NewPullRequestID(entities.NewRepositoryID(owner, repo), n))
+}
+
+// commentNodeID is the node ID of comment id on number n of owner/repo.
+func commentNodeID(owner, repo string, n int, id string) string {
+	return aggregateNodeID(entities.NewCommentID(entities.NewRepositoryID(owner, repo), n, id))
+}
+
+// parseNodeID returns the aggregate a node ID names, if it is one of
 // the kinds wanted. Anything else — not an ID, another type, a malformed
 // key — is NOT_FOUND, as GitHub answers for a global ID it cannot
 // resolve.
-func parseWorkNodeID(id string, wanted ...entities.Kind) (entities.ID, error) {
+func parseNodeID(id string, wanted ...entities.Kind) (entities.ID, error) {
 	notFound := entities.NotFound("could not resolve to a node with the global id of %q", clip(id))
 	typeName, key, ok := decodeNodeID(id)
 	if !ok {
 		return nil, notFound
 	}
-	kind, ok := workNodeKinds[typeName]
+	kind, ok := nodeKind(typeName)
 	if !ok {
 		return nil, notFound
 	}

@@ -7,13 +7,14 @@ import (
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/readmodel"
 )
 
 // Conversions of the organization area: read items and write-side states
 // into GraphQL models, and membership pages into connections.
 
-func orgFromRead(o *loaders.Organization) *model.Organization {
-	if o == nil {
+func orgFromRead(o *readmodel.Account) *model.Organization {
+	if o == nil || o.Kind != string(entities.AccountOrganization) {
 		return nil
 	}
 	return &model.Organization{ID: nodeID("Organization", o.Login), Login: o.Login, Name: optional(o.Name), Description: optional(o.Description), CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
@@ -30,11 +31,6 @@ func orgFromState(s entities.Snapshot) (*model.Organization, error) {
 	return &model.Organization{ID: nodeID("Organization", a.Login), Login: a.Login, Name: optional(a.Name), Description: optional(a.Description), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}, nil
 }
 
-// decodeMembershipItem is the buildConnection decoder of membership pages.
-func decodeMembershipItem(it loaders.Item) (*loaders.Membership, bool) {
-	return loaders.DecodeMembership(it)
-}
-
 // memberEdge pairs a membership with its user.
 type memberEdge struct {
 	user *model.User
@@ -43,8 +39,8 @@ type memberEdge struct {
 
 // membersConnection turns a page of an organization's memberships into
 // its members connection, loading the members' accounts in one batch.
-func membersConnection(ctx context.Context, l *loaders.Loaders, org string, page loaders.Page) (*model.OrganizationMemberConnection, error) {
-	c := buildConnection(page, decodeMembershipItem)
+func membersConnection(ctx context.Context, l *loaders.Loaders, org string, page loaders.Page[readmodel.Membership]) (*model.OrganizationMemberConnection, error) {
+	c := buildConnection(page, keepAll[readmodel.Membership])
 	logins := make([]string, len(c.Items))
 	for i, m := range c.Items {
 		logins[i] = m.Login
@@ -62,13 +58,15 @@ func membersConnection(ctx context.Context, l *loaders.Loaders, org string, page
 			members.Cursors = append(members.Cursors, c.Cursors[i])
 		}
 	}
-	o, err := l.Organization(ctx, org)
+	total, err := totalOf(members.PageInfo, len(members.Items), func() (int, error) {
+		o, err := l.Organization(ctx, org)
+		if err != nil || o == nil {
+			return 0, err
+		}
+		return o.MemberCount, nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	total := 0
-	if o != nil {
-		total = o.MemberCount
 	}
 	return &model.OrganizationMemberConnection{
 		Edges: edgesOf(members, func(cursor string, e memberEdge) *model.OrganizationMemberEdge {
@@ -82,8 +80,8 @@ func membersConnection(ctx context.Context, l *loaders.Loaders, org string, page
 
 // organizationsConnection turns a page of a user's memberships into the
 // user's organizations connection, loading the organizations in one batch.
-func organizationsConnection(ctx context.Context, l *loaders.Loaders, login string, page loaders.Page) (*model.OrganizationConnection, error) {
-	c := buildConnection(page, decodeMembershipItem)
+func organizationsConnection(ctx context.Context, l *loaders.Loaders, login string, page loaders.Page[readmodel.Membership]) (*model.OrganizationConnection, error) {
+	c := buildConnection(page, keepAll[readmodel.Membership])
 	logins := make([]string, len(c.Items))
 	for i, m := range c.Items {
 		logins[i] = m.Org
@@ -99,7 +97,10 @@ func organizationsConnection(ctx context.Context, l *loaders.Loaders, login stri
 			out.Cursors = append(out.Cursors, c.Cursors[i])
 		}
 	}
-	total, err := l.OrganizationCount(ctx, login)
+	total, err := totalOf(out.PageInfo, len(out.Items), func() (int, error) {
+		counters, err := l.AccountCounters(ctx, login)
+		return counters.OrganizationCount, err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/readmodel"
 )
 
 // The read side of the access policy. The rules are entities/policy.go's;
@@ -47,8 +48,8 @@ func viewerSeesPrivate(ctx context.Context, owner string) (bool, error) {
 	return entities.CanSeeRepository(true, rel), nil
 }
 
-// canSeeRepo reports whether the viewer of ctx may see r.
-func canSeeRepo(ctx context.Context, r *loaders.Repository) (bool, error) {
+// canSeeRepository reports whether the viewer of ctx may see r.
+func canSeeRepository(ctx context.Context, r *readmodel.Repository) (bool, error) {
 	if r == nil {
 		return false, nil
 	}
@@ -61,12 +62,12 @@ func canSeeRepo(ctx context.Context, r *loaders.Repository) (bool, error) {
 // visibleRepository loads owner/name for the viewer of ctx: nil when it
 // does not exist, is deleted or is private and invisible to the viewer
 // (so private names do not leak).
-func visibleRepository(ctx context.Context, owner, name string) (*loaders.Repository, error) {
+func visibleRepository(ctx context.Context, owner, name string) (*readmodel.Repository, error) {
 	r, err := loadersFrom(ctx).Repository(ctx, owner, name)
 	if err != nil || r == nil {
 		return nil, err
 	}
-	ok, err := canSeeRepo(ctx, r)
+	ok, err := canSeeRepository(ctx, r)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -76,7 +77,7 @@ func visibleRepository(ctx context.Context, owner, name string) (*loaders.Reposi
 // visibleRepositories loads refs in one batch and keeps, aligned with
 // refs, those that exist in life lives[i] (when lives is set) and that the
 // viewer may see (nil otherwise).
-func visibleRepositories(ctx context.Context, refs []loaders.RepositoryRef, lives []int) ([]*loaders.Repository, error) {
+func visibleRepositories(ctx context.Context, refs []loaders.RepositoryRef, lives []int) ([]*readmodel.Repository, error) {
 	viewer, err := viewerLogin(ctx)
 	if err != nil {
 		return nil, err

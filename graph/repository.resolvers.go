@@ -28,7 +28,7 @@ func (r *mutationResolver) CreateRepository(ctx context.Context, input model.Cre
 	if err != nil {
 		return nil, err
 	}
-	repo, err := repoPayload(ctx, res.Snapshot(entities.NewRepositoryID(owner, input.Name)))
+	repo, err := repositoryPayload(ctx, res.Snapshot(entities.NewRepositoryID(owner, input.Name)))
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (r *mutationResolver) UpdateRepository(ctx context.Context, input model.Upd
 	if err != nil {
 		return nil, err
 	}
-	repo, err := repoPayload(ctx, res.Snapshot(entities.NewRepositoryID(input.Owner, input.Name)))
+	repo, err := repositoryPayload(ctx, res.Snapshot(entities.NewRepositoryID(input.Owner, input.Name)))
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (r *mutationResolver) ForkRepository(ctx context.Context, input model.ForkR
 	if err != nil {
 		return nil, err
 	}
-	repo, err := repoPayload(ctx, res.Snapshot(entities.NewRepositoryID(newOwner, input.Name)))
+	repo, err := repositoryPayload(ctx, res.Snapshot(entities.NewRepositoryID(newOwner, input.Name)))
 	if err != nil {
 		return nil, err
 	}
@@ -104,8 +104,8 @@ func (r *mutationResolver) StarRepository(ctx context.Context, input model.StarR
 	if err != nil {
 		return nil, err
 	}
-	repoID := entities.NewRepositoryID(input.Owner, input.Name)
-	repo, err := starPayload(ctx, res.Snapshot(repoID), res.Snapshot(entities.NewStarID(viewer.Login, repoID)))
+	repositoryID := entities.NewRepositoryID(input.Owner, input.Name)
+	repo, err := starPayload(ctx, res.Snapshot(repositoryID), res.Snapshot(entities.NewStarID(viewer.Login, repositoryID)))
 	if err != nil {
 		return nil, err
 	}
@@ -123,8 +123,8 @@ func (r *mutationResolver) UnstarRepository(ctx context.Context, input model.Sta
 	if err != nil {
 		return nil, err
 	}
-	repoID := entities.NewRepositoryID(input.Owner, input.Name)
-	repo, err := starPayload(ctx, res.Snapshot(repoID), res.Snapshot(entities.NewStarID(viewer.Login, repoID)))
+	repositoryID := entities.NewRepositoryID(input.Owner, input.Name)
+	repo, err := starPayload(ctx, res.Snapshot(repositoryID), res.Snapshot(entities.NewStarID(viewer.Login, repositoryID)))
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (r *queryResolver) Repository(ctx context.Context, owner string, name strin
 	if err != nil {
 		return nil, err
 	}
-	return repoFromRead(repo), nil
+	return repositoryFromRead(repo), nil
 }
 
 // Owner is the resolver for the owner field.
@@ -150,8 +150,28 @@ func (r *repositoryResolver) Parent(ctx context.Context, obj *model.Repository) 
 	return repositoryParent(ctx, obj)
 }
 
+// StargazerCount is the resolver for the stargazerCount field.
+func (r *repositoryResolver) StargazerCount(ctx context.Context, obj *model.Repository) (int32, error) {
+	// Next to a stargazers connection it is that connection's totalCount
+	// (consistent.go); the connection reports its own errors.
+	if args, raw, ok := siblingPageArgs(ctx, "stargazers"); ok {
+		if c, err := stargazersConnection(ctx, obj, starOrderFromArg(raw["orderBy"]), args); err == nil {
+			return c.TotalCount, nil
+		}
+	}
+	return obj.StargazerCount, nil
+}
+
 // ForkCount is the resolver for the forkCount field.
 func (r *repositoryResolver) ForkCount(ctx context.Context, obj *model.Repository) (int32, error) {
+	// Next to a forks connection it is that connection's totalCount
+	// (consistent.go); the connection reports its own errors.
+	if args, _, ok := siblingPageArgs(ctx, "forks"); ok {
+		if forks, err := forksPage(ctx, obj, args); err == nil {
+			n, err := forksTotal(ctx, obj, forks)
+			return int32(n), err
+		}
+	}
 	n, err := viewerForkCount(ctx, obj)
 	return int32(n), err
 }
@@ -187,7 +207,10 @@ func (r *repositoryResolver) PullRequest(ctx context.Context, obj *model.Reposit
 }
 
 // Issues is the resolver for the issues field.
-func (r *repositoryResolver) Issues(ctx context.Context, obj *model.Repository, states []model.IssueState, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error) {
+func (r *repositoryResolver) Issues(ctx context.Context, obj *model.Repository, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error) {
+	if len(labels) > 0 {
+		return issuesWithLabel(ctx, obj, labels, states, pageArgs(first, after, last, before))
+	}
 	page, err := loadersFrom(ctx).IssuesOf(ctx, obj.OwnerLogin, obj.Name, issueStateNames(states), pageArgs(first, after, last, before))
 	if err != nil {
 		return nil, err
@@ -205,8 +228,8 @@ func (r *repositoryResolver) PullRequests(ctx context.Context, obj *model.Reposi
 }
 
 // Stargazers is the resolver for the stargazers field.
-func (r *repositoryResolver) Stargazers(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.StargazerConnection, error) {
-	return stargazersConnection(ctx, obj, pageArgs(first, after, last, before))
+func (r *repositoryResolver) Stargazers(ctx context.Context, obj *model.Repository, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) (*model.StargazerConnection, error) {
+	return stargazersConnection(ctx, obj, starOrderOf(orderBy), pageArgs(first, after, last, before))
 }
 
 // Forks is the resolver for the forks field.

@@ -8,6 +8,7 @@ import (
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -16,55 +17,55 @@ import (
 // of repositories, stargazers, starred repositories and forks into
 // connections.
 
-// repoNodeID is a repository's global ID. A name reused after a delete is
+// repositoryNodeID is a repository's global ID. A name reused after a delete is
 // another repository, so the life is part of it.
-func repoNodeID(owner, name string, life int) string {
+func repositoryNodeID(owner, name string, life int) string {
 	return nodeID("Repository", owner+"/"+name+"/"+strconv.Itoa(life))
 }
 
-// repoFromRead builds a repository from its read item.
-func repoFromRead(r *loaders.Repository) *model.Repository {
+// repositoryFromRead builds a repository from its read item.
+func repositoryFromRead(r *readmodel.Repository) *model.Repository {
 	if r == nil {
 		return nil
 	}
 	m := &model.Repository{
-		ID: repoNodeID(r.Owner, r.Name, r.Life), OwnerLogin: r.Owner, Name: r.Name, NameWithOwner: r.Owner + "/" + r.Name,
+		ID: repositoryNodeID(r.Owner, r.Name, r.Life), OwnerLogin: r.Owner, Name: r.Name, NameWithOwner: r.Owner + "/" + r.Name,
 		Description: optional(r.Description), IsPrivate: r.IsPrivate, IsFork: r.IsFork,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Life: r.Life,
 	}
 	if r.IsFork {
 		m.ParentOwner, m.ParentName, m.ParentLife = r.ParentOwner, r.ParentName, r.ParentLife
 	}
-	setRepoCounters(m, r)
+	setRepositoryCounters(m, r)
 	return m
 }
 
-// setRepoCounters copies the read model's counters onto m.
-func setRepoCounters(m *model.Repository, r *loaders.Repository) {
+// setRepositoryCounters copies the read model's counters onto m.
+func setRepositoryCounters(m *model.Repository, r *readmodel.Repository) {
 	m.StargazerCount, m.ForkCount = int32(r.StargazerCount), int32(r.ForkCount)
 	m.OpenIssueCount, m.ClosedIssueCount = int32(r.OpenIssueCount), int32(r.ClosedIssueCount)
 	m.OpenPullCount, m.ClosedPullCount, m.MergedPullCount = int32(r.OpenPullCount), int32(r.ClosedPullCount), int32(r.MergedPullCount)
 }
 
-// repoPayload builds a mutation's repository from the write side's new
+// repositoryPayload builds a mutation's repository from the write side's new
 // state, so the response reflects the write without waiting for the
 // projection; the counters, which only the read model keeps, come from the
 // read item when it is of the same life (a new repository has none).
-func repoPayload(ctx context.Context, s entities.Snapshot) (*model.Repository, error) {
-	m, _, err := repoPayloadWith(ctx, s, nil)
+func repositoryPayload(ctx context.Context, s entities.Snapshot) (*model.Repository, error) {
+	m, _, err := repositoryPayloadWith(ctx, s, nil)
 	return m, err
 }
 
-// repoPayloadWith is repoPayload that also reports, from the same
+// repositoryPayloadWith is repositoryPayload that also reports, from the same
 // BatchGetItem as the repository item, whether the read item at also is
 // projected.
-func repoPayloadWith(ctx context.Context, s entities.Snapshot, also *table.Key) (*model.Repository, bool, error) {
+func repositoryPayloadWith(ctx context.Context, s entities.Snapshot, also *table.Key) (*model.Repository, bool, error) {
 	r, ok := s.State.(*entities.Repository)
 	if !ok || r == nil {
 		return nil, false, fmt.Errorf("graph: no repository state for %v", s.ID)
 	}
 	m := &model.Repository{
-		ID: repoNodeID(r.Owner, r.Name, r.Life), OwnerLogin: r.Owner, Name: r.Name, NameWithOwner: r.Owner + "/" + r.Name,
+		ID: repositoryNodeID(r.Owner, r.Name, r.Life), OwnerLogin: r.Owner, Name: r.Name, NameWithOwner: r.Owner + "/" + r.Name,
 		Description: optional(r.Description), IsPrivate: r.IsPrivate, IsFork: r.IsFork(),
 		ParentOwner: r.ParentOwner, ParentName: r.ParentName, ParentLife: r.ParentLife,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Life: r.Life,
@@ -72,30 +73,17 @@ func repoPayloadWith(ctx context.Context, s entities.Snapshot, also *table.Key) 
 	l := loadersFrom(ctx)
 	// Both loads are queued before either is awaited, so they share one
 	// request: the counter and the item it counts are read together.
-	repoThunk := l.ItemByKey.Load(ctx, table.RepositoryKey(r.Owner, r.Name))
-	var alsoThunk func() (loaders.Item, error)
-	if also != nil {
-		alsoThunk = l.ItemByKey.Load(ctx, *also)
-	}
-	it, err := repoThunk()
+	read, projected, err := l.RepositoryWith(ctx, r.Owner, r.Name, also)
 	if err != nil {
 		return nil, false, err
 	}
-	if read := loaders.DecodeRepository(it); read != nil && read.Life == r.Life {
-		setRepoCounters(m, read)
+	if read != nil && read.Life == r.Life {
+		setRepositoryCounters(m, read)
 	}
-	if alsoThunk == nil {
-		return m, false, nil
-	}
-	other, err := alsoThunk()
-	if err != nil {
-		return nil, false, err
-	}
-	_, projected := other[table.AttrType]
 	return m, projected, nil
 }
 
-// starPayload is the repository of a star mutation: repoPayload with the
+// starPayload is the repository of a star mutation: repositoryPayload with the
 // viewer's star as just decided, and the stargazer count adjusted by the
 // star when its projection has not been applied yet (the star's read item
 // and the counter move in one transaction, so the item's presence in the
@@ -104,11 +92,11 @@ func starPayload(ctx context.Context, repo entities.Snapshot, star entities.Snap
 	r, _ := repo.State.(*entities.Repository)
 	st, _ := star.State.(*entities.Star)
 	var also *table.Key
-	if r != nil && st != nil && st.RepoLife == r.Life {
+	if r != nil && st != nil && st.RepositoryLife == r.Life {
 		k := table.StarKeyAt(st.Login, st.Owner, st.Name, st.StarredAt)
 		also = &k
 	}
-	m, projected, err := repoPayloadWith(ctx, repo, also)
+	m, projected, err := repositoryPayloadWith(ctx, repo, also)
 	if err != nil {
 		return nil, err
 	}
@@ -134,14 +122,8 @@ func repositoryOwner(ctx context.Context, login string) (model.RepositoryOwner, 
 	if err != nil {
 		return nil, err
 	}
-	if a != nil && a.Kind == string(entities.AccountOrganization) {
-		o, err := l.Organization(ctx, login)
-		if err != nil {
-			return nil, err
-		}
-		if m := orgFromRead(o); m != nil {
-			return m, nil
-		}
+	if o := orgFromRead(a); o != nil {
+		return o, nil
 	}
 	if u := userFromRead(a); u != nil {
 		return u, nil
@@ -160,30 +142,32 @@ func ownerRepositories(ctx context.Context, owner string, args loaders.PageArgs)
 	if err != nil {
 		return nil, err
 	}
-	page, err := l.ReposOfOwner(ctx, owner, private, args)
+	page, err := l.RepositoriesOfOwner(ctx, owner, private, args)
 	if err != nil {
 		return nil, err
 	}
+	c := buildConnection(page, func(r readmodel.Repository) (*model.Repository, bool) { return repositoryFromRead(&r), true })
 	total := 0
 	if requested(ctx, "totalCount") {
-		counts, err := l.RepositoryCountsOf(ctx, owner)
+		total, err = totalOf(c.PageInfo, len(c.Items), func() (int, error) {
+			counts, err := l.AccountCounters(ctx, owner)
+			if err != nil {
+				return 0, err
+			}
+			if !private {
+				return counts.RepositoryCount - counts.PrivateRepositoryCount, nil
+			}
+			return counts.RepositoryCount, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		total = counts.Total
-		if !private {
-			total -= counts.Private
-		}
 	}
-	c := buildConnection(page, func(it loaders.Item) (*model.Repository, bool) {
-		m := repoFromRead(loaders.DecodeRepository(it))
-		return m, m != nil
-	})
-	return repoConnection(c, total), nil
+	return repositoryConnection(c, total), nil
 }
 
-// repoConnection renders a connection of repositories.
-func repoConnection(c connection[*model.Repository], total int) *model.RepositoryConnection {
+// repositoryConnection renders a connection of repositories.
+func repositoryConnection(c connection[*model.Repository], total int) *model.RepositoryConnection {
 	return &model.RepositoryConnection{
 		Edges: edgesOf(c, func(cursor string, r *model.Repository) *model.RepositoryEdge {
 			return &model.RepositoryEdge{Cursor: cursor, Node: r}
@@ -194,25 +178,32 @@ func repoConnection(c connection[*model.Repository], total int) *model.Repositor
 	}
 }
 
-// decodeStarItem is the buildConnection decoder of star pages.
-func decodeStarItem(it loaders.Item) (*loaders.Star, bool) { return loaders.DecodeStar(it) }
-
 // stargazerEdge pairs a stargazer with when they starred.
 type stargazerEdge struct {
 	user *model.User
-	star *loaders.Star
+	star readmodel.Star
 }
 
 // stargazersConnection is the stargazers connection of repository obj,
 // loading the users in one batch; a user whose account item is not
 // projected yet is left out.
-func stargazersConnection(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (*model.StargazerConnection, error) {
+//
+// The connection is computed once per request for obj and args, so that a
+// stargazerCount selected next to it shows its totalCount (consistent.go).
+func stargazersConnection(ctx context.Context, obj *model.Repository, order loaders.StarOrder, args loaders.PageArgs) (*model.StargazerConnection, error) {
+	return memoized(ctx, fmt.Sprintf("stargazers|%s|%v|%s", obj.ID, order, argsKey(args)), func() (*model.StargazerConnection, error) {
+		return readStargazers(ctx, obj, order, args)
+	})
+}
+
+// readStargazers reads the stargazers connection of obj.
+func readStargazers(ctx context.Context, obj *model.Repository, order loaders.StarOrder, args loaders.PageArgs) (*model.StargazerConnection, error) {
 	l := loadersFrom(ctx)
-	page, err := l.Stargazers(ctx, obj.OwnerLogin, obj.Name, obj.Life, args)
+	page, err := l.Stargazers(ctx, obj.OwnerLogin, obj.Name, obj.Life, order, args)
 	if err != nil {
 		return nil, err
 	}
-	c := buildConnection(page, decodeStarItem)
+	c := buildConnection(page, keepAll[readmodel.Star])
 	logins := make([]string, len(c.Items))
 	for i, s := range c.Items {
 		logins[i] = s.Login
@@ -228,41 +219,45 @@ func stargazersConnection(ctx context.Context, obj *model.Repository, args loade
 			edges.Cursors = append(edges.Cursors, c.Cursors[i])
 		}
 	}
+	total, err := totalOf(edges.PageInfo, len(edges.Items), counterValue(obj.StargazerCount))
+	if err != nil {
+		return nil, err
+	}
 	return &model.StargazerConnection{
 		Edges: edgesOf(edges, func(cursor string, e stargazerEdge) *model.StargazerEdge {
 			return &model.StargazerEdge{Cursor: cursor, Node: e.user, StarredAt: e.star.StarredAt}
 		}),
 		Nodes:      nodesOf(edges, func(e stargazerEdge) *model.User { return e.user }),
 		PageInfo:   edges.PageInfo,
-		TotalCount: obj.StargazerCount,
+		TotalCount: int32(total),
 	}, nil
 }
 
 // starredEdge pairs a starred repository with when it was starred.
 type starredEdge struct {
 	repo *model.Repository
-	star *loaders.Star
+	star readmodel.Star
 }
 
 // starredConnection is the starred repositories connection of login as
 // the viewer may see it: the loader keeps only stars of repositories that
 // exist in the starred life and that the viewer may see (pages stay full),
 // and totalCount counts exactly those.
-func starredConnection(ctx context.Context, login string, args loaders.PageArgs) (*model.StarredRepositoryConnection, error) {
+func starredConnection(ctx context.Context, login string, order loaders.StarOrder, args loaders.PageArgs) (*model.StarredRepositoryConnection, error) {
 	l := loadersFrom(ctx)
 	viewer, err := viewerLogin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	page, err := l.StarredBy(ctx, login, viewer, args)
+	page, err := l.StarredBy(ctx, login, viewer, order, args)
 	if err != nil {
 		return nil, err
 	}
-	c := buildConnection(page, decodeStarItem)
+	c := buildConnection(page, keepAll[readmodel.Star])
 	refs := make([]loaders.RepositoryRef, len(c.Items))
 	lives := make([]int, len(c.Items))
 	for i, s := range c.Items {
-		refs[i], lives[i] = loaders.RepositoryRef{Owner: s.Owner, Name: s.Name}, s.RepoLife
+		refs[i], lives[i] = loaders.RepositoryRef{Owner: s.Owner, Name: s.Name}, s.RepositoryLife
 	}
 	// The same items the loader's filter read: no further request.
 	repos, err := visibleRepositories(ctx, refs, lives)
@@ -272,13 +267,14 @@ func starredConnection(ctx context.Context, login string, args loaders.PageArgs)
 	edges := connection[starredEdge]{PageInfo: c.PageInfo}
 	for i, s := range c.Items {
 		if repos[i] != nil {
-			edges.Items = append(edges.Items, starredEdge{repo: repoFromRead(repos[i]), star: s})
+			edges.Items = append(edges.Items, starredEdge{repo: repositoryFromRead(repos[i]), star: s})
 			edges.Cursors = append(edges.Cursors, c.Cursors[i])
 		}
 	}
 	total := 0
 	if requested(ctx, "totalCount") {
-		if total, err = l.CountStarredBy(ctx, login, viewer); err != nil {
+		total, err = totalOf(edges.PageInfo, len(edges.Items), func() (int, error) { return l.CountStarredBy(ctx, login, viewer, order) })
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -297,15 +293,46 @@ func starredConnection(ctx context.Context, login string, args loaders.PageArgs)
 // and that the viewer may see (pages stay full), and totalCount counts
 // exactly those (the same count as the viewer's forkCount).
 func forksConnection(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (*model.RepositoryConnection, error) {
-	viewer, err := viewerLogin(ctx)
+	forks, err := forksPage(ctx, obj, args)
 	if err != nil {
 		return nil, err
+	}
+	total := 0
+	if requested(ctx, "totalCount") {
+		if total, err = forksTotal(ctx, obj, forks); err != nil {
+			return nil, err
+		}
+	}
+	return repositoryConnection(forks, total), nil
+}
+
+// forksTotal is the totalCount of a page of obj's forks, and the
+// forkCount shown next to it (consistent.go).
+func forksTotal(ctx context.Context, obj *model.Repository, forks connection[*model.Repository]) (int, error) {
+	return totalOf(forks.PageInfo, len(forks.Items), func() (int, error) { return viewerForkCount(ctx, obj) })
+}
+
+// forksPage reads a page of obj's forks as the viewer may see them, once
+// per request for obj and args, so that a forkCount selected next to it
+// agrees with it.
+func forksPage(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (connection[*model.Repository], error) {
+	return memoized(ctx, "forks|"+obj.ID+"|"+argsKey(args), func() (connection[*model.Repository], error) {
+		return readForks(ctx, obj, args)
+	})
+}
+
+// readForks reads a page of obj's forks as the viewer may see them.
+func readForks(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (connection[*model.Repository], error) {
+	var none connection[*model.Repository]
+	viewer, err := viewerLogin(ctx)
+	if err != nil {
+		return none, err
 	}
 	page, err := loadersFrom(ctx).ForksOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, viewer, args)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
-	c := buildConnection(page, loaders.DecodeForkLink)
+	c := buildConnection(page, keepAll[readmodel.ForkLink])
 	refs := make([]loaders.RepositoryRef, len(c.Items))
 	lives := make([]int, len(c.Items))
 	for i, f := range c.Items {
@@ -313,22 +340,16 @@ func forksConnection(ctx context.Context, obj *model.Repository, args loaders.Pa
 	}
 	repos, err := visibleRepositories(ctx, refs, lives)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	forks := connection[*model.Repository]{PageInfo: c.PageInfo}
 	for i := range c.Items {
 		if repos[i] != nil {
-			forks.Items = append(forks.Items, repoFromRead(repos[i]))
+			forks.Items = append(forks.Items, repositoryFromRead(repos[i]))
 			forks.Cursors = append(forks.Cursors, c.Cursors[i])
 		}
 	}
-	total := 0
-	if requested(ctx, "totalCount") {
-		if total, err = viewerForkCount(ctx, obj); err != nil {
-			return nil, err
-		}
-	}
-	return repoConnection(forks, total), nil
+	return forks, nil
 }
 
 // repositoryParent resolves the parent of a fork: nil when obj is not a
@@ -345,7 +366,7 @@ func repositoryParent(ctx context.Context, obj *model.Repository) (*model.Reposi
 	if obj.ParentLife != 0 && p.Life != obj.ParentLife {
 		return nil, nil
 	}
-	return repoFromRead(p), nil
+	return repositoryFromRead(p), nil
 }
 
 // deletedRepositoryID is the global ID of the repository a delete removed.
@@ -354,5 +375,23 @@ func deletedRepositoryID(s entities.Snapshot) (string, error) {
 	if !ok || r == nil {
 		return "", fmt.Errorf("graph: no repository state for %v", s.ID)
 	}
-	return repoNodeID(r.Owner, r.Name, r.Life), nil
+	return repositoryNodeID(r.Owner, r.Name, r.Life), nil
+}
+
+// starOrderOf is the loaders' order of a stars connection's orderBy:
+// newest first unless it asks for ASC (STARRED_AT is the only field).
+func starOrderOf(o *model.StarOrder) loaders.StarOrder {
+	if o != nil && o.Direction == model.OrderDirectionAsc {
+		return loaders.OldestStarFirst
+	}
+	return loaders.NewestStarFirst
+}
+
+// starOrderFromArg is starOrderOf for an orderBy argument as resolved
+// from the operation (a map, or nil).
+func starOrderFromArg(v any) loaders.StarOrder {
+	if m, ok := v.(map[string]any); ok && fmt.Sprint(m["direction"]) == string(model.OrderDirectionAsc) {
+		return loaders.OldestStarFirst
+	}
+	return loaders.NewestStarFirst
 }

@@ -84,3 +84,27 @@ func checkIntVariables(s *ast.Schema, doc *ast.QueryDocument, name string, vars 
 	}
 	return nil
 }
+
+// hasNumericString reports whether v (the raw variables) holds, at any
+// depth, a string that parses as an integer: only then can a string be
+// given for an Int, and the document needs looking at.
+func hasNumericString(v any) bool {
+	switch v := v.(type) {
+	case string:
+		_, err := strconv.ParseInt(v, 10, 64)
+		return err == nil
+	case map[string]any:
+		for _, x := range v {
+			if hasNumericString(x) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if hasNumericString(x) {
+				return true
+			}
+		}
+	}
+	return false
+}

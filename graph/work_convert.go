@@ -10,6 +10,7 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -23,9 +24,10 @@ import (
 // not know them (Reactions is nil) unless the entity is new; the
 // resolvers then read the counters from the read model when asked.
 
-func workReactions(r loaders.Reactions) model.Reactions {
-	out := make(model.Reactions, len(r))
-	for c, n := range r {
+func workReactions(r readmodel.Reactions) model.Reactions {
+	counts := r.ByContent()
+	out := make(model.Reactions, len(counts))
+	for c, n := range counts {
 		out[model.ReactionContent(c)] = int32(n)
 	}
 	return out
@@ -39,12 +41,12 @@ func workTime(t *time.Time) *time.Time {
 	return &c
 }
 
-func issueFromRead(i *loaders.Issue) *model.Issue {
+func issueFromRead(i *readmodel.Issue) *model.Issue {
 	if i == nil {
 		return nil
 	}
 	out := &model.Issue{
-		ID: issueNodeID(i.RepoOwner, i.RepoName, i.Number), RepoOwner: i.RepoOwner, RepoName: i.RepoName, Number: int32(i.Number),
+		ID: issueNodeID(i.RepositoryOwner, i.RepositoryName, i.Number), RepositoryOwner: i.RepositoryOwner, RepositoryName: i.RepositoryName, Number: int32(i.Number),
 		Title: i.Title, Body: i.Body, State: model.IssueState(i.State), AuthorLogin: i.Author,
 		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, ClosedAt: workTime(i.ClosedAt),
 		CommentCount: int32(i.CommentCount), Reactions: workReactions(i.Reactions),
@@ -65,7 +67,7 @@ func issueFromState(s entities.Snapshot, fresh bool) (*model.Issue, error) {
 		return nil, fmt.Errorf("graph: no issue state for %v", s.ID)
 	}
 	out := &model.Issue{
-		ID: issueNodeID(i.Owner, i.Repo, i.Number), RepoOwner: i.Owner, RepoName: i.Repo, Number: int32(i.Number),
+		ID: issueNodeID(i.Owner, i.Repository, i.Number), RepositoryOwner: i.Owner, RepositoryName: i.Repository, Number: int32(i.Number),
 		Title: i.Title, Body: i.Body, State: model.IssueState(i.State), AuthorLogin: i.Author,
 		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, ClosedAt: workTime(i.ClosedAt),
 	}
@@ -79,12 +81,12 @@ func issueFromState(s entities.Snapshot, fresh bool) (*model.Issue, error) {
 	return out, nil
 }
 
-func pullRequestFromRead(p *loaders.PullRequest) *model.PullRequest {
+func pullRequestFromRead(p *readmodel.PullRequest) *model.PullRequest {
 	if p == nil {
 		return nil
 	}
 	return &model.PullRequest{
-		ID: pullRequestNodeID(p.RepoOwner, p.RepoName, p.Number), RepoOwner: p.RepoOwner, RepoName: p.RepoName, Number: int32(p.Number),
+		ID: pullRequestNodeID(p.RepositoryOwner, p.RepositoryName, p.Number), RepositoryOwner: p.RepositoryOwner, RepositoryName: p.RepositoryName, Number: int32(p.Number),
 		Title: p.Title, Body: p.Body, State: model.PullRequestState(p.State), HeadRefName: p.HeadRef, BaseRefName: p.BaseRef,
 		Merged: p.State == string(entities.PullRequestStateMerged), MergedAt: workTime(p.MergedAt), MergedByLogin: p.MergedBy,
 		AuthorLogin: p.Author, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ClosedAt: workTime(p.ClosedAt),
@@ -100,7 +102,7 @@ func pullRequestFromState(s entities.Snapshot, fresh bool) (*model.PullRequest, 
 		return nil, fmt.Errorf("graph: no pull request state for %v", s.ID)
 	}
 	out := &model.PullRequest{
-		ID: pullRequestNodeID(p.Owner, p.Repo, p.Number), RepoOwner: p.Owner, RepoName: p.Repo, Number: int32(p.Number),
+		ID: pullRequestNodeID(p.Owner, p.Repository, p.Number), RepositoryOwner: p.Owner, RepositoryName: p.Repository, Number: int32(p.Number),
 		Title: p.Title, Body: p.Body, State: model.PullRequestState(p.State), HeadRefName: p.HeadRef, BaseRefName: p.BaseRef,
 		Merged: p.State == entities.PullRequestStateMerged, MergedAt: workTime(p.MergedAt), MergedByLogin: p.MergedBy,
 		AuthorLogin: p.Author, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ClosedAt: workTime(p.ClosedAt),
@@ -111,12 +113,12 @@ func pullRequestFromState(s entities.Snapshot, fresh bool) (*model.PullRequest, 
 	return out, nil
 }
 
-func commentFromRead(c *loaders.Comment) *model.IssueComment {
+func commentFromRead(c *readmodel.Comment) *model.IssueComment {
 	if c == nil {
 		return nil
 	}
 	return &model.IssueComment{
-		ID: commentNodeID(c.RepoOwner, c.RepoName, c.Number, c.ID), RepoOwner: c.RepoOwner, RepoName: c.RepoName, Number: int32(c.Number),
+		ID: commentNodeID(c.RepositoryOwner, c.RepositoryName, c.Number, c.ID), RepositoryOwner: c.RepositoryOwner, RepositoryName: c.RepositoryName, Number: int32(c.Number),
 		LocalID: c.ID, Body: c.Body, AuthorLogin: c.Author, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Reactions: workReactions(c.Reactions),
 	}
@@ -130,7 +132,7 @@ func commentFromState(s entities.Snapshot, fresh bool) (*model.IssueComment, err
 		return nil, fmt.Errorf("graph: no comment state for %v", s.ID)
 	}
 	out := &model.IssueComment{
-		ID: commentNodeID(c.Owner, c.Repo, c.Number, c.LocalID), RepoOwner: c.Owner, RepoName: c.Repo, Number: int32(c.Number),
+		ID: commentNodeID(c.Owner, c.Repository, c.Number, c.LocalID), RepositoryOwner: c.Owner, RepositoryName: c.Repository, Number: int32(c.Number),
 		LocalID: c.LocalID, Body: c.Body, AuthorLogin: c.Author, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if fresh {
@@ -142,15 +144,15 @@ func commentFromState(s entities.Snapshot, fresh bool) (*model.IssueComment, err
 // Subject keys: the read items reactions and comments are counted on.
 
 func issueKeyOf(i *model.Issue) table.Key {
-	return table.IssueKey(i.RepoOwner, i.RepoName, int(i.Number))
+	return table.IssueKey(i.RepositoryOwner, i.RepositoryName, int(i.Number))
 }
 
 func pullRequestKeyOf(p *model.PullRequest) table.Key {
-	return table.PullRequestKey(p.RepoOwner, p.RepoName, int(p.Number))
+	return table.PullRequestKey(p.RepositoryOwner, p.RepositoryName, int(p.Number))
 }
 
 func commentKeyOf(c *model.IssueComment) table.Key {
-	return table.CommentKey(c.RepoOwner, c.RepoName, int(c.Number), c.LocalID)
+	return table.CommentKey(c.RepositoryOwner, c.RepositoryName, int(c.Number), c.LocalID)
 }
 
 // workCounts returns a subject's comment count and reaction counts: the
@@ -160,11 +162,11 @@ func workCounts(ctx context.Context, key table.Key, comments int32, reactions mo
 	if reactions != nil {
 		return comments, reactions, nil
 	}
-	c, err := loadersFrom(ctx).Counts(ctx, key)
+	c, err := loadersFrom(ctx).SubjectCounters(ctx, key)
 	if err != nil {
 		return 0, nil, err
 	}
-	return int32(c.Comments), workReactions(c.Reactions), nil
+	return int32(c.CommentCount), workReactions(c.Reactions), nil
 }
 
 // reactionGroups is a subject's reactionGroups: every content in GitHub's
@@ -188,23 +190,19 @@ func reactionGroups(ctx context.Context, key table.Key, counts model.Reactions) 
 
 // Connections.
 
-func decodeIssueItem(it loaders.Item) (*model.Issue, bool) {
-	i := issueFromRead(loaders.DecodeIssue(it))
-	return i, i != nil
+func issueFromPage(i readmodel.Issue) (*model.Issue, bool) { return issueFromRead(&i), true }
+
+func pullRequestFromPage(p readmodel.PullRequest) (*model.PullRequest, bool) {
+	return pullRequestFromRead(&p), true
 }
 
-func decodePullRequestItem(it loaders.Item) (*model.PullRequest, bool) {
-	p := pullRequestFromRead(loaders.DecodePullRequest(it))
-	return p, p != nil
+func commentFromPage(c readmodel.Comment) (*model.IssueComment, bool) {
+	return commentFromRead(&c), true
 }
 
-func decodeCommentItem(it loaders.Item) (*model.IssueComment, bool) {
-	c := commentFromRead(loaders.DecodeComment(it))
-	return c, c != nil
-}
-
-func issueConnection(page loaders.Page, total int32) *model.IssueConnection {
-	c := buildConnection(page, decodeIssueItem)
+func issueConnection(page loaders.Page[readmodel.Issue], counter int32) *model.IssueConnection {
+	c := buildConnection(page, issueFromPage)
+	total := settledTotal(c, counter)
 	return &model.IssueConnection{
 		Edges:    edgesOf(c, func(cur string, n *model.Issue) *model.IssueEdge { return &model.IssueEdge{Cursor: cur, Node: n} }),
 		Nodes:    nodesOf(c, identity[*model.Issue]),
@@ -212,8 +210,9 @@ func issueConnection(page loaders.Page, total int32) *model.IssueConnection {
 	}
 }
 
-func pullRequestConnection(page loaders.Page, total int32) *model.PullRequestConnection {
-	c := buildConnection(page, decodePullRequestItem)
+func pullRequestConnection(page loaders.Page[readmodel.PullRequest], counter int32) *model.PullRequestConnection {
+	c := buildConnection(page, pullRequestFromPage)
+	total := settledTotal(c, counter)
 	return &model.PullRequestConnection{
 		Edges: edgesOf(c, func(cur string, n *model.PullRequest) *model.PullRequestEdge {
 			return &model.PullRequestEdge{Cursor: cur, Node: n}
@@ -223,8 +222,9 @@ func pullRequestConnection(page loaders.Page, total int32) *model.PullRequestCon
 	}
 }
 
-func commentConnection(page loaders.Page, total int32) *model.IssueCommentConnection {
-	c := buildConnection(page, decodeCommentItem)
+func commentConnection(page loaders.Page[readmodel.Comment], counter int32) *model.IssueCommentConnection {
+	c := buildConnection(page, commentFromPage)
+	total := settledTotal(c, counter)
 	return &model.IssueCommentConnection{
 		Edges: edgesOf(c, func(cur string, n *model.IssueComment) *model.IssueCommentEdge {
 			return &model.IssueCommentEdge{Cursor: cur, Node: n}
@@ -343,13 +343,13 @@ func reactionSubject(ctx context.Context, res events.Result, subject entities.ID
 		return nil, nil, err
 	}
 	// Enqueue the subject's item first, so that it and the reaction's item
-	// are read in one batch; Counts below finds it in the request cache.
+	// are read in one batch; SubjectCounters below finds it in the request cache.
 	l.ItemByKey.Load(ctx, key)
 	projected, err := l.HasReacted(ctx, key, string(content), viewer)
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := l.Counts(ctx, key)
+	c, err := l.SubjectCounters(ctx, key)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -368,14 +368,14 @@ func reactionSubject(ctx context.Context, res events.Result, subject entities.ID
 		if err != nil {
 			return nil, nil, err
 		}
-		i.CommentCount, i.Reactions = int32(c.Comments), counts
+		i.CommentCount, i.Reactions = int32(c.CommentCount), counts
 		return i, counts, nil
 	case entities.PullRequestID:
 		p, err := pullRequestFromState(snap, false)
 		if err != nil {
 			return nil, nil, err
 		}
-		p.CommentCount, p.Reactions = int32(c.Comments), counts
+		p.CommentCount, p.Reactions = int32(c.CommentCount), counts
 		return p, counts, nil
 	case entities.CommentID:
 		cm, err := commentFromState(snap, false)
@@ -408,7 +408,7 @@ func (r *Resolver) react(ctx context.Context, input model.ReactionInput, add boo
 	if err != nil {
 		return nil, err
 	}
-	subject, err := parseWorkNodeID(input.SubjectID, entities.KindIssue, entities.KindPullRequest, entities.KindComment)
+	subject, err := parseNodeID(input.SubjectID, entities.KindIssue, entities.KindPullRequest, entities.KindComment)
 	if err != nil {
 		return nil, err
 	}
@@ -464,5 +464,5 @@ func workRepository(ctx context.Context, owner, name string) (*model.Repository,
 	if r == nil {
 		return nil, entities.NotFound("repository %s/%s not found", owner, name)
 	}
-	return repoFromRead(r), nil
+	return repositoryFromRead(r), nil
 }

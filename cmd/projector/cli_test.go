@@ -82,7 +82,7 @@ func TestDataDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		if _, err := a.Executor().Execute(ctx, "t", entities.CreateUser{Login: fmt.Sprintf("user%d", i), Name: "U"}); err != nil {
+		if _, err := a.Executor().Execute(ctx, fmt.Sprintf("user%d", i), entities.CreateUser{Login: fmt.Sprintf("user%d", i), Name: "U"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -43,7 +43,7 @@ func TestCommands(t *testing.T) {
 	}
 	x := events.NewExecutor(events.NewStore(clients.DB, "cmdtest", nil), events.ExecutorOptions{})
 	for i := range 30 {
-		if _, err := x.Execute(ctx, "t", entities.CreateUser{Login: fmt.Sprintf("user%02d", i), Name: "U"}); err != nil {
+		if _, err := x.Execute(ctx, fmt.Sprintf("user%02d", i), entities.CreateUser{Login: fmt.Sprintf("user%02d", i), Name: "U"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -83,7 +83,7 @@ func TestCommands(t *testing.T) {
 	_, err = clients.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String("cmdtest"), Key: table.AccountKey("user07").AV(),
 		UpdateExpression:          aws.String("SET #n = :n"),
-		ExpressionAttributeNames:  map[string]string{"#n": table.ReadName},
+		ExpressionAttributeNames:  map[string]string{"#n": "name"},
 		ExpressionAttributeValues: map[string]ddb.AttributeValue{":n": &ddb.AttributeValueMemberS{Value: "hacked"}},
 	})
 	if err != nil {
@@ -167,7 +167,7 @@ func TestOperatorClarity(t *testing.T) {
 	}
 	x := events.NewExecutor(events.NewStore(clients.DB, "clarity", nil), events.ExecutorOptions{})
 	for i := range 20 {
-		if _, err := x.Execute(ctx, "t", entities.CreateUser{Login: fmt.Sprintf("user%02d", i), Name: "U"}); err != nil {
+		if _, err := x.Execute(ctx, fmt.Sprintf("user%02d", i), entities.CreateUser{Login: fmt.Sprintf("user%02d", i), Name: "U"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -46,7 +46,7 @@ func TestStatusShowsLossesWithoutProjector(t *testing.T) {
 	x := events.NewExecutor(events.NewStore(clients.DB, "lossstatus", nil), events.ExecutorOptions{})
 	create := func(prefix string, n int) {
 		for i := range n {
-			if _, err := x.Execute(ctx, "t", entities.CreateUser{Login: fmt.Sprintf("%s%02d", prefix, i), Name: "U"}); err != nil {
+			if _, err := x.Execute(ctx, fmt.Sprintf("%s%02d", prefix, i), entities.CreateUser{Login: fmt.Sprintf("%s%02d", prefix, i), Name: "U"}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -96,6 +96,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	introspection := fs.Bool("introspection", false, "allow schema introspection (always on with the embedded engine)")
 	createTable := fs.Bool("create-table", true, "create the table if it is missing; false: use an existing table (as on AWS) and fail if it is missing or differs from hubstream's schema")
 	delay := fs.Duration("shutdown-delay", 0, "on SIGTERM, keep serving this long with /readyz answering 503 before closing the listener (above the load balancer's probe interval)")
+	consistencyWait := fs.Duration("consistency-wait", app.DefaultConsistencyWait, "how long a mutation waits for the projection of its own write, and a request with X-Hubstream-After for its token's, before answering anyway (marked STALE); 0: never wait")
 	timeout := fs.Duration("shutdown-timeout", app.DefaultShutdownTimeout, "then wait at most this long for requests in flight before closing their connections")
 	trustedProxies := fs.String("trusted-proxies", "", "comma-separated IP addresses or CIDR prefixes of the reverse proxies in front of the server: the access log takes client_ip from their X-Forwarded-For (empty: none, only remote_addr)")
 	logOpts := obs.LogFlags(fs)
@@ -108,6 +109,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *delay < 0 || *timeout <= 0 {
 		return cli.Usagef("--shutdown-delay must not be negative and --shutdown-timeout must be positive")
+	}
+	if *consistencyWait < 0 {
+		return cli.Usagef("--consistency-wait must not be negative")
 	}
 	logger := obs.NewLogger(stderr, *logOpts)
 	env := table.ConfigFromEnv()
@@ -124,6 +128,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector,
 		ExistingTable: !*createTable, Auth: authOpts, CursorKey: cursorKey, Logger: logger, TrustedProxies: proxies}
 	cfg.GraphQL.Introspection = *introspection
+	cfg.GraphQL.ConsistencyWait = *consistencyWait
+	if *consistencyWait == 0 {
+		cfg.GraphQL.ConsistencyWait = -1 // HandlerOptions: negative turns waiting off
+	}
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err

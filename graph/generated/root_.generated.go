@@ -24,6 +24,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Issue() IssueResolver
 	IssueComment() IssueCommentResolver
+	Label() LabelResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	PullRequest() PullRequestResolver
@@ -56,6 +57,10 @@ type ComplexityRoot struct {
 		Issue func(childComplexity int) int
 	}
 
+	CreateLabelPayload struct {
+		Label func(childComplexity int) int
+	}
+
 	CreateOrganizationPayload struct {
 		Organization func(childComplexity int) int
 	}
@@ -70,6 +75,10 @@ type ComplexityRoot struct {
 
 	DeleteCommentPayload struct {
 		DeletedCommentID func(childComplexity int) int
+	}
+
+	DeleteLabelPayload struct {
+		DeletedLabelID func(childComplexity int) int
 	}
 
 	DeleteRepositoryPayload struct {
@@ -116,6 +125,7 @@ type ComplexityRoot struct {
 		CreatedAt      func(childComplexity int) int
 		History        func(childComplexity int, first *int32, after *string) int
 		ID             func(childComplexity int) int
+		Labels         func(childComplexity int, first *int32, after *string, last *int32, before *string) int
 		Number         func(childComplexity int) int
 		ReactionGroups func(childComplexity int) int
 		Repository     func(childComplexity int) int
@@ -159,35 +169,68 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Label struct {
+		Color        func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Description  func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Issues       func(childComplexity int, states []model.IssueState, first *int32, after *string, last *int32, before *string) int
+		Name         func(childComplexity int) int
+		PullRequests func(childComplexity int, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	LabelConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LabelEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	LabelsPayload struct {
+		Issue       func(childComplexity int) int
+		PullRequest func(childComplexity int) int
+	}
+
 	Mutation struct {
-		AddComment         func(childComplexity int, input model.AddCommentInput) int
-		AddMember          func(childComplexity int, input model.AddMemberInput) int
-		AddReaction        func(childComplexity int, input model.ReactionInput) int
-		ChangeMemberRole   func(childComplexity int, input model.ChangeMemberRoleInput) int
-		CloseIssue         func(childComplexity int, input model.CloseIssueInput) int
-		ClosePullRequest   func(childComplexity int, input model.PullRequestRefInput) int
-		CreateOrganization func(childComplexity int, input model.CreateOrganizationInput) int
-		CreateRepository   func(childComplexity int, input model.CreateRepositoryInput) int
-		CreateUser         func(childComplexity int, input model.CreateUserInput) int
-		DeleteComment      func(childComplexity int, input model.DeleteCommentInput) int
-		DeleteRepository   func(childComplexity int, input model.DeleteRepositoryInput) int
-		EditComment        func(childComplexity int, input model.EditCommentInput) int
-		EditIssue          func(childComplexity int, input model.EditIssueInput) int
-		EditPullRequest    func(childComplexity int, input model.EditPullRequestInput) int
-		ForkRepository     func(childComplexity int, input model.ForkRepositoryInput) int
-		MergePullRequest   func(childComplexity int, input model.PullRequestRefInput) int
-		Noop               func(childComplexity int) int
-		OpenIssue          func(childComplexity int, input model.OpenIssueInput) int
-		OpenPullRequest    func(childComplexity int, input model.OpenPullRequestInput) int
-		RemoveMember       func(childComplexity int, input model.RemoveMemberInput) int
-		RemoveReaction     func(childComplexity int, input model.ReactionInput) int
-		ReopenIssue        func(childComplexity int, input model.ReopenIssueInput) int
-		ReopenPullRequest  func(childComplexity int, input model.PullRequestRefInput) int
-		StarRepository     func(childComplexity int, input model.StarRepositoryInput) int
-		UnstarRepository   func(childComplexity int, input model.StarRepositoryInput) int
-		UpdateOrganization func(childComplexity int, input model.UpdateOrganizationInput) int
-		UpdateProfile      func(childComplexity int, input model.UpdateProfileInput) int
-		UpdateRepository   func(childComplexity int, input model.UpdateRepositoryInput) int
+		AddComment                func(childComplexity int, input model.AddCommentInput) int
+		AddLabelsToLabelable      func(childComplexity int, input model.LabelsInput) int
+		AddMember                 func(childComplexity int, input model.AddMemberInput) int
+		AddReaction               func(childComplexity int, input model.ReactionInput) int
+		ChangeMemberRole          func(childComplexity int, input model.ChangeMemberRoleInput) int
+		CloseIssue                func(childComplexity int, input model.CloseIssueInput) int
+		ClosePullRequest          func(childComplexity int, input model.PullRequestRefInput) int
+		CreateLabel               func(childComplexity int, input model.CreateLabelInput) int
+		CreateOrganization        func(childComplexity int, input model.CreateOrganizationInput) int
+		CreateRepository          func(childComplexity int, input model.CreateRepositoryInput) int
+		CreateUser                func(childComplexity int, input model.CreateUserInput) int
+		DeleteComment             func(childComplexity int, input model.DeleteCommentInput) int
+		DeleteLabel               func(childComplexity int, input model.DeleteLabelInput) int
+		DeleteRepository          func(childComplexity int, input model.DeleteRepositoryInput) int
+		EditComment               func(childComplexity int, input model.EditCommentInput) int
+		EditIssue                 func(childComplexity int, input model.EditIssueInput) int
+		EditPullRequest           func(childComplexity int, input model.EditPullRequestInput) int
+		ForkRepository            func(childComplexity int, input model.ForkRepositoryInput) int
+		MergePullRequest          func(childComplexity int, input model.PullRequestRefInput) int
+		Noop                      func(childComplexity int) int
+		OpenIssue                 func(childComplexity int, input model.OpenIssueInput) int
+		OpenPullRequest           func(childComplexity int, input model.OpenPullRequestInput) int
+		RemoveLabelsFromLabelable func(childComplexity int, input model.LabelsInput) int
+		RemoveMember              func(childComplexity int, input model.RemoveMemberInput) int
+		RemoveReaction            func(childComplexity int, input model.ReactionInput) int
+		ReopenIssue               func(childComplexity int, input model.ReopenIssueInput) int
+		ReopenPullRequest         func(childComplexity int, input model.PullRequestRefInput) int
+		StarRepository            func(childComplexity int, input model.StarRepositoryInput) int
+		UnstarRepository          func(childComplexity int, input model.StarRepositoryInput) int
+		UpdateLabel               func(childComplexity int, input model.UpdateLabelInput) int
+		UpdateOrganization        func(childComplexity int, input model.UpdateOrganizationInput) int
+		UpdateProfile             func(childComplexity int, input model.UpdateProfileInput) int
+		UpdateRepository          func(childComplexity int, input model.UpdateRepositoryInput) int
 	}
 
 	OpenIssuePayload struct {
@@ -252,6 +295,7 @@ type ComplexityRoot struct {
 		HeadRefName    func(childComplexity int) int
 		History        func(childComplexity int, first *int32, after *string) int
 		ID             func(childComplexity int) int
+		Labels         func(childComplexity int, first *int32, after *string, last *int32, before *string) int
 		Merged         func(childComplexity int) int
 		MergedAt       func(childComplexity int) int
 		MergedBy       func(childComplexity int) int
@@ -280,6 +324,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Node            func(childComplexity int, id string) int
+		Nodes           func(childComplexity int, ids []string) int
 		Ok              func(childComplexity int) int
 		Organization    func(childComplexity int, login string) int
 		Repository      func(childComplexity int, owner string, name string) int
@@ -317,7 +363,9 @@ type ComplexityRoot struct {
 		IsFork           func(childComplexity int) int
 		IsPrivate        func(childComplexity int) int
 		Issue            func(childComplexity int, number int32) int
-		Issues           func(childComplexity int, states []model.IssueState, first *int32, after *string, last *int32, before *string) int
+		Issues           func(childComplexity int, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) int
+		Label            func(childComplexity int, name string) int
+		Labels           func(childComplexity int, first *int32, after *string, last *int32, before *string) int
 		Name             func(childComplexity int) int
 		NameWithOwner    func(childComplexity int) int
 		Owner            func(childComplexity int) int
@@ -325,7 +373,7 @@ type ComplexityRoot struct {
 		PullRequest      func(childComplexity int, number int32) int
 		PullRequests     func(childComplexity int, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
 		StargazerCount   func(childComplexity int) int
-		Stargazers       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		Stargazers       func(childComplexity int, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt        func(childComplexity int) int
 		ViewerHasStarred func(childComplexity int) int
 	}
@@ -372,6 +420,10 @@ type ComplexityRoot struct {
 		StarredAt func(childComplexity int) int
 	}
 
+	UpdateLabelPayload struct {
+		Label func(childComplexity int) int
+	}
+
 	UpdateOrganizationPayload struct {
 		Organization func(childComplexity int) int
 	}
@@ -394,7 +446,7 @@ type ComplexityRoot struct {
 		Name                func(childComplexity int) int
 		Organizations       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
 		Repositories        func(childComplexity int, first *int32, after *string, last *int32, before *string) int
-		StarredRepositories func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		StarredRepositories func(childComplexity int, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt           func(childComplexity int) int
 	}
 }
@@ -465,6 +517,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CloseIssuePayload.Issue(childComplexity), true
 
+	case "CreateLabelPayload.label":
+		if e.ComplexityRoot.CreateLabelPayload.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateLabelPayload.Label(childComplexity), true
+
 	case "CreateOrganizationPayload.organization":
 		if e.ComplexityRoot.CreateOrganizationPayload.Organization == nil {
 			break
@@ -492,6 +551,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteCommentPayload.DeletedCommentID(childComplexity), true
+
+	case "DeleteLabelPayload.deletedLabelId":
+		if e.ComplexityRoot.DeleteLabelPayload.DeletedLabelID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteLabelPayload.DeletedLabelID(childComplexity), true
 
 	case "DeleteRepositoryPayload.deletedRepositoryId":
 		if e.ComplexityRoot.DeleteRepositoryPayload.DeletedRepositoryID == nil {
@@ -642,6 +708,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Issue.ID(childComplexity), true
+	case "Issue.labels":
+		if e.ComplexityRoot.Issue.Labels == nil {
+			break
+		}
+
+		args, err := ec.field_Issue_labels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Issue.Labels(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Issue.number":
 		if e.ComplexityRoot.Issue.Number == nil {
 			break
@@ -809,6 +886,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IssueEdge.Node(childComplexity), true
 
+	case "Label.color":
+		if e.ComplexityRoot.Label.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.Color(childComplexity), true
+	case "Label.createdAt":
+		if e.ComplexityRoot.Label.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.CreatedAt(childComplexity), true
+	case "Label.description":
+		if e.ComplexityRoot.Label.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.Description(childComplexity), true
+	case "Label.id":
+		if e.ComplexityRoot.Label.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.ID(childComplexity), true
+	case "Label.issues":
+		if e.ComplexityRoot.Label.Issues == nil {
+			break
+		}
+
+		args, err := ec.field_Label_issues_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Label.Issues(childComplexity, args["states"].([]model.IssueState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "Label.name":
+		if e.ComplexityRoot.Label.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.Name(childComplexity), true
+	case "Label.pullRequests":
+		if e.ComplexityRoot.Label.PullRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Label_pullRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Label.PullRequests(childComplexity, args["states"].([]model.PullRequestState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "Label.updatedAt":
+		if e.ComplexityRoot.Label.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.UpdatedAt(childComplexity), true
+
+	case "LabelConnection.edges":
+		if e.ComplexityRoot.LabelConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelConnection.Edges(childComplexity), true
+	case "LabelConnection.nodes":
+		if e.ComplexityRoot.LabelConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelConnection.Nodes(childComplexity), true
+	case "LabelConnection.pageInfo":
+		if e.ComplexityRoot.LabelConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelConnection.PageInfo(childComplexity), true
+	case "LabelConnection.totalCount":
+		if e.ComplexityRoot.LabelConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelConnection.TotalCount(childComplexity), true
+
+	case "LabelEdge.cursor":
+		if e.ComplexityRoot.LabelEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelEdge.Cursor(childComplexity), true
+	case "LabelEdge.node":
+		if e.ComplexityRoot.LabelEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelEdge.Node(childComplexity), true
+
+	case "LabelsPayload.issue":
+		if e.ComplexityRoot.LabelsPayload.Issue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelsPayload.Issue(childComplexity), true
+	case "LabelsPayload.pullRequest":
+		if e.ComplexityRoot.LabelsPayload.PullRequest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelsPayload.PullRequest(childComplexity), true
+
 	case "Mutation.addComment":
 		if e.ComplexityRoot.Mutation.AddComment == nil {
 			break
@@ -820,6 +1007,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddComment(childComplexity, args["input"].(model.AddCommentInput)), true
+	case "Mutation.addLabelsToLabelable":
+		if e.ComplexityRoot.Mutation.AddLabelsToLabelable == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addLabelsToLabelable_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddLabelsToLabelable(childComplexity, args["input"].(model.LabelsInput)), true
 	case "Mutation.addMember":
 		if e.ComplexityRoot.Mutation.AddMember == nil {
 			break
@@ -875,6 +1073,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ClosePullRequest(childComplexity, args["input"].(model.PullRequestRefInput)), true
+	case "Mutation.createLabel":
+		if e.ComplexityRoot.Mutation.CreateLabel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLabel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLabel(childComplexity, args["input"].(model.CreateLabelInput)), true
 	case "Mutation.createOrganization":
 		if e.ComplexityRoot.Mutation.CreateOrganization == nil {
 			break
@@ -919,6 +1128,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteComment(childComplexity, args["input"].(model.DeleteCommentInput)), true
+	case "Mutation.deleteLabel":
+		if e.ComplexityRoot.Mutation.DeleteLabel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteLabel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteLabel(childComplexity, args["input"].(model.DeleteLabelInput)), true
 	case "Mutation.deleteRepository":
 		if e.ComplexityRoot.Mutation.DeleteRepository == nil {
 			break
@@ -1013,6 +1233,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OpenPullRequest(childComplexity, args["input"].(model.OpenPullRequestInput)), true
+	case "Mutation.removeLabelsFromLabelable":
+		if e.ComplexityRoot.Mutation.RemoveLabelsFromLabelable == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeLabelsFromLabelable_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveLabelsFromLabelable(childComplexity, args["input"].(model.LabelsInput)), true
 	case "Mutation.removeMember":
 		if e.ComplexityRoot.Mutation.RemoveMember == nil {
 			break
@@ -1079,6 +1310,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnstarRepository(childComplexity, args["input"].(model.StarRepositoryInput)), true
+	case "Mutation.updateLabel":
+		if e.ComplexityRoot.Mutation.UpdateLabel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateLabel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateLabel(childComplexity, args["input"].(model.UpdateLabelInput)), true
 	case "Mutation.updateOrganization":
 		if e.ComplexityRoot.Mutation.UpdateOrganization == nil {
 			break
@@ -1368,6 +1610,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PullRequest.ID(childComplexity), true
+	case "PullRequest.labels":
+		if e.ComplexityRoot.PullRequest.Labels == nil {
+			break
+		}
+
+		args, err := ec.field_PullRequest_labels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PullRequest.Labels(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "PullRequest.merged":
 		if e.ComplexityRoot.PullRequest.Merged == nil {
 			break
@@ -1468,6 +1721,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PullRequestPayload.PullRequest(childComplexity), true
 
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.ok":
 		if e.ComplexityRoot.Query.Ok == nil {
 			break
@@ -1650,7 +1925,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Issues(childComplexity, args["states"].([]model.IssueState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Repository.Issues(childComplexity, args["states"].([]model.IssueState), args["labels"].([]string), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+	case "Repository.label":
+		if e.ComplexityRoot.Repository.Label == nil {
+			break
+		}
+
+		args, err := ec.field_Repository_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Repository.Label(childComplexity, args["name"].(string)), true
+	case "Repository.labels":
+		if e.ComplexityRoot.Repository.Labels == nil {
+			break
+		}
+
+		args, err := ec.field_Repository_labels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Repository.Labels(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Repository.name":
 		if e.ComplexityRoot.Repository.Name == nil {
 			break
@@ -1713,7 +2010,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Stargazers(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Repository.Stargazers(childComplexity, args["orderBy"].(*model.StarOrder), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Repository.updatedAt":
 		if e.ComplexityRoot.Repository.UpdatedAt == nil {
 			break
@@ -1860,6 +2157,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StarredRepositoryEdge.StarredAt(childComplexity), true
 
+	case "UpdateLabelPayload.label":
+		if e.ComplexityRoot.UpdateLabelPayload.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateLabelPayload.Label(childComplexity), true
+
 	case "UpdateOrganizationPayload.organization":
 		if e.ComplexityRoot.UpdateOrganizationPayload.Organization == nil {
 			break
@@ -1960,7 +2264,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.StarredRepositories(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.User.StarredRepositories(childComplexity, args["orderBy"].(*model.StarOrder), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "User.updatedAt":
 		if e.ComplexityRoot.User.UpdatedAt == nil {
 			break
@@ -1981,22 +2285,27 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AddMemberInput", ec.unmarshalInputAddMemberInput),
 			graphql.NewInputUnmarshaler("ChangeMemberRoleInput", ec.unmarshalInputChangeMemberRoleInput),
 			graphql.NewInputUnmarshaler("CloseIssueInput", ec.unmarshalInputCloseIssueInput),
+			graphql.NewInputUnmarshaler("CreateLabelInput", ec.unmarshalInputCreateLabelInput),
 			graphql.NewInputUnmarshaler("CreateOrganizationInput", ec.unmarshalInputCreateOrganizationInput),
 			graphql.NewInputUnmarshaler("CreateRepositoryInput", ec.unmarshalInputCreateRepositoryInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("DeleteCommentInput", ec.unmarshalInputDeleteCommentInput),
+			graphql.NewInputUnmarshaler("DeleteLabelInput", ec.unmarshalInputDeleteLabelInput),
 			graphql.NewInputUnmarshaler("DeleteRepositoryInput", ec.unmarshalInputDeleteRepositoryInput),
 			graphql.NewInputUnmarshaler("EditCommentInput", ec.unmarshalInputEditCommentInput),
 			graphql.NewInputUnmarshaler("EditIssueInput", ec.unmarshalInputEditIssueInput),
 			graphql.NewInputUnmarshaler("EditPullRequestInput", ec.unmarshalInputEditPullRequestInput),
 			graphql.NewInputUnmarshaler("ForkRepositoryInput", ec.unmarshalInputForkRepositoryInput),
+			graphql.NewInputUnmarshaler("LabelsInput", ec.unmarshalInputLabelsInput),
 			graphql.NewInputUnmarshaler("OpenIssueInput", ec.unmarshalInputOpenIssueInput),
 			graphql.NewInputUnmarshaler("OpenPullRequestInput", ec.unmarshalInputOpenPullRequestInput),
 			graphql.NewInputUnmarshaler("PullRequestRefInput", ec.unmarshalInputPullRequestRefInput),
 			graphql.NewInputUnmarshaler("ReactionInput", ec.unmarshalInputReactionInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
 			graphql.NewInputUnmarshaler("ReopenIssueInput", ec.unmarshalInputReopenIssueInput),
+			graphql.NewInputUnmarshaler("StarOrder", ec.unmarshalInputStarOrder),
 			graphql.NewInputUnmarshaler("StarRepositoryInput", ec.unmarshalInputStarRepositoryInput),
+			graphql.NewInputUnmarshaler("UpdateLabelInput", ec.unmarshalInputUpdateLabelInput),
 			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 			graphql.NewInputUnmarshaler("UpdateRepositoryInput", ec.unmarshalInputUpdateRepositoryInput),
@@ -2129,11 +2438,13 @@ type User implements Node & RepositoryOwner {
     before: String
   ): RepositoryConnection!
   """
-  Repositories this user starred, ordered by owner and name, with when. Only
-  repositories that still exist and that the viewer may see are listed and
-  counted.
+  Repositories this user starred, with when, newest star first unless
+  orderBy says otherwise. Only repositories that still exist and that the
+  viewer may see are listed and counted.
   """
   starredRepositories(
+    "The order of the stars (default: STARRED_AT, DESC)."
+    orderBy: StarOrder
     "Return the first n starred repositories after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
     "Continue after this cursor (an endCursor of this same field and arguments); only with first."
@@ -3197,6 +3508,257 @@ extend type Mutation {
   ): ReactionPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/label.graphqls", Input: `"""
+A label of a repository, as on GitHub: a name unique in the repository
+(case-insensitively), a color and a description. Issues and pull requests
+carry labels; renaming a label keeps it on them, deleting it removes it
+from all of them. A private repository's labels are as invisible as the
+repository.
+"""
+type Label implements Node {
+  "An opaque, globally unique identifier; the same after a rename."
+  id: ID!
+  "The name (1–50 characters, no comma)."
+  name: String!
+  "The color: six lower-case hexadecimal digits (rrggbb), no #."
+  color: String!
+  "The description (up to 100 characters); null when none was given."
+  description: String
+  "When the label was created."
+  createdAt: Time!
+  "When the label was last changed."
+  updatedAt: Time!
+  "The issues with this label, newest first."
+  issues(
+    "Only issues in these states; omitted or empty: all."
+    states: [IssueState!]
+    "Return the first n issues after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n issues before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): IssueConnection!
+  "The pull requests with this label, newest first."
+  pullRequests(
+    "Only pull requests in these states; omitted or empty: all."
+    states: [PullRequestState!]
+    "Return the first n pull requests after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n pull requests before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): PullRequestConnection!
+}
+
+"A page of labels."
+type LabelConnection {
+  "The labels of this page, with their cursors."
+  edges: [LabelEdge!]!
+  "The labels of this page."
+  nodes: [Label!]!
+  "Where this page is in the whole list."
+  pageInfo: PageInfo!
+  "How many labels the whole list has."
+  totalCount: Int!
+}
+
+"A label in a connection."
+type LabelEdge {
+  "The cursor to continue from this label."
+  cursor: String!
+  "The label."
+  node: Label!
+}
+
+extend type Repository {
+  "The repository's labels, by name."
+  labels(
+    "Return the first n labels after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n labels before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): LabelConnection!
+  "The label called name (case-insensitive); null if there is none."
+  label(
+    "The label's name, in any case."
+    name: String!
+  ): Label
+}
+
+extend type Issue {
+  "The issue's labels, oldest label first."
+  labels(
+    "Return the first n labels after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n labels before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): LabelConnection!
+}
+
+extend type PullRequest {
+  "The pull request's labels, oldest label first."
+  labels(
+    "Return the first n labels after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
+    first: Int
+    "Continue after this cursor (an endCursor of this same field and arguments); only with first."
+    after: String
+    "Return the last n labels before the cursor ` + "`" + `before` + "`" + ` (1–100); give first or last, not both."
+    last: Int
+    "Continue before this cursor (a startCursor of this same field and arguments); only with last."
+    before: String
+  ): LabelConnection!
+}
+
+"The input of createLabel."
+input CreateLabelInput {
+  "The repository's owner, in any case."
+  owner: String!
+  "The repository's name, in any case."
+  repository: String!
+  "1–50 characters, not blank, no comma; unique in the repository (case-insensitively)."
+  name: String!
+  "Six hexadecimal digits (rrggbb), no #."
+  color: String!
+  "Up to 100 characters."
+  description: String
+  "A client-chosen key that makes the mutation safe to retry (see openIssue)."
+  idempotencyKey: String
+}
+
+"The result of createLabel."
+type CreateLabelPayload {
+  "The new label."
+  label: Label!
+}
+
+"The input of updateLabel; omitted fields stay as they are."
+input UpdateLabelInput {
+  "The label's id."
+  id: ID!
+  "A new name (1–50 characters, no comma; unique in the repository)."
+  name: String
+  "A new color (rrggbb)."
+  color: String
+  "A new description (up to 100 characters; empty removes it)."
+  description: String
+  "A client-chosen key that makes the mutation safe to retry (see openIssue)."
+  idempotencyKey: String
+}
+
+"The result of updateLabel."
+type UpdateLabelPayload {
+  "The label as changed."
+  label: Label!
+}
+
+"The input of deleteLabel."
+input DeleteLabelInput {
+  "The label's id."
+  id: ID!
+  "A client-chosen key that makes the mutation safe to retry (see openIssue)."
+  idempotencyKey: String
+}
+
+"The result of deleteLabel."
+type DeleteLabelPayload {
+  "The id of the deleted label."
+  deletedLabelId: ID!
+}
+
+"The input of addLabelsToLabelable and removeLabelsFromLabelable."
+input LabelsInput {
+  "The id of the issue or pull request."
+  labelableId: ID!
+  "The ids of the labels (1–20), of the labelable's repository."
+  labelIds: [ID!]!
+  "A client-chosen key that makes the mutation safe to retry (see openIssue)."
+  idempotencyKey: String
+}
+
+"The result of addLabelsToLabelable and removeLabelsFromLabelable."
+type LabelsPayload {
+  "The issue, when the labelable is one."
+  issue: Issue
+  "The pull request, when the labelable is one."
+  pullRequest: PullRequest
+}
+
+extend type Mutation {
+  """
+  Creates a label. Repository admins only (the owning user, an admin of the
+  owning organization): FORBIDDEN otherwise, NOT_FOUND for a repository the
+  viewer cannot see, ALREADY_EXISTS for a name the repository has
+  (case-insensitively), BAD_USER_INPUT for an invalid field.
+  """
+  createLabel(
+    "The mutation's input."
+    input: CreateLabelInput!
+  ): CreateLabelPayload!
+  """
+  Changes a label's name, color or description; a renamed label stays on
+  every issue and pull request. Repository admins only; NOT_FOUND for an
+  unknown label, ALREADY_EXISTS for another label's name.
+  """
+  updateLabel(
+    "The mutation's input."
+    input: UpdateLabelInput!
+  ): UpdateLabelPayload!
+  "Deletes a label and removes it from every issue and pull request. Repository admins only."
+  deleteLabel(
+    "The mutation's input."
+    input: DeleteLabelInput!
+  ): DeleteLabelPayload!
+  """
+  Adds labels to an issue or pull request: its author or a repository admin
+  (FORBIDDEN otherwise); NOT_FOUND for an unknown label; labels it already
+  has are kept once; at most 20 labels per item.
+  """
+  addLabelsToLabelable(
+    "The mutation's input."
+    input: LabelsInput!
+  ): LabelsPayload!
+  "Removes labels from an issue or pull request: its author or a repository admin."
+  removeLabelsFromLabelable(
+    "The mutation's input."
+    input: LabelsInput!
+  ): LabelsPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/node.graphqls", Input: `extend type Query {
+  """
+  The object with this global ID (any type implementing Node), or null when
+  there is none, it was deleted, or the viewer may not see it (a private
+  repository and everything under it); an ID that is not one of this
+  service's is null too.
+  """
+  node(
+    "A global ID, as an object's id field gave it."
+    id: ID!
+  ): Node
+  """
+  The objects with these global IDs (1–100), aligned with ids: each is what
+  node(id:) would give, null included.
+  """
+  nodes(
+    "Global IDs, as objects' id fields gave them (at most 100)."
+    ids: [ID!]!
+  ): [Node]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/repository.graphqls", Input: `"""
 A repository of code, owned by a user or an organization. A private
 repository and everything under it exist only for its owner or the members of
@@ -3257,6 +3819,8 @@ type Repository implements Node {
   issues(
     "Only issues in these states; omitted or empty: all."
     states: [IssueState!]
+    "Only issues with this label (a list of exactly one name, case-insensitive), newest first; omitted or empty: all issues."
+    labels: [String!]
     "Return the first n issues after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
     "Continue after this cursor (an endCursor of this same field and arguments); only with first."
@@ -3283,8 +3847,13 @@ type Repository implements Node {
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
   ): PullRequestConnection!
-  "Users who starred the repository, by login, with when; totalCount is stargazerCount."
+  """
+  Users who starred the repository, with when, newest star first unless
+  orderBy says otherwise; totalCount is stargazerCount.
+  """
   stargazers(
+    "The order of the stars (default: STARRED_AT, DESC)."
+    orderBy: StarOrder
     "Return the first n stargazers after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
     "Continue after this cursor (an endCursor of this same field and arguments); only with first."
@@ -3592,6 +4161,28 @@ extend type Mutation {
     input: StarRepositoryInput!
   ): StarRepositoryPayload!
 }
+
+"The field stars are ordered by."
+enum StarOrderField {
+  "When the star was given."
+  STARRED_AT
+}
+
+"The direction of an ordering."
+enum OrderDirection {
+  "Ascending: oldest first."
+  ASC
+  "Descending: newest first."
+  DESC
+}
+
+"How a list of stars is ordered."
+input StarOrder {
+  "The field to order by."
+  field: StarOrderField!
+  "The direction."
+  direction: OrderDirection!
+}
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 hubstream: accounts, organizations, repositories, issues, pull requests,
@@ -3752,6 +4343,14 @@ func (ec *executionContext) childFields_CloseIssuePayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type CloseIssuePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateLabelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "label":
+		return ec.fieldContext_CreateLabelPayload_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateLabelPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "organization":
@@ -3782,6 +4381,14 @@ func (ec *executionContext) childFields_DeleteCommentPayload(ctx context.Context
 		return ec.fieldContext_DeleteCommentPayload_deletedCommentId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteCommentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteLabelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedLabelId":
+		return ec.fieldContext_DeleteLabelPayload_deletedLabelId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteLabelPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteRepositoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3886,6 +4493,8 @@ func (ec *executionContext) childFields_Issue(ctx context.Context, field graphql
 		return ec.fieldContext_Issue_reactionGroups(ctx, field)
 	case "history":
 		return ec.fieldContext_Issue_history(ctx, field)
+	case "labels":
+		return ec.fieldContext_Issue_labels(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Issue", field.Name)
 }
@@ -3956,6 +4565,62 @@ func (ec *executionContext) childFields_IssueEdge(ctx context.Context, field gra
 		return ec.fieldContext_IssueEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IssueEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Label(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Label_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Label_name(ctx, field)
+	case "color":
+		return ec.fieldContext_Label_color(ctx, field)
+	case "description":
+		return ec.fieldContext_Label_description(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Label_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Label_updatedAt(ctx, field)
+	case "issues":
+		return ec.fieldContext_Label_issues(ctx, field)
+	case "pullRequests":
+		return ec.fieldContext_Label_pullRequests(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Label", field.Name)
+}
+
+func (ec *executionContext) childFields_LabelConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LabelConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_LabelConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LabelConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LabelConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LabelConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LabelEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LabelEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LabelEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LabelEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_LabelsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "issue":
+		return ec.fieldContext_LabelsPayload_issue(ctx, field)
+	case "pullRequest":
+		return ec.fieldContext_LabelsPayload_pullRequest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LabelsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_OpenIssuePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4100,6 +4765,8 @@ func (ec *executionContext) childFields_PullRequest(ctx context.Context, field g
 		return ec.fieldContext_PullRequest_reactionGroups(ctx, field)
 	case "history":
 		return ec.fieldContext_PullRequest_history(ctx, field)
+	case "labels":
+		return ec.fieldContext_PullRequest_labels(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PullRequest", field.Name)
 }
@@ -4216,6 +4883,10 @@ func (ec *executionContext) childFields_Repository(ctx context.Context, field gr
 		return ec.fieldContext_Repository_forks(ctx, field)
 	case "history":
 		return ec.fieldContext_Repository_history(ctx, field)
+	case "labels":
+		return ec.fieldContext_Repository_labels(ctx, field)
+	case "label":
+		return ec.fieldContext_Repository_label(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Repository", field.Name)
 }
@@ -4302,6 +4973,14 @@ func (ec *executionContext) childFields_StarredRepositoryEdge(ctx context.Contex
 		return ec.fieldContext_StarredRepositoryEdge_starredAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StarredRepositoryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateLabelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "label":
+		return ec.fieldContext_UpdateLabelPayload_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateLabelPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -44,20 +44,20 @@ type Reactions map[ReactionContent]int32
 
 // Issue is a GraphQL Issue.
 type Issue struct {
-	ID           string
-	RepoOwner    string
-	RepoName     string
-	Number       int32
-	Title        string
-	Body         string
-	State        IssueState
-	StateReason  *IssueStateReason
-	AuthorLogin  string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	ClosedAt     *time.Time
-	CommentCount int32
-	Reactions    Reactions
+	ID              string
+	RepositoryOwner string
+	RepositoryName  string
+	Number          int32
+	Title           string
+	Body            string
+	State           IssueState
+	StateReason     *IssueStateReason
+	AuthorLogin     string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ClosedAt        *time.Time
+	CommentCount    int32
+	Reactions       Reactions
 }
 
 // IsNode marks Issue as a Node.
@@ -71,24 +71,24 @@ func (Issue) IsReactable() {}
 
 // PullRequest is a GraphQL PullRequest.
 type PullRequest struct {
-	ID            string
-	RepoOwner     string
-	RepoName      string
-	Number        int32
-	Title         string
-	Body          string
-	State         PullRequestState
-	HeadRefName   string
-	BaseRefName   string
-	Merged        bool
-	MergedAt      *time.Time
-	MergedByLogin string
-	AuthorLogin   string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	ClosedAt      *time.Time
-	CommentCount  int32
-	Reactions     Reactions
+	ID              string
+	RepositoryOwner string
+	RepositoryName  string
+	Number          int32
+	Title           string
+	Body            string
+	State           PullRequestState
+	HeadRefName     string
+	BaseRefName     string
+	Merged          bool
+	MergedAt        *time.Time
+	MergedByLogin   string
+	AuthorLogin     string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ClosedAt        *time.Time
+	CommentCount    int32
+	Reactions       Reactions
 }
 
 // IsNode marks PullRequest as a Node.
@@ -102,16 +102,16 @@ func (PullRequest) IsReactable() {}
 
 // IssueComment is a GraphQL IssueComment.
 type IssueComment struct {
-	ID          string
-	RepoOwner   string
-	RepoName    string
-	Number      int32
-	LocalID     string
-	Body        string
-	AuthorLogin string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Reactions   Reactions
+	ID              string
+	RepositoryOwner string
+	RepositoryName  string
+	Number          int32
+	LocalID         string
+	Body            string
+	AuthorLogin     string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Reactions       Reactions
 }
 
 // IsNode marks IssueComment as a Node.

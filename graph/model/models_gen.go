@@ -125,6 +125,28 @@ type CloseIssuePayload struct {
 	Issue *Issue `json:"issue"`
 }
 
+// The input of createLabel.
+type CreateLabelInput struct {
+	// The repository's owner, in any case.
+	Owner string `json:"owner"`
+	// The repository's name, in any case.
+	Repository string `json:"repository"`
+	// 1–50 characters, not blank, no comma; unique in the repository (case-insensitively).
+	Name string `json:"name"`
+	// Six hexadecimal digits (rrggbb), no #.
+	Color string `json:"color"`
+	// Up to 100 characters.
+	Description *string `json:"description,omitempty"`
+	// A client-chosen key that makes the mutation safe to retry (see openIssue).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of createLabel.
+type CreateLabelPayload struct {
+	// The new label.
+	Label *Label `json:"label"`
+}
+
 // The new organization.
 type CreateOrganizationInput struct {
 	// The organization's login: the same rules as a user's (1–39 letters, digits
@@ -218,6 +240,20 @@ type DeleteCommentInput struct {
 type DeleteCommentPayload struct {
 	// The ID the deleted comment had.
 	DeletedCommentID string `json:"deletedCommentId"`
+}
+
+// The input of deleteLabel.
+type DeleteLabelInput struct {
+	// The label's id.
+	ID string `json:"id"`
+	// A client-chosen key that makes the mutation safe to retry (see openIssue).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of deleteLabel.
+type DeleteLabelPayload struct {
+	// The id of the deleted label.
+	DeletedLabelID string `json:"deletedLabelId"`
 }
 
 // The repository to delete.
@@ -406,6 +442,44 @@ type IssueEdge struct {
 	Cursor string `json:"cursor"`
 	// The issue.
 	Node *Issue `json:"node"`
+}
+
+// A page of labels.
+type LabelConnection struct {
+	// The labels of this page, with their cursors.
+	Edges []*LabelEdge `json:"edges"`
+	// The labels of this page.
+	Nodes []*Label `json:"nodes"`
+	// Where this page is in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many labels the whole list has.
+	TotalCount int32 `json:"totalCount"`
+}
+
+// A label in a connection.
+type LabelEdge struct {
+	// The cursor to continue from this label.
+	Cursor string `json:"cursor"`
+	// The label.
+	Node *Label `json:"node"`
+}
+
+// The input of addLabelsToLabelable and removeLabelsFromLabelable.
+type LabelsInput struct {
+	// The id of the issue or pull request.
+	LabelableID string `json:"labelableId"`
+	// The ids of the labels (1–20), of the labelable's repository.
+	LabelIds []string `json:"labelIds"`
+	// A client-chosen key that makes the mutation safe to retry (see openIssue).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of addLabelsToLabelable and removeLabelsFromLabelable.
+type LabelsPayload struct {
+	// The issue, when the labelable is one.
+	Issue *Issue `json:"issue,omitempty"`
+	// The pull request, when the labelable is one.
+	PullRequest *PullRequest `json:"pullRequest,omitempty"`
 }
 
 // The root of every write. Each mutation takes one input object and returns a
@@ -666,6 +740,14 @@ type RepositoryEdge struct {
 	Node *Repository `json:"node"`
 }
 
+// How a list of stars is ordered.
+type StarOrder struct {
+	// The field to order by.
+	Field StarOrderField `json:"field"`
+	// The direction.
+	Direction OrderDirection `json:"direction"`
+}
+
 // The repository to star or unstar.
 type StarRepositoryInput struct {
 	// The owner's login, in any case.
@@ -728,6 +810,26 @@ type StarredRepositoryEdge struct {
 	Node *Repository `json:"node"`
 	// When the user starred it.
 	StarredAt time.Time `json:"starredAt"`
+}
+
+// The input of updateLabel; omitted fields stay as they are.
+type UpdateLabelInput struct {
+	// The label's id.
+	ID string `json:"id"`
+	// A new name (1–50 characters, no comma; unique in the repository).
+	Name *string `json:"name,omitempty"`
+	// A new color (rrggbb).
+	Color *string `json:"color,omitempty"`
+	// A new description (up to 100 characters; empty removes it).
+	Description *string `json:"description,omitempty"`
+	// A client-chosen key that makes the mutation safe to retry (see openIssue).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of updateLabel.
+type UpdateLabelPayload struct {
+	// The label as changed.
+	Label *Label `json:"label"`
 }
 
 // Organization fields to change; omitted fields stay as they are.
@@ -916,6 +1018,64 @@ func (e *IssueStateReason) UnmarshalJSON(b []byte) error {
 }
 
 func (e IssueStateReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The direction of an ordering.
+type OrderDirection string
+
+const (
+	// Ascending: oldest first.
+	OrderDirectionAsc OrderDirection = "ASC"
+	// Descending: newest first.
+	OrderDirectionDesc OrderDirection = "DESC"
+)
+
+var AllOrderDirection = []OrderDirection{
+	OrderDirectionAsc,
+	OrderDirectionDesc,
+}
+
+func (e OrderDirection) IsValid() bool {
+	switch e {
+	case OrderDirectionAsc, OrderDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e OrderDirection) String() string {
+	return string(e)
+}
+
+func (e *OrderDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderDirection", str)
+	}
+	return nil
+}
+
+func (e OrderDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderDirection) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1113,6 +1273,61 @@ func (e *ReactionContent) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReactionContent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The field stars are ordered by.
+type StarOrderField string
+
+const (
+	// When the star was given.
+	StarOrderFieldStarredAt StarOrderField = "STARRED_AT"
+)
+
+var AllStarOrderField = []StarOrderField{
+	StarOrderFieldStarredAt,
+}
+
+func (e StarOrderField) IsValid() bool {
+	switch e {
+	case StarOrderFieldStarredAt:
+		return true
+	}
+	return false
+}
+
+func (e StarOrderField) String() string {
+	return string(e)
+}
+
+func (e *StarOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StarOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StarOrderField", str)
+	}
+	return nil
+}
+
+func (e StarOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StarOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StarOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

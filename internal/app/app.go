@@ -93,6 +93,12 @@ type Config struct {
 	Auth auth.Options
 }
 
+// DefaultConsistencyWait is how long a mutation waits for the projection
+// of its own write, and a request with a consistency token for the
+// token's, unless Config.GraphQL.ConsistencyWait says otherwise
+// (graph.DefaultConsistencyWait; docs/consistency.md).
+const DefaultConsistencyWait = graph.DefaultConsistencyWait
+
 // App is a running hubstream.
 type App struct {
 	cfg      Config

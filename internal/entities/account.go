@@ -20,6 +20,24 @@ func (id AccountID) String() string { return id.login }
 // Login returns the lower-cased login.
 func (id AccountID) Login() string { return id.login }
 
+// PartitionKey returns "ACCOUNT#login".
+func (id AccountID) PartitionKey() string { return "ACCOUNT#" + id.login }
+
+// accountAggregate registers accounts: users and organizations.
+func accountAggregate() Aggregate {
+	return Aggregate{
+		Kind: KindAccount,
+		parse: func(p []string, _ string) (ID, bool) {
+			if len(p) != 1 {
+				return nil, false
+			}
+			return NewAccountID(p[0]), true
+		},
+		zero:   func() State { return &Account{} },
+		events: []Event{&UserCreated{}, &ProfileUpdated{}, &OrganizationCreated{}, &OrganizationUpdated{}, &OrganizationAdminsChanged{}},
+	}
+}
+
 // AccountType distinguishes users from organizations.
 type AccountType string
 
@@ -124,11 +142,16 @@ func (c CreateUser) Validate() error {
 	return validateText("bio", c.Bio, BioLimit)
 }
 
-// Decide returns a UserCreated event, BAD_USER_INPUT for invalid fields or
-// ALREADY_EXISTS when the login is taken.
+// Decide returns a UserCreated event, BAD_USER_INPUT for invalid fields,
+// FORBIDDEN unless the actor is the login itself (CanEditAccount: a token
+// creates only its own account), or ALREADY_EXISTS when the login is
+// taken.
 func (c CreateUser) Decide(in Input) ([]Change, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
+	}
+	if !CanEditAccount(in.Actor, c.Login) {
+		return nil, Forbidden("a user can only be created with a token whose subject is its login")
 	}
 	id := NewAccountID(c.Login)
 	if in.Snapshot(id).Exists() {
@@ -172,10 +195,14 @@ func (c UpdateProfile) Validate() error {
 
 // Decide returns a ProfileUpdated event with the fields that actually
 // change (none if nothing changes), BAD_USER_INPUT for invalid fields, or
-// NOT_FOUND for a missing user.
+// FORBIDDEN unless the actor is the user themself, or NOT_FOUND for a
+// missing user.
 func (c UpdateProfile) Decide(in Input) ([]Change, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
+	}
+	if !CanEditAccount(in.Actor, c.Login) {
+		return nil, Forbidden("only the user themself can update their profile")
 	}
 	id := NewAccountID(c.Login)
 	snap := in.Snapshot(id)

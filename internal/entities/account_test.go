@@ -98,12 +98,14 @@ func TestCreateUser(t *testing.T) {
 		wantCode  Code
 		wantField string
 	}{
-		{"ok", Input{Now: t0}, CreateUser{Login: "octocat", Name: "The Octocat", Email: "octo@github.com", Bio: "hi"}, "", ""},
-		{"bad login", Input{Now: t0}, CreateUser{Login: "-bad"}, CodeBadInput, "login"},
-		{"bad email", Input{Now: t0}, CreateUser{Login: "ok", Email: "nope"}, CodeBadInput, "email"},
-		{"bio too long", Input{Now: t0}, CreateUser{Login: "ok", Bio: strings.Repeat("é", 161)}, CodeBadInput, "bio"},
-		{"bio at limit", Input{Now: t0}, CreateUser{Login: "ok", Bio: strings.Repeat("é", 160)}, "", ""},
-		{"taken, other case", existing, CreateUser{Login: "TAKEN"}, CodeAlreadyExists, ""},
+		{"ok", Input{Now: t0, Actor: "OctoCat"}, CreateUser{Login: "octocat", Name: "The Octocat", Email: "octo@github.com", Bio: "hi"}, "", ""},
+		{"bad login", Input{Now: t0, Actor: "-bad"}, CreateUser{Login: "-bad"}, CodeBadInput, "login"},
+		{"bad email", Input{Now: t0, Actor: "ok"}, CreateUser{Login: "ok", Email: "nope"}, CodeBadInput, "email"},
+		{"bio too long", Input{Now: t0, Actor: "ok"}, CreateUser{Login: "ok", Bio: strings.Repeat("é", 161)}, CodeBadInput, "bio"},
+		{"bio at limit", Input{Now: t0, Actor: "ok"}, CreateUser{Login: "ok", Bio: strings.Repeat("é", 160)}, "", ""},
+		{"taken, other case", withActor(existing, "taken"), CreateUser{Login: "TAKEN"}, CodeAlreadyExists, ""},
+		{"another login", Input{Now: t0, Actor: "mallory"}, CreateUser{Login: "octocat"}, CodeForbidden, ""},
+		{"anonymous", Input{Now: t0}, CreateUser{Login: "octocat"}, CodeForbidden, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,6 +133,12 @@ func TestCreateUser(t *testing.T) {
 	}
 }
 
+// withActor returns in run by actor.
+func withActor(in Input, actor string) Input {
+	in.Actor = actor
+	return in
+}
+
 func TestUpdateProfile(t *testing.T) {
 	base := apply(t, Input{Now: t0}, []Change{{ID: NewAccountID("octo"), Events: []Event{&UserCreated{Login: "octo", Name: "Octo", Bio: "old"}}}})
 	later := base
@@ -145,13 +153,20 @@ func TestUpdateProfile(t *testing.T) {
 		{"change bio", UpdateProfile{Login: "OCTO", Bio: ptr("new")}, "", 1, func(a *Account) bool { return a.Bio == "new" && a.Name == "Octo" }},
 		{"clear name", UpdateProfile{Login: "octo", Name: ptr("")}, "", 1, func(a *Account) bool { return a.Name == "" }},
 		{"no change", UpdateProfile{Login: "octo", Bio: ptr("old")}, "", 0, nil},
-		{"missing user", UpdateProfile{Login: "ghost", Bio: ptr("x")}, CodeNotFound, 0, nil},
+		{"another user", UpdateProfile{Login: "mallory", Bio: ptr("x")}, CodeForbidden, 0, nil},
 		{"bad email", UpdateProfile{Login: "octo", Email: ptr("x")}, CodeBadInput, 0, nil},
 		{"bio too long", UpdateProfile{Login: "octo", Bio: ptr(strings.Repeat("x", 161))}, CodeBadInput, 0, nil},
 	}
+	t.Run("missing user, as themself", func(t *testing.T) {
+		_, err := UpdateProfile{Login: "ghost", Bio: ptr("x")}.Decide(withActor(later, "ghost"))
+		var de *Error
+		if !errors.As(err, &de) || de.Code != CodeNotFound {
+			t.Fatalf("Decide error = %v, want NOT_FOUND", err)
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			changes, err := tc.cmd.Decide(later)
+			changes, err := tc.cmd.Decide(withActor(later, "octo"))
 			if tc.wantCode != "" {
 				var de *Error
 				if !errors.As(err, &de) || de.Code != tc.wantCode {

@@ -19,6 +19,9 @@ const (
 type ID interface {
 	Kind() Kind
 	String() string
+	// PartitionKey is the aggregate's partition in the table: its events,
+	// its head and (for most kinds) its own read item live under it.
+	PartitionKey() string
 }
 
 // Event is something that happened to one aggregate. Each event type has a

@@ -9,9 +9,9 @@ import (
 // comment keeps its aggregate (so its ID is never reused) but is gone for
 // every command and query.
 type Comment struct {
-	Owner  string `json:"owner"`
-	Repo   string `json:"repo"`
-	Number int    `json:"number"`
+	Owner      string `json:"owner"`
+	Repository string `json:"repo"`
+	Number     int    `json:"number"`
 	// Subject is KindIssue or KindPullRequest: which of the two shares the
 	// number this comment is on.
 	Subject   Kind      `json:"subject"`
@@ -29,7 +29,7 @@ func (*Comment) Kind() Kind { return KindComment }
 
 // SubjectID returns the ID of the issue or pull request commented on.
 func (c *Comment) SubjectID() ID {
-	repo := NewRepositoryID(c.Owner, c.Repo)
+	repo := NewRepositoryID(c.Owner, c.Repository)
 	if c.Subject == KindPullRequest {
 		return NewPullRequestID(repo, c.Number)
 	}
@@ -38,14 +38,14 @@ func (c *Comment) SubjectID() ID {
 
 // CommentAdded records a new comment.
 type CommentAdded struct {
-	Owner   string `json:"owner"`
-	Repo    string `json:"repo"`
-	Number  int    `json:"number"`
-	Subject Kind   `json:"subject"`
-	ID      string `json:"id"`
-	Body    string `json:"body"`
-	Author  string `json:"author"`
-	Life    int    `json:"life,omitempty"`
+	Owner      string `json:"owner"`
+	Repository string `json:"repo"`
+	Number     int    `json:"number"`
+	Subject    Kind   `json:"subject"`
+	ID         string `json:"id"`
+	Body       string `json:"body"`
+	Author     string `json:"author"`
+	Life       int    `json:"life,omitempty"`
 }
 
 // EventType returns "CommentAdded".
@@ -55,7 +55,7 @@ func (e *CommentAdded) evolve(s State, at time.Time) (State, error) {
 	if s != nil {
 		return nil, errWrongState(e, s)
 	}
-	return &Comment{Owner: e.Owner, Repo: e.Repo, Number: e.Number, Subject: e.Subject, LocalID: e.ID, Body: e.Body, Author: e.Author, Life: e.Life, CreatedAt: at, UpdatedAt: at}, nil
+	return &Comment{Owner: e.Owner, Repository: e.Repository, Number: e.Number, Subject: e.Subject, LocalID: e.ID, Body: e.Body, Author: e.Author, Life: e.Life, CreatedAt: at, UpdatedAt: at}, nil
 }
 
 // CommentEdited records a comment's new body.
@@ -146,17 +146,17 @@ func validateCommentLocalID(field, id string) error {
 // (they share numbers). ID is the new comment's local ID, made by the
 // caller with NewCommentLocalID so that Decide stays pure.
 type AddComment struct {
-	Actor  string
-	Repo   RepositoryID
-	Number int
-	ID     string
-	Body   string
+	Actor      string
+	Repository RepositoryID
+	Number     int
+	ID         string
+	Body       string
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
 func (c AddComment) Validate() error {
-	if err := validateWorkItem(c.Repo, c.Number); err != nil {
+	if err := validateWorkItem(c.Repository, c.Number); err != nil {
 		return err
 	}
 	if err := validateCommentLocalID("id", c.ID); err != nil {
@@ -169,15 +169,15 @@ func (c AddComment) Validate() error {
 // and both the issue and the pull request with the number (whichever
 // exists is the subject).
 func (c AddComment) Targets() []ID {
-	ids := append([]ID{NewCommentID(c.Repo, c.Number, c.ID)}, workTargets(c.Repo, c.Actor)...)
-	return append(ids, NewIssueID(c.Repo, c.Number), NewPullRequestID(c.Repo, c.Number))
+	ids := append([]ID{NewCommentID(c.Repository, c.Number, c.ID)}, workTargets(c.Repository, c.Actor)...)
+	return append(ids, NewIssueID(c.Repository, c.Number), NewPullRequestID(c.Repository, c.Number))
 }
 
 // Decide returns a CommentAdded event; UNAUTHENTICATED, BAD_USER_INPUT
 // (number, id, body), NOT_FOUND (repository, or no issue or pull request
 // with the number) or ALREADY_EXISTS (a reused comment id) otherwise.
 func (c AddComment) Decide(in Input) ([]Change, error) {
-	acc, err := workRepo(in, c.Actor, c.Repo)
+	acc, err := workRepository(in, c.Actor, c.Repository)
 	if err != nil {
 		return nil, err
 	}
@@ -189,18 +189,18 @@ func (c AddComment) Decide(in Input) ([]Change, error) {
 	}
 	var subject Kind
 	switch {
-	case in.Snapshot(NewIssueID(c.Repo, c.Number)).Exists():
+	case in.Snapshot(NewIssueID(c.Repository, c.Number)).Exists():
 		subject = KindIssue
-	case in.Snapshot(NewPullRequestID(c.Repo, c.Number)).Exists():
+	case in.Snapshot(NewPullRequestID(c.Repository, c.Number)).Exists():
 		subject = KindPullRequest
 	default:
 		return nil, NotFound("issue or pull request #%d not found in %s/%s", c.Number, acc.repo.Owner, acc.repo.Name)
 	}
-	id := NewCommentID(c.Repo, c.Number, c.ID)
+	id := NewCommentID(c.Repository, c.Number, c.ID)
 	if in.Snapshot(id).Exists() {
 		return nil, AlreadyExists("comment %s already exists", c.ID)
 	}
-	ev := &CommentAdded{Owner: acc.repo.Owner, Repo: acc.repo.Name, Number: c.Number, Subject: subject, ID: c.ID, Body: c.Body, Author: LowerASCII(in.Actor), Life: acc.repo.Life}
+	ev := &CommentAdded{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: c.Number, Subject: subject, ID: c.ID, Body: c.Body, Author: LowerASCII(in.Actor), Life: acc.repo.Life}
 	return append([]Change{{ID: id, Events: []Event{ev}}}, acc.checks(false)...), nil
 }
 
@@ -209,7 +209,7 @@ func (c AddComment) Decide(in Input) ([]Change, error) {
 // on: NOT_FOUND for a missing or deleted one, FORBIDDEN unless the actor
 // is its author or a repository admin.
 func modifyComment(in Input, actor string, id CommentID) (*Comment, []Change, error) {
-	acc, err := workRepo(in, actor, id.Repo())
+	acc, err := workRepository(in, actor, id.Repository())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -242,7 +242,7 @@ func (c EditComment) Validate() error {
 
 // Targets names the comment, its repository and the actor's membership.
 func (c EditComment) Targets() []ID {
-	return append([]ID{c.ID}, workTargets(c.ID.Repo(), c.Actor)...)
+	return append([]ID{c.ID}, workTargets(c.ID.Repository(), c.Actor)...)
 }
 
 // Decide returns a CommentEdited event (none if the body is unchanged);
@@ -273,7 +273,7 @@ func (c DeleteComment) Validate() error { return validateNodeRef("id", c.ID) }
 
 // Targets names the comment, its repository and the actor's membership.
 func (c DeleteComment) Targets() []ID {
-	return append([]ID{c.ID}, workTargets(c.ID.Repo(), c.Actor)...)
+	return append([]ID{c.ID}, workTargets(c.ID.Repository(), c.Actor)...)
 }
 
 // Decide returns a CommentDeleted event; UNAUTHENTICATED, NOT_FOUND (also

@@ -46,14 +46,14 @@ func TestAddComment(t *testing.T) {
 	w := workWorld(t)
 	id := workCommentID(1)
 	add := func(actor string, n int, body string) AddComment {
-		return AddComment{Actor: actor, Repo: workHello, Number: n, ID: id, Body: body}
+		return AddComment{Actor: actor, Repository: workHello, Number: n, ID: id, Body: body}
 	}
 	existing := workRun(t, w, "carol", add("carol", 1, "hi"))
 	workRunCases(t, []workCase{
 		{name: "on an issue", in: w, actor: "carol", cmd: add("carol", 1, "hi"), events: []string{"CommentAdded"},
 			check: func(t *testing.T, _ []Change, after Input) {
 				c := after.Snapshot(NewCommentID(workHello, 1, id)).State.(*Comment)
-				want := Comment{Owner: "octo", Repo: "hello", Number: 1, Subject: KindIssue, LocalID: id, Body: "hi", Author: "carol", Life: 1, CreatedAt: workT1, UpdatedAt: workT1}
+				want := Comment{Owner: "octo", Repository: "hello", Number: 1, Subject: KindIssue, LocalID: id, Body: "hi", Author: "carol", Life: 1, CreatedAt: workT1, UpdatedAt: workT1}
 				if *c != want {
 					t.Fatalf("comment = %+v, want %+v", *c, want)
 				}
@@ -68,22 +68,22 @@ func TestAddComment(t *testing.T) {
 					t.Fatalf("comment = %+v", c)
 				}
 			}},
-		{name: "on a closed issue", in: workRun(t, w, "alice", CloseIssue{Actor: "alice", Repo: workHello, Number: 1}), actor: "carol", cmd: add("carol", 1, "late"), events: []string{"CommentAdded"}},
+		{name: "on a closed issue", in: workRun(t, w, "alice", CloseIssue{Actor: "alice", Repository: workHello, Number: 1}), actor: "carol", cmd: add("carol", 1, "late"), events: []string{"CommentAdded"}},
 		{name: "no such number", in: w, actor: "carol", cmd: add("carol", 3, "x"), code: CodeNotFound},
-		{name: "number of an earlier life", in: w, actor: "carol", cmd: AddComment{Actor: "carol", Repo: workAgain, Number: 1, ID: id, Body: "x"}, code: CodeNotFound},
+		{name: "number of an earlier life", in: w, actor: "carol", cmd: AddComment{Actor: "carol", Repository: workAgain, Number: 1, ID: id, Body: "x"}, code: CodeNotFound},
 		{name: "number zero", in: w, actor: "carol", cmd: add("carol", 0, "x"), code: CodeBadInput, field: "number"},
 		{name: "blank body", in: w, actor: "carol", cmd: add("carol", 1, "  "), code: CodeBadInput, field: "body"},
 		{name: "body too long", in: w, actor: "carol", cmd: add("carol", 1, strings.Repeat("x", MaxBodyLen+1)), code: CodeBadInput, field: "body"},
-		{name: "malformed id", in: w, actor: "carol", cmd: AddComment{Actor: "carol", Repo: workHello, Number: 1, ID: "x/y", Body: "x"}, code: CodeBadInput, field: "id"},
+		{name: "malformed id", in: w, actor: "carol", cmd: AddComment{Actor: "carol", Repository: workHello, Number: 1, ID: "x/y", Body: "x"}, code: CodeBadInput, field: "id"},
 		{name: "reused id", in: existing, actor: "carol", cmd: add("carol", 1, "again"), code: CodeAlreadyExists},
 		{name: "anonymous", in: w, actor: "", cmd: add("", 1, "x"), code: CodeUnauthenticated},
-		{name: "private repository, outsider", in: w, actor: "carol", cmd: AddComment{Actor: "carol", Repo: workSecret, Number: 1, ID: id, Body: "x"}, code: CodeNotFound},
-		{name: "deleted repository", in: w, actor: "carol", cmd: AddComment{Actor: "carol", Repo: workGone, Number: 1, ID: id, Body: "x"}, code: CodeNotFound},
+		{name: "private repository, outsider", in: w, actor: "carol", cmd: AddComment{Actor: "carol", Repository: workSecret, Number: 1, ID: id, Body: "x"}, code: CodeNotFound},
+		{name: "deleted repository", in: w, actor: "carol", cmd: AddComment{Actor: "carol", Repository: workGone, Number: 1, ID: id, Body: "x"}, code: CodeNotFound},
 	})
 }
 
 func TestAddCommentTargets(t *testing.T) {
-	c := AddComment{Actor: "carol", Repo: workHello, Number: 4, ID: workCommentID(1)}
+	c := AddComment{Actor: "carol", Repository: workHello, Number: 4, ID: workCommentID(1)}
 	got := c.Targets()
 	want := []ID{NewCommentID(workHello, 4, c.ID), workHello, NewMembershipID("octo", "carol"), NewIssueID(workHello, 4), NewPullRequestID(workHello, 4)}
 	if len(got) != len(want) {
@@ -99,7 +99,7 @@ func TestAddCommentTargets(t *testing.T) {
 func TestEditAndDeleteComment(t *testing.T) {
 	w := workWorld(t)
 	id := NewCommentID(workHello, 1, workCommentID(1))
-	with := workRun(t, w, "carol", AddComment{Actor: "carol", Repo: workHello, Number: 1, ID: id.Local(), Body: "hi"})
+	with := workRun(t, w, "carol", AddComment{Actor: "carol", Repository: workHello, Number: 1, ID: id.Local(), Body: "hi"})
 	later := with
 	later.Now = workT1.Add(time.Minute)
 	deleted := workRun(t, later, "carol", DeleteComment{Actor: "carol", ID: id})

@@ -42,6 +42,24 @@ func (id MembershipID) Org() string { return id.org }
 // Login returns the member's login.
 func (id MembershipID) Login() string { return id.login }
 
+// PartitionKey returns "MEMBER#org#login".
+func (id MembershipID) PartitionKey() string { return "MEMBER#" + id.org + "#" + id.login }
+
+// membershipAggregate registers memberships of organizations.
+func membershipAggregate() Aggregate {
+	return Aggregate{
+		Kind: KindMembership,
+		parse: func(p []string, _ string) (ID, bool) {
+			if len(p) != 2 {
+				return nil, false
+			}
+			return NewMembershipID(p[0], p[1]), true
+		},
+		zero:   func() State { return &Membership{} },
+		events: []Event{&MemberAdded{}, &MemberRoleChanged{}, &MemberRemoved{}},
+	}
+}
+
 // RepositoryID names a repository by owner and name (case-insensitive).
 type RepositoryID struct{ owner, name string }
 
@@ -62,6 +80,27 @@ func (id RepositoryID) Owner() string { return id.owner }
 // Name returns the repository name.
 func (id RepositoryID) Name() string { return id.name }
 
+// PartitionKey returns "REPO#owner#name".
+func (id RepositoryID) PartitionKey() string { return "REPO#" + id.owner + "#" + id.name }
+
+// parseRepositoryID parses "owner/name".
+func parseRepositoryID(p []string) (RepositoryID, bool) {
+	if len(p) != 2 {
+		return RepositoryID{}, false
+	}
+	return NewRepositoryID(p[0], p[1]), true
+}
+
+// repositoryAggregate registers repositories.
+func repositoryAggregate() Aggregate {
+	return Aggregate{
+		Kind:   KindRepository,
+		parse:  func(p []string, _ string) (ID, bool) { return parseRepositoryID(p) },
+		zero:   func() State { return &Repository{} },
+		events: []Event{&RepositoryCreated{}, &RepositoryForked{}, &RepositoryUpdated{}, &RepositoryDeleted{}, &LabelCreated{}, &LabelUpdated{}, &LabelDeleted{}},
+	}
+}
+
 // IssueID names issue number n of a repository.
 type IssueID struct {
 	repo   RepositoryID
@@ -77,11 +116,42 @@ func (IssueID) Kind() Kind { return KindIssue }
 // String returns "owner/name/n".
 func (id IssueID) String() string { return id.repo.String() + "/" + strconv.Itoa(id.number) }
 
-// Repo returns the repository.
-func (id IssueID) Repo() RepositoryID { return id.repo }
+// Repository returns the repository.
+func (id IssueID) Repository() RepositoryID { return id.repo }
 
 // Number returns the issue number.
 func (id IssueID) Number() int { return id.number }
+
+// PartitionKey returns "ISSUE#owner#name#n" (n zero-padded to 8 digits).
+func (id IssueID) PartitionKey() string { return numberedPartition("ISSUE", id.repo, id.number) }
+
+// numberedPartition is the partition key of number n of repo.
+func numberedPartition(prefix string, repo RepositoryID, n int) string {
+	return fmt.Sprintf("%s#%s#%s#%08d", prefix, repo.owner, repo.name, n)
+}
+
+// parseNumberedID parses "owner/name/n".
+func parseNumberedID(p []string) (RepositoryID, int, bool) {
+	if len(p) != 3 {
+		return RepositoryID{}, 0, false
+	}
+	n, ok := idNumber(p[2])
+	return NewRepositoryID(p[0], p[1]), n, ok
+}
+
+// issueAggregate registers issues.
+func issueAggregate() Aggregate {
+	return Aggregate{
+		Kind: KindIssue,
+		parse: func(p []string, _ string) (ID, bool) {
+			repo, n, ok := parseNumberedID(p)
+			return NewIssueID(repo, n), ok
+		},
+		zero:      func() State { return &Issue{} },
+		events:    []Event{&IssueOpened{}, &IssueEdited{}, &IssueClosed{}, &IssueReopened{}, &LabelsAdded{}, &LabelsRemoved{}},
+		upcasters: []Upcaster{{EventType: "IssueOpened", From: 1, Up: upcastIssueOpenedV1}},
+	}
+}
 
 // PullRequestID names pull request number n of a repository.
 type PullRequestID struct {
@@ -100,11 +170,27 @@ func (PullRequestID) Kind() Kind { return KindPullRequest }
 // String returns "owner/name/n".
 func (id PullRequestID) String() string { return id.repo.String() + "/" + strconv.Itoa(id.number) }
 
-// Repo returns the repository.
-func (id PullRequestID) Repo() RepositoryID { return id.repo }
+// Repository returns the repository.
+func (id PullRequestID) Repository() RepositoryID { return id.repo }
 
 // Number returns the pull request number.
 func (id PullRequestID) Number() int { return id.number }
+
+// PartitionKey returns "PR#owner#name#n".
+func (id PullRequestID) PartitionKey() string { return numberedPartition("PR", id.repo, id.number) }
+
+// pullRequestAggregate registers pull requests.
+func pullRequestAggregate() Aggregate {
+	return Aggregate{
+		Kind: KindPullRequest,
+		parse: func(p []string, _ string) (ID, bool) {
+			repo, n, ok := parseNumberedID(p)
+			return NewPullRequestID(repo, n), ok
+		},
+		zero:   func() State { return &PullRequest{} },
+		events: []Event{&PullRequestOpened{}, &PullRequestEdited{}, &PullRequestClosed{}, &PullRequestReopened{}, &PullRequestMerged{}, &LabelsAdded{}, &LabelsRemoved{}},
+	}
+}
 
 // CommentID names a comment on issue or pull request n (numbers are shared
 // between the two) of a repository.
@@ -127,14 +213,35 @@ func (id CommentID) String() string {
 	return id.repo.String() + "/" + strconv.Itoa(id.number) + "/" + id.id
 }
 
-// Repo returns the repository.
-func (id CommentID) Repo() RepositoryID { return id.repo }
+// Repository returns the repository.
+func (id CommentID) Repository() RepositoryID { return id.repo }
 
 // Number returns the issue or pull request number.
 func (id CommentID) Number() int { return id.number }
 
 // Local returns the comment's own id (time-sortable).
 func (id CommentID) Local() string { return id.id }
+
+// PartitionKey returns "COMMENT#owner#name#n#id".
+func (id CommentID) PartitionKey() string {
+	return numberedPartition("COMMENT", id.repo, id.number) + "#" + id.id
+}
+
+// commentAggregate registers comments.
+func commentAggregate() Aggregate {
+	return Aggregate{
+		Kind: KindComment,
+		parse: func(p []string, _ string) (ID, bool) {
+			if len(p) != 4 {
+				return nil, false
+			}
+			repo, n, ok := parseNumberedID(p[:3])
+			return NewCommentID(repo, n, p[3]), ok
+		},
+		zero:   func() State { return &Comment{} },
+		events: []Event{&CommentAdded{}, &CommentEdited{}, &CommentDeleted{}},
+	}
+}
 
 // StarID names login's star on a repository.
 type StarID struct {
@@ -156,8 +263,29 @@ func (id StarID) String() string { return id.login + "/" + id.repo.String() }
 // Login returns the stargazer's login.
 func (id StarID) Login() string { return id.login }
 
-// Repo returns the starred repository.
-func (id StarID) Repo() RepositoryID { return id.repo }
+// Repository returns the starred repository.
+func (id StarID) Repository() RepositoryID { return id.repo }
+
+// PartitionKey returns "STAR#login#owner#name".
+func (id StarID) PartitionKey() string {
+	return "STAR#" + id.login + "#" + id.repo.owner + "#" + id.repo.name
+}
+
+// starAggregate registers stars.
+func starAggregate() Aggregate {
+	return Aggregate{
+		Kind: KindStar,
+		parse: func(p []string, _ string) (ID, bool) {
+			if len(p) != 3 {
+				return nil, false
+			}
+			repo, _ := parseRepositoryID(p[1:])
+			return NewStarID(p[0], repo), true
+		},
+		zero:   func() State { return &Star{} },
+		events: []Event{&Starred{}, &Unstarred{}},
+	}
+}
 
 // ReactionID names login's reaction with one content on a subject (an
 // issue, pull request or comment).
@@ -220,74 +348,65 @@ func (id ReactionID) Login() string { return id.login }
 // Content returns the reaction content.
 func (id ReactionID) Content() ReactionContent { return id.content }
 
-// ParseID rebuilds an aggregate ID from its kind and String form. Any
-// other string, including one with an empty part, is an error; it never
-// panics (FuzzParseID), since IDs also come from clients (node IDs).
+// PartitionKey returns "REACTION#" + the subject's partition key +
+// "#login#CONTENT".
+func (id ReactionID) PartitionKey() string {
+	return "REACTION#" + id.subject.PartitionKey() + "#" + id.login + "#" + string(id.content)
+}
+
+// reactionAggregate registers reactions.
+func reactionAggregate() Aggregate {
+	return Aggregate{
+		Kind: KindReaction, parse: parseReactionID, emptyParts: true,
+		zero:   func() State { return &Reaction{} },
+		events: []Event{&ReactionAdded{}, &ReactionRemoved{}},
+	}
+}
+
+// ParseID rebuilds an aggregate ID from its kind and String form, with
+// the parser its kind registered (registry.go). Any other string,
+// including one with an empty part, is an error; it never panics
+// (FuzzParseID), since IDs also come from clients (node IDs).
 func ParseID(kind Kind, s string) (ID, error) {
-	parts := strings.Split(s, "/")
 	bad := fmt.Errorf("entities: malformed %s id %q", kind, s)
-	if kind != KindReaction && slices.Contains(parts, "") {
+	a, ok := aggregateOf(kind)
+	if !ok {
 		return nil, bad
 	}
-	num := func(p string) (int, bool) {
-		n, err := strconv.Atoi(p)
-		return n, err == nil && n > 0
+	parts := strings.Split(s, "/")
+	if a.parse == nil || (!a.emptyParts && slices.Contains(parts, "")) {
+		return nil, bad
 	}
-	switch kind {
-	case KindAccount:
-		if len(parts) == 1 && parts[0] != "" {
-			return NewAccountID(parts[0]), nil
-		}
-	case KindMembership:
-		if len(parts) == 2 {
-			return NewMembershipID(parts[0], parts[1]), nil
-		}
-	case KindRepository:
-		if len(parts) == 2 {
-			return NewRepositoryID(parts[0], parts[1]), nil
-		}
-	case KindIssue, KindPullRequest:
-		if len(parts) == 3 {
-			n, ok := num(parts[2])
-			if !ok {
-				return nil, bad
-			}
-			repo := NewRepositoryID(parts[0], parts[1])
-			if kind == KindIssue {
-				return NewIssueID(repo, n), nil
-			}
-			return NewPullRequestID(repo, n), nil
-		}
-	case KindComment:
-		if len(parts) == 4 {
-			n, ok := num(parts[2])
-			if !ok {
-				return nil, bad
-			}
-			return NewCommentID(NewRepositoryID(parts[0], parts[1]), n, parts[3]), nil
-		}
-	case KindStar:
-		if len(parts) == 3 {
-			return NewStarID(parts[0], NewRepositoryID(parts[1], parts[2])), nil
-		}
-	case KindReaction:
-		// subjectKind ":" subject "/" login "/" content
-		subjectKind, rest, ok := strings.Cut(s, ":")
-		if !ok || subjectKind == "" || Kind(subjectKind) == KindReaction {
-			return nil, bad
-		}
-		rest, content, ok1 := cutLast(rest, "/")
-		subjectText, login, ok2 := cutLast(rest, "/")
-		if !ok1 || !ok2 || login == "" || !ReactionContent(content).Valid() {
-			return nil, bad
-		}
-		subject, err := ParseID(Kind(subjectKind), subjectText)
-		if err != nil {
-			return nil, bad
-		}
-		return NewReactionID(subject, login, ReactionContent(content)), nil
+	id, ok := a.parse(parts, s)
+	if !ok {
+		return nil, bad
 	}
-	return nil, bad
+	return id, nil
+}
+
+// idNumber parses an issue or pull request number of an ID: a positive
+// decimal.
+func idNumber(p string) (int, bool) {
+	n, err := strconv.Atoi(p)
+	return n, err == nil && n > 0
+}
+
+// parseReactionID parses "SUBJECTKIND:subject/login/CONTENT".
+func parseReactionID(_ []string, s string) (ID, bool) {
+	subjectKind, rest, ok := strings.Cut(s, ":")
+	if !ok || subjectKind == "" || Kind(subjectKind) == KindReaction {
+		return nil, false
+	}
+	rest, content, ok1 := cutLast(rest, "/")
+	subjectText, login, ok2 := cutLast(rest, "/")
+	if !ok1 || !ok2 || login == "" || !ReactionContent(content).Valid() {
+		return nil, false
+	}
+	subject, err := ParseID(Kind(subjectKind), subjectText)
+	if err != nil {
+		return nil, false
+	}
+	return NewReactionID(subject, login, ReactionContent(content)), true
 }
 
 // cutLast slices s around the last instance of sep.

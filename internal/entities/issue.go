@@ -1,6 +1,7 @@
 package entities
 
 import (
+	"slices"
 	"time"
 )
 
@@ -23,35 +24,29 @@ const (
 	ReasonReopened   IssueStateReason = "REOPENED"
 )
 
-// Issue is the state of an issue. Owner and Repo are the repository's
+// Issue is the state of an issue. Owner and Repository are the repository's
 // owner login and name as the repository spells them.
 type Issue struct {
-	Owner       string           `json:"owner"`
-	Repo        string           `json:"repo"`
-	Number      int              `json:"number"`
-	Title       string           `json:"title"`
-	Body        string           `json:"body,omitempty"`
-	Author      string           `json:"author"`
-	Life        int              `json:"life,omitempty"` // the repository's life the issue belongs to
+	Work
 	State       IssueStatus      `json:"state"`
 	StateReason IssueStateReason `json:"stateReason,omitempty"`
-	CreatedAt   time.Time        `json:"createdAt"`
-	UpdatedAt   time.Time        `json:"updatedAt"`
-	ClosedAt    *time.Time       `json:"closedAt,omitempty"`
 }
 
 // Kind returns KindIssue.
 func (*Issue) Kind() Kind { return KindIssue }
 
-// IssueOpened records a new issue.
+// IssueOpened records a new issue. Version 2 (SchemaVersion) names the
+// repository "repository" where version 1 said "repo", and carries the
+// labels given at open.
 type IssueOpened struct {
-	Owner  string `json:"owner"`
-	Repo   string `json:"repo"`
-	Number int    `json:"number"`
-	Title  string `json:"title"`
-	Body   string `json:"body,omitempty"`
-	Author string `json:"author"`
-	Life   int    `json:"life,omitempty"`
+	Owner      string   `json:"owner"`
+	Repository string   `json:"repository"`
+	Number     int      `json:"number"`
+	Title      string   `json:"title"`
+	Body       string   `json:"body,omitempty"`
+	Author     string   `json:"author"`
+	Life       int      `json:"life,omitempty"`
+	Labels     []string `json:"labels,omitempty"`
 }
 
 // EventType returns "IssueOpened".
@@ -61,7 +56,7 @@ func (e *IssueOpened) evolve(s State, at time.Time) (State, error) {
 	if s != nil {
 		return nil, errWrongState(e, s)
 	}
-	return &Issue{Owner: e.Owner, Repo: e.Repo, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, State: IssueStateOpen, CreatedAt: at, UpdatedAt: at}, nil
+	return &Issue{Work: Work{Owner: e.Owner, Repository: e.Repository, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, Labels: e.Labels, CreatedAt: at, UpdatedAt: at}, State: IssueStateOpen}, nil
 }
 
 // IssueEdited records a changed title or body; nil fields are unchanged.
@@ -128,20 +123,29 @@ func (e *IssueReopened) evolve(s State, at time.Time) (State, error) {
 // head's sequence counter in the same transaction, so numbers are
 // gap-free and concurrent opens are serialised by conflict retries.
 type OpenIssue struct {
-	Actor string
-	Repo  RepositoryID
-	Title string
-	Body  string
+	Actor      string
+	Repository RepositoryID
+	Title      string
+	Body       string
+	Labels     []string // label IDs of the repository, optional
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
 func (c OpenIssue) Validate() error {
-	if err := validateWorkRepo(c.Repo); err != nil {
+	if err := validateWorkRepository(c.Repository); err != nil {
 		return err
 	}
 	if err := validateWorkTitle(c.Title); err != nil {
 		return err
+	}
+	if len(c.Labels) > MaxLabelsPerItem {
+		return BadInput("labelIds", "an issue has at most %d labels", MaxLabelsPerItem)
+	}
+	for _, id := range c.Labels {
+		if err := validateLabelID("labelIds", id); err != nil {
+			return err
+		}
 	}
 	return validateWorkBody(c.Body, false)
 }
@@ -149,22 +153,32 @@ func (c OpenIssue) Validate() error {
 // Targets names the repository (its head holds the counter) and the
 // actor's membership of its owner; the issue's own ID is only known once
 // the counter is read.
-func (c OpenIssue) Targets() []ID { return workTargets(c.Repo, c.Actor) }
+func (c OpenIssue) Targets() []ID { return workTargets(c.Repository, c.Actor) }
 
 // Decide returns the counter change and an IssueOpened event;
 // UNAUTHENTICATED for anonymous actors, BAD_USER_INPUT for an invalid
-// title or body, NOT_FOUND for a missing, deleted or invisible repository.
+// title or body, NOT_FOUND for a missing, deleted or invisible repository
+// or label. The author may label their issue at open (as they may later).
 func (c OpenIssue) Decide(in Input) ([]Change, error) {
-	acc, err := workRepo(in, c.Actor, c.Repo)
+	acc, err := workRepository(in, c.Actor, c.Repository)
 	if err != nil {
 		return nil, err
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	n := in.Snapshot(c.Repo).Seq + 1
-	ev := &IssueOpened{Owner: acc.repo.Owner, Repo: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: LowerASCII(in.Actor), Life: acc.repo.Life}
-	changes := []Change{{ID: c.Repo, NewSeq: n}, {ID: NewIssueID(c.Repo, int(n)), Events: []Event{ev}}}
+	var labels []string
+	for _, id := range c.Labels {
+		if acc.repo.LabelByID(id) == nil {
+			return nil, NotFound("label %s not found in %s/%s", id, acc.repo.Owner, acc.repo.Name)
+		}
+		if !slices.Contains(labels, id) {
+			labels = append(labels, id)
+		}
+	}
+	n := in.Snapshot(c.Repository).Seq + 1
+	ev := &IssueOpened{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: LowerASCII(in.Actor), Life: acc.repo.Life, Labels: labels}
+	changes := []Change{{ID: c.Repository, NewSeq: n}, {ID: NewIssueID(c.Repository, int(n)), Events: []Event{ev}}}
 	return append(changes, acc.memberChecks(false)...), nil
 }
 
@@ -181,17 +195,17 @@ func modifyIssue(in Input, actor string, repo RepositoryID, n int) (*Issue, []Ch
 
 // EditIssue changes an issue's title or body; nil fields stay as they are.
 type EditIssue struct {
-	Actor  string
-	Repo   RepositoryID
-	Number int
-	Title  *string
-	Body   *string
+	Actor      string
+	Repository RepositoryID
+	Number     int
+	Title      *string
+	Body       *string
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
 func (c EditIssue) Validate() error {
-	if err := validateWorkItem(c.Repo, c.Number); err != nil {
+	if err := validateWorkItem(c.Repository, c.Number); err != nil {
 		return err
 	}
 	_, _, err := workEdit(c.Title, c.Body, "", "")
@@ -199,13 +213,13 @@ func (c EditIssue) Validate() error {
 }
 
 // Targets names the issue, its repository and the actor's membership.
-func (c EditIssue) Targets() []ID { return issueTargets(c.Repo, c.Number, c.Actor) }
+func (c EditIssue) Targets() []ID { return issueTargets(c.Repository, c.Number, c.Actor) }
 
 // Decide returns an IssueEdited event with the fields that change (none if
 // nothing does); UNAUTHENTICATED, BAD_USER_INPUT, NOT_FOUND or FORBIDDEN
 // otherwise.
 func (c EditIssue) Decide(in Input) ([]Change, error) {
-	i, checks, err := modifyIssue(in, c.Actor, c.Repo, c.Number)
+	i, checks, err := modifyIssue(in, c.Actor, c.Repository, c.Number)
 	if err != nil {
 		return nil, err
 	}
@@ -214,22 +228,22 @@ func (c EditIssue) Decide(in Input) ([]Change, error) {
 		return nil, err
 	}
 	ev := &IssueEdited{Title: title, Body: body}
-	return append([]Change{{ID: NewIssueID(c.Repo, c.Number), Events: []Event{ev}}}, checks...), nil
+	return append([]Change{{ID: NewIssueID(c.Repository, c.Number), Events: []Event{ev}}}, checks...), nil
 }
 
 // CloseIssue closes an issue with a reason (default COMPLETED). Closing a
 // closed issue changes nothing, as on GitHub.
 type CloseIssue struct {
-	Actor  string
-	Repo   RepositoryID
-	Number int
-	Reason IssueStateReason
+	Actor      string
+	Repository RepositoryID
+	Number     int
+	Reason     IssueStateReason
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
 func (c CloseIssue) Validate() error {
-	if err := validateWorkItem(c.Repo, c.Number); err != nil {
+	if err := validateWorkItem(c.Repository, c.Number); err != nil {
 		return err
 	}
 	_, err := c.reason()
@@ -248,12 +262,12 @@ func (c CloseIssue) reason() (IssueStateReason, error) {
 }
 
 // Targets names the issue, its repository and the actor's membership.
-func (c CloseIssue) Targets() []ID { return issueTargets(c.Repo, c.Number, c.Actor) }
+func (c CloseIssue) Targets() []ID { return issueTargets(c.Repository, c.Number, c.Actor) }
 
 // Decide returns an IssueClosed event, nothing for a closed issue, or
 // UNAUTHENTICATED, BAD_USER_INPUT (reason), NOT_FOUND, FORBIDDEN.
 func (c CloseIssue) Decide(in Input) ([]Change, error) {
-	i, checks, err := modifyIssue(in, c.Actor, c.Repo, c.Number)
+	i, checks, err := modifyIssue(in, c.Actor, c.Repository, c.Number)
 	if err != nil {
 		return nil, err
 	}
@@ -264,33 +278,33 @@ func (c CloseIssue) Decide(in Input) ([]Change, error) {
 	if i.State == IssueStateClosed {
 		return nil, nil
 	}
-	return append([]Change{{ID: NewIssueID(c.Repo, c.Number), Events: []Event{&IssueClosed{Reason: reason}}}}, checks...), nil
+	return append([]Change{{ID: NewIssueID(c.Repository, c.Number), Events: []Event{&IssueClosed{Reason: reason}}}}, checks...), nil
 }
 
 // ReopenIssue reopens a closed issue; reopening an open one changes
 // nothing.
 type ReopenIssue struct {
-	Actor  string
-	Repo   RepositoryID
-	Number int
+	Actor      string
+	Repository RepositoryID
+	Number     int
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
-func (c ReopenIssue) Validate() error { return validateWorkItem(c.Repo, c.Number) }
+func (c ReopenIssue) Validate() error { return validateWorkItem(c.Repository, c.Number) }
 
 // Targets names the issue, its repository and the actor's membership.
-func (c ReopenIssue) Targets() []ID { return issueTargets(c.Repo, c.Number, c.Actor) }
+func (c ReopenIssue) Targets() []ID { return issueTargets(c.Repository, c.Number, c.Actor) }
 
 // Decide returns an IssueReopened event, nothing for an open issue, or
 // UNAUTHENTICATED, NOT_FOUND, FORBIDDEN.
 func (c ReopenIssue) Decide(in Input) ([]Change, error) {
-	i, checks, err := modifyIssue(in, c.Actor, c.Repo, c.Number)
+	i, checks, err := modifyIssue(in, c.Actor, c.Repository, c.Number)
 	if err != nil {
 		return nil, err
 	}
 	if i.State == IssueStateOpen {
 		return nil, nil
 	}
-	return append([]Change{{ID: NewIssueID(c.Repo, c.Number), Events: []Event{&IssueReopened{}}}}, checks...), nil
+	return append([]Change{{ID: NewIssueID(c.Repository, c.Number), Events: []Event{&IssueReopened{}}}}, checks...), nil
 }

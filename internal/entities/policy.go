@@ -250,11 +250,11 @@ func repositoryOf(id ID) (RepositoryID, bool) {
 	case RepositoryID:
 		return id, true
 	case StarID:
-		return id.Repo(), true
+		return id.Repository(), true
 	case ReactionID:
-		return SubjectRepo(id.Subject())
+		return SubjectRepository(id.Subject())
 	}
-	return SubjectRepo(id)
+	return SubjectRepository(id)
 }
 
 // Hidden is the error for something that does not exist for the actor:
@@ -327,9 +327,9 @@ func canAdminister(in Input, owner string) (bool, *MembershipID) {
 	return true, via
 }
 
-// repoAccess is the actor's standing toward one live repository, as the
+// repositoryAccess is the actor's standing toward one live repository, as the
 // policy decided it from the command's input.
-type repoAccess struct {
+type repositoryAccess struct {
 	id   RepositoryID
 	repo *Repository
 	rel  Relation
@@ -338,7 +338,7 @@ type repoAccess struct {
 
 // seenVia is the membership that made a private repository visible (nil
 // for public repositories and for the owner).
-func (a repoAccess) seenVia() *MembershipID {
+func (a repositoryAccess) seenVia() *MembershipID {
 	if a.repo.IsPrivate {
 		return a.via
 	}
@@ -347,7 +347,7 @@ func (a repoAccess) seenVia() *MembershipID {
 
 // adminVia is the membership that made the actor an administrator (nil
 // when the actor is the owner or not an administrator).
-func (a repoAccess) adminVia() *MembershipID {
+func (a repositoryAccess) adminVia() *MembershipID {
 	if CanAdministerRepository(a.rel) {
 		return a.via
 	}
@@ -357,16 +357,16 @@ func (a repoAccess) adminVia() *MembershipID {
 // accessRepository returns the live repository id with the actor's
 // standing toward it, or NOT_FOUND — for missing, deleted and invisible
 // repositories alike, so private names do not leak.
-func accessRepository(in Input, id RepositoryID) (repoAccess, error) {
+func accessRepository(in Input, id RepositoryID) (repositoryAccess, error) {
 	r, ok := LiveRepository(in.Snapshot(id))
 	if !ok {
-		return repoAccess{}, Hidden("repository %s not found", id)
+		return repositoryAccess{}, Hidden("repository %s not found", id)
 	}
 	rel, via := relationIn(in, r.Owner)
 	if !CanSeeRepository(r.IsPrivate, rel) {
-		return repoAccess{}, Hidden("repository %s not found", id)
+		return repositoryAccess{}, Hidden("repository %s not found", id)
 	}
-	return repoAccess{id: id, repo: r, rel: rel, via: via}, nil
+	return repositoryAccess{id: id, repo: r, rel: rel, via: via}, nil
 }
 
 // visibleRepository returns the live repository id if the actor may see

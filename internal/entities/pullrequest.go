@@ -14,26 +14,15 @@ const (
 	PullRequestStateMerged PullRequestStatus = "MERGED"
 )
 
-// PullRequest is the state of a pull request. Owner and Repo are the
+// PullRequest is the state of a pull request. Owner and Repository are the
 // repository's owner login and name as the repository spells them.
 type PullRequest struct {
-	Owner     string            `json:"owner"`
-	Repo      string            `json:"repo"`
-	Number    int               `json:"number"`
-	Title     string            `json:"title"`
-	Body      string            `json:"body,omitempty"`
-	Author    string            `json:"author"`
-	Life      int               `json:"life,omitempty"` // the repository's life the pull request belongs to
-	HeadRef   string            `json:"headRef"`
-	BaseRef   string            `json:"baseRef"`
-	State     PullRequestStatus `json:"state"`
-	CreatedAt time.Time         `json:"createdAt"`
-	UpdatedAt time.Time         `json:"updatedAt"`
-	// ClosedAt is set when the pull request is closed or merged (a merge
-	// closes it, as on GitHub).
-	ClosedAt *time.Time `json:"closedAt,omitempty"`
-	MergedAt *time.Time `json:"mergedAt,omitempty"`
-	MergedBy string     `json:"mergedBy,omitempty"`
+	Work
+	HeadRef  string            `json:"headRef"`
+	BaseRef  string            `json:"baseRef"`
+	State    PullRequestStatus `json:"state"`
+	MergedAt *time.Time        `json:"mergedAt,omitempty"`
+	MergedBy string            `json:"mergedBy,omitempty"`
 }
 
 // Kind returns KindPullRequest.
@@ -41,15 +30,15 @@ func (*PullRequest) Kind() Kind { return KindPullRequest }
 
 // PullRequestOpened records a new pull request.
 type PullRequestOpened struct {
-	Owner   string `json:"owner"`
-	Repo    string `json:"repo"`
-	Number  int    `json:"number"`
-	Title   string `json:"title"`
-	Body    string `json:"body,omitempty"`
-	Author  string `json:"author"`
-	HeadRef string `json:"headRef"`
-	BaseRef string `json:"baseRef"`
-	Life    int    `json:"life,omitempty"`
+	Owner      string `json:"owner"`
+	Repository string `json:"repo"`
+	Number     int    `json:"number"`
+	Title      string `json:"title"`
+	Body       string `json:"body,omitempty"`
+	Author     string `json:"author"`
+	HeadRef    string `json:"headRef"`
+	BaseRef    string `json:"baseRef"`
+	Life       int    `json:"life,omitempty"`
 }
 
 // EventType returns "PullRequestOpened".
@@ -59,7 +48,7 @@ func (e *PullRequestOpened) evolve(s State, at time.Time) (State, error) {
 	if s != nil {
 		return nil, errWrongState(e, s)
 	}
-	return &PullRequest{Owner: e.Owner, Repo: e.Repo, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, HeadRef: e.HeadRef, BaseRef: e.BaseRef, State: PullRequestStateOpen, CreatedAt: at, UpdatedAt: at}, nil
+	return &PullRequest{Work: Work{Owner: e.Owner, Repository: e.Repository, Number: e.Number, Title: e.Title, Body: e.Body, Author: e.Author, Life: e.Life, CreatedAt: at, UpdatedAt: at}, HeadRef: e.HeadRef, BaseRef: e.BaseRef, State: PullRequestStateOpen}, nil
 }
 
 // PullRequestEdited records a changed title or body; nil fields are
@@ -143,18 +132,18 @@ func (e *PullRequestMerged) evolve(s State, at time.Time) (State, error) {
 // number comes from the repository's counter, shared with issues (see
 // OpenIssue).
 type OpenPullRequest struct {
-	Actor   string
-	Repo    RepositoryID
-	Title   string
-	Body    string
-	HeadRef string
-	BaseRef string
+	Actor      string
+	Repository RepositoryID
+	Title      string
+	Body       string
+	HeadRef    string
+	BaseRef    string
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
 func (c OpenPullRequest) Validate() error {
-	if err := validateWorkRepo(c.Repo); err != nil {
+	if err := validateWorkRepository(c.Repository); err != nil {
 		return err
 	}
 	if err := validateWorkTitle(c.Title); err != nil {
@@ -176,22 +165,22 @@ func (c OpenPullRequest) Validate() error {
 }
 
 // Targets names the repository and the actor's membership of its owner.
-func (c OpenPullRequest) Targets() []ID { return workTargets(c.Repo, c.Actor) }
+func (c OpenPullRequest) Targets() []ID { return workTargets(c.Repository, c.Actor) }
 
 // Decide returns the counter change and a PullRequestOpened event;
 // UNAUTHENTICATED, BAD_USER_INPUT (title, body, headRef, baseRef) or
 // NOT_FOUND otherwise.
 func (c OpenPullRequest) Decide(in Input) ([]Change, error) {
-	acc, err := workRepo(in, c.Actor, c.Repo)
+	acc, err := workRepository(in, c.Actor, c.Repository)
 	if err != nil {
 		return nil, err
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	n := in.Snapshot(c.Repo).Seq + 1
-	ev := &PullRequestOpened{Owner: acc.repo.Owner, Repo: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: LowerASCII(in.Actor), HeadRef: c.HeadRef, BaseRef: c.BaseRef, Life: acc.repo.Life}
-	changes := []Change{{ID: c.Repo, NewSeq: n}, {ID: NewPullRequestID(c.Repo, int(n)), Events: []Event{ev}}}
+	n := in.Snapshot(c.Repository).Seq + 1
+	ev := &PullRequestOpened{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: LowerASCII(in.Actor), HeadRef: c.HeadRef, BaseRef: c.BaseRef, Life: acc.repo.Life}
+	changes := []Change{{ID: c.Repository, NewSeq: n}, {ID: NewPullRequestID(c.Repository, int(n)), Events: []Event{ev}}}
 	return append(changes, acc.memberChecks(false)...), nil
 }
 
@@ -223,17 +212,17 @@ func errMerged(n int) error {
 // EditPullRequest changes a pull request's title or body (merged ones
 // too, as on GitHub); nil fields stay as they are.
 type EditPullRequest struct {
-	Actor  string
-	Repo   RepositoryID
-	Number int
-	Title  *string
-	Body   *string
+	Actor      string
+	Repository RepositoryID
+	Number     int
+	Title      *string
+	Body       *string
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
 func (c EditPullRequest) Validate() error {
-	if err := validateWorkItem(c.Repo, c.Number); err != nil {
+	if err := validateWorkItem(c.Repository, c.Number); err != nil {
 		return err
 	}
 	_, _, err := workEdit(c.Title, c.Body, "", "")
@@ -242,13 +231,13 @@ func (c EditPullRequest) Validate() error {
 
 // Targets names the pull request, its repository and the actor's
 // membership.
-func (c EditPullRequest) Targets() []ID { return pullRequestTargets(c.Repo, c.Number, c.Actor) }
+func (c EditPullRequest) Targets() []ID { return pullRequestTargets(c.Repository, c.Number, c.Actor) }
 
 // Decide returns a PullRequestEdited event with the fields that change
 // (none if nothing does); UNAUTHENTICATED, BAD_USER_INPUT, NOT_FOUND or
 // FORBIDDEN otherwise.
 func (c EditPullRequest) Decide(in Input) ([]Change, error) {
-	p, checks, err := modifyPullRequest(in, c.Actor, c.Repo, c.Number)
+	p, checks, err := modifyPullRequest(in, c.Actor, c.Repository, c.Number)
 	if err != nil {
 		return nil, err
 	}
@@ -257,30 +246,30 @@ func (c EditPullRequest) Decide(in Input) ([]Change, error) {
 		return nil, err
 	}
 	ev := &PullRequestEdited{Title: title, Body: body}
-	return append([]Change{{ID: NewPullRequestID(c.Repo, c.Number), Events: []Event{ev}}}, checks...), nil
+	return append([]Change{{ID: NewPullRequestID(c.Repository, c.Number), Events: []Event{ev}}}, checks...), nil
 }
 
 // ClosePullRequest closes an open pull request without merging; closing a
 // closed one changes nothing; a merged one cannot be closed.
 type ClosePullRequest struct {
-	Actor  string
-	Repo   RepositoryID
-	Number int
+	Actor      string
+	Repository RepositoryID
+	Number     int
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
-func (c ClosePullRequest) Validate() error { return validateWorkItem(c.Repo, c.Number) }
+func (c ClosePullRequest) Validate() error { return validateWorkItem(c.Repository, c.Number) }
 
 // Targets names the pull request, its repository and the actor's
 // membership.
-func (c ClosePullRequest) Targets() []ID { return pullRequestTargets(c.Repo, c.Number, c.Actor) }
+func (c ClosePullRequest) Targets() []ID { return pullRequestTargets(c.Repository, c.Number, c.Actor) }
 
 // Decide returns a PullRequestClosed event, nothing for a closed pull
 // request, BAD_USER_INPUT for a merged one, or UNAUTHENTICATED, NOT_FOUND,
 // FORBIDDEN.
 func (c ClosePullRequest) Decide(in Input) ([]Change, error) {
-	p, checks, err := modifyPullRequest(in, c.Actor, c.Repo, c.Number)
+	p, checks, err := modifyPullRequest(in, c.Actor, c.Repository, c.Number)
 	if err != nil {
 		return nil, err
 	}
@@ -290,30 +279,30 @@ func (c ClosePullRequest) Decide(in Input) ([]Change, error) {
 	case PullRequestStateClosed:
 		return nil, nil
 	}
-	return append([]Change{{ID: NewPullRequestID(c.Repo, c.Number), Events: []Event{&PullRequestClosed{}}}}, checks...), nil
+	return append([]Change{{ID: NewPullRequestID(c.Repository, c.Number), Events: []Event{&PullRequestClosed{}}}}, checks...), nil
 }
 
 // ReopenPullRequest reopens a closed pull request; reopening an open one
 // changes nothing; a merged one cannot be reopened.
 type ReopenPullRequest struct {
-	Actor  string
-	Repo   RepositoryID
-	Number int
+	Actor      string
+	Repository RepositoryID
+	Number     int
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
-func (c ReopenPullRequest) Validate() error { return validateWorkItem(c.Repo, c.Number) }
+func (c ReopenPullRequest) Validate() error { return validateWorkItem(c.Repository, c.Number) }
 
 // Targets names the pull request, its repository and the actor's
 // membership.
-func (c ReopenPullRequest) Targets() []ID { return pullRequestTargets(c.Repo, c.Number, c.Actor) }
+func (c ReopenPullRequest) Targets() []ID { return pullRequestTargets(c.Repository, c.Number, c.Actor) }
 
 // Decide returns a PullRequestReopened event, nothing for an open pull
 // request, BAD_USER_INPUT for a merged one, or UNAUTHENTICATED, NOT_FOUND,
 // FORBIDDEN.
 func (c ReopenPullRequest) Decide(in Input) ([]Change, error) {
-	p, checks, err := modifyPullRequest(in, c.Actor, c.Repo, c.Number)
+	p, checks, err := modifyPullRequest(in, c.Actor, c.Repository, c.Number)
 	if err != nil {
 		return nil, err
 	}
@@ -323,30 +312,30 @@ func (c ReopenPullRequest) Decide(in Input) ([]Change, error) {
 	case PullRequestStateOpen:
 		return nil, nil
 	}
-	return append([]Change{{ID: NewPullRequestID(c.Repo, c.Number), Events: []Event{&PullRequestReopened{}}}}, checks...), nil
+	return append([]Change{{ID: NewPullRequestID(c.Repository, c.Number), Events: []Event{&PullRequestReopened{}}}}, checks...), nil
 }
 
 // MergePullRequest merges an open pull request. Only repository admins
 // may merge; merged is final.
 type MergePullRequest struct {
-	Actor  string
-	Repo   RepositoryID
-	Number int
+	Actor      string
+	Repository RepositoryID
+	Number     int
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
-func (c MergePullRequest) Validate() error { return validateWorkItem(c.Repo, c.Number) }
+func (c MergePullRequest) Validate() error { return validateWorkItem(c.Repository, c.Number) }
 
 // Targets names the pull request, its repository and the actor's
 // membership.
-func (c MergePullRequest) Targets() []ID { return pullRequestTargets(c.Repo, c.Number, c.Actor) }
+func (c MergePullRequest) Targets() []ID { return pullRequestTargets(c.Repository, c.Number, c.Actor) }
 
 // Decide returns a PullRequestMerged event; UNAUTHENTICATED, FORBIDDEN for
 // non-admins, BAD_USER_INPUT for a merged or closed pull request, or
 // NOT_FOUND otherwise.
 func (c MergePullRequest) Decide(in Input) ([]Change, error) {
-	p, acc, err := loadPullRequest(in, c.Actor, c.Repo, c.Number)
+	p, acc, err := loadPullRequest(in, c.Actor, c.Repository, c.Number)
 	if err != nil {
 		return nil, err
 	}
@@ -360,5 +349,5 @@ func (c MergePullRequest) Decide(in Input) ([]Change, error) {
 		return nil, BadInput("number", "pull request #%d is closed; reopen it before merging", c.Number)
 	}
 	ev := &PullRequestMerged{By: LowerASCII(in.Actor)}
-	return append([]Change{{ID: NewPullRequestID(c.Repo, c.Number), Events: []Event{ev}}}, acc.checks(true)...), nil
+	return append([]Change{{ID: NewPullRequestID(c.Repository, c.Number), Events: []Event{ev}}}, acc.checks(true)...), nil
 }

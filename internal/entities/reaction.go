@@ -53,16 +53,16 @@ func (e *ReactionRemoved) evolve(s State, at time.Time) (State, error) {
 	return &next, nil
 }
 
-// SubjectRepo returns the repository of a reaction subject (an issue, pull
+// SubjectRepository returns the repository of a reaction subject (an issue, pull
 // request or comment), and false for any other ID.
-func SubjectRepo(subject ID) (RepositoryID, bool) {
+func SubjectRepository(subject ID) (RepositoryID, bool) {
 	switch s := subject.(type) {
 	case IssueID:
-		return s.Repo(), true
+		return s.Repository(), true
 	case PullRequestID:
-		return s.Repo(), true
+		return s.Repository(), true
 	case CommentID:
-		return s.Repo(), true
+		return s.Repository(), true
 	}
 	return RepositoryID{}, false
 }
@@ -125,7 +125,7 @@ func validateReaction(subject ID, content ReactionContent) error {
 func (c AddReaction) Targets() []ID { return reactionTargets(c.Subject, c.Actor, c.Content) }
 
 func reactionTargets(subject ID, actor string, content ReactionContent) []ID {
-	repo, ok := SubjectRepo(subject)
+	repo, ok := SubjectRepository(subject)
 	if !ok {
 		return nil
 	}
@@ -135,14 +135,14 @@ func reactionTargets(subject ID, actor string, content ReactionContent) []ID {
 // checkReaction validates a reaction command and returns its reaction ID
 // and the repository access it relied on.
 func checkReaction(in Input, actor string, subject ID, content ReactionContent) (ReactionID, workAccess, error) {
-	repo, ok := SubjectRepo(subject)
+	repo, ok := SubjectRepository(subject)
 	if !ok {
 		if err := signedIn(in, actor); err != nil {
 			return ReactionID{}, workAccess{}, err
 		}
 		return ReactionID{}, workAccess{}, BadInput("subjectId", "only issues, pull requests and comments take reactions")
 	}
-	acc, err := workRepo(in, actor, repo)
+	acc, err := workRepository(in, actor, repo)
 	if err != nil {
 		return ReactionID{}, workAccess{}, err
 	}

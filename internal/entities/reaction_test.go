@@ -7,7 +7,7 @@ func TestReactions(t *testing.T) {
 	issue := NewIssueID(workHello, 1)
 	pull := NewPullRequestID(workHello, 2)
 	comment := NewCommentID(workHello, 1, workCommentID(1))
-	w = workRun(t, w, "carol", AddComment{Actor: "carol", Repo: workHello, Number: 1, ID: comment.Local(), Body: "hi"})
+	w = workRun(t, w, "carol", AddComment{Actor: "carol", Repository: workHello, Number: 1, ID: comment.Local(), Body: "hi"})
 	add := func(subject ID, c ReactionContent) AddReaction {
 		return AddReaction{Actor: "dave", Subject: subject, Content: c}
 	}

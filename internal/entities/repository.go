@@ -52,6 +52,8 @@ type Repository struct {
 	// NumberBase is the issue/pull-request counter when this life began:
 	// numbers up to it belong to earlier lives.
 	NumberBase int64 `json:"numberBase,omitempty"`
+	// Labels are the repository's labels (label.go).
+	Labels []Label `json:"labels,omitempty"`
 }
 
 // Kind returns KindRepository.

@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// repoApply folds changes into a copy of in like the Executor does:
+// repositoryApply folds changes into a copy of in like the Executor does:
 // events evolve the state and bump the version, NewSeq replaces the
 // counter, and condition checks change nothing.
-func repoApply(t *testing.T, in Input, changes []Change) Input {
+func repositoryApply(t *testing.T, in Input, changes []Change) Input {
 	t.Helper()
 	next := Input{Now: in.Now, Actor: in.Actor, Snapshots: map[ID]Snapshot{}}
 	for k, v := range in.Snapshots {
@@ -34,8 +34,8 @@ func repoApply(t *testing.T, in Input, changes []Change) Input {
 	return next
 }
 
-// repoDecide runs cmd as actor on in and fails the test on an error.
-func repoDecide(t *testing.T, in Input, actor string, cmd Command) []Change {
+// repositoryDecide runs cmd as actor on in and fails the test on an error.
+func repositoryDecide(t *testing.T, in Input, actor string, cmd Command) []Change {
 	t.Helper()
 	in.Actor = actor
 	changes, err := cmd.Decide(in)
@@ -45,8 +45,8 @@ func repoDecide(t *testing.T, in Input, actor string, cmd Command) []Change {
 	return changes
 }
 
-// repoWantErr fails unless err is a domain error with code and field.
-func repoWantErr(t *testing.T, err error, code Code, field string) {
+// repositoryWantErr fails unless err is a domain error with code and field.
+func repositoryWantErr(t *testing.T, err error, code Code, field string) {
 	t.Helper()
 	var de *Error
 	if !errors.As(err, &de) || de.Code != code || de.Field != field {
@@ -54,13 +54,13 @@ func repoWantErr(t *testing.T, err error, code Code, field string) {
 	}
 }
 
-// repoFixture has users octo, hubot, mona and organization
+// repositoryFixture has users octo, hubot, mona and organization
 // acme (admin octo, member hubot); octo owns public octo/hello and private
 // octo/secret; acme owns private acme/tools.
-func repoFixture(t *testing.T) Input {
+func repositoryFixture(t *testing.T) Input {
 	t.Helper()
 	in := Input{Now: t0}
-	in = repoApply(t, in, []Change{
+	in = repositoryApply(t, in, []Change{
 		{ID: NewAccountID("octo"), Events: []Event{&UserCreated{Login: "Octo"}}},
 		{ID: NewAccountID("hubot"), Events: []Event{&UserCreated{Login: "hubot"}}},
 		{ID: NewAccountID("mona"), Events: []Event{&UserCreated{Login: "mona"}}},
@@ -75,7 +75,7 @@ func repoFixture(t *testing.T) Input {
 	return in
 }
 
-func repoState(t *testing.T, in Input, owner, name string) *Repository {
+func repositoryState(t *testing.T, in Input, owner, name string) *Repository {
 	t.Helper()
 	r, ok := in.Snapshot(NewRepositoryID(owner, name)).State.(*Repository)
 	if !ok || r == nil {
@@ -134,7 +134,7 @@ func TestValidateNewRepositoryName(t *testing.T) {
 				t.Fatalf("ValidateNewRepositoryName(%q) = %v, want ok=%v", tc.name, err, tc.ok)
 			}
 			if err != nil {
-				repoWantErr(t, err, CodeBadInput, "name")
+				repositoryWantErr(t, err, CodeBadInput, "name")
 			}
 			if err := (CreateRepository{Owner: "octo", Name: tc.name, Actor: "octo"}).Validate(); (err == nil) != tc.ok {
 				t.Fatalf("CreateRepository{Name: %q}.Validate() = %v, want ok=%v", tc.name, err, tc.ok)
@@ -170,14 +170,14 @@ func TestValidateRepositoryName(t *testing.T) {
 				t.Fatalf("ValidateRepositoryName(%q) = %v, want ok=%v", tc.name, err, tc.ok)
 			}
 			if err != nil {
-				repoWantErr(t, err, CodeBadInput, "name")
+				repositoryWantErr(t, err, CodeBadInput, "name")
 			}
 		})
 	}
 }
 
 func TestCreateRepository(t *testing.T) {
-	base := repoFixture(t)
+	base := repositoryFixture(t)
 	tests := []struct {
 		name      string
 		actor     string
@@ -223,14 +223,14 @@ func TestCreateRepository(t *testing.T) {
 			in.Actor = tc.actor
 			changes, err := tc.cmd.Decide(in)
 			if tc.wantCode != "" {
-				repoWantErr(t, err, tc.wantCode, tc.wantField)
+				repositoryWantErr(t, err, tc.wantCode, tc.wantField)
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			after := repoApply(t, in, changes)
-			r := repoState(t, after, tc.cmd.Owner, tc.cmd.Name)
+			after := repositoryApply(t, in, changes)
+			r := repositoryState(t, after, tc.cmd.Owner, tc.cmd.Name)
 			if s := after.Snapshot(NewRepositoryID(tc.cmd.Owner, tc.cmd.Name)); s.Version != 1 {
 				t.Fatalf("version %d, want 1", s.Version)
 			}
@@ -242,25 +242,25 @@ func TestCreateRepository(t *testing.T) {
 }
 
 func TestRecreateDeletedRepository(t *testing.T) {
-	in := repoFixture(t)
+	in := repositoryFixture(t)
 	id := NewRepositoryID("octo", "hello")
 	// Two issues were numbered in the first life.
 	s := in.Snapshots[id]
 	s.Seq = 2
 	in.Snapshots[id] = s
-	in = repoApply(t, in, repoDecide(t, in, "octo", DeleteRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
-	deleted := repoState(t, in, "octo", "hello")
+	in = repositoryApply(t, in, repositoryDecide(t, in, "octo", DeleteRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
+	deleted := repositoryState(t, in, "octo", "hello")
 	if !deleted.Deleted || deleted.Life != 1 {
 		t.Fatalf("after delete: %+v", deleted)
 	}
 	in.Now = in.Now.Add(time.Hour)
-	changes := repoDecide(t, in, "octo", CreateRepository{Owner: "octo", Name: "HELLO", Actor: "octo"})
+	changes := repositoryDecide(t, in, "octo", CreateRepository{Owner: "octo", Name: "HELLO", Actor: "octo"})
 	ev, ok := changes[0].Events[0].(*RepositoryCreated)
 	if !ok || ev.NumberBase != 2 {
 		t.Fatalf("events %v, want RepositoryCreated with numberBase 2", changes[0].Events)
 	}
-	in = repoApply(t, in, changes)
-	r := repoState(t, in, "octo", "hello")
+	in = repositoryApply(t, in, changes)
+	r := repositoryState(t, in, "octo", "hello")
 	if r.Deleted || r.Life != 2 || r.Name != "HELLO" || r.Description != "" || !r.CreatedAt.Equal(in.Now) || r.NumberBase != 2 {
 		t.Fatalf("new life = %+v", r)
 	}
@@ -273,8 +273,8 @@ func TestRecreateDeletedRepository(t *testing.T) {
 }
 
 func TestUpdateRepository(t *testing.T) {
-	base := repoFixture(t)
-	base = repoApply(t, base, []Change{{ID: NewRepositoryID("mona", "hello"), Events: []Event{&RepositoryForked{Owner: "mona", Name: "Hello", ParentOwner: "Octo", ParentName: "Hello", ParentLife: 1}}}})
+	base := repositoryFixture(t)
+	base = repositoryApply(t, base, []Change{{ID: NewRepositoryID("mona", "hello"), Events: []Event{&RepositoryForked{Owner: "mona", Name: "Hello", ParentOwner: "Octo", ParentName: "Hello", ParentLife: 1}}}})
 	tests := []struct {
 		name       string
 		actor      string
@@ -309,7 +309,7 @@ func TestUpdateRepository(t *testing.T) {
 			in.Actor = tc.actor
 			changes, err := tc.cmd.Decide(in)
 			if tc.wantCode != "" {
-				repoWantErr(t, err, tc.wantCode, tc.wantField)
+				repositoryWantErr(t, err, tc.wantCode, tc.wantField)
 				return
 			}
 			if err != nil {
@@ -322,7 +322,7 @@ func TestUpdateRepository(t *testing.T) {
 			if tc.check == nil {
 				return
 			}
-			r := repoState(t, repoApply(t, in, changes), tc.cmd.Owner, tc.cmd.Name)
+			r := repositoryState(t, repositoryApply(t, in, changes), tc.cmd.Owner, tc.cmd.Name)
 			if !tc.check(r) || !r.UpdatedAt.Equal(in.Now) || r.CreatedAt.After(in.Now) {
 				t.Fatalf("after update: %+v", r)
 			}
@@ -331,8 +331,8 @@ func TestUpdateRepository(t *testing.T) {
 }
 
 func TestDeleteRepository(t *testing.T) {
-	base := repoFixture(t)
-	deleted := repoApply(t, base, []Change{{ID: NewRepositoryID("octo", "hello"), Events: []Event{&RepositoryDeleted{}}}})
+	base := repositoryFixture(t)
+	deleted := repositoryApply(t, base, []Change{{ID: NewRepositoryID("octo", "hello"), Events: []Event{&RepositoryDeleted{}}}})
 	tests := []struct {
 		name     string
 		in       Input
@@ -355,13 +355,13 @@ func TestDeleteRepository(t *testing.T) {
 			in.Actor = tc.actor
 			changes, err := tc.cmd.Decide(in)
 			if tc.wantCode != "" {
-				repoWantErr(t, err, tc.wantCode, "")
+				repositoryWantErr(t, err, tc.wantCode, "")
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := repoState(t, repoApply(t, in, changes), tc.cmd.Owner, tc.cmd.Name)
+			r := repositoryState(t, repositoryApply(t, in, changes), tc.cmd.Owner, tc.cmd.Name)
 			if !r.Deleted {
 				t.Fatalf("after delete: %+v", r)
 			}
@@ -378,15 +378,15 @@ func TestDeleteRepository(t *testing.T) {
 		}
 		for _, c := range cmds {
 			_, err := c.Decide(in)
-			repoWantErr(t, err, CodeNotFound, "")
+			repositoryWantErr(t, err, CodeNotFound, "")
 		}
 	})
 }
 
 func TestForkRepository(t *testing.T) {
-	base := repoFixture(t)
-	base = repoApply(t, base, []Change{{ID: NewRepositoryID("mona", "taken"), Events: []Event{&RepositoryCreated{Owner: "mona", Name: "taken"}}}})
-	base = repoApply(t, base, []Change{{ID: NewRepositoryID("octo", "taken"), Events: []Event{&RepositoryCreated{Owner: "Octo", Name: "Taken", Description: "src"}}}})
+	base := repositoryFixture(t)
+	base = repositoryApply(t, base, []Change{{ID: NewRepositoryID("mona", "taken"), Events: []Event{&RepositoryCreated{Owner: "mona", Name: "taken"}}}})
+	base = repositoryApply(t, base, []Change{{ID: NewRepositoryID("octo", "taken"), Events: []Event{&RepositoryCreated{Owner: "Octo", Name: "Taken", Description: "src"}}}})
 	tests := []struct {
 		name      string
 		actor     string
@@ -420,7 +420,7 @@ func TestForkRepository(t *testing.T) {
 			in.Actor = tc.actor
 			changes, err := tc.cmd.Decide(in)
 			if tc.wantCode != "" {
-				repoWantErr(t, err, tc.wantCode, tc.wantField)
+				repositoryWantErr(t, err, tc.wantCode, tc.wantField)
 				return
 			}
 			if err != nil {
@@ -436,16 +436,16 @@ func TestForkRepository(t *testing.T) {
 			if !hasID(tc.cmd.Targets(), tc.wantID) {
 				t.Fatalf("Targets %v do not name the fork %v", tc.cmd.Targets(), tc.wantID)
 			}
-			r := repoState(t, repoApply(t, in, changes), tc.wantID.Owner(), tc.wantID.Name())
+			r := repositoryState(t, repositoryApply(t, in, changes), tc.wantID.Owner(), tc.wantID.Name())
 			if !tc.check(r) {
 				t.Fatalf("fork = %+v", r)
 			}
 		})
 	}
 	t.Run("into a deleted name starts a new life", func(t *testing.T) {
-		in := repoApply(t, base, []Change{{ID: NewRepositoryID("mona", "hello"), Events: []Event{&RepositoryCreated{Owner: "mona", Name: "hello"}, &RepositoryDeleted{}}}})
-		in = repoApply(t, in, repoDecide(t, in, "mona", ForkRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
-		r := repoState(t, in, "mona", "hello")
+		in := repositoryApply(t, base, []Change{{ID: NewRepositoryID("mona", "hello"), Events: []Event{&RepositoryCreated{Owner: "mona", Name: "hello"}, &RepositoryDeleted{}}}})
+		in = repositoryApply(t, in, repositoryDecide(t, in, "mona", ForkRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
+		r := repositoryState(t, in, "mona", "hello")
 		if r.Life != 2 || !r.IsFork() || r.Deleted {
 			t.Fatalf("fork = %+v", r)
 		}
@@ -467,8 +467,8 @@ func TestRepositoryEvolveRejectsMisfits(t *testing.T) {
 		{"update deleted", gone, &RepositoryUpdated{}},
 		{"delete deleted", gone, &RepositoryDeleted{}},
 		{"delete missing", nil, &RepositoryDeleted{}},
-		{"star over live star", &Star{Starred: true, RepoLife: 1}, &Starred{RepoLife: 1}},
-		{"unstar unstarred", &Star{RepoLife: 1}, &Unstarred{}},
+		{"star over live star", &Star{Starred: true, RepositoryLife: 1}, &Starred{RepositoryLife: 1}},
+		{"unstar unstarred", &Star{RepositoryLife: 1}, &Unstarred{}},
 		{"unstar missing", nil, &Unstarred{}},
 	}
 	for _, tc := range tests {

@@ -9,32 +9,32 @@ import "time"
 // other stargazers. Starring is idempotent, as on GitHub: starring a
 // starred repository (or unstarring an unstarred one) appends nothing.
 //
-// A star belongs to one life of its repository (RepoLife): after the
+// A star belongs to one life of its repository (RepositoryLife): after the
 // repository is deleted and its name reused, an old star no longer counts
 // (the read model purged it), so the user may star the new life.
 
 // Star is the state of a user's star on a repository.
 type Star struct {
-	Login     string    `json:"login"` // the user's login as created
-	Owner     string    `json:"owner"` // the repository's owner and name as created
-	Name      string    `json:"name"`
-	Starred   bool      `json:"starred"`
-	StarredAt time.Time `json:"starredAt"` // of the latest Starred; the read item's key includes it
-	RepoLife  int       `json:"repoLife"`
+	Login          string    `json:"login"` // the user's login as created
+	Owner          string    `json:"owner"` // the repository's owner and name as created
+	Name           string    `json:"name"`
+	Starred        bool      `json:"starred"`
+	StarredAt      time.Time `json:"starredAt"` // of the latest Starred; the read item's key includes it
+	RepositoryLife int       `json:"repoLife"`
 }
 
 // Kind returns KindStar.
 func (*Star) Kind() Kind { return KindStar }
 
 // StarsLife reports whether the star is set on life of its repository.
-func (s *Star) StarsLife(life int) bool { return s != nil && s.Starred && s.RepoLife == life }
+func (s *Star) StarsLife(life int) bool { return s != nil && s.Starred && s.RepositoryLife == life }
 
 // Starred records that a user starred a repository.
 type Starred struct {
-	Login    string `json:"login"`
-	Owner    string `json:"owner"`
-	Name     string `json:"name"`
-	RepoLife int    `json:"repoLife"`
+	Login          string `json:"login"`
+	Owner          string `json:"owner"`
+	Name           string `json:"name"`
+	RepositoryLife int    `json:"repoLife"`
 }
 
 // EventType returns "Starred".
@@ -44,11 +44,11 @@ func (e *Starred) evolve(s State, at time.Time) (State, error) {
 	if s != nil {
 		// A star of a deleted life may be set again for a new one.
 		st, ok := s.(*Star)
-		if !ok || st == nil || st.StarsLife(e.RepoLife) {
+		if !ok || st == nil || st.StarsLife(e.RepositoryLife) {
 			return nil, errWrongState(e, s)
 		}
 	}
-	return &Star{Login: e.Login, Owner: e.Owner, Name: e.Name, Starred: true, StarredAt: at, RepoLife: e.RepoLife}, nil
+	return &Star{Login: e.Login, Owner: e.Owner, Name: e.Name, Starred: true, StarredAt: at, RepositoryLife: e.RepositoryLife}, nil
 }
 
 // Unstarred records that a user removed their star.
@@ -103,12 +103,12 @@ func starInput(in Input, owner, name, actor string) (*Repository, *MembershipID,
 	if err := validateRepositoryRef("owner", "name", owner, name); err != nil {
 		return nil, nil, StarID{}, nil, err
 	}
-	repoID := NewRepositoryID(owner, name)
-	r, seen, err := visibleRepository(in, repoID)
+	repositoryID := NewRepositoryID(owner, name)
+	r, seen, err := visibleRepository(in, repositoryID)
 	if err != nil {
 		return nil, nil, StarID{}, nil, err
 	}
-	id := NewStarID(in.Actor, repoID)
+	id := NewStarID(in.Actor, repositoryID)
 	st, _ := in.Snapshot(id).State.(*Star)
 	return r, seen, id, st, nil
 }
@@ -133,7 +133,7 @@ func (c StarRepository) Decide(in Input) ([]Change, error) {
 	if st.StarsLife(r.Life) {
 		return nil, nil
 	}
-	ev := &Starred{Login: user.Login, Owner: r.Owner, Name: r.Name, RepoLife: r.Life}
+	ev := &Starred{Login: user.Login, Owner: r.Owner, Name: r.Name, RepositoryLife: r.Life}
 	changes := []Change{{ID: id, Events: []Event{ev}}, {ID: NewRepositoryID(c.Owner, c.Name)}}
 	return append(changes, membershipChecks(seen)...), nil
 }

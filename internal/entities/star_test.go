@@ -6,8 +6,8 @@ import (
 )
 
 func TestStarRepository(t *testing.T) {
-	base := repoFixture(t)
-	starredByMona := repoApply(t, base, repoDecide(t, base, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
+	base := repositoryFixture(t)
+	starredByMona := repositoryApply(t, base, repositoryDecide(t, base, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
 	tests := []struct {
 		name       string
 		in         Input
@@ -37,7 +37,7 @@ func TestStarRepository(t *testing.T) {
 			in.Actor = tc.actor
 			changes, err := tc.cmd.Decide(in)
 			if tc.wantCode != "" {
-				repoWantErr(t, err, tc.wantCode, tc.wantField)
+				repositoryWantErr(t, err, tc.wantCode, tc.wantField)
 				return
 			}
 			if err != nil {
@@ -65,35 +65,35 @@ func TestStarRepository(t *testing.T) {
 }
 
 func TestStarLifecycle(t *testing.T) {
-	in := repoFixture(t)
+	in := repositoryFixture(t)
 	id := NewStarID("mona", NewRepositoryID("octo", "hello"))
-	in = repoApply(t, in, repoDecide(t, in, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
+	in = repositoryApply(t, in, repositoryDecide(t, in, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
 	st := in.Snapshot(id).State.(*Star)
-	if !st.Starred || st.Login != "mona" || st.Owner != "Octo" || st.Name != "Hello" || st.RepoLife != 1 || !st.StarredAt.Equal(in.Now) {
+	if !st.Starred || st.Login != "mona" || st.Owner != "Octo" || st.Name != "Hello" || st.RepositoryLife != 1 || !st.StarredAt.Equal(in.Now) {
 		t.Fatalf("star = %+v", st)
 	}
 	starredAt := st.StarredAt
 	in.Now = in.Now.Add(time.Minute)
-	in = repoApply(t, in, repoDecide(t, in, "mona", UnstarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
+	in = repositoryApply(t, in, repositoryDecide(t, in, "mona", UnstarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
 	st = in.Snapshot(id).State.(*Star)
 	if st.Starred || !st.StarredAt.Equal(starredAt) {
 		t.Fatalf("after unstar = %+v, want not starred, starredAt kept for the read model", st)
 	}
 	in.Now = in.Now.Add(time.Minute)
-	in = repoApply(t, in, repoDecide(t, in, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
+	in = repositoryApply(t, in, repositoryDecide(t, in, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
 	if st = in.Snapshot(id).State.(*Star); !st.Starred || !st.StarredAt.Equal(in.Now) || in.Snapshot(id).Version != 3 {
 		t.Fatalf("after re-star = %+v", st)
 	}
 
 	t.Run("a star of a deleted life does not count for the next", func(t *testing.T) {
-		next := repoApply(t, in, repoDecide(t, in, "octo", DeleteRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
-		next = repoApply(t, next, repoDecide(t, next, "octo", CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
-		if changes := repoDecide(t, next, "mona", UnstarRepository{Owner: "octo", Name: "hello", Actor: "mona"}); len(changes) != 0 {
+		next := repositoryApply(t, in, repositoryDecide(t, in, "octo", DeleteRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
+		next = repositoryApply(t, next, repositoryDecide(t, next, "octo", CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
+		if changes := repositoryDecide(t, next, "mona", UnstarRepository{Owner: "octo", Name: "hello", Actor: "mona"}); len(changes) != 0 {
 			t.Fatalf("unstar of the new life wrote %v, want nothing (not starred)", changes)
 		}
-		changes := repoDecide(t, next, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"})
-		next = repoApply(t, next, changes)
-		if st := next.Snapshot(id).State.(*Star); !st.Starred || st.RepoLife != 2 {
+		changes := repositoryDecide(t, next, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"})
+		next = repositoryApply(t, next, changes)
+		if st := next.Snapshot(id).State.(*Star); !st.Starred || st.RepositoryLife != 2 {
 			t.Fatalf("star of the new life = %+v", st)
 		}
 	})

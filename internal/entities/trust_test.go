@@ -125,7 +125,7 @@ func TestCheckReplay(t *testing.T) {
 func workWorldSecretIssue(t *testing.T, w Input) int {
 	t.Helper()
 	for id, s := range w.Snapshots {
-		if iid, ok := id.(IssueID); ok && iid.Repo() == workSecret && s.State != nil {
+		if iid, ok := id.(IssueID); ok && iid.Repository() == workSecret && s.State != nil {
 			return iid.Number()
 		}
 	}
@@ -204,7 +204,7 @@ func TestTextLimitsAreConsistent(t *testing.T) {
 // with BAD_USER_INPUT on the input field.
 func TestEveryCommandValidatesItsInput(t *testing.T) {
 	long := strings.Repeat("x", 3000)
-	longRepo := NewRepositoryID(long, "hello")
+	longRepository := NewRepositoryID(long, "hello")
 	issue := NewIssueID(workHello, 1)
 	okComment := NewCommentID(workHello, 1, NewCommentLocalID(workT1, [10]byte{1}))
 	tests := []struct {
@@ -228,22 +228,22 @@ func TestEveryCommandValidatesItsInput(t *testing.T) {
 		{ForkRepository{Owner: "octo", Name: "hello", NewOwner: long, Actor: "mona"}, "newOwner"},
 		{StarRepository{Owner: long, Name: "r", Actor: "mona"}, "owner"},
 		{UnstarRepository{Owner: "o", Name: long, Actor: "mona"}, "name"},
-		{OpenIssue{Actor: "mona", Repo: longRepo, Title: "t"}, "owner"},
-		{OpenIssue{Actor: "mona", Repo: workHello, Title: "t\x00"}, "title"},
-		{EditIssue{Actor: "mona", Repo: NewRepositoryID("octo", long), Number: 1}, "repository"},
-		{CloseIssue{Actor: "mona", Repo: workHello, Number: 0}, "number"},
-		{CloseIssue{Actor: "mona", Repo: workHello, Number: 1, Reason: "BORED"}, "reason"},
-		{ReopenIssue{Actor: "mona", Repo: longRepo, Number: 1}, "owner"},
-		{OpenPullRequest{Actor: "mona", Repo: workHello, Title: "t", HeadRef: long, BaseRef: "main"}, "headRef"},
-		{EditPullRequest{Actor: "mona", Repo: workHello, Number: 2, Body: ptr(strings.Repeat("😀", MaxBodyBytes/4+1))}, "body"},
-		{ClosePullRequest{Actor: "mona", Repo: longRepo, Number: 2}, "owner"},
-		{ReopenPullRequest{Actor: "mona", Repo: workHello, Number: -1}, "number"},
-		{MergePullRequest{Actor: "mona", Repo: longRepo, Number: 2}, "owner"},
-		{AddComment{Actor: "mona", Repo: longRepo, Number: 1, ID: okComment.Local(), Body: "b"}, "owner"},
-		{AddComment{Actor: "mona", Repo: workHello, Number: 1, ID: long, Body: "b"}, "id"},
-		{EditComment{Actor: "mona", ID: NewCommentID(longRepo, 1, okComment.Local()), Body: "b"}, "id"},
+		{OpenIssue{Actor: "mona", Repository: longRepository, Title: "t"}, "owner"},
+		{OpenIssue{Actor: "mona", Repository: workHello, Title: "t\x00"}, "title"},
+		{EditIssue{Actor: "mona", Repository: NewRepositoryID("octo", long), Number: 1}, "repository"},
+		{CloseIssue{Actor: "mona", Repository: workHello, Number: 0}, "number"},
+		{CloseIssue{Actor: "mona", Repository: workHello, Number: 1, Reason: "BORED"}, "reason"},
+		{ReopenIssue{Actor: "mona", Repository: longRepository, Number: 1}, "owner"},
+		{OpenPullRequest{Actor: "mona", Repository: workHello, Title: "t", HeadRef: long, BaseRef: "main"}, "headRef"},
+		{EditPullRequest{Actor: "mona", Repository: workHello, Number: 2, Body: ptr(strings.Repeat("😀", MaxBodyBytes/4+1))}, "body"},
+		{ClosePullRequest{Actor: "mona", Repository: longRepository, Number: 2}, "owner"},
+		{ReopenPullRequest{Actor: "mona", Repository: workHello, Number: -1}, "number"},
+		{MergePullRequest{Actor: "mona", Repository: longRepository, Number: 2}, "owner"},
+		{AddComment{Actor: "mona", Repository: longRepository, Number: 1, ID: okComment.Local(), Body: "b"}, "owner"},
+		{AddComment{Actor: "mona", Repository: workHello, Number: 1, ID: long, Body: "b"}, "id"},
+		{EditComment{Actor: "mona", ID: NewCommentID(longRepository, 1, okComment.Local()), Body: "b"}, "id"},
 		{DeleteComment{Actor: "mona", ID: NewCommentID(workHello, 1, long)}, "id"},
-		{AddReaction{Actor: "mona", Subject: NewIssueID(longRepo, 1), Content: ReactionEyes}, "subjectId"},
+		{AddReaction{Actor: "mona", Subject: NewIssueID(longRepository, 1), Content: ReactionEyes}, "subjectId"},
 		{AddReaction{Actor: "mona", Subject: issue, Content: "MEH"}, "content"},
 		{RemoveReaction{Actor: "mona", Subject: NewAccountID("mona"), Content: ReactionEyes}, "subjectId"},
 	}
@@ -262,8 +262,8 @@ func TestEveryCommandValidatesItsInput(t *testing.T) {
 	// And the valid forms pass, so the cases above fail for the field
 	// they name.
 	for _, cmd := range []Command{
-		CreateUser{Login: "mona"}, OpenIssue{Actor: "mona", Repo: workHello, Title: "t", Body: "line\r\nline\tx"},
-		AddComment{Actor: "mona", Repo: workHello, Number: 1, ID: okComment.Local(), Body: "b"},
+		CreateUser{Login: "mona"}, OpenIssue{Actor: "mona", Repository: workHello, Title: "t", Body: "line\r\nline\tx"},
+		AddComment{Actor: "mona", Repository: workHello, Number: 1, ID: okComment.Local(), Body: "b"},
 		EditComment{Actor: "mona", ID: okComment, Body: "b"}, AddReaction{Actor: "mona", Subject: issue, Content: ReactionEyes},
 		ForkRepository{Owner: "octo", Name: "hello", Actor: "mona"},
 	} {

@@ -68,16 +68,16 @@ func validateWorkRef(field, ref string) error {
 	return nil
 }
 
-// validateWorkRepo checks the repository a work command names (the input
+// validateWorkRepository checks the repository a work command names (the input
 // fields owner and repository).
-func validateWorkRepo(repo RepositoryID) error {
+func validateWorkRepository(repo RepositoryID) error {
 	return validateRepositoryRef("owner", "repository", repo.Owner(), repo.Name())
 }
 
 // validateWorkItem checks the repository and number of a command on an
 // existing issue or pull request.
 func validateWorkItem(repo RepositoryID, n int) error {
-	if err := validateWorkRepo(repo); err != nil {
+	if err := validateWorkRepository(repo); err != nil {
 		return err
 	}
 	return validateWorkNumber(n)
@@ -93,14 +93,14 @@ func validateNodeRef(field string, id ID) error {
 	var n int
 	switch id := id.(type) {
 	case IssueID:
-		repo, n = id.Repo(), id.Number()
+		repo, n = id.Repository(), id.Number()
 	case PullRequestID:
-		repo, n = id.Repo(), id.Number()
+		repo, n = id.Repository(), id.Number()
 	case CommentID:
 		if validateCommentLocalID(field, id.Local()) != nil {
 			return bad
 		}
-		repo, n = id.Repo(), id.Number()
+		repo, n = id.Repository(), id.Number()
 	default:
 		return BadInput(field, "only issues, pull requests and comments take reactions")
 	}
@@ -132,13 +132,13 @@ func workTargets(repo RepositoryID, actor string) []ID {
 // workAccess is what a work command knows about its repository: the
 // live repository and the actor's standing toward it (policy.go).
 type workAccess struct {
-	repoAccess
+	repositoryAccess
 }
 
-// workRepo checks the actor and loads the repository of a work command:
+// workRepository checks the actor and loads the repository of a work command:
 // UNAUTHENTICATED without an actor, NOT_FOUND for a missing, deleted or
 // invisible repository (so private names do not leak).
-func workRepo(in Input, actor string, id RepositoryID) (workAccess, error) {
+func workRepository(in Input, actor string, id RepositoryID) (workAccess, error) {
 	if err := signedIn(in, actor); err != nil {
 		return workAccess{}, err
 	}
@@ -146,7 +146,7 @@ func workRepo(in Input, actor string, id RepositoryID) (workAccess, error) {
 	if err != nil {
 		return workAccess{}, err
 	}
-	return workAccess{repoAccess: a}, nil
+	return workAccess{repositoryAccess: a}, nil
 }
 
 // hasNumber returns NOT_FOUND unless number n belongs to the repository's
@@ -189,22 +189,43 @@ func (a workAccess) memberChecks(asAdmin bool) []Change {
 // workTimePtr returns a pointer to a copy of t.
 func workTimePtr(t time.Time) *time.Time { return &t }
 
+// Work is the state issues and pull requests share (each embeds it): the
+// repository and life they belong to, their number (one sequence per
+// repository for both), text, author and times. ClosedAt is set while
+// closed (for a pull request also when merged: a merge closes it, as on
+// GitHub).
+type Work struct {
+	Owner      string     `json:"owner"`
+	Repository string     `json:"repo"`
+	Number     int        `json:"number"`
+	Title      string     `json:"title"`
+	Body       string     `json:"body,omitempty"`
+	Author     string     `json:"author"`
+	Life       int        `json:"life,omitempty"` // the repository's life the item belongs to
+	CreatedAt  time.Time  `json:"createdAt"`
+	UpdatedAt  time.Time  `json:"updatedAt"`
+	ClosedAt   *time.Time `json:"closedAt,omitempty"`
+	// Labels are the IDs of the item's labels, in the order added; an ID
+	// whose label was deleted may stay (label.go).
+	Labels []string `json:"labels,omitempty"`
+}
+
+// work returns the shared state.
+func (w *Work) work() *Work { return w }
+
 // workItem is an issue or a pull request: what the shared work commands
 // below load, check and edit.
 type workItem interface {
 	*Issue | *PullRequest
-	author() string
+	work() *Work
 }
-
-func (i *Issue) author() string       { return i.Author }
-func (p *PullRequest) author() string { return p.Author }
 
 // loadWork checks the repository and returns work item n of kind what
 // ("issue", "pull request"), stored under id, with the actor's rights in
 // the repository: UNAUTHENTICATED, NOT_FOUND for a missing repository or
 // item, BAD_USER_INPUT for an invalid number.
 func loadWork[T workItem](in Input, actor string, repo RepositoryID, n int, what string, id ID) (T, workAccess, error) {
-	acc, err := workRepo(in, actor, repo)
+	acc, err := workRepository(in, actor, repo)
 	if err != nil {
 		return nil, workAccess{}, err
 	}
@@ -229,7 +250,7 @@ func modifyWork[T workItem](in Input, actor string, repo RepositoryID, n int, wh
 	if err != nil {
 		return nil, nil, err
 	}
-	ok, asAdmin := acc.canModify(in, w.author())
+	ok, asAdmin := acc.canModify(in, w.work().Author)
 	if !ok {
 		return nil, nil, Forbidden("only the author or a repository admin can change %s #%d", what, n)
 	}

@@ -74,10 +74,10 @@ func workWorld(t *testing.T) Input {
 		{ID: workGone, Events: []Event{&RepositoryCreated{Owner: "octo", Name: "gone"}, &RepositoryDeleted{}}},
 		{ID: workAgain, Events: []Event{&RepositoryCreated{Owner: "octo", Name: "again"}}},
 	})
-	in = workRun(t, in, "alice", OpenIssue{Actor: "alice", Repo: workHello, Title: "First", Body: "body"})
-	in = workRun(t, in, "bob", OpenPullRequest{Actor: "bob", Repo: workHello, Title: "Fix", HeadRef: "fix", BaseRef: "main"})
-	in = workRun(t, in, "member", OpenIssue{Actor: "member", Repo: workSecret, Title: "Secret"})
-	in = workRun(t, in, "alice", OpenIssue{Actor: "alice", Repo: workAgain, Title: "Old life"})
+	in = workRun(t, in, "alice", OpenIssue{Actor: "alice", Repository: workHello, Title: "First", Body: "body"})
+	in = workRun(t, in, "bob", OpenPullRequest{Actor: "bob", Repository: workHello, Title: "Fix", HeadRef: "fix", BaseRef: "main"})
+	in = workRun(t, in, "member", OpenIssue{Actor: "member", Repository: workSecret, Title: "Secret"})
+	in = workRun(t, in, "alice", OpenIssue{Actor: "alice", Repository: workAgain, Title: "Old life"})
 	in = workApply(t, in, []Change{{ID: workAgain, Events: []Event{&RepositoryDeleted{LastNumber: 1}, &RepositoryCreated{Owner: "octo", Name: "again", NumberBase: 1}}}})
 	in.Actor = ""
 	return in
@@ -181,15 +181,38 @@ func TestWorkWorld(t *testing.T) {
 	}
 }
 
-func TestWorkEventTypesRoundTrip(t *testing.T) {
-	for _, typ := range workEventTypes() {
-		if e := workEvent(typ); e == nil || e.EventType() != typ {
-			t.Fatalf("workEvent(%q) = %v", typ, e)
+// TestRegistry checks every registration: each kind's zero state is of
+// that kind, each event type decodes to itself, and each kind's ID parses
+// back from its String form with the same partition key.
+func TestRegistry(t *testing.T) {
+	repo := NewRepositoryID("Octo", "Hello")
+	issue := NewIssueID(repo, 3)
+	ids := map[Kind]ID{
+		KindAccount: NewAccountID("Octo"), KindMembership: NewMembershipID("acme", "bob"), KindRepository: repo,
+		KindStar: NewStarID("mona", repo), KindIssue: issue, KindPullRequest: NewPullRequestID(repo, 4),
+		KindComment: NewCommentID(repo, 3, "01hx"), KindReaction: NewReactionID(issue, "dave", ReactionHeart),
+	}
+	for _, k := range Kinds() {
+		t.Run(string(k), func(t *testing.T) {
+			if s := newState(k); s == nil || s.Kind() != k {
+				t.Fatalf("newState(%s) = %v", k, s)
+			}
+			id, ok := ids[k]
+			if !ok {
+				t.Fatalf("no test ID for kind %s", k)
+			}
+			back, err := ParseID(k, id.String())
+			if err != nil || back != id || back.PartitionKey() != id.PartitionKey() {
+				t.Fatalf("ParseID(%s, %q) = %v, %v; want %v", k, id.String(), back, err, id)
+			}
+		})
+	}
+	for _, typ := range EventTypes() {
+		if e := newEvent(typ); e == nil || e.EventType() != typ {
+			t.Fatalf("newEvent(%q) = %v", typ, e)
 		}
 	}
-	for _, k := range []Kind{KindIssue, KindPullRequest, KindComment, KindReaction} {
-		if s := workState(k); s == nil || s.Kind() != k {
-			t.Fatalf("workState(%s) = %v", k, s)
-		}
+	if len(ids) != len(Kinds()) {
+		t.Fatalf("%d kinds registered, %d tested", len(Kinds()), len(ids))
 	}
 }

@@ -7,11 +7,13 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 )
 
-// CurrentSchema is the schema version new events are written with.
-const CurrentSchema = 1
+// SchemaOf is the schema version events of eventType are written with
+// (entities.SchemaVersion: 1 unless the type declares another).
+func SchemaOf(eventType string) int { return entities.SchemaVersion(eventType) }
 
 // Upcaster rewrites the JSON data of an old schema version of one event
-// type into the next version. Upcasters are chained until CurrentSchema.
+// type into the next version. Upcasters are chained until the type's
+// SchemaOf.
 type Upcaster func(data json.RawMessage) (json.RawMessage, error)
 
 // Codec turns domain events into envelopes' data and back, upcasting old
@@ -21,8 +23,15 @@ type Codec struct {
 	upcasters map[string]map[int]Upcaster
 }
 
-// NewCodec returns a codec with no upcasters.
-func NewCodec() *Codec { return &Codec{upcasters: map[string]map[int]Upcaster{}} }
+// NewCodec returns a codec with the upcasters the aggregates registered
+// (entities.Upcasters).
+func NewCodec() *Codec {
+	c := &Codec{upcasters: map[string]map[int]Upcaster{}}
+	for _, u := range entities.Upcasters() {
+		c.RegisterUpcaster(u.EventType, u.From, u.Up)
+	}
+	return c
+}
 
 // RegisterUpcaster installs the upcaster from schema version from to
 // from+1 for eventType. Call it during start-up only.
@@ -33,17 +42,18 @@ func (c *Codec) RegisterUpcaster(eventType string, from int, u Upcaster) {
 	c.upcasters[eventType][from] = u
 }
 
-// Encode returns the JSON data of e at CurrentSchema.
+// Encode returns the JSON data of e at its type's SchemaOf.
 func (c *Codec) Encode(e entities.Event) (json.RawMessage, error) {
 	return marshalStored(e)
 }
 
 // Decode returns the domain event of an envelope, upcasting its data to
-// CurrentSchema first. It fails for unknown types, missing upcasters and
+// its type's SchemaOf first. It fails for unknown types, missing upcasters and
 // undecodable data: all signs of a corrupt or too-new log.
 func (c *Codec) Decode(env Envelope) (entities.Event, error) {
 	data := env.Data
-	for v := env.Schema; v < CurrentSchema; v++ {
+	current := SchemaOf(env.Type)
+	for v := env.Schema; v < current; v++ {
 		u := c.upcasters[env.Type][v]
 		if u == nil {
 			return nil, fmt.Errorf("events: no upcaster for %s schema %d", env.Type, v)
@@ -53,8 +63,8 @@ func (c *Codec) Decode(env Envelope) (entities.Event, error) {
 			return nil, fmt.Errorf("events: upcasting %s from schema %d: %w", env.Type, v, err)
 		}
 	}
-	if env.Schema > CurrentSchema {
-		return nil, fmt.Errorf("events: %s has schema %d, newer than this build's %d", env.Type, env.Schema, CurrentSchema)
+	if env.Schema > current {
+		return nil, fmt.Errorf("events: %s has schema %d, newer than this build's %d", env.Type, env.Schema, current)
 	}
 	return entities.DecodeEvent(env.Type, data)
 }

@@ -343,7 +343,7 @@ func (x *Executor) plan(in entities.Input, heads map[entities.ID]Head, changes [
 			}
 			after.State = st
 			after.Version++
-			env := Envelope{Kind: c.ID.Kind(), Aggregate: c.ID.String(), Type: e.EventType(), Version: after.Version, At: in.Now, Actor: actor, Command: cmdID, Schema: CurrentSchema, Data: data}
+			env := Envelope{Kind: c.ID.Kind(), Aggregate: c.ID.String(), Type: e.EventType(), Version: after.Version, At: in.Now, Actor: actor, Command: cmdID, Schema: SchemaOf(e.EventType()), Data: data}
 			appended = append(appended, env)
 			items = append(items, types.TransactWriteItem{Put: &types.Put{
 				TableName: aws.String(x.store.table), Item: eventItem(p, env),

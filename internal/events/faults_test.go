@@ -143,7 +143,7 @@ func TestExecutorRetriesInjectedFaults(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for i := range perWriter {
-						open := entities.OpenIssue{Actor: "octo", Repo: repo, Title: fmt.Sprintf("w%d-%d", g, i)}
+						open := entities.OpenIssue{Actor: "octo", Repository: repo, Title: fmt.Sprintf("w%d-%d", g, i)}
 						var opts []events.ExecOption
 						if i%3 == 0 {
 							opts = append(opts, events.Idempotent(fmt.Sprintf("key-%d-%d", g, i), "fp"))

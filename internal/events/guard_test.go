@@ -106,7 +106,7 @@ func TestWorkWritesGuardTheRepository(t *testing.T) {
 		cmd func(repo entities.RepositoryID, c entities.CommentID) entities.Command
 	}{
 		{"addComment", func(r entities.RepositoryID, _ entities.CommentID) entities.Command {
-			return entities.AddComment{Actor: "bob", Repo: r, Number: 1, ID: entities.NewCommentLocalID(time.Now(), [10]byte{9}), Body: "late"}
+			return entities.AddComment{Actor: "bob", Repository: r, Number: 1, ID: entities.NewCommentLocalID(time.Now(), [10]byte{9}), Body: "late"}
 		}},
 		{"editComment", func(_ entities.RepositoryID, c entities.CommentID) entities.Command {
 			return entities.EditComment{Actor: "bob", ID: c, Body: "late edit"}
@@ -122,20 +122,22 @@ func TestWorkWritesGuardTheRepository(t *testing.T) {
 		}},
 		{"editIssue", func(r entities.RepositoryID, _ entities.CommentID) entities.Command {
 			title := "late title"
-			return entities.EditIssue{Actor: "bob", Repo: r, Number: 1, Title: &title}
+			return entities.EditIssue{Actor: "bob", Repository: r, Number: 1, Title: &title}
 		}},
 		{"closeIssue", func(r entities.RepositoryID, _ entities.CommentID) entities.Command {
-			return entities.CloseIssue{Actor: "bob", Repo: r, Number: 1}
+			return entities.CloseIssue{Actor: "bob", Repository: r, Number: 1}
 		}},
 	}
 	n := 0
 	t.Run("an issue opened concurrently does not conflict with a comment", func(t *testing.T) {
 		repo := entities.NewRepositoryID("alice", "busy")
 		run(t, other, "alice", entities.CreateRepository{Owner: "alice", Name: repo.Name(), Actor: "alice"})
-		run(t, other, "bob", entities.OpenIssue{Actor: "bob", Repo: repo, Title: "t"})
-		racer.arm(func() { run(t, other, "alice", entities.OpenIssue{Actor: "alice", Repo: repo, Title: "meanwhile"}) })
+		run(t, other, "bob", entities.OpenIssue{Actor: "bob", Repository: repo, Title: "t"})
+		racer.arm(func() {
+			run(t, other, "alice", entities.OpenIssue{Actor: "alice", Repository: repo, Title: "meanwhile"})
+		})
 		attempts = nil
-		run(t, racing, "bob", entities.AddComment{Actor: "bob", Repo: repo, Number: 1, ID: entities.NewCommentLocalID(time.Now(), [10]byte{7}), Body: "lands"})
+		run(t, racing, "bob", entities.AddComment{Actor: "bob", Repository: repo, Number: 1, ID: entities.NewCommentLocalID(time.Now(), [10]byte{7}), Body: "lands"})
 		var mine []events.AttemptOutcome
 		for _, a := range attempts {
 			if _, ok := a.Command.(entities.AddComment); ok {
@@ -152,9 +154,9 @@ func TestWorkWritesGuardTheRepository(t *testing.T) {
 				n++
 				repo := entities.NewRepositoryID("alice", "r"+string(rune('a'+n)))
 				run(t, other, "alice", entities.CreateRepository{Owner: "alice", Name: repo.Name(), Actor: "alice"})
-				run(t, other, "bob", entities.OpenIssue{Actor: "bob", Repo: repo, Title: "t"})
+				run(t, other, "bob", entities.OpenIssue{Actor: "bob", Repository: repo, Title: "t"})
 				comment := entities.NewCommentID(repo, 1, entities.NewCommentLocalID(time.Now(), [10]byte{byte(n)}))
-				run(t, other, "bob", entities.AddComment{Actor: "bob", Repo: repo, Number: 1, ID: comment.Local(), Body: "first"})
+				run(t, other, "bob", entities.AddComment{Actor: "bob", Repository: repo, Number: 1, ID: comment.Local(), Body: "first"})
 				cmd := c.cmd(repo, comment)
 				before := eventCounts(t, store, cmd.Targets())
 				racer.arm(func() { run(t, other, "alice", change.cmd(repo)) })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -93,7 +94,7 @@ func TestIdempotentRetryReplays(t *testing.T) {
 	w.must(t, "octo", entities.CreateUser{Login: "octo"})
 	w.must(t, "octo", entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"})
 	repo := entities.NewRepositoryID("octo", "hello")
-	open := entities.OpenIssue{Actor: "octo", Repo: repo, Title: "bug"}
+	open := entities.OpenIssue{Actor: "octo", Repository: repo, Title: "bug"}
 	key := events.Idempotent("key-1", "fingerprint-A")
 
 	first, err := w.executor().Execute(ctx, "octo", open, key)
@@ -116,7 +117,7 @@ func TestIdempotentRetryReplays(t *testing.T) {
 		got, want := again.Snapshot(issue), first.Snapshot(issue)
 		gi, _ := got.State.(*entities.Issue)
 		wi, _ := want.State.(*entities.Issue)
-		if gi == nil || wi == nil || *gi != *wi || got.Version != want.Version {
+		if gi == nil || wi == nil || !reflect.DeepEqual(*gi, *wi) || got.Version != want.Version {
 			t.Fatalf("retry %d snapshot %+v, want %+v", i, got, want)
 		}
 		if r := again.Snapshot(repo); r.Seq != 1 {
@@ -137,7 +138,7 @@ func TestIdempotentRetryReplays(t *testing.T) {
 	}
 	// Keys are the actor's own: another actor's same key is independent.
 	w.must(t, "mona", entities.CreateUser{Login: "mona"})
-	other, err := w.executor().Execute(ctx, "mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}, key)
+	other, err := w.executor().Execute(ctx, "mona", entities.OpenIssue{Actor: "mona", Repository: repo, Title: "bug"}, key)
 	if err != nil || other.Replayed {
 		t.Fatalf("another actor's key: %+v, %v", other, err)
 	}
@@ -218,17 +219,17 @@ func TestConcurrentDuplicates(t *testing.T) {
 	w.must(t, "octo", entities.CreateUser{Login: "octo"})
 	w.must(t, "octo", entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"})
 	repo := entities.NewRepositoryID("octo", "hello")
-	w.must(t, "octo", entities.OpenIssue{Actor: "octo", Repo: repo, Title: "bug"})
+	w.must(t, "octo", entities.OpenIssue{Actor: "octo", Repository: repo, Title: "bug"})
 	const n = 12
 	for round, mk := range []func(i int) entities.Command{
 		// Conflicting writes: every copy advances the repository's counter.
-		func(int) entities.Command { return entities.OpenIssue{Actor: "octo", Repo: repo, Title: "dup"} },
+		func(int) entities.Command { return entities.OpenIssue{Actor: "octo", Repository: repo, Title: "dup"} },
 		// Disjoint writes: every copy would create its own comment (the
 		// ids differ), so only the idempotency item makes them collide.
 		func(i int) entities.Command {
 			var entropy [10]byte
 			entropy[0] = byte(i)
-			return entities.AddComment{Actor: "octo", Repo: repo, Number: 1, ID: entities.NewCommentLocalID(time.Now(), entropy), Body: "dup"}
+			return entities.AddComment{Actor: "octo", Repository: repo, Number: 1, ID: entities.NewCommentLocalID(time.Now(), entropy), Body: "dup"}
 		},
 	} {
 		key := events.Idempotent(fmt.Sprintf("dup-%d", round), "fp")

@@ -63,21 +63,21 @@ func TestAsUser(t *testing.T) {
 	for _, actor := range []string{"ghost", "acme", "ACME"} {
 		t.Run(actor, func(t *testing.T) {
 			counter.Reset()
-			_, err := x.Execute(ctx, actor, entities.OpenIssue{Actor: actor, Repo: repo, Title: "t"}, events.AsUser())
+			_, err := x.Execute(ctx, actor, entities.OpenIssue{Actor: actor, Repository: repo, Title: "t"}, events.AsUser())
 			wantCode(t, err, entities.CodeForbidden)
 			if got := counter.Counts(); got["BatchGetItem"] != 1 || len(got) != 1 {
 				t.Errorf("a refused actor cost %s, want one BatchGetItem", counter)
 			}
 		})
 	}
-	if _, err := x.Execute(ctx, "", entities.OpenIssue{Repo: repo, Title: "t"}, events.AsUser()); !errors.Is(err, entities.ErrUnauthenticated) {
+	if _, err := x.Execute(ctx, "", entities.OpenIssue{Repository: repo, Title: "t"}, events.AsUser()); !errors.Is(err, entities.ErrUnauthenticated) {
 		t.Fatalf("anonymous: %v", err)
 	}
 	if n := w.eventCount(t, entities.NewIssueID(repo, 1)); n != 0 {
 		t.Fatalf("a refused actor opened an issue (%d events)", n)
 	}
 	counter.Reset()
-	res, err := x.Execute(ctx, "octo", entities.OpenIssue{Actor: "octo", Repo: repo, Title: "t"}, events.AsUser())
+	res, err := x.Execute(ctx, "octo", entities.OpenIssue{Actor: "octo", Repository: repo, Title: "t"}, events.AsUser())
 	if err != nil || len(res.Appended) != 1 {
 		t.Fatalf("the user's open: %v %+v", err, res)
 	}
@@ -132,7 +132,7 @@ func TestValidatedBeforeAnyRead(t *testing.T) {
 	for _, cmd := range []entities.Command{
 		entities.CreateUser{Login: long},
 		entities.StarRepository{Owner: long, Name: "r", Actor: "mona"},
-		entities.OpenIssue{Actor: "mona", Repo: entities.NewRepositoryID("octo", long), Title: "t"},
+		entities.OpenIssue{Actor: "mona", Repository: entities.NewRepositoryID("octo", long), Title: "t"},
 		entities.EditComment{Actor: "mona", ID: entities.NewCommentID(entities.NewRepositoryID("o", "r"), 1, long), Body: "b"},
 	} {
 		counter.Reset()
@@ -194,22 +194,22 @@ func TestLargestInputsAreStored(t *testing.T) {
 				}
 				return res
 			}
-			must(entities.OpenIssue{Actor: "octo", Repo: repo, Title: title, Body: body}, "issue")
+			must(entities.OpenIssue{Actor: "octo", Repository: repo, Title: title, Body: body}, "issue")
 			n++
 			issue := n
 			// The edit changes the first character for one of the same size.
 			_, size := utf8.DecodeRuneInString(body)
 			edited := map[int]string{1: "!", 2: "é", 3: "€", 4: "😁"}[size] + body[size:]
-			must(entities.EditIssue{Actor: "octo", Repo: repo, Number: issue, Title: &title, Body: &edited}, "edit")
-			must(entities.OpenPullRequest{Actor: "octo", Repo: repo, Title: title, Body: body, HeadRef: ref("😀"), BaseRef: ref("\\")}, "pr")
+			must(entities.EditIssue{Actor: "octo", Repository: repo, Number: issue, Title: &title, Body: &edited}, "edit")
+			must(entities.OpenPullRequest{Actor: "octo", Repository: repo, Title: title, Body: body, HeadRef: ref("😀"), BaseRef: ref("\\")}, "pr")
 			n++
-			must(entities.AddComment{Actor: "octo", Repo: repo, Number: issue, ID: entities.NewCommentLocalID(time.Unix(int64(issue), 0), [10]byte{byte(issue)}), Body: edited}, "comment")
+			must(entities.AddComment{Actor: "octo", Repository: repo, Number: issue, ID: entities.NewCommentLocalID(time.Unix(int64(issue), 0), [10]byte{byte(issue)}), Body: edited}, "comment")
 		})
 	}
 	t.Run("one byte over", func(t *testing.T) {
-		_, err := x.Execute(ctx, "octo", entities.OpenIssue{Actor: "octo", Repo: repo, Title: "t", Body: strings.Repeat("a", entities.MaxBodyBytes-2) + "ü"})
+		_, err := x.Execute(ctx, "octo", entities.OpenIssue{Actor: "octo", Repository: repo, Title: "t", Body: strings.Repeat("a", entities.MaxBodyBytes-2) + "ü"})
 		wantCode(t, err, entities.CodeBadInput)
-		_, err = x.Execute(ctx, "octo", entities.OpenIssue{Actor: "octo", Repo: repo, Title: "t", Body: strings.Repeat("😀", 52000)})
+		_, err = x.Execute(ctx, "octo", entities.OpenIssue{Actor: "octo", Repository: repo, Title: "t", Body: strings.Repeat("😀", 52000)})
 		wantCode(t, err, entities.CodeBadInput)
 	})
 }

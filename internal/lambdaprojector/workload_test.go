@@ -78,28 +78,28 @@ func workload(t *testing.T, x *events.Executor, seed uint64, n int) int {
 		case r < 37:
 			cmd = entities.UnstarRepository{Owner: owner, Name: name, Actor: actor}
 		case r < 50:
-			if exec(actor, entities.OpenIssue{Actor: actor, Repo: repo, Title: fmt.Sprintf("issue %d", rng.IntN(1000))}) {
+			if exec(actor, entities.OpenIssue{Actor: actor, Repository: repo, Title: fmt.Sprintf("issue %d", rng.IntN(1000))}) {
 				seq[key]++
 				ok++
 			}
 			continue
 		case r < 56:
-			if exec(actor, entities.OpenPullRequest{Actor: actor, Repo: repo, Title: "pr", HeadRef: "feature", BaseRef: "main"}) {
+			if exec(actor, entities.OpenPullRequest{Actor: actor, Repository: repo, Title: "pr", HeadRef: "feature", BaseRef: "main"}) {
 				seq[key]++
 				ok++
 			}
 			continue
 		case r < 62:
-			cmd = entities.CloseIssue{Actor: actor, Repo: repo, Number: number, Reason: entities.ReasonCompleted}
+			cmd = entities.CloseIssue{Actor: actor, Repository: repo, Number: number, Reason: entities.ReasonCompleted}
 		case r < 65:
-			cmd = entities.MergePullRequest{Actor: owner, Repo: repo, Number: number}
+			cmd = entities.MergePullRequest{Actor: owner, Repository: repo, Number: number}
 		case r < 80:
 			var e [10]byte
 			for i := range e {
 				e[i] = byte(rng.IntN(256))
 			}
 			id := entities.NewCommentID(repo, number, entities.NewCommentLocalID(time.Now(), e))
-			if exec(actor, entities.AddComment{Actor: actor, Repo: repo, Number: number, ID: id.Local(), Body: "a comment"}) {
+			if exec(actor, entities.AddComment{Actor: actor, Repository: repo, Number: number, ID: id.Local(), Body: "a comment"}) {
 				comments = append(comments, id)
 				ok++
 			}

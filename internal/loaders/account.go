@@ -1,35 +1,31 @@
 package loaders
 
 import (
-	"time"
+	"context"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-// Account is the read model of a user or organization.
-type Account struct {
-	Login     string
-	Kind      string // USER or ORGANIZATION
-	Name      string
-	Email     string
-	Bio       string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+// Account loads a user or organization by login (case-insensitive); nil if
+// there is none.
+func (l *Loaders) Account(ctx context.Context, login string) (*readmodel.Account, error) {
+	return loadEntity[readmodel.Account](ctx, l, table.AccountKey(entities.LowerASCII(login)))
 }
 
-func decodeAccount(it map[string]types.AttributeValue) *Account {
-	if !isType(it, table.TypeAccount) {
-		return nil // missing, or counter residue
+// AccountsByLogin loads users or organizations by login in one batch,
+// aligned with logins; an entry is nil where there is no such account.
+func (l *Loaders) AccountsByLogin(ctx context.Context, logins []string) ([]*readmodel.Account, error) {
+	keys := make([]table.Key, len(logins))
+	for i, login := range logins {
+		keys[i] = table.AccountKey(entities.LowerASCII(login))
 	}
-	return &Account{
-		Login:     attrS(it, table.ReadLogin),
-		Kind:      attrS(it, table.ReadKind),
-		Name:      attrS(it, table.ReadName),
-		Email:     attrS(it, table.ReadEmail),
-		Bio:       attrS(it, table.ReadBio),
-		CreatedAt: attrTime(it, table.ReadCreatedAt),
-		UpdatedAt: attrTime(it, table.ReadUpdatedAt),
-	}
+	return loadEntities[readmodel.Account](ctx, l, keys)
+}
+
+// AccountCounters reads the counters of login's account item (exact even
+// before the item itself is projected).
+func (l *Loaders) AccountCounters(ctx context.Context, login string) (readmodel.AccountCounters, error) {
+	return loadCounters[readmodel.AccountCounters](ctx, l, table.AccountKey(entities.LowerASCII(login)))
 }

@@ -3,12 +3,12 @@ package loaders
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hubstream/hubstream/internal/stackgrow"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -23,6 +23,9 @@ const maxUnprocessedRetries = 8
 // allows, retrying UnprocessedKeys with jittered backoff. The result is
 // aligned with keys; a missing item is nil. Duplicate keys are read once.
 func batchGet(ctx context.Context, db *dynamodb.Client, tableName string, keys []table.Key) ([]map[string]types.AttributeValue, error) {
+	// A batch runs on a fresh goroutine (the dataloader's): grow its stack
+	// once for the SDK call rather than once per doubling.
+	stackgrow.Grow()
 	found := make(map[table.Key]map[string]types.AttributeValue, len(keys))
 	var unique []table.Key
 	seen := make(map[table.Key]bool, len(keys))
@@ -76,38 +79,4 @@ func batchGet(ctx context.Context, db *dynamodb.Client, tableName string, keys [
 // error if ctx is done first.
 func sleepBackoff(ctx context.Context, attempt int) error {
 	return table.Backoff{Base: 8 * time.Millisecond, Max: 500 * time.Millisecond}.Sleep(ctx, attempt-1)
-}
-
-func attrS(it map[string]types.AttributeValue, name string) string {
-	if v, ok := it[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-// attrInt reads a number attribute (0 when absent).
-func attrInt(it Item, name string) int {
-	v, ok := it[name].(*types.AttributeValueMemberN)
-	if !ok {
-		return 0
-	}
-	n, _ := strconv.Atoi(v.Value)
-	return n
-}
-
-// attrBool reads a boolean attribute (false when absent).
-func attrBool(it Item, name string) bool {
-	v, ok := it[name].(*types.AttributeValueMemberBOOL)
-	return ok && v.Value
-}
-
-// isType reports whether it is a read item of item type et (`_et`); counter
-// residue (an item holding only counters) has none.
-func isType(it Item, et string) bool {
-	return it != nil && attrS(it, table.AttrType) == et
-}
-
-func attrTime(it map[string]types.AttributeValue, name string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, attrS(it, name))
-	return t
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/projector"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -107,7 +108,7 @@ func (w *workWorld) loaders() *loaders.Loaders {
 	return loaders.New(loaders.Source{DB: w.db, Table: w.table, Pager: w.pager}, loaders.Options{})
 }
 
-var helloRepo = entities.NewRepositoryID("octo", "hello")
+var helloRepository = entities.NewRepositoryID("octo", "hello")
 
 // seedHello creates user octo and its public repository Octo/Hello.
 func seedHello(t *testing.T) *workWorld {
@@ -136,7 +137,7 @@ func TestOpenIssueConcurrentNumbers(t *testing.T) {
 			defer wg.Done()
 			<-start
 			actor := fmt.Sprintf("user%02d", i)
-			results[i], errs[i] = w.x.Execute(context.Background(), actor, entities.OpenIssue{Actor: actor, Repo: helloRepo, Title: fmt.Sprintf("issue from %s", actor)})
+			results[i], errs[i] = w.x.Execute(context.Background(), actor, entities.OpenIssue{Actor: actor, Repository: helloRepository, Title: fmt.Sprintf("issue from %s", actor)})
 		}()
 	}
 	close(start)
@@ -164,11 +165,11 @@ func TestOpenIssueConcurrentNumbers(t *testing.T) {
 			t.Fatalf("numbers = %v, want exactly 1..%d", numbers, writers)
 		}
 	}
-	heads, err := w.store.LoadHeads(context.Background(), []entities.ID{helloRepo})
+	heads, err := w.store.LoadHeads(context.Background(), []entities.ID{helloRepository})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if seq := heads[helloRepo].Snapshot.Seq; seq != writers {
+	if seq := heads[helloRepository].Snapshot.Seq; seq != writers {
 		t.Fatalf("repository counter = %d, want %d", seq, writers)
 	}
 	page, err := w.loaders().IssuesOf(context.Background(), "octo", "hello", nil, first(100))
@@ -178,8 +179,8 @@ func TestOpenIssueConcurrentNumbers(t *testing.T) {
 	if len(page.Items) != writers || page.HasNext {
 		t.Fatalf("listed %d issues (more: %v), want %d", len(page.Items), page.HasNext, writers)
 	}
-	for i, it := range page.Items {
-		if is := loaders.DecodeIssue(it); is == nil || is.Number != i+1 {
+	for i, is := range page.Items {
+		if is.Number != i+1 {
 			t.Fatalf("item %d = %+v, want issue #%d", i, is, i+1)
 		}
 	}
@@ -187,8 +188,8 @@ func TestOpenIssueConcurrentNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := repo[table.ReadOpenIssueCount].(*types.AttributeValueMemberN); !ok || got.Value != strconv.Itoa(writers) {
-		t.Fatalf("repository item's open issue counter = %v, want %d", repo[table.ReadOpenIssueCount], writers)
+	if got, ok := repo[readmodel.AttrOpenIssueCount].(*types.AttributeValueMemberN); !ok || got.Value != strconv.Itoa(writers) {
+		t.Fatalf("repository item's open issue counter = %v, want %d", repo[readmodel.AttrOpenIssueCount], writers)
 	}
 }
 
@@ -198,10 +199,10 @@ func TestOpenIssueConcurrentNumbers(t *testing.T) {
 func seedWork(t *testing.T) *workWorld {
 	w := seedHello(t)
 	issue := func(actor, title string) {
-		w.do(actor, entities.OpenIssue{Actor: actor, Repo: helloRepo, Title: title})
+		w.do(actor, entities.OpenIssue{Actor: actor, Repository: helloRepository, Title: title})
 	}
 	pull := func(actor, title string) {
-		w.do(actor, entities.OpenPullRequest{Actor: actor, Repo: helloRepo, Title: title, HeadRef: "topic", BaseRef: "main"})
+		w.do(actor, entities.OpenPullRequest{Actor: actor, Repository: helloRepository, Title: title, HeadRef: "topic", BaseRef: "main"})
 	}
 	issue("alice", "one")
 	issue("bob", "two")
@@ -210,32 +211,19 @@ func seedWork(t *testing.T) *workWorld {
 	pull("bob", "five")
 	issue("dave", "six")
 	pull("erin", "seven")
-	w.do("bob", entities.CloseIssue{Actor: "bob", Repo: helloRepo, Number: 2})
-	w.do("octo", entities.MergePullRequest{Actor: "octo", Repo: helloRepo, Number: 5})
-	w.do("erin", entities.ClosePullRequest{Actor: "erin", Repo: helloRepo, Number: 7})
-	w.do("dave", entities.CloseIssue{Actor: "dave", Repo: helloRepo, Number: 6, Reason: entities.ReasonNotPlanned})
-	w.do("dave", entities.ReopenIssue{Actor: "dave", Repo: helloRepo, Number: 6})
-	w.do("octo", entities.CloseIssue{Actor: "octo", Repo: helloRepo, Number: 6})
+	w.do("bob", entities.CloseIssue{Actor: "bob", Repository: helloRepository, Number: 2})
+	w.do("octo", entities.MergePullRequest{Actor: "octo", Repository: helloRepository, Number: 5})
+	w.do("erin", entities.ClosePullRequest{Actor: "erin", Repository: helloRepository, Number: 7})
+	w.do("dave", entities.CloseIssue{Actor: "dave", Repository: helloRepository, Number: 6, Reason: entities.ReasonNotPlanned})
+	w.do("dave", entities.ReopenIssue{Actor: "dave", Repository: helloRepository, Number: 6})
+	w.do("octo", entities.CloseIssue{Actor: "octo", Repository: helloRepository, Number: 6})
 	return w
 }
 
-func numbersOf(t *testing.T, p loaders.Page, pulls bool) []int {
-	t.Helper()
+func numbersOf[T interface{ Work() readmodel.WorkItem }](p loaders.Page[T]) []int {
 	var out []int
-	for _, it := range p.Items {
-		if pulls {
-			pr := loaders.DecodePullRequest(it)
-			if pr == nil {
-				t.Fatalf("not a pull request: %v", it)
-			}
-			out = append(out, pr.Number)
-			continue
-		}
-		is := loaders.DecodeIssue(it)
-		if is == nil {
-			t.Fatalf("not an issue: %v", it)
-		}
-		out = append(out, is.Number)
+	for _, w := range p.Items {
+		out = append(out, w.Work().Number)
 	}
 	return out
 }
@@ -259,7 +247,7 @@ func TestIssuesOf(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := numbersOf(t, page, false); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			if got := numbersOf(page); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("numbers = %v, want %v", got, tc.want)
 			}
 		})
@@ -270,7 +258,7 @@ func TestIssuesOf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := numbersOf(t, p1, false); fmt.Sprint(got) != "[1 2 4]" || !p1.HasNext {
+		if got := numbersOf(p1); fmt.Sprint(got) != "[1 2 4]" || !p1.HasNext {
 			t.Fatalf("page 1 = %v (next %v)", got, p1.HasNext)
 		}
 		n := int32(3)
@@ -278,7 +266,7 @@ func TestIssuesOf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := numbersOf(t, p2, false); fmt.Sprint(got) != "[6]" || p2.HasNext || !p2.HasPrev {
+		if got := numbersOf(p2); fmt.Sprint(got) != "[6]" || p2.HasNext || !p2.HasPrev {
 			t.Fatalf("page 2 = %v (next %v, prev %v)", got, p2.HasNext, p2.HasPrev)
 		}
 		// A cursor of the all-issues connection is not one of the open
@@ -294,7 +282,7 @@ func TestIssuesOf(t *testing.T) {
 			t.Fatalf("Issue(3) = %+v, %v; want nil (a pull request)", is, err)
 		}
 		pr, err := l.PullRequest(ctx, "Octo", "Hello", 3)
-		if err != nil || pr == nil || pr.Title != "three" || pr.RepoOwner != "Octo" || pr.RepoName != "Hello" {
+		if err != nil || pr == nil || pr.Title != "three" || pr.RepositoryOwner != "Octo" || pr.RepositoryName != "Hello" {
 			t.Fatalf("PullRequest(3) = %+v, %v", pr, err)
 		}
 		six, err := l.Issue(ctx, "octo", "hello", 6)
@@ -324,7 +312,7 @@ func TestPullRequestsOf(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := numbersOf(t, page, true); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			if got := numbersOf(page); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("numbers = %v, want %v", got, tc.want)
 			}
 		})
@@ -334,7 +322,7 @@ func TestPullRequestsOf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := numbersOf(t, p, true); fmt.Sprint(got) != "[3]" || !p.HasNext {
+		if got := numbersOf(p); fmt.Sprint(got) != "[3]" || !p.HasNext {
 			t.Fatalf("page = %v (next %v)", got, p.HasNext)
 		}
 		n := int32(5)
@@ -342,7 +330,7 @@ func TestPullRequestsOf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := numbersOf(t, p2, true); fmt.Sprint(got) != "[7]" || p2.HasNext {
+		if got := numbersOf(p2); fmt.Sprint(got) != "[7]" || p2.HasNext {
 			t.Fatalf("page 2 = %v (next %v)", got, p2.HasNext)
 		}
 	})
@@ -358,11 +346,11 @@ func TestCommentsOf(t *testing.T) {
 	ids := make([]string, 4)
 	for i := range ids {
 		ids[i] = entities.NewCommentLocalID(time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC), [10]byte{byte(9 - i)})
-		w.do("bob", entities.AddComment{Actor: "bob", Repo: helloRepo, Number: 1, ID: ids[i], Body: fmt.Sprintf("comment %d", i)})
+		w.do("bob", entities.AddComment{Actor: "bob", Repository: helloRepository, Number: 1, ID: ids[i], Body: fmt.Sprintf("comment %d", i)})
 	}
-	w.do("carol", entities.AddComment{Actor: "carol", Repo: helloRepo, Number: 3, ID: ids[0], Body: "on the pull request"})
-	w.do("bob", entities.DeleteComment{Actor: "bob", ID: entities.NewCommentID(helloRepo, 1, ids[1])})
-	w.do("octo", entities.EditComment{Actor: "octo", ID: entities.NewCommentID(helloRepo, 1, ids[2]), Body: "edited"})
+	w.do("carol", entities.AddComment{Actor: "carol", Repository: helloRepository, Number: 3, ID: ids[0], Body: "on the pull request"})
+	w.do("bob", entities.DeleteComment{Actor: "bob", ID: entities.NewCommentID(helloRepository, 1, ids[1])})
+	w.do("octo", entities.EditComment{Actor: "octo", ID: entities.NewCommentID(helloRepository, 1, ids[2]), Body: "edited"})
 
 	l := w.loaders()
 	page, err := l.CommentsOf(ctx, "octo", "hello", 1, first(10))
@@ -370,12 +358,8 @@ func TestCommentsOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	var bodies []string
-	for _, it := range page.Items {
-		c := loaders.DecodeComment(it)
-		if c == nil {
-			t.Fatalf("not a live comment: %v", it)
-		}
-		if c.Subject != "ISSUE" || c.Number != 1 || c.Author != "bob" {
+	for _, c := range page.Items {
+		if c.Deleted || c.Subject != "ISSUE" || c.Number != 1 || c.Author != "bob" {
 			t.Fatalf("comment = %+v", c)
 		}
 		bodies = append(bodies, c.Body)
@@ -385,7 +369,7 @@ func TestCommentsOf(t *testing.T) {
 	}
 	one := int32(1)
 	p1, err := l.CommentsOf(ctx, "octo", "hello", 1, loaders.PageArgs{Last: &one})
-	if err != nil || len(p1.Items) != 1 || loaders.DecodeComment(p1.Items[0]).Body != "comment 3" || !p1.HasPrev {
+	if err != nil || len(p1.Items) != 1 || p1.Items[0].Body != "comment 3" || !p1.HasPrev {
 		t.Fatalf("last page = %+v, %v", p1, err)
 	}
 	if c, err := l.Comment(ctx, "octo", "hello", 1, ids[1]); err != nil || c != nil {
@@ -400,7 +384,7 @@ func TestCommentsOf(t *testing.T) {
 		t.Fatalf("pull request = %+v, %v; want 1 comment", pr, err)
 	}
 	prComments, err := l.CommentsOf(ctx, "octo", "hello", 3, first(10))
-	if err != nil || len(prComments.Items) != 1 || loaders.DecodeComment(prComments.Items[0]).Subject != "PR" {
+	if err != nil || len(prComments.Items) != 1 || prComments.Items[0].Subject != "PR" {
 		t.Fatalf("pull request comments = %+v, %v", prComments, err)
 	}
 }
@@ -408,11 +392,11 @@ func TestCommentsOf(t *testing.T) {
 func TestReactionLoaders(t *testing.T) {
 	w := seedWork(t)
 	ctx := context.Background()
-	c1 := entities.NewCommentID(helloRepo, 1, entities.NewCommentLocalID(time.Unix(1, 0), [10]byte{1}))
-	c2 := entities.NewCommentID(helloRepo, 1, entities.NewCommentLocalID(time.Unix(2, 0), [10]byte{2}))
-	w.do("bob", entities.AddComment{Actor: "bob", Repo: helloRepo, Number: 1, ID: c1.Local(), Body: "a"})
-	w.do("bob", entities.AddComment{Actor: "bob", Repo: helloRepo, Number: 1, ID: c2.Local(), Body: "b"})
-	issue := entities.NewIssueID(helloRepo, 1)
+	c1 := entities.NewCommentID(helloRepository, 1, entities.NewCommentLocalID(time.Unix(1, 0), [10]byte{1}))
+	c2 := entities.NewCommentID(helloRepository, 1, entities.NewCommentLocalID(time.Unix(2, 0), [10]byte{2}))
+	w.do("bob", entities.AddComment{Actor: "bob", Repository: helloRepository, Number: 1, ID: c1.Local(), Body: "a"})
+	w.do("bob", entities.AddComment{Actor: "bob", Repository: helloRepository, Number: 1, ID: c2.Local(), Body: "b"})
+	issue := entities.NewIssueID(helloRepository, 1)
 	react := func(actor string, subject entities.ID, c entities.ReactionContent) {
 		w.do(actor, entities.AddReaction{Actor: actor, Subject: subject, Content: c})
 	}
@@ -428,7 +412,7 @@ func TestReactionLoaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(is.Reactions) != "map[HEART:2]" {
+	if fmt.Sprint(is.Reactions.ByContent()) != "map[HEART:2]" {
 		t.Fatalf("issue reactions = %v, want only HEART:2 (ROCKET went back to 0)", is.Reactions)
 	}
 	has, err := l.ViewerReactions(ctx, table.IssueKey("octo", "hello", 1), "Dave")
@@ -453,7 +437,7 @@ func TestReactionLoaders(t *testing.T) {
 		t.Fatalf("dave on c1 = %v, on c2 = %v", h1, h2)
 	}
 	c, err := l.Comment(ctx, "octo", "hello", 1, c2.Local())
-	if err != nil || fmt.Sprint(c.Reactions) != "map[LAUGH:1]" {
+	if err != nil || fmt.Sprint(c.Reactions.ByContent()) != "map[LAUGH:1]" {
 		t.Fatalf("c2 = %+v, %v", c, err)
 	}
 	// Reaction items do not show up among comments.
@@ -464,8 +448,8 @@ func TestReactionLoaders(t *testing.T) {
 	if none, err := l.ViewerReactions(ctx, k1, ""); err != nil || len(none) != 0 {
 		t.Fatalf("anonymous viewer reactions = %v, %v", none, err)
 	}
-	counts, err := l.Counts(ctx, table.IssueKey("octo", "hello", 1))
-	if err != nil || counts.Comments != 2 || counts.Reactions["HEART"] != 2 {
+	counts, err := l.SubjectCounters(ctx, table.IssueKey("octo", "hello", 1))
+	if err != nil || counts.CommentCount != 2 || counts.Heart != 2 {
 		t.Fatalf("counts = %+v, %v", counts, err)
 	}
 
@@ -486,20 +470,20 @@ func TestReactionLoaders(t *testing.T) {
 func TestWorkCounterResidueIsAbsent(t *testing.T) {
 	w := seedHello(t)
 	ctx := context.Background()
-	res := w.exec("alice", entities.OpenIssue{Actor: "alice", Repo: helloRepo, Title: "t"})
+	res := w.exec("alice", entities.OpenIssue{Actor: "alice", Repository: helloRepository, Title: "t"})
 	// Project a reaction on the issue before the issue itself.
-	r := w.exec("bob", entities.AddReaction{Actor: "bob", Subject: entities.NewIssueID(helloRepo, 1), Content: entities.ReactionHooray})
+	r := w.exec("bob", entities.AddReaction{Actor: "bob", Subject: entities.NewIssueID(helloRepository, 1), Content: entities.ReactionHooray})
 	w.project(r)
 	l := w.loaders()
 	if is, err := l.Issue(ctx, "octo", "hello", 1); err != nil || is != nil {
 		t.Fatalf("Issue before projection = %+v, %v; want nil", is, err)
 	}
-	if c, err := l.Counts(ctx, table.IssueKey("octo", "hello", 1)); err != nil || c.Reactions["HOORAY"] != 1 {
+	if c, err := l.SubjectCounters(ctx, table.IssueKey("octo", "hello", 1)); err != nil || c.Hooray != 1 {
 		t.Fatalf("counts = %+v, %v; the residue's counters are exact", c, err)
 	}
 	w.project(res)
 	is, err := w.loaders().Issue(ctx, "octo", "hello", 1)
-	if err != nil || is == nil || is.Reactions["HOORAY"] != 1 {
+	if err != nil || is == nil || is.Hooray != 1 {
 		t.Fatalf("Issue after projection = %+v, %v", is, err)
 	}
 }

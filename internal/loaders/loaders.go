@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -85,16 +84,6 @@ func New(src Source, opts Options) *Loaders {
 			return batchGet(ctx, src.DB, src.Table, keys)
 		}),
 	}
-}
-
-// Account loads a user or organization by login (case-insensitive); nil if
-// there is none.
-func (l *Loaders) Account(ctx context.Context, login string) (*Account, error) {
-	it, err := l.ItemByKey.Load(ctx, table.AccountKey(entities.LowerASCII(login)))()
-	if err != nil {
-		return nil, err
-	}
-	return decodeAccount(it), nil
 }
 
 type ctxKey struct{}

@@ -15,6 +15,7 @@ import (
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/projector"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -112,10 +113,10 @@ func TestOrganizationLoader(t *testing.T) {
 	tests := []struct {
 		name  string
 		login string
-		want  *loaders.Organization
+		want  *readmodel.Account
 	}{
-		{"by login, other case", "ACME", &loaders.Organization{Login: "Acme", Name: "Acme Inc.", Description: "Widgets", MemberCount: 3}},
-		{"second organization", "initech", &loaders.Organization{Login: "initech", MemberCount: 1}},
+		{"by login, other case", "ACME", &readmodel.Account{Login: "Acme", Name: "Acme Inc.", Description: "Widgets", AccountCounters: readmodel.AccountCounters{MemberCount: 3}}},
+		{"second organization", "initech", &readmodel.Account{Login: "initech", AccountCounters: readmodel.AccountCounters{MemberCount: 1}}},
 		{"a user is not an organization", "alice", nil},
 		{"missing", "ghost", nil},
 	}
@@ -154,22 +155,18 @@ func TestOrganizationLoader(t *testing.T) {
 	})
 	t.Run("organization counts", func(t *testing.T) {
 		for login, want := range map[string]int{"alice": 1, "bob": 2, "carol": 1, "dave": 0, "ghost": 0} {
-			if got, err := l.OrganizationCount(ctx, login); err != nil || got != want {
-				t.Errorf("OrganizationCount(%s) = %d, %v; want %d", login, got, err, want)
+			if got, err := l.AccountCounters(ctx, login); err != nil || got.OrganizationCount != want {
+				t.Errorf("AccountCounters(%s) = %+v, %v; want %d organizations", login, got, err, want)
 			}
 		}
 	})
 }
 
 // members decodes a page of memberships into "login:ROLE" strings.
-func members(t *testing.T, p loaders.Page, org bool) []string {
+func members(t *testing.T, p loaders.Page[readmodel.Membership], org bool) []string {
 	t.Helper()
 	var out []string
-	for _, it := range p.Items {
-		m, ok := loaders.DecodeMembership(it)
-		if !ok {
-			t.Fatalf("not a membership: %v", it)
-		}
+	for _, m := range p.Items {
 		if org {
 			out = append(out, m.Org+":"+m.Role)
 		} else {
@@ -289,7 +286,7 @@ func TestCounterResidueIsAbsent(t *testing.T) {
 	_, err := w.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(w.table), Key: k.AV(),
 		UpdateExpression:          aws.String("ADD #c :one"),
-		ExpressionAttributeNames:  map[string]string{"#c": table.ReadMemberCount},
+		ExpressionAttributeNames:  map[string]string{"#c": readmodel.AttrMemberCount},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
 	})
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
+	"github.com/hubstream/hubstream/internal/stackgrow"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -41,7 +43,8 @@ type Collection struct {
 	// is rejected.
 	Binding string
 	// Keep, when set, drops items the viewer must not see; pages are
-	// refilled so they stay full and hasNextPage stays exact.
+	// refilled so they stay full and hasNextPage stays exact, up to a
+	// bound on the items one page examines (maxScan).
 	Keep func(map[string]types.AttributeValue) bool
 	// Filter, when set, is Keep for decisions that need more reads (the
 	// repository a star or fork link points to, the viewer's membership
@@ -49,6 +52,15 @@ type Collection struct {
 	// (after Keep), with the items in order, and returns which to keep.
 	// Pages are refilled as with Keep.
 	Filter func(ctx context.Context, items []map[string]types.AttributeValue) ([]bool, error)
+}
+
+// keep is a Collection.Keep that keeps the T items f accepts (and no
+// other item).
+func keep[T readmodel.Entity](f func(T) bool) func(Item) bool {
+	return func(it Item) bool {
+		v, ok := readmodel.Decode[T](it)
+		return ok && f(v)
+	}
 }
 
 // keep applies c's Keep and Filter to one batch of items Query returned.
@@ -75,12 +87,85 @@ func (c Collection) keep(ctx context.Context, batch []map[string]types.Attribute
 	return kept, nil
 }
 
-// Page is one page of a connection, in the connection's order.
-type Page struct {
+// rawPage is one page of a collection as Query read it: items, not yet
+// decoded, in the connection's order.
+type rawPage struct {
 	Items   []map[string]types.AttributeValue
 	Cursors []string
 	HasNext bool
 	HasPrev bool
+	// Resume, when set, is the cursor of the last item the walk examined
+	// before it stopped at its scan bound (maxScan) short of a full page:
+	// the page ends there, in the walking direction, and more may follow.
+	Resume   string
+	backward bool // walked with last/before
+}
+
+// maxScan bounds how many items one page of a filtered collection
+// (Keep, Filter) examines: without it, a page whose items are nearly all
+// dropped (a user's stars of repositories gone private) would read the
+// whole collection, and so would every request for it. A page that reaches
+// the bound short of n items is returned as it is, with a cursor to resume
+// from after the last examined item (rawPage.Resume): pages may then hold
+// fewer than n items, but every kept item is listed once, in order.
+func maxScan(n int) int { return 10 * (n + 1) }
+
+// Page is one page of a connection of T (a read model struct), in the
+// connection's order; Cursors[i] is Items[i]'s.
+//
+// StartCursor and EndCursor are the cursors of the page's first and last
+// read items even when decoding dropped them (counter residue, an item of
+// another type): any cursor of the collection is a valid place to continue
+// from, so a client never re-reads dropped items nor gets stuck on a page
+// whose items were all dropped while HasNext is true. Both are "" for an
+// empty page, unless the walk stopped at its scan bound (maxScan): then
+// the far end is the last item examined, and HasNext (HasPrev walking
+// backwards) is true.
+type Page[T any] struct {
+	Items                  []T
+	Cursors                []string
+	StartCursor, EndCursor string
+	HasNext, HasPrev       bool
+}
+
+// decodePage decodes the items of raw that are T items and drops the
+// others.
+func decodePage[T readmodel.Entity](raw rawPage) Page[T] {
+	p := Page[T]{HasNext: raw.HasNext, HasPrev: raw.HasPrev}
+	for i, it := range raw.Items {
+		if v, ok := readmodel.Decode[T](it); ok {
+			p.Items = append(p.Items, v)
+			p.Cursors = append(p.Cursors, raw.Cursors[i])
+		}
+	}
+	if n := len(raw.Cursors); n > 0 {
+		p.StartCursor, p.EndCursor = raw.Cursors[0], raw.Cursors[n-1]
+	}
+	if raw.Resume != "" {
+		// The walk stopped early: the page's far end, in the walking
+		// direction, is the last examined item.
+		if raw.backward {
+			p.StartCursor, p.HasPrev = raw.Resume, true
+			if p.EndCursor == "" {
+				p.EndCursor = raw.Resume
+			}
+		} else {
+			p.EndCursor, p.HasNext = raw.Resume, true
+			if p.StartCursor == "" {
+				p.StartCursor = raw.Resume
+			}
+		}
+	}
+	return p
+}
+
+// queryPage is query decoding the page as T items.
+func queryPage[T readmodel.Entity](ctx context.Context, p *Pager, c Collection, a PageArgs) (Page[T], error) {
+	raw, err := p.query(ctx, c, a)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	return decodePage[T](raw), nil
 }
 
 // Pager runs connection queries and issues their cursors: AES-GCM
@@ -173,27 +258,30 @@ func checkArgs(a PageArgs) (n int, backward bool, err error) {
 	return int(*v), backward, nil
 }
 
-// Query returns one page of c. With first/after it walks the natural order
+// query returns one page of c. With first/after it walks the natural order
 // from after the cursor; with last/before it walks backwards from before
 // the cursor and returns the page in natural order. It reads one item more
 // than the page needs, so the "more" flag in the walking direction is
 // exact.
-func (p *Pager) Query(ctx context.Context, c Collection, a PageArgs) (Page, error) {
+func (p *Pager) query(ctx context.Context, c Collection, a PageArgs) (rawPage, error) {
+	// Resolvers run on goroutines gqlgen starts per field: grow the stack
+	// once for the SDK call rather than once per doubling.
+	stackgrow.Grow()
 	n, backward, err := checkArgs(a)
 	if err != nil {
-		return Page{}, err
+		return rawPage{}, err
 	}
 	var start map[string]types.AttributeValue
 	if cur := a.After; backward {
 		cur = a.Before
 		if cur != nil {
 			if start, err = p.open(c.Binding, *cur); err != nil {
-				return Page{}, err
+				return rawPage{}, err
 			}
 		}
 	} else if cur != nil {
 		if start, err = p.open(c.Binding, *cur); err != nil {
-			return Page{}, err
+			return rawPage{}, err
 		}
 	}
 	pkName, skName := table.AttrPK, table.AttrSK
@@ -212,23 +300,37 @@ func (p *Pager) Query(ctx context.Context, c Collection, a PageArgs) (Page, erro
 		in.IndexName = aws.String(c.Index)
 	}
 	var items []map[string]types.AttributeValue
-	for len(items) <= n {
-		in.Limit = aws.Int32(int32(n + 1 - len(items)))
+	var resume map[string]types.AttributeValue
+	for scanned := 0; len(items) <= n; {
+		// Always a full page's worth (extra kept items are cut below and
+		// read again by the next page): refills cost at most
+		// maxScan(n)/(n+1) calls.
+		in.Limit = aws.Int32(int32(n + 1))
 		res, err := p.db.Query(ctx, in)
 		if err != nil {
-			return Page{}, fmt.Errorf("loaders: query %s: %w", c.Binding, err)
+			return rawPage{}, fmt.Errorf("loaders: query %s: %w", c.Binding, err)
 		}
+		scanned += len(res.Items)
 		kept, err := c.keep(ctx, res.Items)
 		if err != nil {
-			return Page{}, err
+			return rawPage{}, err
 		}
 		items = append(items, kept...)
 		if res.LastEvaluatedKey == nil {
 			break
 		}
 		in.ExclusiveStartKey = res.LastEvaluatedKey
+		if len(items) <= n && scanned >= maxScan(n) {
+			resume = res.LastEvaluatedKey
+			break
+		}
 	}
-	page := Page{}
+	page := rawPage{backward: backward}
+	if resume != nil {
+		if page.Resume, err = p.seal(c.Binding, resume); err != nil {
+			return rawPage{}, err
+		}
+	}
 	more := len(items) > n
 	if more {
 		items = items[:n]
@@ -249,7 +351,7 @@ func (p *Pager) Query(ctx context.Context, c Collection, a PageArgs) (Page, erro
 			key[pkName], key[skName] = it[pkName], it[skName]
 		}
 		if page.Cursors[i], err = p.seal(c.Binding, key); err != nil {
-			return Page{}, err
+			return rawPage{}, err
 		}
 	}
 	return page, nil

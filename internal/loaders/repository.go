@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -19,110 +17,10 @@ import (
 // viewer (StarredBy, ForksOf) apply it while paging, so pages stay full
 // and counts (CountStarredBy, CountForksOf) exact for that viewer.
 
-// Repository is the read model of a repository.
-type Repository struct {
-	Owner       string // as the owner spells its login
-	Name        string
-	Description string
-	IsPrivate   bool
-	IsFork      bool
-	ParentOwner string // "" unless a fork
-	ParentName  string
-	ParentLife  int
-	// Life tells apart successive repositories of the same name (a name
-	// reused after a delete); stars and fork links record the life they
-	// belong to.
-	Life      int
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	// Counters kept by the projections of stars, forks, issues and pull
-	// requests.
-	StargazerCount   int
-	ForkCount        int
-	OpenIssueCount   int
-	ClosedIssueCount int
-	OpenPullCount    int
-	ClosedPullCount  int
-	MergedPullCount  int
-}
-
-// Star is the read model of a user's star on a repository.
-type Star struct {
-	Login     string // the stargazer, as the user spells their login
-	Owner     string // the repository
-	Name      string
-	RepoLife  int
-	StarredAt time.Time
-}
-
-// ForkLink is the read model of a fork's link in its parent's partition.
-type ForkLink struct {
-	ForkOwner string
-	ForkName  string
-	ForkLife  int
-}
-
-// DecodeRepository decodes a repository item; nil for a missing item or
-// counter residue (an item without `_et`: a star or fork counted before
-// the repository's own item was projected).
-func DecodeRepository(it Item) *Repository {
-	if !isType(it, table.TypeRepository) {
-		return nil
-	}
-	return &Repository{
-		Owner:            attrS(it, table.ReadOwner),
-		Name:             attrS(it, table.ReadName),
-		Description:      attrS(it, table.ReadDescription),
-		IsPrivate:        attrBool(it, table.ReadIsPrivate),
-		IsFork:           attrBool(it, table.ReadIsFork),
-		ParentOwner:      attrS(it, table.ReadParentOwner),
-		ParentName:       attrS(it, table.ReadParentName),
-		ParentLife:       attrInt(it, table.ReadParentLife),
-		Life:             attrInt(it, table.ReadLife),
-		CreatedAt:        attrTime(it, table.ReadCreatedAt),
-		UpdatedAt:        attrTime(it, table.ReadUpdatedAt),
-		StargazerCount:   attrInt(it, table.ReadStargazerCount),
-		ForkCount:        attrInt(it, table.ReadForkCount),
-		OpenIssueCount:   attrInt(it, table.ReadOpenIssueCount),
-		ClosedIssueCount: attrInt(it, table.ReadClosedIssueCount),
-		OpenPullCount:    attrInt(it, table.ReadOpenPullCount),
-		ClosedPullCount:  attrInt(it, table.ReadClosedPullCount),
-		MergedPullCount:  attrInt(it, table.ReadMergedPullCount),
-	}
-}
-
-// DecodeStar decodes a star item (of Stargazers or StarredBy); ok is
-// false for anything else.
-func DecodeStar(it Item) (*Star, bool) {
-	if !isType(it, table.TypeStar) {
-		return nil, false
-	}
-	return &Star{
-		Login:     attrS(it, table.ReadLogin),
-		Owner:     attrS(it, table.ReadOwner),
-		Name:      attrS(it, table.ReadName),
-		RepoLife:  attrInt(it, table.ReadRepoLife),
-		StarredAt: attrTime(it, table.ReadStarredAt),
-	}, true
-}
-
-// DecodeForkLink decodes a fork link item (of ForksOf); ok is false for
-// anything else.
-func DecodeForkLink(it Item) (*ForkLink, bool) {
-	if !isType(it, table.TypeFork) {
-		return nil, false
-	}
-	return &ForkLink{ForkOwner: attrS(it, table.ReadForkOwner), ForkName: attrS(it, table.ReadForkName), ForkLife: attrInt(it, table.ReadForkLife)}, true
-}
-
 // Repository loads owner/name (case-insensitive); nil if there is none
 // (never created, deleted, or not projected yet).
-func (l *Loaders) Repository(ctx context.Context, owner, name string) (*Repository, error) {
-	it, err := l.ItemByKey.Load(ctx, table.RepositoryKey(owner, name))()
-	if err != nil {
-		return nil, err
-	}
-	return DecodeRepository(it), nil
+func (l *Loaders) Repository(ctx context.Context, owner, name string) (*readmodel.Repository, error) {
+	return loadEntity[readmodel.Repository](ctx, l, table.RepositoryKey(owner, name))
 }
 
 // RepositoryRef names a repository.
@@ -130,20 +28,12 @@ type RepositoryRef struct{ Owner, Name string }
 
 // Repositories loads several repositories in one batch, aligned with
 // refs (nil for missing ones).
-func (l *Loaders) Repositories(ctx context.Context, refs []RepositoryRef) ([]*Repository, error) {
+func (l *Loaders) Repositories(ctx context.Context, refs []RepositoryRef) ([]*readmodel.Repository, error) {
 	keys := make([]table.Key, len(refs))
 	for i, r := range refs {
 		keys[i] = table.RepositoryKey(r.Owner, r.Name)
 	}
-	items, errs := l.ItemByKey.LoadMany(ctx, keys)()
-	out := make([]*Repository, len(refs))
-	for i, it := range items {
-		if i < len(errs) && errs[i] != nil {
-			return nil, errs[i]
-		}
-		out[i] = DecodeRepository(it)
-	}
-	return out, nil
+	return loadEntities[readmodel.Repository](ctx, l, keys)
 }
 
 // Relations returns viewer's relation (entities.Relation) to each of
@@ -164,13 +54,13 @@ func (l *Loaders) Relations(ctx context.Context, owners []string, viewer string)
 	if len(keys) == 0 {
 		return out, nil
 	}
-	items, errs := l.ItemByKey.LoadMany(ctx, keys)()
-	for j, it := range items {
-		if j < len(errs) && errs[j] != nil {
-			return nil, errs[j]
-		}
+	ms, err := loadEntities[readmodel.Membership](ctx, l, keys)
+	if err != nil {
+		return nil, err
+	}
+	for j, m := range ms {
 		var role entities.MemberRole
-		if m, ok := DecodeMembership(it); ok {
+		if m != nil {
 			role = entities.MemberRole(m.Role)
 		}
 		out[at[j]] = entities.RelationOf(viewer, owners[at[j]], role)
@@ -191,7 +81,7 @@ func (l *Loaders) Relation(ctx context.Context, owner, viewer string) (entities.
 // refs, those that exist — in life lives[i] when lives is set — and that
 // viewer may see (entities.CanSeeRepository); nil for the others. The
 // memberships private ones need are loaded in one more batch.
-func (l *Loaders) VisibleRepositories(ctx context.Context, refs []RepositoryRef, lives []int, viewer string) ([]*Repository, error) {
+func (l *Loaders) VisibleRepositories(ctx context.Context, refs []RepositoryRef, lives []int, viewer string) ([]*readmodel.Repository, error) {
 	repos, err := l.Repositories(ctx, refs)
 	if err != nil {
 		return nil, err
@@ -226,12 +116,14 @@ func (l *Loaders) VisibleRepositories(ctx context.Context, refs []RepositoryRef,
 // visibleLinks is a Collection.Filter over items that point at
 // repositories (stars, fork links): ref returns the repository an item
 // points at and the life it must have.
-func (l *Loaders) visibleLinks(viewer string, ref func(Item) (RepositoryRef, int)) func(context.Context, []Item) ([]bool, error) {
+func visibleLinks[T readmodel.Entity](l *Loaders, viewer string, ref func(T) (RepositoryRef, int)) func(context.Context, []Item) ([]bool, error) {
 	return func(ctx context.Context, items []Item) ([]bool, error) {
 		refs := make([]RepositoryRef, len(items))
 		lives := make([]int, len(items))
 		for i, it := range items {
-			refs[i], lives[i] = ref(it)
+			if v, ok := readmodel.Decode[T](it); ok {
+				refs[i], lives[i] = ref(v)
+			}
 		}
 		repos, err := l.VisibleRepositories(ctx, refs, lives, viewer)
 		if err != nil {
@@ -245,64 +137,81 @@ func (l *Loaders) visibleLinks(viewer string, ref func(Item) (RepositoryRef, int
 	}
 }
 
-func starRef(it Item) (RepositoryRef, int) {
-	return RepositoryRef{Owner: attrS(it, table.ReadOwner), Name: attrS(it, table.ReadName)}, attrInt(it, table.ReadRepoLife)
+func starRef(s readmodel.Star) (RepositoryRef, int) {
+	return RepositoryRef{Owner: s.Owner, Name: s.Name}, s.RepositoryLife
 }
 
-func forkRef(it Item) (RepositoryRef, int) {
-	return RepositoryRef{Owner: attrS(it, table.ReadForkOwner), Name: attrS(it, table.ReadForkName)}, attrInt(it, table.ReadForkLife)
+func forkRef(f readmodel.ForkLink) (RepositoryRef, int) {
+	return RepositoryRef{Owner: f.ForkOwner, Name: f.ForkName}, f.ForkLife
 }
 
-// ReposOfOwner lists owner's repositories, most recently updated first.
+// RepositoriesOfOwner lists owner's repositories, most recently updated first.
 // With includePrivate false, private repositories are left out (pages stay
 // full).
-func (l *Loaders) ReposOfOwner(ctx context.Context, owner string, includePrivate bool, args PageArgs) (Page, error) {
-	idx, pk, prefix := table.ReposByOwner(owner)
+func (l *Loaders) RepositoriesOfOwner(ctx context.Context, owner string, includePrivate bool, args PageArgs) (Page[readmodel.Repository], error) {
+	idx, pk, prefix := table.RepositoriesByOwner(owner)
 	c := Collection{Index: idx, PK: pk, SKPrefix: prefix, Ascending: false, Binding: "RepositoryOwner.repositories/" + entities.LowerASCII(owner)}
 	if !includePrivate {
 		c.Binding += "/public"
-		c.Keep = func(it map[string]types.AttributeValue) bool { return !attrBool(it, table.ReadIsPrivate) }
+		c.Keep = keep(func(r readmodel.Repository) bool { return !r.IsPrivate })
 	}
-	return l.Pager.Query(ctx, c, args)
+	return queryPage[readmodel.Repository](ctx, l.Pager, c, args)
 }
 
-// Stargazers lists the stars of one life of a repository, by stargazer
-// login.
-func (l *Loaders) Stargazers(ctx context.Context, owner, name string, life int, args PageArgs) (Page, error) {
+// StarOrder is the order of a list of stars: by when they were given.
+type StarOrder bool
+
+// The orders of a list of stars.
+const (
+	NewestStarFirst StarOrder = false // GitHub's default
+	OldestStarFirst StarOrder = true
+)
+
+// String names the order in cursor bindings.
+func (o StarOrder) String() string {
+	if o == OldestStarFirst {
+		return "asc"
+	}
+	return "desc"
+}
+
+// Stargazers lists the stars of one life of a repository in order of when
+// they were given (table.Stargazers: a key range, never a sort in memory).
+func (l *Loaders) Stargazers(ctx context.Context, owner, name string, life int, order StarOrder, args PageArgs) (Page[readmodel.Star], error) {
 	idx, pk, prefix := table.Stargazers(owner, name)
-	return l.Pager.Query(ctx, Collection{
-		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "Repository.stargazers/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(name) + "/" + strconv.Itoa(life),
-		Keep:    func(it map[string]types.AttributeValue) bool { return attrInt(it, table.ReadRepoLife) == life },
+	return queryPage[readmodel.Star](ctx, l.Pager, Collection{
+		Index: idx, PK: pk, SKPrefix: prefix, Ascending: bool(order),
+		Binding: "Repository.stargazers/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(name) + "/" + strconv.Itoa(life) + "/" + order.String(),
+		Keep:    keep(func(s readmodel.Star) bool { return s.RepositoryLife == life }),
 	}, args)
 }
 
-// StarredBy lists the stars login gave, by repository owner and name,
-// keeping only stars of repositories that still exist in the starred life
-// and that viewer may see: pages stay full and hasNextPage exact for that
-// viewer. Cursors are bound to the viewer too.
-func (l *Loaders) StarredBy(ctx context.Context, login, viewer string, args PageArgs) (Page, error) {
-	return l.Pager.Query(ctx, l.starredCollection(login, viewer), args)
+// StarredBy lists the stars login gave in order of when they were given
+// (table.StarredBy), keeping only stars of repositories that still exist in
+// the starred life and that viewer may see: pages stay full and
+// hasNextPage exact for that viewer. Cursors are bound to the viewer too.
+func (l *Loaders) StarredBy(ctx context.Context, login, viewer string, order StarOrder, args PageArgs) (Page[readmodel.Star], error) {
+	return queryPage[readmodel.Star](ctx, l.Pager, l.starredCollection(login, viewer, order), args)
 }
 
-func (l *Loaders) starredCollection(login, viewer string) Collection {
-	pk, prefix := table.StarsOfUser(login, "", "")
+func (l *Loaders) starredCollection(login, viewer string, order StarOrder) Collection {
+	idx, pk, prefix := table.StarredBy(login)
 	return Collection{
-		PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "User.starredRepositories/" + entities.LowerASCII(login) + "/" + entities.LowerASCII(viewer),
-		Keep:    func(it Item) bool { return isType(it, table.TypeStar) },
-		Filter:  l.visibleLinks(viewer, starRef),
+		Index: idx, PK: pk, SKPrefix: prefix, Ascending: bool(order),
+		Binding: "User.starredRepositories/" + entities.LowerASCII(login) + "/" + entities.LowerASCII(viewer) + "/" + order.String(),
+		Keep:    keep(func(readmodel.Star) bool { return true }),
+		Filter:  visibleLinks(l, viewer, starRef),
 	}
 }
 
 // CountStarredBy is the totalCount of StarredBy for viewer: the stars it
 // would list, counted (zero without reads when login starred nothing).
-func (l *Loaders) CountStarredBy(ctx context.Context, login, viewer string) (int, error) {
-	n, err := l.StarredCountOf(ctx, login)
-	if err != nil || n <= 0 {
+func (l *Loaders) CountStarredBy(ctx context.Context, login, viewer string, order StarOrder) (int, error) {
+	c, err := l.AccountCounters(ctx, login)
+	if err != nil || c.StarredCount <= 0 {
 		return 0, err
 	}
-	return l.count(ctx, l.starredCollection(login, viewer))
+	return l.count(ctx, l.starredCollection(login, viewer, order))
 }
 
 // HasStarred reports whether login starred life of owner/name: one Query
@@ -315,9 +224,9 @@ func (l *Loaders) HasStarred(ctx context.Context, login, owner, name string, lif
 	}
 	pk, prefix := table.StarsOfUser(login, owner, name)
 	one := int32(1)
-	page, err := l.Pager.Query(ctx, Collection{
+	page, err := l.Pager.query(ctx, Collection{
 		PK: pk, SKPrefix: prefix, Ascending: true, Binding: "Repository.viewerHasStarred",
-		Keep: func(it map[string]types.AttributeValue) bool { return attrInt(it, table.ReadRepoLife) == life },
+		Keep: keep(func(s readmodel.Star) bool { return s.RepositoryLife == life }),
 	}, PageArgs{First: &one})
 	if err != nil {
 		return false, err
@@ -329,8 +238,8 @@ func (l *Loaders) HasStarred(ctx context.Context, login, owner, name string, lif
 // owner login, keeping only forks that exist (in the linked life) and that
 // viewer may see: pages stay full and hasNextPage exact for that viewer.
 // Cursors are bound to the viewer too.
-func (l *Loaders) ForksOf(ctx context.Context, owner, name string, life int, viewer string, args PageArgs) (Page, error) {
-	return l.Pager.Query(ctx, l.forksCollection(owner, name, life, viewer), args)
+func (l *Loaders) ForksOf(ctx context.Context, owner, name string, life int, viewer string, args PageArgs) (Page[readmodel.ForkLink], error) {
+	return queryPage[readmodel.ForkLink](ctx, l.Pager, l.forksCollection(owner, name, life, viewer), args)
 }
 
 func (l *Loaders) forksCollection(owner, name string, life int, viewer string) Collection {
@@ -338,10 +247,8 @@ func (l *Loaders) forksCollection(owner, name string, life int, viewer string) C
 	return Collection{
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
 		Binding: "Repository.forks/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(name) + "/" + strconv.Itoa(life) + "/" + entities.LowerASCII(viewer),
-		Keep: func(it map[string]types.AttributeValue) bool {
-			return isType(it, table.TypeFork) && attrInt(it, table.ReadRepoLife) == life
-		},
-		Filter: l.visibleLinks(viewer, forkRef),
+		Keep:    keep(func(f readmodel.ForkLink) bool { return f.RepositoryLife == life }),
+		Filter:  visibleLinks(l, viewer, forkRef),
 	}
 }
 
@@ -399,27 +306,30 @@ type countCall struct {
 	err error
 }
 
-// RepositoryCounts are an owner's repository counters.
-type RepositoryCounts struct {
-	Total   int
-	Private int
-}
-
-// RepositoryCountsOf reads owner's repository counters from its account
-// item.
-func (l *Loaders) RepositoryCountsOf(ctx context.Context, owner string) (RepositoryCounts, error) {
-	it, err := l.ItemByKey.Load(ctx, table.AccountKey(owner))()
-	if err != nil {
-		return RepositoryCounts{}, err
+// RepositoryWith is Repository that also reports, from the same
+// BatchGetItem, whether the read item at also (when not nil) is projected:
+// a mutation's payload uses it to tell whether its own write's projection
+// has been applied to the counters it shows.
+func (l *Loaders) RepositoryWith(ctx context.Context, owner, name string, also *table.Key) (r *readmodel.Repository, projected bool, err error) {
+	// Both loads are queued before either is awaited, so they share one
+	// request: the counter and the item it counts are read together.
+	repositoryThunk := l.ItemByKey.Load(ctx, table.RepositoryKey(owner, name))
+	var alsoThunk func() (Item, error)
+	if also != nil {
+		alsoThunk = l.ItemByKey.Load(ctx, *also)
 	}
-	return RepositoryCounts{Total: attrInt(it, table.ReadRepositoryCount), Private: attrInt(it, table.ReadPrivateRepositoryCount)}, nil
-}
-
-// StarredCountOf reads how many repositories login starred.
-func (l *Loaders) StarredCountOf(ctx context.Context, login string) (int, error) {
-	it, err := l.ItemByKey.Load(ctx, table.AccountKey(login))()
+	it, err := repositoryThunk()
 	if err != nil {
-		return 0, err
+		return nil, false, err
 	}
-	return attrInt(it, table.ReadStarredCount), nil
+	r = decoded[readmodel.Repository](it)
+	if alsoThunk == nil {
+		return r, false, nil
+	}
+	other, err := alsoThunk()
+	if err != nil {
+		return nil, false, err
+	}
+	_, projected = other[table.AttrType]
+	return r, projected, nil
 }

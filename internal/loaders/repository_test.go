@@ -7,13 +7,14 @@ import (
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
+	"github.com/hubstream/hubstream/internal/readmodel"
 )
 
-// seedRepos: users octo, mona, hubot; organization acme (octo ADMIN, hubot
+// seedRepositories: users octo, mona, hubot; organization acme (octo ADMIN, hubot
 // MEMBER); octo/alpha (public), octo/Beta (private), acme/tools (private),
 // acme/site (public), created in that order; alpha updated last; mona and
 // hubot star alpha; mona forks alpha.
-func seedRepos(t *testing.T) *orgWorld {
+func seedRepositories(t *testing.T) *orgWorld {
 	w := newOrgWorld(t)
 	for _, u := range []string{"octo", "mona", "hubot"} {
 		w.do(u, entities.CreateUser{Login: u})
@@ -33,15 +34,20 @@ func seedRepos(t *testing.T) *orgWorld {
 }
 
 // pageNames lists the "owner/name" of a page of repository items.
-func pageNames(t *testing.T, p loaders.Page) []string {
+func pageNames(t *testing.T, p loaders.Page[readmodel.Repository]) []string {
 	t.Helper()
 	var out []string
-	for _, it := range p.Items {
-		r := loaders.DecodeRepository(it)
-		if r == nil {
-			t.Fatalf("page item %v is not a repository", it)
-		}
+	for _, r := range p.Items {
 		out = append(out, r.Owner+"/"+r.Name)
+	}
+	return out
+}
+
+// mapped applies f to each of items.
+func mapped[T any](items []T, f func(T) string) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, f(it))
 	}
 	return out
 }
@@ -59,7 +65,7 @@ func sameStrings(a, b []string) bool {
 }
 
 func TestRepositoryLoader(t *testing.T) {
-	w := seedRepos(t)
+	w := seedRepositories(t)
 	ctx := context.Background()
 	l := w.loaders()
 	r, err := l.Repository(ctx, "OCTO", "ALPHA")
@@ -79,14 +85,14 @@ func TestRepositoryLoader(t *testing.T) {
 	if r, err := l.Repository(ctx, "octo", "nope"); err != nil || r != nil {
 		t.Fatalf("missing repository = %+v, %v", r, err)
 	}
-	counts, err := l.RepositoryCountsOf(ctx, "octo")
-	if err != nil || counts != (loaders.RepositoryCounts{Total: 2, Private: 1}) {
+	counts, err := l.AccountCounters(ctx, "octo")
+	if err != nil || counts.RepositoryCount != 2 || counts.PrivateRepositoryCount != 1 {
 		t.Fatalf("octo's counts = %+v, %v", counts, err)
 	}
 }
 
-func TestReposOfOwner(t *testing.T) {
-	w := seedRepos(t)
+func TestRepositoriesOfOwner(t *testing.T) {
+	w := seedRepositories(t)
 	ctx := context.Background()
 	l := w.loaders()
 	tests := []struct {
@@ -103,7 +109,7 @@ func TestReposOfOwner(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := l.ReposOfOwner(ctx, tc.owner, tc.private, loaders.PageArgs{First: i32(10)})
+			p, err := l.RepositoriesOfOwner(ctx, tc.owner, tc.private, loaders.PageArgs{First: i32(10)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,14 +119,14 @@ func TestReposOfOwner(t *testing.T) {
 		})
 	}
 	t.Run("paging", func(t *testing.T) {
-		p1, err := l.ReposOfOwner(ctx, "octo", true, loaders.PageArgs{First: i32(1)})
+		p1, err := l.RepositoriesOfOwner(ctx, "octo", true, loaders.PageArgs{First: i32(1)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := pageNames(t, p1); !p1.HasNext || !sameStrings(got, []string{"octo/alpha"}) {
 			t.Fatalf("page 1 = %v hasNext=%v", got, p1.HasNext)
 		}
-		p2, err := l.ReposOfOwner(ctx, "octo", true, loaders.PageArgs{First: i32(1), After: &p1.Cursors[0]})
+		p2, err := l.RepositoriesOfOwner(ctx, "octo", true, loaders.PageArgs{First: i32(1), After: &p1.Cursors[0]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +134,7 @@ func TestReposOfOwner(t *testing.T) {
 			t.Fatalf("page 2 = %v hasNext=%v", got, p2.HasNext)
 		}
 		// A cursor of the owner's full list does not page the public one.
-		_, err = l.ReposOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(1), After: &p1.Cursors[0]})
+		_, err = l.RepositoriesOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(1), After: &p1.Cursors[0]})
 		if !errors.Is(err, entities.ErrBadInput) {
 			t.Fatalf("foreign cursor: %v, want BAD_USER_INPUT", err)
 		}
@@ -136,28 +142,27 @@ func TestReposOfOwner(t *testing.T) {
 }
 
 func TestStarsAndForks(t *testing.T) {
-	w := seedRepos(t)
+	w := seedRepositories(t)
 	ctx := context.Background()
 	l := w.loaders()
-	p, err := l.Stargazers(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
+	p, err := l.Stargazers(ctx, "octo", "alpha", 1, loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var gazers []string
-	for _, it := range p.Items {
-		s, ok := loaders.DecodeStar(it)
-		if !ok || s.Owner != "octo" || s.Name != "alpha" || s.StarredAt.IsZero() {
-			t.Fatalf("star item %v", it)
+	for _, s := range p.Items {
+		if s.Owner != "octo" || s.Name != "alpha" || s.StarredAt.IsZero() {
+			t.Fatalf("star item %+v", s)
 		}
 		gazers = append(gazers, s.Login)
 	}
-	if !sameStrings(gazers, []string{"hubot", "mona"}) {
-		t.Fatalf("stargazers = %v, want by login", gazers)
+	if !sameStrings(gazers, []string{"mona", "hubot"}) {
+		t.Fatalf("stargazers = %v, want in the order they starred", gazers)
 	}
-	if p, err := l.Stargazers(ctx, "octo", "alpha", 2, loaders.PageArgs{First: i32(10)}); err != nil || len(p.Items) != 0 {
+	if p, err := l.Stargazers(ctx, "octo", "alpha", 2, loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)}); err != nil || len(p.Items) != 0 {
 		t.Fatalf("stargazers of another life = %v, %v", p.Items, err)
 	}
-	p, err = l.StarredBy(ctx, "MONA", "", loaders.PageArgs{First: i32(10)})
+	p, err = l.StarredBy(ctx, "MONA", "", loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)})
 	if err != nil || len(p.Items) != 1 {
 		t.Fatalf("mona starred %v, %v", p.Items, err)
 	}
@@ -171,14 +176,14 @@ func TestStarsAndForks(t *testing.T) {
 			t.Fatalf("HasStarred(%q, life %d) = %v, %v; want %v", tc.login, tc.life, got, err, tc.want)
 		}
 	}
-	if n, err := l.StarredCountOf(ctx, "mona"); err != nil || n != 1 {
-		t.Fatalf("mona's starredCount = %d, %v", n, err)
+	if c, err := l.AccountCounters(ctx, "mona"); err != nil || c.StarredCount != 1 {
+		t.Fatalf("mona's starredCount = %d, %v", c.StarredCount, err)
 	}
-	p, err = l.ForksOf(ctx, "octo", "alpha", 1, "", loaders.PageArgs{First: i32(10)})
-	if err != nil || len(p.Items) != 1 {
-		t.Fatalf("forks = %v, %v", p.Items, err)
+	forks, err := l.ForksOf(ctx, "octo", "alpha", 1, "", loaders.PageArgs{First: i32(10)})
+	if err != nil || len(forks.Items) != 1 {
+		t.Fatalf("forks = %v, %v", forks.Items, err)
 	}
-	if f, ok := loaders.DecodeForkLink(p.Items[0]); !ok || f.ForkOwner != "mona" || f.ForkName != "alpha" || f.ForkLife != 1 {
+	if f := forks.Items[0]; f.ForkOwner != "mona" || f.ForkName != "alpha" || f.ForkLife != 1 {
 		t.Fatalf("fork link = %+v", f)
 	}
 
@@ -187,26 +192,30 @@ func TestStarsAndForks(t *testing.T) {
 	if r, err := l.Repository(ctx, "octo", "alpha"); err != nil || r != nil {
 		t.Fatalf("deleted repository = %+v, %v", r, err)
 	}
-	for name, load := range map[string]func() (loaders.Page, error){
-		"stargazers": func() (loaders.Page, error) {
-			return l.Stargazers(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
+	for name, load := range map[string]func() (int, error){
+		"stargazers": func() (int, error) {
+			p, err := l.Stargazers(ctx, "octo", "alpha", 1, loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)})
+			return len(p.Items), err
 		},
-		"starred": func() (loaders.Page, error) {
-			return l.StarredBy(ctx, "mona", "mona", loaders.PageArgs{First: i32(10)})
+		"starred": func() (int, error) {
+			p, err := l.StarredBy(ctx, "mona", "mona", loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)})
+			return len(p.Items), err
 		},
-		"forks": func() (loaders.Page, error) {
-			return l.ForksOf(ctx, "octo", "alpha", 1, "", loaders.PageArgs{First: i32(10)})
+		"forks": func() (int, error) {
+			p, err := l.ForksOf(ctx, "octo", "alpha", 1, "", loaders.PageArgs{First: i32(10)})
+			return len(p.Items), err
 		},
-		"repos": func() (loaders.Page, error) {
-			return l.ReposOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(10)})
+		"repos": func() (int, error) {
+			p, err := l.RepositoriesOfOwner(ctx, "octo", false, loaders.PageArgs{First: i32(10)})
+			return len(p.Items), err
 		},
 	} {
-		if p, err := load(); err != nil || len(p.Items) != 0 {
-			t.Fatalf("%s after delete = %v, %v", name, p.Items, err)
+		if n, err := load(); err != nil || n != 0 {
+			t.Fatalf("%s after delete = %d items, %v", name, n, err)
 		}
 	}
-	if n, err := l.StarredCountOf(ctx, "mona"); err != nil || n != 0 {
-		t.Fatalf("mona's starredCount after delete = %d, %v", n, err)
+	if c, err := l.AccountCounters(ctx, "mona"); err != nil || c.StarredCount != 0 {
+		t.Fatalf("mona's starredCount after delete = %d, %v", c.StarredCount, err)
 	}
 	if r, err := l.Repository(ctx, "mona", "alpha"); err != nil || r == nil || !r.IsFork {
 		t.Fatalf("the fork must outlive its parent: %+v, %v", r, err)
@@ -214,7 +223,7 @@ func TestStarsAndForks(t *testing.T) {
 }
 
 func TestRelations(t *testing.T) {
-	w := seedRepos(t)
+	w := seedRepositories(t)
 	ctx := context.Background()
 	l := w.loaders()
 	for _, tc := range []struct {
@@ -250,41 +259,32 @@ func TestRelations(t *testing.T) {
 // counted per viewer — private ones only for who may see them — with
 // full pages, exact hasNextPage and viewer-bound cursors.
 func TestViewerFilteredLinks(t *testing.T) {
-	w := seedRepos(t)
+	w := seedRepositories(t)
 	ctx := context.Background()
 	// hubot (member of acme) stars acme/tools (private) and acme/site;
 	// hubot forks acme/tools (a private fork hubot/tools).
 	w.do("hubot", entities.StarRepository{Owner: "acme", Name: "tools", Actor: "hubot"})
 	w.do("hubot", entities.StarRepository{Owner: "acme", Name: "site", Actor: "hubot"})
 	w.do("hubot", entities.ForkRepository{Owner: "acme", Name: "tools", Actor: "hubot"})
-	names := func(p loaders.Page, ref func(loaders.Item) string) []string {
-		var out []string
-		for _, it := range p.Items {
-			out = append(out, ref(it))
-		}
-		return out
-	}
-	star := func(it loaders.Item) string { s, _ := loaders.DecodeStar(it); return s.Owner + "/" + s.Name }
-	fork := func(it loaders.Item) string {
-		f, _ := loaders.DecodeForkLink(it)
-		return f.ForkOwner + "/" + f.ForkName
-	}
+	star := func(s readmodel.Star) string { return s.Owner + "/" + s.Name }
+	fork := func(f readmodel.ForkLink) string { return f.ForkOwner + "/" + f.ForkName }
 	for _, tc := range []struct {
 		viewer     string
 		starred    []string // hubot's stars the viewer sees
 		toolsForks []string // forks of acme/tools the viewer sees
 	}{
-		{"", []string{"acme/site", "octo/alpha"}, nil},
-		{"mona", []string{"acme/site", "octo/alpha"}, nil},
-		{"octo", []string{"acme/site", "acme/tools", "octo/alpha"}, nil},
-		{"hubot", []string{"acme/site", "acme/tools", "octo/alpha"}, []string{"hubot/tools"}},
+		// In the order hubot starred them (octo/alpha in the seed).
+		{"", []string{"octo/alpha", "acme/site"}, nil},
+		{"mona", []string{"octo/alpha", "acme/site"}, nil},
+		{"octo", []string{"octo/alpha", "acme/tools", "acme/site"}, nil},
+		{"hubot", []string{"octo/alpha", "acme/tools", "acme/site"}, []string{"hubot/tools"}},
 	} {
 		l := w.loaders()
-		p, err := l.StarredBy(ctx, "hubot", tc.viewer, loaders.PageArgs{First: i32(10)})
-		if err != nil || !sameStrings(names(p, star), tc.starred) || p.HasNext {
-			t.Fatalf("viewer %q: hubot starred %v (hasNext %v), %v; want %v", tc.viewer, names(p, star), p.HasNext, err, tc.starred)
+		p, err := l.StarredBy(ctx, "hubot", tc.viewer, loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)})
+		if err != nil || !sameStrings(mapped(p.Items, star), tc.starred) || p.HasNext {
+			t.Fatalf("viewer %q: hubot starred %v (hasNext %v), %v; want %v", tc.viewer, mapped(p.Items, star), p.HasNext, err, tc.starred)
 		}
-		if n, err := l.CountStarredBy(ctx, "hubot", tc.viewer); err != nil || n != len(tc.starred) {
+		if n, err := l.CountStarredBy(ctx, "hubot", tc.viewer, loaders.OldestStarFirst); err != nil || n != len(tc.starred) {
 			t.Fatalf("viewer %q: CountStarredBy = %d, %v; want %d", tc.viewer, n, err, len(tc.starred))
 		}
 		// Paging one by one visits exactly the visible stars: hasNextPage
@@ -292,7 +292,7 @@ func TestViewerFilteredLinks(t *testing.T) {
 		var seen []string
 		args := loaders.PageArgs{First: i32(1)}
 		for {
-			p, err := l.StarredBy(ctx, "hubot", tc.viewer, args)
+			p, err := l.StarredBy(ctx, "hubot", tc.viewer, loaders.OldestStarFirst, args)
 			if err != nil || len(p.Items) != 1 {
 				t.Fatalf("viewer %q: page after %v = %v, %v", tc.viewer, seen, p.Items, err)
 			}
@@ -309,9 +309,9 @@ func TestViewerFilteredLinks(t *testing.T) {
 		if err != nil || tools == nil {
 			t.Fatal(tools, err)
 		}
-		p, err = l.ForksOf(ctx, "acme", "tools", tools.Life, tc.viewer, loaders.PageArgs{First: i32(10)})
-		if err != nil || !sameStrings(names(p, fork), tc.toolsForks) {
-			t.Fatalf("viewer %q: forks of acme/tools %v, %v; want %v", tc.viewer, names(p, fork), err, tc.toolsForks)
+		forks, err := l.ForksOf(ctx, "acme", "tools", tools.Life, tc.viewer, loaders.PageArgs{First: i32(10)})
+		if err != nil || !sameStrings(mapped(forks.Items, fork), tc.toolsForks) {
+			t.Fatalf("viewer %q: forks of acme/tools %v, %v; want %v", tc.viewer, mapped(forks.Items, fork), err, tc.toolsForks)
 		}
 		if n, err := l.CountForksOf(ctx, "acme", "tools", tools.Life, tools.ForkCount, tc.viewer); err != nil || n != len(tc.toolsForks) {
 			t.Fatalf("viewer %q: CountForksOf = %d, %v; want %d", tc.viewer, n, err, len(tc.toolsForks))
@@ -319,11 +319,11 @@ func TestViewerFilteredLinks(t *testing.T) {
 	}
 	// A cursor is bound to the viewer it was issued to.
 	l := w.loaders()
-	p, err := l.StarredBy(ctx, "hubot", "hubot", loaders.PageArgs{First: i32(1)})
+	p, err := l.StarredBy(ctx, "hubot", "hubot", loaders.OldestStarFirst, loaders.PageArgs{First: i32(1)})
 	if err != nil || len(p.Cursors) != 1 {
 		t.Fatal(p, err)
 	}
-	if _, err := l.StarredBy(ctx, "hubot", "mona", loaders.PageArgs{First: i32(1), After: &p.Cursors[0]}); !errors.Is(err, entities.ErrBadInput) {
+	if _, err := l.StarredBy(ctx, "hubot", "mona", loaders.OldestStarFirst, loaders.PageArgs{First: i32(1), After: &p.Cursors[0]}); !errors.Is(err, entities.ErrBadInput) {
 		t.Fatalf("another viewer's cursor: %v, want BAD_USER_INPUT", err)
 	}
 }

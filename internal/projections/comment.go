@@ -3,10 +3,9 @@ package projections
 import (
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -27,40 +26,35 @@ func projectComment(ev Event) ([]Write, error) {
 	if !ok || c == nil {
 		return nil, fmt.Errorf("projections: %s left no comment state", ev.Env.Type)
 	}
-	key := table.CommentKey(c.Owner, c.Repo, c.Number, c.LocalID)
+	key := table.CommentKey(c.Owner, c.Repository, c.Number, c.LocalID)
 	subject := events.SubjectKey(c.SubjectID())
-	guard := RepoGuard(c.Owner, c.Repo, c.Life)
+	guard := RepositoryGuard(c.Owner, c.Repository, c.Life)
 	count := func(d int64) Write {
-		return Write{Key: subject, Add: map[string]int64{table.ReadCommentCount: d}, Guard: guard}
+		return Write{Key: subject, Add: map[string]int64{readmodel.AttrCommentCount: d}, Guard: guard}
 	}
+	item := readmodel.Comment{
+		Header:          readmodel.Header{Version: ev.Env.Version},
+		RepositoryOwner: c.Owner, RepositoryName: c.Repository, Number: c.Number, ID: c.LocalID, Subject: string(c.Subject),
+		Body: c.Body, Author: c.Author, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	var delta int64
 	switch ev.Event.(type) {
 	case *entities.CommentAdded:
-		return []Write{{Key: key, Set: commentAttrs(ev, c), Guard: guard}, count(1)}, nil
+		delta = 1
 	case *entities.CommentEdited:
-		return []Write{{Key: key, Set: commentAttrs(ev, c), Guard: guard}}, nil
 	case *entities.CommentDeleted:
-		set := commentAttrs(ev, c)
-		delete(set, table.ReadBody)
-		delete(set, table.ReadAuthor)
-		set[table.ReadDeleted] = bv(true)
-		return []Write{{Key: key, Set: set, Remove: []string{table.ReadBody, table.ReadAuthor}, Guard: guard}, count(-1)}, nil
+		item.Body, item.Author, item.Deleted = "", "", true
+		delta = -1
+	default:
+		return nil, fmt.Errorf("projections: unknown comment event %s", ev.Env.Type)
 	}
-	return nil, fmt.Errorf("projections: unknown comment event %s", ev.Env.Type)
-}
-
-// commentAttrs are a comment item's attributes after ev.
-func commentAttrs(ev Event, c *entities.Comment) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		table.AttrType:        sv(table.TypeComment),
-		table.AttrVersion:     nv(ev.Env.Version),
-		table.ReadRepoOwner:   sv(c.Owner),
-		table.ReadRepoName:    sv(c.Repo),
-		table.ReadNumber:      nv(int64(c.Number)),
-		table.ReadCommentID:   sv(c.LocalID),
-		table.ReadSubjectKind: sv(string(c.Subject)),
-		table.ReadBody:        sv(c.Body),
-		table.ReadAuthor:      sv(c.Author),
-		table.ReadCreatedAt:   tv(c.CreatedAt),
-		table.ReadUpdatedAt:   tv(c.UpdatedAt),
+	w, err := itemWrite(key, item)
+	if err != nil {
+		return nil, err
 	}
+	w.Guard = guard
+	if delta == 0 {
+		return []Write{w}, nil
+	}
+	return []Write{w, count(delta)}, nil
 }

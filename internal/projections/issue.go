@@ -2,11 +2,9 @@ package projections
 
 import (
 	"fmt"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -21,67 +19,47 @@ func projectIssue(ev Event) ([]Write, error) {
 	if !ok || i == nil {
 		return nil, fmt.Errorf("projections: %s left no issue state", ev.Env.Type)
 	}
-	set := map[string]types.AttributeValue{
-		table.AttrType:      sv(table.TypeIssue),
-		table.AttrVersion:   nv(ev.Env.Version),
-		table.ReadRepoOwner: sv(i.Owner),
-		table.ReadRepoName:  sv(i.Repo),
-		table.ReadNumber:    nv(int64(i.Number)),
-		table.ReadTitle:     sv(i.Title),
-		table.ReadAuthor:    sv(i.Author),
-		table.ReadState:     sv(string(i.State)),
-		table.ReadCreatedAt: tv(i.CreatedAt),
-		table.ReadUpdatedAt: tv(i.UpdatedAt),
-	}
-	remove := workOptional(set, nil, table.ReadBody, i.Body)
-	remove = workOptional(set, remove, table.ReadStateReason, string(i.StateReason))
-	remove = workOptionalTime(set, remove, table.ReadClosedAt, i.ClosedAt)
-	withIndexKeys(set, table.IssueIndexKeys(i.Owner, i.Repo, i.Number, string(i.State)))
-	guard := RepoGuard(i.Owner, i.Repo, i.Life)
-	writes := []Write{{Key: table.IssueKey(i.Owner, i.Repo, i.Number), Set: set, Remove: remove, Guard: guard}}
+	item := readmodel.Issue{WorkItem: workItem(ev, &i.Work, string(i.State)), StateReason: string(i.StateReason)}
 	var before entities.IssueStatus
 	if b, ok := ev.Before.(*entities.Issue); ok && b != nil {
 		before = b.State
 	}
-	counters := map[entities.IssueStatus]string{entities.IssueStateOpen: table.ReadOpenIssueCount, entities.IssueStateClosed: table.ReadClosedIssueCount}
-	if add := workMoveCounter(counters[before], counters[i.State]); add != nil {
-		writes = append(writes, Write{Key: table.RepositoryKey(i.Owner, i.Repo), Add: add, Guard: guard, Life: i.Life})
+	counters := map[entities.IssueStatus]string{entities.IssueStateOpen: readmodel.AttrOpenIssueCount, entities.IssueStateClosed: readmodel.AttrClosedIssueCount}
+	return workWrites(&i.Work, item, table.IssueKey(i.Owner, i.Repository, i.Number),
+		table.IssueIndexKeys(i.Owner, i.Repository, i.Number, string(i.State)), counters[before], counters[i.State])
+}
+
+// workItem is the shared part of an issue's or pull request's read item.
+func workItem(ev Event, w *entities.Work, state string) readmodel.WorkItem {
+	return readmodel.WorkItem{
+		Header:          readmodel.Header{Version: ev.Env.Version},
+		RepositoryOwner: w.Owner, RepositoryName: w.Repository, Number: w.Number,
+		Title: w.Title, Body: w.Body, Author: w.Author, State: state,
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, ClosedAt: w.ClosedAt,
+	}
+}
+
+// workWrites are the writes of an issue's or pull request's event: its
+// item, and the move of the repository counter from the collection counted
+// by from to the one counted by to ("" for none) when they differ, all
+// guarded by the tombstone of the repository life w belongs to.
+func workWrites(w *entities.Work, item readmodel.Entity, key table.Key, idx []table.IndexKey, from, to string) ([]Write, error) {
+	guard := RepositoryGuard(w.Owner, w.Repository, w.Life)
+	iw, err := itemWrite(key, item, idx...)
+	if err != nil {
+		return nil, err
+	}
+	iw.Guard = guard
+	writes := []Write{iw}
+	if from != to {
+		add := map[string]int64{}
+		if from != "" {
+			add[from] = -1
+		}
+		if to != "" {
+			add[to] = 1
+		}
+		writes = append(writes, Write{Key: table.RepositoryKey(w.Owner, w.Repository), Add: add, Guard: guard, Life: w.Life})
 	}
 	return writes, nil
-}
-
-// workMoveCounter returns the counter changes of an entity moving from
-// the collection counted by from to the one counted by to ("" for none),
-// or nil when it stays.
-func workMoveCounter(from, to string) map[string]int64 {
-	if from == to {
-		return nil
-	}
-	add := map[string]int64{}
-	if from != "" {
-		add[from] = -1
-	}
-	if to != "" {
-		add[to] = 1
-	}
-	return add
-}
-
-// workOptional sets attribute name to v, or removes it when v is empty,
-// so an item never carries an empty string.
-func workOptional(set map[string]types.AttributeValue, remove []string, name, v string) []string {
-	if v == "" {
-		return append(remove, name)
-	}
-	set[name] = sv(v)
-	return remove
-}
-
-// workOptionalTime is workOptional for an optional time.
-func workOptionalTime(set map[string]types.AttributeValue, remove []string, name string, t *time.Time) []string {
-	if t == nil {
-		return append(remove, name)
-	}
-	set[name] = tv(*t)
-	return remove
 }

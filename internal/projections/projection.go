@@ -1,13 +1,16 @@
 package projections
 
 import (
+	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -55,31 +58,38 @@ type Event struct {
 	After  entities.State
 }
 
+// projection turns one event of an aggregate kind into read-item writes.
+type projection func(Event) ([]Write, error)
+
+// projections registers each aggregate kind's projection once; a kind
+// without one (TestEveryKindIsProjected) is an error.
+var projections = sync.OnceValue(func() map[entities.Kind]projection {
+	return map[entities.Kind]projection{
+		entities.KindAccount:     projectAccount,
+		entities.KindMembership:  projectMembership,
+		entities.KindRepository:  withLabels(projectRepository),
+		entities.KindStar:        projectStar,
+		entities.KindIssue:       withLabelLinks(projectIssue),
+		entities.KindPullRequest: withLabelLinks(projectPullRequest),
+		entities.KindComment:     projectComment,
+		entities.KindReaction:    projectReaction,
+	}
+})
+
+// Projects reports whether kind has a projection.
+func Projects(kind entities.Kind) bool {
+	_, ok := projections()[kind]
+	return ok
+}
+
 // Project returns the read-item writes of one event. It is pure; an error
 // means the event cannot be projected (a poison event).
 func Project(ev Event) ([]Write, error) {
-	switch ev.Env.Kind {
-	case entities.KindAccount:
-		if isOrganization(ev) {
-			return projectOrganization(ev)
-		}
-		return projectAccount(ev)
-	case entities.KindMembership:
-		return projectMembership(ev)
-	case entities.KindRepository:
-		return projectRepository(ev)
-	case entities.KindStar:
-		return projectStar(ev)
-	case entities.KindIssue:
-		return projectIssue(ev)
-	case entities.KindPullRequest:
-		return projectPullRequest(ev)
-	case entities.KindComment:
-		return projectComment(ev)
-	case entities.KindReaction:
-		return projectReaction(ev)
+	p, ok := projections()[ev.Env.Kind]
+	if !ok {
+		return nil, fmt.Errorf("projections: no projection for aggregate kind %q", ev.Env.Kind)
 	}
-	return nil, nil
+	return p(ev)
 }
 
 // Attribute value helpers for projections.
@@ -92,18 +102,22 @@ func nv(v int64) types.AttributeValue {
 
 func bv(v bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: v} }
 
-func tv(t time.Time) types.AttributeValue { return sv(formatTime(t)) }
-
 // formatTime renders times in read items: UTC, fixed width, so that they
 // sort as text.
 func formatTime(t time.Time) string { return table.FormatTime(t) }
 
-// withIndexKeys adds GSI key attributes to set.
-func withIndexKeys(set map[string]types.AttributeValue, keys []table.IndexKey) map[string]types.AttributeValue {
-	for _, k := range keys {
+// itemWrite is the write of v as the whole read item at key, with the GSI
+// keys idx: its optional attributes that are empty are removed, so an item
+// never keeps what an earlier version had; its counters are left alone.
+func itemWrite(key table.Key, v readmodel.Entity, idx ...table.IndexKey) (Write, error) {
+	set, remove, err := readmodel.Encode(v)
+	if err != nil {
+		return Write{}, fmt.Errorf("projections: %w", err)
+	}
+	for _, k := range idx {
 		for n, v := range k.Attrs() {
 			set[n] = v
 		}
 	}
-	return set
+	return Write{Key: key, Set: set, Remove: remove}, nil
 }

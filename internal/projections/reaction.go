@@ -3,10 +3,9 @@ package projections
 import (
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -31,21 +30,19 @@ func projectReaction(ev Event) ([]Write, error) {
 	}
 	content := string(id.Content())
 	key := table.ReactionKey(subject, content, id.Login())
-	repo, _ := entities.SubjectRepo(id.Subject())
-	guard := RepoGuard(repo.Owner(), repo.Name(), r.Life)
+	repo, _ := entities.SubjectRepository(id.Subject())
+	guard := RepositoryGuard(repo.Owner(), repo.Name(), r.Life)
 	count := func(d int64) Write {
-		return Write{Key: subject, Add: map[string]int64{table.ReadReactionCount(content): d}, Guard: guard}
+		return Write{Key: subject, Add: map[string]int64{readmodel.AttrReactionCount(content): d}, Guard: guard}
 	}
 	switch ev.Event.(type) {
 	case *entities.ReactionAdded:
-		set := map[string]types.AttributeValue{
-			table.AttrType:      sv(table.TypeReaction),
-			table.AttrVersion:   nv(ev.Env.Version),
-			table.ReadContent:   sv(content),
-			table.ReadLogin:     sv(id.Login()),
-			table.ReadCreatedAt: tv(r.UpdatedAt),
-		}
-		return []Write{{Key: key, Set: set, Guard: guard}, count(1)}, nil
+		w, err := itemWrite(key, readmodel.Reaction{
+			Header:  readmodel.Header{Version: ev.Env.Version},
+			Content: content, Login: id.Login(), CreatedAt: r.UpdatedAt,
+		})
+		w.Guard = guard
+		return []Write{w, count(1)}, err
 	case *entities.ReactionRemoved:
 		return []Write{{Key: key, Delete: true, Guard: guard}, count(-1)}, nil
 	}

@@ -6,18 +6,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-// RepoGuard returns the guard for writes that belong to one life of a
+// RepositoryGuard returns the guard for writes that belong to one life of a
 // repository (Write.Guard): the life's tombstone, which the purge of a
 // RepositoryDeleted puts before it deletes anything. Projections of
 // everything that lives under a repository (stars, fork links, issues,
 // pull requests, comments, reactions) guard their writes with it, so a
 // late event of a deleted repository is not projected back. life is
 // entities.Repository.Life, recorded by the command in its events.
-func RepoGuard(owner, repo string, life int) *table.Key {
-	k := table.RepoTombstoneKey(owner, repo, life)
+func RepositoryGuard(owner, repo string, life int) *table.Key {
+	k := table.RepositoryTombstoneKey(owner, repo, life)
 	return &k
 }
 
@@ -31,17 +32,22 @@ func projectRepository(ev Event) ([]Write, error) {
 		if !ok || r == nil {
 			return nil, fmt.Errorf("projections: %s left no repository state", ev.Env.Type)
 		}
-		ws := []Write{repositoryItem(ev.Env.Version, r)}
+		item, err := repositoryItem(ev.Env.Version, r)
+		if err != nil {
+			return nil, err
+		}
+		ws := []Write{item}
 		before, _ := ev.Before.(*entities.Repository)
 		if _, updated := e.(*entities.RepositoryUpdated); updated {
 			if before != nil && before.IsPrivate != r.IsPrivate {
-				ws = append(ws, Write{Key: table.AccountKey(r.Owner), Add: map[string]int64{table.ReadPrivateRepositoryCount: boolDelta(r.IsPrivate)}})
+				ws = append(ws, Write{Key: table.AccountKey(r.Owner), Add: map[string]int64{readmodel.AttrPrivateRepositoryCount: boolDelta(r.IsPrivate)}})
 			}
 			return ws, nil
 		}
 		ws = append(ws, ownerCounters(r, +1))
 		if f, ok := e.(*entities.RepositoryForked); ok {
-			ws = append(ws, forkLinkWrites(ev.Env.Version, r, f)...)
+			links, err := forkLinkWrites(ev.Env.Version, r, f)
+			return append(ws, links...), err
 		}
 		return ws, nil
 	case *entities.RepositoryDeleted:
@@ -56,40 +62,25 @@ func projectRepository(ev Event) ([]Write, error) {
 
 // repositoryItem is the full read item of r at version v. Absent optional
 // attributes are removed, so a new life never inherits an old one's.
-func repositoryItem(v int64, r *entities.Repository) Write {
-	set := map[string]types.AttributeValue{
-		table.AttrType:      sv(table.TypeRepository),
-		table.AttrVersion:   nv(v),
-		table.ReadOwner:     sv(r.Owner),
-		table.ReadName:      sv(r.Name),
-		table.ReadIsPrivate: bv(r.IsPrivate),
-		table.ReadIsFork:    bv(r.IsFork()),
-		table.ReadLife:      nv(int64(r.Life)),
-		table.ReadCreatedAt: tv(r.CreatedAt),
-		table.ReadUpdatedAt: tv(r.UpdatedAt),
-	}
-	var remove []string
-	if r.Description == "" {
-		remove = append(remove, table.ReadDescription)
-	} else {
-		set[table.ReadDescription] = sv(r.Description)
+func repositoryItem(v int64, r *entities.Repository) (Write, error) {
+	item := readmodel.Repository{
+		Header: readmodel.Header{Version: v},
+		Owner:  r.Owner, Name: r.Name, Description: r.Description, IsPrivate: r.IsPrivate, IsFork: r.IsFork(),
+		Life: r.Life, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 	if r.IsFork() {
-		set[table.ReadParentOwner] = sv(r.ParentOwner)
-		set[table.ReadParentName] = sv(r.ParentName)
-		set[table.ReadParentLife] = nv(int64(r.ParentLife))
-	} else {
-		remove = append(remove, table.ReadParentOwner, table.ReadParentName, table.ReadParentLife)
+		item.ParentOwner, item.ParentName, item.ParentLife = r.ParentOwner, r.ParentName, r.ParentLife
 	}
-	withIndexKeys(set, table.RepositoryIndexKeys(r.Owner, r.Name, formatTime(r.UpdatedAt)))
-	return Write{Key: table.RepositoryKey(r.Owner, r.Name), Set: set, Remove: remove, Life: r.Life}
+	w, err := itemWrite(table.RepositoryKey(r.Owner, r.Name), item, table.RepositoryIndexKeys(r.Owner, r.Name, formatTime(r.UpdatedAt))...)
+	w.Life = r.Life
+	return w, err
 }
 
 // ownerCounters moves the owner's repository counters by d.
 func ownerCounters(r *entities.Repository, d int64) Write {
-	add := map[string]int64{table.ReadRepositoryCount: d}
+	add := map[string]int64{readmodel.AttrRepositoryCount: d}
 	if r.IsPrivate {
-		add[table.ReadPrivateRepositoryCount] = d
+		add[readmodel.AttrPrivateRepositoryCount] = d
 	}
 	return Write{Key: table.AccountKey(r.Owner), Add: add}
 }
@@ -104,24 +95,18 @@ func boolDelta(b bool) int64 {
 // forkLinkWrites link a new fork into its parent's partition and count it
 // there, guarded by the parent life's tombstone: a fork made just before
 // its parent was deleted must not recreate the parent's item or links.
-func forkLinkWrites(v int64, r *entities.Repository, f *entities.RepositoryForked) []Write {
-	guard := RepoGuard(f.ParentOwner, f.ParentName, f.ParentLife)
-	set := map[string]types.AttributeValue{
-		table.AttrType:      sv(table.TypeFork),
-		table.AttrVersion:   nv(v),
-		table.ReadOwner:     sv(f.ParentOwner),
-		table.ReadName:      sv(f.ParentName),
-		table.ReadRepoLife:  nv(int64(f.ParentLife)),
-		table.ReadForkOwner: sv(r.Owner),
-		table.ReadForkName:  sv(r.Name),
-		table.ReadForkLife:  nv(int64(r.Life)),
-		table.ReadCreatedAt: tv(r.CreatedAt),
-	}
-	withIndexKeys(set, table.ForkIndexKeys(f.ParentOwner, f.ParentName, r.Owner))
+func forkLinkWrites(v int64, r *entities.Repository, f *entities.RepositoryForked) ([]Write, error) {
+	guard := RepositoryGuard(f.ParentOwner, f.ParentName, f.ParentLife)
+	link, err := itemWrite(table.ForkKey(f.ParentOwner, f.ParentName, r.Owner), readmodel.ForkLink{
+		Header: readmodel.Header{Version: v},
+		Owner:  f.ParentOwner, Name: f.ParentName, RepositoryLife: f.ParentLife,
+		ForkOwner: r.Owner, ForkName: r.Name, ForkLife: r.Life, CreatedAt: r.CreatedAt,
+	}, table.ForkIndexKeys(f.ParentOwner, f.ParentName, r.Owner)...)
+	link.Guard = guard
 	return []Write{
-		{Key: table.ForkKey(f.ParentOwner, f.ParentName, r.Owner), Set: set, Guard: guard},
-		{Key: table.RepositoryKey(f.ParentOwner, f.ParentName), Add: map[string]int64{table.ReadForkCount: 1}, Guard: guard, Life: f.ParentLife},
-	}
+		link,
+		{Key: table.RepositoryKey(f.ParentOwner, f.ParentName), Add: map[string]int64{readmodel.AttrForkCount: 1}, Guard: guard, Life: f.ParentLife},
+	}, err
 }
 
 // repositoryPurge is what deleting life r.Life of a repository removes:
@@ -137,7 +122,7 @@ func forkLinkWrites(v int64, r *entities.Repository, f *entities.RepositoryForke
 func repositoryPurge(r *entities.Repository, lastNumber int64) *PurgeSpec {
 	life := nv(int64(r.Life))
 	spec := &PurgeSpec{
-		Tombstone: RepoGuard(r.Owner, r.Name, r.Life),
+		Tombstone: RepositoryGuard(r.Owner, r.Name, r.Life),
 		Items: []PurgeItem{
 			{Key: table.RepositoryKey(r.Owner, r.Name), Match: map[string]types.AttributeValue{table.ReadLife: life}},
 		},
@@ -145,29 +130,29 @@ func repositoryPurge(r *entities.Repository, lastNumber int64) *PurgeSpec {
 	if r.IsFork() {
 		spec.Items = append(spec.Items, PurgeItem{
 			Key:   table.ForkKey(r.ParentOwner, r.ParentName, r.Owner),
-			Match: map[string]types.AttributeValue{table.ReadForkLife: life},
+			Match: map[string]types.AttributeValue{readmodel.AttrForkLife: life},
 			Adjust: []Write{{
-				Key: table.RepositoryKey(r.ParentOwner, r.ParentName), Add: map[string]int64{table.ReadForkCount: -1},
-				Guard: RepoGuard(r.ParentOwner, r.ParentName, r.ParentLife), Life: r.ParentLife,
+				Key: table.RepositoryKey(r.ParentOwner, r.ParentName), Add: map[string]int64{readmodel.AttrForkCount: -1},
+				Guard: RepositoryGuard(r.ParentOwner, r.ParentName, r.ParentLife), Life: r.ParentLife,
 			}},
 		})
 	}
 	idx, pk, prefix := table.Stargazers(r.Owner, r.Name)
 	spec.Collections = append(spec.Collections, PurgeCollection{
 		Index: idx, PK: pk, SKPrefix: prefix,
-		Match: map[string]types.AttributeValue{table.AttrType: sv(table.TypeStar), table.ReadRepoLife: life},
+		Match: map[string]types.AttributeValue{table.AttrType: sv(table.TypeStar), readmodel.AttrRepositoryLife: life},
 		Adjust: func(it map[string]types.AttributeValue) []Write {
-			login, ok := it[table.ReadLogin].(*types.AttributeValueMemberS)
+			star, ok := readmodel.Decode[readmodel.Star](it)
 			if !ok {
 				return nil
 			}
-			return []Write{{Key: table.AccountKey(login.Value), Add: map[string]int64{table.ReadStarredCount: -1}}}
+			return []Write{{Key: table.AccountKey(star.Login), Add: map[string]int64{readmodel.AttrStarredCount: -1}}}
 		},
 	})
 	_, pk, prefix = table.ForksOf(r.Owner, r.Name)
 	spec.Collections = append(spec.Collections, PurgeCollection{
 		PK: pk, SKPrefix: prefix,
-		Match: map[string]types.AttributeValue{table.AttrType: sv(table.TypeFork), table.ReadRepoLife: life},
+		Match: map[string]types.AttributeValue{table.AttrType: sv(table.TypeFork), readmodel.AttrRepositoryLife: life},
 	})
 	if lastNumber > r.NumberBase {
 		lo, hi := int(r.NumberBase)+1, int(lastNumber)

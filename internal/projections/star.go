@@ -3,9 +3,8 @@ package projections
 import (
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -25,24 +24,19 @@ func projectStar(ev Event) ([]Write, error) {
 			return nil, fmt.Errorf("projections: %s left no star state", ev.Env.Type)
 		}
 		at := formatTime(s.StarredAt)
-		guard := RepoGuard(s.Owner, s.Name, s.RepoLife)
-		set := map[string]types.AttributeValue{
-			table.AttrType:      sv(table.TypeStar),
-			table.AttrVersion:   nv(ev.Env.Version),
-			table.ReadLogin:     sv(s.Login),
-			table.ReadOwner:     sv(s.Owner),
-			table.ReadName:      sv(s.Name),
-			table.ReadRepoLife:  nv(int64(s.RepoLife)),
-			table.ReadStarredAt: sv(at),
-		}
-		withIndexKeys(set, table.StarIndexKeys(s.Login, s.Owner, s.Name, at))
-		return append([]Write{{Key: StarItemKey(s), Set: set, Guard: guard}}, starCounters(s, +1, guard)...), nil
+		guard := RepositoryGuard(s.Owner, s.Name, s.RepositoryLife)
+		w, err := itemWrite(StarItemKey(s), readmodel.Star{
+			Header: readmodel.Header{Version: ev.Env.Version},
+			Login:  s.Login, Owner: s.Owner, Name: s.Name, RepositoryLife: s.RepositoryLife, StarredAt: s.StarredAt,
+		}, table.StarIndexKeys(s.Login, s.Owner, s.Name, at)...)
+		w.Guard = guard
+		return append([]Write{w}, starCounters(s, +1, guard)...), err
 	case *entities.Unstarred:
 		s, ok := ev.Before.(*entities.Star)
 		if !ok || s == nil {
 			return nil, fmt.Errorf("projections: %s of a missing star", ev.Env.Type)
 		}
-		guard := RepoGuard(s.Owner, s.Name, s.RepoLife)
+		guard := RepositoryGuard(s.Owner, s.Name, s.RepositoryLife)
 		del := Write{Key: StarItemKey(s), Delete: true, Guard: guard}
 		return append([]Write{del}, starCounters(s, -1, guard)...), nil
 	}
@@ -67,8 +61,8 @@ func StarItemKey(s *entities.Star) table.Key {
 // way.)
 func starCounters(s *entities.Star, d int64, guard *table.Key) []Write {
 	return []Write{
-		{Key: table.AccountKey(s.Login), Add: map[string]int64{table.ReadStarredCount: d}, Guard: guard},
-		{Key: table.AccountKey(s.Login), Add: map[string]int64{table.ReadStarredCount: 0}},
-		{Key: table.RepositoryKey(s.Owner, s.Name), Add: map[string]int64{table.ReadStargazerCount: d}, Guard: guard, Life: s.RepoLife},
+		{Key: table.AccountKey(s.Login), Add: map[string]int64{readmodel.AttrStarredCount: d}, Guard: guard},
+		{Key: table.AccountKey(s.Login), Add: map[string]int64{readmodel.AttrStarredCount: 0}},
+		{Key: table.RepositoryKey(s.Owner, s.Name), Add: map[string]int64{readmodel.AttrStargazerCount: d}, Guard: guard, Life: s.RepositoryLife},
 	}
 }

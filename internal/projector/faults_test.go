@@ -70,9 +70,9 @@ func TestProjectorUnderInjectedFaults(t *testing.T) {
 	repo := entities.NewRepositoryID("octo", "hello")
 	const issues, stars = 40, 12
 	for i := range issues {
-		do("octo", entities.OpenIssue{Actor: "octo", Repo: repo, Title: fmt.Sprintf("issue %d", i+1)})
+		do("octo", entities.OpenIssue{Actor: "octo", Repository: repo, Title: fmt.Sprintf("issue %d", i+1)})
 		if i%4 == 3 {
-			do("octo", entities.CloseIssue{Actor: "octo", Repo: repo, Number: i + 1, Reason: entities.ReasonCompleted})
+			do("octo", entities.CloseIssue{Actor: "octo", Repository: repo, Number: i + 1, Reason: entities.ReasonCompleted})
 		}
 	}
 	for i := range stars {
@@ -154,13 +154,12 @@ func TestProjectorUnderInjectedFaults(t *testing.T) {
 	if len(page.Items) != issues {
 		t.Fatalf("listed %d issues, want %d", len(page.Items), issues)
 	}
-	for i, it := range page.Items {
-		is := loaders.DecodeIssue(it)
+	for i, is := range page.Items {
 		wantState := "OPEN"
 		if i%4 == 3 {
 			wantState = "CLOSED"
 		}
-		if is == nil || is.Number != i+1 || is.State != wantState {
+		if is.Number != i+1 || is.State != wantState {
 			t.Fatalf("issue %d listed as %+v, want #%d %s", i, is, i+1, wantState)
 		}
 	}

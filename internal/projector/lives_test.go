@@ -10,6 +10,7 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/projector"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -23,39 +24,39 @@ import (
 // the commit order.
 func livesWorld(t *testing.T) []*aggLog {
 	t.Helper()
-	repoID := entities.NewRepositoryID("octo", "r")
+	repositoryID := entities.NewRepositoryID("octo", "r")
 	desc1, desc2 := "first life", "second life"
-	issue1, issue3 := entities.NewIssueID(repoID, 1), entities.NewIssueID(repoID, 3)
+	issue1, issue3 := entities.NewIssueID(repositoryID, 1), entities.NewIssueID(repositoryID, 3)
 	return []*aggLog{
 		newAggLog(entities.NewAccountID("octo")).add(t, 0, &entities.UserCreated{Login: "octo"}),
 		newAggLog(entities.NewAccountID("mona")).add(t, 0, &entities.UserCreated{Login: "mona"}),
 		newAggLog(entities.NewAccountID("hubot")).add(t, 0, &entities.UserCreated{Login: "hubot"}),
 		newAggLog(entities.NewAccountID("lisa")).add(t, 0, &entities.UserCreated{Login: "lisa"}),
-		newAggLog(entities.NewStarID("lisa", repoID)).add(t, 8, &entities.Starred{Login: "lisa", Owner: "octo", Name: "r", RepoLife: 1}),
-		newAggLog(repoID).
+		newAggLog(entities.NewStarID("lisa", repositoryID)).add(t, 8, &entities.Starred{Login: "lisa", Owner: "octo", Name: "r", RepositoryLife: 1}),
+		newAggLog(repositoryID).
 			add(t, 1, &entities.RepositoryCreated{Owner: "octo", Name: "r"}).
 			add(t, 5, &entities.RepositoryUpdated{Description: &desc1}).
 			add(t, 10, &entities.RepositoryDeleted{LastNumber: 2}).
 			add(t, 20, &entities.RepositoryCreated{Owner: "octo", Name: "r", NumberBase: 2}).
 			add(t, 30, &entities.RepositoryUpdated{Description: &desc2}),
-		newAggLog(entities.NewStarID("mona", repoID)).
-			add(t, 2, &entities.Starred{Login: "mona", Owner: "octo", Name: "r", RepoLife: 1}).
-			add(t, 21, &entities.Starred{Login: "mona", Owner: "octo", Name: "r", RepoLife: 2}),
-		newAggLog(entities.NewStarID("hubot", repoID)).
-			add(t, 3, &entities.Starred{Login: "hubot", Owner: "octo", Name: "r", RepoLife: 1}).
-			add(t, 22, &entities.Starred{Login: "hubot", Owner: "octo", Name: "r", RepoLife: 2}).
+		newAggLog(entities.NewStarID("mona", repositoryID)).
+			add(t, 2, &entities.Starred{Login: "mona", Owner: "octo", Name: "r", RepositoryLife: 1}).
+			add(t, 21, &entities.Starred{Login: "mona", Owner: "octo", Name: "r", RepositoryLife: 2}),
+		newAggLog(entities.NewStarID("hubot", repositoryID)).
+			add(t, 3, &entities.Starred{Login: "hubot", Owner: "octo", Name: "r", RepositoryLife: 1}).
+			add(t, 22, &entities.Starred{Login: "hubot", Owner: "octo", Name: "r", RepositoryLife: 2}).
 			add(t, 25, &entities.Unstarred{}),
-		newAggLog(issue1).add(t, 3, &entities.IssueOpened{Owner: "octo", Repo: "r", Number: 1, Title: "old", Author: "mona", Life: 1}),
+		newAggLog(issue1).add(t, 3, &entities.IssueOpened{Owner: "octo", Repository: "r", Number: 1, Title: "old", Author: "mona", Life: 1}),
 		newAggLog(entities.NewReactionID(issue1, "hubot", entities.ReactionHeart)).add(t, 4, &entities.ReactionAdded{Content: entities.ReactionHeart, Life: 1}),
-		newAggLog(entities.NewCommentID(repoID, 1, "0001")).add(t, 4, &entities.CommentAdded{Owner: "octo", Repo: "r", Number: 1, Subject: entities.KindIssue, ID: "0001", Body: "old", Author: "hubot", Life: 1}),
-		newAggLog(entities.NewPullRequestID(repoID, 2)).add(t, 6, &entities.PullRequestOpened{Owner: "octo", Repo: "r", Number: 2, Title: "old", Author: "mona", HeadRef: "f", BaseRef: "main", Life: 1}),
+		newAggLog(entities.NewCommentID(repositoryID, 1, "0001")).add(t, 4, &entities.CommentAdded{Owner: "octo", Repository: "r", Number: 1, Subject: entities.KindIssue, ID: "0001", Body: "old", Author: "hubot", Life: 1}),
+		newAggLog(entities.NewPullRequestID(repositoryID, 2)).add(t, 6, &entities.PullRequestOpened{Owner: "octo", Repository: "r", Number: 2, Title: "old", Author: "mona", HeadRef: "f", BaseRef: "main", Life: 1}),
 		newAggLog(entities.NewRepositoryID("hubot", "r")).
 			add(t, 7, &entities.RepositoryForked{Owner: "hubot", Name: "r", ParentOwner: "octo", ParentName: "r", ParentLife: 1}).
 			add(t, 28, &entities.RepositoryDeleted{}),
 		newAggLog(issue3).
-			add(t, 24, &entities.IssueOpened{Owner: "octo", Repo: "r", Number: 3, Title: "new", Author: "mona", Life: 2}).
+			add(t, 24, &entities.IssueOpened{Owner: "octo", Repository: "r", Number: 3, Title: "new", Author: "mona", Life: 2}).
 			add(t, 26, &entities.IssueClosed{Reason: entities.ReasonCompleted}),
-		newAggLog(entities.NewCommentID(repoID, 3, "0002")).add(t, 27, &entities.CommentAdded{Owner: "octo", Repo: "r", Number: 3, Subject: entities.KindIssue, ID: "0002", Body: "new", Author: "hubot", Life: 2}),
+		newAggLog(entities.NewCommentID(repositoryID, 3, "0002")).add(t, 27, &entities.CommentAdded{Owner: "octo", Repository: "r", Number: 3, Subject: entities.KindIssue, ID: "0002", Body: "new", Author: "hubot", Life: 2}),
 		newAggLog(entities.NewReactionID(issue3, "mona", entities.ReactionRocket)).add(t, 29, &entities.ReactionAdded{Content: entities.ReactionRocket, Life: 2}),
 		newAggLog(entities.NewRepositoryID("mona", "r")).add(t, 27, &entities.RepositoryForked{Owner: "mona", Name: "r", ParentOwner: "octo", ParentName: "r", ParentLife: 2}),
 	}
@@ -94,18 +95,18 @@ func TestRepositoryLivesInAnyOrder(t *testing.T) {
 	// The reference itself must be right.
 	repo := getItem(t, db, tbl, table.RepositoryKey("octo", "r"))
 	for attr, v := range map[string]string{
-		table.ReadLife: "2", table.ReadStargazerCount: "1", table.ReadForkCount: "1",
-		table.ReadOpenIssueCount: "0", table.ReadClosedIssueCount: "1",
+		table.ReadLife: "2", readmodel.AttrStargazerCount: "1", readmodel.AttrForkCount: "1",
+		readmodel.AttrOpenIssueCount: "0", readmodel.AttrClosedIssueCount: "1",
 	} {
 		if got := numAttr(repo, attr); got != v {
 			t.Errorf("in commit order, the repository's %s = %q, want %s: %v", attr, got, v, repo)
 		}
 	}
-	if _, ok := repo[table.ReadOpenPullCount]; ok {
+	if _, ok := repo[readmodel.AttrOpenPullCount]; ok {
 		t.Errorf("in commit order, the new life counts the old life's pull request: %v", repo)
 	}
 	for login, v := range map[string]string{"mona": "1", "hubot": "0", "lisa": "0"} {
-		if got := numAttr(getItem(t, db, tbl, table.AccountKey(login)), table.ReadStarredCount); got != v {
+		if got := numAttr(getItem(t, db, tbl, table.AccountKey(login)), readmodel.AttrStarredCount); got != v {
 			t.Errorf("in commit order, %s's starredCount = %q, want %s", login, got, v)
 		}
 	}

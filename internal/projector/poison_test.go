@@ -130,7 +130,7 @@ func TestPoisonHaltsOnlyItsAggregate(t *testing.T) {
 	if err != nil || len(res) != 1 || res[0].Err != nil || res[0].UpTo != 2 {
 		t.Fatalf("retry: %+v, %v", res, err)
 	}
-	if it := e.accountItem("poison"); attrInt(it, table.AttrVersion) != 2 || attrStr(it, table.ReadName) == "" {
+	if it := e.accountItem("poison"); attrInt(it, table.AttrVersion) != 2 || attrStr(it, "name") == "" {
 		t.Errorf("after retry: %v", it)
 	}
 	if blocked, _, _ := q.List(ctx); len(blocked) != 0 {

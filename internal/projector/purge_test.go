@@ -17,6 +17,7 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/projector"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -40,7 +41,7 @@ func (l *aggLog) add(t *testing.T, minutes int, e entities.Event) *aggLog {
 	}
 	l.envs = append(l.envs, events.Envelope{
 		Kind: l.id.Kind(), Aggregate: l.id.String(), Type: e.EventType(), Version: int64(len(l.envs) + 1),
-		At: purgeT0.Add(time.Duration(minutes) * time.Minute), Command: "c", Schema: events.CurrentSchema, Data: data,
+		At: purgeT0.Add(time.Duration(minutes) * time.Minute), Command: "c", Schema: events.SchemaOf(e.EventType()), Data: data,
 	})
 	return l
 }
@@ -111,14 +112,14 @@ type purgeWorld struct {
 }
 
 func newPurgeWorld(t *testing.T) purgeWorld {
-	repoID := entities.NewRepositoryID("octo", "r")
-	issueID := entities.NewIssueID(repoID, 1)
+	repositoryID := entities.NewRepositoryID("octo", "r")
+	issueID := entities.NewIssueID(repositoryID, 1)
 	w := purgeWorld{
 		user:     newAggLog(entities.NewAccountID("mona")).add(t, 0, &entities.UserCreated{Login: "mona"}),
-		repo:     newAggLog(repoID).add(t, 1, &entities.RepositoryCreated{Owner: "octo", Name: "r"}),
-		star:     newAggLog(entities.NewStarID("mona", repoID)).add(t, 2, &entities.Starred{Login: "mona", Owner: "octo", Name: "r", RepoLife: 1}),
-		issue:    newAggLog(issueID).add(t, 3, &entities.IssueOpened{Owner: "octo", Repo: "r", Number: 1, Title: "t", Author: "mona", Life: 1}),
-		comment:  newAggLog(entities.NewCommentID(repoID, 1, "0001")).add(t, 4, &entities.CommentAdded{Owner: "octo", Repo: "r", Number: 1, Subject: entities.KindIssue, ID: "0001", Body: "b", Author: "mona", Life: 1}),
+		repo:     newAggLog(repositoryID).add(t, 1, &entities.RepositoryCreated{Owner: "octo", Name: "r"}),
+		star:     newAggLog(entities.NewStarID("mona", repositoryID)).add(t, 2, &entities.Starred{Login: "mona", Owner: "octo", Name: "r", RepositoryLife: 1}),
+		issue:    newAggLog(issueID).add(t, 3, &entities.IssueOpened{Owner: "octo", Repository: "r", Number: 1, Title: "t", Author: "mona", Life: 1}),
+		comment:  newAggLog(entities.NewCommentID(repositoryID, 1, "0001")).add(t, 4, &entities.CommentAdded{Owner: "octo", Repository: "r", Number: 1, Subject: entities.KindIssue, ID: "0001", Body: "b", Author: "mona", Life: 1}),
 		reaction: newAggLog(entities.NewReactionID(issueID, "mona", entities.ReactionHeart)).add(t, 5, &entities.ReactionAdded{Content: entities.ReactionHeart, Life: 1}),
 	}
 	w.repo.add(t, 10, &entities.RepositoryDeleted{LastNumber: 1})
@@ -139,8 +140,8 @@ func TestRepositoryPurge(t *testing.T) {
 	for _, l := range []*aggLog{w.star, w.issue, w.comment, w.reaction} {
 		l.apply(t, ap, 1, 1)
 	}
-	repoKey := table.RepositoryKey("octo", "r")
-	if it := getItem(t, db, tbl, repoKey); numAttr(it, table.ReadStargazerCount) != "1" || numAttr(it, table.ReadOpenIssueCount) != "1" {
+	repositoryKey := table.RepositoryKey("octo", "r")
+	if it := getItem(t, db, tbl, repositoryKey); numAttr(it, readmodel.AttrStargazerCount) != "1" || numAttr(it, readmodel.AttrOpenIssueCount) != "1" {
 		t.Fatalf("before the delete, repository item = %v", it)
 	}
 	issuePK := string(table.IssuePartition("octo", "r", 1))
@@ -150,13 +151,13 @@ func TestRepositoryPurge(t *testing.T) {
 
 	for range 2 { // the second delivery is a duplicate
 		w.repo.apply(t, ap, 2, 2)
-		if it := getItem(t, db, tbl, repoKey); it != nil {
+		if it := getItem(t, db, tbl, repositoryKey); it != nil {
 			t.Fatalf("repository item survived the delete: %v", it)
 		}
-		if got := numAttr(getItem(t, db, tbl, table.AccountKey("mona")), table.ReadStarredCount); got != "0" {
+		if got := numAttr(getItem(t, db, tbl, table.AccountKey("mona")), readmodel.AttrStarredCount); got != "0" {
 			t.Fatalf("mona's starredCount = %q, want 0", got)
 		}
-		if got := numAttr(getItem(t, db, tbl, table.AccountKey("octo")), table.ReadRepositoryCount); got != "0" {
+		if got := numAttr(getItem(t, db, tbl, table.AccountKey("octo")), readmodel.AttrRepositoryCount); got != "0" {
 			t.Fatalf("octo's repositoryCount = %q, want 0", got)
 		}
 		if got := partitionItems(t, db, tbl, string(table.AccountPartition("mona"))); len(got) != 2 {
@@ -166,7 +167,7 @@ func TestRepositoryPurge(t *testing.T) {
 			t.Fatalf("issue partition = %v, want only the marker", got)
 		}
 		want := []string{"PROJECTION", "TOMBSTONE#00000001"}
-		if got := partitionItems(t, db, tbl, string(table.RepoPartition("octo", "r"))); !equalStrings(got, want) {
+		if got := partitionItems(t, db, tbl, string(table.RepositoryPartition("octo", "r"))); !equalStrings(got, want) {
 			t.Fatalf("repository partition = %v, want %v", got, want)
 		}
 	}
@@ -195,8 +196,8 @@ func TestLateEventsOfDeletedRepository(t *testing.T) {
 	}
 	// As in TestRepositoryPurge (the star projected before the delete,
 	// then uncounted): 0, not absent, so the order leaves no trace.
-	if it := getItem(t, db, tbl, table.AccountKey("mona")); numAttr(it, table.ReadStarredCount) != "0" {
-		t.Fatalf("late star: mona's starredCount = %q, want 0: %v", numAttr(it, table.ReadStarredCount), it)
+	if it := getItem(t, db, tbl, table.AccountKey("mona")); numAttr(it, readmodel.AttrStarredCount) != "0" {
+		t.Fatalf("late star: mona's starredCount = %q, want 0: %v", numAttr(it, readmodel.AttrStarredCount), it)
 	}
 	if got := partitionItems(t, db, tbl, string(table.AccountPartition("mona"))); len(got) != 2 {
 		t.Fatalf("mona's partition = %v, want only her account item and marker", got)
@@ -205,7 +206,7 @@ func TestLateEventsOfDeletedRepository(t *testing.T) {
 		t.Fatalf("issue partition = %v, want only the marker", got)
 	}
 	want := []string{"PROJECTION", "TOMBSTONE#00000001"}
-	if got := partitionItems(t, db, tbl, string(table.RepoPartition("octo", "r"))); !equalStrings(got, want) {
+	if got := partitionItems(t, db, tbl, string(table.RepositoryPartition("octo", "r"))); !equalStrings(got, want) {
 		t.Fatalf("repository partition = %v, want %v", got, want)
 	}
 }
@@ -221,7 +222,7 @@ func TestPurgeMatchesItsLife(t *testing.T) {
 	w := newPurgeWorld(t)
 	w.user.apply(t, ap, 1, 1)
 	w.repo.add(t, 20, &entities.RepositoryCreated{Owner: "octo", Name: "R", NumberBase: 1})
-	w.star.add(t, 21, &entities.Starred{Login: "mona", Owner: "octo", Name: "R", RepoLife: 2})
+	w.star.add(t, 21, &entities.Starred{Login: "mona", Owner: "octo", Name: "R", RepositoryLife: 2})
 	w.repo.apply(t, ap, 1, 1)
 	w.star.apply(t, ap, 1, 1)
 	w.star.apply(t, ap, 2, 2)
@@ -230,7 +231,7 @@ func TestPurgeMatchesItsLife(t *testing.T) {
 	if it := getItem(t, db, tbl, table.RepositoryKey("octo", "r")); numAttr(it, table.ReadLife) != "2" {
 		t.Fatalf("repository item = %v, want the second life", it)
 	}
-	if got := numAttr(getItem(t, db, tbl, table.AccountKey("mona")), table.ReadStarredCount); got != "1" {
+	if got := numAttr(getItem(t, db, tbl, table.AccountKey("mona")), readmodel.AttrStarredCount); got != "1" {
 		t.Fatalf("mona's starredCount = %q, want 1", got)
 	}
 	sks := partitionItems(t, db, tbl, string(table.AccountPartition("mona")))
@@ -301,10 +302,10 @@ func TestConcurrentStarsAndDelete(t *testing.T) {
 	close(start)
 	wg.Wait()
 
-	repoID := entities.NewRepositoryID("owner", "r")
-	ids := []entities.ID{repoID}
+	repositoryID := entities.NewRepositoryID("owner", "r")
+	ids := []entities.ID{repositoryID}
 	for _, u := range logins {
-		ids = append(ids, entities.NewAccountID(u), entities.NewStarID(u, repoID))
+		ids = append(ids, entities.NewAccountID(u), entities.NewStarID(u, repositoryID))
 	}
 	rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 	heads, err := events.NewStore(db, tbl, nil).LoadHeads(ctx, ids)
@@ -322,7 +323,7 @@ func TestConcurrentStarsAndDelete(t *testing.T) {
 		t.Fatalf("repository item after delete: %v", it)
 	}
 	for _, u := range logins {
-		if n := numAttr(getItem(t, db, tbl, table.AccountKey(u)), table.ReadStarredCount); n != "" && n != "0" {
+		if n := numAttr(getItem(t, db, tbl, table.AccountKey(u)), readmodel.AttrStarredCount); n != "" && n != "0" {
 			t.Errorf("%s: starredCount %s, want 0", u, n)
 		}
 		for _, sk := range partitionItems(t, db, tbl, string(table.AccountPartition(u))) {

@@ -58,7 +58,7 @@ func BenchmarkRunnerThroughput(b *testing.B) {
 				for k := range updates {
 					for u := g; u < users; u += 16 {
 						name := fmt.Sprintf("n%d", k)
-						if _, err := e.x.Execute(ctx, "x", entities.UpdateProfile{Login: fmt.Sprintf("tp%05d", u), Name: &name}); err != nil {
+						if _, err := e.x.Execute(ctx, fmt.Sprintf("tp%05d", u), entities.UpdateProfile{Login: fmt.Sprintf("tp%05d", u), Name: &name}); err != nil {
 							b.Error(err)
 							return
 						}

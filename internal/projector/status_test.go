@@ -39,7 +39,7 @@ func TestStatusIdleIsCaughtUp(t *testing.T) {
 	// Now, with the projector caught up, each issue comes in batches of
 	// its own: the repository's event-less head among them.
 	for _, repo := range repos {
-		if _, err := e.x.Execute(ctx, "octo", entities.OpenIssue{Actor: "octo", Repo: repo, Title: "t"}); err != nil {
+		if _, err := e.x.Execute(ctx, "octo", entities.OpenIssue{Actor: "octo", Repository: repo, Title: "t"}); err != nil {
 			t.Fatal(err)
 		}
 		e.waitCaughtUp(10 * time.Second)

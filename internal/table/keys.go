@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/entities"
 )
 
 // Partition is an aggregate partition key: every event item, the head and
@@ -71,6 +73,8 @@ const (
 	TypeParkedEvent  = "DLQ"
 	TypeProjectorRun = "PROJECTOR"
 	TypeMarker       = "PROJECTION" // an aggregate's projection marker
+	TypeLabel        = "LABEL"
+	TypeLabelLink    = "LABELED"
 )
 
 // norm makes a login or repository name case-insensitive in keys, as
@@ -87,45 +91,52 @@ func norm(s string) string {
 	return string(b)
 }
 
-// Aggregate partitions (DESIGN.md §3, the seed's entity partitions).
+// Aggregate partitions (DESIGN.md §3, the seed's entity partitions): each
+// is its aggregate ID's entities.ID.PartitionKey, the one definition.
+
+func repositoryID(owner, name string) entities.RepositoryID {
+	return entities.NewRepositoryID(owner, name)
+}
 
 // AccountPartition is the partition of a user or organization.
-func AccountPartition(login string) Partition { return Partition("ACCOUNT#" + norm(login)) }
+func AccountPartition(login string) Partition {
+	return Partition(entities.NewAccountID(login).PartitionKey())
+}
 
-// RepoPartition is the partition of a repository.
-func RepoPartition(owner, name string) Partition {
-	return Partition("REPO#" + norm(owner) + "#" + norm(name))
+// RepositoryPartition is the partition of a repository.
+func RepositoryPartition(owner, name string) Partition {
+	return Partition(repositoryID(owner, name).PartitionKey())
 }
 
 // IssuePartition is the partition of issue n of a repository.
 func IssuePartition(owner, repo string, n int) Partition {
-	return Partition(fmt.Sprintf("ISSUE#%s#%s#%08d", norm(owner), norm(repo), n))
+	return Partition(entities.NewIssueID(repositoryID(owner, repo), n).PartitionKey())
 }
 
 // PullRequestPartition is the partition of pull request n of a repository.
 func PullRequestPartition(owner, repo string, n int) Partition {
-	return Partition(fmt.Sprintf("PR#%s#%s#%08d", norm(owner), norm(repo), n))
+	return Partition(entities.NewPullRequestID(repositoryID(owner, repo), n).PartitionKey())
 }
 
 // CommentPartition is the partition of a comment on issue or PR n.
 func CommentPartition(owner, repo string, n int, id string) Partition {
-	return Partition(fmt.Sprintf("COMMENT#%s#%s#%08d#%s", norm(owner), norm(repo), n, id))
+	return Partition(entities.NewCommentID(repositoryID(owner, repo), n, id).PartitionKey())
 }
 
 // StarPartition is the partition of login's star on a repository.
 func StarPartition(login, owner, repo string) Partition {
-	return Partition("STAR#" + norm(login) + "#" + norm(owner) + "#" + norm(repo))
+	return Partition(entities.NewStarID(login, repositoryID(owner, repo)).PartitionKey())
+}
+
+// ReactionPartition is the partition of login's reaction with content on a
+// subject whose partition is subject (entities.ReactionID.PartitionKey).
+func ReactionPartition(subject Partition, login, content string) Partition {
+	return Partition("REACTION#" + string(subject) + "#" + norm(login) + "#" + content)
 }
 
 // MembershipPartition is the partition of login's membership of org.
 func MembershipPartition(org, login string) Partition {
-	return Partition("MEMBER#" + norm(org) + "#" + norm(login))
-}
-
-// ReactionPartition is the partition of login's reaction with content on a
-// subject (the subject's own partition).
-func ReactionPartition(subject Partition, login, content string) Partition {
-	return Partition("REACTION#" + string(subject) + "#" + norm(login) + "#" + content)
+	return Partition(entities.NewMembershipID(org, login).PartitionKey())
 }
 
 // Write side.
@@ -172,14 +183,14 @@ func AccountIndexKeys(login string) []IndexKey {
 
 // RepositoryKey is the read item of a repository.
 func RepositoryKey(owner, name string) Key {
-	p := string(RepoPartition(owner, name))
+	p := string(RepositoryPartition(owner, name))
 	return Key{PK: p, SK: p}
 }
 
 // RepositoryIndexKeys are the GSI keys of a repository read item; GSI3
 // orders an owner's repositories by last update.
 func RepositoryIndexKeys(owner, name, updatedAt string) []IndexKey {
-	p := string(RepoPartition(owner, name))
+	p := string(RepositoryPartition(owner, name))
 	return []IndexKey{
 		{GSI1, p, p},
 		{GSI2, p, p},
@@ -188,9 +199,9 @@ func RepositoryIndexKeys(owner, name, updatedAt string) []IndexKey {
 	}
 }
 
-// ReposByOwner is the GSI3 partition listing an owner's repositories, and
+// RepositoriesByOwner is the GSI3 partition listing an owner's repositories, and
 // the sort-key prefix that selects them.
-func ReposByOwner(owner string) (index, pk, skPrefix string) {
+func RepositoriesByOwner(owner string) (index, pk, skPrefix string) {
 	return GSI3, string(AccountPartition(owner)), "#"
 }
 
@@ -230,10 +241,10 @@ func PullRequestIndexKeys(owner, repo string, n int, state string) []IndexKey {
 	return issueLikeIndexKeys("PR", owner, repo, n, state)
 }
 
-// IssuesOfRepo returns the index, partition and sort-key prefix that list a
+// IssuesOfRepository returns the index, partition and sort-key prefix that list a
 // repository's issues ("ISSUE") or pull requests ("PR") in one state, or
 // all of them when state is "".
-func IssuesOfRepo(kind, owner, repo, state string) (index, pk, skPrefix string) {
+func IssuesOfRepository(kind, owner, repo, state string) (index, pk, skPrefix string) {
 	coll := fmt.Sprintf("%s#%s#%s", kind, norm(owner), norm(repo))
 	switch state {
 	case "":
@@ -248,13 +259,13 @@ func IssuesOfRepo(kind, owner, repo, state string) (index, pk, skPrefix string) 
 // CommentKey is the read item of a comment on issue or PR n; id is
 // time-sortable, so comments list oldest first.
 func CommentKey(owner, repo string, n int, id string) Key {
-	return Key{PK: string(RepoPartition(owner, repo)), SK: fmt.Sprintf("ISSUE#%08d#COMMENT#%s", n, id)}
+	return Key{PK: string(RepositoryPartition(owner, repo)), SK: fmt.Sprintf("ISSUE#%08d#COMMENT#%s", n, id)}
 }
 
 // CommentsOf returns the partition and sort-key prefix listing the comments
 // of issue or PR n.
 func CommentsOf(owner, repo string, n int) (pk, skPrefix string) {
-	return string(RepoPartition(owner, repo)), fmt.Sprintf("ISSUE#%08d#COMMENT#", n)
+	return string(RepositoryPartition(owner, repo)), fmt.Sprintf("ISSUE#%08d#COMMENT#", n)
 }
 
 // StarKey is the read item of login's star on a repository, starred at.
@@ -262,9 +273,23 @@ func StarKey(login, owner, repo, at string) Key {
 	return Key{PK: string(AccountPartition(login)), SK: "STAR#" + norm(owner) + "#" + norm(repo) + "#" + at}
 }
 
-// StarIndexKeys are the GSI keys of a star (stargazers of the repository).
+// StarIndexKeys are the GSI keys of a star: the stargazers of the
+// repository (GSI1) and the stars the user gave (GSI2), each in the order
+// of when the star was given (at is FormatTime's, which sorts as text).
 func StarIndexKeys(login, owner, repo, at string) []IndexKey {
-	return []IndexKey{{GSI1, string(RepoPartition(owner, repo)), "STAR#" + norm(login) + "#" + at}}
+	return []IndexKey{
+		{GSI1, string(RepositoryPartition(owner, repo)), "STAR#" + at + "#" + norm(login)},
+		{GSI2, starredPK(login), "STAR#" + at + "#" + norm(owner) + "#" + norm(repo)},
+	}
+}
+
+// starredPK is the GSI2 partition of the stars a user gave.
+func starredPK(login string) string { return "STARRED#" + string(AccountPartition(login)) }
+
+// StarredBy returns the index, partition and prefix listing the stars
+// login gave, in the order they were given.
+func StarredBy(login string) (index, pk, skPrefix string) {
+	return GSI2, starredPK(login), "STAR#"
 }
 
 // StarsOfUser returns the partition and sort-key prefix listing login's
@@ -277,25 +302,25 @@ func StarsOfUser(login, owner, repo string) (pk, skPrefix string) {
 }
 
 // Stargazers returns the index, partition and prefix listing a repository's
-// stargazers.
+// stargazers, in the order they starred it.
 func Stargazers(owner, repo string) (index, pk, skPrefix string) {
-	return GSI1, string(RepoPartition(owner, repo)), "STAR#"
+	return GSI1, string(RepositoryPartition(owner, repo)), "STAR#"
 }
 
 // ForkKey is the read item linking a repository to its fork owned by
 // forkOwner.
 func ForkKey(owner, repo, forkOwner string) Key {
-	return Key{PK: string(RepoPartition(owner, repo)), SK: "FORK#" + norm(forkOwner)}
+	return Key{PK: string(RepositoryPartition(owner, repo)), SK: "FORK#" + norm(forkOwner)}
 }
 
 // ForkIndexKeys are the GSI keys of a fork link.
 func ForkIndexKeys(owner, repo, forkOwner string) []IndexKey {
-	return []IndexKey{{GSI2, string(RepoPartition(owner, repo)), "FORK#" + norm(forkOwner)}}
+	return []IndexKey{{GSI2, string(RepositoryPartition(owner, repo)), "FORK#" + norm(forkOwner)}}
 }
 
 // ForksOf returns the index, partition and prefix listing forks.
 func ForksOf(owner, repo string) (index, pk, skPrefix string) {
-	return GSI2, string(RepoPartition(owner, repo)), "FORK#"
+	return GSI2, string(RepositoryPartition(owner, repo)), "FORK#"
 }
 
 // TombstoneSKPrefix begins the sort key of every tombstone: the permanent
@@ -304,10 +329,67 @@ func ForksOf(owner, repo string) (index, pk, skPrefix string) {
 // pattern's key range includes it.
 const TombstoneSKPrefix = "TOMBSTONE#"
 
-// RepoTombstoneKey is the tombstone of one life of a repository (lives
+// RepositoryTombstoneKey is the tombstone of one life of a repository (lives
 // count the creations of a repository name; see entities.Repository).
-func RepoTombstoneKey(owner, repo string, life int) Key {
-	return Key{PK: string(RepoPartition(owner, repo)), SK: fmt.Sprintf("%s%08d", TombstoneSKPrefix, life)}
+func RepositoryTombstoneKey(owner, repo string, life int) Key {
+	return Key{PK: string(RepositoryPartition(owner, repo)), SK: fmt.Sprintf("%s%08d", TombstoneSKPrefix, life)}
+}
+
+// Labels (entities/label.go). A label's item lives in its repository's
+// partition under its ID, so a rename rewrites it in place; GSI1 lists a
+// repository's labels by lower-cased name (a name's key ends in "#", so a
+// prefix query for one name is exact). A label's link to an issue or pull
+// request lives in that item's partition (its purge takes the links) and
+// GSI1 lists the items of one label and kind, newest first by number.
+
+// LabelKey is the read item of label id of a repository.
+func LabelKey(owner, repo, id string) Key {
+	return Key{PK: string(RepositoryPartition(owner, repo)), SK: "LABEL#" + id}
+}
+
+// LabelIndexKeys are the GSI keys of a label named name.
+func LabelIndexKeys(owner, repo, name string) []IndexKey {
+	return []IndexKey{{GSI1, labelsPK(owner, repo), "L#" + norm(name) + "#"}}
+}
+
+func labelsPK(owner, repo string) string { return "LABELS#" + norm(owner) + "#" + norm(repo) }
+
+// LabelsOf is the GSI1 collection of a repository's labels by name; with
+// a name, the one label of that name (case-insensitive).
+func LabelsOf(owner, repo, name string) (index, pk, skPrefix string) {
+	if name != "" {
+		return GSI1, labelsPK(owner, repo), "L#" + norm(name) + "#"
+	}
+	return GSI1, labelsPK(owner, repo), "L#"
+}
+
+// LabelTombstoneKey is the tombstone of a deleted label: link writes of
+// issues and pull requests projected after the label's purge are dropped.
+func LabelTombstoneKey(owner, repo, id string) Key {
+	return Key{PK: string(RepositoryPartition(owner, repo)), SK: TombstoneSKPrefix + "LABEL#" + id}
+}
+
+// LabelLinkKey is the link of label id to the issue or pull request whose
+// partition is subject.
+func LabelLinkKey(subject Partition, id string) Key {
+	return Key{PK: string(subject), SK: "LABEL#" + id}
+}
+
+// LabelLinksOf is the prefix of the label links in an issue's or pull
+// request's partition.
+func LabelLinksOf(subject Partition) (pk, skPrefix string) { return string(subject), "LABEL#" }
+
+// LabelLinkIndexKeys are the GSI keys of the link of label id to number n
+// of kind ISSUE or PR.
+func LabelLinkIndexKeys(owner, repo, id, kind string, n int) []IndexKey {
+	pk, prefix := LabeledBy(owner, repo, id, kind)
+	return []IndexKey{{GSI1, pk, fmt.Sprintf("%s%08d", prefix, n)}}
+}
+
+// LabeledBy is the GSI1 collection of the issues (kind ISSUE) or pull
+// requests (PR) labeled id, by number.
+func LabeledBy(owner, repo, id, kind string) (pk, skPrefix string) {
+	return "LABELED#" + norm(owner) + "#" + norm(repo) + "#" + id + "#" + kind, "N#"
 }
 
 // MembershipKey is the read item of login's membership of org.

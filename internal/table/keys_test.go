@@ -19,7 +19,7 @@ func TestKeysFollowTheEntityChart(t *testing.T) {
 		want string
 	}{
 		{"account partition lower-cased", string(AccountPartition("Octo")), "ACCOUNT#octo"},
-		{"repo partition", string(RepoPartition("Octo", "Hello")), "REPO#octo#hello"},
+		{"repo partition", string(RepositoryPartition("Octo", "Hello")), "REPO#octo#hello"},
 		{"issue partition zero-padded", string(IssuePartition("o", "r", 7)), "ISSUE#o#r#00000007"},
 		{"pr partition", string(PullRequestPartition("o", "r", 12)), "PR#o#r#00000012"},
 		{"comment partition", string(CommentPartition("o", "r", 3, "01abc")), "COMMENT#o#r#00000003#01abc"},

@@ -29,8 +29,8 @@ import (
 	"github.com/goccy/go-yaml"
 )
 
-// repoRoot is the repository's root, relative to this package.
-const repoRoot = "../.."
+// repositoryRoot is the repository's root, relative to this package.
+const repositoryRoot = "../.."
 
 // binDir is where hubstream's binaries live in the image.
 const binDir = "/usr/local/bin/"
@@ -99,7 +99,7 @@ func (cf composeFile) profiles() []string {
 
 func loadCompose(t *testing.T) composeFile {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yml"))
+	raw, err := os.ReadFile(filepath.Join(repositoryRoot, "docker-compose.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func buildBinaries(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, cmd := range []string{"server", "projector", "ddblocal"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, cmd), filepath.Join(repoRoot, "cmd", cmd)).CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, cmd), filepath.Join(repositoryRoot, "cmd", cmd)).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go build %s: %v\n%s", cmd, err, out)
 		}

@@ -15,7 +15,7 @@ import (
 // the build context, with the rules Docker itself applies.
 func dockerignore(t *testing.T) *patternmatcher.PatternMatcher {
 	t.Helper()
-	f, err := os.Open(filepath.Join(repoRoot, ".dockerignore"))
+	f, err := os.Open(filepath.Join(repositoryRoot, ".dockerignore"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestDockerignoreKeepsOut(t *testing.T) {
 func TestDockerignoreKeepsIn(t *testing.T) {
 	pm := dockerignore(t)
 	cmd := exec.Command("git", "ls-files", "go.mod", "go.sum", "cmd", "internal", "graph", "third_party")
-	cmd.Dir = repoRoot
+	cmd.Dir = repositoryRoot
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("git ls-files: %v", err)

@@ -60,7 +60,7 @@ func knownEnv(t *testing.T) envSet {
 func loadEnv() (envSet, error) {
 	cfg := &packages.Config{
 		Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo,
-		Dir:  repoRoot,
+		Dir:  repositoryRoot,
 	}
 	pkgs, err := packages.Load(cfg, "./cmd/...", "./internal/...", "github.com/aws/aws-sdk-go-v2/config")
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // file) is documented in docs/operations.md. The binaries' flags are held
 // to the same document by the TestCommandLines tests of cmd/*.
 func TestOperationsDocNamesEveryVariable(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join(repoRoot, "docs", "operations.md"))
+	doc, err := os.ReadFile(filepath.Join(repositoryRoot, "docs", "operations.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -235,7 +235,7 @@ func parseDockerfile(t *testing.T) dockerfile {
 
 func readFile(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot, name))
+	b, err := os.ReadFile(filepath.Join(repositoryRoot, name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,8 +35,8 @@ import (
 // amViewers are the viewers of every cell; "" is anonymous.
 var amViewers = []string{"", "alice", "oadmin", "omember", "other"}
 
-// amMainRepos are the repositories of the repository-level cells.
-var amMainRepos = []string{"alice/apub", "alice/apriv", "acme/opub", "acme/opriv"}
+// amMainRepositories are the repositories of the repository-level cells.
+var amMainRepositories = []string{"alice/apub", "alice/apriv", "acme/opub", "acme/opriv"}
 
 // amAudience lists who may see each private repository; every other
 // repository is public.
@@ -119,33 +119,33 @@ func amMust(t *testing.T, srv *testkit.Server, login, mutation string, input map
 }
 
 const (
-	amCreateRepo   = `mutation($in: CreateRepositoryInput!) { createRepository(input: $in) { repository { nameWithOwner } } }`
-	amUpdateRepo   = `mutation($in: UpdateRepositoryInput!) { updateRepository(input: $in) { repository { nameWithOwner isPrivate description } } }`
-	amDeleteRepo   = `mutation($in: DeleteRepositoryInput!) { deleteRepository(input: $in) { deletedRepositoryId } }`
-	amForkRepo     = `mutation($in: ForkRepositoryInput!) { forkRepository(input: $in) { repository { nameWithOwner isPrivate parent { nameWithOwner } } } }`
-	amStar         = `mutation($in: StarRepositoryInput!) { starRepository(input: $in) { repository { nameWithOwner viewerHasStarred } } }`
-	amUnstar       = `mutation($in: StarRepositoryInput!) { unstarRepository(input: $in) { repository { nameWithOwner viewerHasStarred } } }`
-	amOpenIssue    = `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { number repository { nameWithOwner } } } }`
-	amEditIssue    = `mutation($in: EditIssueInput!) { editIssue(input: $in) { issue { number title repository { nameWithOwner } } } }`
-	amCloseIssue   = `mutation($in: CloseIssueInput!) { closeIssue(input: $in) { issue { number state } } }`
-	amReopenIssue  = `mutation($in: ReopenIssueInput!) { reopenIssue(input: $in) { issue { number state } } }`
-	amOpenPull     = `mutation($in: OpenPullRequestInput!) { openPullRequest(input: $in) { pullRequest { number repository { nameWithOwner } } } }`
-	amEditPull     = `mutation($in: EditPullRequestInput!) { editPullRequest(input: $in) { pullRequest { number title } } }`
-	amClosePull    = `mutation($in: PullRequestRefInput!) { closePullRequest(input: $in) { pullRequest { number state } } }`
-	amReopenPull   = `mutation($in: PullRequestRefInput!) { reopenPullRequest(input: $in) { pullRequest { number state } } }`
-	amMergePull    = `mutation($in: PullRequestRefInput!) { mergePullRequest(input: $in) { pullRequest { number state mergedBy { login } } } }`
-	amAddComment   = `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id body } } }`
-	amEditComment  = `mutation($in: EditCommentInput!) { editComment(input: $in) { comment { id body } } }`
-	amDelComment   = `mutation($in: DeleteCommentInput!) { deleteComment(input: $in) { deletedCommentId } }`
-	amAddReaction  = `mutation($in: ReactionInput!) { addReaction(input: $in) { subject { ... on Issue { number repository { nameWithOwner } } } reactionGroups { content count } } }`
-	amDelReaction  = `mutation($in: ReactionInput!) { removeReaction(input: $in) { subject { ... on Issue { number repository { nameWithOwner } } } } }`
-	amCreateOrg    = `mutation($in: CreateOrganizationInput!) { createOrganization(input: $in) { organization { login } } }`
-	amUpdateOrg    = `mutation($in: UpdateOrganizationInput!) { updateOrganization(input: $in) { organization { login description } } }`
-	amAddMember    = `mutation($in: AddMemberInput!) { addMember(input: $in) { member { login } role } }`
-	amChangeRole   = `mutation($in: ChangeMemberRoleInput!) { changeMemberRole(input: $in) { member { login } role } }`
-	amRemoveMember = `mutation($in: RemoveMemberInput!) { removeMember(input: $in) { organization { login } } }`
-	amCreateUser   = `mutation($in: CreateUserInput!) { createUser(input: $in) { user { login } } }`
-	amUpdateUser   = `mutation($in: UpdateProfileInput!) { updateProfile(input: $in) { user { login bio } } }`
+	amCreateRepository = `mutation($in: CreateRepositoryInput!) { createRepository(input: $in) { repository { nameWithOwner } } }`
+	amUpdateRepository = `mutation($in: UpdateRepositoryInput!) { updateRepository(input: $in) { repository { nameWithOwner isPrivate description } } }`
+	amDeleteRepository = `mutation($in: DeleteRepositoryInput!) { deleteRepository(input: $in) { deletedRepositoryId } }`
+	amForkRepository   = `mutation($in: ForkRepositoryInput!) { forkRepository(input: $in) { repository { nameWithOwner isPrivate parent { nameWithOwner } } } }`
+	amStar             = `mutation($in: StarRepositoryInput!) { starRepository(input: $in) { repository { nameWithOwner viewerHasStarred } } }`
+	amUnstar           = `mutation($in: StarRepositoryInput!) { unstarRepository(input: $in) { repository { nameWithOwner viewerHasStarred } } }`
+	amOpenIssue        = `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { number repository { nameWithOwner } } } }`
+	amEditIssue        = `mutation($in: EditIssueInput!) { editIssue(input: $in) { issue { number title repository { nameWithOwner } } } }`
+	amCloseIssue       = `mutation($in: CloseIssueInput!) { closeIssue(input: $in) { issue { number state } } }`
+	amReopenIssue      = `mutation($in: ReopenIssueInput!) { reopenIssue(input: $in) { issue { number state } } }`
+	amOpenPull         = `mutation($in: OpenPullRequestInput!) { openPullRequest(input: $in) { pullRequest { number repository { nameWithOwner } } } }`
+	amEditPull         = `mutation($in: EditPullRequestInput!) { editPullRequest(input: $in) { pullRequest { number title } } }`
+	amClosePull        = `mutation($in: PullRequestRefInput!) { closePullRequest(input: $in) { pullRequest { number state } } }`
+	amReopenPull       = `mutation($in: PullRequestRefInput!) { reopenPullRequest(input: $in) { pullRequest { number state } } }`
+	amMergePull        = `mutation($in: PullRequestRefInput!) { mergePullRequest(input: $in) { pullRequest { number state mergedBy { login } } } }`
+	amAddComment       = `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id body } } }`
+	amEditComment      = `mutation($in: EditCommentInput!) { editComment(input: $in) { comment { id body } } }`
+	amDelComment       = `mutation($in: DeleteCommentInput!) { deleteComment(input: $in) { deletedCommentId } }`
+	amAddReaction      = `mutation($in: ReactionInput!) { addReaction(input: $in) { subject { ... on Issue { number repository { nameWithOwner } } } reactionGroups { content count } } }`
+	amDelReaction      = `mutation($in: ReactionInput!) { removeReaction(input: $in) { subject { ... on Issue { number repository { nameWithOwner } } } } }`
+	amCreateOrg        = `mutation($in: CreateOrganizationInput!) { createOrganization(input: $in) { organization { login } } }`
+	amUpdateOrg        = `mutation($in: UpdateOrganizationInput!) { updateOrganization(input: $in) { organization { login description } } }`
+	amAddMember        = `mutation($in: AddMemberInput!) { addMember(input: $in) { member { login } role } }`
+	amChangeRole       = `mutation($in: ChangeMemberRoleInput!) { changeMemberRole(input: $in) { member { login } role } }`
+	amRemoveMember     = `mutation($in: RemoveMemberInput!) { removeMember(input: $in) { organization { login } } }`
+	amCreateUser       = `mutation($in: CreateUserInput!) { createUser(input: $in) { user { login } } }`
+	amUpdateUser       = `mutation($in: UpdateProfileInput!) { updateProfile(input: $in) { user { login bio } } }`
 )
 
 // amSeed builds the world described at the top of the file.
@@ -159,19 +159,19 @@ func amSeed(t *testing.T) *testkit.Server {
 	for _, m := range []string{"omember", "leaver"} {
 		amMust(t, srv, "oadmin", amAddMember, map[string]any{"organization": "acme", "login": m, "role": "MEMBER"}, nil)
 	}
-	amMust(t, srv, "alice", amCreateRepo, map[string]any{"name": "apub"}, nil)
-	amMust(t, srv, "alice", amCreateRepo, map[string]any{"name": "apriv", "isPrivate": true}, nil)
-	amMust(t, srv, "oadmin", amCreateRepo, map[string]any{"owner": "acme", "name": "opub", "isPrivate": true}, nil)
-	amMust(t, srv, "oadmin", amCreateRepo, map[string]any{"owner": "acme", "name": "opriv", "isPrivate": true}, nil)
-	amMust(t, srv, "omember", amForkRepo, map[string]any{"owner": "acme", "name": "opub"}, nil)
-	amMust(t, srv, "omember", amForkRepo, map[string]any{"owner": "acme", "name": "opriv"}, nil)
-	amMust(t, srv, "oadmin", amUpdateRepo, map[string]any{"owner": "acme", "name": "opub", "isPrivate": false}, nil)
-	amMust(t, srv, "other", amForkRepo, map[string]any{"owner": "acme", "name": "opub"}, nil)
-	amMust(t, srv, "alice", amCreateRepo, map[string]any{"name": "gone"}, nil)
+	amMust(t, srv, "alice", amCreateRepository, map[string]any{"name": "apub"}, nil)
+	amMust(t, srv, "alice", amCreateRepository, map[string]any{"name": "apriv", "isPrivate": true}, nil)
+	amMust(t, srv, "oadmin", amCreateRepository, map[string]any{"owner": "acme", "name": "opub", "isPrivate": true}, nil)
+	amMust(t, srv, "oadmin", amCreateRepository, map[string]any{"owner": "acme", "name": "opriv", "isPrivate": true}, nil)
+	amMust(t, srv, "omember", amForkRepository, map[string]any{"owner": "acme", "name": "opub"}, nil)
+	amMust(t, srv, "omember", amForkRepository, map[string]any{"owner": "acme", "name": "opriv"}, nil)
+	amMust(t, srv, "oadmin", amUpdateRepository, map[string]any{"owner": "acme", "name": "opub", "isPrivate": false}, nil)
+	amMust(t, srv, "other", amForkRepository, map[string]any{"owner": "acme", "name": "opub"}, nil)
+	amMust(t, srv, "alice", amCreateRepository, map[string]any{"name": "gone"}, nil)
 	amMust(t, srv, "other", amStar, map[string]any{"owner": "alice", "name": "gone"}, nil)
-	amMust(t, srv, "other", amForkRepo, map[string]any{"owner": "alice", "name": "gone"}, nil)
-	amMust(t, srv, "alice", amUpdateRepo, map[string]any{"owner": "alice", "name": "gone", "isPrivate": true}, nil)
-	for _, repo := range amMainRepos {
+	amMust(t, srv, "other", amForkRepository, map[string]any{"owner": "alice", "name": "gone"}, nil)
+	amMust(t, srv, "alice", amUpdateRepository, map[string]any{"owner": "alice", "name": "gone", "isPrivate": true}, nil)
+	for _, repo := range amMainRepositories {
 		owner, name := amSplit(repo)
 		a := amAuthor[repo]
 		ref := map[string]any{"owner": owner, "repository": name}
@@ -209,8 +209,8 @@ func amIssueID(t *testing.T, srv *testkit.Server, repo string) string {
 
 // Query cells.
 
-// amRepoQuery reads every path under a repository.
-const amRepoQuery = `query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) {
+// amRepositoryQuery reads every path under a repository.
+const amRepositoryQuery = `query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) {
   nameWithOwner isPrivate stargazerCount forkCount viewerHasStarred owner { login }
   issues(first: 10) { totalCount pageInfo { hasNextPage } nodes { number } }
   pullRequests(first: 10) { totalCount nodes { number } }
@@ -236,7 +236,7 @@ type amConn struct {
 	}
 }
 
-type amRepoData struct {
+type amRepositoryData struct {
 	Repository *struct {
 		NameWithOwner    string
 		IsPrivate        bool
@@ -269,9 +269,9 @@ type amRepoData struct {
 	}
 }
 
-// amRepoView is what a viewer sees of a repository, flattened for
+// amRepositoryView is what a viewer sees of a repository, flattened for
 // comparison; nil means "does not exist".
-type amRepoView struct {
+type amRepositoryView struct {
 	NameWithOwner                            string
 	IsPrivate, ViewerHasStarred              bool
 	Owner                                    string
@@ -311,12 +311,12 @@ func amNodes(c amConn, f func(n struct {
 	return out
 }
 
-func amFlatten(d amRepoData) *amRepoView {
+func amFlatten(d amRepositoryData) *amRepositoryView {
 	r := d.Repository
 	if r == nil {
 		return nil
 	}
-	v := &amRepoView{
+	v := &amRepositoryView{
 		NameWithOwner: r.NameWithOwner, IsPrivate: r.IsPrivate, ViewerHasStarred: r.ViewerHasStarred, Owner: r.Owner.Login,
 		StargazerCount: r.StargazerCount, ForkCount: r.ForkCount,
 		IssuesTotal: r.Issues.TotalCount, PullRequestsTotal: r.PullRequests.TotalCount, IssuesHasNext: r.Issues.PageInfo.HasNextPage,
@@ -339,7 +339,7 @@ func amFlatten(d amRepoData) *amRepoView {
 	}) string {
 		return n.Login
 	})
-	repoName := func(n struct {
+	repositoryName := func(n struct {
 		Number        int
 		Body          string
 		Login         string
@@ -348,7 +348,7 @@ func amFlatten(d amRepoData) *amRepoView {
 	}) string {
 		return n.NameWithOwner
 	}
-	v.Forks, v.FirstFork = amNodes(r.Forks, repoName), amNodes(r.FirstFork, repoName)
+	v.Forks, v.FirstFork = amNodes(r.Forks, repositoryName), amNodes(r.FirstFork, repositoryName)
 	if i := r.Issue; i != nil {
 		v.IssueTitle, v.IssueAuthor, v.IssueRepository, v.IssueHistory = i.Title, i.Author.Login, i.Repository.NameWithOwner, i.History.TotalCount
 		v.CommentsTotal = i.Comments.TotalCount
@@ -374,8 +374,8 @@ func amFlatten(d amRepoData) *amRepoView {
 	return v
 }
 
-// amExpectRepo is what viewer must see of main repository repo.
-func amExpectRepo(repo, viewer string) *amRepoView {
+// amExpectRepository is what viewer must see of main repository repo.
+func amExpectRepository(repo, viewer string) *amRepositoryView {
 	if !amSees(repo, viewer) {
 		return nil
 	}
@@ -384,7 +384,7 @@ func amExpectRepo(repo, viewer string) *amRepoView {
 	forks := amVisible(amForks[repo], viewer)
 	first := forks[:min(1, len(forks))]
 	_, private := amAudience[repo]
-	return &amRepoView{
+	return &amRepositoryView{
 		NameWithOwner: repo, IsPrivate: private, ViewerHasStarred: viewer == a, Owner: owner,
 		StargazerCount: 1, ForkCount: len(forks),
 		Issues: []int{1}, IssuesTotal: 1, PullRequests: []int{2, 3}, PullRequestsTotal: 2,
@@ -453,18 +453,18 @@ type amCell struct {
 func amQueryCells() []amCell {
 	var cells []amCell
 	for _, viewer := range amViewers {
-		for _, repo := range amMainRepos {
+		for _, repo := range amMainRepositories {
 			cells = append(cells, amCell{
 				name: "repository " + repo, viewer: viewer,
 				check: func(res *testkit.Response) (any, any, error) {
 					if len(res.Errors) > 0 {
 						return nil, nil, fmt.Errorf("errors %+v", res.Errors)
 					}
-					var d amRepoData
+					var d amRepositoryData
 					if err := json.Unmarshal(res.Data, &d); err != nil {
 						return nil, nil, err
 					}
-					return amFlatten(d), amExpectRepo(repo, viewer), nil
+					return amFlatten(d), amExpectRepository(repo, viewer), nil
 				},
 			})
 		}
@@ -541,7 +541,7 @@ func amQueryCells() []amCell {
 // amRun runs a query cell and compares.
 func amRun(t *testing.T, srv *testkit.Server, c amCell) (ok bool, msg string) {
 	t.Helper()
-	query := amRepoQuery
+	query := amRepositoryQuery
 	var vars map[string]any
 	name := c.name
 	if q, rest, found := strings.Cut(c.name, "\x00"); found {
@@ -615,8 +615,8 @@ func amForkRule(repo, viewer string) string {
 	return ""
 }
 
-// amRepoMutation is one repository-level mutation of the matrix.
-type amRepoMutation struct {
+// amRepositoryMutation is one repository-level mutation of the matrix.
+type amRepositoryMutation struct {
 	name     string
 	mutation string
 	rule     amRule
@@ -627,7 +627,7 @@ type amRepoMutation struct {
 	okCheck func(data string, repo, viewer string) error
 }
 
-func amRepoRef(_ *testing.T, _ *testkit.Server, repo, _ string) map[string]any {
+func amRepositoryRef(_ *testing.T, _ *testkit.Server, repo, _ string) map[string]any {
 	owner, name := amSplit(repo)
 	return map[string]any{"owner": owner, "name": name}
 }
@@ -655,12 +655,12 @@ func amThrowaway(prefix string) func(*testing.T, *testkit.Server, string, string
 		if owner != amAdmin[repo] {
 			in["owner"] = owner
 		}
-		amMust(t, srv, amAdmin[repo], amCreateRepo, in, nil)
+		amMust(t, srv, amAdmin[repo], amCreateRepository, in, nil)
 		return map[string]any{"owner": owner, "name": name}
 	}
 }
 
-func amRepoMutations() []amRepoMutation {
+func amRepositoryMutations() []amRepositoryMutation {
 	contains := func(s string) func(string, string, string) error {
 		return func(data, repo, viewer string) error {
 			s := strings.NewReplacer("REPO", repo, "VIEWER", viewer).Replace(s)
@@ -670,13 +670,13 @@ func amRepoMutations() []amRepoMutation {
 			return nil
 		}
 	}
-	return []amRepoMutation{
-		{"updateRepository (description)", amUpdateRepo, amAdminRule, func(t *testing.T, srv *testkit.Server, repo, viewer string) map[string]any {
-			in := amRepoRef(t, srv, repo, viewer)
+	return []amRepositoryMutation{
+		{"updateRepository (description)", amUpdateRepository, amAdminRule, func(t *testing.T, srv *testkit.Server, repo, viewer string) map[string]any {
+			in := amRepositoryRef(t, srv, repo, viewer)
 			in["description"] = "set by " + amName(viewer)
 			return in
 		}, contains(`"nameWithOwner":"REPO"`)},
-		{"updateRepository (visibility)", amUpdateRepo, amAdminRule, func(t *testing.T, srv *testkit.Server, repo, viewer string) map[string]any {
+		{"updateRepository (visibility)", amUpdateRepository, amAdminRule, func(t *testing.T, srv *testkit.Server, repo, viewer string) map[string]any {
 			in := amThrowaway("vis")(t, srv, repo, viewer)
 			_, private := amAudience[repo]
 			in["isPrivate"] = !private
@@ -688,10 +688,10 @@ func amRepoMutations() []amRepoMutation {
 			}
 			return nil
 		}},
-		{"deleteRepository", amDeleteRepo, amAdminRule, amThrowaway("del"), contains(`"deletedRepositoryId":"`)},
-		{"forkRepository", amForkRepo, amForkRule, amRepoRef, contains(`"parent":{"nameWithOwner":"REPO"}`)},
-		{"starRepository", amStar, amVisibleRule, amRepoRef, contains(`"viewerHasStarred":true`)},
-		{"unstarRepository", amUnstar, amVisibleRule, amRepoRef, contains(`"viewerHasStarred":false`)},
+		{"deleteRepository", amDeleteRepository, amAdminRule, amThrowaway("del"), contains(`"deletedRepositoryId":"`)},
+		{"forkRepository", amForkRepository, amForkRule, amRepositoryRef, contains(`"parent":{"nameWithOwner":"REPO"}`)},
+		{"starRepository", amStar, amVisibleRule, amRepositoryRef, contains(`"viewerHasStarred":true`)},
+		{"unstarRepository", amUnstar, amVisibleRule, amRepositoryRef, contains(`"viewerHasStarred":false`)},
 		{"openIssue", amOpenIssue, amVisibleRule, amWorkRef("title", "new"), contains(`"repository":{"nameWithOwner":"REPO"}`)},
 		{"editIssue", amEditIssue, amAuthorRule, amWorkRef("number", 1, "body", "edited"), contains(`"repository":{"nameWithOwner":"REPO"}`)},
 		{"closeIssue", amCloseIssue, amAuthorRule, amWorkRef("number", 1), contains(`"state":"CLOSED"`)},
@@ -824,8 +824,8 @@ func TestAccessMatrix(t *testing.T) {
 
 	t.Run("repository mutations", func(t *testing.T) {
 		n := 0
-		for _, m := range amRepoMutations() {
-			for _, repo := range amMainRepos {
+		for _, m := range amRepositoryMutations() {
+			for _, repo := range amMainRepositories {
 				for _, viewer := range amViewers {
 					input := m.input(t, srv, repo, viewer)
 					want := m.rule(repo, viewer)
@@ -879,7 +879,7 @@ func TestAccessMatrix(t *testing.T) {
 		// the projector applied the removal.
 		var last string
 		if !testkit.Poll(projectionDeadline, func() bool {
-			res := amClient(t, srv, "omember").MustDo(t, amRepoQuery, map[string]any{"owner": "acme", "name": "opriv"})
+			res := amClient(t, srv, "omember").MustDo(t, amRepositoryQuery, map[string]any{"owner": "acme", "name": "opriv"})
 			last = string(res.Body)
 			return string(res.Data) == `{"repository":null}` && len(res.Errors) == 0
 		}) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -37,10 +38,10 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 	for _, u := range []string{"f1", "f2"} {
 		domExec(t, srv, u, entities.ForkRepository{Owner: "octo", Name: "doomed", Actor: u})
 	}
-	domExec(t, srv, "s1", entities.OpenIssue{Actor: "s1", Repo: doomed, Title: "first"})
-	domExec(t, srv, "s2", entities.OpenIssue{Actor: "s2", Repo: doomed, Title: "second"})
-	domExec(t, srv, "s2", entities.CloseIssue{Actor: "s2", Repo: doomed, Number: 2})
-	domExec(t, srv, "f1", entities.OpenPullRequest{Actor: "f1", Repo: doomed, Title: "fix", HeadRef: "fix", BaseRef: "main"})
+	domExec(t, srv, "s1", entities.OpenIssue{Actor: "s1", Repository: doomed, Title: "first"})
+	domExec(t, srv, "s2", entities.OpenIssue{Actor: "s2", Repository: doomed, Title: "second"})
+	domExec(t, srv, "s2", entities.CloseIssue{Actor: "s2", Repository: doomed, Number: 2})
+	domExec(t, srv, "f1", entities.OpenPullRequest{Actor: "f1", Repository: doomed, Title: "fix", HeadRef: "fix", BaseRef: "main"})
 	var commentIDs []string
 	for i, u := range []string{"s2", "s3", "f1"} {
 		id := entities.NewCommentLocalID(time.Now(), [10]byte{byte(i)})
@@ -48,7 +49,7 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 		if u == "f1" {
 			n = 3
 		}
-		domExec(t, srv, u, entities.AddComment{Actor: u, Repo: doomed, Number: n, ID: id, Body: "comment by " + u})
+		domExec(t, srv, u, entities.AddComment{Actor: u, Repository: doomed, Number: n, ID: id, Body: "comment by " + u})
 		commentIDs = append(commentIDs, id)
 	}
 	issue1, pr3 := entities.NewIssueID(doomed, 1), entities.NewPullRequestID(doomed, 3)
@@ -93,11 +94,11 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 		counter     string
 	}
 	lists := []list{
-		{"owner's repositories", `{ user(login: "octo") { conn: repositories(first: 10) { totalCount edges { cursor node { name } } } } }`, []string{"user", "conn"}, "name", []string{"keeper", "doomed"}, []string{"keeper"}, table.AccountKey("octo"), table.ReadRepositoryCount},
-		{"parent's forks", `{ repository(owner: "up", name: "doomed") { conn: forks(first: 10) { totalCount edges { cursor node { nameWithOwner } } } } }`, []string{"repository", "conn"}, "nameWithOwner", []string{"octo/doomed"}, nil, table.RepositoryKey("up", "doomed"), table.ReadForkCount},
+		{"owner's repositories", `{ user(login: "octo") { conn: repositories(first: 10) { totalCount edges { cursor node { name } } } } }`, []string{"user", "conn"}, "name", []string{"keeper", "doomed"}, []string{"keeper"}, table.AccountKey("octo"), readmodel.AttrRepositoryCount},
+		{"parent's forks", `{ repository(owner: "up", name: "doomed") { conn: forks(first: 10) { totalCount edges { cursor node { nameWithOwner } } } } }`, []string{"repository", "conn"}, "nameWithOwner", []string{"octo/doomed"}, nil, table.RepositoryKey("up", "doomed"), readmodel.AttrForkCount},
 	}
 	for _, s := range stargazers {
-		lists = append(lists, list{s + "'s starred repositories", fmt.Sprintf(`{ user(login: %q) { conn: starredRepositories(first: 10) { totalCount edges { cursor node { nameWithOwner } } } } }`, s), []string{"user", "conn"}, "nameWithOwner", []string{"octo/doomed", "octo/keeper"}, []string{"octo/keeper"}, table.AccountKey(s), table.ReadStarredCount})
+		lists = append(lists, list{s + "'s starred repositories", fmt.Sprintf(`{ user(login: %q) { conn: starredRepositories(first: 10) { totalCount edges { cursor node { nameWithOwner } } } } }`, s), []string{"user", "conn"}, "nameWithOwner", []string{"octo/keeper", "octo/doomed"}, []string{"octo/keeper"}, table.AccountKey(s), readmodel.AttrStarredCount})
 	}
 	checkLists := func(t *testing.T, after bool) {
 		for _, l := range lists {
@@ -118,21 +119,21 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 	}
 	// Every collection a purge must empty, each shown to hold items before
 	// the delete, so that a wrong key or prefix cannot pass for a purge.
-	repoPK := string(table.RepoPartition("octo", "doomed"))
+	repositoryPK := string(table.RepositoryPartition("octo", "doomed"))
 	idx, pk, prefix := table.Stargazers("octo", "doomed")
 	fidx, fpk, fprefix := table.ForksOf("octo", "doomed")
-	iidx, ipk, iprefix := table.IssuesOfRepo("ISSUE", "octo", "doomed", "")
-	pidx, ppk, pprefix := table.IssuesOfRepo("PR", "octo", "doomed", "")
-	oidx, opk, oprefix := table.IssuesOfRepo("ISSUE", "octo", "doomed", "OPEN")
+	iidx, ipk, iprefix := table.IssuesOfRepository("ISSUE", "octo", "doomed", "")
+	pidx, ppk, pprefix := table.IssuesOfRepository("PR", "octo", "doomed", "")
+	oidx, opk, oprefix := table.IssuesOfRepository("ISSUE", "octo", "doomed", "OPEN")
 	collections := []struct{ name, index, pk, prefix string }{
 		{"stargazers", idx, pk, prefix},
 		{"forks", fidx, fpk, fprefix},
 		{"issues", iidx, ipk, iprefix},
 		{"open issues", oidx, opk, oprefix},
 		{"pull requests", pidx, ppk, pprefix},
-		{"comments", "", repoPK, "ISSUE#"},
-		{"comment reactions", "", repoPK, "REACTION#"},
-		{"the repository item", "", repoPK, repoPK},
+		{"comments", "", repositoryPK, "ISSUE#"},
+		{"comment reactions", "", repositoryPK, "REACTION#"},
+		{"the repository item", "", repositoryPK, repositoryPK},
 	}
 	for _, s := range stargazers {
 		spk, sprefix := table.StarsOfUser(s, "octo", "doomed")
@@ -228,7 +229,7 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 			p    table.Partition
 			want []string
 		}{
-			{table.RepoPartition("octo", "doomed"), []string{"RepositoryForked", "RepositoryDeleted"}},
+			{table.RepositoryPartition("octo", "doomed"), []string{"RepositoryForked", "RepositoryDeleted"}},
 			{table.IssuePartition("octo", "doomed", 1), []string{"IssueOpened"}},
 			{table.IssuePartition("octo", "doomed", 2), []string{"IssueOpened", "IssueClosed"}},
 			{table.PullRequestPartition("octo", "doomed", 3), []string{"PullRequestOpened"}},
@@ -236,7 +237,7 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 			{table.CommentPartition("octo", "doomed", 3, commentIDs[2]), []string{"CommentAdded"}},
 			{table.StarPartition("s2", "octo", "doomed"), []string{"Starred"}},
 			{table.ReactionPartition(table.IssuePartition("octo", "doomed", 1), "s3", "HEART"), []string{"ReactionAdded"}},
-			{table.RepoPartition("f1", "doomed"), []string{"RepositoryForked"}},
+			{table.RepositoryPartition("f1", "doomed"), []string{"RepositoryForked"}},
 		}
 		for _, l := range logs {
 			t.Run(string(l.p), func(t *testing.T) {

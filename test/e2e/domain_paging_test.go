@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -76,10 +77,10 @@ func TestDomainPaging(t *testing.T) {
 	const issues = 260
 	var all, open, closed []string
 	for n := 1; n <= issues; n++ {
-		domExec(t, srv, users[n%10], entities.OpenIssue{Actor: users[n%10], Repo: big, Title: fmt.Sprintf("issue %d", n)})
+		domExec(t, srv, users[n%10], entities.OpenIssue{Actor: users[n%10], Repository: big, Title: fmt.Sprintf("issue %d", n)})
 		all = append(all, fmt.Sprint(n))
 		if n%2 == 0 {
-			domExec(t, srv, "owner", entities.CloseIssue{Actor: "owner", Repo: big, Number: n})
+			domExec(t, srv, "owner", entities.CloseIssue{Actor: "owner", Repository: big, Number: n})
 			closed = append(closed, fmt.Sprint(n))
 		} else {
 			open = append([]string{fmt.Sprint(n)}, open...)
@@ -91,17 +92,17 @@ func TestDomainPaging(t *testing.T) {
 	for i := range 200 {
 		n := issues + 1 + i
 		author := users[20+i%10]
-		domExec(t, srv, author, entities.OpenPullRequest{Actor: author, Repo: big, Title: fmt.Sprintf("pr %d", n), HeadRef: fmt.Sprintf("topic-%d", n), BaseRef: "main"})
+		domExec(t, srv, author, entities.OpenPullRequest{Actor: author, Repository: big, Title: fmt.Sprintf("pr %d", n), HeadRef: fmt.Sprintf("topic-%d", n), BaseRef: "main"})
 		pulls = append(pulls, fmt.Sprint(n))
 		switch i % 4 {
 		case 1:
-			domExec(t, srv, author, entities.ClosePullRequest{Actor: author, Repo: big, Number: n})
+			domExec(t, srv, author, entities.ClosePullRequest{Actor: author, Repository: big, Number: n})
 		case 2:
-			domExec(t, srv, "owner", entities.MergePullRequest{Actor: "owner", Repo: big, Number: n})
+			domExec(t, srv, "owner", entities.MergePullRequest{Actor: "owner", Repository: big, Number: n})
 			openOrMerged = append(openOrMerged, fmt.Sprint(n))
 		case 3:
-			domExec(t, srv, author, entities.ClosePullRequest{Actor: author, Repo: big, Number: n})
-			domExec(t, srv, author, entities.ReopenPullRequest{Actor: author, Repo: big, Number: n})
+			domExec(t, srv, author, entities.ClosePullRequest{Actor: author, Repository: big, Number: n})
+			domExec(t, srv, author, entities.ReopenPullRequest{Actor: author, Repository: big, Number: n})
 			fallthrough
 		default:
 			openOrMerged = append(openOrMerged, fmt.Sprint(n))
@@ -122,13 +123,15 @@ func TestDomainPaging(t *testing.T) {
 		lastID = id
 		body := fmt.Sprintf("comment %03d", i)
 		author := users[i%7]
-		domExec(t, srv, author, entities.AddComment{Actor: author, Repo: big, Number: 2, ID: id, Body: body})
+		domExec(t, srv, author, entities.AddComment{Actor: author, Repository: big, Number: 2, ID: id, Body: body})
 		comments = append(comments, body)
 	}
-	// Stargazers (by login) and forks (by owner login), made in shuffled
-	// order so that the order listed is not the order of creation.
+	// Stargazers (newest star first) and forks (by owner login), made in
+	// shuffled order so that neither order is the accounts' order.
+	var gazers []string
 	for _, u := range shuffled(users) {
 		domExec(t, srv, u, entities.StarRepository{Owner: "owner", Name: "big", Actor: u})
+		gazers = append([]string{u}, gazers...)
 	}
 	forkers := users[:105]
 	var forks []string
@@ -156,11 +159,11 @@ func TestDomainPaging(t *testing.T) {
 	// An owner with 105 repositories (recently updated first), a few
 	// updated after creation, all starred by fan (by owner and name).
 	var touched []string // oldest change first
-	var repoNames []string
+	var repositoryNames []string
 	for i := range 105 {
-		repoNames = append(repoNames, fmt.Sprintf("r%03d", i))
+		repositoryNames = append(repositoryNames, fmt.Sprintf("r%03d", i))
 	}
-	for _, name := range shuffled(repoNames) {
+	for _, name := range shuffled(repositoryNames) {
 		domExec(t, srv, "hoarder", entities.CreateRepository{Owner: "hoarder", Name: name, Actor: "hoarder"})
 		touched = append(touched, name)
 	}
@@ -179,12 +182,10 @@ func TestDomainPaging(t *testing.T) {
 	for i := len(touched) - 1; i >= 0; i-- {
 		recent = append(recent, touched[i])
 	}
-	var starred []string
-	for _, name := range shuffled(repoNames) {
+	var starred []string // newest star first
+	for _, name := range shuffled(repositoryNames) {
 		domExec(t, srv, "fan", entities.StarRepository{Owner: "hoarder", Name: name, Actor: "fan"})
-	}
-	for _, name := range repoNames {
-		starred = append(starred, "hoarder/"+name)
+		starred = append([]string{"hoarder/" + name}, starred...)
 	}
 	aggregates := testkit.AwaitProjected(t, srv, 90*time.Second)
 	t.Logf("set-up: %d aggregates written and projected in %v", aggregates, time.Since(start).Round(time.Millisecond))
@@ -203,21 +204,21 @@ func TestDomainPaging(t *testing.T) {
 		}
 	}
 	bigKey := table.RepositoryKey("owner", "big")
-	repoBig := `repository(owner: "owner", name: "big") { %s }`
+	repositoryBig := `repository(owner: "owner", name: "big") { %s }`
 	cases := []domPagingCase{
-		{"open issues, newest first", repoBig, []string{"repository", "conn"}, "issues", "states: [OPEN]", "number", open, counter(bigKey, table.ReadOpenIssueCount)},
-		{"closed issues, by number", repoBig, []string{"repository", "conn"}, "issues", "states: [CLOSED]", "number", closed, counter(bigKey, table.ReadClosedIssueCount)},
-		{"all issues, by number", repoBig, []string{"repository", "conn"}, "issues", "", "number", all, counter(bigKey, table.ReadOpenIssueCount, table.ReadClosedIssueCount)},
-		{"pull requests, by number", repoBig, []string{"repository", "conn"}, "pullRequests", "", "number", pulls, counter(bigKey, table.ReadOpenPullCount, table.ReadClosedPullCount, table.ReadMergedPullCount)},
-		{"open and merged pull requests, by number", repoBig, []string{"repository", "conn"}, "pullRequests", "states: [MERGED, OPEN]", "number", openOrMerged, counter(bigKey, table.ReadOpenPullCount, table.ReadMergedPullCount)},
-		{"open pull requests, newest first", repoBig, []string{"repository", "conn"}, "pullRequests", "states: [OPEN]", "number", openPulls, counter(bigKey, table.ReadOpenPullCount)},
-		{"comments of an issue, oldest first", `repository(owner: "owner", name: "big") { issue(number: 2) { %s } }`, []string{"repository", "issue", "conn"}, "comments", "", "body", comments, counter(table.IssueKey("owner", "big", 2), table.ReadCommentCount)},
-		{"stargazers, by login", repoBig, []string{"repository", "conn"}, "stargazers", "", "login", users, counter(bigKey, table.ReadStargazerCount)},
-		{"forks, by owner", repoBig, []string{"repository", "conn"}, "forks", "", "nameWithOwner", forks, counter(bigKey, table.ReadForkCount)},
-		{"starred repositories, by owner and name", `user(login: "fan") { %s }`, []string{"user", "conn"}, "starredRepositories", "", "nameWithOwner", starred, counter(table.AccountKey("fan"), table.ReadStarredCount)},
-		{"organization members, by login", `organization(login: "guild") { %s }`, []string{"organization", "conn"}, "members", "", "login", members, counter(table.AccountKey("guild"), table.ReadMemberCount)},
-		{"user organizations, by login", `user(login: "joiner") { %s }`, []string{"user", "conn"}, "organizations", "", "login", orgs, counter(table.AccountKey("joiner"), table.ReadOrganizationCount)},
-		{"owner repositories, recently updated first", `user(login: "hoarder") { %s }`, []string{"user", "conn"}, "repositories", "", "name", recent, counter(table.AccountKey("hoarder"), table.ReadRepositoryCount)},
+		{"open issues, newest first", repositoryBig, []string{"repository", "conn"}, "issues", "states: [OPEN]", "number", open, counter(bigKey, readmodel.AttrOpenIssueCount)},
+		{"closed issues, by number", repositoryBig, []string{"repository", "conn"}, "issues", "states: [CLOSED]", "number", closed, counter(bigKey, readmodel.AttrClosedIssueCount)},
+		{"all issues, by number", repositoryBig, []string{"repository", "conn"}, "issues", "", "number", all, counter(bigKey, readmodel.AttrOpenIssueCount, readmodel.AttrClosedIssueCount)},
+		{"pull requests, by number", repositoryBig, []string{"repository", "conn"}, "pullRequests", "", "number", pulls, counter(bigKey, readmodel.AttrOpenPullCount, readmodel.AttrClosedPullCount, readmodel.AttrMergedPullCount)},
+		{"open and merged pull requests, by number", repositoryBig, []string{"repository", "conn"}, "pullRequests", "states: [MERGED, OPEN]", "number", openOrMerged, counter(bigKey, readmodel.AttrOpenPullCount, readmodel.AttrMergedPullCount)},
+		{"open pull requests, newest first", repositoryBig, []string{"repository", "conn"}, "pullRequests", "states: [OPEN]", "number", openPulls, counter(bigKey, readmodel.AttrOpenPullCount)},
+		{"comments of an issue, oldest first", `repository(owner: "owner", name: "big") { issue(number: 2) { %s } }`, []string{"repository", "issue", "conn"}, "comments", "", "body", comments, counter(table.IssueKey("owner", "big", 2), readmodel.AttrCommentCount)},
+		{"stargazers, newest first", repositoryBig, []string{"repository", "conn"}, "stargazers", "", "login", gazers, counter(bigKey, readmodel.AttrStargazerCount)},
+		{"forks, by owner", repositoryBig, []string{"repository", "conn"}, "forks", "", "nameWithOwner", forks, counter(bigKey, readmodel.AttrForkCount)},
+		{"starred repositories, newest first", `user(login: "fan") { %s }`, []string{"user", "conn"}, "starredRepositories", "", "nameWithOwner", starred, counter(table.AccountKey("fan"), readmodel.AttrStarredCount)},
+		{"organization members, by login", `organization(login: "guild") { %s }`, []string{"organization", "conn"}, "members", "", "login", members, counter(table.AccountKey("guild"), readmodel.AttrMemberCount)},
+		{"user organizations, by login", `user(login: "joiner") { %s }`, []string{"user", "conn"}, "organizations", "", "login", orgs, counter(table.AccountKey("joiner"), readmodel.AttrOrganizationCount)},
+		{"owner repositories, recently updated first", `user(login: "hoarder") { %s }`, []string{"user", "conn"}, "repositories", "", "name", recent, counter(table.AccountKey("hoarder"), readmodel.AttrRepositoryCount)},
 	}
 	c := srv.GraphQL
 	first := map[string]domPage{} // each case's first forward page
@@ -363,9 +364,9 @@ func TestDomainPaging(t *testing.T) {
 		{"issues cursor in pull requests", "all issues, by number", "pull requests, by number", [2]string{}},
 		{"issues cursor of another repository", "all issues, by number", "all issues, by number", [2]string{`name: "big"`, `name: "small"`}},
 		{"comments cursor of another issue", "comments of an issue, oldest first", "comments of an issue, oldest first", [2]string{"issue(number: 2)", "issue(number: 1)"}},
-		{"stargazers cursor in forks", "stargazers, by login", "forks, by owner", [2]string{}},
+		{"stargazers cursor in forks", "stargazers, newest first", "forks, by owner", [2]string{}},
 		{"members cursor in organizations", "organization members, by login", "user organizations, by login", [2]string{}},
-		{"starred repositories cursor of another user", "starred repositories, by owner and name", "starred repositories, by owner and name", [2]string{`login: "fan"`, `login: "owner"`}},
+		{"starred repositories cursor of another user", "starred repositories, newest first", "starred repositories, newest first", [2]string{`login: "fan"`, `login: "owner"`}},
 		{"repositories cursor of another owner", "owner repositories, recently updated first", "owner repositories, recently updated first", [2]string{`login: "hoarder"`, `login: "fan"`}},
 		{"organizations cursor of another user", "user organizations, by login", "user organizations, by login", [2]string{`login: "joiner"`, `login: "owner"`}},
 	}

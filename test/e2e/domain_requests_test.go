@@ -38,12 +38,12 @@ func domNestedSetup(tb testing.TB, srv *testkit.Server) {
 	k := 0
 	for n := 1; n <= domNestedIssues; n++ {
 		a := authors[n%len(authors)]
-		domExec(tb, srv, a, entities.OpenIssue{Actor: a, Repo: repo, Title: fmt.Sprintf("issue %d", n)})
+		domExec(tb, srv, a, entities.OpenIssue{Actor: a, Repository: repo, Title: fmt.Sprintf("issue %d", n)})
 		for j := range domNestedComments {
 			c := commenters[k%len(commenters)]
 			var e [10]byte
 			e[9] = byte(k)
-			domExec(tb, srv, c, entities.AddComment{Actor: c, Repo: repo, Number: n, ID: entities.NewCommentLocalID(time.Now(), e), Body: fmt.Sprintf("comment %d on %d", j, n)})
+			domExec(tb, srv, c, entities.AddComment{Actor: c, Repository: repo, Number: n, ID: entities.NewCommentLocalID(time.Now(), e), Body: fmt.Sprintf("comment %d on %d", j, n)})
 			k++
 		}
 	}

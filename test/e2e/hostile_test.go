@@ -64,7 +64,7 @@ func TestHostileRequests(t *testing.T) {
 	srv := testkit.Start(t, testkit.Options{})
 	createUser(t, srv, map[string]any{"login": "victim"})
 	createUser(t, srv, map[string]any{"login": "starrer"})
-	repoData(t, srv, "victim", repoCreateMutation, in("name", "repo"))
+	repositoryData(t, srv, "victim", repositoryCreateMutation, in("name", "repo"))
 	// The aliased mutations are sent by a signed-in user who may star the
 	// repository, so only the complexity limit keeps them from running.
 	starrer := srv.As(t, "starrer")

@@ -20,7 +20,7 @@ func TestRequestHardening(t *testing.T) {
 	createUser(t, srv, map[string]any{"login": "hard"})
 	hard := srv.As(t, "hard")
 	hard.MustDo(t, `mutation { createRepository(input: {name: "repo"}) { repository { name } } }`, nil)
-	repoAwait(t, srv, "hard", `{ repository(owner: "hard", name: "repo") { name } }`, nil, `"name":"repo"`)
+	repositoryAwait(t, srv, "hard", `{ repository(owner: "hard", name: "repo") { name } }`, nil, `"name":"repo"`)
 
 	t.Run("trailing data after the JSON body", func(t *testing.T) {
 		for _, body := range []string{

@@ -104,21 +104,21 @@ func TestIdempotentMutations(t *testing.T) {
 
 	t.Run("sequential createRepository", func(t *testing.T) {
 		input := map[string]any{"name": "seq", "description": "d", "idempotencyKey": "create-seq"}
-		first, code := idemSend(t, srv, "idem", repoCreateMutation, input)
+		first, code := idemSend(t, srv, "idem", repositoryCreateMutation, input)
 		if code != "" {
 			t.Fatalf("first: %s", code)
 		}
 		for i := range 3 {
-			again, code := idemSend(t, srv, "idem", repoCreateMutation, input)
+			again, code := idemSend(t, srv, "idem", repositoryCreateMutation, input)
 			if code != "" || again != first {
 				t.Fatalf("retry %d: %s %s, want %s", i, again, code, first)
 			}
 		}
-		if n := idemEvents(t, srv, table.RepoPartition("idem", "seq")); n != 1 {
+		if n := idemEvents(t, srv, table.RepositoryPartition("idem", "seq")); n != 1 {
 			t.Fatalf("repository events = %d, want 1", n)
 		}
 		// Without a key the same request is a new one: ALREADY_EXISTS.
-		if _, code := idemSend(t, srv, "idem", repoCreateMutation, map[string]any{"name": "seq"}); code != "ALREADY_EXISTS" {
+		if _, code := idemSend(t, srv, "idem", repositoryCreateMutation, map[string]any{"name": "seq"}); code != "ALREADY_EXISTS" {
 			t.Fatalf("without a key: %s, want ALREADY_EXISTS", code)
 		}
 	})
@@ -145,7 +145,7 @@ func TestIdempotentMutations(t *testing.T) {
 		if c2, _ := idemSend(t, srv, "idem", add, cin); c2 != c1 {
 			t.Fatalf("addComment retry %s, want %s", c2, c1)
 		}
-		repoAwait(t, srv, "idem", `{ repository(owner: "idem", name: "seq") { issue(number: 1) { comments(first: 10) { totalCount } } } }`, nil, `"totalCount":1`)
+		repositoryAwait(t, srv, "idem", `{ repository(owner: "idem", name: "seq") { issue(number: 1) { comments(first: 10) { totalCount } } } }`, nil, `"totalCount":1`)
 	})
 
 	t.Run("concurrent duplicates", func(t *testing.T) {
@@ -159,13 +159,13 @@ func TestIdempotentMutations(t *testing.T) {
 		if !strings.Contains(payloads[0], `"number":2`) || idemEvents(t, srv, table.IssuePartition("idem", "seq", 3)) != 0 {
 			t.Fatalf("openIssue duplicates opened more than issue #2: %s", payloads[0])
 		}
-		payloads = idemConcurrently(t, srv, n, "other", repoStarMutation, map[string]any{"owner": "idem", "name": "seq", "idempotencyKey": "star-race"})
+		payloads = idemConcurrently(t, srv, n, "other", repositoryStarMutation, map[string]any{"owner": "idem", "name": "seq", "idempotencyKey": "star-race"})
 		idemAllEqual(t, "starRepository", payloads)
 		if n := idemEvents(t, srv, table.StarPartition("other", "idem", "seq")); n != 1 {
 			t.Fatalf("star events = %d, want 1", n)
 		}
 		// One comment was added by the racing copies.
-		got := repoAwait(t, srv, "idem", `{ repository(owner: "idem", name: "seq") { issue(number: 1) { comments(first: 10) { totalCount nodes { body } } } } }`, nil, `"totalCount":2`)
+		got := repositoryAwait(t, srv, "idem", `{ repository(owner: "idem", name: "seq") { issue(number: 1) { comments(first: 10) { totalCount nodes { body } } } } }`, nil, `"totalCount":2`)
 		if strings.Count(got, "racing") != 1 {
 			t.Fatalf("comments %s, want one racing comment", got)
 		}
@@ -182,7 +182,7 @@ func TestIdempotentMutations(t *testing.T) {
 			t.Fatalf("another input: %+v, want BAD_USER_INPUT on idempotencyKey", res.Errors)
 		}
 		// Another mutation with the same key is another request too.
-		if _, code := idemSend(t, srv, "idem", repoCreateMutation, map[string]any{"name": "x", "idempotencyKey": "profile"}); code != "BAD_USER_INPUT" {
+		if _, code := idemSend(t, srv, "idem", repositoryCreateMutation, map[string]any{"name": "x", "idempotencyKey": "profile"}); code != "BAD_USER_INPUT" {
 			t.Fatalf("another mutation: %s, want BAD_USER_INPUT", code)
 		}
 		if after := idemEvents(t, srv, table.AccountPartition("idem")); after != before {
@@ -196,11 +196,11 @@ func TestIdempotentMutations(t *testing.T) {
 
 	t.Run("invalid keys", func(t *testing.T) {
 		for _, key := range []string{"", "has space", strings.Repeat("k", 256)} {
-			if _, code := idemSend(t, srv, "idem", repoCreateMutation, map[string]any{"name": "never", "idempotencyKey": key}); code != "BAD_USER_INPUT" {
+			if _, code := idemSend(t, srv, "idem", repositoryCreateMutation, map[string]any{"name": "never", "idempotencyKey": key}); code != "BAD_USER_INPUT" {
 				t.Errorf("key %q: %s, want BAD_USER_INPUT", key, code)
 			}
 		}
-		if n := idemEvents(t, srv, table.RepoPartition("idem", "never")); n != 0 {
+		if n := idemEvents(t, srv, table.RepositoryPartition("idem", "never")); n != 0 {
 			t.Fatalf("an invalid key ran the mutation")
 		}
 	})

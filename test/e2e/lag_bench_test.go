@@ -226,15 +226,15 @@ func readUpdatedAt(ctx context.Context, srv *testkit.Server, ps []pendingRead) m
 		for i, l := range chunk {
 			keys[i] = table.AccountKey(l).AV()
 		}
-		req := map[string]types.KeysAndAttributes{srv.Table(): {Keys: keys, ProjectionExpression: aws.String("#l, #u"), ExpressionAttributeNames: map[string]string{"#l": table.ReadLogin, "#u": table.ReadUpdatedAt}}}
+		req := map[string]types.KeysAndAttributes{srv.Table(): {Keys: keys, ProjectionExpression: aws.String("#l, #u"), ExpressionAttributeNames: map[string]string{"#l": "login", "#u": "updatedAt"}}}
 		for len(req) > 0 {
 			res, err := srv.DB().BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 			if err != nil {
 				return seen
 			}
 			for _, it := range res.Responses[srv.Table()] {
-				if t, err := time.Parse(time.RFC3339Nano, testkit.S(it, table.ReadUpdatedAt)); err == nil {
-					seen[testkit.S(it, table.ReadLogin)] = t
+				if t, err := time.Parse(time.RFC3339Nano, testkit.S(it, "updatedAt")); err == nil {
+					seen[testkit.S(it, "login")] = t
 				}
 			}
 			req = res.UnprocessedKeys

@@ -44,7 +44,7 @@ func TestLookAlikeIdentifiersAreRefused(t *testing.T) {
 	srv := testkit.Start(t, testkit.Options{})
 	createUser(t, srv, map[string]any{"login": "kevin"})
 	kev := srv.As(t, "kevin")
-	trustOK(t, kev, repoCreateMutation, in("name", "kit"))
+	trustOK(t, kev, repositoryCreateMutation, in("name", "kit"))
 	trustOK(t, kev, `mutation { createOrganization(input: {login: "kacme"}) { organization { login } } }`, nil)
 	trustOK(t, kev, `mutation { openIssue(input: {owner: "kevin", repository: "kit", title: "t"}) { issue { number } } }`, nil)
 	schema := introspect(t, srv)

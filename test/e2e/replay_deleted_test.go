@@ -13,14 +13,14 @@ import (
 // run once with an idempotency key by a user who keeps every right, with
 // texts that carry a marker; then what the payloads show is deleted — a
 // comment (marker replayDelComment), then the repository (marker
-// replayDelRepo) — and every mutation is replayed with its whole payload
+// replayDelRepository) — and every mutation is replayed with its whole payload
 // tree selected. A replay reflects the present: no deleted text may come
 // back, and a replay whose payload was the deleted entity is NOT_FOUND, as
 // a query finds it missing.
 
 const (
-	replayDelComment = "DELC~"
-	replayDelRepo    = "DELR~"
+	replayDelComment    = "DELC~"
+	replayDelRepository = "DELR~"
 )
 
 func TestReplaysShowNothingDeleted(t *testing.T) {
@@ -40,7 +40,7 @@ func TestReplaysShowNothingDeleted(t *testing.T) {
 	}
 	const addComment = `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id } } }`
 	const deleteComment = `mutation($in: DeleteCommentInput!) { deleteComment(input: $in) { deletedCommentId } }`
-	const deleteRepo = `mutation($in: DeleteRepositoryInput!) { deleteRepository(input: $in) { deletedRepositoryId } }`
+	const deleteRepository = `mutation($in: DeleteRepositoryInput!) { deleteRepository(input: $in) { deletedRepositoryId } }`
 
 	createUser(t, srv, map[string]any{"login": "pal"})
 	rec("createUser", "dora", "user { login }", map[string]any{"login": "dora"})
@@ -54,18 +54,24 @@ func TestReplaysShowNothingDeleted(t *testing.T) {
 	// Forked before the description is marked: a fork copies it, and
 	// the fork is not deleted with its parent.
 	rec("forkRepository", "pal", "repository { name }", map[string]any{"owner": "dora", "name": "gone"})
-	rec("updateRepository", "dora", "repository { name }", map[string]any{"owner": "dora", "name": "gone", "description": replayDelRepo + "-desc"})
+	rec("updateRepository", "dora", "repository { name }", map[string]any{"owner": "dora", "name": "gone", "description": replayDelRepository + "-desc"})
 	rec("starRepository", "pal", "repository { name }", map[string]any{"owner": "dora", "name": "gone"})
 	rec("unstarRepository", "pal", "repository { name }", map[string]any{"owner": "dora", "name": "gone"})
-	rec("openIssue", "dora", "issue { id }", map[string]any{"owner": "dora", "repository": "gone", "title": replayDelRepo + "-issue"})
-	rec("editIssue", "dora", "issue { id }", map[string]any{"owner": "dora", "repository": "gone", "number": 1, "body": replayDelRepo + "-issue-body"})
+	issueID := trustPath(rec("openIssue", "dora", "issue { id }", map[string]any{"owner": "dora", "repository": "gone", "title": replayDelRepository + "-issue"}), "openIssue.issue.id")
+	rec("editIssue", "dora", "issue { id }", map[string]any{"owner": "dora", "repository": "gone", "number": 1, "body": replayDelRepository + "-issue-body"})
 	rec("closeIssue", "dora", "issue { id }", map[string]any{"owner": "dora", "repository": "gone", "number": 1})
 	rec("reopenIssue", "dora", "issue { id }", map[string]any{"owner": "dora", "repository": "gone", "number": 1})
-	rec("openPullRequest", "dora", "pullRequest { number }", map[string]any{"owner": "dora", "repository": "gone", "title": replayDelRepo + "-pr", "headRef": "f", "baseRef": "main"})
-	rec("editPullRequest", "dora", "pullRequest { number }", map[string]any{"owner": "dora", "repository": "gone", "number": 2, "body": replayDelRepo + "-pr-body"})
+	rec("openPullRequest", "dora", "pullRequest { number }", map[string]any{"owner": "dora", "repository": "gone", "title": replayDelRepository + "-pr", "headRef": "f", "baseRef": "main"})
+	rec("editPullRequest", "dora", "pullRequest { number }", map[string]any{"owner": "dora", "repository": "gone", "number": 2, "body": replayDelRepository + "-pr-body"})
 	rec("closePullRequest", "dora", "pullRequest { number }", map[string]any{"owner": "dora", "repository": "gone", "number": 2})
 	rec("reopenPullRequest", "dora", "pullRequest { number }", map[string]any{"owner": "dora", "repository": "gone", "number": 2})
 	rec("mergePullRequest", "dora", "pullRequest { number }", map[string]any{"owner": "dora", "repository": "gone", "number": 2})
+	labelID := trustPath(rec("createLabel", "dora", "label { id }", map[string]any{"owner": "dora", "repository": "gone", "name": "l", "color": "123456", "description": replayDelRepository + "-label"}), "createLabel.label.id")
+	rec("updateLabel", "dora", "label { id }", map[string]any{"id": labelID, "description": replayDelRepository + "-label-desc"})
+	rec("addLabelsToLabelable", "dora", "issue { id }", map[string]any{"labelableId": issueID, "labelIds": []string{labelID}})
+	rec("removeLabelsFromLabelable", "dora", "issue { id }", map[string]any{"labelableId": issueID, "labelIds": []string{labelID}})
+	doomedLabel := do("dora", `mutation($in: CreateLabelInput!) { createLabel(input: $in) { label { id } } }`, map[string]any{"owner": "dora", "repository": "gone", "name": "doomed", "color": "654321"})
+	rec("deleteLabel", "dora", "deletedLabelId", map[string]any{"id": trustPath(doomedLabel, "createLabel.label.id")})
 	comment := rec("addComment", "dora", "comment { id }", map[string]any{"owner": "dora", "repository": "gone", "number": 1, "body": replayDelComment + "-body"})
 	commentID := trustPath(comment, "addComment.comment.id")
 	rec("editComment", "dora", "comment { id }", map[string]any{"id": commentID, "body": replayDelComment + "-edited"})
@@ -77,7 +83,7 @@ func TestReplaysShowNothingDeleted(t *testing.T) {
 	do("dora", `mutation($in: CreateRepositoryInput!) { createRepository(input: $in) { repository { name } } }`, map[string]any{"name": "scrap"})
 	rec("deleteRepository", "dora", "deletedRepositoryId", map[string]any{"owner": "dora", "name": "scrap"})
 	// The read model has caught up when the issue shows the comment.
-	repoAwait(t, srv, "dora", `{ repository(owner: "dora", name: "gone") { issue(number: 1) { comments(first: 5) { nodes { body } } } } }`, nil, replayDelComment+"-edited")
+	repositoryAwait(t, srv, "dora", `{ repository(owner: "dora", name: "gone") { issue(number: 1) { comments(first: 5) { nodes { body } } } } }`, nil, replayDelComment+"-edited")
 
 	s := introspect(t, srv)
 	var b strings.Builder
@@ -128,7 +134,7 @@ func TestReplaysShowNothingDeleted(t *testing.T) {
 		for _, x := range mutations {
 			m[x.Name] = x
 		}
-		for name, marker := range map[string]string{"addComment": replayDelComment, "openIssue": replayDelRepo, "editPullRequest": replayDelRepo} {
+		for name, marker := range map[string]string{"addComment": replayDelComment, "openIssue": replayDelRepository, "editPullRequest": replayDelRepository} {
 			if res := replay(t, m[name]); !strings.Contains(string(res.Body), marker) {
 				t.Fatalf("the %s replay does not show %s: the check below would prove nothing; %.300s", name, marker, res.Body)
 			}
@@ -140,14 +146,14 @@ func TestReplaysShowNothingDeleted(t *testing.T) {
 		check(t, []string{replayDelComment}, map[string]bool{"addComment": true, "editComment": true, "addReaction": true, "removeReaction": true})
 	})
 
-	do("dora", deleteRepo, map[string]any{"owner": "dora", "name": "gone"})
+	do("dora", deleteRepository, map[string]any{"owner": "dora", "name": "gone"})
 	t.Run("after the repository was deleted", func(t *testing.T) {
-		repoShown := map[string]bool{}
+		repositoryShown := map[string]bool{}
 		for _, n := range []string{"createRepository", "updateRepository", "starRepository", "unstarRepository", "openIssue", "editIssue", "closeIssue",
 			"reopenIssue", "openPullRequest", "editPullRequest", "closePullRequest", "reopenPullRequest", "mergePullRequest", "addComment", "editComment",
-			"addReaction", "removeReaction"} {
-			repoShown[n] = true
+			"addReaction", "removeReaction", "createLabel", "updateLabel", "addLabelsToLabelable", "removeLabelsFromLabelable"} {
+			repositoryShown[n] = true
 		}
-		check(t, []string{replayDelComment, replayDelRepo}, repoShown)
+		check(t, []string{replayDelComment, replayDelRepository}, repositoryShown)
 	})
 }

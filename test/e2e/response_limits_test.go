@@ -36,7 +36,7 @@ func TestResponseSizeIsBounded(t *testing.T) {
 		map[string]any{"b": body}); res.Code() != "" {
 		t.Fatalf("openIssue: %+v", res.Errors)
 	}
-	repoAwait(t, srv, "victim", `{ repository(owner: "victim", name: "repo") { issue(number: 1) { number } } }`, nil, `"number":1`)
+	repositoryAwait(t, srv, "victim", `{ repository(owner: "victim", name: "repo") { issue(number: 1) { number } } }`, nil, `"number":1`)
 
 	cases := []struct {
 		name    string
@@ -83,7 +83,7 @@ func TestErrorListIsBounded(t *testing.T) {
 	srv := testkit.Start(t, testkit.Options{})
 	createUser(t, srv, map[string]any{"login": "victim"})
 	srv.As(t, "victim").MustDo(t, `mutation { createRepository(input: {name: "repo"}) { repository { name } } }`, nil)
-	repoAwait(t, srv, "victim", `{ repository(owner: "victim", name: "repo") { name } }`, nil, `"name":"repo"`)
+	repositoryAwait(t, srv, "victim", `{ repository(owner: "victim", name: "repo") { name } }`, nil, `"name":"repo"`)
 	cases := []struct {
 		name, query string
 		errors      int // errors the fields make

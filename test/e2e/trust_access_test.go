@@ -85,13 +85,16 @@ func trustSeed(t *testing.T) *trustWorld {
 		return trustRun(t, srv, actor, doc, input)
 	}
 	const (
-		createRepo  = `mutation($in: CreateRepositoryInput!) { createRepository(input: $in) { repository { name } } }`
-		updateRepo  = `mutation($in: UpdateRepositoryInput!) { updateRepository(input: $in) { repository { name } } }`
-		openIssue   = `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { id number } } }`
-		openPR      = `mutation($in: OpenPullRequestInput!) { openPullRequest(input: $in) { pullRequest { id number } } }`
-		addComment  = `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id } } }`
-		editIssue   = `mutation($in: EditIssueInput!) { editIssue(input: $in) { issue { id } } }`
-		addReaction = `mutation($in: ReactionInput!) { addReaction(input: $in) { subject { id } } }`
+		createRepository = `mutation($in: CreateRepositoryInput!) { createRepository(input: $in) { repository { name } } }`
+		updateRepository = `mutation($in: UpdateRepositoryInput!) { updateRepository(input: $in) { repository { name } } }`
+		openIssue        = `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { id number } } }`
+		openPR           = `mutation($in: OpenPullRequestInput!) { openPullRequest(input: $in) { pullRequest { id number } } }`
+		addComment       = `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id } } }`
+		editIssue        = `mutation($in: EditIssueInput!) { editIssue(input: $in) { issue { id } } }`
+		addReaction      = `mutation($in: ReactionInput!) { addReaction(input: $in) { subject { id } } }`
+		createLabel      = `mutation($in: CreateLabelInput!) { createLabel(input: $in) { label { id } } }`
+		addLabels        = `mutation($in: LabelsInput!) { addLabelsToLabelable(input: $in) { issue { id } pullRequest { id } } }`
+		updateLabel      = `mutation($in: UpdateLabelInput!) { updateLabel(input: $in) { label { id } } }`
 	)
 
 	for _, u := range []string{"alice", "oadmin", "leaver", "fan"} {
@@ -102,7 +105,7 @@ func trustSeed(t *testing.T) *trustWorld {
 	w.logins = []string{"alice", "oadmin", "leaver", "fan", "mallory", "acme", "leaverorg", "ghost"}
 
 	// alice/hush: private from the start, marked throughout.
-	do("alice", createRepo, map[string]any{"name": "hush", "isPrivate": true, "description": trustMarker + "-hush"})
+	do("alice", createRepository, map[string]any{"name": "hush", "isPrivate": true, "description": trustMarker + "-hush"})
 	hushIssue := do("alice", openIssue, map[string]any{"owner": "alice", "repository": "hush", "title": trustMarker + "-hush-issue", "body": trustMarker + "-hush-body"})
 	w.privateIDs["hush issue"] = trustPath(hushIssue, "openIssue.issue.id")
 	do("alice", openPR, map[string]any{"owner": "alice", "repository": "hush", "title": trustMarker + "-hush-pr", "headRef": "f", "baseRef": "main"})
@@ -110,9 +113,11 @@ func trustSeed(t *testing.T) *trustWorld {
 	w.privateIDs["hush comment"] = trustPath(hushComment, "addComment.comment.id")
 	do("alice", addReaction, map[string]any{"subjectId": w.privateIDs["hush issue"], "content": "HEART"})
 	do("alice", `mutation($in: StarRepositoryInput!) { starRepository(input: $in) { repository { name } } }`, map[string]any{"owner": "alice", "name": "hush"})
+	hushLabel := do("alice", createLabel, map[string]any{"owner": "alice", "repository": "hush", "name": trustLabelName, "color": "000000", "description": trustMarker + "-hush-label"})
+	do("alice", addLabels, map[string]any{"labelableId": w.privateIDs["hush issue"], "labelIds": []string{trustPath(hushLabel, "createLabel.label.id")}})
 
 	// alice/flip: public, used by mallory and fan.
-	do("alice", createRepo, map[string]any{"name": "flip", "description": "public for now"})
+	do("alice", createRepository, map[string]any{"name": "flip", "description": "public for now"})
 	rec("starRepository", "mallory", "repository { name }", map[string]any{"owner": "alice", "name": "flip"})
 	do("fan", `mutation($in: StarRepositoryInput!) { starRepository(input: $in) { repository { name } } }`, map[string]any{"owner": "alice", "name": "flip"})
 	rec("unstarRepository", "fan", "repository { name }", map[string]any{"owner": "alice", "name": "flip"})
@@ -140,8 +145,8 @@ func trustSeed(t *testing.T) *trustWorld {
 	// acme: oadmin's organization; leaver an ADMIN member for a while.
 	do("oadmin", `mutation { createOrganization(input: {login: "acme"}) { organization { login } } }`, nil)
 	do("oadmin", `mutation { addMember(input: {organization: "acme", login: "leaver", role: ADMIN}) { role } }`, nil)
-	do("oadmin", createRepo, map[string]any{"owner": "acme", "name": "vault", "isPrivate": true})
-	do("oadmin", createRepo, map[string]any{"owner": "acme", "name": "doomed", "isPrivate": true})
+	do("oadmin", createRepository, map[string]any{"owner": "acme", "name": "vault", "isPrivate": true})
+	do("oadmin", createRepository, map[string]any{"owner": "acme", "name": "doomed", "isPrivate": true})
 	rec("createOrganization", "leaver", "organization { login }", map[string]any{"login": "leaverorg"})
 	rec("updateOrganization", "leaver", "organization { login }", map[string]any{"login": "acme", "description": "acme inc"})
 	rec("addMember", "leaver", "role", map[string]any{"organization": "acme", "login": "fan", "role": "MEMBER"})
@@ -150,12 +155,18 @@ func trustSeed(t *testing.T) *trustWorld {
 	rec("createRepository", "leaver", "repository { name }", map[string]any{"owner": "acme", "name": "lair", "isPrivate": true})
 	rec("updateRepository", "leaver", "repository { name }", map[string]any{"owner": "acme", "name": "vault", "description": "the vault"})
 	rec("deleteRepository", "leaver", "deletedRepositoryId", map[string]any{"owner": "acme", "name": "doomed"})
-	do("leaver", openPR, map[string]any{"owner": "acme", "repository": "vault", "title": "leaver's pr", "headRef": "l", "baseRef": "main"})
+	vaultPR := trustPath(do("leaver", openPR, map[string]any{"owner": "acme", "repository": "vault", "title": "leaver's pr", "headRef": "l", "baseRef": "main"}), "openPullRequest.pullRequest.id")
 	rec("mergePullRequest", "leaver", "pullRequest { number }", map[string]any{"owner": "acme", "repository": "vault", "number": 1})
+	vaultLabel := trustPath(rec("createLabel", "leaver", "label { id name }", map[string]any{"owner": "acme", "repository": "vault", "name": trustLabelName, "color": "111111"}), "createLabel.label.id")
+	rec("updateLabel", "leaver", "label { id name }", map[string]any{"id": vaultLabel, "color": "222222"})
+	rec("addLabelsToLabelable", "leaver", "pullRequest { number labels(first: 5) { nodes { name description } } }", map[string]any{"labelableId": vaultPR, "labelIds": []string{vaultLabel}})
+	rec("removeLabelsFromLabelable", "leaver", "pullRequest { number }", map[string]any{"labelableId": vaultPR, "labelIds": []string{vaultLabel}})
+	doomedLabel := trustPath(do("leaver", createLabel, map[string]any{"owner": "acme", "repository": "vault", "name": "doomed", "color": "333333"}), "createLabel.label.id")
+	rec("deleteLabel", "leaver", "deletedLabelId", map[string]any{"id": doomedLabel})
 	do("leaver", `mutation($in: ForkRepositoryInput!) { forkRepository(input: $in) { repository { name } } }`, map[string]any{"owner": "acme", "name": "vault"})
 
 	// Access ends: flip goes private, leaver leaves acme.
-	do("alice", updateRepo, map[string]any{"owner": "alice", "name": "flip", "isPrivate": true, "description": trustMarker + "-flip-desc"})
+	do("alice", updateRepository, map[string]any{"owner": "alice", "name": "flip", "isPrivate": true, "description": trustMarker + "-flip-desc"})
 	do("oadmin", `mutation { removeMember(input: {organization: "acme", login: "leaver"}) { organization { login } } }`, nil)
 
 	// Marked writes after it ended.
@@ -163,24 +174,30 @@ func trustSeed(t *testing.T) *trustWorld {
 	do("alice", addComment, map[string]any{"owner": "alice", "repository": "flip", "number": 1, "body": trustMarker + "-flip-comment"})
 	do("alice", addComment, map[string]any{"owner": "alice", "repository": "flip", "number": 2, "body": trustMarker + "-flip-pr-comment"})
 	do("alice", openIssue, map[string]any{"owner": "alice", "repository": "flip", "title": trustMarker + "-flip-new", "body": trustMarker + "-flip-new-body"})
-	do("oadmin", updateRepo, map[string]any{"owner": "acme", "name": "vault", "description": trustMarker + "-vault-desc"})
+	do("oadmin", updateRepository, map[string]any{"owner": "acme", "name": "vault", "description": trustMarker + "-vault-desc"})
+	do("oadmin", updateLabel, map[string]any{"id": vaultLabel, "description": trustMarker + "-vault-label"})
+	do("oadmin", addLabels, map[string]any{"labelableId": vaultPR, "labelIds": []string{vaultLabel}})
 	vaultIssue := do("oadmin", openIssue, map[string]any{"owner": "acme", "repository": "vault", "title": trustMarker + "-vault-issue", "body": trustMarker + "-vault-body"})
 	w.privateIDs["vault issue"] = trustPath(vaultIssue, "openIssue.issue.id")
 	vaultComment := do("oadmin", addComment, map[string]any{"owner": "acme", "repository": "vault", "number": 2, "body": trustMarker + "-vault-comment"})
 	w.privateIDs["vault comment"] = trustPath(vaultComment, "addComment.comment.id")
-	do("oadmin", updateRepo, map[string]any{"owner": "acme", "name": "lair", "description": trustMarker + "-lair"})
+	do("oadmin", updateRepository, map[string]any{"owner": "acme", "name": "lair", "description": trustMarker + "-lair"})
 	do("oadmin", openIssue, map[string]any{"owner": "acme", "repository": "lair", "title": trustMarker + "-lair-issue"})
-	do("oadmin", createRepo, map[string]any{"owner": "acme", "name": "doomed", "isPrivate": true, "description": trustMarker + "-doomed"})
+	do("oadmin", createRepository, map[string]any{"owner": "acme", "name": "doomed", "isPrivate": true, "description": trustMarker + "-doomed"})
 	do("oadmin", openIssue, map[string]any{"owner": "acme", "repository": "doomed", "title": trustMarker + "-doomed-issue"})
 
 	w.repos = [][2]string{{"alice", "hush"}, {"alice", "flip"}, {"acme", "vault"}, {"acme", "lair"}, {"acme", "doomed"}, {"mallory", "flip"}, {"fan", "flip"}, {"leaver", "vault"}}
 	// The projector has caught up when the last writes show to their
 	// owners.
-	repoAwait(t, srv, "oadmin", `{ repository(owner: "acme", name: "doomed") { description issues(first: 5) { nodes { title } } } }`, nil, trustMarker+"-doomed-issue")
-	repoAwait(t, srv, "alice", `{ repository(owner: "alice", name: "flip") { issues(first: 5) { nodes { title body comments(first: 5) { nodes { body } } } } } }`, nil, trustMarker+"-flip-new", trustMarker+"-flip-comment")
-	repoAwait(t, srv, "oadmin", `{ repository(owner: "acme", name: "vault") { description issues(first: 5) { nodes { comments(first: 5) { nodes { body } } } } } }`, nil, trustMarker+"-vault-comment")
+	repositoryAwait(t, srv, "oadmin", `{ repository(owner: "acme", name: "doomed") { description issues(first: 5) { nodes { title } } } }`, nil, trustMarker+"-doomed-issue")
+	repositoryAwait(t, srv, "alice", `{ repository(owner: "alice", name: "flip") { issues(first: 5) { nodes { title body comments(first: 5) { nodes { body } } } } } }`, nil, trustMarker+"-flip-new", trustMarker+"-flip-comment")
+	repositoryAwait(t, srv, "oadmin", `{ repository(owner: "acme", name: "vault") { description issues(first: 5) { nodes { comments(first: 5) { nodes { body } } } } } }`, nil, trustMarker+"-vault-comment")
 	return w
 }
+
+// trustLabelName is the name of the marked labels, which Repository.label
+// is asked for.
+const trustLabelName = "hubstream-secret-label"
 
 // trustInputType is the input type of a mutation as the schema names it.
 func trustInputType(name string) string {
@@ -193,6 +210,8 @@ func trustInputType(name string) string {
 		return "StarRepository"
 	case "addReaction", "removeReaction":
 		return "Reaction"
+	case "addLabelsToLabelable", "removeLabelsFromLabelable":
+		return "Labels"
 	}
 	return strings.ToUpper(name[:1]) + name[1:]
 }
@@ -206,6 +225,10 @@ func trustArgs(_ string, f schField) ([][]string, bool) {
 		case a.Name == "first":
 			for i := range calls {
 				calls[i] = append(calls[i], "first: 5")
+			}
+		case a.Name == "name" && f.Name == "label":
+			for i := range calls {
+				calls[i] = append(calls[i], fmt.Sprintf("name: %q", trustLabelName))
 			}
 		case a.Name == "number":
 			var next [][]string
@@ -247,6 +270,17 @@ func trustRootDocs(t *testing.T, s *schSchema, w *trustWorld, hops int) map[stri
 			for _, l := range w.logins {
 				calls = append(calls, "(login: "+literal(l)+")")
 			}
+		case len(names) == 1 && names["id"]:
+			for _, id := range trustWorldNodeIDs(t, w) {
+				calls = append(calls, "(id: "+literal(id)+")")
+			}
+		case len(names) == 1 && names["ids"]:
+			ids := trustWorldNodeIDs(t, w)
+			lits := make([]string, len(ids))
+			for i, id := range ids {
+				lits[i] = literal(id)
+			}
+			calls = []string{"(ids: [" + strings.Join(lits, ", ") + "])"}
 		case len(names) == 2 && names["owner"] && names["name"]:
 			for _, r := range w.repos {
 				calls = append(calls, fmt.Sprintf("(owner: %s, name: %s)", literal(r[0]), literal(r[1])))
@@ -267,6 +301,52 @@ func trustRootDocs(t *testing.T, s *schSchema, w *trustWorld, hops int) map[stri
 		}
 	}
 	return docs
+}
+
+// trustWorldNodeIDs returns the global IDs of every object of the world that
+// an owner sees — accounts, repositories, issues, pull requests and
+// comments, private ones included — for node(id:) and nodes(ids:).
+func trustWorldNodeIDs(t *testing.T, w *trustWorld) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	var out []string
+	add := func(v any) {
+		if id := domString(v); id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, login := range w.logins {
+		d := domData(t, w.srv.As(t, "alice"), `query($l: String!) { user(login: $l) { id } organization(login: $l) { id } }`, map[string]any{"l": login})
+		add(domAt(d, "user", "id"))
+		add(domAt(d, "organization", "id"))
+	}
+	const q = `query($o: String!, $n: String!) { repository(owner: $o, name: $n) { id
+		issues(first: 20) { nodes { id comments(first: 20) { nodes { id } } } }
+		pullRequests(first: 20) { nodes { id comments(first: 20) { nodes { id } } } } } }`
+	for _, owner := range []string{"alice", "oadmin", "mallory", "fan", "leaver"} {
+		for _, r := range w.repos {
+			d := domData(t, w.srv.As(t, owner), q, map[string]any{"o": r[0], "n": r[1]})
+			add(domAt(d, "repository", "id"))
+			for _, list := range []string{"issues", "pullRequests"} {
+				nodes, _ := domAt(d, "repository", list, "nodes").([]any)
+				for _, n := range nodes {
+					add(domAt(n, "id"))
+					comments, _ := domAt(n, "comments", "nodes").([]any)
+					for _, c := range comments {
+						add(domAt(c, "id"))
+					}
+				}
+			}
+		}
+	}
+	for _, id := range w.privateIDs {
+		add(id)
+	}
+	if len(out) > 100 {
+		t.Fatalf("%d node IDs: more than nodes(ids:) takes", len(out))
+	}
+	return out
 }
 
 // trustOutsiders are the viewers who may see nothing of the private
@@ -405,7 +485,7 @@ func TestCursorsOutliveNoAccess(t *testing.T) {
 	trustOK(t, oadmin, `mutation { createOrganization(input: {login: "acme"}) { organization { login } } }`, nil)
 	trustOK(t, oadmin, `mutation { addMember(input: {organization: "acme", login: "leaver", role: MEMBER}) { role } }`, nil)
 	for _, name := range []string{"a1", "a2", "a3"} {
-		trustOK(t, oadmin, repoCreateMutation, in("owner", "acme", "name", name, "isPrivate", true))
+		trustOK(t, oadmin, repositoryCreateMutation, in("owner", "acme", "name", name, "isPrivate", true))
 	}
 	listing := `query($after: String) { organization(login: "acme") { repositories(first: 1, after: $after) { nodes { name description } pageInfo { endCursor } } } }`
 	var page struct {
@@ -416,7 +496,7 @@ func TestCursorsOutliveNoAccess(t *testing.T) {
 			}
 		}
 	}
-	repoAwait(t, srv, "leaver", `{ organization(login: "acme") { repositories(first: 5) { nodes { name } } } }`, nil, `"a1"`, `"a2"`, `"a3"`)
+	repositoryAwait(t, srv, "leaver", `{ organization(login: "acme") { repositories(first: 5) { nodes { name } } } }`, nil, `"a1"`, `"a2"`, `"a3"`)
 	if err := trustOK(t, srv.As(t, "leaver"), listing, nil).Decode(&page); err != nil || page.Organization.Repositories.PageInfo.EndCursor == "" {
 		t.Fatalf("the member's first page: %+v %v", page, err)
 	}
@@ -425,7 +505,7 @@ func TestCursorsOutliveNoAccess(t *testing.T) {
 	for _, name := range []string{"a1", "a2", "a3"} {
 		trustOK(t, oadmin, `mutation($in: UpdateRepositoryInput!) { updateRepository(input: $in) { repository { name } } }`, in("owner", "acme", "name", name, "description", trustMarker+"-"+name))
 	}
-	repoAwait(t, srv, "oadmin", `{ organization(login: "acme") { repositories(first: 5) { nodes { description } } } }`, nil, trustMarker+"-a1", trustMarker+"-a2", trustMarker+"-a3")
+	repositoryAwait(t, srv, "oadmin", `{ organization(login: "acme") { repositories(first: 5) { nodes { description } } } }`, nil, trustMarker+"-a1", trustMarker+"-a2", trustMarker+"-a3")
 	testkit.Eventually(t, projectionDeadline, func() bool {
 		res := trustDo(t, srv.As(t, "leaver"), `{ organization(login: "acme") { repositories(first: 5) { totalCount } } }`, nil)
 		return strings.Contains(string(res.Body), `"totalCount":0`)

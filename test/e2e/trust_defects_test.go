@@ -80,14 +80,14 @@ func TestReplayUnderCurrentRights(t *testing.T) {
 	}
 
 	t.Run("repository made private", func(t *testing.T) {
-		trustOK(t, alice, repoCreateMutation, in("name", "flip", "description", "public for now"))
+		trustOK(t, alice, repositoryCreateMutation, in("name", "flip", "description", "public for now"))
 		first := replay(t, mallory, "alice", "flip")
 		if len(first.Errors) > 0 || !strings.Contains(string(first.Body), "public for now") {
 			t.Fatalf("the first star failed: %.400s", first.Body)
 		}
 		trustOK(t, alice, trustPrivate, in("owner", "alice", "name", "flip", "isPrivate", true, "description", "SECRET-DESC"))
 		trustOK(t, alice, trustIssue, in("owner", "alice", "repository", "flip", "title", "SECRET-TITLE", "body", "SECRET-BODY"))
-		repoAwait(t, srv, "alice", `{ repository(owner: "alice", name: "flip") { issues(first: 10) { nodes { title } } } }`, nil, "SECRET-TITLE")
+		repositoryAwait(t, srv, "alice", `{ repository(owner: "alice", name: "flip") { issues(first: 10) { nodes { title } } } }`, nil, "SECRET-TITLE")
 		if got := trustOK(t, mallory, `{ repository(owner: "alice", name: "flip") { name } }`, nil); string(got.Data) != `{"repository":null}` {
 			t.Fatalf("mallory sees the private repository by query: %s", got.Body)
 		}
@@ -103,13 +103,13 @@ func TestReplayUnderCurrentRights(t *testing.T) {
 	t.Run("member removed from the organization", func(t *testing.T) {
 		trustOK(t, oadmin, `mutation { createOrganization(input: {login: "acme"}) { organization { login } } }`, nil)
 		trustOK(t, oadmin, `mutation { addMember(input: {organization: "acme", login: "leaver", role: MEMBER}) { role } }`, nil)
-		trustOK(t, oadmin, repoCreateMutation, in("owner", "acme", "name", "vault", "isPrivate", true))
+		trustOK(t, oadmin, repositoryCreateMutation, in("owner", "acme", "name", "vault", "isPrivate", true))
 		if first := replay(t, leaver, "acme", "vault"); len(first.Errors) > 0 {
 			t.Fatalf("the member's star failed: %.400s", first.Body)
 		}
 		trustOK(t, oadmin, `mutation { removeMember(input: {organization: "acme", login: "leaver"}) { organization { login } } }`, nil)
 		trustOK(t, oadmin, trustIssue, in("owner", "acme", "repository", "vault", "title", "SECRET-ORG-TITLE"))
-		repoAwait(t, srv, "oadmin", `{ repository(owner: "acme", name: "vault") { issues(first: 10) { nodes { title } } } }`, nil, "SECRET-ORG-TITLE")
+		repositoryAwait(t, srv, "oadmin", `{ repository(owner: "acme", name: "vault") { issues(first: 10) { nodes { title } } } }`, nil, "SECRET-ORG-TITLE")
 		again := replay(t, leaver, "acme", "vault")
 		trustNoSecret(t, "the replay of a removed member", again, "SECRET-ORG-TITLE")
 		if again.Code() != "NOT_FOUND" {
@@ -118,14 +118,14 @@ func TestReplayUnderCurrentRights(t *testing.T) {
 	})
 
 	t.Run("repository deleted and its name reused", func(t *testing.T) {
-		trustOK(t, alice, repoCreateMutation, in("name", "reborn"))
+		trustOK(t, alice, repositoryCreateMutation, in("name", "reborn"))
 		if first := replay(t, mallory, "alice", "reborn"); len(first.Errors) > 0 {
 			t.Fatalf("the first star failed: %.400s", first.Body)
 		}
-		trustOK(t, alice, repoDeleteMutation, in("owner", "alice", "name", "reborn"))
-		trustOK(t, alice, repoCreateMutation, in("name", "reborn", "isPrivate", true, "description", "SECRET-REBORN"))
+		trustOK(t, alice, repositoryDeleteMutation, in("owner", "alice", "name", "reborn"))
+		trustOK(t, alice, repositoryCreateMutation, in("name", "reborn", "isPrivate", true, "description", "SECRET-REBORN"))
 		trustOK(t, alice, trustIssue, in("owner", "alice", "repository", "reborn", "title", "SECRET-REBORN-ISSUE"))
-		repoAwait(t, srv, "alice", `{ repository(owner: "alice", name: "reborn") { issues(first: 10) { nodes { title } } } }`, nil, "SECRET-REBORN-ISSUE")
+		repositoryAwait(t, srv, "alice", `{ repository(owner: "alice", name: "reborn") { issues(first: 10) { nodes { title } } } }`, nil, "SECRET-REBORN-ISSUE")
 		again := replay(t, mallory, "alice", "reborn")
 		trustNoSecret(t, "the replay after a delete", again, "SECRET-REBORN")
 		if again.Code() != "NOT_FOUND" {
@@ -134,7 +134,7 @@ func TestReplayUnderCurrentRights(t *testing.T) {
 	})
 
 	t.Run("a replay the viewer may still see is the original payload", func(t *testing.T) {
-		trustOK(t, alice, repoCreateMutation, in("name", "open"))
+		trustOK(t, alice, repositoryCreateMutation, in("name", "open"))
 		first := replay(t, mallory, "alice", "open")
 		again := replay(t, mallory, "alice", "open")
 		if len(first.Errors) > 0 || string(first.Data) != string(again.Data) {
@@ -152,8 +152,8 @@ func TestOrganizationLoginIsNeverAViewer(t *testing.T) {
 	createUser(t, srv, map[string]any{"login": "victim"})
 	oadmin := srv.As(t, "oadmin")
 	trustOK(t, oadmin, `mutation { createOrganization(input: {login: "acme"}) { organization { login } } }`, nil)
-	trustOK(t, oadmin, repoCreateMutation, in("owner", "acme", "name", "vault", "isPrivate", true, "description", "SECRET-VAULT"))
-	repoAwait(t, srv, "oadmin", `{ repository(owner: "acme", name: "vault") { description } }`, nil, "SECRET-VAULT")
+	trustOK(t, oadmin, repositoryCreateMutation, in("owner", "acme", "name", "vault", "isPrivate", true, "description", "SECRET-VAULT"))
+	repositoryAwait(t, srv, "oadmin", `{ repository(owner: "acme", name: "vault") { description } }`, nil, "SECRET-VAULT")
 
 	for _, sub := range []string{"acme", "ACME", "Acme"} {
 		t.Run(sub, func(t *testing.T) {
@@ -182,7 +182,7 @@ func TestOrganizationLoginIsNeverAViewer(t *testing.T) {
 		})
 	}
 	// Nothing the organization's token sent was written.
-	if h := partitionHead(t, srv, table.RepoPartition("acme", "planted")); h != nil {
+	if h := partitionHead(t, srv, table.RepositoryPartition("acme", "planted")); h != nil {
 		t.Errorf("acme/planted was created")
 	}
 	if h := partitionHead(t, srv, table.MembershipPartition("acme", "victim")); h != nil {
@@ -199,7 +199,7 @@ func TestMutationsNeedAUserAccount(t *testing.T) {
 	srv := testkit.Start(t, testkit.Options{})
 	createUser(t, srv, map[string]any{"login": "owner"})
 	owner := srv.As(t, "owner")
-	trustOK(t, owner, repoCreateMutation, in("name", "hello"))
+	trustOK(t, owner, repositoryCreateMutation, in("name", "hello"))
 	opened := trustOK(t, owner, trustIssue, in("owner", "owner", "repository", "hello", "title", "first"))
 	if !strings.Contains(string(opened.Body), `"number":1`) {
 		t.Fatalf("first issue: %s", opened.Body)
@@ -222,7 +222,7 @@ func TestMutationsNeedAUserAccount(t *testing.T) {
 		{"addComment", `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { body } } }`, in("owner", "owner", "repository", "hello", "number", 1, "body", "boo")},
 		{"addReaction", `mutation($in: ReactionInput!) { addReaction(input: $in) { reactionGroups { count } } }`, in("subjectId", issueID, "content", "EYES")},
 		{"starRepository", `mutation($in: StarRepositoryInput!) { starRepository(input: $in) { repository { name } } }`, in("owner", "owner", "name", "hello")},
-		{"createRepository", repoCreateMutation, in("name", "haunted")},
+		{"createRepository", repositoryCreateMutation, in("name", "haunted")},
 		{"createOrganization", `mutation { createOrganization(input: {login: "spooky"}) { organization { login } } }`, nil},
 	} {
 		t.Run(m.name, func(t *testing.T) {
@@ -249,7 +249,7 @@ func TestLargeTextsOverHTTP(t *testing.T) {
 	srv := testkit.Start(t, testkit.Options{})
 	createUser(t, srv, map[string]any{"login": "octo"})
 	octo := srv.As(t, "octo")
-	trustOK(t, octo, repoCreateMutation, in("name", "hello"))
+	trustOK(t, octo, repositoryCreateMutation, in("name", "hello"))
 	open := `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { number } } }`
 	res := trustCode(t, octo, "BAD_USER_INPUT", open, in("owner", "octo", "repository", "hello", "title", "emoji", "body", strings.Repeat("😀", 52000)))
 	if res.Errors[0].Field() != "body" || !strings.Contains(res.Errors[0].Message, "bytes") {

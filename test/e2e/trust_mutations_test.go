@@ -41,7 +41,7 @@ func trustNodeIDs(t *testing.T, srv *testkit.Server) (issueID, commentID string)
 	t.Helper()
 	octo := srv.As(t, "octo")
 	createUser(t, srv, map[string]any{"login": "octo"})
-	trustOK(t, octo, repoCreateMutation, in("name", "hello"))
+	trustOK(t, octo, repositoryCreateMutation, in("name", "hello"))
 	var issue struct {
 		OpenIssue struct{ Issue struct{ ID string } } `json:"openIssue"`
 	}
@@ -55,6 +55,26 @@ func trustNodeIDs(t *testing.T, srv *testkit.Server) (issueID, commentID string)
 		t.Fatal(err)
 	}
 	return issue.OpenIssue.Issue.ID, comment.AddComment.Comment.ID
+}
+
+// trustLabelRecipe adds to recipe what label mutations need — a label of
+// octo/hello, the issue as the labelable — and returns the recipe of
+// mutation m: a label's id for updateLabel and deleteLabel.
+func trustLabelRecipe(t *testing.T, srv *testkit.Server, recipe map[string]any, issueID string) func(m string) map[string]any {
+	t.Helper()
+	label := labelID(t, srv.As(t, "octo"), "octo", "hello", "recipe", "ededed")
+	recipe["labelableId"], recipe["labelIds"], recipe["color"] = issueID, []any{label}, "ededed"
+	return func(m string) map[string]any {
+		if m != "updateLabel" && m != "deleteLabel" {
+			return recipe
+		}
+		out := map[string]any{}
+		for k, v := range recipe {
+			out[k] = v
+		}
+		out["id"] = label
+		return out
+	}
 }
 
 // TestEveryMutationRefusesNonUsers: every mutation in the schema —
@@ -71,7 +91,7 @@ func TestEveryMutationRefusesNonUsers(t *testing.T) {
 	schema := introspect(t, srv)
 	// Recipes for the fields whose shape the type does not say: node IDs,
 	// and a base branch that differs from the head's "a".
-	recipe := map[string]any{"id": commentID, "subjectId": issueID, "baseRef": "b"}
+	recipeFor := trustLabelRecipe(t, srv, map[string]any{"id": commentID, "subjectId": issueID, "baseRef": "b"}, issueID)
 	viewers := []struct {
 		name   string
 		client *testkit.Client
@@ -91,7 +111,7 @@ func TestEveryMutationRefusesNonUsers(t *testing.T) {
 	for _, m := range mutations {
 		vars := map[string]any{}
 		if len(m.Args) > 0 {
-			v, ok := schema.inputValue(m.Args[0].Type, "", recipe)
+			v, ok := schema.inputValue(m.Args[0].Type, "", recipeFor(m.Name))
 			if !ok {
 				t.Fatalf("%s: no value for a required input field: teach the test a recipe", m.Name)
 			}
@@ -131,7 +151,7 @@ func TestOversizedInputsAreClientErrors(t *testing.T) {
 	issueID, commentID := trustNodeIDs(t, srv)
 	schema := introspect(t, srv)
 	// The actor's own login where a mutation acts on an account.
-	recipe := map[string]any{"id": commentID, "subjectId": issueID, "baseRef": "b", "login": "octo"}
+	recipeFor := trustLabelRecipe(t, srv, map[string]any{"id": commentID, "subjectId": issueID, "baseRef": "b", "login": "octo"}, issueID)
 	octo := srv.As(t, "octo")
 	for _, size := range []int{3000, 100000} {
 		long := strings.Repeat("x", size)
@@ -141,7 +161,7 @@ func TestOversizedInputsAreClientErrors(t *testing.T) {
 			for _, field := range schema.stringInputFields(m) {
 				t.Run(fmt.Sprintf("%d/%s/%s", size, m.Name, field), func(t *testing.T) {
 					r := map[string]any{field: long}
-					for k, v := range recipe {
+					for k, v := range recipeFor(m.Name) {
 						if k != field {
 							r[k] = v
 						}

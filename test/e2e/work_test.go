@@ -16,21 +16,21 @@ import (
 // through the real server, authentication and in-process projector.
 
 const (
-	workIssueFields   = `id number title body state stateReason closedAt author { login } comments(first: 5) { totalCount } reactionGroups { content count viewerHasReacted }`
-	workOpenIssue     = `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { ` + workIssueFields + ` } } }`
-	workEditIssue     = `mutation($in: EditIssueInput!) { editIssue(input: $in) { issue { number title body } } }`
-	workCloseIssue    = `mutation($in: CloseIssueInput!) { closeIssue(input: $in) { issue { number state stateReason closedAt } } }`
-	workReopenIssue   = `mutation($in: ReopenIssueInput!) { reopenIssue(input: $in) { issue { number state stateReason closedAt } } }`
-	workPullFields    = `id number title state merged mergedAt mergedBy { login } headRefName baseRefName`
-	workOpenPull      = `mutation($in: OpenPullRequestInput!) { openPullRequest(input: $in) { pullRequest { ` + workPullFields + ` } } }`
-	workMergePull     = `mutation($in: PullRequestRefInput!) { mergePullRequest(input: $in) { pullRequest { ` + workPullFields + ` } } }`
-	workClosePull     = `mutation($in: PullRequestRefInput!) { closePullRequest(input: $in) { pullRequest { number state } } }`
-	workAddComment    = `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id body author { login } reactionGroups { content count } } } }`
-	workEditComment   = `mutation($in: EditCommentInput!) { editComment(input: $in) { comment { id body } } }`
-	workDeleteComment = `mutation($in: DeleteCommentInput!) { deleteComment(input: $in) { deletedCommentId } }`
-	workAddReaction   = `mutation($in: ReactionInput!) { addReaction(input: $in) { subject { id reactionGroups { content count viewerHasReacted } } reactionGroups { content count viewerHasReacted } } }`
-	workRemoveReact   = `mutation($in: ReactionInput!) { removeReaction(input: $in) { reactionGroups { content count viewerHasReacted } } }`
-	workCreateRepo    = `mutation($in: CreateRepositoryInput!) { createRepository(input: $in) { repository { name } } }`
+	workIssueFields      = `id number title body state stateReason closedAt author { login } comments(first: 5) { totalCount } reactionGroups { content count viewerHasReacted }`
+	workOpenIssue        = `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { ` + workIssueFields + ` } } }`
+	workEditIssue        = `mutation($in: EditIssueInput!) { editIssue(input: $in) { issue { number title body } } }`
+	workCloseIssue       = `mutation($in: CloseIssueInput!) { closeIssue(input: $in) { issue { number state stateReason closedAt } } }`
+	workReopenIssue      = `mutation($in: ReopenIssueInput!) { reopenIssue(input: $in) { issue { number state stateReason closedAt } } }`
+	workPullFields       = `id number title state merged mergedAt mergedBy { login } headRefName baseRefName`
+	workOpenPull         = `mutation($in: OpenPullRequestInput!) { openPullRequest(input: $in) { pullRequest { ` + workPullFields + ` } } }`
+	workMergePull        = `mutation($in: PullRequestRefInput!) { mergePullRequest(input: $in) { pullRequest { ` + workPullFields + ` } } }`
+	workClosePull        = `mutation($in: PullRequestRefInput!) { closePullRequest(input: $in) { pullRequest { number state } } }`
+	workAddComment       = `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id body author { login } reactionGroups { content count } } } }`
+	workEditComment      = `mutation($in: EditCommentInput!) { editComment(input: $in) { comment { id body } } }`
+	workDeleteComment    = `mutation($in: DeleteCommentInput!) { deleteComment(input: $in) { deletedCommentId } }`
+	workAddReaction      = `mutation($in: ReactionInput!) { addReaction(input: $in) { subject { id reactionGroups { content count viewerHasReacted } } reactionGroups { content count viewerHasReacted } } }`
+	workRemoveReact      = `mutation($in: ReactionInput!) { removeReaction(input: $in) { reactionGroups { content count viewerHasReacted } } }`
+	workCreateRepository = `mutation($in: CreateRepositoryInput!) { createRepository(input: $in) { repository { name } } }`
 )
 
 type workGroup struct {
@@ -94,8 +94,8 @@ func workSeed(t *testing.T) *testkit.Server {
 	for _, u := range []string{"octo", "alice", "bob", "carol"} {
 		createUser(t, srv, map[string]any{"login": u})
 	}
-	workMust(t, srv, "octo", workCreateRepo, map[string]any{"name": "Hello"}, nil)
-	workMust(t, srv, "octo", workCreateRepo, map[string]any{"name": "secret", "isPrivate": true}, nil)
+	workMust(t, srv, "octo", workCreateRepository, map[string]any{"name": "Hello"}, nil)
+	workMust(t, srv, "octo", workCreateRepository, map[string]any{"name": "secret", "isPrivate": true}, nil)
 	return srv
 }
 

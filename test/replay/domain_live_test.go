@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/projector"
+	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -224,7 +226,7 @@ func TestDomainProjectionOrder(t *testing.T) {
 			// item exists; the item's creation must keep the count.
 			name:     "star before the repository is projected",
 			commands: []cmd{create, {"mona", entities.StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}}},
-			order:    []table.Partition{table.StarPartition("mona", "octo", "hello"), table.RepoPartition("octo", "hello")},
+			order:    []table.Partition{table.StarPartition("mona", "octo", "hello"), table.RepositoryPartition("octo", "hello")},
 		},
 		{
 			// The star's shard lags behind the delete: its writes are
@@ -232,7 +234,7 @@ func TestDomainProjectionOrder(t *testing.T) {
 			// written and purged (leaving the user's starredCount at 0).
 			name:     "star after its repository's delete",
 			commands: []cmd{create, {"mona", entities.StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}}, del},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello"), table.StarPartition("mona", "octo", "hello")},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.RepositoryPartition("octo", "hello"), table.StarPartition("mona", "octo", "hello")},
 		},
 		{
 			// The repository's shard lags: the star of the new life is
@@ -240,30 +242,30 @@ func TestDomainProjectionOrder(t *testing.T) {
 			// then removes.
 			name:     "star of a re-created repository before the delete",
 			commands: []cmd{create, del, create, {"mona", entities.StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}}},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.StarPartition("mona", "octo", "hello"), table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello")},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.StarPartition("mona", "octo", "hello"), table.RepositoryPartition("octo", "hello"), table.RepositoryPartition("octo", "hello")},
 		},
 		{
 			name:     "fork of a re-created repository before the delete",
 			commands: []cmd{create, del, create, {"mona", entities.ForkRepository{Owner: "octo", Name: "hello", Actor: "mona"}}},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.RepoPartition("mona", "hello"), table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello")},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.RepositoryPartition("mona", "hello"), table.RepositoryPartition("octo", "hello"), table.RepositoryPartition("octo", "hello")},
 		},
 		{
 			name:     "open issue of a re-created repository before the delete",
-			commands: []cmd{create, del, create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1), table.RepoPartition("octo", "hello"), table.RepoPartition("octo", "hello")},
+			commands: []cmd{create, del, create, {"mona", entities.OpenIssue{Actor: "mona", Repository: repo, Title: "bug"}}},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1), table.RepositoryPartition("octo", "hello"), table.RepositoryPartition("octo", "hello")},
 		},
 		{
 			// The issue's shard lags behind the reaction's and the
 			// repository's: the purge does not find the unprojected
 			// issue, the reaction and its counter survive it.
 			name:     "reaction on an issue projected before the issue and the delete",
-			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}, {"hubot", entities.AddReaction{Actor: "hubot", Subject: issue, Content: entities.ReactionHeart}}, del},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.ReactionPartition(table.IssuePartition("octo", "hello", 1), "hubot", "HEART"), table.RepoPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
+			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repository: repo, Title: "bug"}}, {"hubot", entities.AddReaction{Actor: "hubot", Subject: issue, Content: entities.ReactionHeart}}, del},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.ReactionPartition(table.IssuePartition("octo", "hello", 1), "hubot", "HEART"), table.RepositoryPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
 		},
 		{
 			name:     "comment on an issue projected before the issue and the delete",
-			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repo: repo, Title: "bug"}}, {"hubot", entities.AddComment{Actor: "hubot", Repo: repo, Number: 1, ID: commentID, Body: "me too"}}, del},
-			order:    []table.Partition{table.RepoPartition("octo", "hello"), table.CommentPartition("octo", "hello", 1, commentID), table.RepoPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
+			commands: []cmd{create, {"mona", entities.OpenIssue{Actor: "mona", Repository: repo, Title: "bug"}}, {"hubot", entities.AddComment{Actor: "hubot", Repository: repo, Number: 1, ID: commentID, Body: "me too"}}, del},
+			order:    []table.Partition{table.RepositoryPartition("octo", "hello"), table.CommentPartition("octo", "hello", 1, commentID), table.RepositoryPartition("octo", "hello"), table.IssuePartition("octo", "hello", 1)},
 		},
 	}
 	for _, tt := range tests {
@@ -349,6 +351,7 @@ var domCommandKinds = []string{
 	"openIssue", "editIssue", "closeIssue", "reopenIssue",
 	"openPullRequest", "editPullRequest", "closePullRequest", "reopenPullRequest", "mergePullRequest",
 	"addComment", "editComment", "deleteComment", "addReaction", "removeReaction",
+	"createLabel", "renameLabel", "deleteLabel", "addLabels", "removeLabels",
 }
 
 // The model.
@@ -373,6 +376,12 @@ type domWork struct {
 	title    string
 	state    string // OPEN, CLOSED, MERGED
 	comments []*domComment
+	labels   []string // label IDs
+	stale    []string // IDs of labels deleted while on the item: the next add drops them
+}
+
+type domLabel struct {
+	id, name string
 }
 
 type domForkRef struct {
@@ -380,7 +389,7 @@ type domForkRef struct {
 	life int
 }
 
-type domRepo struct {
+type domRepository struct {
 	owner, name string // as created
 	key         string // lower-cased owner/name
 	life        int
@@ -391,7 +400,8 @@ type domRepo struct {
 	deleted     bool
 	description string
 	seq         int
-	work        []*domWork // of the current life, by number
+	work        []*domWork  // of the current life, by number
+	labels      []*domLabel // of the current life
 	forks       []domForkRef
 	// purged are the read keys of earlier lives' issues, pull requests
 	// and comments: they must be gone.
@@ -411,7 +421,7 @@ type domWorld struct {
 	users    []string // lower-cased, creation order
 	orgs     []string // lower-cased, creation order
 	accounts map[string]*domAccount
-	repos    map[string]*domRepo
+	repos    map[string]*domRepository
 	order    []string // repository keys, creation order
 	stars    map[[2]string]bool
 	// reactions lists the active reactions on live subjects; reacted
@@ -424,7 +434,7 @@ type domWorld struct {
 }
 
 func newDomWorld(rng *rand.Rand) *domWorld {
-	return &domWorld{rng: rng, accounts: map[string]*domAccount{}, repos: map[string]*domRepo{}, stars: map[[2]string]bool{}, reacted: map[string]bool{}, stats: map[string]int{}}
+	return &domWorld{rng: rng, accounts: map[string]*domAccount{}, repos: map[string]*domRepository{}, stars: map[[2]string]bool{}, reacted: map[string]bool{}, stats: map[string]int{}}
 }
 
 // domStep is one command with its predicted outcome.
@@ -486,15 +496,15 @@ func (w *domWorld) canAdmin(actor, owner string) bool {
 }
 
 // canSee: public, or the owner, or a member of the owning organization.
-func (w *domWorld) canSee(actor string, r *domRepo) bool {
+func (w *domWorld) canSee(actor string, r *domRepository) bool {
 	owner := strings.ToLower(r.owner)
 	return !r.private || actor == owner || w.role(owner, actor) != ""
 }
 
-// liveRepos returns the live repositories for which keep holds, in
+// liveRepositories returns the live repositories for which keep holds, in
 // creation order.
-func (w *domWorld) liveRepos(keep func(*domRepo) bool) []*domRepo {
-	var out []*domRepo
+func (w *domWorld) liveRepositories(keep func(*domRepository) bool) []*domRepository {
+	var out []*domRepository
 	for _, k := range w.order {
 		if r := w.repos[k]; !r.deleted && (keep == nil || keep(r)) {
 			out = append(out, r)
@@ -503,7 +513,7 @@ func (w *domWorld) liveRepos(keep func(*domRepo) bool) []*domRepo {
 	return out
 }
 
-func (w *domWorld) repoID(r *domRepo) entities.RepositoryID {
+func (w *domWorld) repositoryID(r *domRepository) entities.RepositoryID {
 	return entities.NewRepositoryID(w.recase(r.owner), w.recase(r.name))
 }
 
@@ -562,6 +572,7 @@ func (w *domWorld) next() *domStep {
 		{8, w.openIssue}, {3, w.editIssue}, {4, w.closeIssue}, {2, w.reopenIssue},
 		{5, w.openPullRequest}, {2, w.editPullRequest}, {2, w.closePullRequest}, {2, w.reopenPullRequest}, {3, w.mergePullRequest},
 		{10, w.addComment}, {3, w.editComment}, {3, w.deleteComment}, {8, w.addReaction}, {4, w.removeReaction},
+		{4, w.createLabel}, {2, w.renameLabel}, {2, w.deleteLabel}, {6, w.addLabels}, {3, w.removeLabels},
 		{5, w.invalid},
 	}
 	total := 0
@@ -671,7 +682,7 @@ func (w *domWorld) removeMember() *domStep {
 
 // Repositories.
 
-var domRepoNames = []string{"alpha", "Beta", "gamma", "delta.js", "eps_ilon", "zeta-core"}
+var domRepositoryNames = []string{"alpha", "Beta", "gamma", "delta.js", "eps_ilon", "zeta-core"}
 
 // ownerFor returns an account actor may create repositories for: itself
 // or an organization it administers.
@@ -693,7 +704,7 @@ func (w *domWorld) ownerFor(actor string) string {
 func (w *domWorld) createRepository() *domStep {
 	actor := w.randomUser()
 	owner := w.ownerFor(actor)
-	name := domRepoNames[w.pick(len(domRepoNames))]
+	name := domRepositoryNames[w.pick(len(domRepositoryNames))]
 	key := owner + "/" + strings.ToLower(name)
 	if r := w.repos[key]; r != nil && r.deleted {
 		return nil // recreateRepository's case
@@ -708,7 +719,7 @@ func (w *domWorld) createRepository() *domStep {
 
 // created is the step of a creation (or fork, when src is set) of the
 // repository key by actor.
-func (w *domWorld) created(kind, actor string, cmd entities.Command, key string, src *domRepo) *domStep {
+func (w *domWorld) created(kind, actor string, cmd entities.Command, key string, src *domRepository) *domStep {
 	life, seq := 1, 0
 	if old := w.repos[key]; old != nil {
 		life, seq = old.life+1, old.seq
@@ -727,7 +738,7 @@ func (w *domWorld) created(kind, actor string, cmd entities.Command, key string,
 			st, _ := entities.LiveRepository(res.Snapshot(id))
 			r := w.repos[key]
 			if r == nil {
-				r = &domRepo{key: key}
+				r = &domRepository{key: key}
 				w.repos[key] = r
 				w.order = append(w.order, key)
 			}
@@ -741,7 +752,7 @@ func (w *domWorld) created(kind, actor string, cmd entities.Command, key string,
 }
 
 func (w *domWorld) recreateRepository() *domStep {
-	var deleted []*domRepo
+	var deleted []*domRepository
 	for _, k := range w.order {
 		if r := w.repos[k]; r.deleted {
 			deleted = append(deleted, r)
@@ -759,7 +770,7 @@ func (w *domWorld) recreateRepository() *domStep {
 	return w.created("recreateRepository", actor, cmd, r.key, nil)
 }
 
-func (w *domWorld) adminOf(r *domRepo) (string, bool) {
+func (w *domWorld) adminOf(r *domRepository) (string, bool) {
 	owner := strings.ToLower(r.owner)
 	var cands []string
 	for _, u := range w.users {
@@ -773,8 +784,8 @@ func (w *domWorld) adminOf(r *domRepo) (string, bool) {
 	return cands[w.pick(len(cands))], true
 }
 
-func (w *domWorld) randomLive(keep func(*domRepo) bool) *domRepo {
-	rs := w.liveRepos(keep)
+func (w *domWorld) randomLive(keep func(*domRepository) bool) *domRepository {
+	rs := w.liveRepositories(keep)
 	if len(rs) == 0 {
 		return nil
 	}
@@ -820,8 +831,9 @@ func (w *domWorld) deleteRepository() *domStep {
 }
 
 // deleted updates the model for the delete of r's current life.
-func (w *domWorld) deleted(r *domRepo) {
+func (w *domWorld) deleted(r *domRepository) {
 	r.deleted = true
+	r.labels = nil
 	for _, u := range w.users {
 		delete(w.stars, [2]string{u, r.key})
 	}
@@ -853,7 +865,7 @@ func (w *domWorld) deleted(r *domRepo) {
 
 func (w *domWorld) forkRepository() *domStep {
 	actor := w.randomUser()
-	src := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) })
+	src := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) })
 	if src == nil {
 		return nil
 	}
@@ -868,7 +880,7 @@ func (w *domWorld) forkRepository() *domStep {
 
 func (w *domWorld) star() *domStep {
 	actor := w.randomUser()
-	r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) })
+	r := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) })
 	if r == nil {
 		return nil
 	}
@@ -882,7 +894,7 @@ func (w *domWorld) star() *domStep {
 
 func (w *domWorld) unstar() *domStep {
 	actor := w.randomUser()
-	r := w.randomLive(func(r *domRepo) bool {
+	r := w.randomLive(func(r *domRepository) bool {
 		return w.canSee(actor, r) && (w.stars[[2]string{actor, r.key}] || w.chance(0.1))
 	})
 	if r == nil {
@@ -898,7 +910,7 @@ func (w *domWorld) unstar() *domStep {
 
 // Issues and pull requests.
 
-func domWorkKey(r *domRepo, wk *domWork) table.Key {
+func domWorkKey(r *domRepository, wk *domWork) table.Key {
 	if wk.pr {
 		return table.PullRequestKey(r.owner, r.name, wk.n)
 	}
@@ -907,18 +919,18 @@ func domWorkKey(r *domRepo, wk *domWork) table.Key {
 
 func (w *domWorld) open(pr bool) *domStep {
 	actor := w.randomUser()
-	r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) })
+	r := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) })
 	if r == nil {
 		return nil
 	}
 	n := r.seq + 1
 	title := w.text("title")
-	id := w.repoID(r)
-	var cmd entities.Command = entities.OpenIssue{Actor: w.login(actor), Repo: id, Title: title, Body: w.text("body")}
+	id := w.repositoryID(r)
+	var cmd entities.Command = entities.OpenIssue{Actor: w.login(actor), Repository: id, Title: title, Body: w.text("body")}
 	kind := "openIssue"
 	if pr {
 		kind = "openPullRequest"
-		cmd = entities.OpenPullRequest{Actor: w.login(actor), Repo: id, Title: title, HeadRef: fmt.Sprintf("feature-%d", n), BaseRef: "main"}
+		cmd = entities.OpenPullRequest{Actor: w.login(actor), Repository: id, Title: title, HeadRef: fmt.Sprintf("feature-%d", n), BaseRef: "main"}
 	}
 	return &domStep{kind: kind, actor: w.login(actor), cmd: cmd, wantEvents: 1,
 		check: func(res events.Result) string {
@@ -947,9 +959,9 @@ func (w *domWorld) openPullRequest() *domStep { return w.open(true) }
 // workTarget picks a live issue (pr false) or pull request of a
 // repository the actor may modify it in (as author or admin), and the
 // actor.
-func (w *domWorld) workTarget(pr bool, keep func(*domWork) bool, adminOnly bool) (string, *domRepo, *domWork) {
+func (w *domWorld) workTarget(pr bool, keep func(*domWork) bool, adminOnly bool) (string, *domRepository, *domWork) {
 	var cands [][2]any
-	for _, r := range w.liveRepos(nil) {
+	for _, r := range w.liveRepositories(nil) {
 		for _, wk := range r.work {
 			if wk.pr == pr && (keep == nil || keep(wk)) {
 				cands = append(cands, [2]any{r, wk})
@@ -960,7 +972,7 @@ func (w *domWorld) workTarget(pr bool, keep func(*domWork) bool, adminOnly bool)
 		return "", nil, nil
 	}
 	c := cands[w.pick(len(cands))]
-	r, wk := c[0].(*domRepo), c[1].(*domWork)
+	r, wk := c[0].(*domRepository), c[1].(*domWork)
 	var actors []string
 	for _, u := range w.users {
 		if !w.canSee(u, r) {
@@ -983,7 +995,7 @@ func (w *domWorld) editIssue() *domStep {
 		return nil
 	}
 	title := w.text("edited")
-	return &domStep{kind: "editIssue", actor: w.login(actor), cmd: entities.EditIssue{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
+	return &domStep{kind: "editIssue", actor: w.login(actor), cmd: entities.EditIssue{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
 }
 
 func (w *domWorld) closeIssue() *domStep {
@@ -996,7 +1008,7 @@ func (w *domWorld) closeIssue() *domStep {
 		n = 1
 	}
 	reason := []entities.IssueStateReason{"", entities.ReasonCompleted, entities.ReasonNotPlanned}[w.pick(3)]
-	return &domStep{kind: "closeIssue", actor: w.login(actor), cmd: entities.CloseIssue{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, Reason: reason}, wantEvents: n, apply: func(events.Result) { wk.state = "CLOSED" }}
+	return &domStep{kind: "closeIssue", actor: w.login(actor), cmd: entities.CloseIssue{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n, Reason: reason}, wantEvents: n, apply: func(events.Result) { wk.state = "CLOSED" }}
 }
 
 func (w *domWorld) reopenIssue() *domStep {
@@ -1008,7 +1020,7 @@ func (w *domWorld) reopenIssue() *domStep {
 	if wk.state == "CLOSED" {
 		n = 1
 	}
-	return &domStep{kind: "reopenIssue", actor: w.login(actor), cmd: entities.ReopenIssue{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}, wantEvents: n, apply: func(events.Result) { wk.state = "OPEN" }}
+	return &domStep{kind: "reopenIssue", actor: w.login(actor), cmd: entities.ReopenIssue{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}, wantEvents: n, apply: func(events.Result) { wk.state = "OPEN" }}
 }
 
 func (w *domWorld) editPullRequest() *domStep {
@@ -1017,7 +1029,7 @@ func (w *domWorld) editPullRequest() *domStep {
 		return nil
 	}
 	title := w.text("edited")
-	return &domStep{kind: "editPullRequest", actor: w.login(actor), cmd: entities.EditPullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
+	return &domStep{kind: "editPullRequest", actor: w.login(actor), cmd: entities.EditPullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
 }
 
 func (w *domWorld) closePullRequest() *domStep {
@@ -1025,7 +1037,7 @@ func (w *domWorld) closePullRequest() *domStep {
 	if r == nil {
 		return nil
 	}
-	cmd := entities.ClosePullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}
+	cmd := entities.ClosePullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}
 	switch wk.state {
 	case "MERGED":
 		return &domStep{kind: "closePullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
@@ -1040,7 +1052,7 @@ func (w *domWorld) reopenPullRequest() *domStep {
 	if r == nil {
 		return nil
 	}
-	cmd := entities.ReopenPullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}
+	cmd := entities.ReopenPullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}
 	switch wk.state {
 	case "MERGED":
 		return &domStep{kind: "reopenPullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
@@ -1055,7 +1067,7 @@ func (w *domWorld) mergePullRequest() *domStep {
 	if r == nil {
 		return nil
 	}
-	cmd := entities.MergePullRequest{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n}
+	cmd := entities.MergePullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}
 	if wk.state != "OPEN" {
 		return &domStep{kind: "mergePullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
 	}
@@ -1067,7 +1079,7 @@ func (w *domWorld) mergePullRequest() *domStep {
 func (w *domWorld) addComment() *domStep {
 	actor := w.randomUser()
 	var cands [][2]any
-	for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) }) {
+	for _, r := range w.liveRepositories(func(r *domRepository) bool { return w.canSee(actor, r) }) {
 		for _, wk := range r.work {
 			cands = append(cands, [2]any{r, wk})
 		}
@@ -1076,22 +1088,22 @@ func (w *domWorld) addComment() *domStep {
 		return nil
 	}
 	c := cands[w.pick(len(cands))]
-	r, wk := c[0].(*domRepo), c[1].(*domWork)
+	r, wk := c[0].(*domRepository), c[1].(*domWork)
 	id, body := w.newCommentID(), w.text("comment")
-	return &domStep{kind: "addComment", actor: w.login(actor), cmd: entities.AddComment{Actor: w.login(actor), Repo: w.repoID(r), Number: wk.n, ID: id, Body: body}, wantEvents: 1, apply: func(events.Result) {
+	return &domStep{kind: "addComment", actor: w.login(actor), cmd: entities.AddComment{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n, ID: id, Body: body}, wantEvents: 1, apply: func(events.Result) {
 		wk.comments = append(wk.comments, &domComment{id: id, author: actor, body: body})
 	}}
 }
 
 // commentTarget picks a live comment and an actor that may modify it.
-func (w *domWorld) commentTarget() (string, *domRepo, *domWork, *domComment) {
+func (w *domWorld) commentTarget() (string, *domRepository, *domWork, *domComment) {
 	type cand struct {
-		r  *domRepo
+		r  *domRepository
 		wk *domWork
 		c  *domComment
 	}
 	var cands []cand
-	for _, r := range w.liveRepos(nil) {
+	for _, r := range w.liveRepositories(nil) {
 		for _, wk := range r.work {
 			for _, c := range wk.comments {
 				if !c.deleted {
@@ -1122,7 +1134,7 @@ func (w *domWorld) editComment() *domStep {
 		return nil
 	}
 	body := w.text("edited comment")
-	id := entities.NewCommentID(w.repoID(r), wk.n, c.id)
+	id := entities.NewCommentID(w.repositoryID(r), wk.n, c.id)
 	return &domStep{kind: "editComment", actor: w.login(actor), cmd: entities.EditComment{Actor: w.login(actor), ID: id, Body: body}, wantEvents: 1, apply: func(events.Result) { c.body = body }}
 }
 
@@ -1131,7 +1143,7 @@ func (w *domWorld) deleteComment() *domStep {
 	if r == nil {
 		return nil
 	}
-	id := entities.NewCommentID(w.repoID(r), wk.n, c.id)
+	id := entities.NewCommentID(w.repositoryID(r), wk.n, c.id)
 	key := table.CommentKey(r.owner, r.name, wk.n, c.id)
 	return &domStep{kind: "deleteComment", actor: w.login(actor), cmd: entities.DeleteComment{Actor: w.login(actor), ID: id}, wantEvents: 1, apply: func(events.Result) {
 		c.deleted = true
@@ -1155,13 +1167,13 @@ func domReactedKey(subject table.Key, login string, content entities.ReactionCon
 func (w *domWorld) addReaction() *domStep {
 	actor := w.randomUser()
 	type cand struct {
-		r       *domRepo
+		r       *domRepository
 		subject entities.ID
 		key     table.Key
 	}
 	var cands []cand
-	for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) }) {
-		id := w.repoID(r)
+	for _, r := range w.liveRepositories(func(r *domRepository) bool { return w.canSee(actor, r) }) {
+		id := w.repositoryID(r)
 		for _, wk := range r.work {
 			if wk.pr {
 				cands = append(cands, cand{r, entities.NewPullRequestID(id, wk.n), domWorkKey(r, wk)})
@@ -1210,19 +1222,156 @@ func (w *domWorld) removeReaction() *domStep {
 	}}
 }
 
+// Labels: an admin creates, renames (to a free name, or a taken one in
+// another case) and deletes a repository's labels; an item's author or an
+// admin adds and removes them.
+
+// labelTarget picks a live repository with an admin who can act on it.
+func (w *domWorld) labelTarget(needLabel bool) (string, *domRepository) {
+	var cands []*domRepository
+	for _, r := range w.liveRepositories(func(r *domRepository) bool { return !needLabel || len(r.labels) > 0 }) {
+		cands = append(cands, r)
+	}
+	if len(cands) == 0 {
+		return "", nil
+	}
+	r := cands[w.pick(len(cands))]
+	var admins []string
+	for _, u := range w.users {
+		if w.canAdmin(u, strings.ToLower(r.owner)) {
+			admins = append(admins, u)
+		}
+	}
+	if len(admins) == 0 {
+		return "", nil
+	}
+	return admins[w.pick(len(admins))], r
+}
+
+func (r *domRepository) labelNamed(name string) *domLabel {
+	for _, l := range r.labels {
+		if strings.EqualFold(l.name, name) {
+			return l
+		}
+	}
+	return nil
+}
+
+var domLabelNames = []string{"bug", "docs", "help wanted", "good first issue", "wontfix", "question"}
+
+func (w *domWorld) createLabel() *domStep {
+	actor, r := w.labelTarget(false)
+	if r == nil {
+		return nil
+	}
+	name := w.recase(domLabelNames[w.pick(len(domLabelNames))])
+	cmd := entities.CreateLabel{Repository: w.repositoryID(r), ID: w.newCommentID(), Name: name, Color: "00ff7f", Actor: w.login(actor)}
+	if r.labelNamed(name) != nil {
+		return &domStep{kind: "createLabel", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeAlreadyExists}
+	}
+	return &domStep{kind: "createLabel", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) {
+		r.labels = append(r.labels, &domLabel{id: cmd.ID, name: name})
+	}}
+}
+
+func (w *domWorld) renameLabel() *domStep {
+	actor, r := w.labelTarget(true)
+	if r == nil {
+		return nil
+	}
+	l := r.labels[w.pick(len(r.labels))]
+	name := w.recase(domLabelNames[w.pick(len(domLabelNames))]) + "!"
+	cmd := entities.UpdateLabel{Repository: w.repositoryID(r), ID: l.id, Name: &name, Actor: w.login(actor)}
+	switch other := r.labelNamed(name); {
+	case other != nil && other != l:
+		return &domStep{kind: "renameLabel", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeAlreadyExists}
+	case name == l.name:
+		return &domStep{kind: "renameLabel", actor: w.login(actor), cmd: cmd}
+	}
+	return &domStep{kind: "renameLabel", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) { l.name = name }}
+}
+
+func (w *domWorld) deleteLabel() *domStep {
+	actor, r := w.labelTarget(true)
+	if r == nil {
+		return nil
+	}
+	i := w.pick(len(r.labels))
+	l := r.labels[i]
+	cmd := entities.DeleteLabel{Repository: w.repositoryID(r), ID: l.id, Actor: w.login(actor)}
+	return &domStep{kind: "deleteLabel", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) {
+		r.labels = append(r.labels[:i:i], r.labels[i+1:]...)
+		for _, wk := range r.work {
+			if slices.Contains(wk.labels, l.id) {
+				wk.labels = slices.DeleteFunc(wk.labels, func(id string) bool { return id == l.id })
+				wk.stale = append(wk.stale, l.id)
+			}
+		}
+	}}
+}
+
+// labelWork picks an item of a repository with labels and an actor who
+// may label it.
+func (w *domWorld) labelWork(keep func(*domWork) bool) (string, *domRepository, *domWork) {
+	pr := w.pick(2) == 0
+	actor, r, wk := w.workTarget(pr, keep, false)
+	if r == nil || len(r.labels) == 0 {
+		return "", nil, nil
+	}
+	return actor, r, wk
+}
+
+func (w *domWorld) workID(r *domRepository, wk *domWork) entities.ID {
+	if wk.pr {
+		return entities.NewPullRequestID(w.repositoryID(r), wk.n)
+	}
+	return entities.NewIssueID(w.repositoryID(r), wk.n)
+}
+
+func (w *domWorld) addLabels() *domStep {
+	actor, r, wk := w.labelWork(nil)
+	if r == nil {
+		return nil
+	}
+	l := r.labels[w.pick(len(r.labels))]
+	cmd := entities.ChangeLabels{Subject: w.workID(r, wk), Labels: []string{l.id}, Actor: w.login(actor)}
+	if slices.Contains(wk.labels, l.id) {
+		return &domStep{kind: "addLabels", actor: w.login(actor), cmd: cmd}
+	}
+	n := 1
+	if len(wk.stale) > 0 {
+		n++
+	}
+	return &domStep{kind: "addLabels", actor: w.login(actor), cmd: cmd, wantEvents: n, apply: func(events.Result) {
+		wk.labels, wk.stale = append(wk.labels, l.id), nil
+	}}
+}
+
+func (w *domWorld) removeLabels() *domStep {
+	actor, r, wk := w.labelWork(func(wk *domWork) bool { return len(wk.labels) > 0 })
+	if r == nil {
+		return nil
+	}
+	id := wk.labels[w.pick(len(wk.labels))]
+	cmd := entities.ChangeLabels{Subject: w.workID(r, wk), Labels: []string{id}, Remove: true, Actor: w.login(actor)}
+	return &domStep{kind: "removeLabels", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) {
+		wk.labels = slices.DeleteFunc(wk.labels, func(x string) bool { return x == id })
+	}}
+}
+
 // invalid returns a command the domain rules refuse, with its code.
 func (w *domWorld) invalid() *domStep {
 	actor := w.randomUser()
 	switch w.pick(7) {
 	case 0: // a private repository the actor cannot see
-		r := w.randomLive(func(r *domRepo) bool { return !w.canSee(actor, r) })
+		r := w.randomLive(func(r *domRepository) bool { return !w.canSee(actor, r) })
 		if r == nil {
 			return nil
 		}
 		return &domStep{kind: "invalid star", actor: w.login(actor), cmd: entities.StarRepository{Owner: r.owner, Name: r.name, Actor: w.login(actor)}, wantCode: entities.CodeNotFound}
 	case 1: // merging without admin rights
 		var cands [][2]any
-		for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) }) {
+		for _, r := range w.liveRepositories(func(r *domRepository) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) }) {
 			for _, wk := range r.work {
 				if wk.pr {
 					cands = append(cands, [2]any{r, wk})
@@ -1233,10 +1382,10 @@ func (w *domWorld) invalid() *domStep {
 			return nil
 		}
 		c := cands[w.pick(len(cands))]
-		return &domStep{kind: "invalid merge", actor: w.login(actor), cmd: entities.MergePullRequest{Actor: w.login(actor), Repo: w.repoID(c[0].(*domRepo)), Number: c[1].(*domWork).n}, wantCode: entities.CodeForbidden}
+		return &domStep{kind: "invalid merge", actor: w.login(actor), cmd: entities.MergePullRequest{Actor: w.login(actor), Repository: w.repositoryID(c[0].(*domRepository)), Number: c[1].(*domWork).n}, wantCode: entities.CodeForbidden}
 	case 2: // editing someone else's issue
 		var cands [][2]any
-		for _, r := range w.liveRepos(func(r *domRepo) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) }) {
+		for _, r := range w.liveRepositories(func(r *domRepository) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) }) {
 			for _, wk := range r.work {
 				if !wk.pr && wk.author != actor {
 					cands = append(cands, [2]any{r, wk})
@@ -1248,9 +1397,9 @@ func (w *domWorld) invalid() *domStep {
 		}
 		c := cands[w.pick(len(cands))]
 		title := "hijacked"
-		return &domStep{kind: "invalid editIssue", actor: w.login(actor), cmd: entities.EditIssue{Actor: w.login(actor), Repo: w.repoID(c[0].(*domRepo)), Number: c[1].(*domWork).n, Title: &title}, wantCode: entities.CodeForbidden}
+		return &domStep{kind: "invalid editIssue", actor: w.login(actor), cmd: entities.EditIssue{Actor: w.login(actor), Repository: w.repositoryID(c[0].(*domRepository)), Number: c[1].(*domWork).n, Title: &title}, wantCode: entities.CodeForbidden}
 	case 3: // an issue in a deleted repository
-		var cands []*domRepo
+		var cands []*domRepository
 		for _, k := range w.order {
 			if w.repos[k].deleted {
 				cands = append(cands, w.repos[k])
@@ -1260,21 +1409,21 @@ func (w *domWorld) invalid() *domStep {
 			return nil
 		}
 		r := cands[w.pick(len(cands))]
-		return &domStep{kind: "invalid openIssue", actor: w.login(actor), cmd: entities.OpenIssue{Actor: w.login(actor), Repo: w.repoID(r), Title: "ghost"}, wantCode: entities.CodeNotFound}
+		return &domStep{kind: "invalid openIssue", actor: w.login(actor), cmd: entities.OpenIssue{Actor: w.login(actor), Repository: w.repositoryID(r), Title: "ghost"}, wantCode: entities.CodeNotFound}
 	case 4:
 		return &domStep{kind: "invalid createRepository", actor: w.login(actor), cmd: entities.CreateRepository{Owner: w.login(actor), Name: "..", Actor: w.login(actor)}, wantCode: entities.CodeBadInput}
 	case 5: // deleting another user's repository
-		r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) })
+		r := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) && !w.canAdmin(actor, strings.ToLower(r.owner)) })
 		if r == nil {
 			return nil
 		}
 		return &domStep{kind: "invalid deleteRepository", actor: w.login(actor), cmd: entities.DeleteRepository{Owner: r.owner, Name: r.name, Actor: w.login(actor)}, wantCode: entities.CodeForbidden}
 	default: // a blank comment
-		r := w.randomLive(func(r *domRepo) bool { return w.canSee(actor, r) && len(r.work) > 0 })
+		r := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) && len(r.work) > 0 })
 		if r == nil {
 			return nil
 		}
-		return &domStep{kind: "invalid addComment", actor: w.login(actor), cmd: entities.AddComment{Actor: w.login(actor), Repo: w.repoID(r), Number: r.work[0].n, ID: w.newCommentID(), Body: "  "}, wantCode: entities.CodeBadInput}
+		return &domStep{kind: "invalid addComment", actor: w.login(actor), cmd: entities.AddComment{Actor: w.login(actor), Repository: w.repositoryID(r), Number: r.work[0].n, ID: w.newCommentID(), Body: "  "}, wantCode: entities.CodeBadInput}
 	}
 }
 
@@ -1328,7 +1477,7 @@ func (w *domWorld) checkReadModel(t *testing.T, items []testkit.Item) {
 		}
 	}
 	repos, private := map[string]int{}, map[string]int{}
-	for _, r := range w.liveRepos(nil) {
+	for _, r := range w.liveRepositories(nil) {
 		o := strings.ToLower(r.owner)
 		repos[o]++
 		if r.private {
@@ -1340,35 +1489,35 @@ func (w *domWorld) checkReadModel(t *testing.T, items []testkit.Item) {
 		if reactions[re.key] == nil {
 			reactions[re.key] = map[string]int{}
 		}
-		reactions[re.key][table.ReadReactionCount(string(re.content))]++
+		reactions[re.key][readmodel.AttrReactionCount(string(re.content))]++
 	}
 	withReactions := func(k table.Key, m map[string]int) map[string]int {
 		for _, c := range entities.ReactionContents() {
-			m[table.ReadReactionCount(string(c))] = reactions[k][table.ReadReactionCount(string(c))]
+			m[readmodel.AttrReactionCount(string(c))] = reactions[k][readmodel.AttrReactionCount(string(c))]
 		}
 		return m
 	}
 
 	for _, u := range w.users {
 		it := expect("user "+u, table.AccountKey(u), table.TypeAccount, map[string]int{
-			table.ReadStarredCount: starred[u], table.ReadOrganizationCount: orgsOf[u],
-			table.ReadRepositoryCount: repos[u], table.ReadPrivateRepositoryCount: private[u],
+			readmodel.AttrStarredCount: starred[u], readmodel.AttrOrganizationCount: orgsOf[u],
+			readmodel.AttrRepositoryCount: repos[u], readmodel.AttrPrivateRepositoryCount: private[u],
 		})
-		if it != nil && testkit.S(it, table.ReadLogin) != w.login(u) {
-			fail("user %s: login %q, want %q", u, testkit.S(it, table.ReadLogin), w.login(u))
+		if it != nil && testkit.S(it, "login") != w.login(u) {
+			fail("user %s: login %q, want %q", u, testkit.S(it, "login"), w.login(u))
 		}
 	}
 	for _, o := range w.orgs {
 		a := w.accounts[o]
 		expect("organization "+o, table.AccountKey(o), table.TypeAccount, map[string]int{
-			table.ReadMemberCount: len(a.members), table.ReadRepositoryCount: repos[o], table.ReadPrivateRepositoryCount: private[o],
+			readmodel.AttrMemberCount: len(a.members), readmodel.AttrRepositoryCount: repos[o], readmodel.AttrPrivateRepositoryCount: private[o],
 		})
 		for _, u := range w.users {
 			it := byKey[table.MembershipKey(o, u)]
 			switch role := a.members[u]; {
 			case role == "" && it != nil:
 				fail("membership %s/%s: read item %v, but %s is no member", o, u, it, u)
-			case role != "" && testkit.S(it, table.ReadRole) != role:
+			case role != "" && testkit.S(it, "role") != role:
 				fail("membership %s/%s: read item %v, want role %s", o, u, it, role)
 			}
 		}
@@ -1387,25 +1536,25 @@ func (w *domWorld) checkReadModel(t *testing.T, items []testkit.Item) {
 			continue
 		}
 		counts := map[string]int{
-			table.ReadStargazerCount: stargazers[k], table.ReadForkCount: len(r.forks),
-			table.ReadOpenIssueCount: 0, table.ReadClosedIssueCount: 0, table.ReadOpenPullCount: 0, table.ReadClosedPullCount: 0, table.ReadMergedPullCount: 0,
+			readmodel.AttrStargazerCount: stargazers[k], readmodel.AttrForkCount: len(r.forks),
+			readmodel.AttrOpenIssueCount: 0, readmodel.AttrClosedIssueCount: 0, readmodel.AttrOpenPullCount: 0, readmodel.AttrClosedPullCount: 0, readmodel.AttrMergedPullCount: 0,
 		}
 		for _, wk := range r.work {
 			switch {
 			case !wk.pr && wk.state == "OPEN":
-				counts[table.ReadOpenIssueCount]++
+				counts[readmodel.AttrOpenIssueCount]++
 			case !wk.pr:
-				counts[table.ReadClosedIssueCount]++
+				counts[readmodel.AttrClosedIssueCount]++
 			case wk.state == "OPEN":
-				counts[table.ReadOpenPullCount]++
+				counts[readmodel.AttrOpenPullCount]++
 			case wk.state == "CLOSED":
-				counts[table.ReadClosedPullCount]++
+				counts[readmodel.AttrClosedPullCount]++
 			default:
-				counts[table.ReadMergedPullCount]++
+				counts[readmodel.AttrMergedPullCount]++
 			}
 		}
 		it := expect("repository "+k, table.RepositoryKey(r.owner, r.name), table.TypeRepository, counts)
-		if it != nil && (num(it, table.ReadLife) != r.life || testkit.S(it, table.ReadOwner) != r.owner) {
+		if it != nil && (num(it, table.ReadLife) != r.life || testkit.S(it, "owner") != r.owner) {
 			fail("repository %s: read item %v, want life %d owner %q", k, testkit.JSONItem(it), r.life, r.owner)
 		}
 		for _, wk := range r.work {
@@ -1424,13 +1573,13 @@ func (w *domWorld) checkReadModel(t *testing.T, items []testkit.Item) {
 				}
 				live++
 				ci := expect(fmt.Sprintf("comment %s#%d/%s", k, wk.n, c.id), ck, table.TypeComment, withReactions(ck, map[string]int{}))
-				if ci != nil && (testkit.S(ci, table.ReadBody) != c.body || testkit.S(ci, table.ReadAuthor) != c.author) {
-					fail("comment %v: body %q author %q, want %q by %q", ck, testkit.S(ci, table.ReadBody), testkit.S(ci, table.ReadAuthor), c.body, c.author)
+				if ci != nil && (testkit.S(ci, "body") != c.body || testkit.S(ci, "author") != c.author) {
+					fail("comment %v: body %q author %q, want %q by %q", ck, testkit.S(ci, "body"), testkit.S(ci, "author"), c.body, c.author)
 				}
 			}
-			wi := expect(fmt.Sprintf("%s %s#%d", et, k, wk.n), domWorkKey(r, wk), et, withReactions(domWorkKey(r, wk), map[string]int{table.ReadCommentCount: live}))
-			if wi != nil && (testkit.S(wi, table.ReadState) != wk.state || testkit.S(wi, table.ReadTitle) != wk.title) {
-				fail("%s %s#%d: state %q title %q, want %q %q", et, k, wk.n, testkit.S(wi, table.ReadState), testkit.S(wi, table.ReadTitle), wk.state, wk.title)
+			wi := expect(fmt.Sprintf("%s %s#%d", et, k, wk.n), domWorkKey(r, wk), et, withReactions(domWorkKey(r, wk), map[string]int{readmodel.AttrCommentCount: live}))
+			if wi != nil && (testkit.S(wi, "state") != wk.state || testkit.S(wi, "title") != wk.title) {
+				fail("%s %s#%d: state %q title %q, want %q %q", et, k, wk.n, testkit.S(wi, "state"), testkit.S(wi, "title"), wk.state, wk.title)
 			}
 		}
 	}
@@ -1441,6 +1590,6 @@ func (w *domWorld) checkReadModel(t *testing.T, items []testkit.Item) {
 
 // domDeleted reports whether it is a comment item marked deleted.
 func domDeleted(it testkit.Item) bool {
-	d, ok := it[table.ReadDeleted].(*types.AttributeValueMemberBOOL)
+	d, ok := it["deleted"].(*types.AttributeValueMemberBOOL)
 	return testkit.S(it, table.AttrType) == table.TypeComment && ok && d.Value
 }

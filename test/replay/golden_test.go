@@ -219,11 +219,11 @@ func checkAgainstLog(t *testing.T, items []testkit.Item, log map[string][]events
 		}
 		checks := []struct{ attr, want string }{
 			{table.AttrType, table.TypeAccount},
-			{table.ReadLogin, acc.Login},
-			{table.ReadKind, string(acc.Type)},
-			{table.ReadName, acc.Name},
-			{table.ReadEmail, acc.Email},
-			{table.ReadBio, acc.Bio},
+			{"login", acc.Login},
+			{"kind", string(acc.Type)},
+			{"name", acc.Name},
+			{"email", acc.Email},
+			{"bio", acc.Bio},
 		}
 		for _, c := range checks {
 			if got := testkit.S(it, c.attr); got != c.want {
@@ -236,12 +236,12 @@ func checkAgainstLog(t *testing.T, items []testkit.Item, log map[string][]events
 		for _, ts := range []struct {
 			attr string
 			want string
-		}{{table.ReadCreatedAt, g[0].At.UTC().Format("2006-01-02T15:04:05.000000000Z")}, {table.ReadUpdatedAt, g[len(g)-1].At.UTC().Format("2006-01-02T15:04:05.000000000Z")}} {
+		}{{"createdAt", g[0].At.UTC().Format("2006-01-02T15:04:05.000000000Z")}, {"updatedAt", g[len(g)-1].At.UTC().Format("2006-01-02T15:04:05.000000000Z")}} {
 			if got := testkit.S(it, ts.attr); got != ts.want {
 				t.Errorf("%s: %s = %q, want %q", p, ts.attr, got, ts.want)
 			}
 		}
-		for _, opt := range []string{table.ReadName, table.ReadEmail, table.ReadBio} {
+		for _, opt := range []string{"name", "email", "bio"} {
 			if v, ok := it[opt]; ok && testkit.S(it, opt) == "" {
 				t.Errorf("%s: empty %s stored as %v, want the attribute removed", p, opt, v)
 			}

@@ -19,11 +19,11 @@ func TestEveryItemHasItemType(t *testing.T) {
 	ctx := context.Background()
 	srv := testkit.Start(t, testkit.Options{})
 	x := srv.App.Executor()
-	if _, err := x.Execute(ctx, "t", entities.CreateUser{Login: "typed"}); err != nil {
+	if _, err := x.Execute(ctx, "typed", entities.CreateUser{Login: "typed"}); err != nil {
 		t.Fatal(err)
 	}
 	bio := "now with a bio"
-	if _, err := x.Execute(ctx, "t", entities.UpdateProfile{Login: "typed", Bio: &bio}); err != nil {
+	if _, err := x.Execute(ctx, "typed", entities.UpdateProfile{Login: "typed", Bio: &bio}); err != nil {
 		t.Fatal(err)
 	}
 	testkit.Eventually(t, 15*time.Second, func() bool {

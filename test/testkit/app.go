@@ -24,7 +24,8 @@ import (
 // (embedded engine, in memory here, projector in process).
 type Options struct {
 	// NoProjector disables the in-process projector: the read model only
-	// changes when the test applies projections itself.
+	// changes when the test applies projections itself, so mutations do
+	// not wait for their projection (GraphQL.ConsistencyWait -1).
 	NoProjector bool
 	// CountRequests installs a table.RequestCounter around every DynamoDB
 	// call of the app (Server.Counter).
@@ -85,6 +86,11 @@ func Start(tb testing.TB, opts Options) *Server {
 			counter = table.NewRequestCounter(next)
 			return counter
 		}
+	}
+	if opts.NoProjector {
+		// Nothing projects unless the test does: mutations must not wait
+		// for their projection (nor read its markers).
+		cfg.GraphQL.ConsistencyWait = -1
 	}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
