@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"strings"
 
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/entities"
@@ -15,7 +14,7 @@ import (
 // nodeID is the opaque global ID of an entity: GitHub-like, stable, and
 // carrying nothing a client should parse.
 func nodeID(typeName, key string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(typeName + ":" + strings.ToLower(key)))
+	return base64.RawURLEncoding.EncodeToString([]byte(typeName + ":" + entities.LowerASCII(key)))
 }
 
 func deref(s *string) string {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -32,10 +33,11 @@ type measurer struct {
 	schema *ast.Schema
 	vars   map[string]any
 
-	depths, costs map[string]int  // per fragment name, once measured
-	open          map[string]bool // fragments being measured (a cycle, which validation already refuses, counts 0)
-	work          int             // selections visited, plus implementations tried
-	cancelled     bool            // ctx was done: the values are incomplete
+	depths, costs map[string]int       // per fragment name, once measured
+	open          map[string]bool      // fragments being measured (a cycle, which validation already refuses, counts 0)
+	work          int                  // selections visited, plus implementations tried
+	cancelled     bool                 // ctx was done: the values are incomplete
+	intro         introspectionWeights // the schema's introspection list sizes, counted on first use
 }
 
 // checkEvery is how many steps pass between two looks at ctx.
@@ -83,7 +85,8 @@ func (m *measurer) depth(set ast.SelectionSet) int {
 // cost is the complexity of a selection set as gqlgen's complexity
 // package defines it (the schema's Complexity for each field, 1 plus the
 // children's by default, the most expensive implementation for a field of
-// an interface, __schema free), with fragments measured once.
+// an interface; an introspection list its average item count times its
+// selection), with fragments measured once.
 func (m *measurer) cost(set ast.SelectionSet) int {
 	c := 0
 	for _, sel := range set {
@@ -110,13 +113,17 @@ func (m *measurer) fieldCost(f *ast.Field) int {
 	if def == nil {
 		return 1
 	}
-	if def.Name == "__Schema" {
-		return 0
-	}
 	child := 0
 	switch def.Kind {
 	case ast.Object, ast.Interface, ast.Union:
 		child = m.cost(f.SelectionSet)
+	}
+	if n := m.introspectionWeight(f); n > 1 {
+		child = satMul(n, child)
+	}
+	if f.Name == "__schema" || f.Name == "__type" {
+		// Answered from memory: a value costs a tenth of a data field.
+		child = (child + introspectionDiscount - 1) / introspectionDiscount
 	}
 	args := f.ArgumentMap(m.vars)
 	if f.ObjectDefinition.Kind != ast.Interface {
@@ -131,6 +138,19 @@ func (m *measurer) fieldCost(f *ast.Field) int {
 		c = max(c, m.typeFieldCost(t.Name, def.Kind, f.Name, child, args))
 	}
 	return c
+}
+
+// introspectionWeight is the number of items a list field of an
+// introspection type is counted for (cost_introspection.go), 1 for any
+// other field; the schema's counts are taken on first use.
+func (m *measurer) introspectionWeight(f *ast.Field) int {
+	if !strings.HasPrefix(f.ObjectDefinition.Name, "__") && f.Name != "__type" {
+		return 1
+	}
+	if m.intro == nil {
+		m.intro = newIntrospectionWeights(m.schema)
+	}
+	return m.intro.weight(f.ObjectDefinition.Name, f.Name)
 }
 
 // typeFieldCost is the complexity of field of typeName whose children

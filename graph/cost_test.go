@@ -293,3 +293,70 @@ func BenchmarkLimits(b *testing.B) {
 		})
 	}
 }
+
+// TestIntrospectionCosts: introspection is weighed like data (review 2,
+// F-MED-15): a full introspection query fits the default limit, the
+// review's aliased __schema selections do not, and a list under __schema
+// costs its items.
+func TestIntrospectionCosts(t *testing.T) {
+	es := testSchema()
+	full := `query IntrospectionQuery { __schema { queryType { name } mutationType { name } subscriptionType { name } types { ...FullType } directives { name description locations args { ...InputValue } } } }
+fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason } inputFields { ...InputValue } interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } }
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`
+	var aliases strings.Builder
+	aliases.WriteString("{")
+	for i := range 1400 {
+		fmt.Fprintf(&aliases, " a%d: __type(name: \"Query\") { ...S }", i)
+	}
+	aliases.WriteString(" } fragment S on __Type { fields { args { type { kind } } } }")
+	types := len(es.Schema().Types)
+	for _, tc := range []struct {
+		name     string
+		query    string
+		min, max int
+	}{
+		{"graphiql full introspection fits", full, 500, DefaultComplexityLimit},
+		{"types cost per type", `{ __schema { types { name } } }`, rootQueryCost + types/introspectionDiscount, rootQueryCost + types/introspectionDiscount + 3},
+		{"aliased __type refused", aliases.String(), DefaultComplexityLimit + 1, 1 << 62},
+		{"one type is cheap", `{ __type(name: "Query") { name } }`, rootQueryCost, 2 * rootQueryCost},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, errs := gqlparser.LoadQuery(es.Schema(), tc.query)
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			_, cost, _ := measure(t, es, doc)
+			t.Logf("cost %d", cost)
+			if cost < tc.min || cost > tc.max {
+				t.Errorf("cost %d, want %d..%d", cost, tc.min, tc.max)
+			}
+		})
+	}
+}
+
+// TestSchemaSelections: __schema is counted once per selection, through
+// aliases, inline fragments and every spread of a fragment.
+func TestSchemaSelections(t *testing.T) {
+	es := testSchema()
+	for _, tc := range []struct {
+		name, query string
+		want        int
+	}{
+		{"none", `{ ok }`, 0},
+		{"one", `{ __schema { queryType { name } } }`, 1},
+		{"aliases", `{ a: __schema { queryType { name } } b: __schema { queryType { name } } }`, 2},
+		{"spread twice", `{ ...S ... on Query { ...S } } fragment S on Query { __schema { queryType { name } } }`, 2},
+		{"nested fragments", `{ ...T ...T } fragment T on Query { ...S ...S } fragment S on Query { __schema { queryType { name } } }`, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, errs := gqlparser.LoadQuery(es.Schema(), tc.query)
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			if got := schemaSelections(doc.Operations[0].SelectionSet, map[string]int{}, map[string]bool{}); got != tc.want {
+				t.Errorf("got %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

@@ -210,11 +210,17 @@ func limitError(msg string, limit, got int) *gqlerror.Error {
 
 // MutateOperationParameters parses the document (with the same token
 // limit as gqlgen, so a document too large for it costs no more here) and
-// refuses the shapes validation cannot afford. A document that does not
-// parse is left to gqlgen, which reports why. A document that passed
-// before is not parsed again (shapeCache).
+// refuses the shapes validation cannot afford, and a string variable given
+// for an Int (strict_int.go). A document that does not parse is left to
+// gqlgen, which reports why. A document that passed before is not parsed
+// again (shapeCache) unless a variable holds a numeric string, which only
+// the document's variable types can tell apart from a String's value.
 func (l *limits) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
-	if params.Query == "" || l.shapes.passed(ctx, params.Query) {
+	if params.Query == "" {
+		return nil
+	}
+	numeric := hasNumericString(params.Variables)
+	if !numeric && l.shapes.passed(ctx, params.Query) {
 		return nil
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, max(l.tokens, 0)) // 0: no limit
@@ -225,6 +231,9 @@ func (l *limits) MutateOperationParameters(ctx context.Context, params *graphql.
 		return shapeErr
 	}
 	l.shapes.pass(ctx, params.Query)
+	if numeric {
+		return checkIntVariables(l.es.Schema(), doc, params.OperationName, params.Variables)
+	}
 	return nil
 }
 
@@ -239,6 +248,14 @@ func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.Operati
 		err := gqlerror.Errorf("introspection is disabled on this server (__schema and __type); the schema is published with the API's documentation")
 		errcode.Set(err, errcode.ValidationFailed)
 		return err
+	}
+	if d := incrementalDirective(op.SelectionSet, map[string]bool{}); d != "" {
+		err := gqlerror.Errorf("@%s is not supported: this server answers every request with one complete JSON response (no incremental delivery); remove the directive", d)
+		errcode.Set(err, errcode.ValidationFailed)
+		return err
+	}
+	if n := schemaSelections(op.SelectionSet, map[string]int{}, map[string]bool{}); n > maxSchemaSelections {
+		return limitError(fmt.Sprintf("the query selects __schema %d times; one operation may select it at most %d time(s)", n, maxSchemaSelections), maxSchemaSelections, n)
 	}
 	m := newMeasurer(ctx, l.es, oc.Variables)
 	if l.depth > 0 {

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/table"
@@ -81,7 +81,7 @@ func consistencyFrom(ctx context.Context) *consistencyState {
 
 // tokenBinding binds a token to the viewer it was issued to: another
 // viewer's request cannot use it (and so never waits on it).
-func tokenBinding(viewer string) string { return "consistency/" + strings.ToLower(viewer) }
+func tokenBinding(viewer string) string { return "consistency/" + entities.LowerASCII(viewer) }
 
 // withConsistency prepares the request's read-your-writes state and, when
 // the request carries X-Hubstream-After, waits for the projection of the

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"strings"
 	"sync"
 
 	"github.com/hubstream/hubstream/internal/auth"
@@ -85,7 +84,7 @@ func viewerLogin(ctx context.Context) (string, error) {
 func markViewerUser(ctx context.Context, login string) {
 	if st := viewerStateFrom(ctx); st != nil {
 		st.mu.Lock()
-		st.resolved, st.login = true, strings.ToLower(login)
+		st.resolved, st.login = true, entities.LowerASCII(login)
 		st.mu.Unlock()
 	}
 }

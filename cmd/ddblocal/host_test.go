@@ -38,10 +38,13 @@ func serveGuarded(t *testing.T, addr string, allowed ...string) string {
 // TestHostGuardAgainstDNSRebinding sends ListTables with the Host header
 // a browser would send for each name, to ddblocal on loopback: only
 // loopback names, addresses and --allowed-hosts are answered. On a
-// non-loopback address every host is.
+// non-loopback address with --allowed-hosts (docker compose) the same
+// holds; without it every host is.
 func TestHostGuardAgainstDNSRebinding(t *testing.T) {
 	loop := serveGuarded(t, "127.0.0.1:0", "ddb.internal")
 	open := serveGuarded(t, "0.0.0.0:0")
+	// As in docker compose: every interface, the service names allowed.
+	compose := serveGuarded(t, "0.0.0.0:0", "dynamodb", "ddblocal")
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(loop, "http://"))
 	cases := []struct {
 		name, url, host string
@@ -58,6 +61,11 @@ func TestHostGuardAgainstDNSRebinding(t *testing.T) {
 		{"a site named like loopback", loop, "localhost.evil.example", false},
 		{"an IP that is not loopback", loop, "192.168.1.10:" + port, false},
 		{"a rebinding site on an open listener", open, "evil.example", true},
+		{"compose: a rebinding site", compose, "evil.example:8000", false},
+		{"compose: the service name", compose, "dynamodb:8000", true},
+		{"compose: the other service name", compose, "DDBLOCAL", true},
+		{"compose: localhost (the healthcheck)", compose, "localhost:8000", true},
+		{"compose: 127.0.0.1 (the published port)", compose, "127.0.0.1:8000", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

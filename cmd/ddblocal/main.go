@@ -92,7 +92,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	metricsPath := fs.String("metrics-path", "/metrics", "path of the Prometheus metrics on the listener, answered to GET (empty: none)")
-	allowedHosts := fs.String("allowed-hosts", "", "comma-separated host names accepted in the Host header besides localhost and loopback addresses while listening on loopback (DNS-rebinding guard; on any other address every host is accepted)")
+	allowedHosts := fs.String("allowed-hosts", "", "comma-separated host names accepted in the Host header besides localhost and loopback addresses (DNS-rebinding guard: on loopback always; on any other address only when this is set, else every host is accepted)")
 	logOpts := obs.LogFlags(fs)
 	if len(args) > 0 && args[0] == "help" {
 		args = []string{"--help"}

@@ -106,12 +106,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	perConn := fs.Int("max-subscriptions-per-connection", 20, "subscriptions one WebSocket connection may hold")
 	perViewer := fs.Int("max-subscriptions-per-viewer", 100, "subscriptions one viewer (or one anonymous client address) may hold in this process")
 	subBuffer := fs.Int("subscription-buffer", 256, "events a subscriber may have undelivered before it is dropped as a slow consumer")
+	trustedProxies := fs.String("trusted-proxies", "", "comma-separated IP addresses or CIDR prefixes of the reverse proxies in front of the server: the access log takes client_ip from their X-Forwarded-For (empty: none, only remote_addr)")
 	logOpts := obs.LogFlags(fs)
 	if err := c.Parse(fs, args, 0, stdout); err != nil {
 		return err
 	}
 	if *pollInterval <= 0 || *maxPollInterval <= 0 || *perConn <= 0 || *perViewer <= 0 || *subBuffer <= 0 {
 		return cli.Usagef("--poll-interval, --max-poll-interval, --max-subscriptions-per-connection, --max-subscriptions-per-viewer and --subscription-buffer must be positive")
+	}
+	proxies, err := obs.ParseTrustedProxies(*trustedProxies)
+	if err != nil {
+		return cli.Usagef("--trusted-proxies: %v", err)
 	}
 	if *delay < 0 || *timeout <= 0 {
 		return cli.Usagef("--shutdown-delay must not be negative and --shutdown-timeout must be positive")
@@ -132,7 +137,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector,
-		ExistingTable: !*createTable, Auth: authOpts, CursorKey: cursorKey, Logger: logger}
+		ExistingTable: !*createTable, Auth: authOpts, CursorKey: cursorKey, Logger: logger, TrustedProxies: proxies}
 	cfg.GraphQL.Introspection = *introspection
 	cfg.Projector.PollInterval, cfg.Projector.MaxPollInterval = *pollInterval, *maxPollInterval
 	cfg.Subscriptions.Disabled = *noSubscriptions

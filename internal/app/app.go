@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,10 @@ type Config struct {
 	// WrapHTTP, when set, wraps the HTTP client of every DynamoDB call (for
 	// request counting).
 	WrapHTTP func(aws.HTTPClient) aws.HTTPClient
+	// TrustedProxies are the peers whose X-Forwarded-For the access log
+	// believes (the server's --trusted-proxies; obs.HTTPOptions). Default:
+	// none, only the TCP peer is logged.
+	TrustedProxies []netip.Prefix
 	// Logger receives operational messages and the access log; the
 	// embedded storage engine's own log lines go to it at debug level.
 	// Default: slog.Default().
@@ -280,7 +285,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if gql.Loaders.ObserveDispatch == nil {
 		gql.Loaders.ObserveDispatch = m.observeDispatch
 	}
-	httpOpts := obs.HTTPOptions{Logger: cfg.Logger, Metrics: m.http, Quiet: quietRoute}
+	httpOpts := obs.HTTPOptions{Logger: cfg.Logger, Metrics: m.http, Quiet: quietRoute, TrustedProxies: cfg.TrustedProxies}
 	a.handler = obs.Middleware(a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store, Live: a.hub}, gql)), httpOpts)
 	a.metricsHandler = obs.Middleware(a.metricsRoutes(), httpOpts)
 	a.ready.Store(true)

@@ -37,6 +37,9 @@ const (
 	// MinSecretLen is the minimum HS256 secret length in bytes (RFC 7518
 	// §3.2: a key at least as long as the hash).
 	MinSecretLen = 32
+	// MaxMaxTokenLifetime caps AUTH_MAX_TOKEN_LIFETIME (and
+	// Options.MaxTokenLifetime): 30 days.
+	MaxMaxTokenLifetime = 30 * 24 * time.Hour
 	// MaxTokenLen bounds the token we are willing to parse.
 	MaxTokenLen = 8 << 10
 )
@@ -67,7 +70,8 @@ type Options struct {
 	// MaxTokenLifetime is the longest validity a token may have
 	// (AUTH_MAX_TOKEN_LIFETIME): `exp` may be at most this far after `iat`
 	// (when present) and after now. Mint refuses longer lifetimes. Default
-	// DefaultMaxTokenLifetime (24 h); negative: no limit.
+	// DefaultMaxTokenLifetime (24 h); at most MaxMaxTokenLifetime (30
+	// days); negative: no limit (tests only: the environment cannot say it).
 	MaxTokenLifetime time.Duration
 	// JWKSMinRefreshInterval is the minimum time between two JWKS fetches,
 	// however many tokens with unknown `kid`s arrive. Default 1 minute.
@@ -128,6 +132,9 @@ func New(opts Options) (*Authenticator, error) {
 	}
 	if opts.MaxTokenLifetime == 0 {
 		opts.MaxTokenLifetime = DefaultMaxTokenLifetime
+	}
+	if opts.MaxTokenLifetime > MaxMaxTokenLifetime {
+		return nil, fmt.Errorf("auth: the maximum token lifetime (AUTH_MAX_TOKEN_LIFETIME) must be at most %s (30 days)", MaxMaxTokenLifetime)
 	}
 	if opts.JWKSMinRefreshInterval <= 0 {
 		opts.JWKSMinRefreshInterval = DefaultJWKSMinRefreshInterval
@@ -331,6 +338,12 @@ var errNoKey = errors.New("no key for this algorithm")
 // has already checked the algorithm against the allow-list.
 func (a *Authenticator) keyFunc(ctx context.Context) jwt.Keyfunc {
 	return func(t *jwt.Token) (any, error) {
+		// RFC 7515 §4.1.11: a recipient that does not understand a listed
+		// critical extension must reject the token, and this one
+		// understands none (review 2, F-low-1).
+		if _, ok := t.Header["crit"]; ok {
+			return nil, errors.New(`the "crit" header lists extensions this server does not understand`)
+		}
 		alg, _ := t.Header["alg"].(string)
 		if !slices.Contains(a.algs, alg) {
 			return nil, fmt.Errorf("algorithm %q not allowed", alg)

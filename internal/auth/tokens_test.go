@@ -59,6 +59,10 @@ func TestTokenRules(t *testing.T) {
 		{"sub with a space", strict, base(func(c jwt.MapClaims) { c["sub"] = " octocat" }), ""},
 		{"sub with a NUL", strict, base(func(c jwt.MapClaims) { c["sub"] = "octo\x00cat" }), ""},
 		{"sub a number", strict, base(func(c jwt.MapClaims) { c["sub"] = 42 }), ""},
+		// Review 2, F-low-1: RFC 7515 §4.1.11.
+		{"crit with an unknown extension", strict, withHeader(t, "crit", []string{"x"}), ""},
+		{"crit empty", strict, withHeader(t, "crit", []string{}), ""},
+		{"an unknown header without crit", strict, withHeader(t, "x-note", "ignored"), "octocat"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,6 +80,20 @@ func TestTokenRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withHeader signs a valid token for octocat with one more header
+// parameter.
+func withHeader(t *testing.T, name string, value any) string {
+	t.Helper()
+	now := newClock().Now()
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "octocat", "iat": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix()})
+	tok.Header[name] = value
+	raw, err := tok.SignedString(testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
 
 func jsonNumberString(n int64) string { return strings.TrimSpace(mustJSON(n)) }
@@ -119,6 +137,9 @@ func TestMaxTokenLifetimeFromEnv(t *testing.T) {
 		{"-1h", 0},
 		{"0", 0},
 		{"86400", 0}, // a number without a unit is ambiguous
+		{"720h", 720 * time.Hour},
+		{"721h", 0},    // over the 30-day cap
+		{"100000h", 0}, // review 2, F-low-11
 	} {
 		t.Run(tc.value, func(t *testing.T) {
 			o, err := optionsFrom(func(k string) string {
@@ -174,4 +195,40 @@ func FuzzNumericClaims(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSecretVarietyFromEnv (review 2, F-low-11): AUTH_JWT_SECRET of 32+
+// bytes but one repeated character, or blank, is refused with a message
+// naming the variable; random secrets pass.
+func TestSecretVarietyFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name, secret string
+		ok           bool
+	}{
+		{"36 spaces", strings.Repeat(" ", 36), false},
+		{"white space of every kind", strings.Repeat(" \t\r\n", 10), false},
+		{"one letter", strings.Repeat("a", 36), false},
+		{"two letters", strings.Repeat("ab", 18), false},
+		{"seven distinct", strings.Repeat("abcdefg", 6), false},
+		{"openssl rand -hex 32", "3f9c1e0a7b2d4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e", true},
+		{"the test secret", string(testSecret), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := optionsFrom(func(k string) string {
+				if k == EnvJWTSecret {
+					return tc.secret
+				}
+				return ""
+			})
+			if tc.ok != (err == nil) {
+				t.Fatalf("err %v, want ok=%v", err, tc.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), EnvJWTSecret) {
+				t.Errorf("error %q does not name %s", err, EnvJWTSecret)
+			}
+		})
+	}
+	if _, err := New(Options{Secret: testSecret, MaxTokenLifetime: MaxMaxTokenLifetime + time.Second}); err == nil {
+		t.Error("New accepted a maximum lifetime over 30 days")
+	}
 }

@@ -1,7 +1,6 @@
 package entities
 
 import (
-	"strings"
 	"time"
 )
 
@@ -10,7 +9,7 @@ import (
 type AccountID struct{ login string }
 
 // NewAccountID returns the ID of the account called login.
-func NewAccountID(login string) AccountID { return AccountID{login: strings.ToLower(login)} }
+func NewAccountID(login string) AccountID { return AccountID{login: LowerASCII(login)} }
 
 // Kind returns KindAccount.
 func (AccountID) Kind() Kind { return KindAccount }

@@ -200,7 +200,7 @@ func (c AddComment) Decide(in Input) ([]Change, error) {
 	if in.Snapshot(id).Exists() {
 		return nil, AlreadyExists("comment %s already exists", c.ID)
 	}
-	ev := &CommentAdded{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: c.Number, Subject: subject, ID: c.ID, Body: c.Body, Author: strings.ToLower(in.Actor), Life: acc.repo.Life}
+	ev := &CommentAdded{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: c.Number, Subject: subject, ID: c.ID, Body: c.Body, Author: LowerASCII(in.Actor), Life: acc.repo.Life}
 	return append([]Change{{ID: id, Events: []Event{ev}}}, acc.checks(false)...), nil
 }
 

@@ -27,7 +27,7 @@ type MembershipID struct{ org, login string }
 
 // NewMembershipID returns the ID of login's membership of org.
 func NewMembershipID(org, login string) MembershipID {
-	return MembershipID{org: strings.ToLower(org), login: strings.ToLower(login)}
+	return MembershipID{org: LowerASCII(org), login: LowerASCII(login)}
 }
 
 // Kind returns KindMembership.
@@ -65,7 +65,7 @@ type RepositoryID struct{ owner, name string }
 
 // NewRepositoryID returns the ID of owner/name.
 func NewRepositoryID(owner, name string) RepositoryID {
-	return RepositoryID{owner: strings.ToLower(owner), name: strings.ToLower(name)}
+	return RepositoryID{owner: LowerASCII(owner), name: LowerASCII(name)}
 }
 
 // Kind returns KindRepository.
@@ -251,7 +251,7 @@ type StarID struct {
 
 // NewStarID returns the ID of login's star on repo.
 func NewStarID(login string, repo RepositoryID) StarID {
-	return StarID{login: strings.ToLower(login), repo: repo}
+	return StarID{login: LowerASCII(login), repo: repo}
 }
 
 // Kind returns KindStar.
@@ -328,7 +328,7 @@ func (c ReactionContent) Valid() bool {
 // NewReactionID returns the ID of login's reaction content on subject,
 // which must be an IssueID, PullRequestID or CommentID.
 func NewReactionID(subject ID, login string, content ReactionContent) ReactionID {
-	return ReactionID{subject: subject, login: strings.ToLower(login), content: content}
+	return ReactionID{subject: subject, login: LowerASCII(login), content: content}
 }
 
 // Kind returns KindReaction.

@@ -2,7 +2,6 @@ package entities
 
 import (
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -178,7 +177,7 @@ func (c OpenIssue) Decide(in Input) ([]Change, error) {
 		}
 	}
 	n := in.Snapshot(c.Repository).Seq + 1
-	ev := &IssueOpened{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: strings.ToLower(in.Actor), Life: acc.repo.Life, Labels: labels}
+	ev := &IssueOpened{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: LowerASCII(in.Actor), Life: acc.repo.Life, Labels: labels}
 	changes := []Change{{ID: c.Repository, NewSeq: n}, {ID: NewIssueID(c.Repository, int(n)), Events: []Event{ev}}}
 	return append(changes, acc.memberChecks(false)...), nil
 }

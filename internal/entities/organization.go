@@ -1,7 +1,6 @@
 package entities
 
 import (
-	"strings"
 	"time"
 )
 
@@ -193,7 +192,7 @@ func orgActor(in Input, actor string) error {
 	if err := RequireActor(in.Actor); err != nil {
 		return err
 	}
-	if !strings.EqualFold(actor, in.Actor) {
+	if !EqualFoldASCII(actor, in.Actor) {
 		return &Error{Code: CodeInternal, Message: "internal error: the command's actor is not the executing actor"}
 	}
 	return nil

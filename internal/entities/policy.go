@@ -1,7 +1,5 @@
 package entities
 
-import "strings"
-
 // The access policy: the one place that says who may see and change
 // what. Commands apply it in Decide to the snapshots they loaded (the
 // helpers at the end of this file); the read side (graph, loaders) applies
@@ -77,7 +75,7 @@ func RelationOf(actor, owner string, role MemberRole) Relation {
 	switch {
 	case actor == "":
 		return RelationNone
-	case strings.EqualFold(actor, owner):
+	case EqualFoldASCII(actor, owner):
 		return RelationOwner
 	case role == RoleAdmin:
 		return RelationAdmin
@@ -91,7 +89,7 @@ func RelationOf(actor, owner string, role MemberRole) Relation {
 // membership (actor is signed in and is not owner itself): only then does
 // the read side have to load one.
 func NeedsMembership(actor, owner string) bool {
-	return actor != "" && !strings.EqualFold(actor, owner)
+	return actor != "" && !EqualFoldASCII(actor, owner)
 }
 
 // CanSeeRepository reports whether an actor with relation rel to a
@@ -119,7 +117,7 @@ func CanMergePullRequest(rel Relation) bool { return CanAdministerRepository(rel
 // repository administrator. asAdmin tells whether that took administrator
 // rights (so the decision relied on them).
 func CanModifyWork(actor, author string, rel Relation) (ok, asAdmin bool) {
-	if actor != "" && strings.EqualFold(actor, author) {
+	if actor != "" && EqualFoldASCII(actor, author) {
 		return true, false
 	}
 	admin := CanAdministerRepository(rel)
@@ -134,13 +132,13 @@ func CanManageOrganization(role MemberRole) bool { return role == RoleAdmin }
 // CanRemoveMember reports whether actor, with role in the organization,
 // may remove login from it: admins remove anyone, members leave.
 func CanRemoveMember(actor, login string, role MemberRole) bool {
-	return CanManageOrganization(role) || (actor != "" && strings.EqualFold(actor, login))
+	return CanManageOrganization(role) || (actor != "" && EqualFoldASCII(actor, login))
 }
 
 // CanEditAccount reports whether actor may create or change the user
 // account login: only the user themself.
 func CanEditAccount(actor, login string) bool {
-	return actor != "" && strings.EqualFold(actor, login)
+	return actor != "" && EqualFoldASCII(actor, login)
 }
 
 // RequireActor returns UNAUTHENTICATED unless there is a signed-in actor.
@@ -191,7 +189,7 @@ func CheckActor(cmd Command, in Input) error {
 		return Forbidden("%q is an organization: organizations act through their members, sign in as a user", a.Login)
 	case a == nil:
 		if _, ok := cmd.(accountCreator); !ok {
-			return Forbidden("there is no user account for %q yet: create it with createUser first", strings.ToLower(in.Actor))
+			return Forbidden("there is no user account for %q yet: create it with createUser first", LowerASCII(in.Actor))
 		}
 	}
 	return nil
@@ -274,7 +272,7 @@ func signedIn(in Input, actor string) error {
 	if err := RequireActor(in.Actor); err != nil {
 		return err
 	}
-	if actor != "" && !strings.EqualFold(actor, in.Actor) {
+	if actor != "" && !EqualFoldASCII(actor, in.Actor) {
 		return &Error{Code: CodeInternal, Message: "internal error: the command's actor is not the executing actor"}
 	}
 	return nil

@@ -1,7 +1,6 @@
 package entities
 
 import (
-	"strings"
 	"time"
 )
 
@@ -180,7 +179,7 @@ func (c OpenPullRequest) Decide(in Input) ([]Change, error) {
 		return nil, err
 	}
 	n := in.Snapshot(c.Repository).Seq + 1
-	ev := &PullRequestOpened{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: strings.ToLower(in.Actor), HeadRef: c.HeadRef, BaseRef: c.BaseRef, Life: acc.repo.Life}
+	ev := &PullRequestOpened{Owner: acc.repo.Owner, Repository: acc.repo.Name, Number: int(n), Title: c.Title, Body: c.Body, Author: LowerASCII(in.Actor), HeadRef: c.HeadRef, BaseRef: c.BaseRef, Life: acc.repo.Life}
 	changes := []Change{{ID: c.Repository, NewSeq: n}, {ID: NewPullRequestID(c.Repository, int(n)), Events: []Event{ev}}}
 	return append(changes, acc.memberChecks(false)...), nil
 }
@@ -349,6 +348,6 @@ func (c MergePullRequest) Decide(in Input) ([]Change, error) {
 	case PullRequestStateClosed:
 		return nil, BadInput("number", "pull request #%d is closed; reopen it before merging", c.Number)
 	}
-	ev := &PullRequestMerged{By: strings.ToLower(in.Actor)}
+	ev := &PullRequestMerged{By: LowerASCII(in.Actor)}
 	return append([]Change{{ID: NewPullRequestID(c.Repository, c.Number), Events: []Event{ev}}}, acc.checks(true)...), nil
 }

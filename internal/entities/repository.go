@@ -213,7 +213,7 @@ func ValidateRepositoryName(field, name string) error {
 // actor's membership of the owner (for organization owners).
 func repositoryTargets(id RepositoryID, actor string) []ID {
 	ids := []ID{id, NewAccountID(id.Owner())}
-	if actor != "" && !strings.EqualFold(actor, id.Owner()) {
+	if actor != "" && !EqualFoldASCII(actor, id.Owner()) {
 		ids = append(ids, NewMembershipID(id.Owner(), actor))
 	}
 	return ids
@@ -265,7 +265,7 @@ func ValidateNewRepositoryName(field, name string) error {
 	if err := ValidateRepositoryName(field, name); err != nil {
 		return err
 	}
-	if strings.HasSuffix(strings.ToLower(name), ".git") {
+	if strings.HasSuffix(LowerASCII(name), ".git") {
 		return BadInput(field, "name must not end in .git (clone URLs add it)")
 	}
 	return nil

@@ -98,7 +98,7 @@ var (
 
 // validateText checks a free-text field against its limit: valid UTF-8,
 // no control characters (C0, DEL and C1; line breaks and tabs only in
-// multiline fields), at most l.Chars characters and l.Bytes bytes. The
+// multiline fields), no direction controls in single-line fields, at most l.Chars characters and l.Bytes bytes. The
 // byte limit is checked first, so an oversized text costs one length
 // check.
 func validateText(field, s string, l TextLimit) error {
@@ -117,11 +117,25 @@ func validateText(field, s string, l TextLimit) error {
 			}
 			return BadInput(field, "must not contain line breaks, tabs or other control characters (found U+%04X)", r)
 		}
+		if !l.Multiline && isBidiControl(r) {
+			return BadInput(field, "must not contain direction-control characters (found U+%04X): they reorder how the text and what follows it are shown", r)
+		}
 	}
 	if n > l.Chars {
 		return BadInput(field, "must be at most %d characters (got %d)", l.Chars, n)
 	}
 	return nil
+}
+
+// isBidiControl reports whether r is a Unicode direction control: the
+// marks U+200E/U+200F, the embeddings and overrides U+202A–U+202E and the
+// isolates U+2066–U+2069. In a single-line text — a title, a name, a
+// description — an override reorders what is shown ("Trojan Source"
+// spoofing of titles and names in lists; review 2, F-low-3), so they are
+// refused there; multiline texts (bodies, bios) keep them, since
+// right-to-left writing legitimately uses them.
+func isBidiControl(r rune) bool {
+	return r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // isControl reports whether r is a control character (Unicode category

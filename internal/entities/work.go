@@ -123,7 +123,7 @@ func validateWorkNumber(n int) error {
 // (for private organization repositories and organization admins).
 func workTargets(repo RepositoryID, actor string) []ID {
 	ids := []ID{repo}
-	if actor != "" && !strings.EqualFold(actor, repo.Owner()) {
+	if actor != "" && !EqualFoldASCII(actor, repo.Owner()) {
 		ids = append(ids, NewMembershipID(repo.Owner(), actor))
 	}
 	return ids

@@ -2,8 +2,8 @@ package loaders
 
 import (
 	"context"
-	"strings"
 
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -11,7 +11,7 @@ import (
 // Account loads a user or organization by login (case-insensitive); nil if
 // there is none.
 func (l *Loaders) Account(ctx context.Context, login string) (*readmodel.Account, error) {
-	return loadEntity[readmodel.Account](ctx, l, table.AccountKey(strings.ToLower(login)))
+	return loadEntity[readmodel.Account](ctx, l, table.AccountKey(entities.LowerASCII(login)))
 }
 
 // AccountsByLogin loads users or organizations by login in one batch,
@@ -19,7 +19,7 @@ func (l *Loaders) Account(ctx context.Context, login string) (*readmodel.Account
 func (l *Loaders) AccountsByLogin(ctx context.Context, logins []string) ([]*readmodel.Account, error) {
 	keys := make([]table.Key, len(logins))
 	for i, login := range logins {
-		keys[i] = table.AccountKey(strings.ToLower(login))
+		keys[i] = table.AccountKey(entities.LowerASCII(login))
 	}
 	return loadEntities[readmodel.Account](ctx, l, keys)
 }
@@ -27,5 +27,5 @@ func (l *Loaders) AccountsByLogin(ctx context.Context, logins []string) ([]*read
 // AccountCounters reads the counters of login's account item (exact even
 // before the item itself is projected).
 func (l *Loaders) AccountCounters(ctx context.Context, login string) (readmodel.AccountCounters, error) {
-	return loadCounters[readmodel.AccountCounters](ctx, l, table.AccountKey(strings.ToLower(login)))
+	return loadCounters[readmodel.AccountCounters](ctx, l, table.AccountKey(entities.LowerASCII(login)))
 }

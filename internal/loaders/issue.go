@@ -76,7 +76,7 @@ func workCollection[T workItemOf](kind, field, owner, repo string, states, all [
 		wanted = append(wanted, s)
 	}
 	sort.Strings(wanted)
-	c := Collection{Ascending: true, Binding: field + "/" + strings.ToLower(owner) + "/" + strings.ToLower(repo) + "/" + strings.Join(wanted, ",")}
+	c := Collection{Ascending: true, Binding: field + "/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(repo) + "/" + strings.Join(wanted, ",")}
 	switch {
 	case len(wanted) == 1:
 		c.Index, c.PK, c.SKPrefix = table.IssuesOfRepository(kind, owner, repo, wanted[0])
@@ -96,7 +96,7 @@ func (l *Loaders) CommentsOf(ctx context.Context, owner, repo string, n int, arg
 	pk, prefix := table.CommentsOf(owner, repo, n)
 	return queryPage[readmodel.Comment](ctx, l.Pager, Collection{
 		PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "comments/" + strings.ToLower(owner) + "/" + strings.ToLower(repo) + "/" + strconv.Itoa(n),
+		Binding: "comments/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(repo) + "/" + strconv.Itoa(n),
 		Keep:    keep(liveComment),
 	}, args)
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -20,7 +21,7 @@ func (l *Loaders) LabelsOf(ctx context.Context, owner, name string, args PageArg
 	idx, pk, prefix := table.LabelsOf(owner, name, "")
 	return queryPage[readmodel.Label](ctx, l.Pager, Collection{
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "Repository.labels/" + strings.ToLower(owner) + "/" + strings.ToLower(name),
+		Binding: "Repository.labels/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(name),
 	}, args)
 }
 

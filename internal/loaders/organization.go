@@ -2,8 +2,8 @@ package loaders
 
 import (
 	"context"
-	"strings"
 
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -38,7 +38,7 @@ func (l *Loaders) MembersOf(ctx context.Context, org string, args PageArgs) (Pag
 	pk, prefix := table.MembersOf(org)
 	return queryPage[readmodel.Membership](ctx, l.Pager, Collection{
 		PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "Organization.members/" + strings.ToLower(org),
+		Binding: "Organization.members/" + entities.LowerASCII(org),
 	}, args)
 }
 
@@ -47,6 +47,6 @@ func (l *Loaders) OrganizationsOf(ctx context.Context, login string, args PageAr
 	index, pk, prefix := table.OrganizationsOf(login)
 	return queryPage[readmodel.Membership](ctx, l.Pager, Collection{
 		Index: index, PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "User.organizations/" + strings.ToLower(login),
+		Binding: "User.organizations/" + entities.LowerASCII(login),
 	}, args)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/readmodel"
@@ -151,7 +150,7 @@ func forkRef(f readmodel.ForkLink) (RepositoryRef, int) {
 // full).
 func (l *Loaders) RepositoriesOfOwner(ctx context.Context, owner string, includePrivate bool, args PageArgs) (Page[readmodel.Repository], error) {
 	idx, pk, prefix := table.RepositoriesByOwner(owner)
-	c := Collection{Index: idx, PK: pk, SKPrefix: prefix, Ascending: false, Binding: "RepositoryOwner.repositories/" + strings.ToLower(owner)}
+	c := Collection{Index: idx, PK: pk, SKPrefix: prefix, Ascending: false, Binding: "RepositoryOwner.repositories/" + entities.LowerASCII(owner)}
 	if !includePrivate {
 		c.Binding += "/public"
 		c.Keep = keep(func(r readmodel.Repository) bool { return !r.IsPrivate })
@@ -182,7 +181,7 @@ func (l *Loaders) Stargazers(ctx context.Context, owner, name string, life int, 
 	idx, pk, prefix := table.Stargazers(owner, name)
 	return queryPage[readmodel.Star](ctx, l.Pager, Collection{
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: bool(order),
-		Binding: "Repository.stargazers/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life) + "/" + order.String(),
+		Binding: "Repository.stargazers/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(name) + "/" + strconv.Itoa(life) + "/" + order.String(),
 		Keep:    keep(func(s readmodel.Star) bool { return s.RepositoryLife == life }),
 	}, args)
 }
@@ -199,7 +198,7 @@ func (l *Loaders) starredCollection(login, viewer string, order StarOrder) Colle
 	idx, pk, prefix := table.StarredBy(login)
 	return Collection{
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: bool(order),
-		Binding: "User.starredRepositories/" + strings.ToLower(login) + "/" + strings.ToLower(viewer) + "/" + order.String(),
+		Binding: "User.starredRepositories/" + entities.LowerASCII(login) + "/" + entities.LowerASCII(viewer) + "/" + order.String(),
 		Keep:    keep(func(readmodel.Star) bool { return true }),
 		Filter:  visibleLinks(l, viewer, starRef),
 	}
@@ -247,7 +246,7 @@ func (l *Loaders) forksCollection(owner, name string, life int, viewer string) C
 	idx, pk, prefix := table.ForksOf(owner, name)
 	return Collection{
 		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "Repository.forks/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life) + "/" + strings.ToLower(viewer),
+		Binding: "Repository.forks/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(name) + "/" + strconv.Itoa(life) + "/" + entities.LowerASCII(viewer),
 		Keep:    keep(func(f readmodel.ForkLink) bool { return f.RepositoryLife == life }),
 		Filter:  visibleLinks(l, viewer, forkRef),
 	}

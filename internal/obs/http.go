@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 )
@@ -30,13 +31,19 @@ type HTTPOptions struct {
 	// the request was served (the DynamoDB operation of an engine
 	// request). Default: none.
 	Annotate func(*http.Request) []slog.Attr
+	// TrustedProxies are the peers whose X-Forwarded-For the access log
+	// believes (client.go): a request from one of them is logged with the
+	// client_ip it forwarded for. Default: none — only remote_addr, the
+	// TCP peer, is logged.
+	TrustedProxies []netip.Prefix
 }
 
 // Middleware gives every request an id (the client's X-Request-Id when
 // well formed, else a new one; echoed in the response), a Request record
 // and a logger carrying the id in its context, then serves it with next
 // and writes one access log line — request id, method, route, status,
-// duration, bytes, and what the layers below recorded: GraphQL operation
+// duration, bytes, the client's address (remote_addr; client_ip behind a
+// trusted proxy), and what the layers below recorded: GraphQL operation
 // and type, viewer, error codes — and records the HTTP metrics.
 func Middleware(next http.Handler, o HTTPOptions) http.Handler {
 	if o.Logger == nil {
@@ -87,6 +94,10 @@ func Middleware(next http.Handler, o HTTPOptions) http.Handler {
 			slog.Int("status", status),
 			slog.Duration("duration", took),
 			slog.Int64("bytes", sw.bytes),
+			slog.String("remote_addr", r.RemoteAddr),
+		}
+		if c := forwardedClient(r, o.TrustedProxies); c != "" {
+			attrs = append(attrs, slog.String("client_ip", c))
 		}
 		if info.Operation != "" {
 			attrs = append(attrs, slog.String("operation", truncate(info.Operation, 100)))

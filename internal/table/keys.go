@@ -78,8 +78,18 @@ const (
 )
 
 // norm makes a login or repository name case-insensitive in keys, as
-// GitHub's are: "Octo" and "octo" are the same account.
-func norm(s string) string { return strings.ToLower(s) }
+// GitHub's are: "Octo" and "octo" are the same account. Only ASCII
+// letters are folded: Unicode folding would key a look-alike (U+212A
+// KELVIN SIGN for "k") as the ASCII account (review 2, F-low-14).
+func norm(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
 
 // Aggregate partitions (DESIGN.md §3, the seed's entity partitions): each
 // is its aggregate ID's entities.ID.PartitionKey, the one definition.

@@ -65,6 +65,8 @@ func TestDockerComposeConfig(t *testing.T) {
 			args := append(append(append([]string{}, compose[1:]...), profile...), "config", "--services")
 			cmd := exec.CommandContext(ctx, compose[0], args...)
 			cmd.Dir = repositoryRoot
+			// The file requires a secret from the environment.
+			cmd.Env = append(os.Environ(), "AUTH_JWT_SECRET=config-test-0123456789abcdef0123456789abcdef")
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Run(); err != nil {

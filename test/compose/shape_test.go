@@ -241,3 +241,46 @@ func readFile(t *testing.T, name string) string {
 	}
 	return string(b)
 }
+
+// TestNothingPublishedBeyondLoopback: every published port is bound to
+// the host's loopback (review 2, F-MED-8: the API on all interfaces with
+// a known secret let anyone on the LAN in), and no token secret is
+// committed: AUTH_JWT_SECRET comes from the user's environment, required.
+func TestNothingPublishedBeyondLoopback(t *testing.T) {
+	cf := loadCompose(t)
+	for name, s := range cf.Services {
+		for _, p := range s.Ports {
+			t.Run(name+" "+p, func(t *testing.T) {
+				host, _, ok := strings.Cut(p, ":")
+				if ip := net.ParseIP(host); !ok || ip == nil || !ip.IsLoopback() {
+					t.Errorf("port %q is published on every interface: prefix it with 127.0.0.1:", p)
+				}
+			})
+		}
+		if v, ok := s.Environment["AUTH_JWT_SECRET"]; ok {
+			t.Run(name+" AUTH_JWT_SECRET", func(t *testing.T) {
+				if !regexp.MustCompile(`^\$\{AUTH_JWT_SECRET:\?[^}]+\}$`).MatchString(v) {
+					t.Errorf("AUTH_JWT_SECRET is %q: a committed secret is public; want ${AUTH_JWT_SECRET:?message}", v)
+				}
+			})
+		}
+	}
+}
+
+// TestDDBLocalGuardsItsHost: ddblocal listens on every interface of its
+// container, so it must name its own service names in --allowed-hosts to
+// keep its DNS-rebinding guard on (review 2, F-MED-7), and those names
+// must cover every name the other services reach it by.
+func TestDDBLocalGuardsItsHost(t *testing.T) {
+	cf := loadCompose(t)
+	s, ok := cf.Services["ddblocal"]
+	if !ok {
+		t.Fatal("no ddblocal service")
+	}
+	allowed := strings.Split(flagValue(s.Command, "--allowed-hosts"), ",")
+	for _, want := range append([]string{"ddblocal"}, s.Networks["default"].Aliases...) {
+		if !slices.Contains(allowed, want) {
+			t.Errorf("--allowed-hosts %v lacks %q: the guard would refuse (or, unset, be off)", allowed, want)
+		}
+	}
+}

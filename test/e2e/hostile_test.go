@@ -99,6 +99,12 @@ func TestHostileRequests(t *testing.T) {
 		}, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
 		{"per-repository reads multiply", gql(`{ user(login: "victim") { a: repositories(first: 100) { nodes { forkCount viewerHasStarred } } b: repositories(first: 100) { nodes { forkCount viewerHasStarred } } c: repositories(first: 100) { nodes { forkCount viewerHasStarred } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
 		{"nested pages multiply", gql(`{ user(login: "victim") { repositories(first: 100) { nodes { issues(first: 100) { nodes { comments(first: 100) { nodes { body } } } } } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
+		// Review 2, F-MED-15: introspection counted nothing, and this 28 KB
+		// request took ~9 s of CPU.
+		{"1,400 aliased __schema", gql(hostileAliases(1400, `__schema { ...S }`)+` fragment S on __Schema { types { fields { args { type { kind } } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "__schema 1400 times"},
+		{"two __schema", gql(`{ a: __schema { queryType { name } } b: __schema { queryType { name } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "__schema 2 times"},
+		{"1,000 aliased __type", gql(hostileAliases(1000, `__type(name: "Repository") { ...T }`)+` fragment T on __Type { fields { args { type { kind } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
+		{"400 aliased __type lists", gql(hostileAliases(400, `__type(name: "Repository") { fields { args { type { kind name ofType { kind name } } } } }`), nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "complexity"},
 		{"too many tokens", gql(hostileAliases(6000, `ok`), nil), http.StatusUnprocessableEntity, "GRAPHQL_PARSE_FAILED", "", "token"},
 		{"first: 10000", gql(`{ user(login: "victim") { repositories(first: 10000) { nodes { name } } } }`, nil), http.StatusOK, "BAD_USER_INPUT", "first", "between 1 and 100"},
 		{"last: 10000", gql(`{ repository(owner: "victim", name: "repo") { issues(last: 10000) { nodes { title } } } }`, nil), http.StatusOK, "BAD_USER_INPUT", "last", "between 1 and 100"},
@@ -107,6 +113,14 @@ func TestHostileRequests(t *testing.T) {
 		{"JSON of the wrong shape", post([]byte(`{"query": {"nested": true}}`)), http.StatusBadRequest, "BAD_USER_INPUT", "", "JSON"},
 		{"malformed GraphQL", gql(`{ user(login: "victim") { login `, nil), http.StatusUnprocessableEntity, "GRAPHQL_PARSE_FAILED", "", ""},
 		{"GraphQL with a stray token", gql(`query { ok } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_PARSE_FAILED", "", ""},
+		// Review 2, F-low-9: the deferred part was never sent (null in a
+		// non-null field, "hasNext": true) and @defer on a mutation ignored.
+		{"@defer on an inline fragment", gql(`{ user(login: "victim") { login ... @defer { repositories(first: 1) { totalCount } } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "@defer is not supported"},
+		{"@defer on a fragment spread", gql(`{ user(login: "victim") { login ...R @defer } } fragment R on User { repositories(first: 1) { totalCount } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "@defer is not supported"},
+		{"@defer in a nested fragment", gql(`{ ...Q } fragment Q on Query { user(login: "victim") { ... @defer(label: "x") { login } } }`, nil), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "@defer is not supported"},
+		{"@defer around a mutation", func() (*testkit.Response, error) {
+			return starrer.Do(ctx, `mutation { ... @defer { starRepository(input: {owner: "victim", name: "repo"}) { __typename } } }`, nil)
+		}, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", "", "@defer is not supported"},
 		{"Int literal out of range", gql(`{ repository(owner: "victim", name: "repo") { issue(number: 99999999999) { title } } }`, nil), http.StatusOK, "BAD_USER_INPUT", "", "overflows"},
 		{"Int variable out of range", gql(`query($n: Int!) { repository(owner: "victim", name: "repo") { issue(number: $n) { title } } }`, map[string]any{"n": 99999999999}), 0, "", "", ""},
 		{"malformed query string", func() (*testkit.Response, error) { return srv.GraphQL.Get(ctx, "query=%zz") }, http.StatusBadRequest, "BAD_USER_INPUT", "", "malformed"},

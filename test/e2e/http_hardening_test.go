@@ -76,6 +76,10 @@ func TestRequestHardening(t *testing.T) {
 			{"a float variable", byVar, map[string]any{"n": 1.5}},
 			{"a huge variable", byVar, map[string]any{"n": 1e20}},
 			{"a variable past 2^31", byVar, map[string]any{"n": 2147483648}},
+			// Review 2, F-low-2: gqlgen coerced a numeric string to an Int.
+			{"a numeric string variable", byVar, map[string]any{"n": "1"}},
+			{"a numeric string for a non-null Int", `query($n: Int!) { repository(owner: "hard", name: "repo") { issue(number: $n) { id } } }`, map[string]any{"n": "1"}},
+			{"a numeric string inside an input object", `mutation($in: EditIssueInput!) { editIssue(input: $in) { issue { id } } }`, map[string]any{"in": map[string]any{"owner": "hard", "repository": "repo", "number": "1", "title": "x"}}},
 			{"a float literal", `{ repository(owner: "hard", name: "repo") { issues(first: 1.5) { totalCount } } }`, nil},
 			{"a literal past 2^31", `{ repository(owner: "hard", name: "repo") { issues(first: 2147483648) { totalCount } } }`, nil},
 			{"a huge literal", `{ repository(owner: "hard", name: "repo") { issues(last: 99999999999999999999) { totalCount } } }`, nil},
@@ -107,6 +111,28 @@ func TestRequestHardening(t *testing.T) {
 			if res.Code() != "BAD_USER_INPUT" || res.Errors[0].Field() != "name" {
 				t.Errorf("%q: %.200s, want BAD_USER_INPUT on name", name, res.Body)
 			}
+		}
+	})
+
+	t.Run("direction controls in titles, not in bodies", func(t *testing.T) {
+		// Review 2, F-low-3: "x\u202ey" was stored as a title.
+		const open = `mutation($t: String!, $b: String) { openIssue(input: {owner: "hard", repository: "repo", title: $t, body: $b}) { issue { title body } } }`
+		for _, tc := range []struct {
+			name, title, body, code string
+		}{
+			{"override in the title", "fix\u202etxt.exe", "", "BAD_USER_INPUT"},
+			{"isolate in the title", "a\u2066b", "", "BAD_USER_INPUT"},
+			{"override in the body", "ok", "\u202eright to left", ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				res, err := hard.Do(t.Context(), open, map[string]any{"t": tc.title, "b": tc.body})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Code() != tc.code || (tc.code != "" && res.Errors[0].Field() != "title") {
+					t.Fatalf("%.300s, want code %q", res.Body, tc.code)
+				}
+			})
 		}
 	})
 
