@@ -332,6 +332,6 @@ func TestPlaygroundSubscriptionsUseWebSocket(t *testing.T) {
 	if !strings.Contains(text, "OPENED") {
 		t.Errorf("the result pane shows %s, want the OPENED activity", text)
 	}
-	screenshot(t, browser, "playground-subscription")
+	screenshot(t, browser, "playground-subscription.png")
 	watch.checkOrigins(t)
 }
