@@ -83,7 +83,9 @@ func (r Result) Snapshot(id entities.ID) entities.Snapshot {
 // idempotency.go); a command that changes nothing then also costs one
 // write, to record its result. A stored result is returned only while the
 // actor may still see what it shows (entities.CheckReplay), judged on the
-// heads read with it. With AsUser the actor's account is read in the same
+// heads read with it — or, for the result of a duplicate that committed
+// between this call's read and its write, on heads read again then (one
+// more BatchGetItem). With AsUser the actor's account is read in the same
 // BatchGetItem and entities.CheckActor is applied before anything else.
 func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Command, opts ...ExecOption) (Result, error) {
 	var o execOptions
