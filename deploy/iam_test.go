@@ -18,10 +18,13 @@ import (
 
 // serverOff are the functions the deployed server never runs: the
 // in-process projector (the container runs with --no-projector; the
-// Lambda projects) and table creation (--create-table=false; the stack
-// creates the table).
+// Lambda projects), the subscriptions' stream reader (--no-subscriptions:
+// N tasks and the Lambda would exceed the stream's two readers per shard;
+// docs/subscriptions.md, "Scaling") and table creation
+// (--create-table=false; the stack creates the table).
 var serverOff = []string{
 	"(*github.com/hubstream/hubstream/internal/projector.Runner).Run",
+	"(*github.com/hubstream/hubstream/internal/live.Follower).Run",
 	"github.com/hubstream/hubstream/internal/table.EnsureTable",
 }
 

@@ -450,7 +450,7 @@ func TestServerContainer(t *testing.T) {
 		t.Fatalf("entry point %v, want the image's server binary", ep)
 	}
 	command := strs(get(c, "Command"))
-	for _, want := range []string{"--no-projector", "--create-table=false"} {
+	for _, want := range []string{"--no-projector", "--no-subscriptions", "--create-table=false"} {
 		if !contains(command, want) {
 			t.Errorf("command %v lacks %s", command, want)
 		}

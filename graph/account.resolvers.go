@@ -222,8 +222,8 @@ func (r *userResolver) Repositories(ctx context.Context, obj *model.User, first 
 }
 
 // StarredRepositories is the resolver for the starredRepositories field.
-func (r *userResolver) StarredRepositories(ctx context.Context, obj *model.User, first *int32, after *string, last *int32, before *string) (*model.StarredRepositoryConnection, error) {
-	return starredConnection(ctx, obj.Login, pageArgs(first, after, last, before))
+func (r *userResolver) StarredRepositories(ctx context.Context, obj *model.User, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) (*model.StarredRepositoryConnection, error) {
+	return starredConnection(ctx, obj.Login, starOrderOf(orderBy), pageArgs(first, after, last, before))
 }
 
 // Organizations is the resolver for the organizations field.

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -52,10 +53,18 @@ type HandlerOptions struct {
 	// Auth authenticates bearer tokens (auth.Authenticator.Middleware) in
 	// front of everything else. Nil: every request is anonymous.
 	Auth *auth.Authenticator
+	// ConsistencyWait bounds how long a mutation waits for the projection
+	// of its own write before its payload is resolved, and a request sent
+	// with X-Hubstream-After for the projection of that token
+	// (readyourwrites.go). Default DefaultConsistencyWait (2 s); negative:
+	// never wait (and read no projection markers).
+	ConsistencyWait time.Duration
 	// Metrics records operations and errors (NewMetrics). Nil: none. The
 	// request's obs.Request, when the context has one, is told the
 	// operation, the viewer and the error codes either way.
 	Metrics *Metrics
+	// WebSocket configures subscriptions over WebSocket (websocket.go).
+	WebSocket WebSocketOptions
 }
 
 // withDefaults fills in the documented defaults.
@@ -78,6 +87,9 @@ func (o HandlerOptions) withDefaults() HandlerOptions {
 	if o.MaxErrors == 0 {
 		o.MaxErrors = DefaultMaxErrors
 	}
+	if o.ConsistencyWait == 0 {
+		o.ConsistencyWait = DefaultConsistencyWait
+	}
 	return o
 }
 
@@ -87,8 +99,14 @@ func (o HandlerOptions) withDefaults() HandlerOptions {
 // bearer-token authentication when opts.Auth is set.
 func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	opts = opts.withDefaults()
+	r.Source, r.Loaders = opts.Source, opts.Loaders
 	es := costedSchema{generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexityRoot()})}
 	srv := handler.New(es)
+	srv.AddTransport(websocketTransport(opts.WebSocket.withDefaults(), opts.Auth, func() {
+		if r.Live != nil {
+			r.Live.CountDrop("write_timeout")
+		}
+	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -108,14 +126,17 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	// a query's SHA-256 is the hash it is sent with, and the cache is
 	// bounded in entries and in the size of each (apq.go).
 	srv.Use(extension.AutomaticPersistedQuery{Cache: newAPQCache()})
-	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit})
+	srv.Use(&limits{depth: opts.DepthLimit, complexity: opts.ComplexityLimit, tokens: opts.TokenLimit, shapes: newShapeCache()})
 	srv.Use(observer{m: opts.Metrics})
 	// Inside the observer, which then counts what the client receives.
 	srv.Use(responseLimits{maxBytes: opts.MaxResponseBytes, maxErrors: opts.MaxErrors})
 	srv.AroundOperations(primeRootFields)
+	srv.AroundOperations(subscriptionOperations)
+	srv.AroundResponses(freshLoaders(opts))
 	// Sends each level's batch as soon as the level's fields have all
 	// asked (dispatch.go), instead of after the loaders' window.
 	srv.Use(newDispatcher(es.Schema(), opts.Metrics))
+	srv.AroundResponses(consistencyExtension)
 	if opts.Introspection {
 		srv.SetErrorPresenter(ErrorPresenter)
 	} else {
@@ -126,7 +147,13 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 		if v, ok := auth.ViewerFrom(req.Context()); ok {
 			obs.RequestFrom(req.Context()).SetViewer(v.Login)
 		}
-		ctx := withViewerState(loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders)))
+		if req.Header.Get("Upgrade") != "" {
+			var cancel func()
+			req, cancel = withWebSocketContext(req, opts.WebSocket.Done)
+			defer cancel()
+		}
+		ctx := withRequestMemo(withViewerState(loaders.With(req.Context(), loaders.New(opts.Source, opts.Loaders))))
+		ctx = withConsistency(ctx, w, req, opts.ConsistencyWait, opts.Source.Pager)
 		srv.ServeHTTP(w, req.WithContext(ctx))
 	})
 	if opts.Auth != nil {

@@ -102,15 +102,20 @@ func complexityRoot() generated.ComplexityRoot {
 		return connectionCost(child, first, last)
 	}
 	history := func(child int, first *int32, _ *string) int { return connectionCost(child, first, nil) }
+	starConn := func(child int, _ *model.StarOrder, first *int32, after *string, last *int32, before *string) int {
+		return conn(child, first, after, last, before)
+	}
 
+	// One read per ID, each at least a root field's cost.
+	c.Query.Nodes = func(child int, ids []string) int { return satMul(len(ids), max(child, rootQueryCost)) }
 	c.User.Repositories = conn
-	c.User.StarredRepositories = conn
+	c.User.StarredRepositories = starConn
 	c.User.Organizations = conn
 	c.User.History = history
 	c.Organization.Repositories = conn
 	c.Organization.Members = conn
 	c.Organization.History = history
-	c.Repository.Stargazers = conn
+	c.Repository.Stargazers = starConn
 	c.Repository.Forks = conn
 	// Per repository, these read a collection rather than a counter when
 	// private repositories may hide among the forks or stars (one Query
@@ -176,6 +181,8 @@ type limits struct {
 	depth, complexity int
 	tokens            int // the parser's token limit (≤ 0: none)
 	es                graphql.ExecutableSchema
+	// shapes remembers the documents that passed the shape check.
+	shapes shapeCache
 }
 
 var _ interface {
@@ -204,17 +211,21 @@ func limitError(msg string, limit, got int) *gqlerror.Error {
 // MutateOperationParameters parses the document (with the same token
 // limit as gqlgen, so a document too large for it costs no more here) and
 // refuses the shapes validation cannot afford. A document that does not
-// parse is left to gqlgen, which reports why.
-func (l *limits) MutateOperationParameters(_ context.Context, params *graphql.RawParams) *gqlerror.Error {
-	if params.Query == "" {
+// parse is left to gqlgen, which reports why. A document that passed
+// before is not parsed again (shapeCache).
+func (l *limits) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if params.Query == "" || l.shapes.passed(ctx, params.Query) {
 		return nil
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, max(l.tokens, 0)) // 0: no limit
 	if err != nil {
 		return nil
 	}
-	_, shapeErr := checkShape(doc)
-	return shapeErr
+	if _, shapeErr := checkShape(doc); shapeErr != nil {
+		return shapeErr
+	}
+	l.shapes.pass(ctx, params.Query)
+	return nil
 }
 
 func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {

@@ -44,6 +44,9 @@ func (r *Resolver) execute(ctx context.Context, viewer auth.Viewer, key *string,
 		// The write side just established that the viewer is a user:
 		// the payload's reads need not wait for its account's projection.
 		markViewerUser(ctx, viewer.Login)
+		// The payload is resolved next: it reflects the write once the
+		// projection has applied it (bounded; readyourwrites.go).
+		awaitOwnWrite(ctx, res)
 	}
 	return res, err
 }

@@ -58,13 +58,15 @@ func membersConnection(ctx context.Context, l *loaders.Loaders, org string, page
 			members.Cursors = append(members.Cursors, c.Cursors[i])
 		}
 	}
-	o, err := l.Organization(ctx, org)
+	total, err := totalOf(members.PageInfo, len(members.Items), func() (int, error) {
+		o, err := l.Organization(ctx, org)
+		if err != nil || o == nil {
+			return 0, err
+		}
+		return o.MemberCount, nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	total := 0
-	if o != nil {
-		total = o.MemberCount
 	}
 	return &model.OrganizationMemberConnection{
 		Edges: edgesOf(members, func(cursor string, e memberEdge) *model.OrganizationMemberEdge {
@@ -95,11 +97,13 @@ func organizationsConnection(ctx context.Context, l *loaders.Loaders, login stri
 			out.Cursors = append(out.Cursors, c.Cursors[i])
 		}
 	}
-	counters, err := l.AccountCounters(ctx, login)
+	total, err := totalOf(out.PageInfo, len(out.Items), func() (int, error) {
+		counters, err := l.AccountCounters(ctx, login)
+		return counters.OrganizationCount, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	total := counters.OrganizationCount
 	return &model.OrganizationConnection{
 		Edges: edgesOf(out, func(cursor string, o *model.Organization) *model.OrganizationEdge {
 			return &model.OrganizationEdge{Cursor: cursor, Node: o}

@@ -6,6 +6,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/table"
 )
@@ -24,6 +25,7 @@ func primeRootFields(ctx context.Context, next graphql.OperationHandler) graphql
 		return next(ctx)
 	}
 	var keys []table.Key
+	var owners []string // of repositories looked up: the viewer's memberships decide
 	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"}) {
 		args := f.ArgumentMap(oc.Variables)
 		str := func(name string) (string, bool) {
@@ -40,6 +42,20 @@ func primeRootFields(ctx context.Context, next graphql.OperationHandler) graphql
 			name, ok2 := str("name")
 			if ok1 && ok2 {
 				keys = append(keys, table.RepositoryKey(owner, name))
+				owners = append(owners, owner)
+			}
+		case "node":
+			if id, ok := str("id"); ok {
+				k, owner := nodeKeys(id)
+				keys, owners = append(keys, k...), append(owners, owner)
+			}
+		case "nodes":
+			ids, _ := args["ids"].([]any)
+			for i, v := range ids {
+				if id, ok := v.(string); ok && i < maxNodeIDs {
+					k, owner := nodeKeys(id)
+					keys, owners = append(keys, k...), append(owners, owner)
+				}
 			}
 		}
 	}
@@ -47,6 +63,15 @@ func primeRootFields(ctx context.Context, next graphql.OperationHandler) graphql
 		// Reads by a signed-in viewer establish that the viewer is a user
 		// (viewerLogin) from its account item: read it in the same batch.
 		keys = append(keys, table.AccountKey(v.Login))
+		// And the viewer's membership of each repository's owner, whether
+		// or not the repository exists or is private: read only when it
+		// is, it would cost a second round trip that tells an outsider a
+		// private repository is there.
+		for _, o := range owners {
+			if o != "" && entities.NeedsMembership(v.Login, o) {
+				keys = append(keys, table.MembershipKey(o, v.Login))
+			}
+		}
 	}
 	if len(keys) > 1 {
 		// On failure nothing is cached and the resolvers load (and report)

@@ -150,8 +150,28 @@ func (r *repositoryResolver) Parent(ctx context.Context, obj *model.Repository) 
 	return repositoryParent(ctx, obj)
 }
 
+// StargazerCount is the resolver for the stargazerCount field.
+func (r *repositoryResolver) StargazerCount(ctx context.Context, obj *model.Repository) (int32, error) {
+	// Next to a stargazers connection it is that connection's totalCount
+	// (consistent.go); the connection reports its own errors.
+	if args, raw, ok := siblingPageArgs(ctx, "stargazers"); ok {
+		if c, err := stargazersConnection(ctx, obj, starOrderFromArg(raw["orderBy"]), args); err == nil {
+			return c.TotalCount, nil
+		}
+	}
+	return obj.StargazerCount, nil
+}
+
 // ForkCount is the resolver for the forkCount field.
 func (r *repositoryResolver) ForkCount(ctx context.Context, obj *model.Repository) (int32, error) {
+	// Next to a forks connection it is that connection's totalCount
+	// (consistent.go); the connection reports its own errors.
+	if args, _, ok := siblingPageArgs(ctx, "forks"); ok {
+		if forks, err := forksPage(ctx, obj, args); err == nil {
+			n, err := forksTotal(ctx, obj, forks)
+			return int32(n), err
+		}
+	}
 	n, err := viewerForkCount(ctx, obj)
 	return int32(n), err
 }
@@ -208,8 +228,8 @@ func (r *repositoryResolver) PullRequests(ctx context.Context, obj *model.Reposi
 }
 
 // Stargazers is the resolver for the stargazers field.
-func (r *repositoryResolver) Stargazers(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.StargazerConnection, error) {
-	return stargazersConnection(ctx, obj, pageArgs(first, after, last, before))
+func (r *repositoryResolver) Stargazers(ctx context.Context, obj *model.Repository, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) (*model.StargazerConnection, error) {
+	return stargazersConnection(ctx, obj, starOrderOf(orderBy), pageArgs(first, after, last, before))
 }
 
 // Forks is the resolver for the forks field.

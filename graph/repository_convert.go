@@ -146,18 +146,23 @@ func ownerRepositories(ctx context.Context, owner string, args loaders.PageArgs)
 	if err != nil {
 		return nil, err
 	}
+	c := buildConnection(page, func(r readmodel.Repository) (*model.Repository, bool) { return repositoryFromRead(&r), true })
 	total := 0
 	if requested(ctx, "totalCount") {
-		counts, err := l.AccountCounters(ctx, owner)
+		total, err = totalOf(c.PageInfo, len(c.Items), func() (int, error) {
+			counts, err := l.AccountCounters(ctx, owner)
+			if err != nil {
+				return 0, err
+			}
+			if !private {
+				return counts.RepositoryCount - counts.PrivateRepositoryCount, nil
+			}
+			return counts.RepositoryCount, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		total = counts.RepositoryCount
-		if !private {
-			total -= counts.PrivateRepositoryCount
-		}
 	}
-	c := buildConnection(page, func(r readmodel.Repository) (*model.Repository, bool) { return repositoryFromRead(&r), true })
 	return repositoryConnection(c, total), nil
 }
 
@@ -182,9 +187,19 @@ type stargazerEdge struct {
 // stargazersConnection is the stargazers connection of repository obj,
 // loading the users in one batch; a user whose account item is not
 // projected yet is left out.
-func stargazersConnection(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (*model.StargazerConnection, error) {
+//
+// The connection is computed once per request for obj and args, so that a
+// stargazerCount selected next to it shows its totalCount (consistent.go).
+func stargazersConnection(ctx context.Context, obj *model.Repository, order loaders.StarOrder, args loaders.PageArgs) (*model.StargazerConnection, error) {
+	return memoized(ctx, fmt.Sprintf("stargazers|%s|%v|%s", obj.ID, order, argsKey(args)), func() (*model.StargazerConnection, error) {
+		return readStargazers(ctx, obj, order, args)
+	})
+}
+
+// readStargazers reads the stargazers connection of obj.
+func readStargazers(ctx context.Context, obj *model.Repository, order loaders.StarOrder, args loaders.PageArgs) (*model.StargazerConnection, error) {
 	l := loadersFrom(ctx)
-	page, err := l.Stargazers(ctx, obj.OwnerLogin, obj.Name, obj.Life, args)
+	page, err := l.Stargazers(ctx, obj.OwnerLogin, obj.Name, obj.Life, order, args)
 	if err != nil {
 		return nil, err
 	}
@@ -204,13 +219,17 @@ func stargazersConnection(ctx context.Context, obj *model.Repository, args loade
 			edges.Cursors = append(edges.Cursors, c.Cursors[i])
 		}
 	}
+	total, err := totalOf(edges.PageInfo, len(edges.Items), counterValue(obj.StargazerCount))
+	if err != nil {
+		return nil, err
+	}
 	return &model.StargazerConnection{
 		Edges: edgesOf(edges, func(cursor string, e stargazerEdge) *model.StargazerEdge {
 			return &model.StargazerEdge{Cursor: cursor, Node: e.user, StarredAt: e.star.StarredAt}
 		}),
 		Nodes:      nodesOf(edges, func(e stargazerEdge) *model.User { return e.user }),
 		PageInfo:   edges.PageInfo,
-		TotalCount: obj.StargazerCount,
+		TotalCount: int32(total),
 	}, nil
 }
 
@@ -224,13 +243,13 @@ type starredEdge struct {
 // the viewer may see it: the loader keeps only stars of repositories that
 // exist in the starred life and that the viewer may see (pages stay full),
 // and totalCount counts exactly those.
-func starredConnection(ctx context.Context, login string, args loaders.PageArgs) (*model.StarredRepositoryConnection, error) {
+func starredConnection(ctx context.Context, login string, order loaders.StarOrder, args loaders.PageArgs) (*model.StarredRepositoryConnection, error) {
 	l := loadersFrom(ctx)
 	viewer, err := viewerLogin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	page, err := l.StarredBy(ctx, login, viewer, args)
+	page, err := l.StarredBy(ctx, login, viewer, order, args)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +273,8 @@ func starredConnection(ctx context.Context, login string, args loaders.PageArgs)
 	}
 	total := 0
 	if requested(ctx, "totalCount") {
-		if total, err = l.CountStarredBy(ctx, login, viewer); err != nil {
+		total, err = totalOf(edges.PageInfo, len(edges.Items), func() (int, error) { return l.CountStarredBy(ctx, login, viewer, order) })
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -273,13 +293,44 @@ func starredConnection(ctx context.Context, login string, args loaders.PageArgs)
 // and that the viewer may see (pages stay full), and totalCount counts
 // exactly those (the same count as the viewer's forkCount).
 func forksConnection(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (*model.RepositoryConnection, error) {
-	viewer, err := viewerLogin(ctx)
+	forks, err := forksPage(ctx, obj, args)
 	if err != nil {
 		return nil, err
 	}
+	total := 0
+	if requested(ctx, "totalCount") {
+		if total, err = forksTotal(ctx, obj, forks); err != nil {
+			return nil, err
+		}
+	}
+	return repositoryConnection(forks, total), nil
+}
+
+// forksTotal is the totalCount of a page of obj's forks, and the
+// forkCount shown next to it (consistent.go).
+func forksTotal(ctx context.Context, obj *model.Repository, forks connection[*model.Repository]) (int, error) {
+	return totalOf(forks.PageInfo, len(forks.Items), func() (int, error) { return viewerForkCount(ctx, obj) })
+}
+
+// forksPage reads a page of obj's forks as the viewer may see them, once
+// per request for obj and args, so that a forkCount selected next to it
+// agrees with it.
+func forksPage(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (connection[*model.Repository], error) {
+	return memoized(ctx, "forks|"+obj.ID+"|"+argsKey(args), func() (connection[*model.Repository], error) {
+		return readForks(ctx, obj, args)
+	})
+}
+
+// readForks reads a page of obj's forks as the viewer may see them.
+func readForks(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (connection[*model.Repository], error) {
+	var none connection[*model.Repository]
+	viewer, err := viewerLogin(ctx)
+	if err != nil {
+		return none, err
+	}
 	page, err := loadersFrom(ctx).ForksOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, viewer, args)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	c := buildConnection(page, keepAll[readmodel.ForkLink])
 	refs := make([]loaders.RepositoryRef, len(c.Items))
@@ -289,7 +340,7 @@ func forksConnection(ctx context.Context, obj *model.Repository, args loaders.Pa
 	}
 	repos, err := visibleRepositories(ctx, refs, lives)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	forks := connection[*model.Repository]{PageInfo: c.PageInfo}
 	for i := range c.Items {
@@ -298,13 +349,7 @@ func forksConnection(ctx context.Context, obj *model.Repository, args loaders.Pa
 			forks.Cursors = append(forks.Cursors, c.Cursors[i])
 		}
 	}
-	total := 0
-	if requested(ctx, "totalCount") {
-		if total, err = viewerForkCount(ctx, obj); err != nil {
-			return nil, err
-		}
-	}
-	return repositoryConnection(forks, total), nil
+	return forks, nil
 }
 
 // repositoryParent resolves the parent of a fork: nil when obj is not a
@@ -331,4 +376,22 @@ func deletedRepositoryID(s entities.Snapshot) (string, error) {
 		return "", fmt.Errorf("graph: no repository state for %v", s.ID)
 	}
 	return repositoryNodeID(r.Owner, r.Name, r.Life), nil
+}
+
+// starOrderOf is the loaders' order of a stars connection's orderBy:
+// newest first unless it asks for ASC (STARRED_AT is the only field).
+func starOrderOf(o *model.StarOrder) loaders.StarOrder {
+	if o != nil && o.Direction == model.OrderDirectionAsc {
+		return loaders.OldestStarFirst
+	}
+	return loaders.NewestStarFirst
+}
+
+// starOrderFromArg is starOrderOf for an orderBy argument as resolved
+// from the operation (a map, or nil).
+func starOrderFromArg(v any) loaders.StarOrder {
+	if m, ok := v.(map[string]any); ok && fmt.Sprint(m["direction"]) == string(model.OrderDirectionAsc) {
+		return loaders.OldestStarFirst
+	}
+	return loaders.NewestStarFirst
 }

@@ -8,6 +8,8 @@ package graph
 
 import (
 	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/live"
+	"github.com/hubstream/hubstream/internal/loaders"
 )
 
 // Resolver holds the dependencies of every resolver.
@@ -15,4 +17,11 @@ type Resolver struct {
 	Executor *events.Executor
 	// Store reads aggregates' event logs (the history connections).
 	Store *events.Store
+	// Live feeds subscriptions from the stream. Nil: subscriptions are
+	// refused.
+	Live *live.Hub
+	// Source and Loaders are how subscriptions make loaders for each
+	// event; NewHandler sets them from its options.
+	Source  loaders.Source
+	Loaders loaders.Options
 }

@@ -42,18 +42,22 @@ func TestShapeLimits(t *testing.T) {
 		{"63 fragments", "query {" + repeat(63, func(i int) string { return fmt.Sprintf(" ...F%d", i) }) + "}" + repeat(63, func(i int) string { return fmt.Sprintf(" fragment F%d on Query { ok }", i) }), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, res, raw := serve(t, h, "", tc.query)
-			if tc.wantMsg == "" {
-				if status != http.StatusOK || len(res.Errors) > 0 {
-					t.Fatalf("an ordinary document was refused: %d %.300s", status, raw)
+			// Twice: the second answer comes after the handler remembered
+			// a pass (shapeCache) or did not remember a rejection.
+			for _, attempt := range []string{"first", "again"} {
+				status, res, raw := serve(t, h, "", tc.query)
+				if tc.wantMsg == "" {
+					if status != http.StatusOK || len(res.Errors) > 0 {
+						t.Fatalf("%s: an ordinary document was refused: %d %.300s", attempt, status, raw)
+					}
+					continue
 				}
-				return
-			}
-			if status != http.StatusUnprocessableEntity || len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" {
-				t.Fatalf("status %d %.300s, want one GRAPHQL_VALIDATION_FAILED", status, raw)
-			}
-			if !strings.Contains(res.Errors[0].Message, tc.wantMsg) {
-				t.Fatalf("message %q does not say %q", res.Errors[0].Message, tc.wantMsg)
+				if status != http.StatusUnprocessableEntity || len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" {
+					t.Fatalf("%s: status %d %.300s, want one GRAPHQL_VALIDATION_FAILED", attempt, status, raw)
+				}
+				if !strings.Contains(res.Errors[0].Message, tc.wantMsg) {
+					t.Fatalf("%s: message %q does not say %q", attempt, res.Errors[0].Message, tc.wantMsg)
+				}
 			}
 		})
 	}

@@ -39,6 +39,10 @@ type stampWriter struct {
 	buf    *bytes.Buffer // non-nil while holding an error response
 }
 
+// Unwrap lets http.ResponseController reach the connection (WebSocket
+// upgrades hijack it, streaming responses flush it).
+func (s *stampWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
 func (s *stampWriter) WriteHeader(status int) {
 	if s.status != 0 {
 		return

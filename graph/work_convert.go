@@ -200,8 +200,9 @@ func commentFromPage(c readmodel.Comment) (*model.IssueComment, bool) {
 	return commentFromRead(&c), true
 }
 
-func issueConnection(page loaders.Page[readmodel.Issue], total int32) *model.IssueConnection {
+func issueConnection(page loaders.Page[readmodel.Issue], counter int32) *model.IssueConnection {
 	c := buildConnection(page, issueFromPage)
+	total := settledTotal(c, counter)
 	return &model.IssueConnection{
 		Edges:    edgesOf(c, func(cur string, n *model.Issue) *model.IssueEdge { return &model.IssueEdge{Cursor: cur, Node: n} }),
 		Nodes:    nodesOf(c, identity[*model.Issue]),
@@ -209,8 +210,9 @@ func issueConnection(page loaders.Page[readmodel.Issue], total int32) *model.Iss
 	}
 }
 
-func pullRequestConnection(page loaders.Page[readmodel.PullRequest], total int32) *model.PullRequestConnection {
+func pullRequestConnection(page loaders.Page[readmodel.PullRequest], counter int32) *model.PullRequestConnection {
 	c := buildConnection(page, pullRequestFromPage)
+	total := settledTotal(c, counter)
 	return &model.PullRequestConnection{
 		Edges: edgesOf(c, func(cur string, n *model.PullRequest) *model.PullRequestEdge {
 			return &model.PullRequestEdge{Cursor: cur, Node: n}
@@ -220,8 +222,9 @@ func pullRequestConnection(page loaders.Page[readmodel.PullRequest], total int32
 	}
 }
 
-func commentConnection(page loaders.Page[readmodel.Comment], total int32) *model.IssueCommentConnection {
+func commentConnection(page loaders.Page[readmodel.Comment], counter int32) *model.IssueCommentConnection {
 	c := buildConnection(page, commentFromPage)
+	total := settledTotal(c, counter)
 	return &model.IssueCommentConnection{
 		Edges: edgesOf(c, func(cur string, n *model.IssueComment) *model.IssueCommentEdge {
 			return &model.IssueCommentEdge{Cursor: cur, Node: n}

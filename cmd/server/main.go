@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/auth"
@@ -96,13 +97,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	introspection := fs.Bool("introspection", false, "allow schema introspection (always on with the embedded engine)")
 	createTable := fs.Bool("create-table", true, "create the table if it is missing; false: use an existing table (as on AWS) and fail if it is missing or differs from hubstream's schema")
 	delay := fs.Duration("shutdown-delay", 0, "on SIGTERM, keep serving this long with /readyz answering 503 before closing the listener (above the load balancer's probe interval)")
+	consistencyWait := fs.Duration("consistency-wait", app.DefaultConsistencyWait, "how long a mutation waits for the projection of its own write, and a request with X-Hubstream-After for its token's, before answering anyway (marked STALE); 0: never wait")
 	timeout := fs.Duration("shutdown-timeout", app.DefaultShutdownTimeout, "then wait at most this long for requests in flight before closing their connections")
+	pollInterval := fs.Duration("poll-interval", 200*time.Millisecond, "with an endpoint: shortest time between two GetRecords calls on a shard while records flow, for the in-process projector and the subscriptions' stream reader")
+	maxPollInterval := fs.Duration("max-poll-interval", time.Second, "with an endpoint: longest pause of an idle shard (empty reads double the pause up to it)")
+	noSubscriptions := fs.Bool("no-subscriptions", false, "do not follow the stream for GraphQL subscriptions (subscription operations are refused)")
+	wsOrigins := fs.String("ws-allowed-origins", "", "comma-separated host patterns of other origins whose pages may open a WebSocket (e.g. app.example.com,*.example.com); the server's own origin is always allowed")
+	perConn := fs.Int("max-subscriptions-per-connection", 20, "subscriptions one WebSocket connection may hold")
+	perViewer := fs.Int("max-subscriptions-per-viewer", 100, "subscriptions one viewer (or one anonymous client address) may hold in this process")
+	subBuffer := fs.Int("subscription-buffer", 256, "events a subscriber may have undelivered before it is dropped as a slow consumer")
 	logOpts := obs.LogFlags(fs)
 	if err := c.Parse(fs, args, 0, stdout); err != nil {
 		return err
 	}
+	if *pollInterval <= 0 || *maxPollInterval <= 0 || *perConn <= 0 || *perViewer <= 0 || *subBuffer <= 0 {
+		return cli.Usagef("--poll-interval, --max-poll-interval, --max-subscriptions-per-connection, --max-subscriptions-per-viewer and --subscription-buffer must be positive")
+	}
 	if *delay < 0 || *timeout <= 0 {
 		return cli.Usagef("--shutdown-delay must not be negative and --shutdown-timeout must be positive")
+	}
+	if *consistencyWait < 0 {
+		return cli.Usagef("--consistency-wait must not be negative")
 	}
 	logger := obs.NewLogger(stderr, *logOpts)
 	env := table.ConfigFromEnv()
@@ -119,6 +134,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := app.Config{Endpoint: env.Endpoint, Region: env.Region, DataDir: *dataDir, NoProjector: *noProjector,
 		ExistingTable: !*createTable, Auth: authOpts, CursorKey: cursorKey, Logger: logger}
 	cfg.GraphQL.Introspection = *introspection
+	cfg.Projector.PollInterval, cfg.Projector.MaxPollInterval = *pollInterval, *maxPollInterval
+	cfg.Subscriptions.Disabled = *noSubscriptions
+	cfg.Subscriptions.Hub.MaxPerViewer, cfg.Subscriptions.Hub.Buffer = *perViewer, *subBuffer
+	cfg.GraphQL.WebSocket.MaxPerConnection = *perConn
+	for _, o := range strings.Split(*wsOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.GraphQL.WebSocket.AllowedOrigins = append(cfg.GraphQL.WebSocket.AllowedOrigins, o)
+		}
+	}
+	cfg.GraphQL.ConsistencyWait = *consistencyWait
+	if *consistencyWait == 0 {
+		cfg.GraphQL.ConsistencyWait = -1 // HandlerOptions: negative turns waiting off
+	}
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ type OrganizationResolver interface {
 }
 type UserResolver interface {
 	Repositories(ctx context.Context, obj *model.User, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error)
-	StarredRepositories(ctx context.Context, obj *model.User, first *int32, after *string, last *int32, before *string) (*model.StarredRepositoryConnection, error)
+	StarredRepositories(ctx context.Context, obj *model.User, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) (*model.StarredRepositoryConnection, error)
 	Organizations(ctx context.Context, obj *model.User, first *int32, after *string, last *int32, before *string) (*model.OrganizationConnection, error)
 	History(ctx context.Context, obj *model.User, first *int32, after *string) (*model.HistoryConnection, error)
 }
@@ -232,38 +232,46 @@ func (ec *executionContext) field_User_repositories_args(ctx context.Context, ra
 func (ec *executionContext) field_User_starredRepositories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.StarOrder, error) {
+			return ec.unmarshalOStarOrder2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg3
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -1461,7 +1469,7 @@ func (ec *executionContext) _User_starredRepositories(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.User().StarredRepositories(ctx, obj, fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
+			return ec.Resolvers.User().StarredRepositories(ctx, obj, fc.Args["orderBy"].(*model.StarOrder), fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.StarredRepositoryConnection) graphql.Marshaler {

@@ -4473,6 +4473,13 @@ func (ec *executionContext) marshalOIssue2ᚖgithubᚗcomᚋhubstreamᚋhubstrea
 	return ec._Issue(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOIssueComment2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueComment(ctx context.Context, sel ast.SelectionSet, v *model.IssueComment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IssueComment(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOIssueState2ᚕgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueStateᚄ(ctx context.Context, v any) ([]model.IssueState, error) {
 	if v == nil {
 		return nil, nil

@@ -22,13 +22,14 @@ type RepositoryResolver interface {
 
 	Parent(ctx context.Context, obj *model.Repository) (*model.Repository, error)
 
+	StargazerCount(ctx context.Context, obj *model.Repository) (int32, error)
 	ForkCount(ctx context.Context, obj *model.Repository) (int32, error)
 	ViewerHasStarred(ctx context.Context, obj *model.Repository) (bool, error)
 	Issue(ctx context.Context, obj *model.Repository, number int32) (*model.Issue, error)
 	PullRequest(ctx context.Context, obj *model.Repository, number int32) (*model.PullRequest, error)
 	Issues(ctx context.Context, obj *model.Repository, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error)
 	PullRequests(ctx context.Context, obj *model.Repository, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) (*model.PullRequestConnection, error)
-	Stargazers(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.StargazerConnection, error)
+	Stargazers(ctx context.Context, obj *model.Repository, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) (*model.StargazerConnection, error)
 	Forks(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error)
 	History(ctx context.Context, obj *model.Repository, first *int32, after *string) (*model.HistoryConnection, error)
 	Labels(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.LabelConnection, error)
@@ -282,38 +283,46 @@ func (ec *executionContext) field_Repository_pullRequests_args(ctx context.Conte
 func (ec *executionContext) field_Repository_stargazers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.StarOrder, error) {
+			return ec.unmarshalOStarOrder2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg3
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -665,7 +674,7 @@ func (ec *executionContext) _Repository_stargazerCount(ctx context.Context, fiel
 			return ec.fieldContext_Repository_stargazerCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.StargazerCount, nil
+			return ec.Resolvers.Repository().StargazerCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int32) graphql.Marshaler {
@@ -676,7 +685,7 @@ func (ec *executionContext) _Repository_stargazerCount(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Repository_stargazerCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Repository", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Repository", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Repository_forkCount(ctx context.Context, field graphql.CollectedField, obj *model.Repository) (ret graphql.Marshaler) {
@@ -911,7 +920,7 @@ func (ec *executionContext) _Repository_stargazers(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Repository().Stargazers(ctx, obj, fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
+			return ec.Resolvers.Repository().Stargazers(ctx, obj, fc.Args["orderBy"].(*model.StarOrder), fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.StargazerConnection) graphql.Marshaler {
@@ -1946,6 +1955,55 @@ func UnmarshalForkRepositoryInput(ctx context.Context, raw any) (model.ForkRepos
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputStarOrder(ctx context.Context, obj any) (model.StarOrder, error) {
+	var it model.StarOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNStarOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStarOrder unmarshals raw into the StarOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStarOrder(ctx context.Context, raw any) (model.StarOrder, error) {
+	var out model.StarOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StarOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputStarRepositoryInput(ctx context.Context, obj any) (model.StarRepositoryInput, error) {
 	var it model.StarRepositoryInput
 	if obj == nil {
@@ -2243,10 +2301,11 @@ func (ec *executionContext) _Repository(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "stargazerCount":
-			out.Values[i] = ec._Repository_stargazerCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Repository_stargazerCount(ctx, field, obj)
+				})
 		case "forkCount":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -2707,6 +2766,16 @@ func (ec *executionContext) marshalNForkRepositoryPayload2ᚖgithubᚗcomᚋhubs
 	return ec._ForkRepositoryPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (model.OrderDirection, error) {
+	var res model.OrderDirection
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderDirection2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v model.OrderDirection) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNRepository2ᚕᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐRepositoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Repository) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -2761,6 +2830,16 @@ func (ec *executionContext) marshalNRepositoryEdge2ᚖgithubᚗcomᚋhubstream�
 		return graphql.Null
 	}
 	return ec._RepositoryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStarOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrderField(ctx context.Context, v any) (model.StarOrderField, error) {
+	var res model.StarOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStarOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrderField(ctx context.Context, sel ast.SelectionSet, v model.StarOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNStarRepositoryInput2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarRepositoryInput(ctx context.Context, v any) (model.StarRepositoryInput, error) {
@@ -2858,6 +2937,14 @@ func (ec *executionContext) marshalORepository2ᚖgithubᚗcomᚋhubstreamᚋhub
 		return graphql.Null
 	}
 	return ec._Repository(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOStarOrder2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrder(ctx context.Context, v any) (*model.StarOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputStarOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 // endregion ***************************** type.gotpl *****************************

@@ -30,6 +30,7 @@ type ResolverRoot interface {
 	PullRequest() PullRequestResolver
 	Query() QueryResolver
 	Repository() RepositoryResolver
+	Subscription() SubscriptionResolver
 	User() UserResolver
 }
 
@@ -93,6 +94,17 @@ type ComplexityRoot struct {
 		Issue func(childComplexity int) int
 	}
 
+	ForkActivity struct {
+		Action      func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		AggregateID func(childComplexity int) int
+		At          func(childComplexity int) int
+		EventType   func(childComplexity int) int
+		Fork        func(childComplexity int) int
+		Repository  func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
 	ForkRepositoryPayload struct {
 		Repository func(childComplexity int) int
 	}
@@ -135,6 +147,17 @@ type ComplexityRoot struct {
 		UpdatedAt      func(childComplexity int) int
 	}
 
+	IssueActivity struct {
+		Action      func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		AggregateID func(childComplexity int) int
+		At          func(childComplexity int) int
+		EventType   func(childComplexity int) int
+		Issue       func(childComplexity int) int
+		Repository  func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
 	IssueComment struct {
 		Author         func(childComplexity int) int
 		Body           func(childComplexity int) int
@@ -143,6 +166,18 @@ type ComplexityRoot struct {
 		ID             func(childComplexity int) int
 		ReactionGroups func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
+	}
+
+	IssueCommentActivity struct {
+		Action      func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		AggregateID func(childComplexity int) int
+		At          func(childComplexity int) int
+		Comment     func(childComplexity int) int
+		EventType   func(childComplexity int) int
+		Number      func(childComplexity int) int
+		Repository  func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	IssueCommentConnection struct {
@@ -307,6 +342,17 @@ type ComplexityRoot struct {
 		UpdatedAt      func(childComplexity int) int
 	}
 
+	PullRequestActivity struct {
+		Action      func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		AggregateID func(childComplexity int) int
+		At          func(childComplexity int) int
+		EventType   func(childComplexity int) int
+		PullRequest func(childComplexity int) int
+		Repository  func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
 	PullRequestConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -324,6 +370,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Node            func(childComplexity int, id string) int
+		Nodes           func(childComplexity int, ids []string) int
 		Ok              func(childComplexity int) int
 		Organization    func(childComplexity int, login string) int
 		Repository      func(childComplexity int, owner string, name string) int
@@ -371,7 +419,7 @@ type ComplexityRoot struct {
 		PullRequest      func(childComplexity int, number int32) int
 		PullRequests     func(childComplexity int, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
 		StargazerCount   func(childComplexity int) int
-		Stargazers       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		Stargazers       func(childComplexity int, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt        func(childComplexity int) int
 		ViewerHasStarred func(childComplexity int) int
 	}
@@ -386,6 +434,17 @@ type ComplexityRoot struct {
 	RepositoryEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	StarActivity struct {
+		Action      func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		AggregateID func(childComplexity int) int
+		At          func(childComplexity int) int
+		EventType   func(childComplexity int) int
+		Repository  func(childComplexity int) int
+		User        func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	StarRepositoryPayload struct {
@@ -418,6 +477,13 @@ type ComplexityRoot struct {
 		StarredAt func(childComplexity int) int
 	}
 
+	Subscription struct {
+		IssueChanged       func(childComplexity int, owner string, name string, number int32, after *int32) int
+		PullRequestChanged func(childComplexity int, owner string, name string, number int32, after *int32) int
+		RepositoryActivity func(childComplexity int, owner string, name string) int
+		ViewerActivity     func(childComplexity int) int
+	}
+
 	UpdateLabelPayload struct {
 		Label func(childComplexity int) int
 	}
@@ -444,7 +510,7 @@ type ComplexityRoot struct {
 		Name                func(childComplexity int) int
 		Organizations       func(childComplexity int, first *int32, after *string, last *int32, before *string) int
 		Repositories        func(childComplexity int, first *int32, after *string, last *int32, before *string) int
-		StarredRepositories func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		StarredRepositories func(childComplexity int, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt           func(childComplexity int) int
 	}
 }
@@ -577,6 +643,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EditIssuePayload.Issue(childComplexity), true
+
+	case "ForkActivity.action":
+		if e.ComplexityRoot.ForkActivity.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForkActivity.Action(childComplexity), true
+	case "ForkActivity.actor":
+		if e.ComplexityRoot.ForkActivity.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForkActivity.Actor(childComplexity), true
+	case "ForkActivity.aggregateId":
+		if e.ComplexityRoot.ForkActivity.AggregateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForkActivity.AggregateID(childComplexity), true
+	case "ForkActivity.at":
+		if e.ComplexityRoot.ForkActivity.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForkActivity.At(childComplexity), true
+	case "ForkActivity.eventType":
+		if e.ComplexityRoot.ForkActivity.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForkActivity.EventType(childComplexity), true
+	case "ForkActivity.fork":
+		if e.ComplexityRoot.ForkActivity.Fork == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForkActivity.Fork(childComplexity), true
+	case "ForkActivity.repository":
+		if e.ComplexityRoot.ForkActivity.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForkActivity.Repository(childComplexity), true
+	case "ForkActivity.version":
+		if e.ComplexityRoot.ForkActivity.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ForkActivity.Version(childComplexity), true
 
 	case "ForkRepositoryPayload.repository":
 		if e.ComplexityRoot.ForkRepositoryPayload.Repository == nil {
@@ -760,6 +875,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Issue.UpdatedAt(childComplexity), true
 
+	case "IssueActivity.action":
+		if e.ComplexityRoot.IssueActivity.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueActivity.Action(childComplexity), true
+	case "IssueActivity.actor":
+		if e.ComplexityRoot.IssueActivity.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueActivity.Actor(childComplexity), true
+	case "IssueActivity.aggregateId":
+		if e.ComplexityRoot.IssueActivity.AggregateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueActivity.AggregateID(childComplexity), true
+	case "IssueActivity.at":
+		if e.ComplexityRoot.IssueActivity.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueActivity.At(childComplexity), true
+	case "IssueActivity.eventType":
+		if e.ComplexityRoot.IssueActivity.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueActivity.EventType(childComplexity), true
+	case "IssueActivity.issue":
+		if e.ComplexityRoot.IssueActivity.Issue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueActivity.Issue(childComplexity), true
+	case "IssueActivity.repository":
+		if e.ComplexityRoot.IssueActivity.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueActivity.Repository(childComplexity), true
+	case "IssueActivity.version":
+		if e.ComplexityRoot.IssueActivity.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueActivity.Version(childComplexity), true
+
 	case "IssueComment.author":
 		if e.ComplexityRoot.IssueComment.Author == nil {
 			break
@@ -807,6 +971,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IssueComment.UpdatedAt(childComplexity), true
+
+	case "IssueCommentActivity.action":
+		if e.ComplexityRoot.IssueCommentActivity.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentActivity.Action(childComplexity), true
+	case "IssueCommentActivity.actor":
+		if e.ComplexityRoot.IssueCommentActivity.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentActivity.Actor(childComplexity), true
+	case "IssueCommentActivity.aggregateId":
+		if e.ComplexityRoot.IssueCommentActivity.AggregateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentActivity.AggregateID(childComplexity), true
+	case "IssueCommentActivity.at":
+		if e.ComplexityRoot.IssueCommentActivity.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentActivity.At(childComplexity), true
+	case "IssueCommentActivity.comment":
+		if e.ComplexityRoot.IssueCommentActivity.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentActivity.Comment(childComplexity), true
+	case "IssueCommentActivity.eventType":
+		if e.ComplexityRoot.IssueCommentActivity.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentActivity.EventType(childComplexity), true
+	case "IssueCommentActivity.number":
+		if e.ComplexityRoot.IssueCommentActivity.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentActivity.Number(childComplexity), true
+	case "IssueCommentActivity.repository":
+		if e.ComplexityRoot.IssueCommentActivity.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentActivity.Repository(childComplexity), true
+	case "IssueCommentActivity.version":
+		if e.ComplexityRoot.IssueCommentActivity.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCommentActivity.Version(childComplexity), true
 
 	case "IssueCommentConnection.edges":
 		if e.ComplexityRoot.IssueCommentConnection.Edges == nil {
@@ -1674,6 +1893,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PullRequest.UpdatedAt(childComplexity), true
 
+	case "PullRequestActivity.action":
+		if e.ComplexityRoot.PullRequestActivity.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestActivity.Action(childComplexity), true
+	case "PullRequestActivity.actor":
+		if e.ComplexityRoot.PullRequestActivity.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestActivity.Actor(childComplexity), true
+	case "PullRequestActivity.aggregateId":
+		if e.ComplexityRoot.PullRequestActivity.AggregateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestActivity.AggregateID(childComplexity), true
+	case "PullRequestActivity.at":
+		if e.ComplexityRoot.PullRequestActivity.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestActivity.At(childComplexity), true
+	case "PullRequestActivity.eventType":
+		if e.ComplexityRoot.PullRequestActivity.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestActivity.EventType(childComplexity), true
+	case "PullRequestActivity.pullRequest":
+		if e.ComplexityRoot.PullRequestActivity.PullRequest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestActivity.PullRequest(childComplexity), true
+	case "PullRequestActivity.repository":
+		if e.ComplexityRoot.PullRequestActivity.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestActivity.Repository(childComplexity), true
+	case "PullRequestActivity.version":
+		if e.ComplexityRoot.PullRequestActivity.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PullRequestActivity.Version(childComplexity), true
+
 	case "PullRequestConnection.edges":
 		if e.ComplexityRoot.PullRequestConnection.Edges == nil {
 			break
@@ -1719,6 +1987,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PullRequestPayload.PullRequest(childComplexity), true
 
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.ok":
 		if e.ComplexityRoot.Query.Ok == nil {
 			break
@@ -1986,7 +2276,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Stargazers(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Repository.Stargazers(childComplexity, args["orderBy"].(*model.StarOrder), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Repository.updatedAt":
 		if e.ComplexityRoot.Repository.UpdatedAt == nil {
 			break
@@ -2037,6 +2327,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RepositoryEdge.Node(childComplexity), true
+
+	case "StarActivity.action":
+		if e.ComplexityRoot.StarActivity.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarActivity.Action(childComplexity), true
+	case "StarActivity.actor":
+		if e.ComplexityRoot.StarActivity.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarActivity.Actor(childComplexity), true
+	case "StarActivity.aggregateId":
+		if e.ComplexityRoot.StarActivity.AggregateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarActivity.AggregateID(childComplexity), true
+	case "StarActivity.at":
+		if e.ComplexityRoot.StarActivity.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarActivity.At(childComplexity), true
+	case "StarActivity.eventType":
+		if e.ComplexityRoot.StarActivity.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarActivity.EventType(childComplexity), true
+	case "StarActivity.repository":
+		if e.ComplexityRoot.StarActivity.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarActivity.Repository(childComplexity), true
+	case "StarActivity.user":
+		if e.ComplexityRoot.StarActivity.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarActivity.User(childComplexity), true
+	case "StarActivity.version":
+		if e.ComplexityRoot.StarActivity.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StarActivity.Version(childComplexity), true
 
 	case "StarRepositoryPayload.repository":
 		if e.ComplexityRoot.StarRepositoryPayload.Repository == nil {
@@ -2132,6 +2471,46 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StarredRepositoryEdge.StarredAt(childComplexity), true
+
+	case "Subscription.issueChanged":
+		if e.ComplexityRoot.Subscription.IssueChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_issueChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.IssueChanged(childComplexity, args["owner"].(string), args["name"].(string), args["number"].(int32), args["after"].(*int32)), true
+	case "Subscription.pullRequestChanged":
+		if e.ComplexityRoot.Subscription.PullRequestChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_pullRequestChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PullRequestChanged(childComplexity, args["owner"].(string), args["name"].(string), args["number"].(int32), args["after"].(*int32)), true
+	case "Subscription.repositoryActivity":
+		if e.ComplexityRoot.Subscription.RepositoryActivity == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_repositoryActivity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RepositoryActivity(childComplexity, args["owner"].(string), args["name"].(string)), true
+	case "Subscription.viewerActivity":
+		if e.ComplexityRoot.Subscription.ViewerActivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.ViewerActivity(childComplexity), true
 
 	case "UpdateLabelPayload.label":
 		if e.ComplexityRoot.UpdateLabelPayload.Label == nil {
@@ -2240,7 +2619,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.StarredRepositories(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.User.StarredRepositories(childComplexity, args["orderBy"].(*model.StarOrder), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "User.updatedAt":
 		if e.ComplexityRoot.User.UpdatedAt == nil {
 			break
@@ -2279,6 +2658,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReactionInput", ec.unmarshalInputReactionInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
 			graphql.NewInputUnmarshaler("ReopenIssueInput", ec.unmarshalInputReopenIssueInput),
+			graphql.NewInputUnmarshaler("StarOrder", ec.unmarshalInputStarOrder),
 			graphql.NewInputUnmarshaler("StarRepositoryInput", ec.unmarshalInputStarRepositoryInput),
 			graphql.NewInputUnmarshaler("UpdateLabelInput", ec.unmarshalInputUpdateLabelInput),
 			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
@@ -2328,6 +2708,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -2413,11 +2810,13 @@ type User implements Node & RepositoryOwner {
     before: String
   ): RepositoryConnection!
   """
-  Repositories this user starred, ordered by owner and name, with when. Only
-  repositories that still exist and that the viewer may see are listed and
-  counted.
+  Repositories this user starred, with when, newest star first unless
+  orderBy says otherwise. Only repositories that still exist and that the
+  viewer may see are listed and counted.
   """
   starredRepositories(
+    "The order of the stars (default: STARRED_AT, DESC)."
+    orderBy: StarOrder
     "Return the first n starred repositories after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
     "Continue after this cursor (an endCursor of this same field and arguments); only with first."
@@ -3711,6 +4110,27 @@ extend type Mutation {
   ): LabelsPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/node.graphqls", Input: `extend type Query {
+  """
+  The object with this global ID (any type implementing Node), or null when
+  there is none, it was deleted, or the viewer may not see it (a private
+  repository and everything under it); an ID that is not one of this
+  service's is null too.
+  """
+  node(
+    "A global ID, as an object's id field gave it."
+    id: ID!
+  ): Node
+  """
+  The objects with these global IDs (1–100), aligned with ids: each is what
+  node(id:) would give, null included.
+  """
+  nodes(
+    "Global IDs, as objects' id fields gave them (at most 100)."
+    ids: [ID!]!
+  ): [Node]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/repository.graphqls", Input: `"""
 A repository of code, owned by a user or an organization. A private
 repository and everything under it exist only for its owner or the members of
@@ -3799,8 +4219,13 @@ type Repository implements Node {
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
   ): PullRequestConnection!
-  "Users who starred the repository, by login, with when; totalCount is stargazerCount."
+  """
+  Users who starred the repository, with when, newest star first unless
+  orderBy says otherwise; totalCount is stargazerCount.
+  """
   stargazers(
+    "The order of the stars (default: STARRED_AT, DESC)."
+    orderBy: StarOrder
     "Return the first n stargazers after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
     "Continue after this cursor (an endCursor of this same field and arguments); only with first."
@@ -4108,6 +4533,28 @@ extend type Mutation {
     input: StarRepositoryInput!
   ): StarRepositoryPayload!
 }
+
+"The field stars are ordered by."
+enum StarOrderField {
+  "When the star was given."
+  STARRED_AT
+}
+
+"The direction of an ordering."
+enum OrderDirection {
+  "Ascending: oldest first."
+  ASC
+  "Descending: newest first."
+  DESC
+}
+
+"How a list of stars is ordered."
+input StarOrder {
+  "The field to order by."
+  field: StarOrderField!
+  "The direction."
+  direction: OrderDirection!
+}
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 hubstream: accounts, organizations, repositories, issues, pull requests,
@@ -4119,14 +4566,14 @@ milliseconds. Requests authenticate with ` + "`" + `Authorization: Bearer <JWT>`
 token's ` + "`" + `sub` + "`" + ` is the login); queries work anonymously, mutations need a
 token. Errors carry a stable ` + "`" + `extensions.code` + "`" + `: BAD_USER_INPUT (with the
 offending ` + "`" + `field` + "`" + `), NOT_FOUND, ALREADY_EXISTS, FORBIDDEN, UNAUTHENTICATED,
-CONFLICT or INTERNAL. Private repositories, and everything under them, exist
+CONFLICT, LIMIT_EXCEEDED (subscriptions) or INTERNAL. Private repositories, and everything under them, exist
 only for their owner or the members of their organization: for everyone
 else they read as null or are left out, and mutations answer NOT_FOUND.
 """
 schema {
-  # A Subscription root type must be named here too, or it is not served.
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 """
@@ -4219,6 +4666,246 @@ type HistoryConnection {
   pageInfo: PageInfo!
   "The number of events (the entity's version), as the first page saw it."
   totalCount: Int!
+}
+`, BuiltIn: false},
+	{Name: "../schema/subscription.graphqls", Input: `"""
+The root of every subscription: GraphQL over WebSocket with the
+graphql-transport-ws protocol at /graphql (the path of queries), signed in
+by ` + "`" + `Authorization` + "`" + ` in the connection_init payload or the upgrade request's
+header. Events come from the table's change stream, so every write is
+pushed, whichever process made it, once its projection is visible: a
+client that queries on receipt sees the change. Every event is checked
+against the subscriber's rights when it is delivered; losing access ends
+the subscription with NOT_FOUND. A subscriber that does not keep up is
+dropped with LIMIT_EXCEEDED, as is a subscription over the limits per
+connection or viewer.
+"""
+type Subscription {
+  """
+  Activity on repository owner/name: issues and pull requests opened,
+  edited, closed, reopened and merged, comments added, edited and deleted,
+  stars added and removed, forks created, in version order per aggregate.
+  NOT_FOUND when the repository does not exist or is not visible to the
+  viewer.
+  """
+  repositoryActivity(
+    "The repository owner's login."
+    owner: String!
+    "The repository name."
+    name: String!
+  ): RepositoryActivity!
+
+  """
+  The issue after each change to it (opened, edited, closed, reopened), as
+  the read model has it when the change is delivered. Each message's
+  ` + "`" + `extensions.event` + "`" + ` carries the change's ` + "`" + `version` + "`" + ` (the issue's event
+  count), ` + "`" + `type` + "`" + ` and ` + "`" + `at` + "`" + `; a version that does not follow the previous one
+  is a gap.
+  """
+  issueChanged(
+    "The repository owner's login."
+    owner: String!
+    "The repository name."
+    name: String!
+    "The issue number."
+    number: Int!
+    """
+    Resume after this version (from a previous message's
+    ` + "`" + `extensions.event.version` + "`" + `): the changes since are replayed from the
+    event log, then live ones follow, without duplicates or gaps. At most
+    1000 changes are replayed (BAD_USER_INPUT beyond).
+    """
+    after: Int
+  ): Issue!
+
+  """
+  The pull request after each change to it (opened, edited, closed,
+  reopened, merged); see issueChanged for ` + "`" + `extensions.event` + "`" + ` and ` + "`" + `after` + "`" + `.
+  """
+  pullRequestChanged(
+    "The repository owner's login."
+    owner: String!
+    "The repository name."
+    name: String!
+    "The pull request number."
+    number: Int!
+    "Resume after this version, as issueChanged's after."
+    after: Int
+  ): PullRequest!
+
+  """
+  Activity on the repositories the viewer owns or has starred. Needs a
+  signed-in user (UNAUTHENTICATED otherwise).
+  """
+  viewerActivity: ViewerActivity!
+}
+
+"""
+One event on a repository, as repositoryActivity delivers it. aggregateId
+and version identify the event: for one aggregateId, versions follow each
+other without holes, so a skipped version is a missed event.
+"""
+interface RepositoryActivity {
+  "What happened."
+  action: ActivityAction!
+  "The repository the activity happened in; null when it is no longer visible."
+  repository: Repository
+  "The aggregate the event was appended to, e.g. ` + "`" + `ISSUE:octocat/hello/3` + "`" + `."
+  aggregateId: String!
+  "The aggregate's version after this event (1-based)."
+  version: Int!
+  "The event type, e.g. IssueOpened."
+  eventType: String!
+  "When the event was recorded."
+  at: Time!
+  "Login of whoever caused it; null for events without an actor."
+  actor: String
+}
+
+"One event on a repository the viewer owns or stars (viewerActivity)."
+interface ViewerActivity {
+  "What happened."
+  action: ActivityAction!
+  "The repository the activity happened in; null when it is no longer visible."
+  repository: Repository
+  "The aggregate the event was appended to, e.g. ` + "`" + `ISSUE:octocat/hello/3` + "`" + `."
+  aggregateId: String!
+  "The aggregate's version after this event (1-based)."
+  version: Int!
+  "The event type, e.g. IssueOpened."
+  eventType: String!
+  "When the event was recorded."
+  at: Time!
+  "Login of whoever caused it; null for events without an actor."
+  actor: String
+}
+
+"""
+What an activity did. Issues use OPENED, EDITED, CLOSED and REOPENED; pull
+requests those and MERGED; comments ADDED, EDITED and DELETED; stars ADDED
+and REMOVED; forks CREATED.
+"""
+enum ActivityAction {
+  "An issue or pull request was opened."
+  OPENED
+  "An issue's, pull request's or comment's text changed."
+  EDITED
+  "An issue or pull request was closed (a pull request without merging)."
+  CLOSED
+  "An issue or pull request was reopened."
+  REOPENED
+  "A pull request was merged."
+  MERGED
+  "A comment or star was added."
+  ADDED
+  "A comment was deleted."
+  DELETED
+  "A star was removed."
+  REMOVED
+  "A fork was created."
+  CREATED
+}
+
+"An issue opened, edited, closed or reopened."
+type IssueActivity implements RepositoryActivity & ViewerActivity {
+  "What happened."
+  action: ActivityAction!
+  "The issue as the read model has it at delivery."
+  issue: Issue
+  "The repository the activity happened in; null when it is no longer visible."
+  repository: Repository
+  "The aggregate the event was appended to, e.g. ` + "`" + `ISSUE:octocat/hello/3` + "`" + `."
+  aggregateId: String!
+  "The aggregate's version after this event (1-based)."
+  version: Int!
+  "The event type, e.g. IssueOpened."
+  eventType: String!
+  "When the event was recorded."
+  at: Time!
+  "Login of whoever caused it; null for events without an actor."
+  actor: String
+}
+
+"A pull request opened, edited, closed, reopened or merged."
+type PullRequestActivity implements RepositoryActivity & ViewerActivity {
+  "What happened."
+  action: ActivityAction!
+  "The pull request as the read model has it at delivery."
+  pullRequest: PullRequest
+  "The repository the activity happened in; null when it is no longer visible."
+  repository: Repository
+  "The aggregate the event was appended to, e.g. ` + "`" + `PR:octocat/hello/4` + "`" + `."
+  aggregateId: String!
+  "The aggregate's version after this event (1-based)."
+  version: Int!
+  "The event type, e.g. PullRequestMerged."
+  eventType: String!
+  "When the event was recorded."
+  at: Time!
+  "Login of whoever caused it; null for events without an actor."
+  actor: String
+}
+
+"A comment added, edited or deleted on an issue or pull request."
+type IssueCommentActivity implements RepositoryActivity & ViewerActivity {
+  "What happened."
+  action: ActivityAction!
+  "The number of the issue or pull request commented on."
+  number: Int!
+  "The comment as the read model has it at delivery; null once deleted."
+  comment: IssueComment
+  "The repository the activity happened in; null when it is no longer visible."
+  repository: Repository
+  "The aggregate the event was appended to, e.g. ` + "`" + `COMMENT:octocat/hello/3/c1` + "`" + `."
+  aggregateId: String!
+  "The aggregate's version after this event (1-based)."
+  version: Int!
+  "The event type, e.g. CommentAdded."
+  eventType: String!
+  "When the event was recorded."
+  at: Time!
+  "Login of whoever caused it; null for events without an actor."
+  actor: String
+}
+
+"A star added to or removed from the repository."
+type StarActivity implements RepositoryActivity & ViewerActivity {
+  "What happened."
+  action: ActivityAction!
+  "The user who starred or unstarred."
+  user: User
+  "The repository the activity happened in; null when it is no longer visible."
+  repository: Repository
+  "The aggregate the event was appended to, e.g. ` + "`" + `STAR:alice/octocat/hello` + "`" + `."
+  aggregateId: String!
+  "The aggregate's version after this event (1-based)."
+  version: Int!
+  "The event type, Starred or Unstarred."
+  eventType: String!
+  "When the event was recorded."
+  at: Time!
+  "Login of whoever caused it; null for events without an actor."
+  actor: String
+}
+
+"A fork made of the repository."
+type ForkActivity implements RepositoryActivity & ViewerActivity {
+  "What happened: CREATED."
+  action: ActivityAction!
+  "The new fork; null when the viewer may not see it (a private fork)."
+  fork: Repository
+  "The repository that was forked; null when it is no longer visible."
+  repository: Repository
+  "The aggregate the event was appended to: the fork, e.g. ` + "`" + `REPO:alice/hello` + "`" + `."
+  aggregateId: String!
+  "The fork's version after this event (1-based)."
+  version: Int!
+  "The event type, RepositoryForked."
+  eventType: String!
+  "When the event was recorded."
+  at: Time!
+  "Login of whoever caused it; null for events without an actor."
+  actor: String
 }
 `, BuiltIn: false},
 }

@@ -20,9 +20,21 @@ type Reactable interface {
 	IsReactable()
 }
 
+// One event on a repository, as repositoryActivity delivers it. aggregateId
+// and version identify the event: for one aggregateId, versions follow each
+// other without holes, so a skipped version is a missed event.
+type RepositoryActivity interface {
+	IsRepositoryActivity()
+}
+
 // An account that can own repositories: a user or an organization.
 type RepositoryOwner interface {
 	IsRepositoryOwner()
+}
+
+// One event on a repository the viewer owns or stars (viewerActivity).
+type ViewerActivity interface {
+	IsViewerActivity()
 }
 
 // The new comment.
@@ -342,6 +354,30 @@ type EditPullRequestInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A fork made of the repository.
+type ForkActivity struct {
+	// What happened: CREATED.
+	Action ActivityAction `json:"action"`
+	// The new fork; null when the viewer may not see it (a private fork).
+	Fork *Repository `json:"fork,omitempty"`
+	// The repository that was forked; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to: the fork, e.g. `REPO:alice/hello`.
+	AggregateID string `json:"aggregateId"`
+	// The fork's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, RepositoryForked.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (ForkActivity) IsRepositoryActivity() {}
+
+func (ForkActivity) IsViewerActivity() {}
+
 // The repository to fork and where.
 type ForkRepositoryInput struct {
 	// The source repository's owner, in any case.
@@ -403,6 +439,56 @@ type HistoryEventEdge struct {
 	// The event.
 	Node *HistoryEvent `json:"node"`
 }
+
+// An issue opened, edited, closed or reopened.
+type IssueActivity struct {
+	// What happened.
+	Action ActivityAction `json:"action"`
+	// The issue as the read model has it at delivery.
+	Issue *Issue `json:"issue,omitempty"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `ISSUE:octocat/hello/3`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, e.g. IssueOpened.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (IssueActivity) IsRepositoryActivity() {}
+
+func (IssueActivity) IsViewerActivity() {}
+
+// A comment added, edited or deleted on an issue or pull request.
+type IssueCommentActivity struct {
+	// What happened.
+	Action ActivityAction `json:"action"`
+	// The number of the issue or pull request commented on.
+	Number int32 `json:"number"`
+	// The comment as the read model has it at delivery; null once deleted.
+	Comment *IssueComment `json:"comment,omitempty"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `COMMENT:octocat/hello/3/c1`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, e.g. CommentAdded.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (IssueCommentActivity) IsRepositoryActivity() {}
+
+func (IssueCommentActivity) IsViewerActivity() {}
 
 // A page of the comments on an issue or a pull request.
 type IssueCommentConnection struct {
@@ -597,6 +683,30 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A pull request opened, edited, closed, reopened or merged.
+type PullRequestActivity struct {
+	// What happened.
+	Action ActivityAction `json:"action"`
+	// The pull request as the read model has it at delivery.
+	PullRequest *PullRequest `json:"pullRequest,omitempty"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `PR:octocat/hello/4`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, e.g. PullRequestMerged.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (PullRequestActivity) IsRepositoryActivity() {}
+
+func (PullRequestActivity) IsViewerActivity() {}
+
 // A page of a repository's pull requests.
 type PullRequestConnection struct {
 	// The pull requests of this page with their cursors.
@@ -740,6 +850,38 @@ type RepositoryEdge struct {
 	Node *Repository `json:"node"`
 }
 
+// A star added to or removed from the repository.
+type StarActivity struct {
+	// What happened.
+	Action ActivityAction `json:"action"`
+	// The user who starred or unstarred.
+	User *User `json:"user,omitempty"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `STAR:alice/octocat/hello`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, Starred or Unstarred.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (StarActivity) IsRepositoryActivity() {}
+
+func (StarActivity) IsViewerActivity() {}
+
+// How a list of stars is ordered.
+type StarOrder struct {
+	// The field to order by.
+	Field StarOrderField `json:"field"`
+	// The direction.
+	Direction OrderDirection `json:"direction"`
+}
+
 // The repository to star or unstar.
 type StarRepositoryInput struct {
 	// The owner's login, in any case.
@@ -802,6 +944,19 @@ type StarredRepositoryEdge struct {
 	Node *Repository `json:"node"`
 	// When the user starred it.
 	StarredAt time.Time `json:"starredAt"`
+}
+
+// The root of every subscription: GraphQL over WebSocket with the
+// graphql-transport-ws protocol at /graphql (the path of queries), signed in
+// by `Authorization` in the connection_init payload or the upgrade request's
+// header. Events come from the table's change stream, so every write is
+// pushed, whichever process made it, once its projection is visible: a
+// client that queries on receipt sees the change. Every event is checked
+// against the subscriber's rights when it is delivered; losing access ends
+// the subscription with NOT_FOUND. A subscriber that does not keep up is
+// dropped with LIMIT_EXCEEDED, as is a subscription over the limits per
+// connection or viewer.
+type Subscription struct {
 }
 
 // The input of updateLabel; omitted fields stay as they are.
@@ -894,6 +1049,87 @@ type UpdateRepositoryInput struct {
 type UpdateRepositoryPayload struct {
 	// The repository after the change, as written.
 	Repository *Repository `json:"repository"`
+}
+
+// What an activity did. Issues use OPENED, EDITED, CLOSED and REOPENED; pull
+// requests those and MERGED; comments ADDED, EDITED and DELETED; stars ADDED
+// and REMOVED; forks CREATED.
+type ActivityAction string
+
+const (
+	// An issue or pull request was opened.
+	ActivityActionOpened ActivityAction = "OPENED"
+	// An issue's, pull request's or comment's text changed.
+	ActivityActionEdited ActivityAction = "EDITED"
+	// An issue or pull request was closed (a pull request without merging).
+	ActivityActionClosed ActivityAction = "CLOSED"
+	// An issue or pull request was reopened.
+	ActivityActionReopened ActivityAction = "REOPENED"
+	// A pull request was merged.
+	ActivityActionMerged ActivityAction = "MERGED"
+	// A comment or star was added.
+	ActivityActionAdded ActivityAction = "ADDED"
+	// A comment was deleted.
+	ActivityActionDeleted ActivityAction = "DELETED"
+	// A star was removed.
+	ActivityActionRemoved ActivityAction = "REMOVED"
+	// A fork was created.
+	ActivityActionCreated ActivityAction = "CREATED"
+)
+
+var AllActivityAction = []ActivityAction{
+	ActivityActionOpened,
+	ActivityActionEdited,
+	ActivityActionClosed,
+	ActivityActionReopened,
+	ActivityActionMerged,
+	ActivityActionAdded,
+	ActivityActionDeleted,
+	ActivityActionRemoved,
+	ActivityActionCreated,
+}
+
+func (e ActivityAction) IsValid() bool {
+	switch e {
+	case ActivityActionOpened, ActivityActionEdited, ActivityActionClosed, ActivityActionReopened, ActivityActionMerged, ActivityActionAdded, ActivityActionDeleted, ActivityActionRemoved, ActivityActionCreated:
+		return true
+	}
+	return false
+}
+
+func (e ActivityAction) String() string {
+	return string(e)
+}
+
+func (e *ActivityAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ActivityAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ActivityAction", str)
+	}
+	return nil
+}
+
+func (e ActivityAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ActivityAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ActivityAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Whether an issue is open or closed.
@@ -1010,6 +1246,64 @@ func (e *IssueStateReason) UnmarshalJSON(b []byte) error {
 }
 
 func (e IssueStateReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The direction of an ordering.
+type OrderDirection string
+
+const (
+	// Ascending: oldest first.
+	OrderDirectionAsc OrderDirection = "ASC"
+	// Descending: newest first.
+	OrderDirectionDesc OrderDirection = "DESC"
+)
+
+var AllOrderDirection = []OrderDirection{
+	OrderDirectionAsc,
+	OrderDirectionDesc,
+}
+
+func (e OrderDirection) IsValid() bool {
+	switch e {
+	case OrderDirectionAsc, OrderDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e OrderDirection) String() string {
+	return string(e)
+}
+
+func (e *OrderDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderDirection", str)
+	}
+	return nil
+}
+
+func (e OrderDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderDirection) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1207,6 +1501,61 @@ func (e *ReactionContent) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReactionContent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The field stars are ordered by.
+type StarOrderField string
+
+const (
+	// When the star was given.
+	StarOrderFieldStarredAt StarOrderField = "STARRED_AT"
+)
+
+var AllStarOrderField = []StarOrderField{
+	StarOrderFieldStarredAt,
+}
+
+func (e StarOrderField) IsValid() bool {
+	switch e {
+	case StarOrderFieldStarredAt:
+		return true
+	}
+	return false
+}
+
+func (e StarOrderField) String() string {
+	return string(e)
+}
+
+func (e *StarOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StarOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StarOrderField", str)
+	}
+	return nil
+}
+
+func (e StarOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StarOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StarOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

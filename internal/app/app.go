@@ -8,8 +8,10 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/hubstream/hubstream/internal/auth"
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/events"
+	"github.com/hubstream/hubstream/internal/live"
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/playground"
@@ -79,6 +82,10 @@ type Config struct {
 	// required (New fails without it): several processes behind a load
 	// balancer must share it.
 	CursorKey []byte
+	// Subscriptions configures GraphQL subscriptions: the stream follower
+	// (its Notifier defaults to the embedded engine; its poll intervals to
+	// Projector's), the hub and the WebSocket transport (set in GraphQL).
+	Subscriptions SubscriptionConfig
 	// Auth configures bearer-token authentication (auth.OptionsFromEnv
 	// reads it from AUTH_*). When any of it is set it is used as is. Left
 	// zero, the embedded engine uses a development HS256 secret kept in
@@ -86,6 +93,25 @@ type Config struct {
 	// see MintToken and DevToken), and an Endpoint is an error: a server
 	// on a real DynamoDB must be configured explicitly.
 	Auth auth.Options
+}
+
+// DefaultConsistencyWait is how long a mutation waits for the projection
+// of its own write, and a request with a consistency token for the
+// token's, unless Config.GraphQL.ConsistencyWait says otherwise
+// (graph.DefaultConsistencyWait; docs/consistency.md).
+const DefaultConsistencyWait = graph.DefaultConsistencyWait
+
+// SubscriptionConfig configures the subscriptions' stream reader and hub
+// (docs/subscriptions.md). Zero fields take the documented defaults.
+type SubscriptionConfig struct {
+	// Disabled turns subscriptions off: no stream reader runs and
+	// subscription operations are refused.
+	Disabled bool
+	// Follower tunes the stream reader.
+	Follower live.FollowerOptions
+	// Hub tunes the fan-out (buffers, limits, how long events wait for
+	// their projection).
+	Hub live.HubOptions
 }
 
 // App is a running hubstream.
@@ -97,7 +123,14 @@ type App struct {
 	store    *events.Store
 	executor *events.Executor
 	runner   *projector.Runner
-	handler  http.Handler
+	hub      *live.Hub
+	follower *live.Follower
+	// liveReady is closed once the stream reader reads from LATEST.
+	liveReady chan struct{}
+	// wsDone closes every WebSocket connection (shutdown).
+	wsDone     chan struct{}
+	wsDoneOnce sync.Once
+	handler    http.Handler
 	// metricsHandler serves /metrics and /healthz on the metrics
 	// listener, never on the public one.
 	metricsHandler http.Handler
@@ -199,7 +232,38 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 		a.runner = projector.NewRunner(clients.DB, clients.Streams, cfg.Table, projector.NewApplier(clients.DB, cfg.Table, codec), opts)
 	}
+	a.liveReady, a.wsDone = make(chan struct{}), make(chan struct{})
+	if !cfg.Subscriptions.Disabled {
+		fo := cfg.Subscriptions.Follower
+		if fo.Notifier == nil && a.engine != nil {
+			fo.Notifier = a.engine
+		}
+		if fo.PollInterval == 0 {
+			fo.PollInterval = cfg.Projector.PollInterval
+		}
+		if fo.MaxPollInterval == 0 {
+			fo.MaxPollInterval = cfg.Projector.MaxPollInterval
+		}
+		if fo.Logger == nil {
+			fo.Logger = cfg.Logger.With(slog.String("component", "subscriptions"))
+		}
+		ho := cfg.Subscriptions.Hub
+		if ho.Codec == nil {
+			ho.Codec = codec
+		}
+		if ho.Metrics == nil {
+			ho.Metrics = live.NewMetrics(cfg.Registry)
+		}
+		if ho.Logger == nil {
+			ho.Logger = fo.Logger
+		}
+		a.follower = live.NewFollower(clients.DB, clients.Streams, cfg.Table, fo)
+		a.hub = live.NewHub(ho)
+	}
 	gql := cfg.GraphQL
+	if gql.WebSocket.Done == nil {
+		gql.WebSocket.Done = a.wsDone
+	}
 	pager, err := loaders.NewPager(clients.DB, cfg.Table, cursorKey)
 	if err != nil {
 		a.Close()
@@ -217,7 +281,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		gql.Loaders.ObserveDispatch = m.observeDispatch
 	}
 	httpOpts := obs.HTTPOptions{Logger: cfg.Logger, Metrics: m.http, Quiet: quietRoute}
-	a.handler = obs.Middleware(a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store}, gql)), httpOpts)
+	a.handler = obs.Middleware(a.routes(graph.NewHandler(&graph.Resolver{Executor: a.executor, Store: a.store, Live: a.hub}, gql)), httpOpts)
 	a.metricsHandler = obs.Middleware(a.metricsRoutes(), httpOpts)
 	a.ready.Store(true)
 	return a, nil
@@ -409,17 +473,54 @@ func (a *App) Executor() *events.Executor { return a.executor }
 // Engine returns the embedded engine, or nil with an endpoint.
 func (a *App) Engine() *ddblocal.Engine { return a.engine }
 
-// Run runs the in-process projector (if any) until ctx is done.
+// SubscriptionsReady returns a channel closed once the subscriptions'
+// stream reader follows the stream (Run started it): writes committed
+// after that reach subscribers. It never closes with subscriptions
+// disabled.
+func (a *App) SubscriptionsReady() <-chan struct{} { return a.liveReady }
+
+// CloseWebSockets closes every WebSocket connection (their subscriptions
+// end). Serve calls it when shutdown begins; it is idempotent.
+func (a *App) CloseWebSockets() { a.wsDoneOnce.Do(func() { close(a.wsDone) }) }
+
+// Run runs the in-process projector (if any) and the subscriptions'
+// stream reader (unless disabled) until ctx is done. It returns the first
+// error that stops either early.
 func (a *App) Run(ctx context.Context) error {
-	if a.runner == nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	n := 0
+	if a.hub != nil {
+		n++
+		go func() {
+			err := a.hub.Run(ctx, a.follower, a.liveReady)
+			if err != nil && ctx.Err() == nil {
+				err = fmt.Errorf("subscriptions: %w", err)
+			}
+			errc <- err
+		}()
+	}
+	if a.runner != nil {
+		n++
+		go func() { errc <- a.runner.Run(ctx) }()
+	}
+	if n == 0 {
 		<-ctx.Done()
 		return nil
 	}
-	err := a.runner.Run(ctx)
-	if errors.Is(err, context.Canceled) {
-		return nil
+	var first error
+	for range n {
+		err := <-errc
+		if errors.Is(err, context.Canceled) {
+			err = nil
+		}
+		if first == nil && err != nil {
+			first = err
+		}
+		cancel()
 	}
-	return err
+	return first
 }
 
 // Close releases the engine. Call it after Run returned.

@@ -142,6 +142,9 @@ func (a *App) Serve(ctx context.Context, opts ServeOptions) error {
 	}
 	a.ready.Store(false)
 	a.draining.Store(true)
+	// http.Server does not track hijacked connections: close them now, so
+	// that subscribers reconnect to another server while this one drains.
+	a.CloseWebSockets()
 	a.log.Info("shutting down: not ready; serving until the listener closes, then draining requests in flight",
 		slog.String("reason", reason), slog.Duration("delay", opts.ShutdownDelay), slog.Duration("timeout", opts.ShutdownTimeout),
 		slog.Int64("in_flight", a.inFlight.Load()))

@@ -15,6 +15,10 @@ const (
 	CodeUnauthenticated Code = "UNAUTHENTICATED"
 	CodeConflict        Code = "CONFLICT"
 	CodeInternal        Code = "INTERNAL"
+	// CodeLimitExceeded: a server-side limit on long-lived work was
+	// reached (subscriptions per connection or viewer, a subscriber too
+	// slow to keep up). Request-size limits are validation errors instead.
+	CodeLimitExceeded Code = "LIMIT_EXCEEDED"
 )
 
 // Error is the one domain error type. Message is safe to show to clients;

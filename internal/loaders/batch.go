@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hubstream/hubstream/internal/stackgrow"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -22,6 +23,9 @@ const maxUnprocessedRetries = 8
 // allows, retrying UnprocessedKeys with jittered backoff. The result is
 // aligned with keys; a missing item is nil. Duplicate keys are read once.
 func batchGet(ctx context.Context, db *dynamodb.Client, tableName string, keys []table.Key) ([]map[string]types.AttributeValue, error) {
+	// A batch runs on a fresh goroutine (the dataloader's): grow its stack
+	// once for the SDK call rather than once per doubling.
+	stackgrow.Grow()
 	found := make(map[table.Key]map[string]types.AttributeValue, len(keys))
 	var unique []table.Key
 	seen := make(map[table.Key]bool, len(keys))

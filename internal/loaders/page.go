@@ -15,6 +15,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/readmodel"
+	"github.com/hubstream/hubstream/internal/stackgrow"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -42,7 +43,8 @@ type Collection struct {
 	// is rejected.
 	Binding string
 	// Keep, when set, drops items the viewer must not see; pages are
-	// refilled so they stay full and hasNextPage stays exact.
+	// refilled so they stay full and hasNextPage stays exact, up to a
+	// bound on the items one page examines (maxScan).
 	Keep func(map[string]types.AttributeValue) bool
 	// Filter, when set, is Keep for decisions that need more reads (the
 	// repository a star or fork link points to, the viewer's membership
@@ -92,7 +94,21 @@ type rawPage struct {
 	Cursors []string
 	HasNext bool
 	HasPrev bool
+	// Resume, when set, is the cursor of the last item the walk examined
+	// before it stopped at its scan bound (maxScan) short of a full page:
+	// the page ends there, in the walking direction, and more may follow.
+	Resume   string
+	backward bool // walked with last/before
 }
+
+// maxScan bounds how many items one page of a filtered collection
+// (Keep, Filter) examines: without it, a page whose items are nearly all
+// dropped (a user's stars of repositories gone private) would read the
+// whole collection, and so would every request for it. A page that reaches
+// the bound short of n items is returned as it is, with a cursor to resume
+// from after the last examined item (rawPage.Resume): pages may then hold
+// fewer than n items, but every kept item is listed once, in order.
+func maxScan(n int) int { return 10 * (n + 1) }
 
 // Page is one page of a connection of T (a read model struct), in the
 // connection's order; Cursors[i] is Items[i]'s.
@@ -102,7 +118,9 @@ type rawPage struct {
 // another type): any cursor of the collection is a valid place to continue
 // from, so a client never re-reads dropped items nor gets stuck on a page
 // whose items were all dropped while HasNext is true. Both are "" for an
-// empty page.
+// empty page, unless the walk stopped at its scan bound (maxScan): then
+// the far end is the last item examined, and HasNext (HasPrev walking
+// backwards) is true.
 type Page[T any] struct {
 	Items                  []T
 	Cursors                []string
@@ -122,6 +140,21 @@ func decodePage[T readmodel.Entity](raw rawPage) Page[T] {
 	}
 	if n := len(raw.Cursors); n > 0 {
 		p.StartCursor, p.EndCursor = raw.Cursors[0], raw.Cursors[n-1]
+	}
+	if raw.Resume != "" {
+		// The walk stopped early: the page's far end, in the walking
+		// direction, is the last examined item.
+		if raw.backward {
+			p.StartCursor, p.HasPrev = raw.Resume, true
+			if p.EndCursor == "" {
+				p.EndCursor = raw.Resume
+			}
+		} else {
+			p.EndCursor, p.HasNext = raw.Resume, true
+			if p.StartCursor == "" {
+				p.StartCursor = raw.Resume
+			}
+		}
 	}
 	return p
 }
@@ -231,6 +264,9 @@ func checkArgs(a PageArgs) (n int, backward bool, err error) {
 // than the page needs, so the "more" flag in the walking direction is
 // exact.
 func (p *Pager) query(ctx context.Context, c Collection, a PageArgs) (rawPage, error) {
+	// Resolvers run on goroutines gqlgen starts per field: grow the stack
+	// once for the SDK call rather than once per doubling.
+	stackgrow.Grow()
 	n, backward, err := checkArgs(a)
 	if err != nil {
 		return rawPage{}, err
@@ -264,12 +300,17 @@ func (p *Pager) query(ctx context.Context, c Collection, a PageArgs) (rawPage, e
 		in.IndexName = aws.String(c.Index)
 	}
 	var items []map[string]types.AttributeValue
-	for len(items) <= n {
-		in.Limit = aws.Int32(int32(n + 1 - len(items)))
+	var resume map[string]types.AttributeValue
+	for scanned := 0; len(items) <= n; {
+		// Always a full page's worth (extra kept items are cut below and
+		// read again by the next page): refills cost at most
+		// maxScan(n)/(n+1) calls.
+		in.Limit = aws.Int32(int32(n + 1))
 		res, err := p.db.Query(ctx, in)
 		if err != nil {
 			return rawPage{}, fmt.Errorf("loaders: query %s: %w", c.Binding, err)
 		}
+		scanned += len(res.Items)
 		kept, err := c.keep(ctx, res.Items)
 		if err != nil {
 			return rawPage{}, err
@@ -279,8 +320,17 @@ func (p *Pager) query(ctx context.Context, c Collection, a PageArgs) (rawPage, e
 			break
 		}
 		in.ExclusiveStartKey = res.LastEvaluatedKey
+		if len(items) <= n && scanned >= maxScan(n) {
+			resume = res.LastEvaluatedKey
+			break
+		}
 	}
-	page := rawPage{}
+	page := rawPage{backward: backward}
+	if resume != nil {
+		if page.Resume, err = p.seal(c.Binding, resume); err != nil {
+			return rawPage{}, err
+		}
+	}
 	more := len(items) > n
 	if more {
 		items = items[:n]

@@ -159,30 +159,47 @@ func (l *Loaders) RepositoriesOfOwner(ctx context.Context, owner string, include
 	return queryPage[readmodel.Repository](ctx, l.Pager, c, args)
 }
 
-// Stargazers lists the stars of one life of a repository, by stargazer
-// login.
-func (l *Loaders) Stargazers(ctx context.Context, owner, name string, life int, args PageArgs) (Page[readmodel.Star], error) {
+// StarOrder is the order of a list of stars: by when they were given.
+type StarOrder bool
+
+// The orders of a list of stars.
+const (
+	NewestStarFirst StarOrder = false // GitHub's default
+	OldestStarFirst StarOrder = true
+)
+
+// String names the order in cursor bindings.
+func (o StarOrder) String() string {
+	if o == OldestStarFirst {
+		return "asc"
+	}
+	return "desc"
+}
+
+// Stargazers lists the stars of one life of a repository in order of when
+// they were given (table.Stargazers: a key range, never a sort in memory).
+func (l *Loaders) Stargazers(ctx context.Context, owner, name string, life int, order StarOrder, args PageArgs) (Page[readmodel.Star], error) {
 	idx, pk, prefix := table.Stargazers(owner, name)
 	return queryPage[readmodel.Star](ctx, l.Pager, Collection{
-		Index: idx, PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "Repository.stargazers/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life),
+		Index: idx, PK: pk, SKPrefix: prefix, Ascending: bool(order),
+		Binding: "Repository.stargazers/" + strings.ToLower(owner) + "/" + strings.ToLower(name) + "/" + strconv.Itoa(life) + "/" + order.String(),
 		Keep:    keep(func(s readmodel.Star) bool { return s.RepositoryLife == life }),
 	}, args)
 }
 
-// StarredBy lists the stars login gave, by repository owner and name,
-// keeping only stars of repositories that still exist in the starred life
-// and that viewer may see: pages stay full and hasNextPage exact for that
-// viewer. Cursors are bound to the viewer too.
-func (l *Loaders) StarredBy(ctx context.Context, login, viewer string, args PageArgs) (Page[readmodel.Star], error) {
-	return queryPage[readmodel.Star](ctx, l.Pager, l.starredCollection(login, viewer), args)
+// StarredBy lists the stars login gave in order of when they were given
+// (table.StarredBy), keeping only stars of repositories that still exist in
+// the starred life and that viewer may see: pages stay full and
+// hasNextPage exact for that viewer. Cursors are bound to the viewer too.
+func (l *Loaders) StarredBy(ctx context.Context, login, viewer string, order StarOrder, args PageArgs) (Page[readmodel.Star], error) {
+	return queryPage[readmodel.Star](ctx, l.Pager, l.starredCollection(login, viewer, order), args)
 }
 
-func (l *Loaders) starredCollection(login, viewer string) Collection {
-	pk, prefix := table.StarsOfUser(login, "", "")
+func (l *Loaders) starredCollection(login, viewer string, order StarOrder) Collection {
+	idx, pk, prefix := table.StarredBy(login)
 	return Collection{
-		PK: pk, SKPrefix: prefix, Ascending: true,
-		Binding: "User.starredRepositories/" + strings.ToLower(login) + "/" + strings.ToLower(viewer),
+		Index: idx, PK: pk, SKPrefix: prefix, Ascending: bool(order),
+		Binding: "User.starredRepositories/" + strings.ToLower(login) + "/" + strings.ToLower(viewer) + "/" + order.String(),
 		Keep:    keep(func(readmodel.Star) bool { return true }),
 		Filter:  visibleLinks(l, viewer, starRef),
 	}
@@ -190,12 +207,12 @@ func (l *Loaders) starredCollection(login, viewer string) Collection {
 
 // CountStarredBy is the totalCount of StarredBy for viewer: the stars it
 // would list, counted (zero without reads when login starred nothing).
-func (l *Loaders) CountStarredBy(ctx context.Context, login, viewer string) (int, error) {
+func (l *Loaders) CountStarredBy(ctx context.Context, login, viewer string, order StarOrder) (int, error) {
 	c, err := l.AccountCounters(ctx, login)
 	if err != nil || c.StarredCount <= 0 {
 		return 0, err
 	}
-	return l.count(ctx, l.starredCollection(login, viewer))
+	return l.count(ctx, l.starredCollection(login, viewer, order))
 }
 
 // HasStarred reports whether login starred life of owner/name: one Query

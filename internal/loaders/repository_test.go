@@ -145,7 +145,7 @@ func TestStarsAndForks(t *testing.T) {
 	w := seedRepositories(t)
 	ctx := context.Background()
 	l := w.loaders()
-	p, err := l.Stargazers(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
+	p, err := l.Stargazers(ctx, "octo", "alpha", 1, loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,13 +156,13 @@ func TestStarsAndForks(t *testing.T) {
 		}
 		gazers = append(gazers, s.Login)
 	}
-	if !sameStrings(gazers, []string{"hubot", "mona"}) {
-		t.Fatalf("stargazers = %v, want by login", gazers)
+	if !sameStrings(gazers, []string{"mona", "hubot"}) {
+		t.Fatalf("stargazers = %v, want in the order they starred", gazers)
 	}
-	if p, err := l.Stargazers(ctx, "octo", "alpha", 2, loaders.PageArgs{First: i32(10)}); err != nil || len(p.Items) != 0 {
+	if p, err := l.Stargazers(ctx, "octo", "alpha", 2, loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)}); err != nil || len(p.Items) != 0 {
 		t.Fatalf("stargazers of another life = %v, %v", p.Items, err)
 	}
-	p, err = l.StarredBy(ctx, "MONA", "", loaders.PageArgs{First: i32(10)})
+	p, err = l.StarredBy(ctx, "MONA", "", loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)})
 	if err != nil || len(p.Items) != 1 {
 		t.Fatalf("mona starred %v, %v", p.Items, err)
 	}
@@ -194,11 +194,11 @@ func TestStarsAndForks(t *testing.T) {
 	}
 	for name, load := range map[string]func() (int, error){
 		"stargazers": func() (int, error) {
-			p, err := l.Stargazers(ctx, "octo", "alpha", 1, loaders.PageArgs{First: i32(10)})
+			p, err := l.Stargazers(ctx, "octo", "alpha", 1, loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)})
 			return len(p.Items), err
 		},
 		"starred": func() (int, error) {
-			p, err := l.StarredBy(ctx, "mona", "mona", loaders.PageArgs{First: i32(10)})
+			p, err := l.StarredBy(ctx, "mona", "mona", loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)})
 			return len(p.Items), err
 		},
 		"forks": func() (int, error) {
@@ -273,17 +273,18 @@ func TestViewerFilteredLinks(t *testing.T) {
 		starred    []string // hubot's stars the viewer sees
 		toolsForks []string // forks of acme/tools the viewer sees
 	}{
-		{"", []string{"acme/site", "octo/alpha"}, nil},
-		{"mona", []string{"acme/site", "octo/alpha"}, nil},
-		{"octo", []string{"acme/site", "acme/tools", "octo/alpha"}, nil},
-		{"hubot", []string{"acme/site", "acme/tools", "octo/alpha"}, []string{"hubot/tools"}},
+		// In the order hubot starred them (octo/alpha in the seed).
+		{"", []string{"octo/alpha", "acme/site"}, nil},
+		{"mona", []string{"octo/alpha", "acme/site"}, nil},
+		{"octo", []string{"octo/alpha", "acme/tools", "acme/site"}, nil},
+		{"hubot", []string{"octo/alpha", "acme/tools", "acme/site"}, []string{"hubot/tools"}},
 	} {
 		l := w.loaders()
-		p, err := l.StarredBy(ctx, "hubot", tc.viewer, loaders.PageArgs{First: i32(10)})
+		p, err := l.StarredBy(ctx, "hubot", tc.viewer, loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)})
 		if err != nil || !sameStrings(mapped(p.Items, star), tc.starred) || p.HasNext {
 			t.Fatalf("viewer %q: hubot starred %v (hasNext %v), %v; want %v", tc.viewer, mapped(p.Items, star), p.HasNext, err, tc.starred)
 		}
-		if n, err := l.CountStarredBy(ctx, "hubot", tc.viewer); err != nil || n != len(tc.starred) {
+		if n, err := l.CountStarredBy(ctx, "hubot", tc.viewer, loaders.OldestStarFirst); err != nil || n != len(tc.starred) {
 			t.Fatalf("viewer %q: CountStarredBy = %d, %v; want %d", tc.viewer, n, err, len(tc.starred))
 		}
 		// Paging one by one visits exactly the visible stars: hasNextPage
@@ -291,7 +292,7 @@ func TestViewerFilteredLinks(t *testing.T) {
 		var seen []string
 		args := loaders.PageArgs{First: i32(1)}
 		for {
-			p, err := l.StarredBy(ctx, "hubot", tc.viewer, args)
+			p, err := l.StarredBy(ctx, "hubot", tc.viewer, loaders.OldestStarFirst, args)
 			if err != nil || len(p.Items) != 1 {
 				t.Fatalf("viewer %q: page after %v = %v, %v", tc.viewer, seen, p.Items, err)
 			}
@@ -318,11 +319,11 @@ func TestViewerFilteredLinks(t *testing.T) {
 	}
 	// A cursor is bound to the viewer it was issued to.
 	l := w.loaders()
-	p, err := l.StarredBy(ctx, "hubot", "hubot", loaders.PageArgs{First: i32(1)})
+	p, err := l.StarredBy(ctx, "hubot", "hubot", loaders.OldestStarFirst, loaders.PageArgs{First: i32(1)})
 	if err != nil || len(p.Cursors) != 1 {
 		t.Fatal(p, err)
 	}
-	if _, err := l.StarredBy(ctx, "hubot", "mona", loaders.PageArgs{First: i32(1), After: &p.Cursors[0]}); !errors.Is(err, entities.ErrBadInput) {
+	if _, err := l.StarredBy(ctx, "hubot", "mona", loaders.OldestStarFirst, loaders.PageArgs{First: i32(1), After: &p.Cursors[0]}); !errors.Is(err, entities.ErrBadInput) {
 		t.Fatalf("another viewer's cursor: %v, want BAD_USER_INPUT", err)
 	}
 }

@@ -263,9 +263,23 @@ func StarKey(login, owner, repo, at string) Key {
 	return Key{PK: string(AccountPartition(login)), SK: "STAR#" + norm(owner) + "#" + norm(repo) + "#" + at}
 }
 
-// StarIndexKeys are the GSI keys of a star (stargazers of the repository).
+// StarIndexKeys are the GSI keys of a star: the stargazers of the
+// repository (GSI1) and the stars the user gave (GSI2), each in the order
+// of when the star was given (at is FormatTime's, which sorts as text).
 func StarIndexKeys(login, owner, repo, at string) []IndexKey {
-	return []IndexKey{{GSI1, string(RepositoryPartition(owner, repo)), "STAR#" + norm(login) + "#" + at}}
+	return []IndexKey{
+		{GSI1, string(RepositoryPartition(owner, repo)), "STAR#" + at + "#" + norm(login)},
+		{GSI2, starredPK(login), "STAR#" + at + "#" + norm(owner) + "#" + norm(repo)},
+	}
+}
+
+// starredPK is the GSI2 partition of the stars a user gave.
+func starredPK(login string) string { return "STARRED#" + string(AccountPartition(login)) }
+
+// StarredBy returns the index, partition and prefix listing the stars
+// login gave, in the order they were given.
+func StarredBy(login string) (index, pk, skPrefix string) {
+	return GSI2, starredPK(login), "STAR#"
 }
 
 // StarsOfUser returns the partition and sort-key prefix listing login's
@@ -278,7 +292,7 @@ func StarsOfUser(login, owner, repo string) (pk, skPrefix string) {
 }
 
 // Stargazers returns the index, partition and prefix listing a repository's
-// stargazers.
+// stargazers, in the order they starred it.
 func Stargazers(owner, repo string) (index, pk, skPrefix string) {
 	return GSI1, string(RepositoryPartition(owner, repo)), "STAR#"
 }

@@ -264,18 +264,29 @@ func TestPlayground(t *testing.T) {
 	watch.check(t)
 }
 
-// TestPlaygroundSubscriptionsUseWebSocket checks the page's side of
-// subscriptions: a subscription operation goes to the GraphQL path on the
-// page's own origin over WebSocket, with the graphql-transport-ws
-// subprotocol, while queries stay on HTTP. Whether the server accepts the
-// socket is the server's business (until it serves subscriptions the
-// handshake fails, which this test tolerates).
+// TestPlaygroundSubscriptionsUseWebSocket runs a subscription in the
+// playground: it goes to the GraphQL path on the page's own origin over
+// WebSocket, with the graphql-transport-ws subprotocol, and an issue
+// opened over HTTP meanwhile shows up in the result pane.
 func TestPlaygroundSubscriptionsUseWebSocket(t *testing.T) {
 	srv := testkit.Start(t, testkit.Options{})
+	octocat := srv.As(t, "octocat")
+	for _, q := range []string{
+		`mutation { createUser(input: {login: "octocat"}) { user { login } } }`,
+		`mutation { createRepository(input: {name: "hello"}) { repository { name } } }`,
+	} {
+		if res := octocat.MustDo(t, q, nil); len(res.Errors) > 0 {
+			t.Fatalf("%s: %+v", q, res.Errors)
+		}
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		r, err := srv.GraphQL.Do(context.Background(), `{ repository(owner: "octocat", name: "hello") { name } }`, nil)
+		return err == nil && strings.Contains(string(r.Body), "hello")
+	}, "the repository in the read model")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	browser, watch := newBrowser(t, ctx, srv.URL)
-	sub := "subscription Updates { ok }"
+	sub := `subscription Activity { repositoryActivity(owner: "octocat", name: "hello") { action version ... on IssueActivity { issue { title } } } }`
 	if err := chromedp.Do(browser,
 		chromedp.Navigate(srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(queryEditor)),
@@ -311,5 +322,16 @@ func TestPlaygroundSubscriptionsUseWebSocket(t *testing.T) {
 	if toEndpoint == 0 {
 		t.Errorf("no WebSocket went to %s: %+v", want, watch.socketsOpened())
 	}
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		return testkit.MetricValue(t, srv.App.Registry(), "hubstream_subscriptions_active", nil) >= 1
+	}, "the playground's subscription registered")
+	if res := octocat.MustDo(t, `mutation { openIssue(input: {owner: "octocat", repository: "hello", title: "seen in the playground"}) { issue { number } } }`, nil); len(res.Errors) > 0 {
+		t.Fatalf("openIssue: %+v", res.Errors)
+	}
+	text := awaitResponse(browser, t, "seen in the playground")
+	if !strings.Contains(text, "OPENED") {
+		t.Errorf("the result pane shows %s, want the OPENED activity", text)
+	}
+	screenshot(t, browser, "playground-subscription")
 	watch.checkOrigins(t)
 }

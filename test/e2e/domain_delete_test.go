@@ -98,7 +98,7 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 		{"parent's forks", `{ repository(owner: "up", name: "doomed") { conn: forks(first: 10) { totalCount edges { cursor node { nameWithOwner } } } } }`, []string{"repository", "conn"}, "nameWithOwner", []string{"octo/doomed"}, nil, table.RepositoryKey("up", "doomed"), readmodel.AttrForkCount},
 	}
 	for _, s := range stargazers {
-		lists = append(lists, list{s + "'s starred repositories", fmt.Sprintf(`{ user(login: %q) { conn: starredRepositories(first: 10) { totalCount edges { cursor node { nameWithOwner } } } } }`, s), []string{"user", "conn"}, "nameWithOwner", []string{"octo/doomed", "octo/keeper"}, []string{"octo/keeper"}, table.AccountKey(s), readmodel.AttrStarredCount})
+		lists = append(lists, list{s + "'s starred repositories", fmt.Sprintf(`{ user(login: %q) { conn: starredRepositories(first: 10) { totalCount edges { cursor node { nameWithOwner } } } } }`, s), []string{"user", "conn"}, "nameWithOwner", []string{"octo/keeper", "octo/doomed"}, []string{"octo/keeper"}, table.AccountKey(s), readmodel.AttrStarredCount})
 	}
 	checkLists := func(t *testing.T, after bool) {
 		for _, l := range lists {

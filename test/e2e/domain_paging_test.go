@@ -126,10 +126,12 @@ func TestDomainPaging(t *testing.T) {
 		domExec(t, srv, author, entities.AddComment{Actor: author, Repository: big, Number: 2, ID: id, Body: body})
 		comments = append(comments, body)
 	}
-	// Stargazers (by login) and forks (by owner login), made in shuffled
-	// order so that the order listed is not the order of creation.
+	// Stargazers (newest star first) and forks (by owner login), made in
+	// shuffled order so that neither order is the accounts' order.
+	var gazers []string
 	for _, u := range shuffled(users) {
 		domExec(t, srv, u, entities.StarRepository{Owner: "owner", Name: "big", Actor: u})
+		gazers = append([]string{u}, gazers...)
 	}
 	forkers := users[:105]
 	var forks []string
@@ -180,12 +182,10 @@ func TestDomainPaging(t *testing.T) {
 	for i := len(touched) - 1; i >= 0; i-- {
 		recent = append(recent, touched[i])
 	}
-	var starred []string
+	var starred []string // newest star first
 	for _, name := range shuffled(repositoryNames) {
 		domExec(t, srv, "fan", entities.StarRepository{Owner: "hoarder", Name: name, Actor: "fan"})
-	}
-	for _, name := range repositoryNames {
-		starred = append(starred, "hoarder/"+name)
+		starred = append([]string{"hoarder/" + name}, starred...)
 	}
 	aggregates := testkit.AwaitProjected(t, srv, 90*time.Second)
 	t.Logf("set-up: %d aggregates written and projected in %v", aggregates, time.Since(start).Round(time.Millisecond))
@@ -213,9 +213,9 @@ func TestDomainPaging(t *testing.T) {
 		{"open and merged pull requests, by number", repositoryBig, []string{"repository", "conn"}, "pullRequests", "states: [MERGED, OPEN]", "number", openOrMerged, counter(bigKey, readmodel.AttrOpenPullCount, readmodel.AttrMergedPullCount)},
 		{"open pull requests, newest first", repositoryBig, []string{"repository", "conn"}, "pullRequests", "states: [OPEN]", "number", openPulls, counter(bigKey, readmodel.AttrOpenPullCount)},
 		{"comments of an issue, oldest first", `repository(owner: "owner", name: "big") { issue(number: 2) { %s } }`, []string{"repository", "issue", "conn"}, "comments", "", "body", comments, counter(table.IssueKey("owner", "big", 2), readmodel.AttrCommentCount)},
-		{"stargazers, by login", repositoryBig, []string{"repository", "conn"}, "stargazers", "", "login", users, counter(bigKey, readmodel.AttrStargazerCount)},
+		{"stargazers, newest first", repositoryBig, []string{"repository", "conn"}, "stargazers", "", "login", gazers, counter(bigKey, readmodel.AttrStargazerCount)},
 		{"forks, by owner", repositoryBig, []string{"repository", "conn"}, "forks", "", "nameWithOwner", forks, counter(bigKey, readmodel.AttrForkCount)},
-		{"starred repositories, by owner and name", `user(login: "fan") { %s }`, []string{"user", "conn"}, "starredRepositories", "", "nameWithOwner", starred, counter(table.AccountKey("fan"), readmodel.AttrStarredCount)},
+		{"starred repositories, newest first", `user(login: "fan") { %s }`, []string{"user", "conn"}, "starredRepositories", "", "nameWithOwner", starred, counter(table.AccountKey("fan"), readmodel.AttrStarredCount)},
 		{"organization members, by login", `organization(login: "guild") { %s }`, []string{"organization", "conn"}, "members", "", "login", members, counter(table.AccountKey("guild"), readmodel.AttrMemberCount)},
 		{"user organizations, by login", `user(login: "joiner") { %s }`, []string{"user", "conn"}, "organizations", "", "login", orgs, counter(table.AccountKey("joiner"), readmodel.AttrOrganizationCount)},
 		{"owner repositories, recently updated first", `user(login: "hoarder") { %s }`, []string{"user", "conn"}, "repositories", "", "name", recent, counter(table.AccountKey("hoarder"), readmodel.AttrRepositoryCount)},
@@ -364,9 +364,9 @@ func TestDomainPaging(t *testing.T) {
 		{"issues cursor in pull requests", "all issues, by number", "pull requests, by number", [2]string{}},
 		{"issues cursor of another repository", "all issues, by number", "all issues, by number", [2]string{`name: "big"`, `name: "small"`}},
 		{"comments cursor of another issue", "comments of an issue, oldest first", "comments of an issue, oldest first", [2]string{"issue(number: 2)", "issue(number: 1)"}},
-		{"stargazers cursor in forks", "stargazers, by login", "forks, by owner", [2]string{}},
+		{"stargazers cursor in forks", "stargazers, newest first", "forks, by owner", [2]string{}},
 		{"members cursor in organizations", "organization members, by login", "user organizations, by login", [2]string{}},
-		{"starred repositories cursor of another user", "starred repositories, by owner and name", "starred repositories, by owner and name", [2]string{`login: "fan"`, `login: "owner"`}},
+		{"starred repositories cursor of another user", "starred repositories, newest first", "starred repositories, newest first", [2]string{`login: "fan"`, `login: "owner"`}},
 		{"repositories cursor of another owner", "owner repositories, recently updated first", "owner repositories, recently updated first", [2]string{`login: "hoarder"`, `login: "fan"`}},
 		{"organizations cursor of another user", "user organizations, by login", "user organizations, by login", [2]string{`login: "joiner"`, `login: "owner"`}},
 	}

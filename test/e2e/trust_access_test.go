@@ -270,6 +270,17 @@ func trustRootDocs(t *testing.T, s *schSchema, w *trustWorld, hops int) map[stri
 			for _, l := range w.logins {
 				calls = append(calls, "(login: "+literal(l)+")")
 			}
+		case len(names) == 1 && names["id"]:
+			for _, id := range trustWorldNodeIDs(t, w) {
+				calls = append(calls, "(id: "+literal(id)+")")
+			}
+		case len(names) == 1 && names["ids"]:
+			ids := trustWorldNodeIDs(t, w)
+			lits := make([]string, len(ids))
+			for i, id := range ids {
+				lits[i] = literal(id)
+			}
+			calls = []string{"(ids: [" + strings.Join(lits, ", ") + "])"}
 		case len(names) == 2 && names["owner"] && names["name"]:
 			for _, r := range w.repos {
 				calls = append(calls, fmt.Sprintf("(owner: %s, name: %s)", literal(r[0]), literal(r[1])))
@@ -290,6 +301,52 @@ func trustRootDocs(t *testing.T, s *schSchema, w *trustWorld, hops int) map[stri
 		}
 	}
 	return docs
+}
+
+// trustWorldNodeIDs returns the global IDs of every object of the world that
+// an owner sees — accounts, repositories, issues, pull requests and
+// comments, private ones included — for node(id:) and nodes(ids:).
+func trustWorldNodeIDs(t *testing.T, w *trustWorld) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	var out []string
+	add := func(v any) {
+		if id := domString(v); id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, login := range w.logins {
+		d := domData(t, w.srv.As(t, "alice"), `query($l: String!) { user(login: $l) { id } organization(login: $l) { id } }`, map[string]any{"l": login})
+		add(domAt(d, "user", "id"))
+		add(domAt(d, "organization", "id"))
+	}
+	const q = `query($o: String!, $n: String!) { repository(owner: $o, name: $n) { id
+		issues(first: 20) { nodes { id comments(first: 20) { nodes { id } } } }
+		pullRequests(first: 20) { nodes { id comments(first: 20) { nodes { id } } } } } }`
+	for _, owner := range []string{"alice", "oadmin", "mallory", "fan", "leaver"} {
+		for _, r := range w.repos {
+			d := domData(t, w.srv.As(t, owner), q, map[string]any{"o": r[0], "n": r[1]})
+			add(domAt(d, "repository", "id"))
+			for _, list := range []string{"issues", "pullRequests"} {
+				nodes, _ := domAt(d, "repository", list, "nodes").([]any)
+				for _, n := range nodes {
+					add(domAt(n, "id"))
+					comments, _ := domAt(n, "comments", "nodes").([]any)
+					for _, c := range comments {
+						add(domAt(c, "id"))
+					}
+				}
+			}
+		}
+	}
+	for _, id := range w.privateIDs {
+		add(id)
+	}
+	if len(out) > 100 {
+		t.Fatalf("%d node IDs: more than nodes(ids:) takes", len(out))
+	}
+	return out
 }
 
 // trustOutsiders are the viewers who may see nothing of the private

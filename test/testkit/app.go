@@ -24,10 +24,13 @@ import (
 // (embedded engine, in memory here, projector in process).
 type Options struct {
 	// NoProjector disables the in-process projector: the read model only
-	// changes when the test applies projections itself.
+	// changes when the test applies projections itself, so mutations do
+	// not wait for their projection (GraphQL.ConsistencyWait -1).
 	NoProjector bool
 	// CountRequests installs a table.RequestCounter around every DynamoDB
-	// call of the app (Server.Counter).
+	// call of the app (Server.Counter). It also turns subscriptions' stream
+	// reader off: request budgets count what requests cost, and the
+	// reader's background reads would be counted with them.
 	CountRequests bool
 	// Table overrides the table name.
 	Table string
@@ -81,10 +84,16 @@ func Start(tb testing.TB, opts Options) *Server {
 	cfg.Projector.Logger = obs.PrintfLogger(logs.Logf, slog.LevelInfo)
 	var counter *table.RequestCounter
 	if opts.CountRequests {
+		cfg.Subscriptions.Disabled = true
 		cfg.WrapHTTP = func(next aws.HTTPClient) aws.HTTPClient {
 			counter = table.NewRequestCounter(next)
 			return counter
 		}
+	}
+	if opts.NoProjector {
+		// Nothing projects unless the test does: mutations must not wait
+		// for their projection (nor read its markers).
+		cfg.GraphQL.ConsistencyWait = -1
 	}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)

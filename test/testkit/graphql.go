@@ -16,6 +16,8 @@ type Client struct {
 	HTTP *http.Client
 	// Token, when set, is sent as "Authorization: Bearer <Token>".
 	Token string
+	// Headers are sent with every request.
+	Headers http.Header
 }
 
 // WithURL returns a copy of c that posts to url.
@@ -29,6 +31,17 @@ func (c *Client) WithURL(url string) *Client {
 func (c *Client) WithToken(token string) *Client {
 	cc := *c
 	cc.Token = token
+	return &cc
+}
+
+// WithHeader returns a copy of c that also sends the header name: value.
+func (c *Client) WithHeader(name, value string) *Client {
+	cc := *c
+	cc.Headers = c.Headers.Clone()
+	if cc.Headers == nil {
+		cc.Headers = http.Header{}
+	}
+	cc.Headers.Set(name, value)
 	return &cc
 }
 
@@ -60,8 +73,9 @@ type Response struct {
 	Header http.Header
 	Body   []byte
 	// Data is the raw "data" member (null or absent: empty or "null").
-	Data   json.RawMessage `json:"data"`
-	Errors []Error         `json:"errors"`
+	Data       json.RawMessage `json:"data"`
+	Errors     []Error         `json:"errors"`
+	Extensions map[string]any  `json:"extensions"`
 }
 
 // Code returns the first error's extensions.code, or "".
@@ -125,6 +139,11 @@ func (c *Client) Get(ctx context.Context, rawQuery string) (*Response, error) {
 
 func (c *Client) send(req *http.Request) (*Response, error) {
 	req.Header.Set("Accept", "application/json")
+	for name, values := range c.Headers {
+		for _, v := range values {
+			req.Header.Add(name, v)
+		}
+	}
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}

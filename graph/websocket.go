@@ -1,0 +1,240 @@
+package graph
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	coderws "github.com/coder/websocket"
+
+	"github.com/hubstream/hubstream/internal/auth"
+)
+
+// GraphQL over WebSocket (docs/subscriptions.md). gqlgen's transport speaks
+// graphql-transport-ws (and the older graphql-ws); this file configures it
+// for a browser-facing server: the origin is checked on upgrade, the
+// connection_init payload's Authorization signs the connection in (a bad
+// token closes it with 4401, one naming someone other than the upgrade
+// request's header with 4403), the server pings and drops clients that
+// stop answering, a write that cannot complete closes the connection, and
+// the number of subscriptions per connection is bounded.
+
+// Close codes of the WebSocket connection, as the graphql-ws library uses
+// them.
+const (
+	closeUnauthorized = 4401
+	closeForbidden    = 4403
+)
+
+// WebSocketOptions configure subscriptions over WebSocket. Zero fields
+// take the documented defaults.
+type WebSocketOptions struct {
+	// AllowedOrigins lists the host patterns (path.Match, e.g.
+	// "app.example.com" or "*.example.com"; with "scheme://" matched
+	// against scheme://host) of other origins whose pages may open a
+	// WebSocket. The server's own origin is always allowed, and clients
+	// that send no Origin (not browsers) are too. Default: none.
+	AllowedOrigins []string
+	// PingInterval is how often the server pings (graphql-transport-ws);
+	// a client that has not answered within two intervals is
+	// disconnected. Default 15 s.
+	PingInterval time.Duration
+	// InitTimeout bounds the wait for connection_init. Default 10 s.
+	InitTimeout time.Duration
+	// WriteTimeout bounds one message write; a client that does not read
+	// is disconnected after it. Default 10 s.
+	WriteTimeout time.Duration
+	// MaxPerConnection bounds the subscriptions open on one connection
+	// (LIMIT_EXCEEDED beyond). Default 20.
+	MaxPerConnection int
+	// Done, when set, closes every WebSocket connection once it is closed
+	// (server shutdown: hijacked connections are not tracked by
+	// http.Server).
+	Done <-chan struct{}
+}
+
+func (o WebSocketOptions) withDefaults() WebSocketOptions {
+	if o.PingInterval <= 0 {
+		o.PingInterval = 15 * time.Second
+	}
+	if o.InitTimeout <= 0 {
+		o.InitTimeout = 10 * time.Second
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	if o.MaxPerConnection <= 0 {
+		o.MaxPerConnection = 20
+	}
+	return o
+}
+
+// wsConn is one WebSocket connection's state, in its context.
+type wsConn struct {
+	active    atomic.Int32
+	max       int32
+	viewerKey string // the login, or "addr:<ip>" when anonymous
+}
+
+type wsConnKey struct{}
+
+func wsConnFrom(ctx context.Context) *wsConn {
+	c, _ := ctx.Value(wsConnKey{}).(*wsConn)
+	return c
+}
+
+// websocketTransport returns the configured transport.
+// onTimeout (may be nil) is called when a write times out.
+func websocketTransport(opts WebSocketOptions, authn *auth.Authenticator, onTimeout func()) transport.Websocket {
+	return transport.Websocket{
+		Implementation: timedImplementation{
+			inner:     transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{OriginPatterns: opts.AllowedOrigins}},
+			timeout:   opts.WriteTimeout,
+			onTimeout: onTimeout,
+		},
+		InitFunc:              initFunc(opts, authn),
+		InitTimeout:           opts.InitTimeout,
+		PingPongInterval:      opts.PingInterval,
+		KeepAlivePingInterval: opts.PingInterval, // the older graphql-ws protocol's "ka"
+	}
+}
+
+// initFunc authenticates connection_init and sets up the connection state.
+func initFunc(opts WebSocketOptions, authn *auth.Authenticator) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		if h := p.Authorization(); h != "" {
+			refuse := func(code int, msg string) (context.Context, *transport.InitPayload, error) {
+				ctx = transport.WithWebsocketCloseCode(ctx, code)
+				ctx = transport.AppendCloseReason(ctx, msg)
+				return ctx, nil, errors.New(msg)
+			}
+			if authn == nil {
+				return refuse(closeUnauthorized, "authentication is not configured")
+			}
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || token == "" {
+				return refuse(closeUnauthorized, `Authorization must be "Bearer <token>"`)
+			}
+			v, err := authn.Authenticate(ctx, strings.TrimSpace(token))
+			if err != nil {
+				msg := "invalid token"
+				var ae *auth.Error
+				if errors.As(err, &ae) {
+					msg = ae.Message
+				}
+				return refuse(closeUnauthorized, "unauthenticated: "+msg)
+			}
+			if prev, ok := auth.ViewerFrom(ctx); ok && prev.Login != v.Login {
+				return refuse(closeForbidden, "forbidden: the connection_init token names another login than the Authorization header")
+			}
+			ctx = auth.WithViewer(ctx, v)
+		}
+		c := &wsConn{max: int32(opts.MaxPerConnection)}
+		if v, ok := auth.ViewerFrom(ctx); ok {
+			c.viewerKey = v.Login
+		} else {
+			c.viewerKey = "addr:" + remoteHost(ctx)
+		}
+		return context.WithValue(ctx, wsConnKey{}, c), nil, nil
+	}
+}
+
+type remoteAddrKey struct{}
+
+// remoteHost returns the client address recorded by withWebSocketContext.
+func remoteHost(ctx context.Context) string {
+	a, _ := ctx.Value(remoteAddrKey{}).(string)
+	if h, _, err := net.SplitHostPort(a); err == nil {
+		return h
+	}
+	return a
+}
+
+// withWebSocketContext prepares an upgrade request: its context records
+// the client's address (anonymous subscribers are counted by it) and ends
+// when done is closed, which closes the connection.
+func withWebSocketContext(r *http.Request, done <-chan struct{}) (*http.Request, func()) {
+	ctx := context.WithValue(r.Context(), remoteAddrKey{}, r.RemoteAddr)
+	ctx, cancel := context.WithCancel(ctx)
+	if done != nil {
+		go func() {
+			select {
+			case <-done:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return r.WithContext(ctx), cancel
+}
+
+// timedImplementation accepts connections with the inner implementation
+// and bounds every write: a client that stops reading is disconnected
+// instead of holding its writer (and the subscription feeding it) for
+// ever. It also clears the deadlines http.Server left on the hijacked
+// connection, which would otherwise cut it after the request timeouts.
+type timedImplementation struct {
+	inner     transport.WebsocketImplementation
+	timeout   time.Duration
+	onTimeout func()
+}
+
+func (t timedImplementation) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	c, err := t.inner.Accept(clearingHijacker{w}, r, o)
+	if err != nil {
+		return nil, err
+	}
+	return &timedConn{WebsocketConn: c, timeout: t.timeout, onTimeout: t.onTimeout}, nil
+}
+
+// clearingHijacker hijacks through to the server's connection and clears
+// its deadlines.
+type clearingHijacker struct{ http.ResponseWriter }
+
+func (h clearingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err == nil {
+		_ = c.SetDeadline(time.Time{})
+	}
+	return c, rw, err
+}
+
+// timedConn closes the connection when a write takes longer than timeout.
+type timedConn struct {
+	transport.WebsocketConn
+	timeout   time.Duration
+	onTimeout func()
+	timedOut  atomic.Bool
+}
+
+func (c *timedConn) WriteJSON(v any) error {
+	t := time.AfterFunc(c.timeout, func() {
+		if c.timedOut.CompareAndSwap(false, true) && c.onTimeout != nil {
+			c.onTimeout()
+		}
+		_ = c.WebsocketConn.Close()
+	})
+	defer t.Stop()
+	return c.WebsocketConn.WriteJSON(v)
+}
+
+// SetReadLimit passes the read limit through.
+func (c *timedConn) SetReadLimit(n int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(n)
+	}
+}
+
+// SetReadDeadline passes the pong deadline through.
+func (c *timedConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
+}

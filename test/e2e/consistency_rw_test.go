@@ -1,0 +1,332 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hubstream/hubstream/graph"
+	"github.com/hubstream/hubstream/internal/app"
+	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/obs"
+	"github.com/hubstream/hubstream/test/testkit"
+)
+
+// consistencyOf returns a response's extensions.consistency.
+func consistencyOf(res *testkit.Response) map[string]any {
+	c, _ := res.Extensions["consistency"].(map[string]any)
+	return c
+}
+
+// TestConsistencyPayloadReflectsItsOwnWrite: a mutation's payload shows
+// its own write everywhere in it — the starring viewer among the
+// stargazers it lists, with a count that agrees, the opened issue in its
+// repository's issues — while many users write at once; and the response
+// carries a consistency token (extension and header) with status CURRENT.
+func TestConsistencyPayloadReflectsItsOwnWrite(t *testing.T) {
+	srv := testkit.Start(t, testkit.Options{})
+	owner := "payload-owner"
+	domExec(t, srv, owner, entities.CreateUser{Login: owner})
+	domExec(t, srv, owner, entities.CreateRepository{Owner: owner, Name: "hot", Actor: owner})
+	users := domUsers(t, srv, "payload", 12)
+	testkit.AwaitProjected(t, srv, domCountsProjection)
+
+	const star = `mutation($in: StarRepositoryInput!) { starRepository(input: $in) { repository {
+		stargazerCount stargazers(first: 100) { totalCount nodes { login } } } } }`
+	const open = `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { number
+		repository { issues(first: 100) { totalCount nodes { number } } } } } }`
+	var mu sync.Mutex
+	var failures []string
+	fail := func(format string, args ...any) {
+		mu.Lock()
+		failures = append(failures, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for _, u := range users {
+		c := srv.As(t, u)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := c.Do(context.Background(), star, map[string]any{"in": map[string]any{"owner": owner, "name": "hot"}})
+			if err != nil || len(res.Errors) > 0 {
+				fail("%s starRepository: %v %+v", u, err, res)
+				return
+			}
+			var d struct {
+				StarRepository struct {
+					Repository struct {
+						StargazerCount int
+						Stargazers     struct {
+							TotalCount int
+							Nodes      []struct{ Login string }
+						}
+					}
+				}
+			}
+			if err := res.Decode(&d); err != nil {
+				fail("%s: %v", u, err)
+				return
+			}
+			r := d.StarRepository.Repository
+			logins := make([]string, len(r.Stargazers.Nodes))
+			for i, n := range r.Stargazers.Nodes {
+				logins[i] = n.Login
+			}
+			if !slices.Contains(logins, u) {
+				fail("%s starRepository: the viewer is not among the stargazers %v", u, logins)
+			}
+			if r.StargazerCount != len(logins) || r.Stargazers.TotalCount != len(logins) {
+				fail("%s starRepository: stargazerCount %d, totalCount %d, %d nodes", u, r.StargazerCount, r.Stargazers.TotalCount, len(logins))
+			}
+			if c := consistencyOf(res); c["status"] != "CURRENT" || c["token"] == nil || res.Header.Get(graph.ConsistencyTokenHeader) != c["token"] {
+				fail("%s starRepository: consistency %v, header %q", u, c, res.Header.Get(graph.ConsistencyTokenHeader))
+			}
+
+			res, err = c.Do(context.Background(), open, map[string]any{"in": map[string]any{"owner": owner, "repository": "hot", "title": "by " + u}})
+			if err != nil || len(res.Errors) > 0 {
+				fail("%s openIssue: %v %+v", u, err, res)
+				return
+			}
+			var o struct {
+				OpenIssue struct {
+					Issue struct {
+						Number     int
+						Repository struct {
+							Issues struct {
+								TotalCount int
+								Nodes      []struct{ Number int }
+							}
+						}
+					}
+				}
+			}
+			if err := res.Decode(&o); err != nil {
+				fail("%s: %v", u, err)
+				return
+			}
+			is := o.OpenIssue.Issue
+			var numbers []int
+			for _, n := range is.Repository.Issues.Nodes {
+				numbers = append(numbers, n.Number)
+			}
+			if !slices.Contains(numbers, is.Number) || is.Repository.Issues.TotalCount != len(numbers) {
+				fail("%s openIssue: issue %d, repository.issues totalCount %d, numbers %v", u, is.Number, is.Repository.Issues.TotalCount, numbers)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, f := range failures {
+		t.Error(f)
+	}
+}
+
+// consistencySetup is one way of running the projector.
+type consistencySetup struct {
+	name string
+	// start returns the server's GraphQL clients for a login.
+	start func(t *testing.T) func(login string) *testkit.Client
+}
+
+// separateProjector runs the server without a projector and a second app
+// — its own table clients, polling the stream over HTTP like
+// cmd/projector — against one engine served over HTTP.
+func separateProjector(t *testing.T) func(login string) *testkit.Client {
+	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eng.Close() })
+	ddb := httptest.NewServer(eng)
+	t.Cleanup(ddb.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	t.Setenv("AWS_REGION", "us-east-1")
+	secret := auth.Options{Secret: []byte(strings.Repeat("s", 32))}
+	server, err := app.New(context.Background(), app.Config{Endpoint: ddb.URL, NoProjector: true, Auth: secret, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = server.Close() })
+	projector, err := app.New(context.Background(), app.Config{Endpoint: ddb.URL, Auth: secret, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- projector.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-stopped; err != nil {
+			t.Errorf("projector: %v", err)
+		}
+		_ = projector.Close()
+	})
+	hs := httptest.NewServer(server.Handler())
+	t.Cleanup(hs.Close)
+	base := testkit.NewClient(hs.URL+"/graphql", hs.Client())
+	return func(login string) *testkit.Client {
+		tok, err := server.DevToken(login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base.WithToken(tok)
+	}
+}
+
+// TestConsistencyReadYourWrites: a query sent with a mutation's token in
+// X-Hubstream-After sees that mutation, with the projector in process
+// and as a separate app polling the stream; a token is the writer's
+// only: another viewer's request with it, or a forged one, does not wait
+// and says INVALID_TOKEN; a request without one reports nothing.
+func TestConsistencyReadYourWrites(t *testing.T) {
+	for _, setup := range []consistencySetup{
+		{name: "projector in process", start: func(t *testing.T) func(string) *testkit.Client {
+			srv := testkit.Start(t, testkit.Options{})
+			return func(login string) *testkit.Client { return srv.As(t, login) }
+		}},
+		{name: "projector separate", start: separateProjector},
+	} {
+		t.Run(setup.name, func(t *testing.T) {
+			as := setup.start(t)
+			alice, bob := as("rw-alice"), as("rw-bob")
+			for _, u := range []struct {
+				c     *testkit.Client
+				login string
+			}{{alice, "rw-alice"}, {bob, "rw-bob"}} {
+				res := u.c.MustDo(t, `mutation($in: CreateUserInput!) { createUser(input: $in) { user { login } } }`, map[string]any{"in": map[string]any{"login": u.login}})
+				if len(res.Errors) > 0 {
+					t.Fatalf("createUser %s: %+v", u.login, res.Errors)
+				}
+				// Each account must be readable for what follows.
+				tok := res.Header.Get(graph.ConsistencyTokenHeader)
+				if tok == "" {
+					t.Fatalf("createUser %s: no %s header; extensions %v", u.login, graph.ConsistencyTokenHeader, res.Extensions)
+				}
+				u.c.WithHeader(graph.ConsistencyAfterHeader, tok).MustDo(t, `{ __typename }`, nil)
+			}
+			const q = `query($o: String!, $n: String!) { repository(owner: $o, name: $n) { name description
+				stargazerCount viewerHasStarred } user(login: "rw-alice") { bio } }`
+			vars := map[string]any{"o": "rw-alice", "n": "fresh"}
+			stale := 0
+			for i := range 10 {
+				steps := []struct {
+					name, mutation string
+					in             map[string]any
+					check          func(data map[string]any) string
+				}{
+					{"createRepository", `mutation($in: CreateRepositoryInput!) { createRepository(input: $in) { repository { name } } }`,
+						map[string]any{"name": "fresh", "description": fmt.Sprint("round ", i)},
+						func(d map[string]any) string {
+							if domString(domAt(d, "repository", "description")) != fmt.Sprint("round ", i) {
+								return fmt.Sprintf("repository %v", d["repository"])
+							}
+							return ""
+						}},
+					{"starRepository", domStarMutation, map[string]any{"owner": "rw-alice", "name": "fresh"},
+						func(d map[string]any) string {
+							if domAt(d, "repository", "viewerHasStarred") != true || domAt(d, "repository", "stargazerCount") != float64(1) {
+								return fmt.Sprintf("repository %v", d["repository"])
+							}
+							return ""
+						}},
+					{"updateProfile", `mutation($in: UpdateProfileInput!) { updateProfile(input: $in) { user { bio } } }`,
+						map[string]any{"login": "rw-alice", "bio": fmt.Sprint("bio ", i)},
+						func(d map[string]any) string {
+							if domString(domAt(d, "user", "bio")) != fmt.Sprint("bio ", i) {
+								return fmt.Sprintf("user %v", d["user"])
+							}
+							return ""
+						}},
+					{"deleteRepository", `mutation($in: DeleteRepositoryInput!) { deleteRepository(input: $in) { deletedRepositoryId } }`,
+						map[string]any{"owner": "rw-alice", "name": "fresh"},
+						func(d map[string]any) string {
+							if d["repository"] != nil {
+								return fmt.Sprintf("repository %v after its delete", d["repository"])
+							}
+							return ""
+						}},
+				}
+				for _, s := range steps {
+					res := alice.MustDo(t, s.mutation, map[string]any{"in": s.in})
+					if len(res.Errors) > 0 {
+						t.Fatalf("round %d %s: %+v", i, s.name, res.Errors)
+					}
+					token := res.Header.Get(graph.ConsistencyTokenHeader)
+					if c := consistencyOf(res); token == "" || c["token"] != token {
+						t.Fatalf("round %d %s: header %q, extension %v", i, s.name, token, c)
+					}
+					read := alice.WithHeader(graph.ConsistencyAfterHeader, token).MustDo(t, q, vars)
+					if len(read.Errors) > 0 {
+						t.Fatalf("round %d after %s: %+v", i, s.name, read.Errors)
+					}
+					if c := consistencyOf(read); c["after"] != "CURRENT" {
+						stale++
+						t.Errorf("round %d after %s: consistency %v", i, s.name, c)
+						continue
+					}
+					var data map[string]any
+					if err := read.Decode(&data); err != nil {
+						t.Fatal(err)
+					}
+					if msg := s.check(data); msg != "" {
+						t.Errorf("round %d: the read after %s with its token does not see it: %s", i, s.name, msg)
+					}
+					// The token is alice's: bob's request with it does not
+					// wait on it, and says so; a request without a token
+					// reports nothing.
+					if c := consistencyOf(bob.WithHeader(graph.ConsistencyAfterHeader, token).MustDo(t, q, vars)); c["after"] != "INVALID_TOKEN" {
+						t.Errorf("bob with alice's token: consistency %v, want after INVALID_TOKEN", c)
+					}
+				}
+			}
+			if stale > 0 {
+				t.Errorf("%d reads with a token were stale", stale)
+			}
+			for _, tc := range []struct{ name, token string }{
+				{"garbage", "not-a-token"},
+				{"oversized", strings.Repeat("A", 20000)},
+				{"a cursor", "QUJD"},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					res := alice.WithHeader(graph.ConsistencyAfterHeader, tc.token).MustDo(t, q, vars)
+					if len(res.Errors) > 0 || consistencyOf(res)["after"] != "INVALID_TOKEN" {
+						t.Errorf("errors %+v, consistency %v; want data and after INVALID_TOKEN", res.Errors, consistencyOf(res))
+					}
+				})
+			}
+			if res := bob.MustDo(t, q, vars); res.Extensions["consistency"] != nil {
+				t.Errorf("a query without a token reports consistency %v", res.Extensions["consistency"])
+			}
+		})
+	}
+}
+
+// TestConsistencyWaitIsBounded: with nothing projecting, a mutation's
+// wait for its own projection and a read's wait for a token end after
+// ConsistencyWait, and both say STALE rather than fail.
+func TestConsistencyWaitIsBounded(t *testing.T) {
+	srv := testkit.Start(t, testkit.Options{NoProjector: true, Configure: func(c *app.Config) {
+		c.GraphQL.ConsistencyWait = 50 * time.Millisecond
+	}})
+	c := srv.As(t, "stuck")
+	res := c.MustDo(t, `mutation { createUser(input: {login: "stuck"}) { user { login } } }`, nil)
+	if len(res.Errors) > 0 {
+		t.Fatalf("createUser: %+v", res.Errors)
+	}
+	if cs := consistencyOf(res); cs["status"] != "STALE" || cs["token"] == nil {
+		t.Fatalf("mutation consistency %v, want status STALE with a token", cs)
+	}
+	read := c.WithHeader(graph.ConsistencyAfterHeader, res.Header.Get(graph.ConsistencyTokenHeader)).MustDo(t, `{ user(login: "stuck") { login } }`, nil)
+	if len(read.Errors) > 0 || consistencyOf(read)["after"] != "STALE" {
+		t.Errorf("read errors %+v, consistency %v; want after STALE", read.Errors, consistencyOf(read))
+	}
+}
