@@ -83,7 +83,9 @@ func (r Result) Snapshot(id entities.ID) entities.Snapshot {
 // idempotency.go); a command that changes nothing then also costs one
 // write, to record its result. A stored result is returned only while the
 // actor may still see what it shows (entities.CheckReplay), judged on the
-// heads read with it. With AsUser the actor's account is read in the same
+// heads read with it — or, for the result of a duplicate that committed
+// between this call's read and its write, on heads read again then (one
+// more BatchGetItem). With AsUser the actor's account is read in the same
 // BatchGetItem and entities.CheckActor is applied before anything else.
 func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Command, opts ...ExecOption) (Result, error) {
 	var o execOptions
@@ -118,10 +120,7 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 	cmdID := newCommandID()
 	for attempt := 1; ; attempt++ {
 		now := x.opts.Now().UTC()
-		in := entities.Input{Now: now, Actor: actor, Snapshots: make(map[entities.ID]entities.Snapshot, len(heads))}
-		for id, h := range heads {
-			in.Snapshots[id] = h.Snapshot
-		}
+		in := newInput(now, actor, heads)
 		if o.asUser {
 			if err := entities.CheckActor(cmd, in); err != nil {
 				return Result{}, err
@@ -129,7 +128,7 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 		}
 		if idem != nil {
 			if res, ok, err := idem.replay(stored, now); err != nil || ok {
-				return x.checkedReplay(ctx, res, in, err)
+				return x.checkedReplay(ctx, res, in, nil, err)
 			}
 		}
 		changes, err := cmd.Decide(in)
@@ -171,7 +170,7 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 			// A duplicate with the same key got there first: its result,
 			// not ours, is the mutation's.
 			if res, ok, err := idem.replay(cancel.Items[idemAt], now); err != nil || ok {
-				return x.checkedReplay(ctx, res, in, err)
+				return x.replayAfterConflict(ctx, cmd, targets, res, in, o.asUser, err)
 			}
 		}
 		if (!ok && !table.Retryable(err)) || (ok && !cancel.Contended()) {
@@ -195,13 +194,64 @@ func (x *Executor) Execute(ctx context.Context, actor string, cmd entities.Comma
 	}
 }
 
+// newInput is the input of a decision (or a replay's checks) at now by
+// actor on heads.
+func newInput(now time.Time, actor string, heads map[entities.ID]Head) entities.Input {
+	in := entities.Input{Now: now, Actor: actor, Snapshots: make(map[entities.ID]entities.Snapshot, len(heads))}
+	for id, h := range heads {
+		in.Snapshots[id] = h.Snapshot
+	}
+	return in
+}
+
+// replayAfterConflict is checkedReplay for the result of a concurrent
+// duplicate that committed between this execution's read and its write
+// (found on the cancellation of its write). decided, the input this
+// execution decided on, predates that duplicate's write: it shows missing
+// what the duplicate created (the star, the opened issue, the comment),
+// unchanged what it changed, and alive a repository deleted or hidden
+// from the actor after it. So the heads of targets, and of the stored
+// aggregates, are read again — one consistent BatchGetItem — and the
+// replay is judged on them as a retry's would be (the actor rule again
+// with AsUser, then entities.CheckReplay and entities.CurrentReplay).
+// err (from decoding the stored result) is returned unchanged.
+func (x *Executor) replayAfterConflict(ctx context.Context, cmd entities.Command, targets []entities.ID, res Result, decided entities.Input, asUser bool, err error) (Result, error) {
+	if err != nil {
+		return Result{}, err
+	}
+	ids := append([]entities.ID(nil), targets...)
+	for id := range res.Snapshots {
+		ids = append(ids, id)
+	}
+	heads, err := x.store.LoadHeads(ctx, ids)
+	if err != nil {
+		return Result{}, err
+	}
+	// The checks see the targets only, as on the first read: a stored
+	// aggregate read besides them (the comment of an addComment) serves
+	// CurrentReplay alone.
+	current := make(map[entities.ID]Head, len(targets))
+	for _, id := range targets {
+		current[id] = heads[id]
+	}
+	in := newInput(decided.Now, decided.Actor, current)
+	if asUser {
+		if err := entities.CheckActor(cmd, in); err != nil {
+			return Result{}, err
+		}
+	}
+	return x.checkedReplay(ctx, res, in, heads, nil)
+}
+
 // checkedReplay returns a stored result if the actor may still see what
 // it shows, judged on the current heads in in (entities.CheckReplay),
 // with every aggregate it shows in its current state
 // (entities.CurrentReplay): NOT_FOUND when one was deleted since. The
-// heads of stored aggregates that are not among the command's targets
-// (the comment an addComment created) cost one more BatchGetItem.
-func (x *Executor) checkedReplay(ctx context.Context, res Result, in entities.Input, err error) (Result, error) {
+// heads of stored aggregates that are neither among the command's targets
+// (the comment an addComment created) nor in read (heads the caller read
+// with in, possibly nil) cost one more BatchGetItem. A non-nil err (from
+// decoding the stored result) is returned unchanged.
+func (x *Executor) checkedReplay(ctx context.Context, res Result, in entities.Input, read map[entities.ID]Head, err error) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
@@ -213,6 +263,8 @@ func (x *Executor) checkedReplay(ctx context.Context, res Result, in entities.In
 	for id := range res.Snapshots {
 		if s, ok := in.Snapshots[id]; ok {
 			current[id] = s
+		} else if h, ok := read[id]; ok {
+			current[id] = h.Snapshot
 		} else {
 			missing = append(missing, id)
 		}

@@ -30,7 +30,9 @@ import (
 //     condition that there is none (or only an expired one). A concurrent
 //     duplicate that decided at the same time fails on that condition;
 //     the cancellation returns the winner's item (ALL_OLD), and the loser
-//     returns the winner's result. Exactly one set of events is appended.
+//     returns the winner's result, judged on heads it reads again: the
+//     ones it decided on predate the winner's write (and anything after
+//     it). Exactly one set of events is appended.
 //   - The item holds a fingerprint of the request; the same key with
 //     another fingerprint is BAD_USER_INPUT, never a replay of something
 //     else.
