@@ -123,8 +123,8 @@ func repositoryNode(ctx context.Context, key string) (model.Node, error) {
 // labelNode resolves a label's node ID, "owner/repo/id": the label with
 // that ID in that repository, if the viewer may see the repository.
 func labelNode(ctx context.Context, id string) (model.Node, error) {
-	repo, labelID, err := parseLabelNodeID(id)
-	if err != nil || entities.ValidateLogin("id", repo.Owner()) != nil || entities.ValidateRepositoryName("id", repo.Name()) != nil {
+	repo, labelID, ok := labelNodeTarget(id)
+	if !ok {
 		return nil, nil
 	}
 	if r, err := visibleRepository(ctx, repo.Owner(), repo.Name()); err != nil || r == nil {
@@ -135,6 +135,16 @@ func labelNode(ctx context.Context, id string) (model.Node, error) {
 		return nil, err
 	}
 	return labelFromRead(labels[0]), nil
+}
+
+// labelNodeTarget returns the repository and label ID a label's node ID
+// names, ok false when it is not one a valid repository could hold.
+func labelNodeTarget(id string) (entities.RepositoryID, string, bool) {
+	repo, labelID, err := parseLabelNodeID(id)
+	if err != nil || entities.ValidateLogin("id", repo.Owner()) != nil || entities.ValidateRepositoryName("id", repo.Name()) != nil {
+		return entities.RepositoryID{}, "", false
+	}
+	return repo, labelID, true
 }
 
 // resolveNodes is nodes(ids:): each ID resolved as node(id:) does,
@@ -185,8 +195,8 @@ func nodeKeys(id string) ([]table.Key, string) {
 		}
 		return []table.Key{table.RepositoryKey(parts[0], parts[1])}, parts[0]
 	case "Label":
-		repo, labelID, err := parseLabelNodeID(id)
-		if err != nil || entities.ValidateLogin("id", repo.Owner()) != nil || entities.ValidateRepositoryName("id", repo.Name()) != nil {
+		repo, labelID, ok := labelNodeTarget(id)
+		if !ok {
 			return nil, ""
 		}
 		return []table.Key{table.RepositoryKey(repo.Owner(), repo.Name()), table.LabelKey(repo.Owner(), repo.Name(), labelID)}, repo.Owner()

@@ -90,6 +90,8 @@ func TestDependencyRule(t *testing.T) {
 			}},
 		{"the projector runtime applies projections; it does not read through loaders or serve GraphQL", under("internal/projector"), false,
 			func(p string, _ bool) bool { return inModule(p, "internal/loaders", "graph") }},
+		{"the subscriptions' source follows the stream; it neither reads through loaders nor serves GraphQL", under("internal/live"), false,
+			func(p string, _ bool) bool { return inModule(p, "internal/loaders", "graph") }},
 		{"the engine stands alone", under("internal/ddblocal"), true,
 			func(p string, _ bool) bool { return strings.HasPrefix(p, module+"/") && !under("internal/ddblocal")(p) }},
 		{"nothing internal imports GraphQL but the composition root (internal/app), nothing imports commands",
