@@ -241,16 +241,9 @@ func (r *mutationResolver) labels(ctx context.Context, input model.LabelsInput, 
 		return nil, err
 	}
 	repo, _ := entities.SubjectRepository(subject)
-	ids := make([]string, len(input.LabelIds))
-	for i, nid := range input.LabelIds {
-		labelRepository, id, err := parseLabelNodeID(nid)
-		if err != nil {
-			return nil, err
-		}
-		if labelRepository != repo {
-			return nil, entities.NotFound("label %q is not a label of %s", clip(nid), repo)
-		}
-		ids[i] = id
+	ids, err := labelIDsOf(repo, input.LabelIds)
+	if err != nil {
+		return nil, err
 	}
 	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, entities.ChangeLabels{Subject: subject, Labels: ids, Remove: remove, Actor: viewer.Login})
 	if err != nil {
@@ -263,4 +256,35 @@ func (r *mutationResolver) labels(ctx context.Context, input model.LabelsInput, 
 		out.PullRequest, err = pullRequestFromState(res.Snapshot(subject), false)
 	}
 	return out, err
+}
+
+// labelIDsOf returns the repository-local IDs of the labels named by node
+// IDs: BAD_USER_INPUT for an ID that is not a label's, NOT_FOUND for a
+// label of another repository (whether it exists is Decide's to say).
+func labelIDsOf(repo entities.RepositoryID, nodeIDs []string) ([]string, error) {
+	ids := make([]string, len(nodeIDs))
+	for i, nid := range nodeIDs {
+		labelRepository, id, err := parseLabelNodeID(nid)
+		if err != nil {
+			return nil, err
+		}
+		if labelRepository != repo {
+			return nil, entities.NotFound("label %q is not a label of %s", clip(nid), repo)
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+// labelRefsOf names the labels of node IDs for a command, which judges
+// them: an ID that is not a label's becomes a reference to no repository,
+// NOT_FOUND like a label of another repository.
+func labelRefsOf(nodeIDs []string) []entities.LabelRef {
+	refs := make([]entities.LabelRef, len(nodeIDs))
+	for i, nid := range nodeIDs {
+		if repo, id, err := parseLabelNodeID(nid); err == nil {
+			refs[i] = entities.LabelRef{Repository: repo, ID: id}
+		}
+	}
+	return refs
 }

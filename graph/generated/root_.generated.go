@@ -3486,6 +3486,8 @@ input OpenIssueInput {
   title: String!
   "Up to 65,536 characters."
   body: String
+  "Labels of the repository to put on the issue at once (up to 20 ids; NOT_FOUND for a label of another repository)."
+  labelIds: [ID!]
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the

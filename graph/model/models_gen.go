@@ -585,6 +585,8 @@ type OpenIssueInput struct {
 	Title string `json:"title"`
 	// Up to 65,536 characters.
 	Body *string `json:"body,omitempty"`
+	// Labels of the repository to put on the issue at once (up to 20 ids; NOT_FOUND for a label of another repository).
+	LabelIds []string `json:"labelIds,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the first run's payload, showing
