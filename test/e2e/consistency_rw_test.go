@@ -14,7 +14,6 @@ import (
 	"github.com/hubstream/hubstream/graph"
 	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/auth"
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/test/testkit"
@@ -26,16 +25,24 @@ func consistencyOf(res *testkit.Response) map[string]any {
 	return c
 }
 
+// startWithHotRepository starts a server on which owner has created
+// the repository "hot" that the consistency tests write to at once.
+func startWithHotRepository(t *testing.T, owner string) *testkit.Server {
+	t.Helper()
+	srv := testkit.Start(t, testkit.Options{})
+	domExec(t, srv, owner, entities.CreateUser{Login: owner})
+	domExec(t, srv, owner, entities.CreateRepository{Owner: owner, Name: "hot", Actor: owner})
+	return srv
+}
+
 // TestConsistencyPayloadReflectsItsOwnWrite: a mutation's payload shows
 // its own write everywhere in it — the starring viewer among the
 // stargazers it lists, with a count that agrees, the opened issue in its
 // repository's issues — while many users write at once; and the response
 // carries a consistency token (extension and header) with status CURRENT.
 func TestConsistencyPayloadReflectsItsOwnWrite(t *testing.T) {
-	srv := testkit.Start(t, testkit.Options{})
 	owner := "payload-owner"
-	domExec(t, srv, owner, entities.CreateUser{Login: owner})
-	domExec(t, srv, owner, entities.CreateRepository{Owner: owner, Name: "hot", Actor: owner})
+	srv := startWithHotRepository(t, owner)
 	users := domUsers(t, srv, "payload", 12)
 	testkit.AwaitProjected(t, srv, domCountsProjection)
 
@@ -140,23 +147,14 @@ type consistencySetup struct {
 // — its own table clients, polling the stream over HTTP like
 // cmd/projector — against one engine served over HTTP.
 func separateProjector(t *testing.T) func(login string) *testkit.Client {
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	ddb := httptest.NewServer(eng)
-	t.Cleanup(ddb.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "local")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
-	t.Setenv("AWS_REGION", "us-east-1")
+	ddbURL := testkit.EngineOverHTTP(t)
 	secret := auth.Options{Secret: []byte(strings.Repeat("s", 32))}
-	server, err := app.New(context.Background(), app.Config{Endpoint: ddb.URL, NoProjector: true, Auth: secret, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn)})
+	server, err := app.New(context.Background(), app.Config{Endpoint: ddbURL, NoProjector: true, Auth: secret, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = server.Close() })
-	projector, err := app.New(context.Background(), app.Config{Endpoint: ddb.URL, Auth: secret, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn)})
+	projector, err := app.New(context.Background(), app.Config{Endpoint: ddbURL, Auth: secret, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn)})
 	if err != nil {
 		t.Fatal(err)
 	}

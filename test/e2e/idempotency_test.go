@@ -5,34 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
-
-// idemEvents counts the event items of partition p.
-func idemEvents(t *testing.T, srv *testkit.Server, p table.Partition) int {
-	t.Helper()
-	out, err := srv.DB().Query(context.Background(), &dynamodb.QueryInput{
-		TableName:              aws.String(srv.Table()),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :ev)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: string(p)},
-			":ev": &types.AttributeValueMemberS{Value: table.EventSKPrefix},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(out.Items)
-}
 
 // idemSend runs a mutation as login with input (idempotencyKey included by
 // the caller) and returns its data as compact JSON, or its error code.
@@ -55,26 +32,17 @@ func idemConcurrently(t *testing.T, srv *testkit.Server, n int, login, mutation 
 	client := srv.As(t, login)
 	out := make([]string, n)
 	errs := make([]string, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			res, err := client.Do(context.Background(), mutation, map[string]any{"in": input})
-			switch {
-			case err != nil:
-				errs[i] = err.Error()
-			case len(res.Errors) > 0:
-				errs[i] = fmt.Sprintf("%+v", res.Errors)
-			default:
-				out[i] = string(res.Data)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	testkit.Concurrently(n, func(i int) {
+		res, err := client.Do(context.Background(), mutation, map[string]any{"in": input})
+		switch {
+		case err != nil:
+			errs[i] = err.Error()
+		case len(res.Errors) > 0:
+			errs[i] = fmt.Sprintf("%+v", res.Errors)
+		default:
+			out[i] = string(res.Data)
+		}
+	})
 	for i, e := range errs {
 		if e != "" {
 			t.Fatalf("copy %d: %s", i, e)
@@ -114,7 +82,7 @@ func TestIdempotentMutations(t *testing.T) {
 				t.Fatalf("retry %d: %s %s, want %s", i, again, code, first)
 			}
 		}
-		if n := idemEvents(t, srv, table.RepositoryPartition("idem", "seq")); n != 1 {
+		if n := testkit.EventCount(t, srv, table.RepositoryPartition("idem", "seq")); n != 1 {
 			t.Fatalf("repository events = %d, want 1", n)
 		}
 		// Without a key the same request is a new one: ALREADY_EXISTS.
@@ -133,7 +101,7 @@ func TestIdempotentMutations(t *testing.T) {
 		if again, code := idemSend(t, srv, "idem", open, input); again != first {
 			t.Fatalf("retry: %s %s, want %s", again, code, first)
 		}
-		if n := idemEvents(t, srv, table.IssuePartition("idem", "seq", 2)); n != 0 {
+		if n := testkit.EventCount(t, srv, table.IssuePartition("idem", "seq", 2)); n != 0 {
 			t.Fatalf("the retry opened issue #2")
 		}
 		add := `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id body createdAt author { login } } } }`
@@ -155,13 +123,13 @@ func TestIdempotentMutations(t *testing.T) {
 		const n = 8
 		payloads := idemConcurrently(t, srv, n, "idem", repositoryCreateMutation, map[string]any{"name": "race", "idempotencyKey": "create-race"})
 		idemAllEqual(t, "createRepository", payloads)
-		if n := idemEvents(t, srv, table.RepositoryPartition("idem", "race")); n != 1 {
+		if n := testkit.EventCount(t, srv, table.RepositoryPartition("idem", "race")); n != 1 {
 			t.Fatalf("repository events = %d, want 1", n)
 		}
 		open := `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { id number createdAt } } }`
 		payloads = idemConcurrently(t, srv, n, "idem", open, map[string]any{"owner": "idem", "repository": "race", "title": "racing", "idempotencyKey": "open-race"})
 		idemAllEqual(t, "openIssue", payloads)
-		if !strings.Contains(payloads[0], `"number":1`) || idemEvents(t, srv, table.IssuePartition("idem", "race", 2)) != 0 {
+		if !strings.Contains(payloads[0], `"number":1`) || testkit.EventCount(t, srv, table.IssuePartition("idem", "race", 2)) != 0 {
 			t.Fatalf("openIssue duplicates opened more than issue #1: %s", payloads[0])
 		}
 		add := `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id body createdAt } } }`
@@ -169,7 +137,7 @@ func TestIdempotentMutations(t *testing.T) {
 		idemAllEqual(t, "addComment", payloads)
 		payloads = idemConcurrently(t, srv, n, "other", repositoryStarMutation, map[string]any{"owner": "idem", "name": "race", "idempotencyKey": "star-race"})
 		idemAllEqual(t, "starRepository", payloads)
-		if n := idemEvents(t, srv, table.StarPartition("other", "idem", "race")); n != 1 {
+		if n := testkit.EventCount(t, srv, table.StarPartition("other", "idem", "race")); n != 1 {
 			t.Fatalf("star events = %d, want 1", n)
 		}
 		// One comment was added by the racing copies.
@@ -184,7 +152,7 @@ func TestIdempotentMutations(t *testing.T) {
 		if _, code := idemSend(t, srv, "idem", update, map[string]any{"login": "idem", "bio": "one", "idempotencyKey": "profile"}); code != "" {
 			t.Fatalf("first: %s", code)
 		}
-		before := idemEvents(t, srv, table.AccountPartition("idem"))
+		before := testkit.EventCount(t, srv, table.AccountPartition("idem"))
 		res := srv.As(t, "idem").MustDo(t, update, map[string]any{"in": map[string]any{"login": "idem", "bio": "two", "idempotencyKey": "profile"}})
 		if res.Code() != "BAD_USER_INPUT" || res.Errors[0].Field() != "idempotencyKey" {
 			t.Fatalf("another input: %+v, want BAD_USER_INPUT on idempotencyKey", res.Errors)
@@ -193,7 +161,7 @@ func TestIdempotentMutations(t *testing.T) {
 		if _, code := idemSend(t, srv, "idem", repositoryCreateMutation, map[string]any{"name": "x", "idempotencyKey": "profile"}); code != "BAD_USER_INPUT" {
 			t.Fatalf("another mutation: %s, want BAD_USER_INPUT", code)
 		}
-		if after := idemEvents(t, srv, table.AccountPartition("idem")); after != before {
+		if after := testkit.EventCount(t, srv, table.AccountPartition("idem")); after != before {
 			t.Fatalf("a refused retry appended events (%d → %d)", before, after)
 		}
 		// The key is the viewer's own: another viewer may use it.
@@ -208,7 +176,7 @@ func TestIdempotentMutations(t *testing.T) {
 				t.Errorf("key %q: %s, want BAD_USER_INPUT", key, code)
 			}
 		}
-		if n := idemEvents(t, srv, table.RepositoryPartition("idem", "never")); n != 0 {
+		if n := testkit.EventCount(t, srv, table.RepositoryPartition("idem", "never")); n != 0 {
 			t.Fatalf("an invalid key ran the mutation")
 		}
 	})

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/app"
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/projector"
@@ -46,24 +45,8 @@ import (
 // It runs on the default stream layout and on one whose shards roll over
 // and split every few tens of milliseconds.
 func TestDomainReplayEqualsLive(t *testing.T) {
-	tests := []struct {
-		name      string
-		opts      testkit.Options
-		minShards int
-	}{
-		{"default stream", testkit.Options{}, 1},
-		{"shards roll over and split", testkit.Options{Configure: func(c *app.Config) {
-			c.Engine.Streams = ddblocal.StreamOptions{Shards: 2, ShardLifetime: 40 * time.Millisecond, SplitOnRollover: true, MaxOpenShards: 8, MaintenanceInterval: 10 * time.Millisecond}
-			c.Projector.DiscoverInterval = 20 * time.Millisecond
-			// This layout makes thousands of shards; the subscriptions'
-			// stream reader would list them too and slow the projector's
-			// catch-up on a loaded 2-core machine. It follows split shards
-			// in its own test (test/e2e subscriptions).
-			c.Subscriptions.Disabled = true
-		}}, 6},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { domainReplayEqualsLive(t, tt.opts, testkit.MinShards(tt.minShards)) })
+	for _, l := range streamLayouts() {
+		t.Run(l.name, func(t *testing.T) { domainReplayEqualsLive(t, l.opts, testkit.MinShards(l.minShards)) })
 	}
 }
 
@@ -1038,33 +1021,34 @@ func (w *domWorld) editPullRequest() *domStep {
 }
 
 func (w *domWorld) closePullRequest() *domStep {
-	actor, r, wk := w.workTarget(true, func(wk *domWork) bool { return wk.state == "OPEN" || w.chance(0.1) }, false)
-	if r == nil {
-		return nil
-	}
-	cmd := entities.ClosePullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}
-	switch wk.state {
-	case "MERGED":
-		return &domStep{kind: "closePullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
-	case "CLOSED":
-		return &domStep{kind: "closePullRequest", actor: w.login(actor), cmd: cmd}
-	}
-	return &domStep{kind: "closePullRequest", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) { wk.state = "CLOSED" }}
+	return w.movePullRequest("closePullRequest", "OPEN", "CLOSED", func(actor string, r entities.RepositoryID, n int) entities.Command {
+		return entities.ClosePullRequest{Actor: actor, Repository: r, Number: n}
+	})
 }
 
 func (w *domWorld) reopenPullRequest() *domStep {
-	actor, r, wk := w.workTarget(true, func(wk *domWork) bool { return wk.state == "CLOSED" || w.chance(0.1) }, false)
+	return w.movePullRequest("reopenPullRequest", "CLOSED", "OPEN", func(actor string, r entities.RepositoryID, n int) entities.Command {
+		return entities.ReopenPullRequest{Actor: actor, Repository: r, Number: n}
+	})
+}
+
+// movePullRequest is a step of kind that moves a pull request, mostly
+// one in state from, to state to: one event from from; none when it is
+// already in to; a merged pull request cannot move (BAD_USER_INPUT).
+func (w *domWorld) movePullRequest(kind, from, to string, command func(actor string, r entities.RepositoryID, n int) entities.Command) *domStep {
+	actor, r, wk := w.workTarget(true, func(wk *domWork) bool { return wk.state == from || w.chance(0.1) }, false)
 	if r == nil {
 		return nil
 	}
-	cmd := entities.ReopenPullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}
+	step := &domStep{kind: kind, actor: w.login(actor), cmd: command(w.login(actor), w.repositoryID(r), wk.n)}
 	switch wk.state {
 	case "MERGED":
-		return &domStep{kind: "reopenPullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
-	case "OPEN":
-		return &domStep{kind: "reopenPullRequest", actor: w.login(actor), cmd: cmd}
+		step.wantCode = entities.CodeBadInput
+	case from:
+		step.wantEvents = 1
+		step.apply = func(events.Result) { wk.state = to }
 	}
-	return &domStep{kind: "reopenPullRequest", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) { wk.state = "OPEN" }}
+	return step
 }
 
 func (w *domWorld) mergePullRequest() *domStep {

@@ -128,12 +128,13 @@ func plainValue(v types.AttributeValue) any {
 	return fmt.Sprintf("%T", v)
 }
 
-// FirstDiff shows the first differing lines of two texts.
+// FirstDiff shows the first 20 differing lines of two texts, and "…"
+// when there are more.
 func FirstDiff(want, got []byte) string {
 	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
 	var b strings.Builder
 	n := 0
-	for i := 0; i < max(len(w), len(g)) && n < 20; i++ {
+	for i := 0; i < max(len(w), len(g)); i++ {
 		var wl, gl string
 		if i < len(w) {
 			wl = w[i]
@@ -142,6 +143,10 @@ func FirstDiff(want, got []byte) string {
 			gl = g[i]
 		}
 		if wl != gl {
+			if n == 20 {
+				b.WriteString("  …\n")
+				break
+			}
 			fmt.Fprintf(&b, "line %d:\n  - %s\n  + %s\n", i+1, wl, gl)
 			n++
 		}
