@@ -99,12 +99,10 @@ func TestAccessLogAndMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runDone := make(chan error, 1)
-	go func() { runDone <- a.Run(ctx) }()
+	stop := a.Start(context.Background())
 	srv := httptest.NewServer(a.Handler())
 	metricsSrv := httptest.NewServer(a.MetricsHandler())
-	t.Cleanup(func() { srv.Close(); metricsSrv.Close(); cancel(); <-runDone; _ = a.Close() })
+	t.Cleanup(func() { srv.Close(); metricsSrv.Close(); _ = stop(); _ = a.Close() })
 	tok, err := a.DevToken("ada")
 	if err != nil {
 		t.Fatal(err)

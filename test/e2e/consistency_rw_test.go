@@ -158,12 +158,9 @@ func separateProjector(t *testing.T) func(login string) *testkit.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- projector.Run(ctx) }()
+	stop := projector.Start(context.Background())
 	t.Cleanup(func() {
-		cancel()
-		if err := <-stopped; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("projector: %v", err)
 		}
 		_ = projector.Close()

@@ -134,16 +134,21 @@ func EventLog(ctx context.Context, db *dynamodb.Client, tbl string) (map[string]
 	return GroupLog(envs)
 }
 
+// partitionOf returns the partition of env's aggregate.
+func partitionOf(env events.Envelope) (table.Partition, error) {
+	id, err := events.ParseID(env.Kind, env.Aggregate)
+	if err != nil {
+		return "", err
+	}
+	return events.Partition(id)
+}
+
 // GroupLog groups envelopes per aggregate partition and sorts each group by
 // version, checking that versions run 1..n.
 func GroupLog(envs []events.Envelope) (map[string][]events.Envelope, error) {
 	out := map[string][]events.Envelope{}
 	for _, env := range envs {
-		id, err := events.ParseID(env.Kind, env.Aggregate)
-		if err != nil {
-			return nil, err
-		}
-		p, err := events.Partition(id)
+		p, err := partitionOf(env)
 		if err != nil {
 			return nil, err
 		}
@@ -364,11 +369,7 @@ func unionKeys[A, B any](a map[string]A, b map[string]B) []string {
 // event log to repair from.
 func PutEvents(ctx context.Context, db *dynamodb.Client, tbl string, envs []events.Envelope) error {
 	for _, env := range envs {
-		id, err := events.ParseID(env.Kind, env.Aggregate)
-		if err != nil {
-			return err
-		}
-		p, err := events.Partition(id)
+		p, err := partitionOf(env)
 		if err != nil {
 			return err
 		}
