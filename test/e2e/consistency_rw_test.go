@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,88 +49,85 @@ func TestConsistencyPayloadReflectsItsOwnWrite(t *testing.T) {
 		stargazerCount stargazers(first: 100) { totalCount nodes { login } } } } }`
 	const open = `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { number
 		repository { issues(first: 100) { totalCount nodes { number } } } } } }`
-	var mu sync.Mutex
-	var failures []string
-	fail := func(format string, args ...any) {
-		mu.Lock()
-		failures = append(failures, fmt.Sprintf(format, args...))
-		mu.Unlock()
+	clients := make([]*testkit.Client, len(users))
+	for i, u := range users {
+		clients[i] = srv.As(t, u)
 	}
-	var wg sync.WaitGroup
-	for _, u := range users {
-		c := srv.As(t, u)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := c.Do(context.Background(), star, map[string]any{"in": map[string]any{"owner": owner, "name": "hot"}})
+	failures := make([][]string, len(users))
+	testkit.Concurrently(len(users), func(i int) {
+		u, c := users[i], clients[i]
+		fail := func(format string, args ...any) { failures[i] = append(failures[i], fmt.Sprintf(format, args...)) }
+		// send runs mutation q with input in and decodes its data into
+		// out; it returns the response, or nil after recording a failure.
+		send := func(name, q string, in map[string]any, out any) *testkit.Response {
+			res, err := c.Do(context.Background(), q, map[string]any{"in": in})
 			if err != nil || len(res.Errors) > 0 {
-				fail("%s starRepository: %v %+v", u, err, res)
-				return
+				fail("%s %s: %v %+v", u, name, err, res)
+				return nil
 			}
-			var d struct {
-				StarRepository struct {
-					Repository struct {
-						StargazerCount int
-						Stargazers     struct {
-							TotalCount int
-							Nodes      []struct{ Login string }
-						}
-					}
-				}
+			if err := res.Decode(out); err != nil {
+				fail("%s %s: %v", u, name, err)
+				return nil
 			}
-			if err := res.Decode(&d); err != nil {
-				fail("%s: %v", u, err)
-				return
-			}
-			r := d.StarRepository.Repository
-			logins := make([]string, len(r.Stargazers.Nodes))
-			for i, n := range r.Stargazers.Nodes {
-				logins[i] = n.Login
-			}
-			if !slices.Contains(logins, u) {
-				fail("%s starRepository: the viewer is not among the stargazers %v", u, logins)
-			}
-			if r.StargazerCount != len(logins) || r.Stargazers.TotalCount != len(logins) {
-				fail("%s starRepository: stargazerCount %d, totalCount %d, %d nodes", u, r.StargazerCount, r.Stargazers.TotalCount, len(logins))
-			}
-			if c := consistencyOf(res); c["status"] != "CURRENT" || c["token"] == nil || res.Header.Get(graph.ConsistencyTokenHeader) != c["token"] {
-				fail("%s starRepository: consistency %v, header %q", u, c, res.Header.Get(graph.ConsistencyTokenHeader))
-			}
+			return res
+		}
 
-			res, err = c.Do(context.Background(), open, map[string]any{"in": map[string]any{"owner": owner, "repository": "hot", "title": "by " + u}})
-			if err != nil || len(res.Errors) > 0 {
-				fail("%s openIssue: %v %+v", u, err, res)
-				return
+		var d struct {
+			StarRepository struct {
+				Repository struct {
+					StargazerCount int
+					Stargazers     struct {
+						TotalCount int
+						Nodes      []struct{ Login string }
+					}
+				}
 			}
-			var o struct {
-				OpenIssue struct {
-					Issue struct {
-						Number     int
-						Repository struct {
-							Issues struct {
-								TotalCount int
-								Nodes      []struct{ Number int }
-							}
+		}
+		res := send("starRepository", star, map[string]any{"owner": owner, "name": "hot"}, &d)
+		if res == nil {
+			return
+		}
+		r := d.StarRepository.Repository
+		logins := make([]string, len(r.Stargazers.Nodes))
+		for i, n := range r.Stargazers.Nodes {
+			logins[i] = n.Login
+		}
+		if !slices.Contains(logins, u) {
+			fail("%s starRepository: the viewer is not among the stargazers %v", u, logins)
+		}
+		if r.StargazerCount != len(logins) || r.Stargazers.TotalCount != len(logins) {
+			fail("%s starRepository: stargazerCount %d, totalCount %d, %d nodes", u, r.StargazerCount, r.Stargazers.TotalCount, len(logins))
+		}
+		if c := consistencyOf(res); c["status"] != "CURRENT" || c["token"] == nil || res.Header.Get(graph.ConsistencyTokenHeader) != c["token"] {
+			fail("%s starRepository: consistency %v, header %q", u, c, res.Header.Get(graph.ConsistencyTokenHeader))
+		}
+
+		var o struct {
+			OpenIssue struct {
+				Issue struct {
+					Number     int
+					Repository struct {
+						Issues struct {
+							TotalCount int
+							Nodes      []struct{ Number int }
 						}
 					}
 				}
 			}
-			if err := res.Decode(&o); err != nil {
-				fail("%s: %v", u, err)
-				return
-			}
-			is := o.OpenIssue.Issue
-			var numbers []int
-			for _, n := range is.Repository.Issues.Nodes {
-				numbers = append(numbers, n.Number)
-			}
-			if !slices.Contains(numbers, is.Number) || is.Repository.Issues.TotalCount != len(numbers) {
-				fail("%s openIssue: issue %d, repository.issues totalCount %d, numbers %v", u, is.Number, is.Repository.Issues.TotalCount, numbers)
-			}
-		}()
-	}
-	wg.Wait()
-	for _, f := range failures {
+		}
+		if send("openIssue", open, map[string]any{"owner": owner, "repository": "hot", "title": "by " + u}, &o) == nil {
+			return
+		}
+		is := o.OpenIssue.Issue
+		var numbers []int
+		for _, n := range is.Repository.Issues.Nodes {
+			numbers = append(numbers, n.Number)
+		}
+		if !slices.Contains(numbers, is.Number) || is.Repository.Issues.TotalCount != len(numbers) {
+			fail("%s openIssue: issue %d, repository.issues totalCount %d, numbers %v", u, is.Number, is.Repository.Issues.TotalCount, numbers)
+		}
+	})
+	for _, f := range slices.Concat(failures...) {
 		t.Error(f)
 	}
 }

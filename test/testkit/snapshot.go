@@ -8,12 +8,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -46,34 +44,17 @@ func MemTable(t testing.TB) (*dynamodb.Client, string) {
 // markers), sorted by key, one JSON object per line.
 func ReadModelJSON(t testing.TB, db *dynamodb.Client, tbl string) []byte {
 	t.Helper()
-	var items []map[string]types.AttributeValue
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(tbl), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			if s, _ := it[table.AttrSK].(*types.AttributeValueMemberS); s != nil && s.Value == "PROJECTION" {
-				continue
-			}
+	all, err := Scan(t.Context(), db, tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []Item
+	for _, it := range all {
+		if !IsMarker(it) {
 			items = append(items, it)
 		}
 	}
-	str := func(it map[string]types.AttributeValue, n string) string {
-		s, _ := it[n].(*types.AttributeValueMemberS)
-		if s == nil {
-			return ""
-		}
-		return s.Value
-	}
-	sort.Slice(items, func(i, j int) bool {
-		a, b := items[i], items[j]
-		if str(a, table.AttrPK) != str(b, table.AttrPK) {
-			return str(a, table.AttrPK) < str(b, table.AttrPK)
-		}
-		return str(a, table.AttrSK) < str(b, table.AttrSK)
-	})
+	SortItems(items)
 	var b bytes.Buffer
 	b.WriteString("[\n")
 	for i, it := range items {
