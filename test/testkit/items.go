@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -141,6 +143,27 @@ func partitionOf(env events.Envelope) (table.Partition, error) {
 		return "", err
 	}
 	return events.Partition(id)
+}
+
+// ReadEnvelopes reads a JSON array of event envelopes (a fixture such as
+// test/testdata/accounts.events.json), strictly: an unknown field fails
+// the test, as does an empty file.
+func ReadEnvelopes(tb testing.TB, path string) []events.Envelope {
+	tb.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var envs []events.Envelope
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&envs); err != nil {
+		tb.Fatalf("%s: %v", path, err)
+	}
+	if len(envs) == 0 {
+		tb.Fatalf("%s is empty", path)
+	}
+	return envs
 }
 
 // GroupLog groups envelopes per aggregate partition and sorts each group by
