@@ -167,7 +167,7 @@ func awaitUser(t testing.TB, srv *testkit.Server, login string, want user) {
 // history access pattern: Query begins_with EVENT#0).
 func eventCount(t testing.TB, srv *testkit.Server, login string) int {
 	t.Helper()
-	return testkit.EventCount(t, srv, table.AccountPartition(login))
+	return testkit.CountEvents(t, srv.DB(), srv.Table(), table.AccountPartition(login))
 }
 
 // head returns the head item of an account, nil if there is none.

@@ -11,6 +11,12 @@ import (
 	"github.com/hubstream/hubstream/test/testkit"
 )
 
+// idemEvents counts the event items of partition p.
+func idemEvents(t *testing.T, srv *testkit.Server, p table.Partition) int {
+	t.Helper()
+	return testkit.CountEvents(t, srv.DB(), srv.Table(), p)
+}
+
 // idemSend runs a mutation as login with input (idempotencyKey included by
 // the caller) and returns its data as compact JSON, or its error code.
 func idemSend(t *testing.T, srv *testkit.Server, login, mutation string, input map[string]any) (data, code string) {
@@ -82,7 +88,7 @@ func TestIdempotentMutations(t *testing.T) {
 				t.Fatalf("retry %d: %s %s, want %s", i, again, code, first)
 			}
 		}
-		if n := testkit.EventCount(t, srv, table.RepositoryPartition("idem", "seq")); n != 1 {
+		if n := idemEvents(t, srv, table.RepositoryPartition("idem", "seq")); n != 1 {
 			t.Fatalf("repository events = %d, want 1", n)
 		}
 		// Without a key the same request is a new one: ALREADY_EXISTS.
@@ -101,7 +107,7 @@ func TestIdempotentMutations(t *testing.T) {
 		if again, code := idemSend(t, srv, "idem", open, input); again != first {
 			t.Fatalf("retry: %s %s, want %s", again, code, first)
 		}
-		if n := testkit.EventCount(t, srv, table.IssuePartition("idem", "seq", 2)); n != 0 {
+		if n := idemEvents(t, srv, table.IssuePartition("idem", "seq", 2)); n != 0 {
 			t.Fatalf("the retry opened issue #2")
 		}
 		add := `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id body createdAt author { login } } } }`
@@ -123,13 +129,13 @@ func TestIdempotentMutations(t *testing.T) {
 		const n = 8
 		payloads := idemConcurrently(t, srv, n, "idem", repositoryCreateMutation, map[string]any{"name": "race", "idempotencyKey": "create-race"})
 		idemAllEqual(t, "createRepository", payloads)
-		if n := testkit.EventCount(t, srv, table.RepositoryPartition("idem", "race")); n != 1 {
+		if n := idemEvents(t, srv, table.RepositoryPartition("idem", "race")); n != 1 {
 			t.Fatalf("repository events = %d, want 1", n)
 		}
 		open := `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { id number createdAt } } }`
 		payloads = idemConcurrently(t, srv, n, "idem", open, map[string]any{"owner": "idem", "repository": "race", "title": "racing", "idempotencyKey": "open-race"})
 		idemAllEqual(t, "openIssue", payloads)
-		if !strings.Contains(payloads[0], `"number":1`) || testkit.EventCount(t, srv, table.IssuePartition("idem", "race", 2)) != 0 {
+		if !strings.Contains(payloads[0], `"number":1`) || idemEvents(t, srv, table.IssuePartition("idem", "race", 2)) != 0 {
 			t.Fatalf("openIssue duplicates opened more than issue #1: %s", payloads[0])
 		}
 		add := `mutation($in: AddCommentInput!) { addComment(input: $in) { comment { id body createdAt } } }`
@@ -137,7 +143,7 @@ func TestIdempotentMutations(t *testing.T) {
 		idemAllEqual(t, "addComment", payloads)
 		payloads = idemConcurrently(t, srv, n, "other", repositoryStarMutation, map[string]any{"owner": "idem", "name": "race", "idempotencyKey": "star-race"})
 		idemAllEqual(t, "starRepository", payloads)
-		if n := testkit.EventCount(t, srv, table.StarPartition("other", "idem", "race")); n != 1 {
+		if n := idemEvents(t, srv, table.StarPartition("other", "idem", "race")); n != 1 {
 			t.Fatalf("star events = %d, want 1", n)
 		}
 		// One comment was added by the racing copies.
@@ -152,7 +158,7 @@ func TestIdempotentMutations(t *testing.T) {
 		if _, code := idemSend(t, srv, "idem", update, map[string]any{"login": "idem", "bio": "one", "idempotencyKey": "profile"}); code != "" {
 			t.Fatalf("first: %s", code)
 		}
-		before := testkit.EventCount(t, srv, table.AccountPartition("idem"))
+		before := idemEvents(t, srv, table.AccountPartition("idem"))
 		res := srv.As(t, "idem").MustDo(t, update, map[string]any{"in": map[string]any{"login": "idem", "bio": "two", "idempotencyKey": "profile"}})
 		if res.Code() != "BAD_USER_INPUT" || res.Errors[0].Field() != "idempotencyKey" {
 			t.Fatalf("another input: %+v, want BAD_USER_INPUT on idempotencyKey", res.Errors)
@@ -161,7 +167,7 @@ func TestIdempotentMutations(t *testing.T) {
 		if _, code := idemSend(t, srv, "idem", repositoryCreateMutation, map[string]any{"name": "x", "idempotencyKey": "profile"}); code != "BAD_USER_INPUT" {
 			t.Fatalf("another mutation: %s, want BAD_USER_INPUT", code)
 		}
-		if after := testkit.EventCount(t, srv, table.AccountPartition("idem")); after != before {
+		if after := idemEvents(t, srv, table.AccountPartition("idem")); after != before {
 			t.Fatalf("a refused retry appended events (%d → %d)", before, after)
 		}
 		// The key is the viewer's own: another viewer may use it.
@@ -176,7 +182,7 @@ func TestIdempotentMutations(t *testing.T) {
 				t.Errorf("key %q: %s, want BAD_USER_INPUT", key, code)
 			}
 		}
-		if n := testkit.EventCount(t, srv, table.RepositoryPartition("idem", "never")); n != 0 {
+		if n := idemEvents(t, srv, table.RepositoryPartition("idem", "never")); n != 0 {
 			t.Fatalf("an invalid key ran the mutation")
 		}
 	})

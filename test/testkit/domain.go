@@ -261,13 +261,6 @@ func History(tb testing.TB, srv *Server, p table.Partition) []events.Envelope {
 	return out
 }
 
-// EventCount counts the event items of one aggregate partition (the
-// history access pattern), read consistently from the write side.
-func EventCount(tb testing.TB, srv *Server, p table.Partition) int {
-	tb.Helper()
-	return len(QueryPrefix(tb, srv, "", string(p), table.EventSKPrefix))
-}
-
 // EventTypes lists the types of envs, in order.
 func EventTypes(envs []events.Envelope) []string {
 	out := make([]string, len(envs))
