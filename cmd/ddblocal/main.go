@@ -15,17 +15,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hubstream/hubstream/internal/cli"
@@ -37,12 +33,7 @@ import (
 	"github.com/hubstream/hubstream/internal/obs"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 // ddblocalCommand is the usage of the binary.
 var ddblocalCommand = cli.Command{
@@ -56,16 +47,14 @@ var ddblocalCommand = cli.Command{
 // run executes one command line and returns the exit status: 0 success
 // (and --help), 1 failure, 2 a wrong command line.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var err error
+	return cli.Run(ctx, "ddblocal", dispatch, args, stdout, stderr)
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "healthcheck" {
-		err = healthcheck.Run(ctx, "ddblocal", args[1:], stdout)
-	} else {
-		err = serve(ctx, args, stdout, stderr)
+		return healthcheck.Run(ctx, "ddblocal", args[1:], stdout)
 	}
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stderr, "ddblocal:", err)
-	}
-	return cli.ExitCode(err)
+	return serve(ctx, args, stdout, stderr)
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {

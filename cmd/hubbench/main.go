@@ -14,25 +14,15 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/hubstream/hubstream/internal/bench"
 	"github.com/hubstream/hubstream/internal/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 var command = cli.Command{
 	Name: "hubbench",
@@ -44,11 +34,7 @@ var command = cli.Command{
 // run executes one command line and returns the exit status: 0 success
 // (and --help), 1 failure, 2 a wrong command line.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	err := benchmark(ctx, args, stdout, stderr)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stderr, "hubbench:", err)
-	}
-	return cli.ExitCode(err)
+	return cli.Run(ctx, "hubbench", benchmark, args, stdout, stderr)
 }
 
 func benchmark(ctx context.Context, args []string, stdout, stderr io.Writer) error {

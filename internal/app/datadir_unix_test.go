@@ -5,15 +5,14 @@ package app
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
+	"github.com/hubstream/hubstream/internal/fsperm/fspermtest"
 	"github.com/hubstream/hubstream/internal/obs"
 )
 
@@ -22,8 +21,7 @@ import (
 // under the usual umask, and an existing directory others can read is
 // reported.
 func TestDataDirIsOwnerOnly(t *testing.T) {
-	old := syscall.Umask(0o022)
-	t.Cleanup(func() { syscall.Umask(old) })
+	fspermtest.UsualUmask(t)
 	var mu sync.Mutex
 	var logs []string
 	logf := func(format string, args ...any) {
@@ -55,29 +53,7 @@ func TestDataDirIsOwnerOnly(t *testing.T) {
 	if warned() {
 		t.Errorf("a fresh data directory was reported: %q", logs)
 	}
-	files := 0
-	err = filepath.WalkDir(filepath.Dir(dir), func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		want := os.FileMode(0o600)
-		if d.IsDir() {
-			want = 0o700
-		} else {
-			files++
-		}
-		if got := info.Mode().Perm(); got != want {
-			t.Errorf("%s: mode %v, want %v", path, got, want)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := fspermtest.CheckOwnerOnly(t, filepath.Dir(dir))
 	if files < 3 {
 		t.Fatalf("only %d files checked", files)
 	}
@@ -127,19 +103,7 @@ func TestDataDirRefusedWhenNotPrivate(t *testing.T) {
 			}
 			return dir
 		}, "writable by other users"},
-		{"owned by another user", func(t *testing.T) string {
-			if os.Geteuid() != 0 {
-				return "/" // root's, and the test's user is not root
-			}
-			dir := filepath.Join(t.TempDir(), "data")
-			if err := os.Mkdir(dir, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Chown(dir, 65534, 65534); err != nil {
-				t.Fatal(err)
-			}
-			return dir
-		}, "is owned by uid"},
+		{"owned by another user", func(t *testing.T) string { return fspermtest.OtherOwned(t) }, "is owned by uid"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

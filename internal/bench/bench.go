@@ -13,7 +13,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -134,10 +133,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 
-	runCtx, stopProjector := context.WithCancel(ctx)
+	stopProjector := a.Start(ctx)
 	defer stopProjector()
-	runErr := make(chan error, 1)
-	go func() { runErr <- a.Run(runCtx) }()
 
 	c := newClient("http://"+ln.Addr().String()+"/graphql", opts.Clients)
 	fmt.Fprintf(opts.Progress, "seeding %d issues on %s\n", opts.Issues, dir)
@@ -146,8 +143,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	// Only the queries' requests are counted from here on: the projector
 	// (lease renewals, stream reads) stops once it has projected the seed.
-	stopProjector()
-	if err := <-runErr; err != nil && !errors.Is(err, context.Canceled) {
+	if err := stopProjector(); err != nil {
 		return nil, fmt.Errorf("bench: projector: %w", err)
 	}
 	for _, q := range opts.Queries {

@@ -227,13 +227,17 @@ const amRepositoryQuery = `query($owner: String!, $name: String!) { repository(o
 type amConn struct {
 	TotalCount int
 	PageInfo   struct{ HasNextPage bool }
-	Nodes      []struct {
-		Number        int
-		Body          string
-		Login         string
-		NameWithOwner string
-		Author        struct{ Login string }
-	}
+	Nodes      []amNode
+}
+
+// amNode is a node of any connection the matrix reads: the fields of
+// every node type it asks for.
+type amNode struct {
+	Number        int
+	Body          string
+	Login         string
+	NameWithOwner string
+	Author        struct{ Login string }
 }
 
 type amRepositoryData struct {
@@ -297,13 +301,7 @@ type amRepositoryView struct {
 	History                                  int
 }
 
-func amNodes(c amConn, f func(n struct {
-	Number        int
-	Body          string
-	Login         string
-	NameWithOwner string
-	Author        struct{ Login string }
-}) string) []string {
+func amNodes(c amConn, f func(n amNode) string) []string {
 	out := []string{}
 	for _, n := range c.Nodes {
 		out = append(out, f(n))
@@ -330,35 +328,17 @@ func amFlatten(d amRepositoryData) *amRepositoryView {
 	for _, n := range r.PullRequests.Nodes {
 		v.PullRequests = append(v.PullRequests, n.Number)
 	}
-	v.Stargazers = amNodes(r.Stargazers, func(n struct {
-		Number        int
-		Body          string
-		Login         string
-		NameWithOwner string
-		Author        struct{ Login string }
-	}) string {
+	v.Stargazers = amNodes(r.Stargazers, func(n amNode) string {
 		return n.Login
 	})
-	repositoryName := func(n struct {
-		Number        int
-		Body          string
-		Login         string
-		NameWithOwner string
-		Author        struct{ Login string }
-	}) string {
+	repositoryName := func(n amNode) string {
 		return n.NameWithOwner
 	}
 	v.Forks, v.FirstFork = amNodes(r.Forks, repositoryName), amNodes(r.FirstFork, repositoryName)
 	if i := r.Issue; i != nil {
 		v.IssueTitle, v.IssueAuthor, v.IssueRepository, v.IssueHistory = i.Title, i.Author.Login, i.Repository.NameWithOwner, i.History.TotalCount
 		v.CommentsTotal = i.Comments.TotalCount
-		v.Comments = amNodes(i.Comments, func(n struct {
-			Number        int
-			Body          string
-			Login         string
-			NameWithOwner string
-			Author        struct{ Login string }
-		}) string {
+		v.Comments = amNodes(i.Comments, func(n amNode) string {
 			return n.Body + " by " + n.Author.Login
 		})
 		v.IssueReactions = map[string]int{}

@@ -237,15 +237,21 @@ func TestDomainPaging(t *testing.T) {
 			}
 			pages := (len(tc.want) + pageSize - 1) / pageSize
 
-			t.Run("forward", func(t *testing.T) {
+			// pass pages through the whole connection forwards (first/after)
+			// or backwards from the end (last/before), checking every page.
+			pass := func(t *testing.T, backward bool) {
 				var got []string
-				var after any
+				var cursor any
 				for i := 0; ; i++ {
 					if i > pages {
 						t.Fatalf("more than %d pages", pages)
 					}
-					p := domConnection(t, domData(t, c, q, pageVars(pageSize, nil, after, nil)), tc.path, tc.key)
-					if i == 0 {
+					vars := pageVars(pageSize, nil, cursor, nil)
+					if backward {
+						vars = pageVars(nil, pageSize, nil, cursor)
+					}
+					p := domConnection(t, domData(t, c, q, vars), tc.path, tc.key)
+					if i == 0 && !backward {
 						first[tc.name] = p
 					}
 					last := i == pages-1
@@ -253,48 +259,34 @@ func TestDomainPaging(t *testing.T) {
 					if last {
 						wantLen = len(tc.want) - i*pageSize
 					}
-					if len(p.Keys) != wantLen || p.HasNext != !last || p.HasPrev != (i > 0) || p.Total != stored {
-						t.Fatalf("page %d: %d items, hasNextPage %v, hasPreviousPage %v, totalCount %d; want %d, %v, %v, %d", i, len(p.Keys), p.HasNext, p.HasPrev, p.Total, wantLen, !last, i > 0, stored)
+					// Ahead is the direction of the pass: the next page
+					// forwards, the previous one backwards.
+					ahead, behind := p.HasNext, p.HasPrev
+					if backward {
+						ahead, behind = p.HasPrev, p.HasNext
+					}
+					if len(p.Keys) != wantLen || ahead != !last || behind != (i > 0) || p.Total != stored {
+						t.Fatalf("page %d (backward %v): %d items, hasNextPage %v, hasPreviousPage %v, totalCount %d; want %d items, a page ahead %v, one behind %v, totalCount %d",
+							i, backward, len(p.Keys), p.HasNext, p.HasPrev, p.Total, wantLen, !last, i > 0, stored)
 					}
 					if len(p.Cursors) > 0 && (p.Start != p.Cursors[0] || p.End != p.Cursors[len(p.Cursors)-1]) {
 						t.Fatalf("page %d: startCursor/endCursor are not the first and last edges' cursors", i)
 					}
-					got = append(got, p.Keys...)
-					if !p.HasNext {
+					if backward {
+						got, cursor = append(append([]string(nil), p.Keys...), got...), p.Start
+					} else {
+						got, cursor = append(got, p.Keys...), p.End
+					}
+					if !ahead {
 						break
 					}
-					after = p.End
 				}
 				if d := domDiff(tc.want, got); d != "" {
-					t.Errorf("forward: %s", d)
+					t.Errorf("backward %v: %s", backward, d)
 				}
-			})
-			t.Run("backward", func(t *testing.T) {
-				var got []string
-				var before any
-				for i := 0; ; i++ {
-					if i > pages {
-						t.Fatalf("more than %d pages", pages)
-					}
-					p := domConnection(t, domData(t, c, q, pageVars(nil, pageSize, nil, before)), tc.path, tc.key)
-					last := i == pages-1
-					wantLen := pageSize
-					if last {
-						wantLen = len(tc.want) - i*pageSize
-					}
-					if len(p.Keys) != wantLen || p.HasPrev != !last || p.HasNext != (i > 0) || p.Total != stored {
-						t.Fatalf("page %d from the end: %d items, hasPreviousPage %v, hasNextPage %v, totalCount %d; want %d, %v, %v, %d", i, len(p.Keys), p.HasPrev, p.HasNext, p.Total, wantLen, !last, i > 0, stored)
-					}
-					got = append(append([]string(nil), p.Keys...), got...)
-					if !p.HasPrev {
-						break
-					}
-					before = p.Start
-				}
-				if d := domDiff(tc.want, got); d != "" {
-					t.Errorf("backward: %s", d)
-				}
-			})
+			}
+			t.Run("forward", func(t *testing.T) { pass(t, false) })
+			t.Run("backward", func(t *testing.T) { pass(t, true) })
 			t.Run("from an edge's cursor", func(t *testing.T) {
 				p0, ok := first[tc.name]
 				if !ok || len(p0.Cursors) < 11 {

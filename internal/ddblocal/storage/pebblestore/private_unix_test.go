@@ -5,15 +5,14 @@ package pebblestore
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
+	"github.com/hubstream/hubstream/internal/fsperm/fspermtest"
 )
 
 // TestFilesAreOwnerOnly: under the usual umask, a new store's directory
@@ -21,8 +20,7 @@ import (
 // WAL, manifest, options, tables, lock — 0600, after writes, a flush and a
 // reopen.
 func TestFilesAreOwnerOnly(t *testing.T) {
-	old := syscall.Umask(0o022)
-	t.Cleanup(func() { syscall.Umask(old) })
+	fspermtest.UsualUmask(t)
 	dir := filepath.Join(t.TempDir(), "data", "ddb")
 	ctx := context.Background()
 	for round := range 2 {
@@ -44,29 +42,7 @@ func TestFilesAreOwnerOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	files := 0
-	err := filepath.WalkDir(filepath.Dir(dir), func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		want := os.FileMode(0o600)
-		if d.IsDir() {
-			want = 0o700
-		} else {
-			files++
-		}
-		if got := info.Mode().Perm(); got != want {
-			t.Errorf("%s: mode %v, want %v", path, got, want)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := fspermtest.CheckOwnerOnly(t, filepath.Dir(dir))
 	if files < 4 {
 		t.Fatalf("only %d files were checked", files)
 	}

@@ -1,0 +1,48 @@
+package obs_test
+
+import (
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/hubstream/hubstream/internal/obs"
+)
+
+// TestListenMetrics: a default metrics address whose port is taken
+// (another server or projector on the host) moves on to another loopback
+// port; an explicit one is an error.
+func TestListenMetrics(t *testing.T) {
+	first, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	taken := first.Addr().String()
+	cases := []struct {
+		name     string
+		explicit bool
+		wantErr  bool
+	}{
+		{"default port taken", false, false},
+		{"explicit port taken", true, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ln, err := obs.ListenMetrics(taken, c.explicit)
+			if c.wantErr {
+				if err == nil {
+					ln.Close()
+					t.Fatal("listening on a taken, explicitly set address succeeded")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			if ln.Addr().String() == taken || !strings.HasPrefix(ln.Addr().String(), "127.0.0.1:") {
+				t.Errorf("second listener on %s (first on %s)", ln.Addr(), taken)
+			}
+		})
+	}
+}
