@@ -148,7 +148,9 @@ func TestDomainPaging(t *testing.T) {
 	labeled := func(states ...string) func(w *domWork) bool {
 		return func(w *domWork) bool { return issue(states...)(w) && w.labeled }
 	}
-	listed := func(keep func(*domWork) bool, byUpdate, desc bool) []string { return domWorkOrder(work, keep, byUpdate, desc) }
+	listed := func(keep func(*domWork) bool, byUpdate, desc bool) []string {
+		return domWorkOrder(work, keep, byUpdate, desc)
+	}
 	// 130 comments on issue 2, oldest first; ids sort by creation (their
 	// entropy counts up within a millisecond).
 	var comments []string
