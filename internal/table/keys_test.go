@@ -151,3 +151,51 @@ func cancelled(codes ...string) error {
 
 func first(a, _ string) string  { return a }
 func second(_, b string) string { return b }
+
+// TestWorkOrderValues: every ordering's collection of a work item ends its
+// sort key with the same order value, and a cursor's value gives back the
+// number it ends with (the merge of several states depends on both).
+func TestWorkOrderValues(t *testing.T) {
+	const at = "2026-12-07T22:00:00.000000000Z"
+	keys := IssueIndexKeys("Octo", "Hello", 42, "CLOSED", at)
+	for _, tc := range []struct {
+		name, field, state string
+	}{
+		{"all by creation", OrderCreated, ""},
+		{"closed by creation", OrderCreated, "CLOSED"},
+		{"all by update", OrderUpdated, ""},
+		{"closed by update", OrderUpdated, "CLOSED"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			index, pk, prefix := IssuesOfRepository("ISSUE", "OCTO", "hello", tc.state, tc.field)
+			var sk string
+			for _, k := range keys {
+				if k.Index == index && k.PK == pk {
+					sk = k.SK
+				}
+			}
+			want := prefix + WorkOrderValue(tc.field, 42, at)
+			if sk != want {
+				t.Fatalf("%s key %q, want %q", index, sk, want)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name  string
+		value string
+		n     int
+		ok    bool
+	}{
+		{"by creation", WorkOrderValue(OrderCreated, 7, at), 7, true},
+		{"by update", WorkOrderValue(OrderUpdated, 99999999, at), 99999999, true},
+		{"too short", "1234", 0, false},
+		{"not digits", "0000000x", 0, false},
+		{"no separator", at + "00000007", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if n, ok := WorkOrderNumber(tc.value); n != tc.n || ok != tc.ok {
+				t.Fatalf("WorkOrderNumber(%q) = %d, %v; want %d, %v", tc.value, n, ok, tc.n, tc.ok)
+			}
+		})
+	}
+}
