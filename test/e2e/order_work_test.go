@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/test/testkit"
@@ -287,4 +288,76 @@ func mapOf(t *testing.T, res *testkit.Response) map[string]any {
 		t.Fatalf("data %s: %v", res.Data, err)
 	}
 	return m
+}
+
+// TestOrderingQueryRequests counts the DynamoDB requests of one page of
+// each ordering and states filter: one Query per state of a merged
+// listing (two of three pull request states: two), one for every other
+// (one state, all states; with a label, one more that finds the label by
+// name), the same on a page
+// after or before a cursor — never a walk over items of other states.
+func TestOrderingQueryRequests(t *testing.T) {
+	srv := testkit.Start(t, testkit.Options{NoProjector: true, CountRequests: true, Configure: testkit.NoStallWindow})
+	const owner = "req-owner"
+	domExec(t, srv, owner, entities.CreateUser{Login: owner})
+	domExec(t, srv, owner, entities.CreateRepository{Owner: owner, Name: "counted", Actor: owner})
+	repo := entities.NewRepositoryID(owner, "counted")
+	bug := entities.NewCommentLocalID(time.Now(), [10]byte{0xc})
+	domExec(t, srv, owner, entities.CreateLabel{Repository: repo, ID: bug, Name: "bug", Color: "d73a4a", Actor: owner})
+	for n := 1; n <= 30; n++ {
+		if n%2 == 1 {
+			domExec(t, srv, owner, entities.OpenIssue{Actor: owner, Repository: repo, Title: fmt.Sprintf("issue %d", n), Labels: []string{bug}})
+			continue
+		}
+		domExec(t, srv, owner, entities.OpenPullRequest{Actor: owner, Repository: repo, Title: fmt.Sprintf("pr %d", n), HeadRef: fmt.Sprintf("t%d", n), BaseRef: "main"})
+		switch n % 6 {
+		case 2:
+			domExec(t, srv, owner, entities.ClosePullRequest{Actor: owner, Repository: repo, Number: n})
+		case 4:
+			domExec(t, srv, owner, entities.MergePullRequest{Actor: owner, Repository: repo, Number: n})
+		}
+	}
+	projectAll(t, srv)
+	for _, tc := range []struct {
+		name, conn string
+		queries    int
+	}{
+		{"all issues by creation", `issues(orderBy: {field: CREATED_AT, direction: DESC}`, 1},
+		{"open issues by update", `issues(states: [OPEN], orderBy: {field: UPDATED_AT, direction: DESC}`, 1},
+		// The label is found by name (one Query), then its links.
+		{"issues with a label by update", `issues(labels: ["bug"], orderBy: {field: UPDATED_AT, direction: ASC}`, 2},
+		{"all pull requests by update", `pullRequests(orderBy: {field: UPDATED_AT, direction: ASC}`, 1},
+		{"merged pull requests", `pullRequests(states: [MERGED]`, 1},
+		{"open and merged pull requests by update", `pullRequests(states: [OPEN, MERGED], orderBy: {field: UPDATED_AT, direction: DESC}`, 2},
+		{"closed and merged pull requests by creation", `pullRequests(states: [CLOSED, MERGED], orderBy: {field: CREATED_AT, direction: ASC}`, 2},
+		{"every state named", `pullRequests(states: [CLOSED, MERGED, OPEN]`, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := `query($first: Int, $after: String, $last: Int, $before: String) { repository(owner: "req-owner", name: "counted") {
+				conn: ` + tc.conn + `, first: $first, after: $after, last: $last, before: $before) { nodes { number updatedAt } pageInfo { startCursor endCursor hasNextPage hasPreviousPage } } } }`
+			var cursor string
+			for _, page := range []struct {
+				name string
+				vars func() map[string]any
+			}{
+				{"first page", func() map[string]any { return pageVars(3, nil, nil, nil) }},
+				{"after a cursor", func() map[string]any { return pageVars(3, nil, cursor, nil) }},
+				{"before a cursor", func() map[string]any { return pageVars(nil, 2, nil, cursor) }},
+			} {
+				srv.Counter.Reset()
+				nodes, _, end, _, _ := workPageOf(t, srv.GraphQL, q, page.vars(), "repository", "conn")
+				got := srv.Counter.Counts()
+				t.Logf("%s: %d nodes, %s", page.name, len(nodes), srv.Counter)
+				if len(nodes) == 0 {
+					t.Fatalf("%s: no nodes", page.name)
+				}
+				if got["Query"] != tc.queries {
+					t.Errorf("%s: %d Query, want %d", page.name, got["Query"], tc.queries)
+				}
+				if page.name == "first page" {
+					cursor = end
+				}
+			}
+		})
+	}
 }
