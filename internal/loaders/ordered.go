@@ -86,7 +86,7 @@ func (p *Pager) queryOrdered(ctx context.Context, o Ordered, a PageArgs) (rawPag
 		for _, e := range got {
 			// An item whose state changed between two parts' Queries
 			// may be read in both: it is listed once.
-			id := e.item[table.AttrPK].(*types.AttributeValueMemberS).Value + "\x00" + e.item[table.AttrSK].(*types.AttributeValueMemberS).Value
+			id := stringAttr(e.item, table.AttrPK) + "\x00" + stringAttr(e.item, table.AttrSK)
 			if !seen[id] {
 				seen[id] = true
 				all = append(all, e)
@@ -165,6 +165,14 @@ func (p *Pager) orderedPart(ctx context.Context, o Ordered, part Collection, fro
 		in.ExclusiveStartKey = res.LastEvaluatedKey
 	}
 	return out, nil
+}
+
+// stringAttr returns item's string attribute name, or "".
+func stringAttr(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
 }
 
 // queryOrderedPage is queryOrdered decoding the page as T items.
