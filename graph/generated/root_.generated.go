@@ -209,9 +209,9 @@ type ComplexityRoot struct {
 		CreatedAt    func(childComplexity int) int
 		Description  func(childComplexity int) int
 		ID           func(childComplexity int) int
-		Issues       func(childComplexity int, states []model.IssueState, first *int32, after *string, last *int32, before *string) int
+		Issues       func(childComplexity int, orderBy *model.IssueOrder, states []model.IssueState, first *int32, after *string, last *int32, before *string) int
 		Name         func(childComplexity int) int
-		PullRequests func(childComplexity int, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
+		PullRequests func(childComplexity int, orderBy *model.IssueOrder, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt    func(childComplexity int) int
 	}
 
@@ -403,13 +403,13 @@ type ComplexityRoot struct {
 		CreatedAt        func(childComplexity int) int
 		Description      func(childComplexity int) int
 		ForkCount        func(childComplexity int) int
-		Forks            func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		Forks            func(childComplexity int, orderBy *model.RepositoryOrder, first *int32, after *string, last *int32, before *string) int
 		History          func(childComplexity int, first *int32, after *string) int
 		ID               func(childComplexity int) int
 		IsFork           func(childComplexity int) int
 		IsPrivate        func(childComplexity int) int
 		Issue            func(childComplexity int, number int32) int
-		Issues           func(childComplexity int, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) int
+		Issues           func(childComplexity int, orderBy *model.IssueOrder, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) int
 		Label            func(childComplexity int, name string) int
 		Labels           func(childComplexity int, first *int32, after *string, last *int32, before *string) int
 		Name             func(childComplexity int) int
@@ -417,7 +417,7 @@ type ComplexityRoot struct {
 		Owner            func(childComplexity int) int
 		Parent           func(childComplexity int) int
 		PullRequest      func(childComplexity int, number int32) int
-		PullRequests     func(childComplexity int, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
+		PullRequests     func(childComplexity int, orderBy *model.IssueOrder, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
 		StargazerCount   func(childComplexity int) int
 		Stargazers       func(childComplexity int, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt        func(childComplexity int) int
@@ -1137,7 +1137,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Label.Issues(childComplexity, args["states"].([]model.IssueState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Label.Issues(childComplexity, args["orderBy"].(*model.IssueOrder), args["states"].([]model.IssueState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Label.name":
 		if e.ComplexityRoot.Label.Name == nil {
 			break
@@ -1154,7 +1154,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Label.PullRequests(childComplexity, args["states"].([]model.PullRequestState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Label.PullRequests(childComplexity, args["orderBy"].(*model.IssueOrder), args["states"].([]model.PullRequestState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Label.updatedAt":
 		if e.ComplexityRoot.Label.UpdatedAt == nil {
 			break
@@ -2140,7 +2140,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Forks(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Repository.Forks(childComplexity, args["orderBy"].(*model.RepositoryOrder), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Repository.history":
 		if e.ComplexityRoot.Repository.History == nil {
 			break
@@ -2191,7 +2191,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Issues(childComplexity, args["states"].([]model.IssueState), args["labels"].([]string), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Repository.Issues(childComplexity, args["orderBy"].(*model.IssueOrder), args["states"].([]model.IssueState), args["labels"].([]string), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Repository.label":
 		if e.ComplexityRoot.Repository.Label == nil {
 			break
@@ -2259,7 +2259,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.PullRequests(childComplexity, args["states"].([]model.PullRequestState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Repository.PullRequests(childComplexity, args["orderBy"].(*model.IssueOrder), args["states"].([]model.PullRequestState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Repository.stargazerCount":
 		if e.ComplexityRoot.Repository.StargazerCount == nil {
 			break
@@ -2651,6 +2651,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EditIssueInput", ec.unmarshalInputEditIssueInput),
 			graphql.NewInputUnmarshaler("EditPullRequestInput", ec.unmarshalInputEditPullRequestInput),
 			graphql.NewInputUnmarshaler("ForkRepositoryInput", ec.unmarshalInputForkRepositoryInput),
+			graphql.NewInputUnmarshaler("IssueOrder", ec.unmarshalInputIssueOrder),
 			graphql.NewInputUnmarshaler("LabelsInput", ec.unmarshalInputLabelsInput),
 			graphql.NewInputUnmarshaler("OpenIssueInput", ec.unmarshalInputOpenIssueInput),
 			graphql.NewInputUnmarshaler("OpenPullRequestInput", ec.unmarshalInputOpenPullRequestInput),
@@ -2658,6 +2659,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReactionInput", ec.unmarshalInputReactionInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
 			graphql.NewInputUnmarshaler("ReopenIssueInput", ec.unmarshalInputReopenIssueInput),
+			graphql.NewInputUnmarshaler("RepositoryOrder", ec.unmarshalInputRepositoryOrder),
 			graphql.NewInputUnmarshaler("StarOrder", ec.unmarshalInputStarOrder),
 			graphql.NewInputUnmarshaler("StarRepositoryInput", ec.unmarshalInputStarRepositoryInput),
 			graphql.NewInputUnmarshaler("UpdateLabelInput", ec.unmarshalInputUpdateLabelInput),
@@ -3902,8 +3904,10 @@ type Label implements Node {
   createdAt: Time!
   "When the label was last changed."
   updatedAt: Time!
-  "The issues with this label, newest first."
+  "The issues with this label, newest first unless orderBy says otherwise."
   issues(
+    "The order of the issues (default: CREATED_AT, DESC)."
+    orderBy: IssueOrder
     "Only issues in these states; omitted or empty: all."
     states: [IssueState!]
     "Return the first n issues after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
@@ -3915,8 +3919,10 @@ type Label implements Node {
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
   ): IssueConnection!
-  "The pull requests with this label, newest first."
+  "The pull requests with this label, newest first unless orderBy says otherwise."
   pullRequests(
+    "The order of the pull requests (default: CREATED_AT, DESC)."
+    orderBy: IssueOrder
     "Only pull requests in these states; omitted or empty: all."
     states: [PullRequestState!]
     "Return the first n pull requests after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
@@ -4186,14 +4192,16 @@ type Repository implements Node {
     number: Int!
   ): PullRequest
   """
-  The repository's issues. With exactly one state: OPEN newest (highest
-  number) first, CLOSED by number; with none or both: all by number.
+  The repository's issues, oldest first (GitHub's default) unless orderBy
+  says otherwise, in every combination of states and with a label.
   totalCount counts the issues in the states asked for.
   """
   issues(
+    "The order of the issues (default: CREATED_AT, ASC)."
+    orderBy: IssueOrder
     "Only issues in these states; omitted or empty: all."
     states: [IssueState!]
-    "Only issues with this label (a list of exactly one name, case-insensitive), newest first; omitted or empty: all issues."
+    "Only issues with this label (a list of exactly one name, case-insensitive); omitted or empty: all issues."
     labels: [String!]
     "Return the first n issues after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
@@ -4205,11 +4213,13 @@ type Repository implements Node {
     before: String
   ): IssueConnection!
   """
-  The repository's pull requests. With exactly one state: OPEN newest
-  (highest number) first, CLOSED or MERGED by number; otherwise by number.
-  totalCount counts the pull requests in the states asked for.
+  The repository's pull requests, oldest first (GitHub's default) unless
+  orderBy says otherwise, in every combination of states. totalCount
+  counts the pull requests in the states asked for.
   """
   pullRequests(
+    "The order of the pull requests (default: CREATED_AT, ASC)."
+    orderBy: IssueOrder
     "Only pull requests in these states; omitted or empty: all."
     states: [PullRequestState!]
     "Return the first n pull requests after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
@@ -4238,10 +4248,13 @@ type Repository implements Node {
     before: String
   ): StargazerConnection!
   """
-  Forks of this repository, by owner login: only forks that still exist and
-  that the viewer may see; totalCount is forkCount.
+  Forks of this repository, newest first unless orderBy says otherwise:
+  only forks that still exist and that the viewer may see; totalCount is
+  forkCount.
   """
   forks(
+    "The order of the forks (default: CREATED_AT, DESC)."
+    orderBy: RepositoryOrder
     "Return the first n forks after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
     "Continue after this cursor (an endCursor of this same field and arguments); only with first."
@@ -4548,6 +4561,36 @@ enum OrderDirection {
   ASC
   "Descending: newest first."
   DESC
+}
+
+"The field issues and pull requests are ordered by."
+enum IssueOrderField {
+  "When the issue or pull request was opened (number order: numbers are given in the order of creation)."
+  CREATED_AT
+  "When the issue or pull request was last changed (an edit, a state change, its labels); ties by number."
+  UPDATED_AT
+}
+
+"How a list of issues or pull requests is ordered."
+input IssueOrder {
+  "The field to order by."
+  field: IssueOrderField!
+  "The direction."
+  direction: OrderDirection!
+}
+
+"The field repositories are ordered by."
+enum RepositoryOrderField {
+  "When the repository was created."
+  CREATED_AT
+}
+
+"How a list of repositories is ordered."
+input RepositoryOrder {
+  "The field to order by."
+  field: RepositoryOrderField!
+  "The direction."
+  direction: OrderDirection!
 }
 
 "How a list of stars is ordered."

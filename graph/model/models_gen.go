@@ -530,6 +530,14 @@ type IssueEdge struct {
 	Node *Issue `json:"node"`
 }
 
+// How a list of issues or pull requests is ordered.
+type IssueOrder struct {
+	// The field to order by.
+	Field IssueOrderField `json:"field"`
+	// The direction.
+	Direction OrderDirection `json:"direction"`
+}
+
 // A page of labels.
 type LabelConnection struct {
 	// The labels of this page, with their cursors.
@@ -852,6 +860,14 @@ type RepositoryEdge struct {
 	Node *Repository `json:"node"`
 }
 
+// How a list of repositories is ordered.
+type RepositoryOrder struct {
+	// The field to order by.
+	Field RepositoryOrderField `json:"field"`
+	// The direction.
+	Direction OrderDirection `json:"direction"`
+}
+
 // A star added to or removed from the repository.
 type StarActivity struct {
 	// What happened.
@@ -1129,6 +1145,64 @@ func (e *ActivityAction) UnmarshalJSON(b []byte) error {
 }
 
 func (e ActivityAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The field issues and pull requests are ordered by.
+type IssueOrderField string
+
+const (
+	// When the issue or pull request was opened (number order: numbers are given in the order of creation).
+	IssueOrderFieldCreatedAt IssueOrderField = "CREATED_AT"
+	// When the issue or pull request was last changed (an edit, a state change, its labels); ties by number.
+	IssueOrderFieldUpdatedAt IssueOrderField = "UPDATED_AT"
+)
+
+var AllIssueOrderField = []IssueOrderField{
+	IssueOrderFieldCreatedAt,
+	IssueOrderFieldUpdatedAt,
+}
+
+func (e IssueOrderField) IsValid() bool {
+	switch e {
+	case IssueOrderFieldCreatedAt, IssueOrderFieldUpdatedAt:
+		return true
+	}
+	return false
+}
+
+func (e IssueOrderField) String() string {
+	return string(e)
+}
+
+func (e *IssueOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IssueOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IssueOrderField", str)
+	}
+	return nil
+}
+
+func (e IssueOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IssueOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IssueOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1503,6 +1577,61 @@ func (e *ReactionContent) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReactionContent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The field repositories are ordered by.
+type RepositoryOrderField string
+
+const (
+	// When the repository was created.
+	RepositoryOrderFieldCreatedAt RepositoryOrderField = "CREATED_AT"
+)
+
+var AllRepositoryOrderField = []RepositoryOrderField{
+	RepositoryOrderFieldCreatedAt,
+}
+
+func (e RepositoryOrderField) IsValid() bool {
+	switch e {
+	case RepositoryOrderFieldCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e RepositoryOrderField) String() string {
+	return string(e)
+}
+
+func (e *RepositoryOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RepositoryOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RepositoryOrderField", str)
+	}
+	return nil
+}
+
+func (e RepositoryOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RepositoryOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RepositoryOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -56,9 +56,10 @@ var (
 	amAuthor = map[string]string{"alice/apub": "alice", "alice/apriv": "alice", "acme/opub": "omember", "acme/opriv": "omember"}
 )
 
-// amForks are the forks of each repository, by fork owner login.
+// amForks are the forks of each repository, newest first (the set-up
+// forks in this order, oldest first: omember's, then other's).
 var amForks = map[string][]string{
-	"acme/opub":  {"omember/opub", "other/opub"},
+	"acme/opub":  {"other/opub", "omember/opub"},
 	"acme/opriv": {"omember/opriv"},
 	"alice/gone": {"other/gone"},
 }
