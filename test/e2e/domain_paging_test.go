@@ -93,7 +93,7 @@ func TestDomainPaging(t *testing.T) {
 	for n := 1; n <= issues; n++ {
 		cmd := entities.OpenIssue{Actor: users[n%10], Repository: big, Title: fmt.Sprintf("issue %d", n)}
 		if n%4 != 2 {
-			cmd.Actor, cmd.Labels = "owner", []string{bug}
+			cmd.Actor, cmd.Labels = "owner", []entities.LabelRef{{Repository: big, ID: bug}}
 		}
 		domExec(t, srv, cmd.Actor, cmd)
 		touch(n, "OPEN")

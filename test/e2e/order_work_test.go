@@ -306,7 +306,7 @@ func TestOrderingQueryRequests(t *testing.T) {
 	domExec(t, srv, owner, entities.CreateLabel{Repository: repo, ID: bug, Name: "bug", Color: "d73a4a", Actor: owner})
 	for n := 1; n <= 30; n++ {
 		if n%2 == 1 {
-			domExec(t, srv, owner, entities.OpenIssue{Actor: owner, Repository: repo, Title: fmt.Sprintf("issue %d", n), Labels: []string{bug}})
+			domExec(t, srv, owner, entities.OpenIssue{Actor: owner, Repository: repo, Title: fmt.Sprintf("issue %d", n), Labels: []entities.LabelRef{{Repository: repo, ID: bug}}})
 			continue
 		}
 		domExec(t, srv, owner, entities.OpenPullRequest{Actor: owner, Repository: repo, Title: fmt.Sprintf("pr %d", n), HeadRef: fmt.Sprintf("t%d", n), BaseRef: "main"})
