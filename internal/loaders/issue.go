@@ -53,6 +53,8 @@ type WorkOrder struct {
 // requests when orderBy is omitted: oldest first.
 var DefaultWorkOrder = WorkOrder{Field: table.OrderCreated, Ascending: true}
 
+// String returns "FIELD/ASC" or "FIELD/DESC": the ordering's part of a
+// cursor binding.
 func (o WorkOrder) String() string {
 	if o.Ascending {
 		return o.Field + "/ASC"

@@ -293,6 +293,8 @@ func workOrderCollection(base, field, state string) (index, skPrefix string) {
 	}
 }
 
+// workPK is the GSI partition listing a repository's issues (kind ISSUE)
+// or pull requests (PR) in all four orderings.
 func workPK(kind, owner, repo string) string {
 	return fmt.Sprintf("%s#%s#%s", kind, norm(owner), norm(repo))
 }
