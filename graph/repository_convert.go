@@ -409,13 +409,11 @@ func forkOrderFromArg(v any) bool {
 	return ok && fmt.Sprint(m["direction"]) == string(model.OrderDirectionAsc)
 }
 
-// Default orders: a repository's issues and pull requests oldest first
-// (GitHub's order when orderBy is omitted), a label's newest first (as
-// Label.issues has always listed them).
-var (
-	oldestWorkFirst = loaders.DefaultWorkOrder
-	newestWorkFirst = loaders.WorkOrder{Field: table.OrderCreated}
-)
+// newestWorkFirst is the order of every list of issues and pull requests
+// when orderBy is omitted: newest first, as GitHub's pages list them and as
+// stars and forks are listed here. (GitHub's GraphQL API defaults to
+// oldest first; orderBy {field: CREATED_AT, direction: ASC} gives that.)
+var newestWorkFirst = loaders.WorkOrder{Field: table.OrderCreated}
 
 // issueOrderOf is the loaders' ordering for an IssueOrder argument, def
 // when it is omitted.

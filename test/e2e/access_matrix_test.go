@@ -368,7 +368,7 @@ func amExpectRepository(repo, viewer string) *amRepositoryView {
 	return &amRepositoryView{
 		NameWithOwner: repo, IsPrivate: private, ViewerHasStarred: viewer == a, Owner: owner,
 		StargazerCount: 1, ForkCount: len(forks),
-		Issues: []int{1}, IssuesTotal: 1, PullRequests: []int{2, 3}, PullRequestsTotal: 2,
+		Issues: []int{1}, IssuesTotal: 1, PullRequests: []int{3, 2}, PullRequestsTotal: 2,
 		IssueTitle: "issue", IssueAuthor: a, IssueRepository: repo,
 		Comments: []string{"comment by " + a}, CommentsTotal: 1, IssueReactions: map[string]int{"THUMBS_UP": 1}, IssueHistory: 1,
 		PullTitle: "pr", PullRepository: repo, PullHistory: 1,

@@ -110,7 +110,7 @@ func TestLabels(t *testing.T) {
 			`"label":{"name":"bug"}`,
 			`"issue":{"labels":{"totalCount":2,"nodes":[{"name":"bug"},{"name":"docs"}]}}`,
 			`"pullRequest":{"labels":{"nodes":[{"name":"docs"}]}}`,
-			`"issues":{"totalCount":2,"nodes":[{"number":1},{"number":2}]}`,
+			`"issues":{"totalCount":2,"nodes":[{"number":2},{"number":1}]}`,
 			`"open":{"totalCount":0,"nodes":[]}`)
 		if strings.Contains(got, "classified") {
 			t.Fatalf("another repository's label leaked: %s", got)
@@ -144,7 +144,7 @@ func TestLabels(t *testing.T) {
 			issue(number: 1) { labels(first: 10) { nodes { name } } }
 			old: issues(labels: ["bug"], first: 10) { totalCount }
 			new: issues(labels: ["defect"], first: 10) { nodes { number } } } }`, nil,
-			`"issue":{"labels":{"nodes":[{"name":"defect"},{"name":"docs"}]}}`, `"old":{"totalCount":0}`, `"new":{"nodes":[{"number":1},{"number":2}]}`)
+			`"issue":{"labels":{"nodes":[{"name":"defect"},{"name":"docs"}]}}`, `"old":{"totalCount":0}`, `"new":{"nodes":[{"number":2},{"number":1}]}`)
 	})
 
 	t.Run("remove, then delete removes everywhere", func(t *testing.T) {
