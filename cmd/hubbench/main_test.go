@@ -25,7 +25,7 @@ func TestCommandLines(t *testing.T) {
 		stderr   string
 		checkDoc bool
 	}{
-		{"--help", []string{"--help"}, 0, []string{"usage: hubbench", "-clients", "-duration", "-rounds", "-queries", "-cpuprofile"}, "", true},
+		{"--help", []string{"--help"}, 0, []string{"usage: hubbench", "-clients", "-duration", "-rounds", "-queries", "-cpuprofile", "-memprofile"}, "", true},
 		{"an unknown flag", []string{"--port", "80"}, 2, nil, "flag provided but not defined: -port", false},
 		{"an argument", []string{"now"}, 2, nil, `unexpected argument "now"`, false},
 		{"no clients", []string{"--clients", "0"}, 2, nil, "must be positive", false},
