@@ -133,6 +133,11 @@ type Page[T any] struct {
 // others.
 func decodePage[T readmodel.Entity](raw rawPage) Page[T] {
 	p := Page[T]{HasNext: raw.HasNext, HasPrev: raw.HasPrev}
+	if len(raw.Items) > 0 {
+		// Sized once: growing them by append copied the (large) items
+		// log2(n) times, the largest allocation of a page's decoding.
+		p.Items, p.Cursors = make([]T, 0, len(raw.Items)), make([]string, 0, len(raw.Items))
+	}
 	for i, it := range raw.Items {
 		if v, ok := readmodel.Decode[T](it); ok {
 			p.Items = append(p.Items, v)
