@@ -121,7 +121,7 @@ func maxScan(n int) int { return 10 * (n + 1) }
 // whose items were all dropped while HasNext is true. Both are "" for an
 // empty page, unless the walk stopped at its scan bound (maxScan): then
 // the far end is the last item examined, and HasNext (HasPrev walking
-// backwards) is true.
+// backwards) is true. Under WithCursors(ctx, false) every cursor is "".
 type Page[T any] struct {
 	Items                  []T
 	Cursors                []string
