@@ -32,6 +32,8 @@ const (
 	kindTimePtr                  // the same into a *time.Time
 )
 
+// plannedField is one attribute of a plan: the field it decodes into (an
+// index path through embedded structs) and how.
 type plannedField struct {
 	name  string
 	index []int
@@ -52,6 +54,7 @@ var (
 	unmarshalerType = reflect.TypeFor[attributevalue.Unmarshaler]()
 )
 
+// planOf returns t's plan, made on first use.
 func planOf(t reflect.Type) *decodePlan {
 	if p, ok := planCache.Load(t); ok {
 		return p.(*decodePlan)
