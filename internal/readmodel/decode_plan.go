@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -46,6 +47,10 @@ type decodePlan struct {
 	ok     bool
 	fields []plannedField
 	byName map[string]int
+	// folded holds the names in ASCII lower case when they are all ASCII
+	// (nil otherwise): an ASCII attribute name matches a field regardless
+	// of case exactly when its lower case is one of them.
+	folded map[string]struct{}
 }
 
 var (
@@ -62,6 +67,16 @@ func planOf(t reflect.Type) *decodePlan {
 	p := &decodePlan{ok: t.Kind() == reflect.Struct, byName: map[string]int{}}
 	if p.ok {
 		p.ok = p.collect(t, nil)
+	}
+	if p.ok {
+		p.folded = map[string]struct{}{}
+		for _, f := range p.fields {
+			if !isASCII(f.name) {
+				p.folded = nil
+				break
+			}
+			p.folded[strings.ToLower(f.name)] = struct{}{}
+		}
 	}
 	planCache.Store(t, p)
 	return p
@@ -134,10 +149,8 @@ func decodePlanned(it Item, v reflect.Value) bool {
 		if !found {
 			// UnmarshalMap matches a field's name regardless of case
 			// when no name matches exactly.
-			for _, f := range p.fields {
-				if strings.EqualFold(f.name, name) {
-					return false
-				}
+			if p.foldMatch(name) {
+				return false
 			}
 			continue
 		}
@@ -156,7 +169,8 @@ func decodePlanned(it Item, v reflect.Value) bool {
 					return false
 				}
 				if f.kind == kindTime {
-					fv.Set(reflect.ValueOf(t))
+					// Through the pointer: Set would box t first.
+					*fv.Addr().Interface().(*time.Time) = t
 				} else {
 					fv.Set(reflect.ValueOf(&t))
 				}
@@ -178,6 +192,50 @@ func decodePlanned(it Item, v reflect.Value) bool {
 			}
 			fv.SetBool(a.Value)
 		default:
+			return false
+		}
+	}
+	return true
+}
+
+// foldMatch reports whether name matches one of p's names regardless of
+// case, as strings.EqualFold does. An ASCII name against ASCII names is
+// one lookup of its lower case (the Unicode folds that reach ASCII letters
+// start from other letters, such as the Kelvin sign); anything else is
+// compared with each name. Items carry a few attributes no field has
+// (keys, index keys), and comparing each with every name was most of a
+// decode.
+func (p *decodePlan) foldMatch(name string) bool {
+	var buf [64]byte
+	if p.folded != nil && len(name) <= len(buf) {
+		ascii := true
+		for i := range len(name) {
+			c := name[i]
+			if c >= utf8.RuneSelf {
+				ascii = false
+				break
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		if ascii {
+			_, ok := p.folded[string(buf[:len(name)])]
+			return ok
+		}
+	}
+	for _, f := range p.fields {
+		if strings.EqualFold(f.name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}

@@ -91,3 +91,32 @@ func TestDecodeCountersAgreesWithUnmarshalMap(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDecodeIssue compares Decode with the SDK's UnmarshalMap on an
+// issue item as the projection writes it.
+func BenchmarkDecodeIssue(b *testing.B) {
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	n := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
+	it := readmodel.Item{
+		"PK": s("ISSUE#octo/hello/7"), "SK": s("ISSUE#octo/hello/7"), "GSI1PK": s("REPO#octo/hello"), "GSI1SK": s("ISSUE#0000000007"),
+		"GSI4PK": s("REPO#octo/hello#ISSUE#OPEN"), "GSI4SK": s("2024-05-01T09:00:00.000000120Z"),
+		table.AttrType: s(table.TypeIssue), "_v": n("3"), "repoOwner": s("octo"), "repoName": s("hello"), "number": n("7"),
+		"title": s("a title"), "author": s("alice"), "state": s("OPEN"),
+		"createdAt": s("2024-05-01T09:00:00.000000120Z"), "updatedAt": s("2024-05-01T10:00:00.000000000Z"), "commentCount": n("5"),
+	}
+	b.Run("Decode", func(b *testing.B) {
+		for b.Loop() {
+			if _, ok := readmodel.Decode[readmodel.Issue](it); !ok {
+				b.Fatal("not decoded")
+			}
+		}
+	})
+	b.Run("UnmarshalMap", func(b *testing.B) {
+		for b.Loop() {
+			var v readmodel.Issue
+			if err := attributevalue.UnmarshalMap(it, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
