@@ -40,6 +40,7 @@ func TestDecodeAgreesWithUnmarshalMap(t *testing.T) {
 			it["closedAt"] = &types.AttributeValueMemberNULL{Value: true}
 		}), true},
 		{"name differing in case", issue(func(it readmodel.Item) { delete(it, "title"); it["TITLE"] = s("upper") }), true},
+		{"name folding to ASCII from another letter", issue(func(it readmodel.Item) { delete(it, "state"); it["\u017ftate"] = s("OPEN") }), true},
 		{"time as epoch seconds", issue(func(it readmodel.Item) { it["createdAt"] = n("1714554000") }), true},
 		{"number as a string", issue(func(it readmodel.Item) { it["number"] = s("7") }), false},
 		{"fraction in an integer", issue(func(it readmodel.Item) { it["number"] = n("1.5") }), false},
