@@ -192,7 +192,8 @@ type stargazerEdge struct {
 // stargazerCount selected next to it shows its totalCount (consistent.go).
 func stargazersConnection(ctx context.Context, obj *model.Repository, order loaders.StarOrder, args loaders.PageArgs) (*model.StargazerConnection, error) {
 	return memoized(ctx, fmt.Sprintf("stargazers|%s|%v|%s", obj.ID, order, argsKey(args)), func() (*model.StargazerConnection, error) {
-		return readStargazers(ctx, obj, order, args)
+		// Shared by fields whatever they select: always with cursors.
+		return readStargazers(loaders.WithCursors(ctx, true), obj, order, args)
 	})
 }
 
@@ -317,7 +318,8 @@ func forksTotal(ctx context.Context, obj *model.Repository, forks connection[*mo
 // agrees with it.
 func forksPage(ctx context.Context, obj *model.Repository, ascending bool, args loaders.PageArgs) (connection[*model.Repository], error) {
 	return memoized(ctx, fmt.Sprintf("forks|%s|%v|%s", obj.ID, ascending, argsKey(args)), func() (connection[*model.Repository], error) {
-		return readForks(ctx, obj, ascending, args)
+		// Shared by fields whatever they select: always with cursors.
+		return readForks(loaders.WithCursors(ctx, true), obj, ascending, args)
 	})
 }
 

@@ -11,7 +11,7 @@ import (
 // wrong.
 func TestCommandLines(t *testing.T) {
 	clitest.Check(t, run, []clitest.Case{
-		{Name: "--help", Args: []string{"--help"}, Stdout: []string{"usage: hubbench", "-clients", "-duration", "-rounds", "-queries", "-cpuprofile"}, CheckDoc: true},
+		{Name: "--help", Args: []string{"--help"}, Stdout: []string{"usage: hubbench", "-clients", "-duration", "-rounds", "-queries", "-cpuprofile", "-memprofile"}, CheckDoc: true},
 		{Name: "an unknown flag", Args: []string{"--port", "80"}, Code: 2, Stderr: "flag provided but not defined: -port"},
 		{Name: "an argument", Args: []string{"now"}, Code: 2, Stderr: `unexpected argument "now"`},
 		{Name: "no clients", Args: []string{"--clients", "0"}, Code: 2, Stderr: "must be positive"},

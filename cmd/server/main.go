@@ -73,6 +73,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			args = []string{"--help"}
 		}
 	}
+	app.TuneGC()
 	return serve(ctx, args, stdout, stderr)
 }
 

@@ -224,7 +224,7 @@ func (l *Loaders) HasStarred(ctx context.Context, login, owner, name string, lif
 	}
 	pk, prefix := table.StarsOfUser(login, owner, name)
 	one := int32(1)
-	page, err := l.Pager.query(ctx, Collection{
+	page, err := l.Pager.query(WithCursors(ctx, false), Collection{
 		PK: pk, SKPrefix: prefix, Ascending: true, Binding: "Repository.viewerHasStarred",
 		Keep: keep(func(s readmodel.Star) bool { return s.RepositoryLife == life }),
 	}, PageArgs{First: &one})
