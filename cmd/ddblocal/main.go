@@ -15,6 +15,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -47,14 +48,16 @@ var ddblocalCommand = cli.Command{
 // run executes one command line and returns the exit status: 0 success
 // (and --help), 1 failure, 2 a wrong command line.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return cli.Run(ctx, "ddblocal", dispatch, args, stdout, stderr)
-}
-
-func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var err error
 	if len(args) > 0 && args[0] == "healthcheck" {
-		return healthcheck.Run(ctx, "ddblocal", args[1:], stdout)
+		err = healthcheck.Run(ctx, "ddblocal", args[1:], stdout)
+	} else {
+		err = serve(ctx, args, stdout, stderr)
 	}
-	return serve(ctx, args, stdout, stderr)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stderr, "ddblocal:", err)
+	}
+	return cli.ExitCode(err)
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {

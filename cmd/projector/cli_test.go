@@ -21,24 +21,24 @@ import (
 // docs/operations.md); wrong command lines exit 2 with the reason.
 func TestCommandLines(t *testing.T) {
 	cc := table.ClientConfig{Endpoint: "http://127.0.0.1:1", StaticCredentials: true}
-	clitest.Check(t, func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-		return run(ctx, args, stdout, stderr, cc)
-	}, []clitest.Case{
-		{Name: "--help", Args: []string{"--help"}, Stdout: []string{"usage: projector <command>", "run", "rebuild", "verify", "status", "dlq list", "dlq retry", "environment:", "DYNAMODB_ENDPOINT", "HUBSTREAM_TABLE"}, CheckDoc: true},
-		{Name: "help", Args: []string{"help"}, Stdout: []string{"usage: projector"}, CheckDoc: true},
-		{Name: "run --help", Args: []string{"run", "--help"}, Stdout: []string{"usage: projector run", "-lease-timeout", "-log-level", "AWS_ENDPOINT_URL_DYNAMODB"}, CheckDoc: true},
-		{Name: "rebuild --help", Args: []string{"rebuild", "--help"}, Stdout: []string{"usage: projector rebuild", "-data-dir", "-via-memory"}, CheckDoc: true},
-		{Name: "verify --help", Args: []string{"verify", "-h"}, Stdout: []string{"usage: projector verify", "-repair", "-data-dir"}, CheckDoc: true},
-		{Name: "status --help", Args: []string{"status", "--help"}, Stdout: []string{"usage: projector status", "-json", "-data-dir"}, CheckDoc: true},
-		{Name: "dlq --help", Args: []string{"dlq", "--help"}, Stdout: []string{"usage: projector dlq", "list", "retry"}, CheckDoc: true},
-		{Name: "dlq list --help", Args: []string{"dlq", "list", "--help"}, Stdout: []string{"usage: projector dlq list", "-payload"}, CheckDoc: true},
-		{Name: "dlq retry --help", Args: []string{"dlq", "retry", "--help"}, Stdout: []string{"usage: projector dlq retry", "-aggregate"}, CheckDoc: true},
+	clitest.Run(t, []clitest.Case{
+		{Name: "--help", Args: []string{"--help"}, Stdout: []string{"usage: projector <command>", "run", "rebuild", "verify", "status", "dlq list", "dlq retry", "environment:", "DYNAMODB_ENDPOINT", "HUBSTREAM_TABLE"}},
+		{Name: "help", Args: []string{"help"}, Stdout: []string{"usage: projector"}},
+		{Name: "run --help", Args: []string{"run", "--help"}, Stdout: []string{"usage: projector run", "-lease-timeout", "-log-level", "AWS_ENDPOINT_URL_DYNAMODB"}},
+		{Name: "rebuild --help", Args: []string{"rebuild", "--help"}, Stdout: []string{"usage: projector rebuild", "-data-dir", "-via-memory"}},
+		{Name: "verify --help", Args: []string{"verify", "-h"}, Stdout: []string{"usage: projector verify", "-repair", "-data-dir"}},
+		{Name: "status --help", Args: []string{"status", "--help"}, Stdout: []string{"usage: projector status", "-json", "-data-dir"}},
+		{Name: "dlq --help", Args: []string{"dlq", "--help"}, Stdout: []string{"usage: projector dlq", "list", "retry"}},
+		{Name: "dlq list --help", Args: []string{"dlq", "list", "--help"}, Stdout: []string{"usage: projector dlq list", "-payload"}},
+		{Name: "dlq retry --help", Args: []string{"dlq", "retry", "--help"}, Stdout: []string{"usage: projector dlq retry", "-aggregate"}},
 		{Name: "no command", Code: 2},
 		{Name: "an unknown command", Args: []string{"replay"}, Code: 2, Stderr: `unknown command "replay"`},
 		{Name: "an argument after a command", Args: []string{"status", "now"}, Code: 2, Stderr: `unexpected argument "now"`},
 		{Name: "an unknown flag", Args: []string{"verify", "--fix"}, Code: 2, Stderr: "flag provided but not defined: -fix"},
 		{Name: "an unknown dlq command", Args: []string{"dlq", "purge"}, Code: 2, Stderr: "projector dlq list|retry"},
 		{Name: "--data-dir with an endpoint", Args: []string{"status", "--data-dir", "/nonexistent"}, Code: 2, Stderr: "exclude each other"},
+	}, func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		return run(ctx, args, stdout, stderr, cc)
 	})
 }
 

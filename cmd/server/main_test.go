@@ -16,12 +16,12 @@ import (
 // environment variables (each documented in docs/operations.md); a wrong
 // command line exits 2 and says what was wrong.
 func TestCommandLines(t *testing.T) {
-	clitest.Check(t, run, []clitest.Case{
-		{Name: "--help", Args: []string{"--help"}, Stdout: []string{"usage: server", "token", "healthcheck", "environment:", "DYNAMODB_ENDPOINT", "AWS_ENDPOINT_URL_DYNAMODB", "AUTH_JWT_SECRET", "-shutdown-delay", "-log-level"}, CheckDoc: true},
-		{Name: "-h", Args: []string{"-h"}, Stdout: []string{"usage: server"}, CheckDoc: true},
-		{Name: "help", Args: []string{"help"}, Stdout: []string{"usage: server"}, CheckDoc: true},
-		{Name: "token --help", Args: []string{"token", "--help"}, Stdout: []string{"usage: server token <login>", "-ttl", "-data-dir", "AUTH_JWT_SECRET"}, CheckDoc: true},
-		{Name: "healthcheck --help", Args: []string{"healthcheck", "--help"}, Stdout: []string{"usage: server healthcheck", "-url"}, CheckDoc: true},
+	clitest.Run(t, []clitest.Case{
+		{Name: "--help", Args: []string{"--help"}, Stdout: []string{"usage: server", "token", "healthcheck", "environment:", "DYNAMODB_ENDPOINT", "AWS_ENDPOINT_URL_DYNAMODB", "AUTH_JWT_SECRET", "-shutdown-delay", "-log-level"}},
+		{Name: "-h", Args: []string{"-h"}, Stdout: []string{"usage: server"}},
+		{Name: "help", Args: []string{"help"}, Stdout: []string{"usage: server"}},
+		{Name: "token --help", Args: []string{"token", "--help"}, Stdout: []string{"usage: server token <login>", "-ttl", "-data-dir", "AUTH_JWT_SECRET"}},
+		{Name: "healthcheck --help", Args: []string{"healthcheck", "--help"}, Stdout: []string{"usage: server healthcheck", "-url"}},
 		{Name: "an unknown argument", Args: []string{"serve"}, Code: 2, Stderr: `unexpected argument "serve"`},
 		{Name: "an unknown flag", Args: []string{"--port", "80"}, Code: 2, Stderr: "flag provided but not defined: -port"},
 		{Name: "a bad value", Args: []string{"--shutdown-timeout", "soon"}, Code: 2, Stderr: "invalid value"},
@@ -29,7 +29,7 @@ func TestCommandLines(t *testing.T) {
 		{Name: "token without a login", Args: []string{"token"}, Code: 2, Stderr: "want a login"},
 		{Name: "token with two logins", Args: []string{"token", "a", "b"}, Code: 2, Stderr: `unexpected argument "b"`},
 		{Name: "healthcheck with an argument", Args: []string{"healthcheck", "--url", "http://127.0.0.1:1", "x"}, Code: 2, Stderr: `unexpected argument "x"`},
-	})
+	}, run)
 }
 
 // TestTokenSaysWhereItIsValid: `server token` warns when it creates a new

@@ -7,15 +7,11 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 )
 
 // Env describes an environment variable a binary reads.
@@ -146,25 +142,4 @@ func ExitCode(err error) int {
 		return ExitUsage
 	}
 	return 1
-}
-
-// Main runs a binary's entry point: run gets a context cancelled on
-// SIGINT or SIGTERM and the process's arguments and streams, and its
-// status is the process's exit status.
-func Main(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
-
-// Run executes one command line with cmd and returns the exit status
-// (ExitCode): an error other than help is printed to stderr after the
-// binary's name, as "name: error".
-func Run(ctx context.Context, name string, cmd func(ctx context.Context, args []string, stdout, stderr io.Writer) error, args []string, stdout, stderr io.Writer) int {
-	err := cmd(ctx, args, stdout, stderr)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-	}
-	return ExitCode(err)
 }

@@ -10,7 +10,7 @@ import (
 
 // TestListenMetrics: a default metrics address whose port is taken
 // (another server or projector on the host) moves on to another loopback
-// port; an explicit one is an error.
+// port; an explicit one is an error, as is an address without a port.
 func TestListenMetrics(t *testing.T) {
 	first, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -20,19 +20,21 @@ func TestListenMetrics(t *testing.T) {
 	taken := first.Addr().String()
 	cases := []struct {
 		name     string
+		addr     string
 		explicit bool
 		wantErr  bool
 	}{
-		{"default port taken", false, false},
-		{"explicit port taken", true, true},
+		{"default port taken", taken, false, false},
+		{"explicit port taken", taken, true, true},
+		{"default address without a port", "127.0.0.1", false, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ln, err := obs.ListenMetrics(taken, c.explicit)
+			ln, err := obs.ListenMetrics(c.addr, c.explicit)
 			if c.wantErr {
 				if err == nil {
 					ln.Close()
-					t.Fatal("listening on a taken, explicitly set address succeeded")
+					t.Fatalf("listening on %s succeeded", c.addr)
 				}
 				return
 			}

@@ -869,34 +869,30 @@ func (w *domWorld) forkRepository() *domStep {
 	return w.created("forkRepository", actor, cmd, key, src)
 }
 
-func (w *domWorld) star() *domStep {
-	actor := w.randomUser()
-	r := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) })
-	if r == nil {
-		return nil
-	}
-	k := [2]string{actor, r.key}
-	n := 1
-	if w.stars[k] {
-		n = 0
-	}
-	return &domStep{kind: "star", actor: w.login(actor), cmd: entities.StarRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}, wantEvents: n, apply: func(events.Result) { w.stars[k] = true }}
-}
+func (w *domWorld) star() *domStep { return w.setStar(true) }
 
-func (w *domWorld) unstar() *domStep {
+func (w *domWorld) unstar() *domStep { return w.setStar(false) }
+
+// setStar is a step that stars (on) or unstars a repository the actor can
+// see — to unstar, mostly one the actor starred: one event when it changes
+// whether the actor starred it, none when it does not.
+func (w *domWorld) setStar(on bool) *domStep {
 	actor := w.randomUser()
 	r := w.randomLive(func(r *domRepository) bool {
-		return w.canSee(actor, r) && (w.stars[[2]string{actor, r.key}] || w.chance(0.1))
+		return w.canSee(actor, r) && (on || w.stars[[2]string{actor, r.key}] || w.chance(0.1))
 	})
 	if r == nil {
 		return nil
 	}
 	k := [2]string{actor, r.key}
-	n := 0
-	if w.stars[k] {
-		n = 1
+	step := &domStep{kind: "unstar", actor: w.login(actor), cmd: entities.UnstarRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}, apply: func(events.Result) { delete(w.stars, k) }}
+	if on {
+		step = &domStep{kind: "star", actor: w.login(actor), cmd: entities.StarRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}, apply: func(events.Result) { w.stars[k] = true }}
 	}
-	return &domStep{kind: "unstar", actor: w.login(actor), cmd: entities.UnstarRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}, wantEvents: n, apply: func(events.Result) { delete(w.stars, k) }}
+	if w.stars[k] != on {
+		step.wantEvents = 1
+	}
+	return step
 }
 
 // Issues and pull requests.
