@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
+	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 )
 
@@ -152,6 +153,19 @@ func (s *stream) shardByID(id string) *liveShard {
 		}
 	}
 	return nil
+}
+
+// shardCopy returns a copy of the shard named id, read under the stream's
+// lock so that the caller sees one consistent state of it, or
+// ResourceNotFound.
+func (s *stream) shardCopy(id string) (liveShard, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sh := s.shardByID(id)
+	if sh == nil {
+		return liveShard{}, ddberr.New(ddberr.ResourceNotFound, "Requested resource not found: Shard does not exist")
+	}
+	return *sh, nil
 }
 
 // streamState is the engine's stream registry.

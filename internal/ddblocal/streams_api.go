@@ -259,15 +259,9 @@ func (e *Engine) getShardIterator(ctx context.Context, body []byte) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	sh := s.shardByID(in.ShardId)
-	var shard liveShard
-	if sh != nil {
-		shard = *sh
-	}
-	s.mu.RUnlock()
-	if sh == nil {
-		return nil, ddberr.New(ddberr.ResourceNotFound, "Requested resource not found: Shard does not exist")
+	shard, err := s.shardCopy(in.ShardId)
+	if err != nil {
+		return nil, err
 	}
 	var pos uint64
 	needSeq := in.ShardIteratorType == "AT_SEQUENCE_NUMBER" || in.ShardIteratorType == "AFTER_SEQUENCE_NUMBER"
@@ -306,7 +300,7 @@ func (e *Engine) getShardIterator(ctx context.Context, body []byte) (any, error)
 	}
 	return struct {
 		ShardIterator string `json:"ShardIterator"`
-	}{e.encodeIterator(shardIterator{arn: s.arn, shardID: sh.ID, pos: pos, issued: e.now()})}, nil
+	}{e.encodeIterator(shardIterator{arn: s.arn, shardID: shard.ID, pos: pos, issued: e.now()})}, nil
 }
 
 type getRecordsInput struct {
@@ -347,15 +341,9 @@ func (e *Engine) getRecords(ctx context.Context, body []byte) (any, error) {
 	// Read the shard's state before the snapshot: every record up to a
 	// closed shard's End was applied before it closed, so the snapshot
 	// holds all of them.
-	s.mu.RLock()
-	sh := s.shardByID(it.shardID)
-	var shard liveShard
-	if sh != nil {
-		shard = *sh
-	}
-	s.mu.RUnlock()
-	if sh == nil {
-		return nil, ddberr.New(ddberr.ResourceNotFound, "Requested resource not found: Shard does not exist")
+	shard, err := s.shardCopy(it.shardID)
+	if err != nil {
+		return nil, err
 	}
 	if it.pos < shard.trimmed {
 		return nil, ddberr.New(ddberr.TrimmedDataAccess, "The operation attempted to read past the oldest stream record in a shard.")

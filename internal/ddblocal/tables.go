@@ -256,13 +256,11 @@ func (e *Engine) buildTableMeta(in *createTableInput) (*tableMeta, error) {
 		return nil, invalidParam("Number of LocalSecondaryIndexes exceeds per-table limit of %d", maxLSIs)
 	}
 	names := map[string]bool{}
-	for i := range in.GlobalSecondaryIndexes {
-		ix, err := buildIndex(&in.GlobalSecondaryIndexes[i], defs, true, billing)
-		if err != nil {
-			return nil, err
-		}
+	// add numbers an index and records its name and key attributes, the
+	// same for global and local indexes.
+	add := func(ix *index) error {
 		if names[ix.Name] {
-			return nil, invalidParam("Duplicate index name: %s", ix.Name)
+			return invalidParam("Duplicate index name: %s", ix.Name)
 		}
 		names[ix.Name] = true
 		ix.ID = m.NextIndexID
@@ -270,6 +268,16 @@ func (e *Engine) buildTableMeta(in *createTableInput) (*tableMeta, error) {
 		m.Indexes = append(m.Indexes, ix)
 		for _, n := range ix.Key.names() {
 			used[n] = true
+		}
+		return nil
+	}
+	for i := range in.GlobalSecondaryIndexes {
+		ix, err := buildIndex(&in.GlobalSecondaryIndexes[i], defs, true, billing)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(ix); err != nil {
+			return nil, err
 		}
 	}
 	for i := range in.LocalSecondaryIndexes {
@@ -286,23 +294,11 @@ func (e *Engine) buildTableMeta(in *createTableInput) (*tableMeta, error) {
 		if !ix.Key.hasRange() {
 			return nil, invalidParam("Index KeySchema must have a range key for LocalSecondaryIndex: %s", ix.Name)
 		}
-		if names[ix.Name] {
-			return nil, invalidParam("Duplicate index name: %s", ix.Name)
-		}
-		names[ix.Name] = true
-		ix.ID = m.NextIndexID
-		m.NextIndexID++
-		m.Indexes = append(m.Indexes, ix)
-		for _, n := range ix.Key.names() {
-			used[n] = true
+		if err := add(ix); err != nil {
+			return nil, err
 		}
 	}
 	if len(used) != len(defs) {
-		var usedNames []string
-		for n := range used {
-			usedNames = append(usedNames, n)
-		}
-		sort.Strings(usedNames)
 		return nil, invalidParam("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
 	}
 	for n, t := range defs {

@@ -52,14 +52,21 @@ func AppendValueBinary(dst []byte, v Value) []byte {
 	return appendValueBinary(dst, v)
 }
 
+// sortedNames appends the names of m to buf in byte order. Callers pass a
+// stack array's empty slice: items rarely have more than a handful of
+// attributes, and the array keeps the name list off the heap for them.
+func sortedNames(m map[string]Value, buf []string) []string {
+	for name := range m {
+		buf = append(buf, name)
+	}
+	slices.Sort(buf)
+	return buf
+}
+
 func appendMembersBinary(dst []byte, m map[string]Value) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(m)))
 	var small [16]string
-	names := small[:0]
-	for name := range m {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	names := sortedNames(m, small[:0])
 	for _, name := range names {
 		dst = appendBytes(dst, name)
 		dst = appendValueBinary(dst, m[name])

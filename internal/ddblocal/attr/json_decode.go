@@ -34,14 +34,8 @@ var strictBase64 = base64.StdEncoding.Strict()
 func DecodeItemJSON(data []byte) (Item, error) {
 	d := newJSONDecoder(data)
 	it, err := d.item()
-	if err == nil {
-		err = d.end()
-	}
-	if err != nil {
+	if err := d.finish(err); err != nil {
 		return nil, err
-	}
-	if d.verr != nil {
-		return nil, d.verr
 	}
 	return it, nil
 }
@@ -52,14 +46,8 @@ func DecodeItemJSON(data []byte) (Item, error) {
 func DecodeValueJSON(data []byte) (Value, error) {
 	d := newJSONDecoder(data)
 	v, err := d.attrValue(0)
-	if err == nil {
-		err = d.end()
-	}
-	if err != nil {
+	if err := d.finish(err); err != nil {
 		return Value{}, err
-	}
-	if d.verr != nil {
-		return Value{}, d.verr
 	}
 	return v, nil
 }
@@ -100,6 +88,19 @@ type jsonDecoder struct {
 
 func newJSONDecoder(data []byte) jsonDecoder {
 	return jsonDecoder{data: data, src: string(data)}
+}
+
+// finish ends the decoding of a whole input after its top-level read
+// returned err: a serialization error (err, or anything but white space
+// left) takes precedence over the first validation error.
+func (d *jsonDecoder) finish(err error) error {
+	if err == nil {
+		err = d.end()
+	}
+	if err == nil && d.verr != nil {
+		return d.verr
+	}
+	return err
 }
 
 // The Java-flavoured targets of DynamoDB's type-mismatch messages.
@@ -321,7 +322,7 @@ func (d *jsonDecoder) attrValue(level int) (Value, error) {
 		}
 		var t Type
 		if flags == 0 {
-			t = typeFromBytes(raw)
+			t = typeFromName(raw)
 		} else {
 			t = typeFromName(unquote(raw, flags))
 		}
@@ -454,6 +455,45 @@ func (d *jsonDecoder) listValue(level int) ([]Value, error) {
 
 // stringSet reads the members of an SS or NS; NS members are canonicalised.
 func (d *jsonDecoder) stringSet(t Type) ([]string, error) {
+	nullMsg := msgNullInSS
+	if t == TypeNS {
+		nullMsg = msgNullInNS
+	}
+	// Collect into a stack buffer and copy out once: sets are usually small
+	// and this saves the allocations of growing a slice.
+	var buf [8]string
+	ss, err := readSet(d, t, buf[:0], nullMsg, func() (string, error) {
+		s, err := d.stringValue()
+		if err == nil && t == TypeNS {
+			s = d.number(s)
+		}
+		return s, err
+	})
+	if err != nil || ss == nil {
+		return nil, err
+	}
+	if d.verr == nil && hasDuplicateStrings(ss) {
+		d.invalid(errDuplicates(t, ss))
+	}
+	return slices.Clone(ss), nil
+}
+
+func (d *jsonDecoder) binarySet() ([][]byte, error) {
+	bs, err := readSet(d, TypeBS, nil, msgNullInBS, d.blobValue)
+	if err != nil {
+		return nil, err
+	}
+	if d.verr == nil && hasDuplicateBytes(bs) {
+		d.invalid(errDuplicates(TypeBS, base64Members(bs)))
+	}
+	return bs, nil
+}
+
+// readSet reads the JSON array of a set of type t, appending each member
+// that member reads to dst. An empty set and null members are recorded as
+// validation errors (nullMsg for a null); the result is nil for an empty
+// set.
+func readSet[T any](d *jsonDecoder, t Type, dst []T, nullMsg string, member func() (T, error)) ([]T, error) {
 	if d.peek() != '[' {
 		return nil, d.mismatch(targetList)
 	}
@@ -466,83 +506,27 @@ func (d *jsonDecoder) stringSet(t Type) ([]string, error) {
 		d.invalid(errEmptySet(t))
 		return nil, nil
 	}
-	// Collect into a stack buffer and copy out once: sets are usually small
-	// and this saves the allocations of growing a slice.
-	var buf [8]string
-	ss := buf[:0]
 	for {
 		if d.peek() == 'n' {
 			if err := d.literal("null"); err != nil {
 				return nil, err
 			}
-			if t == TypeNS {
-				d.invalid(ddberr.Validationf(msgNullInNS))
-			} else {
-				d.invalid(ddberr.Validationf(msgNullInSS))
-			}
+			d.invalid(ddberr.Validationf("%s", nullMsg))
 		} else {
-			s, err := d.stringValue()
+			v, err := member()
 			if err != nil {
 				return nil, err
 			}
-			if t == TypeNS {
-				s = d.number(s)
-			}
-			ss = append(ss, s)
+			dst = append(dst, v)
 		}
 		more, err := d.afterMember(']')
 		if err != nil {
 			return nil, err
 		}
 		if !more {
-			break
+			return dst, nil
 		}
 	}
-	if d.verr == nil && hasDuplicateStrings(ss) {
-		d.invalid(errDuplicates(t, ss))
-	}
-	return slices.Clone(ss), nil
-}
-
-func (d *jsonDecoder) binarySet() ([][]byte, error) {
-	if d.peek() != '[' {
-		return nil, d.mismatch(targetList)
-	}
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
-	var bs [][]byte
-	if d.peek() == ']' {
-		d.pos++
-		d.depth--
-		d.invalid(errEmptySet(TypeBS))
-		return bs, nil
-	}
-	for {
-		if d.peek() == 'n' {
-			if err := d.literal("null"); err != nil {
-				return nil, err
-			}
-			d.invalid(ddberr.Validationf(msgNullInBS))
-		} else {
-			b, err := d.blobValue()
-			if err != nil {
-				return nil, err
-			}
-			bs = append(bs, b)
-		}
-		more, err := d.afterMember(']')
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
-	}
-	if d.verr == nil && hasDuplicateBytes(bs) {
-		d.invalid(errDuplicates(TypeBS, base64Members(bs)))
-	}
-	return bs, nil
 }
 
 func (d *jsonDecoder) stringValue() (string, error) {
@@ -771,32 +755,6 @@ func u4(b []byte) (rune, bool) {
 	return hexVal(b[0])<<12 | hexVal(b[1])<<8 | hexVal(b[2])<<4 | hexVal(b[3]), true
 }
 
-// typeFromBytes is typeFromName for a raw member name, without allocating.
-func typeFromBytes(b []byte) Type {
-	switch string(b) {
-	case "S":
-		return TypeS
-	case "N":
-		return TypeN
-	case "B":
-		return TypeB
-	case "BOOL":
-		return TypeBOOL
-	case "NULL":
-		return TypeNULL
-	case "M":
-		return TypeM
-	case "L":
-		return TypeL
-	case "SS":
-		return TypeSS
-	case "NS":
-		return TypeNS
-	case "BS":
-		return TypeBS
-	}
-	return TypeInvalid
-}
 
 // skipValue checks and skips any JSON value.
 func (d *jsonDecoder) skipValue() error {

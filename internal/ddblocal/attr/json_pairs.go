@@ -24,14 +24,8 @@ func DecodeAttrsJSON(data []byte) ([]NamedValue, error) {
 	default:
 		err = d.mismatch(targetMap)
 	}
-	if err == nil {
-		err = d.end()
-	}
-	if err != nil {
+	if err := d.finish(err); err != nil {
 		return nil, err
-	}
-	if d.verr != nil {
-		return nil, d.verr
 	}
 	return out, nil
 }
