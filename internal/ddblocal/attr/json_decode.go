@@ -755,7 +755,6 @@ func u4(b []byte) (rune, bool) {
 	return hexVal(b[0])<<12 | hexVal(b[1])<<8 | hexVal(b[2])<<4 | hexVal(b[3]), true
 }
 
-
 // skipValue checks and skips any JSON value.
 func (d *jsonDecoder) skipValue() error {
 	switch c := d.peek(); {
