@@ -36,7 +36,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
@@ -57,13 +56,6 @@ type streamTarget struct {
 	region  string
 	// clock is the engine's fake clock, nil when it runs on real time.
 	clock *streamFakeClock
-}
-
-func streamConformanceRegion() string {
-	if r := os.Getenv("AWS_REGION"); r != "" {
-		return r
-	}
-	return "us-east-1"
 }
 
 // streamsEndpointFor maps a DynamoDB endpoint to its Streams endpoint.
@@ -87,26 +79,13 @@ func newStreamTarget(t *testing.T) *streamTarget {
 	if !tg.remote {
 		return &streamTarget{target: tg, streams: inProcessStreamsClient(tg.engine), region: "us-east-1"}
 	}
-	var creds aws.CredentialsProvider = credentials.NewStaticCredentialsProvider("conformance", "conformance", "")
-	if id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
-		creds = credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))
-	}
-	c := dynamodbstreams.New(dynamodbstreams.Options{
-		Region:       streamConformanceRegion(),
-		Credentials:  creds,
-		BaseEndpoint: aws.String(streamsEndpointFor(os.Getenv(conformanceEndpointEnv))),
-	})
-	return &streamTarget{target: tg, streams: c, region: streamConformanceRegion()}
+	c := dynamodbstreams.NewFromConfig(remoteConfig(streamsEndpointFor(os.Getenv(conformanceEndpointEnv))))
+	return &streamTarget{target: tg, streams: c, region: conformanceRegion()}
 }
 
+// inProcessStreamsClient is a Streams client of the in-process engine e.
 func inProcessStreamsClient(e *ddblocal.Engine) *dynamodbstreams.Client {
-	return dynamodbstreams.New(dynamodbstreams.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("conformance", "conformance", ""),
-		BaseEndpoint: aws.String("http://ddblocal"),
-		HTTPClient:   e.HTTPClient(),
-		Retryer:      aws.NopRetryer{},
-	})
+	return dynamodbstreams.NewFromConfig(engineConfig(e))
 }
 
 // newStreamEngine builds an in-process engine with opts for a test that
@@ -145,14 +124,7 @@ func openStreamEngine(t *testing.T, opts ddblocal.Options) *streamTarget {
 		logOpen = false
 		logMu.Unlock()
 	})
-	c := dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("conformance", "conformance", ""),
-		BaseEndpoint: aws.String("http://ddblocal"),
-		HTTPClient:   e.HTTPClient(),
-		Retryer:      aws.NopRetryer{},
-	})
-	tg := &target{client: c, engine: e, maxWait: 10 * time.Second, poll: 5 * time.Millisecond}
+	tg := &target{client: engineClient(e), engine: e, maxWait: 10 * time.Second, poll: 5 * time.Millisecond}
 	return &streamTarget{target: tg, streams: inProcessStreamsClient(e), region: "us-east-1"}
 }
 

@@ -35,7 +35,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
@@ -427,13 +426,7 @@ func crashChild(dir string, cycle int) {
 	if err != nil {
 		fail("ddblocal.New: %v", err)
 	}
-	c := dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("crash", "crash", ""),
-		BaseEndpoint: aws.String("http://ddblocal"),
-		HTTPClient:   e.HTTPClient(),
-		Retryer:      aws.NopRetryer{},
-	})
+	c := engineClient(e)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	// Two writers of each kind.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -23,9 +22,7 @@ func engineTarget(t *testing.T, opts ddblocal.Options) *target {
 		t.Fatalf("ddblocal.New: %v", err)
 	}
 	t.Cleanup(func() { _ = e.Close() })
-	c := dynamodb.New(dynamodb.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-		BaseEndpoint: aws.String("http://ddblocal"), HTTPClient: e.HTTPClient(), Retryer: aws.NopRetryer{}})
-	return &target{client: c, engine: e, maxWait: 5 * time.Second, poll: 5 * time.Millisecond}
+	return &target{client: engineClient(e), engine: e, maxWait: 5 * time.Second, poll: 5 * time.Millisecond}
 }
 
 func TestFaultInjection(t *testing.T) {

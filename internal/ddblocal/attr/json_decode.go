@@ -199,6 +199,30 @@ func (d *jsonDecoder) afterMember(closer byte) (bool, error) {
 	return false, d.syntaxError(fmt.Sprintf("',' or '%c'", closer))
 }
 
+// elements reads the members of the object or elements of the array whose
+// opening d.pos is at, calling each for every one (at its start) and
+// consuming the separators and closer; it reports whether there were none,
+// which some callers record as a validation error.
+func (d *jsonDecoder) elements(closer byte, each func() error) (empty bool, err error) {
+	if err := d.enter(); err != nil {
+		return false, err
+	}
+	if d.peek() == closer {
+		d.pos++
+		d.depth--
+		return true, nil
+	}
+	for {
+		if err := each(); err != nil {
+			return false, err
+		}
+		more, err := d.afterMember(closer)
+		if err != nil || !more {
+			return false, err
+		}
+	}
+}
+
 // mismatch builds DynamoDB's SerializationException for a JSON value of the
 // wrong kind where target was expected.
 func (d *jsonDecoder) mismatch(target string) error {
@@ -246,33 +270,23 @@ func (d *jsonDecoder) item() (Item, error) {
 // members reads the members of an object whose values are AttributeValues
 // at the given nesting level; d.pos is at the '{'.
 func (d *jsonDecoder) members(level int) (map[string]Value, error) {
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
 	m := make(map[string]Value)
-	if d.peek() == '}' {
-		d.pos++
-		d.depth--
-		return m, nil
-	}
-	for {
+	_, err := d.elements('}', func() error {
 		name, err := d.memberName()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		v, err := d.attrValue(level)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m[name] = v
-		more, err := d.afterMember('}')
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return m, nil
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return m, nil
 }
 
 // memberName reads an object member's name and the colon after it.
@@ -302,23 +316,14 @@ func (d *jsonDecoder) attrValue(level int) (Value, error) {
 	default:
 		return v, d.mismatch(targetStructure)
 	}
-	if err := d.enter(); err != nil {
-		return v, err
-	}
 	var seen uint16
-	if d.peek() == '}' {
-		d.pos++
-		d.depth--
-		d.invalid(errEmptyValue())
-		return v, nil
-	}
-	for {
+	_, err := d.elements('}', func() error {
 		if d.peek() != '"' {
-			return v, d.syntaxError("a member name")
+			return d.syntaxError("a member name")
 		}
 		raw, flags, err := d.scanString()
 		if err != nil {
-			return v, err
+			return err
 		}
 		var t Type
 		if flags == 0 {
@@ -327,31 +332,25 @@ func (d *jsonDecoder) attrValue(level int) (Value, error) {
 			t = typeFromName(unquote(raw, flags))
 		}
 		if err := d.expect(':'); err != nil {
-			return v, err
+			return err
 		}
 		if t != TypeInvalid && d.peek() == 'n' {
 			// DynamoDB treats a null member as absent.
-			if err := d.literal("null"); err != nil {
-				return v, err
-			}
-			t = TypeInvalid
-		} else {
-			if err := d.typedMember(&v, t, level); err != nil {
-				return v, err
-			}
+			return d.literal("null")
+		}
+		if err := d.typedMember(&v, t, level); err != nil {
+			return err
 		}
 		if t != TypeInvalid {
 			seen |= 1 << t
 			v.Type = t
 		}
-		more, err := d.afterMember('}')
-		if err != nil {
-			return v, err
-		}
-		if !more {
-			break
-		}
+		return nil
+	})
+	if err != nil {
+		return v, err
 	}
+	// An empty object has no type either.
 	switch bits.OnesCount16(seen) {
 	case 0:
 		d.invalid(errEmptyValue())
@@ -427,30 +426,20 @@ func (d *jsonDecoder) listValue(level int) ([]Value, error) {
 		d.invalid(errNesting())
 		return nil, d.skipValue()
 	}
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
-	if d.peek() == ']' {
-		d.pos++
-		d.depth--
-		return []Value{}, nil
-	}
 	var buf [4]Value // as in stringSet
 	l := buf[:0]
-	for {
+	empty, err := d.elements(']', func() error {
 		v, err := d.attrValue(level)
-		if err != nil {
-			return nil, err
-		}
 		l = append(l, v)
-		more, err := d.afterMember(']')
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return slices.Clone(l), nil
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	if empty {
+		return []Value{}, nil
+	}
+	return slices.Clone(l), nil
 }
 
 // stringSet reads the members of an SS or NS; NS members are canonicalised.
@@ -497,36 +486,29 @@ func readSet[T any](d *jsonDecoder, t Type, dst []T, nullMsg string, member func
 	if d.peek() != '[' {
 		return nil, d.mismatch(targetList)
 	}
-	if err := d.enter(); err != nil {
+	empty, err := d.elements(']', func() error {
+		if d.peek() == 'n' {
+			if err := d.literal("null"); err != nil {
+				return err
+			}
+			d.invalid(ddberr.Validationf("%s", nullMsg))
+			return nil
+		}
+		v, err := member()
+		if err != nil {
+			return err
+		}
+		dst = append(dst, v)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	if d.peek() == ']' {
-		d.pos++
-		d.depth--
+	if empty {
 		d.invalid(errEmptySet(t))
 		return nil, nil
 	}
-	for {
-		if d.peek() == 'n' {
-			if err := d.literal("null"); err != nil {
-				return nil, err
-			}
-			d.invalid(ddberr.Validationf("%s", nullMsg))
-		} else {
-			v, err := member()
-			if err != nil {
-				return nil, err
-			}
-			dst = append(dst, v)
-		}
-		more, err := d.afterMember(']')
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return dst, nil
-		}
-	}
+	return dst, nil
 }
 
 func (d *jsonDecoder) stringValue() (string, error) {
@@ -759,15 +741,7 @@ func u4(b []byte) (rune, bool) {
 func (d *jsonDecoder) skipValue() error {
 	switch c := d.peek(); {
 	case c == '{':
-		if err := d.enter(); err != nil {
-			return err
-		}
-		if d.peek() == '}' {
-			d.pos++
-			d.depth--
-			return nil
-		}
-		for {
+		_, err := d.elements('}', func() error {
 			if d.peek() != '"' {
 				return d.syntaxError("a member name")
 			}
@@ -777,32 +751,12 @@ func (d *jsonDecoder) skipValue() error {
 			if err := d.expect(':'); err != nil {
 				return err
 			}
-			if err := d.skipValue(); err != nil {
-				return err
-			}
-			more, err := d.afterMember('}')
-			if err != nil || !more {
-				return err
-			}
-		}
+			return d.skipValue()
+		})
+		return err
 	case c == '[':
-		if err := d.enter(); err != nil {
-			return err
-		}
-		if d.peek() == ']' {
-			d.pos++
-			d.depth--
-			return nil
-		}
-		for {
-			if err := d.skipValue(); err != nil {
-				return err
-			}
-			more, err := d.afterMember(']')
-			if err != nil || !more {
-				return err
-			}
-		}
+		_, err := d.elements(']', d.skipValue)
+		return err
 	case c == '"':
 		_, _, err := d.scanString()
 		return err
