@@ -200,15 +200,9 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		out = append(out, raw...)
 	}
 	if len(caps) > 0 {
-		raw, err := marshalJSON(caps)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, `,"ConsumedCapacity":`...)
-		out = append(out, raw...)
+		return closeWithCapacity(out, caps)
 	}
-	out = append(out, '}')
-	return rawJSON(out), nil
+	return rawJSON(append(out, '}')), nil
 }
 
 // storeKeysOf returns the store keys of keys, in order, all in one buffer,

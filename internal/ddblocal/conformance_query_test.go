@@ -580,34 +580,25 @@ func TestConformanceQueryScan(t *testing.T) {
 				return ""
 			})
 		})
-		t.Run("KEYS_ONLY projection", func(t *testing.T) {
-			tg.eventually(t, func() string {
-				out := query(t, dynamodb.QueryInput{IndexName: aws.String("byKeys"), KeyConditionExpression: aws.String("gpk = :g"), ExpressionAttributeValues: item{":g": avS("g")}})
-				if len(out.Items) != 4 {
-					return fmt.Sprintf("%d items, want 4", len(out.Items))
-				}
-				for _, it := range out.Items {
-					if strings.Join(sortedNames(it), ",") != "gpk,gsk,pk,sk" {
-						return fmt.Sprintf("KEYS_ONLY item %s, want exactly gpk, gsk, pk, sk", itemString(it))
+		for _, pc := range []struct{ name, index, want string }{
+			{"KEYS_ONLY projection", "byKeys", "gpk,gsk,pk,sk"},
+			{"INCLUDE projection", "byInc", "gpk,gsk,inc,pk,sk"},
+		} {
+			t.Run(pc.name, func(t *testing.T) {
+				tg.eventually(t, func() string {
+					out := query(t, dynamodb.QueryInput{IndexName: aws.String(pc.index), KeyConditionExpression: aws.String("gpk = :g"), ExpressionAttributeValues: item{":g": avS("g")}})
+					if len(out.Items) != 4 {
+						return fmt.Sprintf("%d items, want 4", len(out.Items))
 					}
-				}
-				return ""
-			})
-		})
-		t.Run("INCLUDE projection", func(t *testing.T) {
-			tg.eventually(t, func() string {
-				out := query(t, dynamodb.QueryInput{IndexName: aws.String("byInc"), KeyConditionExpression: aws.String("gpk = :g"), ExpressionAttributeValues: item{":g": avS("g")}})
-				if len(out.Items) != 4 {
-					return fmt.Sprintf("%d items, want 4", len(out.Items))
-				}
-				for _, it := range out.Items {
-					if strings.Join(sortedNames(it), ",") != "gpk,gsk,inc,pk,sk" {
-						return fmt.Sprintf("INCLUDE item %s, want exactly gpk, gsk, inc, pk, sk", itemString(it))
+					for _, it := range out.Items {
+						if got := strings.Join(sortedNames(it), ","); got != pc.want {
+							return fmt.Sprintf("%s item %s, want exactly the attributes %s", pc.name, itemString(it), pc.want)
+						}
 					}
-				}
-				return ""
+					return ""
+				})
 			})
-		})
+		}
 		t.Run("index key of the wrong type is rejected", func(t *testing.T) {
 			_, err := tg.client.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(numT),
 				Item: item{"pk": avS("bad"), "sk": avN("1"), "gpk": avN("1"), "gsk": avS("x")}})

@@ -86,3 +86,15 @@ func invalidParam(format string, args ...any) error {
 
 // marshalJSON encodes v for a response.
 func marshalJSON(v any) ([]byte, error) { return json.Marshal(v) }
+
+// closeWithCapacity ends a response that is being written by hand with its
+// ConsumedCapacity member and the closing brace.
+func closeWithCapacity(out []byte, capacity any) (any, error) {
+	raw, err := marshalJSON(capacity)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, `,"ConsumedCapacity":`...)
+	out = append(out, raw...)
+	return rawJSON(append(out, '}')), nil
+}

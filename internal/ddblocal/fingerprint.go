@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"maps"
 	"slices"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
@@ -130,14 +131,8 @@ func appendCanonicalValue(b []byte, v attr.Value) []byte {
 	return attr.AppendValueJSON(b, v)
 }
 
+// sortedKeys returns the keys of m in order, nil when it has none, so that
+// what is built from a map does not depend on its iteration order.
 func sortedKeys[V any](m map[string]V) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }

@@ -664,13 +664,7 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 		} else {
 			u.addTable(readUnits(bytesRead, p.consistent))
 		}
-		raw, err := marshalJSON(u.report(p.capacityMode, p.m.Name))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, `,"ConsumedCapacity":`...)
-		out = append(out, raw...)
+		return closeWithCapacity(out, u.report(p.capacityMode, p.m.Name))
 	}
-	out = append(out, '}')
-	return rawJSON(out), nil
+	return rawJSON(append(out, '}')), nil
 }

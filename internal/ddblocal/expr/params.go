@@ -1,7 +1,8 @@
 package expr
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
@@ -134,14 +135,7 @@ func (p *Params) name(ph string) (string, bool) {
 	if p == nil {
 		return "", false
 	}
-	n, ok := p.names[ph]
-	if ok {
-		if p.usedNames == nil {
-			p.usedNames = make([]string, 0, len(p.names))
-		}
-		p.usedNames = append(p.usedNames, ph)
-	}
-	return n, ok
+	return lookupUsed(p.names, &p.usedNames, ph)
 }
 
 // value resolves a ":value" placeholder and marks it used.
@@ -149,12 +143,18 @@ func (p *Params) value(ph string) (attr.Value, bool) {
 	if p == nil {
 		return attr.Value{}, false
 	}
-	v, ok := p.values[ph]
+	return lookupUsed(p.values, &p.usedValues, ph)
+}
+
+// lookupUsed looks ph up in m and, when it is there, records it in used
+// (sized for all of m on first use).
+func lookupUsed[V any](m map[string]V, used *[]string, ph string) (V, bool) {
+	v, ok := m[ph]
 	if ok {
-		if p.usedValues == nil {
-			p.usedValues = make([]string, 0, len(p.values))
+		if *used == nil {
+			*used = make([]string, 0, len(m))
 		}
-		p.usedValues = append(p.usedValues, ph)
+		*used = append(*used, ph)
 	}
 	return v, ok
 }
@@ -203,14 +203,8 @@ func unusedKeys[V any](m map[string]V, used []string) []string {
 	return unused
 }
 
+// sortedKeys returns the keys of m in order, nil when it has none, so that
+// what is built from a map does not depend on its iteration order.
 func sortedKeys[V any](m map[string]V) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }

@@ -360,6 +360,21 @@ func (u *Update) apply(item attr.Item, exists bool) (attr.Item, error) {
 	return out, nil
 }
 
+// evalOperands evaluates the two operands of n (a + or -, or
+// list_append), which must both be of type want.
+func evalOperands(n *node, item attr.Item, want attr.Type) (a, b attr.Value, err error) {
+	if a, err = evalUpdate(n.args[0], item); err != nil {
+		return a, b, err
+	}
+	if b, err = evalUpdate(n.args[1], item); err != nil {
+		return a, b, err
+	}
+	if a.Type != want || b.Type != want {
+		return a, b, validation(msgIncorrectType)
+	}
+	return a, b, nil
+}
+
 // evalUpdate evaluates a SET value against the original item.
 func evalUpdate(n *node, item attr.Item) (attr.Value, error) {
 	switch n.kind {
@@ -372,16 +387,9 @@ func evalUpdate(n *node, item attr.Item) (attr.Value, error) {
 		}
 		return v, nil
 	case nArith:
-		a, err := evalUpdate(n.args[0], item)
+		a, b, err := evalOperands(n, item, attr.TypeN)
 		if err != nil {
 			return attr.Value{}, err
-		}
-		b, err := evalUpdate(n.args[1], item)
-		if err != nil {
-			return attr.Value{}, err
-		}
-		if a.Type != attr.TypeN || b.Type != attr.TypeN {
-			return attr.Value{}, validation(msgIncorrectType)
 		}
 		return addNumbers(a.S, b.S, n.op == tMinus)
 	case nFunc:
@@ -392,16 +400,9 @@ func evalUpdate(n *node, item attr.Item) (attr.Value, error) {
 			return evalUpdate(n.args[1], item)
 		}
 		// list_append
-		a, err := evalUpdate(n.args[0], item)
+		a, b, err := evalOperands(n, item, attr.TypeL)
 		if err != nil {
 			return attr.Value{}, err
-		}
-		b, err := evalUpdate(n.args[1], item)
-		if err != nil {
-			return attr.Value{}, err
-		}
-		if a.Type != attr.TypeL || b.Type != attr.TypeL {
-			return attr.Value{}, validation(msgIncorrectType)
 		}
 		l := make([]attr.Value, 0, len(a.L)+len(b.L))
 		l = append(append(l, a.L...), b.L...)
