@@ -47,29 +47,26 @@ func txFingerprint(items []txItem) txDigest {
 		b = append(b, 1)
 		b = appendCanonicalMembers(b, it)
 	}
+	action := func(tag byte, c *txCommon, it attr.Item) {
+		b = append(b, tag)
+		common(c)
+		item(it)
+	}
 	for i := range items {
 		it := &items[i]
 		// Each present action is tagged, so that two entries that both
 		// name actions (rejected later) still fingerprint distinctly.
 		if c := it.ConditionCheck; c != nil {
-			b = append(b, 'C')
-			common(&c.txCommon)
-			item(c.Key)
+			action('C', &c.txCommon, c.Key)
 		}
 		if p := it.Put; p != nil {
-			b = append(b, 'P')
-			common(&p.txCommon)
-			item(p.Item)
+			action('P', &p.txCommon, p.Item)
 		}
 		if d := it.Delete; d != nil {
-			b = append(b, 'D')
-			common(&d.txCommon)
-			item(d.Key)
+			action('D', &d.txCommon, d.Key)
 		}
 		if u := it.Update; u != nil {
-			b = append(b, 'U')
-			common(&u.txCommon)
-			item(u.Key)
+			action('U', &u.txCommon, u.Key)
 			optional(u.UpdateExpression)
 		}
 		b = append(b, ';')

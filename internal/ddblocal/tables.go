@@ -419,12 +419,18 @@ func wireKeys(k keySchema) []wireKeySchemaElement {
 	return out
 }
 
-func (e *Engine) describeTable(ctx context.Context, body []byte) (any, error) {
+// lookupRequested looks up the table a request of only a TableName
+// (DescribeTable, DescribeTimeToLive) names.
+func (e *Engine) lookupRequested(body []byte) (*table, *tableMeta, error) {
 	var in tableNameInput
 	if err := decodeRequest(body, &in); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	t, m, err := e.lookup(in.TableName)
+	return e.lookup(in.TableName)
+}
+
+func (e *Engine) describeTable(ctx context.Context, body []byte) (any, error) {
+	t, m, err := e.lookupRequested(body)
 	if err != nil {
 		return nil, err
 	}
@@ -814,11 +820,7 @@ func (e *Engine) updateTimeToLive(ctx context.Context, body []byte) (any, error)
 }
 
 func (e *Engine) describeTimeToLive(ctx context.Context, body []byte) (any, error) {
-	var in tableNameInput
-	if err := decodeRequest(body, &in); err != nil {
-		return nil, err
-	}
-	_, m, err := e.lookup(in.TableName)
+	_, m, err := e.lookupRequested(body)
 	if err != nil {
 		return nil, err
 	}

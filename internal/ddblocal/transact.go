@@ -27,24 +27,29 @@ type txCommon struct {
 	exprInput
 }
 
+// txKeyAction is a ConditionCheck or Delete entry: the common members and
+// the item's key.
+type txKeyAction struct {
+	txCommon
+	Key attr.Item `json:"Key"`
+}
+
+type txPutAction struct {
+	txCommon
+	Item attr.Item `json:"Item"`
+}
+
+type txUpdateAction struct {
+	txCommon
+	Key              attr.Item `json:"Key"`
+	UpdateExpression *string   `json:"UpdateExpression"`
+}
+
 type txItem struct {
-	ConditionCheck *struct {
-		txCommon
-		Key attr.Item `json:"Key"`
-	} `json:"ConditionCheck,omitempty"`
-	Put *struct {
-		txCommon
-		Item attr.Item `json:"Item"`
-	} `json:"Put,omitempty"`
-	Delete *struct {
-		txCommon
-		Key attr.Item `json:"Key"`
-	} `json:"Delete,omitempty"`
-	Update *struct {
-		txCommon
-		Key              attr.Item `json:"Key"`
-		UpdateExpression *string   `json:"UpdateExpression"`
-	} `json:"Update,omitempty"`
+	ConditionCheck *txKeyAction    `json:"ConditionCheck,omitempty"`
+	Put            *txPutAction    `json:"Put,omitempty"`
+	Delete         *txKeyAction    `json:"Delete,omitempty"`
+	Update         *txUpdateAction `json:"Update,omitempty"`
 }
 
 type transactWriteInput struct {

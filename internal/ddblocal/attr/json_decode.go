@@ -779,25 +779,15 @@ func (d *jsonDecoder) scanNumber() error {
 	if i < len(data) && data[i] == '-' {
 		i++
 	}
-	switch {
-	case i < len(data) && data[i] == '0':
+	var ok bool
+	if i < len(data) && data[i] == '0' {
 		i++
-	case i < len(data) && data[i] >= '1' && data[i] <= '9':
-		for i < len(data) && isDigit(data[i]) {
-			i++
-		}
-	default:
-		d.pos = i
+	} else if i, ok = d.digits(i); !ok {
 		return d.syntaxError("a digit")
 	}
 	if i < len(data) && data[i] == '.' {
-		i++
-		if i >= len(data) || !isDigit(data[i]) {
-			d.pos = i
+		if i, ok = d.digits(i + 1); !ok {
 			return d.syntaxError("a digit")
-		}
-		for i < len(data) && isDigit(data[i]) {
-			i++
 		}
 	}
 	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
@@ -805,16 +795,26 @@ func (d *jsonDecoder) scanNumber() error {
 		if i < len(data) && (data[i] == '+' || data[i] == '-') {
 			i++
 		}
-		if i >= len(data) || !isDigit(data[i]) {
-			d.pos = i
+		if i, ok = d.digits(i); !ok {
 			return d.syntaxError("a digit")
-		}
-		for i < len(data) && isDigit(data[i]) {
-			i++
 		}
 	}
 	d.pos = i
 	return nil
+}
+
+// digits returns the index after the run of digits at i. When there is
+// none it reports false with d.pos at i, where the syntax error is.
+func (d *jsonDecoder) digits(i int) (int, bool) {
+	start := i
+	for i < len(d.data) && isDigit(d.data[i]) {
+		i++
+	}
+	if i == start {
+		d.pos = i
+		return i, false
+	}
+	return i, true
 }
 
 // hasDuplicateStrings reports whether ss has a repeated member. Sets are

@@ -292,22 +292,13 @@ func (it *iterator) finish() {
 	it.it.Release()
 }
 
-// Key returns the current key, or nil when the iterator is not positioned.
-func (it *iterator) Key() []byte {
-	if it.done || !it.started {
-		return nil
-	}
-	return it.cur.key()
-}
+// Key returns the current key, or nil when the iterator is not positioned
+// (cur is the zero entry then, whose key is nil).
+func (it *iterator) Key() []byte { return it.cur.key() }
 
 // Value returns the current value, or nil when the iterator is not
 // positioned.
-func (it *iterator) Value() []byte {
-	if it.done || !it.started {
-		return nil
-	}
-	return it.cur.value()
-}
+func (it *iterator) Value() []byte { return it.cur.value() }
 
 // Close releases the iterator and returns storage.ErrClosed if the store
 // was closed under it; Close is idempotent.
