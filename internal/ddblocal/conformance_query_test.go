@@ -6,13 +6,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // eventually retries check until it returns "" (success) or tg.maxWait has
@@ -746,33 +746,27 @@ func TestConformanceQueryScan(t *testing.T) {
 		for _, total := range []int32{1, 4, 7} {
 			t.Run(fmt.Sprintf("TotalSegments %d", total), func(t *testing.T) {
 				segments := make([][]string, total)
-				var wg sync.WaitGroup
-				errs := make(chan error, total)
+				var g errgroup.Group
 				for seg := range total {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
+					g.Go(func() error {
 						p := dynamodb.NewScanPaginator(tg.client, &dynamodb.ScanInput{
 							TableName: aws.String(scanT), Segment: aws.Int32(seg), TotalSegments: aws.Int32(total),
 							Limit: aws.Int32(7), ConsistentRead: aws.Bool(true),
 						})
 						for pages := 0; p.HasMorePages(); pages++ {
 							if pages > 100 {
-								errs <- fmt.Errorf("segment %d: paginator did not terminate", seg)
-								return
+								return fmt.Errorf("segment %d: paginator did not terminate", seg)
 							}
 							out, err := p.NextPage(t.Context())
 							if err != nil {
-								errs <- fmt.Errorf("segment %d: %w", seg, err)
-								return
+								return fmt.Errorf("segment %d: %w", seg, err)
 							}
 							segments[seg] = append(segments[seg], attrValues(out.Items, "pk")...)
 						}
-					}()
+						return nil
+					})
 				}
-				wg.Wait()
-				close(errs)
-				for err := range errs {
+				if err := g.Wait(); err != nil {
 					t.Fatal(err)
 				}
 				seen := map[string]int{}

@@ -40,6 +40,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
 )
@@ -1300,27 +1301,22 @@ func TestConformanceStreamsRecords(t *testing.T) {
 	t.Run("PerItemOrder", func(t *testing.T) {
 		table, arn := st.createStreamTable(t, streamTable, types.StreamViewTypeNewAndOldImages)
 		const keys, writes = 6, 30
-		var wg sync.WaitGroup
-		errs := make(chan error, keys)
+		var g errgroup.Group
 		for k := 0; k < keys; k++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			g.Go(func() error {
 				for v := 1; v <= writes; v++ {
 					_, err := st.client.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
 						TableName: aws.String(table), Key: streamKey(fmt.Sprintf("order-%d", k), k),
 						UpdateExpression: aws.String("SET v = :v"), ExpressionAttributeValues: item{":v": avN(strconv.Itoa(v))},
 					})
 					if err != nil {
-						errs <- err
-						return
+						return err
 					}
 				}
-			}()
+				return nil
+			})
 		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
+		if err := g.Wait(); err != nil {
 			t.Fatalf("UpdateItem: %v", err)
 		}
 		c := st.newConsumer(arn)
