@@ -44,6 +44,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
 )
 
 // conformanceEndpointEnv names the environment variable that points the suite
@@ -109,6 +110,17 @@ func openEngine(tb testing.TB, opts ddblocal.Options) *ddblocal.Engine {
 		}
 	})
 	return e
+}
+
+// openQuietStore opens a pebblestore in dir that logs nothing: the tests
+// that use one restart or kill it on purpose.
+func openQuietStore(tb testing.TB, dir string) *pebblestore.Store {
+	tb.Helper()
+	s, err := pebblestore.Open(dir, pebblestore.Options{Logf: func(string, ...any) {}})
+	if err != nil {
+		tb.Fatalf("pebblestore.Open: %v", err)
+	}
+	return s
 }
 
 // engineConfig is the client configuration for the in-process engine e,
