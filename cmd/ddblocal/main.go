@@ -22,10 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hubstream/hubstream/internal/cli"
@@ -37,12 +34,7 @@ import (
 	"github.com/hubstream/hubstream/internal/obs"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 // ddblocalCommand is the usage of the binary.
 var ddblocalCommand = cli.Command{
