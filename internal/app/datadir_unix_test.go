@@ -5,7 +5,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/hubstream/hubstream/internal/fsperm/fspermtest"
 	"github.com/hubstream/hubstream/internal/obs"
 )
 
@@ -55,32 +55,7 @@ func TestDataDirIsOwnerOnly(t *testing.T) {
 	if warned() {
 		t.Errorf("a fresh data directory was reported: %q", logs)
 	}
-	files := 0
-	err = filepath.WalkDir(filepath.Dir(dir), func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		want := os.FileMode(0o600)
-		if d.IsDir() {
-			want = 0o700
-		} else {
-			files++
-		}
-		if got := info.Mode().Perm(); got != want {
-			t.Errorf("%s: mode %v, want %v", path, got, want)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if files < 3 {
-		t.Fatalf("only %d files checked", files)
-	}
+	fspermtest.RequireOwnerOnly(t, filepath.Dir(dir), 3)
 
 	open := filepath.Join(t.TempDir(), "open")
 	if err := os.Mkdir(open, 0o755); err != nil {

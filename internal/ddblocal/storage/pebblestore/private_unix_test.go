@@ -5,7 +5,6 @@ package pebblestore
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
+	"github.com/hubstream/hubstream/internal/fsperm/fspermtest"
 )
 
 // TestFilesAreOwnerOnly: under the usual umask, a new store's directory
@@ -44,32 +44,7 @@ func TestFilesAreOwnerOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	files := 0
-	err := filepath.WalkDir(filepath.Dir(dir), func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		want := os.FileMode(0o600)
-		if d.IsDir() {
-			want = 0o700
-		} else {
-			files++
-		}
-		if got := info.Mode().Perm(); got != want {
-			t.Errorf("%s: mode %v, want %v", path, got, want)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if files < 4 {
-		t.Fatalf("only %d files were checked", files)
-	}
+	fspermtest.RequireOwnerOnly(t, filepath.Dir(dir), 4)
 }
 
 // TestWarnsAboutAnOpenDataDirectory: an existing directory that others can
