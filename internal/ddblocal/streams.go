@@ -39,26 +39,19 @@ type StreamOptions struct {
 }
 
 func (o *StreamOptions) setDefaults() {
-	if o.Shards <= 0 {
-		o.Shards = 4
-	}
-	if o.ShardLifetime <= 0 {
-		o.ShardLifetime = 4 * time.Hour
-	}
-	if o.MaxOpenShards <= 0 {
-		o.MaxOpenShards = 64
-	}
-	if o.MaxOpenShards < o.Shards {
-		o.MaxOpenShards = o.Shards
-	}
-	if o.Retention <= 0 {
-		o.Retention = 24 * time.Hour
-	}
-	if o.IteratorTTL <= 0 {
-		o.IteratorTTL = 15 * time.Minute
-	}
-	if o.MaintenanceInterval <= 0 {
-		o.MaintenanceInterval = time.Second
+	setDefault(&o.Shards, 4)
+	setDefault(&o.ShardLifetime, 4*time.Hour)
+	setDefault(&o.MaxOpenShards, 64)
+	o.MaxOpenShards = max(o.MaxOpenShards, o.Shards)
+	setDefault(&o.Retention, 24*time.Hour)
+	setDefault(&o.IteratorTTL, 15*time.Minute)
+	setDefault(&o.MaintenanceInterval, time.Second)
+}
+
+// setDefault sets an option that is zero or negative (unset) to d.
+func setDefault[T int | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
 	}
 }
 

@@ -107,8 +107,7 @@ func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, erro
 	}
 	n := len(in.TransactItems)
 	var v violations
-	v.capacity(in.capacityInput)
-	v.transactItems(n)
+	v.transaction(in.capacityInput, n)
 	if tok := in.ClientRequestToken; tok != nil && len(*tok) < 1 {
 		v.add(*tok, "clientRequestToken", "Member must have length greater than or equal to 1")
 	} else if tok != nil && len(*tok) > maxClientTokenSize {
@@ -363,8 +362,7 @@ func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error)
 	}
 	n := len(in.TransactItems)
 	var v violations
-	v.capacity(in.capacityInput)
-	v.transactItems(n)
+	v.transaction(in.capacityInput, n)
 	if err := v.err(); err != nil {
 		return nil, err
 	}

@@ -252,24 +252,14 @@ func (it *iterator) Next() bool {
 	}
 	var ok bool
 	switch {
-	case it.started && it.reverse:
-		ok = it.it.Prev()
-	case it.started:
-		ok = it.it.Next()
+	case !it.started:
+		ok = it.start()
+		it.started = true
 	case it.reverse:
-		// Position at the last key below upper. Seek finds the first key
-		// >= upper; when there is none, the answer is the tree's last key.
-		if it.upper == nil || !it.it.Seek(probe(it.upper)) {
-			ok = it.it.Last()
-		} else {
-			ok = it.it.Prev()
-		}
-	case it.lower != nil:
-		ok = it.it.Seek(probe(it.lower))
+		ok = it.it.Prev()
 	default:
-		ok = it.it.First()
+		ok = it.it.Next()
 	}
-	it.started = true
 	if ok {
 		it.cur = it.it.Item()
 		k := it.cur.key()
@@ -284,6 +274,24 @@ func (it *iterator) Next() bool {
 		return false
 	}
 	return true
+}
+
+// start positions the tree iterator on the first key of the range in the
+// iteration's direction, or past the end of the tree; Next checks the
+// far bound.
+func (it *iterator) start() bool {
+	switch {
+	case it.reverse:
+		// Position at the last key below upper. Seek finds the first key
+		// >= upper; when there is none, the answer is the tree's last key.
+		if it.upper == nil || !it.it.Seek(probe(it.upper)) {
+			return it.it.Last()
+		}
+		return it.it.Prev()
+	case it.lower != nil:
+		return it.it.Seek(probe(it.lower))
+	}
+	return it.it.First()
 }
 
 func (it *iterator) finish() {
