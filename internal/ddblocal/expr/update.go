@@ -63,16 +63,13 @@ func ParseUpdate(s string, p *Params) (*Update, error) {
 		}
 		seen[sec] = true
 		ps.pos++
-		for {
+		err := ps.commaList(func() error {
 			a, err := ps.parseAction(actKind(sec))
-			if err != nil {
-				return nil, err
-			}
 			u.actions = append(u.actions, a)
-			if ps.peekKind() != tComma {
-				break
-			}
-			ps.pos++
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	if err := ps.finish(); err != nil {
@@ -166,18 +163,7 @@ func (ps *parser) parseUpdTerm() (*node, error) {
 
 // parseUpdOperand parses a path, a :value or a function call (whose
 // arguments are operands, never parenthesised).
-func (ps *parser) parseUpdOperand() (*node, error) {
-	t := ps.peek()
-	switch {
-	case t.kind == tValue:
-		return ps.parseValue(), nil
-	case t.kind == tIdent && ps.toks[ps.pos+1].kind == tLParen && !ps.isAnyKeyword(t):
-		return ps.parseCall(ps.parseUpdOperand)
-	case t.kind == tIdent || t.kind == tName:
-		return ps.parsePathNode()
-	}
-	return nil, ps.syntaxErr(ps.pos)
-}
+func (ps *parser) parseUpdOperand() (*node, error) { return ps.parseOperandWith(ps.parseUpdOperand) }
 
 // checkUpdate records the semantic errors of a parsed update.
 func (ps *parser) checkUpdate(u *Update) {
