@@ -548,22 +548,19 @@ func (ps *parser) parseComparison(left *node) (*node, error) {
 		}
 		n := ps.newNode(nIn)
 		args := []*node{left}
-		for {
+		err := ps.commaList(func() error {
 			a, err := ps.parseOperandParen()
-			if err != nil {
-				return nil, err
-			}
 			args = append(args, a)
-			if ps.peekKind() == tComma {
-				ps.pos++
-				continue
-			}
-			if err := ps.expect(tRParen); err != nil {
-				return nil, err
-			}
-			n.args = ps.argList(args...)
-			return n, nil
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
+		if err := ps.expect(tRParen); err != nil {
+			return nil, err
+		}
+		n.args = ps.argList(args...)
+		return n, nil
 	}
 }
 
