@@ -84,6 +84,18 @@ func invalidParam(format string, args ...any) error {
 	return ddberr.Validationf("One or more parameter values were invalid: "+format, args...)
 }
 
+// decodeFastOr decodes body with fast, the hand-written decoder of the
+// common shape of a hot request, and falls back to decodeRequest for any
+// request fast does not take.
+func decodeFastOr[T any](body []byte, fast func([]byte) (T, bool)) (T, error) {
+	if in, ok := fast(body); ok {
+		return in, nil
+	}
+	var in T
+	err := decodeRequest(body, &in)
+	return in, err
+}
+
 // marshalJSON encodes v for a response.
 func marshalJSON(v any) ([]byte, error) { return json.Marshal(v) }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"maps"
 	"slices"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
@@ -79,7 +78,7 @@ type txDigest [sha256.Size]byte
 
 func appendSortedNames(b []byte, m map[string]string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(m)))
-	for _, k := range sortedKeys(m) {
+	for _, k := range attr.SortedKeys(m) {
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
 		b = binary.AppendUvarint(b, uint64(len(m[k])))
@@ -92,7 +91,7 @@ func appendSortedNames(b []byte, m map[string]string) []byte {
 // name order, each value canonical.
 func appendCanonicalMembers(b []byte, m map[string]attr.Value) []byte {
 	b = binary.AppendUvarint(b, uint64(len(m)))
-	for _, k := range sortedKeys(m) {
+	for _, k := range attr.SortedKeys(m) {
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
 		b = appendCanonicalValue(b, m[k])
@@ -126,10 +125,4 @@ func appendCanonicalValue(b []byte, v attr.Value) []byte {
 		}
 	}
 	return attr.AppendValueJSON(b, v)
-}
-
-// sortedKeys returns the keys of m in order, nil when it has none, so that
-// what is built from a map does not depend on its iteration order.
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }

@@ -193,12 +193,9 @@ func (w writeCommon) check() (*legacyExprs, error) {
 }
 
 func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
-	in, ok := decodePutItemFast(body)
-	if !ok {
-		in = putItemInput{}
-		if err := decodeRequest(body, &in); err != nil {
-			return nil, err
-		}
+	in, err := decodeFastOr(body, decodePutItemFast)
+	if err != nil {
+		return nil, err
 	}
 	return e.singleWrite(ctx, &in.singleWriteInput, writeCommon{subject: in.Item, member: "item", allowed: []string{"NONE", "ALL_OLD"}},
 		func(m *tableMeta, _ *exprSet) (attr.Item, error) {
@@ -382,11 +379,7 @@ func (e *Engine) getItem(ctx context.Context, body []byte) (any, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	exprs, err := parseExprs(in.exprInput, exprSources{projection: in.ProjectionExpression})
-	if err != nil {
-		return nil, err
-	}
-	project, err := projector(exprs, in.AttributesToGet)
+	project, err := readProjector(in.exprInput, in.ProjectionExpression, in.AttributesToGet)
 	if err != nil {
 		return nil, err
 	}

@@ -272,12 +272,9 @@ func (p *readPlan) applySelect(sel string, projected bool) error {
 }
 
 func (e *Engine) query(ctx context.Context, body []byte) (any, error) {
-	in, ok := decodeQueryFast(body)
-	if !ok {
-		in = queryInput{}
-		if err := decodeRequest(body, &in); err != nil {
-			return nil, err
-		}
+	in, err := decodeFastOr(body, decodeQueryFast)
+	if err != nil {
+		return nil, err
 	}
 	// The key condition is parsed with the other expressions so that
 	// placeholders are shared and unused ones are found.

@@ -98,12 +98,9 @@ func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, erro
 	if len(body) > maxTransactBytes+64<<10 {
 		return nil, ddberr.Validationf("Transaction request size has exceeded the maximum allowed size of 4 MB")
 	}
-	in, ok := decodeTransactWriteFast(body)
-	if !ok {
-		in = transactWriteInput{}
-		if err := decodeRequest(body, &in); err != nil {
-			return nil, err
-		}
+	in, err := decodeFastOr(body, decodeTransactWriteFast)
+	if err != nil {
+		return nil, err
 	}
 	n := len(in.TransactItems)
 	var v violations
@@ -331,7 +328,7 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	var out struct {
 		ConsumedCapacity []*consumedCapacity `json:"ConsumedCapacity,omitempty"`
 	}
-	for _, name := range sortedKeys(units) {
+	for _, name := range attr.SortedKeys(units) {
 		out.ConsumedCapacity = append(out.ConsumedCapacity, units[name].report(capMode, name))
 	}
 	return out, nil

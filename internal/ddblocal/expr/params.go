@@ -1,8 +1,6 @@
 package expr
 
 import (
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
@@ -80,7 +78,7 @@ func (p *Params) validate() error {
 	}
 	for k := range p.values {
 		if checkPlaceholderKey("ExpressionAttributeValues", k, ':') != nil {
-			for _, k := range sortedKeys(p.values) {
+			for _, k := range attr.SortedKeys(p.values) {
 				if err := checkPlaceholderKey("ExpressionAttributeValues", k, ':'); err != nil {
 					return err
 				}
@@ -101,7 +99,7 @@ func checkNames(names map[string]string, sorted bool) error {
 		return nil
 	}
 	if sorted {
-		for _, k := range sortedKeys(names) {
+		for _, k := range attr.SortedKeys(names) {
 			if err := check(k); err != nil {
 				return err
 			}
@@ -195,16 +193,10 @@ func unusedKeys[V any](m map[string]V, used []string) []string {
 		return nil
 	}
 	var unused []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range attr.SortedKeys(m) {
 		if _, ok := seen[k]; !ok {
 			unused = append(unused, k)
 		}
 	}
 	return unused
-}
-
-// sortedKeys returns the keys of m in order, nil when it has none, so that
-// what is built from a map does not depend on its iteration order.
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }
