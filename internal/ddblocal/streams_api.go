@@ -47,16 +47,12 @@ func (e *Engine) listStreams(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	var v violations
-	v.limit(in.Limit, maxListStreams)
+	limit := v.limit(in.Limit, maxListStreams)
 	if in.TableName != nil {
 		v.name(*in.TableName, "tableName", true)
 	}
 	if err := v.err(); err != nil {
 		return nil, err
-	}
-	limit := maxListStreams
-	if in.Limit != nil {
-		limit = *in.Limit
 	}
 	e.streams.mu.RLock()
 	all := make([]*stream, 0, len(e.streams.byArn))
@@ -132,13 +128,9 @@ func (e *Engine) describeStream(ctx context.Context, body []byte) (any, error) {
 	}
 	var v violations
 	v.streamArn(in.StreamArn)
-	v.limit(in.Limit, maxDescribeShards)
+	limit := v.limit(in.Limit, maxDescribeShards)
 	if err := v.err(); err != nil {
 		return nil, err
-	}
-	limit := maxDescribeShards
-	if in.Limit != nil {
-		limit = *in.Limit
 	}
 	s, err := e.streamByArn(in.StreamArn)
 	if err != nil {
@@ -314,16 +306,12 @@ func (e *Engine) getRecords(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	var v violations
-	v.limit(in.Limit, maxGetRecords)
+	limit := v.limit(in.Limit, maxGetRecords)
 	if in.ShardIterator == "" || len(in.ShardIterator) > 2048 {
 		v.add("...", "shardIterator", "Member must have length between 1 and 2048")
 	}
 	if err := v.err(); err != nil {
 		return nil, err
-	}
-	limit := maxGetRecords
-	if in.Limit != nil {
-		limit = *in.Limit
 	}
 	it, err := e.decodeIterator(in.ShardIterator)
 	if err != nil {
