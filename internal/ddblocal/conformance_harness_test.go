@@ -112,6 +112,15 @@ func openEngine(tb testing.TB, opts ddblocal.Options) *ddblocal.Engine {
 	return e
 }
 
+// updateTTL turns TimeToLive on table on or off with attribute as the TTL
+// attribute.
+func (tg *target) updateTTL(t *testing.T, table, attribute string, enabled bool) error {
+	t.Helper()
+	_, err := tg.client.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(table),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(attribute), Enabled: aws.Bool(enabled)}})
+	return err
+}
+
 // openQuietStore opens a pebblestore in dir that logs nothing: the tests
 // that use one restart or kill it on purpose.
 func openQuietStore(tb testing.TB, dir string) *pebblestore.Store {

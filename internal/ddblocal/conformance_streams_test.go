@@ -2047,11 +2047,7 @@ func TestConformanceStreamsTTL(t *testing.T) {
 	t.Parallel()
 	st := newStreamEngine(t, "synchronous TTL sweep", ddblocal.Options{TTLSweepInterval: time.Hour})
 	table, arn := st.createStreamTable(t, streamTable, types.StreamViewTypeNewAndOldImages)
-	_, err := st.client.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String(table),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("ttl"), Enabled: aws.Bool(true)},
-	})
-	requireNoErr(t, err, "UpdateTimeToLive")
+	requireNoErr(t, st.updateTTL(t, table, "ttl", true), "UpdateTimeToLive")
 	now := time.Now().Unix()
 	expired := []item{
 		copyItem(streamKey("exp-1", 1), item{"ttl": avN(strconv.FormatInt(now-10, 10)), "v": avS("a")}),
@@ -2065,7 +2061,7 @@ func TestConformanceStreamsTTL(t *testing.T) {
 	for _, it := range append(append([]item{}, expired...), kept...) {
 		st.put(t, table, it)
 	}
-	_, err = st.client.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: streamKey("no-ttl", 1)})
+	_, err := st.client.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: streamKey("no-ttl", 1)})
 	requireNoErr(t, err, "DeleteItem")
 	kept = kept[:2]
 	n, err := st.engine.SweepExpired(t.Context())

@@ -87,11 +87,7 @@ func TestCrashRecovery(t *testing.T) {
 		StreamSpecification:  &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
 	})
 	requireNoErr(t, err, "CreateTable")
-	_, err = st.client.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String(crashTable),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("expires"), Enabled: aws.Bool(true)},
-	})
-	requireNoErr(t, err, "UpdateTimeToLive")
+	requireNoErr(t, st.updateTTL(t, crashTable, "expires", true), "UpdateTimeToLive")
 	arn := aws.ToString(st.describe(t, crashTable).LatestStreamArn)
 	crashClose(t, st, store)
 
