@@ -84,6 +84,19 @@ func invalidParam(format string, args ...any) error {
 	return ddberr.Validationf("One or more parameter values were invalid: "+format, args...)
 }
 
+// decodeChecked decodes body and records its constraint violations with
+// check, whose error comes before anything else is looked at.
+func decodeChecked[T any](body []byte, check func(*T) error) (*T, error) {
+	in := new(T)
+	if err := decodeRequest(body, in); err != nil {
+		return nil, err
+	}
+	if err := check(in); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
 // decodeFastOr decodes body with fast, the hand-written decoder of the
 // common shape of a hot request, and falls back to decodeRequest for any
 // request fast does not take.

@@ -25,14 +25,11 @@ const (
 )
 
 func (e *Engine) createTable(ctx context.Context, body []byte) (any, error) {
-	var in createTableInput
-	if err := decodeRequest(body, &in); err != nil {
+	in, err := decodeChecked(body, createTableViolations)
+	if err != nil {
 		return nil, err
 	}
-	if err := createTableViolations(&in); err != nil {
-		return nil, err
-	}
-	m, err := e.buildTableMeta(&in)
+	m, err := e.buildTableMeta(in)
 	if err != nil {
 		return nil, err
 	}
@@ -540,11 +537,8 @@ func (e *Engine) purgeRange(lo, hi []byte, what string) {
 }
 
 func (e *Engine) updateTable(ctx context.Context, body []byte) (any, error) {
-	var in updateTableInput
-	if err := decodeRequest(body, &in); err != nil {
-		return nil, err
-	}
-	if err := updateTableViolations(&in); err != nil {
+	in, err := decodeChecked(body, updateTableViolations)
+	if err != nil {
 		return nil, err
 	}
 	e.commitMu.Lock()
