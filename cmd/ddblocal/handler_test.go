@@ -22,14 +22,7 @@ func TestMetricsOnTheListener(t *testing.T) {
 	t.Cleanup(func() { _ = eng.Close() })
 	srv := httptest.NewServer(handler(eng, "/metrics", obs.Discard()))
 	t.Cleanup(srv.Close)
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(`{}`))
-	req.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	res := listTables(t, srv.URL+"/", "")
 	if res.StatusCode != 200 {
 		t.Fatalf("ListTables: %s", res.Status)
 	}
@@ -44,4 +37,25 @@ func TestMetricsOnTheListener(t *testing.T) {
 			t.Errorf("metrics lack %s:\n%s", want, b)
 		}
 	}
+}
+
+// listTables sends an empty ListTables request to url, with the Host header
+// host unless it is empty, and returns the response (its body closed).
+func listTables(t *testing.T, url, host string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res
 }

@@ -48,7 +48,7 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	if len(in.RequestItems) == 0 {
 		v.add("{}", "requestItems", "Member must have length greater than or equal to 1")
 	}
-	for _, name := range sortedKeys(in.RequestItems) {
+	for _, name := range attr.SortedKeys(in.RequestItems) {
 		switch r := in.RequestItems[name]; {
 		case r == nil || len(r.Keys) == 0:
 			v.add("[]", "requestItems."+name+".member.keys", "Member must have length greater than or equal to 1")
@@ -79,11 +79,7 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		if err := validateTableName(name); err != nil {
 			return nil, err
 		}
-		exprs, err := parseExprs(r.exprInput, exprSources{projection: r.ProjectionExpression})
-		if err != nil {
-			return nil, err
-		}
-		project, err := projector(exprs, r.AttributesToGet)
+		project, err := readProjector(r.exprInput, r.ProjectionExpression, r.AttributesToGet)
 		if err != nil {
 			return nil, err
 		}
@@ -200,15 +196,9 @@ func (e *Engine) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		out = append(out, raw...)
 	}
 	if len(caps) > 0 {
-		raw, err := marshalJSON(caps)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, `,"ConsumedCapacity":`...)
-		out = append(out, raw...)
+		return closeWithCapacity(out, caps)
 	}
-	out = append(out, '}')
-	return rawJSON(out), nil
+	return rawJSON(append(out, '}')), nil
 }
 
 // storeKeysOf returns the store keys of keys, in order, all in one buffer,
@@ -278,7 +268,7 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 	var v violations
 	v.capacity(in.capacityInput)
 	total := 0
-	for _, name := range sortedKeys(in.RequestItems) {
+	for _, name := range attr.SortedKeys(in.RequestItems) {
 		if n := len(in.RequestItems[name]); n == 0 {
 			v.add("[]", "requestItems."+name+".member", "Member must have length greater than or equal to 1")
 		} else {
@@ -345,7 +335,7 @@ func (e *Engine) batchWriteItem(ctx context.Context, body []byte) (any, error) {
 			}
 			u.addWrite(mu.m, mu.old, mu.new, 1)
 		}
-		for _, n := range sortedKeys(usages) {
+		for _, n := range attr.SortedKeys(usages) {
 			out.ConsumedCapacity = append(out.ConsumedCapacity, usages[n].report(in.ReturnConsumedCapacity, n))
 		}
 	}

@@ -70,21 +70,39 @@ func nullServer() http.Handler {
 	})
 }
 
-func newBenchClient(endpoint string, hc aws.HTTPClient) *dynamodb.Client {
-	return dynamodb.New(dynamodb.Options{
+// benchConfig is the client configuration of the benchmarks for endpoint
+// over hc: no retries, so a failure shows.
+func benchConfig(endpoint string, hc aws.HTTPClient) aws.Config {
+	return aws.Config{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(endpoint),
 		Credentials:      credentials.NewStaticCredentialsProvider("bench", "bench", ""),
 		HTTPClient:       hc,
 		RetryMaxAttempts: 1,
+	}
+}
+
+func newBenchClient(endpoint string, hc aws.HTTPClient) *dynamodb.Client {
+	return dynamodb.NewFromConfig(benchConfig(endpoint, hc))
+}
+
+// loopbackHTTPClient is an HTTP client keeping up to conns idle
+// connections, enough for every concurrent caller of a benchmark.
+func loopbackHTTPClient(conns int) aws.HTTPClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns = conns
+		tr.MaxIdleConnsPerHost = conns
 	})
 }
 
-func loopbackHTTPClient() aws.HTTPClient {
-	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.MaxIdleConns = 256
-		tr.MaxIdleConnsPerHost = 256
-	})
+// benchServers starts the null server and the engine behind loopback
+// HTTP, both stopped when b ends, and returns their URLs.
+func benchServers(b *testing.B) (nullURL, loopURL string) {
+	null := httptest.NewServer(nullServer())
+	b.Cleanup(null.Close)
+	loop := httptest.NewServer(openEngine(b, ddblocal.Options{}))
+	b.Cleanup(loop.Close)
+	return null.URL, loop.URL
 }
 
 func setupBenchTable(b *testing.B, c *dynamodb.Client) {
@@ -183,28 +201,16 @@ var benchOps = []benchOp{
 // BenchmarkThroughput runs every operation against the null server, the
 // engine over loopback HTTP, and the engine in-process.
 func BenchmarkThroughput(b *testing.B) {
-	null := httptest.NewServer(nullServer())
-	defer null.Close()
-	loopEngine, err := ddblocal.New(ddblocal.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer loopEngine.Close()
-	loop := httptest.NewServer(loopEngine)
-	defer loop.Close()
-	inproc, err := ddblocal.New(ddblocal.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer inproc.Close()
+	nullURL, loopURL := benchServers(b)
+	inproc := openEngine(b, ddblocal.Options{})
 
 	targets := []struct {
 		name   string
 		client *dynamodb.Client
 		setup  bool
 	}{
-		{"null", newBenchClient(null.URL, loopbackHTTPClient()), false},
-		{"loopback", newBenchClient(loop.URL, loopbackHTTPClient()), true},
+		{"null", newBenchClient(nullURL, loopbackHTTPClient(256)), false},
+		{"loopback", newBenchClient(loopURL, loopbackHTTPClient(256)), true},
 		{"inproc", newBenchClient("http://ddblocal", inproc.HTTPClient()), true},
 	}
 	for _, tg := range targets {
@@ -215,22 +221,25 @@ func BenchmarkThroughput(b *testing.B) {
 	for _, op := range benchOps {
 		for _, tg := range targets {
 			b.Run(op.name+"/"+tg.name, func(b *testing.B) {
-				runParallel(b, tg.client, op)
+				runParallel(b, benchCallers, func(ctx context.Context, seq int64) error { return op.run(ctx, tg.client, seq) })
 			})
 		}
 	}
 }
 
-func runParallel(b *testing.B, c *dynamodb.Client, op benchOp) {
+// runParallel runs op from about callers goroutines for b.N calls in all,
+// each with its own sequence number, and reports ops/s; any error fails b
+// at the end.
+func runParallel(b *testing.B, callers int, op func(ctx context.Context, seq int64) error) {
 	var seq atomic.Int64
 	var failed atomic.Value
-	b.SetParallelism((benchCallers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.SetParallelism((callers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		ctx := context.Background()
 		for pb.Next() {
-			if err := op.run(ctx, c, seq.Add(1)); err != nil {
+			if err := op(ctx, seq.Add(1)); err != nil {
 				failed.Store(err)
 			}
 		}

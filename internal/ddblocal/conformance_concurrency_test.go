@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
 )
 
 // TestConformanceConcurrency races writers against each other and against
@@ -61,12 +62,9 @@ func TestConformanceConcurrency(t *testing.T) {
 	t.Run("ADD counters are exact and linearizable", func(t *testing.T) {
 		const workers, perWorker = 8, 50
 		returned := make([][]string, workers)
-		errs := make(chan error, workers)
-		var wg sync.WaitGroup
+		var g errgroup.Group
 		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			g.Go(func() error {
 				for range perWorker {
 					out, err := tg.client.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
 						TableName: tbl, Key: item{"pk": avS("counter")},
@@ -74,21 +72,18 @@ func TestConformanceConcurrency(t *testing.T) {
 						ReturnValues: types.ReturnValueUpdatedNew,
 					})
 					if err != nil {
-						errs <- err
-						return
+						return err
 					}
 					n, ok := out.Attributes["n"].(*types.AttributeValueMemberN)
 					if !ok {
-						errs <- fmt.Errorf("UPDATED_NEW returned %s", itemString(out.Attributes))
-						return
+						return fmt.Errorf("UPDATED_NEW returned %s", itemString(out.Attributes))
 					}
 					returned[w] = append(returned[w], n.Value)
 				}
-			}()
+				return nil
+			})
 		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
+		if err := g.Wait(); err != nil {
 			t.Fatal(err)
 		}
 		tg.requireStored(t, table, item{"pk": avS("counter")}, item{"pk": avS("counter"), "n": avN(strconv.Itoa(workers * perWorker))})

@@ -20,21 +20,15 @@ func TestConformanceControlPlane(t *testing.T) {
 	tg := newTarget(t)
 
 	t.Run("CreateTable/validation", func(t *testing.T) {
-		ks := func(elems ...string) []types.KeySchemaElement { // name:TYPE pairs
-			var out []types.KeySchemaElement
-			for _, e := range elems {
-				n, k, _ := strings.Cut(e, ":")
-				out = append(out, types.KeySchemaElement{AttributeName: aws.String(n), KeyType: types.KeyType(k)})
-			}
-			return out
+		ks := func(elems ...string) []types.KeySchemaElement {
+			return namedPairs(elems, func(n, k string) types.KeySchemaElement {
+				return types.KeySchemaElement{AttributeName: aws.String(n), KeyType: types.KeyType(k)}
+			})
 		}
-		ad := func(elems ...string) []types.AttributeDefinition { // name:TYPE pairs
-			var out []types.AttributeDefinition
-			for _, e := range elems {
-				n, k, _ := strings.Cut(e, ":")
-				out = append(out, types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeType(k)})
-			}
-			return out
+		ad := func(elems ...string) []types.AttributeDefinition {
+			return namedPairs(elems, func(n, k string) types.AttributeDefinition {
+				return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeType(k)}
+			})
 		}
 		all := &types.Projection{ProjectionType: types.ProjectionTypeAll}
 		cases := []struct {
@@ -543,4 +537,14 @@ func requireKeySchema(t *testing.T, ks []types.KeySchemaElement, want ...string)
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("KeySchema %v, want %v", got, want)
 	}
+}
+
+// namedPairs builds one element with mk for each "name:TYPE" of elems.
+func namedPairs[T any](elems []string, mk func(name, typ string) T) []T {
+	var out []T
+	for _, e := range elems {
+		n, k, _ := strings.Cut(e, ":")
+		out = append(out, mk(n, k))
+	}
+	return out
 }

@@ -44,6 +44,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
 )
 
 // conformanceEndpointEnv names the environment variable that points the suite
@@ -69,40 +70,84 @@ type target struct {
 func newTarget(t *testing.T) *target {
 	t.Helper()
 	if ep := os.Getenv(conformanceEndpointEnv); ep != "" {
-		region := os.Getenv("AWS_REGION")
-		if region == "" {
-			region = "us-east-1"
-		}
-		var creds aws.CredentialsProvider = credentials.NewStaticCredentialsProvider("conformance", "conformance", "")
-		if id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
-			creds = credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))
-		}
-		c := dynamodb.New(dynamodb.Options{
-			Region:       region,
-			Credentials:  creds,
-			BaseEndpoint: aws.String(ep),
-		})
-		return &target{client: c, remote: true, maxWait: 10 * time.Minute, poll: 5 * time.Second}
+		return &target{client: dynamodb.NewFromConfig(remoteConfig(ep)), remote: true, maxWait: 10 * time.Minute, poll: 5 * time.Second}
 	}
-	e, err := ddblocal.New(ddblocal.Options{})
+	e := openEngine(t, ddblocal.Options{})
+	return &target{client: engineClient(e), engine: e, maxWait: 5 * time.Second, poll: 5 * time.Millisecond}
+}
+
+// conformanceRegion is the region of a remote endpoint: AWS_REGION, by
+// default us-east-1.
+func conformanceRegion() string {
+	if r := os.Getenv("AWS_REGION"); r != "" {
+		return r
+	}
+	return "us-east-1"
+}
+
+// remoteConfig is the client configuration for a remote endpoint ep, with
+// the credentials of the environment (dummy ones when unset, which
+// DynamoDB Local accepts).
+func remoteConfig(ep string) aws.Config {
+	var creds aws.CredentialsProvider = credentials.NewStaticCredentialsProvider("conformance", "conformance", "")
+	if id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		creds = credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))
+	}
+	return aws.Config{Region: conformanceRegion(), Credentials: creds, BaseEndpoint: aws.String(ep)}
+}
+
+// openEngine opens an in-process engine with opts, closed when tb ends; an
+// error closing it fails tb.
+func openEngine(tb testing.TB, opts ddblocal.Options) *ddblocal.Engine {
+	tb.Helper()
+	e, err := ddblocal.New(opts)
 	if err != nil {
-		t.Fatalf("ddblocal.New: %v", err)
+		tb.Fatalf("ddblocal.New: %v", err)
 	}
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		if err := e.Close(); err != nil {
-			t.Errorf("engine Close: %v", err)
+			tb.Errorf("engine Close: %v", err)
 		}
 	})
-	c := dynamodb.New(dynamodb.Options{
+	return e
+}
+
+// updateTTL turns TimeToLive on table on or off with attribute as the TTL
+// attribute.
+func (tg *target) updateTTL(t *testing.T, table, attribute string, enabled bool) error {
+	t.Helper()
+	_, err := tg.client.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(table),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(attribute), Enabled: aws.Bool(enabled)}})
+	return err
+}
+
+// openQuietStore opens a pebblestore in dir that logs nothing: the tests
+// that use one restart or kill it on purpose.
+func openQuietStore(tb testing.TB, dir string) *pebblestore.Store {
+	tb.Helper()
+	s, err := pebblestore.Open(dir, pebblestore.Options{Logf: func(string, ...any) {}})
+	if err != nil {
+		tb.Fatalf("pebblestore.Open: %v", err)
+	}
+	return s
+}
+
+// engineConfig is the client configuration for the in-process engine e,
+// shared by its DynamoDB and Streams clients. In-process there is no
+// throttling; a retry would only hide a 500 from the engine.
+func engineConfig(e *ddblocal.Engine) aws.Config {
+	return aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("conformance", "conformance", ""),
 		BaseEndpoint: aws.String("http://ddblocal"),
 		HTTPClient:   e.HTTPClient(),
-		// In-process there is no throttling; a retry would only hide a
-		// 500 from the engine.
-		Retryer: aws.NopRetryer{},
-	})
-	return &target{client: c, engine: e, maxWait: 5 * time.Second, poll: 5 * time.Millisecond}
+		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+	}
+}
+
+// engineClient is a DynamoDB client of the in-process engine e.
+func engineClient(e *ddblocal.Engine) *dynamodb.Client {
+	return dynamodb.NewFromConfig(engineConfig(e))
 }
 
 // ---------------------------------------------------------------------------

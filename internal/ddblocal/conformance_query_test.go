@@ -6,13 +6,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // eventually retries check until it returns "" (success) or tg.maxWait has
@@ -580,34 +580,25 @@ func TestConformanceQueryScan(t *testing.T) {
 				return ""
 			})
 		})
-		t.Run("KEYS_ONLY projection", func(t *testing.T) {
-			tg.eventually(t, func() string {
-				out := query(t, dynamodb.QueryInput{IndexName: aws.String("byKeys"), KeyConditionExpression: aws.String("gpk = :g"), ExpressionAttributeValues: item{":g": avS("g")}})
-				if len(out.Items) != 4 {
-					return fmt.Sprintf("%d items, want 4", len(out.Items))
-				}
-				for _, it := range out.Items {
-					if strings.Join(sortedNames(it), ",") != "gpk,gsk,pk,sk" {
-						return fmt.Sprintf("KEYS_ONLY item %s, want exactly gpk, gsk, pk, sk", itemString(it))
+		for _, pc := range []struct{ name, index, want string }{
+			{"KEYS_ONLY projection", "byKeys", "gpk,gsk,pk,sk"},
+			{"INCLUDE projection", "byInc", "gpk,gsk,inc,pk,sk"},
+		} {
+			t.Run(pc.name, func(t *testing.T) {
+				tg.eventually(t, func() string {
+					out := query(t, dynamodb.QueryInput{IndexName: aws.String(pc.index), KeyConditionExpression: aws.String("gpk = :g"), ExpressionAttributeValues: item{":g": avS("g")}})
+					if len(out.Items) != 4 {
+						return fmt.Sprintf("%d items, want 4", len(out.Items))
 					}
-				}
-				return ""
-			})
-		})
-		t.Run("INCLUDE projection", func(t *testing.T) {
-			tg.eventually(t, func() string {
-				out := query(t, dynamodb.QueryInput{IndexName: aws.String("byInc"), KeyConditionExpression: aws.String("gpk = :g"), ExpressionAttributeValues: item{":g": avS("g")}})
-				if len(out.Items) != 4 {
-					return fmt.Sprintf("%d items, want 4", len(out.Items))
-				}
-				for _, it := range out.Items {
-					if strings.Join(sortedNames(it), ",") != "gpk,gsk,inc,pk,sk" {
-						return fmt.Sprintf("INCLUDE item %s, want exactly gpk, gsk, inc, pk, sk", itemString(it))
+					for _, it := range out.Items {
+						if got := strings.Join(sortedNames(it), ","); got != pc.want {
+							return fmt.Sprintf("%s item %s, want exactly the attributes %s", pc.name, itemString(it), pc.want)
+						}
 					}
-				}
-				return ""
+					return ""
+				})
 			})
-		})
+		}
 		t.Run("index key of the wrong type is rejected", func(t *testing.T) {
 			_, err := tg.client.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(numT),
 				Item: item{"pk": avS("bad"), "sk": avN("1"), "gpk": avN("1"), "gsk": avS("x")}})
@@ -755,33 +746,27 @@ func TestConformanceQueryScan(t *testing.T) {
 		for _, total := range []int32{1, 4, 7} {
 			t.Run(fmt.Sprintf("TotalSegments %d", total), func(t *testing.T) {
 				segments := make([][]string, total)
-				var wg sync.WaitGroup
-				errs := make(chan error, total)
+				var g errgroup.Group
 				for seg := range total {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
+					g.Go(func() error {
 						p := dynamodb.NewScanPaginator(tg.client, &dynamodb.ScanInput{
 							TableName: aws.String(scanT), Segment: aws.Int32(seg), TotalSegments: aws.Int32(total),
 							Limit: aws.Int32(7), ConsistentRead: aws.Bool(true),
 						})
 						for pages := 0; p.HasMorePages(); pages++ {
 							if pages > 100 {
-								errs <- fmt.Errorf("segment %d: paginator did not terminate", seg)
-								return
+								return fmt.Errorf("segment %d: paginator did not terminate", seg)
 							}
 							out, err := p.NextPage(t.Context())
 							if err != nil {
-								errs <- fmt.Errorf("segment %d: %w", seg, err)
-								return
+								return fmt.Errorf("segment %d: %w", seg, err)
 							}
 							segments[seg] = append(segments[seg], attrValues(out.Items, "pk")...)
 						}
-					}()
+						return nil
+					})
 				}
-				wg.Wait()
-				close(errs)
-				for err := range errs {
+				if err := g.Wait(); err != nil {
 					t.Fatal(err)
 				}
 				seen := map[string]int{}

@@ -36,11 +36,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
 )
@@ -57,13 +57,6 @@ type streamTarget struct {
 	region  string
 	// clock is the engine's fake clock, nil when it runs on real time.
 	clock *streamFakeClock
-}
-
-func streamConformanceRegion() string {
-	if r := os.Getenv("AWS_REGION"); r != "" {
-		return r
-	}
-	return "us-east-1"
 }
 
 // streamsEndpointFor maps a DynamoDB endpoint to its Streams endpoint.
@@ -87,26 +80,13 @@ func newStreamTarget(t *testing.T) *streamTarget {
 	if !tg.remote {
 		return &streamTarget{target: tg, streams: inProcessStreamsClient(tg.engine), region: "us-east-1"}
 	}
-	var creds aws.CredentialsProvider = credentials.NewStaticCredentialsProvider("conformance", "conformance", "")
-	if id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
-		creds = credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))
-	}
-	c := dynamodbstreams.New(dynamodbstreams.Options{
-		Region:       streamConformanceRegion(),
-		Credentials:  creds,
-		BaseEndpoint: aws.String(streamsEndpointFor(os.Getenv(conformanceEndpointEnv))),
-	})
-	return &streamTarget{target: tg, streams: c, region: streamConformanceRegion()}
+	c := dynamodbstreams.NewFromConfig(remoteConfig(streamsEndpointFor(os.Getenv(conformanceEndpointEnv))))
+	return &streamTarget{target: tg, streams: c, region: conformanceRegion()}
 }
 
+// inProcessStreamsClient is a Streams client of the in-process engine e.
 func inProcessStreamsClient(e *ddblocal.Engine) *dynamodbstreams.Client {
-	return dynamodbstreams.New(dynamodbstreams.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("conformance", "conformance", ""),
-		BaseEndpoint: aws.String("http://ddblocal"),
-		HTTPClient:   e.HTTPClient(),
-		Retryer:      aws.NopRetryer{},
-	})
+	return dynamodbstreams.NewFromConfig(engineConfig(e))
 }
 
 // newStreamEngine builds an in-process engine with opts for a test that
@@ -145,14 +125,7 @@ func openStreamEngine(t *testing.T, opts ddblocal.Options) *streamTarget {
 		logOpen = false
 		logMu.Unlock()
 	})
-	c := dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("conformance", "conformance", ""),
-		BaseEndpoint: aws.String("http://ddblocal"),
-		HTTPClient:   e.HTTPClient(),
-		Retryer:      aws.NopRetryer{},
-	})
-	tg := &target{client: c, engine: e, maxWait: 10 * time.Second, poll: 5 * time.Millisecond}
+	tg := &target{client: engineClient(e), engine: e, maxWait: 10 * time.Second, poll: 5 * time.Millisecond}
 	return &streamTarget{target: tg, streams: inProcessStreamsClient(e), region: "us-east-1"}
 }
 
@@ -1328,27 +1301,22 @@ func TestConformanceStreamsRecords(t *testing.T) {
 	t.Run("PerItemOrder", func(t *testing.T) {
 		table, arn := st.createStreamTable(t, streamTable, types.StreamViewTypeNewAndOldImages)
 		const keys, writes = 6, 30
-		var wg sync.WaitGroup
-		errs := make(chan error, keys)
+		var g errgroup.Group
 		for k := 0; k < keys; k++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			g.Go(func() error {
 				for v := 1; v <= writes; v++ {
 					_, err := st.client.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
 						TableName: aws.String(table), Key: streamKey(fmt.Sprintf("order-%d", k), k),
 						UpdateExpression: aws.String("SET v = :v"), ExpressionAttributeValues: item{":v": avN(strconv.Itoa(v))},
 					})
 					if err != nil {
-						errs <- err
-						return
+						return err
 					}
 				}
-			}()
+				return nil
+			})
 		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
+		if err := g.Wait(); err != nil {
 			t.Fatalf("UpdateItem: %v", err)
 		}
 		c := st.newConsumer(arn)
@@ -2079,11 +2047,7 @@ func TestConformanceStreamsTTL(t *testing.T) {
 	t.Parallel()
 	st := newStreamEngine(t, "synchronous TTL sweep", ddblocal.Options{TTLSweepInterval: time.Hour})
 	table, arn := st.createStreamTable(t, streamTable, types.StreamViewTypeNewAndOldImages)
-	_, err := st.client.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String(table),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("ttl"), Enabled: aws.Bool(true)},
-	})
-	requireNoErr(t, err, "UpdateTimeToLive")
+	requireNoErr(t, st.updateTTL(t, table, "ttl", true), "UpdateTimeToLive")
 	now := time.Now().Unix()
 	expired := []item{
 		copyItem(streamKey("exp-1", 1), item{"ttl": avN(strconv.FormatInt(now-10, 10)), "v": avS("a")}),
@@ -2097,7 +2061,7 @@ func TestConformanceStreamsTTL(t *testing.T) {
 	for _, it := range append(append([]item{}, expired...), kept...) {
 		st.put(t, table, it)
 	}
-	_, err = st.client.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: streamKey("no-ttl", 1)})
+	_, err := st.client.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: streamKey("no-ttl", 1)})
 	requireNoErr(t, err, "DeleteItem")
 	kept = kept[:2]
 	n, err := st.engine.SweepExpired(t.Context())

@@ -144,11 +144,7 @@ func TestConformanceTimeToLiveInterval(t *testing.T) {
 	t.Parallel()
 	tg := newTarget(t)
 	name := tg.createTable(t, tableDef{hash: keyS("pk")})
-	update := func(enabled bool) error {
-		_, err := tg.client.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(name),
-			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("exp"), Enabled: aws.Bool(enabled)}})
-		return err
-	}
+	update := func(enabled bool) error { return tg.updateTTL(t, name, "exp", enabled) }
 	requireNoErr(t, update(true), "enable")
 	requireExactError(t, update(false), "ValidationException", "Time to live has been modified multiple times within a fixed interval")
 	requireExactError(t, update(true), "ValidationException", "TimeToLive is already enabled")

@@ -20,13 +20,11 @@ package ddblocal_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,13 +33,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
+	"github.com/hubstream/hubstream/internal/ddblocal/storage/storagetest"
 )
 
 const (
@@ -89,11 +87,7 @@ func TestCrashRecovery(t *testing.T) {
 		StreamSpecification:  &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
 	})
 	requireNoErr(t, err, "CreateTable")
-	_, err = st.client.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String(crashTable),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("expires"), Enabled: aws.Bool(true)},
-	})
-	requireNoErr(t, err, "UpdateTimeToLive")
+	requireNoErr(t, st.updateTTL(t, crashTable, "expires", true), "UpdateTimeToLive")
 	arn := aws.ToString(st.describe(t, crashTable).LatestStreamArn)
 	crashClose(t, st, store)
 
@@ -121,10 +115,7 @@ func TestCrashRecovery(t *testing.T) {
 // crashOpen opens the engine on dir in-process.
 func crashOpen(t *testing.T, dir string) (*streamTarget, *pebblestore.Store) {
 	t.Helper()
-	store, err := pebblestore.Open(dir, pebblestore.Options{Logf: func(string, ...any) {}})
-	if err != nil {
-		t.Fatalf("pebblestore.Open: %v", err)
-	}
+	store := openQuietStore(t, dir)
 	return openStreamEngine(t, ddblocal.Options{Store: store, Streams: crashStreamOptions, TTLSweepInterval: time.Hour}), store
 }
 
@@ -149,17 +140,9 @@ type crashAcks struct {
 // and returns everything it reported.
 func runCrashChild(t *testing.T, dir string, cycle, killAfter int) crashAcks {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashRecovery$", "-test.count=1", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, crashCycleEnv+"="+strconv.Itoa(cycle))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting child: %v", err)
-	}
+	child := storagetest.StartChild(t, []string{"-test.run=^TestCrashRecovery$", "-test.count=1", "-test.timeout=5m"},
+		crashChildEnv+"="+dir, crashCycleEnv+"="+strconv.Itoa(cycle))
+	cmd, out, stderr := child.Cmd, child.Stdout, child.Stderr
 	// Kill the child if it does not reach the kill point in time, so the
 	// reader below always sees EOF.
 	timer := time.AfterFunc(60*time.Second, func() { _ = cmd.Process.Kill() })
@@ -194,7 +177,7 @@ func runCrashChild(t *testing.T, dir string, cycle, killAfter int) crashAcks {
 			t.Errorf("cycle %d: child failed: %s", cycle, arg)
 		default:
 			// Test framework output; shown on failure through stderr.
-			fmt.Fprintln(&stderr, line)
+			fmt.Fprintln(stderr, line)
 		}
 		if !killed && acks.n >= killAfter {
 			killed = true
@@ -427,13 +410,7 @@ func crashChild(dir string, cycle int) {
 	if err != nil {
 		fail("ddblocal.New: %v", err)
 	}
-	c := dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("crash", "crash", ""),
-		BaseEndpoint: aws.String("http://ddblocal"),
-		HTTPClient:   e.HTTPClient(),
-		Retryer:      aws.NopRetryer{},
-	})
+	c := engineClient(e)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	// Two writers of each kind.
@@ -501,8 +478,7 @@ func TestCrashRestartStreams(t *testing.T) {
 				Shards: 1, Retention: time.Minute, IteratorTTL: time.Hour, MaintenanceInterval: 5 * time.Millisecond,
 			}}
 		}
-		store, err := pebblestore.Open(dir, pebblestore.Options{Logf: func(string, ...any) {}})
-		requireNoErr(t, err, "pebblestore.Open")
+		store := openQuietStore(t, dir)
 		st := openStreamEngine(t, opts(store))
 		st.clock = clock
 		table, arn := createDurableStreamTable(t, st, types.StreamViewTypeNewImage)
@@ -526,8 +502,7 @@ func TestCrashRestartStreams(t *testing.T) {
 		})
 		crashClose(t, st, store)
 
-		store, err = pebblestore.Open(dir, pebblestore.Options{Logf: func(string, ...any) {}})
-		requireNoErr(t, err, "pebblestore.Open")
+		store = openQuietStore(t, dir)
 		st = openStreamEngine(t, opts(store))
 		st.clock = clock
 		st.put(t, table, item{"pk": avS("k"), "v": avN("4")})
@@ -550,8 +525,7 @@ func TestCrashRestartStreams(t *testing.T) {
 	t.Run("IteratorsSurviveRestart", func(t *testing.T) {
 		dir := t.TempDir()
 		open := func() (*streamTarget, *pebblestore.Store) {
-			store, err := pebblestore.Open(dir, pebblestore.Options{Logf: func(string, ...any) {}})
-			requireNoErr(t, err, "pebblestore.Open")
+			store := openQuietStore(t, dir)
 			return openStreamEngine(t, ddblocal.Options{Store: store, Streams: ddblocal.StreamOptions{Shards: 4}}), store
 		}
 		st, store := open()

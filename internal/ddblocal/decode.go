@@ -84,5 +84,42 @@ func invalidParam(format string, args ...any) error {
 	return ddberr.Validationf("One or more parameter values were invalid: "+format, args...)
 }
 
+// decodeChecked decodes body and records its constraint violations with
+// check, whose error comes before anything else is looked at.
+func decodeChecked[T any](body []byte, check func(*T) error) (*T, error) {
+	in := new(T)
+	if err := decodeRequest(body, in); err != nil {
+		return nil, err
+	}
+	if err := check(in); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// decodeFastOr decodes body with fast, the hand-written decoder of the
+// common shape of a hot request, and falls back to decodeRequest for any
+// request fast does not take.
+func decodeFastOr[T any](body []byte, fast func([]byte) (T, bool)) (T, error) {
+	if in, ok := fast(body); ok {
+		return in, nil
+	}
+	var in T
+	err := decodeRequest(body, &in)
+	return in, err
+}
+
 // marshalJSON encodes v for a response.
 func marshalJSON(v any) ([]byte, error) { return json.Marshal(v) }
+
+// closeWithCapacity ends a response that is being written by hand with its
+// ConsumedCapacity member and the closing brace.
+func closeWithCapacity(out []byte, capacity any) (any, error) {
+	raw, err := marshalJSON(capacity)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, `,"ConsumedCapacity":`...)
+	out = append(out, raw...)
+	return rawJSON(append(out, '}')), nil
+}

@@ -151,9 +151,7 @@ func New(opts Options) (*Engine, error) {
 	if opts.Store == nil {
 		opts.Store = memstore.New()
 	}
-	if opts.TTLSweepInterval <= 0 {
-		opts.TTLSweepInterval = 30 * time.Second
-	}
+	setDefault(&opts.TTLSweepInterval, 30*time.Second)
 	if opts.TTLUpdateInterval == 0 {
 		opts.TTLUpdateInterval = time.Hour
 	}

@@ -144,6 +144,17 @@ func (s *exprSet) checkPlaceholders(in exprInput) error {
 	return s.params.CheckUnused()
 }
 
+// readProjector parses the ProjectionExpression (with the request's
+// placeholders in in) or AttributesToGet of a read, into projector's
+// function.
+func readProjector(in exprInput, projection *string, attributesToGet []string) (func(attr.Item) attr.Item, error) {
+	exprs, err := parseExprs(in, exprSources{projection: projection})
+	if err != nil {
+		return nil, err
+	}
+	return projector(exprs, attributesToGet)
+}
+
 // projector turns a ProjectionExpression or AttributesToGet into a function
 // over items; nil means "everything".
 func projector(s *exprSet, attributesToGet []string) (func(attr.Item) attr.Item, error) {

@@ -117,26 +117,24 @@ func readStringPtr(r *attr.Reader, dst **string) error {
 
 // readStringMap reads ExpressionAttributeNames.
 func readStringMap(r *attr.Reader) (map[string]string, error) {
-	m := make(map[string]string)
-	err := readMap(r, func(k string) error {
-		if _, dup := m[k]; dup {
-			return errFallback{}
-		}
-		s, err := r.String()
-		m[k] = s
-		return err
-	})
-	return m, err
+	return readUniqueMap(r, r.String)
 }
 
 // readValueMap reads ExpressionAttributeValues.
 func readValueMap(r *attr.Reader) (map[string]attr.Value, error) {
-	m := make(map[string]attr.Value)
+	return readUniqueMap(r, r.Value)
+}
+
+// readUniqueMap reads an object whose member values read reads; a
+// repeated member name hands the request to the reflective decoder
+// (errFallback).
+func readUniqueMap[V any](r *attr.Reader, read func() (V, error)) (map[string]V, error) {
+	m := make(map[string]V)
 	err := readMap(r, func(k string) error {
 		if _, dup := m[k]; dup {
 			return errFallback{}
 		}
-		v, err := r.Value()
+		v, err := read()
 		m[k] = v
 		return err
 	})

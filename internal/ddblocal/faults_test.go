@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -23,9 +22,7 @@ func engineTarget(t *testing.T, opts ddblocal.Options) *target {
 		t.Fatalf("ddblocal.New: %v", err)
 	}
 	t.Cleanup(func() { _ = e.Close() })
-	c := dynamodb.New(dynamodb.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-		BaseEndpoint: aws.String("http://ddblocal"), HTTPClient: e.HTTPClient(), Retryer: aws.NopRetryer{}})
-	return &target{client: c, engine: e, maxWait: 5 * time.Second, poll: 5 * time.Millisecond}
+	return &target{client: engineClient(e), engine: e, maxWait: 5 * time.Second, poll: 5 * time.Millisecond}
 }
 
 func TestFaultInjection(t *testing.T) {
@@ -180,9 +177,7 @@ func TestTimeToLiveUpdateIntervalKnob(t *testing.T) {
 	tg := engineTarget(t, ddblocal.Options{TTLUpdateInterval: -1})
 	name := tg.createTable(t, tableDef{hash: keyS("pk")})
 	for i, enabled := range []bool{true, false, true} {
-		_, err := tg.client.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(name),
-			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("exp"), Enabled: aws.Bool(enabled)}})
-		requireNoErr(t, err, "UpdateTimeToLive #"+string(rune('1'+i)))
+		requireNoErr(t, tg.updateTTL(t, name, "exp", enabled), "UpdateTimeToLive #"+string(rune('1'+i)))
 	}
 }
 
@@ -192,11 +187,7 @@ func TestTimeToLiveUpdateIntervalClock(t *testing.T) {
 	now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	tg := engineTarget(t, ddblocal.Options{Now: func() time.Time { return time.Unix(0, now.Load()) }})
 	name := tg.createTable(t, tableDef{hash: keyS("pk")})
-	update := func(enabled bool) error {
-		_, err := tg.client.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(name),
-			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("exp"), Enabled: aws.Bool(enabled)}})
-		return err
-	}
+	update := func(enabled bool) error { return tg.updateTTL(t, name, "exp", enabled) }
 	requireNoErr(t, update(true), "enable")
 	now.Add(int64(59 * time.Minute))
 	requireExactError(t, update(false), "ValidationException", "Time to live has been modified multiple times within a fixed interval")

@@ -46,29 +46,26 @@ func txFingerprint(items []txItem) txDigest {
 		b = append(b, 1)
 		b = appendCanonicalMembers(b, it)
 	}
+	action := func(tag byte, c *txCommon, it attr.Item) {
+		b = append(b, tag)
+		common(c)
+		item(it)
+	}
 	for i := range items {
 		it := &items[i]
 		// Each present action is tagged, so that two entries that both
 		// name actions (rejected later) still fingerprint distinctly.
 		if c := it.ConditionCheck; c != nil {
-			b = append(b, 'C')
-			common(&c.txCommon)
-			item(c.Key)
+			action('C', &c.txCommon, c.Key)
 		}
 		if p := it.Put; p != nil {
-			b = append(b, 'P')
-			common(&p.txCommon)
-			item(p.Item)
+			action('P', &p.txCommon, p.Item)
 		}
 		if d := it.Delete; d != nil {
-			b = append(b, 'D')
-			common(&d.txCommon)
-			item(d.Key)
+			action('D', &d.txCommon, d.Key)
 		}
 		if u := it.Update; u != nil {
-			b = append(b, 'U')
-			common(&u.txCommon)
-			item(u.Key)
+			action('U', &u.txCommon, u.Key)
 			optional(u.UpdateExpression)
 		}
 		b = append(b, ';')
@@ -81,7 +78,7 @@ type txDigest [sha256.Size]byte
 
 func appendSortedNames(b []byte, m map[string]string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(m)))
-	for _, k := range sortedKeys(m) {
+	for _, k := range attr.SortedKeys(m) {
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
 		b = binary.AppendUvarint(b, uint64(len(m[k])))
@@ -94,7 +91,7 @@ func appendSortedNames(b []byte, m map[string]string) []byte {
 // name order, each value canonical.
 func appendCanonicalMembers(b []byte, m map[string]attr.Value) []byte {
 	b = binary.AppendUvarint(b, uint64(len(m)))
-	for _, k := range sortedKeys(m) {
+	for _, k := range attr.SortedKeys(m) {
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
 		b = appendCanonicalValue(b, m[k])
@@ -128,16 +125,4 @@ func appendCanonicalValue(b []byte, v attr.Value) []byte {
 		}
 	}
 	return attr.AppendValueJSON(b, v)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -193,31 +193,18 @@ func (w writeCommon) check() (*legacyExprs, error) {
 }
 
 func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
-	in, ok := decodePutItemFast(body)
-	if !ok {
-		in = putItemInput{}
-		if err := decodeRequest(body, &in); err != nil {
-			return nil, err
-		}
-	}
-	leg, err := (writeCommon{table: in.TableName, subject: in.Item, member: "item", returnVals: in.ReturnValues, allowed: []string{"NONE", "ALL_OLD"},
-		returnOnCCF: in.ReturnValuesOnConditionCheckFailure, legacy: in.legacyInput, capacity: in.capacityInput,
-		exprs: in.exprInput, condition: in.ConditionExpression}).check()
+	in, err := decodeFastOr(body, decodePutItemFast)
 	if err != nil {
 		return nil, err
 	}
-	exprs, err := parseWriteExprs(in.exprInput, exprSources{condition: in.ConditionExpression}, leg)
-	if err != nil {
-		return nil, err
-	}
-	m, old, _, err := e.writeOne(ctx, in.TableName,
-		func(m *tableMeta) (attr.Item, error) {
+	return e.singleWrite(ctx, &in.singleWriteInput, writeCommon{subject: in.Item, member: "item", allowed: []string{"NONE", "ALL_OLD"}},
+		func(m *tableMeta, _ *exprSet) (attr.Item, error) {
 			if err := m.checkItemKey(in.Item); err != nil {
 				return nil, err
 			}
 			return in.Item, nil
 		},
-		func(m *tableMeta, old attr.Item) (attr.Item, error) {
+		func(m *tableMeta, exprs *exprSet, old attr.Item) (attr.Item, error) {
 			if err := validateNewItem(m, in.Item, false); err != nil {
 				return nil, err
 			}
@@ -226,19 +213,6 @@ func (e *Engine) putItem(ctx context.Context, body []byte) (any, error) {
 			}
 			return in.Item, nil
 		})
-	if err != nil {
-		return nil, err
-	}
-	var out writeItemOutput
-	if wantsCapacity(in.ReturnConsumedCapacity) {
-		u := newUsage(true)
-		u.addWrite(m, old, in.Item, 1)
-		out.ConsumedCapacity = u.report(in.ReturnConsumedCapacity, m.Name)
-	}
-	if in.ReturnValues == "ALL_OLD" && old != nil {
-		out.Attributes = old
-	}
-	return out.response(), nil
 }
 
 func (e *Engine) deleteItem(ctx context.Context, body []byte) (any, error) {
@@ -246,37 +220,14 @@ func (e *Engine) deleteItem(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	leg, err := (writeCommon{table: in.TableName, subject: in.Key, member: "key", returnVals: in.ReturnValues, allowed: []string{"NONE", "ALL_OLD"},
-		returnOnCCF: in.ReturnValuesOnConditionCheckFailure, legacy: in.legacyInput, capacity: in.capacityInput,
-		exprs: in.exprInput, condition: in.ConditionExpression}).check()
-	if err != nil {
-		return nil, err
-	}
-	exprs, err := parseWriteExprs(in.exprInput, exprSources{condition: in.ConditionExpression}, leg)
-	if err != nil {
-		return nil, err
-	}
-	m, old, _, err := e.writeOne(ctx, in.TableName,
-		func(m *tableMeta) (attr.Item, error) { return m.extractKey(in.Key) },
-		func(m *tableMeta, old attr.Item) (attr.Item, error) {
+	return e.singleWrite(ctx, &in.singleWriteInput, writeCommon{subject: in.Key, member: "key", allowed: []string{"NONE", "ALL_OLD"}},
+		func(m *tableMeta, _ *exprSet) (attr.Item, error) { return m.extractKey(in.Key) },
+		func(m *tableMeta, exprs *exprSet, old attr.Item) (attr.Item, error) {
 			if err := evalCondition(exprs.condition, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
 				return nil, err
 			}
 			return nil, nil
 		})
-	if err != nil {
-		return nil, err
-	}
-	var out writeItemOutput
-	if wantsCapacity(in.ReturnConsumedCapacity) {
-		u := newUsage(true)
-		u.addWrite(m, old, nil, 1)
-		out.ConsumedCapacity = u.report(in.ReturnConsumedCapacity, m.Name)
-	}
-	if in.ReturnValues == "ALL_OLD" && old != nil {
-		out.Attributes = old
-	}
-	return out.response(), nil
 }
 
 func (e *Engine) updateItem(ctx context.Context, body []byte) (any, error) {
@@ -284,30 +235,46 @@ func (e *Engine) updateItem(ctx context.Context, body []byte) (any, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	leg, err := (writeCommon{table: in.TableName, subject: in.Key, member: "key", returnVals: in.ReturnValues, allowed: []string{"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"},
-		returnOnCCF: in.ReturnValuesOnConditionCheckFailure, legacy: in.legacyInput, capacity: in.capacityInput,
-		exprs: in.exprInput, condition: in.ConditionExpression, update: in.UpdateExpression, isUpdate: true}).check()
-	if err != nil {
-		return nil, err
-	}
-	exprs, err := parseWriteExprs(in.exprInput, exprSources{condition: in.ConditionExpression, update: in.UpdateExpression}, leg)
-	if err != nil {
-		return nil, err
-	}
-	m, old, newItem, err := e.writeOne(ctx, in.TableName,
-		func(m *tableMeta) (attr.Item, error) {
+	return e.singleWrite(ctx, &in.singleWriteInput, writeCommon{subject: in.Key, member: "key", allowed: []string{"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"},
+		update: in.UpdateExpression, isUpdate: true},
+		func(m *tableMeta, exprs *exprSet) (attr.Item, error) {
 			k, err := m.extractKey(in.Key)
 			if err != nil {
 				return nil, err
 			}
 			return k, checkUpdateTouchesKey(m, exprs.update)
 		},
-		func(m *tableMeta, old attr.Item) (attr.Item, error) {
+		func(m *tableMeta, exprs *exprSet, old attr.Item) (attr.Item, error) {
 			if err := evalCondition(exprs.condition, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
 				return nil, err
 			}
 			return applyUpdate(m, exprs.update, old, in.Key)
 		})
+}
+
+// singleWrite runs what PutItem, DeleteItem and UpdateItem share around
+// their own key and decide steps: the request-level checks, the
+// expressions, writeOne, and the response. w carries the operation's own
+// parameters (subject, member, allowed ReturnValues, update); the members
+// every single-item write has are filled in from in. The response's
+// Attributes follow updateReturnValues, which for PutItem and DeleteItem
+// (no update, ReturnValues NONE or ALL_OLD) is the old item or nothing.
+func (e *Engine) singleWrite(ctx context.Context, in *singleWriteInput, w writeCommon,
+	key func(m *tableMeta, exprs *exprSet) (attr.Item, error),
+	decide func(m *tableMeta, exprs *exprSet, old attr.Item) (attr.Item, error)) (any, error) {
+	w.table, w.returnVals, w.returnOnCCF = in.TableName, in.ReturnValues, in.ReturnValuesOnConditionCheckFailure
+	w.legacy, w.capacity, w.exprs, w.condition = in.legacyInput, in.capacityInput, in.exprInput, in.ConditionExpression
+	leg, err := w.check()
+	if err != nil {
+		return nil, err
+	}
+	exprs, err := parseWriteExprs(in.exprInput, exprSources{condition: in.ConditionExpression, update: w.update}, leg)
+	if err != nil {
+		return nil, err
+	}
+	m, old, newItem, err := e.writeOne(ctx, in.TableName,
+		func(m *tableMeta) (attr.Item, error) { return key(m, exprs) },
+		func(m *tableMeta, old attr.Item) (attr.Item, error) { return decide(m, exprs, old) })
 	if err != nil {
 		return nil, err
 	}
@@ -412,11 +379,7 @@ func (e *Engine) getItem(ctx context.Context, body []byte) (any, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	exprs, err := parseExprs(in.exprInput, exprSources{projection: in.ProjectionExpression})
-	if err != nil {
-		return nil, err
-	}
-	project, err := projector(exprs, in.AttributesToGet)
+	project, err := readProjector(in.exprInput, in.ProjectionExpression, in.AttributesToGet)
 	if err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ func argCountOK(op string, n int) bool {
 // a missing (filters) or unknown ComparisonOperator. member is the map's
 // name as DynamoDB spells it, e.g. "scanFilter".
 func (v *violations) legacyConds(member string, conds map[string]legacyCond, required bool) {
-	for _, name := range sortedKeys(conds) {
+	for _, name := range attr.SortedKeys(conds) {
 		c := conds[name]
 		path := member + "." + name + ".member.comparisonOperator"
 		switch {
@@ -92,7 +92,7 @@ func (v *violations) legacyConds(member string, conds map[string]legacyCond, req
 
 // legacyUpdates records unknown AttributeUpdates actions.
 func (v *violations) legacyUpdates(ups map[string]attributeUpdate) {
-	for _, name := range sortedKeys(ups) {
+	for _, name := range attr.SortedKeys(ups) {
 		v.enumPtr(ups[name].Action, "attributeUpdates."+name+".member.action", "ADD", "PUT", "DELETE")
 	}
 }
@@ -139,7 +139,7 @@ func checkConditionalOperator(op *string, conds int) error {
 // conditions: argument counts, one type per list, the types each operator
 // accepts, and BETWEEN's bounds.
 func checkFilterConds(conds map[string]legacyCond) error {
-	for _, name := range sortedKeys(conds) {
+	for _, name := range attr.SortedKeys(conds) {
 		c := conds[name]
 		var vals []attr.Value
 		if c.AttributeValueList != nil {
@@ -184,7 +184,7 @@ func typeIn(t attr.Type, ts []attr.Type) bool {
 // checkExpected validates Expected: Exists/Value or ComparisonOperator/
 // AttributeValueList (or Value), never both styles in one condition.
 func checkExpected(conds map[string]legacyCond) error {
-	for _, name := range sortedKeys(conds) {
+	for _, name := range attr.SortedKeys(conds) {
 		c := conds[name]
 		if c.AttributeValueList != nil && c.Value != nil {
 			return invalidParam("Value and AttributeValueList cannot be used together for Attribute: %s", name)
@@ -235,7 +235,7 @@ func (c legacyCond) values() []attr.Value {
 // checkAttributeUpdates validates AttributeUpdates: a value for PUT and ADD,
 // a set for DELETE with a value, a number, set or list for ADD.
 func checkAttributeUpdates(ups map[string]attributeUpdate) error {
-	for _, name := range sortedKeys(ups) {
+	for _, name := range attr.SortedKeys(ups) {
 		u := ups[name]
 		action := u.action()
 		if u.Value == nil {
@@ -355,7 +355,7 @@ var comparator = map[string]string{"EQ": "=", "NE": "<>", "LT": "<", "LE": "<=",
 // ConditionalOperator (AND by default).
 func (l *legacyExprs) filterOf(conds map[string]legacyCond, op *string) *string {
 	parts := make([]string, 0, len(conds))
-	for _, name := range sortedKeys(conds) {
+	for _, name := range attr.SortedKeys(conds) {
 		c := conds[name]
 		parts = append(parts, "("+l.cond(name, *c.ComparisonOperator, c.values())+")")
 	}
@@ -365,7 +365,7 @@ func (l *legacyExprs) filterOf(conds map[string]legacyCond, op *string) *string 
 // expectedOf translates validated Expected conditions.
 func (l *legacyExprs) expectedOf(conds map[string]legacyCond, op *string) *string {
 	parts := make([]string, 0, len(conds))
-	for _, name := range sortedKeys(conds) {
+	for _, name := range attr.SortedKeys(conds) {
 		c := conds[name]
 		var s string
 		switch {
@@ -398,7 +398,7 @@ func joinConds(parts []string, op *string) *string {
 // list_append.
 func (l *legacyExprs) updateOf(ups map[string]attributeUpdate) *string {
 	var set, remove, add, del []string
-	for _, name := range sortedKeys(ups) {
+	for _, name := range attr.SortedKeys(ups) {
 		u := ups[name]
 		a := l.name(name)
 		switch u.action() {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -87,15 +86,8 @@ func legacyEquivalent(name string, op types.ComparisonOperator, vals []types.Att
 func newFuzzTable(f *testing.F) (*target, string) {
 	// The engine lives as long as the fuzz target, in-process whatever
 	// the conformance endpoint: a fuzzer sends too much to a remote one.
-	e, err := ddblocal.New(ddblocal.Options{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { _ = e.Close() })
-	tg := &target{engine: e, client: dynamodb.New(dynamodb.Options{
-		Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("fuzz", "fuzz", ""),
-		BaseEndpoint: aws.String("http://ddblocal"), HTTPClient: e.HTTPClient(), Retryer: aws.NopRetryer{},
-	})}
+	e := openEngine(f, ddblocal.Options{})
+	tg := &target{engine: e, client: engineClient(e)}
 	name := "fuzz_legacy"
 	if _, err := tg.client.CreateTable(f.Context(), tableDef{hash: keyN("pk")}.input(name)); err != nil {
 		f.Fatal(err)

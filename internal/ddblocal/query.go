@@ -272,12 +272,9 @@ func (p *readPlan) applySelect(sel string, projected bool) error {
 }
 
 func (e *Engine) query(ctx context.Context, body []byte) (any, error) {
-	in, ok := decodeQueryFast(body)
-	if !ok {
-		in = queryInput{}
-		if err := decodeRequest(body, &in); err != nil {
-			return nil, err
-		}
+	in, err := decodeFastOr(body, decodeQueryFast)
+	if err != nil {
+		return nil, err
 	}
 	// The key condition is parsed with the other expressions so that
 	// placeholders are shared and unused ones are found.
@@ -664,13 +661,7 @@ func (e *Engine) runRead(ctx context.Context, p *readPlan) (any, error) {
 		} else {
 			u.addTable(readUnits(bytesRead, p.consistent))
 		}
-		raw, err := marshalJSON(u.report(p.capacityMode, p.m.Name))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, `,"ConsumedCapacity":`...)
-		out = append(out, raw...)
+		return closeWithCapacity(out, u.report(p.capacityMode, p.m.Name))
 	}
-	out = append(out, '}')
-	return rawJSON(out), nil
+	return rawJSON(append(out, '}')), nil
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"sort"
@@ -75,28 +74,15 @@ func BenchmarkRatio(b *testing.B) {
 		nullURL = startServerProcess(b, "null")
 		loopURL = startServerProcess(b, "engine")
 	case "inline":
-		null := httptest.NewServer(nullServer())
-		defer null.Close()
-		loopEngine, err := ddblocal.New(ddblocal.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer loopEngine.Close()
-		loop := httptest.NewServer(loopEngine)
-		defer loop.Close()
-		nullURL, loopURL = null.URL, loop.URL
+		nullURL, loopURL = benchServers(b)
 	default:
 		b.Fatalf("HUBSTREAM_RATIO_SERVERS=%q: want process or inline", mode)
 	}
-	inprocEngine, err := ddblocal.New(ddblocal.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer inprocEngine.Close()
+	inprocEngine := openEngine(b, ddblocal.Options{})
 	var retried atomic.Int64
 	clients := [3]*dynamodb.Client{
-		newRatioClient(nullURL, loopbackHTTPClient(), &retried),
-		newRatioClient(loopURL, loopbackHTTPClient(), &retried),
+		newRatioClient(nullURL, loopbackHTTPClient(256), &retried),
+		newRatioClient(loopURL, loopbackHTTPClient(256), &retried),
 		newRatioClient("http://ddblocal", inprocEngine.HTTPClient(), &retried),
 	}
 	setupBenchTable(b, clients[1])

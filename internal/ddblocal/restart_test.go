@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
-	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
 )
 
 // TestTableIDsNotReusedAfterRestart: a table created after a restart never
@@ -19,11 +18,7 @@ func TestTableIDsNotReusedAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	open := func() (*ddblocal.Engine, *dynamodb.Client) {
-		store, err := pebblestore.Open(dir, pebblestore.Options{Logf: func(string, ...any) {}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, err := ddblocal.New(ddblocal.Options{Store: store})
+		e, err := ddblocal.New(ddblocal.Options{Store: openQuietStore(t, dir)})
 		if err != nil {
 			t.Fatal(err)
 		}

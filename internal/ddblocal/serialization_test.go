@@ -16,11 +16,7 @@ import (
 // deserializer's wording.
 func TestSerializationErrors(t *testing.T) {
 	t.Parallel()
-	e, err := ddblocal.New(ddblocal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
+	e := openEngine(t, ddblocal.Options{})
 	cases := []struct {
 		name, op, body, msg string
 	}{
@@ -38,17 +34,10 @@ func TestSerializationErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
-			req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+c.op)
-			rec := httptest.NewRecorder()
-			e.ServeHTTP(rec, req)
-			var got map[string]string
-			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
-				t.Fatalf("body %q: %v", rec.Body.String(), err)
-			}
+			code, got := serveRaw(t, e, c.op, c.body)
 			want := map[string]string{"__type": "com.amazon.coral.service#SerializationException", "Message": c.msg}
-			if rec.Code != http.StatusBadRequest || len(got) != 2 || got["__type"] != want["__type"] || got["Message"] != want["Message"] {
-				t.Fatalf("status %d body %v\nwant 400 %v", rec.Code, got, want)
+			if code != http.StatusBadRequest || len(got) != 2 || got["__type"] != want["__type"] || got["Message"] != want["Message"] {
+				t.Fatalf("status %d body %v\nwant 400 %v", code, got, want)
 			}
 		})
 	}
@@ -58,11 +47,7 @@ func TestSerializationErrors(t *testing.T) {
 // request may; it breaks the constraint instead of being taken as absent.
 func TestEmptyLegacyEnums(t *testing.T) {
 	t.Parallel()
-	e, err := ddblocal.New(ddblocal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
+	e := openEngine(t, ddblocal.Options{})
 	cases := []struct {
 		name, op, body, msg string
 	}{
@@ -77,17 +62,25 @@ func TestEmptyLegacyEnums(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
-			req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+c.op)
-			rec := httptest.NewRecorder()
-			e.ServeHTTP(rec, req)
-			var got map[string]string
-			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
-				t.Fatalf("body %q: %v", rec.Body.String(), err)
-			}
-			if rec.Code != http.StatusBadRequest || got["__type"] != "com.amazon.coral.validate#ValidationException" || got["message"] != c.msg {
-				t.Fatalf("status %d body %v\nwant message %q", rec.Code, got, c.msg)
+			code, got := serveRaw(t, e, c.op, c.body)
+			if code != http.StatusBadRequest || got["__type"] != "com.amazon.coral.validate#ValidationException" || got["message"] != c.msg {
+				t.Fatalf("status %d body %v\nwant message %q", code, got, c.msg)
 			}
 		})
 	}
+}
+
+// serveRaw sends body as the DynamoDB operation op straight to e's handler
+// and returns the status and the JSON error body.
+func serveRaw(t *testing.T, e *ddblocal.Engine, op, body string) (int, map[string]string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	var got map[string]string
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatalf("body %q: %v", rec.Body.String(), err)
+	}
+	return rec.Code, got
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
+	"github.com/hubstream/hubstream/internal/ddblocal/ddberr"
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 )
 
@@ -38,26 +39,19 @@ type StreamOptions struct {
 }
 
 func (o *StreamOptions) setDefaults() {
-	if o.Shards <= 0 {
-		o.Shards = 4
-	}
-	if o.ShardLifetime <= 0 {
-		o.ShardLifetime = 4 * time.Hour
-	}
-	if o.MaxOpenShards <= 0 {
-		o.MaxOpenShards = 64
-	}
-	if o.MaxOpenShards < o.Shards {
-		o.MaxOpenShards = o.Shards
-	}
-	if o.Retention <= 0 {
-		o.Retention = 24 * time.Hour
-	}
-	if o.IteratorTTL <= 0 {
-		o.IteratorTTL = 15 * time.Minute
-	}
-	if o.MaintenanceInterval <= 0 {
-		o.MaintenanceInterval = time.Second
+	setDefault(&o.Shards, 4)
+	setDefault(&o.ShardLifetime, 4*time.Hour)
+	setDefault(&o.MaxOpenShards, 64)
+	o.MaxOpenShards = max(o.MaxOpenShards, o.Shards)
+	setDefault(&o.Retention, 24*time.Hour)
+	setDefault(&o.IteratorTTL, 15*time.Minute)
+	setDefault(&o.MaintenanceInterval, time.Second)
+}
+
+// setDefault sets an option that is zero or negative (unset) to d.
+func setDefault[T int | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
 	}
 }
 
@@ -152,6 +146,19 @@ func (s *stream) shardByID(id string) *liveShard {
 		}
 	}
 	return nil
+}
+
+// shardCopy returns a copy of the shard named id, read under the stream's
+// lock so that the caller sees one consistent state of it, or
+// ResourceNotFound.
+func (s *stream) shardCopy(id string) (liveShard, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sh := s.shardByID(id)
+	if sh == nil {
+		return liveShard{}, ddberr.New(ddberr.ResourceNotFound, "Requested resource not found: Shard does not exist")
+	}
+	return *sh, nil
 }
 
 // streamState is the engine's stream registry.

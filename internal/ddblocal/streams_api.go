@@ -47,16 +47,12 @@ func (e *Engine) listStreams(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	var v violations
-	v.limit(in.Limit, maxListStreams)
+	limit := v.limit(in.Limit, maxListStreams)
 	if in.TableName != nil {
 		v.name(*in.TableName, "tableName", true)
 	}
 	if err := v.err(); err != nil {
 		return nil, err
-	}
-	limit := maxListStreams
-	if in.Limit != nil {
-		limit = *in.Limit
 	}
 	e.streams.mu.RLock()
 	all := make([]*stream, 0, len(e.streams.byArn))
@@ -132,13 +128,9 @@ func (e *Engine) describeStream(ctx context.Context, body []byte) (any, error) {
 	}
 	var v violations
 	v.streamArn(in.StreamArn)
-	v.limit(in.Limit, maxDescribeShards)
+	limit := v.limit(in.Limit, maxDescribeShards)
 	if err := v.err(); err != nil {
 		return nil, err
-	}
-	limit := maxDescribeShards
-	if in.Limit != nil {
-		limit = *in.Limit
 	}
 	s, err := e.streamByArn(in.StreamArn)
 	if err != nil {
@@ -259,15 +251,9 @@ func (e *Engine) getShardIterator(ctx context.Context, body []byte) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	sh := s.shardByID(in.ShardId)
-	var shard liveShard
-	if sh != nil {
-		shard = *sh
-	}
-	s.mu.RUnlock()
-	if sh == nil {
-		return nil, ddberr.New(ddberr.ResourceNotFound, "Requested resource not found: Shard does not exist")
+	shard, err := s.shardCopy(in.ShardId)
+	if err != nil {
+		return nil, err
 	}
 	var pos uint64
 	needSeq := in.ShardIteratorType == "AT_SEQUENCE_NUMBER" || in.ShardIteratorType == "AFTER_SEQUENCE_NUMBER"
@@ -306,7 +292,7 @@ func (e *Engine) getShardIterator(ctx context.Context, body []byte) (any, error)
 	}
 	return struct {
 		ShardIterator string `json:"ShardIterator"`
-	}{e.encodeIterator(shardIterator{arn: s.arn, shardID: sh.ID, pos: pos, issued: e.now()})}, nil
+	}{e.encodeIterator(shardIterator{arn: s.arn, shardID: shard.ID, pos: pos, issued: e.now()})}, nil
 }
 
 type getRecordsInput struct {
@@ -320,16 +306,12 @@ func (e *Engine) getRecords(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	var v violations
-	v.limit(in.Limit, maxGetRecords)
+	limit := v.limit(in.Limit, maxGetRecords)
 	if in.ShardIterator == "" || len(in.ShardIterator) > 2048 {
 		v.add("...", "shardIterator", "Member must have length between 1 and 2048")
 	}
 	if err := v.err(); err != nil {
 		return nil, err
-	}
-	limit := maxGetRecords
-	if in.Limit != nil {
-		limit = *in.Limit
 	}
 	it, err := e.decodeIterator(in.ShardIterator)
 	if err != nil {
@@ -347,15 +329,9 @@ func (e *Engine) getRecords(ctx context.Context, body []byte) (any, error) {
 	// Read the shard's state before the snapshot: every record up to a
 	// closed shard's End was applied before it closed, so the snapshot
 	// holds all of them.
-	s.mu.RLock()
-	sh := s.shardByID(it.shardID)
-	var shard liveShard
-	if sh != nil {
-		shard = *sh
-	}
-	s.mu.RUnlock()
-	if sh == nil {
-		return nil, ddberr.New(ddberr.ResourceNotFound, "Requested resource not found: Shard does not exist")
+	shard, err := s.shardCopy(it.shardID)
+	if err != nil {
+		return nil, err
 	}
 	if it.pos < shard.trimmed {
 		return nil, ddberr.New(ddberr.TrimmedDataAccess, "The operation attempted to read past the oldest stream record in a shard.")

@@ -19,9 +19,7 @@ package ddblocal_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -29,30 +27,19 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
-	"github.com/hubstream/hubstream/internal/ddblocal/storage/pebblestore"
 )
 
 const streamBenchCallers = 8
 
 func streamBenchClients(endpoint string, hc aws.HTTPClient) (*dynamodb.Client, *dynamodbstreams.Client) {
-	creds := credentials.NewStaticCredentialsProvider("bench", "bench", "")
-	return dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: creds, HTTPClient: hc, RetryMaxAttempts: 1}),
-		dynamodbstreams.New(dynamodbstreams.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: creds, HTTPClient: hc, RetryMaxAttempts: 1})
-}
-
-func streamBenchLoopbackClient() aws.HTTPClient {
-	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.MaxIdleConns = 64
-		tr.MaxIdleConnsPerHost = 64
-	})
+	cfg := benchConfig(endpoint, hc)
+	return dynamodb.NewFromConfig(cfg), dynamodbstreams.NewFromConfig(cfg)
 }
 
 // streamBenchTable creates table keyed by pk (S), with a stream of view
@@ -177,43 +164,19 @@ func BenchmarkGetRecordsDrain(b *testing.B) {
 // loopback HTTP against an engine on store (nil: memory), to a table with
 // a NEW_AND_OLD_IMAGES stream.
 func benchPutItem(b *testing.B, store func(b *testing.B) ddblocal.Options) {
-	e, err := ddblocal.New(store(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
-	srv := httptest.NewServer(e)
+	srv := httptest.NewServer(openEngine(b, store(b)))
 	defer srv.Close()
-	c, _ := streamBenchClients(srv.URL, streamBenchLoopbackClient())
+	c, _ := streamBenchClients(srv.URL, loopbackHTTPClient(64))
 	streamBenchTable(b, c, "put", types.StreamViewTypeNewAndOldImages)
-	var seq atomic.Int64
-	var failed atomic.Value
-	b.SetParallelism((streamBenchCallers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		ctx := context.Background()
-		for pb.Next() {
-			_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("put"), Item: streamBenchItem(int(seq.Add(1)))})
-			if err != nil {
-				failed.Store(err)
-			}
-		}
+	runParallel(b, streamBenchCallers, func(ctx context.Context, seq int64) error {
+		_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("put"), Item: streamBenchItem(int(seq))})
+		return err
 	})
-	b.StopTimer()
-	if err, _ := failed.Load().(error); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 }
 
 func BenchmarkDurablePutItem(b *testing.B) {
 	benchPutItem(b, func(b *testing.B) ddblocal.Options {
-		s, err := pebblestore.Open(b.TempDir(), pebblestore.Options{Logf: func(string, ...any) {}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		return ddblocal.Options{Store: s}
+		return ddblocal.Options{Store: openQuietStore(b, b.TempDir())}
 	})
 }
 
@@ -232,11 +195,7 @@ func BenchmarkRestart1M(b *testing.B) {
 	const total = 1_000_000
 	dir := b.TempDir()
 	open := func() *ddblocal.Engine {
-		s, err := pebblestore.Open(dir, pebblestore.Options{Logf: func(string, ...any) {}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		e, err := ddblocal.New(ddblocal.Options{Store: s})
+		e, err := ddblocal.New(ddblocal.Options{Store: openQuietStore(b, dir)})
 		if err != nil {
 			b.Fatal(err)
 		}

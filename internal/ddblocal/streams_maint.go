@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
@@ -106,20 +108,27 @@ func (e *Engine) maintainStreams() {
 	defer e.bg.Done()
 	// The engine is closing: waiting consumers must not wait for ever.
 	defer e.streams.waiters.closeAll()
-	t := time.NewTicker(e.opts.Streams.MaintenanceInterval)
+	e.every(e.opts.Streams.MaintenanceInterval, func() {
+		if err := e.rollShards(e.life); err != nil {
+			e.logBackground("shard rollover", err)
+		}
+		if err := e.trimStreams(e.life); err != nil {
+			e.logBackground("stream trimming", err)
+		}
+	})
+}
+
+// every runs run at each tick of interval until the engine closes; the
+// background loops (stream maintenance, TTL sweeps) are built on it.
+func (e *Engine) every(interval time.Duration, run func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-e.closed:
 			return
 		case <-t.C:
-			ctx := e.life
-			if err := e.rollShards(ctx); err != nil {
-				e.logBackground("shard rollover", err)
-			}
-			if err := e.trimStreams(ctx); err != nil {
-				e.logBackground("stream trimming", err)
-			}
+			run()
 		}
 	}
 }
@@ -138,10 +147,7 @@ func (e *Engine) roll(ctx context.Context, force bool) error {
 	var b storage.Batch
 	var rolled []uint32
 	e.streams.mu.RLock()
-	streams := make([]*stream, 0, len(e.streams.byTable))
-	for _, s := range e.streams.byTable {
-		streams = append(streams, s)
-	}
+	streams := slices.Collect(maps.Values(e.streams.byTable))
 	e.streams.mu.RUnlock()
 	for _, s := range streams {
 		s.mu.RLock()
@@ -196,10 +202,7 @@ func (e *Engine) roll(ctx context.Context, force bool) error {
 func (e *Engine) trimStreams(ctx context.Context) error {
 	horizon := e.now().Add(-e.opts.Streams.Retention)
 	e.streams.mu.RLock()
-	streams := make([]*stream, 0, len(e.streams.byArn))
-	for _, s := range e.streams.byArn {
-		streams = append(streams, s)
-	}
+	streams := slices.Collect(maps.Values(e.streams.byArn))
 	e.streams.mu.RUnlock()
 	for _, s := range streams {
 		s.mu.RLock()

@@ -151,9 +151,14 @@ func (v *violations) streamArn(arn string) {
 	}
 }
 
-// limit records a Limit outside 1..max.
-func (v *violations) limit(limit *int, max int) {
-	if limit != nil && (*limit < 1 || *limit > max) {
+// limit records a Limit outside 1..max and returns the limit in effect:
+// the Limit, or max when there is none.
+func (v *violations) limit(limit *int, max int) int {
+	if limit == nil {
+		return max
+	}
+	if *limit < 1 || *limit > max {
 		v.add(*limit, "limit", fmt.Sprintf("Member must have value between 1 and %d", max))
 	}
+	return *limit
 }

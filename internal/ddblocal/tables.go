@@ -25,14 +25,11 @@ const (
 )
 
 func (e *Engine) createTable(ctx context.Context, body []byte) (any, error) {
-	var in createTableInput
-	if err := decodeRequest(body, &in); err != nil {
+	in, err := decodeChecked(body, createTableViolations)
+	if err != nil {
 		return nil, err
 	}
-	if err := createTableViolations(&in); err != nil {
-		return nil, err
-	}
-	m, err := e.buildTableMeta(&in)
+	m, err := e.buildTableMeta(in)
 	if err != nil {
 		return nil, err
 	}
@@ -256,13 +253,11 @@ func (e *Engine) buildTableMeta(in *createTableInput) (*tableMeta, error) {
 		return nil, invalidParam("Number of LocalSecondaryIndexes exceeds per-table limit of %d", maxLSIs)
 	}
 	names := map[string]bool{}
-	for i := range in.GlobalSecondaryIndexes {
-		ix, err := buildIndex(&in.GlobalSecondaryIndexes[i], defs, true, billing)
-		if err != nil {
-			return nil, err
-		}
+	// add numbers an index and records its name and key attributes, the
+	// same for global and local indexes.
+	add := func(ix *index) error {
 		if names[ix.Name] {
-			return nil, invalidParam("Duplicate index name: %s", ix.Name)
+			return invalidParam("Duplicate index name: %s", ix.Name)
 		}
 		names[ix.Name] = true
 		ix.ID = m.NextIndexID
@@ -270,6 +265,16 @@ func (e *Engine) buildTableMeta(in *createTableInput) (*tableMeta, error) {
 		m.Indexes = append(m.Indexes, ix)
 		for _, n := range ix.Key.names() {
 			used[n] = true
+		}
+		return nil
+	}
+	for i := range in.GlobalSecondaryIndexes {
+		ix, err := buildIndex(&in.GlobalSecondaryIndexes[i], defs, true, billing)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(ix); err != nil {
+			return nil, err
 		}
 	}
 	for i := range in.LocalSecondaryIndexes {
@@ -286,23 +291,11 @@ func (e *Engine) buildTableMeta(in *createTableInput) (*tableMeta, error) {
 		if !ix.Key.hasRange() {
 			return nil, invalidParam("Index KeySchema must have a range key for LocalSecondaryIndex: %s", ix.Name)
 		}
-		if names[ix.Name] {
-			return nil, invalidParam("Duplicate index name: %s", ix.Name)
-		}
-		names[ix.Name] = true
-		ix.ID = m.NextIndexID
-		m.NextIndexID++
-		m.Indexes = append(m.Indexes, ix)
-		for _, n := range ix.Key.names() {
-			used[n] = true
+		if err := add(ix); err != nil {
+			return nil, err
 		}
 	}
 	if len(used) != len(defs) {
-		var usedNames []string
-		for n := range used {
-			usedNames = append(usedNames, n)
-		}
-		sort.Strings(usedNames)
 		return nil, invalidParam("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
 	}
 	for n, t := range defs {
@@ -423,12 +416,18 @@ func wireKeys(k keySchema) []wireKeySchemaElement {
 	return out
 }
 
-func (e *Engine) describeTable(ctx context.Context, body []byte) (any, error) {
+// lookupRequested looks up the table a request of only a TableName
+// (DescribeTable, DescribeTimeToLive) names.
+func (e *Engine) lookupRequested(body []byte) (*table, *tableMeta, error) {
 	var in tableNameInput
 	if err := decodeRequest(body, &in); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	t, m, err := e.lookup(in.TableName)
+	return e.lookup(in.TableName)
+}
+
+func (e *Engine) describeTable(ctx context.Context, body []byte) (any, error) {
+	t, m, err := e.lookupRequested(body)
 	if err != nil {
 		return nil, err
 	}
@@ -538,11 +537,8 @@ func (e *Engine) purgeRange(lo, hi []byte, what string) {
 }
 
 func (e *Engine) updateTable(ctx context.Context, body []byte) (any, error) {
-	var in updateTableInput
-	if err := decodeRequest(body, &in); err != nil {
-		return nil, err
-	}
-	if err := updateTableViolations(&in); err != nil {
+	in, err := decodeChecked(body, updateTableViolations)
+	if err != nil {
 		return nil, err
 	}
 	e.commitMu.Lock()
@@ -818,11 +814,7 @@ func (e *Engine) updateTimeToLive(ctx context.Context, body []byte) (any, error)
 }
 
 func (e *Engine) describeTimeToLive(ctx context.Context, body []byte) (any, error) {
-	var in tableNameInput
-	if err := decodeRequest(body, &in); err != nil {
-		return nil, err
-	}
-	_, m, err := e.lookup(in.TableName)
+	_, m, err := e.lookupRequested(body)
 	if err != nil {
 		return nil, err
 	}

@@ -68,13 +68,10 @@ func (v *violations) tags(tags []wireTag) {
 	}
 	for i, t := range tags {
 		member := "tags." + strconv.Itoa(i+1) + ".member"
-		switch {
-		case t.Key == nil:
+		if t.Key == nil {
 			v.null(member + ".key")
-		case *t.Key == "":
-			v.add(*t.Key, member+".key", "Member must have length greater than or equal to 1")
-		case utf8.RuneCountInString(*t.Key) > maxTagKeyLen:
-			v.add(*t.Key, member+".key", "Member must have length less than or equal to 128")
+		} else {
+			v.tagKey(*t.Key, member+".key")
 		}
 		switch {
 		case t.Value == nil:
@@ -82,6 +79,17 @@ func (v *violations) tags(tags []wireTag) {
 		case utf8.RuneCountInString(*t.Value) > maxTagValueLen:
 			v.add(*t.Value, member+".value", "Member must have length less than or equal to 256")
 		}
+	}
+}
+
+// tagKey records a tag key outside its length bounds, counted in
+// characters.
+func (v *violations) tagKey(k, member string) {
+	switch {
+	case k == "":
+		v.add(k, member, "Member must have length greater than or equal to 1")
+	case utf8.RuneCountInString(k) > maxTagKeyLen:
+		v.add(k, member, "Member must have length less than or equal to 128")
 	}
 }
 
@@ -125,28 +133,44 @@ func (e *Engine) tagResource(ctx context.Context, body []byte) (any, error) {
 			return nil, invalidParam("Tag keys starting with 'aws:' are reserved for system use: %s", *t.Key)
 		}
 	}
-	e.commitMu.Lock()
-	defer e.commitMu.Unlock()
-	t, old, err := e.tableForArn(*in.ResourceArn)
+	err := e.editTags(ctx, *in.ResourceArn, len(in.Tags), func(tags map[string]string) error {
+		for _, tag := range in.Tags {
+			tags[*tag.Key] = *tag.Value
+		}
+		if len(tags) > maxTagsPerTable {
+			return ddberr.New(ddberr.LimitExceeded, "The number of tags on the resource would exceed the limit of %d", maxTagsPerTable)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	return rawJSON(`{}`), nil
+}
+
+// editTags applies edit to a copy of the tags of the table arn names and
+// persists the result with the table definition, all under the commit
+// lock; grow sizes the copy for the tags edit may add.
+func (e *Engine) editTags(ctx context.Context, arn string, grow int, edit func(tags map[string]string) error) error {
+	e.commitMu.Lock()
+	defer e.commitMu.Unlock()
+	t, old, err := e.tableForArn(arn)
+	if err != nil {
+		return err
+	}
 	m := old.clone()
-	m.Tags = make(map[string]string, len(old.Tags)+len(in.Tags))
+	m.Tags = make(map[string]string, len(old.Tags)+grow)
 	for k, val := range old.Tags {
 		m.Tags[k] = val
 	}
-	for _, tag := range in.Tags {
-		m.Tags[*tag.Key] = *tag.Value
-	}
-	if len(m.Tags) > maxTagsPerTable {
-		return nil, ddberr.New(ddberr.LimitExceeded, "The number of tags on the resource would exceed the limit of %d", maxTagsPerTable)
+	if err := edit(m.Tags); err != nil {
+		return err
 	}
 	if err := e.persistMeta(ctx, m); err != nil {
-		return nil, err
+		return err
 	}
 	t.meta.Store(m)
-	return rawJSON(`{}`), nil
+	return nil
 }
 
 // untagResource removes tags by key; keys the table does not have are
@@ -162,33 +186,20 @@ func (e *Engine) untagResource(ctx context.Context, body []byte) (any, error) {
 		v.null("tagKeys")
 	}
 	for i, k := range in.TagKeys {
-		if k == "" {
-			v.add(k, "tagKeys."+strconv.Itoa(i+1)+".member", "Member must have length greater than or equal to 1")
-		} else if utf8.RuneCountInString(k) > maxTagKeyLen {
-			v.add(k, "tagKeys."+strconv.Itoa(i+1)+".member", "Member must have length less than or equal to 128")
-		}
+		v.tagKey(k, "tagKeys."+strconv.Itoa(i+1)+".member")
 	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	e.commitMu.Lock()
-	defer e.commitMu.Unlock()
-	t, old, err := e.tableForArn(*in.ResourceArn)
+	err := e.editTags(ctx, *in.ResourceArn, 0, func(tags map[string]string) error {
+		for _, k := range in.TagKeys {
+			delete(tags, k)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	m := old.clone()
-	m.Tags = make(map[string]string, len(old.Tags))
-	for k, val := range old.Tags {
-		m.Tags[k] = val
-	}
-	for _, k := range in.TagKeys {
-		delete(m.Tags, k)
-	}
-	if err := e.persistMeta(ctx, m); err != nil {
-		return nil, err
-	}
-	t.meta.Store(m)
 	return rawJSON(`{}`), nil
 }
 

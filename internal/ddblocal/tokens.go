@@ -96,16 +96,7 @@ func (c *tokenCache) expire(now int64) {
 	}
 }
 
-// tokenHeap is a min-heap of queued tokens by expiry (container/heap).
-type tokenHeap []queuedToken
+// tokenHeap is a min-heap of queued tokens by expiry.
+type tokenHeap = dueHeap[queuedToken]
 
-func (h tokenHeap) Len() int           { return len(h) }
-func (h tokenHeap) Less(i, j int) bool { return h[i].expires < h[j].expires }
-func (h tokenHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *tokenHeap) Push(x any)        { *h = append(*h, x.(queuedToken)) }
-func (h *tokenHeap) Pop() any {
-	old := *h
-	q := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return q
-}
+func (q queuedToken) dueAt() int64 { return q.expires }

@@ -27,24 +27,29 @@ type txCommon struct {
 	exprInput
 }
 
+// txKeyAction is a ConditionCheck or Delete entry: the common members and
+// the item's key.
+type txKeyAction struct {
+	txCommon
+	Key attr.Item `json:"Key"`
+}
+
+type txPutAction struct {
+	txCommon
+	Item attr.Item `json:"Item"`
+}
+
+type txUpdateAction struct {
+	txCommon
+	Key              attr.Item `json:"Key"`
+	UpdateExpression *string   `json:"UpdateExpression"`
+}
+
 type txItem struct {
-	ConditionCheck *struct {
-		txCommon
-		Key attr.Item `json:"Key"`
-	} `json:"ConditionCheck,omitempty"`
-	Put *struct {
-		txCommon
-		Item attr.Item `json:"Item"`
-	} `json:"Put,omitempty"`
-	Delete *struct {
-		txCommon
-		Key attr.Item `json:"Key"`
-	} `json:"Delete,omitempty"`
-	Update *struct {
-		txCommon
-		Key              attr.Item `json:"Key"`
-		UpdateExpression *string   `json:"UpdateExpression"`
-	} `json:"Update,omitempty"`
+	ConditionCheck *txKeyAction    `json:"ConditionCheck,omitempty"`
+	Put            *txPutAction    `json:"Put,omitempty"`
+	Delete         *txKeyAction    `json:"Delete,omitempty"`
+	Update         *txUpdateAction `json:"Update,omitempty"`
 }
 
 type transactWriteInput struct {
@@ -93,17 +98,13 @@ func (e *Engine) transactWriteItems(ctx context.Context, body []byte) (any, erro
 	if len(body) > maxTransactBytes+64<<10 {
 		return nil, ddberr.Validationf("Transaction request size has exceeded the maximum allowed size of 4 MB")
 	}
-	in, ok := decodeTransactWriteFast(body)
-	if !ok {
-		in = transactWriteInput{}
-		if err := decodeRequest(body, &in); err != nil {
-			return nil, err
-		}
+	in, err := decodeFastOr(body, decodeTransactWriteFast)
+	if err != nil {
+		return nil, err
 	}
 	n := len(in.TransactItems)
 	var v violations
-	v.capacity(in.capacityInput)
-	v.transactItems(n)
+	v.transaction(in.capacityInput, n)
 	if tok := in.ClientRequestToken; tok != nil && len(*tok) < 1 {
 		v.add(*tok, "clientRequestToken", "Member must have length greater than or equal to 1")
 	} else if tok != nil && len(*tok) > maxClientTokenSize {
@@ -327,7 +328,7 @@ func (e *Engine) runTransaction(ctx context.Context, token *string, fingerprint 
 	var out struct {
 		ConsumedCapacity []*consumedCapacity `json:"ConsumedCapacity,omitempty"`
 	}
-	for _, name := range sortedKeys(units) {
+	for _, name := range attr.SortedKeys(units) {
 		out.ConsumedCapacity = append(out.ConsumedCapacity, units[name].report(capMode, name))
 	}
 	return out, nil
@@ -358,8 +359,7 @@ func (e *Engine) transactGetItems(ctx context.Context, body []byte) (any, error)
 	}
 	n := len(in.TransactItems)
 	var v violations
-	v.capacity(in.capacityInput)
-	v.transactItems(n)
+	v.transaction(in.capacityInput, n)
 	if err := v.err(); err != nil {
 		return nil, err
 	}

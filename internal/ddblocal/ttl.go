@@ -19,18 +19,11 @@ const ttlBatch = 100
 // sweepTTL deletes expired items until the engine closes.
 func (e *Engine) sweepTTL() {
 	defer e.bg.Done()
-	t := time.NewTicker(e.opts.TTLSweepInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-e.closed:
-			return
-		case <-t.C:
-			if _, err := e.SweepExpired(e.life); err != nil {
-				e.logBackground("TTL sweep", err)
-			}
+	e.every(e.opts.TTLSweepInterval, func() {
+		if _, err := e.SweepExpired(e.life); err != nil {
+			e.logBackground("TTL sweep", err)
 		}
-	}
+	})
 }
 
 // expired reports whether item's TTL attribute is a number of epoch seconds

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -27,17 +26,10 @@ import (
 //	go test ./internal/ddblocal -run '^$' -bench TTLSweepIdle -benchtime 1000x
 func BenchmarkTTLSweepIdle(b *testing.B) {
 	const ttlBenchItems = 100_000
-	eng, err := ddblocal.New(ddblocal.Options{Logf: func(string, ...any) {}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = eng.Close() })
-	c := dynamodb.New(dynamodb.Options{
-		Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-		BaseEndpoint: aws.String("http://ddblocal"), HTTPClient: eng.HTTPClient(),
-	})
+	eng := openEngine(b, ddblocal.Options{Logf: func(string, ...any) {}})
+	c := engineClient(eng)
 	ctx := context.Background()
-	_, err = c.CreateTable(ctx, &dynamodb.CreateTableInput{
+	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:            aws.String("ttlbench"),
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}, {AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS}},
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}},

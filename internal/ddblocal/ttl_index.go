@@ -55,18 +55,10 @@ type ttlEntry struct {
 	key string
 }
 
-type ttlHeap []ttlEntry
+// ttlHeap is a min-heap of TTL marks by due time.
+type ttlHeap = dueHeap[ttlEntry]
 
-func (h ttlHeap) Len() int           { return len(h) }
-func (h ttlHeap) Less(i, j int) bool { return h[i].due < h[j].due }
-func (h ttlHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *ttlHeap) Push(x any)        { *h = append(*h, x.(ttlEntry)) }
-func (h *ttlHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return e
-}
+func (e ttlEntry) dueAt() int64 { return e.due }
 
 // ttlDue returns the first unix second at which an item whose TTL
 // attribute is v is certainly expired: one past the value rounded up, so

@@ -27,11 +27,7 @@ func newTTLTable(t *testing.T) (*streamTarget, string) {
 	// The background sweeper waits an hour: the tests sweep themselves.
 	st := newClockedStreamEngine(t, "a fake clock and synchronous TTL sweeps", ddblocal.Options{TTLSweepInterval: time.Hour})
 	table, _ := st.createStreamTable(t, streamTable, types.StreamViewTypeKeysOnly)
-	_, err := st.client.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String(table),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("ttl"), Enabled: aws.Bool(true)},
-	})
-	requireNoErr(t, err, "UpdateTimeToLive")
+	requireNoErr(t, st.updateTTL(t, table, "ttl", true), "UpdateTimeToLive")
 	return st, table
 }
 

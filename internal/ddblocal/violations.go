@@ -122,6 +122,13 @@ func (v *violations) attributesToGet(names []string, member string) {
 	}
 }
 
+// transaction records the constraints every transaction request has: its
+// capacity members and its number of items, n.
+func (v *violations) transaction(c capacityInput, n int) {
+	v.capacity(c)
+	v.transactItems(n)
+}
+
 // transactItems records a TransactItems list of n entries outside 1..100.
 func (v *violations) transactItems(n int) {
 	switch {

@@ -13,38 +13,31 @@ type capacityInput struct {
 	ReturnItemCollectionMetrics string `json:"ReturnItemCollectionMetrics"`
 }
 
-type putItemInput struct {
-	TableName                           string    `json:"TableName"`
-	Item                                attr.Item `json:"Item"`
-	ConditionExpression                 *string   `json:"ConditionExpression"`
-	ReturnValues                        string    `json:"ReturnValues"`
-	ReturnValuesOnConditionCheckFailure string    `json:"ReturnValuesOnConditionCheckFailure"`
+// singleWriteInput is the members PutItem, DeleteItem and UpdateItem share.
+type singleWriteInput struct {
+	TableName                           string  `json:"TableName"`
+	ConditionExpression                 *string `json:"ConditionExpression"`
+	ReturnValues                        string  `json:"ReturnValues"`
+	ReturnValuesOnConditionCheckFailure string  `json:"ReturnValuesOnConditionCheckFailure"`
 	exprInput
 	legacyInput
 	capacityInput
+}
+
+type putItemInput struct {
+	singleWriteInput
+	Item attr.Item `json:"Item"`
 }
 
 type deleteItemInput struct {
-	TableName                           string    `json:"TableName"`
-	Key                                 attr.Item `json:"Key"`
-	ConditionExpression                 *string   `json:"ConditionExpression"`
-	ReturnValues                        string    `json:"ReturnValues"`
-	ReturnValuesOnConditionCheckFailure string    `json:"ReturnValuesOnConditionCheckFailure"`
-	exprInput
-	legacyInput
-	capacityInput
+	singleWriteInput
+	Key attr.Item `json:"Key"`
 }
 
 type updateItemInput struct {
-	TableName                           string    `json:"TableName"`
-	Key                                 attr.Item `json:"Key"`
-	UpdateExpression                    *string   `json:"UpdateExpression"`
-	ConditionExpression                 *string   `json:"ConditionExpression"`
-	ReturnValues                        string    `json:"ReturnValues"`
-	ReturnValuesOnConditionCheckFailure string    `json:"ReturnValuesOnConditionCheckFailure"`
-	exprInput
-	legacyInput
-	capacityInput
+	singleWriteInput
+	Key              attr.Item `json:"Key"`
+	UpdateExpression *string   `json:"UpdateExpression"`
 }
 
 type getItemInput struct {

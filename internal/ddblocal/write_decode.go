@@ -67,29 +67,16 @@ func readTxItem(r *attr.Reader, it *txItem) error {
 		var update **string
 		switch action {
 		case "ConditionCheck":
-			it.ConditionCheck = &struct {
-				txCommon
-				Key attr.Item `json:"Key"`
-			}{}
+			it.ConditionCheck = &txKeyAction{}
 			common, key = &it.ConditionCheck.txCommon, &it.ConditionCheck.Key
 		case "Put":
-			it.Put = &struct {
-				txCommon
-				Item attr.Item `json:"Item"`
-			}{}
+			it.Put = &txPutAction{}
 			common, item = &it.Put.txCommon, &it.Put.Item
 		case "Delete":
-			it.Delete = &struct {
-				txCommon
-				Key attr.Item `json:"Key"`
-			}{}
+			it.Delete = &txKeyAction{}
 			common, key = &it.Delete.txCommon, &it.Delete.Key
 		case "Update":
-			it.Update = &struct {
-				txCommon
-				Key              attr.Item `json:"Key"`
-				UpdateExpression *string   `json:"UpdateExpression"`
-			}{}
+			it.Update = &txUpdateAction{}
 			common, key, update = &it.Update.txCommon, &it.Update.Key, &it.Update.UpdateExpression
 		default:
 			return errFallback{}

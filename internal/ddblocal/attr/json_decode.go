@@ -34,14 +34,8 @@ var strictBase64 = base64.StdEncoding.Strict()
 func DecodeItemJSON(data []byte) (Item, error) {
 	d := newJSONDecoder(data)
 	it, err := d.item()
-	if err == nil {
-		err = d.end()
-	}
-	if err != nil {
+	if err := d.finish(err); err != nil {
 		return nil, err
-	}
-	if d.verr != nil {
-		return nil, d.verr
 	}
 	return it, nil
 }
@@ -52,14 +46,8 @@ func DecodeItemJSON(data []byte) (Item, error) {
 func DecodeValueJSON(data []byte) (Value, error) {
 	d := newJSONDecoder(data)
 	v, err := d.attrValue(0)
-	if err == nil {
-		err = d.end()
-	}
-	if err != nil {
+	if err := d.finish(err); err != nil {
 		return Value{}, err
-	}
-	if d.verr != nil {
-		return Value{}, d.verr
 	}
 	return v, nil
 }
@@ -100,6 +88,19 @@ type jsonDecoder struct {
 
 func newJSONDecoder(data []byte) jsonDecoder {
 	return jsonDecoder{data: data, src: string(data)}
+}
+
+// finish ends the decoding of a whole input after its top-level read
+// returned err: a serialization error (err, or anything but white space
+// left) takes precedence over the first validation error.
+func (d *jsonDecoder) finish(err error) error {
+	if err == nil {
+		err = d.end()
+	}
+	if err == nil && d.verr != nil {
+		return d.verr
+	}
+	return err
 }
 
 // The Java-flavoured targets of DynamoDB's type-mismatch messages.
@@ -198,6 +199,30 @@ func (d *jsonDecoder) afterMember(closer byte) (bool, error) {
 	return false, d.syntaxError(fmt.Sprintf("',' or '%c'", closer))
 }
 
+// elements reads the members of the object or elements of the array whose
+// opening d.pos is at, calling each for every one (at its start) and
+// consuming the separators and closer; it reports whether there were none,
+// which some callers record as a validation error.
+func (d *jsonDecoder) elements(closer byte, each func() error) (empty bool, err error) {
+	if err := d.enter(); err != nil {
+		return false, err
+	}
+	if d.peek() == closer {
+		d.pos++
+		d.depth--
+		return true, nil
+	}
+	for {
+		if err := each(); err != nil {
+			return false, err
+		}
+		more, err := d.afterMember(closer)
+		if err != nil || !more {
+			return false, err
+		}
+	}
+}
+
 // mismatch builds DynamoDB's SerializationException for a JSON value of the
 // wrong kind where target was expected.
 func (d *jsonDecoder) mismatch(target string) error {
@@ -245,33 +270,23 @@ func (d *jsonDecoder) item() (Item, error) {
 // members reads the members of an object whose values are AttributeValues
 // at the given nesting level; d.pos is at the '{'.
 func (d *jsonDecoder) members(level int) (map[string]Value, error) {
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
 	m := make(map[string]Value)
-	if d.peek() == '}' {
-		d.pos++
-		d.depth--
-		return m, nil
-	}
-	for {
+	_, err := d.elements('}', func() error {
 		name, err := d.memberName()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		v, err := d.attrValue(level)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m[name] = v
-		more, err := d.afterMember('}')
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return m, nil
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return m, nil
 }
 
 // memberName reads an object member's name and the colon after it.
@@ -301,56 +316,41 @@ func (d *jsonDecoder) attrValue(level int) (Value, error) {
 	default:
 		return v, d.mismatch(targetStructure)
 	}
-	if err := d.enter(); err != nil {
-		return v, err
-	}
 	var seen uint16
-	if d.peek() == '}' {
-		d.pos++
-		d.depth--
-		d.invalid(errEmptyValue())
-		return v, nil
-	}
-	for {
+	_, err := d.elements('}', func() error {
 		if d.peek() != '"' {
-			return v, d.syntaxError("a member name")
+			return d.syntaxError("a member name")
 		}
 		raw, flags, err := d.scanString()
 		if err != nil {
-			return v, err
+			return err
 		}
 		var t Type
 		if flags == 0 {
-			t = typeFromBytes(raw)
+			t = typeFromName(raw)
 		} else {
 			t = typeFromName(unquote(raw, flags))
 		}
 		if err := d.expect(':'); err != nil {
-			return v, err
+			return err
 		}
 		if t != TypeInvalid && d.peek() == 'n' {
 			// DynamoDB treats a null member as absent.
-			if err := d.literal("null"); err != nil {
-				return v, err
-			}
-			t = TypeInvalid
-		} else {
-			if err := d.typedMember(&v, t, level); err != nil {
-				return v, err
-			}
+			return d.literal("null")
+		}
+		if err := d.typedMember(&v, t, level); err != nil {
+			return err
 		}
 		if t != TypeInvalid {
 			seen |= 1 << t
 			v.Type = t
 		}
-		more, err := d.afterMember('}')
-		if err != nil {
-			return v, err
-		}
-		if !more {
-			break
-		}
+		return nil
+	})
+	if err != nil {
+		return v, err
 	}
+	// An empty object has no type either.
 	switch bits.OnesCount16(seen) {
 	case 0:
 		d.invalid(errEmptyValue())
@@ -426,77 +426,40 @@ func (d *jsonDecoder) listValue(level int) ([]Value, error) {
 		d.invalid(errNesting())
 		return nil, d.skipValue()
 	}
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
-	if d.peek() == ']' {
-		d.pos++
-		d.depth--
-		return []Value{}, nil
-	}
 	var buf [4]Value // as in stringSet
 	l := buf[:0]
-	for {
+	empty, err := d.elements(']', func() error {
 		v, err := d.attrValue(level)
-		if err != nil {
-			return nil, err
-		}
 		l = append(l, v)
-		more, err := d.afterMember(']')
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return slices.Clone(l), nil
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	if empty {
+		return []Value{}, nil
+	}
+	return slices.Clone(l), nil
 }
 
 // stringSet reads the members of an SS or NS; NS members are canonicalised.
 func (d *jsonDecoder) stringSet(t Type) ([]string, error) {
-	if d.peek() != '[' {
-		return nil, d.mismatch(targetList)
-	}
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
-	if d.peek() == ']' {
-		d.pos++
-		d.depth--
-		d.invalid(errEmptySet(t))
-		return nil, nil
+	nullMsg := msgNullInSS
+	if t == TypeNS {
+		nullMsg = msgNullInNS
 	}
 	// Collect into a stack buffer and copy out once: sets are usually small
 	// and this saves the allocations of growing a slice.
 	var buf [8]string
-	ss := buf[:0]
-	for {
-		if d.peek() == 'n' {
-			if err := d.literal("null"); err != nil {
-				return nil, err
-			}
-			if t == TypeNS {
-				d.invalid(ddberr.Validationf(msgNullInNS))
-			} else {
-				d.invalid(ddberr.Validationf(msgNullInSS))
-			}
-		} else {
-			s, err := d.stringValue()
-			if err != nil {
-				return nil, err
-			}
-			if t == TypeNS {
-				s = d.number(s)
-			}
-			ss = append(ss, s)
+	ss, err := readSet(d, t, buf[:0], nullMsg, func() (string, error) {
+		s, err := d.stringValue()
+		if err == nil && t == TypeNS {
+			s = d.number(s)
 		}
-		more, err := d.afterMember(']')
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
+		return s, err
+	})
+	if err != nil || ss == nil {
+		return nil, err
 	}
 	if d.verr == nil && hasDuplicateStrings(ss) {
 		d.invalid(errDuplicates(t, ss))
@@ -505,44 +468,47 @@ func (d *jsonDecoder) stringSet(t Type) ([]string, error) {
 }
 
 func (d *jsonDecoder) binarySet() ([][]byte, error) {
-	if d.peek() != '[' {
-		return nil, d.mismatch(targetList)
-	}
-	if err := d.enter(); err != nil {
+	bs, err := readSet(d, TypeBS, nil, msgNullInBS, d.blobValue)
+	if err != nil {
 		return nil, err
-	}
-	var bs [][]byte
-	if d.peek() == ']' {
-		d.pos++
-		d.depth--
-		d.invalid(errEmptySet(TypeBS))
-		return bs, nil
-	}
-	for {
-		if d.peek() == 'n' {
-			if err := d.literal("null"); err != nil {
-				return nil, err
-			}
-			d.invalid(ddberr.Validationf(msgNullInBS))
-		} else {
-			b, err := d.blobValue()
-			if err != nil {
-				return nil, err
-			}
-			bs = append(bs, b)
-		}
-		more, err := d.afterMember(']')
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
 	}
 	if d.verr == nil && hasDuplicateBytes(bs) {
 		d.invalid(errDuplicates(TypeBS, base64Members(bs)))
 	}
 	return bs, nil
+}
+
+// readSet reads the JSON array of a set of type t, appending each member
+// that member reads to dst. An empty set and null members are recorded as
+// validation errors (nullMsg for a null); the result is nil for an empty
+// set.
+func readSet[T any](d *jsonDecoder, t Type, dst []T, nullMsg string, member func() (T, error)) ([]T, error) {
+	if d.peek() != '[' {
+		return nil, d.mismatch(targetList)
+	}
+	empty, err := d.elements(']', func() error {
+		if d.peek() == 'n' {
+			if err := d.literal("null"); err != nil {
+				return err
+			}
+			d.invalid(ddberr.Validationf("%s", nullMsg))
+			return nil
+		}
+		v, err := member()
+		if err != nil {
+			return err
+		}
+		dst = append(dst, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if empty {
+		d.invalid(errEmptySet(t))
+		return nil, nil
+	}
+	return dst, nil
 }
 
 func (d *jsonDecoder) stringValue() (string, error) {
@@ -771,46 +737,11 @@ func u4(b []byte) (rune, bool) {
 	return hexVal(b[0])<<12 | hexVal(b[1])<<8 | hexVal(b[2])<<4 | hexVal(b[3]), true
 }
 
-// typeFromBytes is typeFromName for a raw member name, without allocating.
-func typeFromBytes(b []byte) Type {
-	switch string(b) {
-	case "S":
-		return TypeS
-	case "N":
-		return TypeN
-	case "B":
-		return TypeB
-	case "BOOL":
-		return TypeBOOL
-	case "NULL":
-		return TypeNULL
-	case "M":
-		return TypeM
-	case "L":
-		return TypeL
-	case "SS":
-		return TypeSS
-	case "NS":
-		return TypeNS
-	case "BS":
-		return TypeBS
-	}
-	return TypeInvalid
-}
-
 // skipValue checks and skips any JSON value.
 func (d *jsonDecoder) skipValue() error {
 	switch c := d.peek(); {
 	case c == '{':
-		if err := d.enter(); err != nil {
-			return err
-		}
-		if d.peek() == '}' {
-			d.pos++
-			d.depth--
-			return nil
-		}
-		for {
+		_, err := d.elements('}', func() error {
 			if d.peek() != '"' {
 				return d.syntaxError("a member name")
 			}
@@ -820,32 +751,12 @@ func (d *jsonDecoder) skipValue() error {
 			if err := d.expect(':'); err != nil {
 				return err
 			}
-			if err := d.skipValue(); err != nil {
-				return err
-			}
-			more, err := d.afterMember('}')
-			if err != nil || !more {
-				return err
-			}
-		}
+			return d.skipValue()
+		})
+		return err
 	case c == '[':
-		if err := d.enter(); err != nil {
-			return err
-		}
-		if d.peek() == ']' {
-			d.pos++
-			d.depth--
-			return nil
-		}
-		for {
-			if err := d.skipValue(); err != nil {
-				return err
-			}
-			more, err := d.afterMember(']')
-			if err != nil || !more {
-				return err
-			}
-		}
+		_, err := d.elements(']', d.skipValue)
+		return err
 	case c == '"':
 		_, _, err := d.scanString()
 		return err
@@ -868,25 +779,15 @@ func (d *jsonDecoder) scanNumber() error {
 	if i < len(data) && data[i] == '-' {
 		i++
 	}
-	switch {
-	case i < len(data) && data[i] == '0':
+	var ok bool
+	if i < len(data) && data[i] == '0' {
 		i++
-	case i < len(data) && data[i] >= '1' && data[i] <= '9':
-		for i < len(data) && isDigit(data[i]) {
-			i++
-		}
-	default:
-		d.pos = i
+	} else if i, ok = d.digits(i); !ok {
 		return d.syntaxError("a digit")
 	}
 	if i < len(data) && data[i] == '.' {
-		i++
-		if i >= len(data) || !isDigit(data[i]) {
-			d.pos = i
+		if i, ok = d.digits(i + 1); !ok {
 			return d.syntaxError("a digit")
-		}
-		for i < len(data) && isDigit(data[i]) {
-			i++
 		}
 	}
 	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
@@ -894,16 +795,26 @@ func (d *jsonDecoder) scanNumber() error {
 		if i < len(data) && (data[i] == '+' || data[i] == '-') {
 			i++
 		}
-		if i >= len(data) || !isDigit(data[i]) {
-			d.pos = i
+		if i, ok = d.digits(i); !ok {
 			return d.syntaxError("a digit")
-		}
-		for i < len(data) && isDigit(data[i]) {
-			i++
 		}
 	}
 	d.pos = i
 	return nil
+}
+
+// digits returns the index after the run of digits at i. When there is
+// none it reports false with d.pos at i, where the syntax error is.
+func (d *jsonDecoder) digits(i int) (int, bool) {
+	start := i
+	for i < len(d.data) && isDigit(d.data[i]) {
+		i++
+	}
+	if i == start {
+		d.pos = i
+		return i, false
+	}
+	return i, true
 }
 
 // hasDuplicateStrings reports whether ss has a repeated member. Sets are

@@ -2,7 +2,6 @@ package attr
 
 import (
 	"encoding/base64"
-	"slices"
 	"unicode/utf8"
 )
 
@@ -32,40 +31,33 @@ func AppendValueJSON(dst []byte, v Value) []byte {
 		dst = appendMembersJSON(dst, v.M)
 		dst = append(dst, '}')
 	case TypeL:
-		dst = append(dst, `{"L":[`...)
-		for i, e := range v.L {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = AppendValueJSON(dst, e)
-		}
-		dst = append(dst, ']')
+		dst = appendJSONArray(append(dst, `{"L":[`...), v.L, AppendValueJSON)
 	case TypeSS, TypeNS:
 		if v.Type == TypeSS {
 			dst = append(dst, `{"SS":[`...)
 		} else {
 			dst = append(dst, `{"NS":[`...)
 		}
-		for i, s := range v.SS {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendJSONString(dst, s)
-		}
-		dst = append(dst, ']')
+		dst = appendJSONArray(dst, v.SS, appendJSONString)
 	case TypeBS:
-		dst = append(dst, `{"BS":[`...)
-		for i, b := range v.BS {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendBase64(dst, b)
-		}
-		dst = append(dst, ']')
+		dst = appendJSONArray(append(dst, `{"BS":[`...), v.BS, appendBase64)
 	default:
 		return append(dst, "null"...)
 	}
 	return append(dst, '}')
+}
+
+// appendJSONArray appends the members of a list or set, each written by
+// appendOne, and the closing bracket; the caller has written the opening
+// one.
+func appendJSONArray[T any](dst []byte, xs []T, appendOne func([]byte, T) []byte) []byte {
+	for i, x := range xs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendOne(dst, x)
+	}
+	return append(dst, ']')
 }
 
 // AppendItemJSON appends it as a JSON object of attribute name to
@@ -98,11 +90,7 @@ func appendMembersJSON(dst []byte, m map[string]Value) []byte {
 	// Items rarely have more than a handful of attributes; the array keeps
 	// the name list off the heap for them.
 	var buf [16]string
-	names := buf[:0]
-	for name := range m {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	names := sortedNames(m, buf[:0])
 	for i, name := range names {
 		if i > 0 {
 			dst = append(dst, ',')

@@ -24,14 +24,8 @@ func DecodeAttrsJSON(data []byte) ([]NamedValue, error) {
 	default:
 		err = d.mismatch(targetMap)
 	}
-	if err == nil {
-		err = d.end()
-	}
-	if err != nil {
+	if err := d.finish(err); err != nil {
 		return nil, err
-	}
-	if d.verr != nil {
-		return nil, d.verr
 	}
 	return out, nil
 }
@@ -39,34 +33,36 @@ func DecodeAttrsJSON(data []byte) ([]NamedValue, error) {
 // pairs reads the members of a top-level object into a slice; d.pos is at
 // the '{'.
 func (d *jsonDecoder) pairs() ([]NamedValue, error) {
-	if err := d.enter(); err != nil {
+	out, err := d.pairsInto(make([]NamedValue, 0, 2), false)
+	if err != nil {
 		return nil, err
 	}
-	out := make([]NamedValue, 0, 2)
-	var ps pairSet
-	if d.peek() == '}' {
-		d.pos++
-		d.depth--
-		return out, nil
-	}
-	for {
+	return out, nil
+}
+
+// pairsInto appends the members of an object to dst, a repeated name
+// keeping its last value; d.pos is at the '{'. With stopOnInvalid the first
+// value that fails validation ends it with that error, as Reader.Attrs
+// wants; without, validation errors are only recorded, and reading goes on
+// to find serialization errors, which take precedence.
+func (d *jsonDecoder) pairsInto(dst []NamedValue, stopOnInvalid bool) ([]NamedValue, error) {
+	ps := pairSet{start: len(dst)}
+	_, err := d.elements('}', func() error {
 		name, err := d.memberName()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		v, err := d.attrValue(0)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = ps.put(out, name, v)
-		more, err := d.afterMember('}')
-		if err != nil {
-			return nil, err
+		if stopOnInvalid && d.verr != nil {
+			return d.verr
 		}
-		if !more {
-			return out, nil
-		}
-	}
+		dst = ps.put(dst, name, v)
+		return nil
+	})
+	return dst, err
 }
 
 // pairSet appends named values to a slice from position start on, a

@@ -122,22 +122,16 @@ func CompareNumbers(a, b string) int {
 
 // AddNumbers returns the canonical text of a+b, or an ErrNumber* error when
 // the exact result does not fit DynamoDB's limits.
-func AddNumbers(a, b string) (string, error) {
-	r := new(apd.Decimal)
-	if _, err := arith.Add(r, mustDecimal(a), mustDecimal(b)); err != nil {
-		return "", ErrNumberOverflow
-	}
-	c, err := checkNumber(r)
-	if err != nil {
-		return "", err
-	}
-	return formatNumber(c), nil
-}
+func AddNumbers(a, b string) (string, error) { return combineNumbers(arith.Add, a, b) }
 
 // SubNumbers returns the canonical text of a-b, with AddNumbers' errors.
-func SubNumbers(a, b string) (string, error) {
+func SubNumbers(a, b string) (string, error) { return combineNumbers(arith.Sub, a, b) }
+
+// combineNumbers returns the canonical text of op(a, b), with AddNumbers'
+// errors.
+func combineNumbers(op func(d, x, y *apd.Decimal) (apd.Condition, error), a, b string) (string, error) {
 	r := new(apd.Decimal)
-	if _, err := arith.Sub(r, mustDecimal(a), mustDecimal(b)); err != nil {
+	if _, err := op(r, mustDecimal(a), mustDecimal(b)); err != nil {
 		return "", ErrNumberOverflow
 	}
 	c, err := checkNumber(r)

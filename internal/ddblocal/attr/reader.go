@@ -101,34 +101,7 @@ func (r *Reader) Attrs(dst []NamedValue) ([]NamedValue, error) {
 	if r.d.peek() != '{' {
 		return dst, r.d.mismatch(targetMap)
 	}
-	if err := r.d.enter(); err != nil {
-		return dst, err
-	}
-	ps := pairSet{start: len(dst)}
-	if r.Empty('}') {
-		return dst, nil
-	}
-	for {
-		name, err := r.d.memberName()
-		if err != nil {
-			return dst, err
-		}
-		v, err := r.d.attrValue(0)
-		if err != nil {
-			return dst, err
-		}
-		if r.d.verr != nil {
-			return dst, r.d.verr
-		}
-		dst = ps.put(dst, name, v)
-		more, err := r.d.afterMember('}')
-		if err != nil {
-			return dst, err
-		}
-		if !more {
-			return dst, nil
-		}
-	}
+	return r.d.pairsInto(dst, true)
 }
 
 // End reports an error unless only white space is left.

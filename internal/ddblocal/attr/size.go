@@ -29,16 +29,14 @@ func ValueSize(v Value) int {
 			n += ValueSize(e) + 1
 		}
 		return n
-	case TypeSS:
+	case TypeSS, TypeNS:
 		n := 0
 		for _, s := range v.SS {
-			n += len(s)
-		}
-		return n
-	case TypeNS:
-		n := 0
-		for _, s := range v.SS {
-			n += numberSize(s)
+			if v.Type == TypeNS {
+				n += numberSize(s)
+			} else {
+				n += len(s)
+			}
 		}
 		return n
 	case TypeBS:

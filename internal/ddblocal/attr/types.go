@@ -11,8 +11,10 @@ const MaxItemSize = 400 * 1024
 const MaxNestingDepth = 32
 
 // typeFromName maps a wire type name to its Type, TypeInvalid if unknown.
-func typeFromName(s string) Type {
-	switch s {
+// The decoder calls it with a raw member name: a switch on the converted
+// bytes does not allocate.
+func typeFromName[S string | []byte](s S) Type {
+	switch string(s) {
 	case "S":
 		return TypeS
 	case "N":

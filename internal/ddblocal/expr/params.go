@@ -1,7 +1,6 @@
 package expr
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
@@ -79,7 +78,7 @@ func (p *Params) validate() error {
 	}
 	for k := range p.values {
 		if checkPlaceholderKey("ExpressionAttributeValues", k, ':') != nil {
-			for _, k := range sortedKeys(p.values) {
+			for _, k := range attr.SortedKeys(p.values) {
 				if err := checkPlaceholderKey("ExpressionAttributeValues", k, ':'); err != nil {
 					return err
 				}
@@ -100,7 +99,7 @@ func checkNames(names map[string]string, sorted bool) error {
 		return nil
 	}
 	if sorted {
-		for _, k := range sortedKeys(names) {
+		for _, k := range attr.SortedKeys(names) {
 			if err := check(k); err != nil {
 				return err
 			}
@@ -134,14 +133,7 @@ func (p *Params) name(ph string) (string, bool) {
 	if p == nil {
 		return "", false
 	}
-	n, ok := p.names[ph]
-	if ok {
-		if p.usedNames == nil {
-			p.usedNames = make([]string, 0, len(p.names))
-		}
-		p.usedNames = append(p.usedNames, ph)
-	}
-	return n, ok
+	return lookupUsed(p.names, &p.usedNames, ph)
 }
 
 // value resolves a ":value" placeholder and marks it used.
@@ -149,12 +141,18 @@ func (p *Params) value(ph string) (attr.Value, bool) {
 	if p == nil {
 		return attr.Value{}, false
 	}
-	v, ok := p.values[ph]
+	return lookupUsed(p.values, &p.usedValues, ph)
+}
+
+// lookupUsed looks ph up in m and, when it is there, records it in used
+// (sized for all of m on first use).
+func lookupUsed[V any](m map[string]V, used *[]string, ph string) (V, bool) {
+	v, ok := m[ph]
 	if ok {
-		if p.usedValues == nil {
-			p.usedValues = make([]string, 0, len(p.values))
+		if *used == nil {
+			*used = make([]string, 0, len(m))
 		}
-		p.usedValues = append(p.usedValues, ph)
+		*used = append(*used, ph)
 	}
 	return v, ok
 }
@@ -195,22 +193,10 @@ func unusedKeys[V any](m map[string]V, used []string) []string {
 		return nil
 	}
 	var unused []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range attr.SortedKeys(m) {
 		if _, ok := seen[k]; !ok {
 			unused = append(unused, k)
 		}
 	}
 	return unused
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

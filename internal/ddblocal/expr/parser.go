@@ -423,37 +423,29 @@ func (ps *parser) parseCall(arg func() (*node, error)) (*node, error) {
 // pass such an operand straight up (allowOperand) and the group checks it.
 
 func (ps *parser) parseOr(allowOperand bool) (*node, error) {
-	left, err := ps.parseAnd(allowOperand)
-	if err != nil || left.isOperand() {
-		return left, err
-	}
-	for ps.isKeyword(ps.peek(), "OR") {
-		ps.pos++
-		right, err := ps.parseAnd(false)
-		if err != nil {
-			return nil, err
-		}
-		or := ps.newNode(nOr)
-		or.args = ps.argList(left, right)
-		left = or
-	}
-	return left, nil
+	return ps.parseChain(allowOperand, "OR", nOr, ps.parseAnd)
 }
 
 func (ps *parser) parseAnd(allowOperand bool) (*node, error) {
-	left, err := ps.parseNot(allowOperand)
+	return ps.parseChain(allowOperand, "AND", nAnd, ps.parseNot)
+}
+
+// parseChain parses operands of the next tighter level joined by keyword
+// into left-associative nodes of kind: the shape of both OR and AND.
+func (ps *parser) parseChain(allowOperand bool, keyword string, kind nodeKind, next func(allowOperand bool) (*node, error)) (*node, error) {
+	left, err := next(allowOperand)
 	if err != nil || left.isOperand() {
 		return left, err
 	}
-	for ps.isKeyword(ps.peek(), "AND") {
+	for ps.isKeyword(ps.peek(), keyword) {
 		ps.pos++
-		right, err := ps.parseNot(false)
+		right, err := next(false)
 		if err != nil {
 			return nil, err
 		}
-		and := ps.newNode(nAnd)
-		and.args = ps.argList(left, right)
-		left = and
+		n := ps.newNode(kind)
+		n.args = ps.argList(left, right)
+		left = n
 	}
 	return left, nil
 }
@@ -556,22 +548,19 @@ func (ps *parser) parseComparison(left *node) (*node, error) {
 		}
 		n := ps.newNode(nIn)
 		args := []*node{left}
-		for {
+		err := ps.commaList(func() error {
 			a, err := ps.parseOperandParen()
-			if err != nil {
-				return nil, err
-			}
 			args = append(args, a)
-			if ps.peekKind() == tComma {
-				ps.pos++
-				continue
-			}
-			if err := ps.expect(tRParen); err != nil {
-				return nil, err
-			}
-			n.args = ps.argList(args...)
-			return n, nil
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
+		if err := ps.expect(tRParen); err != nil {
+			return nil, err
+		}
+		n.args = ps.argList(args...)
+		return n, nil
 	}
 }
 
@@ -599,14 +588,32 @@ func (ps *parser) parseOperandParen() (*node, error) {
 	return n, nil
 }
 
+// commaList calls item for each item of a comma-separated list, the first
+// at the current token, and stops at the first error.
+func (ps *parser) commaList(item func() error) error {
+	for {
+		if err := item(); err != nil {
+			return err
+		}
+		if ps.peekKind() != tComma {
+			return nil
+		}
+		ps.pos++
+	}
+}
+
 // parseOperand parses a path, a :value or a function call.
-func (ps *parser) parseOperand() (*node, error) {
+func (ps *parser) parseOperand() (*node, error) { return ps.parseOperandWith(ps.parseOperandParen) }
+
+// parseOperandWith parses a path, a :value or a function call whose
+// arguments parseArg parses.
+func (ps *parser) parseOperandWith(parseArg func() (*node, error)) (*node, error) {
 	t := ps.peek()
 	switch {
 	case t.kind == tValue:
 		return ps.parseValue(), nil
 	case t.kind == tIdent && ps.toks[ps.pos+1].kind == tLParen && !ps.isAnyKeyword(t):
-		return ps.parseCall(ps.parseOperandParen)
+		return ps.parseCall(parseArg)
 	case t.kind == tIdent || t.kind == tName:
 		return ps.parsePathNode()
 	}

@@ -35,20 +35,16 @@ func ParseProjection(s string, p *Params) (*Projection, error) {
 		return nil, err
 	}
 	pr := &Projection{}
-	for {
-		t := ps.peek()
-		if t.kind != tIdent && t.kind != tName {
-			return nil, ps.syntaxErr(ps.pos)
+	err = ps.commaList(func() error {
+		if t := ps.peek(); t.kind != tIdent && t.kind != tName {
+			return ps.syntaxErr(ps.pos)
 		}
 		path, err := ps.parsePath()
-		if err != nil {
-			return nil, err
-		}
 		pr.paths = append(pr.paths, path)
-		if ps.peekKind() != tComma {
-			break
-		}
-		ps.pos++
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := ps.finish(); err != nil {
 		return nil, err

@@ -63,16 +63,13 @@ func ParseUpdate(s string, p *Params) (*Update, error) {
 		}
 		seen[sec] = true
 		ps.pos++
-		for {
+		err := ps.commaList(func() error {
 			a, err := ps.parseAction(actKind(sec))
-			if err != nil {
-				return nil, err
-			}
 			u.actions = append(u.actions, a)
-			if ps.peekKind() != tComma {
-				break
-			}
-			ps.pos++
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	if err := ps.finish(); err != nil {
@@ -166,18 +163,7 @@ func (ps *parser) parseUpdTerm() (*node, error) {
 
 // parseUpdOperand parses a path, a :value or a function call (whose
 // arguments are operands, never parenthesised).
-func (ps *parser) parseUpdOperand() (*node, error) {
-	t := ps.peek()
-	switch {
-	case t.kind == tValue:
-		return ps.parseValue(), nil
-	case t.kind == tIdent && ps.toks[ps.pos+1].kind == tLParen && !ps.isAnyKeyword(t):
-		return ps.parseCall(ps.parseUpdOperand)
-	case t.kind == tIdent || t.kind == tName:
-		return ps.parsePathNode()
-	}
-	return nil, ps.syntaxErr(ps.pos)
-}
+func (ps *parser) parseUpdOperand() (*node, error) { return ps.parseOperandWith(ps.parseUpdOperand) }
 
 // checkUpdate records the semantic errors of a parsed update.
 func (ps *parser) checkUpdate(u *Update) {
@@ -360,6 +346,21 @@ func (u *Update) apply(item attr.Item, exists bool) (attr.Item, error) {
 	return out, nil
 }
 
+// evalOperands evaluates the two operands of n (a + or -, or
+// list_append), which must both be of type want.
+func evalOperands(n *node, item attr.Item, want attr.Type) (a, b attr.Value, err error) {
+	if a, err = evalUpdate(n.args[0], item); err != nil {
+		return a, b, err
+	}
+	if b, err = evalUpdate(n.args[1], item); err != nil {
+		return a, b, err
+	}
+	if a.Type != want || b.Type != want {
+		return a, b, validation(msgIncorrectType)
+	}
+	return a, b, nil
+}
+
 // evalUpdate evaluates a SET value against the original item.
 func evalUpdate(n *node, item attr.Item) (attr.Value, error) {
 	switch n.kind {
@@ -372,16 +373,9 @@ func evalUpdate(n *node, item attr.Item) (attr.Value, error) {
 		}
 		return v, nil
 	case nArith:
-		a, err := evalUpdate(n.args[0], item)
+		a, b, err := evalOperands(n, item, attr.TypeN)
 		if err != nil {
 			return attr.Value{}, err
-		}
-		b, err := evalUpdate(n.args[1], item)
-		if err != nil {
-			return attr.Value{}, err
-		}
-		if a.Type != attr.TypeN || b.Type != attr.TypeN {
-			return attr.Value{}, validation(msgIncorrectType)
 		}
 		return addNumbers(a.S, b.S, n.op == tMinus)
 	case nFunc:
@@ -392,16 +386,9 @@ func evalUpdate(n *node, item attr.Item) (attr.Value, error) {
 			return evalUpdate(n.args[1], item)
 		}
 		// list_append
-		a, err := evalUpdate(n.args[0], item)
+		a, b, err := evalOperands(n, item, attr.TypeL)
 		if err != nil {
 			return attr.Value{}, err
-		}
-		b, err := evalUpdate(n.args[1], item)
-		if err != nil {
-			return attr.Value{}, err
-		}
-		if a.Type != attr.TypeL || b.Type != attr.TypeL {
-			return attr.Value{}, validation(msgIncorrectType)
 		}
 		l := make([]attr.Value, 0, len(a.L)+len(b.L))
 		l = append(append(l, a.L...), b.L...)

@@ -252,24 +252,14 @@ func (it *iterator) Next() bool {
 	}
 	var ok bool
 	switch {
-	case it.started && it.reverse:
-		ok = it.it.Prev()
-	case it.started:
-		ok = it.it.Next()
+	case !it.started:
+		ok = it.start()
+		it.started = true
 	case it.reverse:
-		// Position at the last key below upper. Seek finds the first key
-		// >= upper; when there is none, the answer is the tree's last key.
-		if it.upper == nil || !it.it.Seek(probe(it.upper)) {
-			ok = it.it.Last()
-		} else {
-			ok = it.it.Prev()
-		}
-	case it.lower != nil:
-		ok = it.it.Seek(probe(it.lower))
+		ok = it.it.Prev()
 	default:
-		ok = it.it.First()
+		ok = it.it.Next()
 	}
-	it.started = true
 	if ok {
 		it.cur = it.it.Item()
 		k := it.cur.key()
@@ -286,28 +276,37 @@ func (it *iterator) Next() bool {
 	return true
 }
 
+// start positions the tree iterator on the first key of the range in the
+// iteration's direction, or past the end of the tree; Next checks the
+// far bound.
+func (it *iterator) start() bool {
+	switch {
+	case it.reverse:
+		// Position at the last key below upper. Seek finds the first key
+		// >= upper; when there is none, the answer is the tree's last key.
+		if it.upper == nil || !it.it.Seek(probe(it.upper)) {
+			return it.it.Last()
+		}
+		return it.it.Prev()
+	case it.lower != nil:
+		return it.it.Seek(probe(it.lower))
+	}
+	return it.it.First()
+}
+
 func (it *iterator) finish() {
 	it.done = true
 	it.cur = entry{}
 	it.it.Release()
 }
 
-// Key returns the current key, or nil when the iterator is not positioned.
-func (it *iterator) Key() []byte {
-	if it.done || !it.started {
-		return nil
-	}
-	return it.cur.key()
-}
+// Key returns the current key, or nil when the iterator is not positioned
+// (cur is the zero entry then, whose key is nil).
+func (it *iterator) Key() []byte { return it.cur.key() }
 
 // Value returns the current value, or nil when the iterator is not
 // positioned.
-func (it *iterator) Value() []byte {
-	if it.done || !it.started {
-		return nil
-	}
-	return it.cur.value()
-}
+func (it *iterator) Value() []byte { return it.cur.value() }
 
 // Close releases the iterator and returns storage.ErrClosed if the store
 // was closed under it; Close is idempotent.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
+	"github.com/hubstream/hubstream/internal/ddblocal/storage/storagetest"
 )
 
 // The kill test re-executes this test binary as a writer process (selected
@@ -145,17 +146,8 @@ type ack struct {
 // after start when beforeReady), and returns the batches it acknowledged.
 func runAndKill(t *testing.T, dir string, start uint64, beforeReady bool, delay time.Duration) []ack {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envKillDir+"="+dir, envKillStart+"="+strconv.FormatUint(start, 10))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	child := storagetest.StartChild(t, []string{"-test.run=^$"}, envKillDir+"="+dir, envKillStart+"="+strconv.FormatUint(start, 10))
+	cmd, stdout, stderr := child.Cmd, child.Stdout, child.Stderr
 	lines := make(chan string, 1024)
 	go func() {
 		defer close(lines)
@@ -202,7 +194,7 @@ func runAndKill(t *testing.T, dir string, start uint64, beforeReady bool, delay 
 	for line := range lines {
 		parse(line)
 	}
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != -1 || !strings.Contains(ee.String(), "killed") {
 		t.Fatalf("writer: %v (want killed)\nstderr:\n%s", err, stderr.Bytes())
 	}

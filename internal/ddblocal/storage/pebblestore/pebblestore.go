@@ -458,8 +458,9 @@ type iterator struct {
 	reverse bool
 	started bool
 	done    bool
-	value   []byte
-	err     error
+	// key and value are the current entry's, nil when not positioned.
+	key, value []byte
+	err        error
 }
 
 // Next advances to the next key in range. It returns false when the range
@@ -472,9 +473,7 @@ func (it *iterator) Next() bool {
 	it.store.mu.RLock()
 	defer it.store.mu.RUnlock()
 	if it.store.closed {
-		it.err = storage.ErrClosed
-		it.done = true
-		it.it = nil // Pebble freed its state with the DB; do not touch it
+		it.abandon()
 		return false
 	}
 	var ok bool
@@ -495,7 +494,7 @@ func (it *iterator) Next() bool {
 			it.err = fmt.Errorf("pebblestore: read value: %w", err)
 			ok = false
 		}
-		it.value = v
+		it.key, it.value = it.it.Key(), v
 	}
 	if !ok {
 		it.release()
@@ -504,11 +503,21 @@ func (it *iterator) Next() bool {
 	return true
 }
 
+// abandon ends the iteration of a store closed under it, with
+// storage.ErrClosed. Pebble freed the iterator's state with the DB; it must
+// not be touched, nor the key and value that pointed into it.
+func (it *iterator) abandon() {
+	it.err = storage.ErrClosed
+	it.done = true
+	it.it = nil
+	it.key, it.value = nil, nil
+}
+
 // release closes the Pebble iterator. The caller holds store.mu for
 // reading and has checked that the store is open.
 func (it *iterator) release() {
 	it.done = true
-	it.value = nil
+	it.key, it.value = nil, nil
 	if it.it != nil {
 		if err := it.it.Close(); err != nil && it.err == nil {
 			it.err = fmt.Errorf("pebblestore: iterate: %w", err)
@@ -518,20 +527,10 @@ func (it *iterator) release() {
 }
 
 // Key returns the current key, or nil when not positioned.
-func (it *iterator) Key() []byte {
-	if it.done || !it.started {
-		return nil
-	}
-	return it.it.Key()
-}
+func (it *iterator) Key() []byte { return it.key }
 
 // Value returns the current value, or nil when not positioned.
-func (it *iterator) Value() []byte {
-	if it.done || !it.started {
-		return nil
-	}
-	return it.value
-}
+func (it *iterator) Value() []byte { return it.value }
 
 // Close releases the iterator and returns the first error it met, or
 // storage.ErrClosed if the store was closed under it. Close is idempotent.
@@ -542,9 +541,7 @@ func (it *iterator) Close() error {
 	it.store.mu.RLock()
 	defer it.store.mu.RUnlock()
 	if it.store.closed {
-		it.err = storage.ErrClosed
-		it.done = true
-		it.it = nil
+		it.abandon()
 		return it.err
 	}
 	it.release()

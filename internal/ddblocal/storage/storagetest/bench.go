@@ -102,10 +102,7 @@ func Bench(b *testing.B, open func(b *testing.B) storage.Store) {
 			keys := benchKeys(r)
 			i := 0
 			for b.Loop() {
-				_, ok, err := snap.Get(keys[i%len(keys)])
-				if err != nil || !ok {
-					b.Fatalf("Get: ok=%v err=%v", ok, err)
-				}
+				benchGet(b, snap, keys[i%len(keys)])
 				i++
 			}
 		}},
@@ -114,10 +111,7 @@ func Bench(b *testing.B, open func(b *testing.B) storage.Store) {
 			i := 0
 			for b.Loop() {
 				snap := s.Snapshot()
-				_, ok, err := snap.Get(keys[i%len(keys)])
-				if err != nil || !ok {
-					b.Fatalf("Get: ok=%v err=%v", ok, err)
-				}
+				benchGet(b, snap, keys[i%len(keys)])
 				if err := snap.Close(); err != nil {
 					b.Fatal(err)
 				}
@@ -168,4 +162,11 @@ func benchKeys(r *rand.Rand) [][]byte {
 		keys[i] = BenchKey(r.Uint64N(benchPreload))
 	}
 	return keys
+}
+
+// benchGet reads key, which must be there, from snap.
+func benchGet(b *testing.B, snap storage.Snapshot, key []byte) {
+	if _, ok, err := snap.Get(key); err != nil || !ok {
+		b.Fatalf("Get: ok=%v err=%v", ok, err)
+	}
 }

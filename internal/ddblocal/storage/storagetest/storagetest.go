@@ -12,8 +12,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"testing"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/storage"
 )
@@ -453,6 +454,7 @@ func testIteratorLifecycle(t *testing.T, s storage.Store) {
 	for _, reverse := range []bool{false, true} {
 		t.Run(fmt.Sprintf("reverse=%v", reverse), func(t *testing.T) {
 			it := snap.Iter(nil, nil, reverse)
+			requireUnpositioned(t, it, "before Next")
 			n := 0
 			for it.Next() {
 				n++
@@ -460,6 +462,7 @@ func testIteratorLifecycle(t *testing.T, s storage.Store) {
 			if n != 2 {
 				t.Errorf("iterated %d keys; want 2", n)
 			}
+			requireUnpositioned(t, it, "after exhaustion")
 			for i := 0; i < 3; i++ {
 				if it.Next() {
 					t.Fatal("Next after exhaustion = true")
@@ -482,6 +485,7 @@ func testIteratorLifecycle(t *testing.T, s storage.Store) {
 			if err := it.Close(); err != nil {
 				t.Fatal(err)
 			}
+			requireUnpositioned(t, it, "after an early Close")
 			if it.Next() {
 				t.Fatal("Next after early Close = true")
 			}
@@ -518,27 +522,23 @@ func testSync(t *testing.T, s storage.Store) {
 	if err := s.Sync(ctx); err != nil {
 		t.Fatalf("Sync with nothing new: %v", err)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
+	var g errgroup.Group
 	for w := 0; w < 8; w++ {
-		wg.Go(func() {
+		g.Go(func() error {
 			for i := 0; i < 20; i++ {
 				var b storage.Batch
 				b.Set(fmt.Appendf(nil, "w%d/%d", w, i), []byte("v"))
 				if err := s.Apply(ctx, &b); err != nil {
-					errs <- err
-					return
+					return err
 				}
 				if err := s.Sync(ctx); err != nil {
-					errs <- err
-					return
+					return err
 				}
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(scanAll(t, s)); n != 1+8*20 {
@@ -613,9 +613,8 @@ func testConcurrentAtomicity(t *testing.T, s storage.Store) {
 	}
 
 	done := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make(chan error, readers+1)
-	wg.Go(func() {
+	var g errgroup.Group
+	g.Go(func() error {
 		defer close(done)
 		r := rand.New(rand.NewPCG(5, 6))
 		nextSlot, oldest := nSlots, 0
@@ -637,17 +636,17 @@ func testConcurrentAtomicity(t *testing.T, s storage.Store) {
 			oldest++
 			nextSlot++
 			if err := s.Apply(context.Background(), &b); err != nil {
-				errs <- err
-				return
+				return err
 			}
 		}
+		return nil
 	})
 	for rd := range readers {
-		wg.Go(func() {
+		g.Go(func() error {
 			for i := 0; ; i++ {
 				select {
 				case <-done:
-					return
+					return nil
 				default:
 				}
 				snap := s.Snapshot()
@@ -656,21 +655,27 @@ func testConcurrentAtomicity(t *testing.T, s storage.Store) {
 					err = cerr
 				}
 				if err != nil {
-					errs <- err
-					return
+					return err
 				}
 			}
 		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	snap := s.Snapshot()
 	defer closeSnap(t, snap)
 	if err := check(snap, false); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// requireUnpositioned checks that an iterator not on an entry (when says
+// why) has no key and no value.
+func requireUnpositioned(t *testing.T, it storage.Iterator, when string) {
+	t.Helper()
+	if k, v := it.Key(), it.Value(); k != nil || v != nil {
+		t.Errorf("%s: Key, Value = %q, %q; want nil, nil", when, k, v)
 	}
 }
 
@@ -681,6 +686,10 @@ func testClosed(t *testing.T, s storage.Store) {
 	// with ErrClosed afterwards rather than crash. Close may report it.
 	leaked := s.Snapshot()
 	leakedIt := leaked.Iter(nil, nil, false)
+	positioned := leaked.Iter(nil, nil, false)
+	if !positioned.Next() {
+		t.Fatal("Next = false on a store holding a key")
+	}
 	_ = s.Close()
 
 	var b storage.Batch
@@ -714,6 +723,13 @@ func testClosed(t *testing.T, s storage.Store) {
 	}
 	if leakedIt.Next() {
 		t.Error("Next on a leaked iterator = true after store Close")
+	}
+	if positioned.Next() {
+		t.Error("Next on a positioned leaked iterator = true after store Close")
+	}
+	requireUnpositioned(t, positioned, "after its store closed")
+	if err := positioned.Close(); !errors.Is(err, storage.ErrClosed) {
+		t.Errorf("positioned leaked Iterator.Close = %v; want ErrClosed", err)
 	}
 	if err := leakedIt.Close(); !errors.Is(err, storage.ErrClosed) {
 		t.Errorf("leaked Iterator.Close = %v; want ErrClosed", err)
