@@ -2776,7 +2776,7 @@ interface RepositoryOwner {
     last: Int
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
-  ): RepositoryConnection!
+  ): RepositoryConnection! @viewerDependent
 }
 
 "A person with an account."
@@ -2808,7 +2808,7 @@ type User implements Node & RepositoryOwner {
     last: Int
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
-  ): RepositoryConnection!
+  ): RepositoryConnection! @viewerDependent
   """
   Repositories this user starred, with when, newest star first unless
   orderBy says otherwise. Only repositories that still exist and that the
@@ -2825,7 +2825,7 @@ type User implements Node & RepositoryOwner {
     last: Int
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
-  ): StarredRepositoryConnection!
+  ): StarredRepositoryConnection! @viewerDependent
   "Organizations this user belongs to (in any role), ordered by organization login."
   organizations(
     "Return the first n organizations after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
@@ -2873,7 +2873,7 @@ type Organization implements Node & RepositoryOwner {
     last: Int
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
-  ): RepositoryConnection!
+  ): RepositoryConnection! @viewerDependent
   "Members with their roles, in login order. Memberships are public."
   members(
     "Return the first n members after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
@@ -3255,7 +3255,7 @@ type ReactionGroup {
   "How many users reacted with it (0 when nobody did)."
   count: Int!
   "Whether the viewer reacted with it (false when anonymous)."
-  viewerHasReacted: Boolean!
+  viewerHasReacted: Boolean! @viewerDependent
 }
 
 "Whether an issue is open or closed."
@@ -4159,7 +4159,7 @@ type Repository implements Node {
   the parent was deleted (even if its name was reused since), or when the
   viewer may not see the parent.
   """
-  parent: Repository
+  parent: Repository @viewerDependent
   "When the repository was created."
   createdAt: Time!
   "When the description or visibility last changed (createdAt until then)."
@@ -4167,9 +4167,9 @@ type Repository implements Node {
   "How many users starred the repository."
   stargazerCount: Int!
   "How many forks of this repository the viewer may see (private forks count only for those who can see them)."
-  forkCount: Int!
+  forkCount: Int! @viewerDependent
   "Whether the viewer starred this repository (false when anonymous)."
-  viewerHasStarred: Boolean!
+  viewerHasStarred: Boolean! @viewerDependent
   """
   The issue with this number, or null (also null for a pull request's
   number: issues and pull requests share one sequence of numbers).
@@ -4248,7 +4248,7 @@ type Repository implements Node {
     last: Int
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
-  ): RepositoryConnection!
+  ): RepositoryConnection! @viewerDependent
   """
   The repository's events, newest first: those of its current life only
   (after a delete, a new repository of the same name has its own history).
@@ -4577,6 +4577,15 @@ schema {
 }
 
 """
+Marks a field whose value depends on who asks: the viewer's own state
+(viewerHasStarred) or what the viewer may see beyond the repository it is
+reached from (a user's repositories, a repository's forks). A subscription
+whose selection touches one is resolved for each viewer; others are
+resolved once per event for every subscriber allowed to see it.
+"""
+directive @viewerDependent on FIELD_DEFINITION
+
+"""
 A point in time: an RFC 3339 string in UTC with up to nanosecond precision,
 e.g. ` + "`" + `2024-05-01T12:00:00.123456789Z` + "`" + `.
 """
@@ -4893,7 +4902,7 @@ type ForkActivity implements RepositoryActivity & ViewerActivity {
   "What happened: CREATED."
   action: ActivityAction!
   "The new fork; null when the viewer may not see it (a private fork)."
-  fork: Repository
+  fork: Repository @viewerDependent
   "The repository that was forked; null when it is no longer visible."
   repository: Repository
   "The aggregate the event was appended to: the fork, e.g. ` + "`" + `REPO:alice/hello` + "`" + `."

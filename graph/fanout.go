@@ -1,0 +1,216 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/live"
+	"github.com/hubstream/hubstream/internal/loaders"
+)
+
+// Shared execution of subscription documents (docs/subscriptions.md, "How
+// it works"). Profiling 1,000 subscribers of one repository showed that
+// nearly all of a delivery's 60–130 µs of CPU went into executing the
+// subscriber's document for it alone: fresh loaders per response,
+// decoding the same cached items again, the access check, the
+// selection's resolvers and marshaling. None of that depends on the
+// subscriber once its access is settled, so an event's delivery is split:
+//
+//   - access, per (subscription arguments, viewer) per event: the exact
+//     check, with fresh reads of the viewer's rights (memoised for the
+//     event, so a thousand anonymous subscribers cost one check);
+//   - the payload, per class per event: subscribers whose document,
+//     operation name and variables are the same share one execution —
+//     per viewer when the selection touches a field marked
+//     @viewerDependent in the schema, whose value depends on who asks;
+//   - the write, per subscriber: gqlgen's transport sends the shared
+//     response under the subscriber's operation id.
+//
+// A class's document runs through fanExecutor, a second gqlgen executor
+// over the same schema: the subscription resolver, called with the event's
+// value in the context (oneShotKey), returns it at once instead of
+// registering, and gqlgen resolves the selection on it as for a live
+// subscriber.
+
+// classOf describes a subscriber's document for sharing: key is the same
+// for subscribers that may share an execution, exec the operation context
+// the class's execution runs with.
+type classOf struct {
+	key  string
+	exec *graphql.OperationContext
+}
+
+// subscriptionClass returns the sharing class of the subscription
+// operation of ctx: the document, operation name and variables (hashed),
+// and the viewer's login when the selection is viewer-dependent.
+func (r *Resolver) subscriptionClass(ctx context.Context) (classOf, error) {
+	oc := graphql.GetOperationContext(ctx)
+	vars, err := json.Marshal(oc.Variables) // map keys sorted: canonical
+	if err != nil {
+		return classOf{}, err
+	}
+	h := sha256.New()
+	h.Write([]byte(oc.RawQuery))
+	h.Write([]byte{0})
+	h.Write([]byte(oc.OperationName))
+	h.Write([]byte{0})
+	h.Write(vars)
+	if viewerDependent(oc.Operation.SelectionSet, map[string]bool{}) {
+		h.Write([]byte{0, 'v'})
+		if v, ok := auth.ViewerFrom(ctx); ok {
+			h.Write([]byte(v.Login))
+		}
+	}
+	exec, errs := r.fanExec.CreateOperationContext(ctx, &graphql.RawParams{Query: oc.RawQuery, OperationName: oc.OperationName, Variables: oc.Variables})
+	if errs != nil {
+		return classOf{}, errs
+	}
+	return classOf{key: string(h.Sum(nil)), exec: exec}, nil
+}
+
+// viewerDependentDirective marks the fields whose value depends on who
+// asks (graph/schema/schema.graphqls).
+const viewerDependentDirective = "viewerDependent"
+
+// viewerDependent reports whether sel selects, at any depth, a field
+// marked @viewerDependent. seen guards against fragment cycles (which
+// validation refuses anyway).
+func viewerDependent(sel ast.SelectionSet, seen map[string]bool) bool {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.Definition != nil && s.Definition.Directives.ForName(viewerDependentDirective) != nil {
+				return true
+			}
+			if viewerDependent(s.SelectionSet, seen) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if viewerDependent(s.SelectionSet, seen) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if seen[s.Name] || s.Definition == nil {
+				continue
+			}
+			seen[s.Name] = true
+			if viewerDependent(s.Definition.SelectionSet, seen) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// newFanExecutor returns the executor of shared subscription executions:
+// the schema's resolvers with the endpoint's error presentation and level
+// batching, without the limits (the subscriber's operation passed them)
+// or the per-response hooks of the transport.
+func newFanExecutor(es graphql.ExecutableSchema, opts HandlerOptions) *executor.Executor {
+	e := executor.New(es)
+	e.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	e.Use(newDispatcher(es.Schema(), nil))
+	if opts.Introspection {
+		e.SetErrorPresenter(ErrorPresenter)
+	} else {
+		e.SetErrorPresenter(withoutSuggestions(ErrorPresenter))
+	}
+	e.SetRecoverFunc(RecoverFunc)
+	return e
+}
+
+type oneShotKey struct{}
+
+// oneShot returns the value the shared execution of ctx resolves, if ctx
+// is one.
+func oneShot(ctx context.Context) (any, bool) {
+	v, ok := ctx.Value(oneShotKey{}).(oneShotValue)
+	return v.v, ok
+}
+
+type oneShotValue struct{ v any }
+
+// executeShared resolves the class's document on v (the value the
+// subscription resolver would have sent) and returns the response.
+func (r *Resolver) executeShared(ctx context.Context, c classOf, v any) (*graphql.Response, error) {
+	ctx = context.WithValue(ctx, oneShotKey{}, oneShotValue{v})
+	// A fresh operation context per execution: gqlgen keeps per-operation
+	// caches in it, and executions of one class may overlap (two events).
+	x := c.exec
+	oc := graphql.OperationContext{
+		RawQuery: x.RawQuery, Variables: x.Variables, OperationName: x.OperationName,
+		Doc: x.Doc, Operation: x.Operation, Extensions: x.Extensions,
+		DisableIntrospection: x.DisableIntrospection, RecoverFunc: x.RecoverFunc,
+		ResolverMiddleware: x.ResolverMiddleware, RootResolverMiddleware: x.RootResolverMiddleware,
+	}
+	responses, ctx := r.fanExec.DispatchOperation(ctx, &oc)
+	resp := responses(ctx)
+	if resp == nil {
+		return nil, &gqlerror.Error{Message: "the subscription's payload could not be resolved"}
+	}
+	return resp, nil
+}
+
+// eventShared is what all subscribers of one event share: the loaders that
+// read the event's entities, the access decisions and the payloads.
+type eventShared struct {
+	loaders *loaders.Loaders
+	mu      sync.Mutex
+	access  map[string]*once
+	payload map[string]*once
+}
+
+// once is a value computed by the first caller and waited for by the
+// others.
+type once struct {
+	done chan struct{}
+	v    any
+	err  error
+}
+
+// do returns the value of key in m, computing it with f if nobody has.
+func (e *eventShared) do(ctx context.Context, m *map[string]*once, key string, f func() (any, error)) (any, error) {
+	e.mu.Lock()
+	if *m == nil {
+		*m = map[string]*once{}
+	}
+	o := (*m)[key]
+	if o != nil {
+		e.mu.Unlock()
+		select {
+		case <-o.done:
+			return o.v, o.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	o = &once{done: make(chan struct{})}
+	(*m)[key] = o
+	e.mu.Unlock()
+	defer close(o.done)
+	o.v, o.err = f()
+	return o.v, o.err
+}
+
+// shared returns ev's eventShared.
+func (r *Resolver) shared(ev *live.Event) *eventShared {
+	opts := r.Loaders
+	opts.Wait = eventLoaderWait
+	return ev.Shared(func() any { return &eventShared{loaders: loaders.New(r.Source, opts)} }).(*eventShared)
+}
+
+// delivery is one response a subscriber's transport sends.
+type delivery struct {
+	data       json.RawMessage
+	errors     gqlerror.List
+	extensions map[string]any
+}
