@@ -119,6 +119,9 @@ func newFanExecutor(es graphql.ExecutableSchema, opts HandlerOptions) *executor.
 	e := executor.New(es)
 	e.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	e.Use(newDispatcher(es.Schema(), nil))
+	// The subscribers' frames are written without their transport's
+	// per-response hooks: the response limits apply here, once.
+	e.Use(responseLimits{maxBytes: opts.MaxResponseBytes, maxErrors: opts.MaxErrors})
 	if opts.Introspection {
 		e.SetErrorPresenter(ErrorPresenter)
 	} else {
@@ -208,9 +211,22 @@ func (r *Resolver) shared(ev *live.Event) *eventShared {
 	return ev.Shared(func() any { return &eventShared{loaders: loaders.New(r.Source, opts)} }).(*eventShared)
 }
 
-// delivery is one response a subscriber's transport sends.
+// delivery is one response for a class of subscribers: its parts, for
+// gqlgen's transport, and encoded, for frames written directly.
 type delivery struct {
 	data       json.RawMessage
 	errors     gqlerror.List
 	extensions map[string]any
+	encoded    []byte
+}
+
+// newDelivery returns the delivery of resp with extensions.event meta.
+func newDelivery(resp *graphql.Response, meta eventMeta) (delivery, error) {
+	d := delivery{data: resp.Data, errors: resp.Errors, extensions: map[string]any{"event": meta}}
+	b, err := json.Marshal(&graphql.Response{Data: d.data, Errors: d.errors, Extensions: d.extensions})
+	if err != nil {
+		return delivery{}, err
+	}
+	d.encoded = b
+	return d, nil
 }

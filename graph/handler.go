@@ -133,6 +133,7 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	srv.Use(responseLimits{maxBytes: opts.MaxResponseBytes, maxErrors: opts.MaxErrors})
 	srv.AroundOperations(primeRootFields)
 	srv.AroundOperations(subscriptionOperations)
+	srv.Use(wsOperationIDs{})
 	srv.AroundResponses(subscriptionResponses)
 	// Sends each level's batch as soon as the level's fields have all
 	// asked (dispatch.go), instead of after the loaders' window.

@@ -88,6 +88,9 @@ func subscriptionResponses(ctx context.Context, next graphql.ResponseHandler) *g
 	case <-st.done:
 		return next(ctx)
 	case <-ctx.Done():
+		// The pump may be writing a frame itself: gqlgen sends complete
+		// once this returns, and nothing may follow it.
+		<-st.done
 		return nil
 	}
 }
@@ -205,6 +208,16 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 	if v, ok := auth.ViewerFrom(ctx); ok {
 		accessKey += v.Login
 	}
+	// Frames go straight to the socket when its operation id is known
+	// (always over NewHandler's WebSocket transport), else through
+	// gqlgen's transport (subscriptionResponses).
+	id, socket, ok := conn.link.operation(graphql.GetOperationContext(ctx))
+	var prefix, frame []byte
+	if ok {
+		prefix = socket.framePrefix(id)
+	} else {
+		socket = nil
+	}
 	out := make(chan T)
 	go func() {
 		defer release()
@@ -224,14 +237,21 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 				return true // replayed already
 			}
 			es := r.shared(ev)
-			evCtx, cancel := r.eventContext(ctx, es.loaders)
-			defer cancel()
-			_, err := es.do(ctx, &es.access, accessKey, func() (any, error) {
+			// The context of the reads, made only by the subscriber that
+			// computes a shared value.
+			withEventContext := func(f func(ctx context.Context) (any, error)) func() (any, error) {
+				return func() (any, error) {
+					evCtx, cancel := r.eventContext(ctx, es.loaders)
+					defer cancel()
+					return f(evCtx)
+				}
+			}
+			_, err := es.do(ctx, &es.access, accessKey, withEventContext(func(evCtx context.Context) (any, error) {
 				return nil, s.access(evCtx, ev)
-			})
+			}))
 			var p any
 			if err == nil {
-				p, err = es.do(ctx, &es.payload, class.key, func() (any, error) {
+				p, err = es.do(ctx, &es.payload, class.key, withEventContext(func(evCtx context.Context) (any, error) {
 					v, err := s.convert(evCtx, ev)
 					if err != nil {
 						return nil, err
@@ -240,8 +260,8 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 					if err != nil {
 						return nil, err
 					}
-					return delivery{data: resp.Data, errors: resp.Errors, extensions: map[string]any{"event": metaOf(ev)}}, nil
-				})
+					return newDelivery(resp, metaOf(ev))
+				}))
 			}
 			if errors.Is(err, errSkip) {
 				return true
@@ -255,8 +275,19 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 				}
 				return false
 			}
+			d := p.(delivery)
+			if socket != nil {
+				// The frame is the subscriber's id around the class's
+				// encoded response: one copy, one write.
+				frame = append(append(append(frame[:0], prefix...), d.encoded...), '}')
+				if err := socket.WriteJSON(rawJSON(frame)); err != nil {
+					return false // the socket is gone: gqlgen's reader ends the connection
+				}
+				sub.Delivered(ev)
+				return true
+			}
 			select {
-			case st.deliveries <- p.(delivery):
+			case st.deliveries <- d:
 				sub.Delivered(ev)
 				return true
 			case <-ctx.Done():

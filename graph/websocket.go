@@ -2,16 +2,22 @@ package graph
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	coderws "github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/hubstream/hubstream/internal/auth"
 )
@@ -80,6 +86,74 @@ type wsConn struct {
 	active    atomic.Int32
 	max       int32
 	viewerKey string // the login, or "addr:<ip>" when anonymous
+	link      *wsLink
+}
+
+// wsLink ties gqlgen's handling of a connection to its socket, so that a
+// subscription can write its events' frames itself (one shared payload
+// for many subscribers, fanout.go) instead of through gqlgen's per-response
+// encoding: the socket, set on accept, and the operation id of each
+// subscription being started. gqlgen does not tell a resolver its
+// operation's id, so the socket notes the id of each subscribe message it
+// reads, and wsOperationIDs — which runs on the same goroutine right
+// after, while the operation context is created — files it under that
+// context.
+type wsLink struct {
+	conn atomic.Pointer[timedConn]
+
+	mu      sync.Mutex
+	pending string // id of the subscribe message read last
+	ids     map[*graphql.OperationContext]string
+}
+
+type wsLinkKey struct{}
+
+func wsLinkFrom(ctx context.Context) *wsLink {
+	l, _ := ctx.Value(wsLinkKey{}).(*wsLink)
+	return l
+}
+
+// maxPendingIDs bounds the ids of operations that were filed but never
+// reached their resolver (refused by a limit): forgotten beyond it.
+const maxPendingIDs = 64
+
+// operation returns the id of operation oc and the socket, and false when
+// they are unknown.
+func (l *wsLink) operation(oc *graphql.OperationContext) (string, *timedConn, bool) {
+	if l == nil {
+		return "", nil, false
+	}
+	l.mu.Lock()
+	id, ok := l.ids[oc]
+	delete(l.ids, oc)
+	l.mu.Unlock()
+	c := l.conn.Load()
+	return id, c, ok && c != nil
+}
+
+// wsOperationIDs files the id of the subscribe message being handled
+// under its operation context.
+type wsOperationIDs struct{}
+
+func (wsOperationIDs) ExtensionName() string                   { return "WebSocketOperationIDs" }
+func (wsOperationIDs) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (wsOperationIDs) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	l := wsLinkFrom(ctx)
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pending == "" {
+		return nil
+	}
+	if l.ids == nil || len(l.ids) >= maxPendingIDs {
+		l.ids = map[*graphql.OperationContext]string{}
+	}
+	l.ids[oc] = l.pending
+	l.pending = ""
+	return nil
 }
 
 type wsConnKey struct{}
@@ -135,7 +209,7 @@ func initFunc(opts WebSocketOptions, authn *auth.Authenticator) transport.Websoc
 			}
 			ctx = auth.WithViewer(ctx, v)
 		}
-		c := &wsConn{max: int32(opts.MaxPerConnection)}
+		c := &wsConn{max: int32(opts.MaxPerConnection), link: wsLinkFrom(ctx)}
 		if v, ok := auth.ViewerFrom(ctx); ok {
 			c.viewerKey = v.Login
 		} else {
@@ -161,6 +235,7 @@ func remoteHost(ctx context.Context) string {
 // when done is closed, which closes the connection.
 func withWebSocketContext(r *http.Request, done <-chan struct{}) (*http.Request, func()) {
 	ctx := context.WithValue(r.Context(), remoteAddrKey{}, r.RemoteAddr)
+	ctx = context.WithValue(ctx, wsLinkKey{}, &wsLink{})
 	ctx, cancel := context.WithCancel(ctx)
 	if done != nil {
 		go func() {
@@ -190,7 +265,11 @@ func (t timedImplementation) Accept(w http.ResponseWriter, r *http.Request, o tr
 	if err != nil {
 		return nil, err
 	}
-	return &timedConn{WebsocketConn: c, timeout: t.timeout, onTimeout: t.onTimeout}, nil
+	tc := &timedConn{WebsocketConn: c, timeout: t.timeout, onTimeout: t.onTimeout, link: wsLinkFrom(r.Context())}
+	if tc.link != nil {
+		tc.link.conn.Store(tc)
+	}
+	return tc, nil
 }
 
 // clearingHijacker hijacks through to the server's connection and clears
@@ -211,6 +290,46 @@ type timedConn struct {
 	timeout   time.Duration
 	onTimeout func()
 	timedOut  atomic.Bool
+	link      *wsLink // nil: no operation ids are noted
+}
+
+// NextReader notes the id of a subscribe message for wsOperationIDs.
+func (c *timedConn) NextReader() (int, io.Reader, error) {
+	t, r, err := c.WebsocketConn.NextReader()
+	if err != nil || c.link == nil {
+		return t, r, err
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return t, nil, err
+	}
+	var m struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(b, &m) == nil && (m.Type == "subscribe" || m.Type == "start") {
+		c.link.mu.Lock()
+		c.link.pending = m.ID
+		c.link.mu.Unlock()
+	}
+	return t, bytes.NewReader(b), nil
+}
+
+// rawJSON is JSON encoded already.
+type rawJSON []byte
+
+func (j rawJSON) MarshalJSON() ([]byte, error) { return j, nil }
+
+// framePrefix returns the start of the frames that carry operation id's
+// responses: "next" messages in graphql-transport-ws, "data" in the older
+// graphql-ws; a frame is the prefix, the encoded response and "}".
+func (c *timedConn) framePrefix(id string) []byte {
+	typ := "next"
+	if c.Subprotocol() != "graphql-transport-ws" {
+		typ = "data"
+	}
+	quoted, _ := json.Marshal(id) // a string always encodes
+	return []byte(`{"id":` + string(quoted) + `,"type":"` + typ + `","payload":`)
 }
 
 func (c *timedConn) WriteJSON(v any) error {
