@@ -260,6 +260,7 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 					if err != nil {
 						return nil, err
 					}
+					r.Live.CountExecution()
 					return newDelivery(resp, metaOf(ev))
 				}))
 			}
