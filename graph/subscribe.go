@@ -281,7 +281,7 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 				// The frame is the subscriber's id around the class's
 				// encoded response: one copy, one write.
 				frame = append(append(append(frame[:0], prefix...), d.encoded...), '}')
-				if err := socket.WriteJSON(rawJSON(frame)); err != nil {
+				if err := socket.writeFrame(frame); err != nil {
 					return false // the socket is gone: gqlgen's reader ends the connection
 				}
 				sub.Delivered(ev)

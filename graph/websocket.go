@@ -168,7 +168,7 @@ func wsConnFrom(ctx context.Context) *wsConn {
 func websocketTransport(opts WebSocketOptions, authn *auth.Authenticator, onTimeout func()) transport.Websocket {
 	return transport.Websocket{
 		Implementation: timedImplementation{
-			inner:     transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{OriginPatterns: opts.AllowedOrigins}},
+			accept:    coderws.AcceptOptions{OriginPatterns: opts.AllowedOrigins},
 			timeout:   opts.WriteTimeout,
 			onTimeout: onTimeout,
 		},
@@ -255,17 +255,17 @@ func withWebSocketContext(r *http.Request, done <-chan struct{}) (*http.Request,
 // ever. It also clears the deadlines http.Server left on the hijacked
 // connection, which would otherwise cut it after the request timeouts.
 type timedImplementation struct {
-	inner     transport.WebsocketImplementation
+	accept    coderws.AcceptOptions
 	timeout   time.Duration
 	onTimeout func()
 }
 
 func (t timedImplementation) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	c, err := t.inner.Accept(clearingHijacker{w}, r, o)
+	c, err := acceptCoder(clearingHijacker{w}, r, o, t.accept)
 	if err != nil {
 		return nil, err
 	}
-	tc := &timedConn{WebsocketConn: c, timeout: t.timeout, onTimeout: t.onTimeout, link: wsLinkFrom(r.Context())}
+	tc := &timedConn{WebsocketConn: c, raw: c, timeout: t.timeout, onTimeout: t.onTimeout, link: wsLinkFrom(r.Context())}
 	if tc.link != nil {
 		tc.link.conn.Store(tc)
 	}
@@ -287,6 +287,7 @@ func (h clearingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // timedConn closes the connection when a write takes longer than timeout.
 type timedConn struct {
 	transport.WebsocketConn
+	raw       *coderConn
 	timeout   time.Duration
 	onTimeout func()
 	timedOut  atomic.Bool
@@ -315,11 +316,6 @@ func (c *timedConn) NextReader() (int, io.Reader, error) {
 	return t, bytes.NewReader(b), nil
 }
 
-// rawJSON is JSON encoded already.
-type rawJSON []byte
-
-func (j rawJSON) MarshalJSON() ([]byte, error) { return j, nil }
-
 // framePrefix returns the start of the frames that carry operation id's
 // responses: "next" messages in graphql-transport-ws, "data" in the older
 // graphql-ws; a frame is the prefix, the encoded response and "}".
@@ -333,6 +329,17 @@ func (c *timedConn) framePrefix(id string) []byte {
 }
 
 func (c *timedConn) WriteJSON(v any) error {
+	return c.timed(func() error { return c.WebsocketConn.WriteJSON(v) })
+}
+
+// writeFrame sends frame, a protocol message encoded already.
+func (c *timedConn) writeFrame(frame []byte) error {
+	return c.timed(func() error { return c.raw.writeRaw(frame) })
+}
+
+// timed runs write, closing the connection if it takes longer than the
+// timeout.
+func (c *timedConn) timed(write func() error) error {
 	t := time.AfterFunc(c.timeout, func() {
 		if c.timedOut.CompareAndSwap(false, true) && c.onTimeout != nil {
 			c.onTimeout()
@@ -340,7 +347,7 @@ func (c *timedConn) WriteJSON(v any) error {
 		_ = c.WebsocketConn.Close()
 	})
 	defer t.Stop()
-	return c.WebsocketConn.WriteJSON(v)
+	return write()
 }
 
 // SetReadLimit passes the read limit through.

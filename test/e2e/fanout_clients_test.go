@@ -154,6 +154,9 @@ func TestFanoutClients(t *testing.T) {
 	}{{"one client", 1}, {"three clients", 3}} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := startFanoutClients(t, srv.URL, tc.subs, `subscription { repositoryActivity(owner: "fanc", name: "r") { version at } }`)
+			testkit.Eventually(t, 30*time.Second, func() bool {
+				return testkit.MetricValue(t, srv.App.Registry(), "hubstream_subscriptions_active", nil) == float64(tc.subs)
+			}, "the clients subscribed")
 			start := time.Now()
 			domData(t, owner, workOpenIssue, map[string]any{"in": map[string]any{"owner": "fanc", "repository": "r", "title": tc.name}})
 			testkit.Eventually(t, 30*time.Second, func() bool { return c.received.Load() >= int64(tc.subs) }, "every client received the event")

@@ -61,7 +61,9 @@ func benchFanout(b *testing.B, fanSubs, fanRate int) {
 	runtime.ReadMemStats(&before)
 	goBefore := runtime.NumGoroutine()
 	clients := startFanoutClients(b, srv.URL, fanSubs, `subscription { repositoryActivity(owner: "bench", name: "fan") { version at } }`)
-	time.Sleep(500 * time.Millisecond) // every subscribe message handled
+	testkit.Eventually(b, time.Minute, func() bool {
+		return testkit.MetricValue(b, srv.App.Registry(), "hubstream_subscriptions_active", nil) == float64(fanSubs)
+	}, "every client subscribed")
 	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
