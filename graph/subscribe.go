@@ -173,6 +173,17 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 	if st == nil {
 		return nil, &entities.Error{Code: entities.CodeInternal, Message: "subscription state missing"}
 	}
+	// Frames go straight to the socket when its operation id is known
+	// (always over NewHandler's WebSocket transport), else through
+	// gqlgen's transport (subscriptionResponses). Taken first: it is
+	// filed until taken.
+	id, socket, ok := conn.link.operation(graphql.GetOperationContext(ctx))
+	var prefix, frame []byte
+	if ok {
+		prefix = socket.framePrefix(id)
+	} else {
+		socket = nil
+	}
 	class, err := r.subscriptionClass(ctx)
 	if err != nil {
 		return nil, err
@@ -207,16 +218,6 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 	accessKey := s.accessKey + "\x00"
 	if v, ok := auth.ViewerFrom(ctx); ok {
 		accessKey += v.Login
-	}
-	// Frames go straight to the socket when its operation id is known
-	// (always over NewHandler's WebSocket transport), else through
-	// gqlgen's transport (subscriptionResponses).
-	id, socket, ok := conn.link.operation(graphql.GetOperationContext(ctx))
-	var prefix, frame []byte
-	if ok {
-		prefix = socket.framePrefix(id)
-	} else {
-		socket = nil
 	}
 	out := make(chan T)
 	go func() {

@@ -2,9 +2,12 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -163,6 +166,73 @@ func TestSubscriptionViewerDependentFieldsPerViewer(t *testing.T) {
 			testkit.Eventually(t, subDeadline, func() bool {
 				return testkit.MetricValue(t, p.a.App.Registry(), "hubstream_subscriptions_active", nil) == 0
 			}, "the subscriptions ended")
+		})
+	}
+}
+
+// TestSubscriptionFramesPerProtocol: the frames a subscriber's events are
+// written in (its operation id around the shared response) follow its
+// subprotocol — "next" in graphql-transport-ws, "data" in the older
+// graphql-ws — with the client's own operation id.
+func TestSubscriptionFramesPerProtocol(t *testing.T) {
+	p := startSubPair(t, nil)
+	setupRepo(t, p, "octo", "frames", false)
+	for _, tc := range []struct {
+		protocol, start, want, id string
+	}{
+		{"graphql-transport-ws", "subscribe", "next", `op "1"`},
+		{"graphql-ws", "start", "data", "op-2"},
+	} {
+		t.Run(tc.protocol, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), subDeadline)
+			defer cancel()
+			c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(p.a.URL, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{tc.protocol}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseNow()
+			if c.Subprotocol() != tc.protocol {
+				t.Fatalf("subprotocol %q, want %q", c.Subprotocol(), tc.protocol)
+			}
+			send := func(v map[string]any) {
+				b, _ := json.Marshal(v)
+				if err := c.Write(ctx, websocket.MessageText, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			read := func() map[string]any {
+				for {
+					_, b, err := c.Read(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var m map[string]any
+					if err := json.Unmarshal(b, &m); err != nil {
+						t.Fatalf("frame %q is not JSON: %v", b, err)
+					}
+					if m["type"] != "ka" && m["type"] != "ping" {
+						return m
+					}
+				}
+			}
+			send(map[string]any{"type": "connection_init"})
+			if m := read(); m["type"] != "connection_ack" {
+				t.Fatalf("got %v, want connection_ack", m)
+			}
+			send(map[string]any{"type": tc.start, "id": tc.id, "payload": map[string]any{"query": `subscription { repositoryActivity(owner: "octo", name: "frames") { eventType } }`}})
+			waitSubscribed(t, p, 1)
+			p.mutate(t, "octo", workOpenIssue, map[string]any{"in": map[string]any{"owner": "octo", "repository": "frames", "title": tc.protocol}})
+			m := read()
+			payload, _ := m["payload"].(map[string]any)
+			data, _ := payload["data"].(map[string]any)
+			act, _ := data["repositoryActivity"].(map[string]any)
+			if m["type"] != tc.want || m["id"] != tc.id || act["eventType"] != "IssueOpened" {
+				t.Fatalf("got %v, want a %q frame for %q with the IssueOpened activity", m, tc.want, tc.id)
+			}
+			c.Close(websocket.StatusNormalClosure, "")
+			testkit.Eventually(t, subDeadline, func() bool {
+				return testkit.MetricValue(t, p.a.App.Registry(), "hubstream_subscriptions_active", nil) == 0
+			}, "the subscription ended")
 		})
 	}
 }
