@@ -180,28 +180,51 @@ type once struct {
 	err  error
 }
 
-// do returns the value of key in m, computing it with f if nobody has.
-func (e *eventShared) do(ctx context.Context, m *map[string]*once, key string, f func() (any, error)) (any, error) {
+// entry returns the once of key in m, and true when the caller is the
+// first to ask: it must then finish it.
+func (e *eventShared) entry(m *map[string]*once, key string) (*once, bool) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	if o := (*m)[key]; o != nil {
+		return o, false
+	}
 	if *m == nil {
 		*m = map[string]*once{}
 	}
-	o := (*m)[key]
-	if o != nil {
-		e.mu.Unlock()
-		select {
-		case <-o.done:
-			return o.v, o.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	o = &once{done: make(chan struct{})}
+	o := &once{done: make(chan struct{})}
 	(*m)[key] = o
-	e.mu.Unlock()
-	defer close(o.done)
-	o.v, o.err = f()
-	return o.v, o.err
+	return o, true
+}
+
+// finish sets the value and releases the waiters.
+func (o *once) finish(v any, err error) {
+	o.v, o.err = v, err
+	close(o.done)
+}
+
+// wait returns the value once it is set, or ctx's error if ctx ends first.
+func (o *once) wait(ctx context.Context) (any, error) {
+	select {
+	case <-o.done:
+		return o.v, o.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// payload converts ev for a class with convert and resolves the class's
+// document on the value: the delivery the class shares.
+func (r *Resolver) payload(ctx context.Context, c classOf, ev *live.Event, convert func(context.Context) (any, error)) (any, error) {
+	v, err := convert(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := r.executeShared(ctx, c, v)
+	if err != nil {
+		return nil, err
+	}
+	r.Live.CountExecution()
+	return newDelivery(resp, metaOf(ev))
 }
 
 // shared returns ev's eventShared.

@@ -238,32 +238,24 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 				return true // replayed already
 			}
 			es := r.shared(ev)
-			// The context of the reads, made only by the subscriber that
-			// computes a shared value.
-			withEventContext := func(f func(ctx context.Context) (any, error)) func() (any, error) {
-				return func() (any, error) {
-					evCtx, cancel := r.eventContext(ctx, es.loaders)
-					defer cancel()
-					return f(evCtx)
-				}
+			// Each shared value is computed by the first subscriber to ask,
+			// with the event's loaders; the others wait for it.
+			o, first := es.entry(&es.access, accessKey)
+			if first {
+				evCtx, cancel := r.eventContext(ctx, es.loaders)
+				o.finish(nil, s.access(evCtx, ev))
+				cancel()
 			}
-			_, err := es.do(ctx, &es.access, accessKey, withEventContext(func(evCtx context.Context) (any, error) {
-				return nil, s.access(evCtx, ev)
-			}))
+			_, err := o.wait(ctx)
 			var p any
 			if err == nil {
-				p, err = es.do(ctx, &es.payload, class.key, withEventContext(func(evCtx context.Context) (any, error) {
-					v, err := s.convert(evCtx, ev)
-					if err != nil {
-						return nil, err
-					}
-					resp, err := r.executeShared(evCtx, class, v)
-					if err != nil {
-						return nil, err
-					}
-					r.Live.CountExecution()
-					return newDelivery(resp, metaOf(ev))
-				}))
+				o, first := es.entry(&es.payload, class.key)
+				if first {
+					evCtx, cancel := r.eventContext(ctx, es.loaders)
+					o.finish(r.payload(evCtx, class, ev, func(ctx context.Context) (any, error) { return s.convert(ctx, ev) }))
+					cancel()
+				}
+				p, err = o.wait(ctx)
 			}
 			if errors.Is(err, errSkip) {
 				return true
