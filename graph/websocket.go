@@ -53,8 +53,9 @@ type WebSocketOptions struct {
 	PingInterval time.Duration
 	// InitTimeout bounds the wait for connection_init. Default 10 s.
 	InitTimeout time.Duration
-	// WriteTimeout bounds one message write; a client that does not read
-	// is disconnected after it. Default 10 s.
+	// WriteTimeout bounds a message write; a client that does not read
+	// is disconnected once a write has waited this long (checked four
+	// times per timeout, so after 1 to 1.25 of it). Default 10 s.
 	WriteTimeout time.Duration
 	// MaxPerConnection bounds the subscriptions open on one connection
 	// (LIMIT_EXCEEDED beyond). Default 20.
