@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/live"
 	"github.com/hubstream/hubstream/internal/loaders"
 )
@@ -32,10 +33,11 @@ import (
 //     operation name and variables are the same share one execution —
 //     per viewer when the selection touches a field marked
 //     @viewerDependent in the schema, whose value depends on who asks;
-//   - the write, per subscriber: gqlgen's transport sends the shared
-//     response under the subscriber's operation id.
+//   - the write, per subscriber: one frame, the subscriber's operation id
+//     around the class's encoded response, written to its socket
+//     (websocket.go tells the subscription its id).
 //
-// A class's document runs through fanExecutor, a second gqlgen executor
+// A class's document runs through newFanExecutor's, a second gqlgen executor
 // over the same schema: the subscription resolver, called with the event's
 // value in the context (oneShotKey), returns it at once instead of
 // registering, and gqlgen resolves the selection on it as for a live
@@ -158,7 +160,7 @@ func (r *Resolver) executeShared(ctx context.Context, c classOf, v any) (*graphq
 	responses, ctx := r.fanExec.DispatchOperation(ctx, &oc)
 	resp := responses(ctx)
 	if resp == nil {
-		return nil, &gqlerror.Error{Message: "the subscription's payload could not be resolved"}
+		return nil, &entities.Error{Code: entities.CodeInternal, Message: "the subscription's payload could not be resolved"}
 	}
 	return resp, nil
 }
