@@ -86,8 +86,8 @@ func (o WebSocketOptions) withDefaults() WebSocketOptions {
 type wsConn struct {
 	active    atomic.Int32
 	max       int32
-	viewerKey string // the login, or "addr:<ip>" when anonymous
-	link      *wsLink
+	viewerKey string  // the login, or "addr:<ip>" when anonymous
+	link      *wsLink // nil outside NewHandler's WebSocket requests
 }
 
 // wsLink ties gqlgen's handling of a connection to its socket, so that a
@@ -139,6 +139,7 @@ type wsOperationIDs struct{}
 func (wsOperationIDs) ExtensionName() string                   { return "WebSocketOperationIDs" }
 func (wsOperationIDs) Validate(graphql.ExecutableSchema) error { return nil }
 
+// MutateOperationContext files the pending id, if any, under oc.
 func (wsOperationIDs) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	l := wsLinkFrom(ctx)
 	if l == nil {
