@@ -204,6 +204,18 @@ func (o *once) finish(v any, err error) {
 	close(o.done)
 }
 
+// compute finishes o with f's value; a panic in f finishes it with an
+// INTERNAL error (logged by RecoverFunc), so that neither the subscribers
+// waiting for it nor the process go down with one event.
+func (o *once) compute(ctx context.Context, f func() (any, error)) {
+	defer func() {
+		if p := recover(); p != nil {
+			o.finish(nil, RecoverFunc(ctx, p))
+		}
+	}()
+	o.finish(f())
+}
+
 // wait returns the value once it is set, or ctx's error if ctx ends first.
 func (o *once) wait(ctx context.Context) (any, error) {
 	select {

@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/hubstream/hubstream/graph/generated"
+	"github.com/hubstream/hubstream/internal/entities"
 )
 
 // sameRepository lists the fields that return the repository a
@@ -136,6 +139,59 @@ func TestViewerDependentDocuments(t *testing.T) {
 			}
 			if got := viewerDependent(doc.Operations[0].SelectionSet, map[string]bool{}); got != tc.want {
 				t.Errorf("viewerDependent = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSharedValueComputation: a value shared by an event's subscribers is
+// computed once and handed to every waiter — a panic while computing it
+// included, which reaches them as an INTERNAL error instead of leaving
+// them waiting (or taking the process down).
+func TestSharedValueComputation(t *testing.T) {
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name     string
+		compute  func() (any, error)
+		want     any
+		wantCode entities.Code
+		wantErr  error
+	}{
+		{"a value", func() (any, error) { return 7, nil }, 7, "", nil},
+		{"an error", func() (any, error) { return nil, boom }, nil, "", boom},
+		{"a panic", func() (any, error) { panic("bug") }, nil, entities.CodeInternal, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var es eventShared
+			calls := 0
+			ctx := context.Background()
+			results := make(chan error, 3)
+			for range 3 {
+				o, first := es.entry(&es.payload, "class")
+				if first {
+					calls++
+					o.compute(ctx, tc.compute)
+				}
+				v, err := o.wait(ctx)
+				if v != tc.want {
+					t.Errorf("value %v, want %v", v, tc.want)
+				}
+				results <- err
+			}
+			if calls != 1 {
+				t.Errorf("computed %d times, want once", calls)
+			}
+			for range 3 {
+				err := <-results
+				var e *entities.Error
+				switch {
+				case tc.wantErr != nil && !errors.Is(err, tc.wantErr):
+					t.Errorf("error %v, want %v", err, tc.wantErr)
+				case tc.wantCode != "" && (!errors.As(err, &e) || e.Code != tc.wantCode):
+					t.Errorf("error %v, want code %s", err, tc.wantCode)
+				case tc.wantErr == nil && tc.wantCode == "" && err != nil:
+					t.Errorf("error %v, want none", err)
+				}
 			}
 		})
 	}

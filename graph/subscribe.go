@@ -243,7 +243,7 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 			o, first := es.entry(&es.access, accessKey)
 			if first {
 				evCtx, cancel := r.eventContext(ctx, es.loaders)
-				o.finish(nil, s.access(evCtx, ev))
+				o.compute(evCtx, func() (any, error) { return nil, s.access(evCtx, ev) })
 				cancel()
 			}
 			_, err := o.wait(ctx)
@@ -252,7 +252,9 @@ func subscribe[T any](ctx context.Context, r *Resolver, s subscription[T]) (<-ch
 				o, first := es.entry(&es.payload, class.key)
 				if first {
 					evCtx, cancel := r.eventContext(ctx, es.loaders)
-					o.finish(r.payload(evCtx, class, ev, func(ctx context.Context) (any, error) { return s.convert(ctx, ev) }))
+					o.compute(evCtx, func() (any, error) {
+						return r.payload(evCtx, class, ev, func(ctx context.Context) (any, error) { return s.convert(ctx, ev) })
+					})
 					cancel()
 				}
 				p, err = o.wait(ctx)
