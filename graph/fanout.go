@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/hubstream/hubstream/internal/auth"
@@ -52,8 +53,10 @@ type classOf struct {
 }
 
 // subscriptionClass returns the sharing class of the subscription
-// operation of ctx: the document, operation name and variables (hashed),
-// and the viewer's login when the selection is viewer-dependent.
+// operation of ctx: the document normalised (parsed and printed again,
+// compact and without comments, so that spacing does not split a class),
+// the operation name and the variables (hashed), and the viewer's login
+// when the selection is viewer-dependent.
 func (r *Resolver) subscriptionClass(ctx context.Context) (classOf, error) {
 	oc := graphql.GetOperationContext(ctx)
 	vars, err := json.Marshal(oc.Variables) // map keys sorted: canonical
@@ -61,7 +64,7 @@ func (r *Resolver) subscriptionClass(ctx context.Context) (classOf, error) {
 		return classOf{}, err
 	}
 	h := sha256.New()
-	h.Write([]byte(oc.RawQuery))
+	formatter.NewFormatter(h, formatter.WithCompacted()).FormatQueryDocument(oc.Doc)
 	h.Write([]byte{0})
 	h.Write([]byte(oc.OperationName))
 	h.Write([]byte{0})
