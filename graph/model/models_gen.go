@@ -538,6 +538,32 @@ type IssueOrder struct {
 	Direction OrderDirection `json:"direction"`
 }
 
+// A label of the repository created, edited or deleted.
+type LabelActivity struct {
+	// What happened: CREATED, EDITED or DELETED.
+	Action ActivityAction `json:"action"`
+	// The label as the read model has it at delivery; null once deleted.
+	Label *Label `json:"label,omitempty"`
+	// The label's id (its node id, as Label.id), also once deleted.
+	LabelID string `json:"labelId"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `REPO:octocat/hello`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, e.g. LabelUpdated.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (LabelActivity) IsRepositoryActivity() {}
+
+func (LabelActivity) IsViewerActivity() {}
+
 // A page of labels.
 type LabelConnection struct {
 	// The labels of this page, with their cursors.
@@ -557,6 +583,38 @@ type LabelEdge struct {
 	// The label.
 	Node *Label `json:"node"`
 }
+
+// Labels added to or removed from an issue or pull request.
+type LabelingActivity struct {
+	// What happened: ADDED or REMOVED.
+	Action ActivityAction `json:"action"`
+	// The number of the issue or pull request.
+	Number int32 `json:"number"`
+	// The issue whose labels changed, as the read model has it at delivery; null for a pull request.
+	Issue *Issue `json:"issue,omitempty"`
+	// The pull request whose labels changed, as the read model has it at delivery; null for an issue.
+	PullRequest *PullRequest `json:"pullRequest,omitempty"`
+	// The labels added or removed, as the read model has them at delivery; a label deleted since is left out.
+	Labels []*Label `json:"labels"`
+	// The ids of the labels added or removed (node ids, as Label.id), deleted ones included.
+	LabelIds []string `json:"labelIds"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `ISSUE:octocat/hello/3`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, e.g. LabelsAdded.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (LabelingActivity) IsRepositoryActivity() {}
+
+func (LabelingActivity) IsViewerActivity() {}
 
 // The input of addLabelsToLabelable and removeLabelsFromLabelable.
 type LabelsInput struct {
@@ -1071,13 +1129,14 @@ type UpdateRepositoryPayload struct {
 
 // What an activity did. Issues use OPENED, EDITED, CLOSED and REOPENED; pull
 // requests those and MERGED; comments ADDED, EDITED and DELETED; stars ADDED
-// and REMOVED; forks CREATED.
+// and REMOVED; forks CREATED; labels CREATED, EDITED and DELETED; labelings (labels
+// added to or removed from an issue or pull request) ADDED and REMOVED.
 type ActivityAction string
 
 const (
 	// An issue or pull request was opened.
 	ActivityActionOpened ActivityAction = "OPENED"
-	// An issue's, pull request's or comment's text changed.
+	// An issue's, pull request's or comment's text, or a label, changed.
 	ActivityActionEdited ActivityAction = "EDITED"
 	// An issue or pull request was closed (a pull request without merging).
 	ActivityActionClosed ActivityAction = "CLOSED"
@@ -1085,13 +1144,13 @@ const (
 	ActivityActionReopened ActivityAction = "REOPENED"
 	// A pull request was merged.
 	ActivityActionMerged ActivityAction = "MERGED"
-	// A comment or star was added.
+	// A comment, a star or labels were added.
 	ActivityActionAdded ActivityAction = "ADDED"
-	// A comment was deleted.
+	// A comment or a label was deleted.
 	ActivityActionDeleted ActivityAction = "DELETED"
-	// A star was removed.
+	// A star or labels were removed.
 	ActivityActionRemoved ActivityAction = "REMOVED"
-	// A fork was created.
+	// A fork or a label was created.
 	ActivityActionCreated ActivityAction = "CREATED"
 )
 
