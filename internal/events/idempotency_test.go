@@ -12,12 +12,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 // world is an embedded table with a store; clock is the executors' time.
@@ -30,20 +28,13 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	ctx := context.Background()
-	clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const name = "hubstream"
-	if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	return worldVia(t, testkit.MemEngine(t).HTTPClient())
+}
+
+// worldVia is newWorld with the table's requests sent through h.
+func worldVia(t *testing.T, h aws.HTTPClient) *world {
+	t.Helper()
+	clients, name := testkit.TableVia(t, h)
 	w := &world{db: clients.DB, table: name, store: events.NewStore(clients.DB, name, nil)}
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	w.clock.Store(&now)
@@ -66,19 +57,7 @@ func (w *world) eventCount(t *testing.T, id entities.ID) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := w.db.Query(context.Background(), &dynamodb.QueryInput{
-		TableName:              aws.String(w.table),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :ev)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: string(p)},
-			":ev": &types.AttributeValueMemberS{Value: table.EventSKPrefix},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(out.Items)
+	return testkit.CountEvents(t, w.db, w.table, p)
 }
 
 func (w *world) must(t *testing.T, actor string, cmd entities.Command) {

@@ -8,10 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -19,19 +15,7 @@ import (
 // idemEvents counts the event items of partition p.
 func idemEvents(t *testing.T, srv *testkit.Server, p table.Partition) int {
 	t.Helper()
-	out, err := srv.DB().Query(context.Background(), &dynamodb.QueryInput{
-		TableName:              aws.String(srv.Table()),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :ev)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: string(p)},
-			":ev": &types.AttributeValueMemberS{Value: table.EventSKPrefix},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(out.Items)
+	return testkit.CountEvents(t, srv.DB(), srv.Table(), p)
 }
 
 // idemSend runs a mutation as login with input (idempotencyKey included by

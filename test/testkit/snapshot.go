@@ -11,13 +11,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -25,20 +23,7 @@ import (
 // name of an empty hubstream table in it.
 func MemTable(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	ctx := t.Context()
-	clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const name = "hubstream"
-	if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	clients, name := TableVia(t, MemEngine(t).HTTPClient())
 	return clients.DB, name
 }
 
