@@ -1,6 +1,7 @@
 package projector
 
 import (
+	"cmp"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
@@ -166,46 +167,26 @@ func NewRunner(db *dynamodb.Client, st *dynamodbstreams.Client, tableName string
 		_, _ = crand.Read(b[:])
 		opts.WorkerID = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 	}
-	if opts.LeaseTimeout <= 0 {
-		opts.LeaseTimeout = 10 * time.Second
-	}
-	if opts.PollInterval <= 0 {
-		opts.PollInterval = 200 * time.Millisecond
-	}
-	if opts.MaxPollInterval <= 0 {
-		opts.MaxPollInterval = time.Second
-	}
+	orDefault(&opts.LeaseTimeout, 10*time.Second)
+	orDefault(&opts.PollInterval, 200*time.Millisecond)
+	orDefault(&opts.MaxPollInterval, time.Second)
 	opts.MaxPollInterval = max(opts.MaxPollInterval, opts.PollInterval)
-	if opts.DiscoverInterval <= 0 {
-		opts.DiscoverInterval = 10 * time.Second
-	}
+	orDefault(&opts.DiscoverInterval, 10*time.Second)
 	if opts.BatchSize <= 0 || opts.BatchSize > 1000 {
 		opts.BatchSize = 1000
 	}
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = 8
-	}
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = 5
-	}
-	if opts.PoisonAttempts <= 0 {
-		opts.PoisonAttempts = 2
-	}
-	if opts.RetryBase <= 0 {
-		opts.RetryBase = 100 * time.Millisecond
-	}
+	orDefault(&opts.Concurrency, 8)
+	orDefault(&opts.MaxAttempts, 5)
+	orDefault(&opts.PoisonAttempts, 2)
+	orDefault(&opts.RetryBase, 100*time.Millisecond)
 	if opts.SweepInterval == 0 {
 		opts.SweepInterval = 6 * time.Hour
 	}
 	if opts.SweepReadRate == 0 {
 		opts.SweepReadRate = 200
 	}
-	if opts.SweepGrace <= 0 {
-		opts.SweepGrace = time.Minute
-	}
-	if opts.SweepSegments <= 0 {
-		opts.SweepSegments = 4
-	}
+	orDefault(&opts.SweepGrace, time.Minute)
+	orDefault(&opts.SweepSegments, 4)
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics(nil)
 	}
@@ -504,4 +485,13 @@ func (r *Runner) start(ctx context.Context, arn string, sh Shard, l Lease, wg *s
 		r.poke()
 	}()
 	return s
+}
+
+// orDefault sets an option to def when it is unset (zero; or negative,
+// which no option means).
+func orDefault[T cmp.Ordered](v *T, def T) {
+	var zero T
+	if *v <= zero {
+		*v = def
+	}
 }

@@ -126,15 +126,11 @@ func Sweep(ctx context.Context, opts SweepOptions) (SweepStats, error) {
 	if opts.Applier == nil {
 		return SweepStats{}, errors.New("projector: a sweep needs an Applier")
 	}
-	if opts.Segments <= 0 {
-		opts.Segments = 4
-	}
+	orDefault(&opts.Segments, 4)
 	if opts.ReadRate == 0 {
 		opts.ReadRate = 200
 	}
-	if opts.PageSize <= 0 {
-		opts.PageSize = 1000
-	}
+	orDefault(&opts.PageSize, 1000)
 	if opts.Blocked == nil {
 		opts.Blocked = func(string) bool { return false }
 	}
