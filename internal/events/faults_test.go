@@ -46,11 +46,7 @@ func (w *faultWorld) setFaults(t *testing.T, f ddblocal.Faults) {
 // events counts the event items of id's partition.
 func (w *faultWorld) events(t *testing.T, id entities.ID) int {
 	t.Helper()
-	p, err := events.Partition(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testkit.CountEvents(t, w.db, w.table, p)
+	return countEvents(t, w.db, w.table, id)
 }
 
 // openedNumber is the number of the issue a result opened, 0 if none.

@@ -53,11 +53,17 @@ func (w *world) advance(d time.Duration) {
 // eventCount counts the event items of an aggregate's partition.
 func (w *world) eventCount(t *testing.T, id entities.ID) int {
 	t.Helper()
+	return countEvents(t, w.db, w.table, id)
+}
+
+// countEvents counts the event items of id's partition in table tbl.
+func countEvents(t *testing.T, db *dynamodb.Client, tbl string, id entities.ID) int {
+	t.Helper()
 	p, err := events.Partition(id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testkit.CountEvents(t, w.db, w.table, p)
+	return testkit.CountEvents(t, db, tbl, p)
 }
 
 func (w *world) must(t *testing.T, actor string, cmd entities.Command) {
@@ -67,12 +73,18 @@ func (w *world) must(t *testing.T, actor string, cmd entities.Command) {
 	}
 }
 
+// octoHello creates user octo and its repository octo/hello.
+func (w *world) octoHello(t *testing.T) entities.RepositoryID {
+	t.Helper()
+	w.must(t, "octo", entities.CreateUser{Login: "octo"})
+	w.must(t, "octo", entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"})
+	return entities.NewRepositoryID("octo", "hello")
+}
+
 func TestIdempotentRetryReplays(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.must(t, "octo", entities.CreateUser{Login: "octo"})
-	w.must(t, "octo", entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"})
-	repo := entities.NewRepositoryID("octo", "hello")
+	repo := w.octoHello(t)
 	open := entities.OpenIssue{Actor: "octo", Repository: repo, Title: "bug"}
 	key := events.Idempotent("key-1", "fingerprint-A")
 
@@ -195,9 +207,7 @@ func TestIdempotencyKeyValidation(t *testing.T) {
 func TestConcurrentDuplicates(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.must(t, "octo", entities.CreateUser{Login: "octo"})
-	w.must(t, "octo", entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"})
-	repo := entities.NewRepositoryID("octo", "hello")
+	repo := w.octoHello(t)
 	w.must(t, "octo", entities.OpenIssue{Actor: "octo", Repository: repo, Title: "bug"})
 	const n = 12
 	for round, mk := range []func(i int) entities.Command{

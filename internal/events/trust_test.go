@@ -135,9 +135,7 @@ func TestValidatedBeforeAnyRead(t *testing.T) {
 func TestLargestInputsAreStored(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.must(t, "octo", entities.CreateUser{Login: "octo"})
-	w.must(t, "octo", entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"})
-	repo := entities.NewRepositoryID("octo", "hello")
+	repo := w.octoHello(t)
 	x := w.executor()
 	r := rand.New(rand.NewPCG(11, 11))
 	// escapes doubles in JSON: each of these is 1 or 3 bytes of UTF-8 and
