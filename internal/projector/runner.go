@@ -246,12 +246,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	r.refreshBlocked(ctx)
 	var wg sync.WaitGroup
 	defer func() {
-		r.mu.Lock()
-		runs := make([]*shardRun, 0, len(r.owned))
-		for _, s := range r.owned {
-			runs = append(runs, s)
-		}
-		r.mu.Unlock()
+		runs := r.ownedRuns()
 		for _, s := range runs {
 			s.cancel()
 		}
@@ -274,16 +269,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(r.renewEvery() / 2)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				r.renewLeases(ctx)
-			}
-		}
+		every(ctx, r.renewEvery()/2, func() bool { r.renewLeases(ctx); return true })
 	}()
 
 	tick := min(r.opts.DiscoverInterval, r.opts.LeaseTimeout/4)
@@ -493,5 +479,21 @@ func orDefault[T cmp.Ordered](v *T, def T) {
 	var zero T
 	if *v <= zero {
 		*v = def
+	}
+}
+
+// every calls f every d until ctx ends or f returns false.
+func every(ctx context.Context, d time.Duration, f func() bool) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if !f() {
+				return
+			}
+		}
 	}
 }

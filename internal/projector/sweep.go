@@ -239,19 +239,13 @@ func (sw *sweeper) run(ctx context.Context) error {
 		// clock, so that a slow repair never lets the lease lapse.
 		go func() {
 			defer close(saved)
-			t := time.NewTicker(time.Second)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					if err := sw.save(ctx); err != nil {
-						fail(err)
-						return
-					}
+			every(ctx, time.Second, func() bool {
+				if err := sw.save(ctx); err != nil {
+					fail(err)
+					return false
 				}
-			}
+				return true
+			})
 		}()
 	} else {
 		close(saved)
