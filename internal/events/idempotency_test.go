@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -222,20 +221,9 @@ func TestConcurrentDuplicates(t *testing.T) {
 		},
 	} {
 		key := events.Idempotent(fmt.Sprintf("dup-%d", round), "fp")
-		results := make([]events.Result, n)
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				results[i], errs[i] = w.executor().Execute(ctx, "octo", mk(i), key)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		results, errs := testkit.AtOnce(n, func(i int) (events.Result, error) {
+			return w.executor().Execute(ctx, "octo", mk(i), key)
+		})
 		executed := 0
 		for i := range n {
 			if errs[i] != nil {

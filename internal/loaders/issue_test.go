@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 var helloRepository = entities.NewRepositoryID("octo", "hello")
@@ -37,21 +37,10 @@ func first(n int32) loaders.PageArgs { return loaders.PageArgs{First: &n} }
 func TestOpenIssueConcurrentNumbers(t *testing.T) {
 	const writers = 50
 	w := seedHello(t)
-	var wg sync.WaitGroup
-	results := make([]events.Result, writers)
-	errs := make([]error, writers)
-	start := make(chan struct{})
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			actor := fmt.Sprintf("user%02d", i)
-			results[i], errs[i] = w.x.Execute(context.Background(), actor, entities.OpenIssue{Actor: actor, Repository: helloRepository, Title: fmt.Sprintf("issue from %s", actor)})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	results, errs := testkit.AtOnce(writers, func(i int) (events.Result, error) {
+		actor := fmt.Sprintf("user%02d", i)
+		return w.x.Execute(context.Background(), actor, entities.OpenIssue{Actor: actor, Repository: helloRepository, Title: fmt.Sprintf("issue from %s", actor)})
+	})
 	var numbers []int
 	for i := range writers {
 		if errs[i] != nil {

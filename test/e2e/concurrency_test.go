@@ -26,21 +26,10 @@ func TestConcurrentUpdatesOfOneUser(t *testing.T) {
 	createUser(t, srv, map[string]any{"login": "contended"})
 
 	client := srv.As(t, "contended")
-	var wg sync.WaitGroup
-	results := make([]*testkit.Response, writers)
-	errs := make([]error, writers)
-	start := make(chan struct{})
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			results[i], errs[i] = client.Do(context.Background(), updateProfileMutation,
-				map[string]any{"in": map[string]any{"login": "contended", "bio": fmt.Sprintf("bio from writer %02d", i)}})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	results, errs := testkit.AtOnce(writers, func(i int) (*testkit.Response, error) {
+		return client.Do(context.Background(), updateProfileMutation,
+			map[string]any{"in": map[string]any{"login": "contended", "bio": fmt.Sprintf("bio from writer %02d", i)}})
+	})
 	for i := range writers {
 		if errs[i] != nil {
 			t.Fatalf("writer %d: %v", i, errs[i])

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hubstream/hubstream/internal/table"
@@ -37,31 +36,19 @@ func idemSend(t *testing.T, srv *testkit.Server, login, mutation string, input m
 func idemConcurrently(t *testing.T, srv *testkit.Server, n int, login, mutation string, input map[string]any) []string {
 	t.Helper()
 	client := srv.As(t, login)
-	out := make([]string, n)
-	errs := make([]string, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			res, err := client.Do(context.Background(), mutation, map[string]any{"in": input})
-			switch {
-			case err != nil:
-				errs[i] = err.Error()
-			case len(res.Errors) > 0:
-				errs[i] = fmt.Sprintf("%+v", res.Errors)
-			default:
-				out[i] = string(res.Data)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	for i, e := range errs {
-		if e != "" {
-			t.Fatalf("copy %d: %s", i, e)
+	out, errs := testkit.AtOnce(n, func(int) (string, error) {
+		res, err := client.Do(context.Background(), mutation, map[string]any{"in": input})
+		switch {
+		case err != nil:
+			return "", err
+		case len(res.Errors) > 0:
+			return "", fmt.Errorf("%+v", res.Errors)
+		}
+		return string(res.Data), nil
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("copy %d: %v", i, err)
 		}
 	}
 	return out
