@@ -32,16 +32,7 @@ const (
 
 func loadFixture(t *testing.T) []events.Envelope {
 	t.Helper()
-	raw, err := os.ReadFile(eventsFixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var envs []events.Envelope
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&envs); err != nil {
-		t.Fatalf("%s: %v", eventsFixture, err)
-	}
+	envs := testkit.ReadEnvelopes(t, eventsFixture)
 	if len(envs) == 0 {
 		t.Fatalf("%s is empty", eventsFixture)
 	}

@@ -1,6 +1,9 @@
 package testkit
 
 import (
+	"bytes"
+	"encoding/json"
+	"os"
 	"testing"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -86,4 +90,21 @@ func RetryingTable(t testing.TB, eng *ddblocal.Engine, attempts int) (table.Clie
 		t.Fatal(err)
 	}
 	return clients, name
+}
+
+// ReadEnvelopes reads a JSON fixture of event envelopes (an array, no
+// unknown fields).
+func ReadEnvelopes(t testing.TB, path string) []events.Envelope {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var envs []events.Envelope
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&envs); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return envs
 }
