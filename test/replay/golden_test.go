@@ -10,9 +10,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,7 +58,7 @@ func TestGoldenReplay(t *testing.T) {
 		run  func(t *testing.T, ap *projector.Applier, put func([]events.Envelope))
 	}{
 		{"ApplyLog per aggregate", func(t *testing.T, ap *projector.Applier, _ func([]events.Envelope)) {
-			for _, p := range sortedKeys(log) {
+			for _, p := range slices.Sorted(maps.Keys(log)) {
 				if err := ap.ApplyLog(ctx, idOf(t, log[p][0]), nil, 0, log[p]); err != nil {
 					t.Fatal(err)
 				}
@@ -65,7 +66,7 @@ func TestGoldenReplay(t *testing.T) {
 		}},
 		{"ApplyLog twice is idempotent", func(t *testing.T, ap *projector.Applier, _ func([]events.Envelope)) {
 			for range 2 {
-				for _, p := range sortedKeys(log) {
+				for _, p := range slices.Sorted(maps.Keys(log)) {
 					if err := ap.ApplyLog(ctx, idOf(t, log[p][0]), nil, 0, log[p]); err != nil {
 						t.Fatal(err)
 					}
@@ -90,7 +91,7 @@ func TestGoldenReplay(t *testing.T) {
 			}
 		}},
 		{"Apply of the whole log as one append per aggregate", func(t *testing.T, ap *projector.Applier, _ func([]events.Envelope)) {
-			for _, p := range sortedKeys(log) {
+			for _, p := range slices.Sorted(maps.Keys(log)) {
 				if err := ap.Apply(ctx, projector.Append{ID: idOf(t, log[p][0]), Events: log[p]}); err != nil {
 					t.Fatal(err)
 				}
@@ -98,7 +99,7 @@ func TestGoldenReplay(t *testing.T) {
 		}},
 		{"Apply of only the last event, gap repaired from the event log", func(t *testing.T, ap *projector.Applier, put func([]events.Envelope)) {
 			put(envs)
-			for _, p := range sortedKeys(log) {
+			for _, p := range slices.Sorted(maps.Keys(log)) {
 				g := log[p]
 				last := g[len(g)-1]
 				before, err := testkit.FoldState(g[:len(g)-1])
@@ -263,15 +264,6 @@ func appendOf(t *testing.T, log map[string][]events.Envelope, env events.Envelop
 		t.Fatal(err)
 	}
 	return projector.Append{ID: id, Before: before, BeforeVersion: env.Version - 1, Events: []events.Envelope{env}}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func jsonEqual(a, b []byte) bool {
