@@ -15,6 +15,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 // TestMetricsCountCalls: every call through clients built with Metrics is
@@ -64,7 +65,7 @@ func TestMetricsCountCalls(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := gathered(t, reg, tc.metric, map[string]string{"operation": tc.op, "error": tc.code})
+			got := testkit.MetricValue(t, reg, tc.metric, map[string]string{"operation": tc.op, "error": tc.code})
 			if got != tc.want {
 				t.Errorf("%s{operation=%s,error=%s} = %v, want %v", tc.metric, tc.op, tc.code, got, tc.want)
 			}
@@ -73,30 +74,6 @@ func TestMetricsCountCalls(t *testing.T) {
 	if n := testutil.CollectAndCount(reg, "hubstream_dynamodb_request_duration_seconds"); n == 0 {
 		t.Error("no call durations recorded")
 	}
-}
-
-// gathered returns the value of the counter series of name with labels.
-func gathered(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) float64 {
-	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
-					continue series
-				}
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
 }
 
 // TestConfigFromEnv: DYNAMODB_ENDPOINT first, then the AWS SDK's own
