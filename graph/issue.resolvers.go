@@ -25,26 +25,17 @@ func (r *issueResolver) Repository(ctx context.Context, obj *model.Issue) (*mode
 
 // Comments is the resolver for the comments field.
 func (r *issueResolver) Comments(ctx context.Context, obj *model.Issue, first *int32, after *string, last *int32, before *string) (*model.IssueCommentConnection, error) {
-	total, _, err := workCounts(ctx, issueKeyOf(obj), obj.CommentCount, obj.Reactions)
-	if err != nil {
-		return nil, err
-	}
-	return comments(ctx, obj.RepositoryOwner, obj.RepositoryName, obj.Number, total, first, after, last, before)
+	return workComments(ctx, &obj.Work, issueKeyOf(obj), first, after, last, before)
 }
 
 // ReactionGroups is the resolver for the reactionGroups field.
 func (r *issueResolver) ReactionGroups(ctx context.Context, obj *model.Issue) ([]*model.ReactionGroup, error) {
-	_, counts, err := workCounts(ctx, issueKeyOf(obj), obj.CommentCount, obj.Reactions)
-	if err != nil {
-		return nil, err
-	}
-	return reactionGroups(ctx, issueKeyOf(obj), counts)
+	return workReactionGroups(ctx, &obj.Work, issueKeyOf(obj))
 }
 
 // History is the resolver for the history field.
 func (r *issueResolver) History(ctx context.Context, obj *model.Issue, first *int32, after *string) (*model.HistoryConnection, error) {
-	id := entities.NewIssueID(entities.NewRepositoryID(obj.RepositoryOwner, obj.RepositoryName), int(obj.Number))
-	return historyConnection(ctx, r.Store, id, first, after)
+	return historyConnection(ctx, r.Store, entities.NewIssueID(workRepositoryID(&obj.Work), int(obj.Number)), first, after)
 }
 
 // Author is the resolver for the author field.
@@ -69,20 +60,13 @@ func (r *issueCommentResolver) History(ctx context.Context, obj *model.IssueComm
 
 // OpenIssue is the resolver for the openIssue field.
 func (r *mutationResolver) OpenIssue(ctx context.Context, input model.OpenIssueInput) (*model.OpenIssuePayload, error) {
-	viewer, err := requireViewer(ctx)
+	s, err := r.openWork(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, entities.KindIssue, func(actor string, repo entities.RepositoryID) entities.Command {
+		return entities.OpenIssue{Actor: actor, Repository: repo, Title: input.Title, Body: deref(input.Body), Labels: labelRefsOf(input.LabelIds)}
+	})
 	if err != nil {
 		return nil, err
 	}
-	cmd := entities.OpenIssue{Actor: viewer.Login, Repository: entities.NewRepositoryID(input.Owner, input.Repository), Title: input.Title, Body: deref(input.Body), Labels: labelRefsOf(input.LabelIds)}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	id, err := appendedOf(res, entities.KindIssue)
-	if err != nil {
-		return nil, err
-	}
-	issue, err := issueFromState(res.Snapshot(id), true)
+	issue, err := issueFromState(s, true)
 	if err != nil {
 		return nil, err
 	}
@@ -91,17 +75,9 @@ func (r *mutationResolver) OpenIssue(ctx context.Context, input model.OpenIssueI
 
 // EditIssue is the resolver for the editIssue field.
 func (r *mutationResolver) EditIssue(ctx context.Context, input model.EditIssueInput) (*model.EditIssuePayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	cmd := entities.EditIssue{Actor: viewer.Login, Repository: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	issue, err := issueFromState(res.Snapshot(entities.NewIssueID(repo, int(input.Number))), false)
+	issue, err := r.changeIssue(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, input.Number, func(actor string, repo entities.RepositoryID) entities.Command {
+		return entities.EditIssue{Actor: actor, Repository: repo, Number: int(input.Number), Title: input.Title, Body: input.Body}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -110,20 +86,13 @@ func (r *mutationResolver) EditIssue(ctx context.Context, input model.EditIssueI
 
 // CloseIssue is the resolver for the closeIssue field.
 func (r *mutationResolver) CloseIssue(ctx context.Context, input model.CloseIssueInput) (*model.CloseIssuePayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	cmd := entities.CloseIssue{Actor: viewer.Login, Repository: repo, Number: int(input.Number)}
-	if input.Reason != nil {
-		cmd.Reason = entities.IssueStateReason(*input.Reason)
-	}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	issue, err := issueFromState(res.Snapshot(entities.NewIssueID(repo, int(input.Number))), false)
+	issue, err := r.changeIssue(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, input.Number, func(actor string, repo entities.RepositoryID) entities.Command {
+		cmd := entities.CloseIssue{Actor: actor, Repository: repo, Number: int(input.Number)}
+		if input.Reason != nil {
+			cmd.Reason = entities.IssueStateReason(*input.Reason)
+		}
+		return cmd
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -132,17 +101,9 @@ func (r *mutationResolver) CloseIssue(ctx context.Context, input model.CloseIssu
 
 // ReopenIssue is the resolver for the reopenIssue field.
 func (r *mutationResolver) ReopenIssue(ctx context.Context, input model.ReopenIssueInput) (*model.ReopenIssuePayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	repo := entities.NewRepositoryID(input.Owner, input.Repository)
-	cmd := entities.ReopenIssue{Actor: viewer.Login, Repository: repo, Number: int(input.Number)}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	issue, err := issueFromState(res.Snapshot(entities.NewIssueID(repo, int(input.Number))), false)
+	issue, err := r.changeIssue(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, input.Number, func(actor string, repo entities.RepositoryID) entities.Command {
+		return entities.ReopenIssue{Actor: actor, Repository: repo, Number: int(input.Number)}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -151,23 +112,13 @@ func (r *mutationResolver) ReopenIssue(ctx context.Context, input model.ReopenIs
 
 // OpenPullRequest is the resolver for the openPullRequest field.
 func (r *mutationResolver) OpenPullRequest(ctx context.Context, input model.OpenPullRequestInput) (*model.OpenPullRequestPayload, error) {
-	viewer, err := requireViewer(ctx)
+	s, err := r.openWork(ctx, input.IdempotencyKey, input, input.Owner, input.Repository, entities.KindPullRequest, func(actor string, repo entities.RepositoryID) entities.Command {
+		return entities.OpenPullRequest{Actor: actor, Repository: repo, Title: input.Title, Body: deref(input.Body), HeadRef: input.HeadRef, BaseRef: input.BaseRef}
+	})
 	if err != nil {
 		return nil, err
 	}
-	cmd := entities.OpenPullRequest{
-		Actor: viewer.Login, Repository: entities.NewRepositoryID(input.Owner, input.Repository),
-		Title: input.Title, Body: deref(input.Body), HeadRef: input.HeadRef, BaseRef: input.BaseRef,
-	}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	id, err := appendedOf(res, entities.KindPullRequest)
-	if err != nil {
-		return nil, err
-	}
-	pr, err := pullRequestFromState(res.Snapshot(id), true)
+	pr, err := pullRequestFromState(s, true)
 	if err != nil {
 		return nil, err
 	}
@@ -295,26 +246,17 @@ func (r *pullRequestResolver) Repository(ctx context.Context, obj *model.PullReq
 
 // Comments is the resolver for the comments field.
 func (r *pullRequestResolver) Comments(ctx context.Context, obj *model.PullRequest, first *int32, after *string, last *int32, before *string) (*model.IssueCommentConnection, error) {
-	total, _, err := workCounts(ctx, pullRequestKeyOf(obj), obj.CommentCount, obj.Reactions)
-	if err != nil {
-		return nil, err
-	}
-	return comments(ctx, obj.RepositoryOwner, obj.RepositoryName, obj.Number, total, first, after, last, before)
+	return workComments(ctx, &obj.Work, pullRequestKeyOf(obj), first, after, last, before)
 }
 
 // ReactionGroups is the resolver for the reactionGroups field.
 func (r *pullRequestResolver) ReactionGroups(ctx context.Context, obj *model.PullRequest) ([]*model.ReactionGroup, error) {
-	_, counts, err := workCounts(ctx, pullRequestKeyOf(obj), obj.CommentCount, obj.Reactions)
-	if err != nil {
-		return nil, err
-	}
-	return reactionGroups(ctx, pullRequestKeyOf(obj), counts)
+	return workReactionGroups(ctx, &obj.Work, pullRequestKeyOf(obj))
 }
 
 // History is the resolver for the history field.
 func (r *pullRequestResolver) History(ctx context.Context, obj *model.PullRequest, first *int32, after *string) (*model.HistoryConnection, error) {
-	id := entities.NewPullRequestID(entities.NewRepositoryID(obj.RepositoryOwner, obj.RepositoryName), int(obj.Number))
-	return historyConnection(ctx, r.Store, id, first, after)
+	return historyConnection(ctx, r.Store, entities.NewPullRequestID(workRepositoryID(&obj.Work), int(obj.Number)), first, after)
 }
 
 // Issue returns generated.IssueResolver implementation.

@@ -173,31 +173,21 @@ func labeled[R, M any](ctx context.Context, lb *model.Label, kind entities.Kind,
 // labeledIssues is Label.issues.
 func labeledIssues(ctx context.Context, lb *model.Label, states []model.IssueState, order loaders.WorkOrder, args loaders.PageArgs) (*model.IssueConnection, error) {
 	l := loadersFrom(ctx)
-	c, total, err := labeled(ctx, lb, entities.KindIssue, issueStateNames(states), []string{"OPEN", "CLOSED"}, order, args, l.IssuesByKey, table.IssueKey, issueFromRead)
+	c, total, err := labeled(ctx, lb, entities.KindIssue, stateNames(states), []string{"OPEN", "CLOSED"}, order, args, l.IssuesByKey, table.IssueKey, issueFromRead)
 	if err != nil {
 		return nil, err
 	}
-	return &model.IssueConnection{
-		Edges:    edgesOf(c, func(cur string, n *model.Issue) *model.IssueEdge { return &model.IssueEdge{Cursor: cur, Node: n} }),
-		Nodes:    nodesOf(c, identity[*model.Issue]),
-		PageInfo: c.PageInfo, TotalCount: int32(max(total, 0)),
-	}, nil
+	return issueConnectionOf(c, int32(max(total, 0))), nil
 }
 
 // labeledPullRequests is Label.pullRequests.
 func labeledPullRequests(ctx context.Context, lb *model.Label, states []model.PullRequestState, order loaders.WorkOrder, args loaders.PageArgs) (*model.PullRequestConnection, error) {
 	l := loadersFrom(ctx)
-	c, total, err := labeled(ctx, lb, entities.KindPullRequest, pullRequestStateNames(states), []string{"OPEN", "CLOSED", "MERGED"}, order, args, l.PullRequestsByKey, table.PullRequestKey, pullRequestFromRead)
+	c, total, err := labeled(ctx, lb, entities.KindPullRequest, stateNames(states), []string{"OPEN", "CLOSED", "MERGED"}, order, args, l.PullRequestsByKey, table.PullRequestKey, pullRequestFromRead)
 	if err != nil {
 		return nil, err
 	}
-	return &model.PullRequestConnection{
-		Edges: edgesOf(c, func(cur string, n *model.PullRequest) *model.PullRequestEdge {
-			return &model.PullRequestEdge{Cursor: cur, Node: n}
-		}),
-		Nodes:    nodesOf(c, identity[*model.PullRequest]),
-		PageInfo: c.PageInfo, TotalCount: int32(max(total, 0)),
-	}, nil
+	return pullRequestConnectionOf(c, int32(max(total, 0))), nil
 }
 
 // issuesWithLabel is Repository.issues(labels:): one label, by name; no

@@ -41,44 +41,63 @@ func workTime(t *time.Time) *time.Time {
 	return &c
 }
 
-func issueFromRead(i *readmodel.Issue) *model.Issue {
-	if i == nil {
-		return nil
+// workFromRead is the shared part of an issue's or pull request's model,
+// node id, built from its read item, counters included.
+func workFromRead(id string, w *readmodel.WorkItem) model.Work {
+	return model.Work{
+		ID: id, RepositoryOwner: w.RepositoryOwner, RepositoryName: w.RepositoryName, Number: int32(w.Number),
+		Title: w.Title, Body: w.Body, AuthorLogin: w.Author,
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, ClosedAt: workTime(w.ClosedAt),
+		CommentCount: int32(w.CommentCount), Reactions: workReactions(w.Reactions),
 	}
-	out := &model.Issue{
-		ID: issueNodeID(i.RepositoryOwner, i.RepositoryName, i.Number), RepositoryOwner: i.RepositoryOwner, RepositoryName: i.RepositoryName, Number: int32(i.Number),
-		Title: i.Title, Body: i.Body, State: model.IssueState(i.State), AuthorLogin: i.Author,
-		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, ClosedAt: workTime(i.ClosedAt),
-		CommentCount: int32(i.CommentCount), Reactions: workReactions(i.Reactions),
+}
+
+// workFromState is the shared part of an issue's or pull request's model,
+// node id, built from the write side's state: its counters are unknown
+// (nil Reactions) unless fresh says the item was just opened.
+func workFromState(id string, w *entities.Work, fresh bool) model.Work {
+	out := model.Work{
+		ID: id, RepositoryOwner: w.Owner, RepositoryName: w.Repository, Number: int32(w.Number),
+		Title: w.Title, Body: w.Body, AuthorLogin: w.Author,
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, ClosedAt: workTime(w.ClosedAt),
 	}
-	if i.StateReason != "" {
-		r := model.IssueStateReason(i.StateReason)
-		out.StateReason = &r
+	if fresh {
+		out.Reactions = model.Reactions{}
 	}
 	return out
 }
 
-// issueFromState builds a payload issue from the write side's state; its
-// counters are unknown (nil Reactions) unless fresh says it was just
-// opened.
+// issueStateReason is an issue's state reason as the model has it (nil
+// for none).
+func issueStateReason(reason string) *model.IssueStateReason {
+	if reason == "" {
+		return nil
+	}
+	r := model.IssueStateReason(reason)
+	return &r
+}
+
+func issueFromRead(i *readmodel.Issue) *model.Issue {
+	if i == nil {
+		return nil
+	}
+	return &model.Issue{
+		Work:  workFromRead(issueNodeID(i.RepositoryOwner, i.RepositoryName, i.Number), &i.WorkItem),
+		State: model.IssueState(i.State), StateReason: issueStateReason(i.StateReason),
+	}
+}
+
+// issueFromState builds a payload issue from the write side's state
+// (workFromState).
 func issueFromState(s entities.Snapshot, fresh bool) (*model.Issue, error) {
 	i, ok := s.State.(*entities.Issue)
 	if !ok || i == nil {
 		return nil, fmt.Errorf("graph: no issue state for %v", s.ID)
 	}
-	out := &model.Issue{
-		ID: issueNodeID(i.Owner, i.Repository, i.Number), RepositoryOwner: i.Owner, RepositoryName: i.Repository, Number: int32(i.Number),
-		Title: i.Title, Body: i.Body, State: model.IssueState(i.State), AuthorLogin: i.Author,
-		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, ClosedAt: workTime(i.ClosedAt),
-	}
-	if i.StateReason != "" {
-		r := model.IssueStateReason(i.StateReason)
-		out.StateReason = &r
-	}
-	if fresh {
-		out.Reactions = model.Reactions{}
-	}
-	return out, nil
+	return &model.Issue{
+		Work:  workFromState(issueNodeID(i.Owner, i.Repository, i.Number), &i.Work, fresh),
+		State: model.IssueState(i.State), StateReason: issueStateReason(string(i.StateReason)),
+	}, nil
 }
 
 func pullRequestFromRead(p *readmodel.PullRequest) *model.PullRequest {
@@ -86,11 +105,9 @@ func pullRequestFromRead(p *readmodel.PullRequest) *model.PullRequest {
 		return nil
 	}
 	return &model.PullRequest{
-		ID: pullRequestNodeID(p.RepositoryOwner, p.RepositoryName, p.Number), RepositoryOwner: p.RepositoryOwner, RepositoryName: p.RepositoryName, Number: int32(p.Number),
-		Title: p.Title, Body: p.Body, State: model.PullRequestState(p.State), HeadRefName: p.HeadRef, BaseRefName: p.BaseRef,
+		Work:  workFromRead(pullRequestNodeID(p.RepositoryOwner, p.RepositoryName, p.Number), &p.WorkItem),
+		State: model.PullRequestState(p.State), HeadRefName: p.HeadRef, BaseRefName: p.BaseRef,
 		Merged: p.State == string(entities.PullRequestStateMerged), MergedAt: workTime(p.MergedAt), MergedByLogin: p.MergedBy,
-		AuthorLogin: p.Author, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ClosedAt: workTime(p.ClosedAt),
-		CommentCount: int32(p.CommentCount), Reactions: workReactions(p.Reactions),
 	}
 }
 
@@ -101,16 +118,11 @@ func pullRequestFromState(s entities.Snapshot, fresh bool) (*model.PullRequest, 
 	if !ok || p == nil {
 		return nil, fmt.Errorf("graph: no pull request state for %v", s.ID)
 	}
-	out := &model.PullRequest{
-		ID: pullRequestNodeID(p.Owner, p.Repository, p.Number), RepositoryOwner: p.Owner, RepositoryName: p.Repository, Number: int32(p.Number),
-		Title: p.Title, Body: p.Body, State: model.PullRequestState(p.State), HeadRefName: p.HeadRef, BaseRefName: p.BaseRef,
+	return &model.PullRequest{
+		Work:  workFromState(pullRequestNodeID(p.Owner, p.Repository, p.Number), &p.Work, fresh),
+		State: model.PullRequestState(p.State), HeadRefName: p.HeadRef, BaseRefName: p.BaseRef,
 		Merged: p.State == entities.PullRequestStateMerged, MergedAt: workTime(p.MergedAt), MergedByLogin: p.MergedBy,
-		AuthorLogin: p.Author, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, ClosedAt: workTime(p.ClosedAt),
-	}
-	if fresh {
-		out.Reactions = model.Reactions{}
-	}
-	return out, nil
+	}, nil
 }
 
 func commentFromRead(c *readmodel.Comment) *model.IssueComment {
@@ -202,7 +214,11 @@ func commentFromPage(c readmodel.Comment) (*model.IssueComment, bool) {
 
 func issueConnection(page loaders.Page[readmodel.Issue], counter int32) *model.IssueConnection {
 	c := buildConnection(page, issueFromPage)
-	total := settledTotal(c, counter)
+	return issueConnectionOf(c, settledTotal(c, counter))
+}
+
+// issueConnectionOf is the IssueConnection of c with totalCount total.
+func issueConnectionOf(c connection[*model.Issue], total int32) *model.IssueConnection {
 	return &model.IssueConnection{
 		Edges:    edgesOf(c, func(cur string, n *model.Issue) *model.IssueEdge { return &model.IssueEdge{Cursor: cur, Node: n} }),
 		Nodes:    nodesOf(c, identity[*model.Issue]),
@@ -212,7 +228,12 @@ func issueConnection(page loaders.Page[readmodel.Issue], counter int32) *model.I
 
 func pullRequestConnection(page loaders.Page[readmodel.PullRequest], counter int32) *model.PullRequestConnection {
 	c := buildConnection(page, pullRequestFromPage)
-	total := settledTotal(c, counter)
+	return pullRequestConnectionOf(c, settledTotal(c, counter))
+}
+
+// pullRequestConnectionOf is the PullRequestConnection of c with
+// totalCount total.
+func pullRequestConnectionOf(c connection[*model.PullRequest], total int32) *model.PullRequestConnection {
 	return &model.PullRequestConnection{
 		Edges: edgesOf(c, func(cur string, n *model.PullRequest) *model.PullRequestEdge {
 			return &model.PullRequestEdge{Cursor: cur, Node: n}
@@ -244,10 +265,9 @@ func comments(ctx context.Context, owner, repo string, n int32, total int32, fir
 	return commentConnection(page, total), nil
 }
 
-// issueStateNames and issueTotal turn a Repository.issues states argument
-// into loader states and the connection's totalCount (from the
-// repository's counters).
-func issueStateNames(states []model.IssueState) []string {
+// stateNames turns the states argument of an issue or pull request
+// connection into loader states.
+func stateNames[S ~string](states []S) []string {
 	out := make([]string, len(states))
 	for i, s := range states {
 		out[i] = string(s)
@@ -255,56 +275,37 @@ func issueStateNames(states []model.IssueState) []string {
 	return out
 }
 
+// stateTotal is the totalCount of a connection filtered by states, from
+// the repository's counter of each state (counters): each state counted
+// once, every state when none is given.
+func stateTotal[S comparable](states []S, counters map[S]int32) int32 {
+	var total int32
+	if len(states) == 0 {
+		for _, n := range counters {
+			total += n
+		}
+		return total
+	}
+	seen := map[S]bool{}
+	for _, s := range states {
+		if !seen[s] {
+			seen[s] = true
+			total += counters[s]
+		}
+	}
+	return total
+}
+
+// issueTotal is Repository.issues' totalCount (stateTotal).
 func issueTotal(r *model.Repository, states []model.IssueState) int32 {
-	if len(states) == 0 {
-		return r.OpenIssueCount + r.ClosedIssueCount
-	}
-	var total int32
-	seen := map[model.IssueState]bool{}
-	for _, s := range states {
-		if seen[s] {
-			continue
-		}
-		seen[s] = true
-		switch s {
-		case model.IssueStateOpen:
-			total += r.OpenIssueCount
-		case model.IssueStateClosed:
-			total += r.ClosedIssueCount
-		}
-	}
-	return total
+	return stateTotal(states, map[model.IssueState]int32{model.IssueStateOpen: r.OpenIssueCount, model.IssueStateClosed: r.ClosedIssueCount})
 }
 
-func pullRequestStateNames(states []model.PullRequestState) []string {
-	out := make([]string, len(states))
-	for i, s := range states {
-		out[i] = string(s)
-	}
-	return out
-}
-
+// pullRequestTotal is Repository.pullRequests' totalCount (stateTotal).
 func pullRequestTotal(r *model.Repository, states []model.PullRequestState) int32 {
-	if len(states) == 0 {
-		return r.OpenPullCount + r.ClosedPullCount + r.MergedPullCount
-	}
-	var total int32
-	seen := map[model.PullRequestState]bool{}
-	for _, s := range states {
-		if seen[s] {
-			continue
-		}
-		seen[s] = true
-		switch s {
-		case model.PullRequestStateOpen:
-			total += r.OpenPullCount
-		case model.PullRequestStateClosed:
-			total += r.ClosedPullCount
-		case model.PullRequestStateMerged:
-			total += r.MergedPullCount
-		}
-	}
-	return total
+	return stateTotal(states, map[model.PullRequestState]int32{
+		model.PullRequestStateOpen: r.OpenPullCount, model.PullRequestStateClosed: r.ClosedPullCount, model.PullRequestStateMerged: r.MergedPullCount,
+	})
 }
 
 // Mutations.
@@ -432,24 +433,91 @@ func (r *Resolver) react(ctx context.Context, input model.ReactionInput, add boo
 	return &model.ReactionPayload{Subject: obj, ReactionGroups: groups}, nil
 }
 
-// pullRequestPayload runs the command cmd builds for the viewer on pull
-// request n of owner/name and returns the pull request as the write left
-// it.
-func (r *Resolver) pullRequestPayload(ctx context.Context, key *string, input any, owner, name string, n int32, cmd func(actor string, repo entities.RepositoryID) entities.Command) (*model.PullRequestPayload, error) {
+// workCommand makes the command of a mutation on an issue or pull request
+// of repository repo, acted by actor (the viewer).
+type workCommand func(actor string, repo entities.RepositoryID) entities.Command
+
+// openWork runs the command that opens an issue or pull request (kind) of
+// repository owner/name as the viewer, and returns the opened item as the
+// write side left it: on an idempotent retry, the first run's item.
+func (r *Resolver) openWork(ctx context.Context, key *string, input any, owner, name string, kind entities.Kind, cmd workCommand) (entities.Snapshot, error) {
 	viewer, err := requireViewer(ctx)
 	if err != nil {
-		return nil, err
+		return entities.Snapshot{}, err
+	}
+	res, err := r.execute(ctx, viewer, key, input, cmd(viewer.Login, entities.NewRepositoryID(owner, name)))
+	if err != nil {
+		return entities.Snapshot{}, err
+	}
+	id, err := appendedOf(res, kind)
+	if err != nil {
+		return entities.Snapshot{}, err
+	}
+	return res.Snapshot(id), nil
+}
+
+// changeWork runs the command of a mutation on the existing issue or pull
+// request id(repo) of repository owner/name as the viewer, and returns
+// the item as the write side left it.
+func (r *Resolver) changeWork(ctx context.Context, key *string, input any, owner, name string, id func(repo entities.RepositoryID) entities.ID, cmd workCommand) (entities.Snapshot, error) {
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return entities.Snapshot{}, err
 	}
 	repo := entities.NewRepositoryID(owner, name)
 	res, err := r.execute(ctx, viewer, key, input, cmd(viewer.Login, repo))
 	if err != nil {
+		return entities.Snapshot{}, err
+	}
+	return res.Snapshot(id(repo)), nil
+}
+
+// changeIssue is changeWork on issue n, as a payload issue.
+func (r *Resolver) changeIssue(ctx context.Context, key *string, input any, owner, name string, n int32, cmd workCommand) (*model.Issue, error) {
+	s, err := r.changeWork(ctx, key, input, owner, name, func(repo entities.RepositoryID) entities.ID { return entities.NewIssueID(repo, int(n)) }, cmd)
+	if err != nil {
 		return nil, err
 	}
-	pr, err := pullRequestFromState(res.Snapshot(entities.NewPullRequestID(repo, int(n))), false)
+	return issueFromState(s, false)
+}
+
+// pullRequestPayload is changeWork on pull request n, as the payload of
+// the mutations on one.
+func (r *Resolver) pullRequestPayload(ctx context.Context, key *string, input any, owner, name string, n int32, cmd workCommand) (*model.PullRequestPayload, error) {
+	s, err := r.changeWork(ctx, key, input, owner, name, func(repo entities.RepositoryID) entities.ID { return entities.NewPullRequestID(repo, int(n)) }, cmd)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := pullRequestFromState(s, false)
 	if err != nil {
 		return nil, err
 	}
 	return &model.PullRequestPayload{PullRequest: pr}, nil
+}
+
+// workComments is the comments connection of an issue or pull request w
+// whose read item is key.
+func workComments(ctx context.Context, w *model.Work, key table.Key, first *int32, after *string, last *int32, before *string) (*model.IssueCommentConnection, error) {
+	total, _, err := workCounts(ctx, key, w.CommentCount, w.Reactions)
+	if err != nil {
+		return nil, err
+	}
+	return comments(ctx, w.RepositoryOwner, w.RepositoryName, w.Number, total, first, after, last, before)
+}
+
+// workReactionGroups is the reactionGroups of an issue or pull request w
+// whose read item is key.
+func workReactionGroups(ctx context.Context, w *model.Work, key table.Key) ([]*model.ReactionGroup, error) {
+	_, counts, err := workCounts(ctx, key, w.CommentCount, w.Reactions)
+	if err != nil {
+		return nil, err
+	}
+	return reactionGroups(ctx, key, counts)
+}
+
+// workRepositoryID is the repository of an issue or pull request.
+func workRepositoryID(w *model.Work) entities.RepositoryID {
+	return entities.NewRepositoryID(w.RepositoryOwner, w.RepositoryName)
 }
 
 // workRepository is the repository of an issue or pull request, as the

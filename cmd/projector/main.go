@@ -166,6 +166,15 @@ func (c *cmdline) parse(fs *flag.FlagSet, args []string) error {
 	return c.cmd.Parse(fs, args, 0, c.stdout)
 }
 
+// connect parses a subcommand's flags and returns the clients of the
+// table they name, for the subcommands that work on an existing table.
+func (c *cmdline) connect(ctx context.Context, fs *flag.FlagSet, args []string) (table.Clients, error) {
+	if err := c.parse(fs, args); err != nil {
+		return table.Clients{}, err
+	}
+	return c.clients(ctx)
+}
+
 // logger returns the logger the flags ask for, writing to stderr.
 func (c *cmdline) logger() *slog.Logger {
 	if c.logOpts == nil {

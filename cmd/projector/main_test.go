@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +14,6 @@ import (
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
-	"github.com/hubstream/hubstream/internal/entities"
-	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -25,28 +22,11 @@ import (
 // (clean, then drift), rebuild (refused while running, then fixing the
 // drift), dlq list.
 func TestCommands(t *testing.T) {
-	eng, err := ddblocal.New(ddblocal.Options{Streams: ddblocal.StreamOptions{Shards: 2}, Logf: func(string, ...any) {}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(eng)
-	t.Cleanup(func() { srv.Close(); _ = eng.Close() })
-	t.Setenv("HUBSTREAM_TABLE", "cmdtest")
-	cc := table.ClientConfig{Endpoint: srv.URL, StaticCredentials: true}
+	ep := newEndpoint(t, ddblocal.StreamOptions{Shards: 2})
+	cc, clients := ep.cc, ep.clients
+	x := ep.withTable(t, "cmdtest")
 	ctx := context.Background()
-	clients, err := table.NewClients(ctx, cc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := table.EnsureTable(ctx, clients.DB, "cmdtest", time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	x := events.NewExecutor(events.NewStore(clients.DB, "cmdtest", nil), events.ExecutorOptions{})
-	for i := range 30 {
-		if _, err := x.Execute(ctx, fmt.Sprintf("user%02d", i), entities.CreateUser{Login: fmt.Sprintf("user%02d", i), Name: "U"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createUsers(t, x, "user", 30)
 	cmd := func(args ...string) (int, string) {
 		var out, errOut bytes.Buffer
 		code := run(ctx, args, &out, &errOut, cc)
@@ -80,7 +60,7 @@ func TestCommands(t *testing.T) {
 		t.Errorf("live rebuild while the projector runs: %d\n%s", code, out)
 	}
 
-	_, err = clients.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := clients.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String("cmdtest"), Key: table.AccountKey("user07").AV(),
 		UpdateExpression:          aws.String("SET #n = :n"),
 		ExpressionAttributeNames:  map[string]string{"#n": "name"},
@@ -149,28 +129,11 @@ func pendingZero(status string) bool {
 // it; progress is logged with events/s and an ETA when stderr is not a
 // terminal; a dead worker's heartbeat shows as dead.
 func TestOperatorClarity(t *testing.T) {
-	eng, err := ddblocal.New(ddblocal.Options{Streams: ddblocal.StreamOptions{Shards: 2}, Logf: func(string, ...any) {}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(eng)
-	t.Cleanup(func() { srv.Close(); _ = eng.Close() })
-	t.Setenv("HUBSTREAM_TABLE", "clarity")
-	cc := table.ClientConfig{Endpoint: srv.URL, StaticCredentials: true}
+	ep := newEndpoint(t, ddblocal.StreamOptions{Shards: 2})
+	cc, clients := ep.cc, ep.clients
+	x := ep.withTable(t, "clarity")
 	ctx := context.Background()
-	clients, err := table.NewClients(ctx, cc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := table.EnsureTable(ctx, clients.DB, "clarity", time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	x := events.NewExecutor(events.NewStore(clients.DB, "clarity", nil), events.ExecutorOptions{})
-	for i := range 20 {
-		if _, err := x.Execute(ctx, fmt.Sprintf("user%02d", i), entities.CreateUser{Login: fmt.Sprintf("user%02d", i), Name: "U"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createUsers(t, x, "user", 20)
 	cmd := func(args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
 		code := runCLI(ctx, &cmdline{stdout: &out, stderr: &errOut, cc: cc, progressEvery: time.Millisecond}, args)
@@ -198,7 +161,7 @@ func TestOperatorClarity(t *testing.T) {
 
 	// A worker that stopped without leaving (killed) is shown dead once
 	// its heartbeat expires.
-	_, err = clients.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("clarity"), Item: map[string]ddb.AttributeValue{
+	_, err := clients.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("clarity"), Item: map[string]ddb.AttributeValue{
 		"PK": &ddb.AttributeValueMemberS{Value: "PROJECTOR#main"}, "SK": &ddb.AttributeValueMemberS{Value: "WORKER#ghost"},
 		"_et": &ddb.AttributeValueMemberS{Value: table.TypeProjectorRun}, "owner": &ddb.AttributeValueMemberS{Value: "ghost"},
 		"host": &ddb.AttributeValueMemberS{Value: "h"}, "expiry": &ddb.AttributeValueMemberN{Value: fmt.Sprint(time.Now().Add(-time.Minute).UnixMilli())},

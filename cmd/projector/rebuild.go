@@ -26,10 +26,7 @@ func (c *cmdline) rebuildCmd(ctx context.Context, args []string) error {
 	viaMemory := fs.Bool("via-memory", false, "live rebuild: replay into an in-memory engine first and copy the result over the live read model with batched writes, deleting only what the replay lacks — the read model is never empty and DynamoDB charges half (no transactions), but it needs memory for the whole read model; default: delete the read model, then replay into the table")
 	segments := fs.Int("segments", 8, "parallel Scan segments")
 	workers := fs.Int("workers", 16, "aggregates applied at once")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	clients, err := c.clients(ctx)
+	clients, err := c.connect(ctx, fs, args)
 	if err != nil {
 		return err
 	}

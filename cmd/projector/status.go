@@ -23,10 +23,7 @@ func (c *cmdline) statusCmd(ctx context.Context, args []string) error {
 	maxCount := fs.Int("max-count", 10000, "records read per shard to measure its backlog (beyond: a lower bound)")
 	all := fs.Bool("all", false, "also list finished shards, every dead worker and every loss note")
 	asJSON := fs.Bool("json", false, "print the status as JSON (docs/projector.md, \"Status\")")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	clients, err := c.clients(ctx)
+	clients, err := c.connect(ctx, fs, args)
 	if err != nil {
 		return err
 	}

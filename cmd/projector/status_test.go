@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
-	"github.com/hubstream/hubstream/internal/entities"
-	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/projector"
-	"github.com/hubstream/hubstream/internal/table"
 )
 
 // TestStatusShowsLossesWithoutProjector is finding 5 of the review of
@@ -27,30 +23,10 @@ import (
 // of showing them as "gone"; a projector started afterwards notes them
 // and repairs what they lost, and status then shows the notes, repaired.
 func TestStatusShowsLossesWithoutProjector(t *testing.T) {
-	eng, err := ddblocal.New(ddblocal.Options{Streams: ddblocal.StreamOptions{Shards: 2, Retention: time.Second, MaintenanceInterval: 50 * time.Millisecond}, Logf: func(string, ...any) {}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(eng)
-	t.Cleanup(func() { srv.Close(); _ = eng.Close() })
-	t.Setenv("HUBSTREAM_TABLE", "lossstatus")
-	cc := table.ClientConfig{Endpoint: srv.URL, StaticCredentials: true}
+	ep := newEndpoint(t, ddblocal.StreamOptions{Shards: 2, Retention: time.Second, MaintenanceInterval: 50 * time.Millisecond})
+	eng, cc, clients := ep.eng, ep.cc, ep.clients
+	x := ep.withTable(t, "lossstatus")
 	ctx := context.Background()
-	clients, err := table.NewClients(ctx, cc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := table.EnsureTable(ctx, clients.DB, "lossstatus", time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	x := events.NewExecutor(events.NewStore(clients.DB, "lossstatus", nil), events.ExecutorOptions{})
-	create := func(prefix string, n int) {
-		for i := range n {
-			if _, err := x.Execute(ctx, fmt.Sprintf("%s%02d", prefix, i), entities.CreateUser{Login: fmt.Sprintf("%s%02d", prefix, i), Name: "U"}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	cmd := func(args ...string) (int, string) {
 		var out bytes.Buffer
 		code := run(ctx, args, &out, &out, cc)
@@ -84,7 +60,7 @@ func TestStatusShowsLossesWithoutProjector(t *testing.T) {
 			}
 		}
 	}
-	create("before", 10)
+	createUsers(t, x, "before", 10)
 	stop := runProjector("w1")
 	waitFor("the first projector caught up", func(s string) bool { return strings.Contains(s, "w1") && pendingZero(s) })
 	stop()
@@ -97,7 +73,7 @@ func TestStatusShowsLossesWithoutProjector(t *testing.T) {
 		gone[id] = true
 	}
 	for round := range 2 {
-		create(fmt.Sprintf("down%d-", round), 10)
+		createUsers(t, x, fmt.Sprintf("down%d-", round), 10)
 		before := streamShards(t, clients.Streams)
 		if err := eng.RollShards(ctx); err != nil {
 			t.Fatal(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -17,18 +16,9 @@ import (
 // created) never creates one, and refuses a missing or different table
 // with an error that says what is wrong, before tailing anything.
 func TestRunExistingTable(t *testing.T) {
-	eng, err := ddblocal.New(ddblocal.Options{Logf: func(string, ...any) {}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(eng)
-	t.Cleanup(func() { srv.Close(); _ = eng.Close() })
-	cc := table.ClientConfig{Endpoint: srv.URL, StaticCredentials: true}
+	ep := newEndpoint(t, ddblocal.StreamOptions{})
+	cc, clients := ep.cc, ep.clients
 	ctx := context.Background()
-	clients, err := table.NewClients(ctx, cc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Setenv("HUBSTREAM_TABLE", "deployed")
 	runOnce := func() (int, string) {
 		var out bytes.Buffer

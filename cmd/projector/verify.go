@@ -24,10 +24,7 @@ func (c *cmdline) verifyCmd(ctx context.Context, args []string) error {
 	repair := fs.Bool("repair", false, "first run an anti-entropy pass: repair from the log every aggregate whose read model is behind its head (safe while the projector runs)")
 	name := fs.String("name", "main", "projector name (--repair: whose loss notes it marks repaired and whose blocked aggregates it leaves to `dlq retry`)")
 	readRate := fs.Float64("read-rate", 0, "--repair: read capacity units per second the pass may consume (0: unlimited)")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	clients, err := c.clients(ctx)
+	clients, err := c.connect(ctx, fs, args)
 	if err != nil {
 		return err
 	}

@@ -42,22 +42,29 @@ func (r Repository) GetID() string { return r.ID }
 // Reactions counts reactions by content.
 type Reactions map[ReactionContent]int32
 
-// Issue is a GraphQL Issue.
-type Issue struct {
+// Work is what an Issue and a PullRequest share (each embeds it, as the
+// entities' states and the read items do): the node, its repository and
+// number, text, author, times and counters.
+type Work struct {
 	ID              string
 	RepositoryOwner string
 	RepositoryName  string
 	Number          int32
 	Title           string
 	Body            string
-	State           IssueState
-	StateReason     *IssueStateReason
 	AuthorLogin     string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	ClosedAt        *time.Time
 	CommentCount    int32
 	Reactions       Reactions
+}
+
+// Issue is a GraphQL Issue.
+type Issue struct {
+	Work
+	State       IssueState
+	StateReason *IssueStateReason
 }
 
 // IsNode marks Issue as a Node.
@@ -71,24 +78,13 @@ func (Issue) IsReactable() {}
 
 // PullRequest is a GraphQL PullRequest.
 type PullRequest struct {
-	ID              string
-	RepositoryOwner string
-	RepositoryName  string
-	Number          int32
-	Title           string
-	Body            string
-	State           PullRequestState
-	HeadRefName     string
-	BaseRefName     string
-	Merged          bool
-	MergedAt        *time.Time
-	MergedByLogin   string
-	AuthorLogin     string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	ClosedAt        *time.Time
-	CommentCount    int32
-	Reactions       Reactions
+	Work
+	State         PullRequestState
+	HeadRefName   string
+	BaseRefName   string
+	Merged        bool
+	MergedAt      *time.Time
+	MergedByLogin string
 }
 
 // IsNode marks PullRequest as a Node.

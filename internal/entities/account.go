@@ -95,22 +95,12 @@ type ProfileUpdated struct {
 func (*ProfileUpdated) EventType() string { return "ProfileUpdated" }
 
 func (e *ProfileUpdated) evolve(s State, at time.Time) (State, error) {
-	a, ok := s.(*Account)
-	if !ok || a == nil {
-		return nil, errWrongState(e, s)
-	}
-	next := *a
-	if e.Name != nil {
-		next.Name = *e.Name
-	}
-	if e.Email != nil {
-		next.Email = *e.Email
-	}
-	if e.Bio != nil {
-		next.Bio = *e.Bio
-	}
-	next.UpdatedAt = at
-	return &next, nil
+	return evolveState(e, s, nil, func(next *Account) {
+		patch(&next.Name, e.Name)
+		patch(&next.Email, e.Email)
+		patch(&next.Bio, e.Bio)
+		next.UpdatedAt = at
+	})
 }
 
 // CreateUser creates a user account. Login must be free

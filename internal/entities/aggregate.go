@@ -139,3 +139,30 @@ func DecodeState(k Kind, data []byte) (State, error) {
 func errWrongState(e Event, s State) error {
 	return fmt.Errorf("entities: event %s cannot apply to state %T", e.EventType(), s)
 }
+
+// evolveState is the evolve of an event that changes an existing
+// aggregate: it returns a copy of s, which must be a non-nil P that fits
+// allows (nil: every state fits), with change applied to the copy; any
+// other state is errWrongState. The copy is shallow, so change must clone
+// a slice before it changes it in place.
+func evolveState[S any, P interface {
+	*S
+	State
+}](e Event, s State, fits func(P) bool, change func(P)) (State, error) {
+	cur, ok := s.(P)
+	if !ok || cur == nil || (fits != nil && !fits(cur)) {
+		return nil, errWrongState(e, s)
+	}
+	next := P(new(S))
+	*next = *cur
+	change(next)
+	return next, nil
+}
+
+// patch sets *field to *v when v is set: the optional fields of an
+// update event, where nil means unchanged.
+func patch[T any](field *T, v *T) {
+	if v != nil {
+		*field = *v
+	}
+}

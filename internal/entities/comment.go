@@ -66,14 +66,11 @@ type CommentEdited struct {
 // EventType returns "CommentEdited".
 func (*CommentEdited) EventType() string { return "CommentEdited" }
 
+// live is the condition of the events on a comment: it is not deleted.
+func (c *Comment) live() bool { return !c.Deleted }
+
 func (e *CommentEdited) evolve(s State, at time.Time) (State, error) {
-	c, ok := s.(*Comment)
-	if !ok || c == nil || c.Deleted {
-		return nil, errWrongState(e, s)
-	}
-	next := *c
-	next.Body, next.UpdatedAt = e.Body, at
-	return &next, nil
+	return evolveState(e, s, (*Comment).live, func(next *Comment) { next.Body, next.UpdatedAt = e.Body, at })
 }
 
 // CommentDeleted records that a comment was deleted.
@@ -83,13 +80,7 @@ type CommentDeleted struct{}
 func (*CommentDeleted) EventType() string { return "CommentDeleted" }
 
 func (e *CommentDeleted) evolve(s State, at time.Time) (State, error) {
-	c, ok := s.(*Comment)
-	if !ok || c == nil || c.Deleted {
-		return nil, errWrongState(e, s)
-	}
-	next := *c
-	next.Deleted, next.UpdatedAt = true, at
-	return &next, nil
+	return evolveState(e, s, (*Comment).live, func(next *Comment) { next.Deleted, next.UpdatedAt = true, at })
 }
 
 // crockford is the lower-case Crockford base32 alphabet: digits sort

@@ -69,19 +69,7 @@ type IssueEdited struct {
 func (*IssueEdited) EventType() string { return "IssueEdited" }
 
 func (e *IssueEdited) evolve(s State, at time.Time) (State, error) {
-	i, ok := s.(*Issue)
-	if !ok || i == nil {
-		return nil, errWrongState(e, s)
-	}
-	next := *i
-	if e.Title != nil {
-		next.Title = *e.Title
-	}
-	if e.Body != nil {
-		next.Body = *e.Body
-	}
-	next.UpdatedAt = at
-	return &next, nil
+	return evolveState(e, s, nil, func(next *Issue) { next.edit(e.Title, e.Body, at) })
 }
 
 // IssueClosed records that an open issue was closed, and why.
@@ -93,13 +81,10 @@ type IssueClosed struct {
 func (*IssueClosed) EventType() string { return "IssueClosed" }
 
 func (e *IssueClosed) evolve(s State, at time.Time) (State, error) {
-	i, ok := s.(*Issue)
-	if !ok || i == nil || i.State != IssueStateOpen {
-		return nil, errWrongState(e, s)
-	}
-	next := *i
-	next.State, next.StateReason, next.ClosedAt, next.UpdatedAt = IssueStateClosed, e.Reason, workTimePtr(at), at
-	return &next, nil
+	return evolveState(e, s, (*Issue).isOpen, func(next *Issue) {
+		next.State, next.StateReason = IssueStateClosed, e.Reason
+		next.close(at)
+	})
 }
 
 // IssueReopened records that a closed issue was reopened.
@@ -109,14 +94,15 @@ type IssueReopened struct{}
 func (*IssueReopened) EventType() string { return "IssueReopened" }
 
 func (e *IssueReopened) evolve(s State, at time.Time) (State, error) {
-	i, ok := s.(*Issue)
-	if !ok || i == nil || i.State != IssueStateClosed {
-		return nil, errWrongState(e, s)
-	}
-	next := *i
-	next.State, next.StateReason, next.ClosedAt, next.UpdatedAt = IssueStateOpen, ReasonReopened, nil, at
-	return &next, nil
+	closed := func(i *Issue) bool { return i.State == IssueStateClosed }
+	return evolveState(e, s, closed, func(next *Issue) {
+		next.State, next.StateReason = IssueStateOpen, ReasonReopened
+		next.reopen(at)
+	})
 }
+
+// isOpen is the condition of the events that close an issue.
+func (i *Issue) isOpen() bool { return i.State == IssueStateOpen }
 
 // OpenIssue opens an issue in a repository. Its number is the repository's
 // next one (shared with pull requests): Decide advances the repository
@@ -194,17 +180,6 @@ func (c OpenIssue) Decide(in Input) ([]Change, error) {
 	return append(changes, acc.memberChecks(false)...), nil
 }
 
-// issueTargets names an issue, its repository and the actor's membership.
-func issueTargets(repo RepositoryID, n int, actor string) []ID {
-	return append([]ID{NewIssueID(repo, n)}, workTargets(repo, actor)...)
-}
-
-// modifyIssue returns the issue the actor wants to change, with the
-// membership checks the decision relies on (modifyWork).
-func modifyIssue(in Input, actor string, repo RepositoryID, n int) (*Issue, []Change, error) {
-	return modifyWork[*Issue](in, actor, repo, n, "issue", NewIssueID(repo, n))
-}
-
 // EditIssue changes an issue's title or body; nil fields stay as they are.
 type EditIssue struct {
 	Actor      string
@@ -216,31 +191,16 @@ type EditIssue struct {
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
-func (c EditIssue) Validate() error {
-	if err := validateWorkItem(c.Repository, c.Number); err != nil {
-		return err
-	}
-	_, _, err := workEdit(c.Title, c.Body, "", "")
-	return err
-}
+func (c EditIssue) Validate() error { return workEditCommand(c).validate() }
 
 // Targets names the issue, its repository and the actor's membership.
-func (c EditIssue) Targets() []ID { return issueTargets(c.Repository, c.Number, c.Actor) }
+func (c EditIssue) Targets() []ID { return issues().targets(workRef{c.Actor, c.Repository, c.Number}) }
 
 // Decide returns an IssueEdited event with the fields that change (none if
 // nothing does); UNAUTHENTICATED, BAD_USER_INPUT, NOT_FOUND or FORBIDDEN
 // otherwise.
 func (c EditIssue) Decide(in Input) ([]Change, error) {
-	i, checks, err := modifyIssue(in, c.Actor, c.Repository, c.Number)
-	if err != nil {
-		return nil, err
-	}
-	title, body, err := workEdit(c.Title, c.Body, i.Title, i.Body)
-	if err != nil || (title == nil && body == nil) {
-		return nil, err
-	}
-	ev := &IssueEdited{Title: title, Body: body}
-	return append([]Change{{ID: NewIssueID(c.Repository, c.Number), Events: []Event{ev}}}, checks...), nil
+	return issues().decideEdit(in, workEditCommand(c), func(title, body *string) Event { return &IssueEdited{Title: title, Body: body} })
 }
 
 // CloseIssue closes an issue with a reason (default COMPLETED). Closing a
@@ -274,23 +234,18 @@ func (c CloseIssue) reason() (IssueStateReason, error) {
 }
 
 // Targets names the issue, its repository and the actor's membership.
-func (c CloseIssue) Targets() []ID { return issueTargets(c.Repository, c.Number, c.Actor) }
+func (c CloseIssue) Targets() []ID { return issues().targets(workRef{c.Actor, c.Repository, c.Number}) }
 
 // Decide returns an IssueClosed event, nothing for a closed issue, or
 // UNAUTHENTICATED, BAD_USER_INPUT (reason), NOT_FOUND, FORBIDDEN.
 func (c CloseIssue) Decide(in Input) ([]Change, error) {
-	i, checks, err := modifyIssue(in, c.Actor, c.Repository, c.Number)
-	if err != nil {
-		return nil, err
-	}
-	reason, err := c.reason()
-	if err != nil {
-		return nil, err
-	}
-	if i.State == IssueStateClosed {
-		return nil, nil
-	}
-	return append([]Change{{ID: NewIssueID(c.Repository, c.Number), Events: []Event{&IssueClosed{Reason: reason}}}}, checks...), nil
+	return issues().decide(in, workRef{c.Actor, c.Repository, c.Number}, func(i *Issue) (Event, error) {
+		reason, err := c.reason()
+		if err != nil || i.State == IssueStateClosed {
+			return nil, err
+		}
+		return &IssueClosed{Reason: reason}, nil
+	})
 }
 
 // ReopenIssue reopens a closed issue; reopening an open one changes
@@ -306,17 +261,15 @@ type ReopenIssue struct {
 func (c ReopenIssue) Validate() error { return validateWorkItem(c.Repository, c.Number) }
 
 // Targets names the issue, its repository and the actor's membership.
-func (c ReopenIssue) Targets() []ID { return issueTargets(c.Repository, c.Number, c.Actor) }
+func (c ReopenIssue) Targets() []ID { return issues().targets(workRef(c)) }
 
 // Decide returns an IssueReopened event, nothing for an open issue, or
 // UNAUTHENTICATED, NOT_FOUND, FORBIDDEN.
 func (c ReopenIssue) Decide(in Input) ([]Change, error) {
-	i, checks, err := modifyIssue(in, c.Actor, c.Repository, c.Number)
-	if err != nil {
-		return nil, err
-	}
-	if i.State == IssueStateOpen {
-		return nil, nil
-	}
-	return append([]Change{{ID: NewIssueID(c.Repository, c.Number), Events: []Event{&IssueReopened{}}}}, checks...), nil
+	return issues().decide(in, workRef(c), func(i *Issue) (Event, error) {
+		if i.State == IssueStateOpen {
+			return nil, nil
+		}
+		return &IssueReopened{}, nil
+	})
 }

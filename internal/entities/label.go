@@ -70,15 +70,12 @@ type LabelCreated struct {
 func (*LabelCreated) EventType() string { return "LabelCreated" }
 
 func (e *LabelCreated) evolve(s State, at time.Time) (State, error) {
-	r, ok := s.(*Repository)
-	if !ok || r == nil || r.LabelByID(e.Label.ID) != nil {
-		return nil, errWrongState(e, s)
-	}
-	next := *r
-	l := e.Label
-	l.CreatedAt, l.UpdatedAt = at, at
-	next.Labels = append(slices.Clone(r.Labels), l)
-	return &next, nil
+	absent := func(r *Repository) bool { return r.LabelByID(e.Label.ID) == nil }
+	return evolveState(e, s, absent, func(next *Repository) {
+		l := e.Label
+		l.CreatedAt, l.UpdatedAt = at, at
+		next.Labels = append(slices.Clone(next.Labels), l)
+	})
 }
 
 // LabelUpdated records a changed name, color or description of a label;
@@ -94,24 +91,14 @@ type LabelUpdated struct {
 func (*LabelUpdated) EventType() string { return "LabelUpdated" }
 
 func (e *LabelUpdated) evolve(s State, at time.Time) (State, error) {
-	r, ok := s.(*Repository)
-	if !ok || r == nil || r.LabelByID(e.ID) == nil {
-		return nil, errWrongState(e, s)
-	}
-	next := *r
-	next.Labels = slices.Clone(r.Labels)
-	l := next.LabelByID(e.ID)
-	if e.Name != nil {
-		l.Name = *e.Name
-	}
-	if e.Color != nil {
-		l.Color = *e.Color
-	}
-	if e.Description != nil {
-		l.Description = *e.Description
-	}
-	l.UpdatedAt = at
-	return &next, nil
+	return evolveState(e, s, hasLabel(e.ID), func(next *Repository) {
+		next.Labels = slices.Clone(next.Labels)
+		l := next.LabelByID(e.ID)
+		patch(&l.Name, e.Name)
+		patch(&l.Color, e.Color)
+		patch(&l.Description, e.Description)
+		l.UpdatedAt = at
+	})
 }
 
 // LabelDeleted records that a label was deleted: it disappears from every
@@ -124,13 +111,15 @@ type LabelDeleted struct {
 func (*LabelDeleted) EventType() string { return "LabelDeleted" }
 
 func (e *LabelDeleted) evolve(s State, _ time.Time) (State, error) {
-	r, ok := s.(*Repository)
-	if !ok || r == nil || r.LabelByID(e.ID) == nil {
-		return nil, errWrongState(e, s)
-	}
-	next := *r
-	next.Labels = slices.DeleteFunc(slices.Clone(r.Labels), func(l Label) bool { return l.ID == e.ID })
-	return &next, nil
+	return evolveState(e, s, hasLabel(e.ID), func(next *Repository) {
+		next.Labels = slices.DeleteFunc(slices.Clone(next.Labels), func(l Label) bool { return l.ID == e.ID })
+	})
+}
+
+// hasLabel is the condition of the events on label id: the repository
+// has it.
+func hasLabel(id string) func(*Repository) bool {
+	return func(r *Repository) bool { return r.LabelByID(id) != nil }
 }
 
 // validateLabelID checks a label ID's shape (NewCommentLocalID's: it

@@ -24,8 +24,6 @@ func labelWorld(t *testing.T) Input {
 	return workRun(t, in, "alice", ChangeLabels{Subject: NewIssueID(workHello, 1), Labels: []string{labelBug}, Actor: "alice"})
 }
 
-func ptrS(s string) *string { return &s }
-
 func TestLabelCommands(t *testing.T) {
 	in := labelWorld(t)
 	issue1, pull2 := NewIssueID(workHello, 1), NewPullRequestID(workHello, 2)
@@ -48,7 +46,7 @@ func TestLabelCommands(t *testing.T) {
 		{name: "private repository, outsider", in: in, actor: "alice", cmd: CreateLabel{Repository: workSecret, ID: labelNew, Name: "x", Color: "ffffff", Actor: "alice"}, code: CodeNotFound},
 		{name: "organization admin", in: in, actor: "boss", cmd: CreateLabel{Repository: workSecret, ID: labelNew, Name: "x", Color: "ffffff", Actor: "boss"}, events: []string{"LabelCreated"}},
 		{name: "member is no admin", in: in, actor: "member", cmd: CreateLabel{Repository: workSecret, ID: labelNew, Name: "x", Color: "ffffff", Actor: "member"}, code: CodeForbidden},
-		{name: "rename keeps the ID", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelBug, Name: ptrS("defect"), Actor: "octo"}, events: []string{"LabelUpdated"},
+		{name: "rename keeps the ID", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelBug, Name: ptr("defect"), Actor: "octo"}, events: []string{"LabelUpdated"},
 			check: func(t *testing.T, _ []Change, after Input) {
 				if ls := repositoryLabels(after); ls[0].ID != labelBug || ls[0].Name != "defect" || ls[0].Color != "d73a4a" {
 					t.Fatalf("labels = %+v", ls)
@@ -57,10 +55,10 @@ func TestLabelCommands(t *testing.T) {
 					t.Fatalf("issue labels = %v", i.Labels)
 				}
 			}},
-		{name: "rename onto another label", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelBug, Name: ptrS("Docs"), Actor: "octo"}, code: CodeAlreadyExists},
-		{name: "recase own name", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelBug, Name: ptrS("Bug"), Actor: "octo"}, events: []string{"LabelUpdated"}},
-		{name: "no change", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelBug, Color: ptrS("d73a4a"), Actor: "octo"}},
-		{name: "update missing label", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelNew, Name: ptrS("x"), Actor: "octo"}, code: CodeNotFound},
+		{name: "rename onto another label", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelBug, Name: ptr("Docs"), Actor: "octo"}, code: CodeAlreadyExists},
+		{name: "recase own name", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelBug, Name: ptr("Bug"), Actor: "octo"}, events: []string{"LabelUpdated"}},
+		{name: "no change", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelBug, Color: ptr("d73a4a"), Actor: "octo"}},
+		{name: "update missing label", in: in, actor: "octo", cmd: UpdateLabel{Repository: workHello, ID: labelNew, Name: ptr("x"), Actor: "octo"}, code: CodeNotFound},
 		{name: "delete", in: in, actor: "octo", cmd: DeleteLabel{Repository: workHello, ID: labelBug, Actor: "octo"}, events: []string{"LabelDeleted"},
 			check: func(t *testing.T, _ []Change, after Input) {
 				if ls := repositoryLabels(after); len(ls) != 1 || ls[0].ID != labelDocs {

@@ -91,19 +91,11 @@ type OrganizationUpdated struct {
 func (*OrganizationUpdated) EventType() string { return "OrganizationUpdated" }
 
 func (e *OrganizationUpdated) evolve(s State, at time.Time) (State, error) {
-	a, ok := s.(*Account)
-	if !ok || a == nil || a.Type != AccountOrganization {
-		return nil, errWrongState(e, s)
-	}
-	next := *a
-	if e.Name != nil {
-		next.Name = *e.Name
-	}
-	if e.Description != nil {
-		next.Description = *e.Description
-	}
-	next.UpdatedAt = at
-	return &next, nil
+	return evolveState(e, s, (*Account).isOrganization, func(next *Account) {
+		patch(&next.Name, e.Name)
+		patch(&next.Description, e.Description)
+		next.UpdatedAt = at
+	})
 }
 
 // OrganizationAdminsChanged records the organization's new number of
@@ -117,14 +109,11 @@ type OrganizationAdminsChanged struct {
 func (*OrganizationAdminsChanged) EventType() string { return "OrganizationAdminsChanged" }
 
 func (e *OrganizationAdminsChanged) evolve(s State, _ time.Time) (State, error) {
-	a, ok := s.(*Account)
-	if !ok || a == nil || a.Type != AccountOrganization {
-		return nil, errWrongState(e, s)
-	}
-	next := *a
-	next.Admins = e.Admins
-	return &next, nil
+	return evolveState(e, s, (*Account).isOrganization, func(next *Account) { next.Admins = e.Admins })
 }
+
+// isOrganization is the condition of the organization events.
+func (a *Account) isOrganization() bool { return a.Type == AccountOrganization }
 
 // MemberAdded records a user joining an organization with a role. It
 // creates the membership, or revives a removed one.
@@ -155,13 +144,7 @@ type MemberRoleChanged struct {
 func (*MemberRoleChanged) EventType() string { return "MemberRoleChanged" }
 
 func (e *MemberRoleChanged) evolve(s State, _ time.Time) (State, error) {
-	m, ok := s.(*Membership)
-	if !ok || !m.Active() {
-		return nil, errWrongState(e, s)
-	}
-	next := *m
-	next.Role = e.Role
-	return &next, nil
+	return evolveState(e, s, (*Membership).Active, func(next *Membership) { next.Role = e.Role })
 }
 
 // MemberRemoved records a member leaving (or being removed from) an
@@ -172,13 +155,7 @@ type MemberRemoved struct{}
 func (*MemberRemoved) EventType() string { return "MemberRemoved" }
 
 func (e *MemberRemoved) evolve(s State, _ time.Time) (State, error) {
-	m, ok := s.(*Membership)
-	if !ok || !m.Active() {
-		return nil, errWrongState(e, s)
-	}
-	next := *m
-	next.Removed = true
-	return &next, nil
+	return evolveState(e, s, (*Membership).Active, func(next *Membership) { next.Removed = true })
 }
 
 // Helpers shared by the commands.
@@ -219,6 +196,33 @@ func orgRequireAdmin(in Input, org string) error {
 		return Forbidden("only admins of %q can manage it", org)
 	}
 	return nil
+}
+
+// orgCommand is how every Decide on an existing organization starts: it
+// checks the actor (orgActor), then the command's fields (validate), then
+// returns the organization called org (orgAccount), so the errors come in
+// that order for every command.
+func orgCommand(in Input, actor string, validate func() error, org string) (*Account, error) {
+	if err := orgActor(in, actor); err != nil {
+		return nil, err
+	}
+	if err := validate(); err != nil {
+		return nil, err
+	}
+	return orgAccount(in, org)
+}
+
+// orgAdminCommand is orgCommand for the commands only the
+// organization's admins may run (orgRequireAdmin).
+func orgAdminCommand(in Input, actor string, validate func() error, org string) (*Account, error) {
+	a, err := orgCommand(in, actor, validate, org)
+	if err != nil {
+		return nil, err
+	}
+	if err := orgRequireAdmin(in, org); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // orgActorCheck is the change asserting the actor's membership unchanged,
@@ -352,17 +356,8 @@ func (c UpdateOrganization) Targets() []ID {
 // if none do); UNAUTHENTICATED, BAD_USER_INPUT, NOT_FOUND for a missing
 // organization, FORBIDDEN unless the actor is an admin.
 func (c UpdateOrganization) Decide(in Input) ([]Change, error) {
-	if err := orgActor(in, c.Actor); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	org, err := orgAccount(in, c.Login)
+	org, err := orgAdminCommand(in, c.Actor, c.Validate, c.Login)
 	if err != nil {
-		return nil, err
-	}
-	if err := orgRequireAdmin(in, c.Login); err != nil {
 		return nil, err
 	}
 	ev := &OrganizationUpdated{}
@@ -418,17 +413,8 @@ func (c AddMember) Targets() []ID {
 // user, FORBIDDEN unless the actor is an admin, ALREADY_EXISTS when the
 // user is already a member.
 func (c AddMember) Decide(in Input) ([]Change, error) {
-	if err := orgActor(in, c.Actor); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	org, err := orgAccount(in, c.Org)
+	org, err := orgAdminCommand(in, c.Actor, c.Validate, c.Org)
 	if err != nil {
-		return nil, err
-	}
-	if err := orgRequireAdmin(in, c.Org); err != nil {
 		return nil, err
 	}
 	user, ok := in.Snapshot(NewAccountID(c.Login)).State.(*Account)
@@ -472,17 +458,8 @@ func (c ChangeMemberRole) Targets() []ID {
 // FORBIDDEN unless the actor is an admin or when it would demote the last
 // admin.
 func (c ChangeMemberRole) Decide(in Input) ([]Change, error) {
-	if err := orgActor(in, c.Actor); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	org, err := orgAccount(in, c.Org)
+	org, err := orgAdminCommand(in, c.Actor, c.Validate, c.Org)
 	if err != nil {
-		return nil, err
-	}
-	if err := orgRequireAdmin(in, c.Org); err != nil {
 		return nil, err
 	}
 	m := orgMembership(in, c.Org, c.Login)
@@ -528,13 +505,7 @@ func (c RemoveMember) Targets() []ID {
 // organization or membership, FORBIDDEN unless the actor is an admin or
 // the member themself, or when it would remove the last admin.
 func (c RemoveMember) Decide(in Input) ([]Change, error) {
-	if err := orgActor(in, c.Actor); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	org, err := orgAccount(in, c.Org)
+	org, err := orgCommand(in, c.Actor, c.Validate, c.Org)
 	if err != nil {
 		return nil, err
 	}

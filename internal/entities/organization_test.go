@@ -25,23 +25,9 @@ func orgFixture(t *testing.T, twoAdmins bool) Input {
 	}
 	for _, c := range cmds {
 		// apply drops the actor: set it for every command.
-		in = apply(t, in, orgDecide(t, orgAs(in, "alice"), c))
+		in = apply(t, in, decide(t, withActor(in, "alice"), c))
 	}
 	return in
-}
-
-// as returns in acting as actor.
-func orgAs(in Input, actor string) Input {
-	in.Actor = actor
-	return in
-}
-
-func orgWantErr(t *testing.T, err error, code Code, field string) {
-	t.Helper()
-	var de *Error
-	if !errors.As(err, &de) || de.Code != code || (field != "" && de.Field != field) {
-		t.Fatalf("error = %v, want code %s field %q", err, code, field)
-	}
 }
 
 func orgState(t *testing.T, in Input, login string) *Account {
@@ -58,26 +44,25 @@ func orgMemberState(in Input, org, login string) *Membership {
 	return m
 }
 
-// changed lists the IDs changes touch with events, and those they only
-// check.
-func orgChanged(changes []Change) (written, checked []ID) {
-	for _, c := range changes {
-		if len(c.Events) > 0 {
-			written = append(written, c.ID)
-		} else {
-			checked = append(checked, c.ID)
-		}
-	}
-	return written, checked
+// memberCase is a case of a membership command test: cmd run by actor on
+// in wants the error with code and field or, with no code, leaves acme
+// with wantAdmins admins (-1: the command changes nothing).
+type memberCase[C Command] struct {
+	name       string
+	in         Input
+	actor      string
+	cmd        C
+	wantCode   Code
+	wantField  string
+	wantAdmins int
 }
 
-func orgHasID(ids []ID, id ID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
+// wantAdmins checks acme's number of admins in in.
+func wantAdmins(t *testing.T, in Input, n int) {
+	t.Helper()
+	if got := orgState(t, in, "acme").Admins; got != n {
+		t.Fatalf("Admins = %d, want %d", got, n)
 	}
-	return false
 }
 
 func TestCreateOrganization(t *testing.T) {
@@ -104,22 +89,18 @@ func TestCreateOrganization(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			in := orgAs(base, tc.actor)
+			in := withActor(base, tc.actor)
 			if tc.cmd.Actor == "" {
 				tc.cmd.Actor = tc.actor
 			}
 			for _, id := range []ID{NewAccountID(tc.cmd.Login), NewAccountID(tc.cmd.Actor), NewMembershipID(tc.cmd.Login, tc.cmd.Actor)} {
-				if !orgHasID(tc.cmd.Targets(), id) {
+				if !hasID(tc.cmd.Targets(), id) {
 					t.Fatalf("Targets %v miss %v", tc.cmd.Targets(), id)
 				}
 			}
-			changes, err := tc.cmd.Decide(in)
-			if tc.wantCode != "" {
-				orgWantErr(t, err, tc.wantCode, tc.wantField)
+			changes, ok := decideWant(t, in, tc.cmd, tc.wantCode, tc.wantField)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			after := apply(t, in, changes)
 			o := orgState(t, after, tc.cmd.Login)
@@ -160,25 +141,25 @@ func TestUpdateOrganization(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			in := orgAs(base, tc.actor)
+			in := withActor(base, tc.actor)
 			in.Now = t0.Add(1e9)
 			tc.cmd.Actor = tc.actor
 			changes, err := tc.cmd.Decide(in)
 			if tc.wantCode != "" {
-				orgWantErr(t, err, tc.wantCode, "")
+				wantCode(t, err, tc.wantCode)
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			written, checked := orgChanged(changes)
+			written, checked := writtenAndChecked(changes)
 			if len(written) != min(tc.wantEvents, 1) {
 				t.Fatalf("changes write %v, want %d aggregates", written, tc.wantEvents)
 			}
 			if tc.check == nil {
 				return
 			}
-			if !orgHasID(checked, NewMembershipID("acme", "alice")) {
+			if !hasID(checked, NewMembershipID("acme", "alice")) {
 				t.Fatalf("changes do not assert the actor's membership: checked %v", checked)
 			}
 			o := orgState(t, apply(t, in, changes), "acme")
@@ -191,16 +172,8 @@ func TestUpdateOrganization(t *testing.T) {
 
 func TestAddMember(t *testing.T) {
 	base := orgFixture(t, false)
-	removed := apply(t, base, orgDecide(t, orgAs(base, "alice"), RemoveMember{Org: "acme", Login: "bob", Actor: "alice"}))
-	tests := []struct {
-		name       string
-		in         Input
-		actor      string
-		cmd        AddMember
-		wantCode   Code
-		wantField  string
-		wantAdmins int
-	}{
+	removed := apply(t, base, decide(t, withActor(base, "alice"), RemoveMember{Org: "acme", Login: "bob", Actor: "alice"}))
+	tests := []memberCase[AddMember]{
 		{"add member", base, "alice", AddMember{Org: "acme", Login: "Carol", Role: RoleMember}, "", "", 1},
 		{"add admin", base, "alice", AddMember{Org: "ACME", Login: "carol", Role: RoleAdmin}, "", "", 2},
 		{"re-add a removed member", removed, "alice", AddMember{Org: "acme", Login: "bob", Role: RoleAdmin}, "", "", 2},
@@ -218,22 +191,18 @@ func TestAddMember(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			in := orgAs(tc.in, tc.actor)
+			in := withActor(tc.in, tc.actor)
 			tc.cmd.Actor = tc.actor
-			changes, err := tc.cmd.Decide(in)
-			if tc.wantCode != "" {
-				orgWantErr(t, err, tc.wantCode, tc.wantField)
+			changes, ok := decideWant(t, in, tc.cmd, tc.wantCode, tc.wantField)
+			if !ok {
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			written, checked := orgChanged(changes)
+			written, checked := writtenAndChecked(changes)
 			orgID := NewAccountID("acme")
-			if orgHasID(written, orgID) != (tc.cmd.Role == RoleAdmin) {
-				t.Fatalf("organization changed = %v, want it changed only for an admin", orgHasID(written, orgID))
+			if hasID(written, orgID) != (tc.cmd.Role == RoleAdmin) {
+				t.Fatalf("organization changed = %v, want it changed only for an admin", hasID(written, orgID))
 			}
-			if !orgHasID(checked, NewMembershipID("acme", tc.actor)) {
+			if !hasID(checked, NewMembershipID("acme", tc.actor)) {
 				t.Fatalf("changes do not assert the actor's membership: checked %v", checked)
 			}
 			after := apply(t, in, changes)
@@ -244,34 +213,15 @@ func TestAddMember(t *testing.T) {
 			if m.Login != strings.ToLower(tc.cmd.Login) && m.Login != "Bob" {
 				t.Fatalf("membership login %q, want the user's login as created", m.Login)
 			}
-			if got := orgState(t, after, "acme").Admins; got != tc.wantAdmins {
-				t.Fatalf("Admins = %d, want %d", got, tc.wantAdmins)
-			}
+			wantAdmins(t, after, tc.wantAdmins)
 		})
 	}
-}
-
-func orgDecide(t *testing.T, in Input, cmd Command) []Change {
-	t.Helper()
-	changes, err := cmd.Decide(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return changes
 }
 
 func TestChangeMemberRole(t *testing.T) {
 	one := orgFixture(t, false)
 	two := orgFixture(t, true)
-	tests := []struct {
-		name       string
-		in         Input
-		actor      string
-		cmd        ChangeMemberRole
-		wantCode   Code
-		wantField  string
-		wantAdmins int // -1: no change expected
-	}{
+	tests := []memberCase[ChangeMemberRole]{
 		{"promote", one, "alice", ChangeMemberRole{Org: "acme", Login: "BOB", Role: RoleAdmin}, "", "", 2},
 		{"demote another admin", two, "alice", ChangeMemberRole{Org: "acme", Login: "dave", Role: RoleMember}, "", "", 1},
 		{"demote themself, not the last admin", two, "alice", ChangeMemberRole{Org: "acme", Login: "alice", Role: RoleMember}, "", "", 1},
@@ -286,15 +236,11 @@ func TestChangeMemberRole(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			in := orgAs(tc.in, tc.actor)
+			in := withActor(tc.in, tc.actor)
 			tc.cmd.Actor = tc.actor
-			changes, err := tc.cmd.Decide(in)
-			if tc.wantCode != "" {
-				orgWantErr(t, err, tc.wantCode, tc.wantField)
+			changes, ok := decideWant(t, in, tc.cmd, tc.wantCode, tc.wantField)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if tc.wantAdmins < 0 {
 				if len(changes) != 0 {
@@ -302,21 +248,19 @@ func TestChangeMemberRole(t *testing.T) {
 				}
 				return
 			}
-			written, checked := orgChanged(changes)
-			if !orgHasID(written, NewAccountID("acme")) {
+			written, checked := writtenAndChecked(changes)
+			if !hasID(written, NewAccountID("acme")) {
 				t.Fatal("a role change must change the organization's admin count")
 			}
 			self := strings.EqualFold(tc.actor, tc.cmd.Login)
-			if !self && !orgHasID(checked, NewMembershipID("acme", tc.actor)) {
+			if !self && !hasID(checked, NewMembershipID("acme", tc.actor)) {
 				t.Fatalf("changes do not assert the actor's membership: checked %v", checked)
 			}
 			after := apply(t, in, changes)
 			if m := orgMemberState(after, "acme", tc.cmd.Login); m == nil || m.Role != tc.cmd.Role || !m.Active() {
 				t.Fatalf("membership = %+v", m)
 			}
-			if got := orgState(t, after, "acme").Admins; got != tc.wantAdmins {
-				t.Fatalf("Admins = %d, want %d", got, tc.wantAdmins)
-			}
+			wantAdmins(t, after, tc.wantAdmins)
 		})
 	}
 }
@@ -324,54 +268,41 @@ func TestChangeMemberRole(t *testing.T) {
 func TestRemoveMember(t *testing.T) {
 	one := orgFixture(t, false)
 	two := orgFixture(t, true)
-	tests := []struct {
-		name       string
-		in         Input
-		actor      string
-		cmd        RemoveMember
-		wantCode   Code
-		wantAdmins int
-	}{
-		{"admin removes a member", one, "alice", RemoveMember{Org: "acme", Login: "Bob"}, "", 1},
-		{"admin removes an admin", two, "alice", RemoveMember{Org: "acme", Login: "dave"}, "", 1},
-		{"member leaves", one, "bob", RemoveMember{Org: "acme", Login: "bob"}, "", 1},
-		{"admin leaves, not the last", two, "dave", RemoveMember{Org: "acme", Login: "dave"}, "", 1},
-		{"last admin leaves", one, "alice", RemoveMember{Org: "acme", Login: "alice"}, CodeForbidden, 0},
-		{"member removes another", two, "bob", RemoveMember{Org: "acme", Login: "dave"}, CodeForbidden, 0},
-		{"outsider", one, "carol", RemoveMember{Org: "acme", Login: "bob"}, CodeForbidden, 0},
-		{"outsider leaves", one, "carol", RemoveMember{Org: "acme", Login: "carol"}, CodeNotFound, 0},
-		{"not a member", one, "alice", RemoveMember{Org: "acme", Login: "carol"}, CodeNotFound, 0},
-		{"missing organization", one, "alice", RemoveMember{Org: "ghost", Login: "bob"}, CodeNotFound, 0},
-		{"unauthenticated", one, "", RemoveMember{Org: "acme", Login: "bob"}, CodeUnauthenticated, 0},
-		{"bad login", one, "alice", RemoveMember{Org: "acme", Login: "b b"}, CodeBadInput, 0},
+	tests := []memberCase[RemoveMember]{
+		{"admin removes a member", one, "alice", RemoveMember{Org: "acme", Login: "Bob"}, "", "", 1},
+		{"admin removes an admin", two, "alice", RemoveMember{Org: "acme", Login: "dave"}, "", "", 1},
+		{"member leaves", one, "bob", RemoveMember{Org: "acme", Login: "bob"}, "", "", 1},
+		{"admin leaves, not the last", two, "dave", RemoveMember{Org: "acme", Login: "dave"}, "", "", 1},
+		{"last admin leaves", one, "alice", RemoveMember{Org: "acme", Login: "alice"}, CodeForbidden, "", 0},
+		{"member removes another", two, "bob", RemoveMember{Org: "acme", Login: "dave"}, CodeForbidden, "", 0},
+		{"outsider", one, "carol", RemoveMember{Org: "acme", Login: "bob"}, CodeForbidden, "", 0},
+		{"outsider leaves", one, "carol", RemoveMember{Org: "acme", Login: "carol"}, CodeNotFound, "", 0},
+		{"not a member", one, "alice", RemoveMember{Org: "acme", Login: "carol"}, CodeNotFound, "", 0},
+		{"missing organization", one, "alice", RemoveMember{Org: "ghost", Login: "bob"}, CodeNotFound, "", 0},
+		{"unauthenticated", one, "", RemoveMember{Org: "acme", Login: "bob"}, CodeUnauthenticated, "", 0},
+		{"bad login", one, "alice", RemoveMember{Org: "acme", Login: "b b"}, CodeBadInput, "login", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			in := orgAs(tc.in, tc.actor)
+			in := withActor(tc.in, tc.actor)
 			tc.cmd.Actor = tc.actor
-			changes, err := tc.cmd.Decide(in)
-			if tc.wantCode != "" {
-				orgWantErr(t, err, tc.wantCode, "")
+			changes, ok := decideWant(t, in, tc.cmd, tc.wantCode, tc.wantField)
+			if !ok {
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
 			before := orgMemberState(in, "acme", tc.cmd.Login)
-			written, checked := orgChanged(changes)
-			if orgHasID(written, NewAccountID("acme")) != (before.Role == RoleAdmin) {
-				t.Fatalf("organization changed = %v, want it changed only when an admin goes", orgHasID(written, NewAccountID("acme")))
+			written, checked := writtenAndChecked(changes)
+			if hasID(written, NewAccountID("acme")) != (before.Role == RoleAdmin) {
+				t.Fatalf("organization changed = %v, want it changed only when an admin goes", hasID(written, NewAccountID("acme")))
 			}
-			if self := strings.EqualFold(tc.actor, tc.cmd.Login); !self && !orgHasID(checked, NewMembershipID("acme", tc.actor)) {
+			if self := strings.EqualFold(tc.actor, tc.cmd.Login); !self && !hasID(checked, NewMembershipID("acme", tc.actor)) {
 				t.Fatalf("changes do not assert the actor's membership: checked %v", checked)
 			}
 			after := apply(t, in, changes)
 			if m := orgMemberState(after, "acme", tc.cmd.Login); m == nil || m.Active() {
 				t.Fatalf("membership after removal = %+v, want inactive", m)
 			}
-			if got := orgState(t, after, "acme").Admins; got != tc.wantAdmins {
-				t.Fatalf("Admins = %d, want %d", got, tc.wantAdmins)
-			}
+			wantAdmins(t, after, tc.wantAdmins)
 		})
 	}
 }
@@ -393,15 +324,15 @@ func TestLastAdminsRemovedConcurrently(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := orgDecide(t, orgAs(two, tc.first.Actor), tc.first)
-			b := orgDecide(t, orgAs(two, tc.second.Actor), tc.second)
-			wa, _ := orgChanged(a)
-			wb, _ := orgChanged(b)
-			if !orgHasID(wa, orgID) || !orgHasID(wb, orgID) {
+			a := decide(t, withActor(two, tc.first.Actor), tc.first)
+			b := decide(t, withActor(two, tc.second.Actor), tc.second)
+			wa, _ := writtenAndChecked(a)
+			wb, _ := writtenAndChecked(b)
+			if !hasID(wa, orgID) || !hasID(wb, orgID) {
 				t.Fatal("both removals must write the organization, so that they conflict")
 			}
 			after := apply(t, two, a)
-			_, err := tc.second.Decide(orgAs(after, tc.second.Actor))
+			_, err := tc.second.Decide(withActor(after, tc.second.Actor))
 			if err == nil {
 				t.Fatal("the retried second removal succeeded: the organization would have no admin")
 			}

@@ -62,19 +62,7 @@ type PullRequestEdited struct {
 func (*PullRequestEdited) EventType() string { return "PullRequestEdited" }
 
 func (e *PullRequestEdited) evolve(s State, at time.Time) (State, error) {
-	p, ok := s.(*PullRequest)
-	if !ok || p == nil {
-		return nil, errWrongState(e, s)
-	}
-	next := *p
-	if e.Title != nil {
-		next.Title = *e.Title
-	}
-	if e.Body != nil {
-		next.Body = *e.Body
-	}
-	next.UpdatedAt = at
-	return &next, nil
+	return evolveState(e, s, nil, func(next *PullRequest) { next.edit(e.Title, e.Body, at) })
 }
 
 // PullRequestClosed records that an open pull request was closed unmerged.
@@ -84,13 +72,10 @@ type PullRequestClosed struct{}
 func (*PullRequestClosed) EventType() string { return "PullRequestClosed" }
 
 func (e *PullRequestClosed) evolve(s State, at time.Time) (State, error) {
-	p, ok := s.(*PullRequest)
-	if !ok || p == nil || p.State != PullRequestStateOpen {
-		return nil, errWrongState(e, s)
-	}
-	next := *p
-	next.State, next.ClosedAt, next.UpdatedAt = PullRequestStateClosed, workTimePtr(at), at
-	return &next, nil
+	return evolveState(e, s, (*PullRequest).isOpen, func(next *PullRequest) {
+		next.State = PullRequestStateClosed
+		next.close(at)
+	})
 }
 
 // PullRequestReopened records that a closed pull request was reopened.
@@ -100,13 +85,11 @@ type PullRequestReopened struct{}
 func (*PullRequestReopened) EventType() string { return "PullRequestReopened" }
 
 func (e *PullRequestReopened) evolve(s State, at time.Time) (State, error) {
-	p, ok := s.(*PullRequest)
-	if !ok || p == nil || p.State != PullRequestStateClosed {
-		return nil, errWrongState(e, s)
-	}
-	next := *p
-	next.State, next.ClosedAt, next.UpdatedAt = PullRequestStateOpen, nil, at
-	return &next, nil
+	closed := func(p *PullRequest) bool { return p.State == PullRequestStateClosed }
+	return evolveState(e, s, closed, func(next *PullRequest) {
+		next.State = PullRequestStateOpen
+		next.reopen(at)
+	})
 }
 
 // PullRequestMerged records that an open pull request was merged by By.
@@ -118,15 +101,15 @@ type PullRequestMerged struct {
 func (*PullRequestMerged) EventType() string { return "PullRequestMerged" }
 
 func (e *PullRequestMerged) evolve(s State, at time.Time) (State, error) {
-	p, ok := s.(*PullRequest)
-	if !ok || p == nil || p.State != PullRequestStateOpen {
-		return nil, errWrongState(e, s)
-	}
-	next := *p
-	next.State, next.MergedBy, next.UpdatedAt = PullRequestStateMerged, e.By, at
-	next.ClosedAt, next.MergedAt = workTimePtr(at), workTimePtr(at)
-	return &next, nil
+	return evolveState(e, s, (*PullRequest).isOpen, func(next *PullRequest) {
+		next.State, next.MergedBy, next.MergedAt = PullRequestStateMerged, e.By, workTimePtr(at)
+		next.close(at)
+	})
 }
+
+// isOpen is the condition of the events that close or merge a pull
+// request.
+func (p *PullRequest) isOpen() bool { return p.State == PullRequestStateOpen }
 
 // OpenPullRequest opens a pull request from HeadRef into BaseRef. Its
 // number comes from the repository's counter, shared with issues (see
@@ -184,24 +167,6 @@ func (c OpenPullRequest) Decide(in Input) ([]Change, error) {
 	return append(changes, acc.memberChecks(false)...), nil
 }
 
-// pullRequestTargets names a pull request, its repository and the actor's
-// membership.
-func pullRequestTargets(repo RepositoryID, n int, actor string) []ID {
-	return append([]ID{NewPullRequestID(repo, n)}, workTargets(repo, actor)...)
-}
-
-// loadPullRequest returns the pull request the actor wants to act on,
-// with the actor's rights in the repository (loadWork).
-func loadPullRequest(in Input, actor string, repo RepositoryID, n int) (*PullRequest, workAccess, error) {
-	return loadWork[*PullRequest](in, actor, repo, n, "pull request", NewPullRequestID(repo, n))
-}
-
-// modifyPullRequest returns the pull request the actor wants to change,
-// with the membership checks the decision relies on (modifyWork).
-func modifyPullRequest(in Input, actor string, repo RepositoryID, n int) (*PullRequest, []Change, error) {
-	return modifyWork[*PullRequest](in, actor, repo, n, "pull request", NewPullRequestID(repo, n))
-}
-
 // errMerged is the error for changing the state of a merged pull request:
 // a request that can never succeed (GitHub answers 422 Unprocessable), so
 // it is bad input rather than a retryable conflict.
@@ -221,32 +186,21 @@ type EditPullRequest struct {
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
 // loading anything.
-func (c EditPullRequest) Validate() error {
-	if err := validateWorkItem(c.Repository, c.Number); err != nil {
-		return err
-	}
-	_, _, err := workEdit(c.Title, c.Body, "", "")
-	return err
-}
+func (c EditPullRequest) Validate() error { return workEditCommand(c).validate() }
 
 // Targets names the pull request, its repository and the actor's
 // membership.
-func (c EditPullRequest) Targets() []ID { return pullRequestTargets(c.Repository, c.Number, c.Actor) }
+func (c EditPullRequest) Targets() []ID {
+	return pullRequests().targets(workRef{c.Actor, c.Repository, c.Number})
+}
 
 // Decide returns a PullRequestEdited event with the fields that change
 // (none if nothing does); UNAUTHENTICATED, BAD_USER_INPUT, NOT_FOUND or
 // FORBIDDEN otherwise.
 func (c EditPullRequest) Decide(in Input) ([]Change, error) {
-	p, checks, err := modifyPullRequest(in, c.Actor, c.Repository, c.Number)
-	if err != nil {
-		return nil, err
-	}
-	title, body, err := workEdit(c.Title, c.Body, p.Title, p.Body)
-	if err != nil || (title == nil && body == nil) {
-		return nil, err
-	}
-	ev := &PullRequestEdited{Title: title, Body: body}
-	return append([]Change{{ID: NewPullRequestID(c.Repository, c.Number), Events: []Event{ev}}}, checks...), nil
+	return pullRequests().decideEdit(in, workEditCommand(c), func(title, body *string) Event {
+		return &PullRequestEdited{Title: title, Body: body}
+	})
 }
 
 // ClosePullRequest closes an open pull request without merging; closing a
@@ -263,23 +217,15 @@ func (c ClosePullRequest) Validate() error { return validateWorkItem(c.Repositor
 
 // Targets names the pull request, its repository and the actor's
 // membership.
-func (c ClosePullRequest) Targets() []ID { return pullRequestTargets(c.Repository, c.Number, c.Actor) }
+func (c ClosePullRequest) Targets() []ID { return pullRequests().targets(workRef(c)) }
 
 // Decide returns a PullRequestClosed event, nothing for a closed pull
 // request, BAD_USER_INPUT for a merged one, or UNAUTHENTICATED, NOT_FOUND,
 // FORBIDDEN.
 func (c ClosePullRequest) Decide(in Input) ([]Change, error) {
-	p, checks, err := modifyPullRequest(in, c.Actor, c.Repository, c.Number)
-	if err != nil {
-		return nil, err
-	}
-	switch p.State {
-	case PullRequestStateMerged:
-		return nil, errMerged(c.Number)
-	case PullRequestStateClosed:
-		return nil, nil
-	}
-	return append([]Change{{ID: NewPullRequestID(c.Repository, c.Number), Events: []Event{&PullRequestClosed{}}}}, checks...), nil
+	return pullRequests().decide(in, workRef(c), func(p *PullRequest) (Event, error) {
+		return p.transition(PullRequestStateClosed, &PullRequestClosed{})
+	})
 }
 
 // ReopenPullRequest reopens a closed pull request; reopening an open one
@@ -296,23 +242,27 @@ func (c ReopenPullRequest) Validate() error { return validateWorkItem(c.Reposito
 
 // Targets names the pull request, its repository and the actor's
 // membership.
-func (c ReopenPullRequest) Targets() []ID { return pullRequestTargets(c.Repository, c.Number, c.Actor) }
+func (c ReopenPullRequest) Targets() []ID { return pullRequests().targets(workRef(c)) }
 
 // Decide returns a PullRequestReopened event, nothing for an open pull
 // request, BAD_USER_INPUT for a merged one, or UNAUTHENTICATED, NOT_FOUND,
 // FORBIDDEN.
 func (c ReopenPullRequest) Decide(in Input) ([]Change, error) {
-	p, checks, err := modifyPullRequest(in, c.Actor, c.Repository, c.Number)
-	if err != nil {
-		return nil, err
-	}
+	return pullRequests().decide(in, workRef(c), func(p *PullRequest) (Event, error) {
+		return p.transition(PullRequestStateOpen, &PullRequestReopened{})
+	})
+}
+
+// transition is the event that moves the pull request to state to: none
+// when it is there already, BAD_USER_INPUT when it is merged (final).
+func (p *PullRequest) transition(to PullRequestStatus, ev Event) (Event, error) {
 	switch p.State {
 	case PullRequestStateMerged:
-		return nil, errMerged(c.Number)
-	case PullRequestStateOpen:
+		return nil, errMerged(p.Number)
+	case to:
 		return nil, nil
 	}
-	return append([]Change{{ID: NewPullRequestID(c.Repository, c.Number), Events: []Event{&PullRequestReopened{}}}}, checks...), nil
+	return ev, nil
 }
 
 // MergePullRequest merges an open pull request. Only repository admins
@@ -329,13 +279,13 @@ func (c MergePullRequest) Validate() error { return validateWorkItem(c.Repositor
 
 // Targets names the pull request, its repository and the actor's
 // membership.
-func (c MergePullRequest) Targets() []ID { return pullRequestTargets(c.Repository, c.Number, c.Actor) }
+func (c MergePullRequest) Targets() []ID { return pullRequests().targets(workRef(c)) }
 
 // Decide returns a PullRequestMerged event; UNAUTHENTICATED, FORBIDDEN for
 // non-admins, BAD_USER_INPUT for a merged or closed pull request, or
 // NOT_FOUND otherwise.
 func (c MergePullRequest) Decide(in Input) ([]Change, error) {
-	p, acc, err := loadPullRequest(in, c.Actor, c.Repository, c.Number)
+	p, acc, err := pullRequests().load(in, workRef(c))
 	if err != nil {
 		return nil, err
 	}

@@ -28,13 +28,8 @@ func (e *ReactionAdded) evolve(s State, at time.Time) (State, error) {
 	if s == nil {
 		return &Reaction{Content: e.Content, Life: e.Life, Active: true, UpdatedAt: at}, nil
 	}
-	r, ok := s.(*Reaction)
-	if !ok || r == nil || r.Active {
-		return nil, errWrongState(e, s)
-	}
-	next := *r
-	next.Active, next.Life, next.UpdatedAt = true, e.Life, at
-	return &next, nil
+	inactive := func(r *Reaction) bool { return !r.Active }
+	return evolveState(e, s, inactive, func(next *Reaction) { next.Active, next.Life, next.UpdatedAt = true, e.Life, at })
 }
 
 // ReactionRemoved records that a user took a reaction back.
@@ -44,13 +39,8 @@ type ReactionRemoved struct{}
 func (*ReactionRemoved) EventType() string { return "ReactionRemoved" }
 
 func (e *ReactionRemoved) evolve(s State, at time.Time) (State, error) {
-	r, ok := s.(*Reaction)
-	if !ok || r == nil || !r.Active {
-		return nil, errWrongState(e, s)
-	}
-	next := *r
-	next.Active, next.UpdatedAt = false, at
-	return &next, nil
+	active := func(r *Reaction) bool { return r.Active }
+	return evolveState(e, s, active, func(next *Reaction) { next.Active, next.UpdatedAt = false, at })
 }
 
 // SubjectRepository returns the repository of a reaction subject (an issue, pull

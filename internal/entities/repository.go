@@ -151,19 +151,11 @@ type RepositoryUpdated struct {
 func (*RepositoryUpdated) EventType() string { return "RepositoryUpdated" }
 
 func (e *RepositoryUpdated) evolve(s State, at time.Time) (State, error) {
-	r, ok := s.(*Repository)
-	if !ok || r == nil || r.Deleted {
-		return nil, errWrongState(e, s)
-	}
-	next := *r
-	if e.Description != nil {
-		next.Description = *e.Description
-	}
-	if e.IsPrivate != nil {
-		next.IsPrivate = *e.IsPrivate
-	}
-	next.UpdatedAt = at
-	return &next, nil
+	return evolveState(e, s, (*Repository).live, func(next *Repository) {
+		patch(&next.Description, e.Description)
+		patch(&next.IsPrivate, e.IsPrivate)
+		next.UpdatedAt = at
+	})
 }
 
 // RepositoryDeleted records that a repository was deleted. LastNumber is
@@ -178,15 +170,12 @@ type RepositoryDeleted struct {
 func (*RepositoryDeleted) EventType() string { return "RepositoryDeleted" }
 
 func (e *RepositoryDeleted) evolve(s State, at time.Time) (State, error) {
-	r, ok := s.(*Repository)
-	if !ok || r == nil || r.Deleted {
-		return nil, errWrongState(e, s)
-	}
-	next := *r
-	next.Deleted = true
-	next.UpdatedAt = at
-	return &next, nil
+	return evolveState(e, s, (*Repository).live, func(next *Repository) { next.Deleted, next.UpdatedAt = true, at })
 }
+
+// live is the condition of the events on an existing repository: it is
+// not deleted.
+func (r *Repository) live() bool { return !r.Deleted }
 
 // ValidateRepositoryName checks GitHub's repository name rule: 1–100
 // letters, digits, '-', '_' and '.', and not "." or "..".
@@ -354,20 +343,10 @@ func (c UpdateRepository) Targets() []ID {
 // or an organization admin. As on GitHub, a fork's visibility cannot be
 // changed (BAD_USER_INPUT on isPrivate).
 func (c UpdateRepository) Decide(in Input) ([]Change, error) {
-	if err := signedIn(in, c.Actor); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
 	id := NewRepositoryID(c.Owner, c.Name)
-	r, seen, err := visibleRepository(in, id)
+	r, checks, err := administerRepository(in, c.Actor, c.Validate, id, "change")
 	if err != nil {
 		return nil, err
-	}
-	allowed, admin := canAdminister(in, r.Owner)
-	if !allowed {
-		return nil, Forbidden("only the owner or an organization admin can change %s/%s", r.Owner, r.Name)
 	}
 	ev := &RepositoryUpdated{}
 	changed := false
@@ -383,7 +362,31 @@ func (c UpdateRepository) Decide(in Input) ([]Change, error) {
 	if !changed {
 		return nil, nil
 	}
-	return append([]Change{{ID: id, Events: []Event{ev}}}, membershipChecks(seen, admin)...), nil
+	return append([]Change{{ID: id, Events: []Event{ev}}}, checks...), nil
+}
+
+// administerRepository is how the commands that only the repository's
+// owner or an organization admin may run start: it checks the actor, the
+// command's fields (validate), that repository id is visible, and that
+// the actor may administer it (FORBIDDEN, naming verb, the action
+// refused), in that order. It returns the repository and the membership
+// checks the decision relies on.
+func administerRepository(in Input, actor string, validate func() error, id RepositoryID, verb string) (*Repository, []Change, error) {
+	if err := signedIn(in, actor); err != nil {
+		return nil, nil, err
+	}
+	if err := validate(); err != nil {
+		return nil, nil, err
+	}
+	r, seen, err := visibleRepository(in, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	allowed, admin := canAdminister(in, r.Owner)
+	if !allowed {
+		return nil, nil, Forbidden("only the owner or an organization admin can %s %s/%s", verb, r.Owner, r.Name)
+	}
+	return r, membershipChecks(seen, admin), nil
 }
 
 // DeleteRepository deletes a repository: it and everything under it
@@ -410,23 +413,13 @@ func (c DeleteRepository) Targets() []ID {
 // NOT_FOUND for a missing, already deleted or invisible repository,
 // FORBIDDEN unless the actor is the owner or an organization admin.
 func (c DeleteRepository) Decide(in Input) ([]Change, error) {
-	if err := signedIn(in, c.Actor); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
 	id := NewRepositoryID(c.Owner, c.Name)
-	r, seen, err := visibleRepository(in, id)
+	_, checks, err := administerRepository(in, c.Actor, c.Validate, id, "delete")
 	if err != nil {
 		return nil, err
 	}
-	allowed, admin := canAdminister(in, r.Owner)
-	if !allowed {
-		return nil, Forbidden("only the owner or an organization admin can delete %s/%s", r.Owner, r.Name)
-	}
 	ev := &RepositoryDeleted{LastNumber: in.Snapshot(id).Seq}
-	return append([]Change{{ID: id, Events: []Event{ev}}}, membershipChecks(seen, admin)...), nil
+	return append([]Change{{ID: id, Events: []Event{ev}}}, checks...), nil
 }
 
 // ForkRepository forks a repository into NewOwner's account (the actor's

@@ -1,58 +1,10 @@
 package entities
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
 )
-
-// repositoryApply folds changes into a copy of in like the Executor does:
-// events evolve the state and bump the version, NewSeq replaces the
-// counter, and condition checks change nothing.
-func repositoryApply(t *testing.T, in Input, changes []Change) Input {
-	t.Helper()
-	next := Input{Now: in.Now, Actor: in.Actor, Snapshots: map[ID]Snapshot{}}
-	for k, v := range in.Snapshots {
-		next.Snapshots[k] = v
-	}
-	for _, c := range changes {
-		s := next.Snapshot(c.ID)
-		for _, e := range c.Events {
-			st, err := Evolve(s.State, e, in.Now)
-			if err != nil {
-				t.Fatalf("Evolve(%s): %v", e.EventType(), err)
-			}
-			s.State = st
-			s.Version++
-		}
-		if c.NewSeq != 0 {
-			s.Seq = c.NewSeq
-		}
-		next.Snapshots[c.ID] = s
-	}
-	return next
-}
-
-// repositoryDecide runs cmd as actor on in and fails the test on an error.
-func repositoryDecide(t *testing.T, in Input, actor string, cmd Command) []Change {
-	t.Helper()
-	in.Actor = actor
-	changes, err := cmd.Decide(in)
-	if err != nil {
-		t.Fatalf("%T.Decide: %v", cmd, err)
-	}
-	return changes
-}
-
-// repositoryWantErr fails unless err is a domain error with code and field.
-func repositoryWantErr(t *testing.T, err error, code Code, field string) {
-	t.Helper()
-	var de *Error
-	if !errors.As(err, &de) || de.Code != code || de.Field != field {
-		t.Fatalf("error = %v, want code %s field %q", err, code, field)
-	}
-}
 
 // repositoryFixture has users octo, hubot, mona and organization
 // acme (admin octo, member hubot); octo owns public octo/hello and private
@@ -60,7 +12,7 @@ func repositoryWantErr(t *testing.T, err error, code Code, field string) {
 func repositoryFixture(t *testing.T) Input {
 	t.Helper()
 	in := Input{Now: t0}
-	in = repositoryApply(t, in, []Change{
+	in = apply(t, in, []Change{
 		{ID: NewAccountID("octo"), Events: []Event{&UserCreated{Login: "Octo"}}},
 		{ID: NewAccountID("hubot"), Events: []Event{&UserCreated{Login: "hubot"}}},
 		{ID: NewAccountID("mona"), Events: []Event{&UserCreated{Login: "mona"}}},
@@ -84,35 +36,10 @@ func repositoryState(t *testing.T, in Input, owner, name string) *Repository {
 	return r
 }
 
-// writtenAndChecked splits changes into aggregates with events and
-// condition checks.
-func writtenAndChecked(changes []Change) (written, checked []ID) {
-	for _, c := range changes {
-		if len(c.Events) > 0 || c.NewSeq != 0 {
-			written = append(written, c.ID)
-		} else {
-			checked = append(checked, c.ID)
-		}
-	}
-	return written, checked
-}
-
-func hasID(ids []ID, id ID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
 // TestValidateNewRepositoryName: names GitHub refuses for a new
 // repository, on top of the lookup rule.
 func TestValidateNewRepositoryName(t *testing.T) {
-	tests := []struct {
-		name string
-		ok   bool
-	}{
+	checkValidator(t, ValidateNewRepositoryName, []accepts{
 		{"hello", true},
 		{".github", true},
 		{"git", true},
@@ -126,28 +53,11 @@ func TestValidateNewRepositoryName(t *testing.T) {
 		{"x.Git", false},
 		{"..git", false},
 		{"", false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			err := ValidateNewRepositoryName("name", tc.name)
-			if (err == nil) != tc.ok {
-				t.Fatalf("ValidateNewRepositoryName(%q) = %v, want ok=%v", tc.name, err, tc.ok)
-			}
-			if err != nil {
-				repositoryWantErr(t, err, CodeBadInput, "name")
-			}
-			if err := (CreateRepository{Owner: "octo", Name: tc.name, Actor: "octo"}).Validate(); (err == nil) != tc.ok {
-				t.Fatalf("CreateRepository{Name: %q}.Validate() = %v, want ok=%v", tc.name, err, tc.ok)
-			}
-		})
-	}
+	}, func(name string) error { return CreateRepository{Owner: "octo", Name: name, Actor: "octo"}.Validate() })
 }
 
 func TestValidateRepositoryName(t *testing.T) {
-	tests := []struct {
-		name string
-		ok   bool
-	}{
+	checkValidator(t, ValidateRepositoryName, []accepts{
 		{"hello", true},
 		{"Hello-World_2.0", true},
 		{"a", true},
@@ -162,18 +72,7 @@ func TestValidateRepositoryName(t *testing.T) {
 		{"a/b", false},
 		{"é", false},
 		{"a#b", false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			err := ValidateRepositoryName("name", tc.name)
-			if (err == nil) != tc.ok {
-				t.Fatalf("ValidateRepositoryName(%q) = %v, want ok=%v", tc.name, err, tc.ok)
-			}
-			if err != nil {
-				repositoryWantErr(t, err, CodeBadInput, "name")
-			}
-		})
-	}
+	})
 }
 
 func TestCreateRepository(t *testing.T) {
@@ -221,15 +120,11 @@ func TestCreateRepository(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := base
 			in.Actor = tc.actor
-			changes, err := tc.cmd.Decide(in)
-			if tc.wantCode != "" {
-				repositoryWantErr(t, err, tc.wantCode, tc.wantField)
+			changes, ok := decideWant(t, in, tc.cmd, tc.wantCode, tc.wantField)
+			if !ok {
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			after := repositoryApply(t, in, changes)
+			after := apply(t, in, changes)
 			r := repositoryState(t, after, tc.cmd.Owner, tc.cmd.Name)
 			if s := after.Snapshot(NewRepositoryID(tc.cmd.Owner, tc.cmd.Name)); s.Version != 1 {
 				t.Fatalf("version %d, want 1", s.Version)
@@ -248,18 +143,18 @@ func TestRecreateDeletedRepository(t *testing.T) {
 	s := in.Snapshots[id]
 	s.Seq = 2
 	in.Snapshots[id] = s
-	in = repositoryApply(t, in, repositoryDecide(t, in, "octo", DeleteRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
+	in = apply(t, in, decideAs(t, in, "octo", DeleteRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
 	deleted := repositoryState(t, in, "octo", "hello")
 	if !deleted.Deleted || deleted.Life != 1 {
 		t.Fatalf("after delete: %+v", deleted)
 	}
 	in.Now = in.Now.Add(time.Hour)
-	changes := repositoryDecide(t, in, "octo", CreateRepository{Owner: "octo", Name: "HELLO", Actor: "octo"})
+	changes := decideAs(t, in, "octo", CreateRepository{Owner: "octo", Name: "HELLO", Actor: "octo"})
 	ev, ok := changes[0].Events[0].(*RepositoryCreated)
 	if !ok || ev.NumberBase != 2 {
 		t.Fatalf("events %v, want RepositoryCreated with numberBase 2", changes[0].Events)
 	}
-	in = repositoryApply(t, in, changes)
+	in = apply(t, in, changes)
 	r := repositoryState(t, in, "octo", "hello")
 	if r.Deleted || r.Life != 2 || r.Name != "HELLO" || r.Description != "" || !r.CreatedAt.Equal(in.Now) || r.NumberBase != 2 {
 		t.Fatalf("new life = %+v", r)
@@ -274,7 +169,7 @@ func TestRecreateDeletedRepository(t *testing.T) {
 
 func TestUpdateRepository(t *testing.T) {
 	base := repositoryFixture(t)
-	base = repositoryApply(t, base, []Change{{ID: NewRepositoryID("mona", "hello"), Events: []Event{&RepositoryForked{Owner: "mona", Name: "Hello", ParentOwner: "Octo", ParentName: "Hello", ParentLife: 1}}}})
+	base = apply(t, base, []Change{{ID: NewRepositoryID("mona", "hello"), Events: []Event{&RepositoryForked{Owner: "mona", Name: "Hello", ParentOwner: "Octo", ParentName: "Hello", ParentLife: 1}}}})
 	tests := []struct {
 		name       string
 		actor      string
@@ -307,13 +202,9 @@ func TestUpdateRepository(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := base
 			in.Actor = tc.actor
-			changes, err := tc.cmd.Decide(in)
-			if tc.wantCode != "" {
-				repositoryWantErr(t, err, tc.wantCode, tc.wantField)
+			changes, ok := decideWant(t, in, tc.cmd, tc.wantCode, tc.wantField)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			written, _ := writtenAndChecked(changes)
 			if len(written) != tc.wantEvents {
@@ -322,7 +213,7 @@ func TestUpdateRepository(t *testing.T) {
 			if tc.check == nil {
 				return
 			}
-			r := repositoryState(t, repositoryApply(t, in, changes), tc.cmd.Owner, tc.cmd.Name)
+			r := repositoryState(t, apply(t, in, changes), tc.cmd.Owner, tc.cmd.Name)
 			if !tc.check(r) || !r.UpdatedAt.Equal(in.Now) || r.CreatedAt.After(in.Now) {
 				t.Fatalf("after update: %+v", r)
 			}
@@ -332,7 +223,7 @@ func TestUpdateRepository(t *testing.T) {
 
 func TestDeleteRepository(t *testing.T) {
 	base := repositoryFixture(t)
-	deleted := repositoryApply(t, base, []Change{{ID: NewRepositoryID("octo", "hello"), Events: []Event{&RepositoryDeleted{}}}})
+	deleted := apply(t, base, []Change{{ID: NewRepositoryID("octo", "hello"), Events: []Event{&RepositoryDeleted{}}}})
 	tests := []struct {
 		name     string
 		in       Input
@@ -353,15 +244,11 @@ func TestDeleteRepository(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
 			in.Actor = tc.actor
-			changes, err := tc.cmd.Decide(in)
-			if tc.wantCode != "" {
-				repositoryWantErr(t, err, tc.wantCode, "")
+			changes, ok := decideWant(t, in, tc.cmd, tc.wantCode, "")
+			if !ok {
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := repositoryState(t, repositoryApply(t, in, changes), tc.cmd.Owner, tc.cmd.Name)
+			r := repositoryState(t, apply(t, in, changes), tc.cmd.Owner, tc.cmd.Name)
 			if !r.Deleted {
 				t.Fatalf("after delete: %+v", r)
 			}
@@ -378,15 +265,15 @@ func TestDeleteRepository(t *testing.T) {
 		}
 		for _, c := range cmds {
 			_, err := c.Decide(in)
-			repositoryWantErr(t, err, CodeNotFound, "")
+			wantErr(t, err, CodeNotFound, "")
 		}
 	})
 }
 
 func TestForkRepository(t *testing.T) {
 	base := repositoryFixture(t)
-	base = repositoryApply(t, base, []Change{{ID: NewRepositoryID("mona", "taken"), Events: []Event{&RepositoryCreated{Owner: "mona", Name: "taken"}}}})
-	base = repositoryApply(t, base, []Change{{ID: NewRepositoryID("octo", "taken"), Events: []Event{&RepositoryCreated{Owner: "Octo", Name: "Taken", Description: "src"}}}})
+	base = apply(t, base, []Change{{ID: NewRepositoryID("mona", "taken"), Events: []Event{&RepositoryCreated{Owner: "mona", Name: "taken"}}}})
+	base = apply(t, base, []Change{{ID: NewRepositoryID("octo", "taken"), Events: []Event{&RepositoryCreated{Owner: "Octo", Name: "Taken", Description: "src"}}}})
 	tests := []struct {
 		name      string
 		actor     string
@@ -418,13 +305,9 @@ func TestForkRepository(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := base
 			in.Actor = tc.actor
-			changes, err := tc.cmd.Decide(in)
-			if tc.wantCode != "" {
-				repositoryWantErr(t, err, tc.wantCode, tc.wantField)
+			changes, ok := decideWant(t, in, tc.cmd, tc.wantCode, tc.wantField)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			written, checked := writtenAndChecked(changes)
 			if len(written) != 1 || written[0] != tc.wantID {
@@ -436,15 +319,15 @@ func TestForkRepository(t *testing.T) {
 			if !hasID(tc.cmd.Targets(), tc.wantID) {
 				t.Fatalf("Targets %v do not name the fork %v", tc.cmd.Targets(), tc.wantID)
 			}
-			r := repositoryState(t, repositoryApply(t, in, changes), tc.wantID.Owner(), tc.wantID.Name())
+			r := repositoryState(t, apply(t, in, changes), tc.wantID.Owner(), tc.wantID.Name())
 			if !tc.check(r) {
 				t.Fatalf("fork = %+v", r)
 			}
 		})
 	}
 	t.Run("into a deleted name starts a new life", func(t *testing.T) {
-		in := repositoryApply(t, base, []Change{{ID: NewRepositoryID("mona", "hello"), Events: []Event{&RepositoryCreated{Owner: "mona", Name: "hello"}, &RepositoryDeleted{}}}})
-		in = repositoryApply(t, in, repositoryDecide(t, in, "mona", ForkRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
+		in := apply(t, base, []Change{{ID: NewRepositoryID("mona", "hello"), Events: []Event{&RepositoryCreated{Owner: "mona", Name: "hello"}, &RepositoryDeleted{}}}})
+		in = apply(t, in, decideAs(t, in, "mona", ForkRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
 		r := repositoryState(t, in, "mona", "hello")
 		if r.Life != 2 || !r.IsFork() || r.Deleted {
 			t.Fatalf("fork = %+v", r)

@@ -58,13 +58,8 @@ type Unstarred struct{}
 func (*Unstarred) EventType() string { return "Unstarred" }
 
 func (e *Unstarred) evolve(s State, _ time.Time) (State, error) {
-	st, ok := s.(*Star)
-	if !ok || st == nil || !st.Starred {
-		return nil, errWrongState(e, s)
-	}
-	next := *st
-	next.Starred = false
-	return &next, nil
+	starred := func(st *Star) bool { return st.Starred }
+	return evolveState(e, s, starred, func(next *Star) { next.Starred = false })
 }
 
 // StarRepository stars a repository for the actor.

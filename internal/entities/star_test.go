@@ -7,7 +7,7 @@ import (
 
 func TestStarRepository(t *testing.T) {
 	base := repositoryFixture(t)
-	starredByMona := repositoryApply(t, base, repositoryDecide(t, base, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
+	starredByMona := apply(t, base, decideAs(t, base, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
 	tests := []struct {
 		name       string
 		in         Input
@@ -35,13 +35,9 @@ func TestStarRepository(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
 			in.Actor = tc.actor
-			changes, err := tc.cmd.Decide(in)
-			if tc.wantCode != "" {
-				repositoryWantErr(t, err, tc.wantCode, tc.wantField)
+			changes, ok := decideWant(t, in, tc.cmd, tc.wantCode, tc.wantField)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			written, checked := writtenAndChecked(changes)
 			if len(written) != tc.wantEvents {
@@ -67,32 +63,32 @@ func TestStarRepository(t *testing.T) {
 func TestStarLifecycle(t *testing.T) {
 	in := repositoryFixture(t)
 	id := NewStarID("mona", NewRepositoryID("octo", "hello"))
-	in = repositoryApply(t, in, repositoryDecide(t, in, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
+	in = apply(t, in, decideAs(t, in, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
 	st := in.Snapshot(id).State.(*Star)
 	if !st.Starred || st.Login != "mona" || st.Owner != "Octo" || st.Name != "Hello" || st.RepositoryLife != 1 || !st.StarredAt.Equal(in.Now) {
 		t.Fatalf("star = %+v", st)
 	}
 	starredAt := st.StarredAt
 	in.Now = in.Now.Add(time.Minute)
-	in = repositoryApply(t, in, repositoryDecide(t, in, "mona", UnstarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
+	in = apply(t, in, decideAs(t, in, "mona", UnstarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
 	st = in.Snapshot(id).State.(*Star)
 	if st.Starred || !st.StarredAt.Equal(starredAt) {
 		t.Fatalf("after unstar = %+v, want not starred, starredAt kept for the read model", st)
 	}
 	in.Now = in.Now.Add(time.Minute)
-	in = repositoryApply(t, in, repositoryDecide(t, in, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
+	in = apply(t, in, decideAs(t, in, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"}))
 	if st = in.Snapshot(id).State.(*Star); !st.Starred || !st.StarredAt.Equal(in.Now) || in.Snapshot(id).Version != 3 {
 		t.Fatalf("after re-star = %+v", st)
 	}
 
 	t.Run("a star of a deleted life does not count for the next", func(t *testing.T) {
-		next := repositoryApply(t, in, repositoryDecide(t, in, "octo", DeleteRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
-		next = repositoryApply(t, next, repositoryDecide(t, next, "octo", CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
-		if changes := repositoryDecide(t, next, "mona", UnstarRepository{Owner: "octo", Name: "hello", Actor: "mona"}); len(changes) != 0 {
+		next := apply(t, in, decideAs(t, in, "octo", DeleteRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
+		next = apply(t, next, decideAs(t, next, "octo", CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"}))
+		if changes := decideAs(t, next, "mona", UnstarRepository{Owner: "octo", Name: "hello", Actor: "mona"}); len(changes) != 0 {
 			t.Fatalf("unstar of the new life wrote %v, want nothing (not starred)", changes)
 		}
-		changes := repositoryDecide(t, next, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"})
-		next = repositoryApply(t, next, changes)
+		changes := decideAs(t, next, "mona", StarRepository{Owner: "octo", Name: "hello", Actor: "mona"})
+		next = apply(t, next, changes)
 		if st := next.Snapshot(id).State.(*Star); !st.Starred || st.RepositoryLife != 2 {
 			t.Fatalf("star of the new life = %+v", st)
 		}

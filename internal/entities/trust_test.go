@@ -81,10 +81,10 @@ func TestCheckReplay(t *testing.T) {
 	}
 	issue := NewIssueID(workHello, 1)
 	secretIssue := NewIssueID(workSecret, workWorldSecretIssue(t, w))
-	private := workRun(t, w, "octo", UpdateRepository{Owner: "octo", Name: "hello", IsPrivate: ptrBool(true), Actor: "octo"})
-	removed := workApply(t, w, []Change{{ID: NewMembershipID("acme", "member"), Events: []Event{&MemberRemoved{}}}})
+	private := workRun(t, w, "octo", UpdateRepository{Owner: "octo", Name: "hello", IsPrivate: ptr(true), Actor: "octo"})
+	removed := apply(t, w, []Change{{ID: NewMembershipID("acme", "member"), Events: []Event{&MemberRemoved{}}}})
 	deleted := workRun(t, w, "octo", DeleteRepository{Owner: "octo", Name: "hello", Actor: "octo"})
-	reborn := workApply(t, deleted, []Change{{ID: workHello, Events: []Event{&RepositoryCreated{Owner: "octo", Name: "hello"}}}})
+	reborn := apply(t, deleted, []Change{{ID: workHello, Events: []Event{&RepositoryCreated{Owner: "octo", Name: "hello"}}}})
 	tests := []struct {
 		name   string
 		stored map[ID]Snapshot
@@ -105,7 +105,7 @@ func TestCheckReplay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			now := workAs(tt.now, tt.actor)
+			now := withActor(tt.now, tt.actor)
 			err := CheckReplay(tt.stored, now)
 			if tt.hidden != errors.Is(err, ErrNotFound) || (!tt.hidden && err != nil) {
 				t.Fatalf("CheckReplay = %v, want hidden %v", err, tt.hidden)
@@ -113,7 +113,7 @@ func TestCheckReplay(t *testing.T) {
 		})
 	}
 	t.Run("a repository missing from the input is refused", func(t *testing.T) {
-		now := workAs(Input{Now: workT1, Snapshots: map[ID]Snapshot{}}, "octo")
+		now := withActor(Input{Now: workT1, Snapshots: map[ID]Snapshot{}}, "octo")
 		if err := CheckReplay(stored(w, workHello), now); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("CheckReplay = %v, want NOT_FOUND", err)
 		}
@@ -132,8 +132,6 @@ func workWorldSecretIssue(t *testing.T, w Input) int {
 	t.Fatal("no issue in acme/secret")
 	return 0
 }
-
-func ptrBool(b bool) *bool { return &b }
 
 func TestValidateText(t *testing.T) {
 	line := TextLimit{Chars: 4, Bytes: 8}

@@ -213,6 +213,21 @@ type Work struct {
 // work returns the shared state.
 func (w *Work) work() *Work { return w }
 
+// edit is the change of an Edited event: the title and body that are set,
+// at at.
+func (w *Work) edit(title, body *string, at time.Time) {
+	patch(&w.Title, title)
+	patch(&w.Body, body)
+	w.UpdatedAt = at
+}
+
+// close is what closing (or merging) changes besides the state: the item
+// is closed at at.
+func (w *Work) close(at time.Time) { w.ClosedAt, w.UpdatedAt = workTimePtr(at), at }
+
+// reopen is what reopening changes besides the state.
+func (w *Work) reopen(at time.Time) { w.ClosedAt, w.UpdatedAt = nil, at }
+
 // workItem is an issue or a pull request: what the shared work commands
 // below load, check and edit.
 type workItem interface {
@@ -278,4 +293,86 @@ func workEdit(title, body *string, curTitle, curBody string) (newTitle, newBody 
 		}
 	}
 	return newTitle, newBody, nil
+}
+
+// workRef is the shape of the commands on an existing issue or pull
+// request (each converts to it): who acts on which item.
+type workRef struct {
+	Actor      string
+	Repository RepositoryID
+	Number     int
+}
+
+// workEditCommand is the shape of EditIssue and EditPullRequest (both
+// convert to it).
+type workEditCommand struct {
+	Actor      string
+	Repository RepositoryID
+	Number     int
+	Title      *string
+	Body       *string
+}
+
+// validate is the Validate of both edit commands.
+func (c workEditCommand) validate() error {
+	if err := validateWorkItem(c.Repository, c.Number); err != nil {
+		return err
+	}
+	_, _, err := workEdit(c.Title, c.Body, "", "")
+	return err
+}
+
+// workKind is what the commands that issues and pull requests share need
+// to know of one of the two: its name in messages and its aggregate ID.
+type workKind[T workItem] struct {
+	what string
+	id   func(RepositoryID, int) ID
+}
+
+// issues is the workKind of issues.
+func issues() workKind[*Issue] {
+	return workKind[*Issue]{what: "issue", id: func(r RepositoryID, n int) ID { return NewIssueID(r, n) }}
+}
+
+// pullRequests is the workKind of pull requests.
+func pullRequests() workKind[*PullRequest] {
+	return workKind[*PullRequest]{what: "pull request", id: func(r RepositoryID, n int) ID { return NewPullRequestID(r, n) }}
+}
+
+// targets names the item, its repository and the actor's membership.
+func (k workKind[T]) targets(c workRef) []ID {
+	return append([]ID{k.id(c.Repository, c.Number)}, workTargets(c.Repository, c.Actor)...)
+}
+
+// load returns the item the actor wants to act on, with the actor's
+// rights in the repository (loadWork).
+func (k workKind[T]) load(in Input, c workRef) (T, workAccess, error) {
+	return loadWork[T](in, c.Actor, c.Repository, c.Number, k.what, k.id(c.Repository, c.Number))
+}
+
+// decide is the Decide of a change that the item's author or a repository
+// admin may make (modifyWork): decide returns the event of the change, or
+// none when the item is already as asked.
+func (k workKind[T]) decide(in Input, c workRef, decide func(T) (Event, error)) ([]Change, error) {
+	w, checks, err := modifyWork[T](in, c.Actor, c.Repository, c.Number, k.what, k.id(c.Repository, c.Number))
+	if err != nil {
+		return nil, err
+	}
+	ev, err := decide(w)
+	if ev == nil || err != nil {
+		return nil, err
+	}
+	return append([]Change{{ID: k.id(c.Repository, c.Number), Events: []Event{ev}}}, checks...), nil
+}
+
+// decideEdit is the Decide of both edit commands: the event made by
+// edited with the fields that change, none if nothing does.
+func (k workKind[T]) decideEdit(in Input, c workEditCommand, edited func(title, body *string) Event) ([]Change, error) {
+	return k.decide(in, workRef{c.Actor, c.Repository, c.Number}, func(w T) (Event, error) {
+		title, body, err := workEdit(c.Title, c.Body, w.work().Title, w.work().Body)
+		if err != nil || (title == nil && body == nil) {
+			return nil, err
+		}
+		return edited(title, body), nil
+	})
 }

@@ -9,10 +9,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 // TestDuplicateLosesTheRaceAfterDeciding forces the interleaving of two
@@ -27,22 +26,11 @@ import (
 // never judged on the heads it decided on, which predate the winner.
 func TestDuplicateLosesTheRaceAfterDeciding(t *testing.T) {
 	ctx := context.Background()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
+	eng := testkit.MemEngine(t)
 	racer := &interleaver{base: eng.HTTPClient()}
-	const name = "hubstream"
 	var store *events.Store
 	mk := func(h aws.HTTPClient) *events.Executor {
-		clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: h, StaticCredentials: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
-			t.Fatal(err)
-		}
+		clients, name := testkit.TableVia(t, h)
 		store = events.NewStore(clients.DB, name, nil)
 		return events.NewExecutor(store, events.ExecutorOptions{})
 	}

@@ -5,19 +5,13 @@ import (
 	"sort"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 // The Executor against an engine that injects DynamoDB's transient
@@ -37,27 +31,9 @@ type faultWorld struct {
 // budget (1: every fault reaches the application).
 func newFaultWorld(t *testing.T, sdkAttempts int) *faultWorld {
 	t.Helper()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	db := dynamodb.New(dynamodb.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String("http://ddblocal.embedded"), HTTPClient: eng.HTTPClient(),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-		// The SDK's standard retries, as in production, but with short
-		// pauses and no client-side quota so that the test stays fast.
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = sdkAttempts
-			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
-			o.RateLimiter = ratelimit.None
-		}),
-	})
-	const name = "hubstream"
-	if err := table.EnsureTable(t.Context(), db, name, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	return &faultWorld{eng: eng, db: db, table: name, store: events.NewStore(db, name, nil)}
+	eng := testkit.MemEngine(t)
+	clients, name := testkit.RetryingTable(t, eng, sdkAttempts)
+	return &faultWorld{eng: eng, db: clients.DB, table: name, store: events.NewStore(clients.DB, name, nil)}
 }
 
 func (w *faultWorld) setFaults(t *testing.T, f ddblocal.Faults) {
@@ -70,23 +46,7 @@ func (w *faultWorld) setFaults(t *testing.T, f ddblocal.Faults) {
 // events counts the event items of id's partition.
 func (w *faultWorld) events(t *testing.T, id entities.ID) int {
 	t.Helper()
-	p, err := events.Partition(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := w.db.Query(t.Context(), &dynamodb.QueryInput{
-		TableName:              aws.String(w.table),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :ev)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: string(p)},
-			":ev": &types.AttributeValueMemberS{Value: table.EventSKPrefix},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(out.Items)
+	return countEvents(t, w.db, w.table, id)
 }
 
 // openedNumber is the number of the issue a result opened, 0 if none.

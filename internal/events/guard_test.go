@@ -10,10 +10,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 // interleaver is the HTTP client of the executor under test: when armed,
@@ -55,23 +54,12 @@ func (c *interleaver) arm(f func()) {
 // appended.
 func TestWorkWritesGuardTheRepository(t *testing.T) {
 	ctx := context.Background()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
+	eng := testkit.MemEngine(t)
 	racer := &interleaver{base: eng.HTTPClient()}
-	const name = "hubstream"
 	var store *events.Store
 	var attempts []events.AppendAttempt
 	mk := func(h aws.HTTPClient) *events.Executor {
-		clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: h, StaticCredentials: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
-			t.Fatal(err)
-		}
+		clients, name := testkit.TableVia(t, h)
 		store = events.NewStore(clients.DB, name, nil)
 		return events.NewExecutor(store, events.ExecutorOptions{Observer: func(a events.AppendAttempt) { attempts = append(attempts, a) }})
 	}

@@ -5,19 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 // world is an embedded table with a store; clock is the executors' time.
@@ -30,20 +27,13 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	ctx := context.Background()
-	clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const name = "hubstream"
-	if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	return worldVia(t, testkit.MemEngine(t).HTTPClient())
+}
+
+// worldVia is newWorld with the table's requests sent through h.
+func worldVia(t *testing.T, h aws.HTTPClient) *world {
+	t.Helper()
+	clients, name := testkit.TableVia(t, h)
 	w := &world{db: clients.DB, table: name, store: events.NewStore(clients.DB, name, nil)}
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	w.clock.Store(&now)
@@ -62,23 +52,17 @@ func (w *world) advance(d time.Duration) {
 // eventCount counts the event items of an aggregate's partition.
 func (w *world) eventCount(t *testing.T, id entities.ID) int {
 	t.Helper()
+	return countEvents(t, w.db, w.table, id)
+}
+
+// countEvents counts the event items of id's partition in table tbl.
+func countEvents(t *testing.T, db *dynamodb.Client, tbl string, id entities.ID) int {
+	t.Helper()
 	p, err := events.Partition(id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := w.db.Query(context.Background(), &dynamodb.QueryInput{
-		TableName:              aws.String(w.table),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :ev)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: string(p)},
-			":ev": &types.AttributeValueMemberS{Value: table.EventSKPrefix},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(out.Items)
+	return testkit.CountEvents(t, db, tbl, p)
 }
 
 func (w *world) must(t *testing.T, actor string, cmd entities.Command) {
@@ -88,12 +72,18 @@ func (w *world) must(t *testing.T, actor string, cmd entities.Command) {
 	}
 }
 
+// octoHello creates user octo and its repository octo/hello.
+func (w *world) octoHello(t *testing.T) entities.RepositoryID {
+	t.Helper()
+	w.must(t, "octo", entities.CreateUser{Login: "octo"})
+	w.must(t, "octo", entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"})
+	return entities.NewRepositoryID("octo", "hello")
+}
+
 func TestIdempotentRetryReplays(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.must(t, "octo", entities.CreateUser{Login: "octo"})
-	w.must(t, "octo", entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"})
-	repo := entities.NewRepositoryID("octo", "hello")
+	repo := w.octoHello(t)
 	open := entities.OpenIssue{Actor: "octo", Repository: repo, Title: "bug"}
 	key := events.Idempotent("key-1", "fingerprint-A")
 
@@ -216,9 +206,7 @@ func TestIdempotencyKeyValidation(t *testing.T) {
 func TestConcurrentDuplicates(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.must(t, "octo", entities.CreateUser{Login: "octo"})
-	w.must(t, "octo", entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"})
-	repo := entities.NewRepositoryID("octo", "hello")
+	repo := w.octoHello(t)
 	w.must(t, "octo", entities.OpenIssue{Actor: "octo", Repository: repo, Title: "bug"})
 	const n = 12
 	for round, mk := range []func(i int) entities.Command{
@@ -233,20 +221,9 @@ func TestConcurrentDuplicates(t *testing.T) {
 		},
 	} {
 		key := events.Idempotent(fmt.Sprintf("dup-%d", round), "fp")
-		results := make([]events.Result, n)
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				results[i], errs[i] = w.executor().Execute(ctx, "octo", mk(i), key)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		results, errs := testkit.AtOnce(n, func(i int) (events.Result, error) {
+			return w.executor().Execute(ctx, "octo", mk(i), key)
+		})
 		executed := 0
 		for i := range n {
 			if errs[i] != nil {

@@ -9,33 +9,17 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 // countedWorld is newWorld with every DynamoDB request counted.
 func countedWorld(t *testing.T) (*world, *table.RequestCounter) {
 	t.Helper()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	ctx := context.Background()
-	counter := table.NewRequestCounter(eng.HTTPClient())
-	clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: counter, StaticCredentials: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const name = "hubstream"
-	if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	w := &world{db: clients.DB, table: name, store: events.NewStore(clients.DB, name, nil)}
-	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	w.clock.Store(&now)
+	counter := table.NewRequestCounter(testkit.MemEngine(t).HTTPClient())
+	w := worldVia(t, counter)
 	counter.Reset()
 	return w, counter
 }
@@ -151,9 +135,7 @@ func TestValidatedBeforeAnyRead(t *testing.T) {
 func TestLargestInputsAreStored(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	w.must(t, "octo", entities.CreateUser{Login: "octo"})
-	w.must(t, "octo", entities.CreateRepository{Owner: "octo", Name: "hello", Actor: "octo"})
-	repo := entities.NewRepositoryID("octo", "hello")
+	repo := w.octoHello(t)
 	x := w.executor()
 	r := rand.New(rand.NewPCG(11, 11))
 	// escapes doubles in JSON: each of these is 1 or 3 bytes of UTF-8 and

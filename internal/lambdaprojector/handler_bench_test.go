@@ -113,14 +113,17 @@ func BenchmarkHandle(b *testing.B) {
 	b.ReportMetric(float64(len(heads)*b.N)/b.Elapsed().Seconds(), "records/s")
 }
 
-func copyItems(b *testing.B, db *dynamodb.Client, tbl string, items []testkit.Item) {
+// copyItems copies the event items and heads of items into tbl: the event
+// log the Lambda's repairs read.
+func copyItems(tb testing.TB, db *dynamodb.Client, tbl string, items []testkit.Item) {
+	tb.Helper()
 	ctx := context.Background()
 	var batch []ddb.WriteRequest
 	flush := func() {
 		for len(batch) > 0 {
 			out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddb.WriteRequest{tbl: batch}})
 			if err != nil {
-				b.Fatal(err)
+				tb.Fatal(err)
 			}
 			batch = out.UnprocessedItems[tbl]
 		}

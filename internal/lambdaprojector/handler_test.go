@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/deploy"
 	"github.com/hubstream/hubstream/internal/ddblocal"
@@ -161,26 +160,7 @@ func (e *env) copyWriteSide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var batch []ddb.WriteRequest
-	flush := func() {
-		for len(batch) > 0 {
-			out, err := e.live.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddb.WriteRequest{"lambda": batch}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			batch = out.UnprocessedItems["lambda"]
-		}
-	}
-	for _, it := range items {
-		if et := testkit.S(it, table.AttrType); et != table.TypeEvent && et != table.TypeHead {
-			continue
-		}
-		batch = append(batch, ddb.WriteRequest{PutRequest: &ddb.PutRequest{Item: it}})
-		if len(batch) == 25 {
-			flush()
-		}
-	}
-	flush()
+	copyItems(t, e.live.DB, "lambda", items)
 }
 
 // awaitLive waits until the live runner has projected every head but the

@@ -5,12 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
@@ -19,7 +14,7 @@ import (
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/readmodel"
-	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 // The loaders against an engine that injects throttling and unprocessed
@@ -39,27 +34,11 @@ type faultReads struct {
 
 func newFaultReads(t *testing.T) *faultReads {
 	t.Helper()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	db := dynamodb.New(dynamodb.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String("http://ddblocal.embedded"), HTTPClient: eng.HTTPClient(),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-		// The SDK's standard retries (they absorb throttling), with short
-		// pauses and no client-side quota so that the test stays fast.
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 8
-			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
-			o.RateLimiter = ratelimit.None
-		}),
-	})
+	eng := testkit.MemEngine(t)
+	// The SDK's retries absorb the injected throttling.
+	clients, name := testkit.RetryingTable(t, eng, 8)
+	db := clients.DB
 	ctx := context.Background()
-	const name = "hubstream"
-	if err := table.EnsureTable(ctx, db, name, time.Minute); err != nil {
-		t.Fatal(err)
-	}
 	pager, err := loaders.NewPager(db, name, loaders.NewCursorKey())
 	if err != nil {
 		t.Fatal(err)

@@ -5,108 +5,18 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
-	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
-
-// workWorld is a memory table written by the real Executor and projected
-// by the real Applier, read through fresh loaders: the work area end to
-// end without HTTP.
-type workWorld struct {
-	t     *testing.T
-	db    *dynamodb.Client
-	table string
-	store *events.Store
-	x     *events.Executor
-	ap    *projector.Applier
-	pager *loaders.Pager
-}
-
-func newWorkWorld(t *testing.T) *workWorld {
-	t.Helper()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	ctx := context.Background()
-	clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const name = "hubstream"
-	if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	store := events.NewStore(clients.DB, name, nil)
-	pager, err := loaders.NewPager(clients.DB, name, loaders.NewCursorKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Generous retries: the concurrency test runs dozens of writers on
-	// one repository head on a shared, busy machine.
-	x := events.NewExecutor(store, events.ExecutorOptions{MaxAttempts: 40})
-	return &workWorld{t: t, db: clients.DB, table: name, store: store, x: x, ap: projector.NewApplier(clients.DB, name, nil), pager: pager}
-}
-
-// exec executes cmd as actor without projecting it.
-func (w *workWorld) exec(actor string, cmd entities.Command) events.Result {
-	w.t.Helper()
-	res, err := w.x.Execute(context.Background(), actor, cmd)
-	if err != nil {
-		w.t.Fatalf("%T: %v", cmd, err)
-	}
-	return res
-}
-
-// project applies what res appended, as the projector would (Repair
-// reads the appended events back from the log).
-func (w *workWorld) project(res events.Result) {
-	w.t.Helper()
-	last := map[string]events.Envelope{}
-	var order []string
-	for _, env := range res.Appended {
-		k := string(env.Kind) + ":" + env.Aggregate
-		if _, ok := last[k]; !ok {
-			order = append(order, k)
-		}
-		last[k] = env
-	}
-	for _, k := range order {
-		env := last[k]
-		id, err := events.ParseID(env.Kind, env.Aggregate)
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		if err := w.ap.Repair(context.Background(), id, env.Version); err != nil {
-			w.t.Fatal(err)
-		}
-	}
-}
-
-// do executes and projects cmd.
-func (w *workWorld) do(actor string, cmd entities.Command) events.Result {
-	w.t.Helper()
-	res := w.exec(actor, cmd)
-	w.project(res)
-	return res
-}
-
-func (w *workWorld) loaders() *loaders.Loaders {
-	return loaders.New(loaders.Source{DB: w.db, Table: w.table, Pager: w.pager}, loaders.Options{})
-}
 
 var helloRepository = entities.NewRepositoryID("octo", "hello")
 
@@ -127,21 +37,10 @@ func first(n int32) loaders.PageArgs { return loaders.PageArgs{First: &n} }
 func TestOpenIssueConcurrentNumbers(t *testing.T) {
 	const writers = 50
 	w := seedHello(t)
-	var wg sync.WaitGroup
-	results := make([]events.Result, writers)
-	errs := make([]error, writers)
-	start := make(chan struct{})
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			actor := fmt.Sprintf("user%02d", i)
-			results[i], errs[i] = w.x.Execute(context.Background(), actor, entities.OpenIssue{Actor: actor, Repository: helloRepository, Title: fmt.Sprintf("issue from %s", actor)})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	results, errs := testkit.AtOnce(writers, func(i int) (events.Result, error) {
+		actor := fmt.Sprintf("user%02d", i)
+		return w.x.Execute(context.Background(), actor, entities.OpenIssue{Actor: actor, Repository: helloRepository, Title: fmt.Sprintf("issue from %s", actor)})
+	})
 	var numbers []int
 	for i := range writers {
 		if errs[i] != nil {
@@ -231,26 +130,22 @@ func numbersOf[T interface{ Work() readmodel.WorkItem }](p loaders.Page[T]) []in
 // newest lists issues and pull requests newest first.
 var newest = loaders.WorkOrder{Field: table.OrderCreated}
 
-func TestIssuesOf(t *testing.T) {
-	w := seedWork(t)
-	ctx := context.Background()
-	for _, tc := range []struct {
-		name   string
-		states []string
-		order  loaders.WorkOrder
-		want   []int
-	}{
-		{"all by number", nil, loaders.DefaultWorkOrder, []int{1, 2, 4, 6}},
-		{"open oldest first", []string{"OPEN"}, loaders.DefaultWorkOrder, []int{1, 4}},
-		{"open newest first", []string{"OPEN"}, newest, []int{4, 1}},
-		{"closed by number", []string{"CLOSED"}, loaders.DefaultWorkOrder, []int{2, 6}},
-		{"closed newest first", []string{"CLOSED"}, newest, []int{6, 2}},
-		{"both states is all", []string{"CLOSED", "OPEN"}, loaders.DefaultWorkOrder, []int{1, 2, 4, 6}},
-		{"all newest first", nil, newest, []int{6, 4, 2, 1}},
-		{"repeated state", []string{"OPEN", "OPEN"}, newest, []int{4, 1}},
-	} {
+// stateCase is a case of a listing filtered by states in an order: the
+// numbers it lists, in order.
+type stateCase struct {
+	name   string
+	states []string
+	order  loaders.WorkOrder
+	want   []int
+}
+
+// checkStates runs the cases of a listing of issues or pull requests
+// filtered by states (list, a page of 10).
+func checkStates[T interface{ Work() readmodel.WorkItem }](t *testing.T, list func(states []string, order loaders.WorkOrder) (loaders.Page[T], error), cases []stateCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			page, err := w.loaders().IssuesOf(ctx, "OCTO", "hello", tc.states, tc.order, first(10))
+			page, err := list(tc.states, tc.order)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -259,6 +154,23 @@ func TestIssuesOf(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestIssuesOf(t *testing.T) {
+	w := seedWork(t)
+	ctx := context.Background()
+	checkStates(t, func(states []string, order loaders.WorkOrder) (loaders.Page[readmodel.Issue], error) {
+		return w.loaders().IssuesOf(ctx, "OCTO", "hello", states, order, first(10))
+	}, []stateCase{
+		{"all by number", nil, loaders.DefaultWorkOrder, []int{1, 2, 4, 6}},
+		{"open oldest first", []string{"OPEN"}, loaders.DefaultWorkOrder, []int{1, 4}},
+		{"open newest first", []string{"OPEN"}, newest, []int{4, 1}},
+		{"closed by number", []string{"CLOSED"}, loaders.DefaultWorkOrder, []int{2, 6}},
+		{"closed newest first", []string{"CLOSED"}, newest, []int{6, 2}},
+		{"both states is all", []string{"CLOSED", "OPEN"}, loaders.DefaultWorkOrder, []int{1, 2, 4, 6}},
+		{"all newest first", nil, newest, []int{6, 4, 2, 1}},
+		{"repeated state", []string{"OPEN", "OPEN"}, newest, []int{4, 1}},
+	})
 	t.Run("pages", func(t *testing.T) {
 		l := w.loaders()
 		p1, err := l.IssuesOf(ctx, "octo", "hello", nil, loaders.DefaultWorkOrder, first(3))
@@ -302,12 +214,9 @@ func TestIssuesOf(t *testing.T) {
 func TestPullRequestsOf(t *testing.T) {
 	w := seedWork(t)
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name   string
-		states []string
-		order  loaders.WorkOrder
-		want   []int
-	}{
+	checkStates(t, func(states []string, order loaders.WorkOrder) (loaders.Page[readmodel.PullRequest], error) {
+		return w.loaders().PullRequestsOf(ctx, "octo", "hello", states, order, first(10))
+	}, []stateCase{
 		{"all", nil, loaders.DefaultWorkOrder, []int{3, 5, 7}},
 		{"open", []string{"OPEN"}, loaders.DefaultWorkOrder, []int{3}},
 		{"merged", []string{"MERGED"}, loaders.DefaultWorkOrder, []int{5}},
@@ -315,17 +224,7 @@ func TestPullRequestsOf(t *testing.T) {
 		{"open and merged", []string{"MERGED", "OPEN"}, loaders.DefaultWorkOrder, []int{3, 5}},
 		{"open and closed newest first", []string{"CLOSED", "OPEN"}, newest, []int{7, 3}},
 		{"every state", []string{"OPEN", "CLOSED", "MERGED"}, loaders.DefaultWorkOrder, []int{3, 5, 7}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			page, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", tc.states, tc.order, first(10))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := numbersOf(page); fmt.Sprint(got) != fmt.Sprint(tc.want) {
-				t.Fatalf("numbers = %v, want %v", got, tc.want)
-			}
-		})
-	}
+	})
 	t.Run("filtered pages stay full", func(t *testing.T) {
 		p, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", []string{"OPEN", "CLOSED"}, loaders.DefaultWorkOrder, first(1))
 		if err != nil {

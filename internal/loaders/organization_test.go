@@ -3,97 +3,25 @@ package loaders_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
-	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
-	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
 )
-
-// orgWorld is a memory table written by the real Executor and projected
-// by the real Applier, read through fresh loaders.
-type orgWorld struct {
-	t     *testing.T
-	db    *dynamodb.Client
-	table string
-	x     *events.Executor
-	ap    *projector.Applier
-	pager *loaders.Pager
-}
-
-func newOrgWorld(t *testing.T) *orgWorld {
-	t.Helper()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	ctx := context.Background()
-	clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const name = "hubstream"
-	if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	store := events.NewStore(clients.DB, name, nil)
-	pager, err := loaders.NewPager(clients.DB, name, loaders.NewCursorKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &orgWorld{t: t, db: clients.DB, table: name, x: events.NewExecutor(store, events.ExecutorOptions{}), ap: projector.NewApplier(clients.DB, name, nil), pager: pager}
-}
-
-// do executes cmd as actor and projects what it appended (Repair reads
-// the appended events back from the log, as the projector would).
-func (w *orgWorld) do(actor string, cmd entities.Command) {
-	w.t.Helper()
-	ctx := context.Background()
-	res, err := w.x.Execute(ctx, actor, cmd)
-	if err != nil {
-		w.t.Fatalf("%T: %v", cmd, err)
-	}
-	last := map[string]events.Envelope{}
-	var order []string
-	for _, env := range res.Appended {
-		k := string(env.Kind) + ":" + env.Aggregate
-		if _, ok := last[k]; !ok {
-			order = append(order, k)
-		}
-		last[k] = env
-	}
-	for _, k := range order {
-		env := last[k]
-		id, err := events.ParseID(env.Kind, env.Aggregate)
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		if err := w.ap.Repair(ctx, id, env.Version); err != nil {
-			w.t.Fatal(err)
-		}
-	}
-}
-
-func (w *orgWorld) loaders() *loaders.Loaders {
-	return loaders.New(loaders.Source{DB: w.db, Table: w.table, Pager: w.pager}, loaders.Options{})
-}
 
 func i32(n int32) *int32 { return &n }
 
 // seedOrgs: users alice, bob, carol, dave; Acme (alice ADMIN; bob, carol
 // MEMBER; dave added then removed) and Initech (bob ADMIN).
-func seedOrgs(t *testing.T) *orgWorld {
-	w := newOrgWorld(t)
+func seedOrgs(t *testing.T) *workWorld {
+	w := newWorkWorld(t)
 	for _, u := range []string{"Alice", "bob", "carol", "dave"} {
 		w.do(u, entities.CreateUser{Login: u})
 	}
@@ -176,18 +104,6 @@ func members(t *testing.T, p loaders.Page[readmodel.Membership], org bool) []str
 	return out
 }
 
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestMembersOf(t *testing.T) {
 	w := seedOrgs(t)
 	ctx := context.Background()
@@ -196,7 +112,7 @@ func TestMembersOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := members(t, all, false), []string{"Alice:ADMIN", "bob:MEMBER", "carol:MEMBER"}; !equalStrings(got, want) {
+	if got, want := members(t, all, false), []string{"Alice:ADMIN", "bob:MEMBER", "carol:MEMBER"}; !slices.Equal(got, want) {
 		t.Fatalf("members = %v, want %v (login order, removed dave absent)", got, want)
 	}
 	tests := []struct {
@@ -232,7 +148,7 @@ func TestMembersOf(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := members(t, p, false); !equalStrings(got, tc.want) || p.HasNext != tc.hasNext || p.HasPrev != tc.hasPrev || len(p.Cursors) != len(p.Items) {
+			if got := members(t, p, false); !slices.Equal(got, tc.want) || p.HasNext != tc.hasNext || p.HasPrev != tc.hasPrev || len(p.Cursors) != len(p.Items) {
 				t.Fatalf("page = %v next=%v prev=%v, want %v next=%v prev=%v", got, p.HasNext, p.HasPrev, tc.want, tc.hasNext, tc.hasPrev)
 			}
 		})
@@ -261,7 +177,7 @@ func TestOrganizationsOf(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := members(t, p, true); !equalStrings(got, tc.want) || p.HasNext != tc.next {
+			if got := members(t, p, true); !slices.Equal(got, tc.want) || p.HasNext != tc.next {
 				t.Fatalf("OrganizationsOf(%s) = %v next=%v, want %v next=%v", tc.login, got, p.HasNext, tc.want, tc.next)
 			}
 		})
@@ -280,7 +196,7 @@ func TestOrganizationsOf(t *testing.T) {
 // TestCounterResidueIsAbsent: a memberCount moved before the organization
 // item was projected leaves an item without `_et`; it is no organization.
 func TestCounterResidueIsAbsent(t *testing.T) {
-	w := newOrgWorld(t)
+	w := newWorkWorld(t)
 	ctx := context.Background()
 	k := table.AccountKey("pending")
 	_, err := w.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -302,7 +218,7 @@ func TestCounterResidueIsAbsent(t *testing.T) {
 }
 
 func TestHistoryTokens(t *testing.T) {
-	w := newOrgWorld(t)
+	w := newWorkWorld(t)
 	c, err := w.pager.SealToken("User.history/alice", "7")
 	if err != nil {
 		t.Fatal(err)

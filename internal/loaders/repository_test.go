@@ -3,6 +3,7 @@ package loaders_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/hubstream/hubstream/internal/entities"
@@ -14,8 +15,8 @@ import (
 // MEMBER); octo/alpha (public), octo/Beta (private), acme/tools (private),
 // acme/site (public), created in that order; alpha updated last; mona and
 // hubot star alpha; mona forks alpha.
-func seedRepositories(t *testing.T) *orgWorld {
-	w := newOrgWorld(t)
+func seedRepositories(t *testing.T) *workWorld {
+	w := newWorkWorld(t)
 	for _, u := range []string{"octo", "mona", "hubot"} {
 		w.do(u, entities.CreateUser{Login: u})
 	}
@@ -50,18 +51,6 @@ func mapped[T any](items []T, f func(T) string) []string {
 		out = append(out, f(it))
 	}
 	return out
-}
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestRepositoryLoader(t *testing.T) {
@@ -113,7 +102,7 @@ func TestRepositoriesOfOwner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := pageNames(t, p); !sameStrings(got, tc.want) {
+			if got := pageNames(t, p); !slices.Equal(got, tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -123,14 +112,14 @@ func TestRepositoriesOfOwner(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := pageNames(t, p1); !p1.HasNext || !sameStrings(got, []string{"octo/alpha"}) {
+		if got := pageNames(t, p1); !p1.HasNext || !slices.Equal(got, []string{"octo/alpha"}) {
 			t.Fatalf("page 1 = %v hasNext=%v", got, p1.HasNext)
 		}
 		p2, err := l.RepositoriesOfOwner(ctx, "octo", true, loaders.PageArgs{First: i32(1), After: &p1.Cursors[0]})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := pageNames(t, p2); p2.HasNext || !sameStrings(got, []string{"octo/Beta"}) {
+		if got := pageNames(t, p2); p2.HasNext || !slices.Equal(got, []string{"octo/Beta"}) {
 			t.Fatalf("page 2 = %v hasNext=%v", got, p2.HasNext)
 		}
 		// A cursor of the owner's full list does not page the public one.
@@ -156,7 +145,7 @@ func TestStarsAndForks(t *testing.T) {
 		}
 		gazers = append(gazers, s.Login)
 	}
-	if !sameStrings(gazers, []string{"mona", "hubot"}) {
+	if !slices.Equal(gazers, []string{"mona", "hubot"}) {
 		t.Fatalf("stargazers = %v, want in the order they starred", gazers)
 	}
 	if p, err := l.Stargazers(ctx, "octo", "alpha", 2, loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)}); err != nil || len(p.Items) != 0 {
@@ -281,7 +270,7 @@ func TestViewerFilteredLinks(t *testing.T) {
 	} {
 		l := w.loaders()
 		p, err := l.StarredBy(ctx, "hubot", tc.viewer, loaders.OldestStarFirst, loaders.PageArgs{First: i32(10)})
-		if err != nil || !sameStrings(mapped(p.Items, star), tc.starred) || p.HasNext {
+		if err != nil || !slices.Equal(mapped(p.Items, star), tc.starred) || p.HasNext {
 			t.Fatalf("viewer %q: hubot starred %v (hasNext %v), %v; want %v", tc.viewer, mapped(p.Items, star), p.HasNext, err, tc.starred)
 		}
 		if n, err := l.CountStarredBy(ctx, "hubot", tc.viewer, loaders.OldestStarFirst); err != nil || n != len(tc.starred) {
@@ -302,7 +291,7 @@ func TestViewerFilteredLinks(t *testing.T) {
 			}
 			args.After = &p.Cursors[0]
 		}
-		if !sameStrings(seen, tc.starred) {
+		if !slices.Equal(seen, tc.starred) {
 			t.Fatalf("viewer %q: paged %v, want %v", tc.viewer, seen, tc.starred)
 		}
 		tools, err := l.Repository(ctx, "acme", "tools")
@@ -310,7 +299,7 @@ func TestViewerFilteredLinks(t *testing.T) {
 			t.Fatal(tools, err)
 		}
 		forks, err := l.ForksOf(ctx, "acme", "tools", tools.Life, tc.viewer, false, loaders.PageArgs{First: i32(10)})
-		if err != nil || !sameStrings(mapped(forks.Items, fork), tc.toolsForks) {
+		if err != nil || !slices.Equal(mapped(forks.Items, fork), tc.toolsForks) {
 			t.Fatalf("viewer %q: forks of acme/tools %v, %v; want %v", tc.viewer, mapped(forks.Items, fork), err, tc.toolsForks)
 		}
 		if n, err := l.CountForksOf(ctx, "acme", "tools", tools.Life, tools.ForkCount, tc.viewer); err != nil || n != len(tc.toolsForks) {

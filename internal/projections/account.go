@@ -1,8 +1,6 @@
 package projections
 
 import (
-	"fmt"
-
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
@@ -13,11 +11,7 @@ import (
 // account's own item. Its counters (an organization's memberCount, an
 // owner's repository counts, …) are moved by other aggregates' events, in
 // their own appends, so they are never set here.
-func projectAccount(ev Event) ([]Write, error) {
-	a, ok := ev.After.(*entities.Account)
-	if !ok || a == nil {
-		return nil, fmt.Errorf("projections: %s left no account state", ev.Env.Type)
-	}
+func projectAccount(ev Event, a *entities.Account) ([]Write, error) {
 	item := readmodel.Account{
 		Header: readmodel.Header{Version: ev.Env.Version},
 		Login:  a.Login, Kind: string(a.Type), Name: a.Name, Email: a.Email, Bio: a.Bio, Description: a.Description,

@@ -21,11 +21,7 @@ import (
 // must land on an item that stays, or replaying the log in another order
 // would leave counter residue where live projection left none. Loaders
 // treat the marked item as absent.
-func projectComment(ev Event) ([]Write, error) {
-	c, ok := ev.After.(*entities.Comment)
-	if !ok || c == nil {
-		return nil, fmt.Errorf("projections: %s left no comment state", ev.Env.Type)
-	}
+func projectComment(ev Event, c *entities.Comment) ([]Write, error) {
 	key := table.CommentKey(c.Owner, c.Repository, c.Number, c.LocalID)
 	subject := events.SubjectKey(c.SubjectID())
 	guard := RepositoryGuard(c.Owner, c.Repository, c.Life)

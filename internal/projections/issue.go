@@ -1,8 +1,6 @@
 package projections
 
 import (
-	"fmt"
-
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
@@ -14,11 +12,7 @@ import (
 // is guarded by the tombstone of the repository life the issue belongs
 // to, so an issue event projected after its repository's purge writes
 // nothing back.
-func projectIssue(ev Event) ([]Write, error) {
-	i, ok := ev.After.(*entities.Issue)
-	if !ok || i == nil {
-		return nil, fmt.Errorf("projections: %s left no issue state", ev.Env.Type)
-	}
+func projectIssue(ev Event, i *entities.Issue) ([]Write, error) {
 	item := readmodel.Issue{WorkItem: workItem(ev, &i.Work, string(i.State)), StateReason: string(i.StateReason)}
 	var before entities.IssueStatus
 	if b, ok := ev.Before.(*entities.Issue); ok && b != nil {

@@ -70,9 +70,9 @@ func labelItem(ev Event, id string) ([]Write, error) {
 // late (an issue's event ordered before the delete but applied after it)
 // is dropped.
 func labelPurge(ev Event, id string) ([]Write, error) {
-	r, ok := ev.Before.(*entities.Repository)
-	if !ok || r == nil {
-		return nil, fmt.Errorf("projections: %s of a missing repository", ev.Env.Type)
+	r, err := stateBefore[entities.Repository](ev, "repository")
+	if err != nil {
+		return nil, err
 	}
 	tomb := table.LabelTombstoneKey(r.Owner, r.Name, id)
 	spec := &PurgeSpec{Tombstone: &tomb, Items: []PurgeItem{{Key: table.LabelKey(r.Owner, r.Name, id)}}}

@@ -13,11 +13,7 @@ import (
 // the two counters it is counted in — the organization's memberCount and
 // the user's organizationCount — in the same append, so redelivery never
 // double-counts.
-func projectMembership(ev Event) ([]Write, error) {
-	m, ok := ev.After.(*entities.Membership)
-	if !ok || m == nil {
-		return nil, fmt.Errorf("projections: %s left no membership state", ev.Env.Type)
-	}
+func projectMembership(ev Event, m *entities.Membership) ([]Write, error) {
 	key := table.MembershipKey(m.Org, m.Login)
 	counters := func(d int64) []Write {
 		return []Write{

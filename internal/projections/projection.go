@@ -61,18 +61,32 @@ type Event struct {
 // projection turns one event of an aggregate kind into read-item writes.
 type projection func(Event) ([]Write, error)
 
+// ofState adapts a projection of the aggregate state *S that every event
+// of its kind leaves (none ends the aggregate) to a projection: the state
+// is asserted here once rather than at the top of each projection, and
+// what names the aggregate in the error of a wiring mistake.
+func ofState[S any](what string, p func(Event, *S) ([]Write, error)) projection {
+	return func(ev Event) ([]Write, error) {
+		s, err := stateAfter[S](ev, what)
+		if err != nil {
+			return nil, err
+		}
+		return p(ev, s)
+	}
+}
+
 // projections registers each aggregate kind's projection once; a kind
 // without one (TestEveryKindIsProjected) is an error.
 var projections = sync.OnceValue(func() map[entities.Kind]projection {
 	return map[entities.Kind]projection{
-		entities.KindAccount:     projectAccount,
-		entities.KindMembership:  projectMembership,
+		entities.KindAccount:     ofState("account", projectAccount),
+		entities.KindMembership:  ofState("membership", projectMembership),
 		entities.KindRepository:  withLabels(projectRepository),
 		entities.KindStar:        projectStar,
-		entities.KindIssue:       withLabelLinks(projectIssue),
-		entities.KindPullRequest: withLabelLinks(projectPullRequest),
-		entities.KindComment:     projectComment,
-		entities.KindReaction:    projectReaction,
+		entities.KindIssue:       withLabelLinks(ofState("issue", projectIssue)),
+		entities.KindPullRequest: withLabelLinks(ofState("pull request", projectPullRequest)),
+		entities.KindComment:     ofState("comment", projectComment),
+		entities.KindReaction:    ofState("reaction", projectReaction),
 	}
 })
 
@@ -120,4 +134,26 @@ func itemWrite(key table.Key, v readmodel.Entity, idx ...table.IndexKey) (Write,
 		}
 	}
 	return Write{Key: key, Set: set, Remove: remove}, nil
+}
+
+// stateAfter is the state of type *S the event left. A projection is
+// registered for its aggregate's events only, so an error here is a
+// wiring mistake; what names the aggregate in it.
+func stateAfter[S any](ev Event, what string) (*S, error) {
+	s, ok := any(ev.After).(*S)
+	if !ok || s == nil {
+		return nil, fmt.Errorf("projections: %s left no %s state", ev.Env.Type, what)
+	}
+	return s, nil
+}
+
+// stateBefore is the state of type *S the event found, for the events
+// that end an aggregate (its After is nil); what names the aggregate in
+// the error.
+func stateBefore[S any](ev Event, what string) (*S, error) {
+	s, ok := any(ev.Before).(*S)
+	if !ok || s == nil {
+		return nil, fmt.Errorf("projections: %s of a missing %s", ev.Env.Type, what)
+	}
+	return s, nil
 }

@@ -1,8 +1,6 @@
 package projections
 
 import (
-	"fmt"
-
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
@@ -12,11 +10,7 @@ import (
 // after the event (its GSI4 key follows the state) and, when the state
 // changes, moves the repository's open/closed/merged counters in the same
 // append, guarded like projectIssue's.
-func projectPullRequest(ev Event) ([]Write, error) {
-	p, ok := ev.After.(*entities.PullRequest)
-	if !ok || p == nil {
-		return nil, fmt.Errorf("projections: %s left no pull request state", ev.Env.Type)
-	}
+func projectPullRequest(ev Event, p *entities.PullRequest) ([]Write, error) {
 	item := readmodel.PullRequest{
 		WorkItem: workItem(ev, &p.Work, string(p.State)),
 		HeadRef:  p.HeadRef, BaseRef: p.BaseRef, MergedAt: p.MergedAt, MergedBy: p.MergedBy,

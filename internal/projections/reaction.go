@@ -14,11 +14,7 @@ import (
 // append, guarded by the tombstone of the repository life the subject
 // belongs to. The reaction's subject, user and content come from its
 // aggregate ID.
-func projectReaction(ev Event) ([]Write, error) {
-	r, ok := ev.After.(*entities.Reaction)
-	if !ok || r == nil {
-		return nil, fmt.Errorf("projections: %s left no reaction state", ev.Env.Type)
-	}
+func projectReaction(ev Event, r *entities.Reaction) ([]Write, error) {
 	parsed, err := entities.ParseID(entities.KindReaction, ev.Env.Aggregate)
 	if err != nil {
 		return nil, fmt.Errorf("projections: %w", err)

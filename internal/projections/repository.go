@@ -28,9 +28,9 @@ func RepositoryGuard(owner, repo string, life int) *table.Key {
 func projectRepository(ev Event) ([]Write, error) {
 	switch e := ev.Event.(type) {
 	case *entities.RepositoryCreated, *entities.RepositoryForked, *entities.RepositoryUpdated:
-		r, ok := ev.After.(*entities.Repository)
-		if !ok || r == nil {
-			return nil, fmt.Errorf("projections: %s left no repository state", ev.Env.Type)
+		r, err := stateAfter[entities.Repository](ev, "repository")
+		if err != nil {
+			return nil, err
 		}
 		item, err := repositoryItem(ev.Env.Version, r)
 		if err != nil {
@@ -51,9 +51,9 @@ func projectRepository(ev Event) ([]Write, error) {
 		}
 		return ws, nil
 	case *entities.RepositoryDeleted:
-		r, ok := ev.Before.(*entities.Repository)
-		if !ok || r == nil {
-			return nil, fmt.Errorf("projections: %s of a missing repository", ev.Env.Type)
+		r, err := stateBefore[entities.Repository](ev, "repository")
+		if err != nil {
+			return nil, err
 		}
 		return []Write{ownerCounters(r, -1), {Purge: repositoryPurge(r, e.LastNumber)}}, nil
 	}

@@ -19,9 +19,9 @@ import (
 func projectStar(ev Event) ([]Write, error) {
 	switch ev.Event.(type) {
 	case *entities.Starred:
-		s, ok := ev.After.(*entities.Star)
-		if !ok || s == nil {
-			return nil, fmt.Errorf("projections: %s left no star state", ev.Env.Type)
+		s, err := stateAfter[entities.Star](ev, "star")
+		if err != nil {
+			return nil, err
 		}
 		at := formatTime(s.StarredAt)
 		guard := RepositoryGuard(s.Owner, s.Name, s.RepositoryLife)
@@ -32,9 +32,9 @@ func projectStar(ev Event) ([]Write, error) {
 		w.Guard = guard
 		return append([]Write{w}, starCounters(s, +1, guard)...), err
 	case *entities.Unstarred:
-		s, ok := ev.Before.(*entities.Star)
-		if !ok || s == nil {
-			return nil, fmt.Errorf("projections: %s of a missing star", ev.Env.Type)
+		s, err := stateBefore[entities.Star](ev, "star")
+		if err != nil {
+			return nil, err
 		}
 		guard := RepositoryGuard(s.Owner, s.Name, s.RepositoryLife)
 		del := Write{Key: StarItemKey(s), Delete: true, Guard: guard}

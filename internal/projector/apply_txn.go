@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -115,11 +114,7 @@ func (ap *Applier) evict(ctx context.Context, k table.Key, life int64) error {
 
 // lifeOf returns an item's life attribute (0 when it has none).
 func lifeOf(it map[string]types.AttributeValue) int64 {
-	if v, ok := it[table.ReadLife].(*types.AttributeValueMemberN); ok {
-		n, _ := strconv.ParseInt(v.Value, 10, 64)
-		return n
-	}
-	return 0
+	return attrInt(it, table.ReadLife)
 }
 
 // drops records what transact learnt: guards that exist, and keys whose
@@ -182,9 +177,5 @@ func (ap *Applier) guardChecks(guards []table.Key) []types.TransactWriteItem {
 	return out
 }
 func markerVersion(it map[string]types.AttributeValue) int64 {
-	if v, ok := it[table.AttrVersion].(*types.AttributeValueMemberN); ok {
-		n, _ := strconv.ParseInt(v.Value, 10, 64)
-		return n
-	}
-	return 0
+	return attrInt(it, table.AttrVersion)
 }

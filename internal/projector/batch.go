@@ -78,21 +78,11 @@ func NewBatchApplier(db *dynamodb.Client, tableName string, applier *Applier, op
 	if opts.WorkerID == "" {
 		opts.WorkerID = "batch"
 	}
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = 8
-	}
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = 5
-	}
-	if opts.PoisonAttempts <= 0 {
-		opts.PoisonAttempts = 2
-	}
-	if opts.RetryBase <= 0 {
-		opts.RetryBase = 100 * time.Millisecond
-	}
-	if opts.RefreshEvery <= 0 {
-		opts.RefreshEvery = 10 * time.Second
-	}
+	orDefault(&opts.Concurrency, 8)
+	orDefault(&opts.MaxAttempts, 5)
+	orDefault(&opts.PoisonAttempts, 2)
+	orDefault(&opts.RetryBase, 100*time.Millisecond)
+	orDefault(&opts.RefreshEvery, 10*time.Second)
 	if opts.Logger == nil {
 		opts.Logger = discardLogger()
 	}
@@ -241,9 +231,7 @@ func (s *batchSink) apply(ctx context.Context, a Append) error {
 		if o.TransientAttempts > 0 && transientTries >= o.TransientAttempts {
 			return err
 		}
-		if attempt == 0 || attempt%10 == 0 {
-			s.log().Warn("applying failed; retrying", slog.String("aggregate", a.ID.String()), slog.Int64("first", a.Events[0].Version), slog.Int64("last", a.Events[len(a.Events)-1].Version), slog.Any("error", err))
-		}
+		logRetry(s.log(), a, attempt, err)
 		if err := o.retryPause(ctx, attempt); err != nil {
 			return err
 		}
@@ -251,16 +239,7 @@ func (s *batchSink) apply(ctx context.Context, a Append) error {
 }
 
 func (s *batchSink) poison(ctx context.Context, h *headRecord, cause error) error {
-	mode := ModeHalt
-	if s.b.opts.Park {
-		mode = ModePark
-	}
-	var pe poisonous
-	if errors.As(cause, &pe) {
-		cause = pe.err
-	}
-	s.log().Error("POISON: an append cannot be applied; other aggregates continue", slog.String("partition", h.partition), slog.Int64("first", h.first()), slog.Int64("last", h.last()),
-		slog.String("kind", string(h.kind)), slog.String("mode", mode), slog.Any("error", cause))
+	_, cause = logPoison(s.log(), s.b.opts.Park, h, cause)
 	if err := s.retryWrite(ctx, func() error { return s.b.blk.block(ctx, h, cause, s.shard) }); err != nil {
 		return err
 	}

@@ -7,19 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
-
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/projector"
-	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 // The projector against an engine that injects transaction conflicts,
@@ -28,28 +21,10 @@ import (
 // the read model's counters would show a lost or a doubled effect.
 
 func TestProjectorUnderInjectedFaults(t *testing.T) {
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	// The SDK's standard retries, as in production, with short pauses and
-	// no client-side quota so that the test stays fast.
-	retryer := func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 3
-			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
-			o.RateLimiter = ratelimit.None
-		})
-	}
-	cfg := aws.Config{Region: "us-east-1", HTTPClient: eng.HTTPClient(), Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), Retryer: retryer}
-	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String("http://ddblocal.embedded") })
-	st := dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String("http://ddblocal.embedded") })
+	eng := testkit.MemEngine(t)
+	clients, name := testkit.RetryingTable(t, eng, 3)
+	db, st := clients.DB, clients.Streams
 	ctx := context.Background()
-	const name = "hubstream"
-	if err := table.EnsureTable(ctx, db, name, time.Minute); err != nil {
-		t.Fatal(err)
-	}
 
 	// The write side, without faults: 40 issues (every fourth closed) and
 	// 12 stars on one repository.

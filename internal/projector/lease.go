@@ -265,16 +265,10 @@ func (s *leases) renew(ctx context.Context, l Lease, me string) (time.Time, erro
 	exp := now.Add(s.timeout)
 	names := map[string]string{"#e": leaseExpiry}
 	values := map[string]ddb.AttributeValue{":exp": msAV(exp)}
-	cond := ownerCond(l, me, names, values)
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: table.ShardLeaseKey(s.name, l.Shard).AV(),
-		UpdateExpression: aws.String("SET #e = :exp"), ConditionExpression: aws.String(cond),
-		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-	})
-	if table.IsConditionFailed(err) {
-		return time.Time{}, ErrLeaseLost
+	if err := s.updateOwned(ctx, l, me, "SET #e = :exp", names, values); err != nil {
+		return time.Time{}, err
 	}
-	return exp, err
+	return exp, nil
 }
 
 // checkpoint stores seq (the last handled record, created at at) as l's
@@ -298,16 +292,25 @@ func (s *leases) checkpoint(ctx context.Context, l Lease, me, seq string, at tim
 		names["#d"], values[":d"] = leaseDone, bv(true)
 		set = append(set, "#d = :d")
 	}
+	if err := s.updateOwned(ctx, l, me, "SET "+strings.Join(set, ", "), names, values); err != nil {
+		return time.Time{}, err
+	}
+	return exp, nil
+}
+
+// updateOwned applies update to l's lease item if me still owns it
+// (ownerCond adds its condition to names and values): ErrLeaseLost if not.
+func (s *leases) updateOwned(ctx context.Context, l Lease, me, update string, names map[string]string, values map[string]ddb.AttributeValue) error {
 	cond := ownerCond(l, me, names, values)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: table.ShardLeaseKey(s.name, l.Shard).AV(),
-		UpdateExpression: aws.String("SET " + strings.Join(set, ", ")), ConditionExpression: aws.String(cond),
+		UpdateExpression: aws.String(update), ConditionExpression: aws.String(cond),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	})
 	if table.IsConditionFailed(err) {
-		return time.Time{}, ErrLeaseLost
+		return ErrLeaseLost
 	}
-	return exp, err
+	return err
 }
 
 // release gives l up (owner cleared, expired) so another worker can take
@@ -315,16 +318,7 @@ func (s *leases) checkpoint(ctx context.Context, l Lease, me, seq string, at tim
 func (s *leases) release(ctx context.Context, l Lease, me string) error {
 	names := map[string]string{"#e": leaseExpiry}
 	values := map[string]ddb.AttributeValue{":zero": nv(0), ":empty": sv("")}
-	cond := ownerCond(l, me, names, values)
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: table.ShardLeaseKey(s.name, l.Shard).AV(),
-		UpdateExpression: aws.String("SET #o = :empty, #e = :zero"), ConditionExpression: aws.String(cond),
-		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-	})
-	if table.IsConditionFailed(err) {
-		return ErrLeaseLost
-	}
-	return err
+	return s.updateOwned(ctx, l, me, "SET #o = :empty, #e = :zero", names, values)
 }
 
 // forget deletes the lease of a shard that no longer exists in the stream,

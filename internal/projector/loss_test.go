@@ -28,14 +28,7 @@ func lossOpts(id string) RunnerOptions {
 func (e *testEnv) trimmedShards() []string {
 	e.t.Helper()
 	ctx := context.Background()
-	arn, err := streamArn(ctx, e.db, e.table)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	shards, err := listShards(ctx, e.st, arn)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	arn, shards := e.shards()
 	var out []string
 	for _, sh := range shards {
 		// Asked directly, not through the code under test.
@@ -57,14 +50,7 @@ func (e *testEnv) trimmedShards() []string {
 func (e *testEnv) streamHasHead(pk string) bool {
 	e.t.Helper()
 	ctx := context.Background()
-	arn, err := streamArn(ctx, e.db, e.table)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	shards, err := listShards(ctx, e.st, arn)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	arn, shards := e.shards()
 	for _, sh := range shards {
 		res, err := e.st.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: aws.String(sh.ID), ShardIteratorType: streams.ShardIteratorTypeTrimHorizon})
 		if isShardGone(err) {
@@ -98,15 +84,7 @@ func (e *testEnv) streamHasHead(pk string) bool {
 // listedShards returns the ids of the shards the stream lists.
 func (e *testEnv) listedShards() map[string]bool {
 	e.t.Helper()
-	ctx := context.Background()
-	arn, err := streamArn(ctx, e.db, e.table)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	shards, err := listShards(ctx, e.st, arn)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	_, shards := e.shards()
 	out := map[string]bool{}
 	for _, sh := range shards {
 		out[sh.ID] = true
@@ -366,14 +344,7 @@ func TestSweepRepairsWhatNoRecordBrings(t *testing.T) {
 func (e *testEnv) shardSeqs() map[string][]string {
 	e.t.Helper()
 	ctx := context.Background()
-	arn, err := streamArn(ctx, e.db, e.table)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	shards, err := listShards(ctx, e.st, arn)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	arn, shards := e.shards()
 	out := map[string][]string{}
 	for _, sh := range shards {
 	again:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -160,16 +161,7 @@ func TestRepositoryPurge(t *testing.T) {
 		if got := numAttr(getItem(t, db, tbl, table.AccountKey("octo")), readmodel.AttrRepositoryCount); got != "0" {
 			t.Fatalf("octo's repositoryCount = %q, want 0", got)
 		}
-		if got := partitionItems(t, db, tbl, string(table.AccountPartition("mona"))); len(got) != 2 {
-			t.Fatalf("mona's partition = %v, want only her account item and marker", got)
-		}
-		if got := partitionItems(t, db, tbl, issuePK); len(got) != 1 || got[0] != "PROJECTION" {
-			t.Fatalf("issue partition = %v, want only the marker", got)
-		}
-		want := []string{"PROJECTION", "TOMBSTONE#00000001"}
-		if got := partitionItems(t, db, tbl, string(table.RepositoryPartition("octo", "r"))); !equalStrings(got, want) {
-			t.Fatalf("repository partition = %v, want %v", got, want)
-		}
+		wantPurged(t, db, tbl)
 	}
 }
 
@@ -199,16 +191,7 @@ func TestLateEventsOfDeletedRepository(t *testing.T) {
 	if it := getItem(t, db, tbl, table.AccountKey("mona")); numAttr(it, readmodel.AttrStarredCount) != "0" {
 		t.Fatalf("late star: mona's starredCount = %q, want 0: %v", numAttr(it, readmodel.AttrStarredCount), it)
 	}
-	if got := partitionItems(t, db, tbl, string(table.AccountPartition("mona"))); len(got) != 2 {
-		t.Fatalf("mona's partition = %v, want only her account item and marker", got)
-	}
-	if got := partitionItems(t, db, tbl, string(table.IssuePartition("octo", "r", 1))); len(got) != 1 {
-		t.Fatalf("issue partition = %v, want only the marker", got)
-	}
-	want := []string{"PROJECTION", "TOMBSTONE#00000001"}
-	if got := partitionItems(t, db, tbl, string(table.RepositoryPartition("octo", "r"))); !equalStrings(got, want) {
-		t.Fatalf("repository partition = %v, want %v", got, want)
-	}
+	wantPurged(t, db, tbl)
 }
 
 // TestPurgeMatchesItsLife reuses the name and projects the new life's star
@@ -240,16 +223,21 @@ func TestPurgeMatchesItsLife(t *testing.T) {
 	}
 }
 
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
+// wantPurged checks what the purge of octo/r's first life leaves: mona's
+// account item and marker, the marker of its issue #1, and the
+// repository partition's marker and tombstone.
+func wantPurged(t *testing.T, db *dynamodb.Client, tbl string) {
+	t.Helper()
+	if got := partitionItems(t, db, tbl, string(table.AccountPartition("mona"))); len(got) != 2 {
+		t.Fatalf("mona's partition = %v, want only her account item and marker", got)
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
+	if got := partitionItems(t, db, tbl, string(table.IssuePartition("octo", "r", 1))); len(got) != 1 || got[0] != "PROJECTION" {
+		t.Fatalf("issue partition = %v, want only the marker", got)
 	}
-	return true
+	want := []string{"PROJECTION", "TOMBSTONE#00000001"}
+	if got := partitionItems(t, db, tbl, string(table.RepositoryPartition("octo", "r"))); !slices.Equal(got, want) {
+		t.Fatalf("repository partition = %v, want %v", got, want)
+	}
 }
 
 // TestConcurrentStarsAndDelete stars and unstars a repository from many

@@ -147,12 +147,8 @@ func Rebuild(ctx context.Context, opts RebuildOptions) (RebuildStats, error) {
 	if opts.Codec == nil {
 		opts.Codec = events.NewCodec()
 	}
-	if opts.Segments <= 0 {
-		opts.Segments = 8
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = 16
-	}
+	orDefault(&opts.Segments, 8)
+	orDefault(&opts.Workers, 16)
 	if opts.Progress == nil {
 		opts.Progress = &RebuildProgress{}
 	}

@@ -1,6 +1,7 @@
 package projector
 
 import (
+	"cmp"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
@@ -166,46 +167,26 @@ func NewRunner(db *dynamodb.Client, st *dynamodbstreams.Client, tableName string
 		_, _ = crand.Read(b[:])
 		opts.WorkerID = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 	}
-	if opts.LeaseTimeout <= 0 {
-		opts.LeaseTimeout = 10 * time.Second
-	}
-	if opts.PollInterval <= 0 {
-		opts.PollInterval = 200 * time.Millisecond
-	}
-	if opts.MaxPollInterval <= 0 {
-		opts.MaxPollInterval = time.Second
-	}
+	orDefault(&opts.LeaseTimeout, 10*time.Second)
+	orDefault(&opts.PollInterval, 200*time.Millisecond)
+	orDefault(&opts.MaxPollInterval, time.Second)
 	opts.MaxPollInterval = max(opts.MaxPollInterval, opts.PollInterval)
-	if opts.DiscoverInterval <= 0 {
-		opts.DiscoverInterval = 10 * time.Second
-	}
+	orDefault(&opts.DiscoverInterval, 10*time.Second)
 	if opts.BatchSize <= 0 || opts.BatchSize > 1000 {
 		opts.BatchSize = 1000
 	}
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = 8
-	}
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = 5
-	}
-	if opts.PoisonAttempts <= 0 {
-		opts.PoisonAttempts = 2
-	}
-	if opts.RetryBase <= 0 {
-		opts.RetryBase = 100 * time.Millisecond
-	}
+	orDefault(&opts.Concurrency, 8)
+	orDefault(&opts.MaxAttempts, 5)
+	orDefault(&opts.PoisonAttempts, 2)
+	orDefault(&opts.RetryBase, 100*time.Millisecond)
 	if opts.SweepInterval == 0 {
 		opts.SweepInterval = 6 * time.Hour
 	}
 	if opts.SweepReadRate == 0 {
 		opts.SweepReadRate = 200
 	}
-	if opts.SweepGrace <= 0 {
-		opts.SweepGrace = time.Minute
-	}
-	if opts.SweepSegments <= 0 {
-		opts.SweepSegments = 4
-	}
+	orDefault(&opts.SweepGrace, time.Minute)
+	orDefault(&opts.SweepSegments, 4)
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics(nil)
 	}
@@ -265,12 +246,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	r.refreshBlocked(ctx)
 	var wg sync.WaitGroup
 	defer func() {
-		r.mu.Lock()
-		runs := make([]*shardRun, 0, len(r.owned))
-		for _, s := range r.owned {
-			runs = append(runs, s)
-		}
-		r.mu.Unlock()
+		runs := r.ownedRuns()
 		for _, s := range runs {
 			s.cancel()
 		}
@@ -293,16 +269,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(r.renewEvery() / 2)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				r.renewLeases(ctx)
-			}
-		}
+		every(ctx, r.renewEvery()/2, func() bool { r.renewLeases(ctx); return true })
 	}()
 
 	tick := min(r.opts.DiscoverInterval, r.opts.LeaseTimeout/4)
@@ -504,4 +471,29 @@ func (r *Runner) start(ctx context.Context, arn string, sh Shard, l Lease, wg *s
 		r.poke()
 	}()
 	return s
+}
+
+// orDefault sets an option to def when it is unset (zero; or negative,
+// which no option means).
+func orDefault[T cmp.Ordered](v *T, def T) {
+	var zero T
+	if *v <= zero {
+		*v = def
+	}
+}
+
+// every calls f every d until ctx ends or f returns false.
+func every(ctx context.Context, d time.Duration, f func() bool) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if !f() {
+				return
+			}
+		}
+	}
 }

@@ -215,31 +215,18 @@ func BenchmarkProjectorLag(b *testing.B) {
 // event items, is rebuilt into a fresh table of the same engine.
 func BenchmarkRebuild(b *testing.B) {
 	const perUser = 10
-	n := 200_000
-	if s := os.Getenv("HUBSTREAM_BENCH_EVENTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil || n < perUser {
-			b.Fatalf("HUBSTREAM_BENCH_EVENTS=%q: want an integer of at least %d", s, perUser)
-		}
-	}
+	n := benchEvents(b, perUser)
 	for range b.N {
 		e := newTestEnv(b, ddblocal.StreamOptions{})
 		ctx := context.Background()
-		start := time.Now()
-		writeLog(b, e, n/perUser, perUser)
-		b.Logf("log of %d events written in %v", n/perUser*perUser, time.Since(start).Round(time.Millisecond))
+		writeTimedLog(b, e, n/perUser, perUser)
 		if err := table.EnsureTable(ctx, e.db, "rebuilt", time.Minute); err != nil {
 			b.Fatal(err)
 		}
 		b.ResetTimer()
 		st, err := Rebuild(ctx, RebuildOptions{SourceDB: e.db, SourceTable: e.table, TargetDB: e.db, TargetTable: "rebuilt", Segments: 8, Workers: 16})
 		b.StopTimer()
-		if err != nil || st.Failed > 0 || st.Events != int64(n/perUser*perUser) {
-			b.Fatalf("rebuild: %+v, %v", st, err)
-		}
-		b.ReportMetric(st.EventsPerSecond(), "events/s")
-		b.ReportMetric(st.Duration.Seconds(), "rebuild_s")
-		b.ReportMetric(0, "ns/op")
+		reportRebuild(b, st, err, n/perUser*perUser)
 	}
 }
 
@@ -251,13 +238,7 @@ func BenchmarkRebuild(b *testing.B) {
 //	go test ./internal/projector -run '^$' -bench RebuildHTTP -benchtime 1x
 func BenchmarkRebuildHTTP(b *testing.B) {
 	const perUser = 10
-	n := 200_000
-	if s := os.Getenv("HUBSTREAM_BENCH_EVENTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil || n < perUser {
-			b.Fatalf("HUBSTREAM_BENCH_EVENTS=%q: want an integer of at least %d", s, perUser)
-		}
-	}
+	n := benchEvents(b, perUser)
 	for _, mode := range []string{"scratch", "direct"} {
 		b.Run(mode, func(b *testing.B) {
 			for range b.N {
@@ -268,9 +249,7 @@ func BenchmarkRebuildHTTP(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				start := time.Now()
-				writeLog(b, e, n/perUser, perUser)
-				b.Logf("log of %d events written in %v", n/perUser*perUser, time.Since(start).Round(time.Millisecond))
+				writeTimedLog(b, e, n/perUser, perUser)
 				if err := table.EnsureTable(ctx, c.DB, "rebuilt", time.Minute); err != nil {
 					b.Fatal(err)
 				}
@@ -288,12 +267,7 @@ func BenchmarkRebuildHTTP(b *testing.B) {
 				st, err := Rebuild(ctx, opts)
 				b.StopTimer()
 				srv.Close()
-				if err != nil || st.Failed > 0 || st.Events != int64(n/perUser*perUser) {
-					b.Fatalf("rebuild: %+v, %v", st, err)
-				}
-				b.ReportMetric(st.EventsPerSecond(), "events/s")
-				b.ReportMetric(st.Duration.Seconds(), "rebuild_s")
-				b.ReportMetric(0, "ns/op")
+				reportRebuild(b, st, err, n/perUser*perUser)
 			}
 		})
 	}
@@ -312,13 +286,7 @@ func BenchmarkRebuildHTTP(b *testing.B) {
 //	go test ./internal/projector -run '^$' -bench Sweep -benchtime 1x
 func BenchmarkSweep(b *testing.B) {
 	const perUser = 10
-	n := 200_000
-	if s := os.Getenv("HUBSTREAM_BENCH_EVENTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil || n < perUser {
-			b.Fatalf("HUBSTREAM_BENCH_EVENTS=%q: want an integer of at least %d", s, perUser)
-		}
-	}
+	n := benchEvents(b, perUser)
 	users := n / perUser
 	for range b.N {
 		e := newTestEnv(b, ddblocal.StreamOptions{})
@@ -384,6 +352,41 @@ func writeHeads(b *testing.B, e *testEnv, users, perUser int) {
 		}
 	}
 	flush()
+}
+
+// benchEvents is how many events a benchmark writes: 200,000, or
+// HUBSTREAM_BENCH_EVENTS (at least perUser, the events of one user).
+func benchEvents(b *testing.B, perUser int) int {
+	b.Helper()
+	s := os.Getenv("HUBSTREAM_BENCH_EVENTS")
+	if s == "" {
+		return 200_000
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < perUser {
+		b.Fatalf("HUBSTREAM_BENCH_EVENTS=%q: want an integer of at least %d", s, perUser)
+	}
+	return n
+}
+
+// writeTimedLog is writeLog, logging how long the log took to write.
+func writeTimedLog(b *testing.B, e *testEnv, users, perUser int) {
+	b.Helper()
+	start := time.Now()
+	writeLog(b, e, users, perUser)
+	b.Logf("log of %d events written in %v", users*perUser, time.Since(start).Round(time.Millisecond))
+}
+
+// reportRebuild fails the benchmark unless the rebuild replayed events
+// events without failures, and reports its rate and duration.
+func reportRebuild(b *testing.B, st RebuildStats, err error, events int) {
+	b.Helper()
+	if err != nil || st.Failed > 0 || st.Events != int64(events) {
+		b.Fatalf("rebuild: %+v, %v", st, err)
+	}
+	b.ReportMetric(st.EventsPerSecond(), "events/s")
+	b.ReportMetric(st.Duration.Seconds(), "rebuild_s")
+	b.ReportMetric(0, "ns/op")
 }
 
 // writeLog writes users×perUser account events as event items with

@@ -632,3 +632,19 @@ func counterSum(c prometheus.Collector, name, value string) float64 {
 	}
 	return sum
 }
+
+// shards returns the stream's ARN and the shards it lists, asked directly
+// rather than through a runner.
+func (e *testEnv) shards() (string, []Shard) {
+	e.t.Helper()
+	ctx := context.Background()
+	arn, err := streamArn(ctx, e.db, e.table)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	shards, err := listShards(ctx, e.st, arn)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return arn, shards
+}

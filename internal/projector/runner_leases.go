@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -91,12 +93,7 @@ func (r *Runner) renewEvery() time.Duration { return r.opts.LeaseTimeout / 3 }
 // shows it TRIMMED and a restart or failover notes a loss that is none.
 // The checkpoint write renews the lease as well, so it costs no write.
 func (r *Runner) renewLeases(ctx context.Context) {
-	r.mu.Lock()
-	runs := make([]*shardRun, 0, len(r.owned))
-	for _, s := range r.owned {
-		runs = append(runs, s)
-	}
-	r.mu.Unlock()
+	runs := r.ownedRuns()
 	for _, s := range runs {
 		s.mu.Lock()
 		due := !s.lost && r.opts.Now().Sub(s.lastWrite) >= r.renewEvery()
@@ -158,4 +155,12 @@ func (r *Runner) refreshBlocked(ctx context.Context) {
 	r.m.HaltedAggs.Set(float64(halted))
 	r.m.ParkingAggs.Set(float64(parking))
 	r.m.ParkedEvents.Set(float64(parked))
+}
+
+// ownedRuns returns the runs of the shards the worker owns now, so that
+// they can be worked on without holding the runner's lock.
+func (r *Runner) ownedRuns() []*shardRun {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Collect(maps.Values(r.owned))
 }

@@ -121,6 +121,32 @@ func isPoisonous(err error) bool {
 	return errors.As(err, &p)
 }
 
+// logRetry warns that applying a's events failed with err and will be
+// retried: on the first failure and every tenth after it, so that a long
+// outage is visible without flooding the log.
+func logRetry(log *slog.Logger, a Append, attempt int, err error) {
+	if attempt == 0 || attempt%10 == 0 {
+		log.Warn("applying failed; retrying", slog.String("aggregate", a.ID.String()), slog.Int64("first", a.Events[0].Version), slog.Int64("last", a.Events[len(a.Events)-1].Version), slog.Any("error", err))
+	}
+}
+
+// logPoison logs that h cannot be applied because of cause, and returns
+// how its aggregate is blocked (ModePark when park, else ModeHalt) and
+// the cause to record, unwrapped from poisonous.
+func logPoison(log *slog.Logger, park bool, h *headRecord, cause error) (mode string, why error) {
+	mode = ModeHalt
+	if park {
+		mode = ModePark
+	}
+	var pe poisonous
+	if errors.As(cause, &pe) {
+		cause = pe.err
+	}
+	log.Error("POISON: an append cannot be applied; other aggregates continue", slog.String("partition", h.partition), slog.Int64("first", h.first()), slog.Int64("last", h.last()),
+		slog.String("kind", string(h.kind)), slog.String("mode", mode), slog.Any("error", cause))
+	return mode, cause
+}
+
 // apply applies a, retrying: transient failures without limit (an outage
 // must not block aggregates), ErrPoison PoisonAttempts times, other
 // failures MaxAttempts times. The final error of an append that will not
@@ -159,9 +185,7 @@ func (p *shardProc) apply(ctx context.Context, a Append) error {
 		if poisonTries >= r.opts.PoisonAttempts || otherTries >= r.opts.MaxAttempts {
 			return poisonous{err}
 		}
-		if attempt == 0 || attempt%10 == 0 {
-			p.log().Warn("applying failed; retrying", slog.String("aggregate", a.ID.String()), slog.Int64("first", a.Events[0].Version), slog.Int64("last", a.Events[len(a.Events)-1].Version), slog.Any("error", err))
-		}
+		logRetry(p.log(), a, attempt, err)
 		if err := r.opts.retry().Sleep(ctx, attempt); err != nil {
 			return err
 		}
@@ -170,16 +194,7 @@ func (p *shardProc) apply(ctx context.Context, a Append) error {
 
 // poison blocks h's aggregate (halting it, or parking h) because of cause.
 func (p *shardProc) poison(ctx context.Context, h *headRecord, cause error) error {
-	mode := ModeHalt
-	if p.r.opts.Park {
-		mode = ModePark
-	}
-	var pe poisonous
-	if errors.As(cause, &pe) {
-		cause = pe.err
-	}
-	p.log().Error("POISON: an append cannot be applied; other aggregates continue", slog.String("partition", h.partition), slog.Int64("first", h.first()), slog.Int64("last", h.last()),
-		slog.String("kind", string(h.kind)), slog.String("mode", mode), slog.Any("error", cause))
+	mode, cause := logPoison(p.log(), p.r.opts.Park, h, cause)
 	p.r.m.Poison.WithLabelValues(p.shard, mode).Inc()
 	return p.retryWrite(ctx, func() error { return p.r.blk.block(ctx, h, cause, p.shard) })
 }

@@ -90,9 +90,7 @@ func GetStatus(ctx context.Context, opts StatusOptions) (Status, error) {
 	if opts.Name == "" {
 		opts.Name = "main"
 	}
-	if opts.MaxCount <= 0 {
-		opts.MaxCount = 10000
-	}
+	orDefault(&opts.MaxCount, 10000)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

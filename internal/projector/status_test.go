@@ -74,14 +74,7 @@ func TestStatusIdleIsCaughtUp(t *testing.T) {
 func (e *testEnv) shardsEndingWithEmptyHead() int {
 	e.t.Helper()
 	ctx := context.Background()
-	arn, err := streamArn(ctx, e.db, e.table)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	shards, err := listShards(ctx, e.st, arn)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	arn, shards := e.shards()
 	n := 0
 	for _, sh := range shards {
 		it, _, err := iterator(ctx, e.st, arn, sh, "")

@@ -126,15 +126,11 @@ func Sweep(ctx context.Context, opts SweepOptions) (SweepStats, error) {
 	if opts.Applier == nil {
 		return SweepStats{}, errors.New("projector: a sweep needs an Applier")
 	}
-	if opts.Segments <= 0 {
-		opts.Segments = 4
-	}
+	orDefault(&opts.Segments, 4)
 	if opts.ReadRate == 0 {
 		opts.ReadRate = 200
 	}
-	if opts.PageSize <= 0 {
-		opts.PageSize = 1000
-	}
+	orDefault(&opts.PageSize, 1000)
 	if opts.Blocked == nil {
 		opts.Blocked = func(string) bool { return false }
 	}
@@ -243,19 +239,13 @@ func (sw *sweeper) run(ctx context.Context) error {
 		// clock, so that a slow repair never lets the lease lapse.
 		go func() {
 			defer close(saved)
-			t := time.NewTicker(time.Second)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					if err := sw.save(ctx); err != nil {
-						fail(err)
-						return
-					}
+			every(ctx, time.Second, func() bool {
+				if err := sw.save(ctx); err != nil {
+					fail(err)
+					return false
 				}
-			}
+				return true
+			})
 		}()
 	} else {
 		close(saved)

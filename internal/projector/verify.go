@@ -67,9 +67,7 @@ type VerifyReport struct {
 // may show up as drift; run it when the projector has caught up, or
 // verify twice and keep what persists.
 func Verify(ctx context.Context, opts VerifyOptions) (VerifyReport, error) {
-	if opts.Segments <= 0 {
-		opts.Segments = 8
-	}
+	orDefault(&opts.Segments, 8)
 	st, err := Rebuild(ctx, RebuildOptions{
 		SourceDB: opts.SourceDB, SourceTable: opts.SourceTable, TargetDB: opts.ScratchDB, TargetTable: opts.ScratchTable,
 		Codec: opts.Codec, Segments: opts.Segments, Workers: opts.Workers, Progress: opts.Progress, Logger: opts.Logger,

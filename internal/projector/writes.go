@@ -5,6 +5,8 @@ package projector
 // conditions of guards and lives.
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,7 +125,7 @@ func (ap *Applier) writeItem(w projections.Write) types.TransactWriteItem {
 			set = append(set, "#life = :life")
 		}
 	}
-	for _, n := range sortedKeys(w.Set) {
+	for _, n := range slices.Sorted(maps.Keys(w.Set)) {
 		ph := "#s" + strconv.Itoa(len(set))
 		names[ph] = n
 		values[":s"+strconv.Itoa(len(set))] = w.Set[n]
@@ -136,7 +138,7 @@ func (ap *Applier) writeItem(w projections.Write) types.TransactWriteItem {
 		names[ph] = n
 		remove = append(remove, ph)
 	}
-	for i, n := range sortedKeys(w.Add) {
+	for i, n := range slices.Sorted(maps.Keys(w.Add)) {
 		ph := "#a" + strconv.Itoa(i)
 		names[ph] = n
 		values[":a"+strconv.Itoa(i)] = nv(w.Add[n])
@@ -161,12 +163,4 @@ func (ap *Applier) writeItem(w projections.Write) types.TransactWriteItem {
 		u.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	}
 	return types.TransactWriteItem{Update: u}
-}
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

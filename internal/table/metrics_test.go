@@ -14,8 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
-	"github.com/hubstream/hubstream/internal/obs/obstest"
 	"github.com/hubstream/hubstream/internal/table"
+	"github.com/hubstream/hubstream/test/testkit"
 )
 
 // TestMetricsCountCalls: every call through clients built with Metrics is
@@ -65,7 +65,7 @@ func TestMetricsCountCalls(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := gathered(t, reg, tc.metric, map[string]string{"operation": tc.op, "error": tc.code})
+			got := testkit.MetricValue(t, reg, tc.metric, map[string]string{"operation": tc.op, "error": tc.code})
 			if got != tc.want {
 				t.Errorf("%s{operation=%s,error=%s} = %v, want %v", tc.metric, tc.op, tc.code, got, tc.want)
 			}
@@ -74,15 +74,6 @@ func TestMetricsCountCalls(t *testing.T) {
 	if n := testutil.CollectAndCount(reg, "hubstream_dynamodb_request_duration_seconds"); n == 0 {
 		t.Error("no call durations recorded")
 	}
-}
-
-// gathered returns the value of the counter series of name with labels.
-func gathered(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) float64 {
-	t.Helper()
-	if series := obstest.Series(t, g, name, labels); len(series) > 0 {
-		return series[0].GetCounter().GetValue()
-	}
-	return 0
 }
 
 // TestConfigFromEnv: DYNAMODB_ENDPOINT first, then the AWS SDK's own

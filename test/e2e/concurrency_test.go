@@ -25,10 +25,8 @@ func TestConcurrentUpdatesOfOneUser(t *testing.T) {
 	createUser(t, srv, map[string]any{"login": "contended"})
 
 	client := srv.As(t, "contended")
-	results := make([]*testkit.Response, writers)
-	errs := make([]error, writers)
-	testkit.Concurrently(writers, func(i int) {
-		results[i], errs[i] = client.Do(context.Background(), updateProfileMutation,
+	results, errs := testkit.AtOnce(writers, func(i int) (*testkit.Response, error) {
+		return client.Do(context.Background(), updateProfileMutation,
 			map[string]any{"in": map[string]any{"login": "contended", "bio": fmt.Sprintf("bio from writer %02d", i)}})
 	})
 	for i := range writers {

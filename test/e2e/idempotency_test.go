@@ -36,22 +36,19 @@ func idemSend(t *testing.T, srv *testkit.Server, login, mutation string, input m
 func idemConcurrently(t *testing.T, srv *testkit.Server, n int, login, mutation string, input map[string]any) []string {
 	t.Helper()
 	client := srv.As(t, login)
-	out := make([]string, n)
-	errs := make([]string, n)
-	testkit.Concurrently(n, func(i int) {
+	out, errs := testkit.AtOnce(n, func(int) (string, error) {
 		res, err := client.Do(context.Background(), mutation, map[string]any{"in": input})
 		switch {
 		case err != nil:
-			errs[i] = err.Error()
+			return "", err
 		case len(res.Errors) > 0:
-			errs[i] = fmt.Sprintf("%+v", res.Errors)
-		default:
-			out[i] = string(res.Data)
+			return "", fmt.Errorf("%+v", res.Errors)
 		}
+		return string(res.Data), nil
 	})
-	for i, e := range errs {
-		if e != "" {
-			t.Fatalf("copy %d: %s", i, e)
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("copy %d: %v", i, err)
 		}
 	}
 	return out

@@ -32,7 +32,11 @@ const (
 
 func loadFixture(t *testing.T) []events.Envelope {
 	t.Helper()
-	return testkit.ReadEnvelopes(t, eventsFixture)
+	envs := testkit.ReadEnvelopes(t, eventsFixture)
+	if len(envs) == 0 {
+		t.Fatalf("%s is empty", eventsFixture)
+	}
+	return envs
 }
 
 // TestGoldenReplay replays test/testdata/accounts.events.json into a fresh
