@@ -476,22 +476,10 @@ func (ps *parser) parseNot(allowOperand bool) (*node, error) {
 func (ps *parser) parsePrimary(allowOperand bool) (*node, error) {
 	var left *node
 	if ps.peekKind() == tLParen {
-		ps.pos++
-		if err := ps.enter(); err != nil {
-			return nil, err
-		}
-		inner, err := ps.parseOr(true)
+		inner, err := ps.parenthesised(func() (*node, error) { return ps.parseOr(true) })
 		if err != nil {
 			return nil, err
 		}
-		if err := ps.expect(tRParen); err != nil {
-			return nil, err
-		}
-		ps.leave()
-		if inner.paren {
-			ps.errs.add(catParens, "The expression has redundant parentheses;")
-		}
-		inner.paren = true
 		left = inner
 	} else {
 		var err error
@@ -569,11 +557,18 @@ func (ps *parser) parseOperandParen() (*node, error) {
 	if ps.peekKind() != tLParen {
 		return ps.parseOperand()
 	}
+	return ps.parenthesised(ps.parseOperandParen)
+}
+
+// parenthesised parses a group whose '(' is the current token: what inner
+// parses, then ')'. A group directly inside another is redundant, which
+// DynamoDB reports.
+func (ps *parser) parenthesised(inner func() (*node, error)) (*node, error) {
 	ps.pos++
 	if err := ps.enter(); err != nil {
 		return nil, err
 	}
-	n, err := ps.parseOperandParen()
+	n, err := inner()
 	if err != nil {
 		return nil, err
 	}
