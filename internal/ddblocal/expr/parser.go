@@ -300,6 +300,17 @@ func (ps *parser) finish() error {
 	return nil
 }
 
+// complete ends a parse: the whole input must have been read, then check
+// runs the expression's semantic checks, and the first error recorded by
+// either is returned.
+func (ps *parser) complete(check func()) error {
+	if err := ps.finish(); err != nil {
+		return err
+	}
+	check()
+	return ps.errs.err()
+}
+
 // parsePath parses name ('.' name | '[' index ']')*, resolving #name
 // placeholders. The current token must start the path.
 func (ps *parser) parsePath() (Path, error) {
