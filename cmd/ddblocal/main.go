@@ -15,7 +15,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -54,10 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else {
 		err = serve(ctx, args, stdout, stderr)
 	}
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stderr, "ddblocal:", err)
-	}
-	return cli.ExitCode(err)
+	return cli.Exit(stderr, "ddblocal", err)
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
