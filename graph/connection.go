@@ -1,6 +1,12 @@
 package graph
 
 import (
+	"context"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/loaders"
 )
@@ -68,4 +74,39 @@ func identity[T any](v T) T { return v }
 // pageArgs bundles a connection field's Relay arguments.
 func pageArgs(first *int32, after *string, last *int32, before *string) loaders.PageArgs {
 	return loaders.PageArgs{First: first, After: after, Last: last, Before: before}
+}
+
+// cursorContext returns the context for running the resolver of field fc:
+// for a connection field (a type named *Connection), ctx telling the
+// loaders whether to seal the page's cursors, which only
+// `edges { cursor }` and `pageInfo` show (a page of `nodes` needs none);
+// for any other field, ctx itself. Fields that share one page among
+// resolvers (memoized) seal whatever they select.
+func cursorContext(ctx context.Context, fc *graphql.FieldContext) context.Context {
+	def := fc.Field.Definition
+	if def == nil || def.Type == nil || !strings.HasSuffix(def.Type.Name(), "Connection") {
+		return ctx
+	}
+	return loaders.WithCursors(ctx, cursorsSelected(graphql.GetOperationContext(ctx), fc.Field.Selections, def.Type.Name()))
+}
+
+// cursorsSelected reports whether sel, the selection of a connection of
+// type conn, shows a cursor (fragments and aliases included).
+func cursorsSelected(oc *graphql.OperationContext, sel ast.SelectionSet, conn string) bool {
+	for _, f := range graphql.CollectFields(oc, sel, []string{conn}) {
+		switch f.Name {
+		case "pageInfo":
+			return true
+		case "edges":
+			if f.Definition == nil || f.Definition.Type == nil {
+				return true
+			}
+			for _, e := range graphql.CollectFields(oc, f.Selections, []string{f.Definition.Type.Name()}) {
+				if e.Name == "cursor" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -145,7 +145,13 @@ func (d *dispatcher) InterceptField(ctx context.Context, next graphql.Resolver) 
 		}
 		st.l.FieldDone(children)
 	}()
-	res, err = next(ctx)
+	rctx := ctx
+	if fc != nil {
+		// The one field middleware that sees every field of an operation
+		// tells connection resolvers whether cursors are selected.
+		rctx = cursorContext(ctx, fc)
+	}
+	res, err = next(rctx)
 	if err != nil || res == nil || fc == nil || len(fc.Field.Selections) == 0 {
 		return res, err
 	}

@@ -102,6 +102,7 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	r.Source, r.Loaders = opts.Source, opts.Loaders
 	es := costedSchema{generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexityRoot()})}
 	srv := handler.New(es)
+	r.fanExec = newFanExecutor(es, opts)
 	srv.AddTransport(websocketTransport(opts.WebSocket.withDefaults(), opts.Auth, func() {
 		if r.Live != nil {
 			r.Live.CountDrop("write_timeout")
@@ -132,7 +133,8 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	srv.Use(responseLimits{maxBytes: opts.MaxResponseBytes, maxErrors: opts.MaxErrors})
 	srv.AroundOperations(primeRootFields)
 	srv.AroundOperations(subscriptionOperations)
-	srv.AroundResponses(freshLoaders(opts))
+	srv.Use(wsOperationIDs{})
+	srv.AroundResponses(subscriptionResponses)
 	// Sends each level's batch as soon as the level's fields have all
 	// asked (dispatch.go), instead of after the loaders' window.
 	srv.Use(newDispatcher(es.Schema(), opts.Metrics))

@@ -73,7 +73,7 @@ func (r *mutationResolver) OpenIssue(ctx context.Context, input model.OpenIssueI
 	if err != nil {
 		return nil, err
 	}
-	cmd := entities.OpenIssue{Actor: viewer.Login, Repository: entities.NewRepositoryID(input.Owner, input.Repository), Title: input.Title, Body: deref(input.Body)}
+	cmd := entities.OpenIssue{Actor: viewer.Login, Repository: entities.NewRepositoryID(input.Owner, input.Repository), Title: input.Title, Body: deref(input.Body), Labels: labelRefsOf(input.LabelIds)}
 	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
 	if err != nil {
 		return nil, err

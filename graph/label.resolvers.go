@@ -19,13 +19,13 @@ func (r *issueResolver) Labels(ctx context.Context, obj *model.Issue, first *int
 }
 
 // Issues is the resolver for the issues field.
-func (r *labelResolver) Issues(ctx context.Context, obj *model.Label, states []model.IssueState, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error) {
-	return labeledIssues(ctx, obj, states, pageArgs(first, after, last, before))
+func (r *labelResolver) Issues(ctx context.Context, obj *model.Label, orderBy *model.IssueOrder, states []model.IssueState, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error) {
+	return labeledIssues(ctx, obj, states, issueOrderOf(orderBy, newestWorkFirst), pageArgs(first, after, last, before))
 }
 
 // PullRequests is the resolver for the pullRequests field.
-func (r *labelResolver) PullRequests(ctx context.Context, obj *model.Label, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) (*model.PullRequestConnection, error) {
-	return labeledPullRequests(ctx, obj, states, pageArgs(first, after, last, before))
+func (r *labelResolver) PullRequests(ctx context.Context, obj *model.Label, orderBy *model.IssueOrder, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) (*model.PullRequestConnection, error) {
+	return labeledPullRequests(ctx, obj, states, issueOrderOf(orderBy, newestWorkFirst), pageArgs(first, after, last, before))
 }
 
 // CreateLabel is the resolver for the createLabel field.

@@ -136,11 +136,11 @@ func itemLabels(ctx context.Context, owner, name string, subject entities.ID, ar
 // labeled lists the items of kind (ISSUE or PR) with label lb, newest
 // first: its links, then the items in one batch (load); totalCount is the
 // label's counter, or counted when states filter.
-func labeled[R, M any](ctx context.Context, lb *model.Label, kind entities.Kind, states []string, args loaders.PageArgs,
+func labeled[R, M any](ctx context.Context, lb *model.Label, kind entities.Kind, states, all []string, order loaders.WorkOrder, args loaders.PageArgs,
 	load func(ctx context.Context, keys []table.Key) ([]*R, error), key func(owner, repo string, n int) table.Key, conv func(*R) M,
 ) (connection[M], int, error) {
 	l := loadersFrom(ctx)
-	page, err := l.Labeled(ctx, lb.RepositoryOwner, lb.RepositoryName, lb.LabelID, string(kind), states, args)
+	page, err := l.Labeled(ctx, lb.RepositoryOwner, lb.RepositoryName, lb.LabelID, string(kind), states, all, order, args)
 	if err != nil {
 		return connection[M]{}, 0, err
 	}
@@ -165,15 +165,15 @@ func labeled[R, M any](ctx context.Context, lb *model.Label, kind entities.Kind,
 		total = int(lb.PullRequestCount)
 	}
 	if len(states) > 0 && requested(ctx, "totalCount") {
-		total, err = l.CountLabeled(ctx, lb.RepositoryOwner, lb.RepositoryName, lb.LabelID, string(kind), states)
+		total, err = l.CountLabeled(ctx, lb.RepositoryOwner, lb.RepositoryName, lb.LabelID, string(kind), states, all)
 	}
 	return out, total, err
 }
 
 // labeledIssues is Label.issues.
-func labeledIssues(ctx context.Context, lb *model.Label, states []model.IssueState, args loaders.PageArgs) (*model.IssueConnection, error) {
+func labeledIssues(ctx context.Context, lb *model.Label, states []model.IssueState, order loaders.WorkOrder, args loaders.PageArgs) (*model.IssueConnection, error) {
 	l := loadersFrom(ctx)
-	c, total, err := labeled(ctx, lb, entities.KindIssue, issueStateNames(states), args, l.IssuesByKey, table.IssueKey, issueFromRead)
+	c, total, err := labeled(ctx, lb, entities.KindIssue, issueStateNames(states), []string{"OPEN", "CLOSED"}, order, args, l.IssuesByKey, table.IssueKey, issueFromRead)
 	if err != nil {
 		return nil, err
 	}
@@ -185,9 +185,9 @@ func labeledIssues(ctx context.Context, lb *model.Label, states []model.IssueSta
 }
 
 // labeledPullRequests is Label.pullRequests.
-func labeledPullRequests(ctx context.Context, lb *model.Label, states []model.PullRequestState, args loaders.PageArgs) (*model.PullRequestConnection, error) {
+func labeledPullRequests(ctx context.Context, lb *model.Label, states []model.PullRequestState, order loaders.WorkOrder, args loaders.PageArgs) (*model.PullRequestConnection, error) {
 	l := loadersFrom(ctx)
-	c, total, err := labeled(ctx, lb, entities.KindPullRequest, pullRequestStateNames(states), args, l.PullRequestsByKey, table.PullRequestKey, pullRequestFromRead)
+	c, total, err := labeled(ctx, lb, entities.KindPullRequest, pullRequestStateNames(states), []string{"OPEN", "CLOSED", "MERGED"}, order, args, l.PullRequestsByKey, table.PullRequestKey, pullRequestFromRead)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +203,7 @@ func labeledPullRequests(ctx context.Context, lb *model.Label, states []model.Pu
 // issuesWithLabel is Repository.issues(labels:): one label, by name; no
 // such label lists nothing. More than one is BAD_USER_INPUT: each label is
 // its own index collection, and merging them is not an access pattern.
-func issuesWithLabel(ctx context.Context, obj *model.Repository, labels []string, states []model.IssueState, args loaders.PageArgs) (*model.IssueConnection, error) {
+func issuesWithLabel(ctx context.Context, obj *model.Repository, labels []string, states []model.IssueState, order loaders.WorkOrder, args loaders.PageArgs) (*model.IssueConnection, error) {
 	if len(labels) > 1 {
 		return nil, entities.BadInput("labels", "filter by one label at a time")
 	}
@@ -214,7 +214,7 @@ func issuesWithLabel(ctx context.Context, obj *model.Repository, labels []string
 	if lb == nil {
 		return &model.IssueConnection{Edges: []*model.IssueEdge{}, Nodes: []*model.Issue{}, PageInfo: &model.PageInfo{}}, nil
 	}
-	return labeledIssues(ctx, labelFromRead(lb), states, args)
+	return labeledIssues(ctx, labelFromRead(lb), states, order, args)
 }
 
 // labelTarget returns the viewer and the label a label node ID names, for
@@ -241,16 +241,9 @@ func (r *mutationResolver) labels(ctx context.Context, input model.LabelsInput, 
 		return nil, err
 	}
 	repo, _ := entities.SubjectRepository(subject)
-	ids := make([]string, len(input.LabelIds))
-	for i, nid := range input.LabelIds {
-		labelRepository, id, err := parseLabelNodeID(nid)
-		if err != nil {
-			return nil, err
-		}
-		if labelRepository != repo {
-			return nil, entities.NotFound("label %q is not a label of %s", clip(nid), repo)
-		}
-		ids[i] = id
+	ids, err := labelIDsOf(repo, input.LabelIds)
+	if err != nil {
+		return nil, err
 	}
 	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, entities.ChangeLabels{Subject: subject, Labels: ids, Remove: remove, Actor: viewer.Login})
 	if err != nil {
@@ -263,4 +256,35 @@ func (r *mutationResolver) labels(ctx context.Context, input model.LabelsInput, 
 		out.PullRequest, err = pullRequestFromState(res.Snapshot(subject), false)
 	}
 	return out, err
+}
+
+// labelIDsOf returns the repository-local IDs of the labels named by node
+// IDs: BAD_USER_INPUT for an ID that is not a label's, NOT_FOUND for a
+// label of another repository (whether it exists is Decide's to say).
+func labelIDsOf(repo entities.RepositoryID, nodeIDs []string) ([]string, error) {
+	ids := make([]string, len(nodeIDs))
+	for i, nid := range nodeIDs {
+		labelRepository, id, err := parseLabelNodeID(nid)
+		if err != nil {
+			return nil, err
+		}
+		if labelRepository != repo {
+			return nil, entities.NotFound("label %q is not a label of %s", clip(nid), repo)
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+// labelRefsOf names the labels of node IDs for a command, which judges
+// them: an ID that is not a label's becomes a reference to no repository,
+// NOT_FOUND like a label of another repository.
+func labelRefsOf(nodeIDs []string) []entities.LabelRef {
+	refs := make([]entities.LabelRef, len(nodeIDs))
+	for i, nid := range nodeIDs {
+		if repo, id, err := parseLabelNodeID(nid); err == nil {
+			refs[i] = entities.LabelRef{Repository: repo, ID: id}
+		}
+	}
+	return refs
 }

@@ -116,7 +116,9 @@ func complexityRoot() generated.ComplexityRoot {
 	c.Organization.Members = conn
 	c.Organization.History = history
 	c.Repository.Stargazers = starConn
-	c.Repository.Forks = conn
+	c.Repository.Forks = func(child int, _ *model.RepositoryOrder, first *int32, after *string, last *int32, before *string) int {
+		return conn(child, first, after, last, before)
+	}
 	// Per repository, these read a collection rather than a counter when
 	// private repositories may hide among the forks or stars (one Query
 	// each, or more): charged like a small connection.
@@ -124,19 +126,19 @@ func complexityRoot() generated.ComplexityRoot {
 	c.Repository.ForkCount = perRepositoryRead
 	c.Repository.ViewerHasStarred = perRepositoryRead
 	c.Repository.History = history
-	c.Repository.Issues = func(child int, _ []model.IssueState, _ []string, first *int32, after *string, last *int32, before *string) int {
+	c.Repository.Issues = func(child int, _ *model.IssueOrder, _ []model.IssueState, _ []string, first *int32, after *string, last *int32, before *string) int {
 		return conn(child, first, after, last, before)
 	}
 	c.Repository.Labels = conn
 	c.Issue.Labels = conn
 	c.PullRequest.Labels = conn
-	c.Label.Issues = func(child int, _ []model.IssueState, first *int32, after *string, last *int32, before *string) int {
+	c.Label.Issues = func(child int, _ *model.IssueOrder, _ []model.IssueState, first *int32, after *string, last *int32, before *string) int {
 		return conn(child, first, after, last, before)
 	}
-	c.Label.PullRequests = func(child int, _ []model.PullRequestState, first *int32, after *string, last *int32, before *string) int {
+	c.Label.PullRequests = func(child int, _ *model.IssueOrder, _ []model.PullRequestState, first *int32, after *string, last *int32, before *string) int {
 		return conn(child, first, after, last, before)
 	}
-	c.Repository.PullRequests = func(child int, _ []model.PullRequestState, first *int32, after *string, last *int32, before *string) int {
+	c.Repository.PullRequests = func(child int, _ *model.IssueOrder, _ []model.PullRequestState, first *int32, after *string, last *int32, before *string) int {
 		return conn(child, first, after, last, before)
 	}
 	c.Issue.Comments = conn
@@ -330,6 +332,12 @@ func isJSON(r *http.Request) bool {
 // something other than white space. A body that is not JSON at all is
 // left to the transport, which says so.
 func trailingData(body []byte) bool {
+	// The common case, one valid JSON value, is answered by the scanner
+	// alone: a Decoder copies the body into its buffer and the value out
+	// of it, ~1.5 % of a repository page's CPU.
+	if json.Valid(body) {
+		return false
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var v json.RawMessage
 	if err := dec.Decode(&v); err != nil {

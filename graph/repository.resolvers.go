@@ -166,8 +166,8 @@ func (r *repositoryResolver) StargazerCount(ctx context.Context, obj *model.Repo
 func (r *repositoryResolver) ForkCount(ctx context.Context, obj *model.Repository) (int32, error) {
 	// Next to a forks connection it is that connection's totalCount
 	// (consistent.go); the connection reports its own errors.
-	if args, _, ok := siblingPageArgs(ctx, "forks"); ok {
-		if forks, err := forksPage(ctx, obj, args); err == nil {
+	if args, raw, ok := siblingPageArgs(ctx, "forks"); ok {
+		if forks, err := forksPage(ctx, obj, forkOrderFromArg(raw["orderBy"]), args); err == nil {
 			n, err := forksTotal(ctx, obj, forks)
 			return int32(n), err
 		}
@@ -207,11 +207,11 @@ func (r *repositoryResolver) PullRequest(ctx context.Context, obj *model.Reposit
 }
 
 // Issues is the resolver for the issues field.
-func (r *repositoryResolver) Issues(ctx context.Context, obj *model.Repository, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error) {
+func (r *repositoryResolver) Issues(ctx context.Context, obj *model.Repository, orderBy *model.IssueOrder, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error) {
 	if len(labels) > 0 {
-		return issuesWithLabel(ctx, obj, labels, states, pageArgs(first, after, last, before))
+		return issuesWithLabel(ctx, obj, labels, states, issueOrderOf(orderBy, newestWorkFirst), pageArgs(first, after, last, before))
 	}
-	page, err := loadersFrom(ctx).IssuesOf(ctx, obj.OwnerLogin, obj.Name, issueStateNames(states), pageArgs(first, after, last, before))
+	page, err := loadersFrom(ctx).IssuesOf(ctx, obj.OwnerLogin, obj.Name, issueStateNames(states), issueOrderOf(orderBy, newestWorkFirst), pageArgs(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
@@ -219,8 +219,8 @@ func (r *repositoryResolver) Issues(ctx context.Context, obj *model.Repository, 
 }
 
 // PullRequests is the resolver for the pullRequests field.
-func (r *repositoryResolver) PullRequests(ctx context.Context, obj *model.Repository, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) (*model.PullRequestConnection, error) {
-	page, err := loadersFrom(ctx).PullRequestsOf(ctx, obj.OwnerLogin, obj.Name, pullRequestStateNames(states), pageArgs(first, after, last, before))
+func (r *repositoryResolver) PullRequests(ctx context.Context, obj *model.Repository, orderBy *model.IssueOrder, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) (*model.PullRequestConnection, error) {
+	page, err := loadersFrom(ctx).PullRequestsOf(ctx, obj.OwnerLogin, obj.Name, pullRequestStateNames(states), issueOrderOf(orderBy, newestWorkFirst), pageArgs(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
@@ -233,8 +233,8 @@ func (r *repositoryResolver) Stargazers(ctx context.Context, obj *model.Reposito
 }
 
 // Forks is the resolver for the forks field.
-func (r *repositoryResolver) Forks(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error) {
-	return forksConnection(ctx, obj, pageArgs(first, after, last, before))
+func (r *repositoryResolver) Forks(ctx context.Context, obj *model.Repository, orderBy *model.RepositoryOrder, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error) {
+	return forksConnection(ctx, obj, forkOrderOf(orderBy), pageArgs(first, after, last, before))
 }
 
 // History is the resolver for the history field.

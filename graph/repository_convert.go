@@ -192,7 +192,8 @@ type stargazerEdge struct {
 // stargazerCount selected next to it shows its totalCount (consistent.go).
 func stargazersConnection(ctx context.Context, obj *model.Repository, order loaders.StarOrder, args loaders.PageArgs) (*model.StargazerConnection, error) {
 	return memoized(ctx, fmt.Sprintf("stargazers|%s|%v|%s", obj.ID, order, argsKey(args)), func() (*model.StargazerConnection, error) {
-		return readStargazers(ctx, obj, order, args)
+		// Shared by fields whatever they select: always with cursors.
+		return readStargazers(loaders.WithCursors(ctx, true), obj, order, args)
 	})
 }
 
@@ -292,8 +293,8 @@ func starredConnection(ctx context.Context, login string, order loaders.StarOrde
 // owner, as the viewer may see it: the loader keeps only forks that exist
 // and that the viewer may see (pages stay full), and totalCount counts
 // exactly those (the same count as the viewer's forkCount).
-func forksConnection(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (*model.RepositoryConnection, error) {
-	forks, err := forksPage(ctx, obj, args)
+func forksConnection(ctx context.Context, obj *model.Repository, ascending bool, args loaders.PageArgs) (*model.RepositoryConnection, error) {
+	forks, err := forksPage(ctx, obj, ascending, args)
 	if err != nil {
 		return nil, err
 	}
@@ -315,20 +316,21 @@ func forksTotal(ctx context.Context, obj *model.Repository, forks connection[*mo
 // forksPage reads a page of obj's forks as the viewer may see them, once
 // per request for obj and args, so that a forkCount selected next to it
 // agrees with it.
-func forksPage(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (connection[*model.Repository], error) {
-	return memoized(ctx, "forks|"+obj.ID+"|"+argsKey(args), func() (connection[*model.Repository], error) {
-		return readForks(ctx, obj, args)
+func forksPage(ctx context.Context, obj *model.Repository, ascending bool, args loaders.PageArgs) (connection[*model.Repository], error) {
+	return memoized(ctx, fmt.Sprintf("forks|%s|%v|%s", obj.ID, ascending, argsKey(args)), func() (connection[*model.Repository], error) {
+		// Shared by fields whatever they select: always with cursors.
+		return readForks(loaders.WithCursors(ctx, true), obj, ascending, args)
 	})
 }
 
 // readForks reads a page of obj's forks as the viewer may see them.
-func readForks(ctx context.Context, obj *model.Repository, args loaders.PageArgs) (connection[*model.Repository], error) {
+func readForks(ctx context.Context, obj *model.Repository, ascending bool, args loaders.PageArgs) (connection[*model.Repository], error) {
 	var none connection[*model.Repository]
 	viewer, err := viewerLogin(ctx)
 	if err != nil {
 		return none, err
 	}
-	page, err := loadersFrom(ctx).ForksOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, viewer, args)
+	page, err := loadersFrom(ctx).ForksOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, viewer, ascending, args)
 	if err != nil {
 		return none, err
 	}
@@ -394,4 +396,36 @@ func starOrderFromArg(v any) loaders.StarOrder {
 		return loaders.OldestStarFirst
 	}
 	return loaders.NewestStarFirst
+}
+
+// forkOrderOf is the direction of a forks orderBy: newest first unless
+// ASC is asked for.
+func forkOrderOf(o *model.RepositoryOrder) bool {
+	return o != nil && o.Direction == model.OrderDirectionAsc
+}
+
+// forkOrderFromArg is forkOrderOf for an orderBy argument as resolved from
+// the operation (a map, or nil).
+func forkOrderFromArg(v any) bool {
+	m, ok := v.(map[string]any)
+	return ok && fmt.Sprint(m["direction"]) == string(model.OrderDirectionAsc)
+}
+
+// newestWorkFirst is the order of every list of issues and pull requests
+// when orderBy is omitted: newest first, as GitHub's pages list them and as
+// stars and forks are listed here. (GitHub's GraphQL API defaults to
+// oldest first; orderBy {field: CREATED_AT, direction: ASC} gives that.)
+var newestWorkFirst = loaders.WorkOrder{Field: table.OrderCreated}
+
+// issueOrderOf is the loaders' ordering for an IssueOrder argument, def
+// when it is omitted.
+func issueOrderOf(o *model.IssueOrder, def loaders.WorkOrder) loaders.WorkOrder {
+	if o == nil {
+		return def
+	}
+	field := table.OrderCreated
+	if o.Field == model.IssueOrderFieldUpdatedAt {
+		field = table.OrderUpdated
+	}
+	return loaders.WorkOrder{Field: field, Ascending: o.Direction == model.OrderDirectionAsc}
 }

@@ -7,6 +7,8 @@ package graph
 //go:generate go tool gqlgen generate
 
 import (
+	"github.com/99designs/gqlgen/graphql/executor"
+
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/live"
 	"github.com/hubstream/hubstream/internal/loaders"
@@ -24,4 +26,8 @@ type Resolver struct {
 	// event; NewHandler sets them from its options.
 	Source  loaders.Source
 	Loaders loaders.Options
+
+	// fanExec executes subscription documents once per class and event
+	// (fanout.go); NewHandler sets it.
+	fanExec *executor.Executor
 }

@@ -52,9 +52,14 @@ func (r *Resolver) repositoryActivity(ctx context.Context, owner, name string) (
 			_, err := requireRepository(ctx, owner, name)
 			return err
 		},
+		accessKey: "repositoryActivity:" + string(live.RepositoryTopic(owner, name)),
+		// Every event, membership changes included, re-checks access: a
+		// viewer who lost it is told, and gets nothing more.
+		access: func(ctx context.Context, _ *live.Event) error {
+			_, err := requireRepository(ctx, owner, name)
+			return err
+		},
 		convert: func(ctx context.Context, ev *live.Event) (model.RepositoryActivity, error) {
-			// Every event, membership changes included, re-checks access:
-			// a viewer who lost it is told, and gets nothing more.
 			repo, err := requireRepository(ctx, owner, name)
 			if err != nil {
 				return nil, err
@@ -74,6 +79,15 @@ func (r *Resolver) repositoryActivity(ctx context.Context, owner, name string) (
 
 // viewerActivity implements Subscription.viewerActivity.
 func (r *Resolver) viewerActivity(ctx context.Context) (<-chan model.ViewerActivity, error) {
+	// eventRepository returns the repository ev is news for, and false
+	// for events outside repositories.
+	eventRepository := func(ev *live.Event) (entities.RepositoryID, bool) {
+		repoID, ok := live.RepositoryOf(ev.ID)
+		if f, isFork := ev.Data.(*entities.RepositoryForked); ok && isFork {
+			repoID = entities.NewRepositoryID(f.ParentOwner, f.ParentName)
+		}
+		return repoID, ok
+	}
 	return subscribe(ctx, r, subscription[model.ViewerActivity]{
 		topics: []live.Topic{live.AllRepositories},
 		check: func(ctx context.Context) error {
@@ -86,27 +100,35 @@ func (r *Resolver) viewerActivity(ctx context.Context) (<-chan model.ViewerActiv
 			}
 			return nil
 		},
-		convert: func(ctx context.Context, ev *live.Event) (model.ViewerActivity, error) {
-			repoID, ok := live.RepositoryOf(ev.ID)
+		accessKey: "viewerActivity",
+		// The event is the viewer's news if they may see its repository
+		// and own or star it.
+		access: func(ctx context.Context, ev *live.Event) error {
+			repoID, ok := eventRepository(ev)
 			if !ok {
-				return nil, errSkip
-			}
-			if f, isFork := ev.Data.(*entities.RepositoryForked); isFork {
-				repoID = entities.NewRepositoryID(f.ParentOwner, f.ParentName)
+				return errSkip
 			}
 			viewer, err := viewerLogin(ctx)
 			if err != nil || viewer == "" {
-				return nil, errSkipOr(err)
+				return errSkipOr(err)
 			}
 			repo, err := visibleRepository(ctx, repoID.Owner(), repoID.Name())
 			if err != nil || repo == nil {
-				return nil, errSkipOr(err)
+				return errSkipOr(err)
 			}
 			if repo.Owner != viewer {
 				starred, err := loadersFrom(ctx).HasStarred(ctx, viewer, repo.Owner, repo.Name, repo.Life)
 				if err != nil || !starred {
-					return nil, errSkipOr(err)
+					return errSkipOr(err)
 				}
+			}
+			return nil
+		},
+		convert: func(ctx context.Context, ev *live.Event) (model.ViewerActivity, error) {
+			repoID, _ := eventRepository(ev)
+			repo, err := visibleRepository(ctx, repoID.Owner(), repoID.Name())
+			if err != nil || repo == nil {
+				return nil, errSkipOr(err)
 			}
 			a, err := activityOf(ctx, ev, repositoryFromRead(repo))
 			if err != nil {
@@ -154,13 +176,17 @@ func (r *Resolver) issueChanged(ctx context.Context, owner, name string, number 
 			}
 			return nil
 		},
-		convert: func(ctx context.Context, ev *live.Event) (*model.Issue, error) {
+		accessKey: "issueChanged:" + aggregateID(id),
+		access: func(ctx context.Context, ev *live.Event) error {
 			if _, err := requireRepository(ctx, owner, name); err != nil {
-				return nil, err
+				return err
 			}
 			if ev.ID != entities.ID(id) {
-				return nil, errSkip
+				return errSkip
 			}
+			return nil
+		},
+		convert: func(ctx context.Context, ev *live.Event) (*model.Issue, error) {
 			i, err := loadersFrom(ctx).Issue(ctx, owner, name, int(number))
 			if err != nil || i == nil {
 				return nil, errSkipOr(err)
@@ -199,13 +225,17 @@ func (r *Resolver) pullRequestChanged(ctx context.Context, owner, name string, n
 			}
 			return nil
 		},
-		convert: func(ctx context.Context, ev *live.Event) (*model.PullRequest, error) {
+		accessKey: "pullRequestChanged:" + aggregateID(id),
+		access: func(ctx context.Context, ev *live.Event) error {
 			if _, err := requireRepository(ctx, owner, name); err != nil {
-				return nil, err
+				return err
 			}
 			if ev.ID != entities.ID(id) {
-				return nil, errSkip
+				return errSkip
 			}
+			return nil
+		},
+		convert: func(ctx context.Context, ev *live.Event) (*model.PullRequest, error) {
 			p, err := loadersFrom(ctx).PullRequest(ctx, owner, name, int(number))
 			if err != nil || p == nil {
 				return nil, errSkipOr(err)

@@ -14,25 +14,16 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
+	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/bench"
 	"github.com/hubstream/hubstream/internal/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 var command = cli.Command{
 	Name: "hubbench",
@@ -44,11 +35,7 @@ var command = cli.Command{
 // run executes one command line and returns the exit status: 0 success
 // (and --help), 1 failure, 2 a wrong command line.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	err := benchmark(ctx, args, stdout, stderr)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stderr, "hubbench:", err)
-	}
-	return cli.ExitCode(err)
+	return cli.Run(ctx, "hubbench", benchmark, args, stdout, stderr)
 }
 
 func benchmark(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -62,6 +49,7 @@ func benchmark(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&opts.Issues, "issues", 20, "issues of the seeded repository (the page lists the first 20)")
 	queries := fs.String("queries", "typename,user,repository", "the queries measured, comma-separated: typename (always measured first, the ceiling), user, repository")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured phases (server and clients) to this file")
+	memProfile := fs.String("memprofile", "", "write an allocation profile of the run (server and clients) to this file (pprof -sample_index=alloc_space); sampling every 4 KiB slows allocation, so take CPU profiles and numbers in another run")
 	if err := c.Parse(fs, args, 0, stdout); err != nil {
 		return err
 	}
@@ -84,7 +72,16 @@ func benchmark(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer f.Close()
 		opts.CPUProfile = f
 	}
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		opts.MemProfile = f
+	}
 	opts.Progress = stderr
+	app.TuneGC() // the server's own setting: the server runs in this process
 	rep, err := bench.Run(ctx, opts)
 	if err != nil {
 		return err

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hubstream/hubstream/internal/app"
-	"github.com/hubstream/hubstream/internal/cli"
+	"github.com/hubstream/hubstream/internal/cli/clitest"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/internal/table"
@@ -19,56 +20,26 @@ import (
 // 0 and lists what there is (each flag and variable documented in
 // docs/operations.md); wrong command lines exit 2 with the reason.
 func TestCommandLines(t *testing.T) {
-	doc, err := cli.OperationsDoc()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cc := table.ClientConfig{Endpoint: "http://127.0.0.1:1", StaticCredentials: true}
-	cases := []struct {
-		name   string
-		args   []string
-		code   int
-		stdout []string
-		stderr string
-	}{
-		{"--help", []string{"--help"}, 0, []string{"usage: projector <command>", "run", "rebuild", "verify", "status", "dlq list", "dlq retry", "environment:", "DYNAMODB_ENDPOINT", "HUBSTREAM_TABLE"}, ""},
-		{"help", []string{"help"}, 0, []string{"usage: projector"}, ""},
-		{"run --help", []string{"run", "--help"}, 0, []string{"usage: projector run", "-lease-timeout", "-log-level", "AWS_ENDPOINT_URL_DYNAMODB"}, ""},
-		{"rebuild --help", []string{"rebuild", "--help"}, 0, []string{"usage: projector rebuild", "-data-dir", "-via-memory"}, ""},
-		{"verify --help", []string{"verify", "-h"}, 0, []string{"usage: projector verify", "-repair", "-data-dir"}, ""},
-		{"status --help", []string{"status", "--help"}, 0, []string{"usage: projector status", "-json", "-data-dir"}, ""},
-		{"dlq --help", []string{"dlq", "--help"}, 0, []string{"usage: projector dlq", "list", "retry"}, ""},
-		{"dlq list --help", []string{"dlq", "list", "--help"}, 0, []string{"usage: projector dlq list", "-payload"}, ""},
-		{"dlq retry --help", []string{"dlq", "retry", "--help"}, 0, []string{"usage: projector dlq retry", "-aggregate"}, ""},
-		{"no command", nil, 2, nil, ""},
-		{"an unknown command", []string{"replay"}, 2, nil, `unknown command "replay"`},
-		{"an argument after a command", []string{"status", "now"}, 2, nil, `unexpected argument "now"`},
-		{"an unknown flag", []string{"verify", "--fix"}, 2, nil, "flag provided but not defined: -fix"},
-		{"an unknown dlq command", []string{"dlq", "purge"}, 2, nil, "projector dlq list|retry"},
-		{"--data-dir with an endpoint", []string{"status", "--data-dir", "/nonexistent"}, 2, nil, "exclude each other"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			code := run(context.Background(), tc.args, &out, &errOut, cc)
-			if code != tc.code {
-				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out.String(), errOut.String())
-			}
-			for _, want := range tc.stdout {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("stdout lacks %q:\n%s", want, out.String())
-				}
-			}
-			if !strings.Contains(errOut.String(), tc.stderr) {
-				t.Errorf("stderr lacks %q:\n%s", tc.stderr, errOut.String())
-			}
-			if tc.code == 0 {
-				if missing := cli.Undocumented(doc, out.String()); len(missing) > 0 {
-					t.Errorf("docs/operations.md does not document %v", missing)
-				}
-			}
-		})
-	}
+	clitest.Run(t, []clitest.Case{
+		{Name: "--help", Args: []string{"--help"}, Stdout: []string{"usage: projector <command>", "run", "rebuild", "verify", "status", "dlq list", "dlq retry", "environment:", "DYNAMODB_ENDPOINT", "HUBSTREAM_TABLE"}},
+		{Name: "help", Args: []string{"help"}, Stdout: []string{"usage: projector"}},
+		{Name: "run --help", Args: []string{"run", "--help"}, Stdout: []string{"usage: projector run", "-lease-timeout", "-log-level", "AWS_ENDPOINT_URL_DYNAMODB"}},
+		{Name: "rebuild --help", Args: []string{"rebuild", "--help"}, Stdout: []string{"usage: projector rebuild", "-data-dir", "-via-memory"}},
+		{Name: "verify --help", Args: []string{"verify", "-h"}, Stdout: []string{"usage: projector verify", "-repair", "-data-dir"}},
+		{Name: "status --help", Args: []string{"status", "--help"}, Stdout: []string{"usage: projector status", "-json", "-data-dir"}},
+		{Name: "dlq --help", Args: []string{"dlq", "--help"}, Stdout: []string{"usage: projector dlq", "list", "retry"}},
+		{Name: "dlq list --help", Args: []string{"dlq", "list", "--help"}, Stdout: []string{"usage: projector dlq list", "-payload"}},
+		{Name: "dlq retry --help", Args: []string{"dlq", "retry", "--help"}, Stdout: []string{"usage: projector dlq retry", "-aggregate"}},
+		{Name: "no command", Code: 2},
+		{Name: "an unknown command", Args: []string{"replay"}, Code: 2, Stderr: `unknown command "replay"`},
+		{Name: "an argument after a command", Args: []string{"status", "now"}, Code: 2, Stderr: `unexpected argument "now"`},
+		{Name: "an unknown flag", Args: []string{"verify", "--fix"}, Code: 2, Stderr: "flag provided but not defined: -fix"},
+		{Name: "an unknown dlq command", Args: []string{"dlq", "purge"}, Code: 2, Stderr: "projector dlq list|retry"},
+		{Name: "--data-dir with an endpoint", Args: []string{"status", "--data-dir", "/nonexistent"}, Code: 2, Stderr: "exclude each other"},
+	}, func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		return run(ctx, args, stdout, stderr, cc)
+	})
 }
 
 // TestDataDir: verify, status and rebuild work on an embedded data

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/hubstream/hubstream/internal/events"
@@ -58,7 +57,7 @@ func (c *cmdline) runCmd(ctx context.Context, args []string) error {
 	if *metricsAddr != "" {
 		explicit := false
 		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "metrics-addr" })
-		if ln, err = listenMetrics(*metricsAddr, explicit); err != nil {
+		if ln, err = obs.ListenMetrics(*metricsAddr, explicit); err != nil {
 			return err
 		}
 	}
@@ -116,22 +115,3 @@ func (c *cmdline) runCmd(ctx context.Context, args []string) error {
 // defaultMetricsAddr is loopback: metrics say much about the system and
 // are for a local scraper or an operator, not for the network.
 const defaultMetricsAddr = "127.0.0.1:9090"
-
-// listenMetrics listens on addr. When addr is the default (not set
-// explicitly) and its port is taken — another projector on this host —
-// it tries the next ports up to 9099, then any free port: several
-// projectors on one host start without a clash, and each announces its
-// address in the log and in `projector status`.
-func listenMetrics(addr string, explicit bool) (net.Listener, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err == nil || explicit {
-		return ln, err
-	}
-	host, _, _ := net.SplitHostPort(addr)
-	for port := 9091; port <= 9099; port++ {
-		if ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port))); err == nil {
-			return ln, nil
-		}
-	}
-	return net.Listen("tcp", net.JoinHostPort(host, "0"))
-}

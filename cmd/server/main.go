@@ -20,10 +20,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hubstream/hubstream/internal/app"
@@ -35,12 +33,7 @@ import (
 	"github.com/hubstream/hubstream/internal/table"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 // serverCommand is the usage of the server itself.
 var serverCommand = cli.Command{
@@ -66,11 +59,7 @@ var tokenCommand = cli.Command{
 // run executes one command line and returns the exit status: 0 success
 // (and --help), 1 failure, 2 a wrong command line.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	err := dispatch(ctx, args, stdout, stderr)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stderr, "server:", err)
-	}
-	return cli.ExitCode(err)
+	return cli.Run(ctx, "server", dispatch, args, stdout, stderr)
 }
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -84,6 +73,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			args = []string{"--help"}
 		}
 	}
+	app.TuneGC()
 	return serve(ctx, args, stdout, stderr)
 }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hubstream/hubstream/internal/cli"
+	"github.com/hubstream/hubstream/internal/cli/clitest"
 )
 
 // TestCommandLines drives the binary's entry point as a shell would:
@@ -16,53 +16,20 @@ import (
 // environment variables (each documented in docs/operations.md); a wrong
 // command line exits 2 and says what was wrong.
 func TestCommandLines(t *testing.T) {
-	doc, err := cli.OperationsDoc()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases := []struct {
-		name     string
-		args     []string
-		code     int
-		stdout   []string
-		stderr   string
-		checkDoc bool
-	}{
-		{"--help", []string{"--help"}, 0, []string{"usage: server", "token", "healthcheck", "environment:", "DYNAMODB_ENDPOINT", "AWS_ENDPOINT_URL_DYNAMODB", "AUTH_JWT_SECRET", "-shutdown-delay", "-log-level"}, "", true},
-		{"-h", []string{"-h"}, 0, []string{"usage: server"}, "", true},
-		{"help", []string{"help"}, 0, []string{"usage: server"}, "", true},
-		{"token --help", []string{"token", "--help"}, 0, []string{"usage: server token <login>", "-ttl", "-data-dir", "AUTH_JWT_SECRET"}, "", true},
-		{"healthcheck --help", []string{"healthcheck", "--help"}, 0, []string{"usage: server healthcheck", "-url"}, "", true},
-		{"an unknown argument", []string{"serve"}, 2, nil, `unexpected argument "serve"`, false},
-		{"an unknown flag", []string{"--port", "80"}, 2, nil, "flag provided but not defined: -port", false},
-		{"a bad value", []string{"--shutdown-timeout", "soon"}, 2, nil, "invalid value", false},
-		{"a bad log level", []string{"--log-level", "loud"}, 2, nil, "log-level", false},
-		{"token without a login", []string{"token"}, 2, nil, "want a login", false},
-		{"token with two logins", []string{"token", "a", "b"}, 2, nil, `unexpected argument "b"`, false},
-		{"healthcheck with an argument", []string{"healthcheck", "--url", "http://127.0.0.1:1", "x"}, 2, nil, `unexpected argument "x"`, false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			code := run(context.Background(), tc.args, &out, &errOut)
-			if code != tc.code {
-				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out.String(), errOut.String())
-			}
-			for _, want := range tc.stdout {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("stdout lacks %q:\n%s", want, out.String())
-				}
-			}
-			if !strings.Contains(errOut.String(), tc.stderr) {
-				t.Errorf("stderr lacks %q:\n%s", tc.stderr, errOut.String())
-			}
-			if tc.checkDoc {
-				if missing := cli.Undocumented(doc, out.String()); len(missing) > 0 {
-					t.Errorf("docs/operations.md does not document %v", missing)
-				}
-			}
-		})
-	}
+	clitest.Run(t, []clitest.Case{
+		{Name: "--help", Args: []string{"--help"}, Stdout: []string{"usage: server", "token", "healthcheck", "environment:", "DYNAMODB_ENDPOINT", "AWS_ENDPOINT_URL_DYNAMODB", "AUTH_JWT_SECRET", "-shutdown-delay", "-log-level"}},
+		{Name: "-h", Args: []string{"-h"}, Stdout: []string{"usage: server"}},
+		{Name: "help", Args: []string{"help"}, Stdout: []string{"usage: server"}},
+		{Name: "token --help", Args: []string{"token", "--help"}, Stdout: []string{"usage: server token <login>", "-ttl", "-data-dir", "AUTH_JWT_SECRET"}},
+		{Name: "healthcheck --help", Args: []string{"healthcheck", "--help"}, Stdout: []string{"usage: server healthcheck", "-url"}},
+		{Name: "an unknown argument", Args: []string{"serve"}, Code: 2, Stderr: `unexpected argument "serve"`},
+		{Name: "an unknown flag", Args: []string{"--port", "80"}, Code: 2, Stderr: "flag provided but not defined: -port"},
+		{Name: "a bad value", Args: []string{"--shutdown-timeout", "soon"}, Code: 2, Stderr: "invalid value"},
+		{Name: "a bad log level", Args: []string{"--log-level", "loud"}, Code: 2, Stderr: "log-level"},
+		{Name: "token without a login", Args: []string{"token"}, Code: 2, Stderr: "want a login"},
+		{Name: "token with two logins", Args: []string{"token", "a", "b"}, Code: 2, Stderr: `unexpected argument "b"`},
+		{Name: "healthcheck with an argument", Args: []string{"healthcheck", "--url", "http://127.0.0.1:1", "x"}, Code: 2, Stderr: `unexpected argument "x"`},
+	}, run)
 }
 
 // TestTokenSaysWhereItIsValid: `server token` warns when it creates a new

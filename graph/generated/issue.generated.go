@@ -2789,7 +2789,7 @@ func (ec *executionContext) unmarshalInputOpenIssueInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"owner", "repository", "title", "body", "idempotencyKey"}
+	fieldsInOrder := [...]string{"owner", "repository", "title", "body", "labelIds", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -2824,6 +2824,13 @@ func (ec *executionContext) unmarshalInputOpenIssueInput(ctx context.Context, ob
 				return it, err
 			}
 			it.Body = data
+		case "labelIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelIds = data
 		case "idempotencyKey":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)

@@ -27,10 +27,10 @@ type RepositoryResolver interface {
 	ViewerHasStarred(ctx context.Context, obj *model.Repository) (bool, error)
 	Issue(ctx context.Context, obj *model.Repository, number int32) (*model.Issue, error)
 	PullRequest(ctx context.Context, obj *model.Repository, number int32) (*model.PullRequest, error)
-	Issues(ctx context.Context, obj *model.Repository, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error)
-	PullRequests(ctx context.Context, obj *model.Repository, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) (*model.PullRequestConnection, error)
+	Issues(ctx context.Context, obj *model.Repository, orderBy *model.IssueOrder, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) (*model.IssueConnection, error)
+	PullRequests(ctx context.Context, obj *model.Repository, orderBy *model.IssueOrder, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) (*model.PullRequestConnection, error)
 	Stargazers(ctx context.Context, obj *model.Repository, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) (*model.StargazerConnection, error)
-	Forks(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error)
+	Forks(ctx context.Context, obj *model.Repository, orderBy *model.RepositoryOrder, first *int32, after *string, last *int32, before *string) (*model.RepositoryConnection, error)
 	History(ctx context.Context, obj *model.Repository, first *int32, after *string) (*model.HistoryConnection, error)
 	Labels(ctx context.Context, obj *model.Repository, first *int32, after *string, last *int32, before *string) (*model.LabelConnection, error)
 	Label(ctx context.Context, obj *model.Repository, name string) (*model.Label, error)
@@ -43,38 +43,46 @@ type RepositoryResolver interface {
 func (ec *executionContext) field_Repository_forks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.RepositoryOrder, error) {
+			return ec.unmarshalORepositoryOrder2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐRepositoryOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg3
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -117,54 +125,62 @@ func (ec *executionContext) field_Repository_issue_args(ctx context.Context, raw
 func (ec *executionContext) field_Repository_issues_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "states",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.IssueOrder, error) {
+			return ec.unmarshalOIssueOrder2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "states",
 		func(ctx context.Context, v any) ([]model.IssueState, error) {
 			return ec.unmarshalOIssueState2ᚕgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueStateᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["states"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "labels",
+	args["states"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "labels",
 		func(ctx context.Context, v any) ([]string, error) {
 			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["labels"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["labels"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg5
+	args["before"] = arg6
 	return args, nil
 }
 
@@ -237,46 +253,54 @@ func (ec *executionContext) field_Repository_pullRequest_args(ctx context.Contex
 func (ec *executionContext) field_Repository_pullRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "states",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.IssueOrder, error) {
+			return ec.unmarshalOIssueOrder2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "states",
 		func(ctx context.Context, v any) ([]model.PullRequestState, error) {
 			return ec.unmarshalOPullRequestState2ᚕgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐPullRequestStateᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["states"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["states"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int32, error) {
 			return ec.unmarshalOInt2ᚖint32(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg4
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -832,7 +856,7 @@ func (ec *executionContext) _Repository_issues(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Repository().Issues(ctx, obj, fc.Args["states"].([]model.IssueState), fc.Args["labels"].([]string), fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
+			return ec.Resolvers.Repository().Issues(ctx, obj, fc.Args["orderBy"].(*model.IssueOrder), fc.Args["states"].([]model.IssueState), fc.Args["labels"].([]string), fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IssueConnection) graphql.Marshaler {
@@ -876,7 +900,7 @@ func (ec *executionContext) _Repository_pullRequests(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Repository().PullRequests(ctx, obj, fc.Args["states"].([]model.PullRequestState), fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
+			return ec.Resolvers.Repository().PullRequests(ctx, obj, fc.Args["orderBy"].(*model.IssueOrder), fc.Args["states"].([]model.PullRequestState), fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PullRequestConnection) graphql.Marshaler {
@@ -964,7 +988,7 @@ func (ec *executionContext) _Repository_forks(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Repository().Forks(ctx, obj, fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
+			return ec.Resolvers.Repository().Forks(ctx, obj, fc.Args["orderBy"].(*model.RepositoryOrder), fc.Args["first"].(*int32), fc.Args["after"].(*string), fc.Args["last"].(*int32), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RepositoryConnection) graphql.Marshaler {
@@ -1955,6 +1979,104 @@ func UnmarshalForkRepositoryInput(ctx context.Context, raw any) (model.ForkRepos
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputIssueOrder(ctx context.Context, obj any) (model.IssueOrder, error) {
+	var it model.IssueOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNIssueOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIssueOrder unmarshals raw into the IssueOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIssueOrder(ctx context.Context, raw any) (model.IssueOrder, error) {
+	var out model.IssueOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IssueOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRepositoryOrder(ctx context.Context, obj any) (model.RepositoryOrder, error) {
+	var it model.RepositoryOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNRepositoryOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐRepositoryOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRepositoryOrder unmarshals raw into the RepositoryOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRepositoryOrder(ctx context.Context, raw any) (model.RepositoryOrder, error) {
+	var out model.RepositoryOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RepositoryOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputStarOrder(ctx context.Context, obj any) (model.StarOrder, error) {
 	var it model.StarOrder
 	if obj == nil {
@@ -2766,6 +2888,16 @@ func (ec *executionContext) marshalNForkRepositoryPayload2ᚖgithubᚗcomᚋhubs
 	return ec._ForkRepositoryPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNIssueOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueOrderField(ctx context.Context, v any) (model.IssueOrderField, error) {
+	var res model.IssueOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIssueOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueOrderField(ctx context.Context, sel ast.SelectionSet, v model.IssueOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (model.OrderDirection, error) {
 	var res model.OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -2830,6 +2962,16 @@ func (ec *executionContext) marshalNRepositoryEdge2ᚖgithubᚗcomᚋhubstream�
 		return graphql.Null
 	}
 	return ec._RepositoryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRepositoryOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐRepositoryOrderField(ctx context.Context, v any) (model.RepositoryOrderField, error) {
+	var res model.RepositoryOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRepositoryOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐRepositoryOrderField(ctx context.Context, sel ast.SelectionSet, v model.RepositoryOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNStarOrderField2githubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrderField(ctx context.Context, v any) (model.StarOrderField, error) {
@@ -2932,11 +3074,27 @@ func (ec *executionContext) marshalNUpdateRepositoryPayload2ᚖgithubᚗcomᚋhu
 	return ec._UpdateRepositoryPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOIssueOrder2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐIssueOrder(ctx context.Context, v any) (*model.IssueOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputIssueOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalORepository2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐRepository(ctx context.Context, sel ast.SelectionSet, v *model.Repository) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Repository(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORepositoryOrder2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐRepositoryOrder(ctx context.Context, v any) (*model.RepositoryOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRepositoryOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOStarOrder2ᚖgithubᚗcomᚋhubstreamᚋhubstreamᚋgraphᚋmodelᚐStarOrder(ctx context.Context, v any) (*model.StarOrder, error) {

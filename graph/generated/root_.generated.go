@@ -209,10 +209,22 @@ type ComplexityRoot struct {
 		CreatedAt    func(childComplexity int) int
 		Description  func(childComplexity int) int
 		ID           func(childComplexity int) int
-		Issues       func(childComplexity int, states []model.IssueState, first *int32, after *string, last *int32, before *string) int
+		Issues       func(childComplexity int, orderBy *model.IssueOrder, states []model.IssueState, first *int32, after *string, last *int32, before *string) int
 		Name         func(childComplexity int) int
-		PullRequests func(childComplexity int, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
+		PullRequests func(childComplexity int, orderBy *model.IssueOrder, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt    func(childComplexity int) int
+	}
+
+	LabelActivity struct {
+		Action      func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		AggregateID func(childComplexity int) int
+		At          func(childComplexity int) int
+		EventType   func(childComplexity int) int
+		Label       func(childComplexity int) int
+		LabelID     func(childComplexity int) int
+		Repository  func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	LabelConnection struct {
@@ -225,6 +237,21 @@ type ComplexityRoot struct {
 	LabelEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	LabelingActivity struct {
+		Action      func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		AggregateID func(childComplexity int) int
+		At          func(childComplexity int) int
+		EventType   func(childComplexity int) int
+		Issue       func(childComplexity int) int
+		LabelIds    func(childComplexity int) int
+		Labels      func(childComplexity int) int
+		Number      func(childComplexity int) int
+		PullRequest func(childComplexity int) int
+		Repository  func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	LabelsPayload struct {
@@ -403,13 +430,13 @@ type ComplexityRoot struct {
 		CreatedAt        func(childComplexity int) int
 		Description      func(childComplexity int) int
 		ForkCount        func(childComplexity int) int
-		Forks            func(childComplexity int, first *int32, after *string, last *int32, before *string) int
+		Forks            func(childComplexity int, orderBy *model.RepositoryOrder, first *int32, after *string, last *int32, before *string) int
 		History          func(childComplexity int, first *int32, after *string) int
 		ID               func(childComplexity int) int
 		IsFork           func(childComplexity int) int
 		IsPrivate        func(childComplexity int) int
 		Issue            func(childComplexity int, number int32) int
-		Issues           func(childComplexity int, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) int
+		Issues           func(childComplexity int, orderBy *model.IssueOrder, states []model.IssueState, labels []string, first *int32, after *string, last *int32, before *string) int
 		Label            func(childComplexity int, name string) int
 		Labels           func(childComplexity int, first *int32, after *string, last *int32, before *string) int
 		Name             func(childComplexity int) int
@@ -417,7 +444,7 @@ type ComplexityRoot struct {
 		Owner            func(childComplexity int) int
 		Parent           func(childComplexity int) int
 		PullRequest      func(childComplexity int, number int32) int
-		PullRequests     func(childComplexity int, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
+		PullRequests     func(childComplexity int, orderBy *model.IssueOrder, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) int
 		StargazerCount   func(childComplexity int) int
 		Stargazers       func(childComplexity int, orderBy *model.StarOrder, first *int32, after *string, last *int32, before *string) int
 		UpdatedAt        func(childComplexity int) int
@@ -1137,7 +1164,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Label.Issues(childComplexity, args["states"].([]model.IssueState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Label.Issues(childComplexity, args["orderBy"].(*model.IssueOrder), args["states"].([]model.IssueState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Label.name":
 		if e.ComplexityRoot.Label.Name == nil {
 			break
@@ -1154,13 +1181,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Label.PullRequests(childComplexity, args["states"].([]model.PullRequestState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Label.PullRequests(childComplexity, args["orderBy"].(*model.IssueOrder), args["states"].([]model.PullRequestState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Label.updatedAt":
 		if e.ComplexityRoot.Label.UpdatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Label.UpdatedAt(childComplexity), true
+
+	case "LabelActivity.action":
+		if e.ComplexityRoot.LabelActivity.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelActivity.Action(childComplexity), true
+	case "LabelActivity.actor":
+		if e.ComplexityRoot.LabelActivity.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelActivity.Actor(childComplexity), true
+	case "LabelActivity.aggregateId":
+		if e.ComplexityRoot.LabelActivity.AggregateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelActivity.AggregateID(childComplexity), true
+	case "LabelActivity.at":
+		if e.ComplexityRoot.LabelActivity.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelActivity.At(childComplexity), true
+	case "LabelActivity.eventType":
+		if e.ComplexityRoot.LabelActivity.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelActivity.EventType(childComplexity), true
+	case "LabelActivity.label":
+		if e.ComplexityRoot.LabelActivity.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelActivity.Label(childComplexity), true
+	case "LabelActivity.labelId":
+		if e.ComplexityRoot.LabelActivity.LabelID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelActivity.LabelID(childComplexity), true
+	case "LabelActivity.repository":
+		if e.ComplexityRoot.LabelActivity.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelActivity.Repository(childComplexity), true
+	case "LabelActivity.version":
+		if e.ComplexityRoot.LabelActivity.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelActivity.Version(childComplexity), true
 
 	case "LabelConnection.edges":
 		if e.ComplexityRoot.LabelConnection.Edges == nil {
@@ -1199,6 +1281,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LabelEdge.Node(childComplexity), true
+
+	case "LabelingActivity.action":
+		if e.ComplexityRoot.LabelingActivity.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.Action(childComplexity), true
+	case "LabelingActivity.actor":
+		if e.ComplexityRoot.LabelingActivity.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.Actor(childComplexity), true
+	case "LabelingActivity.aggregateId":
+		if e.ComplexityRoot.LabelingActivity.AggregateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.AggregateID(childComplexity), true
+	case "LabelingActivity.at":
+		if e.ComplexityRoot.LabelingActivity.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.At(childComplexity), true
+	case "LabelingActivity.eventType":
+		if e.ComplexityRoot.LabelingActivity.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.EventType(childComplexity), true
+	case "LabelingActivity.issue":
+		if e.ComplexityRoot.LabelingActivity.Issue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.Issue(childComplexity), true
+	case "LabelingActivity.labelIds":
+		if e.ComplexityRoot.LabelingActivity.LabelIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.LabelIds(childComplexity), true
+	case "LabelingActivity.labels":
+		if e.ComplexityRoot.LabelingActivity.Labels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.Labels(childComplexity), true
+	case "LabelingActivity.number":
+		if e.ComplexityRoot.LabelingActivity.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.Number(childComplexity), true
+	case "LabelingActivity.pullRequest":
+		if e.ComplexityRoot.LabelingActivity.PullRequest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.PullRequest(childComplexity), true
+	case "LabelingActivity.repository":
+		if e.ComplexityRoot.LabelingActivity.Repository == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.Repository(childComplexity), true
+	case "LabelingActivity.version":
+		if e.ComplexityRoot.LabelingActivity.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelingActivity.Version(childComplexity), true
 
 	case "LabelsPayload.issue":
 		if e.ComplexityRoot.LabelsPayload.Issue == nil {
@@ -2140,7 +2295,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Forks(childComplexity, args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Repository.Forks(childComplexity, args["orderBy"].(*model.RepositoryOrder), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Repository.history":
 		if e.ComplexityRoot.Repository.History == nil {
 			break
@@ -2191,7 +2346,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Issues(childComplexity, args["states"].([]model.IssueState), args["labels"].([]string), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Repository.Issues(childComplexity, args["orderBy"].(*model.IssueOrder), args["states"].([]model.IssueState), args["labels"].([]string), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Repository.label":
 		if e.ComplexityRoot.Repository.Label == nil {
 			break
@@ -2259,7 +2414,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.PullRequests(childComplexity, args["states"].([]model.PullRequestState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
+		return e.ComplexityRoot.Repository.PullRequests(childComplexity, args["orderBy"].(*model.IssueOrder), args["states"].([]model.PullRequestState), args["first"].(*int32), args["after"].(*string), args["last"].(*int32), args["before"].(*string)), true
 	case "Repository.stargazerCount":
 		if e.ComplexityRoot.Repository.StargazerCount == nil {
 			break
@@ -2651,6 +2806,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EditIssueInput", ec.unmarshalInputEditIssueInput),
 			graphql.NewInputUnmarshaler("EditPullRequestInput", ec.unmarshalInputEditPullRequestInput),
 			graphql.NewInputUnmarshaler("ForkRepositoryInput", ec.unmarshalInputForkRepositoryInput),
+			graphql.NewInputUnmarshaler("IssueOrder", ec.unmarshalInputIssueOrder),
 			graphql.NewInputUnmarshaler("LabelsInput", ec.unmarshalInputLabelsInput),
 			graphql.NewInputUnmarshaler("OpenIssueInput", ec.unmarshalInputOpenIssueInput),
 			graphql.NewInputUnmarshaler("OpenPullRequestInput", ec.unmarshalInputOpenPullRequestInput),
@@ -2658,6 +2814,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReactionInput", ec.unmarshalInputReactionInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
 			graphql.NewInputUnmarshaler("ReopenIssueInput", ec.unmarshalInputReopenIssueInput),
+			graphql.NewInputUnmarshaler("RepositoryOrder", ec.unmarshalInputRepositoryOrder),
 			graphql.NewInputUnmarshaler("StarOrder", ec.unmarshalInputStarOrder),
 			graphql.NewInputUnmarshaler("StarRepositoryInput", ec.unmarshalInputStarRepositoryInput),
 			graphql.NewInputUnmarshaler("UpdateLabelInput", ec.unmarshalInputUpdateLabelInput),
@@ -2776,7 +2933,7 @@ interface RepositoryOwner {
     last: Int
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
-  ): RepositoryConnection!
+  ): RepositoryConnection! @viewerDependent
 }
 
 "A person with an account."
@@ -2808,7 +2965,7 @@ type User implements Node & RepositoryOwner {
     last: Int
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
-  ): RepositoryConnection!
+  ): RepositoryConnection! @viewerDependent
   """
   Repositories this user starred, with when, newest star first unless
   orderBy says otherwise. Only repositories that still exist and that the
@@ -2825,7 +2982,7 @@ type User implements Node & RepositoryOwner {
     last: Int
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
-  ): StarredRepositoryConnection!
+  ): StarredRepositoryConnection! @viewerDependent
   "Organizations this user belongs to (in any role), ordered by organization login."
   organizations(
     "Return the first n organizations after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
@@ -2873,7 +3030,7 @@ type Organization implements Node & RepositoryOwner {
     last: Int
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
-  ): RepositoryConnection!
+  ): RepositoryConnection! @viewerDependent
   "Members with their roles, in login order. Memberships are public."
   members(
     "Return the first n members after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
@@ -3255,7 +3412,7 @@ type ReactionGroup {
   "How many users reacted with it (0 when nobody did)."
   count: Int!
   "Whether the viewer reacted with it (false when anonymous)."
-  viewerHasReacted: Boolean!
+  viewerHasReacted: Boolean! @viewerDependent
 }
 
 "Whether an issue is open or closed."
@@ -3486,6 +3643,8 @@ input OpenIssueInput {
   title: String!
   "Up to 65,536 characters."
   body: String
+  "Labels of the repository to put on the issue at once (up to 20 ids; NOT_FOUND for a label of another repository)."
+  labelIds: [ID!]
   """
   A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
   that makes the mutation safe to retry: a retry with the same key by the
@@ -3900,8 +4059,10 @@ type Label implements Node {
   createdAt: Time!
   "When the label was last changed."
   updatedAt: Time!
-  "The issues with this label, newest first."
+  "The issues with this label, newest first unless orderBy says otherwise."
   issues(
+    "The order of the issues (default: CREATED_AT, DESC)."
+    orderBy: IssueOrder
     "Only issues in these states; omitted or empty: all."
     states: [IssueState!]
     "Return the first n issues after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
@@ -3913,8 +4074,10 @@ type Label implements Node {
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
   ): IssueConnection!
-  "The pull requests with this label, newest first."
+  "The pull requests with this label, newest first unless orderBy says otherwise."
   pullRequests(
+    "The order of the pull requests (default: CREATED_AT, DESC)."
+    orderBy: IssueOrder
     "Only pull requests in these states; omitted or empty: all."
     states: [PullRequestState!]
     "Return the first n pull requests after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
@@ -4159,7 +4322,7 @@ type Repository implements Node {
   the parent was deleted (even if its name was reused since), or when the
   viewer may not see the parent.
   """
-  parent: Repository
+  parent: Repository @viewerDependent
   "When the repository was created."
   createdAt: Time!
   "When the description or visibility last changed (createdAt until then)."
@@ -4167,9 +4330,9 @@ type Repository implements Node {
   "How many users starred the repository."
   stargazerCount: Int!
   "How many forks of this repository the viewer may see (private forks count only for those who can see them)."
-  forkCount: Int!
+  forkCount: Int! @viewerDependent
   "Whether the viewer starred this repository (false when anonymous)."
-  viewerHasStarred: Boolean!
+  viewerHasStarred: Boolean! @viewerDependent
   """
   The issue with this number, or null (also null for a pull request's
   number: issues and pull requests share one sequence of numbers).
@@ -4184,14 +4347,17 @@ type Repository implements Node {
     number: Int!
   ): PullRequest
   """
-  The repository's issues. With exactly one state: OPEN newest (highest
-  number) first, CLOSED by number; with none or both: all by number.
+  The repository's issues, newest first unless orderBy says otherwise
+  (GitHub's API defaults to oldest first: pass orderBy {field: CREATED_AT,
+  direction: ASC}), in every combination of states and with a label.
   totalCount counts the issues in the states asked for.
   """
   issues(
+    "The order of the issues (default: CREATED_AT, DESC)."
+    orderBy: IssueOrder
     "Only issues in these states; omitted or empty: all."
     states: [IssueState!]
-    "Only issues with this label (a list of exactly one name, case-insensitive), newest first; omitted or empty: all issues."
+    "Only issues with this label (a list of exactly one name, case-insensitive); omitted or empty: all issues."
     labels: [String!]
     "Return the first n issues after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
@@ -4203,11 +4369,14 @@ type Repository implements Node {
     before: String
   ): IssueConnection!
   """
-  The repository's pull requests. With exactly one state: OPEN newest
-  (highest number) first, CLOSED or MERGED by number; otherwise by number.
-  totalCount counts the pull requests in the states asked for.
+  The repository's pull requests, newest first unless orderBy says
+  otherwise (GitHub's API defaults to oldest first), in every combination
+  of states. totalCount
+  counts the pull requests in the states asked for.
   """
   pullRequests(
+    "The order of the pull requests (default: CREATED_AT, DESC)."
+    orderBy: IssueOrder
     "Only pull requests in these states; omitted or empty: all."
     states: [PullRequestState!]
     "Return the first n pull requests after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
@@ -4236,10 +4405,13 @@ type Repository implements Node {
     before: String
   ): StargazerConnection!
   """
-  Forks of this repository, by owner login: only forks that still exist and
-  that the viewer may see; totalCount is forkCount.
+  Forks of this repository, newest first unless orderBy says otherwise:
+  only forks that still exist and that the viewer may see; totalCount is
+  forkCount.
   """
   forks(
+    "The order of the forks (default: CREATED_AT, DESC)."
+    orderBy: RepositoryOrder
     "Return the first n forks after the cursor ` + "`" + `after` + "`" + ` (1–100); give first or last, not both."
     first: Int
     "Continue after this cursor (an endCursor of this same field and arguments); only with first."
@@ -4248,7 +4420,7 @@ type Repository implements Node {
     last: Int
     "Continue before this cursor (a startCursor of this same field and arguments); only with last."
     before: String
-  ): RepositoryConnection!
+  ): RepositoryConnection! @viewerDependent
   """
   The repository's events, newest first: those of its current life only
   (after a delete, a new repository of the same name has its own history).
@@ -4548,6 +4720,36 @@ enum OrderDirection {
   DESC
 }
 
+"The field issues and pull requests are ordered by."
+enum IssueOrderField {
+  "When the issue or pull request was opened (number order: numbers are given in the order of creation)."
+  CREATED_AT
+  "When the issue or pull request was last changed (an edit, a state change, its labels); ties by number."
+  UPDATED_AT
+}
+
+"How a list of issues or pull requests is ordered."
+input IssueOrder {
+  "The field to order by."
+  field: IssueOrderField!
+  "The direction."
+  direction: OrderDirection!
+}
+
+"The field repositories are ordered by."
+enum RepositoryOrderField {
+  "When the repository was created."
+  CREATED_AT
+}
+
+"How a list of repositories is ordered."
+input RepositoryOrder {
+  "The field to order by."
+  field: RepositoryOrderField!
+  "The direction."
+  direction: OrderDirection!
+}
+
 "How a list of stars is ordered."
 input StarOrder {
   "The field to order by."
@@ -4575,6 +4777,15 @@ schema {
   mutation: Mutation
   subscription: Subscription
 }
+
+"""
+Marks a field whose value depends on who asks: the viewer's own state
+(viewerHasStarred) or what the viewer may see beyond the repository it is
+reached from (a user's repositories, a repository's forks). A subscription
+whose selection touches one is resolved for each viewer; others are
+resolved once per event for every subscriber allowed to see it.
+"""
+directive @viewerDependent on FIELD_DEFINITION
 
 """
 A point in time: an RFC 3339 string in UTC with up to nanosecond precision,
@@ -4684,7 +4895,9 @@ type Subscription {
   """
   Activity on repository owner/name: issues and pull requests opened,
   edited, closed, reopened and merged, comments added, edited and deleted,
-  stars added and removed, forks created, in version order per aggregate.
+  stars added and removed, forks created, labels created, edited and
+  deleted, labels added to and removed from issues and pull requests, in
+  version order per aggregate.
   NOT_FOUND when the repository does not exist or is not visible to the
   viewer.
   """
@@ -4696,8 +4909,8 @@ type Subscription {
   ): RepositoryActivity!
 
   """
-  The issue after each change to it (opened, edited, closed, reopened), as
-  the read model has it when the change is delivered. Each message's
+  The issue after each change to it (opened, edited, closed, reopened,
+  labels added or removed), as the read model has it when the change is delivered. Each message's
   ` + "`" + `extensions.event` + "`" + ` carries the change's ` + "`" + `version` + "`" + ` (the issue's event
   count), ` + "`" + `type` + "`" + ` and ` + "`" + `at` + "`" + `; a version that does not follow the previous one
   is a gap.
@@ -4720,7 +4933,7 @@ type Subscription {
 
   """
   The pull request after each change to it (opened, edited, closed,
-  reopened, merged); see issueChanged for ` + "`" + `extensions.event` + "`" + ` and ` + "`" + `after` + "`" + `.
+  reopened, merged, labels added or removed); see issueChanged for ` + "`" + `extensions.event` + "`" + ` and ` + "`" + `after` + "`" + `.
   """
   pullRequestChanged(
     "The repository owner's login."
@@ -4783,12 +4996,13 @@ interface ViewerActivity {
 """
 What an activity did. Issues use OPENED, EDITED, CLOSED and REOPENED; pull
 requests those and MERGED; comments ADDED, EDITED and DELETED; stars ADDED
-and REMOVED; forks CREATED.
+and REMOVED; forks CREATED; labels CREATED, EDITED and DELETED; labelings (labels
+added to or removed from an issue or pull request) ADDED and REMOVED.
 """
 enum ActivityAction {
   "An issue or pull request was opened."
   OPENED
-  "An issue's, pull request's or comment's text changed."
+  "An issue's, pull request's or comment's text, or a label, changed."
   EDITED
   "An issue or pull request was closed (a pull request without merging)."
   CLOSED
@@ -4796,13 +5010,13 @@ enum ActivityAction {
   REOPENED
   "A pull request was merged."
   MERGED
-  "A comment or star was added."
+  "A comment, a star or labels were added."
   ADDED
-  "A comment was deleted."
+  "A comment or a label was deleted."
   DELETED
-  "A star was removed."
+  "A star or labels were removed."
   REMOVED
-  "A fork was created."
+  "A fork or a label was created."
   CREATED
 }
 
@@ -4893,7 +5107,7 @@ type ForkActivity implements RepositoryActivity & ViewerActivity {
   "What happened: CREATED."
   action: ActivityAction!
   "The new fork; null when the viewer may not see it (a private fork)."
-  fork: Repository
+  fork: Repository @viewerDependent
   "The repository that was forked; null when it is no longer visible."
   repository: Repository
   "The aggregate the event was appended to: the fork, e.g. ` + "`" + `REPO:alice/hello` + "`" + `."
@@ -4901,6 +5115,56 @@ type ForkActivity implements RepositoryActivity & ViewerActivity {
   "The fork's version after this event (1-based)."
   version: Int!
   "The event type, RepositoryForked."
+  eventType: String!
+  "When the event was recorded."
+  at: Time!
+  "Login of whoever caused it; null for events without an actor."
+  actor: String
+}
+
+"A label of the repository created, edited or deleted."
+type LabelActivity implements RepositoryActivity & ViewerActivity {
+  "What happened: CREATED, EDITED or DELETED."
+  action: ActivityAction!
+  "The label as the read model has it at delivery; null once deleted."
+  label: Label
+  "The label's id (its node id, as Label.id), also once deleted."
+  labelId: ID!
+  "The repository the activity happened in; null when it is no longer visible."
+  repository: Repository
+  "The aggregate the event was appended to, e.g. ` + "`" + `REPO:octocat/hello` + "`" + `."
+  aggregateId: String!
+  "The aggregate's version after this event (1-based)."
+  version: Int!
+  "The event type, e.g. LabelUpdated."
+  eventType: String!
+  "When the event was recorded."
+  at: Time!
+  "Login of whoever caused it; null for events without an actor."
+  actor: String
+}
+
+"Labels added to or removed from an issue or pull request."
+type LabelingActivity implements RepositoryActivity & ViewerActivity {
+  "What happened: ADDED or REMOVED."
+  action: ActivityAction!
+  "The number of the issue or pull request."
+  number: Int!
+  "The issue whose labels changed, as the read model has it at delivery; null for a pull request."
+  issue: Issue
+  "The pull request whose labels changed, as the read model has it at delivery; null for an issue."
+  pullRequest: PullRequest
+  "The labels added or removed, as the read model has them at delivery; a label deleted since is left out."
+  labels: [Label!]!
+  "The ids of the labels added or removed (node ids, as Label.id), deleted ones included."
+  labelIds: [ID!]!
+  "The repository the activity happened in; null when it is no longer visible."
+  repository: Repository
+  "The aggregate the event was appended to, e.g. ` + "`" + `ISSUE:octocat/hello/3` + "`" + `."
+  aggregateId: String!
+  "The aggregate's version after this event (1-based)."
+  version: Int!
+  "The event type, e.g. LabelsAdded."
   eventType: String!
   "When the event was recorded."
   at: Time!

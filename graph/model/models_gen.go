@@ -530,6 +530,40 @@ type IssueEdge struct {
 	Node *Issue `json:"node"`
 }
 
+// How a list of issues or pull requests is ordered.
+type IssueOrder struct {
+	// The field to order by.
+	Field IssueOrderField `json:"field"`
+	// The direction.
+	Direction OrderDirection `json:"direction"`
+}
+
+// A label of the repository created, edited or deleted.
+type LabelActivity struct {
+	// What happened: CREATED, EDITED or DELETED.
+	Action ActivityAction `json:"action"`
+	// The label as the read model has it at delivery; null once deleted.
+	Label *Label `json:"label,omitempty"`
+	// The label's id (its node id, as Label.id), also once deleted.
+	LabelID string `json:"labelId"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `REPO:octocat/hello`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, e.g. LabelUpdated.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (LabelActivity) IsRepositoryActivity() {}
+
+func (LabelActivity) IsViewerActivity() {}
+
 // A page of labels.
 type LabelConnection struct {
 	// The labels of this page, with their cursors.
@@ -549,6 +583,38 @@ type LabelEdge struct {
 	// The label.
 	Node *Label `json:"node"`
 }
+
+// Labels added to or removed from an issue or pull request.
+type LabelingActivity struct {
+	// What happened: ADDED or REMOVED.
+	Action ActivityAction `json:"action"`
+	// The number of the issue or pull request.
+	Number int32 `json:"number"`
+	// The issue whose labels changed, as the read model has it at delivery; null for a pull request.
+	Issue *Issue `json:"issue,omitempty"`
+	// The pull request whose labels changed, as the read model has it at delivery; null for an issue.
+	PullRequest *PullRequest `json:"pullRequest,omitempty"`
+	// The labels added or removed, as the read model has them at delivery; a label deleted since is left out.
+	Labels []*Label `json:"labels"`
+	// The ids of the labels added or removed (node ids, as Label.id), deleted ones included.
+	LabelIds []string `json:"labelIds"`
+	// The repository the activity happened in; null when it is no longer visible.
+	Repository *Repository `json:"repository,omitempty"`
+	// The aggregate the event was appended to, e.g. `ISSUE:octocat/hello/3`.
+	AggregateID string `json:"aggregateId"`
+	// The aggregate's version after this event (1-based).
+	Version int32 `json:"version"`
+	// The event type, e.g. LabelsAdded.
+	EventType string `json:"eventType"`
+	// When the event was recorded.
+	At time.Time `json:"at"`
+	// Login of whoever caused it; null for events without an actor.
+	Actor *string `json:"actor,omitempty"`
+}
+
+func (LabelingActivity) IsRepositoryActivity() {}
+
+func (LabelingActivity) IsViewerActivity() {}
 
 // The input of addLabelsToLabelable and removeLabelsFromLabelable.
 type LabelsInput struct {
@@ -585,6 +651,8 @@ type OpenIssueInput struct {
 	Title string `json:"title"`
 	// Up to 65,536 characters.
 	Body *string `json:"body,omitempty"`
+	// Labels of the repository to put on the issue at once (up to 20 ids; NOT_FOUND for a label of another repository).
+	LabelIds []string `json:"labelIds,omitempty"`
 	// A client-chosen key (1–255 printable ASCII characters, e.g. a UUID)
 	// that makes the mutation safe to retry: a retry with the same key by the
 	// same viewer within 24 hours returns the first run's payload, showing
@@ -850,6 +918,14 @@ type RepositoryEdge struct {
 	Node *Repository `json:"node"`
 }
 
+// How a list of repositories is ordered.
+type RepositoryOrder struct {
+	// The field to order by.
+	Field RepositoryOrderField `json:"field"`
+	// The direction.
+	Direction OrderDirection `json:"direction"`
+}
+
 // A star added to or removed from the repository.
 type StarActivity struct {
 	// What happened.
@@ -1053,13 +1129,14 @@ type UpdateRepositoryPayload struct {
 
 // What an activity did. Issues use OPENED, EDITED, CLOSED and REOPENED; pull
 // requests those and MERGED; comments ADDED, EDITED and DELETED; stars ADDED
-// and REMOVED; forks CREATED.
+// and REMOVED; forks CREATED; labels CREATED, EDITED and DELETED; labelings (labels
+// added to or removed from an issue or pull request) ADDED and REMOVED.
 type ActivityAction string
 
 const (
 	// An issue or pull request was opened.
 	ActivityActionOpened ActivityAction = "OPENED"
-	// An issue's, pull request's or comment's text changed.
+	// An issue's, pull request's or comment's text, or a label, changed.
 	ActivityActionEdited ActivityAction = "EDITED"
 	// An issue or pull request was closed (a pull request without merging).
 	ActivityActionClosed ActivityAction = "CLOSED"
@@ -1067,13 +1144,13 @@ const (
 	ActivityActionReopened ActivityAction = "REOPENED"
 	// A pull request was merged.
 	ActivityActionMerged ActivityAction = "MERGED"
-	// A comment or star was added.
+	// A comment, a star or labels were added.
 	ActivityActionAdded ActivityAction = "ADDED"
-	// A comment was deleted.
+	// A comment or a label was deleted.
 	ActivityActionDeleted ActivityAction = "DELETED"
-	// A star was removed.
+	// A star or labels were removed.
 	ActivityActionRemoved ActivityAction = "REMOVED"
-	// A fork was created.
+	// A fork or a label was created.
 	ActivityActionCreated ActivityAction = "CREATED"
 )
 
@@ -1127,6 +1204,64 @@ func (e *ActivityAction) UnmarshalJSON(b []byte) error {
 }
 
 func (e ActivityAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The field issues and pull requests are ordered by.
+type IssueOrderField string
+
+const (
+	// When the issue or pull request was opened (number order: numbers are given in the order of creation).
+	IssueOrderFieldCreatedAt IssueOrderField = "CREATED_AT"
+	// When the issue or pull request was last changed (an edit, a state change, its labels); ties by number.
+	IssueOrderFieldUpdatedAt IssueOrderField = "UPDATED_AT"
+)
+
+var AllIssueOrderField = []IssueOrderField{
+	IssueOrderFieldCreatedAt,
+	IssueOrderFieldUpdatedAt,
+}
+
+func (e IssueOrderField) IsValid() bool {
+	switch e {
+	case IssueOrderFieldCreatedAt, IssueOrderFieldUpdatedAt:
+		return true
+	}
+	return false
+}
+
+func (e IssueOrderField) String() string {
+	return string(e)
+}
+
+func (e *IssueOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IssueOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IssueOrderField", str)
+	}
+	return nil
+}
+
+func (e IssueOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IssueOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IssueOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1501,6 +1636,61 @@ func (e *ReactionContent) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReactionContent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The field repositories are ordered by.
+type RepositoryOrderField string
+
+const (
+	// When the repository was created.
+	RepositoryOrderFieldCreatedAt RepositoryOrderField = "CREATED_AT"
+)
+
+var AllRepositoryOrderField = []RepositoryOrderField{
+	RepositoryOrderFieldCreatedAt,
+}
+
+func (e RepositoryOrderField) IsValid() bool {
+	switch e {
+	case RepositoryOrderFieldCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e RepositoryOrderField) String() string {
+	return string(e)
+}
+
+func (e *RepositoryOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RepositoryOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RepositoryOrderField", str)
+	}
+	return nil
+}
+
+func (e RepositoryOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RepositoryOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RepositoryOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -488,6 +488,19 @@ func (a *App) SubscriptionsReady() <-chan struct{} { return a.liveReady }
 // end). Serve calls it when shutdown begins; it is idempotent.
 func (a *App) CloseWebSockets() { a.wsDoneOnce.Do(func() { close(a.wsDone) }) }
 
+// Start runs Run in the background until ctx is done or stop is called.
+// stop cancels it, waits until it has returned and returns its error
+// (nil after a clean stop); calling stop again returns the same.
+func (a *App) Start(ctx context.Context) (stop func() error) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	return sync.OnceValue(func() error {
+		cancel()
+		return <-done
+	})
+}
+
 // Run runs the in-process projector (if any) and the subscriptions'
 // stream reader (unless disabled) until ctx is done. It returns the first
 // error that stops either early.

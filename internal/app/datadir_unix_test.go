@@ -102,19 +102,7 @@ func TestDataDirRefusedWhenNotPrivate(t *testing.T) {
 			}
 			return dir
 		}, "writable by other users"},
-		{"owned by another user", func(t *testing.T) string {
-			if os.Geteuid() != 0 {
-				return "/" // root's, and the test's user is not root
-			}
-			dir := filepath.Join(t.TempDir(), "data")
-			if err := os.Mkdir(dir, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Chown(dir, 65534, 65534); err != nil {
-				t.Fatal(err)
-			}
-			return dir
-		}, "is owned by uid"},
+		{"owned by another user", func(t *testing.T) string { return fspermtest.OtherOwned(t) }, "is owned by uid"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

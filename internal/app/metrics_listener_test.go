@@ -80,27 +80,3 @@ func TestMetricsOnlyOnTheirListener(t *testing.T) {
 		}
 	})
 }
-
-// TestMetricsListenerFallsBack: the default metrics address moves on to a
-// free port when its own is taken (another server on the host), an
-// explicit one is an error.
-func TestMetricsListenerFallsBack(t *testing.T) {
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer taken.Close()
-	addr := taken.Addr().String()
-	if ln, err := listenMetrics(addr, true); err == nil {
-		ln.Close()
-		t.Fatalf("an explicit address that is taken was bound")
-	}
-	ln, err := listenMetrics(addr, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	if ln.Addr().String() == addr || !strings.HasPrefix(ln.Addr().String(), "127.0.0.1:") {
-		t.Fatalf("fell back to %s (taken: %s), want another loopback port", ln.Addr(), addr)
-	}
-}

@@ -1,58 +1,28 @@
 package app
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/obs"
+	"github.com/hubstream/hubstream/internal/obs/obstest"
 )
 
 // syncBuffer is a log destination shared by the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// records returns the JSON log records written so far.
-func (b *syncBuffer) records(t *testing.T) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var m map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatalf("log line %q is not JSON: %v", sc.Text(), err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
+type syncBuffer struct{ obstest.Buffer }
 
 // accessLine returns the access log record of the request with id.
 func (b *syncBuffer) accessLine(t *testing.T, id string) map[string]any {
 	t.Helper()
 	var found map[string]any
-	for _, r := range b.records(t) {
+	for _, r := range b.Records(t) {
 		if r["msg"] == "http request" && r["request_id"] == id {
 			if found != nil {
 				t.Fatalf("two access log lines for request %s", id)
@@ -99,12 +69,10 @@ func TestAccessLogAndMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runDone := make(chan error, 1)
-	go func() { runDone <- a.Run(ctx) }()
+	stop := a.Start(context.Background())
 	srv := httptest.NewServer(a.Handler())
 	metricsSrv := httptest.NewServer(a.MetricsHandler())
-	t.Cleanup(func() { srv.Close(); metricsSrv.Close(); cancel(); <-runDone; _ = a.Close() })
+	t.Cleanup(func() { srv.Close(); metricsSrv.Close(); _ = stop(); _ = a.Close() })
 	tok, err := a.DevToken("ada")
 	if err != nil {
 		t.Fatal(err)

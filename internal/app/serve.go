@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/hubstream/hubstream/internal/obs"
 )
 
 // ServeOptions configure the HTTP server. Zero fields take the defaults.
@@ -22,7 +24,7 @@ type ServeOptions struct {
 	MetricsAddr string
 	// MetricsAddrExplicit says MetricsAddr was chosen by the operator: it
 	// must be bound as is. Otherwise a taken port moves on to the next
-	// free one (see listenMetrics).
+	// free one (see obs.ListenMetrics).
 	MetricsAddrExplicit bool
 	// OnMetricsListen is called with the metrics listener's bound address.
 	OnMetricsListen func(addr net.Addr)
@@ -101,7 +103,7 @@ func (a *App) Serve(ctx context.Context, opts ServeOptions) error {
 	}
 	var metricsLn net.Listener
 	if opts.MetricsAddr != "" {
-		if metricsLn, err = listenMetrics(opts.MetricsAddr, opts.MetricsAddrExplicit); err != nil {
+		if metricsLn, err = obs.ListenMetrics(opts.MetricsAddr, opts.MetricsAddrExplicit); err != nil {
 			_ = ln.Close()
 			return fmt.Errorf("listen %s (--metrics-addr; empty: no metrics listener): %w", opts.MetricsAddr, err)
 		}

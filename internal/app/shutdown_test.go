@@ -328,7 +328,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("Serve: %v", err)
 	}
 	t.Logf("%d requests of %d clients and %d held requests completed during shutdown", total, workers, len(held))
-	if !strings.Contains(s.log.buf.String(), `"msg":"stopped"`) {
+	if !strings.Contains(s.log.String(), `"msg":"stopped"`) {
 		t.Error("no log line at the end of shutdown")
 	}
 }

@@ -134,3 +134,50 @@ func TestRunFailsOnAWrongAnswer(t *testing.T) {
 		t.Fatalf("error %v, want one naming the query", err)
 	}
 }
+
+// TestPercentile: nearest rank over sorted latencies; no latencies, 0.
+func TestPercentile(t *testing.T) {
+	ms := func(ns ...int) []time.Duration {
+		out := make([]time.Duration, len(ns))
+		for i, n := range ns {
+			out[i] = time.Duration(n) * time.Millisecond
+		}
+		return out
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = i + 1
+	}
+	cases := []struct {
+		name   string
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{"none", nil, 0.5, 0},
+		{"one", ms(7), 0.99, 7 * time.Millisecond},
+		{"median of a hundred", ms(hundred...), 0.50, 50 * time.Millisecond},
+		{"p99 of a hundred", ms(hundred...), 0.99, 99 * time.Millisecond},
+		{"p0 is the first", ms(3, 5, 9), 0, 3 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := percentile(tc.sorted, tc.p); got != tc.want {
+				t.Errorf("percentile(%v) = %v, want %v", tc.p, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestOptionDefaults: zero options take the documented defaults; a
+// negative warmup (none) and set values are kept.
+func TestOptionDefaults(t *testing.T) {
+	d := Options{}.withDefaults()
+	if d.Clients != 8 || d.Duration != DefaultDuration || d.Warmup != DefaultWarmup || d.Rounds != 1 || d.Issues != 20 || len(d.Queries) != len(DefaultQueries()) || d.Progress == nil {
+		t.Errorf("defaults %+v", d)
+	}
+	set := Options{Clients: 2, Duration: time.Second, Warmup: -1, Rounds: 3, Issues: 5, Queries: DefaultQueries()[:1]}.withDefaults()
+	if set.Clients != 2 || set.Duration != time.Second || set.Warmup != -1 || set.Rounds != 3 || set.Issues != 5 || len(set.Queries) != 1 {
+		t.Errorf("set options changed: %+v", set)
+	}
+}

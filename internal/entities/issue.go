@@ -127,7 +127,16 @@ type OpenIssue struct {
 	Repository RepositoryID
 	Title      string
 	Body       string
-	Labels     []string // label IDs of the repository, optional
+	Labels     []LabelRef // labels to put on the issue at once, optional
+}
+
+// LabelRef names a label as a client gave it: its repository and its ID
+// there. A command refuses (NOT_FOUND) a label of another repository in
+// Decide, after the actor's rights, so that a wrong label never answers
+// before "who are you".
+type LabelRef struct {
+	Repository RepositoryID
+	ID         string
 }
 
 // Validate checks the command's fields (BAD_USER_INPUT), without
@@ -142,8 +151,11 @@ func (c OpenIssue) Validate() error {
 	if len(c.Labels) > MaxLabelsPerItem {
 		return BadInput("labelIds", "an issue has at most %d labels", MaxLabelsPerItem)
 	}
-	for _, id := range c.Labels {
-		if err := validateLabelID("labelIds", id); err != nil {
+	for _, l := range c.Labels {
+		if l.Repository != c.Repository {
+			continue // NOT_FOUND in Decide
+		}
+		if err := validateLabelID("labelIds", l.ID); err != nil {
 			return err
 		}
 	}
@@ -168,12 +180,12 @@ func (c OpenIssue) Decide(in Input) ([]Change, error) {
 		return nil, err
 	}
 	var labels []string
-	for _, id := range c.Labels {
-		if acc.repo.LabelByID(id) == nil {
-			return nil, NotFound("label %s not found in %s/%s", id, acc.repo.Owner, acc.repo.Name)
+	for _, l := range c.Labels {
+		if l.Repository != c.Repository || acc.repo.LabelByID(l.ID) == nil {
+			return nil, NotFound("label %s not found in %s/%s", l.ID, acc.repo.Owner, acc.repo.Name)
 		}
-		if !slices.Contains(labels, id) {
-			labels = append(labels, id)
+		if !slices.Contains(labels, l.ID) {
+			labels = append(labels, l.ID)
 		}
 	}
 	n := in.Snapshot(c.Repository).Seq + 1

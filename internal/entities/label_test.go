@@ -86,13 +86,14 @@ func TestLabelCommands(t *testing.T) {
 			}},
 		{name: "not labelable", in: in, actor: "alice", cmd: ChangeLabels{Subject: workHello, Labels: []string{labelBug}, Actor: "alice"}, code: CodeBadInput, field: "labelableId"},
 		{name: "no labels", in: in, actor: "alice", cmd: ChangeLabels{Subject: issue1, Actor: "alice"}, code: CodeBadInput, field: "labelIds"},
-		{name: "open with labels", in: in, actor: "carol", cmd: OpenIssue{Repository: workHello, Title: "t", Labels: []string{labelDocs, labelBug, labelDocs}, Actor: "carol"}, events: []string{"IssueOpened"},
+		{name: "open with labels", in: in, actor: "carol", cmd: OpenIssue{Repository: workHello, Title: "t", Labels: []LabelRef{{workHello, labelDocs}, {workHello, labelBug}, {workHello, labelDocs}}, Actor: "carol"}, events: []string{"IssueOpened"},
 			check: func(t *testing.T, _ []Change, after Input) {
 				if i := after.Snapshot(NewIssueID(workHello, 3)).State.(*Issue); !slices.Equal(i.Labels, []string{labelDocs, labelBug}) {
 					t.Fatalf("issue #3 labels = %v", i.Labels)
 				}
 			}},
-		{name: "open with an unknown label", in: in, actor: "carol", cmd: OpenIssue{Repository: workHello, Title: "t", Labels: []string{labelNew}, Actor: "carol"}, code: CodeNotFound},
+		{name: "open with an unknown label", in: in, actor: "carol", cmd: OpenIssue{Repository: workHello, Title: "t", Labels: []LabelRef{{workHello, labelNew}}, Actor: "carol"}, code: CodeNotFound},
+		{name: "open with a label of another repository", in: in, actor: "carol", cmd: OpenIssue{Repository: workHello, Title: "t", Labels: []LabelRef{{NewRepositoryID("octo", "other"), labelBug}}, Actor: "carol"}, code: CodeNotFound},
 	})
 }
 

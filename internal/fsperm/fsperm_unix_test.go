@@ -7,25 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// otherOwned returns a directory owned by another user than the test's:
-// a fresh one given to nobody (65534) when the test runs as root, else
-// the root directory.
-func otherOwned(t *testing.T) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		return "/"
-	}
-	dir := filepath.Join(t.TempDir(), "nobodys")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(dir, 65534, 65534); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+	"github.com/hubstream/hubstream/internal/fsperm/fspermtest"
+)
 
 func TestCheckPath(t *testing.T) {
 	base := t.TempDir()
@@ -59,7 +43,7 @@ func TestCheckPath(t *testing.T) {
 		{"world-writable", mk("world", 0o707), "writable by other users"},
 		{"sticky and world-writable, like /tmp", mk("tmp", 0o1777), "writable by other users"},
 		{"a symbolic link to an owner-only directory", link, "symbolic link"},
-		{"owned by another user", otherOwned(t), "is owned by uid"},
+		{"owned by another user", fspermtest.OtherOwned(t), "is owned by uid"},
 		{"missing", filepath.Join(base, "missing"), "no such file"},
 	}
 	for _, tt := range tests {

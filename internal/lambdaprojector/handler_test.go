@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,6 +27,7 @@ import (
 	hevents "github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/lambdaprojector"
 	"github.com/hubstream/hubstream/internal/obs"
+	"github.com/hubstream/hubstream/internal/obs/obstest"
 	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/streamevent/streameventtest"
 	"github.com/hubstream/hubstream/internal/table"
@@ -266,7 +266,7 @@ func TestReplayThroughLambdaEqualsLive(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.copyWriteSide(t)
-			var metrics syncBuffer
+			var metrics obstest.Buffer
 			h := e.handler(t, tt.park, &metrics, func(o *projector.BatchOptions) { o.TransientAttempts = 1 })
 
 			const batchSize = 10
@@ -447,25 +447,6 @@ func checkMetrics(t *testing.T, out string, invocations int) {
 	if poison < 1 {
 		t.Fatal("no invocation counted the poison record")
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the handler's writes and the
-// test's read.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestDeadline: when DynamoDB fails for longer than the invocation may

@@ -394,6 +394,14 @@ func (s *Subscription) Dropped(reason string) {
 	}
 }
 
+// CountExecution records that a subscription payload was resolved (for a
+// class of subscribers, graph/fanout.go).
+func (h *Hub) CountExecution() {
+	if h.opts.Metrics != nil {
+		h.opts.Metrics.Executions.Inc()
+	}
+}
+
 // CountDrop records a subscription (or connection) the server ended for
 // reason outside the hub, e.g. "write_timeout": a WebSocket write that
 // did not complete.

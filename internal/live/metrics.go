@@ -9,6 +9,7 @@ type Metrics struct {
 	Dropped            *prometheus.CounterVec // subscriptions ended by the server, by reason
 	Lag                prometheus.Histogram   // commit → delivery, seconds
 	ProjectionTimeouts prometheus.Counter     // events released before their projection was seen
+	Executions         prometheus.Counter     // subscription payloads resolved (once per event per class)
 }
 
 // NewMetrics creates the subscription metrics and registers them with reg
@@ -27,12 +28,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}),
 		ProjectionTimeouts: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "projection_wait_timeouts_total",
 			Help: "Events released to subscribers before the projector's marker showed them projected (ProjectionWait ran out)."}),
+		Executions: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "executions_total",
+			Help: "Subscription payloads resolved: one per event per class of subscribers with the same document and variables (and viewer, for documents with viewer-dependent fields); compare with events_delivered_total."}),
 	}
 	for _, reason := range []string{"slow_consumer", "write_timeout", "access_lost"} {
 		m.Dropped.WithLabelValues(reason)
 	}
 	if reg != nil {
-		reg.MustRegister(m.Active, m.Delivered, m.Dropped, m.Lag, m.ProjectionTimeouts)
+		reg.MustRegister(m.Active, m.Delivered, m.Dropped, m.Lag, m.ProjectionTimeouts, m.Executions)
 	}
 	return m
 }

@@ -42,51 +42,77 @@ func (l *Loaders) Comment(ctx context.Context, owner, repo string, n int, id str
 	return c, nil
 }
 
+// WorkOrder is an ordering of issues and pull requests: Field is
+// table.OrderCreated or table.OrderUpdated.
+type WorkOrder struct {
+	Field     string
+	Ascending bool
+}
+
+// DefaultWorkOrder is GitHub's order of a repository's issues and pull
+// requests when orderBy is omitted: oldest first.
+var DefaultWorkOrder = WorkOrder{Field: table.OrderCreated, Ascending: true}
+
+// String returns "FIELD/ASC" or "FIELD/DESC": the ordering's part of a
+// cursor binding.
+func (o WorkOrder) String() string {
+	if o.Ascending {
+		return o.Field + "/ASC"
+	}
+	return o.Field + "/DESC"
+}
+
 // IssuesOf lists the issues of owner/repo in the given states (OPEN,
-// CLOSED; none means all): all by number; open ones newest first; closed
-// ones by number.
-func (l *Loaders) IssuesOf(ctx context.Context, owner, repo string, states []string, args PageArgs) (Page[readmodel.Issue], error) {
-	return queryPage[readmodel.Issue](ctx, l.Pager, workCollection[readmodel.Issue]("ISSUE", "Repository.issues", owner, repo, states, []string{"OPEN", "CLOSED"}), args)
+// CLOSED; none means all) in order.
+func (l *Loaders) IssuesOf(ctx context.Context, owner, repo string, states []string, order WorkOrder, args PageArgs) (Page[readmodel.Issue], error) {
+	o := workOrdered("ISSUE", "Repository.issues", owner, repo, states, []string{"OPEN", "CLOSED"}, order, func(n int) table.Key { return table.IssueKey(owner, repo, n) })
+	return queryOrderedPage[readmodel.Issue](ctx, l.Pager, o, args)
 }
 
 // PullRequestsOf lists the pull requests of owner/repo in the given states
-// (OPEN, CLOSED, MERGED; none means all), ordered like IssuesOf.
-func (l *Loaders) PullRequestsOf(ctx context.Context, owner, repo string, states []string, args PageArgs) (Page[readmodel.PullRequest], error) {
-	return queryPage[readmodel.PullRequest](ctx, l.Pager, workCollection[readmodel.PullRequest]("PR", "Repository.pullRequests", owner, repo, states, []string{"OPEN", "CLOSED", "MERGED"}), args)
+// (OPEN, CLOSED, MERGED; none means all) in order.
+func (l *Loaders) PullRequestsOf(ctx context.Context, owner, repo string, states []string, order WorkOrder, args PageArgs) (Page[readmodel.PullRequest], error) {
+	o := workOrdered("PR", "Repository.pullRequests", owner, repo, states, []string{"OPEN", "CLOSED", "MERGED"}, order, func(n int) table.Key { return table.PullRequestKey(owner, repo, n) })
+	return queryOrderedPage[readmodel.PullRequest](ctx, l.Pager, o, args)
 }
 
-// workItemOf is a read model struct of an issue or pull request.
-type workItemOf interface {
-	readmodel.Entity
-	Work() readmodel.WorkItem
-}
-
-// workCollection is the collection of issues or pull requests. One state is one GSI4
-// collection; no state (or every state) is the GSI1 collection by number;
-// any other combination of states (pull requests only, e.g. OPEN and
-// MERGED) walks the GSI1 collection keeping the wanted states, so pages
-// stay full and ordered by number.
-func workCollection[T workItemOf](kind, field, owner, repo string, states, all []string) Collection {
+// wantedStates returns states sorted without repeats, or nil when they
+// are none or every state of all (one collection lists them all then).
+func wantedStates(states, all []string) []string {
 	want := map[string]bool{}
 	for _, s := range states {
 		want[s] = true
 	}
-	wanted := make([]string, 0, len(want))
+	if len(want) == len(all) {
+		return nil
+	}
+	out := make([]string, 0, len(want))
 	for s := range want {
-		wanted = append(wanted, s)
+		out = append(out, s)
 	}
-	sort.Strings(wanted)
-	c := Collection{Ascending: true, Binding: field + "/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(repo) + "/" + strings.Join(wanted, ",")}
-	switch {
-	case len(wanted) == 1:
-		c.Index, c.PK, c.SKPrefix = table.IssuesOfRepository(kind, owner, repo, wanted[0])
-	default:
-		c.Index, c.PK, c.SKPrefix = table.IssuesOfRepository(kind, owner, repo, "")
-		if len(wanted) > 0 && len(wanted) < len(all) {
-			c.Keep = keep(func(w T) bool { return want[w.Work().State] })
-		}
+	sort.Strings(out)
+	return out
+}
+
+// workOrdered is the ordered connection of issues (kind ISSUE) or pull
+// requests (PR) of owner/repo: all states are one collection; one state
+// is one collection; several (pull requests only: two of three) are their
+// one-state collections merged.
+func workOrdered(kind, field, owner, repo string, states, all []string, order WorkOrder, itemKey func(int) table.Key) Ordered {
+	wanted := wantedStates(states, all)
+	o := Ordered{
+		Ascending: order.Ascending, ItemKey: itemKey,
+		Binding: field + "/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(repo) + "/" + strings.Join(wanted, ",") + "/" + order.String(),
 	}
-	return c
+	if len(wanted) == 0 {
+		wanted = []string{""}
+	}
+	for _, s := range wanted {
+		var c Collection
+		c.Index, c.PK, c.SKPrefix = table.IssuesOfRepository(kind, owner, repo, s, order.Field)
+		o.Parts = append(o.Parts, c)
+	}
+	return o
 }
 
 // CommentsOf lists the comments of issue or pull request n of owner/repo,

@@ -172,7 +172,7 @@ func TestOpenIssueConcurrentNumbers(t *testing.T) {
 	if seq := heads[helloRepository].Snapshot.Seq; seq != writers {
 		t.Fatalf("repository counter = %d, want %d", seq, writers)
 	}
-	page, err := w.loaders().IssuesOf(context.Background(), "octo", "hello", nil, first(100))
+	page, err := w.loaders().IssuesOf(context.Background(), "octo", "hello", nil, loaders.DefaultWorkOrder, first(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,22 +228,29 @@ func numbersOf[T interface{ Work() readmodel.WorkItem }](p loaders.Page[T]) []in
 	return out
 }
 
+// newest lists issues and pull requests newest first.
+var newest = loaders.WorkOrder{Field: table.OrderCreated}
+
 func TestIssuesOf(t *testing.T) {
 	w := seedWork(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name   string
 		states []string
+		order  loaders.WorkOrder
 		want   []int
 	}{
-		{"all by number", nil, []int{1, 2, 4, 6}},
-		{"open newest first", []string{"OPEN"}, []int{4, 1}},
-		{"closed by number", []string{"CLOSED"}, []int{2, 6}},
-		{"both states is all", []string{"CLOSED", "OPEN"}, []int{1, 2, 4, 6}},
-		{"repeated state", []string{"OPEN", "OPEN"}, []int{4, 1}},
+		{"all by number", nil, loaders.DefaultWorkOrder, []int{1, 2, 4, 6}},
+		{"open oldest first", []string{"OPEN"}, loaders.DefaultWorkOrder, []int{1, 4}},
+		{"open newest first", []string{"OPEN"}, newest, []int{4, 1}},
+		{"closed by number", []string{"CLOSED"}, loaders.DefaultWorkOrder, []int{2, 6}},
+		{"closed newest first", []string{"CLOSED"}, newest, []int{6, 2}},
+		{"both states is all", []string{"CLOSED", "OPEN"}, loaders.DefaultWorkOrder, []int{1, 2, 4, 6}},
+		{"all newest first", nil, newest, []int{6, 4, 2, 1}},
+		{"repeated state", []string{"OPEN", "OPEN"}, newest, []int{4, 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			page, err := w.loaders().IssuesOf(ctx, "OCTO", "hello", tc.states, first(10))
+			page, err := w.loaders().IssuesOf(ctx, "OCTO", "hello", tc.states, tc.order, first(10))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -254,7 +261,7 @@ func TestIssuesOf(t *testing.T) {
 	}
 	t.Run("pages", func(t *testing.T) {
 		l := w.loaders()
-		p1, err := l.IssuesOf(ctx, "octo", "hello", nil, first(3))
+		p1, err := l.IssuesOf(ctx, "octo", "hello", nil, loaders.DefaultWorkOrder, first(3))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,7 +269,7 @@ func TestIssuesOf(t *testing.T) {
 			t.Fatalf("page 1 = %v (next %v)", got, p1.HasNext)
 		}
 		n := int32(3)
-		p2, err := l.IssuesOf(ctx, "octo", "hello", nil, loaders.PageArgs{First: &n, After: &p1.Cursors[2]})
+		p2, err := l.IssuesOf(ctx, "octo", "hello", nil, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n, After: &p1.Cursors[2]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,7 +278,7 @@ func TestIssuesOf(t *testing.T) {
 		}
 		// A cursor of the all-issues connection is not one of the open
 		// issues connection.
-		if _, err := l.IssuesOf(ctx, "octo", "hello", []string{"OPEN"}, loaders.PageArgs{First: &n, After: &p1.Cursors[0]}); err == nil {
+		if _, err := l.IssuesOf(ctx, "octo", "hello", []string{"OPEN"}, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n, After: &p1.Cursors[0]}); err == nil {
 			t.Fatal("a cursor was accepted by another connection")
 		}
 	})
@@ -298,17 +305,19 @@ func TestPullRequestsOf(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		states []string
+		order  loaders.WorkOrder
 		want   []int
 	}{
-		{"all", nil, []int{3, 5, 7}},
-		{"open", []string{"OPEN"}, []int{3}},
-		{"merged", []string{"MERGED"}, []int{5}},
-		{"closed", []string{"CLOSED"}, []int{7}},
-		{"open and merged", []string{"MERGED", "OPEN"}, []int{3, 5}},
-		{"every state", []string{"OPEN", "CLOSED", "MERGED"}, []int{3, 5, 7}},
+		{"all", nil, loaders.DefaultWorkOrder, []int{3, 5, 7}},
+		{"open", []string{"OPEN"}, loaders.DefaultWorkOrder, []int{3}},
+		{"merged", []string{"MERGED"}, loaders.DefaultWorkOrder, []int{5}},
+		{"closed", []string{"CLOSED"}, loaders.DefaultWorkOrder, []int{7}},
+		{"open and merged", []string{"MERGED", "OPEN"}, loaders.DefaultWorkOrder, []int{3, 5}},
+		{"open and closed newest first", []string{"CLOSED", "OPEN"}, newest, []int{7, 3}},
+		{"every state", []string{"OPEN", "CLOSED", "MERGED"}, loaders.DefaultWorkOrder, []int{3, 5, 7}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			page, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", tc.states, first(10))
+			page, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", tc.states, tc.order, first(10))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -318,7 +327,7 @@ func TestPullRequestsOf(t *testing.T) {
 		})
 	}
 	t.Run("filtered pages stay full", func(t *testing.T) {
-		p, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", []string{"OPEN", "CLOSED"}, first(1))
+		p, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", []string{"OPEN", "CLOSED"}, loaders.DefaultWorkOrder, first(1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -326,7 +335,7 @@ func TestPullRequestsOf(t *testing.T) {
 			t.Fatalf("page = %v (next %v)", got, p.HasNext)
 		}
 		n := int32(5)
-		p2, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", []string{"CLOSED", "OPEN"}, loaders.PageArgs{First: &n, After: &p.Cursors[0]})
+		p2, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", []string{"CLOSED", "OPEN"}, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n, After: &p.Cursors[0]})
 		if err != nil {
 			t.Fatal(err)
 		}

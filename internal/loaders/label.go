@@ -2,7 +2,6 @@ package loaders
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/hubstream/hubstream/internal/entities"
@@ -57,27 +56,52 @@ func (l *Loaders) LabelLinksOf(ctx context.Context, subject table.Partition, arg
 }
 
 // Labeled lists the links of label id of owner/name to issues (kind
-// ISSUE) or pull requests (PR), newest first; with states, only items in
-// those states.
-func (l *Loaders) Labeled(ctx context.Context, owner, name, id, kind string, states []string, args PageArgs) (Page[readmodel.LabelLink], error) {
-	return queryPage[readmodel.LabelLink](ctx, l.Pager, labeledCollection(owner, name, id, kind, states), args)
+// ISSUE) or pull requests (PR) in order; with states, only items in those
+// states (all is every state of kind).
+func (l *Loaders) Labeled(ctx context.Context, owner, name, id, kind string, states, all []string, order WorkOrder, args PageArgs) (Page[readmodel.LabelLink], error) {
+	return queryOrderedPage[readmodel.LabelLink](ctx, l.Pager, labeledOrdered(owner, name, id, kind, states, all, order), args)
 }
 
 // CountLabeled counts what Labeled lists with states (without states, the
-// label's counter answers).
-func (l *Loaders) CountLabeled(ctx context.Context, owner, name, id, kind string, states []string) (int, error) {
-	return l.count(ctx, labeledCollection(owner, name, id, kind, states))
+// label's counter answers): one count per state's collection.
+func (l *Loaders) CountLabeled(ctx context.Context, owner, name, id, kind string, states, all []string) (int, error) {
+	total := 0
+	for _, part := range labeledOrdered(owner, name, id, kind, states, all, DefaultWorkOrder).Parts {
+		part.Binding = "count/labeled/" + part.PK + "/" + part.SKPrefix
+		n, err := l.count(ctx, part)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }
 
-func labeledCollection(owner, name, id, kind string, states []string) Collection {
-	pk, prefix := table.LabeledBy(owner, name, id, kind)
-	wanted := slices.Clone(states)
-	slices.Sort(wanted)
-	c := Collection{Index: table.GSI1, PK: pk, SKPrefix: prefix, Binding: "labeled/" + pk + "/" + strings.Join(wanted, ",")}
-	if len(wanted) > 0 {
-		c.Keep = keep(func(k readmodel.LabelLink) bool { return slices.Contains(wanted, k.State) })
+// labeledOrdered is workOrdered for the items with label id: its links'
+// collections.
+func labeledOrdered(owner, name, id, kind string, states, all []string, order WorkOrder) Ordered {
+	wanted := wantedStates(states, all)
+	pk, _ := table.LabeledBy(owner, name, id, kind)
+	o := Ordered{
+		Ascending: order.Ascending,
+		Binding:   "labeled/" + pk + "/" + strings.Join(wanted, ",") + "/" + order.String(),
+		ItemKey: func(n int) table.Key {
+			subject := table.IssuePartition(owner, name, n)
+			if kind == "PR" {
+				subject = table.PullRequestPartition(owner, name, n)
+			}
+			return table.LabelLinkKey(subject, id)
+		},
 	}
-	return c
+	if len(wanted) == 0 {
+		wanted = []string{""}
+	}
+	for _, s := range wanted {
+		var c Collection
+		c.Index, c.PK, c.SKPrefix = table.LabeledOrdered(owner, name, id, kind, s, order.Field)
+		o.Parts = append(o.Parts, c)
+	}
+	return o
 }
 
 // CountLabels counts the labels of owner/name (one Query of the

@@ -224,7 +224,7 @@ func (l *Loaders) HasStarred(ctx context.Context, login, owner, name string, lif
 	}
 	pk, prefix := table.StarsOfUser(login, owner, name)
 	one := int32(1)
-	page, err := l.Pager.query(ctx, Collection{
+	page, err := l.Pager.query(WithCursors(ctx, false), Collection{
 		PK: pk, SKPrefix: prefix, Ascending: true, Binding: "Repository.viewerHasStarred",
 		Keep: keep(func(s readmodel.Star) bool { return s.RepositoryLife == life }),
 	}, PageArgs{First: &one})
@@ -234,14 +234,21 @@ func (l *Loaders) HasStarred(ctx context.Context, login, owner, name string, lif
 	return len(page.Items) > 0, nil
 }
 
-// ForksOf lists the forks linked to one life of a repository, by fork
-// owner login, keeping only forks that exist (in the linked life) and that
-// viewer may see: pages stay full and hasNextPage exact for that viewer.
-// Cursors are bound to the viewer too.
-func (l *Loaders) ForksOf(ctx context.Context, owner, name string, life int, viewer string, args PageArgs) (Page[readmodel.ForkLink], error) {
-	return queryPage[readmodel.ForkLink](ctx, l.Pager, l.forksCollection(owner, name, life, viewer), args)
+// ForksOf lists the forks linked to one life of a repository in the
+// order they were created (ascending or not), keeping only forks that
+// exist (in the linked life) and that viewer may see: pages stay full and
+// hasNextPage exact for that viewer. Cursors are bound to the viewer and
+// the direction too.
+func (l *Loaders) ForksOf(ctx context.Context, owner, name string, life int, viewer string, ascending bool, args PageArgs) (Page[readmodel.ForkLink], error) {
+	c := l.forksCollection(owner, name, life, viewer)
+	c.Index, c.PK, c.SKPrefix = table.ForksByCreation(owner, name)
+	c.Ascending = ascending
+	c.Binding += "/CREATED_AT/" + strconv.FormatBool(ascending)
+	return queryPage[readmodel.ForkLink](ctx, l.Pager, c, args)
 }
 
+// forksCollection lists the forks of one life of a repository that viewer
+// may see, by owner login (the collection CountForksOf counts).
 func (l *Loaders) forksCollection(owner, name string, life int, viewer string) Collection {
 	idx, pk, prefix := table.ForksOf(owner, name)
 	return Collection{

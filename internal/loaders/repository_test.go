@@ -179,7 +179,7 @@ func TestStarsAndForks(t *testing.T) {
 	if c, err := l.AccountCounters(ctx, "mona"); err != nil || c.StarredCount != 1 {
 		t.Fatalf("mona's starredCount = %d, %v", c.StarredCount, err)
 	}
-	forks, err := l.ForksOf(ctx, "octo", "alpha", 1, "", loaders.PageArgs{First: i32(10)})
+	forks, err := l.ForksOf(ctx, "octo", "alpha", 1, "", false, loaders.PageArgs{First: i32(10)})
 	if err != nil || len(forks.Items) != 1 {
 		t.Fatalf("forks = %v, %v", forks.Items, err)
 	}
@@ -202,7 +202,7 @@ func TestStarsAndForks(t *testing.T) {
 			return len(p.Items), err
 		},
 		"forks": func() (int, error) {
-			p, err := l.ForksOf(ctx, "octo", "alpha", 1, "", loaders.PageArgs{First: i32(10)})
+			p, err := l.ForksOf(ctx, "octo", "alpha", 1, "", false, loaders.PageArgs{First: i32(10)})
 			return len(p.Items), err
 		},
 		"repos": func() (int, error) {
@@ -309,7 +309,7 @@ func TestViewerFilteredLinks(t *testing.T) {
 		if err != nil || tools == nil {
 			t.Fatal(tools, err)
 		}
-		forks, err := l.ForksOf(ctx, "acme", "tools", tools.Life, tc.viewer, loaders.PageArgs{First: i32(10)})
+		forks, err := l.ForksOf(ctx, "acme", "tools", tools.Life, tc.viewer, false, loaders.PageArgs{First: i32(10)})
 		if err != nil || !sameStrings(mapped(forks.Items, fork), tc.toolsForks) {
 			t.Fatalf("viewer %q: forks of acme/tools %v, %v; want %v", tc.viewer, mapped(forks.Items, fork), err, tc.toolsForks)
 		}

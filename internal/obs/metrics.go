@@ -1,7 +1,9 @@
 package obs
 
 import (
+	"net"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +27,30 @@ func NewRegistry() *prometheus.Registry {
 // MetricsHandler serves g in the Prometheus text format.
 func MetricsHandler(g prometheus.Gatherer) http.Handler {
 	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+}
+
+// ListenMetrics listens on addr, a metrics listener's address. When addr
+// is not explicit (a binary's default) and its port is taken — another
+// server or projector on this host — it tries the next nine ports, then
+// any free one on the same host, so that several processes on one host
+// start without a clash (each logs the address it got). An explicit
+// address that cannot be bound is an error.
+func ListenMetrics(addr string, explicit bool) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil || explicit {
+		return ln, err
+	}
+	host, portText, splitErr := net.SplitHostPort(addr)
+	port, convErr := strconv.Atoi(portText)
+	if splitErr != nil || convErr != nil {
+		return nil, err
+	}
+	for p := port + 1; p <= port+9; p++ {
+		if ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p))); err == nil {
+			return ln, nil
+		}
+	}
+	return net.Listen("tcp", net.JoinHostPort(host, "0"))
 }
 
 // LatencyBuckets are the histogram buckets, in seconds, of request

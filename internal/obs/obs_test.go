@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/hubstream/hubstream/internal/obs"
+	"github.com/hubstream/hubstream/internal/obs/obstest"
 )
 
 func TestParseRequestID(t *testing.T) {
@@ -192,26 +193,13 @@ hubstream_http_requests_in_flight 0
 	})
 }
 
+// histogramCount sums the observations of the histogram series of name
+// with labels.
 func histogramCount(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) uint64 {
 	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var n uint64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
-					continue series
-				}
-			}
-			n += m.GetHistogram().GetSampleCount()
-		}
+	for _, m := range obstest.Series(t, g, name, labels) {
+		n += m.GetHistogram().GetSampleCount()
 	}
 	return n
 }

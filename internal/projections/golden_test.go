@@ -10,7 +10,6 @@ package projections_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -38,16 +37,7 @@ type fixtureAppend struct {
 func loadFixture(t *testing.T, area string) ([]fixtureAppend, map[string][]events.Envelope) {
 	t.Helper()
 	path := filepath.Join("testdata", area+".events.json")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var envs []events.Envelope
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&envs); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	envs := testkit.ReadEnvelopes(t, path)
 	logs := map[string][]events.Envelope{}
 	states := map[string]entities.State{}
 	var out []fixtureAppend

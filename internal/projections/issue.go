@@ -26,7 +26,7 @@ func projectIssue(ev Event) ([]Write, error) {
 	}
 	counters := map[entities.IssueStatus]string{entities.IssueStateOpen: readmodel.AttrOpenIssueCount, entities.IssueStateClosed: readmodel.AttrClosedIssueCount}
 	return workWrites(&i.Work, item, table.IssueKey(i.Owner, i.Repository, i.Number),
-		table.IssueIndexKeys(i.Owner, i.Repository, i.Number, string(i.State)), counters[before], counters[i.State])
+		table.IssueIndexKeys(i.Owner, i.Repository, i.Number, string(i.State), table.FormatTime(i.UpdatedAt)), counters[before], counters[i.State])
 }
 
 // workItem is the shared part of an issue's or pull request's read item.

@@ -117,7 +117,7 @@ func withLabelLinks(project projection) projection {
 			w, err := itemWrite(table.LabelLinkKey(subject, id), readmodel.LabelLink{
 				Header:  readmodel.Header{Version: ev.Env.Version},
 				LabelID: id, Kind: kind, RepositoryOwner: after.Owner, RepositoryName: after.Repository, Number: after.Number, State: state,
-			}, table.LabelLinkIndexKeys(after.Owner, after.Repository, id, kind, after.Number)...)
+			}, table.LabelLinkIndexKeys(after.Owner, after.Repository, id, kind, after.Number, state, table.FormatTime(after.UpdatedAt))...)
 			if err != nil {
 				return nil, err
 			}

@@ -31,5 +31,5 @@ func projectPullRequest(ev Event) ([]Write, error) {
 		entities.PullRequestStateMerged: readmodel.AttrMergedPullCount,
 	}
 	return workWrites(&p.Work, item, table.PullRequestKey(p.Owner, p.Repository, p.Number),
-		table.PullRequestIndexKeys(p.Owner, p.Repository, p.Number, string(p.State)), counters[before], counters[p.State])
+		table.PullRequestIndexKeys(p.Owner, p.Repository, p.Number, string(p.State), table.FormatTime(p.UpdatedAt)), counters[before], counters[p.State])
 }

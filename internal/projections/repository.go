@@ -101,7 +101,7 @@ func forkLinkWrites(v int64, r *entities.Repository, f *entities.RepositoryForke
 		Header: readmodel.Header{Version: v},
 		Owner:  f.ParentOwner, Name: f.ParentName, RepositoryLife: f.ParentLife,
 		ForkOwner: r.Owner, ForkName: r.Name, ForkLife: r.Life, CreatedAt: r.CreatedAt,
-	}, table.ForkIndexKeys(f.ParentOwner, f.ParentName, r.Owner)...)
+	}, table.ForkIndexKeys(f.ParentOwner, f.ParentName, r.Owner, table.FormatTime(r.CreatedAt))...)
 	link.Guard = guard
 	return []Write{
 		link,

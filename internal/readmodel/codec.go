@@ -77,8 +77,12 @@ func Decode[T Entity](it Item) (v T, ok bool) {
 	if et == nil || et.Value != v.ItemType() {
 		return v, false
 	}
+	if decodePlanned(it, reflect.ValueOf(&v).Elem()) {
+		return v, true
+	}
+	var zero T
+	v = zero
 	if err := attributevalue.UnmarshalMap(it, &v); err != nil {
-		var zero T
 		return zero, false
 	}
 	return v, true
@@ -89,6 +93,11 @@ func Decode[T Entity](it Item) (v T, ok bool) {
 // (counter residue) are exact already.
 func DecodeCounters[T any](it Item) T {
 	var v T
+	if rv := reflect.ValueOf(&v).Elem(); rv.Kind() == reflect.Struct && decodePlanned(it, rv) {
+		return v
+	}
+	var zero T
+	v = zero
 	_ = attributevalue.UnmarshalMap(it, &v) // a bad attribute leaves its field zero
 	return v
 }

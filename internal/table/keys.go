@@ -211,22 +211,98 @@ func IssueKey(owner, repo string, n int) Key {
 	return Key{PK: p, SK: p}
 }
 
-// issueLikeIndexKeys builds GSI1 (all, by number) and GSI4 (by state: open
-// newest first; closed/merged by number) keys for issues and PRs.
-func issueLikeIndexKeys(kind, owner, repo string, n int, state string) []IndexKey {
-	coll := fmt.Sprintf("%s#%s#%s", kind, norm(owner), norm(repo))
-	var sk4 string
-	if state == "OPEN" {
-		sk4 = fmt.Sprintf("%s#OPEN#%08d", kind, 99999999-n)
-	} else {
-		sk4 = fmt.Sprintf("#%s#%s#%08d", kind, state, n)
+// Issues and pull requests are listed in four orders, each a collection
+// of its own GSI, so that every ordering × states filter is a Query with
+// ScanIndexForward and never a sort in memory (docs/architecture.md):
+//
+//	GSI1  all states,  by creation:  base + number
+//	GSI4  one state,   by creation:  base + state + "#" + number
+//	GSI3  all states,  by update:    base + updatedAt + "#" + number
+//	GSI2  one state,   by update:    base + state + "#" + updatedAt + "#" + number
+//
+// The part after a collection's prefix is the item's order value
+// (WorkOrderValue): numbers are assigned in creation order, so number
+// order is creation order; updatedAt is FormatTime's fixed-width text,
+// with the number as a tie-break. Several states are listed by merging
+// the one-state collections on that value (internal/loaders, ordered.go).
+// An update rewrites the item with its new index keys, which moves it in
+// the by-update collections; a label link (LabelLinkIndexKeys) carries the
+// same four keys in its label's collection and is rewritten with its item.
+
+// Work orderings (WorkOrderField).
+const (
+	OrderCreated = "CREATED_AT"
+	OrderUpdated = "UPDATED_AT"
+)
+
+// workOrderKeys are the four index keys of a listed issue or pull request
+// (or its label link) numbered n in the collection pk whose sort keys
+// begin with base.
+func workOrderKeys(pk, base string, n int, state, updatedAt string) []IndexKey {
+	num := fmt.Sprintf("%08d", n)
+	return []IndexKey{
+		{GSI1, pk, base + num},
+		{GSI4, pk, base + state + "#" + num},
+		{GSI3, pk, base + updatedAt + "#" + num},
+		{GSI2, pk, base + state + "#" + updatedAt + "#" + num},
 	}
-	return []IndexKey{{GSI1, coll, fmt.Sprintf("%s#%08d", kind, n)}, {GSI4, coll, sk4}}
 }
 
-// IssueIndexKeys are the GSI keys of an issue in state OPEN or CLOSED.
-func IssueIndexKeys(owner, repo string, n int, state string) []IndexKey {
-	return issueLikeIndexKeys("ISSUE", owner, repo, n, state)
+// WorkOrderValue is the order value of number n last updated at
+// updatedAt (FormatTime's) in ordering field: what follows a collection's
+// prefix in the item's sort key.
+func WorkOrderValue(field string, n int, updatedAt string) string {
+	if field == OrderUpdated {
+		return fmt.Sprintf("%s#%08d", updatedAt, n)
+	}
+	return fmt.Sprintf("%08d", n)
+}
+
+// WorkOrderNumber returns the number an order value ends with, or false
+// when v is not an order value.
+func WorkOrderNumber(v string) (int, bool) {
+	if len(v) < 8 {
+		return 0, false
+	}
+	d := v[len(v)-8:]
+	if len(v) > 8 && v[len(v)-9] != '#' {
+		return 0, false
+	}
+	n := 0
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// workOrderCollection returns the index and sort-key prefix of the
+// collection listing one state ("" for all) in ordering field.
+func workOrderCollection(base, field, state string) (index, skPrefix string) {
+	switch {
+	case field == OrderUpdated && state == "":
+		return GSI3, base
+	case field == OrderUpdated:
+		return GSI2, base + state + "#"
+	case state == "":
+		return GSI1, base
+	default:
+		return GSI4, base + state + "#"
+	}
+}
+
+// workPK is the GSI partition listing a repository's issues (kind ISSUE)
+// or pull requests (PR) in all four orderings.
+func workPK(kind, owner, repo string) string {
+	return fmt.Sprintf("%s#%s#%s", kind, norm(owner), norm(repo))
+}
+
+// IssueIndexKeys are the GSI keys of issue n in state OPEN or CLOSED, last
+// updated at updatedAt (FormatTime's).
+func IssueIndexKeys(owner, repo string, n int, state, updatedAt string) []IndexKey {
+	return workOrderKeys(workPK("ISSUE", owner, repo), "ISSUE#", n, state, updatedAt)
 }
 
 // PullRequestKey is the read item of pull request n.
@@ -235,25 +311,19 @@ func PullRequestKey(owner, repo string, n int) Key {
 	return Key{PK: p, SK: p}
 }
 
-// PullRequestIndexKeys are the GSI keys of a pull request in state OPEN,
-// CLOSED or MERGED.
-func PullRequestIndexKeys(owner, repo string, n int, state string) []IndexKey {
-	return issueLikeIndexKeys("PR", owner, repo, n, state)
+// PullRequestIndexKeys are the GSI keys of pull request n in state OPEN,
+// CLOSED or MERGED, last updated at updatedAt (FormatTime's).
+func PullRequestIndexKeys(owner, repo string, n int, state, updatedAt string) []IndexKey {
+	return workOrderKeys(workPK("PR", owner, repo), "PR#", n, state, updatedAt)
 }
 
-// IssuesOfRepository returns the index, partition and sort-key prefix that list a
-// repository's issues ("ISSUE") or pull requests ("PR") in one state, or
-// all of them when state is "".
-func IssuesOfRepository(kind, owner, repo, state string) (index, pk, skPrefix string) {
-	coll := fmt.Sprintf("%s#%s#%s", kind, norm(owner), norm(repo))
-	switch state {
-	case "":
-		return GSI1, coll, kind + "#"
-	case "OPEN":
-		return GSI4, coll, kind + "#OPEN#"
-	default:
-		return GSI4, coll, "#" + kind + "#" + state + "#"
-	}
+// IssuesOfRepository returns the index, partition and sort-key prefix that
+// list a repository's issues ("ISSUE") or pull requests ("PR") in one
+// state, or all of them when state is "", in ordering field (OrderCreated
+// or OrderUpdated).
+func IssuesOfRepository(kind, owner, repo, state, field string) (index, pk, skPrefix string) {
+	index, skPrefix = workOrderCollection(kind+"#", field, state)
+	return index, workPK(kind, owner, repo), skPrefix
 }
 
 // CommentKey is the read item of a comment on issue or PR n; id is
@@ -313,14 +383,24 @@ func ForkKey(owner, repo, forkOwner string) Key {
 	return Key{PK: string(RepositoryPartition(owner, repo)), SK: "FORK#" + norm(forkOwner)}
 }
 
-// ForkIndexKeys are the GSI keys of a fork link.
-func ForkIndexKeys(owner, repo, forkOwner string) []IndexKey {
-	return []IndexKey{{GSI2, string(RepositoryPartition(owner, repo)), "FORK#" + norm(forkOwner)}}
+// ForkIndexKeys are the GSI keys of a fork link: by fork owner (GSI2) and
+// by when the fork was created (GSI1; createdAt is FormatTime's), which
+// Repository.forks lists.
+func ForkIndexKeys(owner, repo, forkOwner, createdAt string) []IndexKey {
+	p := string(RepositoryPartition(owner, repo))
+	return []IndexKey{{GSI2, p, "FORK#" + norm(forkOwner)}, {GSI1, p, "FORK#" + createdAt + "#" + norm(forkOwner)}}
 }
 
-// ForksOf returns the index, partition and prefix listing forks.
+// ForksOf returns the index, partition and prefix listing forks by owner
+// login.
 func ForksOf(owner, repo string) (index, pk, skPrefix string) {
 	return GSI2, string(RepositoryPartition(owner, repo)), "FORK#"
+}
+
+// ForksByCreation returns the index, partition and prefix listing forks
+// in the order they were created.
+func ForksByCreation(owner, repo string) (index, pk, skPrefix string) {
+	return GSI1, string(RepositoryPartition(owner, repo)), "FORK#"
 }
 
 // TombstoneSKPrefix begins the sort key of every tombstone: the permanent
@@ -380,16 +460,27 @@ func LabelLinkKey(subject Partition, id string) Key {
 func LabelLinksOf(subject Partition) (pk, skPrefix string) { return string(subject), "LABEL#" }
 
 // LabelLinkIndexKeys are the GSI keys of the link of label id to number n
-// of kind ISSUE or PR.
-func LabelLinkIndexKeys(owner, repo, id, kind string, n int) []IndexKey {
+// of kind ISSUE or PR, in state, last updated at updatedAt: the four
+// orderings of issues and pull requests (workOrderKeys) in the label's
+// collection.
+func LabelLinkIndexKeys(owner, repo, id, kind string, n int, state, updatedAt string) []IndexKey {
 	pk, prefix := LabeledBy(owner, repo, id, kind)
-	return []IndexKey{{GSI1, pk, fmt.Sprintf("%s%08d", prefix, n)}}
+	return workOrderKeys(pk, prefix, n, state, updatedAt)
 }
 
 // LabeledBy is the GSI1 collection of the issues (kind ISSUE) or pull
-// requests (PR) labeled id, by number.
+// requests (PR) labeled id, by number (every link of the label has a key
+// in it: purges take them from there).
 func LabeledBy(owner, repo, id, kind string) (pk, skPrefix string) {
 	return "LABELED#" + norm(owner) + "#" + norm(repo) + "#" + id + "#" + kind, "N#"
+}
+
+// LabeledOrdered returns the index, partition and prefix listing the
+// items of kind labeled id in one state ("" for all) in ordering field.
+func LabeledOrdered(owner, repo, id, kind, state, field string) (index, pk, skPrefix string) {
+	pk, base := LabeledBy(owner, repo, id, kind)
+	index, skPrefix = workOrderCollection(base, field, state)
+	return index, pk, skPrefix
 }
 
 // MembershipKey is the read item of login's membership of org.

@@ -27,8 +27,14 @@ func TestKeysFollowTheEntityChart(t *testing.T) {
 		{"membership partition", string(MembershipPartition("Org", "Mona")), "MEMBER#org#mona"},
 		{"event sort key", EventKey("ACCOUNT#a", 42).SK, "EVENT#0000000042"},
 		{"head sort key", HeadKey("ACCOUNT#a").SK, "EVENT#HEAD"},
-		{"open issues newest first", IssueIndexKeys("o", "r", 5, "OPEN")[1].SK, "ISSUE#OPEN#99999994"},
-		{"closed issues by number", IssueIndexKeys("o", "r", 5, "CLOSED")[1].SK, "#ISSUE#CLOSED#00000005"},
+		{"issues by number", IssueIndexKeys("o", "r", 5, "OPEN", "2026")[0].SK, "ISSUE#00000005"},
+		{"open issues by number", IssueIndexKeys("o", "r", 5, "OPEN", "2026")[1].SK, "ISSUE#OPEN#00000005"},
+		{"closed issues by number", IssueIndexKeys("o", "r", 5, "CLOSED", "2026")[1].SK, "ISSUE#CLOSED#00000005"},
+		{"issues by update", IssueIndexKeys("o", "r", 5, "CLOSED", "2026")[2].SK, "ISSUE#2026#00000005"},
+		{"closed issues by update", IssueIndexKeys("o", "r", 5, "CLOSED", "2026")[3].SK, "ISSUE#CLOSED#2026#00000005"},
+		{"pull request order value by update", WorkOrderValue(OrderUpdated, 5, "2026"), "2026#00000005"},
+		{"labeled by update", LabelLinkIndexKeys("o", "r", "L1", "PR", 5, "MERGED", "2026")[3].SK, "N#MERGED#2026#00000005"},
+		{"forks newest first", ForkIndexKeys("o", "r", "Mona", "2026")[1].SK, "FORK#2026#mona"},
 		{"comment key", CommentKey("o", "r", 3, "01abc").SK, "ISSUE#00000003#COMMENT#01abc"},
 		{"membership GSI1", MembershipIndexKeys("org", "mona")[0].SK, "ORG#org"},
 		{"repos by owner newest first", RepositoryIndexKeys("o", "r", "2026")[2].SK, "#2026"},
@@ -145,3 +151,51 @@ func cancelled(codes ...string) error {
 
 func first(a, _ string) string  { return a }
 func second(_, b string) string { return b }
+
+// TestWorkOrderValues: every ordering's collection of a work item ends its
+// sort key with the same order value, and a cursor's value gives back the
+// number it ends with (the merge of several states depends on both).
+func TestWorkOrderValues(t *testing.T) {
+	const at = "2026-12-07T22:00:00.000000000Z"
+	keys := IssueIndexKeys("Octo", "Hello", 42, "CLOSED", at)
+	for _, tc := range []struct {
+		name, field, state string
+	}{
+		{"all by creation", OrderCreated, ""},
+		{"closed by creation", OrderCreated, "CLOSED"},
+		{"all by update", OrderUpdated, ""},
+		{"closed by update", OrderUpdated, "CLOSED"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			index, pk, prefix := IssuesOfRepository("ISSUE", "OCTO", "hello", tc.state, tc.field)
+			var sk string
+			for _, k := range keys {
+				if k.Index == index && k.PK == pk {
+					sk = k.SK
+				}
+			}
+			want := prefix + WorkOrderValue(tc.field, 42, at)
+			if sk != want {
+				t.Fatalf("%s key %q, want %q", index, sk, want)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name  string
+		value string
+		n     int
+		ok    bool
+	}{
+		{"by creation", WorkOrderValue(OrderCreated, 7, at), 7, true},
+		{"by update", WorkOrderValue(OrderUpdated, 99999999, at), 99999999, true},
+		{"too short", "1234", 0, false},
+		{"not digits", "0000000x", 0, false},
+		{"no separator", at + "00000007", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if n, ok := WorkOrderNumber(tc.value); n != tc.n || ok != tc.ok {
+				t.Fatalf("WorkOrderNumber(%q) = %d, %v; want %d, %v", tc.value, n, ok, tc.n, tc.ok)
+			}
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/hubstream/hubstream/internal/ddblocal"
+	"github.com/hubstream/hubstream/internal/obs/obstest"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -78,23 +79,8 @@ func TestMetricsCountCalls(t *testing.T) {
 // gathered returns the value of the counter series of name with labels.
 func gathered(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) float64 {
 	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
-					continue series
-				}
-			}
-			return m.GetCounter().GetValue()
-		}
+	if series := obstest.Series(t, g, name, labels); len(series) > 0 {
+		return series[0].GetCounter().GetValue()
 	}
 	return 0
 }

@@ -56,9 +56,10 @@ var (
 	amAuthor = map[string]string{"alice/apub": "alice", "alice/apriv": "alice", "acme/opub": "omember", "acme/opriv": "omember"}
 )
 
-// amForks are the forks of each repository, by fork owner login.
+// amForks are the forks of each repository, newest first (the set-up
+// forks in this order, oldest first: omember's, then other's).
 var amForks = map[string][]string{
-	"acme/opub":  {"omember/opub", "other/opub"},
+	"acme/opub":  {"other/opub", "omember/opub"},
 	"acme/opriv": {"omember/opriv"},
 	"alice/gone": {"other/gone"},
 }
@@ -227,13 +228,17 @@ const amRepositoryQuery = `query($owner: String!, $name: String!) { repository(o
 type amConn struct {
 	TotalCount int
 	PageInfo   struct{ HasNextPage bool }
-	Nodes      []struct {
-		Number        int
-		Body          string
-		Login         string
-		NameWithOwner string
-		Author        struct{ Login string }
-	}
+	Nodes      []amNode
+}
+
+// amNode is a node of any connection the matrix reads: the fields of
+// every node type it asks for.
+type amNode struct {
+	Number        int
+	Body          string
+	Login         string
+	NameWithOwner string
+	Author        struct{ Login string }
 }
 
 type amRepositoryData struct {
@@ -297,13 +302,7 @@ type amRepositoryView struct {
 	History                                  int
 }
 
-func amNodes(c amConn, f func(n struct {
-	Number        int
-	Body          string
-	Login         string
-	NameWithOwner string
-	Author        struct{ Login string }
-}) string) []string {
+func amNodes(c amConn, f func(n amNode) string) []string {
 	out := []string{}
 	for _, n := range c.Nodes {
 		out = append(out, f(n))
@@ -330,35 +329,17 @@ func amFlatten(d amRepositoryData) *amRepositoryView {
 	for _, n := range r.PullRequests.Nodes {
 		v.PullRequests = append(v.PullRequests, n.Number)
 	}
-	v.Stargazers = amNodes(r.Stargazers, func(n struct {
-		Number        int
-		Body          string
-		Login         string
-		NameWithOwner string
-		Author        struct{ Login string }
-	}) string {
+	v.Stargazers = amNodes(r.Stargazers, func(n amNode) string {
 		return n.Login
 	})
-	repositoryName := func(n struct {
-		Number        int
-		Body          string
-		Login         string
-		NameWithOwner string
-		Author        struct{ Login string }
-	}) string {
+	repositoryName := func(n amNode) string {
 		return n.NameWithOwner
 	}
 	v.Forks, v.FirstFork = amNodes(r.Forks, repositoryName), amNodes(r.FirstFork, repositoryName)
 	if i := r.Issue; i != nil {
 		v.IssueTitle, v.IssueAuthor, v.IssueRepository, v.IssueHistory = i.Title, i.Author.Login, i.Repository.NameWithOwner, i.History.TotalCount
 		v.CommentsTotal = i.Comments.TotalCount
-		v.Comments = amNodes(i.Comments, func(n struct {
-			Number        int
-			Body          string
-			Login         string
-			NameWithOwner string
-			Author        struct{ Login string }
-		}) string {
+		v.Comments = amNodes(i.Comments, func(n amNode) string {
 			return n.Body + " by " + n.Author.Login
 		})
 		v.IssueReactions = map[string]int{}
@@ -387,7 +368,7 @@ func amExpectRepository(repo, viewer string) *amRepositoryView {
 	return &amRepositoryView{
 		NameWithOwner: repo, IsPrivate: private, ViewerHasStarred: viewer == a, Owner: owner,
 		StargazerCount: 1, ForkCount: len(forks),
-		Issues: []int{1}, IssuesTotal: 1, PullRequests: []int{2, 3}, PullRequestsTotal: 2,
+		Issues: []int{1}, IssuesTotal: 1, PullRequests: []int{3, 2}, PullRequestsTotal: 2,
 		IssueTitle: "issue", IssueAuthor: a, IssueRepository: repo,
 		Comments: []string{"comment by " + a}, CommentsTotal: 1, IssueReactions: map[string]int{"THUMBS_UP": 1}, IssueHistory: 1,
 		PullTitle: "pr", PullRepository: repo, PullHistory: 1,

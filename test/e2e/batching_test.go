@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/hubstream/hubstream/test/testkit"
@@ -25,25 +24,19 @@ func TestOneBatchPerQueryUnderLoad(t *testing.T) {
 	}
 	q := usersQuery(batchUsers)
 	srv.Counter.Reset()
-	var wg sync.WaitGroup
 	errs := make(chan string, clients*rounds)
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range rounds {
-				res, err := srv.GraphQL.Do(t.Context(), q, nil)
-				if err != nil {
-					errs <- err.Error()
-					return
-				}
-				if len(res.Errors) > 0 {
-					errs <- string(res.Body)
-				}
+	testkit.Concurrently(clients, func(int) {
+		for range rounds {
+			res, err := srv.GraphQL.Do(t.Context(), q, nil)
+			if err != nil {
+				errs <- err.Error()
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			if len(res.Errors) > 0 {
+				errs <- string(res.Body)
+			}
+		}
+	})
 	close(errs)
 	for e := range errs {
 		t.Fatalf("query failed: %s", e)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,21 +25,12 @@ func TestConcurrentUpdatesOfOneUser(t *testing.T) {
 	createUser(t, srv, map[string]any{"login": "contended"})
 
 	client := srv.As(t, "contended")
-	var wg sync.WaitGroup
 	results := make([]*testkit.Response, writers)
 	errs := make([]error, writers)
-	start := make(chan struct{})
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			results[i], errs[i] = client.Do(context.Background(), updateProfileMutation,
-				map[string]any{"in": map[string]any{"login": "contended", "bio": fmt.Sprintf("bio from writer %02d", i)}})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	testkit.Concurrently(writers, func(i int) {
+		results[i], errs[i] = client.Do(context.Background(), updateProfileMutation,
+			map[string]any{"in": map[string]any{"login": "contended", "bio": fmt.Sprintf("bio from writer %02d", i)}})
+	})
 	for i := range writers {
 		if errs[i] != nil {
 			t.Fatalf("writer %d: %v", i, errs[i])
@@ -121,21 +111,12 @@ func TestConcurrentCreatesOfOneLogin(t *testing.T) {
 	for i := range racers {
 		clients[i] = srv.As(t, logins[i%len(logins)])
 	}
-	var wg sync.WaitGroup
 	results := make([]*testkit.Response, racers)
 	errs := make([]error, racers)
-	start := make(chan struct{})
-	for i := range racers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			results[i], errs[i] = clients[i].Do(context.Background(), createUserMutation,
-				map[string]any{"in": map[string]any{"login": logins[i%len(logins)], "name": fmt.Sprint("racer ", i)}})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	testkit.Concurrently(racers, func(i int) {
+		results[i], errs[i] = clients[i].Do(context.Background(), createUserMutation,
+			map[string]any{"in": map[string]any{"login": logins[i%len(logins)], "name": fmt.Sprint("racer ", i)}})
+	})
 	won := -1
 	for i := range racers {
 		if errs[i] != nil {

@@ -71,10 +71,8 @@ func contradictions(data map[string]any) []string {
 // number of nodes, stargazerCount and forkCount are their connections'
 // totalCount).
 func TestConsistencyCountsMatchListsUnderConcurrentWrites(t *testing.T) {
-	srv := testkit.Start(t, testkit.Options{})
 	owner := "cons-owner"
-	domExec(t, srv, owner, entities.CreateUser{Login: owner})
-	domExec(t, srv, owner, entities.CreateRepository{Owner: owner, Name: "hot", Actor: owner})
+	srv := startWithHotRepository(t, owner)
 	domExec(t, srv, owner, entities.OpenIssue{Actor: owner, Repository: entities.NewRepositoryID(owner, "hot"), Title: "first"})
 	users := domUsers(t, srv, "cons", 16)
 	testkit.AwaitProjected(t, srv, domCountsProjection)

@@ -7,14 +7,12 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hubstream/hubstream/graph"
 	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/auth"
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/test/testkit"
@@ -26,16 +24,24 @@ func consistencyOf(res *testkit.Response) map[string]any {
 	return c
 }
 
+// startWithHotRepository starts a server on which owner has created
+// the repository "hot" that the consistency tests write to at once.
+func startWithHotRepository(t *testing.T, owner string) *testkit.Server {
+	t.Helper()
+	srv := testkit.Start(t, testkit.Options{})
+	domExec(t, srv, owner, entities.CreateUser{Login: owner})
+	domExec(t, srv, owner, entities.CreateRepository{Owner: owner, Name: "hot", Actor: owner})
+	return srv
+}
+
 // TestConsistencyPayloadReflectsItsOwnWrite: a mutation's payload shows
 // its own write everywhere in it — the starring viewer among the
 // stargazers it lists, with a count that agrees, the opened issue in its
 // repository's issues — while many users write at once; and the response
 // carries a consistency token (extension and header) with status CURRENT.
 func TestConsistencyPayloadReflectsItsOwnWrite(t *testing.T) {
-	srv := testkit.Start(t, testkit.Options{})
 	owner := "payload-owner"
-	domExec(t, srv, owner, entities.CreateUser{Login: owner})
-	domExec(t, srv, owner, entities.CreateRepository{Owner: owner, Name: "hot", Actor: owner})
+	srv := startWithHotRepository(t, owner)
 	users := domUsers(t, srv, "payload", 12)
 	testkit.AwaitProjected(t, srv, domCountsProjection)
 
@@ -43,88 +49,85 @@ func TestConsistencyPayloadReflectsItsOwnWrite(t *testing.T) {
 		stargazerCount stargazers(first: 100) { totalCount nodes { login } } } } }`
 	const open = `mutation($in: OpenIssueInput!) { openIssue(input: $in) { issue { number
 		repository { issues(first: 100) { totalCount nodes { number } } } } } }`
-	var mu sync.Mutex
-	var failures []string
-	fail := func(format string, args ...any) {
-		mu.Lock()
-		failures = append(failures, fmt.Sprintf(format, args...))
-		mu.Unlock()
+	clients := make([]*testkit.Client, len(users))
+	for i, u := range users {
+		clients[i] = srv.As(t, u)
 	}
-	var wg sync.WaitGroup
-	for _, u := range users {
-		c := srv.As(t, u)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := c.Do(context.Background(), star, map[string]any{"in": map[string]any{"owner": owner, "name": "hot"}})
+	failures := make([][]string, len(users))
+	testkit.Concurrently(len(users), func(i int) {
+		u, c := users[i], clients[i]
+		fail := func(format string, args ...any) { failures[i] = append(failures[i], fmt.Sprintf(format, args...)) }
+		// send runs mutation q with input in and decodes its data into
+		// out; it returns the response, or nil after recording a failure.
+		send := func(name, q string, in map[string]any, out any) *testkit.Response {
+			res, err := c.Do(context.Background(), q, map[string]any{"in": in})
 			if err != nil || len(res.Errors) > 0 {
-				fail("%s starRepository: %v %+v", u, err, res)
-				return
+				fail("%s %s: %v %+v", u, name, err, res)
+				return nil
 			}
-			var d struct {
-				StarRepository struct {
-					Repository struct {
-						StargazerCount int
-						Stargazers     struct {
-							TotalCount int
-							Nodes      []struct{ Login string }
-						}
-					}
-				}
+			if err := res.Decode(out); err != nil {
+				fail("%s %s: %v", u, name, err)
+				return nil
 			}
-			if err := res.Decode(&d); err != nil {
-				fail("%s: %v", u, err)
-				return
-			}
-			r := d.StarRepository.Repository
-			logins := make([]string, len(r.Stargazers.Nodes))
-			for i, n := range r.Stargazers.Nodes {
-				logins[i] = n.Login
-			}
-			if !slices.Contains(logins, u) {
-				fail("%s starRepository: the viewer is not among the stargazers %v", u, logins)
-			}
-			if r.StargazerCount != len(logins) || r.Stargazers.TotalCount != len(logins) {
-				fail("%s starRepository: stargazerCount %d, totalCount %d, %d nodes", u, r.StargazerCount, r.Stargazers.TotalCount, len(logins))
-			}
-			if c := consistencyOf(res); c["status"] != "CURRENT" || c["token"] == nil || res.Header.Get(graph.ConsistencyTokenHeader) != c["token"] {
-				fail("%s starRepository: consistency %v, header %q", u, c, res.Header.Get(graph.ConsistencyTokenHeader))
-			}
+			return res
+		}
 
-			res, err = c.Do(context.Background(), open, map[string]any{"in": map[string]any{"owner": owner, "repository": "hot", "title": "by " + u}})
-			if err != nil || len(res.Errors) > 0 {
-				fail("%s openIssue: %v %+v", u, err, res)
-				return
+		var d struct {
+			StarRepository struct {
+				Repository struct {
+					StargazerCount int
+					Stargazers     struct {
+						TotalCount int
+						Nodes      []struct{ Login string }
+					}
+				}
 			}
-			var o struct {
-				OpenIssue struct {
-					Issue struct {
-						Number     int
-						Repository struct {
-							Issues struct {
-								TotalCount int
-								Nodes      []struct{ Number int }
-							}
+		}
+		res := send("starRepository", star, map[string]any{"owner": owner, "name": "hot"}, &d)
+		if res == nil {
+			return
+		}
+		r := d.StarRepository.Repository
+		logins := make([]string, len(r.Stargazers.Nodes))
+		for i, n := range r.Stargazers.Nodes {
+			logins[i] = n.Login
+		}
+		if !slices.Contains(logins, u) {
+			fail("%s starRepository: the viewer is not among the stargazers %v", u, logins)
+		}
+		if r.StargazerCount != len(logins) || r.Stargazers.TotalCount != len(logins) {
+			fail("%s starRepository: stargazerCount %d, totalCount %d, %d nodes", u, r.StargazerCount, r.Stargazers.TotalCount, len(logins))
+		}
+		if c := consistencyOf(res); c["status"] != "CURRENT" || c["token"] == nil || res.Header.Get(graph.ConsistencyTokenHeader) != c["token"] {
+			fail("%s starRepository: consistency %v, header %q", u, c, res.Header.Get(graph.ConsistencyTokenHeader))
+		}
+
+		var o struct {
+			OpenIssue struct {
+				Issue struct {
+					Number     int
+					Repository struct {
+						Issues struct {
+							TotalCount int
+							Nodes      []struct{ Number int }
 						}
 					}
 				}
 			}
-			if err := res.Decode(&o); err != nil {
-				fail("%s: %v", u, err)
-				return
-			}
-			is := o.OpenIssue.Issue
-			var numbers []int
-			for _, n := range is.Repository.Issues.Nodes {
-				numbers = append(numbers, n.Number)
-			}
-			if !slices.Contains(numbers, is.Number) || is.Repository.Issues.TotalCount != len(numbers) {
-				fail("%s openIssue: issue %d, repository.issues totalCount %d, numbers %v", u, is.Number, is.Repository.Issues.TotalCount, numbers)
-			}
-		}()
-	}
-	wg.Wait()
-	for _, f := range failures {
+		}
+		if send("openIssue", open, map[string]any{"owner": owner, "repository": "hot", "title": "by " + u}, &o) == nil {
+			return
+		}
+		is := o.OpenIssue.Issue
+		var numbers []int
+		for _, n := range is.Repository.Issues.Nodes {
+			numbers = append(numbers, n.Number)
+		}
+		if !slices.Contains(numbers, is.Number) || is.Repository.Issues.TotalCount != len(numbers) {
+			fail("%s openIssue: issue %d, repository.issues totalCount %d, numbers %v", u, is.Number, is.Repository.Issues.TotalCount, numbers)
+		}
+	})
+	for _, f := range slices.Concat(failures...) {
 		t.Error(f)
 	}
 }
@@ -140,32 +143,20 @@ type consistencySetup struct {
 // — its own table clients, polling the stream over HTTP like
 // cmd/projector — against one engine served over HTTP.
 func separateProjector(t *testing.T) func(login string) *testkit.Client {
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	ddb := httptest.NewServer(eng)
-	t.Cleanup(ddb.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "local")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
-	t.Setenv("AWS_REGION", "us-east-1")
+	ddbURL := testkit.EngineOverHTTP(t)
 	secret := auth.Options{Secret: []byte(strings.Repeat("s", 32))}
-	server, err := app.New(context.Background(), app.Config{Endpoint: ddb.URL, NoProjector: true, Auth: secret, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn)})
+	server, err := app.New(context.Background(), app.Config{Endpoint: ddbURL, NoProjector: true, Auth: secret, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = server.Close() })
-	projector, err := app.New(context.Background(), app.Config{Endpoint: ddb.URL, Auth: secret, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn)})
+	projector, err := app.New(context.Background(), app.Config{Endpoint: ddbURL, Auth: secret, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- projector.Run(ctx) }()
+	stop := projector.Start(context.Background())
 	t.Cleanup(func() {
-		cancel()
-		if err := <-stopped; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("projector: %v", err)
 		}
 		_ = projector.Close()
@@ -221,39 +212,21 @@ func TestConsistencyReadYourWrites(t *testing.T) {
 				steps := []struct {
 					name, mutation string
 					in             map[string]any
-					check          func(data map[string]any) string
+					// want is what the read after the mutation must show,
+					// by dotted path.
+					want map[string]any
 				}{
 					{"createRepository", `mutation($in: CreateRepositoryInput!) { createRepository(input: $in) { repository { name } } }`,
 						map[string]any{"name": "fresh", "description": fmt.Sprint("round ", i)},
-						func(d map[string]any) string {
-							if domString(domAt(d, "repository", "description")) != fmt.Sprint("round ", i) {
-								return fmt.Sprintf("repository %v", d["repository"])
-							}
-							return ""
-						}},
+						map[string]any{"repository.description": fmt.Sprint("round ", i)}},
 					{"starRepository", domStarMutation, map[string]any{"owner": "rw-alice", "name": "fresh"},
-						func(d map[string]any) string {
-							if domAt(d, "repository", "viewerHasStarred") != true || domAt(d, "repository", "stargazerCount") != float64(1) {
-								return fmt.Sprintf("repository %v", d["repository"])
-							}
-							return ""
-						}},
+						map[string]any{"repository.viewerHasStarred": true, "repository.stargazerCount": float64(1)}},
 					{"updateProfile", `mutation($in: UpdateProfileInput!) { updateProfile(input: $in) { user { bio } } }`,
 						map[string]any{"login": "rw-alice", "bio": fmt.Sprint("bio ", i)},
-						func(d map[string]any) string {
-							if domString(domAt(d, "user", "bio")) != fmt.Sprint("bio ", i) {
-								return fmt.Sprintf("user %v", d["user"])
-							}
-							return ""
-						}},
+						map[string]any{"user.bio": fmt.Sprint("bio ", i)}},
 					{"deleteRepository", `mutation($in: DeleteRepositoryInput!) { deleteRepository(input: $in) { deletedRepositoryId } }`,
 						map[string]any{"owner": "rw-alice", "name": "fresh"},
-						func(d map[string]any) string {
-							if d["repository"] != nil {
-								return fmt.Sprintf("repository %v after its delete", d["repository"])
-							}
-							return ""
-						}},
+						map[string]any{"repository": nil}},
 				}
 				for _, s := range steps {
 					res := alice.MustDo(t, s.mutation, map[string]any{"in": s.in})
@@ -277,7 +250,7 @@ func TestConsistencyReadYourWrites(t *testing.T) {
 					if err := read.Decode(&data); err != nil {
 						t.Fatal(err)
 					}
-					if msg := s.check(data); msg != "" {
+					if msg := domExpect(data, s.want); msg != "" {
 						t.Errorf("round %d: the read after %s with its token does not see it: %s", i, s.name, msg)
 					}
 					// The token is alice's: bob's request with it does not

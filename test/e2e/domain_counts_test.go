@@ -35,32 +35,24 @@ type domMutation struct {
 // fails the test unless each succeeds and passes its check.
 func domConcurrently(t *testing.T, ms []domMutation) {
 	t.Helper()
-	var wg sync.WaitGroup
 	errs := make([]string, len(ms))
-	start := make(chan struct{})
-	for i, m := range ms {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			res, err := m.client.Do(context.Background(), m.query, map[string]any{"in": m.input})
-			switch {
-			case err != nil:
+	testkit.Concurrently(len(ms), func(i int) {
+		m := ms[i]
+		res, err := m.client.Do(context.Background(), m.query, map[string]any{"in": m.input})
+		switch {
+		case err != nil:
+			errs[i] = err.Error()
+		case len(res.Errors) > 0:
+			errs[i] = fmt.Sprintf("errors %+v", res.Errors)
+		case m.check != nil:
+			var data map[string]any
+			if err := res.Decode(&data); err != nil {
 				errs[i] = err.Error()
-			case len(res.Errors) > 0:
-				errs[i] = fmt.Sprintf("errors %+v", res.Errors)
-			case m.check != nil:
-				var data map[string]any
-				if err := res.Decode(&data); err != nil {
-					errs[i] = err.Error()
-				} else {
-					errs[i] = m.check(data)
-				}
+			} else {
+				errs[i] = m.check(data)
 			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+		}
+	})
 	failed := 0
 	for i, e := range errs {
 		if e != "" {

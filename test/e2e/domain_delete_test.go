@@ -122,9 +122,9 @@ func TestDomainDeletedRepositoryGoneEverywhere(t *testing.T) {
 	repositoryPK := string(table.RepositoryPartition("octo", "doomed"))
 	idx, pk, prefix := table.Stargazers("octo", "doomed")
 	fidx, fpk, fprefix := table.ForksOf("octo", "doomed")
-	iidx, ipk, iprefix := table.IssuesOfRepository("ISSUE", "octo", "doomed", "")
-	pidx, ppk, pprefix := table.IssuesOfRepository("PR", "octo", "doomed", "")
-	oidx, opk, oprefix := table.IssuesOfRepository("ISSUE", "octo", "doomed", "OPEN")
+	iidx, ipk, iprefix := table.IssuesOfRepository("ISSUE", "octo", "doomed", "", table.OrderCreated)
+	pidx, ppk, pprefix := table.IssuesOfRepository("PR", "octo", "doomed", "", table.OrderCreated)
+	oidx, opk, oprefix := table.IssuesOfRepository("ISSUE", "octo", "doomed", "OPEN", table.OrderCreated)
 	collections := []struct{ name, index, pk, prefix string }{
 		{"stargazers", idx, pk, prefix},
 		{"forks", fidx, fpk, fprefix},

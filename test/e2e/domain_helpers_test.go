@@ -3,6 +3,9 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,6 +74,18 @@ func domAt(data any, path ...string) any {
 		data = m[p]
 	}
 	return data
+}
+
+// domExpect returns "" when data holds every value of want at its dotted
+// path ("repository.description"; nil for a null or absent one), else the
+// first difference.
+func domExpect(data any, want map[string]any) string {
+	for _, path := range slices.Sorted(maps.Keys(want)) {
+		if got := domAt(data, strings.Split(path, ".")...); !reflect.DeepEqual(got, want[path]) {
+			return fmt.Sprintf("%s = %v, want %v", path, got, want[path])
+		}
+	}
+	return ""
 }
 
 // domString renders a JSON scalar as text (numbers without a fraction).

@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"fmt"
 	"maps"
-	"sync"
 	"testing"
 	"time"
 
@@ -122,21 +121,15 @@ func TestDomainNestedQueryRequests(t *testing.T) {
 	t.Run("concurrent queries", func(t *testing.T) {
 		const clients, rounds = 4, 3
 		srv.Counter.Reset()
-		var wg sync.WaitGroup
-		for range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range rounds {
-					res, err := srv.GraphQL.Do(t.Context(), domNestedQuery, nil)
-					if err != nil || len(res.Errors) > 0 {
-						t.Errorf("query: %v %+v", err, res)
-						return
-					}
+		testkit.Concurrently(clients, func(int) {
+			for range rounds {
+				res, err := srv.GraphQL.Do(t.Context(), domNestedQuery, nil)
+				if err != nil || len(res.Errors) > 0 {
+					t.Errorf("query: %v %+v", err, res)
+					return
 				}
-			}()
-		}
-		wg.Wait()
+			}
+		})
 		got := srv.Counter.Counts()
 		t.Logf("%d concurrent queries: %s", clients*rounds, srv.Counter)
 		if n := clients * rounds; got["BatchGetItem"] > maxBatches*n || got["Query"] != queries*n {

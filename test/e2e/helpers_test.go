@@ -6,12 +6,12 @@ package e2e_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
@@ -73,36 +73,62 @@ func asLogin(t testing.TB, srv *testkit.Server, login any) *testkit.Client {
 	return srv.As(t, "tester")
 }
 
+// doAs runs query with vars as login, or anonymously when login is
+// empty, and returns the response (errors included).
+func doAs(t testing.TB, srv *testkit.Server, login, query string, vars map[string]any) *testkit.Response {
+	t.Helper()
+	c := srv.GraphQL
+	if login != "" {
+		c = srv.As(t, login)
+	}
+	return c.MustDo(t, query, vars)
+}
+
+// expectOutcome fails the test unless res is what a scenario step
+// expects: the error code wantCode (on the input field wantField when
+// set), or else success with data that contains want (compact JSON).
+func expectOutcome(t *testing.T, res *testkit.Response, wantCode, wantField, want string) {
+	t.Helper()
+	if wantCode != "" {
+		if res.Code() != wantCode || (wantField != "" && res.Errors[0].Field() != wantField) {
+			t.Fatalf("errors %+v, want %s (field %q)", res.Errors, wantCode, wantField)
+		}
+		return
+	}
+	if len(res.Errors) > 0 {
+		t.Fatalf("errors %+v", res.Errors)
+	}
+	if got := compactJSON(t, res.Data); !strings.Contains(got, want) {
+		t.Fatalf("data %s, want it to contain %s", got, want)
+	}
+}
+
 // createUser runs createUser and fails the test unless it succeeds.
 func createUser(t testing.TB, srv *testkit.Server, in map[string]any) user {
 	t.Helper()
-	res := asLogin(t, srv, in["login"]).MustDo(t, createUserMutation, map[string]any{"in": in})
-	if len(res.Errors) > 0 {
-		t.Fatalf("createUser(%v): errors %+v", in, res.Errors)
-	}
-	var out struct {
-		CreateUser struct{ User user } `json:"createUser"`
-	}
-	if err := res.Decode(&out); err != nil {
-		t.Fatalf("createUser(%v): %v", in, err)
-	}
-	return out.CreateUser.User
+	return userMutation(t, srv, "createUser", createUserMutation, in)
 }
 
 // updateProfile runs updateProfile and fails the test unless it succeeds.
 func updateProfile(t testing.TB, srv *testkit.Server, in map[string]any) user {
 	t.Helper()
-	res := asLogin(t, srv, in["login"]).MustDo(t, updateProfileMutation, map[string]any{"in": in})
+	return userMutation(t, srv, "updateProfile", updateProfileMutation, in)
+}
+
+// userMutation runs an accounts mutation (field of the Mutation root)
+// with input in as the user it names, fails the test unless it succeeds,
+// and returns the payload's user.
+func userMutation(t testing.TB, srv *testkit.Server, field, mutation string, in map[string]any) user {
+	t.Helper()
+	res := asLogin(t, srv, in["login"]).MustDo(t, mutation, map[string]any{"in": in})
 	if len(res.Errors) > 0 {
-		t.Fatalf("updateProfile(%v): errors %+v", in, res.Errors)
+		t.Fatalf("%s(%v): errors %+v", field, in, res.Errors)
 	}
-	var out struct {
-		UpdateProfile struct{ User user } `json:"updateProfile"`
-	}
+	var out map[string]struct{ User user }
 	if err := res.Decode(&out); err != nil {
-		t.Fatalf("updateProfile(%v): %v", in, err)
+		t.Fatalf("%s(%v): %v", field, in, err)
 	}
-	return out.UpdateProfile.User
+	return out[field].User
 }
 
 // queryUser returns user(login), nil when it is null.
@@ -141,25 +167,7 @@ func awaitUser(t testing.TB, srv *testkit.Server, login string, want user) {
 // history access pattern: Query begins_with EVENT#0).
 func eventCount(t testing.TB, srv *testkit.Server, login string) int {
 	t.Helper()
-	p := table.AccountPartition(login)
-	pager := dynamodb.NewQueryPaginator(srv.DB(), &dynamodb.QueryInput{
-		TableName:              aws.String(srv.Table()),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :ev)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: string(p)},
-			":ev": &types.AttributeValueMemberS{Value: table.EventSKPrefix},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	n := 0
-	for pager.HasMorePages() {
-		page, err := pager.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("query events of %s: %v", login, err)
-		}
-		n += len(page.Items)
-	}
-	return n
+	return testkit.CountEvents(t, srv.DB(), srv.Table(), table.AccountPartition(login))
 }
 
 // head returns the head item of an account, nil if there is none.

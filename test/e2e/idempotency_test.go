@@ -5,12 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/table"
 	"github.com/hubstream/hubstream/test/testkit"
@@ -19,19 +14,7 @@ import (
 // idemEvents counts the event items of partition p.
 func idemEvents(t *testing.T, srv *testkit.Server, p table.Partition) int {
 	t.Helper()
-	out, err := srv.DB().Query(context.Background(), &dynamodb.QueryInput{
-		TableName:              aws.String(srv.Table()),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :ev)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: string(p)},
-			":ev": &types.AttributeValueMemberS{Value: table.EventSKPrefix},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(out.Items)
+	return testkit.CountEvents(t, srv.DB(), srv.Table(), p)
 }
 
 // idemSend runs a mutation as login with input (idempotencyKey included by
@@ -55,26 +38,17 @@ func idemConcurrently(t *testing.T, srv *testkit.Server, n int, login, mutation 
 	client := srv.As(t, login)
 	out := make([]string, n)
 	errs := make([]string, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			res, err := client.Do(context.Background(), mutation, map[string]any{"in": input})
-			switch {
-			case err != nil:
-				errs[i] = err.Error()
-			case len(res.Errors) > 0:
-				errs[i] = fmt.Sprintf("%+v", res.Errors)
-			default:
-				out[i] = string(res.Data)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	testkit.Concurrently(n, func(i int) {
+		res, err := client.Do(context.Background(), mutation, map[string]any{"in": input})
+		switch {
+		case err != nil:
+			errs[i] = err.Error()
+		case len(res.Errors) > 0:
+			errs[i] = fmt.Sprintf("%+v", res.Errors)
+		default:
+			out[i] = string(res.Data)
+		}
+	})
 	for i, e := range errs {
 		if e != "" {
 			t.Fatalf("copy %d: %s", i, e)

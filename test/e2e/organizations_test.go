@@ -24,11 +24,7 @@ const orgRemoveMemberMutation = `mutation($in: RemoveMemberInput!) { removeMembe
 // the response.
 func orgDo(t *testing.T, srv *testkit.Server, login, query string, in map[string]any) *testkit.Response {
 	t.Helper()
-	c := srv.GraphQL
-	if login != "" {
-		c = srv.As(t, login)
-	}
-	return c.MustDo(t, query, map[string]any{"in": in})
+	return doAs(t, srv, login, query, map[string]any{"in": in})
 }
 
 // orgMust runs a mutation as login and fails the test on any error.
@@ -95,19 +91,7 @@ func TestOrganizationMutations(t *testing.T) {
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			res := orgDo(t, srv, s.actor, s.query, s.in)
-			if s.wantCode != "" {
-				if res.Code() != s.wantCode || (s.wantField != "" && res.Errors[0].Field() != s.wantField) {
-					t.Fatalf("errors %+v, want code %s field %q", res.Errors, s.wantCode, s.wantField)
-				}
-				return
-			}
-			if len(res.Errors) > 0 {
-				t.Fatalf("errors %+v", res.Errors)
-			}
-			if !strings.Contains(string(res.Data), s.want) {
-				t.Fatalf("data %s does not contain %s", res.Data, s.want)
-			}
+			expectOutcome(t, orgDo(t, srv, s.actor, s.query, s.in), s.wantCode, s.wantField, s.want)
 		})
 	}
 

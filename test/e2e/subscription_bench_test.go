@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"slices"
@@ -18,14 +17,15 @@ import (
 // BenchmarkSubscriptionFanout measures subscription delivery on the
 // embedded server: fanSubs WebSocket clients subscribe to one repository's
 // activity, and issues are edited over HTTP at fanRate per second for
-// fanDuration (open loop). It reports the delivery lag — receipt by the
-// client minus the event's commit time (its `at`), both on this machine's
-// clock, so it includes the projection wait, the fan-out, the WebSocket
-// write and the client's read — as p50/p99/max, and the heap and
-// goroutines each subscriber adds (server and client side together, so an
-// upper bound for the server), and the process's CPU time per delivery
-// (server, clients and mutations together; unlike the lag, the machine's
-// load does not change it):
+// fanDuration (open loop). The clients run in a child process
+// (fanout_clients_test.go), so that this process measures the server
+// alone. It reports the delivery lag — receipt by the client minus the
+// event's commit time (its `at`), both on this machine's clock, so it
+// includes the projection wait, the fan-out, the WebSocket write and the
+// client's read — as p50/p99/max; the server's heap and goroutines per
+// subscriber; and the CPU time per delivery of the server process and of
+// the client process (unlike the lag, the machine's load does not change
+// them):
 //
 //	go test ./test/e2e -run '^$' -bench SubscriptionFanout -benchtime 1x
 //
@@ -60,56 +60,17 @@ func benchFanout(b *testing.B, fanSubs, fanRate int) {
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	goBefore := runtime.NumGoroutine()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	conns := make([]*testkit.WS, fanSubs)
-	for i := range conns {
-		ws, err := testkit.DialWS(ctx, srv.URL, nil, nil)
-		if err != nil {
-			b.Fatalf("client %d: %v", i, err)
-		}
-		defer ws.Close()
-		if err := ws.Subscribe(ctx, "1", `subscription { repositoryActivity(owner: "bench", name: "fan") { version at } }`, nil); err != nil {
-			b.Fatal(err)
-		}
-		conns[i] = ws
-	}
-	time.Sleep(500 * time.Millisecond) // every subscribe message handled
+	clients := startFanoutClients(b, srv.URL, fanSubs, `subscription { repositoryActivity(owner: "bench", name: "fan") { version at } }`)
+	testkit.Eventually(b, time.Minute, func() bool {
+		return testkit.MetricValue(b, srv.App.Registry(), "hubstream_subscriptions_active", nil) == float64(fanSubs)
+	}, "every client subscribed")
 	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	goAfter := runtime.NumGoroutine()
 
-	var mu sync.Mutex
-	var lags []time.Duration
-	received := make([]int, fanSubs)
-	var wg sync.WaitGroup
-	for i, ws := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				m, err := ws.Next(ctx)
-				if err != nil || m.Type != "next" {
-					return
-				}
-				now := time.Now()
-				var d struct {
-					Data struct {
-						RepositoryActivity struct{ At time.Time }
-					}
-				}
-				if json.Unmarshal(m.Payload, &d) != nil {
-					continue
-				}
-				mu.Lock()
-				lags = append(lags, now.Sub(d.Data.RepositoryActivity.At))
-				received[i]++
-				mu.Unlock()
-			}
-		}()
-	}
-
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	gql := srv.As(b, "bench")
 	cpuStart := cpuTime()
 	b.ResetTimer()
@@ -135,16 +96,11 @@ loop:
 	tick.Stop()
 	mwg.Wait()
 	want := sent * fanSubs
-	testkit.Poll(30*time.Second, func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(lags) >= want
-	})
+	testkit.Poll(30*time.Second, func() bool { return clients.received.Load() >= int64(want) })
 	b.StopTimer()
 	cpu := cpuTime() - cpuStart
-	cancel()
-	mu.Lock()
-	defer mu.Unlock()
+	res := clients.stop(b)
+	lags := res.lags
 	if len(lags) == 0 {
 		b.Fatal("nothing delivered")
 	}
@@ -156,9 +112,11 @@ loop:
 	b.ReportMetric(float64(len(lags))/float64(want), "delivered-ratio")
 	b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/float64(fanSubs)/1024, "heap-KiB/sub")
 	b.ReportMetric(float64(goAfter-goBefore)/float64(fanSubs), "goroutines/sub")
-	// CPU time of the whole process (server, clients, mutations) per
-	// delivery: what the machine's load does not change.
-	b.ReportMetric(float64(cpu.Microseconds())/float64(max(len(lags), 1)), "cpu-µs/delivery")
+	// CPU time of the server process (the embedded engine, projector and
+	// server, and the mutations' HTTP client) per delivery, and of the
+	// client process: what the machine's load does not change.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(len(lags)), "server-cpu-µs/delivery")
+	b.ReportMetric(float64(res.cpu.Microseconds())/float64(len(lags)), "client-cpu-µs/delivery")
 	// Events released because their projection did not show within the
 	// hub's wait (5 s): the projector, not the fan-out, was behind.
 	b.ReportMetric(testkit.MetricValue(b, srv.App.Registry(), "hubstream_subscriptions_projection_wait_timeouts_total", nil)/float64(max(sent, 1)), "unprojected-ratio")

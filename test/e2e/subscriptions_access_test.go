@@ -20,8 +20,8 @@ func TestEverySubscriptionHidesPrivateRepositories(t *testing.T) {
 	p := startSubPair(t, nil)
 	setupRepo(t, p, "boss", "secret", true)
 	p.mutate(t, "outsider", `mutation { createUser(input: {login: "outsider"}) { user { login } } }`, nil)
-	p.mutate(t, "boss", workOpenIssue, map[string]any{"in": map[string]any{"owner": "boss", "repository": "secret", "title": "issue"}})
-	p.mutate(t, "boss", workOpenPull, map[string]any{"in": map[string]any{"owner": "boss", "repository": "secret", "title": "pull", "headRef": "topic", "baseRef": "main"}})
+	issueID := trustPath(p.mutate(t, "boss", workOpenIssue, map[string]any{"in": map[string]any{"owner": "boss", "repository": "secret", "title": "issue"}}), "openIssue.issue.id")
+	pullID := trustPath(p.mutate(t, "boss", workOpenPull, map[string]any{"in": map[string]any{"owner": "boss", "repository": "secret", "title": "pull", "headRef": "topic", "baseRef": "main"}}), "openPullRequest.pullRequest.id")
 
 	var schema struct {
 		Schema struct {
@@ -77,6 +77,14 @@ func TestEverySubscriptionHidesPrivateRepositories(t *testing.T) {
 			p.mutate(t, "boss", workEditIssue, map[string]any{"in": map[string]any{"owner": "boss", "repository": "secret", "number": 1, "title": fmt.Sprint("issue ", edits)}})
 			p.mutate(t, "boss", `mutation($in: EditPullRequestInput!) { editPullRequest(input: $in) { pullRequest { number } } }`,
 				map[string]any{"in": map[string]any{"owner": "boss", "repository": "secret", "number": 2, "title": fmt.Sprint("pull ", edits)}})
+			// Label changes too: a label created, put on the issue and the
+			// pull request, edited and deleted.
+			label := trustPath(p.mutate(t, "boss", labelCreate, map[string]any{"in": map[string]any{"owner": "boss", "repository": "secret", "name": fmt.Sprint("label ", edits), "color": "00ff00"}}), "createLabel.label.id")
+			for _, item := range []string{issueID, pullID} {
+				p.mutate(t, "boss", labelAdd, map[string]any{"in": map[string]any{"labelableId": item, "labelIds": []string{label}}})
+			}
+			p.mutate(t, "boss", labelUpdate, map[string]any{"in": map[string]any{"id": label, "color": "0000ff"}})
+			p.mutate(t, "boss", labelDelete, map[string]any{"in": map[string]any{"id": label}})
 			if m := next(t, owner); m.Type != "next" || len(m.Errors()) > 0 {
 				t.Fatalf("the owner got %s %s, want the change", m.Type, m.Payload)
 			}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/auth"
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/obs"
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -21,19 +20,9 @@ import (
 // with a validation error that says introspection is disabled (it was
 // INTERNAL), and goes on serving.
 func TestIntrospectionOffIsAClientError(t *testing.T) {
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	ddb := httptest.NewServer(eng)
-	t.Cleanup(ddb.Close)
-	// The AWS configuration chain, as a deployed server reads it.
-	t.Setenv("AWS_ACCESS_KEY_ID", "local")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
-	t.Setenv("AWS_REGION", "us-east-1")
+	ddbURL := testkit.EngineOverHTTP(t)
 	a, err := app.New(context.Background(), app.Config{
-		Endpoint: ddb.URL, NoProjector: true, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn),
+		Endpoint: ddbURL, NoProjector: true, Logger: obs.PrintfLogger(t.Logf, slog.LevelWarn),
 		Auth: auth.Options{Secret: []byte(strings.Repeat("k", 32))},
 	})
 	if err != nil {

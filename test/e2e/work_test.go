@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -54,21 +53,11 @@ func workGroupOf(t *testing.T, groups []workGroup, content string) workGroup {
 	return workGroup{}
 }
 
-// workDo runs a mutation or query as login ("" for anonymous).
-func workDo(t *testing.T, srv *testkit.Server, login, query string, vars map[string]any) *testkit.Response {
-	t.Helper()
-	c := srv.GraphQL
-	if login != "" {
-		c = srv.As(t, login)
-	}
-	return c.MustDo(t, query, vars)
-}
-
 // workMust runs a mutation with input in as login and decodes its data
 // into out, failing the test on any error.
 func workMust(t *testing.T, srv *testkit.Server, login, query string, in map[string]any, out any) {
 	t.Helper()
-	res := workDo(t, srv, login, query, map[string]any{"in": in})
+	res := doAs(t, srv, login, query, map[string]any{"in": in})
 	if len(res.Errors) > 0 {
 		t.Fatalf("%s as %q (%v): errors %+v", query[:strings.IndexByte(query, '{')], login, in, res.Errors)
 	}
@@ -82,7 +71,7 @@ func workMust(t *testing.T, srv *testkit.Server, login, query string, in map[str
 // workWantCode runs a mutation as login and expects an error with code.
 func workWantCode(t *testing.T, srv *testkit.Server, login, query string, in map[string]any, code string) {
 	t.Helper()
-	res := workDo(t, srv, login, query, map[string]any{"in": in})
+	res := doAs(t, srv, login, query, map[string]any{"in": in})
 	if res.Code() != code {
 		t.Fatalf("%v as %q: errors %+v, want code %s", in, login, res.Errors, code)
 	}
@@ -371,10 +360,8 @@ func workCountOf(groups []workGroup, content string) int {
 func TestConcurrentOpenIssuesOverHTTP(t *testing.T) {
 	const writers = 20
 	srv := workSeed(t)
-	var wg sync.WaitGroup
 	numbers := make([]int, writers)
 	errs := make([]string, writers)
-	start := make(chan struct{})
 	// Clients are made here: t.Fatal must not run in the goroutines. Only
 	// user accounts act, so each writer has one.
 	clients := make([]*testkit.Client, writers)
@@ -383,32 +370,25 @@ func TestConcurrentOpenIssuesOverHTTP(t *testing.T) {
 		createUser(t, srv, map[string]any{"login": login})
 		clients[i] = srv.As(t, login)
 	}
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			res, err := clients[i].Do(t.Context(), workOpenIssue, map[string]any{"in": map[string]any{"owner": "octo", "repository": "hello", "title": fmt.Sprintf("from %d", i)}})
-			if err != nil {
-				errs[i] = err.Error()
-				return
-			}
-			if len(res.Errors) > 0 {
-				errs[i] = fmt.Sprint(res.Errors)
-				return
-			}
-			var out struct {
-				OpenIssue struct{ Issue struct{ Number int } }
-			}
-			if err := json.Unmarshal(res.Data, &out); err != nil {
-				errs[i] = err.Error()
-				return
-			}
-			numbers[i] = out.OpenIssue.Issue.Number
-		}()
-	}
-	close(start)
-	wg.Wait()
+	testkit.Concurrently(writers, func(i int) {
+		res, err := clients[i].Do(t.Context(), workOpenIssue, map[string]any{"in": map[string]any{"owner": "octo", "repository": "hello", "title": fmt.Sprintf("from %d", i)}})
+		if err != nil {
+			errs[i] = err.Error()
+			return
+		}
+		if len(res.Errors) > 0 {
+			errs[i] = fmt.Sprint(res.Errors)
+			return
+		}
+		var out struct {
+			OpenIssue struct{ Issue struct{ Number int } }
+		}
+		if err := json.Unmarshal(res.Data, &out); err != nil {
+			errs[i] = err.Error()
+			return
+		}
+		numbers[i] = out.OpenIssue.Issue.Number
+	})
 	for i, e := range errs {
 		if e != "" {
 			t.Fatalf("writer %d: %s", i, e)

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hubstream/hubstream/internal/app"
-	"github.com/hubstream/hubstream/internal/ddblocal"
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/projector"
@@ -46,24 +45,8 @@ import (
 // It runs on the default stream layout and on one whose shards roll over
 // and split every few tens of milliseconds.
 func TestDomainReplayEqualsLive(t *testing.T) {
-	tests := []struct {
-		name      string
-		opts      testkit.Options
-		minShards int
-	}{
-		{"default stream", testkit.Options{}, 1},
-		{"shards roll over and split", testkit.Options{Configure: func(c *app.Config) {
-			c.Engine.Streams = ddblocal.StreamOptions{Shards: 2, ShardLifetime: 40 * time.Millisecond, SplitOnRollover: true, MaxOpenShards: 8, MaintenanceInterval: 10 * time.Millisecond}
-			c.Projector.DiscoverInterval = 20 * time.Millisecond
-			// This layout makes thousands of shards; the subscriptions'
-			// stream reader would list them too and slow the projector's
-			// catch-up on a loaded 2-core machine. It follows split shards
-			// in its own test (test/e2e subscriptions).
-			c.Subscriptions.Disabled = true
-		}}, 6},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { domainReplayEqualsLive(t, tt.opts, testkit.MinShards(tt.minShards)) })
+	for _, l := range streamLayouts() {
+		t.Run(l.name, func(t *testing.T) { domainReplayEqualsLive(t, l.opts, testkit.MinShards(l.minShards)) })
 	}
 }
 
@@ -797,12 +780,19 @@ func (w *domWorld) randomLive(keep func(*domRepository) bool) *domRepository {
 	return rs[w.pick(len(rs))]
 }
 
-func (w *domWorld) updateRepository() *domStep {
-	r := w.randomLive(nil)
+// liveWithAdmin picks a live repository (one that keep accepts, when
+// set) and one of its admins.
+func (w *domWorld) liveWithAdmin(keep func(*domRepository) bool) (*domRepository, string, bool) {
+	r := w.randomLive(keep)
 	if r == nil {
-		return nil
+		return nil, "", false
 	}
 	actor, ok := w.adminOf(r)
+	return r, actor, ok
+}
+
+func (w *domWorld) updateRepository() *domStep {
+	r, actor, ok := w.liveWithAdmin(nil)
 	if !ok {
 		return nil
 	}
@@ -823,11 +813,7 @@ func (w *domWorld) updateRepository() *domStep {
 }
 
 func (w *domWorld) deleteRepository() *domStep {
-	r := w.randomLive(nil)
-	if r == nil {
-		return nil
-	}
-	actor, ok := w.adminOf(r)
+	r, actor, ok := w.liveWithAdmin(nil)
 	if !ok {
 		return nil
 	}
@@ -883,34 +869,30 @@ func (w *domWorld) forkRepository() *domStep {
 	return w.created("forkRepository", actor, cmd, key, src)
 }
 
-func (w *domWorld) star() *domStep {
-	actor := w.randomUser()
-	r := w.randomLive(func(r *domRepository) bool { return w.canSee(actor, r) })
-	if r == nil {
-		return nil
-	}
-	k := [2]string{actor, r.key}
-	n := 1
-	if w.stars[k] {
-		n = 0
-	}
-	return &domStep{kind: "star", actor: w.login(actor), cmd: entities.StarRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}, wantEvents: n, apply: func(events.Result) { w.stars[k] = true }}
-}
+func (w *domWorld) star() *domStep { return w.setStar(true) }
 
-func (w *domWorld) unstar() *domStep {
+func (w *domWorld) unstar() *domStep { return w.setStar(false) }
+
+// setStar is a step that stars (on) or unstars a repository the actor can
+// see — to unstar, mostly one the actor starred: one event when it changes
+// whether the actor starred it, none when it does not.
+func (w *domWorld) setStar(on bool) *domStep {
 	actor := w.randomUser()
 	r := w.randomLive(func(r *domRepository) bool {
-		return w.canSee(actor, r) && (w.stars[[2]string{actor, r.key}] || w.chance(0.1))
+		return w.canSee(actor, r) && (on || w.stars[[2]string{actor, r.key}] || w.chance(0.1))
 	})
 	if r == nil {
 		return nil
 	}
 	k := [2]string{actor, r.key}
-	n := 0
-	if w.stars[k] {
-		n = 1
+	step := &domStep{kind: "unstar", actor: w.login(actor), cmd: entities.UnstarRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}, apply: func(events.Result) { delete(w.stars, k) }}
+	if on {
+		step = &domStep{kind: "star", actor: w.login(actor), cmd: entities.StarRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}, apply: func(events.Result) { w.stars[k] = true }}
 	}
-	return &domStep{kind: "unstar", actor: w.login(actor), cmd: entities.UnstarRepository{Owner: w.recase(r.owner), Name: w.recase(r.name), Actor: w.login(actor)}, wantEvents: n, apply: func(events.Result) { delete(w.stars, k) }}
+	if w.stars[k] != on {
+		step.wantEvents = 1
+	}
+	return step
 }
 
 // Issues and pull requests.
@@ -995,76 +977,71 @@ func (w *domWorld) workTarget(pr bool, keep func(*domWork) bool, adminOnly bool)
 }
 
 func (w *domWorld) editIssue() *domStep {
-	actor, r, wk := w.workTarget(false, nil, false)
+	return w.editWork(false, "editIssue", func(actor string, r entities.RepositoryID, n int, title *string) entities.Command {
+		return entities.EditIssue{Actor: actor, Repository: r, Number: n, Title: title}
+	})
+}
+
+// editWork is a step of kind that retitles an issue, or a pull request
+// when pull is set.
+func (w *domWorld) editWork(pull bool, kind string, command func(actor string, r entities.RepositoryID, n int, title *string) entities.Command) *domStep {
+	actor, r, wk := w.workTarget(pull, nil, false)
 	if r == nil {
 		return nil
 	}
 	title := w.text("edited")
-	return &domStep{kind: "editIssue", actor: w.login(actor), cmd: entities.EditIssue{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
+	return &domStep{kind: kind, actor: w.login(actor), cmd: command(w.login(actor), w.repositoryID(r), wk.n, &title), wantEvents: 1, apply: func(events.Result) { wk.title = title }}
 }
 
 func (w *domWorld) closeIssue() *domStep {
-	actor, r, wk := w.workTarget(false, func(wk *domWork) bool { return wk.state == "OPEN" || w.chance(0.1) }, false)
-	if r == nil {
-		return nil
-	}
-	n := 0
-	if wk.state == "OPEN" {
-		n = 1
-	}
-	reason := []entities.IssueStateReason{"", entities.ReasonCompleted, entities.ReasonNotPlanned}[w.pick(3)]
-	return &domStep{kind: "closeIssue", actor: w.login(actor), cmd: entities.CloseIssue{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n, Reason: reason}, wantEvents: n, apply: func(events.Result) { wk.state = "CLOSED" }}
+	return w.moveWork(false, "closeIssue", "OPEN", "CLOSED", 0.1, func(actor string, r entities.RepositoryID, n int) entities.Command {
+		reason := []entities.IssueStateReason{"", entities.ReasonCompleted, entities.ReasonNotPlanned}[w.pick(3)]
+		return entities.CloseIssue{Actor: actor, Repository: r, Number: n, Reason: reason}
+	})
 }
 
 func (w *domWorld) reopenIssue() *domStep {
-	actor, r, wk := w.workTarget(false, func(wk *domWork) bool { return wk.state == "CLOSED" || w.chance(0.05) }, false)
-	if r == nil {
-		return nil
-	}
-	n := 0
-	if wk.state == "CLOSED" {
-		n = 1
-	}
-	return &domStep{kind: "reopenIssue", actor: w.login(actor), cmd: entities.ReopenIssue{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}, wantEvents: n, apply: func(events.Result) { wk.state = "OPEN" }}
+	return w.moveWork(false, "reopenIssue", "CLOSED", "OPEN", 0.05, func(actor string, r entities.RepositoryID, n int) entities.Command {
+		return entities.ReopenIssue{Actor: actor, Repository: r, Number: n}
+	})
 }
 
 func (w *domWorld) editPullRequest() *domStep {
-	actor, r, wk := w.workTarget(true, nil, false)
-	if r == nil {
-		return nil
-	}
-	title := w.text("edited")
-	return &domStep{kind: "editPullRequest", actor: w.login(actor), cmd: entities.EditPullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n, Title: &title}, wantEvents: 1, apply: func(events.Result) { wk.title = title }}
+	return w.editWork(true, "editPullRequest", func(actor string, r entities.RepositoryID, n int, title *string) entities.Command {
+		return entities.EditPullRequest{Actor: actor, Repository: r, Number: n, Title: title}
+	})
 }
 
 func (w *domWorld) closePullRequest() *domStep {
-	actor, r, wk := w.workTarget(true, func(wk *domWork) bool { return wk.state == "OPEN" || w.chance(0.1) }, false)
-	if r == nil {
-		return nil
-	}
-	cmd := entities.ClosePullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}
-	switch wk.state {
-	case "MERGED":
-		return &domStep{kind: "closePullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
-	case "CLOSED":
-		return &domStep{kind: "closePullRequest", actor: w.login(actor), cmd: cmd}
-	}
-	return &domStep{kind: "closePullRequest", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) { wk.state = "CLOSED" }}
+	return w.moveWork(true, "closePullRequest", "OPEN", "CLOSED", 0.1, func(actor string, r entities.RepositoryID, n int) entities.Command {
+		return entities.ClosePullRequest{Actor: actor, Repository: r, Number: n}
+	})
 }
 
 func (w *domWorld) reopenPullRequest() *domStep {
-	actor, r, wk := w.workTarget(true, func(wk *domWork) bool { return wk.state == "CLOSED" || w.chance(0.1) }, false)
+	return w.moveWork(true, "reopenPullRequest", "CLOSED", "OPEN", 0.1, func(actor string, r entities.RepositoryID, n int) entities.Command {
+		return entities.ReopenPullRequest{Actor: actor, Repository: r, Number: n}
+	})
+}
+
+// moveWork is a step of kind that moves an issue, or a pull request when
+// pull is set, to state to: mostly one in state from, else one picked
+// with the odds other. From from it is one event; already in to, none; a
+// merged pull request cannot move (BAD_USER_INPUT).
+func (w *domWorld) moveWork(pull bool, kind, from, to string, other float64, command func(actor string, r entities.RepositoryID, n int) entities.Command) *domStep {
+	actor, r, wk := w.workTarget(pull, func(wk *domWork) bool { return wk.state == from || w.chance(other) }, false)
 	if r == nil {
 		return nil
 	}
-	cmd := entities.ReopenPullRequest{Actor: w.login(actor), Repository: w.repositoryID(r), Number: wk.n}
+	step := &domStep{kind: kind, actor: w.login(actor), cmd: command(w.login(actor), w.repositoryID(r), wk.n)}
 	switch wk.state {
 	case "MERGED":
-		return &domStep{kind: "reopenPullRequest", actor: w.login(actor), cmd: cmd, wantCode: entities.CodeBadInput}
-	case "OPEN":
-		return &domStep{kind: "reopenPullRequest", actor: w.login(actor), cmd: cmd}
+		step.wantCode = entities.CodeBadInput
+	case from:
+		step.wantEvents = 1
+		step.apply = func(events.Result) { wk.state = to }
 	}
-	return &domStep{kind: "reopenPullRequest", actor: w.login(actor), cmd: cmd, wantEvents: 1, apply: func(events.Result) { wk.state = "OPEN" }}
+	return step
 }
 
 func (w *domWorld) mergePullRequest() *domStep {
@@ -1233,24 +1210,11 @@ func (w *domWorld) removeReaction() *domStep {
 
 // labelTarget picks a live repository with an admin who can act on it.
 func (w *domWorld) labelTarget(needLabel bool) (string, *domRepository) {
-	var cands []*domRepository
-	for _, r := range w.liveRepositories(func(r *domRepository) bool { return !needLabel || len(r.labels) > 0 }) {
-		cands = append(cands, r)
-	}
-	if len(cands) == 0 {
+	r, actor, ok := w.liveWithAdmin(func(r *domRepository) bool { return !needLabel || len(r.labels) > 0 })
+	if !ok {
 		return "", nil
 	}
-	r := cands[w.pick(len(cands))]
-	var admins []string
-	for _, u := range w.users {
-		if w.canAdmin(u, strings.ToLower(r.owner)) {
-			admins = append(admins, u)
-		}
-	}
-	if len(admins) == 0 {
-		return "", nil
-	}
-	return admins[w.pick(len(admins))], r
+	return actor, r
 }
 
 func (r *domRepository) labelNamed(name string) *domLabel {

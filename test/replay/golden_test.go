@@ -10,10 +10,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
+	"slices"
 	"testing"
 
 	"github.com/hubstream/hubstream/internal/entities"
@@ -32,20 +32,7 @@ const (
 
 func loadFixture(t *testing.T) []events.Envelope {
 	t.Helper()
-	raw, err := os.ReadFile(eventsFixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var envs []events.Envelope
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&envs); err != nil {
-		t.Fatalf("%s: %v", eventsFixture, err)
-	}
-	if len(envs) == 0 {
-		t.Fatalf("%s is empty", eventsFixture)
-	}
-	return envs
+	return testkit.ReadEnvelopes(t, eventsFixture)
 }
 
 // TestGoldenReplay replays test/testdata/accounts.events.json into a fresh
@@ -66,7 +53,7 @@ func TestGoldenReplay(t *testing.T) {
 		run  func(t *testing.T, ap *projector.Applier, put func([]events.Envelope))
 	}{
 		{"ApplyLog per aggregate", func(t *testing.T, ap *projector.Applier, _ func([]events.Envelope)) {
-			for _, p := range sortedKeys(log) {
+			for _, p := range slices.Sorted(maps.Keys(log)) {
 				if err := ap.ApplyLog(ctx, idOf(t, log[p][0]), nil, 0, log[p]); err != nil {
 					t.Fatal(err)
 				}
@@ -74,7 +61,7 @@ func TestGoldenReplay(t *testing.T) {
 		}},
 		{"ApplyLog twice is idempotent", func(t *testing.T, ap *projector.Applier, _ func([]events.Envelope)) {
 			for range 2 {
-				for _, p := range sortedKeys(log) {
+				for _, p := range slices.Sorted(maps.Keys(log)) {
 					if err := ap.ApplyLog(ctx, idOf(t, log[p][0]), nil, 0, log[p]); err != nil {
 						t.Fatal(err)
 					}
@@ -99,7 +86,7 @@ func TestGoldenReplay(t *testing.T) {
 			}
 		}},
 		{"Apply of the whole log as one append per aggregate", func(t *testing.T, ap *projector.Applier, _ func([]events.Envelope)) {
-			for _, p := range sortedKeys(log) {
+			for _, p := range slices.Sorted(maps.Keys(log)) {
 				if err := ap.Apply(ctx, projector.Append{ID: idOf(t, log[p][0]), Events: log[p]}); err != nil {
 					t.Fatal(err)
 				}
@@ -107,7 +94,7 @@ func TestGoldenReplay(t *testing.T) {
 		}},
 		{"Apply of only the last event, gap repaired from the event log", func(t *testing.T, ap *projector.Applier, put func([]events.Envelope)) {
 			put(envs)
-			for _, p := range sortedKeys(log) {
+			for _, p := range slices.Sorted(maps.Keys(log)) {
 				g := log[p]
 				last := g[len(g)-1]
 				before, err := testkit.FoldState(g[:len(g)-1])
@@ -155,7 +142,7 @@ func TestGoldenReplay(t *testing.T) {
 				return
 			}
 			if !bytes.Equal(got, golden) {
-				t.Errorf("read model differs from %s (rerun with -update if the change is intended):\n%s", goldenFile, lineDiff(golden, got, 30))
+				t.Errorf("read model differs from %s (rerun with -update if the change is intended):\n%s", goldenFile, testkit.FirstDiff(golden, got))
 			}
 		})
 	}
@@ -274,15 +261,6 @@ func appendOf(t *testing.T, log map[string][]events.Envelope, env events.Envelop
 	return projector.Append{ID: id, Before: before, BeforeVersion: env.Version - 1, Events: []events.Envelope{env}}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func jsonEqual(a, b []byte) bool {
 	var x, y any
 	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
@@ -291,29 +269,4 @@ func jsonEqual(a, b []byte) bool {
 	xa, _ := json.Marshal(x)
 	ya, _ := json.Marshal(y)
 	return bytes.Equal(xa, ya)
-}
-
-// lineDiff shows the first differing lines of two texts.
-func lineDiff(want, got []byte, max int) string {
-	w := strings.Split(string(want), "\n")
-	g := strings.Split(string(got), "\n")
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			fmt.Fprintf(&b, "line %d:\n  - %s\n  + %s\n", i+1, wl, gl)
-			if n++; n == max {
-				b.WriteString("  …\n")
-				break
-			}
-		}
-	}
-	return b.String()
 }

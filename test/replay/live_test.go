@@ -39,13 +39,24 @@ type modelUser struct {
 // (and split) every few tens of milliseconds, so that the projector must
 // follow closed parents into their children while commands arrive.
 func TestReplayEqualsLive(t *testing.T) {
-	tests := []struct {
-		name string
-		opts testkit.Options
-		// minShards is the least number of shards (open and closed) the
-		// stream must have had, proving the layout was exercised.
-		minShards int
-	}{
+	for _, l := range streamLayouts() {
+		t.Run(l.name, func(t *testing.T) { replayEqualsLive(t, l.opts, testkit.MinShards(l.minShards)) })
+	}
+}
+
+// streamLayout is a stream layout the replay tests run on.
+type streamLayout struct {
+	name string
+	opts testkit.Options
+	// minShards is the least number of shards (open and closed) the
+	// stream must have had, proving the layout was exercised.
+	minShards int
+}
+
+// streamLayouts are the default stream layout and one whose shards roll
+// over and split every few tens of milliseconds.
+func streamLayouts() []streamLayout {
+	return []streamLayout{
 		{"default stream", testkit.Options{}, 1},
 		{"shards roll over and split", testkit.Options{Configure: func(c *app.Config) {
 			c.Engine.Streams = ddblocal.StreamOptions{Shards: 2, ShardLifetime: 40 * time.Millisecond, SplitOnRollover: true, MaxOpenShards: 8, MaintenanceInterval: 10 * time.Millisecond}
@@ -56,9 +67,6 @@ func TestReplayEqualsLive(t *testing.T) {
 			// in its own test (test/e2e subscriptions).
 			c.Subscriptions.Disabled = true
 		}}, 6},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { replayEqualsLive(t, tt.opts, testkit.MinShards(tt.minShards)) })
 	}
 }
 

@@ -163,11 +163,7 @@ func ReplayInOrder(ctx context.Context, db *dynamodb.Client, tbl string, order [
 func WithPartitions(envs []events.Envelope) ([]PartitionEnvelope, error) {
 	out := make([]PartitionEnvelope, len(envs))
 	for i, env := range envs {
-		id, err := events.ParseID(env.Kind, env.Aggregate)
-		if err != nil {
-			return nil, err
-		}
-		p, err := events.Partition(id)
+		p, err := partitionOf(env)
 		if err != nil {
 			return nil, err
 		}

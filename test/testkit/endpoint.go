@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hubstream/hubstream/internal/app"
 	"github.com/hubstream/hubstream/internal/auth"
+	"github.com/hubstream/hubstream/internal/ddblocal"
 )
 
 // EndpointEnv names the environment variable that points the end-to-end
@@ -81,4 +83,24 @@ func MinShards(n int) int {
 		return n
 	}
 	return 1
+}
+
+// EngineOverHTTP serves a new memory-only engine over HTTP for the test
+// and returns its URL, with the standard AWS configuration chain set
+// (a local key pair and a region) as a deployed server or projector
+// reads it: an app configured with the URL as its endpoint talks to the
+// engine as it would to DynamoDB.
+func EngineOverHTTP(t *testing.T) string {
+	t.Helper()
+	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eng.Close() })
+	ddb := httptest.NewServer(eng)
+	t.Cleanup(ddb.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	t.Setenv("AWS_REGION", "us-east-1")
+	return ddb.URL
 }

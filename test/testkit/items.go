@@ -6,9 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -16,7 +20,6 @@ import (
 
 	"github.com/hubstream/hubstream/internal/entities"
 	"github.com/hubstream/hubstream/internal/events"
-	"github.com/hubstream/hubstream/internal/projector"
 	"github.com/hubstream/hubstream/internal/table"
 )
 
@@ -133,16 +136,42 @@ func EventLog(ctx context.Context, db *dynamodb.Client, tbl string) (map[string]
 	return GroupLog(envs)
 }
 
+// partitionOf returns the partition of env's aggregate.
+func partitionOf(env events.Envelope) (table.Partition, error) {
+	id, err := events.ParseID(env.Kind, env.Aggregate)
+	if err != nil {
+		return "", err
+	}
+	return events.Partition(id)
+}
+
+// ReadEnvelopes reads a JSON array of event envelopes (a fixture such as
+// test/testdata/accounts.events.json), strictly: an unknown field fails
+// the test, as does an empty file.
+func ReadEnvelopes(tb testing.TB, path string) []events.Envelope {
+	tb.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var envs []events.Envelope
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&envs); err != nil {
+		tb.Fatalf("%s: %v", path, err)
+	}
+	if len(envs) == 0 {
+		tb.Fatalf("%s is empty", path)
+	}
+	return envs
+}
+
 // GroupLog groups envelopes per aggregate partition and sorts each group by
 // version, checking that versions run 1..n.
 func GroupLog(envs []events.Envelope) (map[string][]events.Envelope, error) {
 	out := map[string][]events.Envelope{}
 	for _, env := range envs {
-		id, err := events.ParseID(env.Kind, env.Aggregate)
-		if err != nil {
-			return nil, err
-		}
-		p, err := events.Partition(id)
+		p, err := partitionOf(env)
 		if err != nil {
 			return nil, err
 		}
@@ -162,23 +191,7 @@ func GroupLog(envs []events.Envelope) (map[string][]events.Envelope, error) {
 // Rebuild replays a grouped event log into tbl with a fresh Applier,
 // aggregate by aggregate (in partition order, so runs are repeatable).
 func Rebuild(ctx context.Context, db *dynamodb.Client, tbl string, log map[string][]events.Envelope) error {
-	ap := projector.NewApplier(db, tbl, events.NewCodec())
-	parts := make([]string, 0, len(log))
-	for p := range log {
-		parts = append(parts, p)
-	}
-	sort.Strings(parts)
-	for _, p := range parts {
-		g := log[p]
-		id, err := events.ParseID(g[0].Kind, g[0].Aggregate)
-		if err != nil {
-			return err
-		}
-		if err := ap.ApplyLog(ctx, id, nil, 0, g); err != nil {
-			return fmt.Errorf("rebuilding %s: %w", p, err)
-		}
-	}
-	return nil
+	return RebuildGroups(ctx, db, tbl, log, func(string) int { return 0 })
 }
 
 // Progress compares every head of tbl with its projection marker. It
@@ -341,19 +354,7 @@ func DiffItems(want, got []Item, limit int) []string {
 	for _, k := range gd {
 		add("duplicate key in got: %s", k)
 	}
-	keys := map[string]bool{}
-	for k := range wm {
-		keys[k] = true
-	}
-	for k := range gm {
-		keys[k] = true
-	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
-	for _, k := range sorted {
+	for _, k := range unionKeys(wm, gm) {
 		w, inW := wm[k]
 		g, inG := gm[k]
 		switch {
@@ -363,19 +364,7 @@ func DiffItems(want, got []Item, limit int) []string {
 			add("unexpected item %s: %v", k, JSONItem(g))
 		default:
 			wj, gj := JSONItem(w), JSONItem(g)
-			names := map[string]bool{}
-			for n := range wj {
-				names[n] = true
-			}
-			for n := range gj {
-				names[n] = true
-			}
-			ns := make([]string, 0, len(names))
-			for n := range names {
-				ns = append(ns, n)
-			}
-			sort.Strings(ns)
-			for _, n := range ns {
+			for _, n := range unionKeys(wj, gj) {
 				if !reflect.DeepEqual(wj[n], gj[n]) {
 					add("item %s attribute %s: want %v, got %v", k, n, wj[n], gj[n])
 				}
@@ -385,16 +374,25 @@ func DiffItems(want, got []Item, limit int) []string {
 	return diffs
 }
 
+// unionKeys returns the keys of a and b, sorted, each once: the
+// diffs walk both sides in one stable order.
+func unionKeys[A, B any](a map[string]A, b map[string]B) []string {
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
 // PutEvents writes envelopes as event items in the format of DESIGN.md §3
 // (what the Executor appends), so that replay tests can give the Applier an
 // event log to repair from.
 func PutEvents(ctx context.Context, db *dynamodb.Client, tbl string, envs []events.Envelope) error {
 	for _, env := range envs {
-		id, err := events.ParseID(env.Kind, env.Aggregate)
-		if err != nil {
-			return err
-		}
-		p, err := events.Partition(id)
+		p, err := partitionOf(env)
 		if err != nil {
 			return err
 		}

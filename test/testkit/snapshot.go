@@ -8,37 +8,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/hubstream/hubstream/internal/ddblocal"
-	"github.com/hubstream/hubstream/internal/table"
 )
 
 // MemTable returns a client of a fresh memory-only embedded engine and the
 // name of an empty hubstream table in it.
 func MemTable(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
-	eng, err := ddblocal.New(ddblocal.Options{Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	ctx := t.Context()
-	clients, err := table.NewClients(ctx, table.ClientConfig{Endpoint: "http://ddblocal.embedded", HTTPClient: eng.HTTPClient(), StaticCredentials: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const name = "hubstream"
-	if err := table.EnsureTable(ctx, clients.DB, name, time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	clients, name := TableVia(t, MemEngine(t).HTTPClient())
 	return clients.DB, name
 }
 
@@ -46,34 +27,17 @@ func MemTable(t testing.TB) (*dynamodb.Client, string) {
 // markers), sorted by key, one JSON object per line.
 func ReadModelJSON(t testing.TB, db *dynamodb.Client, tbl string) []byte {
 	t.Helper()
-	var items []map[string]types.AttributeValue
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(tbl), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			if s, _ := it[table.AttrSK].(*types.AttributeValueMemberS); s != nil && s.Value == "PROJECTION" {
-				continue
-			}
+	all, err := Scan(t.Context(), db, tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []Item
+	for _, it := range all {
+		if !IsMarker(it) {
 			items = append(items, it)
 		}
 	}
-	str := func(it map[string]types.AttributeValue, n string) string {
-		s, _ := it[n].(*types.AttributeValueMemberS)
-		if s == nil {
-			return ""
-		}
-		return s.Value
-	}
-	sort.Slice(items, func(i, j int) bool {
-		a, b := items[i], items[j]
-		if str(a, table.AttrPK) != str(b, table.AttrPK) {
-			return str(a, table.AttrPK) < str(b, table.AttrPK)
-		}
-		return str(a, table.AttrSK) < str(b, table.AttrSK)
-	})
+	SortItems(items)
 	var b bytes.Buffer
 	b.WriteString("[\n")
 	for i, it := range items {
@@ -128,12 +92,13 @@ func plainValue(v types.AttributeValue) any {
 	return fmt.Sprintf("%T", v)
 }
 
-// FirstDiff shows the first differing lines of two texts.
+// FirstDiff shows the first 20 differing lines of two texts, and "…"
+// when there are more.
 func FirstDiff(want, got []byte) string {
 	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
 	var b strings.Builder
 	n := 0
-	for i := 0; i < max(len(w), len(g)) && n < 20; i++ {
+	for i := 0; i < max(len(w), len(g)); i++ {
 		var wl, gl string
 		if i < len(w) {
 			wl = w[i]
@@ -142,6 +107,10 @@ func FirstDiff(want, got []byte) string {
 			gl = g[i]
 		}
 		if wl != gl {
+			if n == 20 {
+				b.WriteString("  …\n")
+				break
+			}
 			fmt.Fprintf(&b, "line %d:\n  - %s\n  + %s\n", i+1, wl, gl)
 			n++
 		}

@@ -1,0 +1,123 @@
+package readmodel_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hubstream/hubstream/internal/readmodel"
+	"github.com/hubstream/hubstream/internal/table"
+)
+
+// TestDecodeAgreesWithUnmarshalMap holds Decode to what the SDK's
+// UnmarshalMap makes of the same item, whichever path Decode takes.
+func TestDecodeAgreesWithUnmarshalMap(t *testing.T) {
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	n := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
+	issue := func(edit func(readmodel.Item)) readmodel.Item {
+		it := readmodel.Item{
+			"PK": s("REPO#octo/hello"), "SK": s("ISSUE#7"), table.AttrType: s(table.TypeIssue), "_v": n("3"),
+			"repoOwner": s("Octo"), "repoName": s("Hello"), "number": n("7"), "title": s("t"), "author": s("alice"),
+			"state": s("CLOSED"), "createdAt": s("2024-05-01T09:00:00.000000120Z"), "updatedAt": s("2024-05-01T10:00:00Z"),
+			"closedAt": s("2024-05-01T10:00:00Z"), "commentCount": n("5"), "reactions_HEART": n("2"), "stateReason": s("COMPLETED"),
+		}
+		if edit != nil {
+			edit(it)
+		}
+		return it
+	}
+	cases := []struct {
+		name   string
+		item   readmodel.Item
+		wantOK bool
+	}{
+		{"every field", issue(nil), true},
+		{"optional fields absent", issue(func(it readmodel.Item) { delete(it, "closedAt"); delete(it, "stateReason") }), true},
+		{"NULL string and time pointer", issue(func(it readmodel.Item) {
+			it["title"] = &types.AttributeValueMemberNULL{Value: true}
+			it["closedAt"] = &types.AttributeValueMemberNULL{Value: true}
+		}), true},
+		{"name differing in case", issue(func(it readmodel.Item) { delete(it, "title"); it["TITLE"] = s("upper") }), true},
+		{"name folding to ASCII from another letter", issue(func(it readmodel.Item) { delete(it, "state"); it["\u017ftate"] = s("OPEN") }), true},
+		{"time as epoch seconds", issue(func(it readmodel.Item) { it["createdAt"] = n("1714554000") }), true},
+		{"number as a string", issue(func(it readmodel.Item) { it["number"] = s("7") }), false},
+		{"fraction in an integer", issue(func(it readmodel.Item) { it["number"] = n("1.5") }), false},
+		{"number where a string goes", issue(func(it readmodel.Item) { it["title"] = n("7") }), true},
+		{"bad time", issue(func(it readmodel.Item) { it["updatedAt"] = s("yesterday") }), false},
+		{"list where a string goes", issue(func(it readmodel.Item) { it["author"] = &types.AttributeValueMemberL{} }), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var want readmodel.Issue
+			err := attributevalue.UnmarshalMap(c.item, &want)
+			if (err == nil) != c.wantOK {
+				t.Fatalf("UnmarshalMap error %v, want ok %v (the case is wrong)", err, c.wantOK)
+			}
+			got, ok := readmodel.Decode[readmodel.Issue](c.item)
+			if ok != c.wantOK {
+				t.Fatalf("Decode ok = %v, want %v", ok, c.wantOK)
+			}
+			if ok && !reflect.DeepEqual(got, want) {
+				t.Fatalf("Decode = %+v\nUnmarshalMap = %+v", got, want)
+			}
+			if !ok && !reflect.DeepEqual(got, readmodel.Issue{}) {
+				t.Fatalf("Decode failed with a non-zero value %+v", got)
+			}
+		})
+	}
+}
+
+// TestDecodeCountersAgreesWithUnmarshalMap holds DecodeCounters to
+// UnmarshalMap on counter residue (no item type).
+func TestDecodeCountersAgreesWithUnmarshalMap(t *testing.T) {
+	cases := []struct {
+		name string
+		item readmodel.Item
+	}{
+		{"counters only", readmodel.Item{"commentCount": &types.AttributeValueMemberN{Value: "4"}, "reactions_EYES": &types.AttributeValueMemberN{Value: "1"}}},
+		{"negative counter", readmodel.Item{"commentCount": &types.AttributeValueMemberN{Value: "-1"}}},
+		{"empty", readmodel.Item{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var want readmodel.SubjectCounters
+			if err := attributevalue.UnmarshalMap(c.item, &want); err != nil {
+				t.Fatal(err)
+			}
+			if got := readmodel.DecodeCounters[readmodel.SubjectCounters](c.item); got != want {
+				t.Fatalf("DecodeCounters = %+v, UnmarshalMap = %+v", got, want)
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeIssue compares Decode with the SDK's UnmarshalMap on an
+// issue item as the projection writes it.
+func BenchmarkDecodeIssue(b *testing.B) {
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	n := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
+	it := readmodel.Item{
+		"PK": s("ISSUE#octo/hello/7"), "SK": s("ISSUE#octo/hello/7"), "GSI1PK": s("REPO#octo/hello"), "GSI1SK": s("ISSUE#0000000007"),
+		"GSI4PK": s("REPO#octo/hello#ISSUE#OPEN"), "GSI4SK": s("2024-05-01T09:00:00.000000120Z"),
+		table.AttrType: s(table.TypeIssue), "_v": n("3"), "repoOwner": s("octo"), "repoName": s("hello"), "number": n("7"),
+		"title": s("a title"), "author": s("alice"), "state": s("OPEN"),
+		"createdAt": s("2024-05-01T09:00:00.000000120Z"), "updatedAt": s("2024-05-01T10:00:00.000000000Z"), "commentCount": n("5"),
+	}
+	b.Run("Decode", func(b *testing.B) {
+		for b.Loop() {
+			if _, ok := readmodel.Decode[readmodel.Issue](it); !ok {
+				b.Fatal("not decoded")
+			}
+		}
+	})
+	b.Run("UnmarshalMap", func(b *testing.B) {
+		for b.Loop() {
+			var v readmodel.Issue
+			if err := attributevalue.UnmarshalMap(it, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
