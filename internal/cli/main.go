@@ -2,9 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -19,14 +16,4 @@ func Main(run func(ctx context.Context, args []string, stdout, stderr io.Writer)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
-}
-
-// Exit reports err, what a command returned, on stderr prefixed with the
-// binary's name (help is not an error) and returns the exit status for it
-// (ExitCode).
-func Exit(stderr io.Writer, name string, err error) int {
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stderr, name+":", err)
-	}
-	return ExitCode(err)
 }
