@@ -15,7 +15,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -48,16 +47,15 @@ var ddblocalCommand = cli.Command{
 // run executes one command line and returns the exit status: 0 success
 // (and --help), 1 failure, 2 a wrong command line.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var err error
+	return cli.Run(ctx, "ddblocal", dispatch, args, stdout, stderr)
+}
+
+// dispatch runs the healthcheck sub-command or the engine's server.
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "healthcheck" {
-		err = healthcheck.Run(ctx, "ddblocal", args[1:], stdout)
-	} else {
-		err = serve(ctx, args, stdout, stderr)
+		return healthcheck.Run(ctx, "ddblocal", args[1:], stdout)
 	}
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stderr, "ddblocal:", err)
-	}
-	return cli.ExitCode(err)
+	return serve(ctx, args, stdout, stderr)
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -99,6 +99,20 @@ func newStreamEngine(t *testing.T, why string, opts ddblocal.Options) *streamTar
 	return openStreamEngine(t, opts)
 }
 
+// awaitTrimmed waits until retention has trimmed the record seq of shard:
+// an iterator at it is a TrimmedDataAccessException.
+func (st *streamTarget) awaitTrimmed(t *testing.T, arn, shard, seq string) {
+	t.Helper()
+	st.eventuallyStream(t, func() string {
+		_, err := st.shardIteratorErr(t, arn, shard, stypes.ShardIteratorTypeAtSequenceNumber, seq)
+		if err == nil {
+			return "records older than the retention period are still readable"
+		}
+		requireStreamError[*stypes.TrimmedDataAccessException](t, err, "TrimmedDataAccessException")
+		return ""
+	})
+}
+
 // openStreamEngine builds an in-process engine with opts and clients for
 // it; the engine is closed when t ends (tests may close it earlier). Any
 // internal fault the engine logs fails the test.
@@ -113,18 +127,14 @@ func openStreamEngine(t *testing.T, opts ddblocal.Options) *streamTarget {
 			t.Errorf("engine logged an internal fault: "+format, args...)
 		}
 	}
-	e, err := ddblocal.New(opts)
-	if err != nil {
-		t.Fatalf("ddblocal.New: %v", err)
-	}
+	// Registered before openEngine's Close (cleanups run last first), so a
+	// fault logged while the engine closes still fails the test.
 	t.Cleanup(func() {
-		if err := e.Close(); err != nil {
-			t.Errorf("engine Close: %v", err)
-		}
 		logMu.Lock()
 		logOpen = false
 		logMu.Unlock()
 	})
+	e := openEngine(t, opts)
 	tg := &target{client: engineClient(e), engine: e, maxWait: 10 * time.Second, poll: 5 * time.Millisecond}
 	return &streamTarget{target: tg, streams: inProcessStreamsClient(e), region: "us-east-1"}
 }
@@ -1905,14 +1915,7 @@ func TestConformanceStreamsExpiry(t *testing.T) {
 		old := st.shardIterator(t, arn, shard, stypes.ShardIteratorTypeTrimHorizon, "")
 		st.clock.Advance(2 * time.Minute)
 		st.put(t, table, copyItem(key, item{"v": avN("4")}))
-		st.eventuallyStream(t, func() string {
-			_, err := st.shardIteratorErr(t, arn, shard, stypes.ShardIteratorTypeAtSequenceNumber, first)
-			if err == nil {
-				return "records older than the retention period are still readable"
-			}
-			requireStreamError[*stypes.TrimmedDataAccessException](t, err, "TrimmedDataAccessException")
-			return ""
-		})
+		st.awaitTrimmed(t, arn, shard, first)
 		_, err := st.getRecordsErr(t, old, 0)
 		requireStreamError[*stypes.TrimmedDataAccessException](t, err, "TrimmedDataAccessException")
 		out := st.getRecords(t, st.shardIterator(t, arn, shard, stypes.ShardIteratorTypeTrimHorizon, ""), 0)

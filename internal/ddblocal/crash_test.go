@@ -492,14 +492,7 @@ func TestCrashRestartStreams(t *testing.T) {
 		}
 		shard, checkpoint := c.recs[2].shard, recSeq(c.recs[2].rec)
 		clock.Advance(2 * time.Minute)
-		st.eventuallyStream(t, func() string {
-			_, err := st.shardIteratorErr(t, arn, shard, stypes.ShardIteratorTypeAtSequenceNumber, checkpoint)
-			if err == nil {
-				return "records older than the retention period are still readable"
-			}
-			requireStreamError[*stypes.TrimmedDataAccessException](t, err, "TrimmedDataAccessException")
-			return ""
-		})
+		st.awaitTrimmed(t, arn, shard, checkpoint)
 		crashClose(t, st, store)
 
 		store = openQuietStore(t, dir)

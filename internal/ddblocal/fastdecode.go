@@ -51,51 +51,19 @@ func readStruct(r *attr.Reader, member func(name string) error) error {
 // each member's name; member must read the value, and detect repeated
 // names itself (with the map it fills).
 func readMap(r *attr.Reader, member func(name string) error) error {
-	if err := r.Open('{'); err != nil {
-		return err
-	}
-	if r.Empty('}') {
-		return nil
-	}
-	for {
+	return r.Elements('{', '}', func() error {
 		name, err := r.Name()
 		if err != nil {
 			return err
 		}
-		if err := member(name); err != nil {
-			return err
-		}
-		more, err := r.More('}')
-		if err != nil {
-			return err
-		}
-		if !more {
-			return nil
-		}
-	}
+		return member(name)
+	})
 }
 
 // readArray reads a JSON array, calling elem for each element; elem must
 // read it.
 func readArray(r *attr.Reader, elem func() error) error {
-	if err := r.Open('['); err != nil {
-		return err
-	}
-	if r.Empty(']') {
-		return nil
-	}
-	for {
-		if err := elem(); err != nil {
-			return err
-		}
-		more, err := r.More(']')
-		if err != nil {
-			return err
-		}
-		if !more {
-			return nil
-		}
-	}
+	return r.Elements('[', ']', elem)
 }
 
 // readString reads a plain string into *dst.

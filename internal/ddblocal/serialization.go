@@ -3,7 +3,10 @@ package ddblocal
 import (
 	"bytes"
 	"encoding/json"
+	"iter"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/hubstream/hubstream/internal/ddblocal/attr"
@@ -60,38 +63,45 @@ func mismatch(v any, t reflect.Type, depth int) string {
 	case reflect.Slice:
 		list, ok := v.([]any)
 		if !ok {
-			if _, isMap := v.(map[string]any); isMap {
-				return "Start of structure or map found where not expected."
-			}
-			return "Expected list or null"
+			return containerMismatch(v, "Expected list or null")
 		}
-		for _, e := range list {
-			if m := mismatch(e, t.Elem(), depth+1); m != "" {
-				return m
-			}
-		}
+		return firstMismatch(slices.Values(list), t.Elem(), depth)
 	case reflect.Map:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			if _, isList := v.([]any); isList {
-				return "Start of list found where not expected"
-			}
-			return "Expected map or null"
+			return containerMismatch(v, "Expected map or null")
 		}
-		for _, e := range obj {
-			if m := mismatch(e, t.Elem(), depth+1); m != "" {
-				return m
-			}
-		}
+		return firstMismatch(maps.Values(obj), t.Elem(), depth)
 	case reflect.Struct:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			if _, isList := v.([]any); isList {
-				return "Start of list found where not expected"
-			}
-			return "Expected null"
+			return containerMismatch(v, "Expected null")
 		}
 		return structMismatch(obj, t, depth)
+	}
+	return ""
+}
+
+// containerMismatch is the message for v where a list, map or structure
+// was expected: DynamoDB names an object or array it did not expect, and
+// otherwise says what it expected.
+func containerMismatch(v any, expected string) string {
+	switch v.(type) {
+	case map[string]any:
+		return "Start of structure or map found where not expected."
+	case []any:
+		return "Start of list found where not expected"
+	}
+	return expected
+}
+
+// firstMismatch is the first mismatch among the members of a list or map,
+// each expected to be of type elem.
+func firstMismatch(members iter.Seq[any], elem reflect.Type, depth int) string {
+	for e := range members {
+		if m := mismatch(e, elem, depth+1); m != "" {
+			return m
+		}
 	}
 	return ""
 }

@@ -28,28 +28,16 @@ func NewReader(data []byte) *Reader {
 // Peek returns the next byte that is not white space, or 0 at the end.
 func (r *Reader) Peek() byte { return r.d.peek() }
 
-// Open consumes c, which must be '{' or '[' and the next non-space byte.
-func (r *Reader) Open(c byte) error {
-	if r.d.peek() != c {
-		return r.d.syntaxError(string(c))
+// Elements reads the object or array that opens with opener, calling each
+// at the start of every member or element (each must read it) and
+// consuming the separators and the closer.
+func (r *Reader) Elements(opener, closer byte, each func() error) error {
+	if r.d.peek() != opener {
+		return r.d.syntaxError(string(opener))
 	}
-	return r.d.enter()
+	_, err := r.d.elements(closer, each)
+	return err
 }
-
-// Empty consumes closer and reports true if it is the next non-space
-// byte: the object or array just opened has no members.
-func (r *Reader) Empty(closer byte) bool {
-	if r.d.peek() != closer {
-		return false
-	}
-	r.d.pos++
-	r.d.depth--
-	return true
-}
-
-// More consumes the ',' or closer after a member or element and reports
-// whether another one follows.
-func (r *Reader) More(closer byte) (bool, error) { return r.d.afterMember(closer) }
 
 // Name reads an object member's name and the colon after it. Names with
 // escapes or non-ASCII bytes are refused, so that callers never need to

@@ -33,11 +33,7 @@ func parseConditionTree(kind Kind, s string, p *Params) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ps.finish(); err != nil {
-		return nil, err
-	}
-	ps.checkCond(root)
-	if err := ps.errs.err(); err != nil {
+	if err := ps.complete(func() { ps.checkCond(root) }); err != nil {
 		return nil, err
 	}
 	return root, nil

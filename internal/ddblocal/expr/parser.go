@@ -300,6 +300,17 @@ func (ps *parser) finish() error {
 	return nil
 }
 
+// complete ends a parse: the whole input must have been read, then check
+// runs the expression's semantic checks, and the first error recorded by
+// either is returned.
+func (ps *parser) complete(check func()) error {
+	if err := ps.finish(); err != nil {
+		return err
+	}
+	check()
+	return ps.errs.err()
+}
+
 // parsePath parses name ('.' name | '[' index ']')*, resolving #name
 // placeholders. The current token must start the path.
 func (ps *parser) parsePath() (Path, error) {
@@ -476,22 +487,10 @@ func (ps *parser) parseNot(allowOperand bool) (*node, error) {
 func (ps *parser) parsePrimary(allowOperand bool) (*node, error) {
 	var left *node
 	if ps.peekKind() == tLParen {
-		ps.pos++
-		if err := ps.enter(); err != nil {
-			return nil, err
-		}
-		inner, err := ps.parseOr(true)
+		inner, err := ps.parenthesised(func() (*node, error) { return ps.parseOr(true) })
 		if err != nil {
 			return nil, err
 		}
-		if err := ps.expect(tRParen); err != nil {
-			return nil, err
-		}
-		ps.leave()
-		if inner.paren {
-			ps.errs.add(catParens, "The expression has redundant parentheses;")
-		}
-		inner.paren = true
 		left = inner
 	} else {
 		var err error
@@ -569,11 +568,18 @@ func (ps *parser) parseOperandParen() (*node, error) {
 	if ps.peekKind() != tLParen {
 		return ps.parseOperand()
 	}
+	return ps.parenthesised(ps.parseOperandParen)
+}
+
+// parenthesised parses a group whose '(' is the current token: what inner
+// parses, then ')'. A group directly inside another is redundant, which
+// DynamoDB reports.
+func (ps *parser) parenthesised(inner func() (*node, error)) (*node, error) {
 	ps.pos++
 	if err := ps.enter(); err != nil {
 		return nil, err
 	}
-	n, err := ps.parseOperandParen()
+	n, err := inner()
 	if err != nil {
 		return nil, err
 	}

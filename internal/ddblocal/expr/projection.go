@@ -46,11 +46,7 @@ func ParseProjection(s string, p *Params) (*Projection, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ps.finish(); err != nil {
-		return nil, err
-	}
-	checkPathSet(pr.paths, &ps.errs)
-	if err := ps.errs.err(); err != nil {
+	if err := ps.complete(func() { checkPathSet(pr.paths, &ps.errs) }); err != nil {
 		return nil, err
 	}
 	pr.root = buildProjection(pr.paths)

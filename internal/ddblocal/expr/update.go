@@ -72,11 +72,7 @@ func ParseUpdate(s string, p *Params) (*Update, error) {
 			return nil, err
 		}
 	}
-	if err := ps.finish(); err != nil {
-		return nil, err
-	}
-	ps.checkUpdate(u)
-	if err := ps.errs.err(); err != nil {
+	if err := ps.complete(func() { ps.checkUpdate(u) }); err != nil {
 		return nil, err
 	}
 	u.order = make([]int, len(u.actions))

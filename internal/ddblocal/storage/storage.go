@@ -107,3 +107,22 @@ func (b *Batch) Len() int { return len(b.Ops) }
 
 // Reset empties b for reuse.
 func (b *Batch) Reset() { b.Ops = b.Ops[:0] }
+
+// CopyBounds returns copies of an iteration's bounds for an iterator to
+// keep (the caller may reuse its buffers once Iter returns): one
+// allocation for both, none when both are nil, and a nil bound stays nil.
+func CopyBounds(lower, upper []byte) (l, u []byte) {
+	if lower == nil && upper == nil {
+		return nil, nil
+	}
+	buf := make([]byte, 0, len(lower)+len(upper))
+	if lower != nil {
+		buf = append(buf, lower...)
+		l = buf[:len(lower):len(lower)]
+	}
+	if upper != nil {
+		buf = append(buf, upper...)
+		u = buf[len(lower):]
+	}
+	return l, u
+}

@@ -202,18 +202,7 @@ func (sn *snapshot) Iter(lower, upper []byte, reverse bool) storage.Iterator {
 	case lower != nil && upper != nil && bytes.Compare(lower, upper) >= 0:
 		it.done = true
 	default:
-		// One allocation for both bounds, and none when both are nil.
-		if lower != nil || upper != nil {
-			buf := make([]byte, 0, len(lower)+len(upper))
-			if lower != nil {
-				buf = append(buf, lower...)
-				it.lower = buf[:len(lower):len(lower)]
-			}
-			if upper != nil {
-				buf = append(buf, upper...)
-				it.upper = buf[len(lower):]
-			}
-		}
+		it.lower, it.upper = storage.CopyBounds(lower, upper)
 		it.it = sn.tree.Iter()
 	}
 	return it

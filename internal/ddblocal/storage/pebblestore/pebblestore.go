@@ -412,17 +412,7 @@ func (sn *snapshot) Iter(lower, upper []byte, reverse bool) storage.Iterator {
 		lower = nil // every key is >= the empty key
 	}
 	opts := &pebble.IterOptions{}
-	if lower != nil || upper != nil {
-		buf := make([]byte, 0, len(lower)+len(upper))
-		if lower != nil {
-			buf = append(buf, lower...)
-			opts.LowerBound = buf[:len(lower):len(lower)]
-		}
-		if upper != nil {
-			buf = append(buf, upper...)
-			opts.UpperBound = buf[len(lower):]
-		}
-	}
+	opts.LowerBound, opts.UpperBound = storage.CopyBounds(lower, upper)
 	pit, err := sn.snap.NewIter(opts)
 	if err != nil {
 		it.err = fmt.Errorf("pebblestore: new iterator: %w", err)
