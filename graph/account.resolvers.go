@@ -11,132 +11,77 @@ import (
 	"github.com/hubstream/hubstream/graph/generated"
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
 )
 
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cmd := entities.CreateUser{Login: input.Login, Name: deref(input.Name), Email: deref(input.Email), Bio: deref(input.Bio)}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	u, err := userFromState(res.Snapshot(entities.NewAccountID(input.Login)))
-	if err != nil {
-		return nil, err
-	}
-	return &model.CreateUserPayload{User: u}, nil
+	return mutate(ctx, r.Resolver, input.IdempotencyKey, input, func(string) entities.Command {
+		return entities.CreateUser{Login: input.Login, Name: deref(input.Name), Email: deref(input.Email), Bio: deref(input.Bio)}
+	}, func(res events.Result) (*model.CreateUserPayload, error) {
+		u, err := userFromState(res.Snapshot(entities.NewAccountID(input.Login)))
+		return &model.CreateUserPayload{User: u}, err
+	})
 }
 
 // UpdateProfile is the resolver for the updateProfile field.
 func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.UpdateProfilePayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cmd := entities.UpdateProfile{Login: input.Login, Name: input.Name, Email: input.Email, Bio: input.Bio}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	u, err := userFromState(res.Snapshot(entities.NewAccountID(input.Login)))
-	if err != nil {
-		return nil, err
-	}
-	return &model.UpdateProfilePayload{User: u}, nil
+	return mutate(ctx, r.Resolver, input.IdempotencyKey, input, func(string) entities.Command {
+		return entities.UpdateProfile{Login: input.Login, Name: input.Name, Email: input.Email, Bio: input.Bio}
+	}, func(res events.Result) (*model.UpdateProfilePayload, error) {
+		u, err := userFromState(res.Snapshot(entities.NewAccountID(input.Login)))
+		return &model.UpdateProfilePayload{User: u}, err
+	})
 }
 
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*model.CreateOrganizationPayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cmd := entities.CreateOrganization{Login: input.Login, Name: deref(input.Name), Description: deref(input.Description), Actor: viewer.Login}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	o, err := orgFromState(res.Snapshot(entities.NewAccountID(input.Login)))
-	if err != nil {
-		return nil, err
-	}
-	return &model.CreateOrganizationPayload{Organization: o}, nil
+	return mutate(ctx, r.Resolver, input.IdempotencyKey, input, func(actor string) entities.Command {
+		return entities.CreateOrganization{Login: input.Login, Name: deref(input.Name), Description: deref(input.Description), Actor: actor}
+	}, func(res events.Result) (*model.CreateOrganizationPayload, error) {
+		o, err := orgFromState(res.Snapshot(entities.NewAccountID(input.Login)))
+		return &model.CreateOrganizationPayload{Organization: o}, err
+	})
 }
 
 // UpdateOrganization is the resolver for the updateOrganization field.
 func (r *mutationResolver) UpdateOrganization(ctx context.Context, input model.UpdateOrganizationInput) (*model.UpdateOrganizationPayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cmd := entities.UpdateOrganization{Login: input.Login, Name: input.Name, Description: input.Description, Actor: viewer.Login}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	o, err := orgFromState(res.Snapshot(entities.NewAccountID(input.Login)))
-	if err != nil {
-		return nil, err
-	}
-	return &model.UpdateOrganizationPayload{Organization: o}, nil
+	return mutate(ctx, r.Resolver, input.IdempotencyKey, input, func(actor string) entities.Command {
+		return entities.UpdateOrganization{Login: input.Login, Name: input.Name, Description: input.Description, Actor: actor}
+	}, func(res events.Result) (*model.UpdateOrganizationPayload, error) {
+		o, err := orgFromState(res.Snapshot(entities.NewAccountID(input.Login)))
+		return &model.UpdateOrganizationPayload{Organization: o}, err
+	})
 }
 
 // AddMember is the resolver for the addMember field.
 func (r *mutationResolver) AddMember(ctx context.Context, input model.AddMemberInput) (*model.AddMemberPayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cmd := entities.AddMember{Org: input.Organization, Login: input.Login, Role: entities.MemberRole(input.Role), Actor: viewer.Login}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	o, u, err := memberPayload(res.Snapshot(entities.NewAccountID(input.Organization)), res.Snapshot(entities.NewAccountID(input.Login)))
-	if err != nil {
-		return nil, err
-	}
-	return &model.AddMemberPayload{Organization: o, Member: u, Role: input.Role}, nil
+	return mutate(ctx, r.Resolver, input.IdempotencyKey, input, func(actor string) entities.Command {
+		return entities.AddMember{Org: input.Organization, Login: input.Login, Role: entities.MemberRole(input.Role), Actor: actor}
+	}, func(res events.Result) (*model.AddMemberPayload, error) {
+		o, u, err := memberPayload(res.Snapshot(entities.NewAccountID(input.Organization)), res.Snapshot(entities.NewAccountID(input.Login)))
+		return &model.AddMemberPayload{Organization: o, Member: u, Role: input.Role}, err
+	})
 }
 
 // ChangeMemberRole is the resolver for the changeMemberRole field.
 func (r *mutationResolver) ChangeMemberRole(ctx context.Context, input model.ChangeMemberRoleInput) (*model.ChangeMemberRolePayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cmd := entities.ChangeMemberRole{Org: input.Organization, Login: input.Login, Role: entities.MemberRole(input.Role), Actor: viewer.Login}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	o, u, err := memberPayload(res.Snapshot(entities.NewAccountID(input.Organization)), res.Snapshot(entities.NewAccountID(input.Login)))
-	if err != nil {
-		return nil, err
-	}
-	return &model.ChangeMemberRolePayload{Organization: o, Member: u, Role: input.Role}, nil
+	return mutate(ctx, r.Resolver, input.IdempotencyKey, input, func(actor string) entities.Command {
+		return entities.ChangeMemberRole{Org: input.Organization, Login: input.Login, Role: entities.MemberRole(input.Role), Actor: actor}
+	}, func(res events.Result) (*model.ChangeMemberRolePayload, error) {
+		o, u, err := memberPayload(res.Snapshot(entities.NewAccountID(input.Organization)), res.Snapshot(entities.NewAccountID(input.Login)))
+		return &model.ChangeMemberRolePayload{Organization: o, Member: u, Role: input.Role}, err
+	})
 }
 
 // RemoveMember is the resolver for the removeMember field.
 func (r *mutationResolver) RemoveMember(ctx context.Context, input model.RemoveMemberInput) (*model.RemoveMemberPayload, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cmd := entities.RemoveMember{Org: input.Organization, Login: input.Login, Actor: viewer.Login}
-	res, err := r.execute(ctx, viewer, input.IdempotencyKey, input, cmd)
-	if err != nil {
-		return nil, err
-	}
-	o, err := orgFromState(res.Snapshot(entities.NewAccountID(input.Organization)))
-	if err != nil {
-		return nil, err
-	}
-	return &model.RemoveMemberPayload{Organization: o}, nil
+	return mutate(ctx, r.Resolver, input.IdempotencyKey, input, func(actor string) entities.Command {
+		return entities.RemoveMember{Org: input.Organization, Login: input.Login, Actor: actor}
+	}, func(res events.Result) (*model.RemoveMemberPayload, error) {
+		o, err := orgFromState(res.Snapshot(entities.NewAccountID(input.Organization)))
+		return &model.RemoveMemberPayload{Organization: o}, err
+	})
 }
 
 // Repositories is the resolver for the repositories field.

@@ -78,3 +78,24 @@ func fingerprint(ctx context.Context, input any) (string, error) {
 	h.Write(canonical)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// mutate is the body of a mutation's resolver: it runs the command cmd
+// builds for the signed-in viewer's login (UNAUTHENTICATED without a
+// viewer; the command's and execute's errors as they are) and builds the
+// payload from the result with out, whose error it returns alone.
+func mutate[P any](ctx context.Context, r *Resolver, key *string, input any, cmd func(actor string) entities.Command, out func(events.Result) (P, error)) (P, error) {
+	var none P
+	viewer, err := requireViewer(ctx)
+	if err != nil {
+		return none, err
+	}
+	res, err := r.execute(ctx, viewer, key, input, cmd(viewer.Login))
+	if err != nil {
+		return none, err
+	}
+	p, err := out(res)
+	if err != nil {
+		return none, err
+	}
+	return p, nil
+}

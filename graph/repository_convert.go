@@ -7,6 +7,7 @@ import (
 
 	"github.com/hubstream/hubstream/graph/model"
 	"github.com/hubstream/hubstream/internal/entities"
+	"github.com/hubstream/hubstream/internal/events"
 	"github.com/hubstream/hubstream/internal/loaders"
 	"github.com/hubstream/hubstream/internal/readmodel"
 	"github.com/hubstream/hubstream/internal/table"
@@ -428,4 +429,21 @@ func issueOrderOf(o *model.IssueOrder, def loaders.WorkOrder) loaders.WorkOrder 
 		field = table.OrderUpdated
 	}
 	return loaders.WorkOrder{Field: field, Ascending: o.Direction == model.OrderDirectionAsc}
+}
+
+// star resolves starRepository (unstar false) and unstarRepository: the
+// repository as the star left it, with its count and the viewer's star.
+func (r *mutationResolver) star(ctx context.Context, input model.StarRepositoryInput, unstar bool) (*model.StarRepositoryPayload, error) {
+	repositoryID := entities.NewRepositoryID(input.Owner, input.Name)
+	var starID entities.ID
+	return mutate(ctx, r.Resolver, input.IdempotencyKey, input, func(actor string) entities.Command {
+		starID = entities.NewStarID(actor, repositoryID)
+		if unstar {
+			return entities.UnstarRepository{Owner: input.Owner, Name: input.Name, Actor: actor}
+		}
+		return entities.StarRepository{Owner: input.Owner, Name: input.Name, Actor: actor}
+	}, func(res events.Result) (*model.StarRepositoryPayload, error) {
+		repo, err := starPayload(ctx, res.Snapshot(repositoryID), res.Snapshot(starID))
+		return &model.StarRepositoryPayload{Repository: repo}, err
+	})
 }
