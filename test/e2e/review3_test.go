@@ -1,0 +1,89 @@
+package e2e_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubstream/hubstream/test/testkit"
+)
+
+// Review 3 (attack review of shared subscription executions): each event's
+// payload must be computed from the read model as it is after that event,
+// never from values remembered for an earlier event on the same
+// connection.
+
+// TestSubscriptionListsAreFreshPerEvent: a subscriber selecting the
+// subscribed repository's stargazers (and forks, whose page is remembered
+// the same way) receives, for every star, the list as it is after that
+// star. The per-request memo of those pages used to live for the whole
+// WebSocket connection, so the second and later events repeated the first
+// event's page.
+func TestSubscriptionListsAreFreshPerEvent(t *testing.T) {
+	p := startSubPair(t, nil)
+	setupRepo(t, p, "octo", "fresh", false)
+	fans := []string{"fan1", "fan2", "fan3"}
+	for _, l := range fans {
+		p.mutate(t, l, `mutation($l: String!) { createUser(input: {login: $l}) { user { login } } }`, map[string]any{"l": l})
+	}
+	const doc = `subscription($o: String!, $n: String!) { repositoryActivity(owner: $o, name: $n) {
+		... on StarActivity { user { login } repository { stargazerCount stargazers(first: 10) { totalCount nodes { login } } } } } }`
+	for _, tc := range []struct {
+		name   string
+		viewer string
+	}{
+		{"anonymous subscriber", ""},
+		{"signed-in subscriber", "octo"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ws := p.dial(t, tc.viewer)
+			subscribe(t, ws, "s", doc, map[string]any{"o": "octo", "n": "fresh"})
+			time.Sleep(100 * time.Millisecond) // the subscribe message is processed asynchronously
+			starred := map[bool]string{true: "starRepository", false: "unstarRepository"}
+			want := []string{}
+			for i, l := range fans {
+				// The first run stars, the second unstars: each run changes the list at every event.
+				add := tc.viewer == ""
+				p.mutate(t, l, fmt.Sprintf(`mutation { %s(input: {owner: "octo", name: "fresh"}) { repository { name } } }`, starred[add]), nil)
+				if add {
+					want = append(want, l)
+				} else {
+					want = fans[i+1:]
+				}
+				m := next(t, ws)
+				var d struct {
+					RepositoryActivity struct {
+						User       struct{ Login string }
+						Repository struct {
+							StargazerCount int
+							Stargazers     struct {
+								TotalCount int
+								Nodes      []struct{ Login string }
+							}
+						}
+					}
+				}
+				errs, _, err := m.Data(&d)
+				if err != nil || len(errs) > 0 || m.Type != "next" {
+					t.Fatalf("event %d: %s %s", i, m.Type, m.Payload)
+				}
+				r := d.RepositoryActivity.Repository
+				var got []string
+				for _, n := range r.Stargazers.Nodes {
+					got = append(got, n.Login)
+				}
+				slices.Sort(got)
+				if d.RepositoryActivity.User.Login != l || r.StargazerCount != len(want) || r.Stargazers.TotalCount != len(want) || strings.Join(got, ",") != strings.Join(want, ",") {
+					t.Errorf("after %s by %s: user %q, stargazerCount %d, totalCount %d, stargazers %v; want %d and %v",
+						starred[add], l, d.RepositoryActivity.User.Login, r.StargazerCount, r.Stargazers.TotalCount, got, len(want), want)
+				}
+			}
+			ws.Close()
+			testkit.Eventually(t, subDeadline, func() bool {
+				return testkit.MetricValue(t, p.a.App.Registry(), "hubstream_subscriptions_active", nil) == 0
+			}, "the subscription ended")
+		})
+	}
+}
