@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -84,6 +85,59 @@ func TestSubscriptionListsAreFreshPerEvent(t *testing.T) {
 			testkit.Eventually(t, subDeadline, func() bool {
 				return testkit.MetricValue(t, p.a.App.Registry(), "hubstream_subscriptions_active", nil) == 0
 			}, "the subscription ended")
+		})
+	}
+}
+
+// TestWebSocketQueriesReadCurrentState: queries sent over a subscription
+// socket (graphql-transport-ws allows any operation) read the read model
+// as it is when each is sent, not as the connection first read it.
+func TestWebSocketQueriesReadCurrentState(t *testing.T) {
+	p := startSubPair(t, nil)
+	setupRepo(t, p, "octo", "wsq", false)
+	ws := p.dial(t, "octo")
+	const q = `query { repository(owner: "octo", name: "wsq") { description stargazerCount stargazers(first: 5) { totalCount } } }`
+	ask := func(id string) (string, int) {
+		t.Helper()
+		subscribe(t, ws, id, q, nil)
+		for {
+			m := next(t, ws)
+			if m.Type == "complete" {
+				continue
+			}
+			var d struct {
+				Repository struct {
+					Description    *string
+					StargazerCount int
+				}
+			}
+			errs, _, err := m.Data(&d)
+			if err != nil || len(errs) > 0 || m.Type != "next" {
+				t.Fatalf("%s: %s %s", id, m.Type, m.Payload)
+			}
+			if d.Repository.Description == nil {
+				return "", d.Repository.StargazerCount
+			}
+			return *d.Repository.Description, d.Repository.StargazerCount
+		}
+	}
+	for i, tc := range []struct {
+		name, description string
+	}{
+		{"first read", "one"},
+		{"after an update", "two"},
+		{"after another update", "three"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p.mutate(t, "octo", `mutation($d: String!) { updateRepository(input: {owner: "octo", name: "wsq", description: $d}) { repository { name } } }`, map[string]any{"d": tc.description})
+			p.mutate(t, "octo", `mutation { starRepository(input: {owner: "octo", name: "wsq"}) { repository { name } } }`, nil)
+			testkit.Eventually(t, subDeadline, func() bool {
+				r, err := p.a.As(t, "octo").Do(context.Background(), `{ repository(owner: "octo", name: "wsq") { description } }`, nil)
+				return err == nil && strings.Contains(string(r.Data), tc.description)
+			}, "update projected")
+			if d, _ := ask(fmt.Sprintf("q%d", i)); d != tc.description {
+				t.Errorf("description over the socket = %q, want %q", d, tc.description)
+			}
 		})
 	}
 }
