@@ -141,3 +141,64 @@ func TestWebSocketQueriesReadCurrentState(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscriptionPrivateForkNotNamed: a member's private fork of an
+// organization's private repository is the member's alone; the other
+// members subscribed to the organization's repository must not learn its
+// owner and name from the fork's activity (aggregateId, or the message's
+// extensions.event.aggregate), while the forker still sees it.
+func TestSubscriptionPrivateForkNotNamed(t *testing.T) {
+	p := startSubPair(t, nil)
+	for _, l := range []string{"chief", "m1", "m2"} {
+		p.mutate(t, l, `mutation($l: String!) { createUser(input: {login: $l}) { user { login } } }`, map[string]any{"l": l})
+	}
+	p.mutate(t, "chief", `mutation { createOrganization(input: {login: "guild"}) { organization { login } } }`, nil)
+	for _, m := range []string{"m1", "m2"} {
+		p.mutate(t, "chief", `mutation($l: String!) { addMember(input: {organization: "guild", login: $l, role: MEMBER}) { organization { login } } }`, map[string]any{"l": m})
+	}
+	p.mutate(t, "chief", subCreateRepo, map[string]any{"in": map[string]any{"owner": "guild", "name": "vault", "isPrivate": true}})
+	testkit.Eventually(t, subDeadline, func() bool {
+		r, err := p.a.As(t, "m2").Do(context.Background(), `{ repository(owner: "guild", name: "vault") { name } }`, nil)
+		return err == nil && strings.Contains(string(r.Data), "vault")
+	}, "private repository projected and visible to the members")
+	const doc = `subscription { repositoryActivity(owner: "guild", name: "vault") {
+		__typename aggregateId actor ... on ForkActivity { fork { nameWithOwner } } } }`
+	subs := map[string]*testkit.WS{}
+	for _, l := range []string{"m1", "m2"} {
+		subs[l] = p.dial(t, l)
+		subscribe(t, subs[l], "s", doc, nil)
+	}
+	time.Sleep(100 * time.Millisecond) // the subscribe messages are processed asynchronously
+	p.mutate(t, "m1", `mutation { forkRepository(input: {owner: "guild", name: "vault"}) { repository { nameWithOwner isPrivate } } }`, nil)
+	r, err := p.a.As(t, "m2").Do(context.Background(), `{ repository(owner: "m1", name: "vault") { name } }`, nil)
+	if err != nil || strings.Contains(string(r.Data), "vault") {
+		t.Fatalf("m1's fork is visible to m2 (%s, %v): the test's premise is wrong", r.Data, err)
+	}
+	p.mutate(t, "chief", workOpenIssue, map[string]any{"in": map[string]any{"owner": "guild", "repository": "vault", "title": "after the fork"}})
+	for _, tc := range []struct {
+		name, viewer string
+		named        bool // the fork's name may appear in the viewer's messages
+	}{
+		{"the forker sees the fork", "m1", true},
+		{"another member does not learn its name", "m2", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sawName := false
+			for {
+				m := next(t, subs[tc.viewer])
+				if m.Type != "next" {
+					t.Fatalf("%s: %s %s", tc.viewer, m.Type, m.Payload)
+				}
+				if strings.Contains(strings.ToLower(string(m.Payload)), "m1/vault") {
+					sawName = true
+				}
+				if strings.Contains(string(m.Payload), "IssueActivity") {
+					break
+				}
+			}
+			if sawName != tc.named {
+				t.Errorf("%s: the fork's name in the messages = %v, want %v", tc.viewer, sawName, tc.named)
+			}
+		})
+	}
+}
