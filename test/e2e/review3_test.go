@@ -202,3 +202,78 @@ func TestSubscriptionPrivateForkNotNamed(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscriptionEndsWhenRepositoryHidden: an anonymous subscriber of a
+// public repository's activity or of one of its issues is told NOT_FOUND,
+// and receives nothing more, once the repository is made private or
+// deleted — also when it shares its document with the owner, who keeps
+// receiving.
+func TestSubscriptionEndsWhenRepositoryHidden(t *testing.T) {
+	p := startSubPair(t, nil)
+	for _, tc := range []struct {
+		name, owner, repo, change string
+		vars                      map[string]any
+		ownerKeeps                bool
+	}{
+		{"made private", "octa", "hidden", `mutation($o: String!, $n: String!) { updateRepository(input: {owner: $o, name: $n, isPrivate: true}) { repository { name } } }`, nil, true},
+		{"deleted", "octb", "gone", `mutation($o: String!, $n: String!) { deleteRepository(input: {owner: $o, name: $n}) { deletedRepositoryId } }`, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setupRepo(t, p, tc.owner, tc.repo, false)
+			p.mutate(t, tc.owner, workOpenIssue, map[string]any{"in": map[string]any{"owner": tc.owner, "repository": tc.repo, "title": "first"}})
+			testkit.Eventually(t, subDeadline, func() bool {
+				r, err := p.a.As(t, tc.owner).Do(context.Background(), `query($o: String!, $n: String!) { repository(owner: $o, name: $n) { issue(number: 1) { title } } }`, map[string]any{"o": tc.owner, "n": tc.repo})
+				return err == nil && strings.Contains(string(r.Data), "first")
+			}, "issue projected")
+			vars := map[string]any{"o": tc.owner, "n": tc.repo, "num": 1}
+			docs := map[string]string{"activity": subRepoActivity, "issue": subIssueChanged}
+			anon, owner := map[string]*testkit.WS{}, map[string]*testkit.WS{}
+			for k, d := range docs {
+				anon[k], owner[k] = p.dial(t, ""), p.dial(t, tc.owner)
+				subscribe(t, anon[k], k, d, vars)
+				subscribe(t, owner[k], k, d, vars)
+			}
+			time.Sleep(100 * time.Millisecond) // the subscribe messages are processed asynchronously
+			p.mutate(t, tc.owner, tc.change, map[string]any{"o": tc.owner, "n": tc.repo})
+			for k, ws := range anon {
+				for {
+					m := next(t, ws)
+					errs := m.Errors()
+					if m.Type == "next" {
+						errs, _, _ = m.Data(nil)
+					}
+					// The issue's opening may still be on its way from the
+					// stream when the subscription registers: it is the only
+					// event that may come first.
+					if m.Type == "next" && len(errs) == 0 && strings.Contains(string(m.Payload), `"IssueOpened"`) {
+						continue
+					}
+					if len(errs) == 0 || errs[0].Code() != "NOT_FOUND" {
+						t.Fatalf("anonymous %s: got %s %s, want NOT_FOUND", k, m.Type, m.Payload)
+					}
+					break
+				}
+			}
+			if !tc.ownerKeeps {
+				return
+			}
+			p.mutate(t, tc.owner, `mutation($in: EditIssueInput!) { editIssue(input: $in) { issue { title } } }`, map[string]any{"in": map[string]any{"owner": tc.owner, "repository": tc.repo, "number": 1, "title": "secret title"}})
+			for k, ws := range owner {
+				for {
+					m := next(t, ws)
+					if m.Type != "next" {
+						t.Fatalf("owner %s: %s %s", k, m.Type, m.Payload)
+					}
+					if strings.Contains(string(m.Payload), "secret title") {
+						break
+					}
+				}
+			}
+			for k, ws := range anon {
+				if m, err := ws.NextWithin(300 * time.Millisecond); err == nil && m.Type != "complete" {
+					t.Errorf("anonymous %s after NOT_FOUND: got %s %s", k, m.Type, m.Payload)
+				}
+			}
+		})
+	}
+}
