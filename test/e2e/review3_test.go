@@ -2,11 +2,14 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket/wsjson"
 
 	"github.com/hubstream/hubstream/test/testkit"
 )
@@ -275,5 +278,59 @@ func TestSubscriptionEndsWhenRepositoryHidden(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSubscriptionClassesNeverMergeDifferentDocuments: documents that
+// differ only in an alias, a string literal, an @include variable or the
+// operation chosen are different classes: each subscriber receives its
+// own document's shape, and each document is resolved once.
+func TestSubscriptionClassesNeverMergeDifferentDocuments(t *testing.T) {
+	p := startSubPair(t, nil)
+	setupRepo(t, p, "octo", "classes", false)
+	const two = `subscription A { repositoryActivity(owner: "octo", name: "classes") { a: version } }
+		subscription B { repositoryActivity(owner: "octo", name: "classes") { b: version } }`
+	cases := []struct {
+		name, doc, op string
+		vars          map[string]any
+		want, not     string
+	}{
+		{"plain", `subscription { repositoryActivity(owner: "octo", name: "classes") { version } }`, "", nil, `"version":`, `"v":`},
+		{"an alias", `subscription { repositoryActivity(owner: "octo", name: "classes") { v: version } }`, "", nil, `"v":`, `"version":`},
+		{"a literal", `subscription { repositoryActivity(owner: "octo", name: "classes") { ... on IssueActivity { issue { repository { issue(number: 2) { number } } } } } }`, "", nil, `"repository":{"issue":null}`, `"number":1`},
+		{"another literal", `subscription { repositoryActivity(owner: "octo", name: "classes") { ... on IssueActivity { issue { repository { issue(number: 1) { number } } } } } }`, "", nil, `"repository":{"issue":{"number":1}}`, `"issue":null`},
+		{"@include true", `subscription($x: Boolean!) { repositoryActivity(owner: "octo", name: "classes") { version @include(if: $x) eventType } }`, "", map[string]any{"x": true}, `"version":`, `"v":`},
+		{"@include false", `subscription($x: Boolean!) { repositoryActivity(owner: "octo", name: "classes") { version @include(if: $x) eventType } }`, "", map[string]any{"x": false}, `"eventType":`, `"version":`},
+		{"operation A", two, "A", nil, `"a":`, `"b":`},
+		{"operation B", two, "B", nil, `"b":`, `"a":`},
+	}
+	conns := make([]*testkit.WS, len(cases))
+	for i, tc := range cases {
+		conns[i] = p.dial(t, "")
+		ctx, cancel := context.WithTimeout(context.Background(), subDeadline)
+		payload := map[string]any{"query": tc.doc, "variables": tc.vars, "operationName": tc.op}
+		err := wsjson.Write(ctx, conns[i].Conn, map[string]any{"id": "s", "type": "subscribe", "payload": payload})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // the subscribe messages are processed asynchronously
+	before := executions(t, p)
+	p.mutate(t, "octo", workOpenIssue, map[string]any{"in": map[string]any{"owner": "octo", "repository": "classes", "title": "one"}})
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := next(t, conns[i])
+			var data json.RawMessage
+			if errs, _, err := m.Data(&data); err != nil || len(errs) > 0 || m.Type != "next" {
+				t.Fatalf("got %s %s", m.Type, m.Payload)
+			}
+			if !strings.Contains(string(data), tc.want) || strings.Contains(string(data), tc.not) {
+				t.Fatalf("data %s, want %s and not %s", data, tc.want, tc.not)
+			}
+		})
+	}
+	if got := executions(t, p) - before; got != float64(len(cases)) {
+		t.Errorf("payloads resolved for %d different documents: %v", len(cases), got)
 	}
 }
