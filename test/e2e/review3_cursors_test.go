@@ -9,7 +9,8 @@ import (
 // TestOrderedCursorsStayInTheirConnection: a cursor of one ordered
 // connection (issues of one repository, in one ordering, states and label)
 // is BAD_USER_INPUT anywhere else — another ordering, direction, states,
-// label, repository, pull requests or a label's issues — and forged
+// label, repository, pull requests, a label's issues or the same name's
+// next life — and forged
 // cursors and extreme page sizes are refused clearly.
 func TestOrderedCursorsStayInTheirConnection(t *testing.T) {
 	srv := testkit.Start(t, testkit.Options{})
@@ -60,6 +61,15 @@ func TestOrderedCursorsStayInTheirConnection(t *testing.T) {
 		})
 	}
 
+	t.Run("the next life of the name", func(t *testing.T) {
+		trustOK(t, octo, `mutation { deleteRepository(input: {owner: "octo", name: "one"}) { deletedRepositoryId } }`, nil)
+		trustOK(t, octo, repositoryCreateMutation, in("name", "one"))
+		trustOK(t, octo, `mutation { openIssue(input: {owner: "octo", repository: "one", title: "new life"}) { issue { number } } }`, nil)
+		res := trustDo(t, octo, pageQ, map[string]any{"r": "one", "after": cursor})
+		if res.Code() != "BAD_USER_INPUT" {
+			t.Errorf("a cursor of the deleted repository pages its successor: code %q, %.400s", res.Code(), res.Body)
+		}
+	})
 }
 
 // flip returns s with one character changed.
