@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"context"
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -131,6 +133,7 @@ func NewHandler(r *Resolver, opts HandlerOptions) http.Handler {
 	srv.Use(observer{m: opts.Metrics})
 	// Inside the observer, which then counts what the client receives.
 	srv.Use(responseLimits{maxBytes: opts.MaxResponseBytes, maxErrors: opts.MaxErrors})
+	srv.AroundOperations(socketOperations(opts))
 	srv.AroundOperations(primeRootFields)
 	srv.AroundOperations(subscriptionOperations)
 	srv.Use(wsOperationIDs{})
@@ -174,4 +177,18 @@ func noStore(next http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// socketOperations gives every operation sent over a WebSocket its own
+// loaders, viewer state and request memo, as an HTTP request has: the
+// socket's operations all derive from the upgrade request's context, so
+// without this a query (or a mutation's payload) late in a connection's
+// life read the items and pages its first operation cached.
+func socketOperations(opts HandlerOptions) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if wsConnFrom(ctx) != nil {
+			ctx = withRequestMemo(withViewerState(loaders.With(ctx, loaders.New(opts.Source, opts.Loaders))))
+		}
+		return next(ctx)
+	}
 }

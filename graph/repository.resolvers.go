@@ -149,7 +149,7 @@ func (r *repositoryResolver) Issues(ctx context.Context, obj *model.Repository, 
 	if len(labels) > 0 {
 		return issuesWithLabel(ctx, obj, labels, states, issueOrderOf(orderBy, newestWorkFirst), pageArgs(first, after, last, before))
 	}
-	page, err := loadersFrom(ctx).IssuesOf(ctx, obj.OwnerLogin, obj.Name, stateNames(states), issueOrderOf(orderBy, newestWorkFirst), pageArgs(first, after, last, before))
+	page, err := loadersFrom(ctx).IssuesOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, stateNames(states), issueOrderOf(orderBy, newestWorkFirst), pageArgs(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (r *repositoryResolver) Issues(ctx context.Context, obj *model.Repository, 
 
 // PullRequests is the resolver for the pullRequests field.
 func (r *repositoryResolver) PullRequests(ctx context.Context, obj *model.Repository, orderBy *model.IssueOrder, states []model.PullRequestState, first *int32, after *string, last *int32, before *string) (*model.PullRequestConnection, error) {
-	page, err := loadersFrom(ctx).PullRequestsOf(ctx, obj.OwnerLogin, obj.Name, stateNames(states), issueOrderOf(orderBy, newestWorkFirst), pageArgs(first, after, last, before))
+	page, err := loadersFrom(ctx).PullRequestsOf(ctx, obj.OwnerLogin, obj.Name, obj.Life, stateNames(states), issueOrderOf(orderBy, newestWorkFirst), pageArgs(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}

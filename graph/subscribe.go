@@ -96,8 +96,11 @@ func subscriptionResponses(ctx context.Context, next graphql.ResponseHandler) *g
 }
 
 // eventContext returns a context for handling one event with loaders l
-// (nil: fresh ones) and a fresh viewer state over the subscription's
-// context. An event's loaders are shared by all its subscribers (their
+// (nil: fresh ones), a fresh viewer state and a fresh request memo
+// (memoized) over the subscription's context: the context a WebSocket
+// connection's operations derive from carries the upgrade request's memo,
+// which would otherwise serve the first event's pages (stargazers, forks)
+// to every later event of the connection. An event's loaders are shared by all its subscribers (their
 // items are read once after the event's projection, whoever asks;
 // per-viewer facts are keyed by viewer), and so are the computations in
 // eventShared, which run under whichever subscriber's context comes
@@ -111,10 +114,10 @@ func (r *Resolver) eventContext(ctx context.Context, l *loaders.Loaders) (contex
 		// one event are few and known, so they go out almost at once.
 		opts := r.Loaders
 		opts.Wait = eventLoaderWait
-		return withViewerState(loaders.With(ctx, loaders.New(r.Source, opts))), func() {}
+		return withRequestMemo(withViewerState(loaders.With(ctx, loaders.New(r.Source, opts)))), func() {}
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), eventTimeout)
-	return withViewerState(loaders.With(ctx, l)), cancel
+	return withRequestMemo(withViewerState(loaders.With(ctx, l))), cancel
 }
 
 // eventTimeout bounds the reads of one event's delivery.

@@ -55,9 +55,11 @@ func (r *Resolver) repositoryActivity(ctx context.Context, owner, name string) (
 		accessKey: "repositoryActivity:" + string(live.RepositoryTopic(owner, name)),
 		// Every event, membership changes included, re-checks access: a
 		// viewer who lost it is told, and gets nothing more.
-		access: func(ctx context.Context, _ *live.Event) error {
-			_, err := requireRepository(ctx, owner, name)
-			return err
+		access: func(ctx context.Context, ev *live.Event) error {
+			if _, err := requireRepository(ctx, owner, name); err != nil {
+				return err
+			}
+			return hidePrivateFork(ctx, ev)
 		},
 		convert: func(ctx context.Context, ev *live.Event) (model.RepositoryActivity, error) {
 			repo, err := requireRepository(ctx, owner, name)
@@ -122,7 +124,7 @@ func (r *Resolver) viewerActivity(ctx context.Context) (<-chan model.ViewerActiv
 					return errSkipOr(err)
 				}
 			}
-			return nil
+			return hidePrivateFork(ctx, ev)
 		},
 		convert: func(ctx context.Context, ev *live.Event) (model.ViewerActivity, error) {
 			repoID, _ := eventRepository(ev)
@@ -141,6 +143,26 @@ func (r *Resolver) viewerActivity(ctx context.Context) (<-chan model.ViewerActiv
 			return va, nil
 		},
 	})
+}
+
+// hidePrivateFork returns errSkip when ev creates a private fork that the
+// viewer of ctx may not see: its activity would name the fork (its
+// aggregateId, extensions.event.aggregate) to someone who may not know it
+// exists, even with fork null. A fork's visibility never changes, so the
+// event's own IsPrivate decides which owner's rights matter.
+func hidePrivateFork(ctx context.Context, ev *live.Event) error {
+	f, ok := ev.Data.(*entities.RepositoryForked)
+	if !ok || !f.IsPrivate {
+		return nil
+	}
+	sees, err := viewerSeesPrivate(ctx, f.Owner)
+	if err != nil {
+		return err
+	}
+	if !sees {
+		return errSkip
+	}
+	return nil
 }
 
 // errSkipOr returns err, or errSkip when it is nil.

@@ -5106,7 +5106,11 @@ type StarActivity implements RepositoryActivity & ViewerActivity {
 type ForkActivity implements RepositoryActivity & ViewerActivity {
   "What happened: CREATED."
   action: ActivityAction!
-  "The new fork; null when the viewer may not see it (a private fork)."
+  """
+  The new fork; null when it is gone or no longer visible. The creation of a
+  private fork reaches only the viewers who may see the fork (its owner, or
+  the members of its owning organization).
+  """
   fork: Repository @viewerDependent
   "The repository that was forked; null when it is no longer visible."
   repository: Repository

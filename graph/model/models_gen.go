@@ -358,7 +358,9 @@ type EditPullRequestInput struct {
 type ForkActivity struct {
 	// What happened: CREATED.
 	Action ActivityAction `json:"action"`
-	// The new fork; null when the viewer may not see it (a private fork).
+	// The new fork; null when it is gone or no longer visible. The creation of a
+	// private fork reaches only the viewers who may see the fork (its owner, or
+	// the members of its owning organization).
 	Fork *Repository `json:"fork,omitempty"`
 	// The repository that was forked; null when it is no longer visible.
 	Repository *Repository `json:"repository,omitempty"`

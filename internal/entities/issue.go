@@ -168,6 +168,11 @@ func (c OpenIssue) Decide(in Input) ([]Change, error) {
 	var labels []string
 	for _, l := range c.Labels {
 		if l.Repository != c.Repository || acc.repo.LabelByID(l.ID) == nil {
+			if l.ID == "" {
+				// Not a label's node ID at all (the resolver could not
+				// read one): there is no ID to name.
+				return nil, NotFound("labelIds: not a label of %s/%s", acc.repo.Owner, acc.repo.Name)
+			}
 			return nil, NotFound("label %s not found in %s/%s", l.ID, acc.repo.Owner, acc.repo.Name)
 		}
 		if !slices.Contains(labels, l.ID) {

@@ -111,7 +111,7 @@ func (r *faultReads) snapshot(t *testing.T) (items, listed string) {
 			t.Fatalf("paging did not end")
 		}
 		n := int32(25)
-		page, err := r.loaders().IssuesOf(ctx, "octo", "hello", nil, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n, After: after})
+		page, err := r.loaders().IssuesOf(ctx, "octo", "hello", 1, nil, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n, After: after})
 		if err != nil {
 			t.Fatal(err)
 		}

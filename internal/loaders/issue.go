@@ -62,17 +62,20 @@ func (o WorkOrder) String() string {
 	return o.Field + "/DESC"
 }
 
-// IssuesOf lists the issues of owner/repo in the given states (OPEN,
-// CLOSED; none means all) in order.
-func (l *Loaders) IssuesOf(ctx context.Context, owner, repo string, states []string, order WorkOrder, args PageArgs) (Page[readmodel.Issue], error) {
-	o := workOrdered("ISSUE", "Repository.issues", owner, repo, states, []string{"OPEN", "CLOSED"}, order, func(n int) table.Key { return table.IssueKey(owner, repo, n) })
+// IssuesOf lists the issues of life of owner/repo in the given states
+// (OPEN, CLOSED; none means all) in order. The life only binds the
+// cursors (a cursor of a deleted repository does not page the next one of
+// its name); the read items are those of the current life.
+func (l *Loaders) IssuesOf(ctx context.Context, owner, repo string, life int, states []string, order WorkOrder, args PageArgs) (Page[readmodel.Issue], error) {
+	o := workOrdered("ISSUE", "Repository.issues", owner, repo, life, states, []string{"OPEN", "CLOSED"}, order, func(n int) table.Key { return table.IssueKey(owner, repo, n) })
 	return queryOrderedPage[readmodel.Issue](ctx, l.Pager, o, args)
 }
 
-// PullRequestsOf lists the pull requests of owner/repo in the given states
-// (OPEN, CLOSED, MERGED; none means all) in order.
-func (l *Loaders) PullRequestsOf(ctx context.Context, owner, repo string, states []string, order WorkOrder, args PageArgs) (Page[readmodel.PullRequest], error) {
-	o := workOrdered("PR", "Repository.pullRequests", owner, repo, states, []string{"OPEN", "CLOSED", "MERGED"}, order, func(n int) table.Key { return table.PullRequestKey(owner, repo, n) })
+// PullRequestsOf lists the pull requests of life of owner/repo in the
+// given states (OPEN, CLOSED, MERGED; none means all) in order; the life
+// binds the cursors, as in IssuesOf.
+func (l *Loaders) PullRequestsOf(ctx context.Context, owner, repo string, life int, states []string, order WorkOrder, args PageArgs) (Page[readmodel.PullRequest], error) {
+	o := workOrdered("PR", "Repository.pullRequests", owner, repo, life, states, []string{"OPEN", "CLOSED", "MERGED"}, order, func(n int) table.Key { return table.PullRequestKey(owner, repo, n) })
 	return queryOrderedPage[readmodel.PullRequest](ctx, l.Pager, o, args)
 }
 
@@ -98,11 +101,11 @@ func wantedStates(states, all []string) []string {
 // requests (PR) of owner/repo: all states are one collection; one state
 // is one collection; several (pull requests only: two of three) are their
 // one-state collections merged.
-func workOrdered(kind, field, owner, repo string, states, all []string, order WorkOrder, itemKey func(int) table.Key) Ordered {
+func workOrdered(kind, field, owner, repo string, life int, states, all []string, order WorkOrder, itemKey func(int) table.Key) Ordered {
 	wanted := wantedStates(states, all)
 	o := Ordered{
 		Ascending: order.Ascending, ItemKey: itemKey,
-		Binding: field + "/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(repo) + "/" + strings.Join(wanted, ",") + "/" + order.String(),
+		Binding: field + "/" + entities.LowerASCII(owner) + "/" + entities.LowerASCII(repo) + "/" + strconv.Itoa(life) + "/" + strings.Join(wanted, ",") + "/" + order.String(),
 	}
 	if len(wanted) == 0 {
 		wanted = []string{""}

@@ -71,7 +71,7 @@ func TestOpenIssueConcurrentNumbers(t *testing.T) {
 	if seq := heads[helloRepository].Snapshot.Seq; seq != writers {
 		t.Fatalf("repository counter = %d, want %d", seq, writers)
 	}
-	page, err := w.loaders().IssuesOf(context.Background(), "octo", "hello", nil, loaders.DefaultWorkOrder, first(100))
+	page, err := w.loaders().IssuesOf(context.Background(), "octo", "hello", 1, nil, loaders.DefaultWorkOrder, first(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestIssuesOf(t *testing.T) {
 	w := seedWork(t)
 	ctx := context.Background()
 	checkStates(t, func(states []string, order loaders.WorkOrder) (loaders.Page[readmodel.Issue], error) {
-		return w.loaders().IssuesOf(ctx, "OCTO", "hello", states, order, first(10))
+		return w.loaders().IssuesOf(ctx, "OCTO", "hello", 1, states, order, first(10))
 	}, []stateCase{
 		{"all by number", nil, loaders.DefaultWorkOrder, []int{1, 2, 4, 6}},
 		{"open oldest first", []string{"OPEN"}, loaders.DefaultWorkOrder, []int{1, 4}},
@@ -173,7 +173,7 @@ func TestIssuesOf(t *testing.T) {
 	})
 	t.Run("pages", func(t *testing.T) {
 		l := w.loaders()
-		p1, err := l.IssuesOf(ctx, "octo", "hello", nil, loaders.DefaultWorkOrder, first(3))
+		p1, err := l.IssuesOf(ctx, "octo", "hello", 1, nil, loaders.DefaultWorkOrder, first(3))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func TestIssuesOf(t *testing.T) {
 			t.Fatalf("page 1 = %v (next %v)", got, p1.HasNext)
 		}
 		n := int32(3)
-		p2, err := l.IssuesOf(ctx, "octo", "hello", nil, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n, After: &p1.Cursors[2]})
+		p2, err := l.IssuesOf(ctx, "octo", "hello", 1, nil, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n, After: &p1.Cursors[2]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +190,7 @@ func TestIssuesOf(t *testing.T) {
 		}
 		// A cursor of the all-issues connection is not one of the open
 		// issues connection.
-		if _, err := l.IssuesOf(ctx, "octo", "hello", []string{"OPEN"}, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n, After: &p1.Cursors[0]}); err == nil {
+		if _, err := l.IssuesOf(ctx, "octo", "hello", 1, []string{"OPEN"}, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n, After: &p1.Cursors[0]}); err == nil {
 			t.Fatal("a cursor was accepted by another connection")
 		}
 	})
@@ -215,7 +215,7 @@ func TestPullRequestsOf(t *testing.T) {
 	w := seedWork(t)
 	ctx := context.Background()
 	checkStates(t, func(states []string, order loaders.WorkOrder) (loaders.Page[readmodel.PullRequest], error) {
-		return w.loaders().PullRequestsOf(ctx, "octo", "hello", states, order, first(10))
+		return w.loaders().PullRequestsOf(ctx, "octo", "hello", 1, states, order, first(10))
 	}, []stateCase{
 		{"all", nil, loaders.DefaultWorkOrder, []int{3, 5, 7}},
 		{"open", []string{"OPEN"}, loaders.DefaultWorkOrder, []int{3}},
@@ -226,7 +226,7 @@ func TestPullRequestsOf(t *testing.T) {
 		{"every state", []string{"OPEN", "CLOSED", "MERGED"}, loaders.DefaultWorkOrder, []int{3, 5, 7}},
 	})
 	t.Run("filtered pages stay full", func(t *testing.T) {
-		p, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", []string{"OPEN", "CLOSED"}, loaders.DefaultWorkOrder, first(1))
+		p, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", 1, []string{"OPEN", "CLOSED"}, loaders.DefaultWorkOrder, first(1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +234,7 @@ func TestPullRequestsOf(t *testing.T) {
 			t.Fatalf("page = %v (next %v)", got, p.HasNext)
 		}
 		n := int32(5)
-		p2, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", []string{"CLOSED", "OPEN"}, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n, After: &p.Cursors[0]})
+		p2, err := w.loaders().PullRequestsOf(ctx, "octo", "hello", 1, []string{"CLOSED", "OPEN"}, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n, After: &p.Cursors[0]})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -122,7 +122,7 @@ func TestProjectorUnderInjectedFaults(t *testing.T) {
 		t.Fatalf("repository counters open %d closed %d stars %d, want %d, %d and %d", r.OpenIssueCount, r.ClosedIssueCount, r.StargazerCount, issues-issues/4, issues/4, stars)
 	}
 	n := int32(100)
-	page, err := l.IssuesOf(ctx, "octo", "hello", nil, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n})
+	page, err := l.IssuesOf(ctx, "octo", "hello", 1, nil, loaders.DefaultWorkOrder, loaders.PageArgs{First: &n})
 	if err != nil {
 		t.Fatal(err)
 	}
