@@ -273,7 +273,7 @@ func TestStreamActivityUnknown(t *testing.T) {
 		name, arn, shard string
 		code             ddberr.Code
 	}{
-		{"unknown stream", arn[:len(arn)-3] + "999", "", ddberr.ResourceNotFound},
+		{"unknown stream", arn + "0", "", ddberr.ResourceNotFound}, // one character longer than the real label: no stream has it
 		{"unknown shard", arn, "shardId-00000000000000000000-0000dead", ddberr.ResourceNotFound},
 		{"malformed stream ARN", "arn", "", ddberr.Validation},
 	}

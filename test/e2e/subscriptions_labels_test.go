@@ -47,14 +47,19 @@ func TestSubscriptionLabelActivity(t *testing.T) {
 	}
 	// Label events (the repository's) and labelings (the issue's) are
 	// different aggregates, so not ordered with each other: by type.
+	// The issue's IssueOpened, written just before subscribing, may still
+	// reach the subscription from the stream (docs/subscriptions.md): it
+	// is skipped, at most once.
 	got := map[string]labelActivity{}
-	for range 5 {
+	for read := 0; len(got) < 5 && read < 6; read++ {
 		m := next(t, activity)
 		var d struct{ RepositoryActivity labelActivity }
 		if errs, _, err := m.Data(&d); err != nil || len(errs) > 0 || m.Type != "next" {
 			t.Fatalf("activity message %s %s", m.Type, m.Payload)
 		}
-		got[d.RepositoryActivity.EventType] = d.RepositoryActivity
+		if d.RepositoryActivity.EventType != "IssueOpened" {
+			got[d.RepositoryActivity.EventType] = d.RepositoryActivity
+		}
 	}
 	for _, tc := range []struct {
 		eventType string
@@ -91,6 +96,7 @@ func TestSubscriptionLabelActivity(t *testing.T) {
 	t.Run("issueChanged fires on the issue's label changes", func(t *testing.T) {
 		// Added, then removed: the issue as delivered has its labels at
 		// least as of each change.
+		skipped := false
 		for _, want := range []int{1, 0} {
 			m := next(t, changed)
 			var d struct {
@@ -104,6 +110,16 @@ func TestSubscriptionLabelActivity(t *testing.T) {
 				t.Fatalf("issueChanged message %s %s", m.Type, m.Payload)
 			}
 			ev, _ := ext["event"].(map[string]any)
+			if ev["type"] == "IssueOpened" && !skipped { // as above
+				skipped = true
+				if m = next(t, changed); m.Type != "next" {
+					t.Fatalf("issueChanged message %s %s", m.Type, m.Payload)
+				}
+				if errs, ext, err = m.Data(&d); err != nil || len(errs) > 0 {
+					t.Fatalf("issueChanged message %s %s", m.Type, m.Payload)
+				}
+				ev, _ = ext["event"].(map[string]any)
+			}
 			wantType := map[int]string{1: "LabelsAdded", 0: "LabelsRemoved"}[want]
 			if ev["type"] != wantType || d.IssueChanged.Number != 1 {
 				t.Errorf("issueChanged = %+v, event %v, want a %s", d.IssueChanged, ev, wantType)
