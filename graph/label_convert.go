@@ -202,6 +202,9 @@ func issuesWithLabel(ctx context.Context, obj *model.Repository, labels []string
 		return nil, err
 	}
 	if lb == nil {
+		if err := args.CheckEmpty(); err != nil {
+			return nil, err
+		}
 		return &model.IssueConnection{Edges: []*model.IssueEdge{}, Nodes: []*model.Issue{}, PageInfo: &model.PageInfo{}}, nil
 	}
 	return labeledIssues(ctx, labelFromRead(lb), states, order, args)

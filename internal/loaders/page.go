@@ -241,6 +241,20 @@ func (p *Pager) open(binding, cursor string) (map[string]types.AttributeValue, e
 	return out, nil
 }
 
+// CheckEmpty validates a for a connection known to be empty without a read
+// (e.g. of a label that does not exist): its Relay arguments as for any
+// page, and no cursor, since such a connection never issued one
+// (BAD_USER_INPUT, as for a cursor of another connection).
+func (a PageArgs) CheckEmpty() error {
+	if _, _, err := checkArgs(a); err != nil {
+		return err
+	}
+	if a.After != nil || a.Before != nil {
+		return errBadCursor
+	}
+	return nil
+}
+
 // checkArgs validates Relay arguments: exactly one of first and last, in
 // 1..MaxPageSize; after only with first, before only with last.
 func checkArgs(a PageArgs) (n int, backward bool, err error) {

@@ -70,3 +70,34 @@ func TestOpenIssueWithLabels(t *testing.T) {
 			`"label":{"issues":{"totalCount":1,"nodes":[{"number":1}]}}`)
 	})
 }
+
+// TestIssuesOfAMissingLabel: filtering by a label that does not exist
+// lists nothing without a read, yet judges the page's arguments like any
+// connection (it used to accept any cursor and page size).
+func TestIssuesOfAMissingLabel(t *testing.T) {
+	srv := testkit.Start(t, testkit.Options{})
+	createUser(t, srv, map[string]any{"login": "octo"})
+	octo := srv.As(t, "octo")
+	trustOK(t, octo, repositoryCreateMutation, in("name", "hello"))
+	for _, tc := range []struct {
+		name, args, code string
+	}{
+		{"a page", `first: 5`, ""},
+		{"a page from the end", `last: 5`, ""},
+		{"no page size", ``, "BAD_USER_INPUT"},
+		{"a negative page size", `first: -1`, "BAD_USER_INPUT"},
+		{"a cursor", `first: 5, after: "garbage"`, "BAD_USER_INPUT"},
+		{"a cursor from the end", `last: 5, before: "garbage"`, "BAD_USER_INPUT"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := `{ repository(owner: "octo", name: "hello") { issues(labels: ["nope"] ` + tc.args + `) { totalCount nodes { number } } } }`
+			res := trustDo(t, octo, q, nil)
+			if res.Code() != tc.code {
+				t.Fatalf("code %q, want %q: %s", res.Code(), tc.code, res.Body)
+			}
+			if tc.code == "" && !strings.Contains(string(res.Data), `"issues":{"totalCount":0,"nodes":[]}`) {
+				t.Fatalf("data %s, want an empty connection", res.Data)
+			}
+		})
+	}
+}
