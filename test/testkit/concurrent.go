@@ -18,3 +18,12 @@ func Concurrently(n int, f func(i int)) {
 	close(start)
 	wg.Wait()
 }
+
+// AtOnce is Concurrently for calls with a result: it returns each call's
+// result and error by index.
+func AtOnce[T any](n int, f func(i int) (T, error)) ([]T, []error) {
+	results := make([]T, n)
+	errs := make([]error, n)
+	Concurrently(n, func(i int) { results[i], errs[i] = f(i) })
+	return results, errs
+}
