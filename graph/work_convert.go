@@ -441,35 +441,24 @@ type workCommand func(actor string, repo entities.RepositoryID) entities.Command
 // repository owner/name as the viewer, and returns the opened item as the
 // write side left it: on an idempotent retry, the first run's item.
 func (r *Resolver) openWork(ctx context.Context, key *string, input any, owner, name string, kind entities.Kind, cmd workCommand) (entities.Snapshot, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return entities.Snapshot{}, err
-	}
-	res, err := r.execute(ctx, viewer, key, input, cmd(viewer.Login, entities.NewRepositoryID(owner, name)))
-	if err != nil {
-		return entities.Snapshot{}, err
-	}
-	id, err := appendedOf(res, kind)
-	if err != nil {
-		return entities.Snapshot{}, err
-	}
-	return res.Snapshot(id), nil
+	repo := entities.NewRepositoryID(owner, name)
+	return mutate(ctx, r, key, input, func(actor string) entities.Command { return cmd(actor, repo) }, func(res events.Result) (entities.Snapshot, error) {
+		id, err := appendedOf(res, kind)
+		if err != nil {
+			return entities.Snapshot{}, err
+		}
+		return res.Snapshot(id), nil
+	})
 }
 
 // changeWork runs the command of a mutation on the existing issue or pull
 // request id(repo) of repository owner/name as the viewer, and returns
 // the item as the write side left it.
 func (r *Resolver) changeWork(ctx context.Context, key *string, input any, owner, name string, id func(repo entities.RepositoryID) entities.ID, cmd workCommand) (entities.Snapshot, error) {
-	viewer, err := requireViewer(ctx)
-	if err != nil {
-		return entities.Snapshot{}, err
-	}
 	repo := entities.NewRepositoryID(owner, name)
-	res, err := r.execute(ctx, viewer, key, input, cmd(viewer.Login, repo))
-	if err != nil {
-		return entities.Snapshot{}, err
-	}
-	return res.Snapshot(id(repo)), nil
+	return mutate(ctx, r, key, input, func(actor string) entities.Command { return cmd(actor, repo) }, func(res events.Result) (entities.Snapshot, error) {
+		return res.Snapshot(id(repo)), nil
+	})
 }
 
 // changeIssue is changeWork on issue n, as a payload issue.
