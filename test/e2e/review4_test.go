@@ -40,7 +40,7 @@ func TestRemovedMemberStopsReceiving(t *testing.T) {
 
 	docs := []struct{ name, doc string }{
 		{"repositoryActivity, viewer-dependent", `subscription { repositoryActivity(owner: "guild", name: "vault") { version repository { nameWithOwner viewerHasStarred forkCount parent { name } } ... on IssueActivity { issue { title } } } }`},
-		{"repositoryActivity, shared", `subscription { repositoryActivity(owner: "guild", name: "vault") { version repository { nameWithOwner } ... on IssueActivity { issue { title } } } }`},
+		{"repositoryActivity, shared", `subscription { repositoryActivity(owner: "guild", name: "vault") { version repository { nameWithOwner } ... on IssueActivity { issue { id title labels(first: 5) { nodes { id } } } } } }`},
 		{"viewerActivity, viewer-dependent", `subscription { viewerActivity { action repository { nameWithOwner viewerHasStarred } ... on IssueActivity { issue { title } } } }`},
 		{"viewerActivity, shared", `subscription { viewerActivity { action repository { nameWithOwner } ... on IssueActivity { issue { title } } } }`},
 	}
@@ -54,11 +54,38 @@ func TestRemovedMemberStopsReceiving(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // the subscribe messages are processed asynchronously
 	// Before the removal both members receive: the subscriptions are live.
-	p.mutate(t, "chief", workOpenIssue, map[string]any{"in": map[string]any{"owner": "guild", "repository": "vault", "title": "before removal"}})
+	label := trustPath(p.mutate(t, "chief", labelCreate, map[string]any{"in": map[string]any{"owner": "guild", "repository": "vault", "name": "secret-label", "color": "00ff00"}}), "createLabel.label.id")
+	testkit.Eventually(t, subDeadline, func() bool {
+		r, err := p.a.As(t, "chief").Do(context.Background(), `{ repository(owner: "guild", name: "vault") { labels(first: 5) { totalCount } } }`, nil)
+		return err == nil && strings.Contains(string(r.Data), `"totalCount":1`)
+	}, "label projected")
+	p.mutate(t, "chief", workOpenIssue, map[string]any{"in": map[string]any{"owner": "guild", "repository": "vault", "title": "before removal", "labelIds": []string{label}}})
+	var ids []string // the node IDs m2's payloads named
 	for _, m := range []string{"m1", "m2"} {
 		for i, ws := range subs[m] {
-			if msg := next(t, ws); msg.Type != "next" || !strings.Contains(string(msg.Payload), "before removal") {
+			msg := next(t, ws)
+			if strings.Contains(string(msg.Payload), "LabelCreated") {
+				msg = next(t, ws) // the label's creation comes first on repositoryActivity
+			}
+			if msg.Type != "next" || !strings.Contains(string(msg.Payload), "before removal") {
 				t.Fatalf("%s, %s: got %s %s before the removal", m, docs[i].name, msg.Type, msg.Payload)
+			}
+			if m == "m2" && i == 1 {
+				var d struct {
+					RepositoryActivity struct {
+						Issue struct {
+							ID     string
+							Labels struct{ Nodes []struct{ ID string } }
+						}
+					}
+				}
+				if _, _, err := msg.Data(&d); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, d.RepositoryActivity.Issue.ID)
+				for _, l := range d.RepositoryActivity.Issue.Labels.Nodes {
+					ids = append(ids, l.ID)
+				}
 			}
 		}
 	}
@@ -95,5 +122,38 @@ func TestRemovedMemberStopsReceiving(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	// The node IDs m2 read from its payloads while a member reveal
+	// nothing once it is not, nor to tokens for the organization's login
+	// or a login without an account, nor anonymously.
+	if len(ids) != 2 || ids[1] != label {
+		t.Fatalf("ids from the payload: %q, want the issue's and %q", ids, label)
+	}
+	const q = `query($id: ID!, $ids: [ID!]!) { node(id: $id) { id ... on Issue { title } ... on Label { name } } nodes(ids: $ids) { id ... on Issue { title } ... on Label { name } } }`
+	for _, v := range []struct{ name, login string }{{"removed member", "m2"}, {"organization token", "guild"}, {"organization token in capitals", "GUILD"}, {"token without an account", "ghost"}, {"anonymous", ""}} {
+		for _, id := range ids {
+			t.Run("node/"+v.name+"/"+id, func(t *testing.T) {
+				c := p.a.GraphQL
+				if v.login != "" {
+					c = p.a.As(t, v.login)
+				}
+				res, err := c.Do(context.Background(), q, map[string]any{"id": id, "ids": []string{id}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(string(res.Body), "before removal") || strings.Contains(string(res.Body), "secret-label") {
+					t.Fatalf("revealed: %s", res.Body)
+				}
+				if !strings.Contains(string(res.Data), `"node":null`) || !strings.Contains(string(res.Data), `"nodes":[null]`) {
+					t.Fatalf("want node null and nodes [null]; got %s", res.Body)
+				}
+			})
+		}
+	}
+	// The same query answers a member: the IDs are real.
+	res := p.a.As(t, "m1").MustDo(t, q, map[string]any{"id": ids[0], "ids": ids})
+	if !strings.Contains(string(res.Data), "before removal") || !strings.Contains(string(res.Data), "secret-label") {
+		t.Fatalf("a member reads %s", res.Data)
 	}
 }
