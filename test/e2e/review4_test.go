@@ -2,6 +2,9 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -155,5 +158,87 @@ func TestRemovedMemberStopsReceiving(t *testing.T) {
 	res := p.a.As(t, "m1").MustDo(t, q, map[string]any{"id": ids[0], "ids": ids})
 	if !strings.Contains(string(res.Data), "before removal") || !strings.Contains(string(res.Data), "secret-label") {
 		t.Fatalf("a member reads %s", res.Data)
+	}
+}
+
+// TestEveryConnectionRefusesBadPaging: every connection field of every
+// object type — found by introspection, so one added later is covered or
+// fails here asking how to reach its type — answers a first page, and
+// refuses a negative or huge page size and a forged cursor with
+// BAD_USER_INPUT.
+func TestEveryConnectionRefusesBadPaging(t *testing.T) {
+	srv := testkit.Start(t, testkit.Options{})
+	issueID, commentID := trustNodeIDs(t, srv)
+	octo := srv.As(t, "octo")
+	trustOK(t, octo, `mutation { createOrganization(input: {login: "acme"}) { organization { login } } }`, nil)
+	trustOK(t, octo, workOpenPull, map[string]any{"in": map[string]any{"owner": "octo", "repository": "hello", "title": "pull", "headRef": "a", "baseRef": "b"}})
+	labelID(t, octo, "octo", "hello", "paging", "ededed")
+	s := introspect(t, srv)
+	repo := `repository(owner: "octo", name: "hello")`
+	// How to reach a value of each type with connections; %s is the
+	// selection on it.
+	reach := map[string]string{
+		s.Query:        `{ %s }`,
+		"Repository":   `{ ` + repo + ` { %s } }`,
+		"User":         `{ user(login: "octo") { %s } }`,
+		"Organization": `{ organization(login: "acme") { %s } }`,
+		"Issue":        `{ node(id: "` + issueID + `") { ... on Issue { %s } } }`,
+		"PullRequest":  `{ ` + repo + ` { pullRequest(number: 2) { %s } } }`,
+		"IssueComment": `{ node(id: "` + commentID + `") { ... on IssueComment { %s } } }`,
+		"Label":        `{ ` + repo + ` { label(name: "paging") { %s } } }`,
+	}
+	tested := 0
+	for _, name := range slices.Sorted(maps.Keys(s.Types)) {
+		ty := s.Types[name]
+		if ty.Kind != "OBJECT" || strings.HasPrefix(name, "__") || s.isConnection(name) {
+			continue
+		}
+		for _, f := range ty.Fields {
+			if !s.isConnection(f.Type.named().Name) {
+				continue
+			}
+			doc, ok := reach[name]
+			if !ok {
+				t.Fatalf("%s.%s is a connection: teach this test how to reach a %s", name, f.Name, name)
+			}
+			for _, a := range f.Args {
+				if a.Type.nonNull() {
+					t.Fatalf("%s.%s has the required argument %s: teach this test a value", name, f.Name, a.Name)
+				}
+			}
+			tested++
+			has := map[string]bool{}
+			for _, a := range f.Args {
+				has[a.Name] = true
+			}
+			for _, c := range []struct {
+				name, args, code string
+				needs            string // the argument the case needs
+			}{
+				{"first page", "first: 1", "", "first"},
+				{"negative first", "first: -1", "BAD_USER_INPUT", "first"},
+				{"huge first", "first: 1000000", "BAD_USER_INPUT", "first"},
+				{"negative last", "last: -1", "BAD_USER_INPUT", "last"},
+				{"forged after", `first: 1, after: "bm90IGEgY3Vyc29y"`, "BAD_USER_INPUT", "after"},
+				{"forged before", `last: 1, before: "garbage"`, "BAD_USER_INPUT", "before"},
+			} {
+				if !has[c.needs] {
+					continue
+				}
+				t.Run(name+"."+f.Name+"/"+c.name, func(t *testing.T) {
+					q := fmt.Sprintf(doc, f.Name+"("+c.args+") { totalCount pageInfo { hasNextPage } }")
+					res := trustDo(t, octo, q, nil)
+					if res.Code() != c.code {
+						t.Fatalf("code %q, want %q; body %.400s", res.Code(), c.code, res.Body)
+					}
+					if c.code == "" && !strings.Contains(string(res.Data), "totalCount") {
+						t.Fatalf("no page: %s", res.Body)
+					}
+				})
+			}
+		}
+	}
+	if tested < 20 {
+		t.Fatalf("only %d connection fields found", tested)
 	}
 }
