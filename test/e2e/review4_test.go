@@ -18,7 +18,9 @@ import (
 // shared one, through repositoryActivity and through viewerActivity
 // (which follows starred repositories) — receives no data of the
 // repository once removed from the organization, while a remaining
-// member subscribed to the same documents does.
+// member subscribed to the same documents does. Tokens for the
+// organization's own login (any case) and for a login without an account
+// receive nothing of it through the same documents, before or after.
 func TestRemovedMemberStopsReceiving(t *testing.T) {
 	p := startSubPair(t, nil)
 	for _, l := range []string{"chief", "m1", "m2"} {
@@ -53,6 +55,17 @@ func TestRemovedMemberStopsReceiving(t *testing.T) {
 			ws := p.dial(t, m)
 			subscribe(t, ws, "s", d.doc, nil)
 			subs[m] = append(subs[m], ws)
+		}
+	}
+	// Tokens for the organization's own login (in any case) and for a
+	// login without an account: viewerActivity follows the repositories
+	// the viewer owns, and these name the owner's login.
+	odd := map[string]*testkit.WS{}
+	for _, l := range []string{"guild", "GUILD", "ghost"} {
+		for _, d := range docs {
+			ws := p.dial(t, l)
+			subscribe(t, ws, "s", d.doc, nil)
+			odd[l+"/"+d.name] = ws
 		}
 	}
 	time.Sleep(100 * time.Millisecond) // the subscribe messages are processed asynchronously
@@ -121,6 +134,22 @@ func TestRemovedMemberStopsReceiving(t *testing.T) {
 				if m.Type == "next" {
 					if errs, _, _ := m.Data(nil); len(errs) == 0 && strings.Contains(string(m.Payload), "vault") {
 						t.Fatalf("removed member received %s", m.Payload)
+					}
+				}
+			}
+		})
+	}
+
+	for name, ws := range odd {
+		t.Run("odd token/"+name, func(t *testing.T) {
+			for {
+				m, err := ws.NextWithin(200 * time.Millisecond)
+				if err != nil {
+					break // nothing more within the window
+				}
+				if m.Type == "next" {
+					if errs, _, _ := m.Data(nil); len(errs) == 0 {
+						t.Fatalf("received %s", m.Payload)
 					}
 				}
 			}
