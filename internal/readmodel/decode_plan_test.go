@@ -81,6 +81,18 @@ func TestDecodeCountersAgreesWithUnmarshalMap(t *testing.T) {
 		{"negative counter", readmodel.Item{"commentCount": &types.AttributeValueMemberN{Value: "-1"}}},
 		{"empty", readmodel.Item{}},
 	}
+	// One bad attribute leaves its own field zero, and only its own: the
+	// others decode whatever order the map is walked in.
+	bad := readmodel.Item{"commentCount": &types.AttributeValueMemberS{Value: "x"}, "reactions_EYES": &types.AttributeValueMemberN{Value: "1"},
+		"reactions_HEART": &types.AttributeValueMemberN{Value: "2"}, "reactions_ROCKET": &types.AttributeValueMemberN{Value: "3"}}
+	t.Run("one bad attribute", func(t *testing.T) {
+		for range 50 {
+			got := readmodel.DecodeCounters[readmodel.SubjectCounters](bad)
+			if got.CommentCount != 0 || got.Reactions.Eyes != 1 || got.Reactions.Heart != 2 || got.Reactions.Rocket != 3 {
+				t.Fatalf("DecodeCounters = %+v, want the three good counters and commentCount 0", got)
+			}
+		}
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var want readmodel.SubjectCounters
