@@ -98,7 +98,13 @@ func DecodeCounters[T any](it Item) T {
 	}
 	var zero T
 	v = zero
-	_ = attributevalue.UnmarshalMap(it, &v) // a bad attribute leaves its field zero
+	// One attribute at a time: UnmarshalMap stops at the first attribute
+	// it cannot decode, and walks the map in random order, so on the whole
+	// item one bad attribute would drop a random set of the good ones.
+	// A bad attribute leaves its field zero.
+	for name, av := range it {
+		_ = attributevalue.UnmarshalMap(Item{name: av}, &v)
+	}
 	return v
 }
 

@@ -2,6 +2,7 @@ package readmodel_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -80,6 +81,18 @@ func TestDecodeCountersAgreesWithUnmarshalMap(t *testing.T) {
 		{"negative counter", readmodel.Item{"commentCount": &types.AttributeValueMemberN{Value: "-1"}}},
 		{"empty", readmodel.Item{}},
 	}
+	// One bad attribute leaves its own field zero, and only its own: the
+	// others decode whatever order the map is walked in.
+	bad := readmodel.Item{"commentCount": &types.AttributeValueMemberS{Value: "x"}, "reactions_EYES": &types.AttributeValueMemberN{Value: "1"},
+		"reactions_HEART": &types.AttributeValueMemberN{Value: "2"}, "reactions_ROCKET": &types.AttributeValueMemberN{Value: "3"}}
+	t.Run("one bad attribute", func(t *testing.T) {
+		for range 50 {
+			got := readmodel.DecodeCounters[readmodel.SubjectCounters](bad)
+			if got.CommentCount != 0 || got.Reactions.Eyes != 1 || got.Reactions.Heart != 2 || got.Reactions.Rocket != 3 {
+				t.Fatalf("DecodeCounters = %+v, want the three good counters and commentCount 0", got)
+			}
+		}
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var want readmodel.SubjectCounters
@@ -119,5 +132,92 @@ func BenchmarkDecodeIssue(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// fuzzAttr builds an attribute value of the kind k picks from fuzz input.
+func fuzzAttr(k byte, v string) types.AttributeValue {
+	switch k % 7 {
+	case 0:
+		return &types.AttributeValueMemberS{Value: v}
+	case 1:
+		return &types.AttributeValueMemberN{Value: v}
+	case 2:
+		return &types.AttributeValueMemberBOOL{Value: v != ""}
+	case 3:
+		return &types.AttributeValueMemberNULL{Value: v != ""}
+	case 4:
+		return &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberS{Value: v}}}
+	case 5:
+		return &types.AttributeValueMemberB{Value: []byte(v)}
+	default:
+		return &types.AttributeValueMemberSS{Value: []string{v}}
+	}
+}
+
+// fuzzAgree holds Decode to UnmarshalMap on it: the planned path must
+// never decode an item differently from the SDK, nor accept one the SDK
+// refuses.
+func fuzzAgree[T readmodel.Entity](t *testing.T, it readmodel.Item) {
+	t.Helper()
+	for a := range it {
+		for b := range it {
+			if a != b && strings.EqualFold(a, b) {
+				// UnmarshalMap sets the field from whichever of the two
+				// its map iteration meets last: no single answer to
+				// compare with (the planned path leaves such items to it).
+				return
+			}
+		}
+	}
+	var want T
+	err := attributevalue.UnmarshalMap(it, &want)
+	got, ok := readmodel.Decode[T](it)
+	if ok != (err == nil) {
+		t.Fatalf("Decode ok = %v, UnmarshalMap error %v (item %v)", ok, err, it)
+	}
+	if ok && !reflect.DeepEqual(got, want) {
+		t.Fatalf("Decode = %+v\nUnmarshalMap = %+v", got, want)
+	}
+	var zero T
+	if !ok && !reflect.DeepEqual(got, zero) {
+		t.Fatalf("Decode failed with a non-zero value %+v", got)
+	}
+}
+
+// FuzzDecodeAgreesWithUnmarshalMap crafts two attributes (any name, any
+// type, any value) on an issue and a repository item as the projection
+// writes them and holds the planned decoder to the SDK's result. Run
+// with go test -fuzz FuzzDecodeAgreesWithUnmarshalMap ./internal/readmodel.
+func FuzzDecodeAgreesWithUnmarshalMap(f *testing.F) {
+	f.Add("title", byte(1), "7", "TITLE", byte(0), "x")
+	f.Add("closedAt", byte(3), "1", "CreatedAt", byte(1), "1714554000")
+	f.Add("number", byte(1), "+007", "\u017ftate", byte(0), "OPEN")
+	f.Add("isPrivate", byte(0), "true", "IsFork", byte(2), "1")
+	f.Add("updatedAt", byte(0), "2024-05-01T10:00:00+01:00", "commentCount", byte(1), "-9223372036854775808")
+	f.Add("number", byte(1), "1e3", "reactions_heart", byte(1), "2")
+	f.Fuzz(func(t *testing.T, n1 string, k1 byte, v1 string, n2 string, k2 byte, v2 string) {
+		if n1 == table.AttrType || n2 == table.AttrType {
+			return // another item type is refused before decoding
+		}
+		s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+		n := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
+		issue := readmodel.Item{
+			"PK": s("ISSUE#octo/hello/7"), "SK": s("ISSUE#octo/hello/7"), table.AttrType: s(table.TypeIssue), "_v": n("3"),
+			"repoOwner": s("octo"), "repoName": s("hello"), "number": n("7"), "title": s("t"), "author": s("alice"),
+			"state": s("CLOSED"), "createdAt": s("2024-05-01T09:00:00.000000120Z"), "updatedAt": s("2024-05-01T10:00:00Z"),
+			"closedAt": s("2024-05-01T10:00:00Z"), "commentCount": n("5"), "reactions_HEART": n("2"),
+		}
+		issue[n1] = fuzzAttr(k1, v1)
+		issue[n2] = fuzzAttr(k2, v2)
+		fuzzAgree[readmodel.Issue](t, issue)
+
+		base, _, err := readmodel.Encode(readmodel.Repository{Owner: "octo", Name: "hello", IsPrivate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base[n1] = fuzzAttr(k1, v1)
+		base[n2] = fuzzAttr(k2, v2)
+		fuzzAgree[readmodel.Repository](t, base)
 	})
 }

@@ -13,13 +13,17 @@ import (
 // TestEverySubscriptionHidesPrivateRepositories: every root field of the
 // Subscription type (found by introspection, so a field added later is
 // covered without editing this test), subscribed with the arguments of a
-// private repository, delivers nothing to an outsider or an anonymous
-// client — while the owner, subscribed to the same document, receives
+// private repository, delivers nothing to an outsider, an anonymous
+// client or a token for an odd login (an organization's, one without an
+// account) — while the owner, subscribed to the same document, receives
 // the changes that prove events flowed.
 func TestEverySubscriptionHidesPrivateRepositories(t *testing.T) {
 	p := startSubPair(t, nil)
 	setupRepo(t, p, "boss", "secret", true)
 	p.mutate(t, "outsider", `mutation { createUser(input: {login: "outsider"}) { user { login } } }`, nil)
+	// An organization whose login a token may name: its login is no
+	// user's, so such a token is nobody's.
+	p.mutate(t, "boss", `mutation { createOrganization(input: {login: "acme"}) { organization { login } } }`, nil)
 	issueID := trustPath(p.mutate(t, "boss", workOpenIssue, map[string]any{"in": map[string]any{"owner": "boss", "repository": "secret", "title": "issue"}}), "openIssue.issue.id")
 	pullID := trustPath(p.mutate(t, "boss", workOpenPull, map[string]any{"in": map[string]any{"owner": "boss", "repository": "secret", "title": "pull", "headRef": "topic", "baseRef": "main"}}), "openPullRequest.pullRequest.id")
 
@@ -68,7 +72,13 @@ func TestEverySubscriptionHidesPrivateRepositories(t *testing.T) {
 			doc += " { __typename } }"
 			owner := p.dial(t, "boss")
 			subscribe(t, owner, "o", doc, nil)
-			others := map[string]*testkit.WS{"outsider": p.dial(t, "outsider"), "anonymous": p.dial(t, "")}
+			// Odd tokens too: an organization's login (in any case), a
+			// login without an account (a look-alike login gets no token:
+			// see lookalike_test.go; the owner's login in capitals is the
+			// owner, logins being ASCII case-insensitive).
+			others := map[string]*testkit.WS{"outsider": p.dial(t, "outsider"), "anonymous": p.dial(t, ""),
+				"organization token": p.dial(t, "acme"), "organization token in capitals": p.dial(t, "ACME"),
+				"token without an account": p.dial(t, "ghost"), "another login without an account, in capitals": p.dial(t, "GHOST2")}
 			for _, ws := range others {
 				subscribe(t, ws, "x", doc, nil)
 			}
